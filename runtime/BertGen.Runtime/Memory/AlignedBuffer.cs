@@ -1,0 +1,69 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace BertGen.Runtime.Memory;
+
+/// <summary>
+/// One native, 64-byte-aligned block of floats: the parameter buffer, the gradient buffer or the
+/// activation arena of a generated model. Aligned so that every tensor the generator places at a
+/// multiple of 16 floats starts on a cache line and a <c>Vector512</c> load never splits one.
+/// Native memory keeps the GC out of the hot loops and lets kernels take raw pointers without pinning.
+/// </summary>
+public sealed unsafe class AlignedBuffer : IDisposable
+{
+    /// <summary>Alignment of the block and of every tensor placed in it, in bytes.</summary>
+    public const int AlignmentBytes = 64;
+
+    private float* _data;
+
+    /// <summary>Allocates <paramref name="length"/> floats, zeroed.</summary>
+    public AlignedBuffer(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Length = length;
+        nuint bytes = (nuint)Math.Max(1, length) * sizeof(float);
+        _data = (float*)NativeMemory.AlignedAlloc(bytes, AlignmentBytes);
+        NativeMemory.Clear(_data, bytes);
+    }
+
+    /// <summary>Number of floats in the block.</summary>
+    public long Length { get; }
+
+    /// <summary>Start of the block; valid until <see cref="Dispose"/>.</summary>
+    public float* Pointer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_data == null, this);
+            return _data;
+        }
+    }
+
+    /// <summary>A span over <paramref name="length"/> floats starting at float <paramref name="offset"/>.</summary>
+    public Span<float> Slice(long offset, int length)
+    {
+        if (offset < 0 || length < 0 || offset + length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset + length}) is outside a buffer of {Length} floats.");
+        }
+
+        return new Span<float>(Pointer + offset, length);
+    }
+
+    /// <summary>The whole block as a span (blocks above 2^31 floats are not supported as spans).</summary>
+    public Span<float> AsSpan() => Slice(0, checked((int)Length));
+
+    /// <summary>Frees the block.</summary>
+    public void Dispose()
+    {
+        if (_data != null)
+        {
+            NativeMemory.AlignedFree(_data);
+            _data = null;
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    ~AlignedBuffer() => Dispose();
+}
