@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+
 namespace BertGen.Runtime;
 
 /// <summary>
@@ -24,6 +27,23 @@ public sealed record ParameterInfo(string Name, long Offset, int[] Shape, Parame
 
             return n;
         }
+    }
+
+    /// <summary>Whether AdamW's decoupled weight decay applies (not to biases and LayerNorm parameters).</summary>
+    public bool DecaysWeight => Kind is ParameterKind.Weight or ParameterKind.Embedding;
+
+    /// <summary>The entry named <paramref name="name"/>, or an error naming it.</summary>
+    public static ParameterInfo Find(IReadOnlyList<ParameterInfo> table, string name)
+    {
+        foreach (ParameterInfo info in table)
+        {
+            if (info.Name == name)
+            {
+                return info;
+            }
+        }
+
+        throw new ArgumentException($"The model has no parameter named '{name}'.", nameof(name));
     }
 }
 

@@ -1,0 +1,57 @@
+using Microsoft.CodeAnalysis;
+
+namespace BertGen.Generator;
+
+/// <summary>
+/// Every diagnostic BertGen reports. Ids are stable: never renumber, only add. Each message names the
+/// field and the value at fault; the location is the field in the spec file.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "BertGen";
+
+    public static readonly DiagnosticDescriptor MalformedJson = Error(
+        "BG0001", "Malformed spec JSON", "Spec '{0}' is not valid JSON: {1}");
+
+    public static readonly DiagnosticDescriptor MissingField = Error(
+        "BG0002", "Missing required field", "Spec '{0}' is missing the required field '{1}'");
+
+    public static readonly DiagnosticDescriptor WrongType = Error(
+        "BG0003", "Field has the wrong type", "Field '{0}' must be {1}, but is {2}");
+
+    public static readonly DiagnosticDescriptor ValueOutOfRange = Error(
+        "BG0004", "Value out of range", "Field '{0}' has value {1}, but must be {2}");
+
+    public static readonly DiagnosticDescriptor HiddenNotDivisibleByHeads = Error(
+        "BG0005", "hidden_size not divisible by num_attention_heads", "Field 'hidden_size' ({0}) is not divisible by 'num_attention_heads' ({1})");
+
+    public static readonly DiagnosticDescriptor SequenceAboveMaxPositions = Error(
+        "BG0006", "Sequence length above max_position_embeddings", "Field '{0}' is {1}, above 'max_position_embeddings' ({2})");
+
+    public static readonly DiagnosticDescriptor UnknownActivation = Error(
+        "BG0007", "Unknown activation", "Field 'hidden_act' has unknown activation \"{0}\"; BertGen supports \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\" and \"relu\"");
+
+    public static readonly DiagnosticDescriptor UnsupportedValue = Error(
+        "BG0008", "Unsupported configuration", "Field '{0}' has value {1}, which BertGen does not support ({2})");
+
+    public static readonly DiagnosticDescriptor DuplicateTypeName = Error(
+        "BG0009", "Two specs produce the same type", "Specs '{0}' and '{1}' both produce the type '{2}'; give one of them another 'bertgen.type_name' or 'bertgen.namespace'");
+
+    public static readonly DiagnosticDescriptor UnknownHead = Error(
+        "BG0010", "Unknown head", "Field 'bertgen.heads' has unknown head \"{0}\"; BertGen supports \"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\" and \"question_answering\"");
+
+    public static readonly DiagnosticDescriptor InvalidIdentifier = Error(
+        "BG0011", "Invalid C# name", "Field '{0}' has value \"{1}\", which is not a valid C# {2}");
+
+    public static readonly DiagnosticDescriptor UnknownBertGenField = Error(
+        "BG0012", "Unknown field in the bertgen section", "Field 'bertgen.{0}' is not a BertGen setting; known settings are {1}");
+
+    public static readonly DiagnosticDescriptor DuplicateShape = Error(
+        "BG0013", "Shape listed twice", "Field 'bertgen.shapes' lists batch {0}, sequence {1} more than once");
+
+    public static readonly DiagnosticDescriptor InconsistentLabels = Error(
+        "BG0014", "Inconsistent labels", "Field '{0}' is inconsistent: {1}");
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

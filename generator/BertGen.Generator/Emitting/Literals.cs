@@ -1,0 +1,22 @@
+using System.Globalization;
+
+namespace BertGen.Generator.Emitting;
+
+/// <summary>
+/// C# literals under the invariant culture: some cultures print U+2212 for minus or a comma for the
+/// decimal point, which would make the generated code differ by machine or not compile.
+/// </summary>
+internal static class Literals
+{
+    /// <summary>A round-trippable float literal with the <c>f</c> suffix.</summary>
+    public static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Long(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
+
+    public static string String(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>A count with thousands separators for comments: 110,106,428.</summary>
+    public static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

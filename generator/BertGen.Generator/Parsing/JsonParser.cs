@@ -1,0 +1,322 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using Microsoft.CodeAnalysis.Text;
+
+namespace BertGen.Generator.Parsing;
+
+/// <summary>Raised for malformed JSON; carries the offending span so the diagnostic can point at it.</summary>
+internal sealed class JsonSyntaxException : Exception
+{
+    public JsonSyntaxException(string message, TextSpan span)
+        : base(message) => Span = span;
+
+    public TextSpan Span { get; }
+}
+
+/// <summary>
+/// A small strict JSON (RFC 8259) parser that keeps the source span of every value and key.
+/// Written here rather than taken from System.Text.Json because a generator loaded into the compiler cannot
+/// rely on a specific System.Text.Json being present on netstandard2.0, and because spec diagnostics need
+/// line/column spans for every field, which a DOM without positions cannot give.
+/// </summary>
+internal sealed class JsonParser
+{
+    private readonly string _text;
+    private int _pos;
+
+    private JsonParser(string text) => _text = text;
+
+    public static JsonNode Parse(string text)
+    {
+        var parser = new JsonParser(text);
+        parser.SkipWhitespace();
+        JsonNode root = parser.ParseValue();
+        parser.SkipWhitespace();
+        if (parser._pos < text.Length)
+        {
+            throw parser.Error("unexpected text after the end of the document", parser._pos, 1);
+        }
+
+        return root;
+    }
+
+    private JsonNode ParseValue()
+    {
+        if (_pos >= _text.Length)
+        {
+            throw Error("unexpected end of file, expected a value", _text.Length, 0);
+        }
+
+        char c = _text[_pos];
+        switch (c)
+        {
+            case '{':
+                return ParseObject();
+            case '[':
+                return ParseArray();
+            case '"':
+                int start = _pos;
+                string s = ParseString();
+                return new JsonString(TextSpan.FromBounds(start, _pos), s);
+            case 't':
+                return ParseLiteral("true", span => new JsonBoolean(span, true));
+            case 'f':
+                return ParseLiteral("false", span => new JsonBoolean(span, false));
+            case 'n':
+                return ParseLiteral("null", span => new JsonNull(span));
+            default:
+                if (c == '-' || (c >= '0' && c <= '9'))
+                {
+                    return ParseNumber();
+                }
+
+                throw Error($"unexpected character '{c}', expected a value", _pos, 1);
+        }
+    }
+
+    private JsonObject ParseObject()
+    {
+        int start = _pos;
+        _pos++; // '{'
+        var properties = new List<JsonProperty>();
+        SkipWhitespace();
+        if (Peek() == '}')
+        {
+            _pos++;
+            return new JsonObject(TextSpan.FromBounds(start, _pos), properties);
+        }
+
+        while (true)
+        {
+            SkipWhitespace();
+            if (Peek() != '"')
+            {
+                throw Error("expected a property name in double quotes", _pos, 1);
+            }
+
+            int nameStart = _pos;
+            string name = ParseString();
+            var nameSpan = TextSpan.FromBounds(nameStart, _pos);
+            SkipWhitespace();
+            Expect(':');
+            SkipWhitespace();
+            JsonNode value = ParseValue();
+            properties.Add(new JsonProperty(name, nameSpan, value));
+            SkipWhitespace();
+            char c = Peek();
+            if (c == ',')
+            {
+                _pos++;
+                continue;
+            }
+
+            if (c == '}')
+            {
+                _pos++;
+                return new JsonObject(TextSpan.FromBounds(start, _pos), properties);
+            }
+
+            throw Error("expected ',' or '}' after a property", _pos, 1);
+        }
+    }
+
+    private JsonArray ParseArray()
+    {
+        int start = _pos;
+        _pos++; // '['
+        var items = new List<JsonNode>();
+        SkipWhitespace();
+        if (Peek() == ']')
+        {
+            _pos++;
+            return new JsonArray(TextSpan.FromBounds(start, _pos), items);
+        }
+
+        while (true)
+        {
+            SkipWhitespace();
+            items.Add(ParseValue());
+            SkipWhitespace();
+            char c = Peek();
+            if (c == ',')
+            {
+                _pos++;
+                continue;
+            }
+
+            if (c == ']')
+            {
+                _pos++;
+                return new JsonArray(TextSpan.FromBounds(start, _pos), items);
+            }
+
+            throw Error("expected ',' or ']' after an array element", _pos, 1);
+        }
+    }
+
+    private string ParseString()
+    {
+        int start = _pos;
+        _pos++; // opening quote
+        var sb = new StringBuilder();
+        while (true)
+        {
+            if (_pos >= _text.Length)
+            {
+                throw Error("unterminated string", start, 1);
+            }
+
+            char c = _text[_pos++];
+            if (c == '"')
+            {
+                return sb.ToString();
+            }
+
+            if (c < ' ')
+            {
+                throw Error("control character in a string", _pos - 1, 1);
+            }
+
+            if (c != '\\')
+            {
+                sb.Append(c);
+                continue;
+            }
+
+            if (_pos >= _text.Length)
+            {
+                throw Error("unterminated string", start, 1);
+            }
+
+            char e = _text[_pos++];
+            switch (e)
+            {
+                case '"': sb.Append('"'); break;
+                case '\\': sb.Append('\\'); break;
+                case '/': sb.Append('/'); break;
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'u':
+                    if (_pos + 4 > _text.Length ||
+                        !int.TryParse(_text.Substring(_pos, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int code))
+                    {
+                        throw Error("invalid \\u escape", _pos - 2, 2);
+                    }
+
+                    sb.Append((char)code);
+                    _pos += 4;
+                    break;
+                default:
+                    throw Error($"invalid escape '\\{e}'", _pos - 2, 2);
+            }
+        }
+    }
+
+    private JsonNumber ParseNumber()
+    {
+        int start = _pos;
+        if (Peek() == '-')
+        {
+            _pos++;
+        }
+
+        if (Peek() == '0')
+        {
+            _pos++;
+        }
+        else if (IsDigit(Peek()))
+        {
+            while (IsDigit(Peek()))
+            {
+                _pos++;
+            }
+        }
+        else
+        {
+            throw Error("invalid number", start, Math.Max(1, _pos - start));
+        }
+
+        if (Peek() == '.')
+        {
+            _pos++;
+            if (!IsDigit(Peek()))
+            {
+                throw Error("invalid number: digits expected after '.'", start, _pos - start);
+            }
+
+            while (IsDigit(Peek()))
+            {
+                _pos++;
+            }
+        }
+
+        if (Peek() == 'e' || Peek() == 'E')
+        {
+            _pos++;
+            if (Peek() == '+' || Peek() == '-')
+            {
+                _pos++;
+            }
+
+            if (!IsDigit(Peek()))
+            {
+                throw Error("invalid number: digits expected in the exponent", start, _pos - start);
+            }
+
+            while (IsDigit(Peek()))
+            {
+                _pos++;
+            }
+        }
+
+        string text = _text.Substring(start, _pos - start);
+        double value = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return new JsonNumber(TextSpan.FromBounds(start, _pos), text, value);
+    }
+
+    private JsonNode ParseLiteral(string literal, Func<TextSpan, JsonNode> create)
+    {
+        if (string.CompareOrdinal(_text, _pos, literal, 0, literal.Length) != 0)
+        {
+            throw Error($"invalid literal, expected '{literal}'", _pos, 1);
+        }
+
+        int start = _pos;
+        _pos += literal.Length;
+        return create(TextSpan.FromBounds(start, _pos));
+    }
+
+    private void Expect(char c)
+    {
+        if (Peek() != c)
+        {
+            throw Error($"expected '{c}'", _pos, 1);
+        }
+
+        _pos++;
+    }
+
+    private char Peek() => _pos < _text.Length ? _text[_pos] : '\0';
+
+    private static bool IsDigit(char c) => c >= '0' && c <= '9';
+
+    private void SkipWhitespace()
+    {
+        while (_pos < _text.Length && (_text[_pos] == ' ' || _text[_pos] == '\t' || _text[_pos] == '\n' || _text[_pos] == '\r'))
+        {
+            _pos++;
+        }
+    }
+
+    private JsonSyntaxException Error(string message, int start, int length)
+    {
+        start = Math.Min(start, _text.Length);
+        length = Math.Max(0, Math.Min(length, _text.Length - start));
+        return new JsonSyntaxException(message, new TextSpan(start, length));
+    }
+}

@@ -1,0 +1,160 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace BertGen.Generator.Tests;
+
+/// <summary>
+/// One test per diagnostic id: the id, the message (naming the field and the value) and the location
+/// (zero-based line and column of the offending token in the spec file). A broken spec generates no code.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    private const string Path = "/project/specs/test.bert.json";
+
+    // Line numbers below are zero-based lines of this text (line 0 is the opening brace).
+    private const string ValidSpec =
+        "{\n" +
+        "  \"vocab_size\": 100,\n" +                    // 1
+        "  \"hidden_size\": 16,\n" +                    // 2
+        "  \"num_hidden_layers\": 1,\n" +               // 3
+        "  \"num_attention_heads\": 2,\n" +             // 4
+        "  \"intermediate_size\": 32,\n" +              // 5
+        "  \"hidden_act\": \"gelu\",\n" +               // 6
+        "  \"max_position_embeddings\": 64,\n" +        // 7
+        "  \"bertgen\": {\n" +                          // 8
+        "    \"type_name\": \"TestModel\",\n" +         // 9
+        "    \"shapes\": [{ \"batch\": 2, \"sequence\": 16 }],\n" + // 10
+        "    \"heads\": [\"pretraining\"]\n" +          // 11
+        "  }\n" +
+        "}\n";
+
+    [Fact]
+    public void ValidSpecHasNoDiagnosticsAndGeneratesCode()
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void BG0001_MalformedJson() => AssertSingle(
+        ValidSpec.Replace("\"hidden_size\": 16,", "\"hidden_size\": 16"),
+        "BG0001", 3, 2, "Spec 'test.bert.json' is not valid JSON: expected ',' or '}' after a property");
+
+    [Fact]
+    public void BG0002_MissingRequiredField() => AssertSingle(
+        ValidSpec.Replace("  \"intermediate_size\": 32,\n", string.Empty),
+        "BG0002", 0, 0, "Spec 'test.bert.json' is missing the required field 'intermediate_size'");
+
+    [Fact]
+    public void BG0003_WrongType() => AssertSingle(
+        ValidSpec.Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": \"one\""),
+        "BG0003", 3, 23, "Field 'num_hidden_layers' must be an integer, but is \"one\"");
+
+    [Fact]
+    public void BG0004_ZeroOrNegativeSize() => AssertSingle(
+        ValidSpec.Replace("\"batch\": 2", "\"batch\": 0"),
+        "BG0004", 10, 26, "Field 'bertgen.shapes[0].batch' has value 0, but must be positive");
+
+    [Fact]
+    public void BG0005_HiddenNotDivisibleByHeads() => AssertSingle(
+        ValidSpec.Replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3"),
+        "BG0005", 2, 17, "Field 'hidden_size' (16) is not divisible by 'num_attention_heads' (3)");
+
+    [Fact]
+    public void BG0006_SequenceAboveMaxPositions() => AssertSingle(
+        ValidSpec.Replace("\"sequence\": 16", "\"sequence\": 128"),
+        "BG0006", 10, 41, "Field 'bertgen.shapes[0].sequence' is 128, above 'max_position_embeddings' (64)");
+
+    [Fact]
+    public void BG0007_UnknownActivation() => AssertSingle(
+        ValidSpec.Replace("\"gelu\"", "\"swish\""),
+        "BG0007", 6, 16, "Field 'hidden_act' has unknown activation \"swish\"; BertGen supports \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\" and \"relu\"");
+
+    [Fact]
+    public void BG0008_UnsupportedPositionEmbeddings() => AssertSingle(
+        ValidSpec.Replace("  \"hidden_act\"", "  \"position_embedding_type\": \"relative_key\",\n  \"hidden_act\""),
+        "BG0008", 6, 29, "Field 'position_embedding_type' has value \"relative_key\", which BertGen does not support (only \"absolute\" position embeddings are implemented)");
+
+    [Fact]
+    public void BG0008_DecoderIsUnsupported() => AssertSingle(
+        ValidSpec.Replace("  \"hidden_act\"", "  \"is_decoder\": true,\n  \"hidden_act\""),
+        "BG0008", 6, 16, "Field 'is_decoder' has value true, which BertGen does not support (BertGen compiles encoder-only BERT)");
+
+    [Fact]
+    public void BG0009_TwoSpecsProduceTheSameType()
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Spec("/project/specs/a.bert.json", ValidSpec),
+            GeneratorHarness.Spec("/project/specs/b.bert.json", ValidSpec));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal("BG0009", d.Id);
+        Assert.Equal("/project/specs/b.bert.json", d.Location.GetLineSpan().Path);
+        Assert.Equal(9, d.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Equal(17, d.Location.GetLineSpan().StartLinePosition.Character);
+        Assert.Equal("Specs 'a.bert.json' and 'b.bert.json' both produce the type 'BertGen.Models.TestModel'; give one of them another 'bertgen.type_name' or 'bertgen.namespace'", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.GeneratedSources); // neither is emitted: emitting one would be an arbitrary pick
+    }
+
+    [Fact]
+    public void BG0010_UnknownHead() => AssertSingle(
+        ValidSpec.Replace("[\"pretraining\"]", "[\"pretraining\", \"summarization\"]"),
+        "BG0010", 11, 29, "Field 'bertgen.heads' has unknown head \"summarization\"; BertGen supports \"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\" and \"question_answering\"");
+
+    [Fact]
+    public void BG0011_InvalidTypeName() => AssertSingle(
+        ValidSpec.Replace("\"TestModel\"", "\"Test-Model\""),
+        "BG0011", 9, 17, "Field 'bertgen.type_name' has value \"Test-Model\", which is not a valid C# type name");
+
+    [Fact]
+    public void BG0012_UnknownBertGenSetting() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"trainig\": true,\n    \"heads\""),
+        "BG0012", 11, 4, "Field 'bertgen.trainig' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'training', 'max_predictions_per_seq'");
+
+    [Fact]
+    public void BG0013_ShapeListedTwice() => AssertSingle(
+        ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[{ \"batch\": 2, \"sequence\": 16 }, { \"batch\": 2, \"sequence\": 16 }]"),
+        "BG0013", 10, 47, "Field 'bertgen.shapes' lists batch 2, sequence 16 more than once");
+
+    [Fact]
+    public void BG0014_NumLabelsDisagreesWithId2Label() => AssertSingle(
+        ValidSpec.Replace("  \"hidden_act\"", "  \"num_labels\": 3,\n  \"id2label\": { \"0\": \"neg\", \"1\": \"pos\" },\n  \"hidden_act\""),
+        "BG0014", 6, 16, "Field 'num_labels' is inconsistent: it is 3, but id2label has 2 labels");
+
+    [Fact]
+    public void UnknownHuggingFaceFieldsAreIgnored()
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,
+            ValidSpec.Replace("  \"hidden_act\"", "  \"transformers_version\": \"4.8.2\",\n  \"gradient_checkpointing\": false,\n  \"hidden_act\"")));
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void SeveralProblemsAreAllReportedAndNothingIsGenerated()
+    {
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,
+            ValidSpec.Replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3").Replace("\"gelu\"", "\"swish\"")));
+        Assert.Equal(new[] { "BG0005", "BG0007" }, result.Diagnostics.Select(d => d.Id).OrderBy(id => id).ToArray());
+        Assert.Empty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void EmptyFileIsReportedNotACrash() => AssertSingle(string.Empty, "BG0001", 0, 0, "Spec 'test.bert.json' is not valid JSON: unexpected end of file, expected a value");
+
+    private static void AssertSingle(string spec, string id, int line, int column, string message)
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Null(result.Exception); // a generator exception would surface as CS8785
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(id, d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        FileLinePositionSpan span = d.Location.GetLineSpan();
+        Assert.Equal(Path, span.Path);
+        Assert.Equal((line, column), (span.StartLinePosition.Line, span.StartLinePosition.Character));
+        Assert.Equal(message, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.GeneratedSources);
+    }
+}

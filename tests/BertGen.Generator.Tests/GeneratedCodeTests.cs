@@ -1,0 +1,110 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Emit;
+using Xunit;
+
+namespace BertGen.Generator.Tests;
+
+/// <summary>The generated code of every shipped spec compiles cleanly, loads and does what it says.</summary>
+public sealed class GeneratedCodeTests
+{
+    private static readonly Lazy<Assembly> AllShippedModels = new(() =>
+    {
+        AdditionalText[] specs = Directory.GetFiles(RepoPaths.Specs, "*.bert.json").Select(p => GeneratorHarness.SpecFile(Path.GetFileName(p))).ToArray();
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(specs);
+        Assert.Empty(result.Diagnostics);
+        Diagnostic[] problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
+        Assert.True(problems.Length == 0, "Generated code has warnings or errors:\n" + string.Join("\n", problems.Take(20)));
+        using var stream = new MemoryStream();
+        EmitResult emitted = output.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return Assembly.Load(stream.ToArray());
+    });
+
+    [Fact]
+    public void EveryShippedSpecCompilesWithoutWarnings() => Assert.NotNull(AllShippedModels.Value);
+
+    // Independent figures: REFERENCE.md §1 (BERT-base with pretraining heads: 110,106,428) and
+    // all-MiniLM-L6-v2's published size (22,713,216), neither computed by BertGen.
+    [Theory]
+    [InlineData("BertBase", 110_106_428L)]
+    [InlineData("MiniLmL6", 22_713_216L)]
+    public void ParameterCountMatchesPublishedFigure(string typeName, long expected)
+    {
+        Type model = ModelType(typeName);
+        Assert.Equal(expected, (long)model.GetField("ParameterCount")!.GetRawConstantValue()!);
+        var table = (System.Collections.Generic.IReadOnlyList<BertGen.Runtime.ParameterInfo>)model.GetProperty("ParameterTable")!.GetValue(null)!;
+        Assert.Equal(expected, table.Sum(p => p.Length));
+    }
+
+    [Fact]
+    public void ParameterTableIsAlignedDisjointAndInsideTheBuffer()
+    {
+        foreach (string typeName in new[] { "BertTiny", "BertMini", "BertSmall", "BertBase", "MiniLmL6" })
+        {
+            Type model = ModelType(typeName);
+            var table = (System.Collections.Generic.IReadOnlyList<BertGen.Runtime.ParameterInfo>)model.GetProperty("ParameterTable")!.GetValue(null)!;
+            long bufferLength = (long)model.GetField("ParameterBufferLength")!.GetRawConstantValue()!;
+            long end = 0;
+            foreach (BertGen.Runtime.ParameterInfo p in table.OrderBy(p => p.Offset))
+            {
+                Assert.Equal(0, p.Offset % 16);
+                Assert.True(p.Offset >= end, $"{typeName}: {p.Name} overlaps the tensor before it");
+                end = p.Offset + p.Length;
+            }
+
+            Assert.True(end <= bufferLength);
+            Assert.Equal(table.Count, table.Select(p => p.Name).Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public void HeadsUseHuggingFaceNames()
+    {
+        var names = ((System.Collections.Generic.IReadOnlyList<BertGen.Runtime.ParameterInfo>)ModelType("BertTiny").GetProperty("ParameterTable")!.GetValue(null)!)
+            .Select(p => p.Name).ToArray();
+        Assert.Equal("bert.embeddings.word_embeddings.weight", names[0]);
+        Assert.Contains("bert.encoder.layer.1.attention.self.query.weight", names);
+        Assert.Contains("bert.pooler.dense.weight", names);
+        Assert.Contains("cls.predictions.transform.LayerNorm.bias", names);
+        Assert.Contains("cls.predictions.bias", names);
+        Assert.Contains("cls.seq_relationship.weight", names);
+        Assert.DoesNotContain("cls.predictions.decoder.weight", names); // tied to the word embeddings
+
+        var bare = ((System.Collections.Generic.IReadOnlyList<BertGen.Runtime.ParameterInfo>)ModelType("MiniLmL6").GetProperty("ParameterTable")!.GetValue(null)!)
+            .Select(p => p.Name).ToArray();
+        Assert.Equal("embeddings.word_embeddings.weight", bare[0]);
+        Assert.Equal("pooler.dense.bias", bare[^1]);
+    }
+
+    [Fact]
+    public void InitializationFollowsHuggingFace()
+    {
+        Type type = ModelType("BertTiny");
+        using var model = (IDisposable)Activator.CreateInstance(type)!;
+        type.GetMethod("InitializeParameters")!.Invoke(model, new object[] { 7UL });
+        var buffer = (BertGen.Runtime.Memory.AlignedBuffer)type.GetProperty("Parameters")!.GetValue(model)!;
+        var table = (System.Collections.Generic.IReadOnlyList<BertGen.Runtime.ParameterInfo>)type.GetProperty("ParameterTable")!.GetValue(null)!;
+        float[] Get(string name)
+        {
+            BertGen.Runtime.ParameterInfo info = BertGen.Runtime.ParameterInfo.Find(table, name);
+            return buffer.Slice(info.Offset, (int)info.Length).ToArray();
+        }
+
+        float[] embedding = Get("bert.embeddings.word_embeddings.weight");
+        double mean = embedding.Average(x => (double)x);
+        double std = Math.Sqrt(embedding.Average(x => (x - mean) * (x - mean)));
+        // 3.9M samples: the standard error of the std estimate is ~0.02/sqrt(2n) ≈ 7e-6, so 1e-4 is loose.
+        Assert.InRange(std, 0.02 - 1e-4, 0.02 + 1e-4);
+        Assert.InRange(mean, -1e-4, 1e-4);
+        Assert.All(Get("bert.encoder.layer.0.attention.output.LayerNorm.weight"), x => Assert.Equal(1f, x));
+        Assert.All(Get("bert.encoder.layer.0.attention.output.LayerNorm.bias"), x => Assert.Equal(0f, x));
+        Assert.All(Get("cls.predictions.bias"), x => Assert.Equal(0f, x));
+    }
+
+    private static Type ModelType(string name) =>
+        AllShippedModels.Value.GetType("BertGen.Models." + name) ?? throw new InvalidOperationException(name + " was not generated");
+}

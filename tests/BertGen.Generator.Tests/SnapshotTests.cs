@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace BertGen.Generator.Tests;
+
+/// <summary>
+/// The complete generated output of every shipped spec, compared with the baseline files kept in
+/// <c>Baselines/&lt;spec&gt;/</c>. To accept a deliberate change, run the tests once with
+/// <c>BERTGEN_UPDATE_BASELINES=1</c> and review the diff; CI never writes baselines.
+/// </summary>
+public sealed class SnapshotTests
+{
+    private const string UpdateSwitch = "BERTGEN_UPDATE_BASELINES";
+
+    public static TheoryData<string> ShippedSpecs()
+    {
+        var data = new TheoryData<string>();
+        foreach (string path in Directory.GetFiles(RepoPaths.Specs, "*.bert.json").OrderBy(p => p, StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(path));
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void TinyAndBaseSpecsAreShipped()
+    {
+        IEnumerable<string> specs = Directory.GetFiles(RepoPaths.Specs, "*.bert.json").Select(p => Path.GetFileName(p));
+        Assert.Contains("bert-tiny.bert.json", specs);
+        Assert.Contains("bert-base.bert.json", specs);
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedSpecs))]
+    public void GeneratedOutputMatchesBaseline(string specFile)
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.SpecFile(specFile));
+        Assert.Empty(result.Diagnostics);
+        Dictionary<string, string> generated = result.GeneratedSources.ToDictionary(s => s.HintName + ".txt", s => s.SourceText.ToString());
+        string directory = Path.Combine(RepoPaths.Baselines, specFile.Replace(".bert.json", string.Empty));
+
+        if (Environment.GetEnvironmentVariable(UpdateSwitch) == "1")
+        {
+            Assert.True(Environment.GetEnvironmentVariable("CI") is null or "", $"{UpdateSwitch} must not be set in CI: baselines are reviewed, never written there.");
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+
+            Directory.CreateDirectory(directory);
+            foreach ((string name, string text) in generated)
+            {
+                File.WriteAllText(Path.Combine(directory, name), text);
+            }
+
+            return;
+        }
+
+        Assert.True(Directory.Exists(directory), $"No baseline for {specFile} at {directory}: run the tests with {UpdateSwitch}=1 and review the new files.");
+        string[] expectedFiles = Directory.GetFiles(directory, "*.txt").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToArray()!;
+        Assert.Equal(expectedFiles, generated.Keys.OrderBy(n => n, StringComparer.Ordinal).ToArray());
+        foreach (string name in expectedFiles)
+        {
+            string expected = File.ReadAllText(Path.Combine(directory, name)).Replace("\r\n", "\n");
+            string actual = generated[name];
+            if (expected != actual)
+            {
+                Assert.Fail($"{specFile}: {name} differs from its baseline {FirstDifference(expected, actual)}. If the change is intended, rerun with {UpdateSwitch}=1 and review the diff.");
+            }
+        }
+    }
+
+    private static string FirstDifference(string expected, string actual)
+    {
+        string[] e = expected.Split('\n');
+        string[] a = actual.Split('\n');
+        for (int i = 0; i < Math.Max(e.Length, a.Length); i++)
+        {
+            string el = i < e.Length ? e[i] : "<end of file>";
+            string al = i < a.Length ? a[i] : "<end of file>";
+            if (el != al)
+            {
+                return $"at line {i + 1}: expected «{el}», generated «{al}»";
+            }
+        }
+
+        return "(line endings only)";
+    }
+}
