@@ -1,0 +1,175 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace BertGen.Runtime.Kernels;
+
+/// <summary>
+/// The activations of <see cref="Activation"/> as scalar, <c>Vector256</c> and <c>Vector512</c> functions
+/// that compute the same formula, so every GEMM path applies the same approximation.
+/// </summary>
+/// <remarks>
+/// <para>
+/// erf. erf is odd and tends to ±1, so it is approximated as <c>erf(x) ≈ x·P(x²)/Q(x²)</c> with x clamped
+/// to [−4, 4]: erf(4) = 1 − 1.5e-8 already rounds to 1 in float, so the clamp costs nothing. P has degree 6
+/// and Q degree 4 in x² (odd degree 13 over even degree 8 in x); the coefficients are the minimax fit used by
+/// Eigen's <c>generic_fast_erf_float</c> (Eigen, <c>SpecialFunctionsImpl.h</c>), also used by TensorFlow/XLA
+/// for float erf. We checked the fit against a double-precision erf on (0, 10] in steps of 5e-5: its largest
+/// relative error in exact arithmetic is 6.5e-8, so in float (Horner in x², one division) it stays within a
+/// few ulp, about 2e-7 relative; <c>ActivationTests</c> asserts that bound against an independent series.
+/// </para>
+/// <para>
+/// tanh. tanh(y) = sign(y)·(1 − e)/(1 + e) with e = exp(−2|y|) (never overflows), y clamped to ±9 where tanh
+/// rounds to ±1. Near zero 1 − e cancels, so the error is absolute, about 2 ulp of 1 (≈ 2.4e-7); GELU-tanh
+/// adds the result to 1 anyway, and the pooler's tanh is followed by a classifier that cannot see 1e-7.
+/// exp is .NET's vectorised <c>Vector512.Exp</c>/<c>Vector256.Exp</c> (≤ 1 ulp per the runtime docs).
+/// </para>
+/// </remarks>
+public static class ActivationMath
+{
+    // Numerator of the erf fit in x², highest power first (odd powers x^13 … x^1 once multiplied by x).
+    private const float ErfP6 = -2.72614225801306e-10f;
+    private const float ErfP5 = 2.77068142495902e-08f;
+    private const float ErfP4 = -2.10102402082508e-06f;
+    private const float ErfP3 = -5.69250639462346e-05f;
+    private const float ErfP2 = -7.34990630326855e-04f;
+    private const float ErfP1 = -2.95459980854025e-03f;
+    private const float ErfP0 = -1.60960333262415e-02f;
+
+    // Denominator of the erf fit in x², highest power first.
+    private const float ErfQ4 = -1.45660718464996e-05f;
+    private const float ErfQ3 = -2.13374055278905e-04f;
+    private const float ErfQ2 = -1.68282697438203e-03f;
+    private const float ErfQ1 = -7.37332916720468e-03f;
+    private const float ErfQ0 = -1.42647390514189e-02f;
+
+    private const float ErfClamp = 4f;
+    private const float TanhClamp = 9f;
+    private const float InvSqrt2 = 0.70710678118654752f;
+
+    // √(2/π) and the cubic coefficient of the tanh GELU (Hendrycks & Gimpel 2016, as in HF "gelu_new").
+    private const float GeluTanhScale = 0.79788456080286536f;
+    private const float GeluTanhCubic = 0.044715f;
+
+    /// <summary>Applies <paramref name="activation"/> to one value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(Activation activation, float x) => activation switch
+    {
+        Activation.None => x,
+        Activation.GeluErf => 0.5f * x * (1f + Erf(x * InvSqrt2)),
+        Activation.GeluTanh => 0.5f * x * (1f + Tanh(GeluTanhScale * (x + (GeluTanhCubic * x * x * x)))),
+        Activation.Relu => x > 0f ? x : 0f,
+        Activation.Tanh => Tanh(x),
+        _ => throw new GemmArgumentException($"Unknown activation {(int)activation}."),
+    };
+
+    /// <summary>Applies <paramref name="activation"/> to 16 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Activation activation, Vector512<float> x) => activation switch
+    {
+        Activation.None => x,
+        Activation.GeluErf => Vector512.Create(0.5f) * x * (Vector512<float>.One + Erf(x * Vector512.Create(InvSqrt2))),
+        Activation.GeluTanh => Vector512.Create(0.5f) * x * (Vector512<float>.One
+            + Tanh(Vector512.Create(GeluTanhScale) * (x + (Vector512.Create(GeluTanhCubic) * x * x * x)))),
+        Activation.Relu => Vector512.Max(x, Vector512<float>.Zero),
+        Activation.Tanh => Tanh(x),
+        _ => throw new GemmArgumentException($"Unknown activation {(int)activation}."),
+    };
+
+    /// <summary>Applies <paramref name="activation"/> to 8 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Activation activation, Vector256<float> x) => activation switch
+    {
+        Activation.None => x,
+        Activation.GeluErf => Vector256.Create(0.5f) * x * (Vector256<float>.One + Erf(x * Vector256.Create(InvSqrt2))),
+        Activation.GeluTanh => Vector256.Create(0.5f) * x * (Vector256<float>.One
+            + Tanh(Vector256.Create(GeluTanhScale) * (x + (Vector256.Create(GeluTanhCubic) * x * x * x)))),
+        Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
+        Activation.Tanh => Tanh(x),
+        _ => throw new GemmArgumentException($"Unknown activation {(int)activation}."),
+    };
+
+    /// <summary>erf(x) by the rational fit described on the class.</summary>
+    public static float Erf(float x)
+    {
+        x = Math.Clamp(x, -ErfClamp, ErfClamp);
+        float x2 = x * x;
+        float p = ErfP6;
+        p = (p * x2) + ErfP5;
+        p = (p * x2) + ErfP4;
+        p = (p * x2) + ErfP3;
+        p = (p * x2) + ErfP2;
+        p = (p * x2) + ErfP1;
+        p = (p * x2) + ErfP0;
+        float q = ErfQ4;
+        q = (q * x2) + ErfQ3;
+        q = (q * x2) + ErfQ2;
+        q = (q * x2) + ErfQ1;
+        q = (q * x2) + ErfQ0;
+        return x * p / q;
+    }
+
+    /// <summary>erf of 16 values by the rational fit described on the class.</summary>
+    public static Vector512<float> Erf(Vector512<float> x)
+    {
+        x = Vector512.Clamp(x, Vector512.Create(-ErfClamp), Vector512.Create(ErfClamp));
+        Vector512<float> x2 = x * x;
+        Vector512<float> p = Vector512.Create(ErfP6);
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP5));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP4));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP3));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP2));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP1));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP0));
+        Vector512<float> q = Vector512.Create(ErfQ4);
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(ErfQ3));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(ErfQ2));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(ErfQ1));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(ErfQ0));
+        return x * p / q;
+    }
+
+    /// <summary>erf of 8 values by the rational fit described on the class.</summary>
+    public static Vector256<float> Erf(Vector256<float> x)
+    {
+        x = Vector256.Clamp(x, Vector256.Create(-ErfClamp), Vector256.Create(ErfClamp));
+        Vector256<float> x2 = x * x;
+        Vector256<float> p = Vector256.Create(ErfP6);
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP5));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP4));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP3));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP2));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP1));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP0));
+        Vector256<float> q = Vector256.Create(ErfQ4);
+        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create(ErfQ3));
+        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create(ErfQ2));
+        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create(ErfQ1));
+        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create(ErfQ0));
+        return x * p / q;
+    }
+
+    /// <summary>tanh(y) by the exp form described on the class.</summary>
+    public static float Tanh(float y)
+    {
+        float a = MathF.Min(MathF.Abs(y), TanhClamp);
+        float e = MathF.Exp(-2f * a);
+        return MathF.CopySign((1f - e) / (1f + e), y);
+    }
+
+    /// <summary>tanh of 16 values by the exp form described on the class.</summary>
+    public static Vector512<float> Tanh(Vector512<float> y)
+    {
+        Vector512<float> a = Vector512.Min(Vector512.Abs(y), Vector512.Create(TanhClamp));
+        Vector512<float> e = Vector512.Exp(Vector512.Create(-2f) * a);
+        return Vector512.CopySign((Vector512<float>.One - e) / (Vector512<float>.One + e), y);
+    }
+
+    /// <summary>tanh of 8 values by the exp form described on the class.</summary>
+    public static Vector256<float> Tanh(Vector256<float> y)
+    {
+        Vector256<float> a = Vector256.Min(Vector256.Abs(y), Vector256.Create(TanhClamp));
+        Vector256<float> e = Vector256.Exp(Vector256.Create(-2f) * a);
+        return Vector256.CopySign((Vector256<float>.One - e) / (Vector256<float>.One + e), y);
+    }
+}

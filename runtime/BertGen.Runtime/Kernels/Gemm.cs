@@ -1,0 +1,401 @@
+using System;
+using System.Runtime.CompilerServices;
+using BertGen.Runtime.Threading;
+
+namespace BertGen.Runtime.Kernels;
+
+/// <summary>
+/// The runtime GEMM drivers, correct for any shape, with M, N, K as arguments. Generated code mirrors
+/// their loop nest (<see cref="GemmBlocking"/>) with constants for its fixed shapes; tests and benchmarks
+/// call these. All forms BERT needs, reduced to one kernel, <c>C[M,N] = A[M,K]·B[K,N]</c> with B packed:
+/// <list type="bullet">
+/// <item><see cref="Linear"/>: y = x·Wᵀ + b, W pre-packed once (forward linear layers).</item>
+/// <item><see cref="MultiplyTransposedB"/>: C = A·Bᵀ, B <c>[N,K]</c> packed on the fly (attention scores Q·Kᵀ).</item>
+/// <item><see cref="Multiply"/>: C = A·B, B <c>[K,N]</c> packed on the fly (context P·V, dX = dY·W).</item>
+/// <item><see cref="MultiplyTransposedA"/>: C (+)= Aᵀ·B, A stored <c>[K,M]</c> (weight gradient dW += dYᵀ·X).</item>
+/// </list>
+/// Work is split between the threads of a <see cref="ComputePool"/> by whole panels (or whole 8-row tiles
+/// when there are too few panels), and every C element is computed by the same kernel calls in the same
+/// order whatever the split, so threaded results are bitwise equal to single-threaded ones.
+/// </summary>
+public static unsafe class Gemm
+{
+    /// <summary>
+    /// y[M,N] = epilogue(x[M,K] · Wᵀ), W <c>[N,K]</c> already packed by <see cref="PanelPacker.PackTransposed"/>.
+    /// </summary>
+    /// <param name="m">Rows of x and y (tokens).</param>
+    /// <param name="n">Output features.</param>
+    /// <param name="k">Input features.</param>
+    /// <param name="x">Input, row-major, leading dimension <paramref name="ldx"/>.</param>
+    /// <param name="ldx">Leading dimension of x, at least k.</param>
+    /// <param name="packedW">The packed weight (<see cref="PackedPanels.PackedLength"/>(n, k) floats).</param>
+    /// <param name="y">Output, row-major, leading dimension <paramref name="ldy"/>.</param>
+    /// <param name="ldy">Leading dimension of y, at least n.</param>
+    /// <param name="epilogue">Bias, activation, residual, or accumulate.</param>
+    /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
+    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
+    public static void Linear(int m, int n, int k, float* x, nint ldx, float* packedW, float* y, nint ldy,
+        in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+    {
+        ValidateA(m, k, x, ldx, transposed: false);
+        GemmProblem problem = new(m, n, k, x, ldx, false, packedW, null, 0, BSource.Packed, y, ldy, epilogue, path);
+        Execute(ref problem, pool);
+    }
+
+    /// <summary>
+    /// C[M,N] = epilogue(A[M,K] · Bᵀ) with B stored <c>[N,K]</c> row-major (e.g. the keys of one head, whose rows
+    /// are strided by the fused QKV width). B is packed into <paramref name="packScratch"/> on the fly.
+    /// </summary>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">Reduction length.</param>
+    /// <param name="a">A stored <c>[M,K]</c> row-major.</param>
+    /// <param name="lda">Leading dimension of A, at least k.</param>
+    /// <param name="b">B stored <c>[N,K]</c> row-major.</param>
+    /// <param name="ldb">Leading dimension of B, at least k.</param>
+    /// <param name="c">C, row-major.</param>
+    /// <param name="ldc">Leading dimension of C, at least n.</param>
+    /// <param name="packScratch">Scratch of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
+    /// <param name="epilogue">Alpha, bias, activation, residual, or accumulate.</param>
+    /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
+    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
+    public static void MultiplyTransposedB(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+    {
+        ValidateA(m, k, a, lda, transposed: false);
+        ValidateB(n, k, b, ldb, k, packScratch);
+        GemmProblem problem = new(m, n, k, a, lda, false, packScratch, b, ldb, BSource.RowsAreColumns, c, ldc, epilogue, path);
+        Execute(ref problem, pool);
+    }
+
+    /// <summary>
+    /// C[M,N] = epilogue(A[M,K] · B) with B stored <c>[K,N]</c> row-major (V in P·V; W <c>[out,in]</c> read as
+    /// <c>[K=out, N=in]</c> in dX = dY·W). B is packed into <paramref name="packScratch"/> on the fly.
+    /// </summary>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">Reduction length.</param>
+    /// <param name="a">A stored <c>[M,K]</c> row-major.</param>
+    /// <param name="lda">Leading dimension of A, at least k.</param>
+    /// <param name="b">B stored <c>[K,N]</c> row-major.</param>
+    /// <param name="ldb">Leading dimension of B, at least n.</param>
+    /// <param name="c">C, row-major.</param>
+    /// <param name="ldc">Leading dimension of C, at least n.</param>
+    /// <param name="packScratch">Scratch of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
+    /// <param name="epilogue">Alpha, bias, activation, residual, or accumulate.</param>
+    /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
+    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
+    public static void Multiply(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+    {
+        ValidateA(m, k, a, lda, transposed: false);
+        ValidateB(n, k, b, ldb, n, packScratch);
+        GemmProblem problem = new(m, n, k, a, lda, false, packScratch, b, ldb, BSource.RowsAreK, c, ldc, epilogue, path);
+        Execute(ref problem, pool);
+    }
+
+    /// <summary>
+    /// C[M,N] = epilogue(Aᵀ · B) with A stored <c>[K,M]</c> and B stored <c>[K,N]</c>, both row-major: the weight
+    /// gradient dW[out,in] += dY[T,out]ᵀ · X[T,in] is <c>m = out, n = in, k = T</c> with
+    /// <see cref="GemmEpilogue.AccumulateIntoC"/>. B is packed into <paramref name="packScratch"/> on the fly;
+    /// A is read in place.
+    /// </summary>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">Reduction length.</param>
+    /// <param name="a">A stored <c>[K,M]</c>: element (i, kk) of the left factor at <c>a[kk·lda + i]</c>.</param>
+    /// <param name="lda">Leading dimension of the stored A, at least m.</param>
+    /// <param name="b">B stored <c>[K,N]</c> row-major.</param>
+    /// <param name="ldb">Leading dimension of B, at least n.</param>
+    /// <param name="c">C, row-major.</param>
+    /// <param name="ldc">Leading dimension of C, at least n.</param>
+    /// <param name="packScratch">Scratch of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
+    /// <param name="epilogue">Alpha, bias, activation, residual, or accumulate.</param>
+    /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
+    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
+    public static void MultiplyTransposedA(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+    {
+        ValidateA(m, k, a, lda, transposed: true);
+        ValidateB(n, k, b, ldb, n, packScratch);
+        GemmProblem problem = new(m, n, k, a, lda, true, packScratch, b, ldb, BSource.RowsAreK, c, ldc, epilogue, path);
+        Execute(ref problem, pool);
+    }
+
+    /// <summary>
+    /// How many parts a product of <paramref name="m"/>×<paramref name="n"/> is split into on
+    /// <paramref name="threads"/> threads, and along which axis: whole panels when every thread gets the same
+    /// number of panels or at least four, else whole 8-row tiles. Deterministic in the shape alone, so the
+    /// generator can make the same choice at build time.
+    /// </summary>
+    public static (int Parts, bool ByPanels) PlanSplit(int m, int n, int threads)
+    {
+        int panels = PackedPanels.PanelCount(n);
+        int tiles = (m + PackedPanels.TileRows - 1) / PackedPanels.TileRows;
+        if (threads <= 1)
+        {
+            return (1, true);
+        }
+
+        if (panels % threads == 0 || panels >= 4 * threads)
+        {
+            return (threads, true);
+        }
+
+        if (tiles >= threads)
+        {
+            return (threads, false);
+        }
+
+        return panels >= threads ? (threads, true) : (1, true);
+    }
+
+    private static void Execute(ref GemmProblem problem, ComputePool? pool)
+    {
+        if (problem.N <= 0)
+        {
+            throw new GemmArgumentException($"GEMM needs positive n, got {problem.N}.");
+        }
+
+        if (problem.Packed == null || problem.C == null)
+        {
+            throw new GemmArgumentException("GEMM got a null packed B or C pointer.");
+        }
+
+        if (problem.Ldc < problem.N)
+        {
+            throw new GemmArgumentException($"GEMM: C's leading dimension {problem.Ldc} is shorter than a row of {problem.N}.");
+        }
+
+        problem.Epilogue.Validate(problem.N, problem.C);
+        problem.Path = GemmPathResolver.Resolve(problem.Path);
+        (int parts, bool byPanels) = PlanSplit(problem.M, problem.N, pool?.ThreadCount ?? 1);
+        problem.ByPanels = byPanels;
+        if (!byPanels && problem.Source != BSource.Packed)
+        {
+            // Splitting rows: every thread needs every panel, so pack them all before the hand-off.
+            PackPanels(ref problem, 0, PackedPanels.PanelCount(problem.N));
+            problem.Source = BSource.Packed;
+        }
+
+        if (parts == 1 || pool == null)
+        {
+            RunPart(ref problem, 0, 1);
+            return;
+        }
+
+        fixed (GemmProblem* context = &problem)
+        {
+            pool.Run(&RunPartFromPool, context, parts);
+        }
+    }
+
+    private static void RunPartFromPool(void* context, int part, int parts) => RunPart(ref *(GemmProblem*)context, part, parts);
+
+    private static void RunPart(ref GemmProblem problem, int part, int parts)
+    {
+        int panels = PackedPanels.PanelCount(problem.N);
+        int tiles = (problem.M + PackedPanels.TileRows - 1) / PackedPanels.TileRows;
+        int panelBegin = 0, panelEnd = panels, tileBegin = 0, tileEnd = tiles;
+        if (problem.ByPanels)
+        {
+            panelBegin = (int)((long)panels * part / parts);
+            panelEnd = (int)((long)panels * (part + 1) / parts);
+        }
+        else
+        {
+            tileBegin = (int)((long)tiles * part / parts);
+            tileEnd = (int)((long)tiles * (part + 1) / parts);
+        }
+
+        if (problem.Source != BSource.Packed)
+        {
+            // Each thread packs exactly the panels it multiplies: no barrier between packing and computing.
+            PackPanels(ref problem, panelBegin, panelEnd);
+        }
+
+        if (problem.ATransposed)
+        {
+            Compute<TransposedA>(ref problem, panelBegin, panelEnd, tileBegin, tileEnd);
+        }
+        else
+        {
+            Compute<RowMajorA>(ref problem, panelBegin, panelEnd, tileBegin, tileEnd);
+        }
+    }
+
+    private static void PackPanels(ref GemmProblem problem, int panelBegin, int panelEnd)
+    {
+        if (problem.Source == BSource.RowsAreColumns)
+        {
+            PanelPacker.PackTransposed(problem.N, problem.K, problem.BSourcePointer, problem.Ldb, problem.Packed, panelBegin, panelEnd);
+        }
+        else
+        {
+            PanelPacker.PackDirect(problem.N, problem.K, problem.BSourcePointer, problem.Ldb, problem.Packed, panelBegin, panelEnd);
+        }
+    }
+
+    // The loop nest of GemmBlocking, over panels [panelBegin, panelEnd) and 8-row tiles [tileBegin, tileEnd).
+    private static void Compute<TLayout>(ref GemmProblem problem, int panelBegin, int panelEnd, int tileBegin, int tileEnd)
+        where TLayout : struct, IOperandLayout
+    {
+        const int W = PackedPanels.PanelWidth;
+        const int R = PackedPanels.TileRows;
+        int m = problem.M, n = problem.N, k = problem.K;
+        float* a = problem.A;
+        nint lda = problem.Lda;
+        float* c = problem.C;
+        nint ldc = problem.Ldc;
+        GemmPath path = problem.Path;
+        GemmEpilogue epilogue = problem.Epilogue;
+        bool postOps = epilogue.HasPostOps;
+        int fullRows = m / R;
+        delegate*<float*, nint, float*, float*, nint, int, bool, void> full = SelectTile<TLayout>(path, R);
+        delegate*<float*, nint, float*, float*, nint, int, bool, void> tail = SelectTile<TLayout>(path, Math.Max(1, m % R));
+
+        // A tile that overhangs N is computed into this scratch (ldc 48) and copied back.
+        float* scratch = stackalloc float[R * W];
+        const int rowBlockTiles = GemmBlocking.RowBlock / R;
+        for (int blockBegin = tileBegin; blockBegin < tileEnd; blockBegin += rowBlockTiles)
+        {
+            int blockEnd = Math.Min(blockBegin + rowBlockTiles, tileEnd);
+            for (int panel = panelBegin; panel < panelEnd; panel++)
+            {
+                int col0 = panel * W;
+                int cols = Math.Min(W, n - col0);
+                float* panelBase = problem.Packed + ((long)panel * k * W);
+                for (int k0 = 0; k0 < k; k0 += GemmBlocking.KBlock)
+                {
+                    int kLen = Math.Min(GemmBlocking.KBlock, k - k0);
+                    bool loadC = k0 > 0 || epilogue.Accumulate;
+                    bool last = k0 + kLen == k;
+                    float* b = panelBase + ((long)k0 * W);
+                    for (int tile = blockBegin; tile < blockEnd; tile++)
+                    {
+                        int row0 = tile * R;
+                        int rows = Math.Min(R, m - row0);
+                        float* aTile = TLayout.IsTransposed ? a + ((long)k0 * lda) + row0 : a + ((long)row0 * lda) + k0;
+                        float* cTile = c + ((long)row0 * ldc) + col0;
+                        delegate*<float*, nint, float*, float*, nint, int, bool, void> kernel = tile < fullRows ? full : tail;
+                        if (cols == W)
+                        {
+                            kernel(aTile, lda, b, cTile, ldc, kLen, loadC);
+                        }
+                        else
+                        {
+                            if (loadC)
+                            {
+                                CopyTile(cTile, ldc, scratch, W, rows, cols);
+                            }
+
+                            kernel(aTile, lda, b, scratch, W, kLen, loadC);
+                            CopyTile(scratch, W, cTile, ldc, rows, cols);
+                        }
+
+                        if (last && postOps)
+                        {
+                            epilogue.ApplyToTile(cTile, ldc, row0, rows, col0, cols, path);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void CopyTile(float* source, nint ldSource, float* destination, nint ldDestination, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            new ReadOnlySpan<float>(source + (r * ldSource), cols).CopyTo(new Span<float>(destination + (r * ldDestination), cols));
+        }
+    }
+
+    private static delegate*<float*, nint, float*, float*, nint, int, bool, void> SelectTile<TLayout>(GemmPath path, int rows)
+        where TLayout : struct, IOperandLayout => path switch
+    {
+        GemmPath.Avx512 => rows switch
+        {
+            1 => &Avx512Tile<Rows1, TLayout>,
+            2 => &Avx512Tile<Rows2, TLayout>,
+            3 => &Avx512Tile<Rows3, TLayout>,
+            4 => &Avx512Tile<Rows4, TLayout>,
+            5 => &Avx512Tile<Rows5, TLayout>,
+            6 => &Avx512Tile<Rows6, TLayout>,
+            7 => &Avx512Tile<Rows7, TLayout>,
+            _ => &Avx512Tile<Rows8, TLayout>,
+        },
+        GemmPath.Avx2 => rows switch
+        {
+            1 => &Avx2Tile<Rows1, TLayout>,
+            2 => &Avx2Tile<Rows2, TLayout>,
+            3 => &Avx2Tile<Rows3, TLayout>,
+            4 => &Avx2Tile<Rows4, TLayout>,
+            5 => &Avx2Tile<Rows5, TLayout>,
+            6 => &Avx2Tile<Rows6, TLayout>,
+            7 => &Avx2Tile<Rows7, TLayout>,
+            _ => &Avx2Tile<Rows8, TLayout>,
+        },
+        _ => rows switch
+        {
+            1 => &GemmTileScalar.Tile<Rows1, TLayout>,
+            2 => &GemmTileScalar.Tile<Rows2, TLayout>,
+            3 => &GemmTileScalar.Tile<Rows3, TLayout>,
+            4 => &GemmTileScalar.Tile<Rows4, TLayout>,
+            5 => &GemmTileScalar.Tile<Rows5, TLayout>,
+            6 => &GemmTileScalar.Tile<Rows6, TLayout>,
+            7 => &GemmTileScalar.Tile<Rows7, TLayout>,
+            _ => &GemmTileScalar.Tile<Rows8, TLayout>,
+        },
+    };
+
+    // One out-of-line copy of each inlined micro-kernel, so the driver calls it through a pointer.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Avx512Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+        where TRows : struct, ITileRows
+        where TLayout : struct, IOperandLayout
+        => GemmTileAvx512.Tile<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Avx2Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+        where TRows : struct, ITileRows
+        where TLayout : struct, IOperandLayout
+        => GemmTileAvx2.Tile<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
+
+    private static void ValidateA(int m, int k, float* a, nint lda, bool transposed)
+    {
+        if (m <= 0 || k <= 0)
+        {
+            throw new GemmArgumentException($"GEMM needs positive m and k, got m={m}, k={k}.");
+        }
+
+        if (a == null)
+        {
+            throw new GemmArgumentException("GEMM got a null A pointer.");
+        }
+
+        int row = transposed ? m : k;
+        if (lda < row)
+        {
+            throw new GemmArgumentException($"GEMM: A's leading dimension {lda} is shorter than a row of {row}.");
+        }
+    }
+
+    private static void ValidateB(int n, int k, float* b, nint ldb, int row, float* packScratch)
+    {
+        if (b == null || packScratch == null)
+        {
+            throw new GemmArgumentException("GEMM got a null B or packing scratch pointer.");
+        }
+
+        if (n <= 0)
+        {
+            throw new GemmArgumentException($"GEMM needs positive n, got n={n}.");
+        }
+
+        if (ldb < row)
+        {
+            throw new GemmArgumentException($"GEMM: B's leading dimension {ldb} is shorter than a row of {row}.");
+        }
+    }
+}
