@@ -84,7 +84,7 @@ public sealed class GeneratedCodeTests
     public void InitializationFollowsHuggingFace()
     {
         Type type = ModelType("BertTiny");
-        using var model = (IDisposable)Activator.CreateInstance(type)!;
+        using var model = (IDisposable)Activator.CreateInstance(type, new object?[] { null })!;
         type.GetMethod("InitializeParameters")!.Invoke(model, new object[] { 7UL });
         var buffer = (BertGen.Runtime.Memory.AlignedBuffer)type.GetProperty("Parameters")!.GetValue(model)!;
         var table = (System.Collections.Generic.IReadOnlyList<BertGen.Runtime.ParameterInfo>)type.GetProperty("ParameterTable")!.GetValue(null)!;

@@ -24,8 +24,14 @@ internal static class ModelEmitter
         var files = new List<GeneratedFile>
         {
             new(HintName(plan, "Model"), EmitModel(plan)),
+            new(HintName(plan, "Weights"), EmitWeights(plan)),
             new(HintName(plan, "Shapes"), EmitShapes(plan)),
         };
+        foreach (VariantPlan variant in plan.Variants)
+        {
+            files.Add(new(HintName(plan, variant.Shape.Name), ForwardEmitter.Emit(plan, variant, Begin(plan))));
+        }
+
         return files;
     }
 
@@ -55,7 +61,7 @@ internal static class ModelEmitter
             $"compiled from {spec.SpecFileName}.\n" +
             $"{Literals.Grouped(plan.ParameterCount)} parameters in one 64-byte-aligned buffer of {Literals.Grouped(plan.ParameterBufferLength)} floats.");
         GeneratedCodeAttribute(w);
-        using (w.Block(ClassHeader(plan) + " : global::System.IDisposable"))
+        using (w.Block(ClassHeader(plan) + $" : {Runtime}.Inference.IBertModel"))
         {
             w.Comment("Architecture, from the spec's HuggingFace config fields.");
             Const(w, "int", "VocabSize", Literals.Int(a.VocabSize));
@@ -111,10 +117,48 @@ internal static class ModelEmitter
             }
 
             w.Line();
-            w.Summary("Creates the model with a zeroed parameter buffer; load weights or call InitializeParameters next.");
-            using (w.Block($"public {spec.TypeName}()"))
+            w.Summary("Creates the model with a zeroed parameter buffer; load weights or call InitializeParameters, then PrepareWeights.\nThe pool splits big ops over cores; by default one thread per core, owned and disposed by the model.");
+            using (w.Block($"public {spec.TypeName}({Runtime}.Threading.ComputePool? pool = null)"))
             {
                 w.Line($"Parameters = new {Runtime}.Memory.AlignedBuffer(ParameterBufferLength);");
+                w.Line($"PackedWeights = new {Runtime}.Memory.AlignedBuffer(PackedWeightLength);");
+                w.Line("_ownsPool = pool is null;");
+                w.Line($"Pool = pool ?? new {Runtime}.Threading.ComputePool({Runtime}.Threading.ComputePool.DefaultThreadCount);");
+            }
+
+            w.Line();
+            w.Line("private readonly bool _ownsPool;");
+            w.Line("private bool _weightsPrepared;");
+            w.Line();
+            w.Summary("The threads big ops are split over.");
+            w.Line($"public {Runtime}.Threading.ComputePool Pool {{ get; }}");
+            w.Line();
+            w.Summary("The kernels' copy of the linear weights, packed into GEMM panels by PrepareWeights.");
+            w.Line($"public {Runtime}.Memory.AlignedBuffer PackedWeights {{ get; }}");
+            w.Line();
+            w.Line("public string Name => " + Literals.String(spec.TypeName) + ";");
+            w.Line();
+            w.Line("int " + Runtime + ".Inference.IBertModel.VocabSize => VocabSize;");
+            w.Line();
+            w.Line("int " + Runtime + ".Inference.IBertModel.HiddenSize => HiddenSize;");
+            w.Line();
+            w.Line("int " + Runtime + ".Inference.IBertModel.TypeVocabSize => TypeVocabSize;");
+            w.Line();
+            w.Line("int " + Runtime + ".Inference.IBertModel.MaxPositions => MaxPositions;");
+            w.Line();
+            w.Line("int " + Runtime + ".Inference.IBertModel.PadTokenId => PadTokenId;");
+            w.Line();
+            w.Line($"global::System.Collections.Generic.IReadOnlyList<{Runtime}.ParameterInfo> {Runtime}.Inference.IBertModel.ParameterTable => ParameterTable;");
+            w.Line();
+            w.Line($"global::System.Collections.Generic.IReadOnlyList<(int Batch, int Sequence)> {Runtime}.Inference.IBertModel.ShapeVariants => ShapeVariants;");
+            w.Line();
+            w.Summary("Throws unless PrepareWeights has run: a forward pass on unpacked weights would silently compute garbage.");
+            using (w.Block("internal void EnsureWeightsPrepared()"))
+            {
+                using (w.Block("if (!_weightsPrepared)"))
+                {
+                    w.Line($"throw new global::System.InvalidOperationException(\"{spec.TypeName}: call PrepareWeights() after loading or initialising parameters, before a forward pass.\");");
+                }
             }
 
             w.Line();
@@ -140,11 +184,44 @@ internal static class ModelEmitter
             using (w.Block("public void Dispose()"))
             {
                 w.Line("Parameters.Dispose();");
-                w.Line("DisposeShapes();");
+                w.Line("PackedWeights.Dispose();");
+                using (w.Block("if (_ownsPool)"))
+                {
+                    w.Line("Pool.Dispose();");
+                }
             }
 
             w.Line();
-            w.Line("partial void DisposeShapes();");
+            RowKernelEmitter.Emit(w, spec, plan.Variants.Select(v => v.Shape.Sequence).Distinct().OrderBy(x => x));
+        }
+
+        return w.ToString();
+    }
+
+    private static string EmitWeights(ModelPlan plan)
+    {
+        SourceWriter w = Begin(plan);
+        using (w.Block(ClassHeader(plan)))
+        {
+            w.Comment($"Packed weights: each linear layer's [out,in] weight in GEMM panels of {RuntimeContract.PanelWidth} columns, its bias after it.");
+            Const(w, "long", "PackedWeightLength", Literals.Long(plan.PackedWeightLength));
+            w.Line();
+            w.Summary("Packs every linear layer from Parameters into PackedWeights (Q, K and V fused). Call after changing parameters.");
+            using (w.Block("public unsafe void PrepareWeights()"))
+            {
+                w.Line("float* p = Parameters.Pointer;");
+                w.Line("float* w = PackedWeights.Pointer;");
+                foreach (PackedLinear linear in plan.PackedLinears)
+                {
+                    w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.WeightNames)}");
+                    int rows = linear.OutFeatures / linear.WeightNames.Count;
+                    string parts = string.Join(", ", linear.WeightNames.Select((name, i) =>
+                        $"((nint)(p + {Literals.Long(plan.Parameter(name).Offset)}), (nint)(p + {Literals.Long(plan.Parameter(linear.BiasNames[i]).Offset)}), {rows})"));
+                    w.Line($"{Runtime}.Inference.LinearPacker.Pack(w + {Literals.Long(linear.PackedOffset)}, w + {Literals.Long(linear.BiasOffset)}, {linear.InFeatures}, stackalloc (nint, nint, int)[] {{ {parts} }});");
+                }
+
+                w.Line("_weightsPrepared = true;");
+            }
         }
 
         return w.ToString();
@@ -165,36 +242,18 @@ internal static class ModelEmitter
                 }
             }
 
-            foreach (VariantPlan v in plan.Variants)
+            w.Line();
+            w.Summary("The compiled forward pass of one of ShapeVariants, with its own activation arena.");
+            using (w.Block($"public {Runtime}.Inference.IForwardPass CreateForwardPass(int batch, int sequence)"))
             {
-                w.Line();
-                w.Summary($"Shape batch {v.Shape.Batch} × sequence {v.Shape.Sequence}: {v.Shape.Tokens} tokens per call, {Literals.Grouped(v.ForwardFlops)} FLOPs per forward pass.");
-                GeneratedCodeAttribute(w);
-                using (w.Block($"public static partial class {v.Shape.Name}"))
+                using (w.Block("return (batch, sequence) switch", close: "};"))
                 {
-                    Const(w, "int", "Batch", Literals.Int(v.Shape.Batch));
-                    Const(w, "int", "Sequence", Literals.Int(v.Shape.Sequence));
-                    Const(w, "int", "Tokens", Literals.Int(v.Shape.Tokens));
-                    Const(w, "long", "ForwardFlops", Literals.Long(v.ForwardFlops));
-                    w.Line();
-                    w.Comment("Activation arena: buffers whose lifetimes do not overlap share memory.");
-                    Const(w, "long", "ArenaLength", Literals.Long(v.ArenaLength));
-                    foreach (ArenaSlot slot in v.Buffers)
+                    foreach (VariantPlan v in plan.Variants)
                     {
-                        w.Comment($"{slot.Name} {slot.Shape}: floats [{Literals.Grouped(slot.Offset)}, {Literals.Grouped(slot.Offset + slot.Length)})");
-                        Const(w, "long", ArenaName(slot.Name), Literals.Long(slot.Offset));
+                        w.Line($"({v.Shape.Batch}, {v.Shape.Sequence}) => new {v.Shape.Name}(this),");
                     }
 
-                    w.Line();
-                    w.Summary("The forward pass as planned, one line per op, for inspection tools.");
-                    w.Line("public static global::System.Collections.Generic.IReadOnlyList<string> ForwardOps { get; } = new string[]");
-                    using (w.Block(close: "};"))
-                    {
-                        foreach (PlannedOp op in v.Ops)
-                        {
-                            w.Line(Literals.String(op.Description) + ",");
-                        }
-                    }
+                    w.Line($"_ => throw new global::System.ArgumentException($\"{plan.Spec.TypeName} has no compiled shape batch {{batch}} × sequence {{sequence}}; compiled shapes: {string.Join(", ", plan.Variants.Select(v => v.Shape.Batch + "×" + v.Shape.Sequence))}.\"),");
                 }
             }
         }

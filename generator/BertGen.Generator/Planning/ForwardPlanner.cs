@@ -19,9 +19,15 @@ internal static class ForwardPlanner
         int t = shape.Tokens, b = shape.Batch, s = shape.Sequence, h = a.HiddenSize, i = a.IntermediateSize;
         int heads = a.NumAttentionHeads, dh = a.HeadSize, v = a.VocabSize, labels = a.NumLabels;
 
+        // Attention runs (batch, head) pairs in parallel; each part packs K (S×dh) and V (dh×S) on the fly.
+        int attentionParts = System.Math.Min(b * heads, RuntimeContract.MaxAttentionParts);
+        long attentionPackLength = PackedWeightLayout.Align(System.Math.Max(RuntimeContract.PackedLength(s, dh), RuntimeContract.PackedLength(dh, s)));
+
         var buffers = new Dictionary<string, (long Length, string Shape)>
         {
             ["hidden"] = ((long)t * h, $"[{t},{h}]"),
+            ["mask_bias"] = ((long)t, $"[{b},{s}]"),
+            ["attention_pack"] = (attentionParts * attentionPackLength, $"[{attentionParts},{attentionPackLength}]"),
             ["qkv"] = ((long)t * 3 * h, $"[{t},{3 * h}]"),
             ["scores"] = ((long)b * heads * s * s, $"[{b},{heads},{s},{s}]"),
             ["context"] = ((long)t * h, $"[{t},{h}]"),
@@ -35,11 +41,12 @@ internal static class ForwardPlanner
 
         long Gemm(long m, long n, long k) => 2 * m * n * k;
 
+        Op("MaskBias", $"Attention mask [{b},{s}] → additive key bias: 0 where attended, float.MinValue where padded", Array.Empty<string>(), new[] { "mask_bias" }, t);
         Op("Embeddings", $"Embeddings: word[{v},{h}] + position[{a.MaxPositionEmbeddings},{h}] + token_type[{a.TypeVocabSize},{h}] gathered → [{t},{h}], LayerNorm", Array.Empty<string>(), new[] { "hidden" }, 10L * t * h);
         for (int l = 0; l < a.NumHiddenLayers; l++)
         {
             Op("QkvProjection", $"Layer {l} QKV projection: [{t},{h}]·[{h},{3 * h}] → [{t},{3 * h}], bias fused", new[] { "hidden" }, new[] { "qkv" }, Gemm(t, 3 * h, h));
-            Op("Attention", $"Layer {l} attention: {b}×{heads} heads of softmax([{s},{dh}]·[{dh},{s}]/√{dh} + mask)·[{s},{dh}] → [{t},{h}]", new[] { "qkv" }, new[] { "scores", "context" }, (2 * Gemm(s, s, dh) + 5L * s * s) * b * heads);
+            Op("Attention", $"Layer {l} attention: {b}×{heads} heads of softmax([{s},{dh}]·[{dh},{s}]/√{dh} + mask)·[{s},{dh}] → [{t},{h}]", new[] { "qkv", "mask_bias" }, new[] { "scores", "context", "attention_pack" }, (2 * Gemm(s, s, dh) + 5L * s * s) * b * heads);
             Op("OutputProjection", $"Layer {l} attention output: [{t},{h}]·[{h},{h}] → [{t},{h}], bias and residual fused, LayerNorm", new[] { "context", "hidden" }, new[] { "attention_out" }, Gemm(t, h, h) + 10L * t * h);
             Op("FeedForwardUp", $"Layer {l} FFN up: [{t},{h}]·[{h},{i}] → [{t},{i}], bias and {ModelEmitter.ActivationName(a.HiddenAct)} fused", new[] { "attention_out" }, new[] { "ffn" }, Gemm(t, i, h) + 10L * t * i);
             Op("FeedForwardDown", $"Layer {l} FFN down: [{t},{i}]·[{i},{h}] → [{t},{h}], bias and residual fused, LayerNorm", new[] { "ffn", "attention_out" }, new[] { "hidden" }, Gemm(t, h, i) + 10L * t * h);
@@ -86,7 +93,7 @@ internal static class ForwardPlanner
         // Outputs stay readable after the call: extend their lifetime to the end.
         var outputs = new HashSet<string> { "hidden", "pooled", "mlm_logits", "nsp_logits", "sequence_logits", "token_logits", "qa_logits" };
         (ImmutableEquatableArray<ArenaSlot> slots, long arena) = PlaceBuffers(buffers, ops, outputs);
-        return new VariantPlan(shape, ops.ToEquatableArray(), slots, arena);
+        return new VariantPlan(shape, ops.ToEquatableArray(), slots, arena, attentionParts);
     }
 
     private static (ImmutableEquatableArray<ArenaSlot>, long) PlaceBuffers(

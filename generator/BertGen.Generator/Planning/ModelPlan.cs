@@ -11,15 +11,71 @@ internal sealed record ModelPlan(
     ImmutableEquatableArray<ParameterSlot> Parameters,
     long ParameterCount,
     long ParameterBufferLength,
-    ImmutableEquatableArray<VariantPlan> Variants);
+    ImmutableEquatableArray<PackedLinear> PackedLinears,
+    long PackedWeightLength,
+    ImmutableEquatableArray<VariantPlan> Variants)
+{
+    public PackedLinear Linear(string key)
+    {
+        foreach (PackedLinear linear in PackedLinears)
+        {
+            if (linear.Key == key)
+            {
+                return linear;
+            }
+        }
+
+        throw new System.InvalidOperationException("No packed linear layer " + key);
+    }
+
+    public ParameterSlot Parameter(string name)
+    {
+        foreach (ParameterSlot slot in Parameters)
+        {
+            if (slot.Name == name)
+            {
+                return slot;
+            }
+        }
+
+        throw new System.InvalidOperationException("No parameter " + name);
+    }
+}
 
 /// <summary>The plan of one fixed (batch, sequence) shape.</summary>
 internal sealed record VariantPlan(
     ShapeVariant Shape,
     ImmutableEquatableArray<PlannedOp> Ops,
     ImmutableEquatableArray<ArenaSlot> Buffers,
-    long ArenaLength)
+    long ArenaLength,
+    int AttentionParts)
 {
+    public ArenaSlot Buffer(string name)
+    {
+        foreach (ArenaSlot slot in Buffers)
+        {
+            if (slot.Name == name)
+            {
+                return slot;
+            }
+        }
+
+        throw new System.InvalidOperationException("No arena buffer " + name);
+    }
+
+    public bool HasBuffer(string name)
+    {
+        foreach (ArenaSlot slot in Buffers)
+        {
+            if (slot.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public long ForwardFlops
     {
         get

@@ -12,7 +12,8 @@ internal static class ModelPlanner
         ParameterSlot lastSlot = parameters[parameters.Count - 1];
         long count = parameters.Sum(p => p.Length);
         long bufferLength = lastSlot.Offset + ((lastSlot.Length + ParameterLayout.AlignmentFloats - 1) / ParameterLayout.AlignmentFloats * ParameterLayout.AlignmentFloats);
+        (ImmutableEquatableArray<PackedLinear> linears, long packedLength) = PackedWeightLayout.Plan(spec, parameters);
         var variants = spec.Shapes.Select(s => ForwardPlanner.Plan(spec, s)).ToEquatableArray();
-        return new ModelPlan(spec, parameters, count, bufferLength, variants);
+        return new ModelPlan(spec, parameters, count, bufferLength, linears, packedLength, variants);
     }
 }

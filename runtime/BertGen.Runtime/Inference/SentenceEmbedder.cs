@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+
+namespace BertGen.Runtime.Inference;
+
+/// <summary>
+/// Sentence embeddings from a compiled encoder: the last hidden state pooled (mean under the mask, or
+/// [CLS]) and optionally L2-normalised, as sentence-transformers computes them.
+/// </summary>
+public sealed class SentenceEmbedder : IDisposable
+{
+    private readonly IBertModel _model;
+    private readonly BatchRunner _runner;
+
+    public SentenceEmbedder(IBertModel model, PoolingMode pooling, bool normalize = true)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _runner = new BatchRunner(model);
+        Pooling = pooling;
+        Normalize = normalize;
+    }
+
+    public PoolingMode Pooling { get; }
+
+    public bool Normalize { get; }
+
+    /// <summary>The longest input (in tokens) the model was compiled for.</summary>
+    public int MaxSequence => _runner.MaxSequence;
+
+    /// <summary>One embedding of the model's hidden size per input, in input order.</summary>
+    public float[][] Embed(IReadOnlyList<TokenizedInput> inputs)
+    {
+        var result = new float[inputs.Count][];
+        int hidden = _model.HiddenSize;
+        _runner.Run(inputs, (index, pass, row) =>
+        {
+            int sequence = pass.Sequence;
+            var embedding = new float[hidden];
+            Span<int> mask = sequence <= 1024 ? stackalloc int[sequence] : new int[sequence];
+            mask.Clear();
+            mask.Slice(0, inputs[index].Length).Fill(1);
+            Inference.Pooling.Pool(Pooling, pass.LastHiddenState.Slice(row * sequence * hidden, sequence * hidden), mask, hidden, embedding);
+            if (Normalize)
+            {
+                Inference.Pooling.NormalizeL2(embedding);
+            }
+
+            result[index] = embedding;
+        });
+        return result;
+    }
+
+    public void Dispose() => _runner.Dispose();
+}
