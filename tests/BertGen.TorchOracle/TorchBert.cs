@@ -100,6 +100,42 @@ public sealed class TorchBert : IDisposable
         element.fill_(value);
     }
 
+    /// <summary>All values of one parameter, row-major, in double.</summary>
+    public double[] GetParameterValues(string name)
+    {
+        Parameter p = Lookup(name, 0);
+        using Tensor converted = p.detach().to_type(ScalarType.Float64).contiguous();
+        return converted.data<double>().ToArray();
+    }
+
+    /// <summary>Overwrites all values of one parameter (rounded to <see cref="Dtype"/>), outside autograd.</summary>
+    public void SetParameterValues(string name, double[] values)
+    {
+        Parameter p = Lookup(name, 0);
+        if (values.Length != p.numel())
+        {
+            throw new TorchOracleException($"{values.Length} values given for parameter '{name}' of {p.numel()} elements");
+        }
+
+        using IDisposable noGrad = torch.no_grad();
+        using Tensor source = torch.tensor(values, p.shape, ScalarType.Float64);
+        p.copy_(source);
+    }
+
+    /// <summary>The gradient left by the last <see cref="Run"/>, in double (zeros if the loss did not depend on it).</summary>
+    public double[] GetGradient(string name)
+    {
+        Parameter p = Lookup(name, 0);
+        Tensor? grad = p.grad;
+        if (grad is null)
+        {
+            return new double[p.numel()];
+        }
+
+        using Tensor converted = grad.detach().to_type(ScalarType.Float64).contiguous();
+        return converted.data<double>().ToArray();
+    }
+
     /// <summary>Current parameter values by name, converted to float.</summary>
     public IReadOnlyDictionary<string, float[]> Snapshot()
     {
