@@ -5,7 +5,7 @@ namespace BertGen.TorchOracle;
 /// <c>P</c> = masked-LM predictions per sequence. Only the labels of the configured head are read; the others
 /// must be left null so that a mix-up is reported rather than ignored.
 /// </summary>
-public sealed class BertInputs
+public sealed record BertInputs
 {
     public required int BatchSize { get; init; }
 
