@@ -109,7 +109,8 @@ internal sealed class ScalarBertReference
             var row = new double[h];
             for (int i = 0; i < h; i++)
             {
-                row[i] = _p[e + "word_embeddings.weight"].Values[id * h + i]
+                // Widen before adding: float + float would round the sum to float.
+                row[i] = (double)_p[e + "word_embeddings.weight"].Values[id * h + i]
                          + _p[e + "position_embeddings.weight"].Values[t * h + i]
                          + _p[e + "token_type_embeddings.weight"].Values[type * h + i];
             }
