@@ -141,10 +141,14 @@ public sealed class MarkElfVersionNeedWeak : Task
         }
 
         // Write a new file and move it over the old one, so a hard link into the NuGet cache is never modified.
+        // Keeping the copied file's timestamp lets the next incremental build's copy step (same size, same time)
+        // skip it instead of copying the unpatched library again.
+        DateTime copiedAt = File.GetLastWriteTimeUtc(path);
         string temporary = path + ".weak-tmp";
         File.WriteAllBytes(temporary, elf);
         File.Delete(path);
         File.Move(temporary, path);
+        File.SetLastWriteTimeUtc(path, copiedAt);
         Log.LogMessage(MessageImportance.High, "MarkElfVersionNeedWeak: marked {0} weak in {1}", VersionName, path);
     }
 
