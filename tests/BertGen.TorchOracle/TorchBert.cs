@@ -85,27 +85,25 @@ public sealed class TorchBert : IDisposable
     public double GetParameter(string name, long index)
     {
         Parameter p = Lookup(name, index);
-        using Tensor flat = p.detach().reshape(-1);
-        using Tensor element = flat[index];
-        return element.to_type(ScalarType.Float64).item<double>();
+        using DisposeScope scope = torch.NewDisposeScope();
+        return p.detach().reshape(-1)[index].to_type(ScalarType.Float64).item<double>();
     }
 
     /// <summary>Overwrites one element of a parameter (for finite differences), outside autograd.</summary>
     public void SetParameter(string name, long index, double value)
     {
         Parameter p = Lookup(name, index);
+        using DisposeScope scope = torch.NewDisposeScope();
         using IDisposable noGrad = torch.no_grad();
-        using Tensor flat = p.view(-1);
-        using Tensor element = flat[index];
-        element.fill_(value);
+        p.view(-1)[index].fill_(value);
     }
 
     /// <summary>All values of one parameter, row-major, in double.</summary>
     public double[] GetParameterValues(string name)
     {
         Parameter p = Lookup(name, 0);
-        using Tensor converted = p.detach().to_type(ScalarType.Float64).contiguous();
-        return converted.data<double>().ToArray();
+        using DisposeScope scope = torch.NewDisposeScope();
+        return p.detach().to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
     }
 
     /// <summary>Overwrites all values of one parameter (rounded to <see cref="Dtype"/>), outside autograd.</summary>
@@ -126,14 +124,9 @@ public sealed class TorchBert : IDisposable
     public double[] GetGradient(string name)
     {
         Parameter p = Lookup(name, 0);
+        using DisposeScope scope = torch.NewDisposeScope();
         Tensor? grad = p.grad;
-        if (grad is null)
-        {
-            return new double[p.numel()];
-        }
-
-        using Tensor converted = grad.detach().to_type(ScalarType.Float64).contiguous();
-        return converted.data<double>().ToArray();
+        return grad is null ? new double[p.numel()] : grad.detach().to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
     }
 
     /// <summary>Current parameter values by name, converted to float.</summary>
@@ -411,16 +404,17 @@ public sealed class TorchBert : IDisposable
         return p;
     }
 
+    // Conversions copy into managed memory; the intermediate tensors go with the scope.
     internal static float[] ToFloats(Tensor t)
     {
-        using Tensor converted = t.detach().to_type(ScalarType.Float32).contiguous();
-        return converted.data<float>().ToArray();
+        using DisposeScope scope = torch.NewDisposeScope();
+        return t.detach().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
     }
 
     private static double ToDouble(Tensor t)
     {
-        using Tensor converted = t.detach().to_type(ScalarType.Float64);
-        return converted.item<double>();
+        using DisposeScope scope = torch.NewDisposeScope();
+        return t.detach().to_type(ScalarType.Float64).item<double>();
     }
 
     // Accepts the older spellings of a checkpoint's names and drops buffers that are not parameters.
