@@ -2,43 +2,41 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using BertGen.Text.Normalization;
 using Microsoft.ML.Tokenizers;
 
 namespace BertGen.Text;
 
 /// <summary>
-/// BERT uncased tokenisation: basic tokenisation (clean control characters, split CJK ideographs, split on
-/// whitespace and punctuation, lowercase, strip accents) then greedy longest-match WordPiece, done by
-/// Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/>. This type adds the BERT input layout
-/// (<c>[CLS]</c>/<c>[SEP]</c>, segment ids, truncation that reports itself) and id → token decoding.
+/// BERT uncased tokenisation: basic tokenisation (<see cref="BertBasicTokenizer"/>: clean control
+/// characters, split CJK ideographs, split on whitespace and punctuation, lowercase, strip accents) then
+/// greedy longest-match WordPiece with <c>##</c> continuations, done by Microsoft.ML.Tokenizers'
+/// <see cref="WordPieceTokenizer"/>. This type adds the BERT input layout (<c>[CLS]</c>/<c>[SEP]</c>,
+/// segment ids, truncation that reports itself) and id → token decoding.
 /// </summary>
 public sealed class BertWordPieceTokenizer
 {
     /// <summary>Google's BERT treats a word longer than this as <c>[UNK]</c>.</summary>
     public const int MaxInputCharsPerWord = 200;
 
-    private readonly BertTokenizer _tokenizer;
+    private readonly WordPieceTokenizer _wordPiece;
 
     private BertWordPieceTokenizer(BertVocabulary vocabulary)
     {
         Vocabulary = vocabulary;
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(vocabulary.NormalizedText));
-        _tokenizer = BertTokenizer.Create(stream, new BertOptions
+
+        // The basic tokenisation is ours (see BertBasicTokenizer for why), so the library only splits the
+        // space-separated words it is given and applies WordPiece: no normaliser, whitespace pre-tokeniser.
+        // Corpus text that happens to contain "[MASK]" stays ordinary text (it was split at the brackets),
+        // as in Google's tokenizer.
+        _wordPiece = WordPieceTokenizer.Create(stream, new WordPieceOptions
         {
-            LowerCaseBeforeTokenization = true,
-            // Uncased BERT strips accents (NFD, then drop non-spacing marks) whenever it lowercases.
-            RemoveNonSpacingMarks = true,
-            IndividuallyTokenizeCjk = true,
-            ApplyBasicTokenization = true,
-            // Corpus text that happens to contain "[MASK]" is ordinary text, as in Google's tokenizer.
-            SplitOnSpecialTokens = false,
+            PreTokenizer = PreTokenizer.CreateWhiteSpace(),
+            Normalizer = null,
             UnknownToken = BertVocabulary.UnknownToken,
             ContinuingSubwordPrefix = BertVocabulary.ContinuationPrefix,
             MaxInputCharsPerWord = MaxInputCharsPerWord,
-            ClassificationToken = BertVocabulary.ClassificationToken,
-            SeparatorToken = BertVocabulary.SeparatorToken,
-            PaddingToken = BertVocabulary.PadToken,
-            MaskingToken = BertVocabulary.MaskToken,
         });
     }
 
@@ -52,7 +50,8 @@ public sealed class BertWordPieceTokenizer
     public int[] Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        IReadOnlyList<int> ids = _tokenizer.EncodeToIds(text, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
+        string words = BertBasicTokenizer.ToSpaceSeparatedWords(text);
+        IReadOnlyList<int> ids = _wordPiece.EncodeToIds(words, considerPreTokenization: true, considerNormalization: false);
         var result = new int[ids.Count];
         for (int i = 0; i < result.Length; i++)
         {
