@@ -52,6 +52,10 @@ public sealed class PretrainingCorpus
         }
     }
 
+    /// <summary>Reads a sentence-per-line corpus file (plain or gzip) and tokenises it.</summary>
+    public static PretrainingCorpus Load(string path, BertWordPieceTokenizer tokenizer) =>
+        Tokenize(SentenceCorpusReader.ReadFile(path), tokenizer);
+
     public static PretrainingCorpus Tokenize(IReadOnlyList<IReadOnlyList<string>> documents, BertWordPieceTokenizer tokenizer)
     {
         var result = new List<int[][]>(documents.Count);

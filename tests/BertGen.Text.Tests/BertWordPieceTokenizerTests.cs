@@ -23,6 +23,14 @@ public sealed class BertWordPieceTokenizerTests
     }
 
     [Fact]
+    public void VocabularyFile_IsThePublishedBertBaseUncasedVocab()
+    {
+        // SHA-256 of bert-base-uncased's vocab.txt as Google and HuggingFace publish it (LF line endings).
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(TestData.PathOf("bert-base-uncased-vocab.txt")));
+        Assert.Equal("07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3", Convert.ToHexStringLower(hash));
+    }
+
+    [Fact]
     public void Encode_PublishedMiniLmExample_GivesPublishedIds()
     {
         // REFERENCE.md §5: the ids all-MiniLM-L6-v2's own tokenizer gives for this sentence.

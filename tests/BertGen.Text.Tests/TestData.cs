@@ -15,7 +15,7 @@ internal static class TestData
         new(() => SentenceCorpusReader.ReadFile(PathOf("kjv-sentences.txt.gz")));
 
     private static readonly Lazy<PretrainingCorpus> LazyCorpus =
-        new(() => PretrainingCorpus.Tokenize(Documents, Tokenizer));
+        new(() => PretrainingCorpus.Load(PathOf("kjv-sentences.txt.gz"), Tokenizer));
 
     public static BertWordPieceTokenizer Tokenizer => LazyTokenizer.Value;
     public static BertVocabulary Vocabulary => Tokenizer.Vocabulary;
