@@ -32,25 +32,22 @@ public sealed class PretrainingInstanceBuilder
     public MaskedLmMasker Masker => _masker;
 
     /// <summary>
-    /// <c>DupeFactor</c> passes over the documents (visited in a shuffled order, as the original shuffles
-    /// its document list), then all instances shuffled. Masked when <paramref name="mask"/> is true
-    /// (static masking); otherwise <see cref="PretrainingInstance.MaskedLmPositions"/> are empty.
+    /// <c>DupeFactor</c> passes over the documents (shuffled once first, as the original shuffles its
+    /// document list; "another document" for random-next is drawn from that shuffled list), then all
+    /// instances shuffled. Masked when <paramref name="mask"/> is true (static masking); otherwise
+    /// <see cref="PretrainingInstance.MaskedLmPositions"/> are empty. With the same generator state this
+    /// makes the same draws in the same order as Google's script.
     /// </summary>
     public List<PretrainingInstance> CreateInstances(Xoshiro256StarStar rng, bool mask)
     {
-        var documentOrder = new int[_corpus.DocumentCount];
-        for (int i = 0; i < documentOrder.Length; i++)
-        {
-            documentOrder[i] = i;
-        }
-
-        rng.Shuffle(documentOrder.AsSpan());
+        IReadOnlyList<int[]>[] documents = CorpusDocuments();
+        rng.Shuffle(documents.AsSpan());
         var instances = new List<PretrainingInstance>();
         for (int dupe = 0; dupe < _options.DupeFactor; dupe++)
         {
-            foreach (int document in documentOrder)
+            for (int document = 0; document < documents.Length; document++)
             {
-                CreateInstancesFromDocument(document, rng, mask, instances);
+                CreateInstancesFromDocument(documents, document, rng, mask, instances);
             }
         }
 
@@ -59,10 +56,24 @@ public sealed class PretrainingInstanceBuilder
         return new List<PretrainingInstance>(shuffled);
     }
 
-    /// <summary>The instances of one document, appended to <paramref name="output"/>.</summary>
-    public void CreateInstancesFromDocument(int documentIndex, Xoshiro256StarStar rng, bool mask, List<PretrainingInstance> output)
+    /// <summary>The instances of corpus document <paramref name="documentIndex"/>, appended to <paramref name="output"/>.</summary>
+    public void CreateInstancesFromDocument(int documentIndex, Xoshiro256StarStar rng, bool mask, List<PretrainingInstance> output) =>
+        CreateInstancesFromDocument(CorpusDocuments(), documentIndex, rng, mask, output);
+
+    private IReadOnlyList<int[]>[] CorpusDocuments()
     {
-        IReadOnlyList<int[]> document = _corpus.Document(documentIndex);
+        var documents = new IReadOnlyList<int[]>[_corpus.DocumentCount];
+        for (int i = 0; i < documents.Length; i++)
+        {
+            documents[i] = _corpus.Document(i);
+        }
+
+        return documents;
+    }
+
+    private void CreateInstancesFromDocument(IReadOnlyList<int[]>[] documents, int documentIndex, Xoshiro256StarStar rng, bool mask, List<PretrainingInstance> output)
+    {
+        IReadOnlyList<int[]> document = documents[documentIndex];
         int maxNumTokens = _options.MaxSeqLength - 3;
 
         // Mostly fill the whole budget; sometimes aim shorter so the model also sees short sequences at
@@ -104,14 +115,14 @@ public sealed class PretrainingInstanceBuilder
                     int randomDocumentIndex = 0;
                     for (int attempt = 0; attempt < 10; attempt++)
                     {
-                        randomDocumentIndex = rng.NextInt(_corpus.DocumentCount);
+                        randomDocumentIndex = rng.NextInt(documents.Length);
                         if (randomDocumentIndex != documentIndex)
                         {
                             break;
                         }
                     }
 
-                    IReadOnlyList<int[]> randomDocument = _corpus.Document(randomDocumentIndex);
+                    IReadOnlyList<int[]> randomDocument = documents[randomDocumentIndex];
                     int randomStart = rng.NextInt(randomDocument.Count);
                     for (int j = randomStart; j < randomDocument.Count; j++)
                     {
