@@ -131,6 +131,7 @@ public sealed class BertWordPieceTokenizerTests
             "Numbers 1,234.56 and 7th, 3rd; e-mail: someone@example.org",
             "☃ snowman, ≥ sign, 🙂 emoji",
             "ALL CAPS AND MiXeD cAsE",
+            "a☃b x≥y hello🙂 1≥2 °c ™ a_b ©2020",
         });
 
         int mismatches = 0;
