@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using BertGen.Text.Normalization;
+using Microsoft.ML.Tokenizers;
+
+namespace BertGen.Text;
+
+/// <summary>
+/// BERT uncased tokenisation: basic tokenisation (<see cref="BertBasicTokenizer"/>: clean control
+/// characters, split CJK ideographs, split on whitespace and punctuation, lowercase, strip accents) then
+/// greedy longest-match WordPiece with <c>##</c> continuations, done by Microsoft.ML.Tokenizers'
+/// <see cref="WordPieceTokenizer"/>. This type adds the BERT input layout (<c>[CLS]</c>/<c>[SEP]</c>,
+/// segment ids, truncation that reports itself) and id → token decoding.
+/// </summary>
+public sealed class BertWordPieceTokenizer
+{
+    /// <summary>Google's BERT treats a word longer than this as <c>[UNK]</c>.</summary>
+    public const int MaxInputCharsPerWord = 200;
+
+    private readonly WordPieceTokenizer _wordPiece;
+
+    private BertWordPieceTokenizer(BertVocabulary vocabulary)
+    {
+        Vocabulary = vocabulary;
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(vocabulary.NormalizedText));
+
+        // The basic tokenisation is ours (see BertBasicTokenizer for why), so the library only splits the
+        // space-separated words it is given and applies WordPiece: no normaliser, whitespace pre-tokeniser.
+        // Corpus text that happens to contain "[MASK]" stays ordinary text (it was split at the brackets),
+        // as in Google's tokenizer.
+        _wordPiece = WordPieceTokenizer.Create(stream, new WordPieceOptions
+        {
+            PreTokenizer = PreTokenizer.CreateWhiteSpace(),
+            Normalizer = null,
+            UnknownToken = BertVocabulary.UnknownToken,
+            ContinuingSubwordPrefix = BertVocabulary.ContinuationPrefix,
+            MaxInputCharsPerWord = MaxInputCharsPerWord,
+        });
+    }
+
+    public BertVocabulary Vocabulary { get; }
+
+    public static BertWordPieceTokenizer Create(BertVocabulary vocabulary) => new(vocabulary);
+
+    public static BertWordPieceTokenizer FromVocabularyFile(string path) => new(BertVocabulary.Load(path));
+
+    /// <summary>WordPiece ids of a text, without special tokens and without any length limit.</summary>
+    public int[] Tokenize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string words = BertBasicTokenizer.ToSpaceSeparatedWords(text);
+        IReadOnlyList<int> ids = _wordPiece.EncodeToIds(words, considerPreTokenization: true, considerNormalization: false);
+        var result = new int[ids.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = ids[i];
+        }
+
+        return result;
+    }
+
+    /// <summary><c>[CLS] text [SEP]</c>, keeping the first <paramref name="maxLength"/> − 2 WordPieces of the text.</summary>
+    public EncodedInput Encode(string text, int maxLength)
+    {
+        RequireMaxLength(maxLength, 3);
+        int[] a = Tokenize(text);
+        int keepA = Math.Min(a.Length, maxLength - 2);
+        return Assemble(a.AsSpan(0, keepA), ReadOnlySpan<int>.Empty, isPair: false, truncated: keepA < a.Length);
+    }
+
+    /// <summary>
+    /// <c>[CLS] a [SEP] b [SEP]</c>. When too long, one token at a time is dropped from the end of the longer
+    /// side (B on ties), as Google's <c>run_classifier._truncate_seq_pair</c> and HuggingFace's
+    /// <c>longest_first</c> do.
+    /// </summary>
+    public EncodedInput EncodePair(string a, string b, int maxLength)
+    {
+        RequireMaxLength(maxLength, 5);
+        int[] idsA = Tokenize(a);
+        int[] idsB = Tokenize(b);
+        int keepA = idsA.Length;
+        int keepB = idsB.Length;
+        while (keepA + keepB > maxLength - 3)
+        {
+            if (keepA > keepB)
+            {
+                keepA--;
+            }
+            else
+            {
+                keepB--;
+            }
+        }
+
+        bool truncated = keepA < idsA.Length || keepB < idsB.Length;
+        return Assemble(idsA.AsSpan(0, keepA), idsB.AsSpan(0, keepB), isPair: true, truncated);
+    }
+
+    /// <summary>The vocabulary token of each id (special tokens and <c>##</c> prefixes included).</summary>
+    public string[] Decode(ReadOnlySpan<int> ids)
+    {
+        var tokens = new string[ids.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            tokens[i] = Vocabulary.TokenOf(ids[i]);
+        }
+
+        return tokens;
+    }
+
+    private EncodedInput Assemble(ReadOnlySpan<int> a, ReadOnlySpan<int> b, bool isPair, bool truncated)
+    {
+        int length = a.Length + 2 + (isPair ? b.Length + 1 : 0);
+        var ids = new int[length];
+        var segments = new int[length];
+        int at = 0;
+        ids[at++] = Vocabulary.ClassificationId;
+        a.CopyTo(ids.AsSpan(at));
+        at += a.Length;
+        ids[at++] = Vocabulary.SeparatorId;
+        if (isPair)
+        {
+            b.CopyTo(ids.AsSpan(at));
+            segments.AsSpan(at).Fill(1);
+            at += b.Length;
+            ids[at] = Vocabulary.SeparatorId;
+        }
+
+        return new EncodedInput(ids, segments, truncated);
+    }
+
+    private static void RequireMaxLength(int maxLength, int minimum)
+    {
+        if (maxLength < minimum)
+        {
+            throw new TextDataException($"Maximum sequence length {maxLength} is too small: at least {minimum} is needed for the special tokens and one WordPiece per text.");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace BertGen.Text.Normalization;
+
+/// <summary>
+/// BERT's BasicTokenizer for uncased models (google-research/bert <c>tokenization.py</c>, HuggingFace
+/// <c>BasicTokenizer</c>): drop NUL, U+FFFD and control/format/unassigned characters, turn whitespace into
+/// spaces, put spaces around CJK ideographs, split on whitespace, lowercase, strip accents, split off
+/// punctuation. Written out here rather than taken from Microsoft.ML.Tokenizers 2.0.1, whose BertTokenizer
+/// drops symbol words such as "☃" or emoji (BERT keeps them and maps them to [UNK] or a vocabulary symbol),
+/// deletes tabs instead of treating them as spaces (joining the words around them), and strips accents only
+/// when ICU is loaded (not in globalization-invariant or trimmed apps).
+/// </summary>
+internal static class BertBasicTokenizer
+{
+    /// <summary>The words of <paramref name="text"/>, separated by single spaces (no leading or trailing space).</summary>
+    public static string ToSpaceSeparatedWords(string text)
+    {
+        // Step 1: clean and space out CJK ideographs (Google's _clean_text and _tokenize_chinese_chars).
+        var cleaned = new StringBuilder(text.Length + 8);
+        foreach (Rune rune in text.EnumerateRunes())
+        {
+            int cp = rune.Value;
+            if (cp == 0 || cp == 0xFFFD || IsControl(rune))
+            {
+                continue;
+            }
+
+            if (IsWhitespace(rune))
+            {
+                cleaned.Append(' ');
+            }
+            else if (IsCjkIdeograph(cp))
+            {
+                cleaned.Append(' ').Append(rune.ToString()).Append(' ');
+            }
+            else
+            {
+                AppendRune(cleaned, rune);
+            }
+        }
+
+        // Step 2: per whitespace word, lowercase, strip accents, then split punctuation into its own words.
+        var output = new StringBuilder(cleaned.Length + 16);
+        var folded = new StringBuilder(32);
+        foreach (string word in cleaned.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            folded.Clear();
+            foreach (Rune rune in PythonLowercasing.ToLower(word).EnumerateRunes())
+            {
+                AccentFolding.AppendFolded(rune, folded);
+            }
+
+            bool inWord = false;
+            foreach (Rune rune in folded.ToString().EnumerateRunes())
+            {
+                if (IsPunctuation(rune))
+                {
+                    Separate(output);
+                    AppendRune(output, rune);
+                    inWord = false;
+                    continue;
+                }
+
+                if (!inWord)
+                {
+                    Separate(output);
+                    inWord = true;
+                }
+
+                AppendRune(output, rune);
+            }
+        }
+
+        return output.ToString();
+    }
+
+    /// <summary>Splits the words of <see cref="ToSpaceSeparatedWords"/> into a list (for tests and inspection).</summary>
+    public static List<string> Tokenize(string text) =>
+        new(ToSpaceSeparatedWords(text).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+    private static void Separate(StringBuilder output)
+    {
+        if (output.Length > 0 && output[^1] != ' ')
+        {
+            output.Append(' ');
+        }
+    }
+
+    private static void AppendRune(StringBuilder output, Rune rune)
+    {
+        Span<char> units = stackalloc char[2];
+        output.Append(units[..rune.EncodeToUtf16(units)]);
+    }
+
+    private static bool IsWhitespace(Rune rune) =>
+        rune.Value is ' ' or '\t' or '\n' or '\r' || Rune.GetUnicodeCategory(rune) == UnicodeCategory.SpaceSeparator;
+
+    // Tab, newline and carriage return are whitespace, not control; every other C* category is dropped.
+    private static bool IsControl(Rune rune)
+    {
+        if (rune.Value is '\t' or '\n' or '\r')
+        {
+            return false;
+        }
+
+        return Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned;
+    }
+
+    // All non-letter, non-digit ASCII counts as punctuation (so "$" and "^" split) as well as Unicode P*.
+    private static bool IsPunctuation(Rune rune)
+    {
+        int cp = rune.Value;
+        if (cp is >= 33 and <= 47 or >= 58 and <= 64 or >= 91 and <= 96 or >= 123 and <= 126)
+        {
+            return true;
+        }
+
+        return Rune.GetUnicodeCategory(rune) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
+            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
+            or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
+    }
+
+    // The CJK Unified Ideographs blocks BERT spaces out (not Hiragana, Katakana or Hangul, which are
+    // written with spaces or tokenised as words).
+    private static bool IsCjkIdeograph(int cp) =>
+        cp is >= 0x4E00 and <= 0x9FFF or >= 0x3400 and <= 0x4DBF or >= 0x20000 and <= 0x2A6DF
+            or >= 0x2A700 and <= 0x2B73F or >= 0x2B740 and <= 0x2B81F or >= 0x2B820 and <= 0x2CEAF
+            or >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
+}

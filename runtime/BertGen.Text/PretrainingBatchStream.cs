@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+
+namespace BertGen.Text;
+
+/// <summary>
+/// Where a <see cref="PretrainingBatchStream"/> is: saved with a training checkpoint, it resumes the exact
+/// same batches. <see cref="InstanceCount"/> guards against restoring into a stream over other data.
+/// </summary>
+public readonly record struct PretrainingStreamState(
+    int Epoch,
+    int BatchInEpoch,
+    Xoshiro256State EpochStartRng,
+    Xoshiro256State Rng,
+    int InstanceCount);
+
+/// <summary>
+/// Endless fixed-shape pretraining batches over a corpus. The instances (pairs, and with static masking
+/// their masks) are made once from <see cref="PretrainingOptions.Seed"/>; each epoch visits them in a new
+/// shuffled order, and with dynamic masking draws new masks as it batches them. The last partial batch of
+/// an epoch is dropped so every batch has the same shape.
+/// </summary>
+public sealed class PretrainingBatchStream
+{
+    private readonly PretrainingInstanceBuilder _builder;
+    private readonly PretrainingOptions _options;
+    private readonly List<PretrainingInstance> _instances;
+    private readonly int[] _order;
+    private readonly Xoshiro256StarStar _rng;
+    private Xoshiro256State _epochStartRng;
+
+    public PretrainingBatchStream(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options, int batchSize)
+    {
+        options.Validate();
+        _options = options;
+        _builder = new PretrainingInstanceBuilder(corpus, vocabulary, options);
+        _rng = new Xoshiro256StarStar(options.Seed);
+        _instances = _builder.CreateInstances(_rng, mask: options.Masking == MaskingMode.Static);
+        BatchSize = batchSize;
+        if (batchSize < 1 || _instances.Count < batchSize)
+        {
+            throw new TextDataException($"Batch size {batchSize} is not in [1, {_instances.Count}] (the number of instances the corpus gives).");
+        }
+
+        _order = new int[_instances.Count];
+        BeginEpoch(0);
+    }
+
+    public int BatchSize { get; }
+    public int InstanceCount => _instances.Count;
+    public int BatchesPerEpoch => _instances.Count / BatchSize;
+    public int Epoch { get; private set; }
+    public int BatchInEpoch { get; private set; }
+
+    /// <summary>All instances in creation order (masked only with static masking), for inspection and tests.</summary>
+    public IReadOnlyList<PretrainingInstance> Instances => _instances;
+
+    /// <summary>A batch of the right shape for this stream.</summary>
+    public PretrainingBatch CreateBatch() => new(BatchSize, _options.MaxSeqLength, _options.MaxPredictionsPerSeq);
+
+    /// <summary>Fills <paramref name="batch"/> with the next batch, moving to a new epoch when one runs out.</summary>
+    public void Next(PretrainingBatch batch)
+    {
+        if (batch.BatchSize != BatchSize || batch.SequenceLength != _options.MaxSeqLength || batch.MaxPredictions != _options.MaxPredictionsPerSeq)
+        {
+            throw new TextDataException($"Batch shape B={batch.BatchSize}, S={batch.SequenceLength}, P={batch.MaxPredictions} differs from the stream's B={BatchSize}, S={_options.MaxSeqLength}, P={_options.MaxPredictionsPerSeq}.");
+        }
+
+        if (BatchInEpoch == BatchesPerEpoch)
+        {
+            BeginEpoch(Epoch + 1);
+        }
+
+        int first = BatchInEpoch * BatchSize;
+        for (int row = 0; row < BatchSize; row++)
+        {
+            PretrainingInstance instance = _instances[_order[first + row]];
+            if (_options.Masking == MaskingMode.Dynamic)
+            {
+                instance = _builder.Remask(instance, _rng);
+            }
+
+            batch.SetRow(row, instance);
+        }
+
+        BatchInEpoch++;
+    }
+
+    public PretrainingStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _rng.State, _instances.Count);
+
+    /// <summary>Continues from a saved state: the following batches equal those after the save.</summary>
+    public void RestoreState(PretrainingStreamState state)
+    {
+        if (state.InstanceCount != _instances.Count)
+        {
+            throw new TextDataException($"Saved stream state is for {state.InstanceCount} instances, this stream has {_instances.Count}: corpus or options differ.");
+        }
+
+        if (state.Epoch < 0 || state.BatchInEpoch < 0 || state.BatchInEpoch > BatchesPerEpoch)
+        {
+            throw new TextDataException($"Saved stream state (epoch {state.Epoch}, batch {state.BatchInEpoch}) is out of range for {BatchesPerEpoch} batches per epoch.");
+        }
+
+        // Replay the epoch's shuffle from its starting state to rebuild the order, then jump to where the
+        // stream was (dynamic masks drawn since the epoch began are in the saved current state).
+        _rng.Restore(state.EpochStartRng);
+        BeginEpoch(state.Epoch);
+        _rng.Restore(state.Rng);
+        BatchInEpoch = state.BatchInEpoch;
+    }
+
+    private void BeginEpoch(int epoch)
+    {
+        _epochStartRng = _rng.State;
+        for (int i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+
+        _rng.Shuffle(_order.AsSpan());
+        Epoch = epoch;
+        BatchInEpoch = 0;
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+
+namespace BertGen.Text;
+
+/// <summary>Where a <see cref="SequenceClassificationBatchStream"/> is, for exact resume.</summary>
+public readonly record struct SequenceClassificationStreamState(int Epoch, int BatchInEpoch, Xoshiro256State EpochStartRng, int ExampleCount);
+
+/// <summary>
+/// Endless training batches: each epoch visits the examples in a new seeded shuffled order; the last
+/// partial batch of an epoch is dropped so every batch has the same shape.
+/// </summary>
+public sealed class SequenceClassificationBatchStream
+{
+    private readonly SequenceClassificationDataset _dataset;
+    private readonly Xoshiro256StarStar _rng;
+    private readonly int[] _order;
+    private Xoshiro256State _epochStartRng;
+
+    public SequenceClassificationBatchStream(SequenceClassificationDataset dataset, int batchSize, ulong seed)
+    {
+        if (batchSize < 1 || batchSize > dataset.Count)
+        {
+            throw new TextDataException($"Batch size {batchSize} is not in [1, {dataset.Count}] (the number of examples).");
+        }
+
+        _dataset = dataset;
+        BatchSize = batchSize;
+        _rng = new Xoshiro256StarStar(seed);
+        _order = new int[dataset.Count];
+        BeginEpoch(0);
+    }
+
+    public int BatchSize { get; }
+    public int BatchesPerEpoch => _dataset.Count / BatchSize;
+    public int Epoch { get; private set; }
+    public int BatchInEpoch { get; private set; }
+
+    public SequenceClassificationBatch CreateBatch() => _dataset.CreateBatch(BatchSize);
+
+    public void Next(SequenceClassificationBatch batch)
+    {
+        if (batch.BatchSize != BatchSize)
+        {
+            throw new TextDataException($"Batch size {batch.BatchSize} differs from the stream's {BatchSize}.");
+        }
+
+        if (BatchInEpoch == BatchesPerEpoch)
+        {
+            BeginEpoch(Epoch + 1);
+        }
+
+        _dataset.FillRows(batch, _order.AsSpan(BatchInEpoch * BatchSize, BatchSize));
+        BatchInEpoch++;
+    }
+
+    public SequenceClassificationStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _dataset.Count);
+
+    public void RestoreState(SequenceClassificationStreamState state)
+    {
+        if (state.ExampleCount != _dataset.Count || state.BatchInEpoch < 0 || state.BatchInEpoch > BatchesPerEpoch || state.Epoch < 0)
+        {
+            throw new TextDataException($"Saved stream state (epoch {state.Epoch}, batch {state.BatchInEpoch}, {state.ExampleCount} examples) does not fit this stream ({_dataset.Count} examples, {BatchesPerEpoch} batches per epoch).");
+        }
+
+        // The shuffle is the only use of the generator, so replaying it from the epoch's start restores everything.
+        _rng.Restore(state.EpochStartRng);
+        BeginEpoch(state.Epoch);
+        BatchInEpoch = state.BatchInEpoch;
+    }
+
+    private void BeginEpoch(int epoch)
+    {
+        _epochStartRng = _rng.State;
+        for (int i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+
+        _rng.Shuffle(_order.AsSpan());
+        Epoch = epoch;
+        BatchInEpoch = 0;
+    }
+}

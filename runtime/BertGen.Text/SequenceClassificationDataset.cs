@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+
+namespace BertGen.Text;
+
+/// <summary>
+/// Labelled texts tokenised once into <c>[CLS] A [SEP] (B [SEP])</c> inputs of at most S tokens, with label
+/// names mapped to indices in a fixed order. Training batches come from a
+/// <see cref="SequenceClassificationBatchStream"/>; evaluation batches go in order, the last one padded.
+/// </summary>
+public sealed class SequenceClassificationDataset
+{
+    private readonly EncodedInput[] _inputs;
+    private readonly int[] _labels;
+
+    private SequenceClassificationDataset(EncodedInput[] inputs, int[] labels, IReadOnlyList<string> labelNames, int sequenceLength)
+    {
+        _inputs = inputs;
+        _labels = labels;
+        LabelNames = labelNames;
+        SequenceLength = sequenceLength;
+        foreach (EncodedInput input in inputs)
+        {
+            if (input.Truncated)
+            {
+                TruncatedCount++;
+            }
+        }
+    }
+
+    public IReadOnlyList<string> LabelNames { get; }
+    public int SequenceLength { get; }
+    public int Count => _inputs.Length;
+
+    /// <summary>How many examples lost tokens to the sequence length (worth reporting before training).</summary>
+    public int TruncatedCount { get; }
+
+    public EncodedInput Input(int index) => _inputs[index];
+    public int Label(int index) => _labels[index];
+
+    /// <summary>Tokenises every example (truncating to <paramref name="sequenceLength"/>) and maps labels to
+    /// indices in the order of <paramref name="labelNames"/>: label i of the model is <c>labelNames[i]</c>.</summary>
+    public static SequenceClassificationDataset Create(
+        IReadOnlyList<LabelledText> examples,
+        BertWordPieceTokenizer tokenizer,
+        IReadOnlyList<string> labelNames,
+        int sequenceLength)
+    {
+        var labelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < labelNames.Count; i++)
+        {
+            if (!labelIndex.TryAdd(labelNames[i], i))
+            {
+                throw new TextDataException($"Label name '{labelNames[i]}' is listed twice.");
+            }
+        }
+
+        var inputs = new EncodedInput[examples.Count];
+        var labels = new int[examples.Count];
+        for (int i = 0; i < examples.Count; i++)
+        {
+            LabelledText example = examples[i];
+            if (!labelIndex.TryGetValue(example.Label, out labels[i]))
+            {
+                throw new TextDataException($"Example {i} has label '{example.Label}', which is not one of: {string.Join(", ", labelNames)}.");
+            }
+
+            inputs[i] = example.TextB is null
+                ? tokenizer.Encode(example.Text, sequenceLength)
+                : tokenizer.EncodePair(example.Text, example.TextB, sequenceLength);
+        }
+
+        return new SequenceClassificationDataset(inputs, labels, labelNames, sequenceLength);
+    }
+
+    public SequenceClassificationBatch CreateBatch(int batchSize) => new(batchSize, SequenceLength);
+
+    /// <summary>Batches needed to cover every example once in evaluation (the last may be partly padding).</summary>
+    public int EvaluationBatchCount(int batchSize) => (Count + batchSize - 1) / batchSize;
+
+    /// <summary>Fills evaluation batch <paramref name="batchIndex"/>: examples in file order, padding rows at the end.</summary>
+    public void FillEvaluationBatch(SequenceClassificationBatch batch, int batchIndex)
+    {
+        RequireShape(batch);
+        int first = batchIndex * batch.BatchSize;
+        if (batchIndex < 0 || first >= Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchIndex), batchIndex, $"There are {EvaluationBatchCount(batch.BatchSize)} evaluation batches.");
+        }
+
+        int real = Math.Min(batch.BatchSize, Count - first);
+        for (int row = 0; row < batch.BatchSize; row++)
+        {
+            if (row < real)
+            {
+                batch.SetRow(row, _inputs[first + row], _labels[first + row]);
+            }
+            else
+            {
+                batch.ClearRow(row);
+            }
+        }
+
+        batch.RealCount = real;
+    }
+
+    internal void FillRows(SequenceClassificationBatch batch, ReadOnlySpan<int> exampleIndices)
+    {
+        RequireShape(batch);
+        for (int row = 0; row < batch.BatchSize; row++)
+        {
+            batch.SetRow(row, _inputs[exampleIndices[row]], _labels[exampleIndices[row]]);
+        }
+
+        batch.RealCount = batch.BatchSize;
+    }
+
+    private void RequireShape(SequenceClassificationBatch batch)
+    {
+        if (batch.SequenceLength != SequenceLength)
+        {
+            throw new TextDataException($"Batch sequence length {batch.SequenceLength} differs from the dataset's {SequenceLength}.");
+        }
+    }
+}

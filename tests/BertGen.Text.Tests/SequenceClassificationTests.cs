@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using BertGen.Text;
+using Xunit;
+
+namespace BertGen.Text.Tests;
+
+public sealed class SequenceClassificationTests
+{
+    private static readonly string[] Testaments = ["OT", "NT"];
+
+    private static readonly Lazy<List<LabelledText>> Dev = new(() => LabelledTextReader.ReadFile(TestData.PathOf("kjv-testament-dev.tsv.gz")));
+
+    [Fact]
+    public void TestamentFiles_HaveTheDocumentedSizesAndClassRatio()
+    {
+        // models/corpus/README.md: train 28,684 rows (21,240 OT), dev 2,418 rows (1,905 OT); together every verse.
+        List<LabelledText> train = LabelledTextReader.ReadFile(TestData.PathOf("kjv-testament-train.tsv.gz"));
+        Assert.Equal((28684, 21240), (train.Count, train.Count(e => e.Label == "OT")));
+        Assert.Equal((2418, 1905), (Dev.Value.Count, Dev.Value.Count(e => e.Label == "OT")));
+        Assert.Equal(TestData.Corpus.SentenceCount, train.Count + Dev.Value.Count);
+        Assert.All(train.Concat(Dev.Value), e => Assert.Contains(e.Label, Testaments));
+
+        // No verse text is in both splits, except verses that occur verbatim more than once in the Bible.
+        var trainTexts = new HashSet<string>(train.Select(e => e.Text));
+        int shared = Dev.Value.Count(e => trainTexts.Contains(e.Text));
+        Assert.True(shared < 60, $"{shared} dev verses also occur in train");
+    }
+
+    [Fact]
+    public void EvaluationBatches_CoverEveryExampleOnceInOrder_WithWeightedPadding()
+    {
+        List<LabelledText> dev = Dev.Value;
+        SequenceClassificationDataset data = SequenceClassificationDataset.Create(dev, TestData.Tokenizer, Testaments, 64);
+        SequenceClassificationBatch batch = data.CreateBatch(32);
+        int batches = data.EvaluationBatchCount(32);
+        Assert.Equal((dev.Count + 31) / 32, batches);
+        int seen = 0;
+        for (int i = 0; i < batches; i++)
+        {
+            data.FillEvaluationBatch(batch, i);
+            for (int row = 0; row < 32; row++)
+            {
+                if (row < batch.RealCount)
+                {
+                    LabelledText example = dev[seen];
+                    EncodedInput expected = TestData.Tokenizer.Encode(example.Text, 64);
+                    Assert.Equal(expected.InputIds, batch.InputIds.AsSpan(row * 64, expected.InputIds.Count).ToArray());
+                    Assert.Equal(expected.InputIds.Count, batch.InputMask.AsSpan(row * 64, 64).ToArray().Sum());
+                    Assert.Equal(Array.IndexOf(Testaments, example.Label), batch.Labels[row]);
+                    Assert.Equal(1f, batch.ExampleWeights[row]);
+                    seen++;
+                }
+                else
+                {
+                    Assert.Equal(0f, batch.ExampleWeights[row]);
+                    Assert.All(batch.InputMask.AsSpan(row * 64, 64).ToArray(), m => Assert.Equal(0, m));
+                }
+            }
+        }
+
+        Assert.Equal(dev.Count, seen);
+        Assert.Equal(dev.Count % 32, batch.RealCount);
+    }
+
+    [Fact]
+    public void TrainingStream_DropsThePartialBatch_ShufflesPerEpoch_AndResumesExactly()
+    {
+        SequenceClassificationDataset data = SequenceClassificationDataset.Create(Dev.Value, TestData.Tokenizer, Testaments, 32);
+        var stream = new SequenceClassificationBatchStream(data, 100, seed: 3);
+        Assert.Equal(Dev.Value.Count / 100, stream.BatchesPerEpoch);
+
+        // One epoch sees distinct examples, all but the dropped remainder.
+        var labelsOfEpoch = new List<int>();
+        SequenceClassificationBatch batch = stream.CreateBatch();
+        var firstRows = new List<int[]>();
+        for (int i = 0; i < stream.BatchesPerEpoch; i++)
+        {
+            stream.Next(batch);
+            labelsOfEpoch.AddRange(batch.Labels);
+            firstRows.Add(batch.InputIds.AsSpan(0, 32).ToArray());
+            Assert.Equal(100, batch.RealCount);
+        }
+
+        Assert.Equal(stream.BatchesPerEpoch * 100, labelsOfEpoch.Count);
+        // OT share of a random 2,400 of 2,418 dev verses stays near 1905/2418 = 0.788 (it can differ by at most 18/2400).
+        Assert.InRange(labelsOfEpoch.Count(l => l == 0) / (double)labelsOfEpoch.Count, 0.780, 0.796);
+
+        SequenceClassificationStreamState saved = stream.SaveState();
+        var expected = new List<int[]>();
+        for (int i = 0; i < 30; i++)
+        {
+            stream.Next(batch);
+            expected.Add(batch.InputIds.ToArray());
+        }
+
+        Assert.NotEqual(firstRows[0], expected[0].AsSpan(0, 32).ToArray()); // epoch 1 order differs from epoch 0
+
+        var resumed = new SequenceClassificationBatchStream(data, 100, seed: 3);
+        resumed.RestoreState(saved);
+        foreach (int[] e in expected)
+        {
+            resumed.Next(batch);
+            Assert.Equal(e, batch.InputIds);
+        }
+    }
+
+    [Fact]
+    public void PairsAndTruncation_AreEncodedAndCounted()
+    {
+        var examples = new List<LabelledText>
+        {
+            new("yes", "In the beginning God created the heaven and the earth.", "And the earth was without form."),
+            new("no", "Jesus wept."),
+        };
+        SequenceClassificationDataset data = SequenceClassificationDataset.Create(examples, TestData.Tokenizer, ["no", "yes"], 12);
+        Assert.Equal(1, data.TruncatedCount);
+        Assert.Equal(1, data.Label(0));
+        Assert.Contains(1, data.Input(0).SegmentIds);
+        Assert.Equal(12, data.Input(0).InputIds.Count);
+    }
+
+    [Fact]
+    public void BadLabelledText_IsRejectedWithItsLine()
+    {
+        TextDataException noTab = Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("OT\tfine\nno tab here\n"), "bad.tsv"));
+        Assert.Contains("bad.tsv line 2", noTab.Message, StringComparison.Ordinal);
+        Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("\ttext\n"), "empty-label.tsv"));
+        Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(
+            [new LabelledText("XX", "text")], TestData.Tokenizer, Testaments, 16));
+        Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(
+            [new LabelledText("OT", "text")], TestData.Tokenizer, ["OT", "OT"], 16));
+    }
+}
