@@ -132,6 +132,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
         // each begins where the previous one ended, the first at 0, the last at the end of the file.
         entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
         long expectedBegin = 0;
+        string previous = "(none)";
         foreach (var entry in entries)
         {
             if (entry.End > dataLength)
@@ -141,7 +142,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
 
             if (entry.Begin < expectedBegin)
             {
-                throw new WeightFileException($"tensor '{entry.Name}' starts at data offset {entry.Begin}, overlapping the previous tensor which ends at {expectedBegin}");
+                throw new WeightFileException($"tensor '{entry.Name}' starts at data offset {entry.Begin}, overlapping tensor '{previous}' which ends at {expectedBegin}");
             }
 
             if (entry.Begin > expectedBegin)
@@ -160,11 +161,12 @@ public sealed unsafe class SafetensorsReader : IDisposable
             _byName[entry.Name] = tensor;
             _tensors.Add(tensor);
             expectedBegin = entry.End;
+            previous = entry.Name;
         }
 
         if (expectedBegin != dataLength)
         {
-            throw new WeightFileException($"safetensors file '{Path}' has {dataLength - expectedBegin} bytes after its last tensor that no tensor claims");
+            throw new WeightFileException($"safetensors file '{Path}' has {dataLength - expectedBegin} bytes after its last tensor '{previous}' that no tensor claims");
         }
     }
 
