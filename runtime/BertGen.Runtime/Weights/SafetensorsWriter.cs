@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace BertGen.Runtime.Weights;
@@ -96,7 +97,9 @@ public static class SafetensorsWriter
     private static byte[] BuildHeader(IReadOnlyList<SafetensorsEntry> entries, IReadOnlyDictionary<string, string>? metadata)
     {
         var output = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(output))
+        // Names go out as plain UTF-8 (the reference writer's serde_json does the same) rather than \u escapes.
+        var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        using (var writer = new Utf8JsonWriter(output, options))
         {
             writer.WriteStartObject();
             if (metadata is { Count: > 0 })
