@@ -42,7 +42,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
             _view = _file.CreateViewAccessor(0, fileLength, MemoryMappedFileAccess.Read);
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _pointer);
             _pointer += _view.PointerOffset;
-            Parse(new ReadOnlySpan<byte>(_pointer, checked((int)Math.Min(fileLength, int.MaxValue))), fileLength);
+            Parse(fileLength);
         }
         catch
         {
@@ -91,9 +91,9 @@ public sealed unsafe class SafetensorsReader : IDisposable
         _file?.Dispose();
     }
 
-    private void Parse(ReadOnlySpan<byte> prefix, long fileLength)
+    private void Parse(long fileLength)
     {
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(_pointer, 8));
         if (headerLength == 0 || headerLength > MaxHeaderBytes || 8 + (long)headerLength > fileLength)
         {
             throw new WeightFileException($"safetensors file '{Path}' declares a {headerLength}-byte header but the file is {fileLength} bytes");
@@ -150,7 +150,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
                 throw new WeightFileException($"tensor '{entry.Name}' starts at data offset {entry.Begin}, leaving a gap after offset {expectedBegin}");
             }
 
-            if (!_byName.TryAdd(entry.Name, null!))
+            if (_byName.ContainsKey(entry.Name))
             {
                 throw new WeightFileException($"tensor '{entry.Name}' appears twice in the header");
             }
@@ -158,7 +158,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
             int length = checked((int)(entry.End - entry.Begin));
             var memory = new MappedMemory(_pointer + dataStart + entry.Begin, length);
             var tensor = new EncodedWeightTensor(entry.Name, entry.Shape, entry.Type, memory.Memory);
-            _byName[entry.Name] = tensor;
+            _byName.Add(entry.Name, tensor);
             _tensors.Add(tensor);
             expectedBegin = entry.End;
             previous = entry.Name;
