@@ -256,6 +256,28 @@ public sealed class ParameterLoaderTests : IDisposable
         }
     }
 
+    [Fact]
+    public void PretrainedMiniLmLoadsIntoABertPrefixedTableWithoutItsPooler()
+    {
+        // A generated encoder-only table may use bert. names and leave the pooler out: the pooler's tensors
+        // are then extra and must be reported, which is the loader refusing to drop weights silently.
+        List<ParameterInfo> table = Table(_fixture.Weights
+            .Where(t => t.DataType == WeightDataType.Float32)
+            .Select(t => ("bert." + t.Name, t.Shape.ToArray(), ParameterKind.Weight))
+            .ToArray());
+        float[] buffer = Buffer(table);
+
+        ParameterLoader.LoadPretrained(Pretrained.PretrainedModel.MiniLmL6V2, table, buffer);
+
+        ParameterInfo word = table.Single(p => p.Name == "bert.embeddings.word_embeddings.weight");
+        float[] expected = _fixture.Weights.Single(t => t.Name == "embeddings.word_embeddings.weight").ToArray();
+        Assert.Equal(expected, buffer.AsSpan((int)word.Offset, (int)word.Length).ToArray());
+
+        List<ParameterInfo> withoutPooler = table.Where(p => !p.Name.Contains("pooler", StringComparison.Ordinal)).ToList();
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadPretrained(Pretrained.PretrainedModel.MiniLmL6V2, withoutPooler, Buffer(table)));
+        Assert.Contains("'pooler.dense.", error.Message);
+    }
+
     private static WeightTensor PositionIds()
     {
         var bytes = new byte[8 * 4];

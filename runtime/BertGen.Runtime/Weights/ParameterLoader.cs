@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using BertGen.Runtime.Pretrained;
 
 namespace BertGen.Runtime.Weights;
 
@@ -21,6 +22,21 @@ public static class ParameterLoader
     /// <summary>Imports the HuggingFace ONNX export at <paramref name="path"/> into <paramref name="buffer"/>.</summary>
     public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer) =>
         Load(OnnxBertImporter.ImportFile(path), table, buffer);
+
+    /// <summary>
+    /// Loads a real pretrained model (e.g. <see cref="PretrainedModel.MiniLmL6V2"/>) from its NuGet package's
+    /// ONNX resource into <paramref name="buffer"/>; the package is found as <see cref="PretrainedPackage.Locate"/> says.
+    /// </summary>
+    public static void LoadPretrained(PretrainedModel model, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        byte[] onnx;
+        using (PretrainedPackage package = PretrainedPackage.Open(model))
+        {
+            onnx = package.ReadModelOnnx();
+        }
+
+        Load(OnnxBertImporter.Import(OnnxReader.Read(onnx)), table, buffer);
+    }
 
     /// <summary>
     /// Copies <paramref name="tensors"/> into <paramref name="buffer"/> at the offsets of
