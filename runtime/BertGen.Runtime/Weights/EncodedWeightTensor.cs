@@ -1,0 +1,68 @@
+using System;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace BertGen.Runtime.Weights;
+
+/// <summary>
+/// A tensor whose elements sit little-endian in a block of bytes (a safetensors data region, an ONNX
+/// <c>raw_data</c> field): converted to float32 only when copied out, so opening a file costs no copy.
+/// </summary>
+internal sealed class EncodedWeightTensor : WeightTensor
+{
+    private readonly ReadOnlyMemory<byte> _bytes;
+
+    public EncodedWeightTensor(string name, int[] shape, WeightDataType dataType, ReadOnlyMemory<byte> bytes)
+        : base(name, shape, dataType)
+    {
+        long expected = ElementCount * WeightDataTypes.SizeOf(dataType);
+        if (bytes.Length != expected)
+        {
+            throw new WeightFileException($"tensor '{name}' of dtype {dataType} and shape {ShapeText} needs {expected} bytes but has {bytes.Length}");
+        }
+
+        _bytes = bytes;
+    }
+
+    /// <summary>The stored bytes.</summary>
+    public ReadOnlyMemory<byte> Bytes => _bytes;
+
+    protected override void CopyToCore(Span<float> destination)
+    {
+        ReadOnlySpan<byte> source = _bytes.Span;
+        switch (DataType)
+        {
+            case WeightDataType.Float32:
+                if (BitConverter.IsLittleEndian)
+                {
+                    MemoryMarshal.Cast<byte, float>(source).CopyTo(destination);
+                }
+                else
+                {
+                    for (int i = 0; i < destination.Length; i++)
+                    {
+                        destination[i] = BinaryPrimitives.ReadSingleLittleEndian(source.Slice(i * 4));
+                    }
+                }
+
+                break;
+            case WeightDataType.Float16:
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(source.Slice(i * 2));
+                }
+
+                break;
+            case WeightDataType.BFloat16:
+                // bfloat16 is the upper 16 bits of a binary32, so widening is a shift: exact, no rounding.
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source.Slice(i * 2)) << 16);
+                }
+
+                break;
+            default:
+                throw new WeightFileException($"tensor '{Name}' has dtype {DataType}; a floating-point tensor was expected");
+        }
+    }
+}

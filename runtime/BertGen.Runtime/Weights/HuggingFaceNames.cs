@@ -1,0 +1,49 @@
+using System;
+
+namespace BertGen.Runtime.Weights;
+
+/// <summary>
+/// The spelling variants of HuggingFace BERT parameter names that mean the same tensor. Task models
+/// (<c>BertForPreTraining</c>, …) prefix the encoder with <c>bert.</c>, bare <c>BertModel</c> files do not;
+/// checkpoints converted from the original TensorFlow code call LayerNorm's parameters <c>gamma</c>/<c>beta</c>.
+/// </summary>
+public static class HuggingFaceNames
+{
+    /// <summary>The encoder prefix of task models.</summary>
+    public const string BertPrefix = "bert.";
+
+    /// <summary>The MLM decoder's weight, tied to the word embeddings and so not stored by HuggingFace.</summary>
+    public const string TiedDecoderWeight = "cls.predictions.decoder.weight";
+
+    /// <summary>The MLM decoder's bias, an alias of <see cref="PredictionsBias"/> in HuggingFace's state dict.</summary>
+    public const string DecoderBiasAlias = "cls.predictions.decoder.bias";
+
+    /// <summary>The MLM output bias.</summary>
+    public const string PredictionsBias = "cls.predictions.bias";
+
+    /// <summary>
+    /// The one spelling used for matching: without <c>bert.</c>, with LayerNorm <c>weight</c>/<c>bias</c>.
+    /// </summary>
+    public static string Canonical(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string canonical = name.StartsWith(BertPrefix, StringComparison.Ordinal) ? name[BertPrefix.Length..] : name;
+        if (canonical.EndsWith("LayerNorm.gamma", StringComparison.Ordinal))
+        {
+            canonical = canonical[..^"gamma".Length] + "weight";
+        }
+        else if (canonical.EndsWith("LayerNorm.beta", StringComparison.Ordinal))
+        {
+            canonical = canonical[..^"beta".Length] + "bias";
+        }
+
+        return canonical;
+    }
+
+    /// <summary>
+    /// Whether a (canonical) name is a non-parameter buffer HuggingFace may store beside the weights:
+    /// <c>embeddings.position_ids</c> (int64 <c>arange</c>) or <c>embeddings.token_type_ids</c> (zeros).
+    /// </summary>
+    public static bool IsBuffer(string canonicalName) =>
+        canonicalName is "embeddings.position_ids" or "embeddings.token_type_ids";
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using BertGen.Runtime.Pretrained;
+
+namespace BertGen.Runtime.Weights;
+
+/// <summary>
+/// Fills a generated model's parameter buffer from any weight source (safetensors, imported ONNX), checking
+/// every tensor against the model's parameter table: same set of names (modulo the spellings
+/// <see cref="HuggingFaceNames"/> folds together), same shapes, floating-point dtypes. Everything is checked
+/// before anything is written, so a failed load leaves the buffer untouched.
+/// </summary>
+public static class ParameterLoader
+{
+    /// <summary>Loads the safetensors file at <paramref name="path"/> into <paramref name="buffer"/>.</summary>
+    public static void LoadSafetensors(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        using SafetensorsReader reader = SafetensorsReader.Open(path);
+        Load(reader.Tensors, table, buffer);
+    }
+
+    /// <summary>Imports the HuggingFace ONNX export at <paramref name="path"/> into <paramref name="buffer"/>.</summary>
+    public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer) =>
+        Load(OnnxBertImporter.ImportFile(path), table, buffer);
+
+    /// <summary>
+    /// Loads a real pretrained model (e.g. <see cref="PretrainedModel.MiniLmL6V2"/>) from its NuGet package's
+    /// ONNX resource into <paramref name="buffer"/>; the package is found as <see cref="PretrainedPackage.Locate"/> says.
+    /// </summary>
+    public static void LoadPretrained(PretrainedModel model, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        byte[] onnx;
+        using (PretrainedPackage package = PretrainedPackage.Open(model))
+        {
+            onnx = package.ReadModelOnnx();
+        }
+
+        Load(OnnxBertImporter.Import(OnnxReader.Read(onnx)), table, buffer);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="tensors"/> into <paramref name="buffer"/> at the offsets of
+    /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
+    /// misshapen or non-float tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
+    /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads.
+    /// </summary>
+    public static void Load(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(table);
+        var parameters = new Dictionary<string, ParameterInfo>(StringComparer.Ordinal);
+        foreach (ParameterInfo parameter in table)
+        {
+            if (parameter.Offset < 0 || parameter.Offset + parameter.Length > buffer.Length)
+            {
+                throw new WeightFileException($"parameter '{parameter.Name}' spans floats [{parameter.Offset}, {parameter.Offset + parameter.Length}) outside a buffer of {buffer.Length}");
+            }
+
+            if (!parameters.TryAdd(HuggingFaceNames.Canonical(parameter.Name), parameter))
+            {
+                throw new WeightFileException($"parameter '{parameter.Name}' appears twice in the model's table");
+            }
+        }
+
+        var sources = new Dictionary<string, WeightTensor>(StringComparer.Ordinal);
+        WeightTensor? decoderBiasAlias = null;
+        foreach (WeightTensor tensor in tensors)
+        {
+            string canonical = HuggingFaceNames.Canonical(tensor.Name);
+            if (HuggingFaceNames.IsBuffer(canonical))
+            {
+                continue;
+            }
+
+            if (!parameters.ContainsKey(canonical))
+            {
+                if (canonical == HuggingFaceNames.TiedDecoderWeight)
+                {
+                    continue;
+                }
+
+                if (canonical == HuggingFaceNames.DecoderBiasAlias)
+                {
+                    decoderBiasAlias = tensor;
+                    continue;
+                }
+
+                throw new WeightFileException($"tensor '{tensor.Name}' is not a parameter of this model");
+            }
+
+            if (sources.TryGetValue(canonical, out WeightTensor? earlier))
+            {
+                throw new WeightFileException($"tensors '{earlier.Name}' and '{tensor.Name}' are both parameter '{parameters[canonical].Name}'");
+            }
+
+            sources[canonical] = tensor;
+        }
+
+        if (decoderBiasAlias is not null && parameters.ContainsKey(HuggingFaceNames.PredictionsBias))
+        {
+            sources.TryAdd(HuggingFaceNames.PredictionsBias, decoderBiasAlias);
+        }
+        else if (decoderBiasAlias is not null)
+        {
+            throw new WeightFileException($"tensor '{decoderBiasAlias.Name}' is not a parameter of this model");
+        }
+
+        foreach (ParameterInfo parameter in table)
+        {
+            if (!sources.TryGetValue(HuggingFaceNames.Canonical(parameter.Name), out WeightTensor? source))
+            {
+                throw new WeightFileException($"tensor '{parameter.Name}' is missing from the weights");
+            }
+
+            if (!SameShape(source.Shape, parameter.Shape))
+            {
+                throw new WeightFileException($"tensor '{source.Name}' has shape {source.ShapeText} but parameter '{parameter.Name}' needs {WeightTensor.FormatShape(parameter.Shape)}");
+            }
+
+            if (!WeightDataTypes.IsFloatingPoint(source.DataType))
+            {
+                throw new WeightFileException($"tensor '{source.Name}' has dtype {source.DataType}; parameter '{parameter.Name}' needs a floating-point tensor");
+            }
+        }
+
+        foreach (ParameterInfo parameter in table)
+        {
+            WeightTensor source = sources[HuggingFaceNames.Canonical(parameter.Name)];
+            source.CopyTo(buffer.Slice(checked((int)parameter.Offset), checked((int)parameter.Length)));
+        }
+    }
+
+    private static bool SameShape(IReadOnlyList<int> a, int[] b)
+    {
+        if (a.Count != b.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < b.Length; i++)
+        {
+            if (a[i] != b[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+
+namespace BertGen.Runtime.Weights;
+
+/// <summary>
+/// One named tensor of a weight source (a safetensors file, an imported ONNX model), in HuggingFace layout
+/// (<c>[out, in]</c> for linear weights). The common view that lets <see cref="ParameterLoader"/> be written
+/// once for every format: it only needs a name, a shape and a way to read the values as float32.
+/// Reading may touch a memory-mapped file, so a tensor is valid only while its source is open.
+/// </summary>
+public abstract class WeightTensor
+{
+    private readonly int[] _shape;
+
+    protected WeightTensor(string name, int[] shape, WeightDataType dataType)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(shape);
+        Name = name;
+        _shape = (int[])shape.Clone();
+        DataType = dataType;
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0)
+            {
+                throw new WeightFileException($"tensor '{name}' has a negative dimension {d}");
+            }
+
+            count = checked(count * d);
+        }
+
+        ElementCount = count;
+    }
+
+    /// <summary>Name as stored in the source (after import renaming for ONNX).</summary>
+    public string Name { get; }
+
+    /// <summary>Dimensions, outermost first.</summary>
+    public IReadOnlyList<int> Shape => _shape;
+
+    /// <summary>How the elements are stored in the source.</summary>
+    public WeightDataType DataType { get; }
+
+    /// <summary>Product of the dimensions.</summary>
+    public long ElementCount { get; }
+
+    /// <summary>Shape as text, e.g. <c>[384, 1536]</c>, for messages.</summary>
+    public string ShapeText => FormatShape(_shape);
+
+    /// <summary>
+    /// Writes the values, converted to float32, into <paramref name="destination"/>, which must hold exactly
+    /// <see cref="ElementCount"/> floats. Throws <see cref="WeightFileException"/> for integer tensors.
+    /// </summary>
+    public void CopyTo(Span<float> destination)
+    {
+        if (destination.Length != ElementCount)
+        {
+            throw new ArgumentException($"tensor '{Name}' has {ElementCount} elements but the destination holds {destination.Length}.", nameof(destination));
+        }
+
+        if (!WeightDataTypes.IsFloatingPoint(DataType))
+        {
+            throw new WeightFileException($"tensor '{Name}' has dtype {DataType}; a floating-point tensor was expected");
+        }
+
+        CopyToCore(destination);
+    }
+
+    /// <summary>The values as a new float32 array.</summary>
+    public float[] ToArray()
+    {
+        var values = new float[checked((int)ElementCount)];
+        CopyTo(values);
+        return values;
+    }
+
+    /// <summary>Converts and copies; the length and dtype have been checked.</summary>
+    protected abstract void CopyToCore(Span<float> destination);
+
+    /// <summary>Formats a shape as <c>[a, b]</c>.</summary>
+    public static string FormatShape(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";
+}

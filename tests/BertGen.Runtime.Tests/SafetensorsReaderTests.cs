@@ -1,0 +1,111 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Linq;
+using BertGen.Runtime.Weights;
+using Xunit;
+
+namespace BertGen.Runtime.Tests;
+
+/// <summary>The safetensors reader on files assembled by hand from the format's definition.</summary>
+public sealed class SafetensorsReaderTests : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void ReadsEveryDtypeWithExactConversion()
+    {
+        // Bit patterns with known values: F16 0x3C00 = 1, 0xC000 = −2, 0x7BFF = 65504 (largest half);
+        // BF16 0x3F80 = 1, 0x4049 = 3.140625. Header order differs from data order on purpose.
+        byte[] data = new byte[8 + 6 + 4 + 16];
+        SafetensorsTestFile.Floats(1.5f, -2f).CopyTo(data, 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(8), 0x3C00);
+        BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(10), 0xC000);
+        BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(12), 0x7BFF);
+        BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(14), 0x3F80);
+        BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(16), 0x4049);
+        BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(18), 0);
+        BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(26), 1);
+        string header = """
+            {"b":{"dtype":"BF16","shape":[2],"data_offsets":[14,18]},
+             "__metadata__":{"format":"pt"},
+             "a":{"dtype":"F32","shape":[2,1],"data_offsets":[0,8]},
+             "embeddings.position_ids":{"dtype":"I64","shape":[1,2],"data_offsets":[18,34]},
+             "h":{"dtype":"F16","shape":[3],"data_offsets":[8,14]}}
+            """;
+        string path = Write(SafetensorsTestFile.Build(header, data));
+
+        using SafetensorsReader reader = SafetensorsReader.Open(path);
+
+        Assert.Equal(["a", "h", "b", "embeddings.position_ids"], reader.Tensors.Select(t => t.Name));
+        Assert.Equal("pt", reader.Metadata["format"]);
+        Assert.Equal([2, 1], reader["a"].Shape);
+        Assert.Equal([1.5f, -2f], reader["a"].ToArray());
+        Assert.Equal([1f, -2f, 65504f], reader["h"].ToArray());
+        Assert.Equal([1f, 3.140625f], reader["b"].ToArray());
+        Assert.Equal(WeightDataType.Int64, reader["embeddings.position_ids"].DataType);
+        Assert.Throws<WeightFileException>(() => reader["embeddings.position_ids"].ToArray());
+        Assert.Contains("'missing'", Assert.Throws<WeightFileException>(() => reader["missing"]).Message);
+    }
+
+    [Fact]
+    public void TruncatedFileNamesTheTensorThatRunsPastTheEnd()
+    {
+        byte[] file = SafetensorsTestFile.Build(
+            """{"first":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"second":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""",
+            SafetensorsTestFile.Floats(1, 2, 3));
+        string path = Write(file.AsSpan(0, file.Length - 3).ToArray());
+
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(path));
+        Assert.Contains("'second'", error.Message);
+        Assert.Contains("truncated", error.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 1, 2, 3 }, "shorter than its 8-byte header length")]
+    [InlineData(new byte[] { 255, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'}' }, "declares a 255-byte header")]
+    [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0 }, "declares a 0-byte header")]
+    [InlineData(new byte[] { 2, 0, 0, 0, 0, 0, 0, 0, (byte)'[', (byte)']' }, "not a JSON object")]
+    [InlineData(new byte[] { 2, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'x' }, "not valid JSON")]
+    public void MalformedHeadersAreRejected(byte[] file, string expected)
+    {
+        string path = Write(file);
+
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(path));
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}""", 8, "needs 12 bytes")]
+    [InlineData("""{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}""", 8, "dtype 'F64'")]
+    [InlineData("""{"v":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}""", 8, "overlapping")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "gap")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", 8, "no tensor claims")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}""", 4, "non-negative")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}""", 4, "data_offsets")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1]}}""", 4, "data_offsets")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "twice")]
+    public void InconsistentEntriesAreReportedByTensorName(string header, int dataBytes, string expected)
+    {
+        string path = Write(SafetensorsTestFile.Build(header, new byte[dataBytes]));
+
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(path));
+        Assert.Contains("'w'", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void MissingFileIsReported()
+    {
+        Assert.Throws<FileNotFoundException>(() => SafetensorsReader.Open(_directory.File("absent.safetensors")));
+    }
+
+    private string Write(byte[] bytes)
+    {
+        string path = _directory.File(Guid.NewGuid().ToString("N") + ".safetensors");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+}
