@@ -243,6 +243,21 @@ internal static class ModelEmitter
             }
 
             w.Line();
+            w.Summary("What the generator decided for this model, readable without allocating it.");
+            w.Line($"public static {Runtime}.Inference.ModelDescriptor Descriptor {{ get; }} = new(");
+            w.Line($"    {Literals.String(plan.Spec.TypeName)}, {Literals.String(plan.Spec.SpecFileName)}, VocabSize, HiddenSize, LayerCount, HeadCount, IntermediateSize, Activation, MaxPositions, TypeVocabSize,");
+            w.Line($"    new string[] {{ {string.Join(", ", HeadNames(plan.Spec.Heads).Select(Literals.String))} }}, SupportsTraining, ParameterCount, ParameterBufferLength, PackedWeightLength,");
+            w.Line($"    new {Runtime}.Inference.ShapeDescriptor[]");
+            w.Line("    {");
+            foreach (VariantPlan v in plan.Variants)
+            {
+                string buffers = string.Join(", ", v.Buffers.Select(b => $"new({Literals.String(b.Name)}, {Literals.String(b.Shape)}, {Literals.Long(b.Offset)}, {Literals.Long(b.Length)})"));
+                w.Line($"        new({v.Shape.Batch}, {v.Shape.Sequence}, {v.Shape.Name}.ForwardFlops, {v.Shape.Name}.ArenaLength, {v.Shape.Name}.ForwardOps, new {Runtime}.Inference.ArenaBuffer[] {{ {buffers} }}),");
+            }
+
+            w.Line("    },");
+            w.Line($"    static pool => new {plan.Spec.TypeName}(pool));");
+            w.Line();
             w.Summary("The compiled forward pass of one of ShapeVariants, with its own activation arena.");
             using (w.Block($"public {Runtime}.Inference.IForwardPass CreateForwardPass(int batch, int sequence)"))
             {
@@ -263,6 +278,34 @@ internal static class ModelEmitter
 
     internal static string ArenaName(string buffer) =>
         string.Concat(buffer.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part.Substring(1))) + "Offset";
+
+    internal static IEnumerable<string> HeadNames(HeadSet heads)
+    {
+        if (heads.Pretraining)
+        {
+            yield return "pretraining";
+        }
+
+        if (heads.MaskedLm)
+        {
+            yield return "masked_lm";
+        }
+
+        if (heads.SequenceClassification)
+        {
+            yield return "sequence_classification";
+        }
+
+        if (heads.TokenClassification)
+        {
+            yield return "token_classification";
+        }
+
+        if (heads.QuestionAnswering)
+        {
+            yield return "question_answering";
+        }
+    }
 
     internal static string ActivationName(Activation activation) => activation switch
     {
