@@ -57,6 +57,7 @@ public sealed class Trainer : IDisposable
         Optimizer = new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer);
         _trainingStep = model.CreateTrainingStep(training.BatchSize, training.SequenceLength);
         _batch = training.CreateBatch();
+        RequireFits(_batch, _trainingStep, "training");
     }
 
     public TrainerOptions Options { get; }
@@ -196,6 +197,7 @@ public sealed class Trainer : IDisposable
         {
             _evaluationStep = _model.CreateTrainingStep(_evaluation.BatchSize, _evaluation.SequenceLength);
             _evaluationBatch = _evaluation.CreateBatch();
+            RequireFits(_evaluationBatch, _evaluationStep, "evaluation");
         }
 
         var losses = new LossAccumulator();
@@ -247,6 +249,19 @@ public sealed class Trainer : IDisposable
         _lastCheckpointStep = Step;
         _sink?.OnCheckpoint(Step, path);
         return path;
+    }
+
+    // A source whose batches do not match the compiled step is a configuration error to report before training,
+    // not an out-of-range read inside a kernel.
+    private void RequireFits(TrainingBatch batch, ITrainingStep step, string what)
+    {
+        int tokens = step.Batch * step.Sequence;
+        bool gathersPredictions = _model.Objective is TrainingObjective.Pretraining or TrainingObjective.MaskedLm;
+        if (batch.InputIds.Length != tokens || batch.AttentionMask.Length != tokens || batch.TokenTypeIds.Length != tokens
+            || (gathersPredictions && batch.MaskedLmPositions.Length != step.Batch * step.MaxPredictions))
+        {
+            throw new TrainingException($"the {what} source's batches ({batch.InputIds.Length} tokens, {batch.MaskedLmPositions.Length} predictions) do not fit the compiled step B={step.Batch}, S={step.Sequence}, P={step.MaxPredictions}");
+        }
     }
 
     public void Dispose()
