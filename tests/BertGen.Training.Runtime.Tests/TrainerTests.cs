@@ -1,6 +1,8 @@
 using System;
 using System.IO;
+using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
@@ -106,6 +108,39 @@ public sealed class TrainerTests
 
             Assert.Equal(Bits(referenceParameters), Bits(model.Parameters.AsSpan().ToArray()));
         }
+    }
+
+    [Fact]
+    public void CancelledRunCheckpointsWhereItStoppedAndResumes()
+    {
+        var reference = new RecordingMetricsSink();
+        using (BagOfEmbeddingsClassifier model = Model())
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(), sink: reference))
+        {
+            trainer.Run();
+        }
+
+        using var folder = new TemporaryDirectory();
+        using var cancellation = new CancellationTokenSource();
+        var stopping = new CancellingSink(cancellation, atStep: 7);
+        using (BagOfEmbeddingsClassifier model = Model())
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(folder.Path) with { CheckpointEvery = 5 }, sink: stopping))
+        {
+            trainer.Run(cancellation.Token);
+            Assert.Equal(7, trainer.Step);
+        }
+
+        Assert.Equal(new long[] { 5, 7 }, stopping.Checkpoints.Select(c => c.Step).ToArray());
+        var resumed = new RecordingMetricsSink();
+        using (BagOfEmbeddingsClassifier model = Model())
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(folder.Path) with { CheckpointEvery = 5 }, sink: resumed))
+        {
+            Assert.True(trainer.ResumeFromLatest());
+            trainer.Run();
+        }
+
+        Assert.Equal(reference.Steps.Skip(7).Select(s => s.Loss), resumed.Steps.Select(s => s.Loss));
+        Assert.Equal(new long[] { 10, 15, 20, 24 }, resumed.Checkpoints.Select(c => c.Step).ToArray());
     }
 
     [Fact]
@@ -264,6 +299,26 @@ public sealed class TrainerTests
         
         // The explicit one at step 5, then every third step Run takes (3 was taken by hand, without evaluation).
         Assert.Equal(Enumerable.Range(2, (int)(Steps / 3) - 1).Select(i => i * 3L).Prepend(5L), interleaved.Evaluations.Select(e => e.Step));
+    }
+
+    /// <summary>Records, and asks the run to stop once it reports <c>atStep</c> (as a Ctrl-C handler would).</summary>
+    private sealed class CancellingSink(CancellationTokenSource cancellation, long atStep) : ITrainingMetricsSink
+    {
+        public List<(long Step, string Path)> Checkpoints { get; } = new();
+
+        public void OnTrainingStep(in TrainingStepMetrics metrics)
+        {
+            if (metrics.Step == atStep)
+            {
+                cancellation.Cancel();
+            }
+        }
+
+        public void OnEvaluation(in EvaluationMetrics metrics)
+        {
+        }
+
+        public void OnCheckpoint(long step, string path) => Checkpoints.Add((step, path));
     }
 
     private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
