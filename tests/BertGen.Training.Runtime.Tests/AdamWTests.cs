@@ -149,6 +149,24 @@ public sealed class AdamWTests
         }
     }
 
+    [Theory]
+    [InlineData(AdamWFlavor.Torch)]
+    [InlineData(AdamWFlavor.OriginalBert)]
+    public void StepAllocatesNothing(AdamWFlavor flavor)
+    {
+        using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        using AlignedBuffer gradients = Gradient(1);
+        using var optimizer = new AdamW(OptimizerTestTensors.Table, parameters.Length, flavor == AdamWFlavor.Torch ? AdamWSettings.Torch : AdamWSettings.OriginalBert);
+        optimizer.Step(parameters, gradients, 1e-3); // first call JIT-compiles
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            optimizer.Step(parameters, gradients, 1e-3);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void NonFiniteGradientThrowsAndLeavesParametersUnchanged()
     {

@@ -109,6 +109,24 @@ public sealed class CheckpointStoreTests
     }
 
     [Fact]
+    public void SavingAnEarlierStepDropsTheAbandonedLaterOnes()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 3);
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        foreach (long step in new long[] { 5, 10, 15, 20, 12 })
+        {
+            store.Save(model, optimizer, State(model, step));
+        }
+
+        // After 20: {10, 15, 20}. Resumed from 10 and saved 12: 15 and 20 are another branch; Latest must be
+        // this run's 12.
+        Assert.Equal(new long[] { 10, 12 }, store.List().Select(c => c.Step).ToArray());
+        Assert.Equal(store.PathOf(12), store.Latest());
+    }
+
+    [Fact]
     public void AnotherModelsCheckpointIsRefused()
     {
         using var folder = new TemporaryDirectory();

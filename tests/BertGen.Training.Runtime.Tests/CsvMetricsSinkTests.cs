@@ -38,4 +38,15 @@ public sealed class CsvMetricsSinkTests
         Assert.Equal("eval,7,,1.5,0,0,1.5,,,0.8,,,", lines[2]);
         Assert.StartsWith("train,8,", lines[3], System.StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void RefusesToAppendToAFileOfAnotherLayout()
+    {
+        using var folder = new TemporaryDirectory();
+        string path = Path.Combine(folder.Path, "metrics.csv");
+        File.WriteAllText(path, "step,loss\n1,2.0\n");
+        TrainingException error = Assert.Throws<TrainingException>(() => new CsvMetricsSink(path));
+        Assert.Contains("another header", error.Message, System.StringComparison.Ordinal);
+        Assert.Equal("step,loss\n1,2.0\n", File.ReadAllText(path));
+    }
 }

@@ -16,6 +16,8 @@ namespace BertGen.Runtime.Checkpoints;
 /// names, torch's state names) and <c>trainer_state.json</c> with the position and each file's length and SHA-256.
 /// A checkpoint is written whole into a hidden temporary folder and only then renamed into place, so a crash or
 /// an error mid-write leaves the previous checkpoints as they were and never a half-written one under a real name.
+/// (.NET cannot fsync a directory, so after a power cut the rename itself may be lost; the files it names are
+/// flushed before it.)
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -84,7 +86,8 @@ public sealed class CheckpointStore
     /// <summary>
     /// Writes the model's parameters, the optimiser's m and v, and <paramref name="state"/> (its
     /// <see cref="TrainerState.Files"/> are filled in here) as the checkpoint of <see cref="TrainerState.Step"/>,
-    /// replacing one of the same step, then deletes all but the newest <see cref="KeepLast"/>. Returns its folder.
+    /// replacing one of the same step, then keeps it and the <see cref="KeepLast"/> − 1 newest before it (any after it,
+    /// left by a run this one branched away from, are deleted). Returns its folder.
     /// </summary>
     public string Save(IBertModel model, AdamW optimizer, TrainerState state)
     {
@@ -120,7 +123,7 @@ public sealed class CheckpointStore
             throw;
         }
 
-        Prune();
+        Prune(state.Step);
         return final;
     }
 
@@ -239,7 +242,8 @@ public sealed class CheckpointStore
     }
 
     // Renames are atomic within one file system. Replacing an existing checkpoint of the same step moves the old
-    // one aside first, so at every instant one complete checkpoint of that step exists under some name.
+    // one aside first and back if the new one cannot take its place, so one complete checkpoint of that step
+    // exists under its real name except for the instant between the two renames.
     private static void Commit(string temporary, string final)
     {
         if (!Directory.Exists(final))
@@ -250,16 +254,34 @@ public sealed class CheckpointStore
 
         string old = Path.Combine(Path.GetDirectoryName(final)!, TemporaryPrefix + Path.GetFileName(final) + "." + Guid.NewGuid().ToString("N") + ".old");
         Directory.Move(final, old);
-        Directory.Move(temporary, final);
+        try
+        {
+            Directory.Move(temporary, final);
+        }
+        catch
+        {
+            Directory.Move(old, final);
+            throw;
+        }
+
         DeleteQuietly(old);
     }
 
-    private void Prune()
+    // Keeps the checkpoint just written and the newest KeepLast − 1 before it. Checkpoints after it belong to a
+    // run this one branched away from (it resumed from an older checkpoint): they go too, or Latest would resume
+    // the abandoned branch instead of this run.
+    private void Prune(long written)
     {
         IReadOnlyList<(long Step, string Path)> all = List();
-        for (int i = 0; i < all.Count - KeepLast; i++)
+        int kept = 0;
+        for (int i = all.Count - 1; i >= 0; i--)
         {
-            Directory.Delete(all[i].Path, recursive: true);
+            bool keep = all[i].Step <= written && kept < KeepLast;
+            kept += keep ? 1 : 0;
+            if (!keep)
+            {
+                Directory.Delete(all[i].Path, recursive: true);
+            }
         }
     }
 

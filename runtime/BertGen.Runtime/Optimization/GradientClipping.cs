@@ -21,8 +21,9 @@ public static class GradientClipping
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(gradients);
         double sum = 0;
-        foreach (ParameterInfo parameter in table)
+        for (int t = 0; t < table.Count; t++) // indexed: foreach over the interface would allocate an enumerator per step
         {
+            ParameterInfo parameter = table[t];
             RequireInside(parameter, gradients.Length, "gradient");
             sum += SumOfSquares(gradients.Pointer + parameter.Offset, parameter.Length, width);
         }

@@ -22,6 +22,20 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         bool append = File.Exists(path) && new FileInfo(path).Length > 0;
+        if (append)
+        {
+            string? first;
+            using (var reader = new StreamReader(path))
+            {
+                first = reader.ReadLine();
+            }
+
+            if (first != Header)
+            {
+                throw new TrainingException($"metrics file '{path}' exists with another header; refusing to append rows of a different layout");
+            }
+        }
+
         _writer = new StreamWriter(path, append, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
         if (!append)
         {
