@@ -237,6 +237,7 @@ public static unsafe class Gemm
     }
 
     // The loop nest of GemmBlocking, over panels [panelBegin, panelEnd) and 8-row tiles [tileBegin, tileEnd).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute<TLayout>(ref GemmProblem problem, int panelBegin, int panelEnd, int tileBegin, int tileEnd)
         where TLayout : struct, IOperandLayout
     {
@@ -350,13 +351,13 @@ public static unsafe class Gemm
     };
 
     // One out-of-line copy of each inlined micro-kernel, so the driver calls it through a pointer.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
         where TRows : struct, ITileRows
         where TLayout : struct, IOperandLayout
         => GemmTileAvx512.Tile<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Avx2Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
         where TRows : struct, ITileRows
         where TLayout : struct, IOperandLayout

@@ -20,10 +20,17 @@ public static unsafe class GemmTileAvx512
     /// <param name="c">C's element (0, 0) of this tile; 48 columns are written for every row, so a tile
     /// that overhangs N must point at scratch (see <see cref="Gemm"/>).</param>
     /// <param name="ldc">C's leading dimension in floats.</param>
-    /// <param name="k">Reduction length of this K-block. Inlined into a driver with a constant, the JIT
-    /// sees a constant trip count.</param>
+    /// <param name="k">Reduction length of this K-block.</param>
+    /// <remarks>
+    /// Not inlined, by measurement: with <c>AggressiveInlining</c> the JIT still emitted a call (an inlinee may
+    /// not have this many locals), so a constant k from a generated driver cannot reach the loop. It does not
+    /// need to: one call covers 24·k FMAs (6144 at k = 256) and the loop test is one fused compare-and-branch.
+    /// <c>AggressiveOptimization</c> compiles it fully optimised on first call: under tiering the first
+    /// calls otherwise run tier-0 code, which measured 6 GFLOP/s instead of 112 until the background
+    /// re-JIT caught up on a loaded machine.
+    /// </remarks>
     /// <param name="loadC">Accumulate onto C (a later K-block, or gradient accumulation) instead of overwriting it.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
         where TRows : struct, ITileRows
         where TLayout : struct, IOperandLayout

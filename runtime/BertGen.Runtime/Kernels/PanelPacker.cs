@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace BertGen.Runtime.Kernels;
@@ -22,6 +23,7 @@ public static unsafe class PanelPacker
     /// <param name="packed">Destination of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
     /// <param name="panelBegin">First panel to pack.</param>
     /// <param name="panelEnd">One past the last panel to pack.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(int n, int k, float* source, nint ldSource, float* packed, int panelBegin, int panelEnd)
     {
         Validate(n, k, source, ldSource, k, packed, panelBegin, panelEnd);
@@ -69,6 +71,7 @@ public static unsafe class PanelPacker
     /// <param name="packed">Destination of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
     /// <param name="panelBegin">First panel to pack.</param>
     /// <param name="panelEnd">One past the last panel to pack.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackDirect(int n, int k, float* source, nint ldSource, float* packed, int panelBegin, int panelEnd)
     {
         Validate(n, k, source, ldSource, n, packed, panelBegin, panelEnd);
