@@ -19,6 +19,15 @@ public sealed record GemmShape(string Name, int M, int K, int N)
         new("minilm ffn2 1536→384", 128, 1536, 384),
     ];
 
+    /// <summary>BERT-tiny (H128, I512) layers at 128 and 32 tokens: GEMMs of a few µs, where hand-off cost shows.</summary>
+    public static GemmShape[] Tiny { get; } =
+    [
+        new("tiny qkv 128→384 T128", 128, 128, 384),
+        new("tiny ffn1 128→512 T128", 128, 128, 512),
+        new("tiny ffn2 512→128 T128", 128, 512, 128),
+        new("tiny out 128→128 T32", 32, 128, 128),
+    ];
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

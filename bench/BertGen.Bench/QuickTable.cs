@@ -50,9 +50,15 @@ public static class QuickTable
             }
         }
 
-        (double handoffMedian, double handoffBest) = HandoffMicroseconds(pool);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"pool round trip (empty 2-part dispatch, worker spinning): median {handoffMedian:F2} µs, best {handoffBest:F2} µs"));
+        HandoffProbe.Print(pool);
+        foreach (GemmShape shape in GemmShape.Tiny)
+        {
+            using LinearGemmFixture fixture = new(shape);
+            (double one, double oneBest) = Time(() => fixture.Run(null, path));
+            (double two, double twoBest) = Time(() => fixture.Run(pool, path));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{shape.Name,-26} 1 thread {one * 1e6,7:F2} µs (best {oneBest * 1e6:F2}), 2 threads {two * 1e6,7:F2} µs (best {twoBest * 1e6:F2}): speed-up {one / two:F2}x (best {oneBest / twoBest:F2}x)"));
+        }
     }
 
     /// <summary>Median and best seconds per call of <paramref name="action"/>.</summary>
@@ -84,17 +90,7 @@ public static class QuickTable
         return (samples[Samples / 2], samples[0]);
     }
 
-    private static unsafe (double Median, double Best) HandoffMicroseconds(ComputePool pool)
-    {
-        (double median, double best) = Time(() => pool.Run(&Nothing, null, 2));
-        return (median * 1e6, best * 1e6);
-    }
-
     private static unsafe void RunPeakOnTwoThreads(ComputePool pool) => pool.Run(&PeakPart, null, 2);
 
     private static unsafe void PeakPart(void* context, int part, int parts) => FmaPeak.Run(part);
-
-    private static unsafe void Nothing(void* context, int part, int parts)
-    {
-    }
 }
