@@ -50,6 +50,20 @@ public static class QuickTable
             }
         }
 
+        using (FormsFixture forms = new())
+        {
+            foreach ((string name, double flops, Action<ComputePool?> run) in forms.Forms)
+            {
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    ComputePool? p = threads == 1 ? null : pool;
+                    (double median, double best) = Time(() => run(p));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{name,-30} {threads} thr: median {flops / median / 1e9,6:F1}, best {flops / best / 1e9,6:F1} GFLOP/s ({100 * flops / best / 1e9 / ceilingNow[threads],5:F1}% of ceiling now)"));
+                }
+            }
+        }
+
         HandoffProbe.Print(pool);
         foreach (GemmShape shape in GemmShape.Tiny)
         {

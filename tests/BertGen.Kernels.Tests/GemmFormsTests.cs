@@ -114,12 +114,20 @@ public sealed unsafe class GemmFormsTests
         GemmHarness.AssertClose(t, inF, outF, expected, magnitude, dx, inF, $"{path} dX");
     }
 
+    public static IEnumerable<object[]> WeightGradientCases()
+    {
+        foreach (GemmPath path in new[] { GemmPath.Avx512, GemmPath.Avx2, GemmPath.Scalar })
+        {
+            yield return [path, 33, 37, 200];
+            yield return [path, 128, 96, 144]; // full 8×48 tiles only, T = 128 tokens
+        }
+    }
+
     [Theory]
-    [MemberData(nameof(Paths))]
-    public void WeightGradientAccumulatesDyTransposedTimesX(GemmPath path)
+    [MemberData(nameof(WeightGradientCases))]
+    public void WeightGradientAccumulatesDyTransposedTimesX(GemmPath path, int t, int outF, int inF)
     {
         // dW[out, in] += dY[T, out]ᵀ·X[T, in], twice (two micro-batches): m = out, n = in, k = T.
-        const int t = 33, outF = 37, inF = 200;
         float[] dy1 = ReferenceMath.RandomArray(t * outF, 28);
         float[] x1 = ReferenceMath.RandomArray(t * inF, 29);
         float[] dy2 = ReferenceMath.RandomArray(t * outF, 30);
