@@ -120,6 +120,7 @@ public sealed unsafe class GemmFormsTests
         {
             yield return [path, 33, 37, 200];
             yield return [path, 128, 96, 144]; // full 8×48 tiles only, T = 128 tokens
+            yield return [path, 20, 16, 80];   // last panel of 32 real columns: the 32-wide edge kernel
         }
     }
 

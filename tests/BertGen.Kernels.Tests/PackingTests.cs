@@ -11,6 +11,7 @@ public sealed unsafe class PackingTests
     [InlineData(50, 7)]
     [InlineData(1, 1)]
     [InlineData(200, 72)]
+    [InlineData(100, 37)] // full 8-column blocks with a K remainder of 5
     public void PackedLayoutMatchesDefinitionWithZeroTails(int n, int k)
     {
         // packed[(p·K + kk)·48 + j] = B[kk, 48p + j], zero past N; both source layouts must give the same bytes.

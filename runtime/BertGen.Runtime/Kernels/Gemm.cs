@@ -252,10 +252,10 @@ public static unsafe class Gemm
         GemmEpilogue epilogue = problem.Epilogue;
         bool postOps = epilogue.HasPostOps;
         int fullRows = m / R;
-        delegate*<float*, nint, float*, float*, nint, int, bool, void> full = SelectTile<TLayout>(path, R);
-        delegate*<float*, nint, float*, float*, nint, int, bool, void> tail = SelectTile<TLayout>(path, Math.Max(1, m % R));
+        int tailRows = Math.Max(1, m % R);
 
-        // A tile that overhangs N is computed into this scratch (ldc 48) and copied back.
+        // A tile whose kernel is wider than the panel's real columns is computed into this scratch (ldc 48)
+        // and copied back.
         float* scratch = stackalloc float[R * W];
         const int rowBlockTiles = GemmBlocking.RowBlock / R;
         for (int blockBegin = tileBegin; blockBegin < tileEnd; blockBegin += rowBlockTiles)
@@ -265,6 +265,9 @@ public static unsafe class Gemm
             {
                 int col0 = panel * W;
                 int cols = Math.Min(W, n - col0);
+                int width = KernelWidth(path, cols);
+                delegate*<float*, nint, float*, float*, nint, int, bool, void> full = SelectTile<TLayout>(path, R, width);
+                delegate*<float*, nint, float*, float*, nint, int, bool, void> tail = SelectTile<TLayout>(path, tailRows, width);
                 float* panelBase = problem.Packed + ((long)panel * k * W);
                 for (int k0 = 0; k0 < k; k0 += GemmBlocking.KBlock)
                 {
@@ -279,7 +282,7 @@ public static unsafe class Gemm
                         float* aTile = TLayout.IsTransposed ? a + ((long)k0 * lda) + row0 : a + ((long)row0 * lda) + k0;
                         float* cTile = c + ((long)row0 * ldc) + col0;
                         delegate*<float*, nint, float*, float*, nint, int, bool, void> kernel = tile < fullRows ? full : tail;
-                        if (cols == W)
+                        if (cols == width)
                         {
                             kernel(aTile, lda, b, cTile, ldc, kLen, loadC);
                         }
@@ -312,11 +315,37 @@ public static unsafe class Gemm
         }
     }
 
-    private static delegate*<float*, nint, float*, float*, nint, int, bool, void> SelectTile<TLayout>(GemmPath path, int rows)
+    // The kernel for `rows` rows of a panel slice `width` columns wide (48, or 32 / 16 for the AVX-512 edge
+    // kernels that skip a mostly padded last panel).
+    private static delegate*<float*, nint, float*, float*, nint, int, bool, void> SelectTile<TLayout>(GemmPath path, int rows, int width)
         where TLayout : struct, IOperandLayout => path switch
     {
-        GemmPath.Avx512 => rows switch
+        GemmPath.Avx512 => width switch
         {
+            16 => rows switch
+            {
+            1 => &Avx512Tile16<Rows1, TLayout>,
+            2 => &Avx512Tile16<Rows2, TLayout>,
+            3 => &Avx512Tile16<Rows3, TLayout>,
+            4 => &Avx512Tile16<Rows4, TLayout>,
+            5 => &Avx512Tile16<Rows5, TLayout>,
+            6 => &Avx512Tile16<Rows6, TLayout>,
+            7 => &Avx512Tile16<Rows7, TLayout>,
+            _ => &Avx512Tile16<Rows8, TLayout>,
+            },
+            32 => rows switch
+            {
+            1 => &Avx512Tile32<Rows1, TLayout>,
+            2 => &Avx512Tile32<Rows2, TLayout>,
+            3 => &Avx512Tile32<Rows3, TLayout>,
+            4 => &Avx512Tile32<Rows4, TLayout>,
+            5 => &Avx512Tile32<Rows5, TLayout>,
+            6 => &Avx512Tile32<Rows6, TLayout>,
+            7 => &Avx512Tile32<Rows7, TLayout>,
+            _ => &Avx512Tile32<Rows8, TLayout>,
+            },
+            _ => rows switch
+            {
             1 => &Avx512Tile<Rows1, TLayout>,
             2 => &Avx512Tile<Rows2, TLayout>,
             3 => &Avx512Tile<Rows3, TLayout>,
@@ -325,6 +354,7 @@ public static unsafe class Gemm
             6 => &Avx512Tile<Rows6, TLayout>,
             7 => &Avx512Tile<Rows7, TLayout>,
             _ => &Avx512Tile<Rows8, TLayout>,
+            },
         },
         GemmPath.Avx2 => rows switch
         {
@@ -350,12 +380,28 @@ public static unsafe class Gemm
         },
     };
 
+    // Width of the kernel that covers a panel with `cols` real columns on `path`.
+    private static int KernelWidth(GemmPath path, int cols) =>
+        path != GemmPath.Avx512 || cols > 32 ? PackedPanels.PanelWidth : cols > 16 ? 32 : 16;
+
     // One out-of-line copy of each inlined micro-kernel, so the driver calls it through a pointer.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
         where TRows : struct, ITileRows
         where TLayout : struct, IOperandLayout
         => GemmTileAvx512.Tile<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Tile32<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+        where TRows : struct, ITileRows
+        where TLayout : struct, IOperandLayout
+        => GemmTileAvx512.Tile32<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Tile16<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+        where TRows : struct, ITileRows
+        where TLayout : struct, IOperandLayout
+        => GemmTileAvx512.Tile16<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Avx2Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
