@@ -307,6 +307,57 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// Computes any one tile, for generated per-shape drivers that call the micro-kernels directly for full
+    /// 8×48 tiles and this for the edges: <paramref name="rows"/> ≤ 8 rows and <paramref name="cols"/> ≤ 48
+    /// columns of C, choosing the kernel exactly as <see cref="Gemm"/>'s own drivers do (row-count instantiation,
+    /// the 32/16-wide AVX-512 edge kernels, a scratch tile when the kernel is wider than the real columns), so
+    /// a mirrored driver gives bitwise the same results. No epilogue: call
+    /// <see cref="GemmEpilogue.ApplyToTile"/> after the tile's last K-block.
+    /// </summary>
+    /// <param name="path">A concrete path (not <see cref="GemmPath.Auto"/>), as resolved by <see cref="GemmPathResolver"/>.</param>
+    /// <param name="aTransposed">A is stored transposed (<see cref="TransposedA"/>).</param>
+    /// <param name="rows">Rows of the tile, 1 to 8.</param>
+    /// <param name="cols">Real columns of the tile, 1 to 48.</param>
+    /// <param name="a">A's element (0, 0) of this tile and K-block.</param>
+    /// <param name="lda">A's leading dimension.</param>
+    /// <param name="b">The packed panel at this K-block.</param>
+    /// <param name="c">C's element (0, 0) of this tile.</param>
+    /// <param name="ldc">C's leading dimension.</param>
+    /// <param name="k">Reduction length of this K-block.</param>
+    /// <param name="loadC">Accumulate onto C instead of overwriting it.</param>
+    public static void EdgeTile(GemmPath path, bool aTransposed, int rows, int cols, float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+    {
+        if (path == GemmPath.Auto || path > GemmPath.Scalar)
+        {
+            throw new GemmArgumentException($"EdgeTile needs a concrete GEMM path, got {path}.");
+        }
+
+        if (rows < 1 || rows > PackedPanels.TileRows || cols < 1 || cols > PackedPanels.PanelWidth || k < 1)
+        {
+            throw new GemmArgumentException($"EdgeTile got rows={rows}, cols={cols}, k={k}; needs 1..8 rows, 1..48 columns, k ≥ 1.");
+        }
+
+        int width = KernelWidth(path, cols);
+        delegate*<float*, nint, float*, float*, nint, int, bool, void> kernel = aTransposed
+            ? SelectTile<TransposedA>(path, rows, width)
+            : SelectTile<RowMajorA>(path, rows, width);
+        if (cols == width)
+        {
+            kernel(a, lda, b, c, ldc, k, loadC);
+            return;
+        }
+
+        float* scratch = stackalloc float[PackedPanels.TileRows * PackedPanels.PanelWidth];
+        if (loadC)
+        {
+            CopyTile(c, ldc, scratch, PackedPanels.PanelWidth, rows, cols);
+        }
+
+        kernel(a, lda, b, scratch, PackedPanels.PanelWidth, k, loadC);
+        CopyTile(scratch, PackedPanels.PanelWidth, c, ldc, rows, cols);
+    }
+
     private static void CopyTile(float* source, nint ldSource, float* destination, nint ldDestination, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
