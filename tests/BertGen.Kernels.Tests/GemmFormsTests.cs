@@ -89,6 +89,31 @@ public sealed unsafe class GemmFormsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void InputGradientWithWeightPackedOncePerStep(GemmPath path)
+    {
+        // In training W is fixed for a whole backward pass: pack it as [K = out, N = in] once (PackDirect)
+        // and run every micro-batch's dX = dY·W through Linear, bitwise equal to packing on the fly.
+        const int t = 40, outF = 144, inF = 100;
+        float[] dy = ReferenceMath.RandomArray(t * outF, 32);
+        float[] w = ReferenceMath.RandomArray(outF * inF, 33);
+        float[] viaLinear = new float[t * inF];
+        float[] viaMultiply = new float[t * inF];
+        float[] packed = new float[PackedPanels.PackedLength(inF, outF)];
+        float[] scratch = new float[PackedPanels.PackedLength(inF, outF)];
+        fixed (float* pdy = dy, pw = w, pl = viaLinear, pm = viaMultiply, pp = packed, pk = scratch)
+        {
+            PanelPacker.PackDirect(inF, outF, pw, inF, pp, 0, PackedPanels.PanelCount(inF));
+            Gemm.Linear(t, inF, outF, pdy, outF, pp, pl, inF, GemmEpilogue.None, null, path);
+            Gemm.Multiply(t, inF, outF, pdy, outF, pw, inF, pm, inF, pk, GemmEpilogue.None, null, path);
+        }
+
+        Assert.Equal(viaMultiply, viaLinear);
+        (double[] expected, double[] magnitude) = ReferenceMath.Product(t, inF, outF, (i, o) => dy[(i * outF) + o], (o, j) => w[(o * inF) + j]);
+        GemmHarness.AssertClose(t, inF, outF, expected, magnitude, viaLinear, inF, $"{path} dX prepacked");
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void InputGradientIsDyTimesW(GemmPath path)
     {
         // dX[T, in] = dY[T, out]·W[out, in]: Multiply with B = W read as [K = out, N = in], and accumulate

@@ -22,6 +22,9 @@ public static unsafe class Gemm
 {
     /// <summary>
     /// y[M,N] = epilogue(x[M,K] · Wᵀ), W <c>[N,K]</c> already packed by <see cref="PanelPacker.PackTransposed"/>.
+    /// More generally C = A·B for any B already in panel layout: in training, pack W with
+    /// <see cref="PanelPacker.PackDirect"/> as <c>[K = out, N = in]</c> once per optimizer step and every
+    /// dX = dY·W of the backward pass is this call, without re-packing W per micro-batch.
     /// </summary>
     /// <param name="m">Rows of x and y (tokens).</param>
     /// <param name="n">Output features.</param>

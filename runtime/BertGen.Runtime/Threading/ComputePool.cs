@@ -88,8 +88,9 @@ public sealed unsafe class ComputePool : IDisposable
     public int SpinMicroseconds { get; }
 
     /// <summary>
-    /// Runs <c>work(context, part, parts)</c> for every part in <c>[0, parts)</c>, part 0 on the calling thread
-    /// and part i on worker i, and returns when all have finished. An exception thrown by any part is rethrown
+    /// Runs <c>work(context, part, parts)</c> once for every part in <c>[0, parts)</c>, part 0 on the calling
+    /// thread and part i on worker i (or on the calling thread, when worker i has not claimed it by the time
+    /// part 0 is done), and returns when all have finished. An exception thrown by any part is rethrown
     /// here after every part has finished.
     /// </summary>
     /// <param name="work">A static method; it must not dispatch on this pool itself.</param>
