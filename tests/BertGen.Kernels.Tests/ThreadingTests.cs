@@ -16,6 +16,7 @@ public sealed unsafe class ThreadingTests
     [InlineData(37, 72, 200)]    // 5 panels on 2 threads: split by 8-row tiles
     [InlineData(9, 300, 49)]     // 2 panels, 2 tiles
     [InlineData(3, 40, 130)]     // 1 tile, 3 panels
+    [InlineData(16, 32, 96)]     // below the split threshold: one part
     public void ThreadedLinearIsBitwiseEqual(int m, int k, int n)
     {
         float[] x = ReferenceMath.RandomArray(m * k, 41);
@@ -119,10 +120,11 @@ public sealed unsafe class ThreadingTests
     [Fact]
     public void SplitPlanDependsOnlyOnShape()
     {
-        Assert.Equal((2, true), Gemm.PlanSplit(128, 768, 2));   // 16 panels
-        Assert.Equal((2, false), Gemm.PlanSplit(128, 128, 2));  // 3 panels, 16 tiles
-        Assert.Equal((1, true), Gemm.PlanSplit(5, 40, 2));      // one tile, one panel
-        Assert.Equal((1, true), Gemm.PlanSplit(128, 768, 1));
+        Assert.Equal((2, true), Gemm.PlanSplit(128, 768, 768, 2));   // 16 panels
+        Assert.Equal((2, false), Gemm.PlanSplit(128, 128, 128, 2));  // 3 panels, 16 tiles
+        Assert.Equal((1, true), Gemm.PlanSplit(5, 40, 768, 2));      // one tile, one panel
+        Assert.Equal((1, true), Gemm.PlanSplit(128, 768, 768, 1));
+        Assert.Equal((1, true), Gemm.PlanSplit(16, 96, 32, 2));      // 98k flops: not worth a hand-off
     }
 
     private static void CountPart(void* context, int part, int parts)

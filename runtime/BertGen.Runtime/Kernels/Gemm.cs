@@ -126,16 +126,23 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// How many parts a product of <paramref name="m"/>×<paramref name="n"/> is split into on
-    /// <paramref name="threads"/> threads, and along which axis: whole panels when every thread gets the same
-    /// number of panels or at least four, else whole 8-row tiles. Deterministic in the shape alone, so the
-    /// generator can make the same choice at build time.
+    /// Products below this many flops (2·M·N·K) run on one thread: ~1 µs of work, where a hand-off
+    /// (~0.3 µs measured, see bench/README.md) and a second core's cold caches would eat the gain.
     /// </summary>
-    public static (int Parts, bool ByPanels) PlanSplit(int m, int n, int threads)
+    public const long MinimumFlopsToSplit = 1 << 17;
+
+    /// <summary>
+    /// How many parts a product of <paramref name="m"/>×<paramref name="n"/>×<paramref name="k"/> is split
+    /// into on <paramref name="threads"/> threads, and along which axis: none below
+    /// <see cref="MinimumFlopsToSplit"/>; else whole panels when every thread gets the same number of panels or
+    /// at least four, else whole 8-row tiles. Deterministic in the shape alone, so the generator can make the
+    /// same choice at build time.
+    /// </summary>
+    public static (int Parts, bool ByPanels) PlanSplit(int m, int n, int k, int threads)
     {
         int panels = PackedPanels.PanelCount(n);
         int tiles = (m + PackedPanels.TileRows - 1) / PackedPanels.TileRows;
-        if (threads <= 1)
+        if (threads <= 1 || 2L * m * n * k < MinimumFlopsToSplit)
         {
             return (1, true);
         }
@@ -172,7 +179,7 @@ public static unsafe class Gemm
 
         problem.Epilogue.Validate(problem.N, problem.C);
         problem.Path = GemmPathResolver.Resolve(problem.Path);
-        (int parts, bool byPanels) = PlanSplit(problem.M, problem.N, pool?.ThreadCount ?? 1);
+        (int parts, bool byPanels) = PlanSplit(problem.M, problem.N, problem.K, pool?.ThreadCount ?? 1);
         problem.ByPanels = byPanels;
         if (!byPanels && problem.Source != BSource.Packed)
         {
