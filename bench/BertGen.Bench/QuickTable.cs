@@ -50,13 +50,7 @@ public static class QuickTable
             }
         }
 
-        using (LinearGemmFixture ffn1 = new(GemmShape.Bert[2]))
-        {
-            (double plain, double plainBest) = Time(() => ffn1.Run(null, path));
-            (double gelu, double geluBest) = Time(() => ffn1.Run(null, path, Activation.GeluErf));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"fused erf-GELU on {GemmShape.Bert[2].Name}, 1 thread: +{100 * ((geluBest / plainBest) - 1):F1}% time (best), +{100 * ((gelu / plain) - 1):F1}% (median)"));
-        }
+        ActivationCostProbe.Print();
 
         using (FormsFixture forms = new())
         {

@@ -104,9 +104,11 @@ public static class ActivationMath
     };
 
     /// <summary>erf(x) by the rational fit described on the class, evaluated in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Erf(float x) => (float)ErfCore(x);
 
     /// <summary>erf of 16 values by the rational fit described on the class, evaluated in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Erf(Vector512<float> x)
     {
         (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(x);
@@ -114,12 +116,14 @@ public static class ActivationMath
     }
 
     /// <summary>erf of 8 values by the rational fit described on the class, evaluated in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Erf(Vector256<float> x)
     {
         (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(x);
         return Vector256.Narrow(ErfCore(lower), ErfCore(upper));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double ErfCore(double x)
     {
         x = Math.Clamp(x, -ErfClamp, ErfClamp);
@@ -137,6 +141,7 @@ public static class ActivationMath
         return Math.Clamp(x * p / q, -1, 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> ErfCore(Vector512<double> x)
     {
         x = Vector512.Clamp(x, Vector512.Create(-ErfClamp), Vector512.Create(ErfClamp));
@@ -154,6 +159,7 @@ public static class ActivationMath
         return Vector512.Clamp(x * p / q, Vector512.Create(-1.0), Vector512<double>.One);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> ErfCore(Vector256<double> x)
     {
         x = Vector256.Clamp(x, Vector256.Create(-ErfClamp), Vector256.Create(ErfClamp));
@@ -172,6 +178,7 @@ public static class ActivationMath
     }
 
     /// <summary>tanh(y) by the exp form described on the class.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Tanh(float y)
     {
         float a = MathF.Min(MathF.Abs(y), TanhClamp);
@@ -180,6 +187,7 @@ public static class ActivationMath
     }
 
     /// <summary>tanh of 16 values by the exp form described on the class.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Tanh(Vector512<float> y)
     {
         Vector512<float> a = Vector512.Min(Vector512.Abs(y), Vector512.Create(TanhClamp));
@@ -188,6 +196,7 @@ public static class ActivationMath
     }
 
     /// <summary>tanh of 8 values by the exp form described on the class.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> y)
     {
         Vector256<float> a = Vector256.Min(Vector256.Abs(y), Vector256.Create(TanhClamp));
@@ -196,6 +205,7 @@ public static class ActivationMath
     }
 
     /// <summary>exp(x) for x in [−18, 0] (the range tanh needs), 16 values; see <see cref="ExpNonPositive(Vector256{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> ExpNonPositive(Vector512<float> x)
     {
         Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
@@ -220,6 +230,7 @@ public static class ActivationMath
     /// exp(r) by its Taylor series to r⁷/7!, whose remainder r⁸/8! ≤ 0.347⁸/40320 = 5e-9 relative; 2ⁿ built in
     /// the exponent bits (n ≥ −26, always a normal float). About 2 ulp in all.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> ExpNonPositive(Vector256<float> x)
     {
         Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
