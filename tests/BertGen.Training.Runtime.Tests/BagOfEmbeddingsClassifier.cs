@@ -98,6 +98,9 @@ internal sealed class BagOfEmbeddingsClassifier : ITrainableModel
 
     public void PrepareWeights() => Parameters.AsSpan().CopyTo(_packed);
 
+    /// <summary>HF-style initialisation through the runtime's initialiser (the constructor's own draw is kept for the tests).</summary>
+    public void InitializeParameters(ulong seed) => ParameterInitializer.Initialize(ParameterTable, Parameters.AsSpan(), 0.02f, seed);
+
     public ITrainingStep CreateTrainingStep(int batch, int sequence) => new BagOfEmbeddingsTrainingStep(this, batch, sequence);
 
     public IForwardPass CreateForwardPass(int batch, int sequence) => new BagOfEmbeddingsForwardPass(this, batch, sequence);

@@ -69,6 +69,8 @@ internal sealed class TorchBertTrainableModel : ITrainableModel
     public IReadOnlyList<(int Batch, int Sequence)> ShapeVariants => Array.Empty<(int, int)>();
 
     /// <summary>Pushes the buffer into the torch model (float → double → float is exact).</summary>
+    public void InitializeParameters(ulong seed) => ParameterInitializer.Initialize(ParameterTable, Parameters.AsSpan(), 0.02f, seed);
+
     public void PrepareWeights()
     {
         foreach (ParameterInfo p in _table)
