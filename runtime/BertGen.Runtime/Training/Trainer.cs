@@ -85,18 +85,23 @@ public sealed class Trainer : IDisposable
         return true;
     }
 
-    /// <summary>Continues from the checkpoint in <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Continues from the checkpoint in <paramref name="path"/>. Everything that can be checked cheaply (model, seed,
+    /// the data state's kind) is checked before anything changes; if a tensor file then turns out damaged, the model
+    /// and optimiser are still untouched but the batch source has moved: build a new one before trying another.
+    /// </summary>
     /// <exception cref="CheckpointException">It is missing, damaged, another model's, or another run's.</exception>
     public void Resume(string path)
     {
         TrainerState saved = CheckpointStore.ReadState(path);
+        CheckpointStore.RequireCompatible(path, saved, _model);
         if (saved.RunSeed != Options.Seed)
         {
             throw new CheckpointException($"checkpoint '{path}' was written by a run with seed {saved.RunSeed}, this run's seed is {Options.Seed}: the dropout masks would not continue");
         }
 
+        _training.RestoreState(saved.DataState);
         TrainerState state = CheckpointStore.Load(path, _model, Optimizer);
-        _training.RestoreState(state.DataState);
         _model.PrepareWeights();
         Step = state.Step;
         _lastLearningRate = state.LearningRate;
