@@ -85,8 +85,12 @@ internal sealed class TorchBertTrainableModel : ITrainableModel
 
     public IForwardPass CreateForwardPass(int batch, int sequence) => new ForwardPass(this, batch, sequence);
 
+    /// <summary>A one-thread pool: libtorch runs this model's ops on its own threads.</summary>
+    public BertGen.Runtime.Threading.ComputePool Pool { get; } = new(1);
+
     public void Dispose()
     {
+        Pool.Dispose();
         _torch.Dispose();
         Parameters.Dispose();
         Gradients.Dispose();
