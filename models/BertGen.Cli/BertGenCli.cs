@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Linq;
 using BertGen.Cli.Commands;
 
 namespace BertGen.Cli;
@@ -30,11 +31,13 @@ internal static class BertGenCli
         bool verbose = Array.IndexOf(args, "--verbose") >= 0;
         try
         {
-            RootCommand root = BuildRoot(console);
+            RootCommand root = BuildRoot(console, args);
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                ParseError first = parse.Errors[0];
+                // "Unrecognized command or argument 'x'" says more than the "Required command was not provided"
+                // that comes with it, so an error naming a token goes first.
+                ParseError first = parse.Errors.FirstOrDefault(e => e.Message.Contains('\'', StringComparison.Ordinal)) ?? parse.Errors[0];
                 string command = parse.CommandResult.Command is RootCommand ? "bertgen" : $"bertgen {parse.CommandResult.Command.Name}";
                 throw new CliUsageException($"{first.Message} (see '{command} --help')");
             }
@@ -57,7 +60,7 @@ internal static class BertGenCli
         }
     }
 
-    internal static RootCommand BuildRoot(CliConsole console)
+    internal static RootCommand BuildRoot(CliConsole console, IReadOnlyList<string> args)
     {
         var verbose = new Option<bool>("--verbose") { Description = "On failure, also print the exception's details.", Recursive = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display.", Recursive = true };
@@ -66,7 +69,7 @@ internal static class BertGenCli
             verbose,
             quiet,
         };
-        var context = new CliContext(console, verbose, quiet);
+        var context = new CliContext(console, args, verbose, quiet);
         foreach (ICliCommand command in Commands)
         {
             root.Subcommands.Add(command.Build(context));

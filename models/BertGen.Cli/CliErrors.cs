@@ -59,25 +59,25 @@ internal static class CliErrors
         return code;
     }
 
-    /// <summary>Collapses line breaks so that an error is always exactly one line.</summary>
+    /// <summary>Collapses line breaks, tabs and runs of spaces, so that an error is always exactly one tidy line.</summary>
     public static string OneLine(string message)
     {
         var builder = new StringBuilder(message.Length);
         bool space = false;
         foreach (char c in message.Trim())
         {
-            if (c is '\r' or '\n')
+            if (char.IsWhiteSpace(c))
             {
                 space = true;
                 continue;
             }
 
-            if (space)
+            if (space && builder.Length > 0)
             {
                 builder.Append(' ');
-                space = false;
             }
 
+            space = false;
             builder.Append(c);
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.CommandLine;
 
 namespace BertGen.Cli;
@@ -13,5 +14,5 @@ internal interface ICliCommand
     Command Build(CliContext context);
 }
 
-/// <summary>What every command's action may use: the streams and the root's global options.</summary>
-internal sealed record CliContext(CliConsole Console, Option<bool> Verbose, Option<bool> Quiet);
+/// <summary>What every command's action may use: the streams, the raw command line and the root's global options.</summary>
+internal sealed record CliContext(CliConsole Console, IReadOnlyList<string> Arguments, Option<bool> Verbose, Option<bool> Quiet);

@@ -14,9 +14,15 @@ namespace BertGen.Cli;
 internal static class TextInput
 {
     /// <summary>Where the texts of a command come from: arguments, <c>--file</c>, or standard input.</summary>
-    public static IReadOnlyList<string> Gather(IReadOnlyList<string>? arguments, string? file, CliConsole console)
+    public static IReadOnlyList<string> Gather(IReadOnlyList<string>? arguments, string? file, CliContext context)
     {
+        CliConsole console = context.Console;
         bool hasArguments = arguments is { Count: > 0 };
+        if (hasArguments)
+        {
+            RejectMistypedOptions(arguments!, context.Arguments);
+        }
+
         if (hasArguments && file is not null)
         {
             throw new CliUsageException("give texts as arguments or with --file, not both");
@@ -64,17 +70,55 @@ internal static class TextInput
 
         if (kept.Count == 0)
         {
-            throw new CliFailureException($"empty input: {source} hold no text");
+            throw new CliFailureException($"empty input: {source} has no text");
         }
 
         return kept;
+    }
+
+    /// <summary>
+    /// A text argument that looks like an option (<c>--frobnicate</c>) is almost surely a typo: without this it
+    /// would be embedded as text, a silent wrong answer. Texts that really start with '-' go after <c>--</c>.
+    /// </summary>
+    private static void RejectMistypedOptions(IReadOnlyList<string> texts, IReadOnlyList<string> commandLine)
+    {
+        int doubleDash = -1;
+        for (int i = 0; i < commandLine.Count; i++)
+        {
+            if (commandLine[i] == "--")
+            {
+                doubleDash = i;
+                break;
+            }
+        }
+
+        foreach (string text in texts)
+        {
+            if (text.Length > 1 && text[0] == '-' && !char.IsDigit(text[1]) && !char.IsWhiteSpace(text[1]))
+            {
+                int at = -1;
+                for (int i = 0; i < commandLine.Count; i++)
+                {
+                    if (commandLine[i] == text)
+                    {
+                        at = i;
+                        break;
+                    }
+                }
+
+                if (doubleDash < 0 || at < doubleDash)
+                {
+                    throw new CliUsageException($"unknown option '{text}' (a text that starts with '-' goes after '--')");
+                }
+            }
+        }
     }
 
     /// <summary>Splits UTF-8 bytes into lines, failing on the first invalid byte with its line and column.</summary>
     public static IReadOnlyList<string> ReadLines(ReadOnlySpan<byte> bytes, string sourceName)
     {
         int offset = 0;
-        if (bytes.StartsWith("\xEF\xBB\xBF"u8))
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
             offset = 3;
         }

@@ -36,7 +36,7 @@ internal sealed class SimilarityCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context.Console);
+            IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             if (inputs.Count < 2)
             {
                 throw new CliUsageException($"similarity needs at least two texts, got {inputs.Count}");
