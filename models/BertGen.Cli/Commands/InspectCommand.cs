@@ -105,7 +105,7 @@ internal sealed class InspectCommand : ICliCommand
         summary.AddRow("model", $"{ModelCatalog.CliName(d)} ({d.Name}, from {d.SpecFile})");
         summary.AddRow("architecture", $"L{d.Layers} H{d.HiddenSize} A{d.AttentionHeads} I{d.IntermediateSize}, {d.Activation}, vocab {Int(d.VocabSize)}, {Int(d.MaxPositions)} positions, {d.TypeVocabSize} token types");
         summary.AddRow("task heads", d.Heads.Count == 0 ? "none" : string.Join(", ", d.Heads));
-        summary.AddRow("training", d.SupportsTraining ? "yes (the spec asks for the training step)" : "no (inference only)");
+        summary.AddRow("training", d.SupportsTraining ? "yes: a training step (forward with saved activations, backward) is compiled" : "no (inference only)");
         summary.AddRow("parameters", Int(d.ParameterCount));
         summary.AddRow("parameter buffer", $"{Bytes(d.ParameterBufferLength)} ({Int(d.ParameterBufferLength)} floats)");
         summary.AddRow("packed weights", $"{Bytes(d.PackedWeightLength)} ({Int(d.PackedWeightLength)} floats)");
