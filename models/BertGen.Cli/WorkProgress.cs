@@ -15,8 +15,8 @@ internal interface IProgressSink
 
 /// <summary>
 /// Runs long work under a live Spectre.Console progress display when standard error is a terminal, and with
-/// plain <c>bertgen: stage: done/total</c> lines otherwise. Plain lines are written only for counted stages
-/// longer than <see cref="PlainLineThreshold"/> items, so short runs and their errors stay one line on stderr.
+/// plain <c>bertgen: stage: done/total</c> lines otherwise, one per tenth. Plain lines are written only for counted
+/// stages longer than <see cref="PlainLineThreshold"/> items, so short runs and their errors stay one line on stderr.
 /// </summary>
 internal static class WorkProgress
 {
@@ -57,22 +57,30 @@ internal static class WorkProgress
         }
     }
 
+    /// <summary>One line per tenth of a counted stage, so a log of a long run stays short.</summary>
     private sealed class PlainSink(CliConsole console) : IProgressSink
     {
         private string _description = "";
         private int? _total;
+        private int _tenthsReported;
 
         public void Begin(string description, int? total = null)
         {
             _description = description;
             _total = total;
+            _tenthsReported = 0;
         }
 
         public void Report(int done)
         {
             if (_total is int total && total > PlainLineThreshold)
             {
-                console.Error.WriteLine($"bertgen: {_description}: {done}/{total}");
+                int tenths = (int)(10L * done / total);
+                if (tenths > _tenthsReported)
+                {
+                    _tenthsReported = tenths;
+                    console.Error.WriteLine($"bertgen: {_description}: {done}/{total}");
+                }
             }
         }
     }

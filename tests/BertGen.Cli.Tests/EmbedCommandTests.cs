@@ -75,6 +75,23 @@ public sealed class EmbedCommandTests
     }
 
     [Fact]
+    public void PlainProgressIsOneLinePerTenthAndQuietSilencesIt()
+    {
+        string input = string.Join("\n", Enumerable.Range(0, 100).Select(i => $"short text {i}"));
+        CliResult result = Cli.RunWithInput(input, "embed");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(100, result.OutputLines.Length);
+        string[] progress = result.ErrorLines;
+        Assert.InRange(progress.Length, 3, 10);
+        Assert.All(progress, line => Assert.Matches(@"^bertgen: embedding: \d+/100$", line));
+        Assert.Equal("bertgen: embedding: 100/100", progress[^1]);
+
+        CliResult quiet = Cli.RunWithInput(input, "embed", "--quiet");
+        Assert.Equal("", quiet.Error);
+        Assert.Equal(result.Output, quiet.Output);
+    }
+
+    [Fact]
     public void NoNormalizeKeepsTheDirectionButNotTheUnitLength()
     {
         float[] normalized = Assert.Single(Embeddings.Parse(Cli.Run("embed", "A man is riding a horse."))).Embedding;
