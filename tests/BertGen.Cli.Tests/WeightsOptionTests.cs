@@ -43,6 +43,30 @@ public sealed class WeightsOptionTests : IDisposable
         AssertSameAsPackage("--model", "minilm-l6", "--weights", path);
     }
 
+    [Fact]
+    public void AnyCompiledModelEmbedsWithItsOwnWeights()
+    {
+        // BERT-tiny (H128, pretraining heads) from a seeded initialisation: the CLI is not tied to MiniLM's width.
+        string path = _folder.File("tiny.safetensors");
+        using (var model = new BertTiny())
+        {
+            model.InitializeParameters(seed: 42);
+            ParameterSaver.SaveSafetensors(path, BertTiny.ParameterTable, model.Parameters.AsSpan());
+        }
+
+        CliResult first = Cli.Run("embed", "--model", "bert-tiny", "--weights", path, "a tiny model", "another text");
+        Assert.True(first.ExitCode == 0, first.Error);
+        var embeddings = Embeddings.Parse(first);
+        Assert.Equal(2, embeddings.Count);
+        Assert.All(embeddings, e => Assert.Equal(BertTiny.HiddenSize, e.Embedding.Length));
+        Assert.All(embeddings, e => Assert.Equal(1.0, Embeddings.Norm(e.Embedding), 5));
+        Assert.True(Embeddings.MaxDifference(embeddings[0].Embedding, embeddings[1].Embedding) > 1e-3);
+
+        // The same weights in, the same vectors out.
+        CliResult again = Cli.Run("embed", "--model", "bert-tiny", "--weights", path, "a tiny model", "another text");
+        Assert.Equal(first.Output, again.Output);
+    }
+
     private static void AssertSameAsPackage(params string[] options)
     {
         float[] packaged = Assert.Single(Embeddings.Parse(Cli.Run("embed", Text))).Embedding;
