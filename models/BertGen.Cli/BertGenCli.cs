@@ -62,7 +62,7 @@ internal static class BertGenCli
 
     internal static RootCommand BuildRoot(CliConsole console, IReadOnlyList<string> args)
     {
-        var verbose = new Option<bool>("--verbose") { Description = "On failure, also print the exception's details.", Recursive = true };
+        var verbose = new Option<bool>("--verbose") { Description = "Print how long each stage took and, on failure, the exception's details.", Recursive = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display.", Recursive = true };
         var root = new RootCommand("bertgen: BERT models compiled to fixed-shape AVX-512/AVX2 kernels. Sentence embeddings with real pretrained weights, similarity, and the generated models' plans.")
         {

@@ -106,7 +106,7 @@ internal sealed class SentenceEncoder : IDisposable
     }
 
     /// <summary>Allocates the model, fills its parameters from the weights and packs them for the kernels.</summary>
-    public void LoadWeights()
+    public void LoadWeights(StageTimings timings)
     {
         if (_model is not null)
         {
@@ -115,6 +115,7 @@ internal sealed class SentenceEncoder : IDisposable
 
         _pool = _threads is int threads ? new ComputePool(threads) : null;
         IBertModel model = _architecture.Create(_pool);
+        timings.Mark("allocate model");
         try
         {
             Span<float> buffer = model.Parameters.AsSpan();
@@ -123,18 +124,21 @@ internal sealed class SentenceEncoder : IDisposable
                 if (Path.GetExtension(_weightsPath).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
                 {
                     ParameterLoader.LoadOnnx(_weightsPath, model.ParameterTable, buffer);
+                    timings.Mark("load ONNX file");
                 }
                 else
                 {
                     ParameterLoader.LoadSafetensors(_weightsPath, model.ParameterTable, buffer);
+                    timings.Mark("load safetensors file");
                 }
             }
             else
             {
-                LoadPackage(_pretrained!.Package, model.ParameterTable, buffer);
+                LoadPackage(_pretrained!.Package, model.ParameterTable, buffer, timings);
             }
 
             model.PrepareWeights();
+            timings.Mark("pack weights for the kernels");
         }
         catch
         {
@@ -161,7 +165,7 @@ internal sealed class SentenceEncoder : IDisposable
     /// A package's ONNX export into the parameter buffer. An export without a pooler (arctic-embed-xs) leaves
     /// the pooler's parameters zero: it is read by nothing a sentence embedding uses.
     /// </summary>
-    private static void LoadPackage(PretrainedModel package, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    private static void LoadPackage(PretrainedModel package, IReadOnlyList<ParameterInfo> table, Span<float> buffer, StageTimings timings)
     {
         byte[] onnx;
         using (PretrainedPackage opened = PretrainedPackage.Open(package))
@@ -169,10 +173,13 @@ internal sealed class SentenceEncoder : IDisposable
             onnx = opened.ReadModelOnnx();
         }
 
+        timings.Mark("read package");
         IReadOnlyList<WeightTensor> tensors = OnnxBertImporter.Import(OnnxReader.Read(onnx));
+        timings.Mark("parse and import ONNX");
         IReadOnlyList<ParameterInfo> expected = package.PoolerOutputName is null
             ? table.Where(p => !HuggingFaceNames.Canonical(p.Name).StartsWith("pooler.", StringComparison.Ordinal)).ToList()
             : table;
         ParameterLoader.Load(tensors, expected, buffer);
+        timings.Mark("copy parameters");
     }
 }

@@ -181,6 +181,17 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
+    public void VerboseSuccessReportsStageTimings()
+    {
+        CliResult result = Cli.Run("embed", "--verbose", "timed");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Single(result.OutputLines);
+        Assert.All(result.ErrorLines, line => Assert.Matches(@"^bertgen: time: [a-zA-Z ]+: \d+\.\d ms$", line));
+        Assert.Contains(result.ErrorLines, line => line.StartsWith("bertgen: time: pack weights", StringComparison.Ordinal));
+        Assert.Contains(result.ErrorLines, line => line.StartsWith("bertgen: time: embed the first chunk", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void HelpForEveryCommand()
     {
         foreach (string command in new[] { "embed", "similarity", "inspect" })

@@ -31,7 +31,7 @@ internal sealed class EmbedCommand : ICliCommand
             var options = new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads));
             var line = new ArrayBufferWriter<byte>();
             var jsonOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-            EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
+            EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
                 !parse.GetValue(noNormalize), inputs, (start, embeddings) =>
                 {
                     for (int i = 0; i < embeddings.Length; i++)

@@ -44,7 +44,7 @@ internal sealed class SimilarityCommand : ICliCommand
 
             var options = new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads));
             var embeddings = new float[inputs.Count][];
-            EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
+            EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
                 normalize: true, inputs, (start, chunk) => chunk.CopyTo(embeddings, start));
             double[,] matrix = CosineMatrix(embeddings);
             switch (parse.GetValue(format))
