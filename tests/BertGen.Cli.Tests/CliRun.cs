@@ -37,7 +37,9 @@ internal static class Cli
 
     public static CliResult RunWithInput(string input, params string[] args) => RunWithInput(Encoding.UTF8.GetBytes(input), args);
 
-    public static CliResult RunWithInput(byte[]? input, params string[] args)
+    public static CliResult RunWithInput(byte[]? input, params string[] args) => RunWithInput(input, errorIsTerminal: false, args);
+
+    public static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -46,7 +48,7 @@ internal static class Cli
             error,
             () => new MemoryStream(input ?? []),
             InputIsRedirected: input is not null,
-            ErrorIsTerminal: false,
+            ErrorIsTerminal: errorIsTerminal,
             OutputIsTerminal: false);
         int code = BertGenCli.Run(args, console);
         return new CliResult(code, output.ToString(), error.ToString());

@@ -92,6 +92,18 @@ public sealed class EmbedCommandTests
     }
 
     [Fact]
+    public void LiveProgressOnATerminalLeavesTheOutputAlone()
+    {
+        byte[] input = System.Text.Encoding.UTF8.GetBytes(string.Join("\n", Enumerable.Range(0, 70).Select(i => $"line {i}")));
+        CliResult live = Cli.RunWithInput(input, errorIsTerminal: true, "embed");
+        CliResult plain = Cli.RunWithInput(input, "embed", "--quiet");
+
+        Assert.True(live.ExitCode == 0, live.Error);
+        Assert.Equal(plain.Output, live.Output);
+        Assert.DoesNotContain("bertgen: embedding:", live.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NoNormalizeKeepsTheDirectionButNotTheUnitLength()
     {
         float[] normalized = Assert.Single(Embeddings.Parse(Cli.Run("embed", "A man is riding a horse."))).Embedding;
