@@ -1,11 +1,13 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
 
 namespace BertGen.Runtime.Backward;
 
 /// <summary>
 /// Elementwise activations for training: the forward writes f(pre) (same formulas as the GEMM epilogue,
-/// <see cref="ActivationMath"/>), the backward multiplies a gradient by f'(pre).
+/// <see cref="ActivationMath"/>), the backward multiplies a gradient by f'(pre). Vector512 with a scalar tail.
 /// </summary>
 public static unsafe class ActivationKernels
 {
@@ -17,7 +19,16 @@ public static unsafe class ActivationKernels
     /// <summary>output[i] = f(pre[i]).</summary>
     public static void Forward(Activation activation, float* pre, float* output, long count)
     {
-        for (long i = 0; i < count; i++)
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 16; i += 16)
+            {
+                ActivationMath.Apply(activation, Vector512.Load(pre + i)).Store(output + i);
+            }
+        }
+
+        for (; i < count; i++)
         {
             output[i] = ActivationMath.Apply(activation, pre[i]);
         }
@@ -26,7 +37,16 @@ public static unsafe class ActivationKernels
     /// <summary>grad[i] *= f'(pre[i]) — the backward of output = f(pre).</summary>
     public static void Backward(Activation activation, float* pre, float* grad, long count)
     {
-        for (long i = 0; i < count; i++)
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 16; i += 16)
+            {
+                (Vector512.Load(grad + i) * Derivative(activation, Vector512.Load(pre + i))).Store(grad + i);
+            }
+        }
+
+        for (; i < count; i++)
         {
             grad[i] *= Derivative(activation, pre[i]);
         }
@@ -65,6 +85,38 @@ public static unsafe class ActivationKernels
             {
                 float t = ActivationMath.Tanh(x);
                 return 1f - (t * t);
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
+        }
+    }
+
+    /// <summary>f'(x) for 16 values: the same formulas as the scalar <see cref="Derivative(Activation, float)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Derivative(Activation activation, Vector512<float> x)
+    {
+        Vector512<float> half = Vector512.Create(0.5f), one = Vector512<float>.One;
+        switch (activation)
+        {
+            case Activation.None:
+                return one;
+            case Activation.GeluErf:
+                return (half * (one + ActivationMath.Erf(x * Vector512.Create(InvSqrt2))))
+                    + (x * Vector512.Create(InvSqrt2Pi) * Vector512.Exp(Vector512.Create(-0.5f) * x * x));
+            case Activation.GeluTanh:
+            {
+                Vector512<float> u = Vector512.Create(GeluTanhScale) * (x + (Vector512.Create(GeluTanhCubic) * x * x * x));
+                Vector512<float> t = ActivationMath.Tanh(u);
+                return (half * (one + t)) + (half * x * (one - (t * t)) * Vector512.Create(GeluTanhScale) * (one + (Vector512.Create(3f * GeluTanhCubic) * x * x)));
+            }
+
+            case Activation.Relu:
+                return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), one, Vector512<float>.Zero);
+            case Activation.Tanh:
+            {
+                Vector512<float> t = ActivationMath.Tanh(x);
+                return one - (t * t);
             }
 
             default:

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.Intrinsics;
 
 namespace BertGen.Runtime.Backward;
 
@@ -43,37 +44,22 @@ public static unsafe class LossKernels
                 throw new ArgumentOutOfRangeException(nameof(labels), $"Label {label} in row {r} is outside [0, {classes}).");
             }
 
-            int argMax = 0;
-            float max = x[0];
-            for (int j = 1; j < classes; j++)
-            {
-                if (x[j] > max)
-                {
-                    max = x[j];
-                    argMax = j;
-                }
-            }
-
-            double sum = 0;
-            for (int j = 0; j < classes; j++)
-            {
-                sum += Math.Exp(x[j] - max);
-            }
-
+            // Three passes over the row, all vectorised: max; e = exp(x − max) stored in place with its sum;
+            // then the gradient e/Σe·g − onehot·g. The arg-max is right iff the label's logit is the maximum.
+            float labelLogit = x[label];
+            float max = RowMax(x, classes);
+            float sum = ExpInPlace(x, classes, max);
             double logSumExp = max + Math.Log(sum);
-            loss += w * (logSumExp - x[label]);
+            loss += w * (logSumExp - labelLogit);
             count++;
-            if (argMax == label)
+            if (labelLogit >= max)
             {
                 correct++;
             }
 
             float g = (float)(w / normalizer * gradientScale);
-            for (int j = 0; j < classes; j++)
-            {
-                float p = (float)Math.Exp(x[j] - logSumExp);
-                x[j] = (p - (j == label ? 1f : 0f)) * g;
-            }
+            Scale(x, classes, g / sum);
+            x[label] -= g;
         }
 
         return new LossResult(loss / normalizer, correct, count);
@@ -120,5 +106,73 @@ public static unsafe class LossKernels
         }
 
         return new LossResult(loss / count, 0, 0);
+    }
+
+    private static float RowMax(float* x, int n)
+    {
+        int j = 0;
+        float max = float.NegativeInfinity;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> m = Vector512.Create(float.NegativeInfinity);
+            for (; j <= n - 16; j += 16)
+            {
+                m = Vector512.Max(m, Vector512.Load(x + j));
+            }
+
+            max = Kernels.HorizontalMax.Of(m);
+        }
+
+        for (; j < n; j++)
+        {
+            max = MathF.Max(max, x[j]);
+        }
+
+        return max;
+    }
+
+    private static float ExpInPlace(float* x, int n, float shift)
+    {
+        int j = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> s = Vector512<float>.Zero, m = Vector512.Create(shift);
+            for (; j <= n - 16; j += 16)
+            {
+                Vector512<float> e = Vector512.Exp(Vector512.Load(x + j) - m);
+                e.Store(x + j);
+                s += e;
+            }
+
+            sum = Vector512.Sum(s);
+        }
+
+        for (; j < n; j++)
+        {
+            float e = MathF.Exp(x[j] - shift);
+            x[j] = e;
+            sum += e;
+        }
+
+        return sum;
+    }
+
+    private static void Scale(float* x, int n, float factor)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> f = Vector512.Create(factor);
+            for (; j <= n - 16; j += 16)
+            {
+                (Vector512.Load(x + j) * f).Store(x + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            x[j] *= factor;
+        }
     }
 }

@@ -1,3 +1,6 @@
+using System;
+using System.Runtime.Intrinsics;
+
 namespace BertGen.Runtime.Backward;
 
 /// <summary>Row gathers, scatters and column sums the backward pass needs (bias gradients, gathered heads).</summary>
@@ -8,11 +11,7 @@ public static unsafe class RowReductions
     {
         for (int r = 0; r < rows; r++)
         {
-            float* row = x + (r * ld);
-            for (int j = 0; j < width; j++)
-            {
-                sums[j] += row[j];
-            }
+            Add(sums, x + (r * ld), width);
         }
     }
 
@@ -21,7 +20,7 @@ public static unsafe class RowReductions
     {
         for (int r = 0; r < rows; r++)
         {
-            new System.ReadOnlySpan<float>(src + ((long)index[r] * width), width).CopyTo(new System.Span<float>(dst + ((long)r * width), width));
+            new ReadOnlySpan<float>(src + ((long)index[r] * width), width).CopyTo(new Span<float>(dst + ((long)r * width), width));
         }
     }
 
@@ -30,18 +29,23 @@ public static unsafe class RowReductions
     {
         for (int r = 0; r < rows; r++)
         {
-            float* d = dst + ((long)index[r] * width), s = src + ((long)r * width);
-            for (int j = 0; j < width; j++)
-            {
-                d[j] += s[j];
-            }
+            Add(dst + ((long)index[r] * width), src + ((long)r * width), width);
         }
     }
 
     /// <summary>x[i] += y[i].</summary>
     public static void Add(float* x, float* y, long count)
     {
-        for (long i = 0; i < count; i++)
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 16; i += 16)
+            {
+                (Vector512.Load(x + i) + Vector512.Load(y + i)).Store(x + i);
+            }
+        }
+
+        for (; i < count; i++)
         {
             x[i] += y[i];
         }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace BertGen.Runtime.Backward;
 
 /// <summary>
@@ -12,12 +14,34 @@ public static unsafe class SoftmaxBackward
         {
             float* p = probabilities + ((long)r * width), g = gradient + ((long)r * width);
             float dot = 0f;
-            for (int j = 0; j < width; j++)
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> acc = Vector512<float>.Zero;
+                for (; j <= width - 16; j += 16)
+                {
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(g + j), Vector512.Load(p + j), acc);
+                }
+
+                dot = Vector512.Sum(acc);
+            }
+
+            for (; j < width; j++)
             {
                 dot += g[j] * p[j];
             }
 
-            for (int j = 0; j < width; j++)
+            j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> d = Vector512.Create(dot), s = Vector512.Create(scale);
+                for (; j <= width - 16; j += 16)
+                {
+                    (Vector512.Load(p + j) * (Vector512.Load(g + j) - d) * s).Store(g + j);
+                }
+            }
+
+            for (; j < width; j++)
             {
                 g[j] = p[j] * (g[j] - dot) * scale;
             }
