@@ -1,9 +1,12 @@
 using System;
 using System.IO;
 using System.Text;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Threading;
+using BertGen.Runtime.Training;
 using BertGen.Runtime.Weights;
 using BertGen.Text;
 
@@ -95,6 +98,9 @@ internal static class CliErrors
         BertInputException e => (ExitCodes.Failure, e.Message),
         TextDataException e => (ExitCodes.Failure, e.Message),
         ComputePoolException e => (ExitCodes.Failure, e.Message),
+        CheckpointException e => (ExitCodes.Failure, e.Message),
+        TrainingException e => (ExitCodes.Failure, e.Message),
+        OptimizationException e => (ExitCodes.Failure, e.Message),
         FileNotFoundException e => (ExitCodes.Failure, e.FileName is null ? e.Message : $"file '{e.FileName}' not found"),
         DirectoryNotFoundException e => (ExitCodes.Failure, e.Message),
         UnauthorizedAccessException e => (ExitCodes.Failure, e.Message),
