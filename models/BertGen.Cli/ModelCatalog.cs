@@ -31,6 +31,8 @@ internal static class ModelCatalog
         BertSmall.Descriptor,
         BertBase.Descriptor,
         MiniLmL6.Descriptor,
+        BertTinyClassifier.Descriptor,
+        MiniLmL6Classifier.Descriptor,
     ];
 
     /// <summary>Pretrained sentence encoders; both have MiniLM's shape, so one compiled model serves both.</summary>
