@@ -14,14 +14,16 @@ namespace BertGen.Cli;
 /// </summary>
 internal static class BertGenCli
 {
-    /// <summary>
-    /// The subcommands, in help order. pretrain, finetune, fill-mask, classify and bench join this list
-    /// when their runtime pieces land (see <see cref="ICliCommand"/>).
-    /// </summary>
+    /// <summary>The subcommands, in help order (see <see cref="ICliCommand"/>).</summary>
     public static IReadOnlyList<ICliCommand> Commands { get; } =
     [
         new EmbedCommand(),
         new SimilarityCommand(),
+        new PretrainCommand(),
+        new FinetuneCommand(),
+        new FillMaskCommand(),
+        new ClassifyCommand(),
+        new BenchCommand(),
         new InspectCommand(),
     ];
 
@@ -64,7 +66,7 @@ internal static class BertGenCli
     {
         var verbose = new Option<bool>("--verbose") { Description = "Print how long each stage took and, on failure, the exception's details.", Recursive = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display.", Recursive = true };
-        var root = new RootCommand("bertgen: BERT models compiled to fixed-shape AVX-512/AVX2 kernels. Sentence embeddings with real pretrained weights, similarity, and the generated models' plans.")
+        var root = new RootCommand("bertgen: BERT models compiled to fixed-shape AVX-512/AVX2 kernels. Sentence embeddings with real pretrained weights, similarity, pretraining and fine-tuning, fill-mask and classification with the checkpoints, benchmarks, and the generated models' plans.")
         {
             verbose,
             quiet,

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using System.Threading;
 
 namespace BertGen.Cli;
 
@@ -14,13 +15,16 @@ namespace BertGen.Cli;
 /// <param name="InputIsRedirected">Whether standard input is a pipe or file rather than a terminal.</param>
 /// <param name="ErrorIsTerminal">Whether a live progress display may be drawn on <see cref="Error"/>.</param>
 /// <param name="OutputIsTerminal">Whether tables on <see cref="Output"/> may use colour.</param>
+/// <param name="Interrupt">Fires as Ctrl-C would (training commands also listen for the real Ctrl-C themselves);
+/// lets tests interrupt a run in-process.</param>
 internal sealed record CliConsole(
     TextWriter Output,
     TextWriter Error,
     Func<Stream> OpenInput,
     bool InputIsRedirected,
     bool ErrorIsTerminal,
-    bool OutputIsTerminal)
+    bool OutputIsTerminal,
+    CancellationToken Interrupt = default)
 {
     /// <summary>UTF-8 without a byte-order mark, whatever the locale says.</summary>
     public static Encoding Utf8 { get; } = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);

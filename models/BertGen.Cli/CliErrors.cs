@@ -22,6 +22,9 @@ internal static class ExitCodes
 
     /// <summary>The command line was wrong: unknown option or model, missing argument.</summary>
     public const int Usage = 2;
+
+    /// <summary>Ctrl-C stopped the work (128 + SIGINT, as a shell reports it); a training run checkpointed first.</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>The command line asked for something that cannot be done as written (exit code 2).</summary>
@@ -43,6 +46,15 @@ internal sealed class CliFailureException : Exception
 
     public CliFailureException(string message, Exception innerException)
         : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Ctrl-C stopped a command after it put its work in a resumable state (exit code 130).</summary>
+internal sealed class CliInterruptedException : Exception
+{
+    public CliInterruptedException(string message)
+        : base(message)
     {
     }
 }
@@ -91,6 +103,7 @@ internal static class CliErrors
     {
         CliUsageException e => (ExitCodes.Usage, e.Message),
         CliFailureException e => (ExitCodes.Failure, e.Message),
+        CliInterruptedException e => (ExitCodes.Interrupted, e.Message),
 
         // The runtime's own one-line errors about files, weights and inputs.
         WeightFileException e => (ExitCodes.Failure, e.Message),

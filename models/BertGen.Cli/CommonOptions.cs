@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.Linq;
@@ -63,6 +64,24 @@ internal static class CommonOptions
         "cls" => PoolingMode.Cls,
         _ => throw new CliUsageException($"--pooling must be mean or cls, not '{value}'"),
     };
+
+    /// <summary>--labels A,B,…: one distinct name per output of the model's classifier; the model's own when not given.</summary>
+    public static IReadOnlyList<string> ParseLabels(string? given, ModelDescriptor descriptor)
+    {
+        if (given is null)
+        {
+            return descriptor.Labels;
+        }
+
+        string[] names = given.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Length != descriptor.Labels.Count || names.Any(n => n.Length == 0) || names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            throw new CliUsageException(
+                $"--labels must name {descriptor.Labels.Count} distinct labels, one per output of '{ModelCatalog.CliName(descriptor)}'s classifier, not '{given}'");
+        }
+
+        return names;
+    }
 
     private static IEnumerable<string> PretrainedNames() => ModelCatalog.Pretrained.Select(p => p.Name);
 }

@@ -4,8 +4,7 @@ using System.CommandLine;
 namespace BertGen.Cli;
 
 /// <summary>
-/// One <c>bertgen</c> subcommand. Adding a command (pretrain, finetune, fill-mask, classify, bench, as their
-/// runtime pieces land) means one class implementing this, listed in <see cref="BertGenCli.Commands"/>;
+/// One <c>bertgen</c> subcommand. Adding a command means one class implementing this, listed in <see cref="BertGenCli.Commands"/>;
 /// its action throws <see cref="CliUsageException"/> or <see cref="CliFailureException"/> (or a runtime
 /// exception with a one-line message) and <see cref="BertGenCli"/> turns that into the error line and exit code.
 /// </summary>

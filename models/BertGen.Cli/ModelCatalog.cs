@@ -70,4 +70,24 @@ internal static class ModelCatalog
             string.Equals(CliName(d), name, StringComparison.OrdinalIgnoreCase) || string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
         return compiled ?? FindPretrained(name)?.Architecture;
     }
+
+    /// <summary>The spec head that gives masked-LM logits (pretraining = masked LM + next sentence).</summary>
+    public const string PretrainingHead = "pretraining";
+
+    public const string SequenceClassificationHead = "sequence_classification";
+
+    /// <summary>A compiled model that has <paramref name="head"/>; a usage error naming the models that do, otherwise.</summary>
+    public static ModelDescriptor RequireCompiledWithHead(string name, string head, bool training)
+    {
+        ModelDescriptor descriptor = FindCompiled(name)
+            ?? throw new CliUsageException($"unknown model '{name}'; compiled: {CompiledNames}");
+        if (!descriptor.Heads.Contains(head) || (training && !descriptor.SupportsTraining))
+        {
+            string fitting = string.Join(", ", Compiled.Where(d => d.Heads.Contains(head) && (!training || d.SupportsTraining)).Select(CliName));
+            string has = descriptor.Heads.Count == 0 ? "no task head" : $"the {string.Join(", ", descriptor.Heads)} head";
+            throw new CliUsageException($"model '{CliName(descriptor)}' has {has}{(training && !descriptor.SupportsTraining ? " and no compiled training step" : "")}; this needs the {head} head{(training ? " with training" : "")}: {fitting}");
+        }
+
+        return descriptor;
+    }
 }

@@ -1,0 +1,35 @@
+using System;
+using System.IO;
+
+namespace BertGen.Cli;
+
+/// <summary>The corpus, fine-tuning task and vocabulary the build copies beside the app under <c>data/</c>.</summary>
+internal static class BundledData
+{
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "data");
+
+    /// <summary>The King James Bible, one verse per line, a blank line between books.</summary>
+    public static string PretrainingCorpus => Path.Combine(Folder, "kjv-sentences.txt.gz");
+
+    /// <summary><c>label&lt;TAB&gt;text</c>, OT or NT: which testament a verse is from.</summary>
+    public static string TestamentTrain => Path.Combine(Folder, "kjv-testament-train.tsv.gz");
+
+    public static string TestamentDev => Path.Combine(Folder, "kjv-testament-dev.tsv.gz");
+
+    /// <summary>bert-base-uncased's WordPiece vocabulary (30,522 tokens), the one every shipped spec uses.</summary>
+    public static string Vocabulary => Path.Combine(Folder, "bert-base-uncased-vocab.txt");
+
+    /// <summary>The user's file, or the bundled default; either way it must exist.</summary>
+    public static string Resolve(string? given, string bundled, string option)
+    {
+        string path = given ?? bundled;
+        if (!File.Exists(path))
+        {
+            throw given is null
+                ? new CliFailureException($"the bundled file '{path}' is missing (the app's data/ folder was not copied with it); pass {option} FILE")
+                : new CliFailureException($"{option} file '{path}' does not exist");
+        }
+
+        return path;
+    }
+}

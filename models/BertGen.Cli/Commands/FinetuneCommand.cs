@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using BertGen.Cli.Training;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Pretrained;
+using BertGen.Runtime.Training;
+using BertGen.Runtime.Weights;
+using BertGen.Text;
+using BertGen.Training;
+using Spectre.Console;
+
+namespace BertGen.Cli.Commands;
+
+/// <summary>
+/// <c>bertgen finetune</c>: sequence classification on labelled text, from the real all-MiniLM-L6-v2 encoder, a
+/// BertGen-pretrained checkpoint's encoder, or from scratch; the held-out accuracy before and after beside the
+/// majority-class baseline.
+/// </summary>
+internal sealed class FinetuneCommand : ICliCommand
+{
+    /// <summary>The <c>--init</c> value for the real all-MiniLM-L6-v2 encoder from its package.</summary>
+    public const string MiniLmInit = "minilm";
+
+    /// <summary>The <c>--init</c> value for a seeded initialisation of everything.</summary>
+    public const string NoInit = "none";
+
+    public Command Build(CliContext context)
+    {
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = $"A compiled model with a sequence-classification head and training ({string.Join(", ", ModelCatalog.Compiled.Where(d => d.Heads.Contains(ModelCatalog.SequenceClassificationHead)).Select(ModelCatalog.CliName))}).",
+            DefaultValueFactory = _ => "minilm-l6-classifier",
+            HelpName = "NAME",
+        };
+        var init = new Option<string>("--init")
+        {
+            Description = "Where the encoder starts: 'minilm' (the real all-MiniLM-L6-v2 from its package), a checkpoint folder or .safetensors file "
+                + "of a BertGen-pretrained model with the same encoder shape (its heads are dropped), or 'none' (from scratch). The classifier head starts from --seed.",
+            DefaultValueFactory = _ => MiniLmInit,
+            HelpName = "minilm|PATH|none",
+        };
+        var train = new Option<string?>("--train") { Description = "Training examples, label<TAB>text per line, plain or .gz (default: the bundled OT/NT testament task).", HelpName = "FILE" };
+        var evaluation = new Option<string?>("--eval") { Description = "Held-out examples in the same format (default: the bundled testament dev split).", HelpName = "FILE" };
+        var labels = new Option<string?>("--labels") { Description = "Label names in class order, comma-separated (default: the model's own, OT,NT for the shipped classifiers).", HelpName = "A,B,…" };
+        var warmup = new Option<long?>("--warmup") { Description = "Steps of linear learning-rate warmup, at most --steps (default: 10% of --steps).", HelpName = "N" };
+        var checkpoints = new Option<string?>("--checkpoints")
+        {
+            Description = "Folder for checkpoints, metrics.csv and loss.png (default: runs/finetune-MODEL in the current folder).",
+            HelpName = "DIR",
+        };
+        var training = new TrainingOptions(steps: 300, learningRate: 1e-4, batch: 16, sequence: 64, evaluateEvery: 100, checkpointEvery: 100);
+
+        var command = new Command("finetune", "Fine-tune a compiled sequence classifier on labelled text. Shows step, loss, accuracy, tokens/s and ETA "
+            + "while it runs; writes checkpoints, metrics.csv and loss.png to the checkpoint folder and prints the held-out accuracy before and after "
+            + "beside the majority-class baseline. Ctrl-C stops after the current step with a checkpoint (exit 130); --resume continues.")
+        {
+            model, init, train, evaluation, labels, warmup, checkpoints,
+        };
+        training.AddTo(command);
+        command.SetAction(parse =>
+        {
+            training.Validate(parse);
+            ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
+            int batch = parse.GetValue(training.Batch);
+            int sequence = parse.GetValue(training.Sequence);
+            TrainingRun.RequireShape(descriptor, batch, sequence);
+            if (parse.GetValue(warmup) is < 0)
+            {
+                throw new CliUsageException("--warmup must be 0 or more");
+            }
+
+            IReadOnlyList<string> labelNames = CommonOptions.ParseLabels(parse.GetValue(labels), descriptor);
+            string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
+            string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
+            string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            string initValue = parse.GetValue(init)!;
+            string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
+
+            // Read both files once here too: a foreign label is reported with its file and line, and the
+            // majority-class baseline needs the label counts.
+            List<LabelledText> trainExamples = ReadChecked(trainPath, labelNames);
+            List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames);
+            (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
+
+            string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "finetune-" + ModelCatalog.CliName(descriptor)));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, parse.GetValue(training.Steps), parse.GetValue(training.Resume), parse.GetValue(training.Threads));
+            var options = new SequenceClassificationJobOptions
+            {
+                TrainPath = trainPath,
+                EvaluationPath = evaluationPath,
+                VocabularyPath = vocabularyPath,
+                Labels = labelNames,
+                BatchSize = batch,
+                SequenceLength = sequence,
+                Steps = plan.Steps,
+                LearningRate = parse.GetValue(training.LearningRate),
+                WarmupSteps = parse.GetValue(warmup) is long w ? Math.Min(w, plan.Steps) : null,
+                Seed = parse.GetValue(training.Seed),
+                EvaluateEvery = parse.GetValue(training.EvaluateEvery),
+                CheckpointEvery = parse.GetValue(training.CheckpointEvery),
+                CheckpointDirectory = directory,
+                Resume = plan.Resume,
+            };
+
+            TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
+                (trainable, display) => Initialize(trainable, descriptor, initValue, initWeights, options.Seed, display),
+                (trainable, sink, log, cancellation) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation));
+
+            WriteSummary(context.Console, outcome, majority, baseline);
+            if (outcome.Interrupted)
+            {
+                throw TrainingRun.Interrupted(outcome, plan);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static List<LabelledText> ReadChecked(string path, IReadOnlyList<string> labels)
+    {
+        List<LabelledText> examples = LabelledTextReader.ReadFile(path);
+        for (int i = 0; i < examples.Count; i++)
+        {
+            if (!labels.Contains(examples[i].Label))
+            {
+                // LabelledTextReader keeps one example per line, so example i is line i + 1.
+                throw new CliFailureException($"{path} line {i + 1}: label '{examples[i].Label}' is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
+            }
+        }
+
+        return examples;
+    }
+
+    /// <summary>Always answering the training set's most frequent label: the accuracy a classifier has to beat.</summary>
+    internal static (string Label, double Accuracy) MajorityBaseline(IReadOnlyList<LabelledText> train, IReadOnlyList<LabelledText> evaluation)
+    {
+        string majority = train.GroupBy(e => e.Label, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        return (majority, (double)evaluation.Count(e => e.Label == majority) / evaluation.Count);
+    }
+
+    private static void Initialize(ITrainableModel model, ModelDescriptor descriptor, string init, string? weights, ulong seed, TrainingDisplay display)
+    {
+        model.InitializeParameters(seed);
+        if (init != NoInit)
+        {
+            IReadOnlyList<string> notLoaded;
+            string source = weights ?? "all-MiniLM-L6-v2";
+            try
+            {
+                if (weights is null)
+                {
+                    byte[] onnx;
+                    using (PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.MiniLmL6V2))
+                    {
+                        onnx = package.ReadModelOnnx();
+                    }
+
+                    notLoaded = ParameterLoader.LoadEncoder(OnnxBertImporter.Import(OnnxReader.Read(onnx)), model.ParameterTable, model.Parameters.AsSpan());
+                }
+                else
+                {
+                    using SafetensorsReader reader = SafetensorsReader.Open(weights);
+                    notLoaded = ParameterLoader.LoadEncoder(reader.Tensors, model.ParameterTable, model.Parameters.AsSpan());
+                }
+            }
+            catch (WeightFileException e)
+            {
+                throw new CliFailureException($"--init {source} does not fit '{ModelCatalog.CliName(descriptor)}': {e.Message}", e);
+            }
+
+            display.Log($"encoder loaded from {source}; initialised from --seed {seed}: {string.Join(", ", notLoaded)}");
+        }
+
+        model.PrepareWeights();
+    }
+
+    private static void WriteSummary(CliConsole console, TrainingRunOutcome outcome, string majority, double baseline)
+    {
+        JobResult result = outcome.Result;
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("held-out");
+        table.AddColumn(new TableColumn("step").RightAligned());
+        table.AddColumn(new TableColumn("loss").RightAligned());
+        table.AddColumn(new TableColumn("accuracy").RightAligned());
+        AddRow(table, result.Resumed ? "before (resumed)" : "before", result.Before);
+        AddRow(table, "after", result.After);
+        table.AddRow(Markup.Escape($"majority class ({majority})"), "", "", TrainingDisplay.Percent(baseline));
+        TableOutput.Create(console).Write(table);
+        TrainingSummary.WriteFiles(console, outcome);
+    }
+
+    private static void AddRow(Table table, string name, EvaluationMetrics metrics) => table.AddRow(
+        name,
+        TrainingSummary.Count(metrics.Step),
+        TrainingSummary.Number(metrics.TaskLoss),
+        TrainingDisplay.Percent(metrics.TaskAccuracy));
+}

@@ -1,0 +1,123 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using BertGen.Cli.Training;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Training;
+using BertGen.Training;
+using Spectre.Console;
+
+namespace BertGen.Cli.Commands;
+
+/// <summary>
+/// <c>bertgen pretrain</c>: BERT pretraining (masked LM + next sentence) of a compiled model on a sentence-per-line
+/// corpus, bert-tiny on the bundled King James Bible by default; checkpoints, metrics.csv and a loss plot in the
+/// checkpoint folder, and the held-out evaluation before and after.
+/// </summary>
+internal sealed class PretrainCommand : ICliCommand
+{
+    public Command Build(CliContext context)
+    {
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = "A compiled model with the pretraining head and training (bert-tiny, bert-mini, bert-small, bert-base).",
+            DefaultValueFactory = _ => "bert-tiny",
+            HelpName = "NAME",
+        };
+        var corpus = new Option<string?>("--corpus")
+        {
+            Description = "Sentence per line, a blank line between documents, plain or .gz (default: the bundled King James Bible).",
+            HelpName = "FILE",
+        };
+        var warmup = new Option<long>("--warmup") { Description = "Steps of linear learning-rate warmup (at most --steps).", DefaultValueFactory = _ => 30, HelpName = "N" };
+        var evaluationBatches = new Option<int>("--eval-batches") { Description = "Held-out batches per evaluation (from 6 held-out documents).", DefaultValueFactory = _ => 16, HelpName = "N" };
+        var checkpoints = new Option<string?>("--checkpoints")
+        {
+            Description = "Folder for checkpoints, metrics.csv and loss.png (default: runs/pretrain-MODEL in the current folder).",
+            HelpName = "DIR",
+        };
+        var training = new TrainingOptions(steps: 300, learningRate: 5e-4, batch: 32, sequence: 128, evaluateEvery: 100, checkpointEvery: 100);
+
+        var command = new Command("pretrain", "Pretrain a compiled BERT (masked LM + next sentence prediction) from scratch or resume a run. "
+            + "Shows step, loss, MLM accuracy, tokens/s and ETA while it runs; writes checkpoints, metrics.csv and a loss plot (loss.png) "
+            + "to the checkpoint folder and prints the held-out MLM loss and accuracy and NSP accuracy before and after. "
+            + "Ctrl-C stops after the current step with a checkpoint (exit 130); --resume continues.")
+        {
+            model, corpus, warmup, evaluationBatches, checkpoints,
+        };
+        training.AddTo(command);
+        command.SetAction(parse =>
+        {
+            training.Validate(parse);
+            ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
+            int batch = parse.GetValue(training.Batch);
+            int sequence = parse.GetValue(training.Sequence);
+            TrainingRun.RequireShape(descriptor, batch, sequence);
+            if (parse.GetValue(warmup) < 0 || parse.GetValue(evaluationBatches) < 1)
+            {
+                throw new CliUsageException("--warmup must be 0 or more and --eval-batches at least 1");
+            }
+
+            string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
+            string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, parse.GetValue(training.Steps), parse.GetValue(training.Resume), parse.GetValue(training.Threads));
+            var options = new PretrainingJobOptions
+            {
+                CorpusPath = corpusPath,
+                VocabularyPath = vocabularyPath,
+                BatchSize = batch,
+                SequenceLength = sequence,
+                Steps = plan.Steps,
+                LearningRate = parse.GetValue(training.LearningRate),
+                WarmupSteps = Math.Min(parse.GetValue(warmup), plan.Steps),
+                Seed = parse.GetValue(training.Seed),
+                EvaluationBatches = parse.GetValue(evaluationBatches),
+                EvaluateEvery = parse.GetValue(training.EvaluateEvery),
+                CheckpointEvery = parse.GetValue(training.CheckpointEvery),
+                CheckpointDirectory = directory,
+                Resume = plan.Resume,
+            };
+
+            TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
+                (trainable, _) =>
+                {
+                    trainable.InitializeParameters(options.Seed);
+                    trainable.PrepareWeights();
+                },
+                (trainable, sink, log, cancellation) => PretrainingJob.Run(trainable, options, sink, log, cancellation));
+
+            WriteSummary(context.Console, outcome);
+            if (outcome.Interrupted)
+            {
+                throw TrainingRun.Interrupted(outcome, plan);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void WriteSummary(CliConsole console, TrainingRunOutcome outcome)
+    {
+        JobResult result = outcome.Result;
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("held-out");
+        table.AddColumn(new TableColumn("step").RightAligned());
+        table.AddColumn(new TableColumn("MLM loss").RightAligned());
+        table.AddColumn(new TableColumn("MLM accuracy").RightAligned());
+        table.AddColumn(new TableColumn("NSP accuracy").RightAligned());
+        AddRow(table, result.Resumed ? "before (resumed)" : "before", result.Before);
+        AddRow(table, "after", result.After);
+        IAnsiConsole output = TableOutput.Create(console);
+        output.Write(table);
+        TrainingSummary.WriteFiles(console, outcome);
+    }
+
+    private static void AddRow(Table table, string name, EvaluationMetrics metrics) => table.AddRow(
+        name,
+        TrainingSummary.Count(metrics.Step),
+        TrainingSummary.Number(metrics.MaskedLmLoss),
+        TrainingDisplay.Percent(metrics.MaskedLmAccuracy),
+        TrainingDisplay.Percent(metrics.NextSentenceAccuracy));
+}

@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using ScottPlot;
+
+namespace BertGen.Cli.Training;
+
+/// <summary>
+/// The loss curve of a run, drawn from its <c>metrics.csv</c> (all of it, so a resumed run's plot shows the whole
+/// run): training loss per step and the held-out loss on the left axis, held-out accuracy on the right.
+/// A step logged twice (a resumed run repeats the steps after its checkpoint; the job evaluates again at the end)
+/// keeps its last row.
+/// </summary>
+internal static class LossPlot
+{
+    public const int Width = 1000;
+    public const int Height = 560;
+
+    /// <param name="metricsPath">The <c>CsvMetricsSink</c> file.</param>
+    /// <param name="pngPath">Where the PNG goes.</param>
+    /// <param name="title">The plot's title.</param>
+    /// <param name="heldOutLoss">Eval column plotted as the held-out loss (<c>mlm_loss</c>, <c>task_loss</c>).</param>
+    /// <param name="heldOutAccuracy">Eval column plotted as the held-out accuracy (<c>mlm_accuracy</c>, <c>task_accuracy</c>).</param>
+    /// <param name="what">How the legend names them (<c>MLM</c>, <c>task</c>).</param>
+    /// <param name="trainingLoss">How the legend names the training rows' <c>loss</c> (the optimised loss).</param>
+    public static void Write(string metricsPath, string pngPath, string title, string heldOutLoss, string heldOutAccuracy, string what, string trainingLoss)
+    {
+        MetricsTable table = MetricsTable.Read(metricsPath);
+        SortedDictionary<long, double> training = table.Series("train", "loss");
+        SortedDictionary<long, double> evalLoss = table.Series("eval", heldOutLoss);
+        SortedDictionary<long, double> evalAccuracy = table.Series("eval", heldOutAccuracy);
+
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel("step");
+        plot.YLabel("loss");
+        if (training.Count > 0)
+        {
+            var line = plot.Add.Scatter(training.Keys.Select(k => (double)k).ToArray(), training.Values.ToArray());
+            line.LegendText = trainingLoss;
+            line.MarkerSize = training.Count > 50 ? 0 : 4;
+            line.LineWidth = 1.5f;
+        }
+
+        if (evalLoss.Count > 0)
+        {
+            var line = plot.Add.Scatter(evalLoss.Keys.Select(k => (double)k).ToArray(), evalLoss.Values.ToArray());
+            line.LegendText = $"held-out {what} loss";
+            line.MarkerSize = 7;
+            line.LineWidth = 2;
+        }
+
+        if (evalAccuracy.Count > 0)
+        {
+            var line = plot.Add.Scatter(evalAccuracy.Keys.Select(k => (double)k).ToArray(), evalAccuracy.Values.ToArray());
+            line.LegendText = $"held-out {what} accuracy (right axis)";
+            line.MarkerSize = 7;
+            line.LineWidth = 2;
+            line.LinePattern = LinePattern.Dashed;
+            line.Axes.YAxis = plot.Axes.Right;
+            plot.Axes.Right.Label.Text = "accuracy";
+            plot.Axes.SetLimitsY(0, 1, plot.Axes.Right);
+        }
+
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(pngPath, Width, Height);
+    }
+
+    /// <summary>The rows of a metrics CSV by kind and column name.</summary>
+    private sealed class MetricsTable
+    {
+        private readonly Dictionary<string, int> _columns;
+        private readonly List<string[]> _rows;
+
+        private MetricsTable(Dictionary<string, int> columns, List<string[]> rows)
+        {
+            _columns = columns;
+            _rows = rows;
+        }
+
+        public static MetricsTable Read(string path)
+        {
+            string[] lines = File.ReadAllLines(path);
+            if (lines.Length == 0)
+            {
+                throw new CliFailureException($"metrics file '{path}' is empty");
+            }
+
+            var columns = lines[0].Split(',').Select((name, i) => (name, i)).ToDictionary(c => c.name, c => c.i, StringComparer.Ordinal);
+            foreach (string required in new[] { "kind", "step" })
+            {
+                if (!columns.ContainsKey(required))
+                {
+                    throw new CliFailureException($"metrics file '{path}' has no '{required}' column");
+                }
+            }
+
+            return new MetricsTable(columns, lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList());
+        }
+
+        /// <summary>(step, value) of the rows of <paramref name="kind"/> with a finite <paramref name="column"/>; the last row of a step wins.</summary>
+        public SortedDictionary<long, double> Series(string kind, string column)
+        {
+            var series = new SortedDictionary<long, double>();
+            if (!_columns.TryGetValue(column, out int at))
+            {
+                return series;
+            }
+
+            int kindAt = _columns["kind"];
+            int stepAt = _columns["step"];
+            foreach (string[] row in _rows)
+            {
+                if (row.Length > Math.Max(at, stepAt) && row[kindAt] == kind
+                    && long.TryParse(row[stepAt], NumberStyles.Integer, CultureInfo.InvariantCulture, out long step)
+                    && double.TryParse(row[at], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value))
+                {
+                    series[step] = value;
+                }
+            }
+
+            return series;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.Globalization;
+
+namespace BertGen.Cli.Training;
+
+/// <summary>The lines after a training run's table: where its files are.</summary>
+internal static class TrainingSummary
+{
+    public static void WriteFiles(CliConsole console, TrainingRunOutcome outcome)
+    {
+        string checkpoints = System.IO.Path.GetDirectoryName(outcome.MetricsPath)!;
+        console.Output.WriteLine($"steps        {Count(outcome.Result.Steps)}");
+        console.Output.WriteLine($"checkpoints  {checkpoints}");
+        console.Output.WriteLine($"metrics      {outcome.MetricsPath}");
+        console.Output.WriteLine($"loss plot    {outcome.PlotPath}");
+    }
+
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string Number(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+}
