@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using Xunit;
 
 namespace BertGen.Cli.Tests;
@@ -39,7 +40,14 @@ internal static class Cli
 
     public static CliResult RunWithInput(byte[]? input, params string[] args) => RunWithInput(input, errorIsTerminal: false, args);
 
-    public static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, params string[] args)
+    public static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, params string[] args) =>
+        RunWithInput(input, errorIsTerminal, default, args);
+
+    /// <summary>Runs as if Ctrl-C had been pressed before the work began.</summary>
+    public static CliResult RunInterrupted(params string[] args) =>
+        RunWithInput(null, errorIsTerminal: false, new CancellationToken(canceled: true), args);
+
+    private static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, CancellationToken interrupt, string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -49,7 +57,8 @@ internal static class Cli
             () => new MemoryStream(input ?? []),
             InputIsRedirected: input is not null,
             ErrorIsTerminal: errorIsTerminal,
-            OutputIsTerminal: false);
+            OutputIsTerminal: false,
+            Interrupt: interrupt);
         int code = BertGenCli.Run(args, console);
         return new CliResult(code, output.ToString(), error.ToString());
     }

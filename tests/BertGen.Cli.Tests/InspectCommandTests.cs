@@ -49,13 +49,13 @@ public sealed class InspectCommandTests
     {
         CliResult table = Cli.Run("inspect");
         Assert.Equal(0, table.ExitCode);
-        foreach (string name in new[] { "bert-tiny", "bert-mini", "bert-small", "bert-base", "minilm-l6", "arctic-xs" })
+        foreach (string name in new[] { "bert-tiny", "bert-mini", "bert-small", "bert-base", "minilm-l6", "arctic-xs", "bert-tiny-classifier", "minilm-l6-classifier" })
         {
             Assert.Contains(name, table.Output, StringComparison.Ordinal);
         }
 
         using JsonDocument json = JsonDocument.Parse(Cli.Run("inspect", "--format", "json").Output);
-        Assert.Equal(["bert-tiny", "bert-mini", "bert-small", "bert-base", "minilm-l6"], json.RootElement.EnumerateArray().Select(m => m.GetProperty("model").GetString()));
+        Assert.Equal(["bert-tiny", "bert-mini", "bert-small", "bert-base", "minilm-l6", "bert-tiny-classifier", "minilm-l6-classifier"], json.RootElement.EnumerateArray().Select(m => m.GetProperty("model").GetString()));
 
         // Small BERTs (Turc et al.): L2/H128 and L4/H256, with heads A = H/64.
         JsonElement tiny = json.RootElement[0];

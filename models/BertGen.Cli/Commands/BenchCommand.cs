@@ -230,6 +230,12 @@ internal sealed class BenchCommand : ICliCommand
         }
 
         TableOutput.Create(console).Write(table);
-        console.Output.WriteLine("training step GFLOP/s count 3 × the forward FLOPs (the MLM head at the gathered positions only); median over the timed runs.");
+        if (rows.Any(r => r.Pass == "training step"))
+        {
+            console.Output.WriteLine("training step GFLOP/s: ≈ 3 × the forward FLOPs (backward ≈ 2 × forward), with the MLM head counted at the gathered positions only.");
+        }
+#if DEBUG
+        console.Warn("this is a Debug build (JIT optimisations off): the times are not representative; build with -c Release");
+#endif
     }
 }

@@ -148,7 +148,7 @@ internal sealed class FinetuneCommand : ICliCommand
         if (init != NoInit)
         {
             IReadOnlyList<string> notLoaded;
-            string source = weights ?? "all-MiniLM-L6-v2";
+            string source = weights ?? "minilm (all-MiniLM-L6-v2)";
             try
             {
                 if (weights is null)

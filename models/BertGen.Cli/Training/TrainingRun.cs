@@ -39,6 +39,7 @@ internal static class TrainingRun
     {
         string directory = plan.CheckpointDirectory;
         CheckpointWeights.RequireFreshOrResume(directory, plan.Resume);
+        bool createdFolder = !Directory.Exists(directory);
         Directory.CreateDirectory(directory);
         string metricsPath = Path.Combine(directory, MetricsFile);
         bool hasCheckpoints = Directory.EnumerateDirectories(directory, "checkpoint-*").Any();
@@ -87,6 +88,12 @@ internal static class TrainingRun
             }
 
             return new TrainingRunOutcome(result, interrupt.IsCancellationRequested, metricsPath, plotPath);
+        }
+        catch when (createdFolder && !Directory.EnumerateDirectories(directory, "checkpoint-*").Any())
+        {
+            // A run that failed before its first checkpoint (a corpus error, weights that do not fit) leaves no folder behind.
+            Directory.Delete(directory, recursive: true);
+            throw;
         }
         finally
         {

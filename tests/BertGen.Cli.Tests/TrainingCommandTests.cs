@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary>pretrain, finetune, fill-mask and classify end to end on the shared short runs.</summary>
+[Collection(TrainingRunsCollection.Name)]
+public sealed class TrainingCommandTests(TrainingRunsFixture runs)
+{
+    [Fact]
+    public void PretrainWritesACheckpointMetricsAndALossPlot()
+    {
+        string checkpoint = Path.Combine(runs.PretrainRun, "checkpoint-000000003");
+        Assert.True(File.Exists(Path.Combine(checkpoint, "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(checkpoint, "trainer_state.json")));
+
+        List<Dictionary<string, string>> rows = TrainingRunsFixture.ReadMetrics(Path.Combine(runs.PretrainRun, "metrics.csv"));
+        Assert.Equal(["1", "2", "3"], rows.Where(r => r["kind"] == "train").Select(r => r["step"]));
+        foreach (Dictionary<string, string> row in rows.Where(r => r["kind"] == "train"))
+        {
+            double loss = double.Parse(row["loss"], CultureInfo.InvariantCulture);
+            Assert.InRange(loss, 1.0, 20.0);
+        }
+
+        Assert.Contains(rows, r => r["kind"] == "eval" && r["step"] == "0");
+        Assert.Contains(rows, r => r["kind"] == "eval" && r["step"] == "3");
+        TrainingRunsFixture.AssertPng(Path.Combine(runs.PretrainRun, "loss.png"));
+
+        // The table: before at step 0 and after at step 3, each with MLM loss, MLM accuracy and NSP accuracy.
+        string before = Assert.Single(runs.Pretrain.OutputLines, l => l.Contains("│ before ", StringComparison.Ordinal));
+        string after = Assert.Single(runs.Pretrain.OutputLines, l => l.Contains("│ after ", StringComparison.Ordinal));
+        Assert.Equal("0", Cells(before)[1]);
+        Assert.Equal("3", Cells(after)[1]);
+        Assert.EndsWith("%", Cells(after)[3], StringComparison.Ordinal);
+        Assert.EndsWith("%", Cells(after)[4], StringComparison.Ordinal);
+        Assert.Contains(runs.Pretrain.OutputLines, l => l.StartsWith("loss plot", StringComparison.Ordinal) && l.EndsWith("loss.png", StringComparison.Ordinal));
+
+        // Not a terminal: plain progress lines, ending with the last step.
+        Assert.Contains(runs.Pretrain.ErrorLines, l => l.StartsWith("bertgen: step 3/3: loss ", StringComparison.Ordinal));
+        Assert.Contains(runs.Pretrain.ErrorLines, l => l.StartsWith("bertgen: corpus: 10 documents", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ResumeContinuesFromTheNewestCheckpoint()
+    {
+        string copy = runs.File("resumed");
+        CopyFolder(runs.PretrainRun, copy);
+
+        CliResult result = Cli.Run([.. runs.PretrainArguments(copy, 5), "--resume", "--quiet"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal("", result.Error);
+        Assert.Equal("3", Cells(Assert.Single(result.OutputLines, l => l.Contains("before (resumed)", StringComparison.Ordinal)))[1]);
+        Assert.Equal("5", Cells(Assert.Single(result.OutputLines, l => l.Contains("│ after ", StringComparison.Ordinal)))[1]);
+        Assert.True(Directory.Exists(Path.Combine(copy, "checkpoint-000000005")));
+
+        // The log goes on where it stopped: one header, training steps 1…5 once each.
+        string[] lines = File.ReadAllLines(Path.Combine(copy, "metrics.csv"));
+        Assert.Single(lines, l => l.StartsWith("kind,", StringComparison.Ordinal));
+        Assert.Equal(["1", "2", "3", "4", "5"], TrainingRunsFixture.ReadMetrics(Path.Combine(copy, "metrics.csv")).Where(r => r["kind"] == "train").Select(r => r["step"]));
+        TrainingRunsFixture.AssertPng(Path.Combine(copy, "loss.png"));
+    }
+
+    [Fact]
+    public void CtrlCCheckpointsAndExits130WithOneLine()
+    {
+        string folder = runs.File("interrupted");
+
+        CliResult result = Cli.RunInterrupted([.. runs.PretrainArguments(folder, 4), "--quiet"]);
+
+        Assert.Equal(130, result.ExitCode);
+        string line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith("bertgen: error: interrupted at step 0 of 4; checkpoint saved in ", line, StringComparison.Ordinal);
+        Assert.EndsWith("continue with --resume", line, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "checkpoint-000000000", "model.safetensors")));
+
+        // The interrupted run resumes.
+        CliResult resumed = Cli.Run([.. runs.PretrainArguments(folder, 1), "--resume", "--quiet"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.True(Directory.Exists(Path.Combine(folder, "checkpoint-000000001")));
+    }
+
+    [Fact]
+    public void FillMaskListsTheTopKTokensOfEachMaskMostLikelyFirst()
+    {
+        CliResult result = Cli.Run("fill-mask", "--checkpoint", runs.PretrainRun, "--top-k", "4", "--format", "json",
+            "in the beginning god created the [MASK] and the [MASK].", "let there be [MASK]");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(2, result.OutputLines.Length);
+        using JsonDocument first = JsonDocument.Parse(result.OutputLines[0]);
+        JsonElement[] masks = first.RootElement.GetProperty("masks").EnumerateArray().ToArray();
+        Assert.Equal(2, masks.Length);
+
+        // [CLS] in the beginning god created the → the first mask is input position 7.
+        Assert.Equal(7, masks[0].GetProperty("position").GetInt32());
+        using JsonDocument second = JsonDocument.Parse(result.OutputLines[1]);
+        Assert.Single(second.RootElement.GetProperty("masks").EnumerateArray());
+        foreach (JsonElement mask in masks.Concat(second.RootElement.GetProperty("masks").EnumerateArray()))
+        {
+            double[] probabilities = mask.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("probability").GetDouble()).ToArray();
+            Assert.Equal(4, probabilities.Length);
+            Assert.All(probabilities, p => Assert.InRange(p, double.Epsilon, 1.0));
+            Assert.True(probabilities.Sum() <= 1 + 1e-9);
+            Assert.Equal(probabilities.OrderByDescending(p => p), probabilities);
+            Assert.All(mask.GetProperty("predictions").EnumerateArray(), p => Assert.False(string.IsNullOrEmpty(p.GetProperty("token").GetString())));
+        }
+    }
+
+    [Fact]
+    public void FillMaskTableHasARowPerPrediction()
+    {
+        CliResult result = Cli.RunWithInput("and god said [MASK]\n", "fill-mask", "-c", Path.Combine(runs.PretrainRun, "checkpoint-000000003", "model.safetensors"), "-k", "3");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        string[] rows = result.OutputLines.Where(l => l.StartsWith('│') && !l.Contains("probability", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, rows.Length);
+        Assert.Equal(["1", "2", "3"], rows.Select(r => Cells(r)[2]));
+    }
+
+    [Fact]
+    public void FinetuneFromScratchReportsHeldOutAccuracyAndTheBaseline()
+    {
+        string folder = runs.File("finetune-none");
+
+        CliResult result = Cli.Run([.. runs.FinetuneArguments(folder), "--init", "none", "--quiet"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        AssertAccuracyTable(result);
+        List<Dictionary<string, string>> rows = TrainingRunsFixture.ReadMetrics(Path.Combine(folder, "metrics.csv"));
+        Assert.Equal(["1", "2"], rows.Where(r => r["kind"] == "train").Select(r => r["step"]));
+        Assert.All(rows.Where(r => r["kind"] == "eval"), r => Assert.InRange(double.Parse(r["task_accuracy"], CultureInfo.InvariantCulture), 0.0, 1.0));
+        TrainingRunsFixture.AssertPng(Path.Combine(folder, "loss.png"));
+    }
+
+    [Fact]
+    public void FinetuneFromAPretrainedCheckpointLoadsItsEncoder()
+    {
+        AssertAccuracyTable(runs.Finetune);
+        string loaded = Assert.Single(runs.Finetune.ErrorLines, l => l.StartsWith("bertgen: encoder loaded from ", StringComparison.Ordinal));
+
+        // The encoder came from the checkpoint; the classifier head (and the pooler it lacks) from the seed.
+        Assert.Contains("checkpoint-000000003", loaded, StringComparison.Ordinal);
+        Assert.Contains("classifier.weight", loaded, StringComparison.Ordinal);
+        Assert.DoesNotContain("encoder.layer", loaded, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(runs.FinetuneRun, "checkpoint-000000002", "model.safetensors")));
+    }
+
+    [Fact]
+    public void ClassifyWritesOneJsonLinePerTextWithTheArgmaxLabel()
+    {
+        string[] texts = ["And Jesus answered and said unto them", "In the beginning God created the heaven and the earth.", "Blessed are the meek"];
+
+        CliResult result = Cli.Run(["classify", "--model", "bert-tiny-classifier", "--checkpoint", runs.FinetuneRun, .. texts]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(texts.Length, result.OutputLines.Length);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            using JsonDocument line = JsonDocument.Parse(result.OutputLines[i]);
+            Assert.Equal(["text", "label", "probabilities"], line.RootElement.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(texts[i], line.RootElement.GetProperty("text").GetString());
+            Dictionary<string, double> probabilities = line.RootElement.GetProperty("probabilities").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            Assert.Equal(["OT", "NT"], probabilities.Keys);
+            Assert.Equal(1.0, probabilities.Values.Sum(), 9);
+            Assert.Equal(probabilities.MaxBy(p => p.Value).Key, line.RootElement.GetProperty("label").GetString());
+        }
+    }
+
+    [Fact]
+    public void ClassifyGivesTheSameAnswerInAnyBatch()
+    {
+        // A text's probabilities must not depend on the other texts of its batch (or the padding rows).
+        CliResult alone = Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", runs.FinetuneRun, "Blessed are the meek");
+        CliResult together = Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", runs.FinetuneRun, "Thou shalt not kill", "Blessed are the meek");
+
+        Assert.True(alone.ExitCode == 0 && together.ExitCode == 0, alone.Error + together.Error);
+        using JsonDocument a = JsonDocument.Parse(alone.OutputLines[0]);
+        using JsonDocument b = JsonDocument.Parse(together.OutputLines[1]);
+        Assert.Equal(a.RootElement.GetProperty("text").GetString(), b.RootElement.GetProperty("text").GetString());
+        Assert.Equal(a.RootElement.GetProperty("label").GetString(), b.RootElement.GetProperty("label").GetString());
+        Assert.Equal(
+            a.RootElement.GetProperty("probabilities").GetProperty("OT").GetDouble(),
+            b.RootElement.GetProperty("probabilities").GetProperty("OT").GetDouble(),
+            6);
+    }
+
+    private static void AssertAccuracyTable(CliResult result)
+    {
+        string[] before = Cells(Assert.Single(result.OutputLines, l => l.Contains("│ before ", StringComparison.Ordinal)));
+        string[] after = Cells(Assert.Single(result.OutputLines, l => l.Contains("│ after ", StringComparison.Ordinal)));
+        string[] majority = Cells(Assert.Single(result.OutputLines, l => l.Contains("majority class", StringComparison.Ordinal)));
+        Assert.Equal("0", before[1]);
+        Assert.Equal(TrainingRunsFixture.FinetuneSteps.ToString(CultureInfo.InvariantCulture), after[1]);
+        Assert.InRange(Percent(after[3]), 0, 100);
+
+        // The slices are balanced: always answering one label scores 50%.
+        Assert.Equal("majority class (NT)", majority[0]);
+        Assert.Equal(50.0, Percent(majority[3]));
+    }
+
+    private static double Percent(string cell) => double.Parse(cell.TrimEnd('%'), CultureInfo.InvariantCulture);
+
+    /// <summary>The cells of a table row, trimmed.</summary>
+    internal static string[] Cells(string row) => row.Split('│', StringSplitOptions.RemoveEmptyEntries).Select(c => c.Trim()).ToArray();
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System;
+using System.IO;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary>The training and checkpoint commands' bad inputs: one line, the right exit code, nothing on stdout.</summary>
+[Collection(TrainingRunsCollection.Name)]
+public sealed class TrainingErrorTests(TrainingRunsFixture runs)
+{
+    [Fact]
+    public void MissingCheckpoint()
+    {
+        string line = Cli.Run("fill-mask", "--checkpoint", runs.File("absent"), "a [MASK]").AssertOneLineError(1);
+        Assert.Contains("--checkpoint '", line, StringComparison.Ordinal);
+        Assert.Contains("absent' does not exist", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckpointOptionIsRequired()
+    {
+        Assert.Contains("--checkpoint", Cli.Run("classify", "x").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFolderWithoutCheckpoints()
+    {
+        Directory.CreateDirectory(runs.File("empty-run"));
+        string line = Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", runs.File("empty-run"), "x").AssertOneLineError(1);
+        Assert.Contains("holds neither model.safetensors nor checkpoint-* folders", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ModelWithoutTheMaskedLmHead()
+    {
+        string line = Cli.Run("fill-mask", "--model", "bert-tiny-classifier", "-c", runs.PretrainRun, "a [MASK]").AssertOneLineError(2);
+        Assert.Contains("needs the pretraining head: bert-tiny", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PretrainingAModelWithoutTheHead()
+    {
+        Assert.Contains("minilm-l6", Cli.Run("pretrain", "--model", "minilm-l6", "--checkpoints", runs.File("never")).AssertOneLineError(2), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(runs.File("never")));
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherHead()
+    {
+        // A pretraining checkpoint has cls.predictions.*, which a classifier does not.
+        string line = Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", runs.PretrainRun, "x").AssertOneLineError(1);
+        Assert.Contains("does not fit model 'bert-tiny-classifier'", line, StringComparison.Ordinal);
+        Assert.Contains("cls.predictions", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherSize()
+    {
+        string line = Cli.Run("fill-mask", "-m", "bert-mini", "-c", runs.PretrainRun, "a [MASK]").AssertOneLineError(1);
+        Assert.Contains("does not fit model 'bert-mini'", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoMaskInTheText()
+    {
+        string line = Cli.Run("fill-mask", "-c", runs.PretrainRun, "a [MASK]", "nothing to fill").AssertOneLineError(1);
+        Assert.Equal("bertgen: error: text 2 has no [MASK]: write [MASK] where a token should be predicted", line);
+    }
+
+    [Fact]
+    public void TopKOutOfRange()
+    {
+        Assert.Contains("--top-k", Cli.Run("fill-mask", "-c", runs.PretrainRun, "-k", "0", "a [MASK]").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownLabelNamesItsFileAndLine()
+    {
+        string train = runs.File("bad-labels.tsv");
+        File.WriteAllLines(train, ["OT\tIn the beginning", "NT\tJesus wept", "Apocrypha\tAnd Tobit said", "OT\tLet there be light"]);
+
+        string line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-labels"), train), "--init", "none"]).AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: {train} line 3: label 'Apocrypha' is not one of the model's labels (OT, NT); see --labels", line);
+    }
+
+    [Fact]
+    public void LabelsOfTheWrongCount()
+    {
+        Assert.Contains("--labels must name 2 distinct labels", Cli.Run([.. runs.FinetuneArguments(runs.File("never")), "--labels", "A,B,C"]).AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BatchThatIsNotCompiled()
+    {
+        string line = Cli.Run(runs.PretrainArguments(runs.File("never"), 2, batch: 7)).AssertOneLineError(2);
+        Assert.Equal("bertgen: error: --batch 7 --sequence 128 is not a compiled shape of 'bert-tiny'; compiled: --batch 1 --sequence 128, --batch 8 --sequence 128, --batch 32 --sequence 128", line);
+        Assert.Contains("--batch 16 --sequence 64", Cli.Run(runs.FinetuneArguments(runs.File("never"), batch: 32)).AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FreshRunOverAnotherRunsCheckpoints()
+    {
+        string line = Cli.Run(runs.PretrainArguments(runs.PretrainRun, 3)).AssertOneLineError(2);
+        Assert.Contains("already holds checkpoints (newest: step 3); pass --resume", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResumeWithAnotherSeed()
+    {
+        string copy = runs.File("other-seed");
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(Path.Combine(runs.PretrainRun, "checkpoint-000000003")))
+        {
+            Directory.CreateDirectory(Path.Combine(copy, "checkpoint-000000003"));
+            File.Copy(file, Path.Combine(copy, "checkpoint-000000003", Path.GetFileName(file)));
+        }
+
+        string line = Cli.Run([.. runs.PretrainArguments(copy, 4), "--resume", "--seed", "7", "--quiet"]).AssertOneLineError(1);
+        Assert.Contains("seed 12345", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InitEncoderOfAnotherShape()
+    {
+        // all-MiniLM-L6-v2's encoder is 384 wide; bert-tiny-classifier's is 128.
+        string folder = runs.File("never-minilm");
+        string line = Cli.Run([.. runs.FinetuneArguments(folder), "--init", "minilm", "--quiet"]).AssertOneLineError(1);
+        Assert.StartsWith("bertgen: error: --init minilm (all-MiniLM-L6-v2) does not fit 'bert-tiny-classifier': ", line, StringComparison.Ordinal);
+
+        // The failed run left no folder behind.
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public void MissingCorpus()
+    {
+        string line = Cli.Run("pretrain", "--corpus", runs.File("absent.txt"), "--checkpoints", runs.File("never")).AssertOneLineError(1);
+        Assert.Contains("--corpus file '", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NonPositiveSteps()
+    {
+        Assert.Contains("--steps must be at least 1", Cli.Run([.. runs.PretrainArguments(runs.File("never"), 0)]).AssertOneLineError(2), StringComparison.Ordinal);
+    }
+}
