@@ -190,6 +190,21 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
             6);
     }
 
+    [Fact]
+    public void LiveProgressOnATerminal()
+    {
+        string folder = runs.File("finetune-live");
+
+        CliResult result = Cli.RunWithInput(null, errorIsTerminal: true, [.. runs.FinetuneArguments(folder), "--init", "none"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        AssertAccuracyTable(result);
+
+        // The Spectre display drew the step line with the metrics on stderr; no plain "bertgen: step" lines.
+        Assert.Contains($"step {TrainingRunsFixture.FinetuneSteps}/{TrainingRunsFixture.FinetuneSteps}: loss ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("bertgen: step", result.Error, StringComparison.Ordinal);
+    }
+
     private static void AssertAccuracyTable(CliResult result)
     {
         string[] before = Cells(Assert.Single(result.OutputLines, l => l.Contains("│ before ", StringComparison.Ordinal)));
