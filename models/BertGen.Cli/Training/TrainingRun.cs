@@ -71,6 +71,11 @@ internal static class TrainingRun
                     ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
                 result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, display =>
                 {
+                    if (plan.Resume && !hasCheckpoints)
+                    {
+                        display.Log($"nothing to resume in '{directory}': starting at step 0");
+                    }
+
                     initialize(model, display);
                     return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token);
                 });
