@@ -601,7 +601,7 @@ internal sealed class TrainingEmitter
         bool head = name.StartsWith("cls.", System.StringComparison.Ordinal) || name.StartsWith("classifier", System.StringComparison.Ordinal)
             || name.StartsWith("token_classifier", System.StringComparison.Ordinal) || name.StartsWith("qa_outputs", System.StringComparison.Ordinal);
         string prefix = _plan.Spec.Heads.Any && !head ? "bert." : string.Empty;
-        return Literals.Long(_plan.Parameter(prefix + name).Offset);
+        return $"{Literals.Long(_plan.Parameter(prefix + name).Offset)} /* {prefix + name} */";
     }
 
     private static string Buf(string name, int layer) => $"arena + {Offset(name + "_" + layer.ToString(CultureInfo.InvariantCulture))}";
