@@ -4,7 +4,14 @@ using Xunit;
 
 namespace BertGen.Training.Tests;
 
+/// <summary>Runs alone: the allocation counter below is process-wide, so no other test may run meanwhile.</summary>
+[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
+public sealed class AllocationTestsCollection
+{
+}
+
 /// <summary>A training step allocates no managed memory once warm: buffers are planned at build time.</summary>
+[Collection(nameof(AllocationTests))]
 public sealed class AllocationTests
 {
     [Theory]
