@@ -11,6 +11,8 @@ namespace BertGen.Bench;
 /// <param name="BertGenP10Ms">BertGen's 10th-percentile call time (what a quiet machine approaches).</param>
 /// <param name="OnnxRuntimeMedianMs">ONNX Runtime's median call time.</param>
 /// <param name="OnnxRuntimeP10Ms">ONNX Runtime's 10th-percentile call time.</param>
+/// <param name="BertGenCallerCpuMs">Median CPU time of the calling thread per BertGen call (with one thread: the whole cost, without other processes' time slices).</param>
+/// <param name="OnnxRuntimeCallerCpuMs">The same for ORT.</param>
 /// <param name="MaxAbsDiffHidden">Max |BertGen − ORT| over last_hidden_state.</param>
 /// <param name="MaxAbsDiffPooled">Max |BertGen − ORT| over the pooler output.</param>
 public sealed record EndToEndRow(
@@ -24,6 +26,8 @@ public sealed record EndToEndRow(
     double BertGenP10Ms,
     double OnnxRuntimeMedianMs,
     double OnnxRuntimeP10Ms,
+    double BertGenCallerCpuMs,
+    double OnnxRuntimeCallerCpuMs,
     double MaxAbsDiffHidden,
     double MaxAbsDiffPooled)
 {
