@@ -52,6 +52,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InconsistentLabels = Error(
         "BG0014", "Inconsistent labels", "Field '{0}' is inconsistent: {1}");
 
+    public static readonly DiagnosticDescriptor TrainingWithoutHead = Error(
+        "BG0015", "Training needs a head", "Field 'bertgen.training' is true, but 'bertgen.heads' is empty: a training step needs a loss; add \"pretraining\", \"masked_lm\" or a fine-tuning head");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

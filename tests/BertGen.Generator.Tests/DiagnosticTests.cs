@@ -123,6 +123,11 @@ public sealed class DiagnosticTests
         "BG0014", 6, 16, "Field 'num_labels' is inconsistent: it is 3, but id2label has 2 labels");
 
     [Fact]
+    public void BG0015_TrainingWithoutAHead() => AssertSingle(
+        ValidSpec.Replace("\"heads\": [\"pretraining\"]", "\"heads\": [],\n    \"training\": true"),
+        "BG0015", 12, 16, "Field 'bertgen.training' is true, but 'bertgen.heads' is empty: a training step needs a loss; add \"pretraining\", \"masked_lm\" or a fine-tuning head");
+
+    [Fact]
     public void UnknownHuggingFaceFieldsAreIgnored()
     {
         (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,

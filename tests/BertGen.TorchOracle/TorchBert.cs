@@ -154,22 +154,7 @@ public sealed class TorchBert : IDisposable
         int b = inputs.BatchSize;
         int s = inputs.SequenceLength;
         int h = _config.HiddenSize;
-
-        // 1. Encoder: embeddings, L layers, pooler.
-        Tensor sequence = Encode(inputs);
-        Tensor cls = sequence.select(1, 0);
-        Tensor pooled = Linear(cls, "pooler.dense", _prefix).tanh();
-
-        // 2. Head and its loss.
-        HeadOutput head = _config.Head switch
-        {
-            BertHead.None => new HeadOutput(null),
-            BertHead.Pretraining => Pretraining(inputs, sequence, pooled),
-            BertHead.SequenceClassification => SequenceClassification(inputs, pooled),
-            BertHead.TokenClassification => TokenClassification(inputs, sequence),
-            BertHead.QuestionAnswering => QuestionAnswering(inputs, sequence),
-            _ => throw new TorchOracleException($"unknown head {_config.Head}"),
-        };
+        HeadOutput head = Forward(inputs, out Tensor sequence, out Tensor pooled);
 
         // 3. Backward from the head's loss.
         var gradients = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -196,6 +181,46 @@ public sealed class TorchBert : IDisposable
             StartLogits = head.StartLogits is null ? null : ToFloats(head.StartLogits),
             EndLogits = head.EndLogits is null ? null : ToFloats(head.EndLogits),
             Gradients = gradients,
+        };
+    }
+
+    /// <summary>
+    /// Forward, loss and backward with the gradients left in the parameters' .grad, nothing copied out but
+    /// the loss: the libtorch side of a training-step benchmark.
+    /// </summary>
+    public double ForwardBackward(BertInputs inputs)
+    {
+        BertInputValidator.Validate(_config, inputs);
+        using DisposeScope scope = torch.NewDisposeScope();
+        foreach (Parameter p in _parameters.Values)
+        {
+            p.grad?.zero_();
+        }
+
+        HeadOutput head = Forward(inputs, out _, out _);
+        if (head.Loss is null)
+        {
+            throw new TorchOracleException("a model without a head has no loss to differentiate");
+        }
+
+        head.Loss.backward();
+        return ToDouble(head.Loss);
+    }
+
+    // 1. Encoder: embeddings, L layers, pooler. 2. The configured head and its loss.
+    private HeadOutput Forward(BertInputs inputs, out Tensor sequence, out Tensor pooled)
+    {
+        sequence = Encode(inputs);
+        Tensor cls = sequence.select(1, 0);
+        pooled = Linear(cls, "pooler.dense", _prefix).tanh();
+        return _config.Head switch
+        {
+            BertHead.None => new HeadOutput(null),
+            BertHead.Pretraining => Pretraining(inputs, sequence, pooled),
+            BertHead.SequenceClassification => SequenceClassification(inputs, pooled),
+            BertHead.TokenClassification => TokenClassification(inputs, sequence),
+            BertHead.QuestionAnswering => QuestionAnswering(inputs, sequence),
+            _ => throw new TorchOracleException($"unknown head {_config.Head}"),
         };
     }
 

@@ -32,6 +32,15 @@ internal static class ModelEmitter
             files.Add(new(HintName(plan, variant.Shape.Name), ForwardEmitter.Emit(plan, variant, Begin(plan))));
         }
 
+        if (plan.Spec.Training)
+        {
+            files.Add(new(HintName(plan, "Training"), EmitTraining(plan)));
+            foreach (TrainingPlan training in plan.Training)
+            {
+                files.Add(new(HintName(plan, TrainingEmitter.ClassName(training.Shape)), TrainingEmitter.Emit(plan, training, Begin(plan))));
+            }
+        }
+
         return files;
     }
 
@@ -185,6 +194,7 @@ internal static class ModelEmitter
             {
                 w.Line("Parameters.Dispose();");
                 w.Line("PackedWeights.Dispose();");
+                w.Line("DisposeTraining();");
                 using (w.Block("if (_ownsPool)"))
                 {
                     w.Line("Pool.Dispose();");
@@ -192,7 +202,42 @@ internal static class ModelEmitter
             }
 
             w.Line();
+            w.Line("partial void DisposeTraining();");
+            w.Line();
             RowKernelEmitter.Emit(w, spec, plan.Variants.Select(v => v.Shape.Sequence).Distinct().OrderBy(x => x));
+        }
+
+        return w.ToString();
+    }
+
+    private static string EmitTraining(ModelPlan plan)
+    {
+        SourceWriter w = Begin(plan);
+        using (w.Block(ClassHeader(plan) + $" : {Runtime}.Training.ITrainableModel"))
+        {
+            w.Line($"private {Runtime}.Memory.AlignedBuffer? _gradients;");
+            w.Line();
+            w.Summary("Gradients with the parameters' layout (same offsets, same HF names); training steps add into it.");
+            w.Line($"public {Runtime}.Memory.AlignedBuffer Gradients => _gradients ??= new {Runtime}.Memory.AlignedBuffer(ParameterBufferLength);");
+            w.Line();
+            w.Line($"public {Runtime}.Training.TrainingObjective Objective => {Runtime}.Training.TrainingObjective.{plan.Training[0].Objective};");
+            w.Line();
+            w.Summary("The compiled training step of one of ShapeVariants, with its own saved-activation arena.");
+            using (w.Block($"public {Runtime}.Training.ITrainingStep CreateTrainingStep(int batch, int sequence)"))
+            {
+                using (w.Block("return (batch, sequence) switch", close: "};"))
+                {
+                    foreach (TrainingPlan t in plan.Training)
+                    {
+                        w.Line($"({t.Shape.Batch}, {t.Shape.Sequence}) => new {TrainingEmitter.ClassName(t.Shape)}(this),");
+                    }
+
+                    w.Line($"_ => throw new global::System.ArgumentException($\"{plan.Spec.TypeName} has no compiled training shape batch {{batch}} × sequence {{sequence}}.\"),");
+                }
+            }
+
+            w.Line();
+            w.Line("partial void DisposeTraining() => _gradients?.Dispose();");
         }
 
         return w.ToString();

@@ -109,6 +109,11 @@ internal sealed class SpecParser
             Report(DiagnosticDescriptors.InconsistentLabels, FieldSpan(config, "problem_type"), "problem_type", $"\"regression\" needs num_labels 1, but num_labels is {architecture.NumLabels}");
         }
 
+        if (training && heads is { } hs && !hs.Any)
+        {
+            Report(DiagnosticDescriptors.TrainingWithoutHead, bertgen.Find("training")!.Value.Span);
+        }
+
         var location = ToLocation(typeNameSpan);
         if (_diagnostics.Count > 0 || architecture is null || typeName is null || ns is null || shapes is null || heads is null || maxPredictions is null)
         {

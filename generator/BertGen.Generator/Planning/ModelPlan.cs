@@ -13,7 +13,8 @@ internal sealed record ModelPlan(
     long ParameterBufferLength,
     ImmutableEquatableArray<PackedLinear> PackedLinears,
     long PackedWeightLength,
-    ImmutableEquatableArray<VariantPlan> Variants)
+    ImmutableEquatableArray<VariantPlan> Variants,
+    ImmutableEquatableArray<TrainingPlan> Training)
 {
     public PackedLinear Linear(string key)
     {

@@ -14,6 +14,9 @@ internal static class ModelPlanner
         long bufferLength = lastSlot.Offset + ((lastSlot.Length + ParameterLayout.AlignmentFloats - 1) / ParameterLayout.AlignmentFloats * ParameterLayout.AlignmentFloats);
         (ImmutableEquatableArray<PackedLinear> linears, long packedLength) = PackedWeightLayout.Plan(spec, parameters);
         var variants = spec.Shapes.Select(s => ForwardPlanner.Plan(spec, s)).ToEquatableArray();
-        return new ModelPlan(spec, parameters, count, bufferLength, linears, packedLength, variants);
+        ImmutableEquatableArray<TrainingPlan> training = spec.Training
+            ? spec.Shapes.Select(s => TrainingPlanner.Plan(spec, s)).ToEquatableArray()
+            : ImmutableEquatableArray<TrainingPlan>.Empty;
+        return new ModelPlan(spec, parameters, count, bufferLength, linears, packedLength, variants, training);
     }
 }

@@ -32,6 +32,9 @@ public interface IBertModel : IDisposable
     /// <summary>The fixed (batch, sequence) shapes compiled for, smallest sequence first.</summary>
     IReadOnlyList<(int Batch, int Sequence)> ShapeVariants { get; }
 
+    /// <summary>HuggingFace initialisation from a seed (normal(0, initializer_range), zero biases, LayerNorm 1/0).</summary>
+    void InitializeParameters(ulong seed);
+
     /// <summary>
     /// Re-derives the kernels' packed copy of the weights from <see cref="Parameters"/>. Call after
     /// loading or changing parameters and before the next forward pass.

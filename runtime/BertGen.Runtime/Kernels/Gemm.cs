@@ -22,6 +22,9 @@ public static unsafe class Gemm
 {
     /// <summary>
     /// y[M,N] = epilogue(x[M,K] · Wᵀ), W <c>[N,K]</c> already packed by <see cref="PanelPacker.PackTransposed"/>.
+    /// More generally C = A·B for any B already in panel layout: in training, pack W with
+    /// <see cref="PanelPacker.PackDirect"/> as <c>[K = out, N = in]</c> once per optimizer step and every
+    /// dX = dY·W of the backward pass is this call, without re-packing W per micro-batch.
     /// </summary>
     /// <param name="m">Rows of x and y (tokens).</param>
     /// <param name="n">Output features.</param>
@@ -123,16 +126,23 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// How many parts a product of <paramref name="m"/>×<paramref name="n"/> is split into on
-    /// <paramref name="threads"/> threads, and along which axis: whole panels when every thread gets the same
-    /// number of panels or at least four, else whole 8-row tiles. Deterministic in the shape alone, so the
-    /// generator can make the same choice at build time.
+    /// Products below this many flops (2·M·N·K) run on one thread: ~1 µs of work, where a hand-off
+    /// (~0.3 µs measured, see bench/README.md) and a second core's cold caches would eat the gain.
     /// </summary>
-    public static (int Parts, bool ByPanels) PlanSplit(int m, int n, int threads)
+    public const long MinimumFlopsToSplit = 1 << 17;
+
+    /// <summary>
+    /// How many parts a product of <paramref name="m"/>×<paramref name="n"/>×<paramref name="k"/> is split
+    /// into on <paramref name="threads"/> threads, and along which axis: none below
+    /// <see cref="MinimumFlopsToSplit"/>; else whole panels when every thread gets the same number of panels or
+    /// at least four, else whole 8-row tiles. Deterministic in the shape alone, so the generator can make the
+    /// same choice at build time.
+    /// </summary>
+    public static (int Parts, bool ByPanels) PlanSplit(int m, int n, int k, int threads)
     {
         int panels = PackedPanels.PanelCount(n);
         int tiles = (m + PackedPanels.TileRows - 1) / PackedPanels.TileRows;
-        if (threads <= 1)
+        if (threads <= 1 || 2L * m * n * k < MinimumFlopsToSplit)
         {
             return (1, true);
         }
@@ -169,7 +179,7 @@ public static unsafe class Gemm
 
         problem.Epilogue.Validate(problem.N, problem.C);
         problem.Path = GemmPathResolver.Resolve(problem.Path);
-        (int parts, bool byPanels) = PlanSplit(problem.M, problem.N, pool?.ThreadCount ?? 1);
+        (int parts, bool byPanels) = PlanSplit(problem.M, problem.N, problem.K, pool?.ThreadCount ?? 1);
         problem.ByPanels = byPanels;
         if (!byPanels && problem.Source != BSource.Packed)
         {
@@ -237,6 +247,7 @@ public static unsafe class Gemm
     }
 
     // The loop nest of GemmBlocking, over panels [panelBegin, panelEnd) and 8-row tiles [tileBegin, tileEnd).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute<TLayout>(ref GemmProblem problem, int panelBegin, int panelEnd, int tileBegin, int tileEnd)
         where TLayout : struct, IOperandLayout
     {
@@ -251,10 +262,10 @@ public static unsafe class Gemm
         GemmEpilogue epilogue = problem.Epilogue;
         bool postOps = epilogue.HasPostOps;
         int fullRows = m / R;
-        delegate*<float*, nint, float*, float*, nint, int, bool, void> full = SelectTile<TLayout>(path, R);
-        delegate*<float*, nint, float*, float*, nint, int, bool, void> tail = SelectTile<TLayout>(path, Math.Max(1, m % R));
+        int tailRows = Math.Max(1, m % R);
 
-        // A tile that overhangs N is computed into this scratch (ldc 48) and copied back.
+        // A tile whose kernel is wider than the panel's real columns is computed into this scratch (ldc 48)
+        // and copied back.
         float* scratch = stackalloc float[R * W];
         const int rowBlockTiles = GemmBlocking.RowBlock / R;
         for (int blockBegin = tileBegin; blockBegin < tileEnd; blockBegin += rowBlockTiles)
@@ -264,6 +275,9 @@ public static unsafe class Gemm
             {
                 int col0 = panel * W;
                 int cols = Math.Min(W, n - col0);
+                int width = KernelWidth(path, cols);
+                delegate*<float*, nint, float*, float*, nint, int, bool, void> full = SelectTile<TLayout>(path, R, width);
+                delegate*<float*, nint, float*, float*, nint, int, bool, void> tail = SelectTile<TLayout>(path, tailRows, width);
                 float* panelBase = problem.Packed + ((long)panel * k * W);
                 for (int k0 = 0; k0 < k; k0 += GemmBlocking.KBlock)
                 {
@@ -278,7 +292,7 @@ public static unsafe class Gemm
                         float* aTile = TLayout.IsTransposed ? a + ((long)k0 * lda) + row0 : a + ((long)row0 * lda) + k0;
                         float* cTile = c + ((long)row0 * ldc) + col0;
                         delegate*<float*, nint, float*, float*, nint, int, bool, void> kernel = tile < fullRows ? full : tail;
-                        if (cols == W)
+                        if (cols == width)
                         {
                             kernel(aTile, lda, b, cTile, ldc, kLen, loadC);
                         }
@@ -303,6 +317,57 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// Computes any one tile, for generated per-shape drivers that call the micro-kernels directly for full
+    /// 8×48 tiles and this for the edges: <paramref name="rows"/> ≤ 8 rows and <paramref name="cols"/> ≤ 48
+    /// columns of C, choosing the kernel exactly as <see cref="Gemm"/>'s own drivers do (row-count instantiation,
+    /// the 32/16-wide AVX-512 edge kernels, a scratch tile when the kernel is wider than the real columns), so
+    /// a mirrored driver gives bitwise the same results. No epilogue: call
+    /// <see cref="GemmEpilogue.ApplyToTile"/> after the tile's last K-block.
+    /// </summary>
+    /// <param name="path">A concrete path (not <see cref="GemmPath.Auto"/>), as resolved by <see cref="GemmPathResolver"/>.</param>
+    /// <param name="aTransposed">A is stored transposed (<see cref="TransposedA"/>).</param>
+    /// <param name="rows">Rows of the tile, 1 to 8.</param>
+    /// <param name="cols">Real columns of the tile, 1 to 48.</param>
+    /// <param name="a">A's element (0, 0) of this tile and K-block.</param>
+    /// <param name="lda">A's leading dimension.</param>
+    /// <param name="b">The packed panel at this K-block.</param>
+    /// <param name="c">C's element (0, 0) of this tile.</param>
+    /// <param name="ldc">C's leading dimension.</param>
+    /// <param name="k">Reduction length of this K-block.</param>
+    /// <param name="loadC">Accumulate onto C instead of overwriting it.</param>
+    public static void EdgeTile(GemmPath path, bool aTransposed, int rows, int cols, float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+    {
+        if (path == GemmPath.Auto || path > GemmPath.Scalar)
+        {
+            throw new GemmArgumentException($"EdgeTile needs a concrete GEMM path, got {path}.");
+        }
+
+        if (rows < 1 || rows > PackedPanels.TileRows || cols < 1 || cols > PackedPanels.PanelWidth || k < 1)
+        {
+            throw new GemmArgumentException($"EdgeTile got rows={rows}, cols={cols}, k={k}; needs 1..8 rows, 1..48 columns, k ≥ 1.");
+        }
+
+        int width = KernelWidth(path, cols);
+        delegate*<float*, nint, float*, float*, nint, int, bool, void> kernel = aTransposed
+            ? SelectTile<TransposedA>(path, rows, width)
+            : SelectTile<RowMajorA>(path, rows, width);
+        if (cols == width)
+        {
+            kernel(a, lda, b, c, ldc, k, loadC);
+            return;
+        }
+
+        float* scratch = stackalloc float[PackedPanels.TileRows * PackedPanels.PanelWidth];
+        if (loadC)
+        {
+            CopyTile(c, ldc, scratch, PackedPanels.PanelWidth, rows, cols);
+        }
+
+        kernel(a, lda, b, scratch, PackedPanels.PanelWidth, k, loadC);
+        CopyTile(scratch, PackedPanels.PanelWidth, c, ldc, rows, cols);
+    }
+
     private static void CopyTile(float* source, nint ldSource, float* destination, nint ldDestination, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
@@ -311,11 +376,37 @@ public static unsafe class Gemm
         }
     }
 
-    private static delegate*<float*, nint, float*, float*, nint, int, bool, void> SelectTile<TLayout>(GemmPath path, int rows)
+    // The kernel for `rows` rows of a panel slice `width` columns wide (48, or 32 / 16 for the AVX-512 edge
+    // kernels that skip a mostly padded last panel).
+    private static delegate*<float*, nint, float*, float*, nint, int, bool, void> SelectTile<TLayout>(GemmPath path, int rows, int width)
         where TLayout : struct, IOperandLayout => path switch
     {
-        GemmPath.Avx512 => rows switch
+        GemmPath.Avx512 => width switch
         {
+            16 => rows switch
+            {
+            1 => &Avx512Tile16<Rows1, TLayout>,
+            2 => &Avx512Tile16<Rows2, TLayout>,
+            3 => &Avx512Tile16<Rows3, TLayout>,
+            4 => &Avx512Tile16<Rows4, TLayout>,
+            5 => &Avx512Tile16<Rows5, TLayout>,
+            6 => &Avx512Tile16<Rows6, TLayout>,
+            7 => &Avx512Tile16<Rows7, TLayout>,
+            _ => &Avx512Tile16<Rows8, TLayout>,
+            },
+            32 => rows switch
+            {
+            1 => &Avx512Tile32<Rows1, TLayout>,
+            2 => &Avx512Tile32<Rows2, TLayout>,
+            3 => &Avx512Tile32<Rows3, TLayout>,
+            4 => &Avx512Tile32<Rows4, TLayout>,
+            5 => &Avx512Tile32<Rows5, TLayout>,
+            6 => &Avx512Tile32<Rows6, TLayout>,
+            7 => &Avx512Tile32<Rows7, TLayout>,
+            _ => &Avx512Tile32<Rows8, TLayout>,
+            },
+            _ => rows switch
+            {
             1 => &Avx512Tile<Rows1, TLayout>,
             2 => &Avx512Tile<Rows2, TLayout>,
             3 => &Avx512Tile<Rows3, TLayout>,
@@ -324,6 +415,7 @@ public static unsafe class Gemm
             6 => &Avx512Tile<Rows6, TLayout>,
             7 => &Avx512Tile<Rows7, TLayout>,
             _ => &Avx512Tile<Rows8, TLayout>,
+            },
         },
         GemmPath.Avx2 => rows switch
         {
@@ -349,14 +441,30 @@ public static unsafe class Gemm
         },
     };
 
+    // Width of the kernel that covers a panel with `cols` real columns on `path`.
+    private static int KernelWidth(GemmPath path, int cols) =>
+        path != GemmPath.Avx512 || cols > 32 ? PackedPanels.PanelWidth : cols > 16 ? 32 : 16;
+
     // One out-of-line copy of each inlined micro-kernel, so the driver calls it through a pointer.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
         where TRows : struct, ITileRows
         where TLayout : struct, IOperandLayout
         => GemmTileAvx512.Tile<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Tile32<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+        where TRows : struct, ITileRows
+        where TLayout : struct, IOperandLayout
+        => GemmTileAvx512.Tile32<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Tile16<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+        where TRows : struct, ITileRows
+        where TLayout : struct, IOperandLayout
+        => GemmTileAvx512.Tile16<TRows, TLayout>(a, lda, b, c, ldc, k, loadC);
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Avx2Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
         where TRows : struct, ITileRows
         where TLayout : struct, IOperandLayout

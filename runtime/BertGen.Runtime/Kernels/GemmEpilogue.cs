@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace BertGen.Runtime.Kernels;
@@ -103,6 +104,7 @@ public readonly unsafe struct GemmEpilogue
     /// <c>[col0, col0+cols)</c>, <paramref name="c"/> pointing at the tile's first element. Called by the
     /// drivers after a tile's last K-block, while the tile is in L1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ApplyToTile(float* c, nint ldc, int row0, int rows, int col0, int cols, GemmPath path)
     {
         float* bias = Bias == null ? null : Bias + col0;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace BertGen.Runtime.Kernels;
 
 /// <summary>
@@ -11,6 +13,7 @@ public static unsafe class GemmTileScalar
     /// C[0..rows, 0..48) = (loadC ? C : 0) + A[0..rows, 0..k) · Bpanel[0..k, 0..48); arguments as for
     /// <see cref="GemmTileAvx512.Tile{TRows, TLayout}"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TRows, TLayout>(float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
         where TRows : struct, ITileRows
         where TLayout : struct, IOperandLayout

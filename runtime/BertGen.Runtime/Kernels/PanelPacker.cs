@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BertGen.Runtime.Kernels;
 
@@ -22,6 +24,7 @@ public static unsafe class PanelPacker
     /// <param name="packed">Destination of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
     /// <param name="panelBegin">First panel to pack.</param>
     /// <param name="panelEnd">One past the last panel to pack.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(int n, int k, float* source, nint ldSource, float* packed, int panelBegin, int panelEnd)
     {
         Validate(n, k, source, ldSource, k, packed, panelBegin, panelEnd);
@@ -29,33 +32,85 @@ public static unsafe class PanelPacker
         for (int panel = panelBegin; panel < panelEnd; panel++)
         {
             float* dst = packed + ((long)panel * k * W);
-            int columns = Math.Min(W, n - (panel * W));
-
-            // Walk 16 K values of every column at a time: each source row is read in cache-line runs and
-            // the 16×48 destination block (3 KB) stays in L1 while it is filled column by column.
-            for (int k0 = 0; k0 < k; k0 += 16)
+            int col0 = panel * W;
+            int columns = Math.Min(W, n - col0);
+            int j = 0;
+            if (Avx.IsSupported)
             {
-                int kLen = Math.Min(16, k - k0);
-                for (int j = 0; j < columns; j++)
+                // 8 source rows (output columns) × 8 K values at a time, transposed in registers: each
+                // source row is read in 32-byte runs and each packed row written in 32-byte runs.
+                for (; j + 8 <= columns; j += 8)
                 {
-                    float* src = source + ((long)((panel * W) + j) * ldSource) + k0;
-                    float* d = dst + ((long)k0 * W) + j;
-                    for (int kk = 0; kk < kLen; kk++)
+                    float* src = source + ((long)(col0 + j) * ldSource);
+                    int kk = 0;
+                    for (; kk + 8 <= k; kk += 8)
                     {
-                        d[kk * W] = src[kk];
+                        Transpose8x8(src + kk, ldSource, dst + ((long)kk * W) + j);
                     }
-                }
 
-                for (int j = columns; j < W; j++)
-                {
-                    float* d = dst + ((long)k0 * W) + j;
-                    for (int kk = 0; kk < kLen; kk++)
+                    for (; kk < k; kk++)
                     {
-                        d[kk * W] = 0f;
+                        for (int jj = 0; jj < 8; jj++)
+                        {
+                            dst[((long)kk * W) + j + jj] = src[(jj * ldSource) + kk];
+                        }
                     }
                 }
             }
+
+            for (; j < columns; j++)
+            {
+                float* src = source + ((long)(col0 + j) * ldSource);
+                for (int kk = 0; kk < k; kk++)
+                {
+                    dst[((long)kk * W) + j] = src[kk];
+                }
+            }
+
+            for (int kk = 0; kk < k && columns < W; kk++)
+            {
+                new Span<float>(dst + ((long)kk * W) + columns, W - columns).Clear();
+            }
         }
+    }
+
+    // Writes the transpose of the 8×8 block at src (rows ldSource apart) to 8 packed rows of 48 floats:
+    // unpack pairs of rows, shuffle pairs of pairs, then swap 128-bit halves (the standard AVX sequence).
+    private static void Transpose8x8(float* src, nint ldSource, float* dst)
+    {
+        const int W = PackedPanels.PanelWidth;
+        Vector256<float> r0 = Avx.LoadVector256(src);
+        Vector256<float> r1 = Avx.LoadVector256(src + ldSource);
+        Vector256<float> r2 = Avx.LoadVector256(src + (2 * ldSource));
+        Vector256<float> r3 = Avx.LoadVector256(src + (3 * ldSource));
+        Vector256<float> r4 = Avx.LoadVector256(src + (4 * ldSource));
+        Vector256<float> r5 = Avx.LoadVector256(src + (5 * ldSource));
+        Vector256<float> r6 = Avx.LoadVector256(src + (6 * ldSource));
+        Vector256<float> r7 = Avx.LoadVector256(src + (7 * ldSource));
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1);
+        Vector256<float> t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3);
+        Vector256<float> t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5);
+        Vector256<float> t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7);
+        Vector256<float> t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44);
+        Vector256<float> u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44);
+        Vector256<float> u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44);
+        Vector256<float> u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44);
+        Vector256<float> u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + W, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + (2 * W), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + (3 * W), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + (4 * W), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + (5 * W), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + (6 * W), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + (7 * W), Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>
@@ -69,6 +124,7 @@ public static unsafe class PanelPacker
     /// <param name="packed">Destination of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
     /// <param name="panelBegin">First panel to pack.</param>
     /// <param name="panelEnd">One past the last panel to pack.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackDirect(int n, int k, float* source, nint ldSource, float* packed, int panelBegin, int panelEnd)
     {
         Validate(n, k, source, ldSource, n, packed, panelBegin, panelEnd);

@@ -21,6 +21,11 @@ namespace BertGen.Runtime.Threading;
 /// a shared machine; the next dispatch then pays a wake-up.
 /// </para>
 /// <para>
+/// Each worker part is claimed with a compare-and-swap, by the worker when it notices the dispatch or by the
+/// dispatcher once its own part is done; so a dispatch whose worker is asleep or preempted costs no more than
+/// running every part on the caller, instead of waiting for the scheduler.
+/// </para>
+/// <para>
 /// Sleeping without losing a wake-up: the worker sets its <c>sleeping</c> flag (a full fence), re-reads the
 /// generation, and only then waits; the dispatcher bumps the generation (a full fence) and then swaps the
 /// flag to 0, releasing the semaphore only if it saw 1. Whichever side swaps the 1 away owns the wake-up, so a
@@ -83,8 +88,9 @@ public sealed unsafe class ComputePool : IDisposable
     public int SpinMicroseconds { get; }
 
     /// <summary>
-    /// Runs <c>work(context, part, parts)</c> for every part in <c>[0, parts)</c>, part 0 on the calling thread
-    /// and part i on worker i, and returns when all have finished. An exception thrown by any part is rethrown
+    /// Runs <c>work(context, part, parts)</c> once for every part in <c>[0, parts)</c>, part 0 on the calling
+    /// thread and part i on worker i (or on the calling thread, when worker i has not claimed it by the time
+    /// part 0 is done), and returns when all have finished. An exception thrown by any part is rethrown
     /// here after every part has finished.
     /// </summary>
     /// <param name="work">A static method; it must not dispatch on this pool itself.</param>
@@ -124,19 +130,24 @@ public sealed unsafe class ComputePool : IDisposable
             _context = context;
             _failure = null;
             Volatile.Write(ref _shared.Pending, parts - 1);
-            Publish(parts);
+            long generation = Publish(parts);
             for (int i = 0; i < parts - 1; i++)
             {
                 _workers[i].WakeIfSleeping();
             }
 
-            try
+            RunPart(work, context, 0, parts);
+
+            // Parts whose worker has not claimed them yet (asleep, or descheduled on a loaded machine) are
+            // run here: a dispatch never waits for a wake-up it can do without, and since a part computes
+            // the same thing on any thread, results do not change.
+            for (int i = 1; i < parts; i++)
             {
-                work(context, 0, parts);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
+                if (_workers[i - 1].TryClaim(generation))
+                {
+                    RunPart(work, context, i, parts);
+                    Interlocked.Decrement(ref _shared.Pending);
+                }
             }
 
             SpinWait spin = default;
@@ -188,10 +199,23 @@ public sealed unsafe class ComputePool : IDisposable
     // part from the very value it woke on, not from a field the next dispatch may already have overwritten.
     // (A worker that does take part cannot be overtaken: the dispatcher waits for it.) The exchange is a full
     // fence, so the work and context written before it are visible to whoever sees the new value.
-    private void Publish(int parts)
+    private long Publish(int parts)
     {
         long next = ((_shared.Generation >> PartBits) + 1) << PartBits | (long)parts;
         Interlocked.Exchange(ref _shared.Generation, next);
+        return next;
+    }
+
+    private void RunPart(delegate* managed<void*, int, int, void> work, void* context, int part, int parts)
+    {
+        try
+        {
+            work(context, part, parts);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, e, null);
+        }
     }
 
     // The counters every thread touches, each on its own cache line so a worker spinning on the generation
@@ -212,6 +236,7 @@ public sealed unsafe class ComputePool : IDisposable
         private readonly int _index;
         private readonly SemaphoreSlim _wake = new(0, 1);
         private int _sleeping;
+        private long _claimedGeneration;
 
         public Worker(ComputePool pool, int index)
         {
@@ -232,6 +257,16 @@ public sealed unsafe class ComputePool : IDisposable
 
         public void Dispose() => _wake.Dispose();
 
+        // Claims this worker's part of the dispatch numbered `generation`, for the worker itself or for the
+        // dispatcher stealing it. Generations only grow, so a claim for an older dispatch (a worker that read
+        // the generation, then was descheduled until the dispatcher had finished and started the next one)
+        // finds a newer or equal value and fails: a part is run once, and only for the dispatch it belongs to.
+        public bool TryClaim(long generation)
+        {
+            long previous = Volatile.Read(ref _claimedGeneration);
+            return previous < generation && Interlocked.CompareExchange(ref _claimedGeneration, generation, previous) == previous;
+        }
+
         private void Loop()
         {
             ComputePool pool = _pool;
@@ -246,20 +281,10 @@ public sealed unsafe class ComputePool : IDisposable
                 }
 
                 int parts = (int)(generation & ((1 << PartBits) - 1));
-                if (_index < parts)
+                if (_index < parts && TryClaim(generation))
                 {
-                    try
-                    {
-                        pool._work(pool._context, _index, parts);
-                    }
-                    catch (Exception e)
-                    {
-                        Interlocked.CompareExchange(ref pool._failure, e, null);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref pool._shared.Pending);
-                    }
+                    pool.RunPart(pool._work, pool._context, _index, parts);
+                    Interlocked.Decrement(ref pool._shared.Pending);
                 }
             }
         }
@@ -277,10 +302,27 @@ public sealed unsafe class ComputePool : IDisposable
                     return generation;
                 }
 
-                // Check the clock only every 64 spins: reading it costs more than a pause.
-                if ((++spins & 63) != 0 || Stopwatch.GetTimestamp() - start < pool._spinTicks)
+                // Pause between reads; every 64th spin check the clock (it costs more than a pause), and every
+                // 1024th (tens of µs) yield the core. The yield matters on a loaded machine: when the
+                // scheduler has put the dispatcher on this worker's core, a worker that only paused held the
+                // core for its whole budget while the dispatcher waited to run (measured: every round trip
+                // took exactly the spin budget). It is rare because on a loaded machine a yield can hand the
+                // core to another process for a whole time slice; sched_yield returns at once when nothing
+                // else wants the core, and a part the worker misses meanwhile is stolen by the dispatcher.
+                ++spins;
+                if ((spins & 63) != 0)
                 {
                     Thread.SpinWait(1);
+                    continue;
+                }
+
+                if (Stopwatch.GetTimestamp() - start < pool._spinTicks)
+                {
+                    if ((spins & 1023) == 0)
+                    {
+                        Thread.Yield();
+                    }
+
                     continue;
                 }
 

@@ -27,7 +27,7 @@ public sealed class TrainingBatch
     /// <summary>[B] 0 = B follows A, 1 = random.</summary>
     public int[] NextSentenceLabels { get; init; } = System.Array.Empty<int>();
 
-    /// <summary>[B] class ids (single-label classification).</summary>
+    /// <summary>[B] class ids (single-label classification); −100 = ignore (padding rows of an evaluation batch), as torch's cross-entropy.</summary>
     public int[] ClassLabels { get; init; } = System.Array.Empty<int>();
 
     /// <summary>[B·Labels] targets for multi-label (0/1) or [B] for regression.</summary>

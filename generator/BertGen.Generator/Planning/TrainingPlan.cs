@@ -1,0 +1,42 @@
+using BertGen.Generator.Model;
+
+namespace BertGen.Generator.Planning;
+
+/// <summary>What a training step optimises, from the spec's heads (first match wins, in this order).</summary>
+internal enum TrainingObjective
+{
+    Pretraining,
+    MaskedLm,
+    SequenceClassification,
+    TokenClassification,
+    QuestionAnswering,
+}
+
+/// <summary>
+/// The saved-activation arena of one training step: every activation the backward reads, the backward's
+/// gradient temporaries, and the GEMM packing scratch. Nothing grows across steps.
+/// </summary>
+internal sealed record TrainingPlan(
+    ShapeVariant Shape,
+    TrainingObjective Objective,
+    int MaxPredictions,
+    ImmutableEquatableArray<ArenaSlot> Buffers,
+    long ArenaLength,
+    long PackScratchLength,
+    int AttentionParts,
+    long AttentionPartLength,
+    long StepFlops)
+{
+    public long Offset(string name)
+    {
+        foreach (ArenaSlot slot in Buffers)
+        {
+            if (slot.Name == name)
+            {
+                return slot.Offset;
+            }
+        }
+
+        throw new System.InvalidOperationException("No training buffer " + name);
+    }
+}

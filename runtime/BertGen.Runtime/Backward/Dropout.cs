@@ -1,0 +1,95 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace BertGen.Runtime.Backward;
+
+/// <summary>
+/// Counter-based dropout: whether element i of dropout site s is kept is a pure function of
+/// (seed, site, i), so the backward regenerates the forward's mask instead of storing it, and a step
+/// replayed with the same seed drops the same elements (exact resume). Kept elements are scaled by
+/// 1/(1 − p), as torch's inverted dropout.
+/// </summary>
+/// <remarks>
+/// The per-element draw is MurmurHash3's 32-bit finaliser (fmix32) of key ⊕ i·φ, where the key mixes the
+/// seed and the site through SplitMix64; its top 24 bits are a uniform integer, kept when ≥ p·2²⁴.
+/// fmix32 is a bijection with full avalanche, so neighbouring elements get unrelated bits, and it runs in
+/// 16 lanes of Vector512 (vpmulld) with the scalar tail computing the identical formula.
+/// </remarks>
+public static unsafe class Dropout
+{
+    private const uint Golden = 0x9E3779B9u;
+
+    /// <summary>x[i] = keep(i) ? x[i]/(1 − p) : 0. Also the backward (the same mask applied to a gradient).</summary>
+    public static void Apply(float* x, long count, float probability, ulong seed, ulong site)
+    {
+        if (probability <= 0f)
+        {
+            return;
+        }
+
+        float scale = 1f / (1f - probability);
+        uint threshold = (uint)(probability * 16777216.0);
+        uint key = Key(seed, site);
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<uint> lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            Vector512<float> scaleV = Vector512.Create(scale);
+            for (; i <= count - 16; i += 16)
+            {
+                Vector512<uint> h = Fmix(Vector512.Create(key) ^ ((Vector512.Create((uint)i) + lanes) * Vector512.Create(Golden)));
+                Vector512<float> keep = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(h, 8), Vector512.Create(threshold)).AsSingle();
+                (Vector512.Load(x + i) * scaleV & keep).Store(x + i);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            x[i] = (Fmix(key ^ ((uint)i * Golden)) >> 8) >= threshold ? x[i] * scale : 0f;
+        }
+    }
+
+    /// <summary>y[i] = dropout(y[i]) + residual[i]: the hidden dropout before a residual add.</summary>
+    public static void ApplyAndAdd(float* y, float* residual, long count, float probability, ulong seed, ulong site)
+    {
+        Apply(y, count, probability, seed, site);
+        RowReductions.Add(y, residual, count);
+    }
+
+    /// <summary>dst[i] = dropout(src[i]) without touching src.</summary>
+    public static void ApplyTo(float* src, float* dst, long count, float probability, ulong seed, ulong site)
+    {
+        Buffer.MemoryCopy(src, dst, count * sizeof(float), count * sizeof(float));
+        Apply(dst, count, probability, seed, site);
+    }
+
+    private static uint Key(ulong seed, ulong site)
+    {
+        ulong z = seed ^ (site * 0x9E3779B97F4A7C15UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (uint)z ^ (uint)(z >> 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Fmix(uint h)
+    {
+        h ^= h >> 16;
+        h *= 0x85EBCA6Bu;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35u;
+        return h ^ (h >> 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Fmix(Vector512<uint> h)
+    {
+        h ^= Vector512.ShiftRightLogical(h, 16);
+        h *= Vector512.Create(0x85EBCA6Bu);
+        h ^= Vector512.ShiftRightLogical(h, 13);
+        h *= Vector512.Create(0xC2B2AE35u);
+        return h ^ Vector512.ShiftRightLogical(h, 16);
+    }
+}

@@ -1,0 +1,146 @@
+using System;
+using System.Runtime.Intrinsics;
+
+namespace BertGen.Runtime.Backward;
+
+/// <summary>
+/// LayerNorm for training: the forward keeps x̂ = (x − μ)·rstd and rstd per row for the backward.
+/// Rows of <c>width</c> floats; statistics in float like torch's CPU kernel, two passes for the variance.
+/// Vector512 over each row with a scalar tail.
+/// </summary>
+public static unsafe class LayerNormKernels
+{
+    /// <summary>y = x̂·γ + β with x̂ and rstd saved. <paramref name="y"/> may equal <paramref name="x"/>.</summary>
+    public static void Forward(float* x, float* y, float* xhat, float* rstd, int rows, int width, float* gamma, float* beta, float epsilon)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* xr = x + ((long)r * width), yr = y + ((long)r * width), hr = xhat + ((long)r * width);
+            float mean = Dot(xr, null, width) / width;
+            float variance = 0f;
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> acc = Vector512<float>.Zero, m = Vector512.Create(mean);
+                for (; j <= width - 16; j += 16)
+                {
+                    Vector512<float> d = Vector512.Load(xr + j) - m;
+                    acc += d * d;
+                }
+
+                variance = Vector512.Sum(acc);
+            }
+
+            for (; j < width; j++)
+            {
+                float d = xr[j] - mean;
+                variance += d * d;
+            }
+
+            float inv = 1f / MathF.Sqrt((variance / width) + epsilon);
+            rstd[r] = inv;
+            j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> m = Vector512.Create(mean), s = Vector512.Create(inv);
+                for (; j <= width - 16; j += 16)
+                {
+                    Vector512<float> h = (Vector512.Load(xr + j) - m) * s;
+                    h.Store(hr + j);
+                    Vector512.FusedMultiplyAdd(h, Vector512.Load(gamma + j), Vector512.Load(beta + j)).Store(yr + j);
+                }
+            }
+
+            for (; j < width; j++)
+            {
+                float h = (xr[j] - mean) * inv;
+                hr[j] = h;
+                yr[j] = (h * gamma[j]) + beta[j];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backward of y = x̂·γ + β (forward: y = LayerNorm(x)):
+    /// dγ += Σ_rows dy·x̂, dβ += Σ_rows dy, and
+    /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ. dx is written (or added, when
+    /// <paramref name="accumulate"/>) and may equal dy when not accumulating.
+    /// </summary>
+    public static void Backward(float* dy, float* xhat, float* rstd, float* gamma, float* dx, float* dGamma, float* dBeta, int rows, int width, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* dyr = dy + ((long)r * width), hr = xhat + ((long)r * width), dxr = dx + ((long)r * width);
+            float sumG = 0f, sumGx = 0f;
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> accG = Vector512<float>.Zero, accGx = Vector512<float>.Zero;
+                for (; j <= width - 16; j += 16)
+                {
+                    Vector512<float> d = Vector512.Load(dyr + j), h = Vector512.Load(hr + j);
+                    Vector512.FusedMultiplyAdd(d, h, Vector512.Load(dGamma + j)).Store(dGamma + j);
+                    (Vector512.Load(dBeta + j) + d).Store(dBeta + j);
+                    Vector512<float> gj = d * Vector512.Load(gamma + j);
+                    accG += gj;
+                    accGx = Vector512.FusedMultiplyAdd(gj, h, accGx);
+                }
+
+                sumG = Vector512.Sum(accG);
+                sumGx = Vector512.Sum(accGx);
+            }
+
+            for (; j < width; j++)
+            {
+                float d = dyr[j];
+                dGamma[j] += d * hr[j];
+                dBeta[j] += d;
+                float gj = d * gamma[j];
+                sumG += gj;
+                sumGx += gj * hr[j];
+            }
+
+            float meanG = sumG / width, meanGx = sumGx / width, inv = rstd[r];
+            j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> mg = Vector512.Create(meanG), mgx = Vector512.Create(meanGx), s = Vector512.Create(inv);
+                for (; j <= width - 16; j += 16)
+                {
+                    Vector512<float> gj = Vector512.Load(dyr + j) * Vector512.Load(gamma + j);
+                    Vector512<float> v = s * (gj - mg - (Vector512.Load(hr + j) * mgx));
+                    (accumulate ? Vector512.Load(dxr + j) + v : v).Store(dxr + j);
+                }
+            }
+
+            for (; j < width; j++)
+            {
+                float v = inv * ((dyr[j] * gamma[j]) - meanG - (hr[j] * meanGx));
+                dxr[j] = accumulate ? dxr[j] + v : v;
+            }
+        }
+    }
+
+    private static float Dot(float* x, float* y, int n)
+    {
+        int j = 0;
+        float total = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> acc = Vector512<float>.Zero;
+            for (; j <= n - 16; j += 16)
+            {
+                acc += y == null ? Vector512.Load(x + j) : Vector512.Load(x + j) * Vector512.Load(y + j);
+            }
+
+            total = Vector512.Sum(acc);
+        }
+
+        for (; j < n; j++)
+        {
+            total += y == null ? x[j] : x[j] * y[j];
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,315 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Security.Cryptography;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Weights;
+
+namespace BertGen.Runtime.Checkpoints;
+
+/// <summary>
+/// A folder of training checkpoints, one sub-folder per saved step (<c>checkpoint-000001000</c>), keeping the last
+/// <see cref="KeepLast"/>. Each holds <c>model.safetensors</c> (HuggingFace names, loadable by HF tools),
+/// <c>optimizer.exp_avg.safetensors</c> and <c>optimizer.exp_avg_sq.safetensors</c> (AdamW's m and v under the same
+/// names, torch's state names) and <c>trainer_state.json</c> with the position and each file's length and SHA-256.
+/// A checkpoint is written whole into a hidden temporary folder and only then renamed into place, so a crash or
+/// an error mid-write leaves the previous checkpoints as they were and never a half-written one under a real name.
+/// (.NET cannot fsync a directory, so after a power cut the rename itself may be lost; the files it names are
+/// flushed before it.)
+/// </summary>
+public sealed class CheckpointStore
+{
+    public const string ModelFile = "model.safetensors";
+    public const string FirstMomentFile = "optimizer.exp_avg.safetensors";
+    public const string SecondMomentFile = "optimizer.exp_avg_sq.safetensors";
+    public const string StateFile = "trainer_state.json";
+
+    private const string Prefix = "checkpoint-";
+    private const string TemporaryPrefix = ".checkpoint-";
+    private readonly Action<string>? _fileWritten;
+
+    /// <param name="root">The folder holding the checkpoints; created on first save.</param>
+    /// <param name="keepLast">How many of the newest checkpoints to keep (at least 1).</param>
+    /// <param name="fileWritten">Called with each file's path once it is complete, before the checkpoint is
+    /// committed: for a progress display, and for tests that interrupt a write.</param>
+    public CheckpointStore(string root, int keepLast, Action<string>? fileWritten = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        if (keepLast < 1)
+        {
+            throw new CheckpointException($"keeping {keepLast} checkpoints would delete the one just written; keep at least 1");
+        }
+
+        Root = Path.GetFullPath(root);
+        KeepLast = keepLast;
+        _fileWritten = fileWritten;
+    }
+
+    public string Root { get; }
+
+    public int KeepLast { get; }
+
+    /// <summary>The folder a checkpoint of <paramref name="step"/> is stored in.</summary>
+    public string PathOf(long step) => Path.Combine(Root, Prefix + step.ToString("D9", CultureInfo.InvariantCulture));
+
+    /// <summary>Completed checkpoints, oldest first, as (step, folder).</summary>
+    public IReadOnlyList<(long Step, string Path)> List()
+    {
+        var found = new List<(long, string)>();
+        if (!Directory.Exists(Root))
+        {
+            return found;
+        }
+
+        foreach (string directory in Directory.EnumerateDirectories(Root, Prefix + "*"))
+        {
+            string name = Path.GetFileName(directory);
+            if (long.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long step))
+            {
+                found.Add((step, directory));
+            }
+        }
+
+        found.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return found;
+    }
+
+    /// <summary>The newest completed checkpoint's folder, or null when there is none.</summary>
+    public string? Latest()
+    {
+        IReadOnlyList<(long Step, string Path)> all = List();
+        return all.Count == 0 ? null : all[^1].Path;
+    }
+
+    /// <summary>
+    /// Writes the model's parameters, the optimiser's m and v, and <paramref name="state"/> (its
+    /// <see cref="TrainerState.Files"/> are filled in here) as the checkpoint of <see cref="TrainerState.Step"/>,
+    /// replacing one of the same step, then keeps it and the <see cref="KeepLast"/> − 1 newest before it (any after it,
+    /// left by a run this one branched away from, are deleted). Returns its folder.
+    /// </summary>
+    public string Save(IBertModel model, AdamW optimizer, TrainerState state)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(state);
+        Directory.CreateDirectory(Root);
+        RemoveAbandonedTemporaries();
+
+        string final = PathOf(state.Step);
+        string temporary = Path.Combine(Root, TemporaryPrefix + state.Step.ToString("D9", CultureInfo.InvariantCulture) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            var files = new List<CheckpointFile>(3);
+            WriteTensors(temporary, ModelFile, model.ParameterTable, model.Parameters.AsSpan(), files);
+            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, optimizer.FirstMoment.AsSpan(), files);
+            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, optimizer.SecondMoment.AsSpan(), files);
+
+            string statePath = Path.Combine(temporary, StateFile);
+            using (var stream = new FileStream(statePath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(TrainerStateJson.Write(state with { Files = files }));
+                stream.Flush(flushToDisk: true);
+            }
+
+            _fileWritten?.Invoke(statePath);
+            Commit(temporary, final);
+        }
+        catch
+        {
+            DeleteQuietly(temporary);
+            throw;
+        }
+
+        Prune(state.Step);
+        return final;
+    }
+
+    /// <summary>
+    /// Loads the checkpoint in <paramref name="path"/> into <paramref name="model"/>'s parameters and
+    /// <paramref name="optimizer"/>'s moments and step count, after checking that it was written for this model
+    /// and that every file is whole. Call <see cref="IBertModel.PrepareWeights"/> afterwards.
+    /// </summary>
+    /// <exception cref="CheckpointException">A file is missing or damaged, or the checkpoint is another model's.</exception>
+    public static TrainerState Load(string path, IBertModel model, AdamW optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        TrainerState state = ReadState(path);
+        long parameterCount = ParameterCount(model);
+        if (state.ModelName != model.Name || state.ParameterCount != parameterCount)
+        {
+            throw new CheckpointException($"checkpoint '{path}' is for model '{state.ModelName}' with {state.ParameterCount} parameters, not '{model.Name}' with {parameterCount}");
+        }
+
+        // Verify every file before loading any, so a damaged checkpoint leaves the model and optimiser untouched.
+        foreach (string name in new[] { ModelFile, FirstMomentFile, SecondMomentFile })
+        {
+            Verify(path, state, name);
+        }
+
+        try
+        {
+            ParameterLoader.LoadSafetensors(Path.Combine(path, ModelFile), model.ParameterTable, model.Parameters.AsSpan());
+            ParameterLoader.LoadSafetensors(Path.Combine(path, FirstMomentFile), model.ParameterTable, optimizer.FirstMoment.AsSpan());
+            ParameterLoader.LoadSafetensors(Path.Combine(path, SecondMomentFile), model.ParameterTable, optimizer.SecondMoment.AsSpan());
+        }
+        catch (WeightFileException e)
+        {
+            throw new CheckpointException($"checkpoint '{path}' does not fit the model: {e.Message}", e);
+        }
+
+        optimizer.RestoreStepCount(state.OptimizerStepCount);
+        return state;
+    }
+
+    /// <summary>Reads only <c>trainer_state.json</c> of the checkpoint in <paramref name="path"/>.</summary>
+    public static TrainerState ReadState(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Directory.Exists(path))
+        {
+            throw new CheckpointException($"checkpoint '{path}' does not exist");
+        }
+
+        string statePath = Path.Combine(path, StateFile);
+        if (!File.Exists(statePath))
+        {
+            throw new CheckpointException($"checkpoint '{path}' has no {StateFile}");
+        }
+
+        return TrainerStateJson.Read(File.ReadAllBytes(statePath), statePath);
+    }
+
+    /// <summary>Σ of the lengths of a model's parameter tensors: what a checkpoint's parameter count must equal.</summary>
+    public static long ParameterCount(IBertModel model)
+    {
+        long count = 0;
+        foreach (ParameterInfo parameter in model.ParameterTable)
+        {
+            count += parameter.Length;
+        }
+
+        return count;
+    }
+
+    private void WriteTensors(string folder, string name, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> buffer, List<CheckpointFile> files)
+    {
+        string path = Path.Combine(folder, name);
+        ParameterSaver.SaveSafetensors(path, table, buffer);
+        using (FileStream stream = File.OpenRead(path))
+        {
+            files.Add(new CheckpointFile(name, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream))));
+        }
+
+        _fileWritten?.Invoke(path);
+    }
+
+    private static void Verify(string folder, TrainerState state, string name)
+    {
+        CheckpointFile? recorded = null;
+        foreach (CheckpointFile file in state.Files)
+        {
+            if (file.Name == name)
+            {
+                recorded = file;
+            }
+        }
+
+        string path = Path.Combine(folder, name);
+        if (recorded is null)
+        {
+            throw new CheckpointException($"checkpoint '{folder}' does not list {name} in its {StateFile}");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new CheckpointException($"checkpoint file '{path}' is missing");
+        }
+
+        using FileStream stream = File.OpenRead(path);
+        if (stream.Length != recorded.Bytes)
+        {
+            throw new CheckpointException($"checkpoint file '{path}' is {stream.Length} bytes but was saved with {recorded.Bytes}: it is truncated or corrupted");
+        }
+
+        if (Convert.ToHexStringLower(SHA256.HashData(stream)) != recorded.Sha256)
+        {
+            throw new CheckpointException($"checkpoint file '{path}' is corrupted: its SHA-256 differs from the one saved with it");
+        }
+    }
+
+    // Renames are atomic within one file system. Replacing an existing checkpoint of the same step moves the old
+    // one aside first and back if the new one cannot take its place, so one complete checkpoint of that step
+    // exists under its real name except for the instant between the two renames.
+    private static void Commit(string temporary, string final)
+    {
+        if (!Directory.Exists(final))
+        {
+            Directory.Move(temporary, final);
+            return;
+        }
+
+        string old = Path.Combine(Path.GetDirectoryName(final)!, TemporaryPrefix + Path.GetFileName(final) + "." + Guid.NewGuid().ToString("N") + ".old");
+        Directory.Move(final, old);
+        try
+        {
+            Directory.Move(temporary, final);
+        }
+        catch
+        {
+            Directory.Move(old, final);
+            throw;
+        }
+
+        DeleteQuietly(old);
+    }
+
+    // Keeps the checkpoint just written and the newest KeepLast − 1 before it. Checkpoints after it belong to a
+    // run this one branched away from (it resumed from an older checkpoint): they go too, or Latest would resume
+    // the abandoned branch instead of this run.
+    private void Prune(long written)
+    {
+        IReadOnlyList<(long Step, string Path)> all = List();
+        int kept = 0;
+        for (int i = all.Count - 1; i >= 0; i--)
+        {
+            bool keep = all[i].Step <= written && kept < KeepLast;
+            kept += keep ? 1 : 0;
+            if (!keep)
+            {
+                Directory.Delete(all[i].Path, recursive: true);
+            }
+        }
+    }
+
+    // Left by a process that died while writing: never complete, never read.
+    private void RemoveAbandonedTemporaries()
+    {
+        foreach (string directory in Directory.EnumerateDirectories(Root, TemporaryPrefix + "*"))
+        {
+            DeleteQuietly(directory);
+        }
+    }
+
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temporary folder is hidden, ignored by List and removed by the next save.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.Intrinsics;
+using BertGen.Runtime.Memory;
+
+namespace BertGen.Runtime.Optimization;
+
+/// <summary>
+/// AdamW over a model's flat parameter and gradient buffers, in either <see cref="AdamWFlavor"/>. The moments m and
+/// v are buffers laid out exactly like the parameters (same offsets), so checkpoints store them under the
+/// parameters' names. One step clips by global norm, then updates every tensor of the table with its own
+/// weight-decay flag; the clip factor is applied as the gradients are read, so the gradient buffer is left as the
+/// training steps wrote it and no pass is spent rewriting it. A step allocates nothing.
+/// </summary>
+public sealed unsafe class AdamW : IDisposable
+{
+    private readonly ParameterInfo[] _table;
+    private readonly VectorWidth _width;
+
+    /// <param name="table">The model's parameter table; offsets index all four buffers.</param>
+    /// <param name="parameterCount">Length of the parameter buffer (the moments get the same length).</param>
+    /// <param name="settings">Flavour and hyper-parameters.</param>
+    public AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings)
+        : this(table, parameterCount, settings, VectorWidths.Best)
+    {
+    }
+
+    internal AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, VectorWidth width)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _table = [.. table];
+        foreach (ParameterInfo parameter in _table)
+        {
+            GradientClipping.RequireInside(parameter, parameterCount, "parameter");
+        }
+
+        Settings = settings;
+        _width = width;
+        FirstMoment = new AlignedBuffer(parameterCount);
+        SecondMoment = new AlignedBuffer(parameterCount);
+    }
+
+    public AdamWSettings Settings { get; }
+
+    /// <summary>Steps taken (torch's <c>state["step"]</c>; the bias correction of the next step uses StepCount + 1).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>m, the moving average of gradients, laid out like the parameters.</summary>
+    public AlignedBuffer FirstMoment { get; }
+
+    /// <summary>v, the moving average of squared gradients, laid out like the parameters.</summary>
+    public AlignedBuffer SecondMoment { get; }
+
+    /// <summary>
+    /// Sets the step count after a checkpoint's m and v have been copied into <see cref="FirstMoment"/> and
+    /// <see cref="SecondMoment"/>.
+    /// </summary>
+    public void RestoreStepCount(long stepCount)
+    {
+        if (stepCount < 0)
+        {
+            throw new OptimizationException($"a step count cannot be negative; got {stepCount}");
+        }
+
+        StepCount = stepCount;
+    }
+
+    /// <summary>
+    /// One step at <paramref name="learningRate"/>: clip by global norm, then update <paramref name="parameters"/>
+    /// in place from <paramref name="gradients"/> (read only). A non-finite gradient norm throws before anything
+    /// changes: an fp32 run has no loss scaler that could want to skip the step, so it is a bug to report.
+    /// </summary>
+    public OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(gradients);
+        if (parameters.Length != FirstMoment.Length || gradients.Length != FirstMoment.Length)
+        {
+            throw new OptimizationException($"the optimiser holds {FirstMoment.Length} moments but got {parameters.Length} parameters and {gradients.Length} gradients");
+        }
+
+        if (!(learningRate >= 0) || double.IsInfinity(learningRate))
+        {
+            throw new OptimizationException($"learning rate must be finite and >= 0; got {learningRate}");
+        }
+
+        double norm = GradientClipping.GlobalNorm(_table, gradients, _width);
+        if (!double.IsFinite(norm))
+        {
+            throw new OptimizationException($"the gradient norm is {norm} at optimiser step {StepCount + 1}; parameters left unchanged");
+        }
+
+        double clip = GradientClipping.ClipFactor(norm, Settings.MaxGradientNorm, Settings.ClippingRule);
+        long step = StepCount + 1;
+        foreach (ParameterInfo parameter in _table)
+        {
+            double decay = parameter.DecaysWeight ? Settings.WeightDecay : 0.0;
+            float* p = parameters.Pointer + parameter.Offset;
+            float* g = gradients.Pointer + parameter.Offset;
+            float* m = FirstMoment.Pointer + parameter.Offset;
+            float* v = SecondMoment.Pointer + parameter.Offset;
+            if (Settings.Flavor == AdamWFlavor.Torch)
+            {
+                var c = TorchCoefficients.For(Settings, step, learningRate, decay, clip);
+                UpdateTorch(p, g, m, v, parameter.Length, c, _width);
+            }
+            else
+            {
+                var c = OriginalBertCoefficients.For(Settings, learningRate, decay, clip);
+                UpdateOriginalBert(p, g, m, v, parameter.Length, c, _width);
+            }
+        }
+
+        StepCount = step;
+        return new OptimizerStepResult(norm, clip, learningRate);
+    }
+
+    public void Dispose()
+    {
+        FirstMoment.Dispose();
+        SecondMoment.Dispose();
+    }
+
+    // torch's single-tensor AdamW, in its order of operations:
+    //   p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
+    //   p ← p − (lr/(1 − β1ᵗ))·m/(√v/√(1 − β2ᵗ) + eps).
+    // Scalars are rounded to float once, as torch does when it applies double scalars to float tensors.
+    private readonly record struct TorchCoefficients(float Clip, float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float Decay, float StepSize, float BiasCorrection2Sqrt, float Epsilon)
+    {
+        public static TorchCoefficients For(AdamWSettings s, long step, double lr, double weightDecay, double clip) =>
+            new(
+                (float)clip,
+                (float)s.Beta1,
+                (float)(1 - s.Beta1),
+                (float)s.Beta2,
+                (float)(1 - s.Beta2),
+                (float)(1 - lr * weightDecay),
+                (float)(lr / (1 - Math.Pow(s.Beta1, step))),
+                (float)Math.Sqrt(1 - Math.Pow(s.Beta2, step)),
+                (float)s.Epsilon);
+    }
+
+    // google-research/bert AdamWeightDecayOptimizer, no bias correction:
+    //   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  u ← m/(√v + eps) + wd·p;  p ← p − lr·u.
+    private readonly record struct OriginalBertCoefficients(float Clip, float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float WeightDecay, float LearningRate, float Epsilon)
+    {
+        public static OriginalBertCoefficients For(AdamWSettings s, double lr, double weightDecay, double clip) =>
+            new((float)clip, (float)s.Beta1, (float)(1 - s.Beta1), (float)s.Beta2, (float)(1 - s.Beta2), (float)weightDecay, (float)lr, (float)s.Epsilon);
+    }
+
+    // Every width computes the same fused operations in the same order, so the vector bodies and the scalar
+    // tail agree bit for bit (MathF.FusedMultiplyAdd and the vector FMAs are both single-rounded).
+    private static void UpdateTorch(float* p, float* g, float* m, float* v, long n, in TorchCoefficients c, VectorWidth width)
+    {
+        long i = 0;
+        if (width == VectorWidth.Bits512)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512<float> grad = Vector512.Load(g + i) * c.Clip;
+                Vector512<float> mi = Vector512.FusedMultiplyAdd(Vector512.Create(c.OneMinusBeta1), grad, Vector512.Load(m + i) * c.Beta1);
+                Vector512<float> vi = Vector512.FusedMultiplyAdd(grad * c.OneMinusBeta2, grad, Vector512.Load(v + i) * c.Beta2);
+                Vector512<float> denominator = Vector512.Sqrt(vi) / c.BiasCorrection2Sqrt + Vector512.Create(c.Epsilon);
+                Vector512<float> pi = Vector512.Load(p + i) * c.Decay;
+                pi = Vector512.FusedMultiplyAdd(Vector512.Create(-c.StepSize), mi / denominator, pi);
+                mi.Store(m + i);
+                vi.Store(v + i);
+                pi.Store(p + i);
+            }
+        }
+        else if (width == VectorWidth.Bits256)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256<float> grad = Vector256.Load(g + i) * c.Clip;
+                Vector256<float> mi = Vector256.FusedMultiplyAdd(Vector256.Create(c.OneMinusBeta1), grad, Vector256.Load(m + i) * c.Beta1);
+                Vector256<float> vi = Vector256.FusedMultiplyAdd(grad * c.OneMinusBeta2, grad, Vector256.Load(v + i) * c.Beta2);
+                Vector256<float> denominator = Vector256.Sqrt(vi) / c.BiasCorrection2Sqrt + Vector256.Create(c.Epsilon);
+                Vector256<float> pi = Vector256.Load(p + i) * c.Decay;
+                pi = Vector256.FusedMultiplyAdd(Vector256.Create(-c.StepSize), mi / denominator, pi);
+                mi.Store(m + i);
+                vi.Store(v + i);
+                pi.Store(p + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float grad = g[i] * c.Clip;
+            float mi = MathF.FusedMultiplyAdd(c.OneMinusBeta1, grad, m[i] * c.Beta1);
+            float vi = MathF.FusedMultiplyAdd(grad * c.OneMinusBeta2, grad, v[i] * c.Beta2);
+            float denominator = MathF.Sqrt(vi) / c.BiasCorrection2Sqrt + c.Epsilon;
+            float pi = p[i] * c.Decay;
+            p[i] = MathF.FusedMultiplyAdd(-c.StepSize, mi / denominator, pi);
+            m[i] = mi;
+            v[i] = vi;
+        }
+    }
+
+    private static void UpdateOriginalBert(float* p, float* g, float* m, float* v, long n, in OriginalBertCoefficients c, VectorWidth width)
+    {
+        long i = 0;
+        if (width == VectorWidth.Bits512)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512<float> grad = Vector512.Load(g + i) * c.Clip;
+                Vector512<float> mi = Vector512.FusedMultiplyAdd(Vector512.Create(c.OneMinusBeta1), grad, Vector512.Load(m + i) * c.Beta1);
+                Vector512<float> vi = Vector512.FusedMultiplyAdd(grad * c.OneMinusBeta2, grad, Vector512.Load(v + i) * c.Beta2);
+                Vector512<float> pi = Vector512.Load(p + i);
+                Vector512<float> update = Vector512.FusedMultiplyAdd(Vector512.Create(c.WeightDecay), pi, mi / (Vector512.Sqrt(vi) + Vector512.Create(c.Epsilon)));
+                pi = Vector512.FusedMultiplyAdd(Vector512.Create(-c.LearningRate), update, pi);
+                mi.Store(m + i);
+                vi.Store(v + i);
+                pi.Store(p + i);
+            }
+        }
+        else if (width == VectorWidth.Bits256)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256<float> grad = Vector256.Load(g + i) * c.Clip;
+                Vector256<float> mi = Vector256.FusedMultiplyAdd(Vector256.Create(c.OneMinusBeta1), grad, Vector256.Load(m + i) * c.Beta1);
+                Vector256<float> vi = Vector256.FusedMultiplyAdd(grad * c.OneMinusBeta2, grad, Vector256.Load(v + i) * c.Beta2);
+                Vector256<float> pi = Vector256.Load(p + i);
+                Vector256<float> update = Vector256.FusedMultiplyAdd(Vector256.Create(c.WeightDecay), pi, mi / (Vector256.Sqrt(vi) + Vector256.Create(c.Epsilon)));
+                pi = Vector256.FusedMultiplyAdd(Vector256.Create(-c.LearningRate), update, pi);
+                mi.Store(m + i);
+                vi.Store(v + i);
+                pi.Store(p + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float grad = g[i] * c.Clip;
+            float mi = MathF.FusedMultiplyAdd(c.OneMinusBeta1, grad, m[i] * c.Beta1);
+            float vi = MathF.FusedMultiplyAdd(grad * c.OneMinusBeta2, grad, v[i] * c.Beta2);
+            float pi = p[i];
+            float update = MathF.FusedMultiplyAdd(c.WeightDecay, pi, mi / (MathF.Sqrt(vi) + c.Epsilon));
+            p[i] = MathF.FusedMultiplyAdd(-c.LearningRate, update, pi);
+            m[i] = mi;
+            v[i] = vi;
+        }
+    }
+}

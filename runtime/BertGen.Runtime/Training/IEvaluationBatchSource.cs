@@ -1,0 +1,22 @@
+namespace BertGen.Runtime.Training;
+
+/// <summary>
+/// A fixed, finite held-out set in fixed-shape batches, visited in order by every evaluation. Padding rows of a
+/// last partial batch must not be scored: their labels carry the ignore value the objective defines
+/// (−100 for class and token labels, weight 0 for masked-LM slots).
+/// </summary>
+public interface IEvaluationBatchSource
+{
+    int BatchSize { get; }
+
+    int SequenceLength { get; }
+
+    /// <summary>Batches in one full pass.</summary>
+    int BatchCount { get; }
+
+    /// <summary>A batch with arrays of this source's shape.</summary>
+    TrainingBatch CreateBatch();
+
+    /// <summary>Fills <paramref name="batch"/> with batch <paramref name="index"/> of the pass.</summary>
+    void Fill(int index, TrainingBatch batch);
+}

@@ -1,0 +1,43 @@
+using BertGen.Runtime.Optimization;
+
+namespace BertGen.Runtime.Training;
+
+/// <summary>How a <see cref="Trainer"/> runs. One optimiser step = <see cref="AccumulationSteps"/> micro-batches.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Optimiser steps of the whole run (the schedule's horizon is set separately).</summary>
+    public required long Steps { get; init; }
+
+    public required LinearWarmupDecaySchedule Schedule { get; init; }
+
+    public AdamWSettings Optimizer { get; init; } = AdamWSettings.Torch;
+
+    /// <summary>Micro-batches whose gradients are averaged into one optimiser step.</summary>
+    public int AccumulationSteps { get; init; } = 1;
+
+    /// <summary>The seed every dropout seed derives from (<see cref="DropoutSeeds"/>).</summary>
+    public ulong Seed { get; init; } = 12345;
+
+    /// <summary>Evaluate every this many steps (0: only at the end, if there is an evaluation source).</summary>
+    public long EvaluateEvery { get; init; }
+
+    /// <summary>Checkpoint every this many steps (0: only at the end), when <see cref="CheckpointDirectory"/> is set.</summary>
+    public long CheckpointEvery { get; init; }
+
+    /// <summary>Where checkpoints go; null: no checkpoints.</summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>How many of the newest checkpoints to keep.</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>Throws <see cref="TrainingException"/> naming the first bad value.</summary>
+    public void Validate()
+    {
+        if (Steps < 1 || AccumulationSteps < 1 || EvaluateEvery < 0 || CheckpointEvery < 0 || KeepCheckpoints < 1)
+        {
+            throw new TrainingException($"trainer needs steps >= 1, accumulation >= 1, evaluate/checkpoint intervals >= 0 and keep >= 1; got {Steps}, {AccumulationSteps}, {EvaluateEvery}, {CheckpointEvery}, {KeepCheckpoints}");
+        }
+
+        Optimizer.Validate();
+    }
+}

@@ -1,0 +1,36 @@
+using System;
+using BertGen.Runtime.Training;
+using BertGen.Text;
+
+namespace BertGen.Training;
+
+/// <summary>Copies a <see cref="PretrainingBatch"/> into a <see cref="TrainingBatch"/> of the same shape, field by field.</summary>
+internal static class PretrainingBatchLayout
+{
+    public static TrainingBatch Create(int batchSize, int sequenceLength, int maxPredictions) => new()
+    {
+        InputIds = new int[batchSize * sequenceLength],
+        AttentionMask = new int[batchSize * sequenceLength],
+        TokenTypeIds = new int[batchSize * sequenceLength],
+        MaskedLmPositions = new int[batchSize * maxPredictions],
+        MaskedLmIds = new int[batchSize * maxPredictions],
+        MaskedLmWeights = new float[batchSize * maxPredictions],
+        NextSentenceLabels = new int[batchSize],
+    };
+
+    public static void Copy(PretrainingBatch source, TrainingBatch destination)
+    {
+        if (destination.InputIds.Length != source.InputIds.Length || destination.MaskedLmPositions.Length != source.MaskedLmPositions.Length || destination.NextSentenceLabels.Length != source.NextSentenceLabels.Length)
+        {
+            throw new TrainingException($"a training batch of {destination.InputIds.Length} tokens, {destination.MaskedLmPositions.Length} predictions and {destination.NextSentenceLabels.Length} rows cannot hold a pretraining batch of B={source.BatchSize}, S={source.SequenceLength}, P={source.MaxPredictions}");
+        }
+
+        source.InputIds.CopyTo(destination.InputIds, 0);
+        source.InputMask.CopyTo(destination.AttentionMask, 0);
+        source.SegmentIds.CopyTo(destination.TokenTypeIds, 0);
+        source.MaskedLmPositions.CopyTo(destination.MaskedLmPositions, 0);
+        source.MaskedLmIds.CopyTo(destination.MaskedLmIds, 0);
+        source.MaskedLmWeights.CopyTo(destination.MaskedLmWeights, 0);
+        source.NextSentenceLabels.CopyTo(destination.NextSentenceLabels, 0);
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using BertGen.Runtime.Training;
+using BertGen.Text;
+
+namespace BertGen.Training;
+
+/// <summary>
+/// A held-out pretraining set for evaluation: the first <see cref="BatchCount"/> batches of a stream over held-out
+/// documents, drawn once and kept, so every evaluation scores exactly the same masked positions and pairs (as the
+/// original BERT's <c>max_eval_steps</c> over a fixed eval file does).
+/// </summary>
+public sealed class PretrainingEvaluationSource : IEvaluationBatchSource
+{
+    private readonly TrainingBatch[] _batches;
+
+    /// <param name="stream">A stream over held-out data (not the training stream: it is advanced here).</param>
+    /// <param name="batchCount">Batches to keep; at most one epoch of the stream, so none repeats.</param>
+    public PretrainingEvaluationSource(PretrainingBatchStream stream, int batchCount)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (batchCount < 1 || batchCount > stream.BatchesPerEpoch)
+        {
+            throw new TrainingException($"an evaluation set of {batchCount} batches is not in [1, {stream.BatchesPerEpoch}] (one epoch of the held-out stream)");
+        }
+
+        PretrainingBatch scratch = stream.CreateBatch();
+        BatchSize = scratch.BatchSize;
+        SequenceLength = scratch.SequenceLength;
+        MaxPredictions = scratch.MaxPredictions;
+        _batches = new TrainingBatch[batchCount];
+        for (int i = 0; i < batchCount; i++)
+        {
+            stream.Next(scratch);
+            _batches[i] = CreateBatch();
+            PretrainingBatchLayout.Copy(scratch, _batches[i]);
+        }
+    }
+
+    public int BatchSize { get; }
+
+    public int SequenceLength { get; }
+
+    public int MaxPredictions { get; }
+
+    public int BatchCount => _batches.Length;
+
+    public TrainingBatch CreateBatch() => PretrainingBatchLayout.Create(BatchSize, SequenceLength, MaxPredictions);
+
+    public void Fill(int index, TrainingBatch batch)
+    {
+        TrainingBatch source = _batches[index];
+        source.InputIds.CopyTo(batch.InputIds, 0);
+        source.AttentionMask.CopyTo(batch.AttentionMask, 0);
+        source.TokenTypeIds.CopyTo(batch.TokenTypeIds, 0);
+        source.MaskedLmPositions.CopyTo(batch.MaskedLmPositions, 0);
+        source.MaskedLmIds.CopyTo(batch.MaskedLmIds, 0);
+        source.MaskedLmWeights.CopyTo(batch.MaskedLmWeights, 0);
+        source.NextSentenceLabels.CopyTo(batch.NextSentenceLabels, 0);
+    }
+}

@@ -1,0 +1,37 @@
+using System;
+using BertGen.Runtime.Training;
+using BertGen.Text;
+
+namespace BertGen.Training;
+
+/// <summary>A <see cref="SequenceClassificationBatchStream"/> as the trainer's source of fine-tuning micro-batches.</summary>
+public sealed class SequenceClassificationBatchSource : ITrainingBatchSource
+{
+    private readonly SequenceClassificationBatchStream _stream;
+    private readonly SequenceClassificationBatch _scratch;
+
+    public SequenceClassificationBatchSource(SequenceClassificationBatchStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _stream = stream;
+        _scratch = stream.CreateBatch();
+    }
+
+    public int BatchSize => _scratch.BatchSize;
+
+    public int SequenceLength => _scratch.SequenceLength;
+
+    public int Epoch => _stream.Epoch;
+
+    public TrainingBatch CreateBatch() => SequenceClassificationBatchLayout.Create(BatchSize, SequenceLength);
+
+    public void Next(TrainingBatch batch)
+    {
+        _stream.Next(_scratch);
+        SequenceClassificationBatchLayout.Copy(_scratch, batch);
+    }
+
+    public byte[] SaveState() => StreamStateCodec.Encode(_stream.SaveState());
+
+    public void RestoreState(ReadOnlySpan<byte> state) => _stream.RestoreState(StreamStateCodec.DecodeClassification(state));
+}

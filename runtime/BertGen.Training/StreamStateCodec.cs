@@ -1,0 +1,131 @@
+using System;
+using System.Buffers.Binary;
+using BertGen.Runtime.Training;
+using BertGen.Text;
+
+namespace BertGen.Training;
+
+/// <summary>
+/// The byte form of the text streams' saved positions inside a checkpoint: a 4-byte tag naming the kind of stream,
+/// a version, then little-endian fields. The tag lets a classification run refuse a pretraining checkpoint's data
+/// state (and the reverse) with a clear message instead of misreading it.
+/// </summary>
+internal static class StreamStateCodec
+{
+    private const int Version = 1;
+    private const uint PretrainingTag = 0x53504742; // "BGPS"
+    private const uint ClassificationTag = 0x43534742; // "BGSC"
+    private const int PretrainingLength = 8 + 4 + 4 + 32 + 32 + 4;
+    private const int ClassificationLength = 8 + 4 + 4 + 32 + 4;
+
+    public static byte[] Encode(PretrainingStreamState state)
+    {
+        var bytes = new byte[PretrainingLength];
+        var writer = new Writer(bytes);
+        writer.Header(PretrainingTag);
+        writer.Int(state.Epoch);
+        writer.Int(state.BatchInEpoch);
+        writer.Rng(state.EpochStartRng);
+        writer.Rng(state.Rng);
+        writer.Int(state.InstanceCount);
+        return bytes;
+    }
+
+    public static PretrainingStreamState DecodePretraining(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new Reader(bytes, PretrainingTag, PretrainingLength, "pretraining");
+        return new PretrainingStreamState(reader.Int(), reader.Int(), reader.Rng(), reader.Rng(), reader.Int());
+    }
+
+    public static byte[] Encode(SequenceClassificationStreamState state)
+    {
+        var bytes = new byte[ClassificationLength];
+        var writer = new Writer(bytes);
+        writer.Header(ClassificationTag);
+        writer.Int(state.Epoch);
+        writer.Int(state.BatchInEpoch);
+        writer.Rng(state.EpochStartRng);
+        writer.Int(state.ExampleCount);
+        return bytes;
+    }
+
+    public static SequenceClassificationStreamState DecodeClassification(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new Reader(bytes, ClassificationTag, ClassificationLength, "sequence-classification");
+        return new SequenceClassificationStreamState(reader.Int(), reader.Int(), reader.Rng(), reader.Int());
+    }
+
+    private ref struct Writer
+    {
+        private readonly Span<byte> _bytes;
+        private int _at;
+
+        public Writer(Span<byte> bytes)
+        {
+            _bytes = bytes;
+            _at = 0;
+        }
+
+        public void Header(uint tag)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(_bytes[_at..], tag);
+            BinaryPrimitives.WriteInt32LittleEndian(_bytes[(_at + 4)..], Version);
+            _at += 8;
+        }
+
+        public void Int(int value)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_bytes[_at..], value);
+            _at += 4;
+        }
+
+        public void Rng(Xoshiro256State state)
+        {
+            foreach (ulong word in new[] { state.S0, state.S1, state.S2, state.S3 })
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(_bytes[_at..], word);
+                _at += 8;
+            }
+        }
+    }
+
+    private ref struct Reader
+    {
+        private readonly ReadOnlySpan<byte> _bytes;
+        private int _at;
+
+        public Reader(ReadOnlySpan<byte> bytes, uint tag, int length, string kind)
+        {
+            if (bytes.Length < 8 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != tag)
+            {
+                throw new TrainingException($"the saved data state is not a {kind} stream's position");
+            }
+
+            int version = BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]);
+            if (version != Version || bytes.Length != length)
+            {
+                throw new TrainingException($"the saved {kind} stream position is version {version} with {bytes.Length} bytes; expected version {Version} with {length}");
+            }
+
+            _bytes = bytes;
+            _at = 8;
+        }
+
+        public int Int()
+        {
+            int value = BinaryPrimitives.ReadInt32LittleEndian(_bytes[_at..]);
+            _at += 4;
+            return value;
+        }
+
+        public Xoshiro256State Rng()
+        {
+            ulong s0 = BinaryPrimitives.ReadUInt64LittleEndian(_bytes[_at..]);
+            ulong s1 = BinaryPrimitives.ReadUInt64LittleEndian(_bytes[(_at + 8)..]);
+            ulong s2 = BinaryPrimitives.ReadUInt64LittleEndian(_bytes[(_at + 16)..]);
+            ulong s3 = BinaryPrimitives.ReadUInt64LittleEndian(_bytes[(_at + 24)..]);
+            _at += 32;
+            return new Xoshiro256State(s0, s1, s2, s3);
+        }
+    }
+}

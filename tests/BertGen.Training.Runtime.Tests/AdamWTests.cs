@@ -1,0 +1,214 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using BertGen.Runtime;
+using BertGen.Runtime.Memory;
+using BertGen.Runtime.Optimization;
+using BertGen.TorchOracle;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+using OracleSchedule = BertGen.TorchOracle.LinearWarmupDecaySchedule;
+using Schedule = BertGen.Runtime.Optimization.LinearWarmupDecaySchedule;
+
+namespace BertGen.Training.Runtime.Tests;
+
+/// <summary>
+/// Ten AdamW steps over several tensors (decayed and not) against libtorch's <c>torch.optim.AdamW</c> with
+/// <c>clip_grad_norm_</c>, and against the original BERT optimiser oracle with TensorFlow clipping, as llm.c checks
+/// its optimiser against PyTorch. Gradient scales vary per step so clipping is active on some steps and not others.
+/// </summary>
+public sealed class AdamWTests
+{
+    private const int Steps = 10;
+
+    // Per-step gradient standard deviation: ~1100 elements give a norm of about 33·scale, so steps with scale
+    // 0.005 and 0.02 are under the clip bound 1.0 and the others are clipped.
+    private static readonly double[] GradientScales = { 0.005, 0.5, 0.02, 2.0, 0.005, 0.1, 0.02, 1.0, 0.005, 0.3 };
+
+    private static AlignedBuffer Gradient(int step) => OptimizerTestTensors.RandomBuffer(1000 + (ulong)step, GradientScales[step]);
+
+    [Fact]
+    public void TorchFlavourTenStepsMatchTorchAdamW()
+    {
+        ParameterInfo[] table = OptimizerTestTensors.Table;
+        var schedule = new Schedule(1e-2, warmupSteps: 3, totalSteps: Steps);
+        using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        using var optimizer = new AdamW(table, parameters.Length, AdamWSettings.Torch);
+
+        using DisposeScope scope = torch.NewDisposeScope();
+        var torchParameters = table.ToDictionary(
+            p => p.Name,
+            p => new TorchSharp.Modules.Parameter(torch.tensor(OptimizerTestTensors.Values(parameters, p), p.Shape.Select(d => (long)d).ToArray()), requires_grad: true));
+        var groups = new[]
+        {
+            new TorchSharp.Modules.AdamW.ParamGroup(table.Where(p => p.DecaysWeight).Select(p => torchParameters[p.Name]), 0.0, 0.9, 0.999, 1e-8, 0.01, false, false),
+            new TorchSharp.Modules.AdamW.ParamGroup(table.Where(p => !p.DecaysWeight).Select(p => torchParameters[p.Name]), 0.0, 0.9, 0.999, 1e-8, 0.0, false, false),
+        };
+        using TorchSharp.Modules.AdamW torchOptimizer = optim.AdamW(groups, 0.0, 0.9, 0.999, 1e-8, 0.01, false, false);
+
+        int clipped = 0;
+        for (int t = 0; t < Steps; t++)
+        {
+            using AlignedBuffer gradients = Gradient(t);
+
+            // d/dp Σ p·G = G exactly, so torch's .grad is this step's gradient bit for bit.
+            torchOptimizer.zero_grad();
+            Tensor objective = torch.zeros(1);
+            foreach (ParameterInfo p in table)
+            {
+                objective = objective + (torchParameters[p.Name] * torch.tensor(OptimizerTestTensors.Values(gradients, p), p.Shape.Select(d => (long)d).ToArray())).sum();
+            }
+
+            objective.backward();
+            double torchNorm = nn.utils.clip_grad_norm_(table.Select(p => torchParameters[p.Name]), 1.0, 2.0);
+            foreach (var group in torchOptimizer.ParamGroups)
+            {
+                group.LearningRate = schedule.At(t);
+            }
+
+            torchOptimizer.step();
+
+            OptimizerStepResult result = optimizer.Step(parameters, gradients, schedule.At(t));
+            clipped += result.ClipFactor < 1 ? 1 : 0;
+
+            // torch sums the norm in float32, this runtime in double: 1e-6 relative covers float summation of
+            // ~1100 squares (≈ √n·2⁻²⁴ ≈ 2e-6 worst case is not reached with pairwise-vectorised sums; observed < 1e-7).
+            Assert.True(Math.Abs(result.GradientNorm - torchNorm) <= 1e-6 * torchNorm, $"step {t}: norm {result.GradientNorm:R}, torch {torchNorm:R}");
+            foreach (ParameterInfo p in table)
+            {
+                float[] expected = torchParameters[p.Name].detach().data<float>().ToArray();
+                AssertClose(expected, OptimizerTestTensors.Values(parameters, p), $"step {t} {p.Name}");
+            }
+        }
+
+        Assert.Equal(Steps, optimizer.StepCount);
+        Assert.InRange(clipped, 3, 7);
+    }
+
+    [Fact]
+    public void OriginalFlavourTenStepsMatchOriginalBertOptimizer()
+    {
+        ParameterInfo[] table = OptimizerTestTensors.Table;
+        var schedule = new Schedule(1e-2, warmupSteps: 3, totalSteps: Steps, LearningRateDecay.OriginalBert);
+        using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        using var optimizer = new AdamW(table, parameters.Length, AdamWSettings.OriginalBert);
+        var oracle = new BertAdamWeightDecayOptimizer(new AdamSettings { Eps = 1e-6, WeightDecay = 0.01 });
+        Dictionary<string, double[]> expected = table.ToDictionary(p => p.Name, p => OptimizerTestTensors.Values(parameters, p).Select(x => (double)x).ToArray());
+
+        int clipped = 0;
+        for (int t = 0; t < Steps; t++)
+        {
+            using AlignedBuffer gradients = Gradient(t);
+            double norm = Math.Sqrt(table.Sum(p => OptimizerTestTensors.Values(gradients, p).Sum(g => (double)g * g)));
+            double clip = 1.0 / Math.Max(norm, 1.0); // tf.clip_by_global_norm at 1.0
+            clipped += clip < 1 ? 1 : 0;
+            foreach (ParameterInfo p in table)
+            {
+                double[] g = OptimizerTestTensors.Values(gradients, p).Select(x => x * clip).ToArray();
+                oracle.Step(p.Name, expected[p.Name], g, schedule.At(t));
+            }
+
+            OptimizerStepResult result = optimizer.Step(parameters, gradients, schedule.At(t));
+            Assert.Equal(clip, result.ClipFactor, 1e-12);
+            foreach (ParameterInfo p in table)
+            {
+                AssertClose(expected[p.Name].Select(x => (float)x).ToArray(), OptimizerTestTensors.Values(parameters, p), $"step {t} {p.Name}");
+            }
+        }
+
+        Assert.InRange(clipped, 3, 7);
+    }
+
+    [Theory]
+    [InlineData(AdamWFlavor.Torch)]
+    [InlineData(AdamWFlavor.OriginalBert)]
+    public void EveryVectorWidthGivesTheSameBits(AdamWFlavor flavor)
+    {
+        AdamWSettings settings = flavor == AdamWFlavor.Torch ? AdamWSettings.Torch : AdamWSettings.OriginalBert;
+        var results = new List<(float[] P, float[] M, float[] V)>();
+        foreach (VectorWidth width in new[] { VectorWidth.Scalar, VectorWidth.Bits256, VectorWidth.Bits512 })
+        {
+            using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);
+            using var optimizer = new AdamW(OptimizerTestTensors.Table, parameters.Length, settings, width);
+            for (int t = 0; t < 4; t++)
+            {
+                using AlignedBuffer gradients = Gradient(t);
+                optimizer.Step(parameters, gradients, 1e-2);
+            }
+
+            results.Add((Flatten(parameters), Flatten(optimizer.FirstMoment), Flatten(optimizer.SecondMoment)));
+        }
+
+        // The same fused operations in the same order at every width: bit-identical, padding included.
+        for (int w = 1; w < results.Count; w++)
+        {
+            Assert.Equal(Bits(results[0].P), Bits(results[w].P));
+            Assert.Equal(Bits(results[0].M), Bits(results[w].M));
+            Assert.Equal(Bits(results[0].V), Bits(results[w].V));
+        }
+    }
+
+    [Theory]
+    [InlineData(AdamWFlavor.Torch)]
+    [InlineData(AdamWFlavor.OriginalBert)]
+    public void StepAllocatesNothing(AdamWFlavor flavor)
+    {
+        using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        using AlignedBuffer gradients = Gradient(1);
+        using var optimizer = new AdamW(OptimizerTestTensors.Table, parameters.Length, flavor == AdamWFlavor.Torch ? AdamWSettings.Torch : AdamWSettings.OriginalBert);
+        optimizer.Step(parameters, gradients, 1e-3); // first call JIT-compiles
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            optimizer.Step(parameters, gradients, 1e-3);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void NonFiniteGradientThrowsAndLeavesParametersUnchanged()
+    {
+        using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        using var optimizer = new AdamW(OptimizerTestTensors.Table, parameters.Length, AdamWSettings.Torch);
+        using AlignedBuffer gradients = Gradient(0);
+        ParameterInfo bias = OptimizerTestTensors.Table[4];
+        gradients.Slice(bias.Offset + 3, 1)[0] = float.PositiveInfinity;
+        float[] before = Flatten(parameters);
+
+        OptimizationException error = Assert.Throws<OptimizationException>(() => optimizer.Step(parameters, gradients, 1e-3));
+        Assert.Contains("gradient norm", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Bits(before), Bits(Flatten(parameters)));
+        Assert.Equal(0, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void MismatchedBufferIsRefused()
+    {
+        using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        using var optimizer = new AdamW(OptimizerTestTensors.Table, parameters.Length, AdamWSettings.Torch);
+        using var shortGradients = new AlignedBuffer(parameters.Length - 16);
+        Assert.Throws<OptimizationException>(() => optimizer.Step(parameters, shortGradients, 1e-3));
+        Assert.Throws<OptimizationException>(() => new AdamW(OptimizerTestTensors.Table, 100, AdamWSettings.Torch));
+    }
+
+    /// <summary>
+    /// 1e-6 relative (floor 1e-7 absolute for values near 0): float parameters of magnitude ~1 carry 6e-8 of
+    /// rounding per step, so ten steps stay within ~6e-7, while a missing bias correction (3× the step-1 move),
+    /// decay applied to a LayerNorm tensor (lr·wd·p ≈ 1e-4) or a wrong clip factor miss it by orders of magnitude.
+    /// </summary>
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = Math.Max(1e-6 * Math.Abs(expected[i]), 1e-7);
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R}");
+        }
+    }
+
+    private static float[] Flatten(AlignedBuffer buffer) => buffer.AsSpan().ToArray();
+
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+}

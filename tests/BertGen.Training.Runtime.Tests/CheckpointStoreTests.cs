@@ -1,0 +1,201 @@
+using System;
+using System.IO;
+using System.Linq;
+using BertGen.Runtime;
+using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Memory;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Weights;
+using Xunit;
+
+namespace BertGen.Training.Runtime.Tests;
+
+/// <summary>Checkpoint folders: round trip, HF-readable weights, pruning, and one clear error per kind of damage.</summary>
+public sealed class CheckpointStoreTests
+{
+    private static BagOfEmbeddingsClassifier Model(ulong seed = 1, string name = "BagOfEmbeddingsClassifier") =>
+        new(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, 0.1, seed, name);
+
+    private static TrainerState State(BagOfEmbeddingsClassifier model, long step) => new()
+    {
+        ModelName = model.Name,
+        ParameterCount = CheckpointStore.ParameterCount(model),
+        Step = step,
+        Epoch = 3,
+        RunSeed = ulong.MaxValue - 5,
+        LearningRate = 1.25e-4,
+        OptimizerFlavor = AdamWFlavor.OriginalBert,
+        OptimizerStepCount = step,
+        DataState = new byte[] { 1, 2, 3, 250 },
+    };
+
+    private static AdamW OptimizerWithState(BagOfEmbeddingsClassifier model, ulong seed)
+    {
+        var optimizer = new AdamW(model.ParameterTable, model.Parameters.Length, AdamWSettings.OriginalBert);
+        var random = new SeededRandom(seed);
+        foreach (AlignedBuffer buffer in new[] { optimizer.FirstMoment, optimizer.SecondMoment })
+        {
+            foreach (ParameterInfo p in model.ParameterTable)
+            {
+                Span<float> values = buffer.Slice(p.Offset, (int)p.Length);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = (float)random.NextDouble();
+                }
+            }
+        }
+
+        optimizer.RestoreStepCount(17);
+        return optimizer;
+    }
+
+    [Fact]
+    public void RoundTripRestoresTensorsAndStateExactly()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 3);
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string path = store.Save(model, optimizer, State(model, 17));
+        Assert.Equal(store.PathOf(17), path);
+        Assert.Equal(path, store.Latest());
+
+        using BagOfEmbeddingsClassifier restored = Model(seed: 2);
+        using var restoredOptimizer = new AdamW(restored.ParameterTable, restored.Parameters.Length, AdamWSettings.OriginalBert);
+        TrainerState state = CheckpointStore.Load(path, restored, restoredOptimizer);
+
+        Assert.Equal(model.Parameters.AsSpan().ToArray(), restored.Parameters.AsSpan().ToArray());
+        Assert.Equal(optimizer.FirstMoment.AsSpan().ToArray(), restoredOptimizer.FirstMoment.AsSpan().ToArray());
+        Assert.Equal(optimizer.SecondMoment.AsSpan().ToArray(), restoredOptimizer.SecondMoment.AsSpan().ToArray());
+        Assert.Equal(17, restoredOptimizer.StepCount);
+        Assert.Equal(ulong.MaxValue - 5, state.RunSeed);
+        Assert.Equal(1.25e-4, state.LearningRate);
+        Assert.Equal(3, state.Epoch);
+        Assert.Equal(AdamWFlavor.OriginalBert, state.OptimizerFlavor);
+        Assert.Equal(new byte[] { 1, 2, 3, 250 }, state.DataState);
+        Assert.Equal(3, state.Files.Count);
+    }
+
+    [Fact]
+    public void WeightsAreAStandardHuggingFaceSafetensorsFile()
+    {
+        using var folder = new TemporaryDirectory();
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string path = new CheckpointStore(folder.Path, 1).Save(model, optimizer, State(model, 1));
+
+        using SafetensorsReader reader = SafetensorsReader.Open(Path.Combine(path, CheckpointStore.ModelFile));
+        Assert.Equal("pt", reader.Metadata["format"]);
+        Assert.Equal(model.ParameterTable.Select(p => p.Name).Order(StringComparer.Ordinal), reader.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal));
+        ParameterInfo weight = model.ParameterTable[1];
+        Assert.Equal(weight.Shape, reader[weight.Name].Shape);
+        Assert.Equal(model.Parameters.Slice(weight.Offset, (int)weight.Length).ToArray(), reader[weight.Name].ToArray());
+    }
+
+    [Fact]
+    public void KeepsOnlyTheNewestCheckpoints()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 2);
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        foreach (long step in new long[] { 5, 10, 15, 20, 20 })
+        {
+            store.Save(model, optimizer, State(model, step));
+        }
+
+        Assert.Equal(new long[] { 15, 20 }, store.List().Select(c => c.Step).ToArray());
+        Assert.Equal(2, Directory.GetDirectories(folder.Path).Length);
+    }
+
+    [Fact]
+    public void SavingAnEarlierStepDropsTheAbandonedLaterOnes()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 3);
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        foreach (long step in new long[] { 5, 10, 15, 20, 12 })
+        {
+            store.Save(model, optimizer, State(model, step));
+        }
+
+        // After 20: {10, 15, 20}. Resumed from 10 and saved 12: 15 and 20 are another branch; Latest must be
+        // this run's 12.
+        Assert.Equal(new long[] { 10, 12 }, store.List().Select(c => c.Step).ToArray());
+        Assert.Equal(store.PathOf(12), store.Latest());
+    }
+
+    [Fact]
+    public void AnotherModelsCheckpointIsRefused()
+    {
+        using var folder = new TemporaryDirectory();
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string path = new CheckpointStore(folder.Path, 1).Save(model, optimizer, State(model, 1));
+
+        using BagOfEmbeddingsClassifier renamed = Model(name: "OtherModel");
+        using var otherOptimizer = new AdamW(renamed.ParameterTable, renamed.Parameters.Length, AdamWSettings.Torch);
+        CheckpointException error = Assert.Throws<CheckpointException>(() => CheckpointStore.Load(path, renamed, otherOptimizer));
+        Assert.Contains("is for model 'BagOfEmbeddingsClassifier'", error.Message, StringComparison.Ordinal);
+
+        using var wider = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 16, SyntheticClassificationData.Classes, 0.1, 1);
+        using var widerOptimizer = new AdamW(wider.ParameterTable, wider.Parameters.Length, AdamWSettings.Torch);
+        float[] before = wider.Parameters.AsSpan().ToArray();
+        error = Assert.Throws<CheckpointException>(() => CheckpointStore.Load(path, wider, widerOptimizer));
+        Assert.Contains("parameters", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, wider.Parameters.AsSpan().ToArray());
+    }
+
+    [Theory]
+    [InlineData("missing model", "is missing")]
+    [InlineData("flipped byte", "is corrupted")]
+    [InlineData("truncated moments", "truncated or corrupted")]
+    [InlineData("broken state", "not a valid trainer state")]
+    [InlineData("no state", "has no trainer_state.json")]
+    [InlineData("no folder", "does not exist")]
+    public void DamageIsReportedInOneLineAndChangesNothing(string damage, string expected)
+    {
+        using var folder = new TemporaryDirectory();
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string path = new CheckpointStore(folder.Path, 1).Save(model, optimizer, State(model, 1));
+        switch (damage)
+        {
+            case "missing model":
+                File.Delete(Path.Combine(path, CheckpointStore.ModelFile));
+                break;
+            case "flipped byte":
+                byte[] bytes = File.ReadAllBytes(Path.Combine(path, CheckpointStore.ModelFile));
+                bytes[^3] ^= 0x10;
+                File.WriteAllBytes(Path.Combine(path, CheckpointStore.ModelFile), bytes);
+                break;
+            case "truncated moments":
+                using (var stream = new FileStream(Path.Combine(path, CheckpointStore.SecondMomentFile), FileMode.Open))
+                {
+                    stream.SetLength(stream.Length - 4);
+                }
+
+                break;
+            case "broken state":
+                string json = File.ReadAllText(Path.Combine(path, CheckpointStore.StateFile));
+                File.WriteAllText(Path.Combine(path, CheckpointStore.StateFile), json[..(json.Length / 2)]);
+                break;
+            case "no state":
+                File.Delete(Path.Combine(path, CheckpointStore.StateFile));
+                break;
+            case "no folder":
+                path = Path.Combine(folder.Path, "checkpoint-nowhere");
+                break;
+        }
+
+        using BagOfEmbeddingsClassifier target = Model(seed: 9);
+        using var targetOptimizer = new AdamW(target.ParameterTable, target.Parameters.Length, AdamWSettings.OriginalBert);
+        float[] before = target.Parameters.AsSpan().ToArray();
+        CheckpointException error = Assert.Throws<CheckpointException>(() => CheckpointStore.Load(path, target, targetOptimizer));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal(before, target.Parameters.AsSpan().ToArray());
+        Assert.Equal(0, targetOptimizer.StepCount);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.IO;
+using BertGen.Runtime.Training;
+using Xunit;
+
+namespace BertGen.Training.Runtime.Tests;
+
+public sealed class CsvMetricsSinkTests
+{
+    [Fact]
+    public void WritesRoundTrippableRowsAndAppendsOnResume()
+    {
+        using var folder = new TemporaryDirectory();
+        string path = Path.Combine(folder.Path, "metrics.csv");
+        var step = new TrainingStepMetrics(7, 1, 3.5e-5, 0.123456789, 1, 2.302585092994046, 0, 0, 2.302585092994046, double.NaN, double.NaN, 0.375, 1000, 0.5);
+        using (var sink = new CsvMetricsSink(path))
+        {
+            sink.OnTrainingStep(step);
+            sink.OnEvaluation(new EvaluationMetrics(7, 3, 1.5, 0, 0, 1.5, double.NaN, double.NaN, 0.8, 0, 0, 40));
+        }
+
+        using (var sink = new CsvMetricsSink(path))
+        {
+            sink.OnTrainingStep(step with { Step = 8 });
+        }
+
+        string[] lines = File.ReadAllLines(path);
+        Assert.Equal(4, lines.Length);
+        Assert.Equal(CsvMetricsSink.Header, lines[0]);
+        string[] train = lines[1].Split(',');
+        Assert.Equal(CsvMetricsSink.Header.Split(',').Length, train.Length);
+        Assert.Equal("train", train[0]);
+        Assert.Equal(2.302585092994046, double.Parse(train[3], CultureInfo.InvariantCulture));
+        Assert.Equal(string.Empty, train[7]); // no masked-LM predictions: no accuracy
+        Assert.Equal(0.375, double.Parse(train[9], CultureInfo.InvariantCulture));
+        Assert.Equal(3.5e-5, double.Parse(train[10], CultureInfo.InvariantCulture));
+        Assert.Equal(2000.0, double.Parse(train[12], CultureInfo.InvariantCulture));
+        Assert.Equal("eval,7,,1.5,0,0,1.5,,,0.8,,,", lines[2]);
+        Assert.StartsWith("train,8,", lines[3], System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RefusesToAppendToAFileOfAnotherLayout()
+    {
+        using var folder = new TemporaryDirectory();
+        string path = Path.Combine(folder.Path, "metrics.csv");
+        File.WriteAllText(path, "step,loss\n1,2.0\n");
+        TrainingException error = Assert.Throws<TrainingException>(() => new CsvMetricsSink(path));
+        Assert.Contains("another header", error.Message, System.StringComparison.Ordinal);
+        Assert.Equal("step,loss\n1,2.0\n", File.ReadAllText(path));
+    }
+}
