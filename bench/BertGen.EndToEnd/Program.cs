@@ -9,6 +9,13 @@ using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Weights;
 
 // Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check] [--memory]
+//        BertGen.EndToEnd bdn [BenchmarkDotNet arguments]
+if (args.Length > 0 && args[0] == "bdn")
+{
+    BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(ForwardBenchmarks)]).Run(args[1..]);
+    return 0;
+}
+
 int threads = 2, runs = 100, warmup = 30;
 string? only = null;
 bool memory = false;
