@@ -79,7 +79,7 @@ public sealed class TorchBert : IDisposable
     public IReadOnlyList<string> ParameterNames => _names;
 
     /// <summary>The leaf tensors, for optimisers that update them in place.</summary>
-    internal IEnumerable<(string Name, Parameter Tensor)> NamedParameters => _names.Select(n => (n, _parameters[n]));
+    public IEnumerable<(string Name, Parameter Tensor)> NamedParameters => _names.Select(n => (n, _parameters[n]));
 
     /// <summary>Reads one element (flattened row-major index) of a parameter.</summary>
     public double GetParameter(string name, long index)

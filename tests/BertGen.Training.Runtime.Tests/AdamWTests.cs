@@ -152,6 +152,64 @@ public sealed class AdamWTests
     [Theory]
     [InlineData(AdamWFlavor.Torch)]
     [InlineData(AdamWFlavor.OriginalBert)]
+    public void TwoThreadsGiveTheSameParametersAsOne(AdamWFlavor flavor)
+    {
+        // Large enough (≈ 370k elements) that the step is split over both threads, with the cut inside a tensor.
+        ParameterInfo[] table =
+        {
+            new("encoder.dense.weight", 0, new[] { 1000, 301 }, ParameterKind.Weight),
+            new("encoder.dense.bias", 0, new[] { 77 }, ParameterKind.Bias),
+            new("embeddings.word_embeddings.weight", 0, new[] { 513, 130 }, ParameterKind.Embedding),
+            new("embeddings.LayerNorm.weight", 0, new[] { 19 }, ParameterKind.LayerNormWeight),
+        };
+        long offset = 0;
+        for (int t = 0; t < table.Length; t++)
+        {
+            table[t] = table[t] with { Offset = offset };
+            offset = (offset + table[t].Length + 15) / 16 * 16;
+        }
+
+        // Clipping off: the norm's summation order differs between one and two parts (last bits), and with
+        // clipping on that would reach the updates through the clip factor; the updates themselves must not differ.
+        AdamWSettings settings = (flavor == AdamWFlavor.Torch ? AdamWSettings.Torch : AdamWSettings.OriginalBert) with { MaxGradientNorm = 0 };
+        var results = new List<(float[] P, float[] M, float[] V, double Norm)>();
+        using var pool = new BertGen.Runtime.Threading.ComputePool(2);
+        foreach (BertGen.Runtime.Threading.ComputePool? threads in new[] { null, pool })
+        {
+            using var parameters = new AlignedBuffer(offset);
+            using var gradients = new AlignedBuffer(offset);
+            var random = new SeededRandom(8);
+            Span<float> values = parameters.AsSpan(), grads = gradients.AsSpan();
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = (float)random.NextGaussian();
+                grads[i] = (float)(0.01 * random.NextGaussian());
+            }
+
+            using var optimizer = new AdamW(table, offset, settings, threads);
+            double expectedNorm = GradientClipping.GlobalNorm(table, gradients);
+            double norm = 0;
+            for (int t = 0; t < 3; t++)
+            {
+                norm = optimizer.Step(parameters, gradients, 1e-2).GradientNorm;
+            }
+
+            // Against the table-walking norm (an independent path): every element counted once, by both parts.
+            Assert.Equal(expectedNorm, norm, expectedNorm * 1e-13);
+
+            results.Add((Flatten(parameters), Flatten(optimizer.FirstMoment), Flatten(optimizer.SecondMoment), norm));
+        }
+
+        // Double sums of 370k squares in two groupings: 1e-13 relative is far above their rounding (~1e-15).
+        Assert.Equal(results[0].Norm, results[1].Norm, results[0].Norm * 1e-13);
+        Assert.Equal(Bits(results[0].P), Bits(results[1].P));
+        Assert.Equal(Bits(results[0].M), Bits(results[1].M));
+        Assert.Equal(Bits(results[0].V), Bits(results[1].V));
+    }
+
+    [Theory]
+    [InlineData(AdamWFlavor.Torch)]
+    [InlineData(AdamWFlavor.OriginalBert)]
     public void StepAllocatesNothing(AdamWFlavor flavor)
     {
         using AlignedBuffer parameters = OptimizerTestTensors.RandomBuffer(7, 1.0);

@@ -105,8 +105,12 @@ internal sealed class BagOfEmbeddingsClassifier : ITrainableModel
 
     public IForwardPass CreateForwardPass(int batch, int sequence) => new BagOfEmbeddingsForwardPass(this, batch, sequence);
 
+    /// <summary>A one-thread pool: this model's kernels are plain loops.</summary>
+    public BertGen.Runtime.Threading.ComputePool Pool { get; } = new(1);
+
     public void Dispose()
     {
+        Pool.Dispose();
         Parameters.Dispose();
         Gradients.Dispose();
     }

@@ -68,9 +68,10 @@ internal sealed class TorchBertTrainableModel : ITrainableModel
 
     public IReadOnlyList<(int Batch, int Sequence)> ShapeVariants => Array.Empty<(int, int)>();
 
-    /// <summary>Pushes the buffer into the torch model (float → double → float is exact).</summary>
+    /// <summary>HF-style initialisation through the runtime's initialiser (the tests pass their own values instead).</summary>
     public void InitializeParameters(ulong seed) => ParameterInitializer.Initialize(ParameterTable, Parameters.AsSpan(), 0.02f, seed);
 
+    /// <summary>Pushes the buffer into the torch model (float → double → float is exact).</summary>
     public void PrepareWeights()
     {
         foreach (ParameterInfo p in _table)
@@ -84,8 +85,12 @@ internal sealed class TorchBertTrainableModel : ITrainableModel
 
     public IForwardPass CreateForwardPass(int batch, int sequence) => new ForwardPass(this, batch, sequence);
 
+    /// <summary>A one-thread pool: libtorch runs this model's ops on its own threads.</summary>
+    public BertGen.Runtime.Threading.ComputePool Pool { get; } = new(1);
+
     public void Dispose()
     {
+        Pool.Dispose();
         _torch.Dispose();
         Parameters.Dispose();
         Gradients.Dispose();

@@ -291,7 +291,7 @@ internal static class ModelEmitter
             w.Summary("What the generator decided for this model, readable without allocating it.");
             w.Line($"public static {Runtime}.Inference.ModelDescriptor Descriptor {{ get; }} = new(");
             w.Line($"    {Literals.String(plan.Spec.TypeName)}, {Literals.String(plan.Spec.SpecFileName)}, VocabSize, HiddenSize, LayerCount, HeadCount, IntermediateSize, Activation, MaxPositions, TypeVocabSize,");
-            w.Line($"    new string[] {{ {string.Join(", ", HeadNames(plan.Spec.Heads).Select(Literals.String))} }}, SupportsTraining, ParameterCount, ParameterBufferLength, PackedWeightLength,");
+            w.Line($"    new string[] {{ {string.Join(", ", HeadNames(plan.Spec.Heads).Select(Literals.String))} }}, Labels, SupportsTraining, ParameterCount, ParameterBufferLength, PackedWeightLength,");
             w.Line($"    new {Runtime}.Inference.ShapeDescriptor[]");
             w.Line("    {");
             foreach (VariantPlan v in plan.Variants)

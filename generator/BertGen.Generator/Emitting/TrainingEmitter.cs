@@ -329,8 +329,14 @@ internal sealed class TrainingEmitter
             case ProblemType.SingleLabelClassification:
                 using (_w.Block("fixed (int* classLabels = batch.ClassLabels)"))
                 {
-                    _w.Comment("Cross-entropy, mean over the batch.");
-                    _w.Line($"{Back}.LossResult task = {Back}.LossKernels.SoftmaxCrossEntropy(arena + SequenceLogitsOffset, {b}, {labels}, {labels}, classLabels, null, {b}, gradientScale);");
+                    _w.Comment("Cross-entropy, mean over the rows whose label is not -100 (padding rows of an evaluation batch).");
+                    _w.Line("int counted = 0;");
+                    using (_w.Block($"for (int r = 0; r < {b}; r++)"))
+                    {
+                        _w.Line($"counted += classLabels[r] != {Back}.LossKernels.IgnoreLabel ? 1 : 0;");
+                    }
+
+                    _w.Line($"{Back}.LossResult task = {Back}.LossKernels.SoftmaxCrossEntropy(arena + SequenceLogitsOffset, {b}, {labels}, {labels}, classLabels, null, global::System.Math.Max(counted, 1), gradientScale);");
                     _w.Line("losses = new((float)task.Loss, 0f, 0f, (float)task.Loss, 0, 0, 0, 0, task.Correct, task.Count);");
                 }
 
@@ -595,7 +601,7 @@ internal sealed class TrainingEmitter
         bool head = name.StartsWith("cls.", System.StringComparison.Ordinal) || name.StartsWith("classifier", System.StringComparison.Ordinal)
             || name.StartsWith("token_classifier", System.StringComparison.Ordinal) || name.StartsWith("qa_outputs", System.StringComparison.Ordinal);
         string prefix = _plan.Spec.Heads.Any && !head ? "bert." : string.Empty;
-        return Literals.Long(_plan.Parameter(prefix + name).Offset);
+        return $"{Literals.Long(_plan.Parameter(prefix + name).Offset)} /* {prefix + name} */";
     }
 
     private static string Buf(string name, int layer) => $"arena + {Offset(name + "_" + layer.ToString(CultureInfo.InvariantCulture))}";

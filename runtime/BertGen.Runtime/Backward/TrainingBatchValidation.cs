@@ -35,7 +35,7 @@ public static class TrainingBatchValidation
                 if (classLabels)
                 {
                     Length(batch.ClassLabels, batchSize, "class labels");
-                    Range(batch.ClassLabels, labels, "class label");
+                    LabelsOrIgnore(batch.ClassLabels, labels, "Class");
                 }
                 else
                 {
@@ -45,14 +45,7 @@ public static class TrainingBatchValidation
                 break;
             case TrainingObjective.TokenClassification:
                 Length(batch.TokenLabels, tokens, "token labels");
-                for (int i = 0; i < batch.TokenLabels.Length; i++)
-                {
-                    int label = batch.TokenLabels[i];
-                    if (label != LossKernels.IgnoreLabel && (uint)label >= (uint)labels)
-                    {
-                        throw new BertInputException($"Token label {label} at {i} is outside [0, {labels}) and is not -100.");
-                    }
-                }
+                LabelsOrIgnore(batch.TokenLabels, labels, "Token");
 
                 break;
             case TrainingObjective.QuestionAnswering:
@@ -61,6 +54,19 @@ public static class TrainingBatchValidation
                 Range(batch.StartPositions, sequence, "start position");
                 Range(batch.EndPositions, sequence, "end position");
                 break;
+        }
+    }
+
+    /// <summary>Labels in [0, labels), or −100 for "no label here" (padding rows of an evaluation batch, ignored tokens).</summary>
+    private static void LabelsOrIgnore(int[] values, int labels, string what)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            int label = values[i];
+            if (label != LossKernels.IgnoreLabel && (uint)label >= (uint)labels)
+            {
+                throw new BertInputException($"{what} label {label} at {i} is outside [0, {labels}) and is not -100.");
+            }
         }
     }
 

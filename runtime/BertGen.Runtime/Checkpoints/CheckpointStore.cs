@@ -138,11 +138,7 @@ public sealed class CheckpointStore
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         TrainerState state = ReadState(path);
-        long parameterCount = ParameterCount(model);
-        if (state.ModelName != model.Name || state.ParameterCount != parameterCount)
-        {
-            throw new CheckpointException($"checkpoint '{path}' is for model '{state.ModelName}' with {state.ParameterCount} parameters, not '{model.Name}' with {parameterCount}");
-        }
+        RequireCompatible(path, state, model);
 
         // Verify every file before loading any, so a damaged checkpoint leaves the model and optimiser untouched.
         foreach (string name in new[] { ModelFile, FirstMomentFile, SecondMomentFile })
@@ -163,6 +159,18 @@ public sealed class CheckpointStore
 
         optimizer.RestoreStepCount(state.OptimizerStepCount);
         return state;
+    }
+
+    /// <summary>Throws <see cref="CheckpointException"/> unless <paramref name="state"/> was saved from a model like <paramref name="model"/>.</summary>
+    public static void RequireCompatible(string path, TrainerState state, IBertModel model)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(model);
+        long parameterCount = ParameterCount(model);
+        if (state.ModelName != model.Name || state.ParameterCount != parameterCount)
+        {
+            throw new CheckpointException($"checkpoint '{path}' is for model '{state.ModelName}' with {state.ParameterCount} parameters, not '{model.Name}' with {parameterCount}");
+        }
     }
 
     /// <summary>Reads only <c>trainer_state.json</c> of the checkpoint in <paramref name="path"/>.</summary>

@@ -29,6 +29,9 @@ public interface IBertModel : IDisposable
     /// <summary>The parameter buffer.</summary>
     AlignedBuffer Parameters { get; }
 
+    /// <summary>The threads the model's kernels split big operations over.</summary>
+    BertGen.Runtime.Threading.ComputePool Pool { get; }
+
     /// <summary>The fixed (batch, sequence) shapes compiled for, smallest sequence first.</summary>
     IReadOnlyList<(int Batch, int Sequence)> ShapeVariants { get; }
 

@@ -21,6 +21,7 @@ public sealed record ModelDescriptor(
     int MaxPositions,
     int TypeVocabSize,
     IReadOnlyList<string> Heads,
+    IReadOnlyList<string> Labels,
     bool SupportsTraining,
     long ParameterCount,
     long ParameterBufferLength,

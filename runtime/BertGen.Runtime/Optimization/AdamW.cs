@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Memory;
+using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Optimization;
 
@@ -10,22 +12,33 @@ namespace BertGen.Runtime.Optimization;
 /// v are buffers laid out exactly like the parameters (same offsets), so checkpoints store them under the
 /// parameters' names. One step clips by global norm, then updates every tensor of the table with its own
 /// weight-decay flag; the clip factor is applied as the gradients are read, so the gradient buffer is left as the
-/// training steps wrote it and no pass is spent rewriting it. A step allocates nothing.
+/// training steps wrote it and no pass is spent rewriting it. A step allocates nothing. With a
+/// <see cref="ComputePool"/> both passes (norm, update) are split into equal element ranges, one per thread: the
+/// step is memory-bound (p, g, m, v read, p, m, v written), and the updates are element-wise, so they come out
+/// bit-identical to a single-threaded step (the norm's summation order, and so its last bits, depend on the
+/// number of parts).
 /// </summary>
 public sealed unsafe class AdamW : IDisposable
 {
+    // Below this many elements per thread the hand-off costs more than the memory traffic it shares.
+    private const long MinimumElementsPerPart = 1 << 16;
+
     private readonly ParameterInfo[] _table;
+    private readonly long _elements;
     private readonly VectorWidth _width;
+    private readonly ComputePool? _pool;
+    private Segment* _segments;
 
     /// <param name="table">The model's parameter table; offsets index all four buffers.</param>
     /// <param name="parameterCount">Length of the parameter buffer (the moments get the same length).</param>
     /// <param name="settings">Flavour and hyper-parameters.</param>
-    public AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings)
-        : this(table, parameterCount, settings, VectorWidths.Best)
+    /// <param name="pool">Threads to split each step over, or null for the calling thread alone.</param>
+    public AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, ComputePool? pool = null)
+        : this(table, parameterCount, settings, VectorWidths.Best, pool)
     {
     }
 
-    internal AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, VectorWidth width)
+    internal AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, VectorWidth width, ComputePool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(settings);
@@ -38,9 +51,21 @@ public sealed unsafe class AdamW : IDisposable
 
         Settings = settings;
         _width = width;
+        _pool = pool;
         FirstMoment = new AlignedBuffer(parameterCount);
         SecondMoment = new AlignedBuffer(parameterCount);
+
+        // The table as unmanaged segments with running element counts, so worker threads find their range from a
+        // context pointer without touching managed objects.
+        _segments = (Segment*)NativeMemory.Alloc((nuint)Math.Max(1, _table.Length), (nuint)sizeof(Segment));
+        for (int t = 0; t < _table.Length; t++)
+        {
+            _segments[t] = new Segment(_table[t].Offset, _table[t].Length, _elements, _table[t].DecaysWeight);
+            _elements += _table[t].Length;
+        }
     }
+
+    ~AdamW() => FreeSegments();
 
     public AdamWSettings Settings { get; }
 
@@ -76,6 +101,7 @@ public sealed unsafe class AdamW : IDisposable
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradients);
+        ObjectDisposedException.ThrowIf(_segments == null, this);
         if (parameters.Length != FirstMoment.Length || gradients.Length != FirstMoment.Length)
         {
             throw new OptimizationException($"the optimiser holds {FirstMoment.Length} moments but got {parameters.Length} parameters and {gradients.Length} gradients");
@@ -86,32 +112,44 @@ public sealed unsafe class AdamW : IDisposable
             throw new OptimizationException($"learning rate must be finite and >= 0; got {learningRate}");
         }
 
-        double norm = GradientClipping.GlobalNorm(_table, gradients, _width);
+        int parts = _pool is null ? 1 : (int)Math.Clamp(_elements / MinimumElementsPerPart, 1, _pool.ThreadCount);
+        double* partialSums = stackalloc double[parts];
+        var context = new StepContext
+        {
+            Segments = _segments,
+            SegmentCount = _table.Length,
+            Elements = _elements,
+            Width = _width,
+            Parameters = parameters.Pointer,
+            Gradients = gradients.Pointer,
+            FirstMoment = FirstMoment.Pointer,
+            SecondMoment = SecondMoment.Pointer,
+            PartialSums = partialSums,
+        };
+
+        // Pass 1: Σg² per part, added in part order (deterministic for a given part count).
+        Dispatch(&SumOfSquaresPart, &context, parts);
+        double sum = 0;
+        for (int part = 0; part < parts; part++)
+        {
+            sum += partialSums[part];
+        }
+
+        double norm = Math.Sqrt(sum);
         if (!double.IsFinite(norm))
         {
             throw new OptimizationException($"the gradient norm is {norm} at optimiser step {StepCount + 1}; parameters left unchanged");
         }
 
+        // Pass 2: the update, with the clip factor folded into the coefficients.
         double clip = GradientClipping.ClipFactor(norm, Settings.MaxGradientNorm, Settings.ClippingRule);
         long step = StepCount + 1;
-        foreach (ParameterInfo parameter in _table)
-        {
-            double decay = parameter.DecaysWeight ? Settings.WeightDecay : 0.0;
-            float* p = parameters.Pointer + parameter.Offset;
-            float* g = gradients.Pointer + parameter.Offset;
-            float* m = FirstMoment.Pointer + parameter.Offset;
-            float* v = SecondMoment.Pointer + parameter.Offset;
-            if (Settings.Flavor == AdamWFlavor.Torch)
-            {
-                var c = TorchCoefficients.For(Settings, step, learningRate, decay, clip);
-                UpdateTorch(p, g, m, v, parameter.Length, c, _width);
-            }
-            else
-            {
-                var c = OriginalBertCoefficients.For(Settings, learningRate, decay, clip);
-                UpdateOriginalBert(p, g, m, v, parameter.Length, c, _width);
-            }
-        }
+        context.Torch = Settings.Flavor == AdamWFlavor.Torch;
+        context.TorchDecayed = TorchCoefficients.For(Settings, step, learningRate, Settings.WeightDecay, clip);
+        context.TorchPlain = TorchCoefficients.For(Settings, step, learningRate, 0.0, clip);
+        context.OriginalDecayed = OriginalBertCoefficients.For(Settings, learningRate, Settings.WeightDecay, clip);
+        context.OriginalPlain = OriginalBertCoefficients.For(Settings, learningRate, 0.0, clip);
+        Dispatch(&UpdatePart, &context, parts);
 
         StepCount = step;
         return new OptimizerStepResult(norm, clip, learningRate);
@@ -121,6 +159,102 @@ public sealed unsafe class AdamW : IDisposable
     {
         FirstMoment.Dispose();
         SecondMoment.Dispose();
+        FreeSegments();
+        GC.SuppressFinalize(this);
+    }
+
+    private void FreeSegments()
+    {
+        if (_segments != null)
+        {
+            NativeMemory.Free(_segments);
+            _segments = null;
+        }
+    }
+
+    private void Dispatch(delegate* managed<void*, int, int, void> work, StepContext* context, int parts)
+    {
+        if (_pool is null || parts == 1)
+        {
+            work(context, 0, 1);
+        }
+        else
+        {
+            _pool.Run(work, context, parts);
+        }
+    }
+
+    // Part k of n covers elements [k·N/n, (k+1)·N/n) of the tensors laid end to end (padding excluded), cut at
+    // multiples of 16 so most vectors stay whole.
+    private static (long From, long To) PartRange(long elements, int part, int parts) =>
+        ((elements * part / parts) & ~15L, part == parts - 1 ? elements : (elements * (part + 1) / parts) & ~15L);
+
+    private static void SumOfSquaresPart(void* state, int part, int parts)
+    {
+        var c = (StepContext*)state;
+        (long lo, long hi) = PartRange(c->Elements, part, parts);
+        double sum = 0;
+        for (int t = 0; t < c->SegmentCount; t++)
+        {
+            Segment segment = c->Segments[t];
+            long from = Math.Max(lo, segment.Start) - segment.Start;
+            long to = Math.Min(hi, segment.Start + segment.Length) - segment.Start;
+            if (to > from)
+            {
+                sum += GradientClipping.SumOfSquares(c->Gradients + segment.Offset + from, to - from, c->Width);
+            }
+        }
+
+        c->PartialSums[part] = sum;
+    }
+
+    private static void UpdatePart(void* state, int part, int parts)
+    {
+        var c = (StepContext*)state;
+        (long lo, long hi) = PartRange(c->Elements, part, parts);
+        for (int t = 0; t < c->SegmentCount; t++)
+        {
+            Segment segment = c->Segments[t];
+            long from = Math.Max(lo, segment.Start) - segment.Start;
+            long to = Math.Min(hi, segment.Start + segment.Length) - segment.Start;
+            if (to <= from)
+            {
+                continue;
+            }
+
+            long at = segment.Offset + from;
+            float* p = c->Parameters + at, g = c->Gradients + at, m = c->FirstMoment + at, v = c->SecondMoment + at;
+            if (c->Torch)
+            {
+                UpdateTorch(p, g, m, v, to - from, segment.Decays ? c->TorchDecayed : c->TorchPlain, c->Width);
+            }
+            else
+            {
+                UpdateOriginalBert(p, g, m, v, to - from, segment.Decays ? c->OriginalDecayed : c->OriginalPlain, c->Width);
+            }
+        }
+    }
+
+    /// <summary>One tensor: where it lies in the buffers, where it starts among all elements, whether it decays.</summary>
+    private readonly record struct Segment(long Offset, long Length, long Start, bool Decays);
+
+    /// <summary>What every part of a step reads: a stack struct of the caller, handed to the pool by pointer.</summary>
+    private struct StepContext
+    {
+        public Segment* Segments;
+        public int SegmentCount;
+        public long Elements;
+        public VectorWidth Width;
+        public float* Parameters;
+        public float* Gradients;
+        public float* FirstMoment;
+        public float* SecondMoment;
+        public double* PartialSums;
+        public bool Torch;
+        public TorchCoefficients TorchDecayed;
+        public TorchCoefficients TorchPlain;
+        public OriginalBertCoefficients OriginalDecayed;
+        public OriginalBertCoefficients OriginalPlain;
     }
 
     // torch's single-tensor AdamW, in its order of operations:

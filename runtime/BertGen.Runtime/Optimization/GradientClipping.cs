@@ -58,7 +58,7 @@ public static class GradientClipping
         }
     }
 
-    private static unsafe double SumOfSquares(float* x, long n, VectorWidth width)
+    internal static unsafe double SumOfSquares(float* x, long n, VectorWidth width)
     {
         long i = 0;
         double sum = 0;

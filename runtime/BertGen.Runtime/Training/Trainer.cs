@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Training;
 
@@ -37,7 +38,8 @@ public sealed class Trainer : IDisposable
     /// <param name="sink">Receives every step's and evaluation's metrics, or null.</param>
     /// <param name="checkpoints">Overrides the store made from <see cref="TrainerOptions.CheckpointDirectory"/>
     /// (e.g. one with a progress callback).</param>
-    public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, CheckpointStore? checkpoints = null)
+    /// <param name="pool">Threads the optimiser step is split over (the model's own pool, typically), or null.</param>
+    public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, CheckpointStore? checkpoints = null, ComputePool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
@@ -54,7 +56,7 @@ public sealed class Trainer : IDisposable
         _sink = sink;
         Options = options;
         _checkpoints = checkpoints ?? (options.CheckpointDirectory is null ? null : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints));
-        Optimizer = new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer);
+        Optimizer = new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool);
         _trainingStep = model.CreateTrainingStep(training.BatchSize, training.SequenceLength);
         _batch = training.CreateBatch();
         RequireFits(_batch, _trainingStep, "training");
@@ -83,18 +85,23 @@ public sealed class Trainer : IDisposable
         return true;
     }
 
-    /// <summary>Continues from the checkpoint in <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Continues from the checkpoint in <paramref name="path"/>. Everything that can be checked cheaply (model, seed,
+    /// the data state's kind) is checked before anything changes; if a tensor file then turns out damaged, the model
+    /// and optimiser are still untouched but the batch source has moved: build a new one before trying another.
+    /// </summary>
     /// <exception cref="CheckpointException">It is missing, damaged, another model's, or another run's.</exception>
     public void Resume(string path)
     {
         TrainerState saved = CheckpointStore.ReadState(path);
+        CheckpointStore.RequireCompatible(path, saved, _model);
         if (saved.RunSeed != Options.Seed)
         {
             throw new CheckpointException($"checkpoint '{path}' was written by a run with seed {saved.RunSeed}, this run's seed is {Options.Seed}: the dropout masks would not continue");
         }
 
+        _training.RestoreState(saved.DataState);
         TrainerState state = CheckpointStore.Load(path, _model, Optimizer);
-        _training.RestoreState(state.DataState);
         _model.PrepareWeights();
         Step = state.Step;
         _lastLearningRate = state.LearningRate;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using BertGen.Runtime.Pretrained;
 
 namespace BertGen.Runtime.Weights;
@@ -128,6 +129,32 @@ public static class ParameterLoader
             WeightTensor source = sources[HuggingFaceNames.Canonical(parameter.Name)];
             source.CopyTo(buffer.Slice(checked((int)parameter.Offset), checked((int)parameter.Length)));
         }
+    }
+
+    /// <summary>
+    /// Loads only the encoder of another task's checkpoint — embeddings, layers and (when both have one) the
+    /// pooler — for fine-tuning: the source's own heads (<c>cls.*</c>, <c>classifier.*</c>, …) are skipped and the
+    /// model's head parameters keep their values (initialise them first). Every encoder tensor must be there,
+    /// with the right shape. Returns the names of the model's parameters that were not loaded.
+    /// </summary>
+    public static IReadOnlyList<string> LoadEncoder(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(table);
+        static bool IsEncoder(string canonical) => canonical.StartsWith("embeddings.", StringComparison.Ordinal) || canonical.StartsWith("encoder.", StringComparison.Ordinal);
+        static bool IsPooler(string canonical) => canonical.StartsWith("pooler.", StringComparison.Ordinal);
+
+        var encoderTensors = tensors.Where(t => IsEncoder(HuggingFaceNames.Canonical(t.Name)) || IsPooler(HuggingFaceNames.Canonical(t.Name))).ToList();
+        bool sourceHasPooler = encoderTensors.Any(t => IsPooler(HuggingFaceNames.Canonical(t.Name)));
+        bool modelHasPooler = table.Any(p => IsPooler(HuggingFaceNames.Canonical(p.Name)));
+        if (!(sourceHasPooler && modelHasPooler))
+        {
+            encoderTensors.RemoveAll(t => IsPooler(HuggingFaceNames.Canonical(t.Name)));
+        }
+
+        var encoderTable = table.Where(p => IsEncoder(HuggingFaceNames.Canonical(p.Name)) || (sourceHasPooler && IsPooler(HuggingFaceNames.Canonical(p.Name)))).ToList();
+        Load(encoderTensors, encoderTable, buffer);
+        return table.Except(encoderTable).Select(p => p.Name).ToList();
     }
 
     private static bool SameShape(IReadOnlyList<int> a, int[] b)

@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using BertGen.Models;
+using BertGen.Runtime.Threading;
+using BertGen.Runtime.Training;
+using BertGen.TrainingBench;
+using TorchSharp;
+
+// Usage: dotnet run -c Release --project bench/BertGen.TrainingBench -- [mini|base] [steps] [threads]
+//        … -- memory bertgen|torch [mini|base] [threads]     (one side alone, prints its peak RSS)
+const int Batch = 8, Sequence = 128, Predictions = 20;
+if (args.Length > 0 && args[0] == "memory")
+{
+    return MeasureMemory(args[1], args.Length > 2 ? args[2] : "mini", args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2);
+}
+
+string modelName = args.Length > 0 ? args[0] : "mini";
+int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+int threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
+torch.set_num_threads(threads);
+
+Console.WriteLine($"Training step, BERT-{modelName}, batch {Batch} × sequence {Sequence}, {Predictions} masked positions per sequence, {threads} threads, {steps} timed steps after 2 warm-up steps each");
+using var bertgen = new BertGenSide(Create(modelName), threads, Batch, Sequence);
+using var libtorch = new TorchSide(bertgen.Model, Batch, Sequence);
+var batches = Enumerable.Range(0, 4).Select(i => SyntheticPretrainingBatch.Create(Batch, Sequence, Predictions, bertgen.Model.VocabSize, (ulong)i)).ToArray();
+
+// Warm-up: JIT, first-touch of arenas, libtorch's allocator.
+for (int i = 0; i < 2; i++)
+{
+    bertgen.Step(batches[i % batches.Length]);
+    libtorch.Step(batches[i % batches.Length]);
+}
+
+// Interleaved so that both sides see the same background load.
+var ours = new List<double>();
+var theirs = new List<double>();
+for (int i = 0; i < steps; i++)
+{
+    TrainingBatch batch = batches[i % batches.Length];
+    long start = Stopwatch.GetTimestamp();
+    double lossOurs = bertgen.Step(batch);
+    ours.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    start = Stopwatch.GetTimestamp();
+    double lossTheirs = libtorch.Step(batch);
+    theirs.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    Console.WriteLine($"  step {i + 1}: BertGen {ours[^1],8:F1} ms (loss {lossOurs:F4})   libtorch {theirs[^1],8:F1} ms (loss {lossTheirs:F4})");
+}
+
+double medianOurs = Median(ours), medianTheirs = Median(theirs);
+Console.WriteLine();
+Console.WriteLine("| side | median ms/step | min ms | tokens/s |");
+Console.WriteLine("| --- | --- | --- | --- |");
+Console.WriteLine($"| BertGen | {medianOurs:F1} | {ours.Min():F1} | {Batch * Sequence / (medianOurs / 1000):F0} |");
+Console.WriteLine($"| libtorch | {medianTheirs:F1} | {theirs.Min():F1} | {Batch * Sequence / (medianTheirs / 1000):F0} |");
+Console.WriteLine($"BertGen is {medianTheirs / medianOurs:F2}× libtorch (ratio of medians).");
+
+// Peak memory: each side alone in a child process (one process's peak cannot be split between two peers).
+string self = Environment.ProcessPath!;
+string dll = typeof(BertGenSide).Assembly.Location;
+foreach (string side in new[] { "bertgen", "torch" })
+{
+    var info = new ProcessStartInfo(self) { RedirectStandardOutput = true };
+    if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+    {
+        info.ArgumentList.Add(dll);
+    }
+
+    foreach (string a in new[] { "memory", side, modelName, threads.ToString(CultureInfo.InvariantCulture) })
+    {
+        info.ArgumentList.Add(a);
+    }
+
+    using Process child = Process.Start(info)!;
+    string output = child.StandardOutput.ReadToEnd().Trim();
+    child.WaitForExit();
+    Console.WriteLine(output);
+}
+
+return 0;
+
+static int MeasureMemory(string side, string modelName, int threads)
+{
+    torch.set_num_threads(threads);
+    using var bertgen = new BertGenSide(Create(modelName), threads, Batch, Sequence);
+    TrainingBatch batch = SyntheticPretrainingBatch.Create(Batch, Sequence, Predictions, bertgen.Model.VocabSize, 1);
+    if (side == "bertgen")
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            bertgen.Step(batch);
+        }
+
+        Console.WriteLine($"peak RSS, BertGen alone (model, gradients, m, v, packed weights, arena): {PeakRssMb():F0} MB");
+    }
+    else
+    {
+        // The torch side copies its weights from a BertGen model; free that one first so it is not counted.
+        using var libtorch = new TorchSide(bertgen.Model, Batch, Sequence);
+        bertgen.Dispose();
+        GC.Collect();
+        for (int i = 0; i < 3; i++)
+        {
+            libtorch.Step(batch);
+        }
+
+        Console.WriteLine($"peak RSS, libtorch alone (after freeing the BertGen copy it was initialised from): {PeakRssMb():F0} MB");
+    }
+
+    return 0;
+}
+
+static double PeakRssMb()
+{
+    string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+}
+
+static Func<ComputePool, ITrainableModel> Create(string name) => name switch
+{
+    "mini" => pool => new BertMini(pool),
+    "base" => pool => new BertBase(pool),
+    _ => throw new ArgumentException($"unknown model '{name}': mini or base"),
+};
+
+static double Median(List<double> values)
+{
+    double[] sorted = values.OrderBy(x => x).ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+}

@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Linq;
+using BertGen.Cli.Commands;
+
+namespace BertGen.Cli;
+
+/// <summary>
+/// The <c>bertgen</c> command line: builds the command tree, parses, runs the chosen command and turns every
+/// failure into one line <c>bertgen: error: …</c> with exit code 2 (usage) or 1 (the work failed). No stack
+/// trace reaches the user unless <c>--verbose</c> asks for it.
+/// </summary>
+internal static class BertGenCli
+{
+    /// <summary>
+    /// The subcommands, in help order. pretrain, finetune, fill-mask, classify and bench join this list
+    /// when their runtime pieces land (see <see cref="ICliCommand"/>).
+    /// </summary>
+    public static IReadOnlyList<ICliCommand> Commands { get; } =
+    [
+        new EmbedCommand(),
+        new SimilarityCommand(),
+        new InspectCommand(),
+    ];
+
+    /// <summary>Runs <c>bertgen</c> with <paramref name="args"/> on <paramref name="console"/>'s streams; returns the exit code.</summary>
+    public static int Run(string[] args, CliConsole console)
+    {
+        bool verbose = Array.IndexOf(args, "--verbose") >= 0;
+        try
+        {
+            RootCommand root = BuildRoot(console, args);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // "Unrecognized command or argument 'x'" says more than the "Required command was not provided"
+                // that comes with it, so an error naming a token goes first.
+                ParseError first = parse.Errors.FirstOrDefault(e => e.Message.Contains('\'', StringComparison.Ordinal)) ?? parse.Errors[0];
+                string command = parse.CommandResult.Command is RootCommand ? "bertgen" : $"bertgen {parse.CommandResult.Command.Name}";
+                throw new CliUsageException($"{first.Message} (see '{command} --help')");
+            }
+
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = console.Output,
+                Error = console.Error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(e, console.Error, verbose);
+        }
+        finally
+        {
+            console.Output.Flush();
+            console.Error.Flush();
+        }
+    }
+
+    internal static RootCommand BuildRoot(CliConsole console, IReadOnlyList<string> args)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Print how long each stage took and, on failure, the exception's details.", Recursive = true };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display.", Recursive = true };
+        var root = new RootCommand("bertgen: BERT models compiled to fixed-shape AVX-512/AVX2 kernels. Sentence embeddings with real pretrained weights, similarity, and the generated models' plans.")
+        {
+            verbose,
+            quiet,
+        };
+        var context = new CliContext(console, args, verbose, quiet);
+        foreach (ICliCommand command in Commands)
+        {
+            root.Subcommands.Add(command.Build(context));
+        }
+
+        return root;
+    }
+}

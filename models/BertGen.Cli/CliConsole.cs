@@ -1,0 +1,39 @@
+using System;
+using System.IO;
+using System.Text;
+
+namespace BertGen.Cli;
+
+/// <summary>
+/// The process's standard streams as the commands see them. Commands never touch <see cref="Console"/>
+/// directly, so tests run the whole CLI in-process with captured streams.
+/// </summary>
+/// <param name="Output">Where results go (JSONL, tables, CSV).</param>
+/// <param name="Error">Where warnings, progress and the one-line error go.</param>
+/// <param name="OpenInput">Opens standard input as raw bytes (decoded strictly as UTF-8 by the reader).</param>
+/// <param name="InputIsRedirected">Whether standard input is a pipe or file rather than a terminal.</param>
+/// <param name="ErrorIsTerminal">Whether a live progress display may be drawn on <see cref="Error"/>.</param>
+/// <param name="OutputIsTerminal">Whether tables on <see cref="Output"/> may use colour.</param>
+internal sealed record CliConsole(
+    TextWriter Output,
+    TextWriter Error,
+    Func<Stream> OpenInput,
+    bool InputIsRedirected,
+    bool ErrorIsTerminal,
+    bool OutputIsTerminal)
+{
+    /// <summary>UTF-8 without a byte-order mark, whatever the locale says.</summary>
+    public static Encoding Utf8 { get; } = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>The real standard streams. Output is buffered and flushed when the command ends.</summary>
+    public static CliConsole FromProcess() => new(
+        new StreamWriter(Console.OpenStandardOutput(), Utf8, bufferSize: 1 << 16) { AutoFlush = false },
+        new StreamWriter(Console.OpenStandardError(), Utf8) { AutoFlush = true },
+        Console.OpenStandardInput,
+        Console.IsInputRedirected,
+        !Console.IsErrorRedirected,
+        !Console.IsOutputRedirected);
+
+    /// <summary>Writes <c>bertgen: warning: …</c> on one line.</summary>
+    public void Warn(string message) => Error.WriteLine($"bertgen: warning: {CliErrors.OneLine(message)}");
+}

@@ -1,0 +1,113 @@
+using System;
+using System.IO;
+using System.Text;
+using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Pretrained;
+using BertGen.Runtime.Threading;
+using BertGen.Runtime.Training;
+using BertGen.Runtime.Weights;
+using BertGen.Text;
+
+namespace BertGen.Cli;
+
+/// <summary>Exit codes of <c>bertgen</c>.</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>The work failed: a missing or corrupt file, bad input data, weights that do not fit.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line was wrong: unknown option or model, missing argument.</summary>
+    public const int Usage = 2;
+}
+
+/// <summary>The command line asked for something that cannot be done as written (exit code 2).</summary>
+internal sealed class CliUsageException : Exception
+{
+    public CliUsageException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>A command failed for a reason the user can act on (exit code 1); the message is the whole story.</summary>
+internal sealed class CliFailureException : Exception
+{
+    public CliFailureException(string message)
+        : base(message)
+    {
+    }
+
+    public CliFailureException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Turns any exception into the one line <c>bertgen: error: …</c> and an exit code.</summary>
+internal static class CliErrors
+{
+    public static int Report(Exception exception, TextWriter error, bool verbose)
+    {
+        (int code, string message) = Classify(exception);
+        error.WriteLine($"bertgen: error: {OneLine(message)}");
+        if (verbose)
+        {
+            error.WriteLine(exception.ToString());
+        }
+
+        return code;
+    }
+
+    /// <summary>Collapses line breaks, tabs and runs of spaces, so that an error is always exactly one tidy line.</summary>
+    public static string OneLine(string message)
+    {
+        var builder = new StringBuilder(message.Length);
+        bool space = false;
+        foreach (char c in message.Trim())
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                space = true;
+                continue;
+            }
+
+            if (space && builder.Length > 0)
+            {
+                builder.Append(' ');
+            }
+
+            space = false;
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
+    private static (int Code, string Message) Classify(Exception exception) => exception switch
+    {
+        CliUsageException e => (ExitCodes.Usage, e.Message),
+        CliFailureException e => (ExitCodes.Failure, e.Message),
+
+        // The runtime's own one-line errors about files, weights and inputs.
+        WeightFileException e => (ExitCodes.Failure, e.Message),
+        PretrainedPackageException e => (ExitCodes.Failure, e.Message),
+        BertInputException e => (ExitCodes.Failure, e.Message),
+        TextDataException e => (ExitCodes.Failure, e.Message),
+        ComputePoolException e => (ExitCodes.Failure, e.Message),
+        CheckpointException e => (ExitCodes.Failure, e.Message),
+        TrainingException e => (ExitCodes.Failure, e.Message),
+        OptimizationException e => (ExitCodes.Failure, e.Message),
+        FileNotFoundException e => (ExitCodes.Failure, e.FileName is null ? e.Message : $"file '{e.FileName}' not found"),
+        DirectoryNotFoundException e => (ExitCodes.Failure, e.Message),
+        UnauthorizedAccessException e => (ExitCodes.Failure, e.Message),
+        IOException e => (ExitCodes.Failure, e.Message),
+        OutOfMemoryException => (ExitCodes.Failure, "out of memory"),
+
+        // Anything else is a bug in bertgen; still one line, with the type so it can be reported.
+        _ => (ExitCodes.Failure, $"internal error ({exception.GetType().Name}): {exception.Message} (run with --verbose for details)"),
+    };
+}

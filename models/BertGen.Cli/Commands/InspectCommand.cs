@@ -1,0 +1,247 @@
+using System;
+using System.Buffers;
+using System.CommandLine;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using BertGen.Runtime.Inference;
+using Spectre.Console;
+
+namespace BertGen.Cli.Commands;
+
+/// <summary>
+/// <c>bertgen inspect</c>: what the generator decided for a compiled model — architecture, parameter count,
+/// forward FLOPs and memory plan per compiled shape — read from its generated <see cref="ModelDescriptor"/>
+/// without allocating the model. With no argument, the list of compiled models.
+/// </summary>
+internal sealed class InspectCommand : ICliCommand
+{
+    public Command Build(CliContext context)
+    {
+        var model = new Argument<string?>("model")
+        {
+            Description = $"A compiled model ({ModelCatalog.CompiledNames}), its spec file, or a pretrained name; omit to list them all.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var format = new Option<string>("--format")
+        {
+            Description = "table (for people) or json (for scripts).",
+            DefaultValueFactory = _ => "table",
+            HelpName = "table|json",
+        };
+        format.AcceptOnlyFromAmong("table", "json");
+        var buffers = new Option<bool>("--buffers") { Description = "Also list every activation buffer of each shape's arena plan." };
+        var ops = new Option<bool>("--ops") { Description = "Also list each shape's forward operations in order." };
+
+        var command = new Command("inspect", "Shapes, parameter count, FLOPs per forward and memory plan of a compiled model; lists the compiled models without an argument.")
+        {
+            model, format, buffers, ops,
+        };
+        command.SetAction(parse =>
+        {
+            string? name = parse.GetValue(model);
+            bool json = parse.GetValue(format) == "json";
+            if (name is null)
+            {
+                if (json)
+                {
+                    WriteJson(context.Console, w =>
+                    {
+                        w.WriteStartArray();
+                        foreach (ModelDescriptor descriptor in ModelCatalog.Compiled)
+                        {
+                            WriteModel(w, descriptor, withBuffers: false, withOps: false);
+                        }
+
+                        w.WriteEndArray();
+                    });
+                }
+                else
+                {
+                    WriteList(context.Console);
+                }
+
+                return ExitCodes.Success;
+            }
+
+            ModelDescriptor found = ModelCatalog.FindCompiled(name)
+                ?? throw new CliUsageException($"unknown model '{name}': no compiled spec of that name; compiled: {ModelCatalog.CompiledNames}");
+            if (json)
+            {
+                WriteJson(context.Console, w => WriteModel(w, found, parse.GetValue(buffers), parse.GetValue(ops)));
+            }
+            else
+            {
+                WriteDetails(context.Console, found, parse.GetValue(buffers), parse.GetValue(ops));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void WriteList(CliConsole console)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("model").AddColumn("type").AddColumn("layers").AddColumn("hidden").AddColumn("heads")
+            .AddColumn(new TableColumn("parameters").RightAligned()).AddColumn("task heads").AddColumn("training").AddColumn("shapes (batch×sequence)");
+        foreach (ModelDescriptor d in ModelCatalog.Compiled)
+        {
+            table.AddRow(
+                ModelCatalog.CliName(d), d.Name, Int(d.Layers), Int(d.HiddenSize), Int(d.AttentionHeads), Int(d.ParameterCount),
+                d.Heads.Count == 0 ? "none" : string.Join(", ", d.Heads), d.SupportsTraining ? "yes" : "no",
+                string.Join(" ", d.Shapes.Select(s => $"{s.Batch}×{s.Sequence}")));
+        }
+
+        IAnsiConsole output = TableOutput.Create(console);
+        output.Write(table);
+        output.WriteLine("Pretrained: " + string.Join("; ", ModelCatalog.Pretrained.Select(p => $"{p.Name} = {p.Package.Name} on {ModelCatalog.CliName(p.Architecture)}, {p.Pooling.ToString().ToLowerInvariant()} pooling")));
+    }
+
+    private static void WriteDetails(CliConsole console, ModelDescriptor d, bool withBuffers, bool withOps)
+    {
+        IAnsiConsole output = TableOutput.Create(console);
+        var summary = new Grid().AddColumn().AddColumn();
+        summary.AddRow("model", $"{ModelCatalog.CliName(d)} ({d.Name}, from {d.SpecFile})");
+        summary.AddRow("architecture", $"L{d.Layers} H{d.HiddenSize} A{d.AttentionHeads} I{d.IntermediateSize}, {d.Activation}, vocab {Int(d.VocabSize)}, {Int(d.MaxPositions)} positions, {d.TypeVocabSize} token types");
+        summary.AddRow("task heads", d.Heads.Count == 0 ? "none" : string.Join(", ", d.Heads));
+        summary.AddRow("training", d.SupportsTraining ? "yes: a training step (forward with saved activations, backward) is compiled" : "no (inference only)");
+        summary.AddRow("parameters", Int(d.ParameterCount));
+        summary.AddRow("parameter buffer", $"{Bytes(d.ParameterBufferLength)} ({Int(d.ParameterBufferLength)} floats)");
+        summary.AddRow("packed weights", $"{Bytes(d.PackedWeightLength)} ({Int(d.PackedWeightLength)} floats)");
+        output.Write(summary);
+        output.WriteLine();
+
+        var shapes = new Table().Border(TableBorder.Rounded)
+            .AddColumn(new TableColumn("batch").RightAligned()).AddColumn(new TableColumn("sequence").RightAligned())
+            .AddColumn(new TableColumn("FLOPs per forward").RightAligned()).AddColumn(new TableColumn("GFLOP").RightAligned())
+            .AddColumn(new TableColumn("arena").RightAligned()).AddColumn(new TableColumn("total memory").RightAligned());
+        foreach (ShapeDescriptor s in d.Shapes)
+        {
+            shapes.AddRow(Int(s.Batch), Int(s.Sequence), Int(s.ForwardFlops), (s.ForwardFlops / 1e9).ToString("F2", CultureInfo.InvariantCulture),
+                Bytes(s.ArenaLength), Bytes(d.ParameterBufferLength + d.PackedWeightLength + s.ArenaLength));
+        }
+
+        output.Write(shapes);
+        foreach (ShapeDescriptor s in d.Shapes)
+        {
+            if (withBuffers)
+            {
+                output.WriteLine();
+                output.WriteLine($"arena of {s.Batch}×{s.Sequence}: {Bytes(s.ArenaLength)}");
+                var table = new Table().Border(TableBorder.Simple).AddColumn("buffer").AddColumn("shape")
+                    .AddColumn(new TableColumn("offset (floats)").RightAligned()).AddColumn(new TableColumn("length (floats)").RightAligned())
+                    .AddColumn(new TableColumn("size").RightAligned());
+                foreach (ArenaBuffer b in s.Buffers)
+                {
+                    table.AddRow(Markup.Escape(b.Name), Markup.Escape(b.Shape), Int(b.Offset), Int(b.Length), Bytes(b.Length));
+                }
+
+                output.Write(table);
+            }
+
+            if (withOps)
+            {
+                output.WriteLine();
+                output.WriteLine($"forward of {s.Batch}×{s.Sequence}: {s.ForwardOps.Count} operations");
+                for (int i = 0; i < s.ForwardOps.Count; i++)
+                {
+                    output.WriteLine($"  {i + 1,4}  {s.ForwardOps[i]}");
+                }
+            }
+        }
+    }
+
+    private static void WriteModel(Utf8JsonWriter w, ModelDescriptor d, bool withBuffers, bool withOps)
+    {
+        w.WriteStartObject();
+        w.WriteString("model", ModelCatalog.CliName(d));
+        w.WriteString("type", d.Name);
+        w.WriteString("spec", d.SpecFile);
+        w.WriteNumber("layers", d.Layers);
+        w.WriteNumber("hidden_size", d.HiddenSize);
+        w.WriteNumber("attention_heads", d.AttentionHeads);
+        w.WriteNumber("intermediate_size", d.IntermediateSize);
+        w.WriteString("activation", d.Activation);
+        w.WriteNumber("vocab_size", d.VocabSize);
+        w.WriteNumber("max_positions", d.MaxPositions);
+        w.WriteNumber("type_vocab_size", d.TypeVocabSize);
+        w.WriteStartArray("heads");
+        foreach (string head in d.Heads)
+        {
+            w.WriteStringValue(head);
+        }
+
+        w.WriteEndArray();
+        w.WriteBoolean("training", d.SupportsTraining);
+        w.WriteNumber("parameters", d.ParameterCount);
+        w.WriteNumber("parameter_buffer_bytes", d.ParameterBufferLength * sizeof(float));
+        w.WriteNumber("packed_weight_bytes", d.PackedWeightLength * sizeof(float));
+        w.WriteStartArray("shapes");
+        foreach (ShapeDescriptor s in d.Shapes)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("batch", s.Batch);
+            w.WriteNumber("sequence", s.Sequence);
+            w.WriteNumber("forward_flops", s.ForwardFlops);
+            w.WriteNumber("arena_bytes", s.ArenaLength * sizeof(float));
+            if (withBuffers)
+            {
+                w.WriteStartArray("buffers");
+                foreach (ArenaBuffer b in s.Buffers)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", b.Name);
+                    w.WriteString("shape", b.Shape);
+                    w.WriteNumber("offset", b.Offset);
+                    w.WriteNumber("length", b.Length);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (withOps)
+            {
+                w.WriteStartArray("forward_ops");
+                foreach (string op in s.ForwardOps)
+                {
+                    w.WriteStringValue(op);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteJson(CliConsole console, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            write(writer);
+        }
+
+        console.Output.WriteLine(CliConsole.Utf8.GetString(buffer.WrittenSpan));
+    }
+
+    private static string Int(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A float count as bytes in binary units.</summary>
+    private static string Bytes(long floats)
+    {
+        double bytes = floats * (double)sizeof(float);
+        return bytes switch
+        {
+            >= 1 << 30 => $"{(bytes / (1 << 30)).ToString("F2", CultureInfo.InvariantCulture)} GiB",
+            >= 1 << 20 => $"{(bytes / (1 << 20)).ToString("F1", CultureInfo.InvariantCulture)} MiB",
+            >= 1 << 10 => $"{(bytes / (1 << 10)).ToString("F1", CultureInfo.InvariantCulture)} KiB",
+            _ => $"{bytes.ToString("F0", CultureInfo.InvariantCulture)} B",
+        };
+    }
+}

@@ -1,0 +1,6 @@
+namespace BertGen.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args) => BertGenCli.Run(args, CliConsole.FromProcess());
+}

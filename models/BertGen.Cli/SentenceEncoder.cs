@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using BertGen.Runtime;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Pretrained;
+using BertGen.Runtime.Threading;
+using BertGen.Runtime.Weights;
+using BertGen.Text;
+
+namespace BertGen.Cli;
+
+/// <summary>What a command asked for: a model name and, optionally, its own weights and vocabulary.</summary>
+/// <param name="Model">A pretrained name (<c>minilm</c>, <c>arctic-xs</c>) or a compiled model's name.</param>
+/// <param name="WeightsPath">A <c>.safetensors</c> or HuggingFace <c>.onnx</c> file; required for models without pretrained weights.</param>
+/// <param name="VocabularyPath">A WordPiece vocabulary, one token per line; defaults to the package's (uncased BERT).</param>
+/// <param name="Threads">Compute threads; null for one per core.</param>
+internal sealed record EncoderOptions(string Model, string? WeightsPath, string? VocabularyPath, int? Threads);
+
+/// <summary>
+/// A compiled model with real weights and its tokenizer, ready to embed sentences. Opening resolves the
+/// names and reads the vocabulary (fast); <see cref="LoadWeights"/> does the slow part, so it can run under
+/// a progress display.
+/// </summary>
+internal sealed class SentenceEncoder : IDisposable
+{
+    private readonly ModelDescriptor _architecture;
+    private readonly PretrainedChoice? _pretrained;
+    private readonly string? _weightsPath;
+    private readonly int? _threads;
+    private ComputePool? _pool;
+    private IBertModel? _model;
+
+    private SentenceEncoder(ModelDescriptor architecture, PretrainedChoice? pretrained, string? weightsPath, int? threads,
+        BertWordPieceTokenizer tokenizer, PoolingMode defaultPooling, string description)
+    {
+        _architecture = architecture;
+        _pretrained = pretrained;
+        _weightsPath = weightsPath;
+        _threads = threads;
+        Tokenizer = tokenizer;
+        DefaultPooling = defaultPooling;
+        Description = description;
+        MaxSequence = architecture.Shapes.Max(s => s.Sequence);
+    }
+
+    public BertWordPieceTokenizer Tokenizer { get; }
+
+    /// <summary>The pooling the model was trained with (mean for compiled models without pretrained weights).</summary>
+    public PoolingMode DefaultPooling { get; }
+
+    /// <summary>e.g. <c>all-MiniLM-L6-v2 on MiniLmL6</c>.</summary>
+    public string Description { get; }
+
+    /// <summary>The largest compiled sequence length: longer inputs are truncated to it.</summary>
+    public int MaxSequence { get; }
+
+    /// <summary>The loaded model; valid after <see cref="LoadWeights"/>.</summary>
+    public IBertModel Model => _model ?? throw new InvalidOperationException("LoadWeights has not run.");
+
+    public static SentenceEncoder Open(EncoderOptions options)
+    {
+        if (options.Threads is int threads && (threads < 1 || threads > 1024))
+        {
+            throw new CliUsageException($"--threads must be between 1 and 1024, not {threads}");
+        }
+
+        PretrainedChoice? pretrained = ModelCatalog.FindPretrained(options.Model);
+        ModelDescriptor architecture = pretrained?.Architecture
+            ?? ModelCatalog.FindCompiled(options.Model)
+            ?? throw new CliUsageException($"unknown model '{options.Model}'; choose one of: {ModelCatalog.AllNames}");
+        if (pretrained is null && options.WeightsPath is null)
+        {
+            throw new CliUsageException(
+                $"model '{ModelCatalog.CliName(architecture)}' has no pretrained weights; pass --weights FILE (.safetensors or .onnx), or use --model {string.Join(" or ", ModelCatalog.Pretrained.Select(p => p.Name))}");
+        }
+
+        if (options.WeightsPath is not null)
+        {
+            string extension = Path.GetExtension(options.WeightsPath);
+            if (!extension.Equals(".safetensors", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliUsageException($"weights file '{options.WeightsPath}' must end in .safetensors or .onnx");
+            }
+
+            if (!File.Exists(options.WeightsPath))
+            {
+                throw new CliFailureException($"weights file '{options.WeightsPath}' does not exist");
+            }
+        }
+
+        BertVocabulary vocabulary = options.VocabularyPath is not null
+            ? BertVocabulary.Load(options.VocabularyPath)
+            : PackageVocabulary(pretrained?.Package ?? PretrainedModel.MiniLmL6V2);
+        if (vocabulary.Count != architecture.VocabSize)
+        {
+            throw new CliFailureException(
+                $"vocabulary '{options.VocabularyPath ?? "(package)"}' has {vocabulary.Count} tokens but model '{ModelCatalog.CliName(architecture)}' has a vocabulary of {architecture.VocabSize}");
+        }
+
+        string source = options.WeightsPath is not null ? $"'{options.WeightsPath}'" : pretrained!.Package.Name;
+        return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options.Threads,
+            BertWordPieceTokenizer.Create(vocabulary), pretrained?.Pooling ?? PoolingMode.Mean,
+            $"{source} on {architecture.Name}");
+    }
+
+    /// <summary>Allocates the model, fills its parameters from the weights and packs them for the kernels.</summary>
+    public void LoadWeights(StageTimings timings)
+    {
+        if (_model is not null)
+        {
+            return;
+        }
+
+        _pool = _threads is int threads ? new ComputePool(threads) : null;
+        IBertModel model = _architecture.Create(_pool);
+        timings.Mark("allocate model");
+        try
+        {
+            Span<float> buffer = model.Parameters.AsSpan();
+            if (_weightsPath is not null)
+            {
+                if (Path.GetExtension(_weightsPath).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
+                {
+                    ParameterLoader.LoadOnnx(_weightsPath, model.ParameterTable, buffer);
+                    timings.Mark("load ONNX file");
+                }
+                else
+                {
+                    ParameterLoader.LoadSafetensors(_weightsPath, model.ParameterTable, buffer);
+                    timings.Mark("load safetensors file");
+                }
+            }
+            else
+            {
+                LoadPackage(_pretrained!.Package, model.ParameterTable, buffer, timings);
+            }
+
+            model.PrepareWeights();
+            timings.Mark("pack weights for the kernels");
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        _model = model;
+    }
+
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _pool?.Dispose();
+    }
+
+    private static BertVocabulary PackageVocabulary(PretrainedModel package)
+    {
+        using PretrainedPackage opened = PretrainedPackage.Open(package);
+        return BertVocabulary.Parse(opened.ReadVocabularyText(), $"{package.Name} vocabulary");
+    }
+
+    /// <summary>
+    /// A package's ONNX export into the parameter buffer. An export without a pooler (arctic-embed-xs) leaves
+    /// the pooler's parameters zero: it is read by nothing a sentence embedding uses.
+    /// </summary>
+    private static void LoadPackage(PretrainedModel package, IReadOnlyList<ParameterInfo> table, Span<float> buffer, StageTimings timings)
+    {
+        byte[] onnx;
+        using (PretrainedPackage opened = PretrainedPackage.Open(package))
+        {
+            onnx = opened.ReadModelOnnx();
+        }
+
+        timings.Mark("read package");
+        IReadOnlyList<WeightTensor> tensors = OnnxBertImporter.Import(OnnxReader.Read(onnx));
+        timings.Mark("parse and import ONNX");
+        IReadOnlyList<ParameterInfo> expected = package.PoolerOutputName is null
+            ? table.Where(p => !HuggingFaceNames.Canonical(p.Name).StartsWith("pooler.", StringComparison.Ordinal)).ToList()
+            : table;
+        ParameterLoader.Load(tensors, expected, buffer);
+        timings.Mark("copy parameters");
+    }
+}

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Training;
+using BertGen.Text;
+
+namespace BertGen.Training;
+
+/// <summary>What a fine-tuning run needs besides the model (whose encoder has been loaded already).</summary>
+public sealed record SequenceClassificationJobOptions
+{
+    /// <summary>Training examples: TSV (label, text[, text_b]) or JSONL, as LabelledTextReader reads them.</summary>
+    public required string TrainPath { get; init; }
+
+    /// <summary>Held-out examples in the same format.</summary>
+    public required string EvaluationPath { get; init; }
+
+    public required string VocabularyPath { get; init; }
+
+    /// <summary>Label names in class-id order; every label in the files must be one of them.</summary>
+    public required IReadOnlyList<string> Labels { get; init; }
+
+    public int BatchSize { get; init; } = 16;
+
+    public int SequenceLength { get; init; } = 64;
+
+    public long Steps { get; init; } = 300;
+
+    /// <summary>Fine-tuning rates are 2e-5 … 5e-5 for BERT (REFERENCE.md §3).</summary>
+    public double LearningRate { get; init; } = 5e-5;
+
+    /// <summary>10% of the steps, BERT's fine-tuning warmup.</summary>
+    public long? WarmupSteps { get; init; }
+
+    public ulong Seed { get; init; } = 12345;
+
+    public long EvaluateEvery { get; init; } = 100;
+
+    public string? CheckpointDirectory { get; init; }
+
+    public long CheckpointEvery { get; init; } = 1000;
+
+    public bool Resume { get; init; }
+
+    public AdamWSettings Optimizer { get; init; } = AdamWSettings.Torch;
+}
+
+/// <summary>Fine-tuning of a generated sequence classifier on labelled text, with held-out accuracy.</summary>
+public static class SequenceClassificationJob
+{
+    public static JobResult Run(ITrainableModel model, SequenceClassificationJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        if (model.Objective != TrainingObjective.SequenceClassification)
+        {
+            throw new TrainingException($"model '{model.Name}' trains {model.Objective}, not sequence classification");
+        }
+
+        if (!model.ShapeVariants.Contains((options.BatchSize, options.SequenceLength)))
+        {
+            throw new TrainingException($"model '{model.Name}' has no compiled shape batch {options.BatchSize} × sequence {options.SequenceLength}; compiled: {string.Join(", ", model.ShapeVariants.Select(s => $"{s.Batch}×{s.Sequence}"))}");
+        }
+
+        BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(options.VocabularyPath);
+        SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
+        SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
+        log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
+
+        var stream = new SequenceClassificationBatchStream(train, options.BatchSize, options.Seed);
+        var trainer = new Trainer(
+            model,
+            new SequenceClassificationBatchSource(stream),
+            new TrainerOptions
+            {
+                Steps = options.Steps,
+                Schedule = new LinearWarmupDecaySchedule(options.LearningRate, options.WarmupSteps ?? Math.Max(1, options.Steps / 10), options.Steps),
+                Optimizer = options.Optimizer,
+                Seed = options.Seed,
+                EvaluateEvery = options.EvaluateEvery,
+                CheckpointEvery = options.CheckpointEvery,
+                CheckpointDirectory = options.CheckpointDirectory,
+            },
+            new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
+            sink,
+            pool: model.Pool);
+        using (trainer)
+        {
+            bool resumed = options.Resume && trainer.ResumeFromLatest();
+            EvaluationMetrics before = trainer.Evaluate();
+            trainer.Run(cancellation);
+            EvaluationMetrics after = trainer.Evaluate();
+            return new JobResult(before, after, trainer.Step, resumed, train.Count);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Training;
+using BertGen.Runtime.Weights;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary>
+/// The error line for exceptions no command raises yet (checkpoints, training, optimisation: for pretrain and
+/// finetune) and for bugs: still one line, with the right exit code.
+/// </summary>
+public sealed class CliErrorsTests
+{
+    public static IEnumerable<object[]> RuntimeFailures() =>
+    [
+        [new CheckpointException("checkpoint 'step-100' was written by model BertMini, not BertTiny")],
+        [new TrainingException("loss is NaN at step 12")],
+        [new OptimizationException("learning rate must be positive")],
+        [new WeightFileException("tensor 'x' is truncated")],
+        [new FileNotFoundException("gone", "/data/corpus.txt")],
+    ];
+
+    [Theory]
+    [MemberData(nameof(RuntimeFailures))]
+    public void RuntimeFailuresAreOneLineWithExitCodeOne(Exception exception)
+    {
+        var error = new StringWriter();
+        Assert.Equal(1, CliErrors.Report(exception, error, verbose: false));
+        string line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("bertgen: error: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnexpectedExceptionIsAnInternalErrorOnOneLine()
+    {
+        var error = new StringWriter();
+        int code = CliErrors.Report(new InvalidOperationException("first line\nsecond\tline"), error, verbose: false);
+
+        Assert.Equal(1, code);
+        Assert.Equal("bertgen: error: internal error (InvalidOperationException): first line second line (run with --verbose for details)\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UsageErrorsExitWithTwo()
+    {
+        var error = new StringWriter();
+        Assert.Equal(2, CliErrors.Report(new CliUsageException("unknown model 'x'"), error, verbose: false));
+        Assert.Equal("bertgen: error: unknown model 'x'", error.ToString().TrimEnd());
+    }
+}

@@ -1,0 +1,97 @@
+using System;
+using System.Linq;
+using System.Text.Json;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary><c>bertgen inspect</c> prints what the generator planned; these figures are fixed by the specs.</summary>
+public sealed class InspectCommandTests
+{
+    [Fact]
+    public void BertBaseHasTheReferenceParameterCount()
+    {
+        CliResult result = Cli.Run("inspect", "bert-base", "--format", "json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        JsonElement model = json.RootElement;
+
+        // BERT-base with pretraining heads (REFERENCE.md §1): 110,106,428.
+        Assert.Equal(110_106_428L, model.GetProperty("parameters").GetInt64());
+        Assert.Equal(12, model.GetProperty("layers").GetInt32());
+        Assert.Equal(768, model.GetProperty("hidden_size").GetInt32());
+        Assert.Equal(["pretraining"], model.GetProperty("heads").EnumerateArray().Select(h => h.GetString()));
+        Assert.True(model.GetProperty("parameter_buffer_bytes").GetInt64() >= 110_106_428L * 4);
+
+        JsonElement[] shapes = model.GetProperty("shapes").EnumerateArray().ToArray();
+        Assert.Equal([(1, 128), (8, 128)], shapes.Select(s => (s.GetProperty("batch").GetInt32(), s.GetProperty("sequence").GetInt32())));
+
+        // About 22 GFLOP per sequence for the encoder, plus the MLM head over all 128 positions (2·128·768·30522 ≈ 6 GFLOP).
+        double gflop = shapes[0].GetProperty("forward_flops").GetInt64() / 1e9;
+        Assert.InRange(gflop, 22.0, 30.0);
+
+        // Batch 8 is eight sequences' work, and needs a larger arena.
+        Assert.Equal(8 * shapes[0].GetProperty("forward_flops").GetInt64(), shapes[1].GetProperty("forward_flops").GetInt64(), 8 * shapes[0].GetProperty("forward_flops").GetInt64() / 1000);
+        Assert.True(shapes[1].GetProperty("arena_bytes").GetInt64() > shapes[0].GetProperty("arena_bytes").GetInt64());
+    }
+
+    [Fact]
+    public void TableShowsTheSameFigures()
+    {
+        CliResult result = Cli.Run("inspect", "bert-base");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("110,106,428", result.Output, StringComparison.Ordinal);
+        Assert.Contains("L12 H768 A12 I3072", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoArgumentListsEveryCompiledModel()
+    {
+        CliResult table = Cli.Run("inspect");
+        Assert.Equal(0, table.ExitCode);
+        foreach (string name in new[] { "bert-tiny", "bert-mini", "bert-small", "bert-base", "minilm-l6", "arctic-xs" })
+        {
+            Assert.Contains(name, table.Output, StringComparison.Ordinal);
+        }
+
+        using JsonDocument json = JsonDocument.Parse(Cli.Run("inspect", "--format", "json").Output);
+        Assert.Equal(["bert-tiny", "bert-mini", "bert-small", "bert-base", "minilm-l6"], json.RootElement.EnumerateArray().Select(m => m.GetProperty("model").GetString()));
+
+        // Small BERTs (Turc et al.): L2/H128 and L4/H256, with heads A = H/64.
+        JsonElement tiny = json.RootElement[0];
+        Assert.Equal((2, 128, 2), (tiny.GetProperty("layers").GetInt32(), tiny.GetProperty("hidden_size").GetInt32(), tiny.GetProperty("attention_heads").GetInt32()));
+    }
+
+    [Fact]
+    public void SpecPathAndPretrainedNameResolveToTheCompiledModel()
+    {
+        using JsonDocument bySpec = JsonDocument.Parse(Cli.Run("inspect", "models/specs/minilm-l6.bert.json", "--format", "json", "--buffers").Output);
+        using JsonDocument byName = JsonDocument.Parse(Cli.Run("inspect", "minilm", "--format", "json", "--buffers").Output);
+        Assert.Equal(bySpec.RootElement.GetRawText(), byName.RootElement.GetRawText());
+
+        JsonElement model = bySpec.RootElement;
+        Assert.Equal(22_713_216L, model.GetProperty("parameters").GetInt64());
+        JsonElement[] shapes = model.GetProperty("shapes").EnumerateArray().ToArray();
+        Assert.Equal([16, 32, 64, 128, 128], shapes.Select(s => s.GetProperty("sequence").GetInt32()));
+        foreach (JsonElement shape in shapes)
+        {
+            long arenaFloats = shape.GetProperty("arena_bytes").GetInt64() / 4;
+            JsonElement[] buffers = shape.GetProperty("buffers").EnumerateArray().ToArray();
+            Assert.NotEmpty(buffers);
+
+            // Every planned buffer lies inside the arena.
+            Assert.All(buffers, b => Assert.True(b.GetProperty("offset").GetInt64() + b.GetProperty("length").GetInt64() <= arenaFloats));
+        }
+
+        // Longer sequences cost more.
+        Assert.True(shapes[3].GetProperty("forward_flops").GetInt64() > shapes[0].GetProperty("forward_flops").GetInt64() * 7);
+    }
+
+    [Fact]
+    public void OpsListEachForwardOperation()
+    {
+        CliResult result = Cli.Run("inspect", "bert-tiny", "--ops");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("forward of 1×128:", result.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary>
+/// The built <c>bertgen.dll</c> as a real process: the console wiring the in-process tests bypass (UTF-8 on
+/// pipes whatever the locale, exit codes, stdin as raw bytes, the pretrained/ folder beside the app).
+/// </summary>
+public sealed class ProcessTests
+{
+    [Fact]
+    public async Task PipedLinesBecomeJsonLinesInUtf8()
+    {
+        (int code, string output, string error) = await RunAsync("Crème brûlée\nThis is an example sentence\n"u8.ToArray(), "embed");
+
+        Assert.True(code == 0, error);
+        Assert.Equal("", error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using JsonDocument first = JsonDocument.Parse(lines[0]);
+        Assert.Equal("Crème brûlée", first.RootElement.GetProperty("text").GetString());
+        using JsonDocument second = JsonDocument.Parse(lines[1]);
+        Assert.Equal(0.0677, second.RootElement.GetProperty("embedding")[0].GetDouble(), 3);
+    }
+
+    [Fact]
+    public async Task InvalidUtf8IsOneLineAndExitCodeOne()
+    {
+        (int code, string output, string error) = await RunAsync([0x61, 0x0A, 0x62, 0xE2, 0x82, 0x0A], "embed");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal("bertgen: error: standard input: invalid UTF-8 on line 2 at byte 2 (0xE2, offset 3 in the input)", error.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task UsageErrorExitsWithTwo()
+    {
+        (int code, string output, string error) = await RunAsync([], "embed", "--pooling", "median", "x");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("bertgen: error: ", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(byte[] input, params string[] args)
+    {
+        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
+        Assert.True(File.Exists(app), $"{app} was not built");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(app);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // A C locale must not turn the output into ASCII question marks.
+        start.Environment["LANG"] = "C";
+        start.Environment["LC_ALL"] = "C";
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.BaseStream.WriteAsync(input);
+        process.StandardInput.Close();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        return (process.ExitCode, await output, await error);
+    }
+}

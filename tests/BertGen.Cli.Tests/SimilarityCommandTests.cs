@@ -1,0 +1,79 @@
+using System;
+using System.Linq;
+using System.Text.Json;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+public sealed class SimilarityCommandTests
+{
+    private static readonly string[] Sentences =
+    [
+        "A man is eating food.",
+        "A man is eating a piece of bread.",
+        "The girl is carrying a baby.",
+        "A man is riding a horse.",
+    ];
+
+    [Fact]
+    public void JsonMatrixIsSymmetricWithOnesOnTheDiagonalAndRanksRelatedPairsHigher()
+    {
+        CliResult result = Cli.Run(["similarity", "--format", "json", .. Sentences]);
+        Assert.True(result.ExitCode == 0, result.Error);
+
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        Assert.Equal(Sentences, json.RootElement.GetProperty("texts").EnumerateArray().Select(e => e.GetString()));
+        double[][] m = json.RootElement.GetProperty("similarity").EnumerateArray()
+            .Select(row => row.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        Assert.Equal(Sentences.Length, m.Length);
+        for (int i = 0; i < m.Length; i++)
+        {
+            Assert.Equal(Sentences.Length, m[i].Length);
+            Assert.Equal(1.0, m[i][i], 12);
+            for (int j = 0; j < m.Length; j++)
+            {
+                Assert.Equal(m[i][j], m[j][i], 12);
+                Assert.InRange(m[i][j], -1.0, 1.0 + 1e-9);
+            }
+        }
+
+        // Eating food ~ eating bread, far from carrying a baby.
+        Assert.True(m[0][1] > 0.6, $"related pair {m[0][1]}");
+        Assert.True(m[0][1] > m[0][2] + 0.3, $"related {m[0][1]} vs unrelated {m[0][2]}");
+    }
+
+    [Fact]
+    public void CsvAndTableCarryTheSameValuesAsJson()
+    {
+        using JsonDocument json = JsonDocument.Parse(Cli.Run(["similarity", "--format", "json", .. Sentences]).Output);
+        double related = json.RootElement.GetProperty("similarity")[0][1].GetDouble();
+
+        CliResult csv = Cli.Run(["similarity", "--format", "csv", .. Sentences]);
+        string[] lines = csv.OutputLines;
+        Assert.Equal(Sentences.Length + 1, lines.Length);
+        Assert.Equal("text," + string.Join(',', Sentences), lines[0]);
+        string[] firstRow = lines[1].Split(',');
+        Assert.Equal(Sentences[0], firstRow[0]);
+        Assert.Equal("1.000000", firstRow[1]);
+        Assert.Equal(related, double.Parse(firstRow[2], System.Globalization.CultureInfo.InvariantCulture), 6);
+
+        CliResult table = Cli.Run(["similarity", .. Sentences]);
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains(related.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), table.Output, StringComparison.Ordinal);
+        Assert.Contains(Sentences[3], table.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CsvQuotesTextsWithCommasAndQuotes()
+    {
+        CliResult csv = Cli.Run("similarity", "--format", "csv", "Hello, world", "She said \"hi\"");
+        Assert.Equal("text,\"Hello, world\",\"She said \"\"hi\"\"\"", csv.OutputLines[0]);
+    }
+
+    [Fact]
+    public void OneTextIsAUsageError()
+    {
+        string line = Cli.Run("similarity", "just one").AssertOneLineError(2);
+        Assert.Contains("at least two texts", line, StringComparison.Ordinal);
+    }
+}
