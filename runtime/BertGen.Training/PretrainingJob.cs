@@ -103,6 +103,7 @@ public static class PretrainingJob
         log?.Invoke($"corpus: {corpus.DocumentCount} documents, {corpus.TokenCount:N0} word pieces; {stream.InstanceCount:N0} training instances ({stream.BatchesPerEpoch:N0} batches per epoch), {heldOut.DocumentCount} held-out documents");
 
         var evaluation = new PretrainingEvaluationSource(heldOutStream, Math.Min(options.EvaluationBatches, heldOutStream.BatchesPerEpoch));
+        var recorder = new EvaluationRecorder(sink);
         var trainer = new Trainer(
             model,
             new PretrainingBatchSource(stream),
@@ -118,7 +119,7 @@ public static class PretrainingJob
                 KeepCheckpoints = options.KeepCheckpoints,
             },
             evaluation,
-            sink,
+            recorder,
             pool: model.Pool);
         using (trainer)
         {
@@ -130,7 +131,7 @@ public static class PretrainingJob
 
             EvaluationMetrics before = trainer.Evaluate();
             trainer.Run(cancellation);
-            EvaluationMetrics after = trainer.Evaluate();
+            EvaluationMetrics after = recorder.Final(trainer);
             return new JobResult(before, after, trainer.Step, resumed, stream.InstanceCount);
         }
     }

@@ -70,6 +70,7 @@ public static class SequenceClassificationJob
         log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
 
         var stream = new SequenceClassificationBatchStream(train, options.BatchSize, options.Seed);
+        var recorder = new EvaluationRecorder(sink);
         var trainer = new Trainer(
             model,
             new SequenceClassificationBatchSource(stream),
@@ -84,14 +85,14 @@ public static class SequenceClassificationJob
                 CheckpointDirectory = options.CheckpointDirectory,
             },
             new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
-            sink,
+            recorder,
             pool: model.Pool);
         using (trainer)
         {
             bool resumed = options.Resume && trainer.ResumeFromLatest();
             EvaluationMetrics before = trainer.Evaluate();
             trainer.Run(cancellation);
-            EvaluationMetrics after = trainer.Evaluate();
+            EvaluationMetrics after = recorder.Final(trainer);
             return new JobResult(before, after, trainer.Step, resumed, train.Count);
         }
     }

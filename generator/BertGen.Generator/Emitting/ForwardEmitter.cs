@@ -100,6 +100,7 @@ internal static class ForwardEmitter
         int t = variant.Shape.Tokens, b = variant.Shape.Batch, s = variant.Shape.Sequence, h = a.HiddenSize, i = a.IntermediateSize;
 
         w.Summary("Runs the forward pass; inputs are [Batch, Sequence] row-major.");
+        w.Line(ModelEmitter.OptimizeNow);
         using (w.Block("public void Run(global::System.ReadOnlySpan<int> inputIds, global::System.ReadOnlySpan<int> attentionMask, global::System.ReadOnlySpan<int> tokenTypeIds)"))
         {
             w.Line($"{Runtime}.Inference.InputValidation.Check(inputIds, attentionMask, tokenTypeIds, Tokens, VocabSize, TypeVocabSize);");
@@ -214,6 +215,7 @@ internal static class ForwardEmitter
 
         w.Line();
         w.Summary("One part's share of the (batch, head) pairs; the split depends only on the part count, so results do not depend on threading.");
+        w.Line(ModelEmitter.OptimizeNow);
         using (w.Block("private static void AttentionPart(void* context, int part, int parts)"))
         {
             w.Line("float* arena = ((AttentionWork*)context)->Arena;");

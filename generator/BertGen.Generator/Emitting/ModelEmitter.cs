@@ -359,6 +359,12 @@ internal static class ModelEmitter
         _ => "relu",
     };
 
+    /// <summary>
+    /// On the hot entry points: compile fully optimised at the first call. Tiered compilation would run the
+    /// first calls (or, for a long-running loop, the whole first call) as unoptimised code.
+    /// </summary>
+    internal const string OptimizeNow = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     internal static void GeneratedCodeAttribute(SourceWriter w) =>
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode({Literals.String(GeneratorName)}, {Literals.String(GeneratorVersion)})]");
 

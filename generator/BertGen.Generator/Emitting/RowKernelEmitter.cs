@@ -79,6 +79,7 @@ internal static class RowKernelEmitter
     private static void EmitLayerNorm(SourceWriter w, int h, double eps)
     {
         w.Summary($"In-place LayerNorm of rows × [{h}]: (x − mean) / √(var + {eps}) · γ + β, biased variance as torch computes it.");
+        w.Line(ModelEmitter.OptimizeNow);
         using (w.Block($"public static void {LayerNormName(h)}(float* x, int rows, float* gamma, float* beta)"))
         {
             using (w.Block("for (int r = 0; r < rows; r++, x += " + h + ")"))
@@ -108,6 +109,7 @@ internal static class RowKernelEmitter
     private static void EmitSoftmax(SourceWriter w, int s)
     {
         w.Summary($"In-place softmax of rows × [{s}]: exp(x − max) / Σ exp(x − max), stable for any logits.");
+        w.Line(ModelEmitter.OptimizeNow);
         using (w.Block($"public static void {SoftmaxName(s)}(float* x, int rows)"))
         {
             using (w.Block("for (int r = 0; r < rows; r++, x += " + s + ")"))
@@ -156,6 +158,7 @@ internal static class RowKernelEmitter
     private static void EmitEmbeddingSum(SourceWriter w, int h)
     {
         w.Summary($"dst[{h}] = word[{h}] + position[{h}] + tokenType[{h}] for one token.");
+        w.Line(ModelEmitter.OptimizeNow);
         using (w.Block($"public static void EmbeddingSum{h}(float* dst, float* word, float* position, float* tokenType)"))
         {
             ForEachWidth(w, v => Chunks(w, v, h, (j, u) =>

@@ -117,6 +117,7 @@ internal sealed class TrainingEmitter
         ModelSpec spec = _plan.Spec;
         bool classLabels = _a.ProblemType == ProblemType.SingleLabelClassification;
         _w.Summary("Forward, loss and, in Train mode, backward; gradients are added into the model's Gradients.");
+        _w.Line(ModelEmitter.OptimizeNow);
         using (_w.Block($"public {Runtime}.Training.TrainingLosses Run({Runtime}.Training.TrainingBatch batch, {Runtime}.Training.StepMode mode, ulong dropoutSeed, float gradientScale = 1f)"))
         {
             _w.Line($"{Back}.TrainingBatchValidation.Check(batch, {Runtime}.Training.TrainingObjective.{_train.Objective}, BatchSize, SequenceLength, MaxPredictionsPerSequence, VocabSize, TypeVocabSize, LabelCount, {(classLabels ? "true" : "false")});");
@@ -485,6 +486,7 @@ internal sealed class TrainingEmitter
         }
 
         _w.Line();
+        _w.Line(ModelEmitter.OptimizeNow);
         using (_w.Block("private static void AttentionForwardPart(void* context, int part, int parts)"))
         {
             _w.Line("AttentionWork* work = (AttentionWork*)context;");
@@ -510,6 +512,7 @@ internal sealed class TrainingEmitter
         }
 
         _w.Line();
+        _w.Line(ModelEmitter.OptimizeNow);
         using (_w.Block("private static void AttentionBackwardPart(void* context, int part, int parts)"))
         {
             _w.Line("AttentionWork* work = (AttentionWork*)context;");
@@ -601,7 +604,7 @@ internal sealed class TrainingEmitter
         bool head = name.StartsWith("cls.", System.StringComparison.Ordinal) || name.StartsWith("classifier", System.StringComparison.Ordinal)
             || name.StartsWith("token_classifier", System.StringComparison.Ordinal) || name.StartsWith("qa_outputs", System.StringComparison.Ordinal);
         string prefix = _plan.Spec.Heads.Any && !head ? "bert." : string.Empty;
-        return Literals.Long(_plan.Parameter(prefix + name).Offset);
+        return $"{Literals.Long(_plan.Parameter(prefix + name).Offset)} /* {prefix + name} */";
     }
 
     private static string Buf(string name, int layer) => $"arena + {Offset(name + "_" + layer.ToString(CultureInfo.InvariantCulture))}";

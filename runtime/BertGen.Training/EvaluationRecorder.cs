@@ -1,0 +1,29 @@
+using BertGen.Runtime.Training;
+
+namespace BertGen.Training;
+
+/// <summary>
+/// Remembers the newest held-out evaluation while passing everything on, so a job can report the trainer's
+/// final evaluation instead of running the whole held-out set a second time.
+/// </summary>
+internal sealed class EvaluationRecorder : ITrainingMetricsSink
+{
+    private readonly ITrainingMetricsSink? _inner;
+
+    public EvaluationRecorder(ITrainingMetricsSink? inner) => _inner = inner;
+
+    public EvaluationMetrics? Last { get; private set; }
+
+    public void OnTrainingStep(in TrainingStepMetrics metrics) => _inner?.OnTrainingStep(metrics);
+
+    public void OnEvaluation(in EvaluationMetrics metrics)
+    {
+        Last = metrics;
+        _inner?.OnEvaluation(metrics);
+    }
+
+    public void OnCheckpoint(long step, string path) => _inner?.OnCheckpoint(step, path);
+
+    /// <summary>The trainer's evaluation at its current step, running one only if it has none.</summary>
+    public EvaluationMetrics Final(Trainer trainer) => Last is { } last && last.Step == trainer.Step ? last : trainer.Evaluate();
+}

@@ -1,0 +1,157 @@
+using System;
+using BertGen.Forward.Tests.Models;
+using BertGen.Models;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Pretrained;
+using BertGen.Runtime.Threading;
+using BertGen.Runtime.Weights;
+using Xunit;
+
+namespace BertGen.Forward.Tests;
+
+/// <summary>
+/// What a forward pass promises besides its numbers: the same bits on any thread count, the documented
+/// exceptions for bad inputs, and no managed allocation per call once warm.
+/// </summary>
+[Collection(MiniLmCollection.Name)]
+public sealed class RunContractTests
+{
+    private readonly MiniLmModelFixture _fixture;
+
+    public RunContractTests(MiniLmModelFixture fixture) => _fixture = fixture;
+
+    [Theory]
+    [InlineData(1, 128)]
+    [InlineData(8, 128)]
+    [InlineData(1, 16)]
+    public void MiniLm_on_two_threads_is_bitwise_equal_to_one_thread(int batch, int sequence)
+    {
+        using var singlePool = new ComputePool(1);
+        using var single = new MiniLmL6(singlePool);
+        ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, single.Parameters.AsSpan());
+        single.PrepareWeights();
+        Assert.Equal(2, _fixture.Model.Pool.ThreadCount);
+
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(single, batch, sequence, seed: 7);
+        using IForwardPass one = single.CreateForwardPass(batch, sequence);
+        using IForwardPass two = _fixture.Model.CreateForwardPass(batch, sequence);
+        one.Run(ids, mask, types);
+        two.Run(ids, mask, types);
+
+        AssertBitwiseEqual(one.LastHiddenState, two.LastHiddenState);
+        AssertBitwiseEqual(one.PooledOutput, two.PooledOutput);
+    }
+
+    [Theory]
+    [InlineData("AllHeads", 2, 16)]
+    [InlineData("OddShapes", 3, 37)]
+    public void Test_specs_on_two_threads_are_bitwise_equal_to_one_thread(string spec, int batch, int sequence)
+    {
+        ModelDescriptor descriptor = SpecForwardTests.Descriptor(spec);
+        using var singlePool = new ComputePool(1);
+        using var doublePool = new ComputePool(2);
+        using IBertModel single = descriptor.Create(singlePool);
+        using IBertModel threaded = descriptor.Create(doublePool);
+        ReferenceOracle.Initialize(single, WeightInit.Wide, 3);
+        ReferenceOracle.Initialize(threaded, WeightInit.Wide, 3);
+        single.PrepareWeights();
+        threaded.PrepareWeights();
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(single, batch, sequence, seed: 11);
+        using IForwardPass one = single.CreateForwardPass(batch, sequence);
+        using IForwardPass two = threaded.CreateForwardPass(batch, sequence);
+        one.Run(ids, mask, types);
+        two.Run(ids, mask, types);
+
+        AssertBitwiseEqual(one.LastHiddenState, two.LastHiddenState);
+        AssertBitwiseEqual(one.PooledOutput, two.PooledOutput);
+        AssertBitwiseEqual(one.MaskedLmLogits, two.MaskedLmLogits);
+        AssertBitwiseEqual(one.NextSentenceLogits, two.NextSentenceLogits);
+        AssertBitwiseEqual(one.SequenceLogits, two.SequenceLogits);
+        AssertBitwiseEqual(one.TokenLogits, two.TokenLogits);
+        AssertBitwiseEqual(one.QuestionAnsweringLogits, two.QuestionAnsweringLogits);
+    }
+
+    [Fact]
+    public void Bad_inputs_throw_BertInputException()
+    {
+        using IForwardPass pass = _fixture.Model.CreateForwardPass(1, 16);
+        var ids = new int[16];
+        var mask = new int[16];
+        var types = new int[16];
+        ids[0] = 101;
+        mask[0] = 1;
+
+        Assert.Throws<BertInputException>(() => pass.Run(new int[15], mask, types));
+        Assert.Throws<BertInputException>(() => pass.Run(ids, new int[17], types));
+        Assert.Throws<BertInputException>(() => pass.Run(ids, mask, new int[32]));
+        Assert.Throws<BertInputException>(() => pass.Run(With(ids, 3, MiniLmL6.VocabSize), mask, types));
+        Assert.Throws<BertInputException>(() => pass.Run(With(ids, 3, -1), mask, types));
+        Assert.Throws<BertInputException>(() => pass.Run(ids, mask, With(types, 1, MiniLmL6.TypeVocabSize)));
+        Assert.Throws<BertInputException>(() => pass.Run(ids, mask, With(types, 1, -1)));
+        Assert.Throws<BertInputException>(() => pass.Run(ids, With(mask, 2, 2), types));
+        Assert.Throws<BertInputException>(() => pass.Run(ids, With(mask, 2, -1), types));
+
+        // The largest valid values pass.
+        pass.Run(With(ids, 3, MiniLmL6.VocabSize - 1), mask, With(types, 1, MiniLmL6.TypeVocabSize - 1));
+    }
+
+    [Fact]
+    public void Forward_before_PrepareWeights_throws_InvalidOperationException()
+    {
+        using var pool = new ComputePool(1);
+        using var model = new ReluToken(pool);
+        model.InitializeParameters(5);
+        using IForwardPass pass = model.CreateForwardPass(2, 8);
+        var ids = new int[16];
+        var mask = new int[16];
+        Array.Fill(mask, 1);
+        var error = Assert.Throws<InvalidOperationException>(() => pass.Run(ids, mask, new int[16]));
+        Assert.Contains("PrepareWeights", error.Message);
+
+        model.PrepareWeights();
+        pass.Run(ids, mask, new int[16]);
+    }
+
+    [Fact]
+    public void Unknown_shape_throws_ArgumentException()
+    {
+        Assert.Throws<ArgumentException>(() => _fixture.Model.CreateForwardPass(2, 128));
+    }
+
+    [Theory]
+    [InlineData(1, 128)]
+    [InlineData(8, 128)]
+    public void A_warm_run_allocates_nothing_on_the_calling_thread(int batch, int sequence)
+    {
+        using IForwardPass pass = _fixture.Model.CreateForwardPass(batch, sequence);
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(_fixture.Model, batch, sequence, seed: 3);
+        for (int i = 0; i < 3; i++)
+        {
+            pass.Run(ids, mask, types);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        pass.Run(ids, mask, types);
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(0, after - before);
+    }
+
+    private static int[] With(int[] values, int index, int value)
+    {
+        int[] copy = (int[])values.Clone();
+        copy[index] = value;
+        return copy;
+    }
+
+    private static void AssertBitwiseEqual(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail($"element {i}: {expected[i]:R} on one thread, {actual[i]:R} on two");
+            }
+        }
+    }
+}
