@@ -29,8 +29,6 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
 
     protected long TotalSteps { get; }
 
-    private long _lastEvaluation = -1;
-
     public static T Run<T>(CliConsole console, bool quiet, TrainingKind kind, long totalSteps, Func<TrainingDisplay, T> work)
     {
         if (quiet)
@@ -75,14 +73,6 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
         ? string.Create(CultureInfo.InvariantCulture, $"held-out at step {m.Step}: MLM loss {m.MaskedLmLoss:F4}, MLM accuracy {Percent(m.MaskedLmAccuracy)}, NSP accuracy {Percent(m.NextSentenceAccuracy)}")
         : string.Create(CultureInfo.InvariantCulture, $"held-out at step {m.Step}: loss {m.TaskLoss:F4}, accuracy {Percent(m.TaskAccuracy)}");
 
-    /// <summary>The job evaluates once more after the trainer's final evaluation; the display shows a step's evaluation once.</summary>
-    protected bool IsNewEvaluation(in EvaluationMetrics m)
-    {
-        bool isNew = m.Step != _lastEvaluation;
-        _lastEvaluation = m.Step;
-        return isNew;
-    }
-
     public static string Percent(double fraction) =>
         double.IsFinite(fraction) ? (100 * fraction).ToString("F1", CultureInfo.InvariantCulture) + "%" : "n/a";
 
@@ -120,13 +110,7 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
             }
         }
 
-        public override void OnEvaluation(in EvaluationMetrics metrics)
-        {
-            if (IsNewEvaluation(metrics))
-            {
-                Log(EvaluationText(metrics));
-            }
-        }
+        public override void OnEvaluation(in EvaluationMetrics metrics) => Log(EvaluationText(metrics));
 
         public override void OnCheckpoint(long step, string path) => Log($"checkpoint of step {step}: {path}");
     }
@@ -158,13 +142,7 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
             _context.Refresh();
         }
 
-        public override void OnEvaluation(in EvaluationMetrics metrics)
-        {
-            if (IsNewEvaluation(metrics))
-            {
-                Log(EvaluationText(metrics));
-            }
-        }
+        public override void OnEvaluation(in EvaluationMetrics metrics) => Log(EvaluationText(metrics));
 
         public override void OnCheckpoint(long step, string path) => Log($"checkpoint of step {step}: {path}");
     }
