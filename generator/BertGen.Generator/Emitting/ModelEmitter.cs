@@ -297,7 +297,9 @@ internal static class ModelEmitter
             foreach (VariantPlan v in plan.Variants)
             {
                 string buffers = string.Join(", ", v.Buffers.Select(b => $"new({Literals.String(b.Name)}, {Literals.String(b.Shape)}, {Literals.Long(b.Offset)}, {Literals.Long(b.Length)})"));
-                w.Line($"        new({v.Shape.Batch}, {v.Shape.Sequence}, {v.Shape.Name}.ForwardFlops, {v.Shape.Name}.ArenaLength, {v.Shape.Name}.ForwardOps, new {Runtime}.Inference.ArenaBuffer[] {{ {buffers} }}),");
+                TrainingPlan? training = plan.Training.FirstOrDefault(t => t.Shape.Equals(v.Shape));
+                string trainingCost = training is null ? "0L, 0L" : $"{TrainingEmitter.ClassName(v.Shape)}.StepFlops, {TrainingEmitter.ClassName(v.Shape)}.ArenaLength";
+                w.Line($"        new({v.Shape.Batch}, {v.Shape.Sequence}, {v.Shape.Name}.ForwardFlops, {v.Shape.Name}.ArenaLength, {v.Shape.Name}.ForwardOps, new {Runtime}.Inference.ArenaBuffer[] {{ {buffers} }}, {trainingCost}),");
             }
 
             w.Line("    },");

@@ -93,7 +93,7 @@ internal sealed class BenchCommand : ICliCommand
                     trainable.Gradients.AsSpan().Clear();
                     step.Run(batch, StepMode.Train, seed++);
                 }, runs, warmup, progress);
-                rows.Add(new BenchRow("training step", shape.Batch, shape.Sequence, Median(times), times.Min(), TrainingFlops(trainable, descriptor, shape, step)));
+                rows.Add(new BenchRow("training step", shape.Batch, shape.Sequence, Median(times), times.Min(), shape.TrainingStepFlops));
             }
         }
 
@@ -186,23 +186,6 @@ internal sealed class BenchCommand : ICliCommand
             default:
                 throw new CliFailureException($"bench has no training batch for the {model.Objective} objective of '{ModelCatalog.CliName(descriptor)}'");
         }
-    }
-
-    /// <summary>
-    /// ≈ 3 × the forward FLOPs (backward costs about twice the forward: one GEMM for the input gradient, one for the
-    /// weight gradient). The plan's forward counts the MLM head over every position; a training step runs it only at
-    /// the gathered positions, so the transform (H×H) and decoder (H×V) GEMMs of the other positions are taken off first.
-    /// </summary>
-    internal static double TrainingFlops(ITrainableModel model, ModelDescriptor descriptor, ShapeDescriptor shape, ITrainingStep step)
-    {
-        double forward = shape.ForwardFlops;
-        if (model.Objective is TrainingObjective.Pretraining or TrainingObjective.MaskedLm)
-        {
-            long skipped = (long)shape.Batch * Math.Max(0, shape.Sequence - step.MaxPredictions);
-            forward -= 2.0 * skipped * descriptor.HiddenSize * ((double)descriptor.HiddenSize + descriptor.VocabSize);
-        }
-
-        return 3 * forward;
     }
 
     private static void WriteTable(CliConsole console, ModelDescriptor descriptor, int threads, List<BenchRow> rows)

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
@@ -116,10 +117,28 @@ internal sealed class InspectCommand : ICliCommand
             .AddColumn(new TableColumn("batch").RightAligned()).AddColumn(new TableColumn("sequence").RightAligned())
             .AddColumn(new TableColumn("FLOPs per forward").RightAligned()).AddColumn(new TableColumn("GFLOP").RightAligned())
             .AddColumn(new TableColumn("arena").RightAligned()).AddColumn(new TableColumn("total memory").RightAligned());
+        if (d.SupportsTraining)
+        {
+            shapes.AddColumn(new TableColumn("GFLOP per training step").RightAligned()).AddColumn(new TableColumn("training arena").RightAligned())
+                .AddColumn(new TableColumn("training memory").RightAligned());
+        }
+
         foreach (ShapeDescriptor s in d.Shapes)
         {
-            shapes.AddRow(Int(s.Batch), Int(s.Sequence), Int(s.ForwardFlops), (s.ForwardFlops / 1e9).ToString("F2", CultureInfo.InvariantCulture),
-                Bytes(s.ArenaLength), Bytes(d.ParameterBufferLength + d.PackedWeightLength + s.ArenaLength));
+            var cells = new List<string>
+            {
+                Int(s.Batch), Int(s.Sequence), Int(s.ForwardFlops), (s.ForwardFlops / 1e9).ToString("F2", CultureInfo.InvariantCulture),
+                Bytes(s.ArenaLength), Bytes(d.ParameterBufferLength + d.PackedWeightLength + s.ArenaLength),
+            };
+            if (d.SupportsTraining)
+            {
+                // Parameters, gradients and AdamW's two moments share the parameter layout.
+                cells.Add((s.TrainingStepFlops / 1e9).ToString("F2", CultureInfo.InvariantCulture));
+                cells.Add(Bytes(s.TrainingArenaLength));
+                cells.Add(Bytes((4 * d.ParameterBufferLength) + d.PackedWeightLength + s.TrainingArenaLength));
+            }
+
+            shapes.AddRow(cells.ToArray());
         }
 
         output.Write(shapes);
@@ -185,6 +204,11 @@ internal sealed class InspectCommand : ICliCommand
             w.WriteNumber("sequence", s.Sequence);
             w.WriteNumber("forward_flops", s.ForwardFlops);
             w.WriteNumber("arena_bytes", s.ArenaLength * sizeof(float));
+            if (d.SupportsTraining)
+            {
+                w.WriteNumber("training_step_flops", s.TrainingStepFlops);
+                w.WriteNumber("training_arena_bytes", s.TrainingArenaLength * sizeof(float));
+            }
             if (withBuffers)
             {
                 w.WriteStartArray("buffers");

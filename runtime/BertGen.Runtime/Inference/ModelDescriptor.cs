@@ -29,14 +29,20 @@ public sealed record ModelDescriptor(
     IReadOnlyList<ShapeDescriptor> Shapes,
     Func<ComputePool?, IBertModel> Create);
 
-/// <summary>One compiled (batch, sequence) shape: its forward cost, arena and op list.</summary>
+/// <summary>
+/// One compiled (batch, sequence) shape: its forward cost, arena and op list, and — when the spec trains — the
+/// training step's matrix FLOPs (forward with the MLM head at the gathered positions, ×3 for the two backward
+/// GEMMs of each forward GEMM) and its saved-activation arena; both 0 for an inference-only model.
+/// </summary>
 public sealed record ShapeDescriptor(
     int Batch,
     int Sequence,
     long ForwardFlops,
     long ArenaLength,
     IReadOnlyList<string> ForwardOps,
-    IReadOnlyList<ArenaBuffer> Buffers);
+    IReadOnlyList<ArenaBuffer> Buffers,
+    long TrainingStepFlops,
+    long TrainingArenaLength);
 
 /// <summary>One activation buffer of an arena plan (offsets and lengths in floats).</summary>
 public sealed record ArenaBuffer(string Name, string Shape, long Offset, long Length);
