@@ -14,10 +14,10 @@ public struct SeededRandom
     public SeededRandom(ulong seed)
     {
         ulong x = seed;
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
+        _s0 = SplitMix64(ref x);
+        _s1 = SplitMix64(ref x);
+        _s2 = SplitMix64(ref x);
+        _s3 = SplitMix64(ref x);
     }
 
     /// <summary>The full state, for checkpoints.</summary>
@@ -78,7 +78,8 @@ public struct SeededRandom
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
-    private static ulong SplitMix(ref ulong x)
+    /// <summary>SplitMix64 (Steele, Lea and Flood, 2014): the seeding generator xoshiro's authors recommend.</summary>
+    public static ulong SplitMix64(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

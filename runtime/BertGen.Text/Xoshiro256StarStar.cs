@@ -1,4 +1,5 @@
 using System;
+using BertGen.Runtime;
 
 namespace BertGen.Text;
 
@@ -13,23 +14,25 @@ public readonly record struct Xoshiro256State(ulong S0, ulong S1, ulong S2, ulon
 /// </summary>
 public sealed class Xoshiro256StarStar
 {
-    private ulong _s0, _s1, _s2, _s3;
+    // The generator itself is the runtime's (one implementation of xoshiro256** in the repository); this class
+    // adds what the data pipeline draws: bounded integers, shuffles, and a state type of its own.
+    private SeededRandom _core;
 
-    public Xoshiro256StarStar(ulong seed)
-    {
-        ulong x = seed;
-        _s0 = SplitMix64(ref x);
-        _s1 = SplitMix64(ref x);
-        _s2 = SplitMix64(ref x);
-        _s3 = SplitMix64(ref x);
-    }
+    public Xoshiro256StarStar(ulong seed) => _core = new SeededRandom(seed);
 
     public Xoshiro256StarStar(Xoshiro256State state)
     {
         Restore(state);
     }
 
-    public Xoshiro256State State => new(_s0, _s1, _s2, _s3);
+    public Xoshiro256State State
+    {
+        get
+        {
+            (ulong s0, ulong s1, ulong s2, ulong s3) = _core.State;
+            return new(s0, s1, s2, s3);
+        }
+    }
 
     public void Restore(Xoshiro256State state)
     {
@@ -38,21 +41,10 @@ public sealed class Xoshiro256StarStar
             throw new TextDataException("A xoshiro256** state of all zeros is invalid (the generator would output only zeros).");
         }
 
-        (_s0, _s1, _s2, _s3) = (state.S0, state.S1, state.S2, state.S3);
+        _core = SeededRandom.FromState((state.S0, state.S1, state.S2, state.S3));
     }
 
-    public ulong NextUInt64()
-    {
-        ulong result = BitRotate(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = BitRotate(_s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => _core.NextUInt64();
 
     /// <summary>Uniform in [0, 1) with 53 random bits, like Python's <c>random.random()</c>.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
@@ -99,13 +91,5 @@ public sealed class Xoshiro256StarStar
         }
     }
 
-    internal static ulong SplitMix64(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    private static ulong BitRotate(ulong x, int k) => (x << k) | (x >> (64 - k));
+    internal static ulong SplitMix64(ref ulong x) => SeededRandom.SplitMix64(ref x);
 }
