@@ -103,6 +103,8 @@ public sealed class GeneratedCodeTests
         Assert.All(Get("bert.encoder.layer.0.attention.output.LayerNorm.weight"), x => Assert.Equal(1f, x));
         Assert.All(Get("bert.encoder.layer.0.attention.output.LayerNorm.bias"), x => Assert.Equal(0f, x));
         Assert.All(Get("cls.predictions.bias"), x => Assert.Equal(0f, x));
+        Assert.All(embedding.AsSpan(0, 128).ToArray(), x => Assert.Equal(0f, x)); // pad_token_id 0: HF zeroes its row
+        Assert.Contains(embedding.AsSpan(128, 128).ToArray(), x => x != 0f);
     }
 
     private static Type ModelType(string name) =>

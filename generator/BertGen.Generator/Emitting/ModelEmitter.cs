@@ -174,10 +174,13 @@ internal static class ModelEmitter
             w.Summary("The parameter buffer: every tensor of ParameterTable at its offset.");
             w.Line($"public {Runtime}.Memory.AlignedBuffer Parameters {{ get; }}");
             w.Line();
-            w.Summary("HuggingFace initialisation: normal(0, initializer_range) weights and embeddings, zero biases, LayerNorm 1 and 0; reproducible from the seed.");
+            w.Summary("HuggingFace initialisation: normal(0, initializer_range) weights and embeddings (the padding token's row zero), zero biases, LayerNorm 1 and 0; reproducible from the seed.");
             using (w.Block("public void InitializeParameters(ulong seed)"))
             {
                 w.Line($"{Runtime}.ParameterInitializer.Initialize(ParameterTable, Parameters.AsSpan(), InitializerRange, seed);");
+                w.Comment("HF zeroes the padding token's word embedding (nn.Embedding padding_idx = pad_token_id).");
+                ParameterSlot words = plan.Parameters[0];
+                w.Line($"Parameters.Slice({Literals.Long(words.Offset)} + (long)PadTokenId * HiddenSize, HiddenSize).Clear();");
             }
 
             w.Line();
