@@ -167,12 +167,9 @@ internal sealed class SentenceEncoder : IDisposable
     /// </summary>
     private static void LoadPackage(PretrainedModel package, IReadOnlyList<ParameterInfo> table, Span<float> buffer, StageTimings timings)
     {
-        byte[] onnx;
-        using (PretrainedPackage opened = PretrainedPackage.Open(package))
-        {
-            onnx = opened.ReadModelOnnx();
-        }
-
+        // The ONNX bytes stay in the mapped DLL (no 90 MB copy); the tensors point into it until the load is done.
+        using PretrainedPackage opened = PretrainedPackage.Open(package);
+        ReadOnlyMemory<byte> onnx = opened.ViewModelOnnx();
         timings.Mark("read package");
         IReadOnlyList<WeightTensor> tensors = OnnxBertImporter.Import(OnnxReader.Read(onnx));
         timings.Mark("parse and import ONNX");

@@ -153,13 +153,8 @@ internal sealed class FinetuneCommand : ICliCommand
             {
                 if (weights is null)
                 {
-                    byte[] onnx;
-                    using (PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.MiniLmL6V2))
-                    {
-                        onnx = package.ReadModelOnnx();
-                    }
-
-                    notLoaded = ParameterLoader.LoadEncoder(OnnxBertImporter.Import(OnnxReader.Read(onnx)), model.ParameterTable, model.Parameters.AsSpan());
+                    using PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.MiniLmL6V2);
+                    notLoaded = ParameterLoader.LoadEncoder(OnnxBertImporter.Import(OnnxReader.Read(package.ViewModelOnnx())), model.ParameterTable, model.Parameters.AsSpan());
                 }
                 else
                 {

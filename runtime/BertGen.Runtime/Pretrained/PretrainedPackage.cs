@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection.Metadata;
@@ -128,8 +129,14 @@ public sealed class PretrainedPackage : IDisposable
             $"pretrained model {model.Name} ({model.PackageId} {model.PackageVersion}) not found; import build/PretrainedModels.targets and restore, or set {DirectoryVariable}. Tried: {string.Join(", ", candidates)}");
     }
 
-    /// <summary>The bytes of manifest resource <paramref name="name"/>.</summary>
-    public byte[] ReadResource(string name)
+    /// <summary>The bytes of manifest resource <paramref name="name"/>, copied.</summary>
+    public byte[] ReadResource(string name) => ViewResource(name).ToArray();
+
+    /// <summary>
+    /// The bytes of manifest resource <paramref name="name"/> in place, without a copy: PEReader maps the DLL, so
+    /// a 90 MB model costs mapped file pages instead of a managed array. Valid until this package is disposed.
+    /// </summary>
+    public unsafe ReadOnlyMemory<byte> ViewResource(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!_resourceOffsets.TryGetValue(name, out long offset))
@@ -140,20 +147,22 @@ public sealed class PretrainedPackage : IDisposable
         // ECMA-335 II.24.2.4 / II.6.2.2: each resource in the CLI resources directory is a 4-byte
         // little-endian length followed by that many bytes.
         PEMemoryBlock block = _reader.GetSectionData(checked(_resourcesRva + (int)offset));
-        BlobReader reader = block.GetReader();
-        if (reader.Length < 4)
+        if (block.Length < 4)
         {
             throw new PretrainedPackageException($"resource '{name}' in '{AssemblyPath}' lies outside the image");
         }
 
-        int length = reader.ReadInt32();
-        if (length < 0 || length > reader.RemainingBytes)
+        int length = BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(block.Pointer, 4));
+        if (length < 0 || length > block.Length - 4)
         {
-            throw new PretrainedPackageException($"resource '{name}' in '{AssemblyPath}' declares {length} bytes but only {reader.RemainingBytes} follow");
+            throw new PretrainedPackageException($"resource '{name}' in '{AssemblyPath}' declares {length} bytes but only {block.Length - 4} follow");
         }
 
-        return reader.ReadBytes(length);
+        return new Weights.MappedMemory(block.Pointer + 4, length).Memory;
     }
+
+    /// <summary>The model's ONNX file, in place (see <see cref="ViewResource"/>).</summary>
+    public ReadOnlyMemory<byte> ViewModelOnnx() => ViewResource(RequireModel().ModelResourceName);
 
     /// <summary>The model's ONNX file.</summary>
     public byte[] ReadModelOnnx() => ReadResource(RequireModel().ModelResourceName);

@@ -30,13 +30,9 @@ public static class ParameterLoader
     /// </summary>
     public static void LoadPretrained(PretrainedModel model, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
-        byte[] onnx;
-        using (PretrainedPackage package = PretrainedPackage.Open(model))
-        {
-            onnx = package.ReadModelOnnx();
-        }
-
-        Load(OnnxBertImporter.Import(OnnxReader.Read(onnx)), table, buffer);
+        // The imported tensors point into the mapped DLL: load them before the package (and its mapping) closes.
+        using PretrainedPackage package = PretrainedPackage.Open(model);
+        Load(OnnxBertImporter.Import(OnnxReader.Read(package.ViewModelOnnx())), table, buffer);
     }
 
     /// <summary>
