@@ -16,7 +16,7 @@ public static unsafe class LayerNormKernels
         for (int r = 0; r < rows; r++)
         {
             float* xr = x + ((long)r * width), yr = y + ((long)r * width), hr = xhat + ((long)r * width);
-            float mean = Dot(xr, null, width) / width;
+            float mean = Sum(xr, width) / width;
             float variance = 0f;
             int j = 0;
             if (Vector512.IsHardwareAccelerated)
@@ -121,7 +121,7 @@ public static unsafe class LayerNormKernels
         }
     }
 
-    private static float Dot(float* x, float* y, int n)
+    private static float Sum(float* x, int n)
     {
         int j = 0;
         float total = 0f;
@@ -130,7 +130,7 @@ public static unsafe class LayerNormKernels
             Vector512<float> acc = Vector512<float>.Zero;
             for (; j <= n - 16; j += 16)
             {
-                acc += y == null ? Vector512.Load(x + j) : Vector512.Load(x + j) * Vector512.Load(y + j);
+                acc += Vector512.Load(x + j);
             }
 
             total = Vector512.Sum(acc);
@@ -138,7 +138,7 @@ public static unsafe class LayerNormKernels
 
         for (; j < n; j++)
         {
-            total += y == null ? x[j] : x[j] * y[j];
+            total += x[j];
         }
 
         return total;
