@@ -75,10 +75,7 @@ public static class PretrainingJob
             throw new TrainingException($"model '{model.Name}' trains {model.Objective}, not masked-LM pretraining; use a spec with the \"pretraining\" head");
         }
 
-        if (!model.ShapeVariants.Contains((options.BatchSize, options.SequenceLength)))
-        {
-            throw new TrainingException($"model '{model.Name}' has no compiled shape batch {options.BatchSize} × sequence {options.SequenceLength}; compiled: {string.Join(", ", model.ShapeVariants.Select(s => $"{s.Batch}×{s.Sequence}"))}");
-        }
+        JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
 
         int maxPredictions;
         using (ITrainingStep probe = model.CreateTrainingStep(options.BatchSize, options.SequenceLength))
@@ -110,7 +107,7 @@ public static class PretrainingJob
             new TrainerOptions
             {
                 Steps = options.Steps,
-                Schedule = new LinearWarmupDecaySchedule(options.LearningRate, options.WarmupSteps, options.Steps),
+                Schedule = new LinearWarmupDecaySchedule(options.LearningRate, JobChecks.Warmup(options.WarmupSteps, options.Steps), options.Steps),
                 Optimizer = options.Optimizer,
                 Seed = options.Seed,
                 EvaluateEvery = options.EvaluateEvery,

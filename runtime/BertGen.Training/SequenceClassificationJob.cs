@@ -59,10 +59,7 @@ public static class SequenceClassificationJob
             throw new TrainingException($"model '{model.Name}' trains {model.Objective}, not sequence classification");
         }
 
-        if (!model.ShapeVariants.Contains((options.BatchSize, options.SequenceLength)))
-        {
-            throw new TrainingException($"model '{model.Name}' has no compiled shape batch {options.BatchSize} × sequence {options.SequenceLength}; compiled: {string.Join(", ", model.ShapeVariants.Select(s => $"{s.Batch}×{s.Sequence}"))}");
-        }
+        JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
 
         BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(options.VocabularyPath);
         SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
@@ -77,7 +74,7 @@ public static class SequenceClassificationJob
             new TrainerOptions
             {
                 Steps = options.Steps,
-                Schedule = new LinearWarmupDecaySchedule(options.LearningRate, options.WarmupSteps ?? Math.Max(1, options.Steps / 10), options.Steps),
+                Schedule = new LinearWarmupDecaySchedule(options.LearningRate, JobChecks.Warmup(options.WarmupSteps ?? Math.Max(1, options.Steps / 10), options.Steps), options.Steps),
                 Optimizer = options.Optimizer,
                 Seed = options.Seed,
                 EvaluateEvery = options.EvaluateEvery,

@@ -97,7 +97,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 SequenceLength = sequence,
                 Steps = plan.Steps,
                 LearningRate = parse.GetValue(training.LearningRate),
-                WarmupSteps = parse.GetValue(warmup) is long w ? Math.Min(w, plan.Steps) : null,
+                WarmupSteps = parse.GetValue(warmup),
                 Seed = parse.GetValue(training.Seed),
                 EvaluateEvery = parse.GetValue(training.EvaluateEvery),
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),

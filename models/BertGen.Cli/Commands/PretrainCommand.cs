@@ -70,7 +70,7 @@ internal sealed class PretrainCommand : ICliCommand
                 SequenceLength = sequence,
                 Steps = plan.Steps,
                 LearningRate = parse.GetValue(training.LearningRate),
-                WarmupSteps = Math.Min(parse.GetValue(warmup), plan.Steps),
+                WarmupSteps = parse.GetValue(warmup),
                 Seed = parse.GetValue(training.Seed),
                 EvaluationBatches = parse.GetValue(evaluationBatches),
                 EvaluateEvery = parse.GetValue(training.EvaluateEvery),

@@ -1,0 +1,20 @@
+using System.Linq;
+using BertGen.Runtime.Training;
+
+namespace BertGen.Training;
+
+/// <summary>What every training job checks and derives the same way before it builds a trainer.</summary>
+internal static class JobChecks
+{
+    /// <summary>The step's (batch, sequence) must be one the generator compiled.</summary>
+    public static void RequireShape(ITrainableModel model, int batch, int sequence)
+    {
+        if (!model.ShapeVariants.Contains((batch, sequence)))
+        {
+            throw new TrainingException($"model '{model.Name}' has no compiled shape batch {batch} × sequence {sequence}; compiled: {string.Join(", ", model.ShapeVariants.Select(s => $"{s.Batch}×{s.Sequence}"))}");
+        }
+    }
+
+    /// <summary>Warmup never longer than the run (a short run with the default warmup is still valid).</summary>
+    public static long Warmup(long warmup, long steps) => warmup < steps ? warmup : steps;
+}
