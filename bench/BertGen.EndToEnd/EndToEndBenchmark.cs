@@ -9,8 +9,8 @@ namespace BertGen.Bench;
 
 /// <summary>
 /// Times the generated forward pass against ONNX Runtime on the same weights and the same token ids, in one
-/// process: warm-up, then alternating timed calls of the two engines so a busy machine slows both alike, and
-/// medians. The CLI's <c>bench</c> command can call <see cref="Run"/> directly.
+/// process: warm-up, then alternating blocks of timed calls of the two engines so a busy machine slows both
+/// alike, and medians. The CLI's <c>bench</c> command can call <see cref="Run"/> directly.
 /// </summary>
 public static class EndToEndBenchmark
 {
@@ -109,18 +109,26 @@ public static class EndToEndBenchmark
         var bertGenCpu = new double[options.TimedRuns];
         var onnxRuntimeCpu = new double[options.TimedRuns];
         OnnxRuntimeCall onnxRuntimeCall = RunOnnxRuntime;
-        for (int i = 0; i < options.TimedRuns; i++)
+        // Blocks of runs, alternating which engine's block comes first in each round, so background load hits
+        // both alike while neither runs in the other's wake (see EndToEndOptions.BlockRuns).
+        int block = Math.Max(1, options.BlockRuns);
+        for (int start = 0, round = 0; start < options.TimedRuns; start += block, round++)
         {
-            // Alternate which engine goes first so neither always runs right after the other's cache footprint.
-            if ((i & 1) == 0)
+            int end = Math.Min(start + block, options.TimedRuns);
+            for (int turn = 0; turn < 2; turn++)
             {
-                (bertGen[i], bertGenCpu[i]) = TimeBertGen(pass, ids, mask, types);
-                (onnxRuntime[i], onnxRuntimeCpu[i]) = TimeOnnxRuntime(onnxRuntimeCall);
-            }
-            else
-            {
-                (onnxRuntime[i], onnxRuntimeCpu[i]) = TimeOnnxRuntime(onnxRuntimeCall);
-                (bertGen[i], bertGenCpu[i]) = TimeBertGen(pass, ids, mask, types);
+                bool bertGenTurn = (turn == 0) == (round % 2 == 0);
+                for (int i = start; i < end; i++)
+                {
+                    if (bertGenTurn)
+                    {
+                        (bertGen[i], bertGenCpu[i]) = TimeBertGen(pass, ids, mask, types);
+                    }
+                    else
+                    {
+                        (onnxRuntime[i], onnxRuntimeCpu[i]) = TimeOnnxRuntime(onnxRuntimeCall);
+                    }
+                }
             }
         }
 

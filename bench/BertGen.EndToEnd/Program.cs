@@ -77,7 +77,7 @@ if (only is null or "bert-base")
 }
 
 var options = new EndToEndOptions(threads, warmup, runs);
-Console.WriteLine($"BertGen vs ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, {threads} threads, {warmup} warm-up + {runs} alternating timed runs, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+Console.WriteLine($"BertGen vs ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, {threads} threads, {warmup} warm-up + {runs} timed runs each in alternating blocks of {options.BlockRuns}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
 Console.WriteLine("| model | batch×seq | GFLOP | BertGen median (p10) ms | ORT median (p10) ms | ORT/BertGen | BertGen GFLOP/s | ORT GFLOP/s | caller CPU ms BertGen / ORT | max |Δ| hidden / pooled |");
 Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 EndToEndBenchmark.Run(cases, options, row => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
