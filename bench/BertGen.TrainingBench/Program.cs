@@ -13,10 +13,17 @@ using TorchSharp;
 
 // Usage: dotnet run -c Release --project bench/BertGen.TrainingBench -- [mini|base] [steps] [threads]
 //        … -- memory bertgen|torch [mini|base] [threads]     (one side alone, prints its peak RSS)
+//        … -- alone [mini|base] [steps] [threads]            (BertGen's step alone, for a profiler: perf record …)
 const int Batch = 8, Sequence = 128, Predictions = 20;
 if (args.Length > 0 && args[0] == "memory")
 {
     return MeasureMemory(args[1], args.Length > 2 ? args[2] : "mini", args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2);
+}
+
+if (args.Length > 0 && args[0] == "alone")
+{
+    return RunAlone(args.Length > 1 ? args[1] : "mini", args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : Environment.ProcessorCount);
 }
 
 string modelName = args.Length > 0 ? args[0] : "mini";
@@ -111,6 +118,25 @@ static int MeasureMemory(string side, string modelName, int threads)
         Console.WriteLine($"peak RSS, libtorch alone (parameters, gradients, AdamW state, autograd graph): {PeakRssMb():F0} MB");
     }
 
+    return 0;
+}
+
+static int RunAlone(string modelName, int steps, int threads)
+{
+    using var bertgen = new BertGenSide(Create(modelName), threads, Batch, Sequence);
+    TrainingBatch[] batches = Enumerable.Range(0, 4).Select(i => SyntheticPretrainingBatch.Create(Batch, Sequence, Predictions, bertgen.Model.VocabSize, (ulong)i)).ToArray();
+    var times = new List<double>();
+    for (int i = 0; i < steps + 2; i++)
+    {
+        long start = Stopwatch.GetTimestamp();
+        bertgen.Step(batches[i % batches.Length]);
+        if (i >= 2)
+        {
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+    }
+
+    Console.WriteLine($"BertGen alone, BERT-{modelName}, {threads} threads: median {Median(times):F1} ms/step, min {times.Min():F1} ms over {steps} steps");
     return 0;
 }
 

@@ -265,7 +265,7 @@ internal static class ModelEmitter
                     int rows = linear.OutFeatures / linear.WeightNames.Count;
                     string parts = string.Join(", ", linear.WeightNames.Select((name, i) =>
                         $"((nint)(p + {Literals.Long(plan.Parameter(name).Offset)}), (nint)(p + {Literals.Long(plan.Parameter(linear.BiasNames[i]).Offset)}), {rows})"));
-                    w.Line($"{Runtime}.Inference.LinearPacker.Pack(w + {Literals.Long(linear.PackedOffset)}, w + {Literals.Long(linear.BiasOffset)}, {linear.InFeatures}, stackalloc (nint, nint, int)[] {{ {parts} }});");
+                    w.Line($"{Runtime}.Inference.LinearPacker.Pack(w + {Literals.Long(linear.PackedOffset)}, w + {Literals.Long(linear.BiasOffset)}, {linear.InFeatures}, stackalloc (nint, nint, int)[] {{ {parts} }}, Pool);");
                 }
 
                 w.Line("_weightsPrepared = true;");

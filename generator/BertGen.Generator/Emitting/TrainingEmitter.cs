@@ -174,7 +174,7 @@ internal sealed class TrainingEmitter
         }
 
         LayerNormForward("arena + DenseOutOffset", Buf("hidden", 0), "EmbXhat", "EmbRstd", t, "embeddings.LayerNorm");
-        _w.Line($"{Back}.Dropout.Apply({Buf("hidden", 0)}, {(long)t * h}, hiddenDropout, dropoutSeed, {EmbeddingSite});");
+        _w.Line($"{Back}.Dropout.Apply({Buf("hidden", 0)}, {(long)t * h}, hiddenDropout, dropoutSeed, {EmbeddingSite}, pool);");
 
         for (int l = 0; l < _a.NumHiddenLayers; l++)
         {
@@ -186,14 +186,14 @@ internal sealed class TrainingEmitter
             _w.Line($"Attention(arena, {Buf("qkv", l)}, {Buf("probs", l)}, {Buf("context", l)}, null, null, attentionDropout, dropoutSeed, {AttentionSite(l)}, backward: false, pool);");
             _w.Comment($"Layer {l} attention output: context_{l} · [{h},{h}] + bias, dropout, + hidden_{l}, LayerNorm → attention_out_{l}.");
             Linear($"Layer{l}AttentionOutput", t, Buf("context", l), h, "arena + DenseOutOffset", h, null);
-            _w.Line($"{Back}.Dropout.ApplyAndAdd(arena + DenseOutOffset, {Buf("hidden", l)}, {(long)t * h}, hiddenDropout, dropoutSeed, {AttentionOutputSite(l)});");
+            _w.Line($"{Back}.Dropout.ApplyAndAdd(arena + DenseOutOffset, {Buf("hidden", l)}, {(long)t * h}, hiddenDropout, dropoutSeed, {AttentionOutputSite(l)}, pool);");
             LayerNormForward("arena + DenseOutOffset", Buf("attention_out", l), $"Ln1Xhat{l}", $"Ln1Rstd{l}", t, layer + ".attention.output.LayerNorm");
             _w.Comment($"Layer {l} FFN up: attention_out_{l} · [{h},{i}] + bias → ffn_pre_{l} (saved), {ModelEmitter.ActivationName(_a.HiddenAct)} → ffn_act.");
             Linear($"Layer{l}FeedForwardUp", t, Buf("attention_out", l), h, Buf("ffn_pre", l), i, null);
-            _w.Line($"{Back}.ActivationKernels.Forward({Act}, {Buf("ffn_pre", l)}, arena + FfnActOffset, {(long)t * i});");
+            _w.Line($"{Back}.ActivationKernels.Forward({Act}, {Buf("ffn_pre", l)}, arena + FfnActOffset, {(long)t * i}, pool);");
             _w.Comment($"Layer {l} FFN down: ffn_act · [{i},{h}] + bias, dropout, + attention_out_{l}, LayerNorm → hidden_{l + 1}.");
             Linear($"Layer{l}FeedForwardDown", t, "arena + FfnActOffset", i, "arena + DenseOutOffset", h, null);
-            _w.Line($"{Back}.Dropout.ApplyAndAdd(arena + DenseOutOffset, {Buf("attention_out", l)}, {(long)t * h}, hiddenDropout, dropoutSeed, {FeedForwardSite(l)});");
+            _w.Line($"{Back}.Dropout.ApplyAndAdd(arena + DenseOutOffset, {Buf("attention_out", l)}, {(long)t * h}, hiddenDropout, dropoutSeed, {FeedForwardSite(l)}, pool);");
             LayerNormForward("arena + DenseOutOffset", Buf("hidden", l + 1), $"Ln2Xhat{l}", $"Ln2Rstd{l}", t, layer + ".output.LayerNorm");
         }
     }
@@ -210,16 +210,16 @@ internal sealed class TrainingEmitter
             _w.Comment($"Layer {l} backward of: hidden_{l + 1} = LayerNorm(attention_out_{l} + dropout(ffn_act·W_down + b_down)).");
             LayerNormBackward("arena + DHiddenOffset", $"Ln2Xhat{l}", $"Ln2Rstd{l}", "arena + DBranchOffset", t, layer + ".output.LayerNorm");
             _w.Line($"new global::System.ReadOnlySpan<float>(arena + DBranchOffset, {th}).CopyTo(new global::System.Span<float>(arena + DAttentionOutOffset, {th}));");
-            _w.Line($"{Back}.Dropout.Apply(arena + DBranchOffset, {th}, hiddenDropout, dropoutSeed, {FeedForwardSite(l)});");
-            _w.Line($"{Back}.ActivationKernels.Forward({Act}, {Buf("ffn_pre", l)}, arena + FfnActOffset, {ti}); // recompute ffn_act for dW_down");
+            _w.Line($"{Back}.Dropout.Apply(arena + DBranchOffset, {th}, hiddenDropout, dropoutSeed, {FeedForwardSite(l)}, pool);");
+            _w.Line($"{Back}.ActivationKernels.Forward({Act}, {Buf("ffn_pre", l)}, arena + FfnActOffset, {ti}, pool); // recompute ffn_act for dW_down");
             LinearBackward(layer + ".output.dense", h, i, t, "arena + DBranchOffset", h, "arena + FfnActOffset", i, "arena + DFfnOffset", i, accumulate: false);
             _w.Comment($"Layer {l} backward of: ffn_act = {ModelEmitter.ActivationName(_a.HiddenAct)}(ffn_pre_{l}), ffn_pre_{l} = attention_out_{l}·W_up + b_up.");
-            _w.Line($"{Back}.ActivationKernels.Backward({Act}, {Buf("ffn_pre", l)}, arena + DFfnOffset, {ti});");
+            _w.Line($"{Back}.ActivationKernels.Backward({Act}, {Buf("ffn_pre", l)}, arena + DFfnOffset, {ti}, pool);");
             LinearBackward(layer + ".intermediate.dense", i, h, t, "arena + DFfnOffset", i, Buf("attention_out", l), h, "arena + DAttentionOutOffset", h, accumulate: true);
             _w.Comment($"Layer {l} backward of: attention_out_{l} = LayerNorm(hidden_{l} + dropout(context_{l}·W_o + b_o)).");
             LayerNormBackward("arena + DAttentionOutOffset", $"Ln1Xhat{l}", $"Ln1Rstd{l}", "arena + DBranchOffset", t, layer + ".attention.output.LayerNorm");
             _w.Line($"new global::System.ReadOnlySpan<float>(arena + DBranchOffset, {th}).CopyTo(new global::System.Span<float>(arena + DHiddenOffset, {th}));");
-            _w.Line($"{Back}.Dropout.Apply(arena + DBranchOffset, {th}, hiddenDropout, dropoutSeed, {AttentionOutputSite(l)});");
+            _w.Line($"{Back}.Dropout.Apply(arena + DBranchOffset, {th}, hiddenDropout, dropoutSeed, {AttentionOutputSite(l)}, pool);");
             LinearBackward(layer + ".attention.output.dense", h, h, t, "arena + DBranchOffset", h, Buf("context", l), h, "arena + DContextOffset", h, accumulate: false);
             _w.Comment($"Layer {l} backward of: context = dropout(softmax(q·kᵀ/√{_dh} + mask))·v, per (batch, head) → d_qkv.");
             _w.Line($"Attention(arena, {Buf("qkv", l)}, {Buf("probs", l)}, null, arena + DContextOffset, arena + DQkvOffset, attentionDropout, dropoutSeed, {AttentionSite(l)}, backward: true, pool);");
@@ -233,7 +233,7 @@ internal sealed class TrainingEmitter
 
         _w.Line();
         _w.Comment("Embeddings backward of: hidden_0 = dropout(LayerNorm(word[ids] + position[s] + token_type[types])).");
-        _w.Line($"{Back}.Dropout.Apply(arena + DHiddenOffset, {th}, hiddenDropout, dropoutSeed, {EmbeddingSite});");
+        _w.Line($"{Back}.Dropout.Apply(arena + DHiddenOffset, {th}, hiddenDropout, dropoutSeed, {EmbeddingSite}, pool);");
         LayerNormBackward("arena + DHiddenOffset", "EmbXhat", "EmbRstd", "arena + DBranchOffset", t, "embeddings.LayerNorm");
         _w.Comment("Scatter-add each token's gradient into its word, position and type rows, in token order (deterministic).");
         using (_w.Block($"for (int t = 0; t < {t}; t++)"))
@@ -264,7 +264,7 @@ internal sealed class TrainingEmitter
             _w.Line($"{Back}.RowReductions.GatherRows({last}, rows, {gRows}, {h}, arena + MlmGatheredOffset);");
             _w.Comment($"transform: gathered · [{h},{h}] + bias → mlm_pre, {ModelEmitter.ActivationName(_a.HiddenAct)}, LayerNorm → mlm_transform.");
             Linear("MaskedLmTransform", gRows, "arena + MlmGatheredOffset", h, "arena + MlmPreOffset", h, null);
-            _w.Line($"{Back}.ActivationKernels.Forward({Act}, arena + MlmPreOffset, arena + MlmActOffset, {(long)gRows * h});");
+            _w.Line($"{Back}.ActivationKernels.Forward({Act}, arena + MlmPreOffset, arena + MlmActOffset, {(long)gRows * h}, pool);");
             LayerNormForward("arena + MlmActOffset", "arena + MlmTransformOffset", "MlmXhat", "MlmRstd", gRows, "cls.predictions.transform.LayerNorm");
             _w.Comment($"decoder tied to the word embeddings: mlm_transform · [{h},{v}] + cls.predictions.bias → mlm_logits.");
             Linear("MaskedLmDecoder", gRows, "arena + MlmTransformOffset", h, "arena + MlmLogitsOffset", v, null);
@@ -303,7 +303,7 @@ internal sealed class TrainingEmitter
             InputGradient(gRows, h, v, "arena + MlmLogitsOffset", v, P("embeddings.word_embeddings.weight"), "arena + DMlmOffset", h, accumulate: false);
             _w.Comment("backward of the transform's LayerNorm, activation and dense, then scatter into d_hidden at the gathered rows.");
             LayerNormBackward("arena + DMlmOffset", "MlmXhat", "MlmRstd", "arena + DMlmOffset", gRows, "cls.predictions.transform.LayerNorm");
-            _w.Line($"{Back}.ActivationKernels.Backward({Act}, arena + MlmPreOffset, arena + DMlmOffset, {(long)gRows * h});");
+            _w.Line($"{Back}.ActivationKernels.Backward({Act}, arena + MlmPreOffset, arena + DMlmOffset, {(long)gRows * h}, pool);");
             LinearBackward("cls.predictions.transform.dense", h, h, gRows, "arena + DMlmOffset", h, "arena + MlmGatheredOffset", h, "arena + DMlmGatheredOffset", h, accumulate: false);
             _w.Line($"{Back}.RowReductions.ScatterAddRows(arena + DMlmGatheredOffset, rows, {gRows}, {h}, arena + DHiddenOffset);");
             if (nsp)
@@ -403,7 +403,7 @@ internal sealed class TrainingEmitter
 
         _w.Comment("Backward of: token_logits = dropout(hidden)·Wᵀ + b.");
         LinearBackward(name, labels, h, t, "arena + TokenLogitsOffset", labels, "arena + HiddenDroppedOffset", h, "arena + DHiddenOffset", h, accumulate: false);
-        _w.Line($"{Back}.Dropout.Apply(arena + DHiddenOffset, {(long)t * h}, hiddenDropout, dropoutSeed, {TokenSite});");
+        _w.Line($"{Back}.Dropout.Apply(arena + DHiddenOffset, {(long)t * h}, hiddenDropout, dropoutSeed, {TokenSite}, pool);");
         EmitBackwardEncoder();
     }
 
@@ -455,7 +455,7 @@ internal sealed class TrainingEmitter
         LinearBackward(head, outputs, h, b, logits, outputs, input, h, "arena + DPooledOffset", h, accumulate: false);
         if (dropoutSite is { } site)
         {
-            _w.Line($"{Back}.Dropout.Apply(arena + DPooledOffset, {(long)b * h}, hiddenDropout, dropoutSeed, {site});");
+            _w.Line($"{Back}.Dropout.Apply(arena + DPooledOffset, {(long)b * h}, hiddenDropout, dropoutSeed, {site}, pool);");
         }
 
         _w.Line($"{Back}.ActivationKernels.TanhBackwardFromOutput(arena + PooledOffset, arena + DPooledOffset, {(long)b * h});");
@@ -555,7 +555,7 @@ internal sealed class TrainingEmitter
     }
 
     private void LayerNormForward(string x, string y, string xhat, string rstd, int rows, string prefix) =>
-        _w.Line($"{Back}.LayerNormKernels.Forward({x}, {y}, arena + {xhat}Offset, arena + {rstd}Offset, {rows}, {_h}, p + {P(prefix + ".weight")}, p + {P(prefix + ".bias")}, LayerNormEpsilon);");
+        _w.Line($"{Back}.LayerNormKernels.Forward({x}, {y}, arena + {xhat}Offset, arena + {rstd}Offset, {rows}, {_h}, p + {P(prefix + ".weight")}, p + {P(prefix + ".bias")}, LayerNormEpsilon, pool);");
 
     private void LayerNormBackward(string dy, string xhat, string rstd, string dx, int rows, string prefix) =>
         _w.Line($"{Back}.LayerNormKernels.Backward({dy}, arena + {xhat}Offset, arena + {rstd}Offset, p + {P(prefix + ".weight")}, {dx}, g + {P(prefix + ".weight")}, g + {P(prefix + ".bias")}, {rows}, {_h}, accumulate: false);");

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
+using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Backward;
 
@@ -16,37 +17,58 @@ public static unsafe class ActivationKernels
     private const float GeluTanhScale = 0.79788456080286536f;
     private const float GeluTanhCubic = 0.044715f;
 
-    /// <summary>output[i] = f(pre[i]).</summary>
-    public static void Forward(Activation activation, float* pre, float* output, long count)
+    /// <summary>Below this many elements per thread an activation runs on the calling thread alone.</summary>
+    public const long MinimumElementsPerPart = 1 << 14;
+
+    /// <summary>output[i] = f(pre[i]), split over <paramref name="pool"/> when given and worth it.</summary>
+    public static void Forward(Activation activation, float* pre, float* output, long count, ComputePool? pool = null)
     {
-        long i = 0;
+        var work = new Operands { Activation = activation, Pre = pre, Target = output };
+        ParallelRanges.Run(pool, count, 16, MinimumElementsPerPart, &ForwardRange, &work);
+    }
+
+    /// <summary>grad[i] *= f'(pre[i]) — the backward of output = f(pre); split over <paramref name="pool"/> when given.</summary>
+    public static void Backward(Activation activation, float* pre, float* grad, long count, ComputePool? pool = null)
+    {
+        var work = new Operands { Activation = activation, Pre = pre, Target = grad };
+        ParallelRanges.Run(pool, count, 16, MinimumElementsPerPart, &BackwardRange, &work);
+    }
+
+    private static void ForwardRange(void* state, long begin, long end)
+    {
+        var work = (Operands*)state;
+        Activation activation = work->Activation;
+        float* pre = work->Pre, output = work->Target;
+        long i = begin;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i <= count - 16; i += 16)
+            for (; i <= end - 16; i += 16)
             {
                 ActivationMath.Apply(activation, Vector512.Load(pre + i)).Store(output + i);
             }
         }
 
-        for (; i < count; i++)
+        for (; i < end; i++)
         {
             output[i] = ActivationMath.Apply(activation, pre[i]);
         }
     }
 
-    /// <summary>grad[i] *= f'(pre[i]) — the backward of output = f(pre).</summary>
-    public static void Backward(Activation activation, float* pre, float* grad, long count)
+    private static void BackwardRange(void* state, long begin, long end)
     {
-        long i = 0;
+        var work = (Operands*)state;
+        Activation activation = work->Activation;
+        float* pre = work->Pre, grad = work->Target;
+        long i = begin;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i <= count - 16; i += 16)
+            for (; i <= end - 16; i += 16)
             {
                 (Vector512.Load(grad + i) * Derivative(activation, Vector512.Load(pre + i))).Store(grad + i);
             }
         }
 
-        for (; i < count; i++)
+        for (; i < end; i++)
         {
             grad[i] *= Derivative(activation, pre[i]);
         }
@@ -122,5 +144,13 @@ public static unsafe class ActivationKernels
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
         }
+    }
+
+    // What a chunk of an activation needs; lives on the dispatching thread's stack during the call.
+    private struct Operands
+    {
+        public Activation Activation;
+        public float* Pre;
+        public float* Target;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Backward;
 
@@ -20,23 +21,57 @@ public static unsafe class Dropout
 {
     private const uint Golden = 0x9E3779B9u;
 
-    /// <summary>x[i] = keep(i) ? x[i]/(1 − p) : 0. Also the backward (the same mask applied to a gradient).</summary>
-    public static void Apply(float* x, long count, float probability, ulong seed, ulong site)
+    /// <summary>Below this many elements per thread dropout runs on the calling thread alone.</summary>
+    public const long MinimumElementsPerPart = 1 << 14;
+
+    /// <summary>
+    /// x[i] = keep(i) ? x[i]/(1 − p) : 0. Also the backward (the same mask applied to a gradient). Split over
+    /// <paramref name="pool"/> when given; the mask depends on the index alone, so the split changes nothing.
+    /// </summary>
+    public static void Apply(float* x, long count, float probability, ulong seed, ulong site, ComputePool? pool = null)
     {
         if (probability <= 0f)
         {
             return;
         }
 
+        var work = new Operands { X = x, Probability = probability, Key = Key(seed, site) };
+        ParallelRanges.Run(pool, count, 16, MinimumElementsPerPart, &ApplyRange, &work);
+    }
+
+    /// <summary>y[i] = dropout(y[i]) + residual[i]: the hidden dropout before a residual add.</summary>
+    public static void ApplyAndAdd(float* y, float* residual, long count, float probability, ulong seed, ulong site, ComputePool? pool = null)
+    {
+        var work = new Operands { X = y, Residual = residual, Probability = probability, Key = Key(seed, site) };
+        ParallelRanges.Run(pool, count, 16, MinimumElementsPerPart, &ApplyAndAddRange, &work);
+    }
+
+    private static void ApplyAndAddRange(void* state, long begin, long end)
+    {
+        var work = (Operands*)state;
+        if (work->Probability > 0f)
+        {
+            ApplyRange(state, begin, end);
+        }
+
+        RowReductions.Add(work->X + begin, work->Residual + begin, end - begin);
+    }
+
+    // The mask of elements [begin, end): element i's draw depends on i alone, whichever chunk it falls in.
+    private static void ApplyRange(void* state, long begin, long end)
+    {
+        var work = (Operands*)state;
+        float* x = work->X;
+        float probability = work->Probability;
+        uint key = work->Key;
         float scale = 1f / (1f - probability);
         uint threshold = (uint)(probability * 16777216.0);
-        uint key = Key(seed, site);
-        long i = 0;
+        long i = begin;
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<uint> lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
             Vector512<float> scaleV = Vector512.Create(scale);
-            for (; i <= count - 16; i += 16)
+            for (; i <= end - 16; i += 16)
             {
                 Vector512<uint> h = Fmix(Vector512.Create(key) ^ ((Vector512.Create((uint)i) + lanes) * Vector512.Create(Golden)));
                 Vector512<float> keep = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(h, 8), Vector512.Create(threshold)).AsSingle();
@@ -44,17 +79,10 @@ public static unsafe class Dropout
             }
         }
 
-        for (; i < count; i++)
+        for (; i < end; i++)
         {
             x[i] = (Fmix(key ^ ((uint)i * Golden)) >> 8) >= threshold ? x[i] * scale : 0f;
         }
-    }
-
-    /// <summary>y[i] = dropout(y[i]) + residual[i]: the hidden dropout before a residual add.</summary>
-    public static void ApplyAndAdd(float* y, float* residual, long count, float probability, ulong seed, ulong site)
-    {
-        Apply(y, count, probability, seed, site);
-        RowReductions.Add(y, residual, count);
     }
 
     /// <summary>dst[i] = dropout(src[i]) without touching src.</summary>
@@ -91,5 +119,14 @@ public static unsafe class Dropout
         h ^= Vector512.ShiftRightLogical(h, 13);
         h *= Vector512.Create(0xC2B2AE35u);
         return h ^ Vector512.ShiftRightLogical(h, 16);
+    }
+
+    // What a chunk of a dropout needs; lives on the dispatching thread's stack during the call.
+    private struct Operands
+    {
+        public float* X;
+        public float* Residual;
+        public float Probability;
+        public uint Key;
     }
 }

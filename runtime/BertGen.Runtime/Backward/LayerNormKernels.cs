@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Backward;
 
@@ -10,10 +11,26 @@ namespace BertGen.Runtime.Backward;
 /// </summary>
 public static unsafe class LayerNormKernels
 {
-    /// <summary>y = x̂·γ + β with x̂ and rstd saved. <paramref name="y"/> may equal <paramref name="x"/>.</summary>
-    public static void Forward(float* x, float* y, float* xhat, float* rstd, int rows, int width, float* gamma, float* beta, float epsilon)
+    /// <summary>Below this many floats per thread a LayerNorm forward runs on the calling thread alone.</summary>
+    public const long MinimumFloatsPerPart = 1 << 14;
+
+    /// <summary>
+    /// y = x̂·γ + β with x̂ and rstd saved. <paramref name="y"/> may equal <paramref name="x"/>. Rows are
+    /// independent, so they are split over <paramref name="pool"/> when given without changing any result.
+    /// </summary>
+    public static void Forward(float* x, float* y, float* xhat, float* rstd, int rows, int width, float* gamma, float* beta, float epsilon, ComputePool? pool = null)
     {
-        for (int r = 0; r < rows; r++)
+        var work = new ForwardOperands { X = x, Y = y, Xhat = xhat, Rstd = rstd, Width = width, Gamma = gamma, Beta = beta, Epsilon = epsilon };
+        ParallelRanges.Run(pool, rows, 1, Math.Max(1, MinimumFloatsPerPart / Math.Max(1, width)), &ForwardRows, &work);
+    }
+
+    private static void ForwardRows(void* state, long begin, long end)
+    {
+        var work = (ForwardOperands*)state;
+        float* x = work->X, y = work->Y, xhat = work->Xhat, rstd = work->Rstd, gamma = work->Gamma, beta = work->Beta;
+        int width = work->Width;
+        float epsilon = work->Epsilon;
+        for (long r = begin; r < end; r++)
         {
             float* xr = x + ((long)r * width), yr = y + ((long)r * width), hr = xhat + ((long)r * width);
             float mean = Sum(xr, width) / width;
@@ -142,5 +159,18 @@ public static unsafe class LayerNormKernels
         }
 
         return total;
+    }
+
+    // What a chunk of rows of a LayerNorm forward needs; lives on the dispatching thread's stack during the call.
+    private struct ForwardOperands
+    {
+        public float* X;
+        public float* Y;
+        public float* Xhat;
+        public float* Rstd;
+        public float* Gamma;
+        public float* Beta;
+        public int Width;
+        public float Epsilon;
     }
 }

@@ -28,6 +28,32 @@ public static unsafe class PanelPacker
     public static void PackTransposed(int n, int k, float* source, nint ldSource, float* packed, int panelBegin, int panelEnd)
     {
         Validate(n, k, source, ldSource, k, packed, panelBegin, panelEnd);
+        PackRows(n, k, new StridedRows(source, ldSource), packed, panelBegin, panelEnd);
+    }
+
+    /// <summary>
+    /// Packs B given as <c>[N, K]</c> whose rows live anywhere: row j (output column j, <paramref name="k"/>
+    /// contiguous floats) at <c>rows[j]</c>. For a fused layer (Q, K, V stacked along N) packed straight from
+    /// the tensors, without stacking them in a scratch copy first. The same layout and values as
+    /// <see cref="PackTransposed"/> of the stacked matrix. Packs panels <c>[panelBegin, panelEnd)</c> only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackTransposedRows(int n, int k, nint* rows, float* packed, int panelBegin, int panelEnd)
+    {
+        if (rows == null)
+        {
+            throw new GemmArgumentException("Packing got a null row-pointer table.");
+        }
+
+        Validate(n, k, (float*)rows[0], k, k, packed, panelBegin, panelEnd);
+        PackRows(n, k, new TableRows(rows), packed, panelBegin, panelEnd);
+    }
+
+    // The [N, K] packing loop over any row source: 8 source rows (output columns) × 8 K values at a time,
+    // transposed in registers, so each source row is read and each packed row written in 32-byte runs.
+    private static void PackRows<TRows>(int n, int k, TRows source, float* packed, int panelBegin, int panelEnd)
+        where TRows : struct, IRowSource
+    {
         const int W = PackedPanels.PanelWidth;
         for (int panel = panelBegin; panel < panelEnd; panel++)
         {
@@ -37,22 +63,21 @@ public static unsafe class PanelPacker
             int j = 0;
             if (Avx.IsSupported)
             {
-                // 8 source rows (output columns) × 8 K values at a time, transposed in registers: each
-                // source row is read in 32-byte runs and each packed row written in 32-byte runs.
                 for (; j + 8 <= columns; j += 8)
                 {
-                    float* src = source + ((long)(col0 + j) * ldSource);
+                    float* s0 = source.Row(col0 + j), s1 = source.Row(col0 + j + 1), s2 = source.Row(col0 + j + 2), s3 = source.Row(col0 + j + 3);
+                    float* s4 = source.Row(col0 + j + 4), s5 = source.Row(col0 + j + 5), s6 = source.Row(col0 + j + 6), s7 = source.Row(col0 + j + 7);
                     int kk = 0;
                     for (; kk + 8 <= k; kk += 8)
                     {
-                        Transpose8x8(src + kk, ldSource, dst + ((long)kk * W) + j);
+                        Transpose8x8(s0 + kk, s1 + kk, s2 + kk, s3 + kk, s4 + kk, s5 + kk, s6 + kk, s7 + kk, dst + ((long)kk * W) + j);
                     }
 
                     for (; kk < k; kk++)
                     {
                         for (int jj = 0; jj < 8; jj++)
                         {
-                            dst[((long)kk * W) + j + jj] = src[(jj * ldSource) + kk];
+                            dst[((long)kk * W) + j + jj] = source.Row(col0 + j + jj)[kk];
                         }
                     }
                 }
@@ -60,7 +85,7 @@ public static unsafe class PanelPacker
 
             for (; j < columns; j++)
             {
-                float* src = source + ((long)(col0 + j) * ldSource);
+                float* src = source.Row(col0 + j);
                 for (int kk = 0; kk < k; kk++)
                 {
                     dst[((long)kk * W) + j] = src[kk];
@@ -74,19 +99,20 @@ public static unsafe class PanelPacker
         }
     }
 
-    // Writes the transpose of the 8×8 block at src (rows ldSource apart) to 8 packed rows of 48 floats:
+    // Writes the transpose of the 8×8 block whose rows start at s0…s7 to 8 packed rows of 48 floats:
     // unpack pairs of rows, shuffle pairs of pairs, then swap 128-bit halves (the standard AVX sequence).
-    private static void Transpose8x8(float* src, nint ldSource, float* dst)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* s0, float* s1, float* s2, float* s3, float* s4, float* s5, float* s6, float* s7, float* dst)
     {
         const int W = PackedPanels.PanelWidth;
-        Vector256<float> r0 = Avx.LoadVector256(src);
-        Vector256<float> r1 = Avx.LoadVector256(src + ldSource);
-        Vector256<float> r2 = Avx.LoadVector256(src + (2 * ldSource));
-        Vector256<float> r3 = Avx.LoadVector256(src + (3 * ldSource));
-        Vector256<float> r4 = Avx.LoadVector256(src + (4 * ldSource));
-        Vector256<float> r5 = Avx.LoadVector256(src + (5 * ldSource));
-        Vector256<float> r6 = Avx.LoadVector256(src + (6 * ldSource));
-        Vector256<float> r7 = Avx.LoadVector256(src + (7 * ldSource));
+        Vector256<float> r0 = Avx.LoadVector256(s0);
+        Vector256<float> r1 = Avx.LoadVector256(s1);
+        Vector256<float> r2 = Avx.LoadVector256(s2);
+        Vector256<float> r3 = Avx.LoadVector256(s3);
+        Vector256<float> r4 = Avx.LoadVector256(s4);
+        Vector256<float> r5 = Avx.LoadVector256(s5);
+        Vector256<float> r6 = Avx.LoadVector256(s6);
+        Vector256<float> r7 = Avx.LoadVector256(s7);
         Vector256<float> t0 = Avx.UnpackLow(r0, r1);
         Vector256<float> t1 = Avx.UnpackHigh(r0, r1);
         Vector256<float> t2 = Avx.UnpackLow(r2, r3);
@@ -197,5 +223,21 @@ public static unsafe class PanelPacker
         {
             throw new GemmArgumentException($"Panel range [{panelBegin}, {panelEnd}) is outside the {PackedPanels.PanelCount(n)} panels of n={n}.");
         }
+    }
+
+    // Where row j of a [N, K] source starts: generic so the JIT specialises the packing loop for each.
+    private interface IRowSource
+    {
+        float* Row(int j);
+    }
+
+    private readonly struct StridedRows(float* source, nint ld) : IRowSource
+    {
+        public float* Row(int j) => source + ((long)j * ld);
+    }
+
+    private readonly struct TableRows(nint* rows) : IRowSource
+    {
+        public float* Row(int j) => (float*)rows[j];
     }
 }

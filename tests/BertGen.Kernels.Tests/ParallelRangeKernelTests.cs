@@ -1,0 +1,155 @@
+using System;
+using System.Linq;
+using BertGen.Runtime.Backward;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Kernels;
+using BertGen.Runtime.Threading;
+using Xunit;
+
+namespace BertGen.Kernels.Tests;
+
+/// <summary>
+/// The elementwise and row-wise kernels a training step splits over the pool (activations, dropout, LayerNorm
+/// forward, weight packing): each threaded call is bitwise equal to the single-threaded one at sizes large
+/// enough to split, with tails that are not multiples of the vector width; and the chunking itself covers every
+/// index exactly once.
+/// </summary>
+public sealed unsafe class ParallelRangeKernelTests
+{
+    [Theory]
+    [InlineData(100_003L, 16L, 2)]
+    [InlineData(1_048_576L, 16L, 2)]
+    [InlineData(37L, 1L, 3)]
+    [InlineData(5L, 16L, 4)] // fewer granules than parts: empty chunks, still a cover
+    public void ChunksCoverTheRangeOnceWithBoundariesOnTheGranule(long count, long granule, int parts)
+    {
+        long next = 0;
+        for (int part = 0; part < parts; part++)
+        {
+            (long begin, long end) = ParallelRanges.Chunk(count, granule, part, parts);
+            Assert.Equal(next, begin);
+            Assert.True(end >= begin);
+            Assert.True(end == count || end % granule == 0, $"chunk end {end} is off the granule {granule}");
+            next = Math.Max(next, end);
+        }
+
+        Assert.Equal(count, next);
+    }
+
+    [Theory]
+    [InlineData(Activation.GeluErf)]
+    [InlineData(Activation.GeluTanh)]
+    [InlineData(Activation.Relu)]
+    public void ThreadedActivationsAreBitwiseEqual(Activation activation)
+    {
+        const int Count = 200_003; // two parts on two threads, a scalar tail of 3
+        float[] pre = ReferenceMath.RandomArray(Count, 51).Select(v => v * 4f).ToArray();
+        float[] gradient = ReferenceMath.RandomArray(Count, 52);
+        using var pool = new ComputePool(2);
+        float[] forwardSingle = new float[Count], forwardThreaded = new float[Count];
+        float[] backwardSingle = (float[])gradient.Clone(), backwardThreaded = (float[])gradient.Clone();
+        fixed (float* pp = pre, fs = forwardSingle, ft = forwardThreaded, bs = backwardSingle, bt = backwardThreaded)
+        {
+            ActivationKernels.Forward(activation, pp, fs, Count);
+            ActivationKernels.Forward(activation, pp, ft, Count, pool);
+            ActivationKernels.Backward(activation, pp, bs, Count);
+            ActivationKernels.Backward(activation, pp, bt, Count, pool);
+        }
+
+        Assert.Equal(forwardSingle, forwardThreaded);
+        Assert.Equal(backwardSingle, backwardThreaded);
+        Assert.Equal(ActivationMath.Apply(activation, pre[Count - 1]), forwardThreaded[Count - 1]);
+    }
+
+    [Fact]
+    public void ThreadedDropoutDrawsTheSameMaskAndAddsTheResidual()
+    {
+        const int Count = 150_001;
+        float[] x = ReferenceMath.RandomArray(Count, 61);
+        float[] residual = ReferenceMath.RandomArray(Count, 62);
+        using var pool = new ComputePool(2);
+        float[] single = (float[])x.Clone(), threaded = (float[])x.Clone();
+        float[] addSingle = (float[])x.Clone(), addThreaded = (float[])x.Clone();
+        fixed (float* s = single, t = threaded, a = addSingle, b = addThreaded, r = residual)
+        {
+            Dropout.Apply(s, Count, 0.1f, 1234, 7);
+            Dropout.Apply(t, Count, 0.1f, 1234, 7, pool);
+            Dropout.ApplyAndAdd(a, r, Count, 0.1f, 1234, 7);
+            Dropout.ApplyAndAdd(b, r, Count, 0.1f, 1234, 7, pool);
+        }
+
+        Assert.Equal(single, threaded);
+        Assert.Equal(addSingle, addThreaded);
+        Assert.Equal(single[Count - 1] + residual[Count - 1], addThreaded[Count - 1]);
+        double dropped = single.Count(v => v == 0f) / (double)Count;
+        Assert.InRange(dropped, 0.09, 0.11);
+    }
+
+    [Fact]
+    public void ThreadedLayerNormForwardIsBitwiseEqual()
+    {
+        const int Rows = 1024, Width = 72; // width with a scalar tail after four Vector512s
+        float[] x = ReferenceMath.RandomArray(Rows * Width, 71);
+        float[] gamma = ReferenceMath.RandomArray(Width, 72);
+        float[] beta = ReferenceMath.RandomArray(Width, 73);
+        using var pool = new ComputePool(2);
+        (float[] Y, float[] Xhat, float[] Rstd) Run(ComputePool? p)
+        {
+            float[] y = new float[Rows * Width], xhat = new float[Rows * Width], rstd = new float[Rows];
+            fixed (float* px = x, py = y, ph = xhat, pr = rstd, pg = gamma, pb = beta)
+            {
+                LayerNormKernels.Forward(px, py, ph, pr, Rows, Width, pg, pb, 1e-12f, p);
+            }
+
+            return (y, xhat, rstd);
+        }
+
+        var single = Run(null);
+        var threaded = Run(pool);
+        Assert.Equal(single.Y, threaded.Y);
+        Assert.Equal(single.Xhat, threaded.Xhat);
+        Assert.Equal(single.Rstd, threaded.Rstd);
+    }
+
+    [Theory]
+    [InlineData(3, 256, 256)] // a fused QKV layer: 768 outputs in 16 panels
+    [InlineData(3, 24, 37)]   // 72 outputs: a panel that straddles the parts, K with a tail of 5
+    [InlineData(1, 1000, 72)]
+    public void PackingFromScatteredPartsMatchesPackingTheStackedMatrix(int partCount, int rowsPerPart, int k)
+    {
+        // Parameter-buffer order: weight, bias, weight, bias, … so the parts are not adjacent.
+        int stride = (rowsPerPart * k) + rowsPerPart;
+        float[] parameters = ReferenceMath.RandomArray(partCount * stride, 81);
+        int n = partCount * rowsPerPart;
+        float[] stacked = new float[n * k];
+        for (int part = 0; part < partCount; part++)
+        {
+            Array.Copy(parameters, part * stride, stacked, part * rowsPerPart * k, rowsPerPart * k);
+        }
+
+        long length = PackedPanels.PackedLength(n, k);
+        float[] expected = new float[length], single = new float[length + n], threaded = new float[length + n];
+        using var pool = new ComputePool(2);
+        fixed (float* pp = parameters, ps = stacked, pe = expected, p1 = single, p2 = threaded)
+        {
+            PanelPacker.PackTransposed(n, k, ps, k, pe, 0, PackedPanels.PanelCount(n));
+            var parts = new (nint, nint, int)[partCount];
+            for (int part = 0; part < partCount; part++)
+            {
+                float* weight = pp + ((long)part * stride);
+                parts[part] = ((nint)weight, (nint)(weight + ((long)rowsPerPart * k)), rowsPerPart);
+            }
+
+            LinearPacker.Pack(p1, p1 + length, k, parts);
+            LinearPacker.Pack(p2, p2 + length, k, parts, pool);
+        }
+
+        Assert.Equal(expected, single.AsSpan(0, (int)length).ToArray());
+        Assert.Equal(single, threaded);
+        for (int part = 0; part < partCount; part++)
+        {
+            Assert.Equal(parameters.AsSpan((part * stride) + (rowsPerPart * k), rowsPerPart).ToArray(),
+                single.AsSpan((int)length + (part * rowsPerPart), rowsPerPart).ToArray());
+        }
+    }
+}
