@@ -38,6 +38,7 @@ public sealed unsafe class ThreadingTests
     [Theory]
     [InlineData(128, 64)]
     [InlineData(37, 32)]
+    [InlineData(256, 64)] // N = 256: rows split, panels packed by both threads first
     public void ThreadedOnTheFlyFormsAreBitwiseEqual(int s, int dh)
     {
         float[] a = ReferenceMath.RandomArray(s * s, 44);
@@ -125,6 +126,9 @@ public sealed unsafe class ThreadingTests
         Assert.Equal((1, true), Gemm.PlanSplit(5, 40, 768, 2));      // one tile, one panel
         Assert.Equal((1, true), Gemm.PlanSplit(128, 768, 768, 1));
         Assert.Equal((1, true), Gemm.PlanSplit(16, 96, 32, 2));      // 98k flops: not worth a hand-off
+        Assert.Equal((2, false), Gemm.PlanSplit(1024, 256, 1024, 2)); // 5⅓ panels: 144 vs 112 columns, so rows
+        Assert.Equal((2, true), Gemm.PlanSplit(1024, 1024, 256, 2));  // 21⅓ panels: 528 vs 496 columns, within 10%
+        Assert.Equal((2, true), Gemm.PlanSplit(4, 256, 1024, 2));     // one tile: unbalanced panels still beat one thread
     }
 
     private static void CountPart(void* context, int part, int parts)

@@ -134,9 +134,11 @@ public static unsafe class Gemm
     /// <summary>
     /// How many parts a product of <paramref name="m"/>×<paramref name="n"/>×<paramref name="k"/> is split
     /// into on <paramref name="threads"/> threads, and along which axis: none below
-    /// <see cref="MinimumFlopsToSplit"/>; else whole panels when every thread gets the same number of panels or
-    /// at least four, else whole 8-row tiles. Deterministic in the shape alone, so the generator can make the
-    /// same choice at build time.
+    /// <see cref="MinimumFlopsToSplit"/>; else whole panels when that gives every thread within 10% of an even
+    /// share of the columns, else whole 8-row tiles when there are enough of them (N = 256 is 5⅓ panels: split by
+    /// panels one thread gets 144 columns and the other 112, split by rows both get half), else panels.
+    /// Deterministic in the shape alone; the axis never changes a result (each element of C is computed the same
+    /// way by whichever thread owns it).
     /// </summary>
     public static (int Parts, bool ByPanels) PlanSplit(int m, int n, int k, int threads)
     {
@@ -147,17 +149,35 @@ public static unsafe class Gemm
             return (1, true);
         }
 
-        if (panels % threads == 0 || panels >= 4 * threads)
+        double panelImbalance = LargestShare(n, PackedPanels.PanelWidth, threads) * threads / n;
+        if (panelImbalance <= 1.1)
         {
             return (threads, true);
         }
 
-        if (tiles >= threads)
+        double tileImbalance = LargestShare(m, PackedPanels.TileRows, threads) * threads / m;
+        if (tiles >= threads && tileImbalance < panelImbalance)
         {
             return (threads, false);
         }
 
         return panels >= threads ? (threads, true) : (1, true);
+    }
+
+    // The most elements of a length split into whole blocks the way RunPart splits them (block counts
+    // count·part/parts), the last block possibly short.
+    private static double LargestShare(int length, int block, int parts)
+    {
+        int blocks = (length + block - 1) / block;
+        int largest = 0;
+        for (int part = 0; part < parts; part++)
+        {
+            int begin = Math.Min(length, (int)((long)blocks * part / parts) * block);
+            int end = Math.Min(length, (int)((long)blocks * (part + 1) / parts) * block);
+            largest = Math.Max(largest, end - begin);
+        }
+
+        return largest;
     }
 
     private static void Execute(ref GemmProblem problem, ComputePool? pool)
@@ -181,13 +201,6 @@ public static unsafe class Gemm
         problem.Path = GemmPathResolver.Resolve(problem.Path);
         (int parts, bool byPanels) = PlanSplit(problem.M, problem.N, problem.K, pool?.ThreadCount ?? 1);
         problem.ByPanels = byPanels;
-        if (!byPanels && problem.Source != BSource.Packed)
-        {
-            // Splitting rows: every thread needs every panel, so pack them all before the hand-off.
-            PackPanels(ref problem, 0, PackedPanels.PanelCount(problem.N));
-            problem.Source = BSource.Packed;
-        }
-
         if (parts == 1 || pool == null)
         {
             RunPart(ref problem, 0, 1);
@@ -196,8 +209,23 @@ public static unsafe class Gemm
 
         fixed (GemmProblem* context = &problem)
         {
+            if (!byPanels && problem.Source != BSource.Packed)
+            {
+                // Splitting rows: every thread needs every panel, so all are packed (split by panels) in a
+                // dispatch of their own before the rows are.
+                pool.Run(&PackPartFromPool, context, parts);
+                problem.Source = BSource.Packed;
+            }
+
             pool.Run(&RunPartFromPool, context, parts);
         }
+    }
+
+    private static void PackPartFromPool(void* context, int part, int parts)
+    {
+        ref GemmProblem problem = ref *(GemmProblem*)context;
+        int panels = PackedPanels.PanelCount(problem.N);
+        PackPanels(ref problem, (int)((long)panels * part / parts), (int)((long)panels * (part + 1) / parts));
     }
 
     private static void RunPartFromPool(void* context, int part, int parts) => RunPart(ref *(GemmProblem*)context, part, parts);
