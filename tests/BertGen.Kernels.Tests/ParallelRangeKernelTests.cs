@@ -111,6 +111,30 @@ public sealed unsafe class ParallelRangeKernelTests
         Assert.Equal(single.Rstd, threaded.Rstd);
     }
 
+    [Fact]
+    public void ThreadedColumnSumsAreBitwiseEqualAndAddIntoTheSums()
+    {
+        const int Rows = 160, Width = 30522, Ld = 30530; // the MLM decoder bias gradient, with a row stride
+        float[] x = ReferenceMath.RandomArray(Rows * Ld, 91);
+        float[] start = ReferenceMath.RandomArray(Width, 92);
+        float[] single = (float[])start.Clone(), threaded = (float[])start.Clone();
+        using var pool = new ComputePool(2);
+        fixed (float* px = x, ps = single, pt = threaded)
+        {
+            RowReductions.AddColumnSums(px, Rows, Width, Ld, ps);
+            RowReductions.AddColumnSums(px, Rows, Width, Ld, pt, pool);
+        }
+
+        Assert.Equal(single, threaded);
+        float expected = start[Width - 1];
+        for (int r = 0; r < Rows; r++)
+        {
+            expected += x[(r * Ld) + Width - 1];
+        }
+
+        Assert.Equal(expected, threaded[Width - 1]);
+    }
+
     [Theory]
     [InlineData(3, 256, 256)] // a fused QKV layer: 768 outputs in 16 panels
     [InlineData(3, 24, 37)]   // 72 outputs: a panel that straddles the parts, K with a tail of 5

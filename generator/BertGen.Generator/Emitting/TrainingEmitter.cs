@@ -298,7 +298,7 @@ internal sealed class TrainingEmitter
             _w.Line();
             _w.Line($"new global::System.Span<float>(arena + DHiddenOffset, {(long)_t * h}).Clear();");
             _w.Comment("Masked LM backward of: mlm_logits = mlm_transform·word_embeddingsᵀ + bias (the tied gradient lands in the word embeddings).");
-            _w.Line($"{Back}.RowReductions.AddColumnSums(arena + MlmLogitsOffset, {gRows}, {v}, {v}, g + {P("cls.predictions.bias")});");
+            _w.Line($"{Back}.RowReductions.AddColumnSums(arena + MlmLogitsOffset, {gRows}, {v}, {v}, g + {P("cls.predictions.bias")}, pool);");
             WeightGradient(v, h, gRows, "arena + MlmLogitsOffset", v, "arena + MlmTransformOffset", h, P("embeddings.word_embeddings.weight"));
             InputGradient(gRows, h, v, "arena + MlmLogitsOffset", v, P("embeddings.word_embeddings.weight"), "arena + DMlmOffset", h, accumulate: false);
             _w.Comment("backward of the transform's LayerNorm, activation and dense, then scatter into d_hidden at the gathered rows.");
@@ -583,7 +583,7 @@ internal sealed class TrainingEmitter
 
     private void LinearBackwardStrided(string prefix, int outFeatures, int inFeatures, int rows, string dy, long lddy, string x, long ldx, string dx, long lddx, bool accumulate)
     {
-        _w.Line($"{Back}.RowReductions.AddColumnSums({dy}, {rows}, {outFeatures}, {lddy}, g + {P(prefix + ".bias")});");
+        _w.Line($"{Back}.RowReductions.AddColumnSums({dy}, {rows}, {outFeatures}, {lddy}, g + {P(prefix + ".bias")}, pool);");
         WeightGradient(outFeatures, inFeatures, rows, dy, lddy, x, ldx, P(prefix + ".weight"));
         InputGradient(rows, inFeatures, outFeatures, dy, lddy, P(prefix + ".weight"), dx, lddx, accumulate);
     }

@@ -1,17 +1,31 @@
 using System;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Backward;
 
 /// <summary>Row gathers, scatters and column sums the backward pass needs (bias gradients, gathered heads).</summary>
 public static unsafe class RowReductions
 {
-    /// <summary>sums[j] += Σ_r x[r·ld + j]: a bias gradient from the output gradient.</summary>
-    public static void AddColumnSums(float* x, int rows, int width, long ld, float* sums)
+    /// <summary>Below this many summed floats per thread column sums run on the calling thread alone.</summary>
+    public const long MinimumFloatsPerPart = 1 << 15;
+
+    /// <summary>
+    /// sums[j] += Σ_r x[r·ld + j]: a bias gradient from the output gradient. Columns are split over
+    /// <paramref name="pool"/> when given; each column is still summed in row order, so nothing changes.
+    /// </summary>
+    public static void AddColumnSums(float* x, int rows, int width, long ld, float* sums, ComputePool? pool = null)
     {
-        for (int r = 0; r < rows; r++)
+        var work = new ColumnSums { X = x, Rows = rows, Ld = ld, Sums = sums };
+        ParallelRanges.Run(pool, width, 16, Math.Max(16, MinimumFloatsPerPart / Math.Max(1, rows)), &AddColumnSumsRange, &work);
+    }
+
+    private static void AddColumnSumsRange(void* state, long begin, long end)
+    {
+        var work = (ColumnSums*)state;
+        for (int r = 0; r < work->Rows; r++)
         {
-            Add(sums, x + (r * ld), width);
+            Add(work->Sums + begin, work->X + (r * work->Ld) + begin, end - begin);
         }
     }
 
@@ -49,5 +63,14 @@ public static unsafe class RowReductions
         {
             x[i] += y[i];
         }
+    }
+
+    // What a range of columns of a column sum needs; lives on the dispatching thread's stack during the call.
+    private struct ColumnSums
+    {
+        public float* X;
+        public float* Sums;
+        public long Ld;
+        public int Rows;
     }
 }
