@@ -143,7 +143,7 @@ internal static class RowKernelEmitter
                     w.Line($"{v.Type} shiftV = {v.Splat("max")};");
                     Accumulate(w, v, s, (j, u) =>
                     {
-                        string e = u.IsScalar ? $"global::System.MathF.Exp(x[{j}] - max)" : u.Exp($"{u.Load($"x + {j}")} - shiftV");
+                        string e = u.IsScalar ? $"global::System.MathF.Exp(x[{j}] - max)" : u.ExpNonPositive($"{u.Load($"x + {j}")} - shiftV");
                         return e;
                     }, "sum", store: true);
                     w.Comment("pass 3: normalise");

@@ -50,7 +50,8 @@ internal sealed class VectorWidth
     /// <summary>The largest lane (the runtime's HorizontalMax: .NET has no vector-wide max).</summary>
     public string MaxAcross(string vector) => IsScalar ? vector : $"global::BertGen.Runtime.Kernels.HorizontalMax.Of({vector})";
 
-    public string Exp(string vector) => IsScalar ? $"global::System.MathF.Exp({vector})" : $"{_static}.Exp({vector})";
+    /// <summary>exp of a non-positive argument (softmax's x − max): the runtime's range-reduced series, not .NET's slower Exp.</summary>
+    public string ExpNonPositive(string vector) => IsScalar ? $"global::System.MathF.Exp({vector})" : $"global::BertGen.Runtime.Kernels.ActivationMath.ExpNonPositive({vector})";
 
     /// <summary>Full vectors that fit in <paramref name="length"/>, in elements.</summary>
     public int FullLength(int length) => length / Lanes * Lanes;

@@ -125,7 +125,7 @@ public static unsafe class ActivationKernels
                 return one;
             case Activation.GeluErf:
                 return (half * (one + ActivationMath.Erf(x * Vector512.Create(InvSqrt2))))
-                    + (x * Vector512.Create(InvSqrt2Pi) * Vector512.Exp(Vector512.Create(-0.5f) * x * x));
+                    + (x * Vector512.Create(InvSqrt2Pi) * ActivationMath.ExpNonPositive(Vector512.Create(-0.5f) * x * x));
             case Activation.GeluTanh:
             {
                 Vector512<float> u = Vector512.Create(GeluTanhScale) * (x + (Vector512.Create(GeluTanhCubic) * x * x * x));

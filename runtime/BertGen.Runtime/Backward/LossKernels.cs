@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 
 namespace BertGen.Runtime.Backward;
 
@@ -140,7 +141,7 @@ public static unsafe class LossKernels
             Vector512<float> s = Vector512<float>.Zero, m = Vector512.Create(shift);
             for (; j <= n - 16; j += 16)
             {
-                Vector512<float> e = Vector512.Exp(Vector512.Load(x + j) - m);
+                Vector512<float> e = ActivationMath.ExpNonPositive(Vector512.Load(x + j) - m);
                 e.Store(x + j);
                 s += e;
             }

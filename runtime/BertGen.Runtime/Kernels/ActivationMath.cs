@@ -59,6 +59,10 @@ public static class ActivationMath
     private const float InvFactorial5 = 1f / 120;
     private const float InvFactorial6 = 1f / 720;
     private const float InvFactorial7 = 1f / 5040;
+
+    // Below this exp is flushed to 0: 2^round(−87·log₂e) = 2⁻¹²⁶ is the smallest normal float.
+    private const float ExpFloor = -87f;
+
     private const float InvSqrt2 = 0.70710678118654752f;
 
     // √(2/π) and the cubic coefficient of the tanh GELU (Hendrycks & Gimpel 2016, as in HF "gelu_new").
@@ -204,11 +208,16 @@ public static class ActivationMath
         return Vector256.CopySign((Vector256<float>.One - e) / (Vector256<float>.One + e), y);
     }
 
-    /// <summary>exp(x) for x in [−18, 0] (the range tanh needs), 16 values; see <see cref="ExpNonPositive(Vector256{float})"/>.</summary>
+    /// <summary>
+    /// exp(x) for x ≤ 0 (softmax's x − max, tanh's −2|y|), 16 values: the range reduction and series described on
+    /// <see cref="ExpNonPositive(Vector256{float})"/>, about 2 ulp; below −87 (e⁻⁸⁷ ≈ 1.6e-38, the edge of the
+    /// normal floats) exactly 0, as masked keys must be; NaN stays NaN.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ExpNonPositive(Vector512<float> x)
+    public static Vector512<float> ExpNonPositive(Vector512<float> x)
     {
-        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
+        Vector512<float> floor = Vector512.Create(ExpFloor);
+        Vector512<float> n = Vector512.Round(Vector512.Max(x, floor) * Vector512.Create(Log2E));
         Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), x);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
         Vector512<float> p = Vector512.Create(InvFactorial7);
@@ -220,20 +229,23 @@ public static class ActivationMath
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         Vector512<int> scale = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
-        return p * scale.AsSingle();
+        Vector512<float> e = Vector512.ConditionalSelect(Vector512.LessThan(x, floor), Vector512<float>.Zero, p * scale.AsSingle());
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
     }
 
     /// <summary>
-    /// exp(x) for x in [−18, 0], 8 values. .NET's <c>Vector256/512.Exp</c> measured 11 ns per element here
-    /// (80× the erf GELU), so tanh uses this instead: x = n·ln2 + r with n = round(x·log₂e) and |r| ≤ ln2/2
-    /// (ln2 split into a short high part and a low correction, Cody–Waite, so n·ln2 is exact enough);
+    /// exp(x) for x ≤ 0, 8 values. .NET's <c>Vector256/512.Exp</c> measured 11 ns per element here
+    /// (80× the erf GELU), so tanh and softmax use this instead: x = n·ln2 + r with n = round(x·log₂e) and
+    /// |r| ≤ ln2/2 (ln2 split into a short high part and a low correction, Cody–Waite, so n·ln2 is exact enough);
     /// exp(r) by its Taylor series to r⁷/7!, whose remainder r⁸/8! ≤ 0.347⁸/40320 = 5e-9 relative; 2ⁿ built in
-    /// the exponent bits (n ≥ −26, always a normal float). About 2 ulp in all.
+    /// the exponent bits (n ≥ −126 for x ≥ −87, always a normal float). About 2 ulp in all. Below −87 the result
+    /// is exactly 0; NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ExpNonPositive(Vector256<float> x)
+    public static Vector256<float> ExpNonPositive(Vector256<float> x)
     {
-        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
+        Vector256<float> floor = Vector256.Create(ExpFloor);
+        Vector256<float> n = Vector256.Round(Vector256.Max(x, floor) * Vector256.Create(Log2E));
         Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), x);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
         Vector256<float> p = Vector256.Create(InvFactorial7);
@@ -245,6 +257,7 @@ public static class ActivationMath
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         Vector256<int> scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
-        return p * scale.AsSingle();
+        Vector256<float> e = Vector256.ConditionalSelect(Vector256.LessThan(x, floor), Vector256<float>.Zero, p * scale.AsSingle());
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), e, x);
     }
 }
