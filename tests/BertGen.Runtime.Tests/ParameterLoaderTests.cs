@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using BertGen.Runtime.Weights;
 using Xunit;
 
@@ -254,6 +255,39 @@ public sealed class ParameterLoaderTests : IDisposable
                 Assert.Equal(storedValues[(i * 384) + o], reloaded[query.Offset + (o * 384) + i]);
             }
         }
+    }
+
+    [Fact]
+    public void PretrainedMiniLmFromTheMappedPackageEqualsTheImportOfAManagedCopyBitForBit()
+    {
+        // LoadPretrained reads the ONNX in the mapped DLL and releases each tensor's pages once copied; the
+        // fixture imported a managed copy of the same bytes, where nothing is released.
+        List<ParameterInfo> table = Table(_fixture.Weights
+            .Where(t => t.DataType == WeightDataType.Float32)
+            .Select(t => (t.Name, t.Shape.ToArray(), t.Shape.Count == 1 ? ParameterKind.Bias : ParameterKind.Weight))
+            .ToArray());
+        float[] fromCopy = Buffer(table);
+        float[] fromMapping = Buffer(table);
+
+        ParameterLoader.Load(_fixture.Weights, table, fromCopy);
+        ParameterLoader.LoadPretrained(Pretrained.PretrainedModel.MiniLmL6V2, table, fromMapping);
+
+        Assert.True(MemoryMarshal.Cast<float, int>(fromCopy).SequenceEqual(MemoryMarshal.Cast<float, int>(fromMapping)));
+        Assert.Contains(fromMapping, v => v != 0f);
+    }
+
+    [Fact]
+    public void AMappedTensorReadsTheSameAfterItsSourceIsReleased()
+    {
+        using Pretrained.PretrainedPackage package = Pretrained.PretrainedPackage.Open(Pretrained.PretrainedModel.MiniLmL6V2);
+        IReadOnlyList<WeightTensor> tensors = OnnxBertImporter.Import(OnnxReader.Read(package.ViewModelOnnx()));
+        WeightTensor query = tensors.Single(t => t.Name == "encoder.layer.3.attention.self.query.weight");
+        float[] first = query.ToArray();
+
+        query.ReleaseSource();
+
+        Assert.Equal(first, query.ToArray());
+        Assert.Equal(_fixture.Weights.Single(t => t.Name == query.Name).ToArray(), first);
     }
 
     [Fact]

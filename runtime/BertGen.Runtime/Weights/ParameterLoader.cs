@@ -40,6 +40,7 @@ public static class ParameterLoader
     /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
     /// misshapen or non-float tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
     /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads.
+    /// Tensors of a memory-mapped file drop their pages from the resident set once copied; they stay readable.
     /// </summary>
     public static void Load(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
@@ -120,10 +121,13 @@ public static class ParameterLoader
             }
         }
 
+        // A mapped file's pages are released as soon as their tensor is copied, so the load holds the
+        // parameters plus one tensor of the file, not the parameters plus the whole file.
         foreach (ParameterInfo parameter in table)
         {
             WeightTensor source = sources[HuggingFaceNames.Canonical(parameter.Name)];
             source.CopyTo(buffer.Slice(checked((int)parameter.Offset), checked((int)parameter.Length)));
+            source.ReleaseSource();
         }
     }
 
