@@ -13,9 +13,12 @@ public static unsafe class LinearPacker
 {
     /// <summary>
     /// Packs the stacked weights <c>[Σ rows, k]</c> into <paramref name="packed"/> and their biases into
-    /// <paramref name="packedBias"/>. Each part is (weight pointer, bias pointer, rows).
+    /// <paramref name="packedBias"/>. Each part is (weight pointer, bias pointer, rows). With
+    /// <paramref name="releaseWeights"/> the whole pages of each source weight are then handed back to the OS
+    /// (<see cref="ResidentPages"/>): an inference-only model's HF-layout copy stops costing memory one layer at
+    /// a time, and reads as zeros, so the caller must never read it again.
     /// </summary>
-    public static void Pack(float* packed, float* packedBias, int k, ReadOnlySpan<(nint Weight, nint Bias, int Rows)> parts)
+    public static void Pack(float* packed, float* packedBias, int k, ReadOnlySpan<(nint Weight, nint Bias, int Rows)> parts, bool releaseWeights = false)
     {
         int n = 0;
         foreach ((nint _, nint _, int rows) in parts)
@@ -46,6 +49,14 @@ public static unsafe class LinearPacker
         {
             new ReadOnlySpan<float>((float*)bias, rows).CopyTo(new Span<float>(packedBias + offset, rows));
             offset += rows;
+        }
+
+        if (releaseWeights)
+        {
+            foreach ((nint weight, nint _, int rows) in parts)
+            {
+                ResidentPages.Release((void*)weight, (long)rows * k * sizeof(float));
+            }
         }
     }
 }
