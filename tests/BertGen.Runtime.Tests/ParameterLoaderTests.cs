@@ -258,7 +258,7 @@ public sealed class ParameterLoaderTests : IDisposable
     }
 
     [Fact]
-    public void PretrainedMiniLmFromTheMappedPackageEqualsTheImportOfAManagedCopyBitForBit()
+    public void PretrainedMiniLmReadInPlaceEqualsTheImportOfAManagedCopyBitForBit()
     {
         // LoadPretrained reads the ONNX in the mapped DLL and releases each tensor's pages once copied; the
         // fixture imported a managed copy of the same bytes, where nothing is released.
@@ -274,6 +274,22 @@ public sealed class ParameterLoaderTests : IDisposable
 
         Assert.True(MemoryMarshal.Cast<float, int>(fromCopy).SequenceEqual(MemoryMarshal.Cast<float, int>(fromMapping)));
         Assert.Contains(fromMapping, v => v != 0f);
+
+        // The same through an .onnx file on disk, also read in place and released tensor by tensor.
+        string onnx = _directory.File("minilm.onnx");
+        File.WriteAllBytes(onnx, _fixture.OnnxBytes);
+        float[] fromFile = Buffer(table);
+        ParameterLoader.LoadOnnx(onnx, table, fromFile);
+        Assert.True(MemoryMarshal.Cast<float, int>(fromCopy).SequenceEqual(MemoryMarshal.Cast<float, int>(fromFile)));
+    }
+
+    [Fact]
+    public void AnEmptyOnnxFileIsAWeightFileError()
+    {
+        string empty = _directory.File("empty.onnx");
+        File.WriteAllBytes(empty, []);
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadOnnx(empty, SmallTable(), Buffer(SmallTable())));
+        Assert.Contains("empty.onnx", error.Message);
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.MemoryMappedFiles;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Text;
@@ -21,9 +20,7 @@ public sealed unsafe class PretrainedPackage : IDisposable
     /// <summary>Environment variable naming a folder that holds the package DLLs, searched first.</summary>
     public const string DirectoryVariable = "BERTGEN_PRETRAINED_DIR";
 
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
-    private byte* _image;
+    private readonly Weights.MappedFile _file;
     private readonly PEReader _reader;
     private readonly Dictionary<string, long> _resourceOffsets = new(StringComparer.Ordinal);
     private readonly int _resourcesRva;
@@ -38,12 +35,10 @@ public sealed unsafe class PretrainedPackage : IDisposable
             throw new PretrainedPackageException($"'{path}' is not a .NET assembly ({length} bytes)");
         }
 
-        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _file = new Weights.MappedFile(path);
         try
         {
-            _view = _file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _image);
-            _reader = new PEReader(_image + _view.PointerOffset, (int)length);
+            _reader = new PEReader(_file.Pointer, (int)length);
             if (!_reader.HasMetadata || _reader.PEHeaders.CorHeader is null)
             {
                 throw new PretrainedPackageException($"'{path}' is not a .NET assembly");
@@ -172,7 +167,7 @@ public sealed unsafe class PretrainedPackage : IDisposable
             throw new PretrainedPackageException($"resource '{name}' in '{AssemblyPath}' declares {length} bytes but only {block.Length - 4} follow");
         }
 
-        return new Weights.MappedMemory(block.Pointer + 4, length).Memory;
+        return _file.Memory(block.Pointer + 4 - _file.Pointer, length);
     }
 
     /// <summary>The model's ONNX file, in place (see <see cref="ViewResource"/>).</summary>
@@ -195,13 +190,6 @@ public sealed unsafe class PretrainedPackage : IDisposable
     public void Dispose()
     {
         _reader?.Dispose();
-        if (_image != null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _image = null;
-        }
-
-        _view?.Dispose();
         _file.Dispose();
     }
 

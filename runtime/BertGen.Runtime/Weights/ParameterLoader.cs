@@ -20,9 +20,23 @@ public static class ParameterLoader
         Load(reader.Tensors, table, buffer);
     }
 
-    /// <summary>Imports the HuggingFace ONNX export at <paramref name="path"/> into <paramref name="buffer"/>.</summary>
-    public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer) =>
-        Load(OnnxBertImporter.ImportFile(path), table, buffer);
+    /// <summary>
+    /// Imports the HuggingFace ONNX export at <paramref name="path"/> into <paramref name="buffer"/>, reading it in
+    /// place through a mapping (no managed copy of the file; each tensor's pages are released once copied).
+    /// </summary>
+    public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        long length = new System.IO.FileInfo(path).Length;
+        if (length == 0 || length > int.MaxValue)
+        {
+            throw new WeightFileException($"ONNX file '{path}' is {length} bytes; a protobuf model is between 1 byte and 2 GB");
+        }
+
+        // The imported tensors point into the mapping: load them before it closes.
+        using var file = new MappedFile(path);
+        Load(OnnxBertImporter.Import(OnnxReader.Read(file.Memory(0, (int)length))), table, buffer);
+    }
 
     /// <summary>
     /// Loads a real pretrained model (e.g. <see cref="PretrainedModel.MiniLmL6V2"/>) from its NuGet package's
