@@ -74,6 +74,20 @@ internal static class Comparison
         }
     }
 
+    /// <summary>
+    /// Runs both prepared models once at (<paramref name="batch"/>, <paramref name="sequence"/>) on the same padded
+    /// inputs and asserts the same bits in every output.
+    /// </summary>
+    public static void AssertSameForward(string what, IBertModel expected, IBertModel actual, int batch, int sequence, int seed)
+    {
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(expected, batch, sequence, seed);
+        using IForwardPass one = expected.CreateForwardPass(batch, sequence);
+        using IForwardPass two = actual.CreateForwardPass(batch, sequence);
+        one.Run(ids, mask, types);
+        two.Run(ids, mask, types);
+        AssertSameOutputs(what, one, two);
+    }
+
     /// <summary>Asserts that two forward passes of the same shape produced the same bits in every output.</summary>
     public static void AssertSameOutputs(string what, IForwardPass expected, IForwardPass actual)
     {

@@ -42,6 +42,12 @@ public sealed class ParameterLoaderTests : IDisposable
         return table;
     }
 
+    /// <summary>The table a generated MiniLM BertModel would have: every float tensor of the export, 16-float aligned.</summary>
+    private List<ParameterInfo> MiniLmTable() => Table(_fixture.Weights
+        .Where(t => t.DataType == WeightDataType.Float32)
+        .Select(t => (t.Name, t.Shape.ToArray(), t.Shape.Count == 1 ? ParameterKind.Bias : ParameterKind.Weight))
+        .ToArray());
+
     private static float[] Buffer(List<ParameterInfo> table) => new float[table[^1].Offset + table[^1].Length];
 
     private static float[] Filled(List<ParameterInfo> table, int seed)
@@ -226,11 +232,7 @@ public sealed class ParameterLoaderTests : IDisposable
     [Fact]
     public void ImportedMiniLmLoadsIntoItsTableAndSavesAsSafetensorsThatReloadIdentically()
     {
-        // The table a generated MiniLM BertModel would have: every float tensor of the export, 16-float aligned.
-        List<ParameterInfo> table = Table(_fixture.Weights
-            .Where(t => t.DataType == WeightDataType.Float32)
-            .Select(t => (t.Name, t.Shape.ToArray(), t.Shape.Count == 1 ? ParameterKind.Bias : ParameterKind.Weight))
-            .ToArray());
+        List<ParameterInfo> table = MiniLmTable();
         float[] buffer = Buffer(table);
 
         ParameterLoader.Load(_fixture.Weights, table, buffer);
@@ -262,10 +264,7 @@ public sealed class ParameterLoaderTests : IDisposable
     {
         // LoadPretrained reads the ONNX in the mapped DLL and releases each tensor's pages once copied; the
         // fixture imported a managed copy of the same bytes, where nothing is released.
-        List<ParameterInfo> table = Table(_fixture.Weights
-            .Where(t => t.DataType == WeightDataType.Float32)
-            .Select(t => (t.Name, t.Shape.ToArray(), t.Shape.Count == 1 ? ParameterKind.Bias : ParameterKind.Weight))
-            .ToArray());
+        List<ParameterInfo> table = MiniLmTable();
         float[] fromCopy = Buffer(table);
         float[] fromMapping = Buffer(table);
 
