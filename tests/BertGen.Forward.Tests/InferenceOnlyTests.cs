@@ -2,7 +2,6 @@ using System;
 using BertGen.Forward.Tests.Models;
 using BertGen.Models;
 using BertGen.Runtime.Inference;
-using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Weights;
 using Xunit;
@@ -28,8 +27,7 @@ public sealed class InferenceOnlyTests
     public void MiniLm_inference_only_is_bitwise_equal_to_the_model_that_keeps_its_parameters(int batch, int sequence)
     {
         using var pool = new ComputePool(2);
-        using var model = new MiniLmL6(pool);
-        ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, model.Parameters.AsSpan());
+        using MiniLmL6 model = MiniLmModelFixture.LoadModel(pool);
         model.PrepareWeightsForInference();
         Assert.True(model.IsInferenceOnly);
         Assert.False(_fixture.Model.IsInferenceOnly);

@@ -2,9 +2,7 @@ using System;
 using BertGen.Forward.Tests.Models;
 using BertGen.Models;
 using BertGen.Runtime.Inference;
-using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Threading;
-using BertGen.Runtime.Weights;
 using Xunit;
 
 namespace BertGen.Forward.Tests;
@@ -27,8 +25,7 @@ public sealed class RunContractTests
     public void MiniLm_on_two_threads_is_bitwise_equal_to_one_thread(int batch, int sequence)
     {
         using var singlePool = new ComputePool(1);
-        using var single = new MiniLmL6(singlePool);
-        ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, single.Parameters.AsSpan());
+        using MiniLmL6 single = MiniLmModelFixture.LoadModel(singlePool);
         single.PrepareWeights();
         Assert.Equal(2, _fixture.Model.Pool.ThreadCount);
 
