@@ -5,17 +5,22 @@ using BertGen.Runtime.Threading;
 
 namespace BertGen.Bench;
 
-/// <summary>What an inference process holds: its peak resident set against the sizes BertGen planned.</summary>
+/// <summary>
+/// What an inference-only process holds: its peak resident set against the sizes BertGen planned. The model is
+/// prepared with PrepareWeightsForInference, as the CLI's inference commands do, so the HF-layout copy of the
+/// linear weights is released once packed and the weights are held once.
+/// </summary>
 /// <param name="ParameterBytes">The HF-layout parameter buffer.</param>
-/// <param name="PackedWeightBytes">The GEMM-panel copy of the linear weights made by PrepareWeights.</param>
+/// <param name="PackedWeightBytes">The GEMM-panel copy of the linear weights made by PrepareWeightsForInference.</param>
+/// <param name="ReleasedBytes">The HF-layout linear weights handed back to the OS once packed (whole pages; 0 where nothing is released).</param>
 /// <param name="ArenaBytes">The forward pass's activation arena.</param>
 /// <param name="PeakResidentBytes">The process's peak resident set (VmHWM) after the forward passes.</param>
 /// <param name="BaselineResidentBytes">The peak resident set before the model was created (runtime, JIT, assemblies).</param>
 /// <param name="ResidentBytes">The resident set after the forward passes (what the process holds while serving).</param>
-public sealed record MemoryFootprint(long ParameterBytes, long PackedWeightBytes, long ArenaBytes, long PeakResidentBytes, long BaselineResidentBytes, long ResidentBytes)
+public sealed record MemoryFootprint(long ParameterBytes, long PackedWeightBytes, long ReleasedBytes, long ArenaBytes, long PeakResidentBytes, long BaselineResidentBytes, long ResidentBytes)
 {
-    /// <summary>Peak resident set beyond parameters, packed weights and arena.</summary>
-    public long OverheadBytes => PeakResidentBytes - ParameterBytes - PackedWeightBytes - ArenaBytes;
+    /// <summary>Peak resident set beyond the weights held (parameters + packed − released) and the arena.</summary>
+    public long OverheadBytes => PeakResidentBytes - ParameterBytes - PackedWeightBytes + ReleasedBytes - ArenaBytes;
 
     /// <summary>
     /// Creates the model, loads its weights, packs them and runs <paramref name="runs"/> forward passes at one
@@ -31,7 +36,17 @@ public sealed record MemoryFootprint(long ParameterBytes, long PackedWeightBytes
         using var pool = new ComputePool(threads);
         using IBertModel model = descriptor.Create(pool);
         loadWeights(model);
-        model.PrepareWeights();
+        long releasedBytes = 0;
+        foreach (BertGen.Runtime.ParameterInfo parameter in model.ParameterTable)
+        {
+            // What PrepareWeightsForInference releases: every linear weight (a tied decoder's is an Embedding).
+            if (parameter.Kind == BertGen.Runtime.ParameterKind.Weight && OperatingSystem.IsLinux())
+            {
+                releasedBytes += parameter.Length * sizeof(float);
+            }
+        }
+
+        model.PrepareWeightsForInference();
         GC.Collect();
         using IForwardPass pass = model.CreateForwardPass(batch, sequence);
         int tokens = batch * sequence;
@@ -59,7 +74,7 @@ public sealed record MemoryFootprint(long ParameterBytes, long PackedWeightBytes
         }
 
         return new MemoryFootprint(descriptor.ParameterBufferLength * sizeof(float), descriptor.PackedWeightLength * sizeof(float),
-            arenaBytes, ReadStatus("VmHWM:"), baseline, ReadStatus("VmRSS:"));
+            releasedBytes, arenaBytes, ReadStatus("VmHWM:"), baseline, ReadStatus("VmRSS:"));
     }
 
     private static long ReadStatus(string field)

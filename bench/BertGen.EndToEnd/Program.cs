@@ -44,7 +44,7 @@ if (memory)
         ? MemoryFootprint.Measure(BertBaseEncoder.Descriptor, InitBertBase, 1, 128, threads)
         : MemoryFootprint.Measure(MiniLmL6.Descriptor, LoadMiniLm, 1, 128, threads);
     static string Mb(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
-    Console.WriteLine($"{(only == "bert-base" ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128, {threads} threads: peak RSS {Mb(footprint.PeakResidentBytes)} = parameters {Mb(footprint.ParameterBytes)} + packed weights {Mb(footprint.PackedWeightBytes)} + arena {Mb(footprint.ArenaBytes)} + {Mb(footprint.OverheadBytes)} other (peak RSS before the model: {Mb(footprint.BaselineResidentBytes)}; RSS after the runs: {Mb(footprint.ResidentBytes)})");
+    Console.WriteLine($"{(only == "bert-base" ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128, {threads} threads: inference-only, peak RSS {Mb(footprint.PeakResidentBytes)} = parameters {Mb(footprint.ParameterBytes)} + packed weights {Mb(footprint.PackedWeightBytes)} − released HF-layout linear weights {Mb(footprint.ReleasedBytes)} + arena {Mb(footprint.ArenaBytes)} + {Mb(footprint.OverheadBytes)} other (peak RSS before the model: {Mb(footprint.BaselineResidentBytes)}; RSS after the runs: {Mb(footprint.ResidentBytes)})");
     return 0;
 }
 

@@ -9,7 +9,8 @@ namespace BertGen.Cli;
 
 /// <summary>
 /// A compiled model loaded with a BertGen checkpoint's <c>model.safetensors</c> for inference (<c>fill-mask</c>,
-/// <c>classify</c>), with one compiled forward pass per shape it is asked for.
+/// <c>classify</c>), with one compiled forward pass per shape it is asked for. The model is inference-only: its
+/// parameters cannot be read back once packed.
 /// </summary>
 internal sealed class CheckpointModel : IDisposable
 {
@@ -48,7 +49,8 @@ internal sealed class CheckpointModel : IDisposable
                 throw new CliFailureException($"checkpoint '{weights}' does not fit model '{ModelCatalog.CliName(descriptor)}': {e.Message}", e);
             }
 
-            model.PrepareWeights();
+            // fill-mask and classify only run forward passes: keep the linear weights once, packed.
+            model.PrepareWeightsForInference();
             return new CheckpointModel(descriptor, pool, model);
         }
         catch

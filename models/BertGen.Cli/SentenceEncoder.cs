@@ -105,7 +105,7 @@ internal sealed class SentenceEncoder : IDisposable
             $"{source} on {architecture.Name}");
     }
 
-    /// <summary>Allocates the model, fills its parameters from the weights and packs them for the kernels.</summary>
+    /// <summary>Allocates the model, fills its parameters from the weights and packs them for the kernels (inference-only).</summary>
     public void LoadWeights(StageTimings timings)
     {
         if (_model is not null)
@@ -137,7 +137,8 @@ internal sealed class SentenceEncoder : IDisposable
                 LoadPackage(_pretrained!.Package, model.ParameterTable, buffer, timings);
             }
 
-            model.PrepareWeights();
+            // Embedding only runs forward passes: keep the linear weights once, in the kernels' packed layout.
+            model.PrepareWeightsForInference();
             timings.Mark("pack weights for the kernels");
         }
         catch

@@ -1,4 +1,5 @@
 using System;
+using BertGen.Runtime.Inference;
 using Xunit;
 
 namespace BertGen.Forward.Tests;
@@ -58,5 +59,44 @@ internal static class Comparison
         }
 
         return max;
+    }
+
+    /// <summary>Asserts that two runs produced the same bits in every element, naming the first that differs.</summary>
+    public static void AssertBitwiseEqual(string what, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail($"{what}, element {i}: expected {expected[i]:R}, got {actual[i]:R}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs both prepared models once at (<paramref name="batch"/>, <paramref name="sequence"/>) on the same padded
+    /// inputs and asserts the same bits in every output.
+    /// </summary>
+    public static void AssertSameForward(string what, IBertModel expected, IBertModel actual, int batch, int sequence, int seed)
+    {
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(expected, batch, sequence, seed);
+        using IForwardPass one = expected.CreateForwardPass(batch, sequence);
+        using IForwardPass two = actual.CreateForwardPass(batch, sequence);
+        one.Run(ids, mask, types);
+        two.Run(ids, mask, types);
+        AssertSameOutputs(what, one, two);
+    }
+
+    /// <summary>Asserts that two forward passes of the same shape produced the same bits in every output.</summary>
+    public static void AssertSameOutputs(string what, IForwardPass expected, IForwardPass actual)
+    {
+        AssertBitwiseEqual(what + " last hidden state", expected.LastHiddenState, actual.LastHiddenState);
+        AssertBitwiseEqual(what + " pooled", expected.PooledOutput, actual.PooledOutput);
+        AssertBitwiseEqual(what + " masked LM logits", expected.MaskedLmLogits, actual.MaskedLmLogits);
+        AssertBitwiseEqual(what + " next sentence logits", expected.NextSentenceLogits, actual.NextSentenceLogits);
+        AssertBitwiseEqual(what + " sequence logits", expected.SequenceLogits, actual.SequenceLogits);
+        AssertBitwiseEqual(what + " token logits", expected.TokenLogits, actual.TokenLogits);
+        AssertBitwiseEqual(what + " question answering logits", expected.QuestionAnsweringLogits, actual.QuestionAnsweringLogits);
     }
 }

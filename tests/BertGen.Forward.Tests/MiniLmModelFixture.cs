@@ -22,8 +22,7 @@ public sealed class MiniLmModelFixture : IDisposable
         OnnxBytes = package.ReadModelOnnx();
         Tokenizer = BertWordPieceTokenizer.Create(BertVocabulary.Parse(package.ReadVocabularyText(), "all-MiniLM-L6-v2 vocab.txt"));
         Pool = new ComputePool(2);
-        Model = new MiniLmL6(Pool);
-        ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, Model.Parameters.AsSpan());
+        Model = LoadModel(Pool);
         Model.PrepareWeights();
         OnnxRuntime = new OnnxRuntimeBert(OnnxBytes, PretrainedModel.MiniLmL6V2.PoolerOutputName, intraOpThreads: 2);
     }
@@ -37,6 +36,14 @@ public sealed class MiniLmModelFixture : IDisposable
     public MiniLmL6 Model { get; }
 
     public OnnxRuntimeBert OnnxRuntime { get; }
+
+    /// <summary>A new MiniLmL6 on <paramref name="pool"/> with the package's weights loaded, not yet prepared.</summary>
+    public static MiniLmL6 LoadModel(ComputePool pool)
+    {
+        var model = new MiniLmL6(pool);
+        ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, model.Parameters.AsSpan());
+        return model;
+    }
 
     public void Dispose()
     {

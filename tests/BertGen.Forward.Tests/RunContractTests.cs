@@ -2,9 +2,7 @@ using System;
 using BertGen.Forward.Tests.Models;
 using BertGen.Models;
 using BertGen.Runtime.Inference;
-using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Threading;
-using BertGen.Runtime.Weights;
 using Xunit;
 
 namespace BertGen.Forward.Tests;
@@ -27,19 +25,11 @@ public sealed class RunContractTests
     public void MiniLm_on_two_threads_is_bitwise_equal_to_one_thread(int batch, int sequence)
     {
         using var singlePool = new ComputePool(1);
-        using var single = new MiniLmL6(singlePool);
-        ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, single.Parameters.AsSpan());
+        using MiniLmL6 single = MiniLmModelFixture.LoadModel(singlePool);
         single.PrepareWeights();
         Assert.Equal(2, _fixture.Model.Pool.ThreadCount);
 
-        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(single, batch, sequence, seed: 7);
-        using IForwardPass one = single.CreateForwardPass(batch, sequence);
-        using IForwardPass two = _fixture.Model.CreateForwardPass(batch, sequence);
-        one.Run(ids, mask, types);
-        two.Run(ids, mask, types);
-
-        AssertBitwiseEqual(one.LastHiddenState, two.LastHiddenState);
-        AssertBitwiseEqual(one.PooledOutput, two.PooledOutput);
+        Comparison.AssertSameForward("MiniLM on one thread vs two:", single, _fixture.Model, batch, sequence, seed: 7);
     }
 
     [Theory]
@@ -56,19 +46,8 @@ public sealed class RunContractTests
         ReferenceOracle.Initialize(threaded, WeightInit.Wide, 3);
         single.PrepareWeights();
         threaded.PrepareWeights();
-        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(single, batch, sequence, seed: 11);
-        using IForwardPass one = single.CreateForwardPass(batch, sequence);
-        using IForwardPass two = threaded.CreateForwardPass(batch, sequence);
-        one.Run(ids, mask, types);
-        two.Run(ids, mask, types);
 
-        AssertBitwiseEqual(one.LastHiddenState, two.LastHiddenState);
-        AssertBitwiseEqual(one.PooledOutput, two.PooledOutput);
-        AssertBitwiseEqual(one.MaskedLmLogits, two.MaskedLmLogits);
-        AssertBitwiseEqual(one.NextSentenceLogits, two.NextSentenceLogits);
-        AssertBitwiseEqual(one.SequenceLogits, two.SequenceLogits);
-        AssertBitwiseEqual(one.TokenLogits, two.TokenLogits);
-        AssertBitwiseEqual(one.QuestionAnsweringLogits, two.QuestionAnsweringLogits);
+        Comparison.AssertSameForward($"{spec} on one thread vs two:", single, threaded, batch, sequence, seed: 11);
     }
 
     [Fact]
@@ -141,17 +120,5 @@ public sealed class RunContractTests
         int[] copy = (int[])values.Clone();
         copy[index] = value;
         return copy;
-    }
-
-    private static void AssertBitwiseEqual(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
-            {
-                Assert.Fail($"element {i}: {expected[i]:R} on one thread, {actual[i]:R} on two");
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using BertGen.Runtime.Weights;
 using Xunit;
 
@@ -40,6 +41,12 @@ public sealed class ParameterLoaderTests : IDisposable
 
         return table;
     }
+
+    /// <summary>The table a generated MiniLM BertModel would have: every float tensor of the export, 16-float aligned.</summary>
+    private List<ParameterInfo> MiniLmTable() => Table(_fixture.Weights
+        .Where(t => t.DataType == WeightDataType.Float32)
+        .Select(t => (t.Name, t.Shape.ToArray(), t.Shape.Count == 1 ? ParameterKind.Bias : ParameterKind.Weight))
+        .ToArray());
 
     private static float[] Buffer(List<ParameterInfo> table) => new float[table[^1].Offset + table[^1].Length];
 
@@ -225,11 +232,7 @@ public sealed class ParameterLoaderTests : IDisposable
     [Fact]
     public void ImportedMiniLmLoadsIntoItsTableAndSavesAsSafetensorsThatReloadIdentically()
     {
-        // The table a generated MiniLM BertModel would have: every float tensor of the export, 16-float aligned.
-        List<ParameterInfo> table = Table(_fixture.Weights
-            .Where(t => t.DataType == WeightDataType.Float32)
-            .Select(t => (t.Name, t.Shape.ToArray(), t.Shape.Count == 1 ? ParameterKind.Bias : ParameterKind.Weight))
-            .ToArray());
+        List<ParameterInfo> table = MiniLmTable();
         float[] buffer = Buffer(table);
 
         ParameterLoader.Load(_fixture.Weights, table, buffer);
@@ -254,6 +257,52 @@ public sealed class ParameterLoaderTests : IDisposable
                 Assert.Equal(storedValues[(i * 384) + o], reloaded[query.Offset + (o * 384) + i]);
             }
         }
+    }
+
+    [Fact]
+    public void PretrainedMiniLmReadInPlaceEqualsTheImportOfAManagedCopyBitForBit()
+    {
+        // LoadPretrained reads the ONNX in the mapped DLL and releases each tensor's pages once copied; the
+        // fixture imported a managed copy of the same bytes, where nothing is released.
+        List<ParameterInfo> table = MiniLmTable();
+        float[] fromCopy = Buffer(table);
+        float[] fromMapping = Buffer(table);
+
+        ParameterLoader.Load(_fixture.Weights, table, fromCopy);
+        ParameterLoader.LoadPretrained(Pretrained.PretrainedModel.MiniLmL6V2, table, fromMapping);
+
+        Assert.True(MemoryMarshal.Cast<float, int>(fromCopy).SequenceEqual(MemoryMarshal.Cast<float, int>(fromMapping)));
+        Assert.Contains(fromMapping, v => v != 0f);
+
+        // The same through an .onnx file on disk, also read in place and released tensor by tensor.
+        string onnx = _directory.File("minilm.onnx");
+        File.WriteAllBytes(onnx, _fixture.OnnxBytes);
+        float[] fromFile = Buffer(table);
+        ParameterLoader.LoadOnnx(onnx, table, fromFile);
+        Assert.True(MemoryMarshal.Cast<float, int>(fromCopy).SequenceEqual(MemoryMarshal.Cast<float, int>(fromFile)));
+    }
+
+    [Fact]
+    public void AnEmptyOnnxFileIsAWeightFileError()
+    {
+        string empty = _directory.File("empty.onnx");
+        File.WriteAllBytes(empty, []);
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadOnnx(empty, SmallTable(), Buffer(SmallTable())));
+        Assert.Contains("empty.onnx", error.Message);
+    }
+
+    [Fact]
+    public void AMappedTensorReadsTheSameAfterItsSourceIsReleased()
+    {
+        using Pretrained.PretrainedPackage package = Pretrained.PretrainedPackage.Open(Pretrained.PretrainedModel.MiniLmL6V2);
+        IReadOnlyList<WeightTensor> tensors = OnnxBertImporter.Import(OnnxReader.Read(package.ViewModelOnnx()));
+        WeightTensor query = tensors.Single(t => t.Name == "encoder.layer.3.attention.self.query.weight");
+        float[] first = query.ToArray();
+
+        query.ReleaseSource();
+
+        Assert.Equal(first, query.ToArray());
+        Assert.Equal(_fixture.Weights.Single(t => t.Name == query.Name).ToArray(), first);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Security.Cryptography;
 using BertGen.Runtime.Pretrained;
@@ -30,6 +31,22 @@ public sealed class PretrainedPackageTests
         Assert.Equal("[CLS]", lines[101]);
         Assert.Equal("[SEP]", lines[102]);
         Assert.Equal("[MASK]", lines[103]);
+    }
+
+    [Fact]
+    public void AViewedResourceReadsTheSameAfterItsPagesAreReleased()
+    {
+        // Loaders release each tensor's pages once copied; that is only safe if the view is the file's own
+        // pages (re-read on the next touch), never a heap copy that would read back as zeros.
+        using PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.ArcticEmbedXs);
+        ReadOnlyMemory<byte> view = package.ViewModelOnnx();
+        byte[] before = SHA256.HashData(view.Span);
+
+        Assert.True(MemoryMarshal.TryGetMemoryManager(view, out Weights.MappedMemory? mapped, out int start, out int length));
+        mapped.ReleasePages(start, length);
+
+        Assert.Equal(before, SHA256.HashData(view.Span));
+        Assert.Equal(SHA256.HashData(package.ReadModelOnnx()), before);
     }
 
     [Fact]

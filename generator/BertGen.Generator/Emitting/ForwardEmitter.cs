@@ -105,7 +105,8 @@ internal static class ForwardEmitter
         {
             w.Line($"{Runtime}.Inference.InputValidation.Check(inputIds, attentionMask, tokenTypeIds, Tokens, VocabSize, TypeVocabSize);");
             w.Line("_model.EnsureWeightsPrepared();");
-            w.Line("float* p = _model.Parameters.Pointer;");
+            w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer (kept by inference-only models), linear layers from the packed copy.");
+            w.Line("float* p = _model._parameters.Pointer;");
             w.Line("float* w = _model.PackedWeights.Pointer;");
             w.Line("float* arena = _arena.Pointer;");
             w.Line($"{Runtime}.Threading.ComputePool pool = _model.Pool;");

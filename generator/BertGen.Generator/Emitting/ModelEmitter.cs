@@ -129,7 +129,7 @@ internal static class ModelEmitter
             w.Summary("Creates the model with a zeroed parameter buffer; load weights or call InitializeParameters, then PrepareWeights.\nThe pool splits big ops over cores; by default one thread per core, owned and disposed by the model.");
             using (w.Block($"public {spec.TypeName}({Runtime}.Threading.ComputePool? pool = null)"))
             {
-                w.Line($"Parameters = new {Runtime}.Memory.AlignedBuffer(ParameterBufferLength);");
+                w.Line($"_parameters = new {Runtime}.Memory.AlignedBuffer(ParameterBufferLength);");
                 w.Line($"PackedWeights = new {Runtime}.Memory.AlignedBuffer(PackedWeightLength);");
                 w.Line("_ownsPool = pool is null;");
                 w.Line($"Pool = pool ?? new {Runtime}.Threading.ComputePool({Runtime}.Threading.ComputePool.DefaultThreadCount);");
@@ -137,7 +137,9 @@ internal static class ModelEmitter
 
             w.Line();
             w.Line("private readonly bool _ownsPool;");
+            w.Line($"private readonly {Runtime}.Memory.AlignedBuffer _parameters;");
             w.Line("private bool _weightsPrepared;");
+            w.Line("private bool _inferenceOnly;");
             w.Line();
             w.Summary("The threads big ops are split over.");
             w.Line($"public {Runtime}.Threading.ComputePool Pool {{ get; }}");
@@ -171,8 +173,17 @@ internal static class ModelEmitter
             }
 
             w.Line();
-            w.Summary("The parameter buffer: every tensor of ParameterTable at its offset.");
-            w.Line($"public {Runtime}.Memory.AlignedBuffer Parameters {{ get; }}");
+            w.Summary("The parameter buffer: every tensor of ParameterTable at its offset. Throws once PrepareWeightsForInference has released its linear weights.");
+            w.Line($"public {Runtime}.Memory.AlignedBuffer Parameters => _inferenceOnly ? throw InferenceOnlyError() : _parameters;");
+            w.Line();
+            w.Summary("Whether PrepareWeightsForInference has run: the model then only runs forward passes.");
+            w.Line("public bool IsInferenceOnly => _inferenceOnly;");
+            w.Line();
+            using (w.Block("private global::System.InvalidOperationException InferenceOnlyError()"))
+            {
+                w.Line($"return new global::System.InvalidOperationException(\"{spec.TypeName} is inference-only: PrepareWeightsForInference() released the HF-layout copy of its linear weights, so its parameters can no longer be read, loaded, saved, repacked or trained; create a new model for that.\");");
+            }
+
             w.Line();
             w.Summary("HuggingFace initialisation: normal(0, initializer_range) weights and embeddings (the padding token's row zero), zero biases, LayerNorm 1 and 0; reproducible from the seed.");
             using (w.Block("public void InitializeParameters(ulong seed)"))
@@ -195,7 +206,7 @@ internal static class ModelEmitter
             w.Summary("Frees the native buffers.");
             using (w.Block("public void Dispose()"))
             {
-                w.Line("Parameters.Dispose();");
+                w.Line("_parameters.Dispose();");
                 w.Line("PackedWeights.Dispose();");
                 w.Line("DisposeTraining();");
                 using (w.Block("if (_ownsPool)"))
@@ -255,17 +266,34 @@ internal static class ModelEmitter
             Const(w, "long", "PackedWeightLength", Literals.Long(plan.PackedWeightLength));
             w.Line();
             w.Summary("Packs every linear layer from Parameters into PackedWeights (Q, K and V fused). Call after changing parameters.");
-            using (w.Block("public unsafe void PrepareWeights()"))
+            w.Line("public unsafe void PrepareWeights() => PackWeights(Parameters.Pointer, releaseWeights: false);");
+            w.Line();
+            w.Summary(
+                "PrepareWeights for a model that will only run forward passes: each linear weight's HF-layout copy in Parameters is handed\n" +
+                "back to the OS as soon as it is packed, so the process holds those weights once. Afterwards Parameters, and everything\n" +
+                "that needs it (InitializeParameters, Parameter, loading, saving, training, PrepareWeights), throws.");
+            using (w.Block("public unsafe void PrepareWeightsForInference()"))
             {
                 w.Line("float* p = Parameters.Pointer;");
+                w.Line("_inferenceOnly = true;");
+                w.Line("PackWeights(p, releaseWeights: true);");
+            }
+
+            w.Line();
+            using (w.Block("private unsafe void PackWeights(float* p, bool releaseWeights)"))
+            {
                 w.Line("float* w = PackedWeights.Pointer;");
                 foreach (PackedLinear linear in plan.PackedLinears)
                 {
-                    w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.WeightNames)}");
+                    // Only linear weights proper are released: a tied decoder's weight is the word embedding table,
+                    // which the embedding lookup keeps reading from Parameters.
+                    bool releasable = linear.WeightNames.All(name => plan.Parameter(name).Kind == "Weight");
+                    w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.WeightNames)}" +
+                        (releasable ? "" : " (kept: the embedding lookup reads it)"));
                     int rows = linear.OutFeatures / linear.WeightNames.Count;
                     string parts = string.Join(", ", linear.WeightNames.Select((name, i) =>
                         $"((nint)(p + {Literals.Long(plan.Parameter(name).Offset)}), (nint)(p + {Literals.Long(plan.Parameter(linear.BiasNames[i]).Offset)}), {rows})"));
-                    w.Line($"{Runtime}.Inference.LinearPacker.Pack(w + {Literals.Long(linear.PackedOffset)}, w + {Literals.Long(linear.BiasOffset)}, {linear.InFeatures}, stackalloc (nint, nint, int)[] {{ {parts} }}, Pool);");
+                    w.Line($"{Runtime}.Inference.LinearPacker.Pack(w + {Literals.Long(linear.PackedOffset)}, w + {Literals.Long(linear.BiasOffset)}, {linear.InFeatures}, stackalloc (nint, nint, int)[] {{ {parts} }}, Pool, {(releasable ? "releaseWeights" : "releaseWeights: false")});");
                 }
 
                 w.Line("_weightsPrepared = true;");

@@ -26,7 +26,7 @@ public interface IBertModel : IDisposable
     /// <summary>Every parameter tensor by HuggingFace name, with its offset in <see cref="Parameters"/>.</summary>
     IReadOnlyList<ParameterInfo> ParameterTable { get; }
 
-    /// <summary>The parameter buffer.</summary>
+    /// <summary>The parameter buffer. Throws <see cref="InvalidOperationException"/> once the model <see cref="IsInferenceOnly"/>.</summary>
     AlignedBuffer Parameters { get; }
 
     /// <summary>The threads the model's kernels split big operations over.</summary>
@@ -43,6 +43,18 @@ public interface IBertModel : IDisposable
     /// loading or changing parameters and before the next forward pass.
     /// </summary>
     void PrepareWeights();
+
+    /// <summary>
+    /// <see cref="PrepareWeights"/> for a process that will only run forward passes: the HF-layout copy of every
+    /// packed linear weight is handed back to the OS as it is packed, so those weights are held once, not twice.
+    /// The model becomes <see cref="IsInferenceOnly"/>: <see cref="Parameters"/> and everything built on it
+    /// (loading, saving, training, initialising, packing again) throw <see cref="InvalidOperationException"/>.
+    /// A model without a separate packed copy just prepares its weights.
+    /// </summary>
+    void PrepareWeightsForInference() => PrepareWeights();
+
+    /// <summary>Whether <see cref="PrepareWeightsForInference"/> has released the HF-layout weights.</summary>
+    bool IsInferenceOnly => false;
 
     /// <summary>The compiled forward pass of one shape variant, with its own activation arena.</summary>
     IForwardPass CreateForwardPass(int batch, int sequence);

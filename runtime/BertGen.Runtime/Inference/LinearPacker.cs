@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using BertGen.Runtime.Kernels;
+using BertGen.Runtime.Memory;
 using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Inference;
@@ -19,9 +20,11 @@ public static unsafe class LinearPacker
     /// Packs the stacked weights <c>[Σ rows, k]</c> into <paramref name="packed"/> and their biases into
     /// <paramref name="packedBias"/>. Each part is (weight pointer, bias pointer, rows). Panels are split over
     /// <paramref name="pool"/> when given (a copy: the split changes nothing); nothing is allocated for layers
-    /// of up to 4,096 outputs.
+    /// of up to 4,096 outputs. With <paramref name="releaseWeights"/> the whole pages of each source weight are
+    /// then handed back to the OS (<see cref="ResidentPages"/>): an inference-only model's HF-layout copy stops
+    /// costing memory one layer at a time, and reads as zeros, so the caller must never read it again.
     /// </summary>
-    public static void Pack(float* packed, float* packedBias, int k, ReadOnlySpan<(nint Weight, nint Bias, int Rows)> parts, ComputePool? pool = null)
+    public static void Pack(float* packed, float* packedBias, int k, ReadOnlySpan<(nint Weight, nint Bias, int Rows)> parts, ComputePool? pool = null, bool releaseWeights = false)
     {
         int n = 0;
         foreach ((nint _, nint _, int rows) in parts)
@@ -68,6 +71,14 @@ public static unsafe class LinearPacker
         {
             new ReadOnlySpan<float>((float*)bias, rows).CopyTo(new Span<float>(packedBias + offset, rows));
             offset += rows;
+        }
+
+        if (releaseWeights)
+        {
+            foreach ((nint weight, nint _, int rows) in parts)
+            {
+                ResidentPages.Release((void*)weight, (long)rows * k * sizeof(float));
+            }
         }
     }
 

@@ -8,12 +8,16 @@ namespace BertGen.Runtime.Memory;
 /// activation arena of a generated model. Aligned so that every tensor the generator places at a
 /// multiple of 16 floats starts on a cache line and a <c>Vector512</c> load never splits one.
 /// Native memory keeps the GC out of the hot loops and lets kernels take raw pointers without pinning.
+/// The zeroes come from the allocator (<c>calloc</c>), not from writing them: a large block is fresh pages
+/// from the operating system, which are resident only once touched, so a buffer whose parts are never written
+/// (or are handed back, see <see cref="ResidentPages"/>) costs address space, not memory.
 /// </summary>
 public sealed unsafe class AlignedBuffer : IDisposable
 {
     /// <summary>Alignment of the block and of every tensor placed in it, in bytes.</summary>
     public const int AlignmentBytes = 64;
 
+    private void* _allocation;
     private float* _data;
 
     /// <summary>Allocates <paramref name="length"/> floats, zeroed.</summary>
@@ -22,8 +26,9 @@ public sealed unsafe class AlignedBuffer : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length) * sizeof(float);
-        _data = (float*)NativeMemory.AlignedAlloc(bytes, AlignmentBytes);
-        NativeMemory.Clear(_data, bytes);
+        // There is no aligned calloc: over-allocate by one alignment and start at the first aligned address.
+        _allocation = NativeMemory.AllocZeroed(bytes + AlignmentBytes - 1);
+        _data = (float*)(((nuint)_allocation + AlignmentBytes - 1) & ~(nuint)(AlignmentBytes - 1));
     }
 
     /// <summary>Number of floats in the block.</summary>
@@ -56,9 +61,10 @@ public sealed unsafe class AlignedBuffer : IDisposable
     /// <summary>Frees the block.</summary>
     public void Dispose()
     {
-        if (_data != null)
+        if (_allocation != null)
         {
-            NativeMemory.AlignedFree(_data);
+            NativeMemory.Free(_allocation);
+            _allocation = null;
             _data = null;
         }
 

@@ -11,14 +11,16 @@ namespace BertGen.Runtime.Pretrained;
 /// <summary>
 /// Reads a pretrained model's files out of the manifest resources of its NuGet package's DLL with
 /// <see cref="PEReader"/>: the assembly is parsed as a file, never loaded, so its code and dependencies
-/// (an ONNX Runtime wrapper) play no part and nothing is executed.
+/// (an ONNX Runtime wrapper) play no part and nothing is executed. The file is memory-mapped read-only by this
+/// class (not by PEReader, whose choice between a mapping and a heap copy is its own), so resource views are
+/// known to be file pages that a loader may hand back once read.
 /// </summary>
-public sealed class PretrainedPackage : IDisposable
+public sealed unsafe class PretrainedPackage : IDisposable
 {
     /// <summary>Environment variable naming a folder that holds the package DLLs, searched first.</summary>
     public const string DirectoryVariable = "BERTGEN_PRETRAINED_DIR";
 
-    private readonly FileStream _stream;
+    private readonly Weights.MappedFile _file;
     private readonly PEReader _reader;
     private readonly Dictionary<string, long> _resourceOffsets = new(StringComparer.Ordinal);
     private readonly int _resourcesRva;
@@ -27,10 +29,16 @@ public sealed class PretrainedPackage : IDisposable
     {
         AssemblyPath = path;
         Model = model;
-        _stream = File.OpenRead(path);
+        long length = new FileInfo(path).Length;
+        if (length == 0 || length > int.MaxValue)
+        {
+            throw new PretrainedPackageException($"'{path}' is not a .NET assembly ({length} bytes)");
+        }
+
+        _file = new Weights.MappedFile(path);
         try
         {
-            _reader = new PEReader(_stream);
+            _reader = new PEReader(_file.Pointer, (int)length);
             if (!_reader.HasMetadata || _reader.PEHeaders.CorHeader is null)
             {
                 throw new PretrainedPackageException($"'{path}' is not a .NET assembly");
@@ -50,12 +58,12 @@ public sealed class PretrainedPackage : IDisposable
         }
         catch (BadImageFormatException e)
         {
-            _stream.Dispose();
+            Dispose();
             throw new PretrainedPackageException($"'{path}' is not a readable .NET assembly: {e.Message}", e);
         }
         catch
         {
-            _stream.Dispose();
+            Dispose();
             throw;
         }
     }
@@ -133,10 +141,11 @@ public sealed class PretrainedPackage : IDisposable
     public byte[] ReadResource(string name) => ViewResource(name).ToArray();
 
     /// <summary>
-    /// The bytes of manifest resource <paramref name="name"/> in place, without a copy: PEReader maps the DLL, so
-    /// a 90 MB model costs mapped file pages instead of a managed array. Valid until this package is disposed.
+    /// The bytes of manifest resource <paramref name="name"/> in place, without a copy: the DLL is mapped, so
+    /// a 90 MB model costs mapped file pages instead of a managed array, and a loader can hand each tensor's
+    /// pages back once it has copied them. Valid until this package is disposed.
     /// </summary>
-    public unsafe ReadOnlyMemory<byte> ViewResource(string name)
+    public ReadOnlyMemory<byte> ViewResource(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!_resourceOffsets.TryGetValue(name, out long offset))
@@ -158,7 +167,7 @@ public sealed class PretrainedPackage : IDisposable
             throw new PretrainedPackageException($"resource '{name}' in '{AssemblyPath}' declares {length} bytes but only {block.Length - 4} follow");
         }
 
-        return new Weights.MappedMemory(block.Pointer + 4, length).Memory;
+        return _file.Memory(block.Pointer + 4 - _file.Pointer, length);
     }
 
     /// <summary>The model's ONNX file, in place (see <see cref="ViewResource"/>).</summary>
@@ -177,11 +186,11 @@ public sealed class PretrainedPackage : IDisposable
         return path;
     }
 
-    /// <summary>Closes the file.</summary>
+    /// <summary>Unmaps and closes the file.</summary>
     public void Dispose()
     {
-        _reader.Dispose();
-        _stream.Dispose();
+        _reader?.Dispose();
+        _file.Dispose();
     }
 
     private PretrainedModel RequireModel() =>

@@ -27,9 +27,18 @@ internal sealed class EncodedWeightTensor : WeightTensor
     /// <summary>The stored bytes.</summary>
     public ReadOnlyMemory<byte> Bytes => _bytes;
 
-    protected override void CopyToCore(Span<float> destination)
+    protected override void CopyToCore(Span<float> destination) => CopyElementsTo(0, destination);
+
+    /// <summary>Converts elements [<paramref name="start"/>, <paramref name="start"/> + destination length) into <paramref name="destination"/>.</summary>
+    internal void CopyElementsTo(long start, Span<float> destination)
     {
-        ReadOnlySpan<byte> source = _bytes.Span;
+        int size = WeightDataTypes.SizeOf(DataType);
+        if (start < 0 || start + destination.Length > ElementCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"elements [{start}, {start + destination.Length}) are outside tensor '{Name}' of {ElementCount}");
+        }
+
+        ReadOnlySpan<byte> source = _bytes.Span.Slice(checked((int)(start * size)), destination.Length * size);
         switch (DataType)
         {
             case WeightDataType.Float32:
@@ -63,6 +72,15 @@ internal sealed class EncodedWeightTensor : WeightTensor
                 break;
             default:
                 throw new WeightFileException($"tensor '{Name}' has dtype {DataType}; a floating-point tensor was expected");
+        }
+    }
+
+    /// <summary>Hands the mapped file pages that hold this tensor back to the OS (nothing for bytes in a managed array).</summary>
+    internal override void ReleaseSource()
+    {
+        if (MemoryMarshal.TryGetMemoryManager(_bytes, out MappedMemory? mapped, out int start, out int length))
+        {
+            mapped.ReleasePages(start, length);
         }
     }
 }

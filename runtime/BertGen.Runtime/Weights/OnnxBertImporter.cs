@@ -86,7 +86,7 @@ public static partial class OnnxBertImporter
             {
                 if (node.OpType == "Gemm" && index == 1 && node.IntAttributes.GetValueOrDefault("transB") == 0)
                 {
-                    return new TransposedWeightTensor(tensor.Name, tensor.ToWeightTensor());
+                    return new TransposedWeightTensor(tensor.Name, tensor.ToEncodedTensor());
                 }
             }
         }
@@ -148,7 +148,7 @@ public static partial class OnnxBertImporter
         }
 
         return transposed
-            ? new TransposedWeightTensor(mapped, tensor.ToWeightTensor())
+            ? new TransposedWeightTensor(mapped, tensor.ToEncodedTensor())
             : tensor.ToWeightTensor(mapped);
     }
 

@@ -74,7 +74,9 @@ public sealed record OnnxTensor(string Name, int[] Dims, int DataType, ReadOnlyM
     }
 
     /// <summary>This tensor as a <see cref="WeightTensor"/> under <paramref name="name"/> (defaults to its own name).</summary>
-    public WeightTensor ToWeightTensor(string? name = null)
+    public WeightTensor ToWeightTensor(string? name = null) => ToEncodedTensor(name);
+
+    internal EncodedWeightTensor ToEncodedTensor(string? name = null)
     {
         WeightDataType type = DataType switch
         {

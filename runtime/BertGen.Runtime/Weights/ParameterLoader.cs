@@ -20,9 +20,23 @@ public static class ParameterLoader
         Load(reader.Tensors, table, buffer);
     }
 
-    /// <summary>Imports the HuggingFace ONNX export at <paramref name="path"/> into <paramref name="buffer"/>.</summary>
-    public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer) =>
-        Load(OnnxBertImporter.ImportFile(path), table, buffer);
+    /// <summary>
+    /// Imports the HuggingFace ONNX export at <paramref name="path"/> into <paramref name="buffer"/>, reading it in
+    /// place through a mapping (no managed copy of the file; each tensor's pages are released once copied).
+    /// </summary>
+    public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        long length = new System.IO.FileInfo(path).Length;
+        if (length == 0 || length > int.MaxValue)
+        {
+            throw new WeightFileException($"ONNX file '{path}' is {length} bytes; a protobuf model is between 1 byte and 2 GB");
+        }
+
+        // The imported tensors point into the mapping: load them before it closes.
+        using var file = new MappedFile(path);
+        Load(OnnxBertImporter.Import(OnnxReader.Read(file.Memory(0, (int)length))), table, buffer);
+    }
 
     /// <summary>
     /// Loads a real pretrained model (e.g. <see cref="PretrainedModel.MiniLmL6V2"/>) from its NuGet package's
@@ -40,6 +54,7 @@ public static class ParameterLoader
     /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
     /// misshapen or non-float tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
     /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads.
+    /// Tensors of a memory-mapped file drop their pages from the resident set once copied; they stay readable.
     /// </summary>
     public static void Load(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
@@ -120,10 +135,13 @@ public static class ParameterLoader
             }
         }
 
+        // A mapped file's pages are released as soon as their tensor is copied, so the load holds the
+        // parameters plus one tensor of the file, not the parameters plus the whole file.
         foreach (ParameterInfo parameter in table)
         {
             WeightTensor source = sources[HuggingFaceNames.Canonical(parameter.Name)];
             source.CopyTo(buffer.Slice(checked((int)parameter.Offset), checked((int)parameter.Length)));
+            source.ReleaseSource();
         }
     }
 

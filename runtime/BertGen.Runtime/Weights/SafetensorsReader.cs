@@ -2,7 +2,6 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.MemoryMappedFiles;
 using System.Text.Json;
 
 namespace BertGen.Runtime.Weights;
@@ -20,9 +19,8 @@ public sealed unsafe class SafetensorsReader : IDisposable
     /// <summary>Largest header accepted (the reference implementation's limit), so a corrupt length cannot make us allocate gigabytes.</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    private readonly MemoryMappedFile? _file;
-    private readonly MemoryMappedViewAccessor? _view;
-    private byte* _pointer;
+    private readonly MappedFile _file;
+    private readonly byte* _pointer;
     private readonly List<WeightTensor> _tensors = [];
     private readonly Dictionary<string, WeightTensor> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
@@ -36,12 +34,10 @@ public sealed unsafe class SafetensorsReader : IDisposable
             throw new WeightFileException($"safetensors file '{path}' is {fileLength} bytes, shorter than its 8-byte header length");
         }
 
-        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _file = new MappedFile(path);
         try
         {
-            _view = _file.CreateViewAccessor(0, fileLength, MemoryMappedFileAccess.Read);
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _pointer);
-            _pointer += _view.PointerOffset;
+            _pointer = _file.Pointer;
             Parse(fileLength);
         }
         catch
@@ -79,17 +75,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
             : throw new WeightFileException($"safetensors file '{Path}' has no tensor '{name}'");
 
     /// <summary>Unmaps the file; tensors obtained from this reader must not be read afterwards.</summary>
-    public void Dispose()
-    {
-        if (_pointer != null && _view != null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _pointer = null;
-        }
-
-        _view?.Dispose();
-        _file?.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 
     private void Parse(long fileLength)
     {
@@ -156,8 +142,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
             }
 
             int length = checked((int)(entry.End - entry.Begin));
-            var memory = new MappedMemory(_pointer + dataStart + entry.Begin, length);
-            var tensor = new EncodedWeightTensor(entry.Name, entry.Shape, entry.Type, memory.Memory);
+            var tensor = new EncodedWeightTensor(entry.Name, entry.Shape, entry.Type, _file.Memory(dataStart + entry.Begin, length));
             _byName.Add(entry.Name, tensor);
             _tensors.Add(tensor);
             expectedBegin = entry.End;

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 
 namespace BertGen.Runtime.Weights;
 
@@ -8,9 +9,9 @@ namespace BertGen.Runtime.Weights;
 /// </summary>
 internal sealed class TransposedWeightTensor : WeightTensor
 {
-    private readonly WeightTensor _source;
+    private readonly EncodedWeightTensor _source;
 
-    public TransposedWeightTensor(string name, WeightTensor source)
+    public TransposedWeightTensor(string name, EncodedWeightTensor source)
         : base(name, TransposedShape(source), source.DataType)
     {
         _source = source;
@@ -20,15 +21,28 @@ internal sealed class TransposedWeightTensor : WeightTensor
     {
         int rows = _source.Shape[0];
         int columns = _source.Shape[1];
-        float[] stored = _source.ToArray();
-        for (int r = 0; r < rows; r++)
+        // One stored row at a time: a whole-tensor float[] per weight would be large-object-heap garbage that
+        // lingers, tens of megabytes over a model's load, until a full collection.
+        float[] row = ArrayPool<float>.Shared.Rent(columns);
+        try
         {
-            for (int c = 0; c < columns; c++)
+            Span<float> stored = row.AsSpan(0, columns);
+            for (int r = 0; r < rows; r++)
             {
-                destination[(c * rows) + r] = stored[(r * columns) + c];
+                _source.CopyElementsTo((long)r * columns, stored);
+                for (int c = 0; c < columns; c++)
+                {
+                    destination[(c * rows) + r] = stored[c];
+                }
             }
         }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(row);
+        }
     }
+
+    internal override void ReleaseSource() => _source.ReleaseSource();
 
     private static int[] TransposedShape(WeightTensor source)
     {

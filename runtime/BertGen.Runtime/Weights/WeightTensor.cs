@@ -79,6 +79,15 @@ public abstract class WeightTensor
     /// <summary>Converts and copies; the length and dtype have been checked.</summary>
     protected abstract void CopyToCore(Span<float> destination);
 
+    /// <summary>
+    /// Once the values have been copied out: lets the source drop the pages that hold them from the resident
+    /// set (a memory-mapped file's), so loading a file costs one tensor of it at a time. The tensor stays
+    /// readable; reading it again costs page faults. Nothing to do for other sources.
+    /// </summary>
+    internal virtual void ReleaseSource()
+    {
+    }
+
     /// <summary>Formats a shape as <c>[a, b]</c>.</summary>
     public static string FormatShape(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";
 }
