@@ -70,7 +70,7 @@ internal static class TextInput
 
         if (kept.Count == 0)
         {
-            throw new CliFailureException($"empty input: {source} has no text");
+            throw new CliFailureException($"empty input: no text in {source}");
         }
 
         return kept;
