@@ -33,7 +33,7 @@ public static class LabelledTextReader
                 throw new TextDataException($"{sourceName} line {lineNumber}: the label or a text is empty.");
             }
 
-            examples.Add(new LabelledText(fields[0], fields[1], fields.Length == 3 ? fields[2] : null));
+            examples.Add(new LabelledText(fields[0], fields[1], fields.Length == 3 ? fields[2] : null, $"{sourceName} line {lineNumber}"));
         }
 
         if (examples.Count == 0)

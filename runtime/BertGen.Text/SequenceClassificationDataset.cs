@@ -62,7 +62,7 @@ public sealed class SequenceClassificationDataset
             LabelledText example = examples[i];
             if (!labelIndex.TryGetValue(example.Label, out labels[i]))
             {
-                throw new TextDataException($"Example {i} has label '{example.Label}', which is not one of: {string.Join(", ", labelNames)}.");
+                throw new TextDataException($"{example.Source ?? $"Example {i}"} has label '{example.Label}', which is not one of: {string.Join(", ", labelNames)}.");
             }
 
             inputs[i] = example.TextB is null

@@ -87,6 +87,11 @@ public static class SequenceClassificationJob
         using (trainer)
         {
             bool resumed = options.Resume && trainer.ResumeFromLatest();
+            if (resumed)
+            {
+                log?.Invoke($"resumed at step {trainer.Step}");
+            }
+
             EvaluationMetrics before = trainer.Evaluate();
             trainer.Run(cancellation);
             EvaluationMetrics after = recorder.Final(trainer);

@@ -67,6 +67,19 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void FinetuneResumeSaysWhereItResumed()
+    {
+        string copy = runs.File("finetune-resumed");
+        CopyFolder(runs.FinetuneRun, copy);
+
+        CliResult result = Cli.Run([.. runs.FinetuneArguments(copy, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"bertgen: resumed at step {TrainingRunsFixture.FinetuneSteps}", result.ErrorLines);
+        Assert.True(Directory.Exists(Path.Combine(copy, "checkpoint-000000003")));
+    }
+
+    [Fact]
     public void CtrlCCheckpointsAndExits130WithOneLine()
     {
         string folder = runs.File("interrupted");

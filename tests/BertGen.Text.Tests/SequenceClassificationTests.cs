@@ -130,6 +130,9 @@ public sealed class SequenceClassificationTests
         Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("\ttext\n"), "empty-label.tsv"));
         Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(
             [new LabelledText("XX", "text")], TestData.Tokenizer, Testaments, 16));
+        List<LabelledText> unknownOnLine3 = LabelledTextReader.Read(new StringReader("OT\tone\nNT\ttwo\nXX\tthree\n"), "labels.tsv");
+        TextDataException unknown = Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(unknownOnLine3, TestData.Tokenizer, Testaments, 16));
+        Assert.StartsWith("labels.tsv line 3 has label 'XX'", unknown.Message, StringComparison.Ordinal);
         Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(
             [new LabelledText("OT", "text")], TestData.Tokenizer, ["OT", "OT"], 16));
     }
