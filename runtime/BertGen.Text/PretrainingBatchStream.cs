@@ -112,12 +112,7 @@ public sealed class PretrainingBatchStream
     private void BeginEpoch(int epoch)
     {
         _epochStartRng = _rng.State;
-        for (int i = 0; i < _order.Length; i++)
-        {
-            _order[i] = i;
-        }
-
-        _rng.Shuffle(_order.AsSpan());
+        _rng.Permutation(_order);
         Epoch = epoch;
         BatchInEpoch = 0;
     }

@@ -91,5 +91,16 @@ public sealed class Xoshiro256StarStar
         }
     }
 
+    /// <summary>Fills <paramref name="order"/> with 0, 1, …, n − 1 and shuffles it: a fresh random permutation (an epoch's order).</summary>
+    public void Permutation(Span<int> order)
+    {
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Shuffle(order);
+    }
+
     internal static ulong SplitMix64(ref ulong x) => SeededRandom.SplitMix64(ref x);
 }

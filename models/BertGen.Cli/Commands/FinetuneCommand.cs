@@ -123,12 +123,11 @@ internal sealed class FinetuneCommand : ICliCommand
     private static List<LabelledText> ReadChecked(string path, IReadOnlyList<string> labels)
     {
         List<LabelledText> examples = LabelledTextReader.ReadFile(path);
-        for (int i = 0; i < examples.Count; i++)
+        foreach (LabelledText example in examples)
         {
-            if (!labels.Contains(examples[i].Label))
+            if (!labels.Contains(example.Label))
             {
-                // LabelledTextReader keeps one example per line, so example i is line i + 1.
-                throw new CliFailureException($"{path} line {i + 1}: label '{examples[i].Label}' is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
+                throw new CliFailureException($"{example.Source}: label '{example.Label}' is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
             }
         }
 

@@ -164,20 +164,25 @@ public static unsafe class Gemm
         return panels >= threads ? (threads, true) : (1, true);
     }
 
-    // The most elements of a length split into whole blocks the way RunPart splits them (block counts
-    // count·part/parts), the last block possibly short.
+    // The most elements of a length split into whole blocks the way RunPart splits them (the last block possibly short).
     private static double LargestShare(int length, int block, int parts)
     {
         int blocks = (length + block - 1) / block;
         int largest = 0;
         for (int part = 0; part < parts; part++)
         {
-            int begin = Math.Min(length, (int)((long)blocks * part / parts) * block);
-            int end = Math.Min(length, (int)((long)blocks * (part + 1) / parts) * block);
-            largest = Math.Max(largest, end - begin);
+            (int begin, int end) = BlockRange(blocks, part, parts);
+            largest = Math.Max(largest, Math.Min(length, end * block) - Math.Min(length, begin * block));
         }
 
         return largest;
+    }
+
+    // Part `part` of `parts` of `blocks` whole panels or tiles: ParallelRanges' chunking, one block per granule.
+    private static (int Begin, int End) BlockRange(int blocks, int part, int parts)
+    {
+        (long begin, long end) = ParallelRanges.Chunk(blocks, 1, part, parts);
+        return ((int)begin, (int)end);
     }
 
     private static void Execute(ref GemmProblem problem, ComputePool? pool)
@@ -224,8 +229,8 @@ public static unsafe class Gemm
     private static void PackPartFromPool(void* context, int part, int parts)
     {
         ref GemmProblem problem = ref *(GemmProblem*)context;
-        int panels = PackedPanels.PanelCount(problem.N);
-        PackPanels(ref problem, (int)((long)panels * part / parts), (int)((long)panels * (part + 1) / parts));
+        (int panelBegin, int panelEnd) = BlockRange(PackedPanels.PanelCount(problem.N), part, parts);
+        PackPanels(ref problem, panelBegin, panelEnd);
     }
 
     private static void RunPartFromPool(void* context, int part, int parts) => RunPart(ref *(GemmProblem*)context, part, parts);
@@ -237,13 +242,11 @@ public static unsafe class Gemm
         int panelBegin = 0, panelEnd = panels, tileBegin = 0, tileEnd = tiles;
         if (problem.ByPanels)
         {
-            panelBegin = (int)((long)panels * part / parts);
-            panelEnd = (int)((long)panels * (part + 1) / parts);
+            (panelBegin, panelEnd) = BlockRange(panels, part, parts);
         }
         else
         {
-            tileBegin = (int)((long)tiles * part / parts);
-            tileEnd = (int)((long)tiles * (part + 1) / parts);
+            (tileBegin, tileEnd) = BlockRange(tiles, part, parts);
         }
 
         if (problem.Source != BSource.Packed)

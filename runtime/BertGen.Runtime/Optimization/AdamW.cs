@@ -185,9 +185,8 @@ public sealed unsafe class AdamW : IDisposable
     }
 
     // Part k of n covers elements [k·N/n, (k+1)·N/n) of the tensors laid end to end (padding excluded), cut at
-    // multiples of 16 so most vectors stay whole.
-    private static (long From, long To) PartRange(long elements, int part, int parts) =>
-        ((elements * part / parts) & ~15L, part == parts - 1 ? elements : (elements * (part + 1) / parts) & ~15L);
+    // multiples of 16 so most vectors stay whole: ParallelRanges' chunking.
+    private static (long From, long To) PartRange(long elements, int part, int parts) => ParallelRanges.Chunk(elements, 16, part, parts);
 
     private static void SumOfSquaresPart(void* state, int part, int parts)
     {
