@@ -118,18 +118,6 @@ public static class PretrainingJob
             evaluation,
             recorder,
             pool: model.Pool);
-        using (trainer)
-        {
-            bool resumed = options.Resume && trainer.ResumeFromLatest();
-            if (resumed)
-            {
-                log?.Invoke($"resumed at step {trainer.Step}");
-            }
-
-            EvaluationMetrics before = trainer.Evaluate();
-            trainer.Run(cancellation);
-            EvaluationMetrics after = recorder.Final(trainer);
-            return new JobResult(before, after, trainer.Step, resumed, stream.InstanceCount);
-        }
+        return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
     }
 }

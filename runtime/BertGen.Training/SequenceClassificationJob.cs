@@ -84,18 +84,6 @@ public static class SequenceClassificationJob
             new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
             recorder,
             pool: model.Pool);
-        using (trainer)
-        {
-            bool resumed = options.Resume && trainer.ResumeFromLatest();
-            if (resumed)
-            {
-                log?.Invoke($"resumed at step {trainer.Step}");
-            }
-
-            EvaluationMetrics before = trainer.Evaluate();
-            trainer.Run(cancellation);
-            EvaluationMetrics after = recorder.Final(trainer);
-            return new JobResult(before, after, trainer.Step, resumed, train.Count);
-        }
+        return JobRun.Execute(trainer, recorder, options.Resume, train.Count, log, cancellation);
     }
 }

@@ -1,0 +1,27 @@
+using System;
+using System.Threading;
+using BertGen.Runtime.Training;
+
+namespace BertGen.Training;
+
+/// <summary>How every training job runs its trainer once built: resume if asked, evaluate, train, evaluate, report.</summary>
+internal static class JobRun
+{
+    /// <summary>Runs <paramref name="trainer"/> (and disposes it) and returns the held-out metrics before and after.</summary>
+    public static JobResult Execute(Trainer trainer, EvaluationRecorder recorder, bool resume, int trainingExamples, Action<string>? log, CancellationToken cancellation)
+    {
+        using (trainer)
+        {
+            bool resumed = resume && trainer.ResumeFromLatest();
+            if (resumed)
+            {
+                log?.Invoke($"resumed at step {trainer.Step}");
+            }
+
+            EvaluationMetrics before = trainer.Evaluate();
+            trainer.Run(cancellation);
+            EvaluationMetrics after = recorder.Final(trainer);
+            return new JobResult(before, after, trainer.Step, resumed, trainingExamples);
+        }
+    }
+}
