@@ -32,7 +32,7 @@ public static unsafe class LayerNormKernels
         float epsilon = work->Epsilon;
         for (long r = begin; r < end; r++)
         {
-            float* xr = x + ((long)r * width), yr = y + ((long)r * width), hr = xhat + ((long)r * width);
+            float* xr = x + (r * width), yr = y + (r * width), hr = xhat + (r * width);
             float mean = Sum(xr, width) / width;
             float variance = 0f;
             int j = 0;

@@ -25,7 +25,7 @@ namespace BertGen.Runtime.Kernels;
 /// tanh. tanh(y) = sign(y)·(1 − e)/(1 + e) with e = exp(−2|y|) (never overflows), y clamped to ±9 where tanh
 /// rounds to ±1. Near zero 1 − e cancels, so the error is absolute, about 2 ulp of 1 (≈ 2.4e-7); GELU-tanh
 /// adds the result to 1 anyway, and the pooler's tanh is followed by a classifier that cannot see 1e-7.
-/// The vector exp is our own range-reduced Taylor series (<c>ExpNonPositive</c>), ~2 ulp.
+/// The vector exp is our own range-reduced Taylor series (<c>ExpReduced</c>), ~2 ulp.
 /// </para>
 /// </remarks>
 public static class ActivationMath
@@ -49,7 +49,7 @@ public static class ActivationMath
     private const double ErfClamp = 4;
     private const float TanhClamp = 9f;
 
-    // Exp by range reduction (see ExpNonPositive): log₂e, ln2 as 0.693359375 (exact in 9 bits, so n·Ln2High
+    // Exp by range reduction (see ExpReduced): log₂e, ln2 as 0.693359375 (exact in 9 bits, so n·Ln2High
     // is exact for |n| < 2^15) plus the low correction ln2 − 0.693359375, and 1/k! for the Taylor terms.
     private const float Log2E = 1.44269504088896341f;
     private const float Ln2High = 0.693359375f;
@@ -195,7 +195,7 @@ public static class ActivationMath
     public static Vector512<float> Tanh(Vector512<float> y)
     {
         Vector512<float> a = Vector512.Min(Vector512.Abs(y), Vector512.Create(TanhClamp));
-        Vector512<float> e = ExpNonPositive(Vector512.Create(-2f) * a);
+        Vector512<float> e = ExpReduced(Vector512.Create(-2f) * a);
         return Vector512.CopySign((Vector512<float>.One - e) / (Vector512<float>.One + e), y);
     }
 
@@ -204,20 +204,37 @@ public static class ActivationMath
     public static Vector256<float> Tanh(Vector256<float> y)
     {
         Vector256<float> a = Vector256.Min(Vector256.Abs(y), Vector256.Create(TanhClamp));
-        Vector256<float> e = ExpNonPositive(Vector256.Create(-2f) * a);
+        Vector256<float> e = ExpReduced(Vector256.Create(-2f) * a);
         return Vector256.CopySign((Vector256<float>.One - e) / (Vector256<float>.One + e), y);
     }
 
     /// <summary>
-    /// exp(x) for x ≤ 0 (softmax's x − max, tanh's −2|y|), 16 values: the range reduction and series described on
-    /// <see cref="ExpNonPositive(Vector256{float})"/>, about 2 ulp; below −87 (e⁻⁸⁷ ≈ 1.6e-38, the edge of the
-    /// normal floats) exactly 0, as masked keys must be; NaN stays NaN.
+    /// exp(x) for x ≤ 0 (softmax's x − max, the losses), 16 values: <see cref="ExpReduced(Vector512{float})"/>
+    /// of max(x, −87), and exactly 0 below −87 (e⁻⁸⁷ ≈ 1.6e-38, the edge of the normal floats), as masked keys must
+    /// be; NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ExpNonPositive(Vector512<float> x)
     {
         Vector512<float> floor = Vector512.Create(ExpFloor);
-        Vector512<float> n = Vector512.Round(Vector512.Max(x, floor) * Vector512.Create(Log2E));
+        Vector512<float> e = Vector512.ConditionalSelect(Vector512.LessThan(x, floor), Vector512<float>.Zero, ExpReduced(Vector512.Max(x, floor)));
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
+    }
+
+    /// <summary>exp(x) for x ≤ 0, 8 values: see <see cref="ExpNonPositive(Vector512{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpNonPositive(Vector256<float> x)
+    {
+        Vector256<float> floor = Vector256.Create(ExpFloor);
+        Vector256<float> e = Vector256.ConditionalSelect(Vector256.LessThan(x, floor), Vector256<float>.Zero, ExpReduced(Vector256.Max(x, floor)));
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), e, x);
+    }
+
+    /// <summary>exp(x) for x in [−87, 0], 16 values, unguarded (tanh's −2|y| ≥ −18 needs no guard); see <see cref="ExpReduced(Vector256{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpReduced(Vector512<float> x)
+    {
+        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
         Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), x);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
         Vector512<float> p = Vector512.Create(InvFactorial7);
@@ -229,23 +246,20 @@ public static class ActivationMath
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         Vector512<int> scale = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
-        Vector512<float> e = Vector512.ConditionalSelect(Vector512.LessThan(x, floor), Vector512<float>.Zero, p * scale.AsSingle());
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
+        return p * scale.AsSingle();
     }
 
     /// <summary>
-    /// exp(x) for x ≤ 0, 8 values. .NET's <c>Vector256/512.Exp</c> measured 11 ns per element here
-    /// (80× the erf GELU), so tanh and softmax use this instead: x = n·ln2 + r with n = round(x·log₂e) and
-    /// |r| ≤ ln2/2 (ln2 split into a short high part and a low correction, Cody–Waite, so n·ln2 is exact enough);
-    /// exp(r) by its Taylor series to r⁷/7!, whose remainder r⁸/8! ≤ 0.347⁸/40320 = 5e-9 relative; 2ⁿ built in
-    /// the exponent bits (n ≥ −126 for x ≥ −87, always a normal float). About 2 ulp in all. Below −87 the result
-    /// is exactly 0; NaN stays NaN.
+    /// exp(x) for x in [−87, 0], 8 values, unguarded. .NET's <c>Vector256/512.Exp</c> measured 11 ns per element
+    /// here (80× the erf GELU), so tanh, softmax and the losses use this instead: x = n·ln2 + r with
+    /// n = round(x·log₂e) and |r| ≤ ln2/2 (ln2 split into a short high part and a low correction, Cody–Waite, so
+    /// n·ln2 is exact enough); exp(r) by its Taylor series to r⁷/7!, whose remainder r⁸/8! ≤ 0.347⁸/40320 = 5e-9
+    /// relative; 2ⁿ built in the exponent bits (n ≥ −126 for x ≥ −87, always a normal float). About 2 ulp in all.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ExpNonPositive(Vector256<float> x)
+    private static Vector256<float> ExpReduced(Vector256<float> x)
     {
-        Vector256<float> floor = Vector256.Create(ExpFloor);
-        Vector256<float> n = Vector256.Round(Vector256.Max(x, floor) * Vector256.Create(Log2E));
+        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
         Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), x);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
         Vector256<float> p = Vector256.Create(InvFactorial7);
@@ -257,7 +271,6 @@ public static class ActivationMath
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         Vector256<int> scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
-        Vector256<float> e = Vector256.ConditionalSelect(Vector256.LessThan(x, floor), Vector256<float>.Zero, p * scale.AsSingle());
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), e, x);
+        return p * scale.AsSingle();
     }
 }
