@@ -62,4 +62,19 @@ internal static class ImmutableEquatableArray
 {
     public static ImmutableEquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items)
         where T : IEquatable<T> => new(items);
+
+    /// <summary>The first item that matches, or an error saying what the plan lacks (a bug in the emitter, not in the spec).</summary>
+    public static T Find<T>(this ImmutableEquatableArray<T> items, Func<T, bool> match, string missing)
+        where T : IEquatable<T>
+    {
+        foreach (T item in items)
+        {
+            if (match(item))
+            {
+                return item;
+            }
+        }
+
+        throw new InvalidOperationException(missing);
+    }
 }

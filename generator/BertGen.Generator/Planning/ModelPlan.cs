@@ -1,3 +1,4 @@
+using System.Linq;
 using BertGen.Generator.Model;
 
 namespace BertGen.Generator.Planning;
@@ -16,31 +17,9 @@ internal sealed record ModelPlan(
     ImmutableEquatableArray<VariantPlan> Variants,
     ImmutableEquatableArray<TrainingPlan> Training)
 {
-    public PackedLinear Linear(string key)
-    {
-        foreach (PackedLinear linear in PackedLinears)
-        {
-            if (linear.Key == key)
-            {
-                return linear;
-            }
-        }
+    public PackedLinear Linear(string key) => PackedLinears.Find(linear => linear.Key == key, "No packed linear layer " + key);
 
-        throw new System.InvalidOperationException("No packed linear layer " + key);
-    }
-
-    public ParameterSlot Parameter(string name)
-    {
-        foreach (ParameterSlot slot in Parameters)
-        {
-            if (slot.Name == name)
-            {
-                return slot;
-            }
-        }
-
-        throw new System.InvalidOperationException("No parameter " + name);
-    }
+    public ParameterSlot Parameter(string name) => Parameters.Find(slot => slot.Name == name, "No parameter " + name);
 }
 
 /// <summary>The plan of one fixed (batch, sequence) shape.</summary>
@@ -51,45 +30,11 @@ internal sealed record VariantPlan(
     long ArenaLength,
     int AttentionParts)
 {
-    public ArenaSlot Buffer(string name)
-    {
-        foreach (ArenaSlot slot in Buffers)
-        {
-            if (slot.Name == name)
-            {
-                return slot;
-            }
-        }
+    public ArenaSlot Buffer(string name) => Buffers.Find(slot => slot.Name == name, "No arena buffer " + name);
 
-        throw new System.InvalidOperationException("No arena buffer " + name);
-    }
+    public bool HasBuffer(string name) => Buffers.Any(slot => slot.Name == name);
 
-    public bool HasBuffer(string name)
-    {
-        foreach (ArenaSlot slot in Buffers)
-        {
-            if (slot.Name == name)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    public long ForwardFlops
-    {
-        get
-        {
-            long total = 0;
-            foreach (PlannedOp op in Ops)
-            {
-                total += op.Flops;
-            }
-
-            return total;
-        }
-    }
+    public long ForwardFlops => Ops.Sum(op => op.Flops);
 }
 
 /// <summary>

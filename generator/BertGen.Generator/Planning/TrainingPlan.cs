@@ -27,16 +27,5 @@ internal sealed record TrainingPlan(
     long AttentionPartLength,
     long StepFlops)
 {
-    public long Offset(string name)
-    {
-        foreach (ArenaSlot slot in Buffers)
-        {
-            if (slot.Name == name)
-            {
-                return slot.Offset;
-            }
-        }
-
-        throw new System.InvalidOperationException("No training buffer " + name);
-    }
+    public long Offset(string name) => Buffers.Find(slot => slot.Name == name, "No training buffer " + name).Offset;
 }
