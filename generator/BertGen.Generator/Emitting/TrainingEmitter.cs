@@ -489,10 +489,7 @@ internal sealed class TrainingEmitter
         _w.Line(ModelEmitter.OptimizeNow);
         using (_w.Block("private static void AttentionForwardPart(void* context, int part, int parts)"))
         {
-            _w.Line("AttentionWork* work = (AttentionWork*)context;");
-            _w.Line("float* pack = work->Arena + AttentionPartsOffset + (long)part * AttentionPartLength;");
-            _w.Line($"float* dropped = pack + {partPack};");
-            _w.Line($"int begin = {b * heads} * part / parts, end = {b * heads} * (part + 1) / parts;");
+            AttentionPartStart(partPack, b * heads);
             using (_w.Block("for (int item = begin; item < end; item++)"))
             {
                 ItemPointers();
@@ -515,11 +512,7 @@ internal sealed class TrainingEmitter
         _w.Line(ModelEmitter.OptimizeNow);
         using (_w.Block("private static void AttentionBackwardPart(void* context, int part, int parts)"))
         {
-            _w.Line("AttentionWork* work = (AttentionWork*)context;");
-            _w.Line("float* pack = work->Arena + AttentionPartsOffset + (long)part * AttentionPartLength;");
-            _w.Line($"float* dropped = pack + {partPack};");
-            _w.Line($"float* dProbs = dropped + {square};");
-            _w.Line($"int begin = {b * heads} * part / parts, end = {b * heads} * (part + 1) / parts;");
+            AttentionPartStart(partPack, b * heads, $"float* dProbs = dropped + {square};");
             using (_w.Block("for (int item = begin; item < end; item++)"))
             {
                 ItemPointers();
@@ -543,6 +536,20 @@ internal sealed class TrainingEmitter
                 _w.Line($"{Gemm}.MultiplyTransposedA({s}, {dh}, {s}, dProbs, {s}, q, {3 * h}, dq + {h}, {3 * h}, pack, {Epilogue}.None);");
             }
         }
+    }
+
+    // The opening of an attention part: its work, its own pack and dropout scratch, and its share of the items.
+    private void AttentionPartStart(long partPack, int items, string? extraPointer = null)
+    {
+        _w.Line("AttentionWork* work = (AttentionWork*)context;");
+        _w.Line("float* pack = work->Arena + AttentionPartsOffset + (long)part * AttentionPartLength;");
+        _w.Line($"float* dropped = pack + {partPack};");
+        if (extraPointer is not null)
+        {
+            _w.Line(extraPointer);
+        }
+
+        _w.Line($"int begin = {items} * part / parts, end = {items} * (part + 1) / parts;");
     }
 
     private void ItemPointers()
