@@ -23,6 +23,7 @@ internal static class BertGenCli
         new FinetuneCommand(),
         new FillMaskCommand(),
         new ClassifyCommand(),
+        new ServeCommand(),
         new BenchCommand(),
         new InspectCommand(),
     ];
