@@ -24,6 +24,7 @@ internal static class BertGenCli
         new FillMaskCommand(),
         new ClassifyCommand(),
         new ServeCommand(),
+        new SpecCommand(),
         new BenchCommand(),
         new InspectCommand(),
     ];

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace BertGen.Cli.Serving;
 
@@ -51,7 +52,9 @@ internal sealed class EmbeddingServer : IAsyncDisposable
     internal InferenceBatcher? Batcher => _batcher;
 
     /// <summary>Starts listening, then loads the weights in the background.</summary>
-    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, ServeSettings settings, TextWriter log, CancellationToken cancellation = default)
+    /// <param name="loadGate">Loading waits for it (tests watch the 503s of a server still loading).</param>
+    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, ServeSettings settings, TextWriter log, CancellationToken cancellation = default,
+        Task? loadGate = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -61,7 +64,9 @@ internal sealed class EmbeddingServer : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = settings.PayloadLimit;
             kestrel.AddServerHeader = false;
         });
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ServeMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("bertgen"))
+            .WithMetrics(metrics => metrics.AddMeter(ServeMetrics.MeterName).AddPrometheusExporter());
         ServeMetrics? created = null;
         var endpoints = new ServeEndpoints(encoder, settings, e => created = new ServeMetrics(() => e.QueuedInputs, () => e.InFlight));
         WebApplication app = builder.Build();
@@ -70,7 +75,11 @@ internal sealed class EmbeddingServer : IAsyncDisposable
         await app.StartAsync(cancellation);
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var server = new EmbeddingServer(app, endpoints, created!, encoder, settings, log, new Uri(bound));
-        server.Loaded = Task.Run(server.Load);
+        server.Loaded = Task.Run(async () =>
+        {
+            await (loadGate ?? Task.CompletedTask);
+            server.Load();
+        });
         return server;
     }
 

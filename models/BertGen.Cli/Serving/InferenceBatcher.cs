@@ -49,7 +49,7 @@ internal sealed class InferenceBatcher : IDisposable
         _compute.Start();
     }
 
-    /// <summary>Inputs waiting in the queue (not yet in a batch).</summary>
+    /// <summary>Inputs waiting for their batch to begin computing (queued, or in the batch formed next).</summary>
     public int QueuedInputs => Volatile.Read(ref _queued);
 
     /// <summary>Runs before each batch computes, on the compute thread; tests hold batches back with it.</summary>
@@ -102,7 +102,6 @@ internal sealed class InferenceBatcher : IDisposable
                     }
 
                     queue.TryRead(out _);
-                    Interlocked.Decrement(ref _queued);
                     batch.Add(next);
                     counts[sequence] = count + 1;
                     cost += added;
@@ -136,6 +135,7 @@ internal sealed class InferenceBatcher : IDisposable
     {
         long start = Stopwatch.GetTimestamp();
         var inputs = new TokenizedInput[batch.Count];
+        Interlocked.Add(ref _queued, -batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
             batch[i].StartedAt = start;

@@ -80,7 +80,10 @@ internal sealed record EmbeddingModelType(string Pooling);
 
 internal sealed record ClassifierModelType(IReadOnlyDictionary<string, string> Id2label, IReadOnlyDictionary<string, int> Label2id);
 
-internal sealed record ModelTypeInfo(EmbeddingModelType? Embedding, ClassifierModelType? Classifier);
+/// <summary>TEI's <c>model_type</c>: <c>{"embedding": {…}}</c> or <c>{"classifier": {…}}</c>, the other key absent.</summary>
+internal sealed record ModelTypeInfo(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EmbeddingModelType? Embedding,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ClassifierModelType? Classifier);
 
 /// <summary>
 /// <c>/info</c>: TEI's fields, then BertGen's own (the compiled model and shapes the server batches over).
