@@ -99,7 +99,7 @@ internal static class Host
     public static string Describe()
     {
         string cpu = RunText("lscpu");
-        string Field(string name) => cpu.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        string Field(string name) => cpu.Split('\n').FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
         return $"{Field("Model name")} family {Field("CPU family")} model {Field("Model")}, {Environment.ProcessorCount} cores, load average {RunText("cat", "/proc/loadavg").Split(' ')[0]}";
     }
 

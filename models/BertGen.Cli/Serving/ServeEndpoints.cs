@@ -10,7 +10,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using BertGen.Runtime.Inference;
 using BertGen.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace BertGen.Cli.Serving;
 
@@ -47,15 +49,15 @@ internal sealed class ServeEndpoints
     public void Serve(InferenceBatcher batcher) => Volatile.Write(ref _batcher, batcher);
 
     /// <summary>Maps every route onto <paramref name="routes"/>.</summary>
-    public void Map(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder routes)
+    public void Map(IEndpointRouteBuilder routes)
     {
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(routes, "/embed", Handle("/embed", EmbedAsync));
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(routes, "/embed_all", Handle("/embed_all", EmbedAllAsync));
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(routes, "/v1/embeddings", Handle("/v1/embeddings", OpenAiEmbeddingsAsync, openAiErrors: true));
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(routes, "/predict", Handle("/predict", PredictAsync));
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(routes, "/tokenize", Handle("/tokenize", TokenizeAsync));
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(routes, "/health", Handle("/health", HealthAsync, admit: false));
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(routes, "/info", Handle("/info", InfoAsync, admit: false));
+        routes.MapPost("/embed", Handle("/embed", EmbedAsync));
+        routes.MapPost("/embed_all", Handle("/embed_all", EmbedAllAsync));
+        routes.MapPost("/v1/embeddings", Handle("/v1/embeddings", OpenAiEmbeddingsAsync, openAiErrors: true));
+        routes.MapPost("/predict", Handle("/predict", PredictAsync));
+        routes.MapPost("/tokenize", Handle("/tokenize", TokenizeAsync));
+        routes.MapGet("/health", Handle("/health", HealthAsync, admit: false));
+        routes.MapGet("/info", Handle("/info", InfoAsync, admit: false));
     }
 
     private RequestDelegate Handle(string route, Func<HttpContext, RequestClock, Task> handler, bool admit = true, bool openAiErrors = false) => async http =>
