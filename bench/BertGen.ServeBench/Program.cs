@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 using BertGen.ServeBench;
 
 // Usage: BertGen.ServeBench load --server PATH [--seconds N] [--requests N]
-//        BertGen.ServeBench overload --server PATH [--requests N] [--limit N]
+//        BertGen.ServeBench overload --server PATH [--requests N] [--limit N] [--seconds N (of the capacity run)]
 // PATH is the native bertgen binary or bertgen.dll. Everything runs on loopback and stops by itself.
 string mode = args.Length > 0 ? args[0] : "load";
 string? server = null;
@@ -43,10 +43,13 @@ string Body(string text) => JsonSerializer.Serialize(new { inputs = text });
 Console.WriteLine($"host: {Host.Describe()}");
 if (mode == "overload")
 {
-    // 2× overload: twice as many clients as --max-concurrent-requests admits, short texts, until `requests` have been answered.
+    // 2× overload: short texts arriving at twice the rate the server answers them (measured first with 8 clients), until
+    // `requests` have been sent; what cannot be admitted under --max-concurrent-requests must get 429, and memory must stay flat.
     using ServerProcess overloaded = await ServerProcess.StartAsync(server, "--max-concurrent-requests", limit.ToString(CultureInfo.InvariantCulture));
+    LoadResult capacity = await LoadGenerator.RunAsync(overloaded.Address, "/embed", i => Body(Short(i)), 8, TimeSpan.FromSeconds(seconds), requests);
+    double rate = 2 * capacity.RequestsPerSecond;
     long rssAfterFirst = 0;
-    LoadResult result = await LoadGenerator.RunAsync(overloaded.Address, "/embed", i => Body(Short(i)), 2 * limit, TimeSpan.FromMinutes(30), requests,
+    LoadResult result = await LoadGenerator.RunOpenLoopAsync(overloaded.Address, "/embed", i => Body(Short(i)), rate, TimeSpan.FromMinutes(30), requests,
         done =>
         {
             if (done == 1000)
@@ -57,7 +60,8 @@ if (mode == "overload")
     long rssAtEnd = overloaded.ResidentBytes;
     using var client = new HttpClient { BaseAddress = overloaded.Address };
     bool healthy = (await client.GetAsync("/health")).IsSuccessStatusCode && !overloaded.HasExited;
-    Console.WriteLine($"2x overload: {2 * limit} clients, --max-concurrent-requests {limit}, {result.ByStatus.Values.Sum():N0} answers in {result.Elapsed.TotalSeconds:F0} s: "
+    Console.WriteLine($"capacity {capacity.RequestsPerSecond:F1} req/s (8 clients); offered {rate:F1} req/s open-loop, --max-concurrent-requests {limit}: "
+        + $"{result.ByStatus.Values.Sum():N0} answers in {result.Elapsed.TotalSeconds:F0} s: "
         + string.Join(", ", result.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value:N0}")) + $", connection failures {result.Failures}; "
         + $"200s p50 {result.Percentile(50):F1} ms p99 {result.Percentile(99):F1} ms; server alive and healthy: {healthy}");
     Console.WriteLine($"RSS after 1,000 requests {rssAfterFirst / 1048576.0:F1} MiB, after {result.ByStatus.Values.Sum():N0}: {rssAtEnd / 1048576.0:F1} MiB ({100.0 * (rssAtEnd - rssAfterFirst) / rssAfterFirst:+0.0;-0.0}%)");

@@ -86,6 +86,7 @@ public sealed class ServeProcessTests
             }
 
             Assert.True(process.WaitForExit(30_000), "bertgen serve did not exit after SIGTERM");
+            process.WaitForExit(); // and its redirected stderr is read to the end
             Assert.Equal(0, process.ExitCode);
             lock (error)
             {

@@ -157,7 +157,7 @@ public sealed class ServerBatchingTests
 
     private static async Task WaitUntil(Func<bool> condition)
     {
-        for (int i = 0; i < 500 && !condition(); i++)
+        for (int i = 0; i < 3000 && !condition(); i++)
         {
             await Task.Delay(10);
         }
