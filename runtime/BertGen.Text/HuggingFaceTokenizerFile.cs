@@ -56,8 +56,9 @@ public static class HuggingFaceTokenizerFile
             string? preTokenizer = Property(root, "pre_tokenizer", path) is { ValueKind: JsonValueKind.Object } pre ? StringOr(pre, "type", "", path) : null;
             Require(preTokenizer is null or "BertPreTokenizer", path, $"pre_tokenizer \"{preTokenizer}\" is not BERT's (BertPreTokenizer)");
 
-            BertVocabulary vocabulary = BertVocabulary.FromTokens(Vocabulary(model, path), path);
-            return BertWordPieceTokenizer.Create(vocabulary, Normalization(root, path), maxChars);
+            // The pipeline's shape first: a wrong normaliser says more than what its vocabulary lacks.
+            BertNormalization normalization = Normalization(root, path);
+            return BertWordPieceTokenizer.Create(BertVocabulary.FromTokens(Vocabulary(model, path), path), normalization, maxChars);
         }
     }
 
