@@ -23,6 +23,7 @@ internal static class Comparison
         var configurations = new (string Name, string[] Command)[]
         {
             ("2 ranks × 1 thread, overlap", [.. Mpirun(2), .. self, "train", model, "overlap", count, "1"]),
+            ("2 ranks × 1 thread, overlap, no progress thread", [.. Mpirun(2), .. self, "train", model, "overlap-layers", count, "1"]),
             ("2 ranks × 1 thread, no overlap", [.. Mpirun(2), .. self, "train", model, "no-overlap", count, "1"]),
             ("2 ranks × 1 thread, ZeRO-1", [.. Mpirun(2), .. self, "train", model, "zero", count, "1"]),
             ("2 ranks × 1 thread, no communication", [.. Mpirun(2), .. self, "train", model, "alone", count, "1"]),
@@ -37,7 +38,7 @@ internal static class Comparison
                 Dictionary<string, string> result = RunOne(command);
                 medians[name].Add(double.Parse(result["median_ms"], CultureInfo.InvariantCulture));
                 tokens[name].Add(double.Parse(result["tokens_per_s"], CultureInfo.InvariantCulture));
-                Console.WriteLine($"block {block + 1}: {name,-38} {result["median_ms"],9} ms/step {result["tokens_per_s"],9} tokens/s (gradient {result["gradient_mb"]} MB)");
+                Console.WriteLine($"block {block + 1}: {name,-50} {result["median_ms"],9} ms/step {result["tokens_per_s"],9} tokens/s (gradient {result["gradient_mb"]} MB)");
             }
         }
 
@@ -49,7 +50,7 @@ internal static class Comparison
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(medians[name]):F1} | {Median(tokens[name]):F0} |"));
         }
 
-        double overlap = Median(medians[configurations[0].Name]), plain = Median(medians[configurations[1].Name]), alone = Median(medians[configurations[3].Name]);
+        double overlap = Median(medians[configurations[0].Name]), plain = Median(medians[configurations[2].Name]), alone = Median(medians[configurations[4].Name]);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"communication: {plain - alone:F1} ms/step without overlap, {overlap - alone:F1} ms with it: overlap hides {(plain - overlap) / Math.Max(1e-9, plain - alone):P0}"));
     }

@@ -16,7 +16,8 @@ namespace BertGen.DistributedBench;
 /// Training steps per second of one configuration: this process (a rank of an mpirun job, or alone) trains BERT-mini or
 /// BERT-base at 8 × 128 on synthetic batches through the real <see cref="Trainer"/> (all-reduce, AdamW, repacking
 /// included) and, on rank 0, prints one result line: median step time and global tokens per second. Modes:
-/// <c>overlap</c> (buckets reduced during the backward), <c>no-overlap</c> (one all-reduce after it), <c>zero</c>
+/// <c>overlap</c> (buckets reduced during the backward, a progress thread testing them), <c>overlap-layers</c> (the same,
+/// progressed only at layer boundaries), <c>no-overlap</c> (one all-reduce after it), <c>zero</c>
 /// (ZeRO-1), <c>alone</c> (each rank trains its own model: no communication, the compute-only time under the same
 /// load). <see cref="Comparison"/> runs the configurations alternately.
 /// </summary>
@@ -35,7 +36,7 @@ internal static class TrainingThroughput
         {
             Steps = steps + 2,
             Schedule = new LinearWarmupDecaySchedule(1e-4, 1, steps + 2),
-            DataParallel = new DataParallelSettings { OverlapReduction = mode != "no-overlap", ShardOptimizerState = mode == "zero" },
+            DataParallel = new DataParallelSettings { OverlapReduction = mode != "no-overlap", ProgressThread = mode != "overlap-layers", ShardOptimizerState = mode == "zero" },
         };
         using var trainer = new Trainer(trainable, source, options, pool: pool, group: mode == "alone" ? null : group);
         var times = new List<double>();
