@@ -77,6 +77,12 @@ public sealed class BertWordPieceTokenizer
         return result;
     }
 
+    /// <summary>
+    /// <see cref="Tokenize"/>'s WordPieces with the UTF-8 byte span of the text each came from (<see cref="TokenOffsets"/>:
+    /// null for <c>[UNK]</c> and any piece that cannot be placed).
+    /// </summary>
+    public TokenSpan[] TokenizeWithOffsets(string text) => TokenOffsets.Align(text, Tokenize(text), Vocabulary, Normalization);
+
     /// <summary><c>[CLS] text [SEP]</c>, keeping the first <paramref name="maxLength"/> − 2 WordPieces of the text.</summary>
     public EncodedInput Encode(string text, int maxLength)
     {

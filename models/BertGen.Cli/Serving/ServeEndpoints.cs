@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading;
@@ -206,8 +207,11 @@ internal sealed class ServeEndpoints
         var result = new SimpleToken[texts.Count][];
         for (int i = 0; i < texts.Count; i++)
         {
-            int[] pieces = _encoder.Tokenizer.Tokenize(texts[i]);
-            IEnumerable<SimpleToken> tokens = pieces.Select(id => new SimpleToken(id, vocabulary.TokenOf(id), false, null, null));
+            // As TEI: a piece's text is the part of the input it came from, its start and stop UTF-8 byte offsets.
+            byte[] utf8 = Encoding.UTF8.GetBytes(texts[i]);
+            IEnumerable<SimpleToken> tokens = _encoder.Tokenizer.TokenizeWithOffsets(texts[i]).Select(span => span.Start is int start && span.End is int stop
+                ? new SimpleToken(span.Id, Encoding.UTF8.GetString(utf8, start, stop - start), false, start, stop)
+                : new SimpleToken(span.Id, vocabulary.TokenOf(span.Id), false, null, null));
             if (request.AddSpecialTokens)
             {
                 tokens = tokens.Prepend(Special(vocabulary.ClassificationId)).Append(Special(vocabulary.SeparatorId));

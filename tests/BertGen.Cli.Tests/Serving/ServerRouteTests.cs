@@ -126,6 +126,20 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         Assert.True(tokens[0].GetProperty("special").GetBoolean());
         Assert.False(tokens[1].GetProperty("special").GetBoolean());
 
+        // Offsets are UTF-8 bytes of the input (TEI's), and a piece's text is the part of the input it came from.
+        string accented = "Crème brûlée!";
+        using JsonDocument spans = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json(accented, extra: ", \"add_special_tokens\": false"))).Content.ReadAsStringAsync());
+        byte[] utf8 = Encoding.UTF8.GetBytes(accented);
+        string[] pieces = spans.RootElement[0].EnumerateArray().Select(t => t.GetProperty("text").GetString()!).ToArray();
+        foreach (JsonElement token in spans.RootElement[0].EnumerateArray())
+        {
+            int start = token.GetProperty("start").GetInt32(), stop = token.GetProperty("stop").GetInt32();
+            Assert.Equal(Encoding.UTF8.GetString(utf8, start, stop - start), token.GetProperty("text").GetString());
+        }
+
+        Assert.Equal(accented.Replace(" ", "", StringComparison.Ordinal), string.Concat(pieces));
+        Assert.Equal("!", pieces[^1]);
+
         using JsonDocument bare = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json("example", extra: ", \"add_special_tokens\": false"))).Content.ReadAsStringAsync());
         Assert.Equal(2742, Assert.Single(bare.RootElement[0].EnumerateArray().ToArray()).GetProperty("id").GetInt32());
     }
