@@ -149,6 +149,19 @@ public sealed class ServerBatchingTests
         await Assert.ThrowsAsync<HttpRequestException>(() => new HttpClient().GetAsync(new Uri(server.Server.Address, "/health")));
     }
 
+    [Fact]
+    public async Task A_body_without_a_length_is_cut_at_the_payload_limit_with_413_json()
+    {
+        // A small limit and a small body: the client has sent all of it before the server answers, so no reset races the 413.
+        await using RunningServer server = await RunningServer.StartAsync(settings: RunningServer.Defaults with { PayloadLimit = 1000 });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/embed") { Content = new ChunkedContent(RunningServer.Json(new string('a', 1500))) };
+
+        (string error, string type) = await RunningServer.ReadErrorAsync(await server.Client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("the body is larger than --payload-limit 1000 bytes", error);
+        Assert.Equal("validation", type);
+        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await server.PostAsync("/embed", RunningServer.Json("small enough"))));
+    }
+
     internal static long Metric(string metrics, string prefix)
     {
         string line = metrics.Split('\n').First(l => l.StartsWith(prefix, StringComparison.Ordinal));
@@ -163,6 +176,18 @@ public sealed class ServerBatchingTests
         }
 
         Assert.True(condition(), "timed out waiting for the server");
+    }
+
+    /// <summary>A body sent without a length (chunked transfer encoding), so only reading it finds it too long.</summary>
+    private sealed class ChunkedContent(string text) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(System.IO.Stream stream, TransportContext? context) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text)).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     private sealed class EmbeddingComparer(double tolerance) : System.Collections.Generic.IEqualityComparer<float[]>
