@@ -90,11 +90,11 @@ internal sealed class ServeEndpoints
             http.Response.ContentType = "application/json";
             if (openAiErrors)
             {
-                await JsonSerializer.SerializeAsync(http.Response.Body, new OpenAiErrorResponse(message, error.Status, error.Type), ServeJsonContext.Default.OpenAiErrorResponse);
+                await JsonSerializer.SerializeAsync(http.Response.Body, new OpenAiErrorResponse(message, error.Status, error.Type), ServeJsonContext.Api.OpenAiErrorResponse);
             }
             else
             {
-                await JsonSerializer.SerializeAsync(http.Response.Body, new ErrorResponse(message, error.Type), ServeJsonContext.Default.ErrorResponse);
+                await JsonSerializer.SerializeAsync(http.Response.Body, new ErrorResponse(message, error.Type), ServeJsonContext.Api.ErrorResponse);
             }
         }
         finally
@@ -111,16 +111,16 @@ internal sealed class ServeEndpoints
     private async Task EmbedAsync(HttpContext http, RequestClock clock)
     {
         RequireEmbeddingModel("/embed");
-        EmbedRequest request = await ReadAsync(http, ServeJsonContext.Default.EmbedRequest);
+        EmbedRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedRequest);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, request.Normalize, clock);
-        await WriteAsync(http, clock, embeddings, ServeJsonContext.Default.SingleArrayArray);
+        await WriteAsync(http, clock, embeddings, ServeJsonContext.Api.SingleArrayArray);
     }
 
     private async Task OpenAiEmbeddingsAsync(HttpContext http, RequestClock clock)
     {
         RequireEmbeddingModel("/v1/embeddings");
-        OpenAiEmbeddingsRequest request = await ReadAsync(http, ServeJsonContext.Default.OpenAiEmbeddingsRequest);
+        OpenAiEmbeddingsRequest request = await ReadAsync(http, ServeJsonContext.Api.OpenAiEmbeddingsRequest);
         IReadOnlyList<string> texts = RequireTexts(request.Input, "input");
         string format = request.EncodingFormat ?? "float";
         if (format is not ("float" or "base64"))
@@ -134,19 +134,19 @@ internal sealed class ServeEndpoints
         {
             // OpenAI's base64: the float32 values' little-endian bytes.
             var data = embeddings.Select((e, i) => new OpenAiEmbedding<string>("embedding", Convert.ToBase64String(MemoryMarshal.AsBytes(e.AsSpan())), i)).ToArray();
-            await WriteAsync(http, clock, new OpenAiEmbeddingsResponse<string>("list", data, _encoder.Id, usage), ServeJsonContext.Default.OpenAiEmbeddingsResponseString);
+            await WriteAsync(http, clock, new OpenAiEmbeddingsResponse<string>("list", data, _encoder.Id, usage), ServeJsonContext.Api.OpenAiEmbeddingsResponseString);
         }
         else
         {
             var data = embeddings.Select((e, i) => new OpenAiEmbedding<float[]>("embedding", e, i)).ToArray();
-            await WriteAsync(http, clock, new OpenAiEmbeddingsResponse<float[]>("list", data, _encoder.Id, usage), ServeJsonContext.Default.OpenAiEmbeddingsResponseSingleArray);
+            await WriteAsync(http, clock, new OpenAiEmbeddingsResponse<float[]>("list", data, _encoder.Id, usage), ServeJsonContext.Api.OpenAiEmbeddingsResponseSingleArray);
         }
     }
 
     private async Task EmbedAllAsync(HttpContext http, RequestClock clock)
     {
         RequireEmbeddingModel("/embed_all");
-        EmbedAllRequest request = await ReadAsync(http, ServeJsonContext.Default.EmbedAllRequest);
+        EmbedAllRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedAllRequest);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         // Token vectors of a long text cannot be averaged into one: /embed_all truncates or refuses, never chunks.
         TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, chunk: false).Inputs[0]).ToArray();
@@ -154,7 +154,7 @@ internal sealed class ServeEndpoints
         float[][] states = await RunAsync(inputs, InferenceOutput.TokenStates, clock);
         int hidden = _encoder.Model.HiddenSize;
         float[][][] tokens = states.Select(s => Enumerable.Range(0, s.Length / hidden).Select(t => s.AsSpan(t * hidden, hidden).ToArray()).ToArray()).ToArray();
-        await WriteAsync(http, clock, tokens, ServeJsonContext.Default.SingleArrayArrayArray);
+        await WriteAsync(http, clock, tokens, ServeJsonContext.Api.SingleArrayArrayArray);
     }
 
     private async Task PredictAsync(HttpContext http, RequestClock clock)
@@ -164,7 +164,7 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.WrongModel, $"/predict needs a sequence classifier; this server runs the embedding model {_encoder.Id} (use /embed)");
         }
 
-        PredictRequest request = await ReadAsync(http, ServeJsonContext.Default.PredictRequest);
+        PredictRequest request = await ReadAsync(http, ServeJsonContext.Api.PredictRequest);
         if (request.Inputs is null || request.Inputs.Sequences.Count == 0)
         {
             throw new ApiException(ApiError.Validation, "inputs cannot be empty");
@@ -191,17 +191,17 @@ internal sealed class ServeEndpoints
         Prediction[][] predictions = logits.Select(l => Predictions(l, request.RawScores)).ToArray();
         if (request.Inputs.IsBatch)
         {
-            await WriteAsync(http, clock, predictions, ServeJsonContext.Default.PredictionArrayArray);
+            await WriteAsync(http, clock, predictions, ServeJsonContext.Api.PredictionArrayArray);
         }
         else
         {
-            await WriteAsync(http, clock, predictions[0], ServeJsonContext.Default.PredictionArray);
+            await WriteAsync(http, clock, predictions[0], ServeJsonContext.Api.PredictionArray);
         }
     }
 
     private async Task TokenizeAsync(HttpContext http, RequestClock clock)
     {
-        TokenizeRequest request = await ReadAsync(http, ServeJsonContext.Default.TokenizeRequest);
+        TokenizeRequest request = await ReadAsync(http, ServeJsonContext.Api.TokenizeRequest);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         BertVocabulary vocabulary = _encoder.Tokenizer.Vocabulary;
         var result = new SimpleToken[texts.Count][];
@@ -221,7 +221,7 @@ internal sealed class ServeEndpoints
         }
 
         clock.Tokenized(texts, result.Sum(r => r.Length));
-        await WriteAsync(http, clock, result, ServeJsonContext.Default.SimpleTokenArrayArray);
+        await WriteAsync(http, clock, result, ServeJsonContext.Api.SimpleTokenArrayArray);
 
         SimpleToken Special(int id) => new(id, vocabulary.TokenOf(id), true, null, null);
     }
@@ -244,7 +244,7 @@ internal sealed class ServeEndpoints
             _encoder.Architecture.Shapes.Select(s => new[] { s.Batch, s.Sequence }).ToArray(),
             Ready);
         http.Response.ContentType = "application/json";
-        return JsonSerializer.SerializeAsync(http.Response.Body, info, ServeJsonContext.Default.ServerInfo);
+        return JsonSerializer.SerializeAsync(http.Response.Body, info, ServeJsonContext.Api.ServerInfo);
     }
 
     /// <summary>Pooled, combined (windows of a long text) and optionally normalised embeddings, in input order.</summary>

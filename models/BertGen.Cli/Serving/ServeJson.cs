@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -122,7 +123,15 @@ internal sealed record ServerInfo(
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(OpenAiErrorResponse))]
 [JsonSerializable(typeof(ServerInfo))]
-internal sealed partial class ServeJsonContext : JsonSerializerContext;
+internal sealed partial class ServeJsonContext : JsonSerializerContext
+{
+    /// <summary>The contract's type information writing text as it is, in UTF-8 (TEI answers "crème", not "cr\u00E8me").</summary>
+    public static ServeJsonContext Api { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
 
 /// <summary>Reads a string or an array of strings; anything else is a <see cref="JsonException"/> naming what was found.</summary>
 internal sealed class TextInputsConverter : JsonConverter<TextInputs>

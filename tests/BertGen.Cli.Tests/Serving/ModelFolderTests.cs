@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System.Threading.Tasks;
 using BertGen.Cli.HuggingFace;
 using BertGen.Models;
 using BertGen.Text;
@@ -58,6 +59,21 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
 
         Assert.True(folder.ExitCode == 0, folder.Error);
         Assert.Equal(package.Output, folder.Output);
+    }
+
+    [Fact]
+    public async Task Serve_with_model_dir_answers_as_the_packaged_model()
+    {
+        string[] texts = ["This is an example sentence", TrickyTexts[1]];
+        await using RunningServer server = await RunningServer.StartAsync(new EncoderOptions("minilm", null, null, null, _folder.Directory));
+
+        float[][] served = await RunningServer.ReadEmbeddingsAsync(await server.PostAsync("/embed", RunningServer.Json(texts)));
+        using JsonDocument info = JsonDocument.Parse(await server.Client.GetStringAsync("/info"));
+
+        Assert.Equal("all-MiniLM-L6-v2", info.RootElement.GetProperty("model_id").GetString());
+        Assert.Equal(256, info.RootElement.GetProperty("max_input_length").GetInt32());
+        float[][] cli = ServeTexts.Cli(texts);
+        Assert.True(served.Zip(cli).All(p => Embeddings.MaxDifference(p.First, p.Second) <= 1e-6));
     }
 
     [Fact]

@@ -129,6 +129,7 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         // Offsets are UTF-8 bytes of the input (TEI's), and a piece's text is the part of the input it came from.
         string accented = "Crème brûlée!";
         using JsonDocument spans = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json(accented, extra: ", \"add_special_tokens\": false"))).Content.ReadAsStringAsync());
+        Assert.DoesNotContain("\\u00", spans.RootElement.GetRawText(), StringComparison.Ordinal); // UTF-8 as is, as TEI writes it
         byte[] utf8 = Encoding.UTF8.GetBytes(accented);
         string[] pieces = spans.RootElement[0].EnumerateArray().Select(t => t.GetProperty("text").GetString()!).ToArray();
         foreach (JsonElement token in spans.RootElement[0].EnumerateArray())
