@@ -17,7 +17,7 @@ public static class QuickTable
     private const int Samples = 31;
     private const double SampleSeconds = 0.005;
 
-    /// <summary>Prints the table for the BERT shapes on 1 and 2 threads, then the hand-off cost.</summary>
+    /// <summary>Prints the table for the BERT shapes on 1 and 2 threads, then the hand-off cost, then the int8 section.</summary>
     public static void Run(string[] args)
     {
         GemmPath path = args.Length > 1 ? Enum.Parse<GemmPath>(args[1], ignoreCase: true) : GemmPath.Auto;
@@ -75,10 +75,41 @@ public static class QuickTable
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{shape.Name,-26} 1 thread {one * 1e6,7:F2} µs (best {oneBest * 1e6:F2}), 2 threads {two * 1e6,7:F2} µs (best {twoBest * 1e6:F2}): speed-up {one / two:F2}x (best {oneBest / twoBest:F2}x)"));
         }
+
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+        {
+            Int8QuickTable.Run(pool, Runtime.Kernels.Int8.Int8Path.Auto);
+        }
     }
 
     /// <summary>Median and best seconds per call of <paramref name="action"/>.</summary>
-    public static (double Median, double Best) Time(Action action)
+    public static (double Median, double Best) Time(Action action) => TimeAlternating(action, null).First;
+
+    /// <summary>
+    /// Median and best seconds per call of <paramref name="first"/> and <paramref name="second"/>, their samples
+    /// taken alternately, so a neighbour's load falls on both alike.
+    /// </summary>
+    public static ((double Median, double Best) First, (double Median, double Best) Second) TimeAlternating(Action first, Action? second)
+    {
+        int firstCalls = CallsPerSample(first);
+        int secondCalls = second is null ? 0 : CallsPerSample(second);
+        double[] firstSamples = new double[Samples], secondSamples = new double[Samples];
+        for (int s = 0; s < Samples; s++)
+        {
+            firstSamples[s] = Sample(first, firstCalls);
+            if (second is not null)
+            {
+                secondSamples[s] = Sample(second, secondCalls);
+            }
+        }
+
+        Array.Sort(firstSamples);
+        Array.Sort(secondSamples);
+        return ((firstSamples[Samples / 2], firstSamples[0]), (secondSamples[Samples / 2], secondSamples[0]));
+    }
+
+    // How many back-to-back calls last about one sample.
+    private static int CallsPerSample(Action action)
     {
         action();
         Stopwatch watch = Stopwatch.StartNew();
@@ -89,21 +120,19 @@ public static class QuickTable
             calls++;
         }
 
-        int perSample = Math.Max(1, (int)(calls * 4 * SampleSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9) / 4));
-        double[] samples = new double[Samples];
-        for (int s = 0; s < Samples; s++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < perSample; i++)
-            {
-                action();
-            }
+        return Math.Max(1, (int)(calls * 4 * SampleSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9) / 4));
+    }
 
-            samples[s] = Stopwatch.GetElapsedTime(start).TotalSeconds / perSample;
+    // Seconds per call over `calls` back-to-back calls.
+    private static double Sample(Action action, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+        {
+            action();
         }
 
-        Array.Sort(samples);
-        return (samples[Samples / 2], samples[0]);
+        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
     }
 
     private static unsafe void RunPeakOnTwoThreads(ComputePool pool) => pool.Run(&PeakPart, null, 2);
