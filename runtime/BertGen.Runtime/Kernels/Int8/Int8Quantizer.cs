@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using BertGen.Runtime.Optimization;
 
 namespace BertGen.Runtime.Kernels.Int8;
@@ -18,7 +19,8 @@ namespace BertGen.Runtime.Kernels.Int8;
 /// than multiplying by a reciprocal — MLAS's <c>MlasQuantizeLinear</c>.</item>
 /// </list>
 /// Every step is a correctly rounded IEEE operation or exact (min, max, clamp, round, convert), so the vector
-/// widths and the scalar tail give bitwise the same bytes.
+/// widths and the scalar tail give bitwise the same bytes. The row functions are compiled fully optimised from
+/// their first call (<c>AggressiveOptimization</c>): tier-0 code measured 1 ns per element instead of 0.13.
 /// </summary>
 internal static unsafe class Int8Quantizer
 {
@@ -43,6 +45,7 @@ internal static unsafe class Int8Quantizer
     /// Quantises one activation row of <paramref name="k"/> floats into <paramref name="q"/> and zeroes
     /// <c>q[k..paddedLength)</c> (the padding multiplies zero weights, but must be defined bytes).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Scale, int ZeroPoint) QuantizeActivationRow(float* x, int k, byte* q, int paddedLength, VectorWidth width)
     {
         (float min, float max) = MinMax(x, k, width);
@@ -68,6 +71,7 @@ internal static unsafe class Int8Quantizer
     }
 
     /// <summary>The smallest and largest of <paramref name="k"/> floats, each widened to include 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (float Min, float Max) MinMax(float* x, int k, VectorWidth width)
     {
         float min = 0f, max = 0f;
@@ -109,7 +113,11 @@ internal static unsafe class Int8Quantizer
     }
 
     // q[j] = round(clamp(x[j]/scale, low, high)) + zeroPoint as a byte (two's complement for weights). The
-    // clamp bounds are integers, so clamping before rounding equals rounding before clamping.
+    // clamp bounds are integers, so clamping before rounding equals rounding before clamping. The vector bodies
+    // convert with VCVTPS2DQ, which rounds half to even under the default MXCSR (.NET never changes it), so
+    // rounding and converting is one instruction; the clamped values (|v| ≤ 255) cannot saturate it, and the
+    // int32 → byte truncations keep exactly the low byte of values in [−127, 255]. Bits512 and Bits256 are only
+    // chosen where Vector512 / Vector256 are hardware accelerated, i.e. on x64 with AVX-512F / AVX2.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Quantize(float* x, int k, float scale, int low, int high, int zeroPoint, byte* q, VectorWidth width)
     {
@@ -118,23 +126,22 @@ internal static unsafe class Int8Quantizer
         {
             Vector512<float> s = Vector512.Create(scale), lo = Vector512.Create((float)low), hi = Vector512.Create((float)high);
             Vector512<int> zp = Vector512.Create(zeroPoint);
-            for (; j + 64 <= k; j += 64)
+            for (; j + 16 <= k; j += 16)
             {
-                // Values are in [−127, 255]: the truncating narrowings keep exactly the low byte.
-                Vector512<ushort> h0 = Vector512.Narrow(Step(x + j, s, lo, hi, zp), Step(x + j + 16, s, lo, hi, zp));
-                Vector512<ushort> h1 = Vector512.Narrow(Step(x + j + 32, s, lo, hi, zp), Step(x + j + 48, s, lo, hi, zp));
-                Vector512.Store(Vector512.Narrow(h0, h1), q + j);
+                Vector512<float> v = Vector512.MinNative(Vector512.MaxNative(Vector512.Load(x + j) / s, lo), hi);
+                Vector128.Store(Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(v) + zp), q + j);
             }
         }
         else if (width == VectorWidth.Bits256)
         {
             Vector256<float> s = Vector256.Create(scale), lo = Vector256.Create((float)low), hi = Vector256.Create((float)high);
             Vector256<int> zp = Vector256.Create(zeroPoint);
-            for (; j + 32 <= k; j += 32)
+            for (; j + 16 <= k; j += 16)
             {
-                Vector256<ushort> h0 = Vector256.Narrow(Step(x + j, s, lo, hi, zp), Step(x + j + 8, s, lo, hi, zp));
-                Vector256<ushort> h1 = Vector256.Narrow(Step(x + j + 16, s, lo, hi, zp), Step(x + j + 24, s, lo, hi, zp));
-                Vector256.Store(Vector256.Narrow(h0, h1), q + j);
+                Vector256<float> v0 = Vector256.MinNative(Vector256.MaxNative(Vector256.Load(x + j) / s, lo), hi);
+                Vector256<float> v1 = Vector256.MinNative(Vector256.MaxNative(Vector256.Load(x + j + 8) / s, lo), hi);
+                Vector256<ushort> words = Vector256.Narrow((Avx.ConvertToVector256Int32(v0) + zp).AsUInt32(), (Avx.ConvertToVector256Int32(v1) + zp).AsUInt32());
+                Vector128.Store(Vector128.Narrow(words.GetLower(), words.GetUpper()), q + j);
             }
         }
 
@@ -143,19 +150,5 @@ internal static unsafe class Int8Quantizer
             float v = Math.Clamp(x[j] / scale, low, high);
             q[j] = (byte)((int)MathF.Round(v) + zeroPoint);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> Step(float* x, Vector512<float> scale, Vector512<float> low, Vector512<float> high, Vector512<int> zeroPoint)
-    {
-        Vector512<float> v = Vector512.MinNative(Vector512.MaxNative(Vector512.Load(x) / scale, low), high);
-        return (Vector512.ConvertToInt32(Vector512.Round(v)) + zeroPoint).AsUInt32();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Step(float* x, Vector256<float> scale, Vector256<float> low, Vector256<float> high, Vector256<int> zeroPoint)
-    {
-        Vector256<float> v = Vector256.MinNative(Vector256.MaxNative(Vector256.Load(x) / scale, low), high);
-        return (Vector256.ConvertToInt32(Vector256.Round(v)) + zeroPoint).AsUInt32();
     }
 }
