@@ -124,16 +124,18 @@ public sealed unsafe class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(Activation.GeluErf)]
-    [InlineData(Activation.GeluTanh)]
-    [InlineData(Activation.Relu)]
-    [InlineData(Activation.Tanh)]
-    public void FusedEpilogueIsTheFp32EpilogueAfterDequantisation(Activation activation)
+    [InlineData(Activation.None, 1f)]      // bias and residual added by the kernel, no epilogue pass
+    [InlineData(Activation.GeluErf, 1f)]   // bias by the kernel, GELU and residual by the pass
+    [InlineData(Activation.GeluErf, 0.5f)] // α ≠ 1: everything by the pass
+    [InlineData(Activation.GeluTanh, 1f)]
+    [InlineData(Activation.Relu, 1f)]
+    [InlineData(Activation.Tanh, 0.5f)]
+    public void FusedEpilogueIsTheFp32EpilogueAfterDequantisation(Activation activation, float alpha)
     {
         // The fused int8 linear must equal: dequantised product, then the fp32 GEMM's epilogue (tested against
-        // double references in EpilogueTests) applied on the same path, bit for bit.
+        // double references in EpilogueTests) applied on the same path, bit for bit; n = 100 has full-width tiles,
+        // where the kernel adds bias and residual itself, and a 4-column edge tile, where the pass does.
         const int m = 21, k = 150, n = 100, ldr = 110;
-        const float alpha = 0.5f;
         float[] x = Int8Reference.Activation(m, k, 106);
         float[] w = Int8Reference.Weight(n, k, 107);
         float[] bias = ReferenceMath.RandomArray(n, 108);

@@ -24,25 +24,42 @@ public sealed unsafe class Int8QuantizerTests
     [MemberData(nameof(Rows))]
     public void ActivationRowsEqualTheReference(string kind, int k)
     {
-        float[] x = Row(kind, k, 201);
-        Int8Reference.Activations expected = Int8Reference.QuantizeActivations(x, 1, k, k);
-        int padded = (k + 63) / 64 * 64;
+        // Eleven rows of this kind, each scaled differently, read with a leading dimension past k: a block of 8 and
+        // a tail of 3, every row with its own scale and zero point.
+        const int rows = 11;
+        int ldx = k + 3, stride = (k + 63) / 64 * 64;
+        float[] x = new float[rows * ldx];
+        float[] dense = new float[rows * k];
+        for (int i = 0; i < rows; i++)
+        {
+            float[] row = Row(kind, k, 201 + i);
+            for (int p = 0; p < k; p++)
+            {
+                x[(i * ldx) + p] = dense[(i * k) + p] = row[p] * (1 + i);
+            }
+        }
+
+        Int8Reference.Activations expected = Int8Reference.QuantizeActivations(dense, rows, k, k);
         foreach (VectorWidth width in Widths)
         {
-            byte[] q = new byte[padded];
+            byte[] q = new byte[rows * stride];
             Array.Fill(q, (byte)0xAB);
-            float scale;
-            int zeroPoint;
-            fixed (float* px = x)
+            float[] scales = new float[rows];
+            int[] zeroPoints = new int[rows];
+            fixed (float* px = x, ps = scales)
             fixed (byte* pq = q)
+            fixed (int* pz = zeroPoints)
             {
-                (scale, zeroPoint) = Int8Quantizer.QuantizeActivationRow(px, k, pq, padded, width);
+                Int8Quantizer.QuantizeActivationRows(px, ldx, rows, k, pq, stride, ps, pz, width);
             }
 
-            Assert.Equal(BitConverter.SingleToInt32Bits(expected.Scales[0]), BitConverter.SingleToInt32Bits(scale));
-            Assert.Equal(expected.ZeroPoints[0], zeroPoint);
-            Assert.Equal(expected.Values, q[..k]);
-            Assert.All(q[k..], b => Assert.Equal(0, b));
+            for (int i = 0; i < rows; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected.Scales[i]), BitConverter.SingleToInt32Bits(scales[i]));
+                Assert.Equal(expected.ZeroPoints[i], zeroPoints[i]);
+                Assert.Equal(expected.Values[(i * k)..((i + 1) * k)], q[(i * stride)..((i * stride) + k)]);
+                Assert.All(q[((i * stride) + k)..((i + 1) * stride)], b => Assert.Equal(0, b));
+            }
         }
     }
 
@@ -109,6 +126,47 @@ public sealed unsafe class Int8QuantizerTests
 
         Assert.Equal(absMax > 0 ? 127 : 0, largest);
         Assert.DoesNotContain((sbyte)-128, q.Values);
+    }
+
+    [Fact]
+    public void DivisionFreeQuotientRoundsLikeDivisionAtEveryHalfStep()
+    {
+        // The vector bodies divide by Markstein's FMA sequence; the bytes must be those of x / scale rounded half to
+        // even, also for values one or two ulps either side of each half step n + ½ (where a quotient one ulp off
+        // would round the other way) and for scales whose significands are all ones or nearly 1.
+        var random = new Random(205);
+        var scales = new System.Collections.Generic.List<float> { 1f, 0.5f, BitConverter.Int32BitsToSingle(0x3F7FFFFF), BitConverter.Int32BitsToSingle(0x3F800001), BitConverter.Int32BitsToSingle(0x3FFFFFFF), 1f / 255f, 1f / 127f, 7.888609e-31f, 1.2676506e30f };
+        for (int i = 0; i < 400; i++)
+        {
+            scales.Add((float)Math.Pow(2, (random.NextDouble() * 200) - 100));
+        }
+
+        foreach (float scale in scales)
+        {
+            var x = new System.Collections.Generic.List<float>();
+            for (int n = -128; n < 128; n++)
+            {
+                float half = (float)((n + 0.5) * scale);
+                x.AddRange([half, MathF.BitIncrement(half), MathF.BitDecrement(half), MathF.BitIncrement(MathF.BitIncrement(half)), MathF.BitDecrement(MathF.BitDecrement(half)), n * scale]);
+            }
+
+            float[] values = [.. x];
+            foreach (VectorWidth width in Widths)
+            {
+                byte[] q = new byte[values.Length];
+                fixed (float* px = values)
+                fixed (byte* pq = q)
+                {
+                    Int8Quantizer.Quantize(px, values.Length, scale, -128, 127, 0, pq, width);
+                }
+
+                for (int i = 0; i < values.Length; i++)
+                {
+                    int expected = Math.Clamp((int)MathF.Round(values[i] / scale, MidpointRounding.ToEven), -128, 127);
+                    Assert.True(expected == (sbyte)q[i], $"{width}: {values[i]:R} / {scale:R} quantised to {(sbyte)q[i]}, division gives {expected}");
+                }
+            }
+        }
     }
 
     private static int SumOf(sbyte[] values)

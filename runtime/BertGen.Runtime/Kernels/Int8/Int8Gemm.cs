@@ -125,13 +125,11 @@ public static unsafe class Int8Gemm
     {
         int m = problem.M, k = problem.K;
         int stride = QuantizedRows.Stride(k);
-        float* scales = QuantizedRows.Scales(problem.Scratch, m, k);
-        int* zeroPoints = QuantizedRows.ZeroPoints(problem.Scratch, m, k);
         VectorWidth width = problem.Path == Int8Path.Scalar ? VectorWidth.Scalar : VectorWidths.Best;
-        for (int r = rowBegin; r < rowEnd; r++)
-        {
-            (scales[r], zeroPoints[r]) = Int8Quantizer.QuantizeActivationRow(problem.X + (r * problem.Ldx), k, problem.Scratch + ((long)r * stride), stride, width);
-        }
+        Int8Quantizer.QuantizeActivationRows(
+            problem.X + (rowBegin * problem.Ldx), problem.Ldx, rowEnd - rowBegin, k,
+            problem.Scratch + ((long)rowBegin * stride), stride,
+            QuantizedRows.Scales(problem.Scratch, m, k) + rowBegin, QuantizedRows.ZeroPoints(problem.Scratch, m, k) + rowBegin, width);
     }
 
     // The loop nest over panels [panelBegin, panelEnd) and 8-row tiles [tileBegin, tileEnd).
@@ -153,6 +151,17 @@ public static unsafe class Int8Gemm
         GemmEpilogue epilogue = problem.Epilogue;
         bool postOps = epilogue.HasPostOps;
         GemmPath epiloguePath = EpiloguePath(problem.Path);
+
+        // A full-width tile's kernel adds the bias, and the residual when no activation comes between them, to the
+        // dequantised values in registers (with α = 1 the epilogue's product by α is exact, so the adds are the
+        // same); the epilogue pass then does only what is left, or nothing. Edge tiles (computed in the scratch
+        // below, 48 columns of which only some are real) leave it all to the epilogue pass.
+        bool fuse = epilogue.Alpha == 1f;
+        float* fusedBias = fuse ? epilogue.Bias : null;
+        float* fusedResidual = fuse && epilogue.Activation == Activation.None ? epilogue.Residual : null;
+        GemmEpilogue rest = !fuse ? epilogue
+            : fusedResidual != null || epilogue.Residual == null ? GemmEpilogue.None.WithActivation(epilogue.Activation)
+            : GemmEpilogue.None.WithActivation(epilogue.Activation).WithResidual(epilogue.Residual, epilogue.ResidualStride);
         delegate*<byte*, nint, sbyte*, float*, nint, int, bool, Int8TileOutput*, void> full = SelectTile(problem.Path, R);
         delegate*<byte*, nint, sbyte*, float*, nint, int, bool, Int8TileOutput*, void> tail = SelectTile(problem.Path, Math.Max(1, m % R));
         int fullRows = m / R;
@@ -180,10 +189,14 @@ public static unsafe class Int8Gemm
                         int rows = Math.Min(R, m - row0);
                         byte* aTile = a + ((long)row0 * stride) + k0;
                         float* cTile = c + (row0 * ldc) + col0;
-                        Int8TileOutput output = new(rowScales + row0, rowZeroPoints + row0, columnScales + col0, columnSums + col0);
+                        bool fullWidth = cols == W;
+                        Int8TileOutput output = new(rowScales + row0, rowZeroPoints + row0, columnScales + col0, columnSums + col0,
+                            fullWidth && fusedBias != null ? fusedBias + col0 : null,
+                            fullWidth && fusedResidual != null ? fusedResidual + (row0 * epilogue.ResidualStride) + col0 : null,
+                            epilogue.ResidualStride);
                         Int8TileOutput* dequantize = last ? &output : null;
                         delegate*<byte*, nint, sbyte*, float*, nint, int, bool, Int8TileOutput*, void> kernel = tile < fullRows ? full : tail;
-                        if (cols == W)
+                        if (fullWidth)
                         {
                             kernel(aTile, stride, b, cTile, ldc, kLen / QuantizedPanels.GroupDepth, loadC, dequantize);
                         }
@@ -198,9 +211,13 @@ public static unsafe class Int8Gemm
                             CopyTile(scratch, W, cTile, ldc, rows, cols);
                         }
 
-                        if (last && postOps)
+                        if (last && !fullWidth && postOps)
                         {
                             epilogue.ApplyToTile(cTile, ldc, row0, rows, col0, cols, epiloguePath);
+                        }
+                        else if (last && rest.HasPostOps)
+                        {
+                            rest.ApplyToTile(cTile, ldc, row0, rows, col0, cols, epiloguePath);
                         }
                     }
                 }

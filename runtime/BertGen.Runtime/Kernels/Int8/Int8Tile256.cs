@@ -158,20 +158,20 @@ internal static unsafe class Int8Tile256
         Vector256<float> scale0 = Vector256.Load(output->ColumnScales);
         Vector256<float> scale1 = Vector256.Load(output->ColumnScales + 8);
         Vector256<float> scale2 = Vector256.Load(output->ColumnScales + 16);
-        StoreDequantized(c00, c01, c02, sum0, sum1, sum2, scale0, scale1, scale2, output->RowZeroPoints[0], output->RowScales[0], c);
+        StoreDequantized(c00, c01, c02, sum0, sum1, sum2, scale0, scale1, scale2, output, 0, c);
         if (TRows.Count > 1)
         {
-            StoreDequantized(c10, c11, c12, sum0, sum1, sum2, scale0, scale1, scale2, output->RowZeroPoints[1], output->RowScales[1], c + ldc);
+            StoreDequantized(c10, c11, c12, sum0, sum1, sum2, scale0, scale1, scale2, output, 1, c + ldc);
         }
 
         if (TRows.Count > 2)
         {
-            StoreDequantized(c20, c21, c22, sum0, sum1, sum2, scale0, scale1, scale2, output->RowZeroPoints[2], output->RowScales[2], c + (ldc * 2));
+            StoreDequantized(c20, c21, c22, sum0, sum1, sum2, scale0, scale1, scale2, output, 2, c + (ldc * 2));
         }
 
         if (TRows.Count > 3)
         {
-            StoreDequantized(c30, c31, c32, sum0, sum1, sum2, scale0, scale1, scale2, output->RowZeroPoints[3], output->RowScales[3], c + (ldc * 3));
+            StoreDequantized(c30, c31, c32, sum0, sum1, sum2, scale0, scale1, scale2, output, 3, c + (ldc * 3));
         }
     }
 
@@ -183,15 +183,33 @@ internal static unsafe class Int8Tile256
         Vector256.Store(s2, c + 16);
     }
 
-    // One row of 24: float(acc − zp·Σq) · (scaleA · scaleW), the order Int8TileOutput fixes.
+    // One row of 24: float(acc − zp·Σq) · (scaleA · scaleW), then + bias, then + residual: the order Int8TileOutput fixes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreDequantized(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> sum0, Vector256<int> sum1, Vector256<int> sum2,
-        Vector256<float> scale0, Vector256<float> scale1, Vector256<float> scale2, int zeroPoint, float rowScale, float* c)
+        Vector256<float> scale0, Vector256<float> scale1, Vector256<float> scale2, Int8TileOutput* output, int row, float* c)
     {
-        Vector256<int> zp = Vector256.Create(zeroPoint);
-        Vector256<float> sa = Vector256.Create(rowScale);
-        Vector256.Store(Vector256.ConvertToSingle(s0 - (zp * sum0)) * (sa * scale0), c);
-        Vector256.Store(Vector256.ConvertToSingle(s1 - (zp * sum1)) * (sa * scale1), c + 8);
-        Vector256.Store(Vector256.ConvertToSingle(s2 - (zp * sum2)) * (sa * scale2), c + 16);
+        Vector256<int> zp = Vector256.Create(output->RowZeroPoints[row]);
+        Vector256<float> sa = Vector256.Create(output->RowScales[row]);
+        Vector256<float> v0 = Vector256.ConvertToSingle(s0 - (zp * sum0)) * (sa * scale0);
+        Vector256<float> v1 = Vector256.ConvertToSingle(s1 - (zp * sum1)) * (sa * scale1);
+        Vector256<float> v2 = Vector256.ConvertToSingle(s2 - (zp * sum2)) * (sa * scale2);
+        if (output->Bias != null)
+        {
+            v0 += Vector256.Load(output->Bias);
+            v1 += Vector256.Load(output->Bias + 8);
+            v2 += Vector256.Load(output->Bias + 16);
+        }
+
+        if (output->Residual != null)
+        {
+            float* residual = output->Residual + (row * output->ResidualStride);
+            v0 += Vector256.Load(residual);
+            v1 += Vector256.Load(residual + 8);
+            v2 += Vector256.Load(residual + 16);
+        }
+
+        Vector256.Store(v0, c);
+        Vector256.Store(v1, c + 8);
+        Vector256.Store(v2, c + 16);
     }
 }

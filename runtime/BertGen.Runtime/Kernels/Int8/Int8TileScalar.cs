@@ -50,9 +50,21 @@ internal static unsafe class Int8TileScalar
             int zeroPoint = output->RowZeroPoints[r];
             float rowScale = output->RowScales[r];
             float* cOut = c + (r * ldc);
+            float* residual = output->Residual == null ? null : output->Residual + (r * output->ResidualStride);
             for (int j = 0; j < Width; j++)
             {
-                cOut[j] = (float)(acc[j] - (zeroPoint * output->ColumnSums[j])) * (rowScale * output->ColumnScales[j]);
+                float v = (float)(acc[j] - (zeroPoint * output->ColumnSums[j])) * (rowScale * output->ColumnScales[j]);
+                if (output->Bias != null)
+                {
+                    v += output->Bias[j];
+                }
+
+                if (residual != null)
+                {
+                    v += residual[j];
+                }
+
+                cOut[j] = v;
             }
         }
     }
