@@ -6,7 +6,7 @@ using BertGen.Runtime.Memory;
 namespace BertGen.Bench;
 
 /// <summary>
-/// The AVX-VNNI 8×48 int8 tile alone on L1-resident operands (one K-block: k = 512, B slice 24 KB, A 4 KB),
+/// The AVX-VNNI 8×48 int8 tile alone on L1-resident operands (one K-block: k = 768, B slice 36 KB, A 6 KB),
 /// storing int32 sums: the kernel's own efficiency against <see cref="VnniPeak"/>, without cache misses.
 /// </summary>
 public sealed unsafe class Int8MicroKernelProbe : System.IDisposable

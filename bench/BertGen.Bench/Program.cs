@@ -24,7 +24,7 @@ public static class Program
         {
             using var pool = new Runtime.Threading.ComputePool(2);
             Int8Path path = args.Length > 1 ? Enum.Parse<Int8Path>(args[1], ignoreCase: true) : Int8Path.Auto;
-            Console.WriteLine($"{Environment.ProcessorCount} cores, median and best of 31 samples");
+            Console.WriteLine($"{Environment.ProcessorCount} cores");
             Int8QuickTable.Run(pool, path);
             return;
         }

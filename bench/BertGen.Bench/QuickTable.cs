@@ -83,44 +83,44 @@ public static class QuickTable
     }
 
     /// <summary>Median and best seconds per call of <paramref name="action"/>.</summary>
-    public static (double Median, double Best) Time(Action action) => TimeAlternating(action, null).First;
+    public static (double Median, double Best) Time(Action action) => TimeAlternating([action], Samples, SampleSeconds)[0];
 
     /// <summary>
-    /// Median and best seconds per call of <paramref name="first"/> and <paramref name="second"/>, their samples
-    /// taken alternately, so a neighbour's load falls on both alike.
+    /// Median and best seconds per call of each of <paramref name="actions"/>, their samples (each lasting about
+    /// <paramref name="sampleSeconds"/>) taken in turn, so a neighbour's load falls on all alike.
     /// </summary>
-    public static ((double Median, double Best) First, (double Median, double Best) Second) TimeAlternating(Action first, Action? second)
+    public static (double Median, double Best)[] TimeAlternating(Action[] actions, int samples, double sampleSeconds)
     {
-        int firstCalls = CallsPerSample(first);
-        int secondCalls = second is null ? 0 : CallsPerSample(second);
-        double[] firstSamples = new double[Samples], secondSamples = new double[Samples];
-        for (int s = 0; s < Samples; s++)
+        int[] calls = Array.ConvertAll(actions, action => CallsPerSample(action, sampleSeconds));
+        double[][] times = Array.ConvertAll(actions, _ => new double[samples]);
+        for (int s = 0; s < samples; s++)
         {
-            firstSamples[s] = Sample(first, firstCalls);
-            if (second is not null)
+            for (int a = 0; a < actions.Length; a++)
             {
-                secondSamples[s] = Sample(second, secondCalls);
+                times[a][s] = Sample(actions[a], calls[a]);
             }
         }
 
-        Array.Sort(firstSamples);
-        Array.Sort(secondSamples);
-        return ((firstSamples[Samples / 2], firstSamples[0]), (secondSamples[Samples / 2], secondSamples[0]));
+        return Array.ConvertAll(times, t =>
+        {
+            Array.Sort(t);
+            return (t[samples / 2], t[0]);
+        });
     }
 
     // How many back-to-back calls last about one sample.
-    private static int CallsPerSample(Action action)
+    private static int CallsPerSample(Action action, double sampleSeconds)
     {
         action();
         Stopwatch watch = Stopwatch.StartNew();
         int calls = 0;
-        while (watch.Elapsed.TotalSeconds < SampleSeconds / 4)
+        while (watch.Elapsed.TotalSeconds < sampleSeconds / 4)
         {
             action();
             calls++;
         }
 
-        return Math.Max(1, (int)(calls * 4 * SampleSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9) / 4));
+        return Math.Max(1, (int)(calls * sampleSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9)));
     }
 
     // Seconds per call over `calls` back-to-back calls.

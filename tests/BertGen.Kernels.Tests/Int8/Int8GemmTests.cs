@@ -21,7 +21,7 @@ public sealed unsafe class Int8GemmTests
         { 9, 49, 300 },     // k = 49: a k-group padded with zeros
         { 17, 97, 513 },
         { 128, 384, 384 },  // MiniLM attention output, no edges
-        { 20, 1030, 100 },  // three K-blocks (512, 512, 8 with padding): partial sums carried in C
+        { 20, 1701, 100 },  // three K-blocks (768, 768, 168 with 3 of padding): partial sums carried in C
         { 200, 130, 40 },   // two row blocks
     };
 
