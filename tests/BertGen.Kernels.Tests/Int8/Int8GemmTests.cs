@@ -204,6 +204,16 @@ public sealed unsafe class Int8GemmTests
         Int8Harness.AssertBitwiseEqual(alone, batch[(11 * n)..(12 * n)], n, "row 11 alone vs in the batch");
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(37, 200)]
+    [InlineData(128, 3072)]
+    public void ScratchSizeIsTheDocumentedFormula(int m, int k)
+    {
+        // The generator's planner repeats this formula to size the arena: m rows of ⌈k/64⌉·64 bytes, then 8 bytes a row.
+        Assert.Equal((m * ((k + 63) / 64 * 64)) + (((8 * m) + 63) / 64 * 64), Int8Gemm.ScratchBytes(m, k));
+    }
+
     [Fact]
     public void BadArgumentsAreOneLineErrors()
     {

@@ -37,7 +37,12 @@ public static unsafe class Int8Gemm
     /// </summary>
     internal const int KBlock = 768;
 
-    /// <summary>Bytes of scratch <see cref="Linear"/> needs to quantise <paramref name="m"/> rows of <paramref name="k"/> inputs.</summary>
+    /// <summary>
+    /// Bytes of scratch <see cref="Linear"/> needs to quantise <paramref name="m"/> rows of <paramref name="k"/> inputs,
+    /// a multiple of 64: <c>m·⌈k/64⌉·64 + ⌈8m/64⌉·64</c> (the rows, each on its own cache lines, then a float scale
+    /// and an int zero point per row). One call's scratch is free again when it returns, so the linears of a pass
+    /// can share one region of the largest size.
+    /// </summary>
     public static long ScratchBytes(int m, int k)
     {
         if (m <= 0 || k <= 0)

@@ -37,7 +37,11 @@ public static class QuantizedPanels
     /// <summary>K rounded up to a whole number of k-groups.</summary>
     public static int PaddedDepth(int k) => (k + GroupDepth - 1) / GroupDepth * GroupDepth;
 
-    /// <summary>Bytes a packed int8 weight of <paramref name="n"/> outputs and <paramref name="k"/> inputs occupies (a multiple of 64).</summary>
+    /// <summary>
+    /// Bytes a packed int8 weight of <paramref name="n"/> outputs and <paramref name="k"/> inputs occupies, a multiple
+    /// of 64: <c>⌈n/48⌉·48·(⌈k/4⌉·4 + 8)</c> (values, then 4-byte column sums and 4-byte scales per padded column) —
+    /// the formula a generator's planner repeats to place layers.
+    /// </summary>
     public static long PackedBytes(int n, int k) => ScalesOffset(n, k) + (4L * PaddedColumns(n));
 
     /// <summary>Byte offset of the int32 column sums.</summary>
