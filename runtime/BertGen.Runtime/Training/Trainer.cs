@@ -86,7 +86,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Continues from the checkpoint in <paramref name="path"/>. Everything that can be checked cheaply (model, seed,
+    /// Continues from the checkpoint in <paramref name="path"/>. Everything that can be checked cheaply (model, seed, schedule,
     /// the data state's kind) is checked before anything changes; if a tensor file then turns out damaged, the model
     /// and optimiser are still untouched but the batch source has moved: build a new one before trying another.
     /// </summary>
@@ -100,6 +100,7 @@ public sealed class Trainer : IDisposable
             throw new CheckpointException($"checkpoint '{path}' was written by a run with seed {saved.RunSeed}, this run's seed is {Options.Seed}: the dropout masks would not continue");
         }
 
+        ScheduleContinuity.Require(path, saved.Schedule, Options.Schedule);
         _training.RestoreState(saved.DataState);
         TrainerState state = CheckpointStore.Load(path, _model, Optimizer);
         _model.PrepareWeights();
@@ -208,10 +209,12 @@ public sealed class Trainer : IDisposable
         }
 
         var losses = new LossAccumulator();
+        _sink?.OnEvaluationProgress(Step, 0, _evaluation.BatchCount);
         for (int i = 0; i < _evaluation.BatchCount; i++)
         {
             _evaluation.Fill(i, _evaluationBatch!);
             losses.Add(_evaluationStep.Run(_evaluationBatch!, StepMode.Evaluate, dropoutSeed: 0, gradientScale: 1f));
+            _sink?.OnEvaluationProgress(Step, i + 1, _evaluation.BatchCount);
         }
 
         var metrics = new EvaluationMetrics(
@@ -250,6 +253,7 @@ public sealed class Trainer : IDisposable
             LearningRate = _lastLearningRate,
             OptimizerFlavor = Optimizer.Settings.Flavor,
             OptimizerStepCount = Optimizer.StepCount,
+            Schedule = Options.Schedule,
             DataState = _training.SaveState(),
         };
         string path = _checkpoints.Save(_model, Optimizer, state);
