@@ -46,6 +46,9 @@ public sealed class BertWordPieceTokenizer
 
     public static BertWordPieceTokenizer FromVocabularyFile(string path) => new(BertVocabulary.Load(path));
 
+    /// <summary>The uncased BERT tokenizer with the built-in vocabulary (<see cref="BertVocabulary.BertBaseUncased"/>).</summary>
+    public static BertWordPieceTokenizer BertBaseUncased() => new(BertVocabulary.BertBaseUncased);
+
     /// <summary>WordPiece ids of a text, without special tokens and without any length limit.</summary>
     public int[] Tokenize(string text)
     {
