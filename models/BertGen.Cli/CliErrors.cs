@@ -65,7 +65,7 @@ internal static class CliErrors
     public static int Report(Exception exception, TextWriter error, bool verbose)
     {
         (int code, string message) = Classify(exception);
-        error.WriteLine($"bertgen: error: {OneLine(message)}");
+        error.WriteLine($"bertgen: error: {AsClause(OneLine(message))}");
         if (verbose)
         {
             error.WriteLine(exception.ToString());
@@ -97,6 +97,24 @@ internal static class CliErrors
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The runtime's libraries write their messages as sentences ("Cannot …", "The corpus has …."); after
+    /// <c>bertgen: error:</c> every message reads as one clause, so a capitalised first word (not a name such as
+    /// <c>BertTiny</c> or <c>MLM</c>) is lower-cased and a closing full stop dropped.
+    /// </summary>
+    public static string AsClause(string message)
+    {
+        int word = 0;
+        while (word < message.Length && char.IsLetter(message[word]))
+        {
+            word++;
+        }
+
+        bool capitalised = word >= 1 && char.IsUpper(message[0]) && message.AsSpan(1, word - 1).IndexOfAnyInRange('A', 'Z') < 0;
+        string clause = capitalised ? char.ToLowerInvariant(message[0]) + message[1..] : message;
+        return clause.EndsWith('.') && !clause.EndsWith("..", StringComparison.Ordinal) ? clause[..^1] : clause;
     }
 
     private static (int Code, string Message) Classify(Exception exception) => exception switch

@@ -128,7 +128,11 @@ internal sealed class SentenceEncoder : IDisposable
                 }
                 else
                 {
-                    ParameterLoader.LoadSafetensors(_weightsPath, model.ParameterTable, buffer);
+                    // An encoder (a model without heads) takes the encoder of any task's checkpoint, a fine-tuned
+                    // classifier's say: its head tensors are left out; any other tensor must still fit exactly.
+                    using SafetensorsReader reader = SafetensorsReader.Open(_weightsPath);
+                    bool encoderOnly = !model.ParameterTable.Any(p => HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(p.Name)));
+                    ParameterLoader.Load(reader.Tensors.Where(t => !encoderOnly || !HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(t.Name))), model.ParameterTable, buffer);
                     timings.Mark("load safetensors file");
                 }
             }

@@ -16,7 +16,8 @@ namespace BertGen.Cli.Training;
 /// <param name="Steps">Optimiser steps of the whole run (a resumed run stops there too).</param>
 /// <param name="Resume">Continue from the newest checkpoint in <paramref name="CheckpointDirectory"/>.</param>
 /// <param name="Threads">Compute threads, or null for one per core.</param>
-internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads);
+/// <param name="EvaluateEvery">The held-out evaluation interval (for the display's ETA).</param>
+internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery);
 
 /// <summary>How a run ended: the job's evaluations, whether Ctrl-C cut it short, and where its files are.</summary>
 internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, string MetricsPath, string PlotPath);
@@ -69,7 +70,7 @@ internal static class TrainingRun
             {
                 ITrainableModel model = created as ITrainableModel
                     ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
-                result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, display =>
+                result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
                 {
                     if (plan.Resume && !hasCheckpoints)
                     {
