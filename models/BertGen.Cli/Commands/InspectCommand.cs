@@ -113,30 +113,20 @@ internal sealed class InspectCommand : ICliCommand
         output.WriteLine();
 
         // Forward and training step in two tables: one of nine columns does not fit an 80-column terminal.
-        var forward = new Table { Title = new TableTitle("forward pass") }
-            .AddColumn(TableOutput.Number("batch")).AddColumn(TableOutput.Number("sequence"))
-            .AddColumn(TableOutput.Number("FLOPs")).AddColumn(TableOutput.Number("GFLOP"))
-            .AddColumn(TableOutput.Number("arena")).AddColumn(TableOutput.Number("total memory"));
+        Table forward = ShapeTable("forward pass", "arena");
         foreach (ShapeDescriptor s in d.Shapes)
         {
-            forward.AddRow(
-                Int(s.Batch), Int(s.Sequence), Int(s.ForwardFlops), Gflop(s.ForwardFlops),
-                Bytes(s.ArenaLength), Bytes(d.ParameterBufferLength + d.PackedWeightLength + s.ArenaLength));
+            AddShape(forward, s, s.ForwardFlops, s.ArenaLength, d.ParameterBufferLength + d.PackedWeightLength + s.ArenaLength);
         }
 
         TableOutput.Write(console, forward);
         if (d.SupportsTraining)
         {
-            var training = new Table { Title = new TableTitle("training step") }
-                .AddColumn(TableOutput.Number("batch")).AddColumn(TableOutput.Number("sequence"))
-                .AddColumn(TableOutput.Number("FLOPs")).AddColumn(TableOutput.Number("GFLOP"))
-                .AddColumn(TableOutput.Number("activations")).AddColumn(TableOutput.Number("total memory"));
+            Table training = ShapeTable("training step", "activations");
             foreach (ShapeDescriptor s in d.Shapes)
             {
                 // Parameters, gradients and AdamW's two moments share the parameter layout.
-                training.AddRow(
-                    Int(s.Batch), Int(s.Sequence), Int(s.TrainingStepFlops), Gflop(s.TrainingStepFlops),
-                    Bytes(s.TrainingArenaLength), Bytes((4 * d.ParameterBufferLength) + d.PackedWeightLength + s.TrainingArenaLength));
+                AddShape(training, s, s.TrainingStepFlops, s.TrainingArenaLength, (4 * d.ParameterBufferLength) + d.PackedWeightLength + s.TrainingArenaLength);
             }
 
             TableOutput.Write(console, training);
@@ -255,6 +245,15 @@ internal sealed class InspectCommand : ICliCommand
     }
 
     private static string Int(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static Table ShapeTable(string title, string arena) => new Table { Title = new TableTitle(title) }
+        .AddColumn(TableOutput.Number("batch")).AddColumn(TableOutput.Number("sequence"))
+        .AddColumn(TableOutput.Number("FLOPs")).AddColumn(TableOutput.Number("GFLOP"))
+        .AddColumn(TableOutput.Number(arena)).AddColumn(TableOutput.Number("total memory"));
+
+    /// <summary>A shape's row: its FLOPs, its arena and the whole memory it needs (all lengths in floats).</summary>
+    private static void AddShape(Table table, ShapeDescriptor shape, long flops, long arena, long total) =>
+        table.AddRow(Int(shape.Batch), Int(shape.Sequence), Int(flops), Gflop(flops), Bytes(arena), Bytes(total));
 
     private static string Gflop(long flops) => (flops / 1e9).ToString("F2", CultureInfo.InvariantCulture);
 
