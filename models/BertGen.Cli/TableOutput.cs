@@ -1,3 +1,4 @@
+using System.IO;
 using Spectre.Console;
 
 namespace BertGen.Cli;
@@ -17,8 +18,26 @@ internal static class TableOutput
 
     public static void Write(CliConsole console, Table table)
     {
-        table.Border = console.OutputIsTerminal ? TableBorder.Rounded : TableBorder.Markdown;
-        Create(console).Write(table);
+        if (console.OutputIsTerminal)
+        {
+            table.Border = TableBorder.Rounded;
+            Create(console).Write(table);
+            return;
+        }
+
+        // Spectre pads the Markdown border's missing top and bottom rules, and a centred title, with spaces: a file
+        // gets the lines without them, and no blank ones.
+        table.Border = TableBorder.Markdown;
+        var text = new StringWriter();
+        Create(console with { Output = text }).Write(table);
+        foreach (string line in text.ToString().Split('\n'))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.Length > 0)
+            {
+                console.Output.WriteLine(trimmed);
+            }
+        }
     }
 
     public static IAnsiConsole Create(CliConsole console)

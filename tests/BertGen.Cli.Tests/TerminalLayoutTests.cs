@@ -95,6 +95,26 @@ public sealed partial class TerminalLayoutTests
         Assert.Contains(result.OutputLines, l => l.Contains("| 228,678,722,560 |", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(new[] { 0.0, 0.081, 0.094, 0.097 }, 0.0, 0.1)]   // pretraining's MLM accuracy: not a flat line at the bottom of 0–100%
+    [InlineData(new[] { 0.788, 0.826, 0.89 }, 0.7, 0.9)]         // fine-tuning
+    [InlineData(new[] { 0.8, 0.9 }, 0.7, 1.0)]                    // on a tenth: padded, so no point sits on the border
+    [InlineData(new[] { 0.5 }, 0.4, 0.6)]
+    [InlineData(new[] { 1.0 }, 0.9, 1.0)]
+    public void PlotAccuracyAxisSpansTheAccuraciesInTenths(double[] accuracies, double low, double high)
+    {
+        (double Low, double High) range = LossPlot.AccuracyRange(accuracies);
+        Assert.Equal(low, range.Low, 12);
+        Assert.Equal(high, range.High, 12);
+    }
+
+    [Fact]
+    public void PlotRunningMeanIsCentredAndShortensAtTheEnds()
+    {
+        Assert.Equal(new[] { 1.5, 2, 3, 4, 4.5 }, LossPlot.RunningMean([1, 2, 3, 4, 5], window: 3));
+        Assert.Equal(new[] { 2.0, 2, 2 }, LossPlot.RunningMean([2, 2, 2], window: 10));
+    }
+
     /// <summary>The text a terminal shows: colour codes removed.</summary>
     internal static string[] Visible(string output) => Colour().Replace(output, "").Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 

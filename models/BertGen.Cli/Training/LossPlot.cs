@@ -38,7 +38,8 @@ internal static class LossPlot
         plot.YLabel("loss");
         if (training.Count > 0)
         {
-            // Each step's loss is one noisy batch: drawn faintly, with its running mean over a twentieth of the run on top.
+            // Each step's loss is one noisy batch: drawn faintly, with its mean over a twentieth of the run (centred, so
+            // the curve does not lag the steps) on top.
             double[] steps = training.Keys.Select(k => (double)k).ToArray();
             double[] losses = training.Values.ToArray();
             var raw = plot.Add.Scatter(steps, losses);
@@ -77,7 +78,8 @@ internal static class LossPlot
 
             // The axis spans the accuracies (padded to tenths), not 0–1: an MLM accuracy of 0–10% would be a flat line at the bottom.
             (double low, double high) = AccuracyRange(evalAccuracy.Values);
-            plot.Axes.SetLimitsY(low, high, plot.Axes.Right);
+            double margin = (high - low) * 0.03;
+            plot.Axes.SetLimitsY(low - margin, high + margin, plot.Axes.Right);
             plot.Axes.Right.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
             {
                 LabelFormatter = value => (100 * value).ToString("0.#", CultureInfo.InvariantCulture) + "%",
@@ -89,20 +91,21 @@ internal static class LossPlot
         plot.SavePng(pngPath, Width, Height);
     }
 
-    /// <summary>The mean of each value and the <paramref name="window"/> − 1 before it (fewer at the start).</summary>
+    /// <summary>The mean of the values within <paramref name="window"/> / 2 places of each (fewer at the ends).</summary>
     internal static double[] RunningMean(IReadOnlyList<double> values, int window)
     {
-        var means = new double[values.Count];
-        double sum = 0;
+        var prefix = new double[values.Count + 1];
         for (int i = 0; i < values.Count; i++)
         {
-            sum += values[i];
-            if (i >= window)
-            {
-                sum -= values[i - window];
-            }
+            prefix[i + 1] = prefix[i] + values[i];
+        }
 
-            means[i] = sum / Math.Min(i + 1, window);
+        var means = new double[values.Count];
+        int half = window / 2;
+        for (int i = 0; i < values.Count; i++)
+        {
+            int from = Math.Max(0, i - half), to = Math.Min(values.Count, i + half + 1);
+            means[i] = (prefix[to] - prefix[from]) / (to - from);
         }
 
         return means;
