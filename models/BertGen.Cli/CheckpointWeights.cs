@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Inference;
 
 namespace BertGen.Cli;
 
@@ -47,6 +49,22 @@ internal static class CheckpointWeights
         }
 
         return weights;
+    }
+
+    /// <summary>
+    /// The label names a fine-tuning run recorded in <paramref name="weights"/> (<c>finetune --labels neg,pos</c>), or
+    /// null for a file that records none (written before labels were recorded, or not by <c>finetune</c>).
+    /// </summary>
+    public static IReadOnlyList<string>? RecordedLabels(string weights, ModelDescriptor model)
+    {
+        IReadOnlyList<string>? labels = CheckpointLabels.Read(weights);
+        if (labels is not null && labels.Count != model.Labels.Count)
+        {
+            throw new CliFailureException(
+                $"checkpoint '{weights}' was fine-tuned with {labels.Count} labels ({string.Join(", ", labels)}), but '{ModelCatalog.CliName(model)}' has {model.Labels.Count} outputs: pass the --model it was fine-tuned as");
+        }
+
+        return labels;
     }
 
     /// <summary>Refuses to start a fresh run over another run's checkpoints, whose step numbers and metrics would interleave with it.</summary>

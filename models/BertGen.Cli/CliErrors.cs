@@ -72,7 +72,7 @@ internal static class CliErrors
             return code;
         }
 
-        error.WriteLine($"bertgen: error: {prefix}{OneLine(message)}");
+        error.WriteLine($"bertgen: error: {prefix}{AsClause(OneLine(message))}");
         if (verbose)
         {
             error.WriteLine(exception.ToString());
@@ -104,6 +104,24 @@ internal static class CliErrors
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The runtime's libraries write their messages as sentences ("Cannot …", "The corpus has …."); after
+    /// <c>bertgen: error:</c> every message reads as one clause, so a capitalised first word (not a name such as
+    /// <c>BertTiny</c> or <c>MLM</c>) is lower-cased and a closing full stop dropped.
+    /// </summary>
+    public static string AsClause(string message)
+    {
+        int word = 0;
+        while (word < message.Length && char.IsLetter(message[word]))
+        {
+            word++;
+        }
+
+        bool capitalised = word >= 1 && char.IsUpper(message[0]) && message.AsSpan(1, word - 1).IndexOfAnyInRange('A', 'Z') < 0;
+        string clause = capitalised ? char.ToLowerInvariant(message[0]) + message[1..] : message;
+        return clause.EndsWith('.') && !clause.EndsWith("..", StringComparison.Ordinal) ? clause[..^1] : clause;
     }
 
     private static (int Code, string Message) Classify(Exception exception) => exception switch

@@ -207,7 +207,11 @@ internal sealed class SentenceEncoder : IDisposable
         using SafetensorsReader reader = SafetensorsReader.Open(path);
         bool hasPooler = reader.Tensors.Any(t => IsPooler(t.Name));
         IReadOnlyList<ParameterInfo> expected = hasPooler ? model.ParameterTable : model.ParameterTable.Where(p => !IsPooler(p.Name)).ToList();
-        ParameterLoader.Load(reader.Tensors, expected, buffer);
+
+        // An encoder (a model without heads) takes the encoder of any task's checkpoint, a fine-tuned classifier's say:
+        // its head tensors are left out; any other tensor must still fit exactly.
+        bool encoderOnly = !model.ParameterTable.Any(p => HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(p.Name)));
+        ParameterLoader.Load(reader.Tensors.Where(t => !encoderOnly || !HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(t.Name))), expected, buffer);
     }
 
     private static bool IsPooler(string name) => HuggingFaceNames.Canonical(name).StartsWith("pooler.", StringComparison.Ordinal);

@@ -50,6 +50,23 @@ public sealed class BertVocabulary
     /// <summary>The vocabulary file's text with LF line endings, as handed to the tokenizer library.</summary>
     internal string NormalizedText { get; private init; } = "";
 
+    /// <summary>The manifest resource this assembly carries the bert-base-uncased vocabulary in.</summary>
+    private const string BertBaseUncasedResource = "BertGen.Text.bert-base-uncased-vocab.txt";
+
+    private static readonly Lazy<BertVocabulary> BertBaseUncasedVocabulary = new(() =>
+    {
+        using Stream stream = typeof(BertVocabulary).Assembly.GetManifestResourceStream(BertBaseUncasedResource)
+            ?? throw new TextDataException($"The {BertBaseUncasedResource} resource is missing from {typeof(BertVocabulary).Assembly.GetName().Name}.");
+        return Load(stream, "bert-base-uncased (built in)");
+    });
+
+    /// <summary>
+    /// Google's uncased BERT vocabulary (30,522 word pieces, <c>[CLS]</c> = 101), built into this assembly: the
+    /// vocabulary of bert-base-uncased, of all-MiniLM-L6-v2 and of the shipped specs, so a model with
+    /// <c>vocab_size</c> 30522 needs no vocabulary file.
+    /// </summary>
+    public static BertVocabulary BertBaseUncased => BertBaseUncasedVocabulary.Value;
+
     public static BertVocabulary Load(string path)
     {
         if (!File.Exists(path))

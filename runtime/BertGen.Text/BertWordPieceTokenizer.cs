@@ -62,6 +62,9 @@ public sealed class BertWordPieceTokenizer
 
     public static BertWordPieceTokenizer FromVocabularyFile(string path) => Create(BertVocabulary.Load(path));
 
+    /// <summary>The uncased BERT tokenizer with the built-in vocabulary (<see cref="BertVocabulary.BertBaseUncased"/>).</summary>
+    public static BertWordPieceTokenizer BertBaseUncased() => Create(BertVocabulary.BertBaseUncased);
+
     /// <summary>WordPiece ids of a text, without special tokens and without any length limit.</summary>
     public int[] Tokenize(string text)
     {

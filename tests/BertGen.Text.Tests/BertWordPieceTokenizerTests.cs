@@ -13,6 +13,20 @@ public sealed class BertWordPieceTokenizerTests
     private static BertWordPieceTokenizer Tokenizer => TestData.Tokenizer;
 
     [Fact]
+    public void BuiltInVocabulary_IsTheCommittedFileTokenForToken()
+    {
+        // What a package user tokenises with when they have no vocabulary file.
+        BertVocabulary builtIn = BertVocabulary.BertBaseUncased;
+        string[] file = File.ReadAllLines(TestData.PathOf("bert-base-uncased-vocab.txt"));
+        Assert.Equal(file.Length, builtIn.Count);
+        Assert.All(Enumerable.Range(0, file.Length), id => Assert.Equal(file[id], builtIn.TokenOf(id)));
+        Assert.Same(builtIn, BertVocabulary.BertBaseUncased);
+
+        // This repository's own sentence: [CLS] this is an example sentence [SEP], the published ids.
+        Assert.Equal(new[] { 101, 2023, 2003, 2019, 2742, 6251, 102 }, BertWordPieceTokenizer.BertBaseUncased().Encode("This is an example sentence", 16).InputIds);
+    }
+
+    [Fact]
     public void Vocabulary_HasBertBaseUncasedSpecialIds()
     {
         BertVocabulary vocab = TestData.Vocabulary;

@@ -77,6 +77,47 @@ public sealed class CheckpointStoreTests
     }
 
     [Fact]
+    public void TheScheduleIsRecordedAndAbsentFromOlderStates()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 3);
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        var schedule = new LinearWarmupDecaySchedule(3e-4, 25, 1000, LearningRateDecay.OriginalBert);
+
+        TrainerState withSchedule = CheckpointStore.ReadState(store.Save(model, optimizer, State(model, 5) with { Schedule = schedule }));
+        TrainerState without = CheckpointStore.ReadState(store.Save(model, optimizer, State(model, 6)));
+
+        Assert.Equal((3e-4, 25L, 1000L, LearningRateDecay.OriginalBert), (withSchedule.Schedule!.BaseLearningRate, withSchedule.Schedule.WarmupSteps, withSchedule.Schedule.TotalSteps, withSchedule.Schedule.Decay));
+        Assert.Null(without.Schedule);
+    }
+
+    [Fact]
+    public void ModelMetadataTravelsInTheWeightsFile()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 3) { ModelMetadata = CheckpointLabels.ToMetadata(["neg", "pos", "naïve \"quoted\""]) };
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string weights = Path.Combine(store.Save(model, optimizer, State(model, 5)), CheckpointStore.ModelFile);
+
+        Assert.Equal(["neg", "pos", "naïve \"quoted\""], CheckpointLabels.Read(weights));
+        using (SafetensorsReader reader = SafetensorsReader.Open(weights))
+        {
+            // HuggingFace's id2label spelling, beside the format HF checks before loading.
+            Assert.Equal("pt", reader.Metadata["format"]);
+            Assert.Equal("{\"0\":\"neg\",\"1\":\"pos\",\"2\":\"na\\u00EFve \\u0022quoted\\u0022\"}", reader.Metadata[CheckpointLabels.MetadataKey]);
+        }
+
+        // A store without metadata writes none; malformed label maps are named.
+        string plain = Path.Combine(new CheckpointStore(Path.Combine(folder.Path, "plain"), 1).Save(model, optimizer, State(model, 5)), CheckpointStore.ModelFile);
+        Assert.Null(CheckpointLabels.Read(plain));
+        Assert.Throws<WeightFileException>(() => CheckpointLabels.FromMetadata(new System.Collections.Generic.Dictionary<string, string> { ["id2label"] = "{\"0\":\"a\",\"2\":\"b\"}" }, "x"));
+        Assert.Throws<WeightFileException>(() => CheckpointLabels.FromMetadata(new System.Collections.Generic.Dictionary<string, string> { ["id2label"] = "{\"0\":\"a\",\"1\":\"a\"}" }, "x"));
+        Assert.Throws<WeightFileException>(() => CheckpointLabels.FromMetadata(new System.Collections.Generic.Dictionary<string, string> { ["id2label"] = "[\"a\"]" }, "x"));
+    }
+
+    [Fact]
     public void WeightsAreAStandardHuggingFaceSafetensorsFile()
     {
         using var folder = new TemporaryDirectory();

@@ -29,7 +29,7 @@ internal sealed class ClassifyCommand : ICliCommand
             Required = true,
             HelpName = "PATH",
         };
-        var labels = new Option<string?>("--labels") { Description = "Label names in class order, comma-separated, as given to finetune (default: the model's own).", HelpName = "A,B,…" };
+        var labels = new Option<string?>("--labels") { Description = "Label names in class order, comma-separated (default: those the checkpoint was fine-tuned with, else the model's own).", HelpName = "A,B,…" };
         var vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };
         Option<int?> threads = CommonOptions.Threads();
 
@@ -41,8 +41,10 @@ internal sealed class ClassifyCommand : ICliCommand
         command.SetAction(parse =>
         {
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: false);
-            IReadOnlyList<string> labelNames = CommonOptions.ParseLabels(parse.GetValue(labels), descriptor);
             string weights = CheckpointWeights.Resolve(parse.GetValue(checkpoint)!, "--checkpoint");
+            IReadOnlyList<string> labelNames = parse.GetValue(labels) is string given
+                ? CommonOptions.ParseLabels(given, descriptor)
+                : CheckpointWeights.RecordedLabels(weights, descriptor) ?? descriptor.Labels;
             IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(BundledData.Resolve(parse.GetValue(vocabulary), BundledData.Vocabulary, "--vocab"));
             if (tokenizer.Vocabulary.Count != descriptor.VocabSize)

@@ -164,12 +164,12 @@ internal sealed class FillMaskCommand : ICliCommand
 
     private static void WriteTable(CliConsole console, IReadOnlyList<string> texts, IReadOnlyList<MaskPrediction[]> results)
     {
-        var table = new Table().Border(TableBorder.Rounded);
+        var table = new Table();
         table.AddColumn("text");
-        table.AddColumn(new TableColumn("mask").RightAligned());
-        table.AddColumn(new TableColumn("rank").RightAligned());
+        table.AddColumn(TableOutput.Number("mask"));
+        table.AddColumn(TableOutput.Number("rank"));
         table.AddColumn("token");
-        table.AddColumn(new TableColumn("probability").RightAligned());
+        table.AddColumn(TableOutput.Number("probability"));
         for (int t = 0; t < texts.Count; t++)
         {
             for (int m = 0; m < results[t].Length; m++)
@@ -187,7 +187,7 @@ internal sealed class FillMaskCommand : ICliCommand
             }
         }
 
-        TableOutput.Create(console).Write(table);
+        TableOutput.Write(console, table);
     }
 
     private static void WriteJson(CliConsole console, IReadOnlyList<string> texts, IReadOnlyList<MaskPrediction[]> results)

@@ -105,12 +105,12 @@ internal sealed class SimilarityCommand : ICliCommand
 
     private static void WriteTable(CliConsole console, IReadOnlyList<string> texts, double[,] matrix)
     {
-        var table = new Table().Border(TableBorder.Rounded);
+        var table = new Table();
         table.AddColumn("#");
         table.AddColumn("text");
         for (int j = 0; j < texts.Count; j++)
         {
-            table.AddColumn(new TableColumn((j + 1).ToString(CultureInfo.InvariantCulture)).RightAligned());
+            table.AddColumn(TableOutput.Number((j + 1).ToString(CultureInfo.InvariantCulture)));
         }
 
         for (int i = 0; i < texts.Count; i++)
@@ -124,7 +124,7 @@ internal sealed class SimilarityCommand : ICliCommand
             table.AddRow(row.ToArray());
         }
 
-        TableOutput.Create(console).Write(table);
+        TableOutput.Write(console, table);
     }
 
     private static void WriteCsv(CliConsole console, IReadOnlyList<string> texts, double[,] matrix)
@@ -151,7 +151,7 @@ internal sealed class SimilarityCommand : ICliCommand
     private static void WriteJson(CliConsole console, IReadOnlyList<string> texts, double[,] matrix)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("texts");

@@ -9,12 +9,13 @@ internal sealed class TrainingOptions
 {
     public TrainingOptions(long steps, double learningRate, int batch, int sequence, long evaluateEvery, long checkpointEvery)
     {
-        Steps = new Option<long>("--steps") { Description = "Optimiser steps of the whole run.", DefaultValueFactory = _ => steps, HelpName = "N" };
+        Steps = new Option<long>("--steps") { Description = "Optimiser steps of the whole run (with --resume: the resumed run's own unless given).", DefaultValueFactory = _ => steps, HelpName = "N" };
         LearningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW, linear warmup then linear decay to 0).", DefaultValueFactory = _ => learningRate, HelpName = "RATE" };
         Batch = new Option<int>("--batch") { Description = "Sequences per step: must be a compiled shape of the model.", DefaultValueFactory = _ => batch, HelpName = "N" };
         Sequence = new Option<int>("--sequence") { Description = "Tokens per sequence: must be a compiled shape of the model.", DefaultValueFactory = _ => sequence, HelpName = "N" };
-        Seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, data order, masking and dropout; a resumed run must use the same.", DefaultValueFactory = _ => 12345UL, HelpName = "N" };
-        Resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the checkpoint folder (bit for bit as if never stopped)." };
+        Seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, data order, masking and dropout (a resumed run keeps its own).", DefaultValueFactory = _ => 12345UL, HelpName = "N" };
+        Resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the checkpoint folder, bit for bit as if never stopped, with the run's own schedule "
+            + "and seed; an explicit --steps past the schedule's end extends the schedule to it." };
         EvaluateEvery = new Option<long>("--eval-every") { Description = "Evaluate on the held-out data every N steps (and before and after the run).", DefaultValueFactory = _ => evaluateEvery, HelpName = "N" };
         CheckpointEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C).", DefaultValueFactory = _ => checkpointEvery, HelpName = "N" };
         Vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };

@@ -17,7 +17,8 @@ namespace BertGen.Cli.Training;
 /// <param name="Steps">Optimiser steps of the whole run (a resumed run stops there too).</param>
 /// <param name="Resume">Continue from the newest checkpoint in <paramref name="CheckpointDirectory"/>.</param>
 /// <param name="Threads">Compute threads, or null for one per core.</param>
-internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads);
+/// <param name="EvaluateEvery">The held-out evaluation interval (for the display's ETA).</param>
+internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery);
 
 /// <summary>
 /// How a run ended: the job's evaluations, whether Ctrl-C cut it short, where its files are, and whether this process
@@ -86,7 +87,7 @@ internal static class TrainingRun
             using (var csv = new CsvMetricsSink(metricsPath))
             {
                 ITrainableModel model = Trainable(created, plan);
-                result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, display =>
+                result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
                 {
                     if (plan.Resume && !hasCheckpoints)
                     {

@@ -50,6 +50,13 @@ public sealed class CheckpointStore
 
     public string Root { get; }
 
+    /// <summary>
+    /// More <c>__metadata__</c> written into every checkpoint's <c>model.safetensors</c> beside <c>format</c>: what a
+    /// reader of the weights needs besides the tensors, such as the label names a classifier was trained with
+    /// (<see cref="CheckpointLabels"/>). It travels with the weights file, wherever that is copied.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ModelMetadata { get; init; }
+
     public int KeepLast { get; }
 
     /// <summary>The folder a checkpoint of <paramref name="step"/> is stored in.</summary>
@@ -111,9 +118,9 @@ public sealed class CheckpointStore
         try
         {
             var files = new List<CheckpointFile>(3);
-            WriteTensors(temporary, ModelFile, model.ParameterTable, model.Parameters.AsSpan(), files);
-            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, firstMoment.AsSpan(), files);
-            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, secondMoment.AsSpan(), files);
+            WriteTensors(temporary, ModelFile, model.ParameterTable, model.Parameters.AsSpan(), files, ModelMetadata);
+            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, firstMoment.AsSpan(), files, null);
+            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, secondMoment.AsSpan(), files, null);
 
             string statePath = Path.Combine(temporary, StateFile);
             using (var stream = new FileStream(statePath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -219,10 +226,10 @@ public sealed class CheckpointStore
         return count;
     }
 
-    private void WriteTensors(string folder, string name, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> buffer, List<CheckpointFile> files)
+    private void WriteTensors(string folder, string name, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> buffer, List<CheckpointFile> files, IReadOnlyDictionary<string, string>? metadata)
     {
         string path = Path.Combine(folder, name);
-        ParameterSaver.SaveSafetensors(path, table, buffer);
+        ParameterSaver.SaveSafetensors(path, table, buffer, metadata);
         using (FileStream stream = File.OpenRead(path))
         {
             files.Add(new CheckpointFile(name, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream))));
