@@ -18,7 +18,7 @@ internal sealed class EncodedWeightTensor : WeightTensor
         long expected = ElementCount * WeightDataTypes.SizeOf(dataType);
         if (bytes.Length != expected)
         {
-            throw new WeightFileException($"tensor '{name}' of dtype {dataType} and shape {ShapeText} needs {expected} bytes but has {bytes.Length}");
+            throw new WeightFileException($"tensor {MessageText.Quote(name)} of dtype {dataType} and shape {ShapeText} needs {expected} bytes but has {bytes.Length}");
         }
 
         _bytes = bytes;
@@ -28,6 +28,21 @@ internal sealed class EncodedWeightTensor : WeightTensor
     public ReadOnlyMemory<byte> Bytes => _bytes;
 
     protected override void CopyToCore(Span<float> destination) => CopyElementsTo(0, destination);
+
+    internal override bool TryFindNonFinite(out long index, out float value)
+    {
+        index = NonFiniteScan.IndexOf(_bytes.Span, DataType);
+        value = 0;
+        if (index < 0)
+        {
+            return false;
+        }
+
+        Span<float> one = stackalloc float[1];
+        CopyElementsTo(index, one);
+        value = one[0];
+        return true;
+    }
 
     /// <summary>Converts elements [<paramref name="start"/>, <paramref name="start"/> + destination length) into <paramref name="destination"/>.</summary>
     internal void CopyElementsTo(long start, Span<float> destination)
@@ -71,7 +86,7 @@ internal sealed class EncodedWeightTensor : WeightTensor
 
                 break;
             default:
-                throw new WeightFileException($"tensor '{Name}' has dtype {DataType}; a floating-point tensor was expected");
+                throw new WeightFileException($"tensor {MessageText.Quote(Name)} has dtype {DataType}; a floating-point tensor was expected");
         }
     }
 

@@ -27,6 +27,11 @@ public static class ParameterLoader
     public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (InputFiles.Problem(path, "ONNX") is string problem)
+        {
+            throw new WeightFileException(problem);
+        }
+
         long length = new System.IO.FileInfo(path).Length;
         if (length == 0 || length > int.MaxValue)
         {
@@ -52,7 +57,7 @@ public static class ParameterLoader
     /// <summary>
     /// Copies <paramref name="tensors"/> into <paramref name="buffer"/> at the offsets of
     /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
-    /// misshapen or non-float tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
+    /// misshapen, non-float or non-finite tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
     /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads.
     /// Tensors of a memory-mapped file drop their pages from the resident set once copied; they stay readable.
     /// </summary>
@@ -97,12 +102,12 @@ public static class ParameterLoader
                     continue;
                 }
 
-                throw new WeightFileException($"tensor '{tensor.Name}' is not a parameter of this model");
+                throw new WeightFileException($"tensor {MessageText.Quote(tensor.Name)} is not a parameter of this model");
             }
 
             if (sources.TryGetValue(canonical, out WeightTensor? earlier))
             {
-                throw new WeightFileException($"tensors '{earlier.Name}' and '{tensor.Name}' are both parameter '{parameters[canonical].Name}'");
+                throw new WeightFileException($"tensors {MessageText.Quote(earlier.Name)} and {MessageText.Quote(tensor.Name)} are both parameter '{parameters[canonical].Name}'");
             }
 
             sources[canonical] = tensor;
@@ -114,7 +119,7 @@ public static class ParameterLoader
         }
         else if (decoderBiasAlias is not null)
         {
-            throw new WeightFileException($"tensor '{decoderBiasAlias.Name}' is not a parameter of this model");
+            throw new WeightFileException($"tensor {MessageText.Quote(decoderBiasAlias.Name)} is not a parameter of this model");
         }
 
         foreach (ParameterInfo parameter in table)
@@ -126,13 +131,29 @@ public static class ParameterLoader
 
             if (!SameShape(source.Shape, parameter.Shape))
             {
-                throw new WeightFileException($"tensor '{source.Name}' has shape {source.ShapeText} but parameter '{parameter.Name}' needs {WeightTensor.FormatShape(parameter.Shape)}");
+                throw new WeightFileException($"tensor {MessageText.Quote(source.Name)} has shape {source.ShapeText} but parameter '{parameter.Name}' needs {WeightTensor.FormatShape(parameter.Shape)}");
             }
 
             if (!WeightDataTypes.IsFloatingPoint(source.DataType))
             {
-                throw new WeightFileException($"tensor '{source.Name}' has dtype {source.DataType}; parameter '{parameter.Name}' needs a floating-point tensor");
+                throw new WeightFileException($"tensor {MessageText.Quote(source.Name)} has dtype {source.DataType}; parameter '{parameter.Name}' needs a floating-point tensor");
             }
+        }
+
+        // One NaN or infinity anywhere (even in an embedding row no text uses) spreads to every output, through the
+        // tied MLM decoder or a LayerNorm, as NaN answers with exit 0: refuse it here, naming where it is. The scan
+        // reads the stored bytes and hands a mapped file's pages back at once, so it adds a pass over the file but
+        // no memory.
+        foreach (ParameterInfo parameter in table)
+        {
+            WeightTensor source = sources[HuggingFaceNames.Canonical(parameter.Name)];
+            if (source.TryFindNonFinite(out long index, out float value))
+            {
+                throw new WeightFileException(
+                    $"tensor {MessageText.Quote(source.Name)} holds {NonFiniteScan.Describe(value)} at {WeightTensor.FormatIndex(source.Shape, index)}: weights must be finite numbers");
+            }
+
+            source.ReleaseSource();
         }
 
         // A mapped file's pages are released as soon as their tensor is copied, so the load holds the

@@ -25,7 +25,7 @@ public abstract class WeightTensor
         {
             if (d < 0)
             {
-                throw new WeightFileException($"tensor '{name}' has a negative dimension {d}");
+                throw new WeightFileException($"tensor {MessageText.Quote(name)} has a negative dimension {d}");
             }
 
             count = checked(count * d);
@@ -62,7 +62,7 @@ public abstract class WeightTensor
 
         if (!WeightDataTypes.IsFloatingPoint(DataType))
         {
-            throw new WeightFileException($"tensor '{Name}' has dtype {DataType}; a floating-point tensor was expected");
+            throw new WeightFileException($"tensor {MessageText.Quote(Name)} has dtype {DataType}; a floating-point tensor was expected");
         }
 
         CopyToCore(destination);
@@ -80,12 +80,45 @@ public abstract class WeightTensor
     protected abstract void CopyToCore(Span<float> destination);
 
     /// <summary>
+    /// The first NaN or infinity: its flat index in this tensor's (HuggingFace) layout and its value; false when every
+    /// value is finite or the tensor is not floating-point. Reads the source without converting it where it can.
+    /// </summary>
+    internal virtual bool TryFindNonFinite(out long index, out float value)
+    {
+        index = -1;
+        value = 0;
+        if (!WeightDataTypes.IsFloatingPoint(DataType))
+        {
+            return false;
+        }
+
+        float[] values = ToArray();
+        index = NonFiniteScan.IndexOf(values);
+        value = index >= 0 ? values[index] : 0;
+        return index >= 0;
+    }
+
+    /// <summary>
     /// Once the values have been copied out: lets the source drop the pages that hold them from the resident
     /// set (a memory-mapped file's), so loading a file costs one tensor of it at a time. The tensor stays
     /// readable; reading it again costs page faults. Nothing to do for other sources.
     /// </summary>
     internal virtual void ReleaseSource()
     {
+    }
+
+    /// <summary>The position of flat element <paramref name="index"/> in <paramref name="shape"/>, as <c>[i, j]</c>.</summary>
+    public static string FormatIndex(IReadOnlyList<int> shape, long index)
+    {
+        var position = new long[shape.Count];
+        for (int d = shape.Count - 1; d >= 0; d--)
+        {
+            int size = Math.Max(shape[d], 1);
+            position[d] = index % size;
+            index /= size;
+        }
+
+        return "[" + string.Join(", ", position) + "]";
     }
 
     /// <summary>Formats a shape as <c>[a, b]</c>.</summary>
