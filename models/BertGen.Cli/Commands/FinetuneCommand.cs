@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using BertGen.Cli.Training;
+using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Training;
@@ -127,7 +128,7 @@ internal sealed class FinetuneCommand : ICliCommand
         {
             if (!labels.Contains(example.Label))
             {
-                throw new CliFailureException($"{example.Source}: label '{example.Label}' is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
+                throw new CliFailureException($"{example.Source}: label {MessageText.Quote(example.Label)} is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
             }
         }
 
