@@ -45,6 +45,11 @@ internal static class EmbeddingPipeline
             {
                 int count = Math.Min(ChunkSize, inputs.Length - start);
                 float[][] embeddings = embedder.Embed(new ArraySegment<TokenizedInput>(inputs, start, count));
+                for (int i = 0; i < count; i++)
+                {
+                    FiniteOutput.Require(embeddings[i], start + i + 1);
+                }
+
                 timings.Mark(start == 0 ? "embed the first chunk" : "embed the other chunks");
                 consume(start, embeddings);
                 timings.Mark("write output");

@@ -48,6 +48,10 @@ public sealed record PretrainingJobOptions
     /// <summary>Continue from the newest checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Continue from this checkpoint folder (already chosen and verified, e.g. an intact one older than a
+    /// damaged newest); overrides <see cref="Resume"/>'s newest.</summary>
+    public string? ResumeCheckpoint { get; init; }
+
     /// <summary>Copies of the corpus with different masks (static masking), as create_pretraining_data.py's dupe_factor.</summary>
     public int DupeFactor { get; init; } = 5;
 
@@ -84,6 +88,7 @@ public static class PretrainingJob
         }
 
         BertVocabulary vocabulary = BertVocabulary.Load(options.VocabularyPath);
+        JobChecks.RequireVocabulary(model, vocabulary.Count, options.VocabularyPath);
         BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
         PretrainingCorpus corpus = PretrainingCorpus.Load(options.CorpusPath, tokenizer);
         (PretrainingCorpus training, PretrainingCorpus heldOut) = corpus.SplitHeldOut(options.HeldOutDocuments, options.Seed);
@@ -118,6 +123,6 @@ public static class PretrainingJob
             evaluation,
             recorder,
             pool: model.Pool);
-        return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
+        return JobRun.Execute(trainer, recorder, options.Resume, options.ResumeCheckpoint, stream.InstanceCount, log, cancellation);
     }
 }

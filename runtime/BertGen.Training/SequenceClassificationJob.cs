@@ -44,6 +44,10 @@ public sealed record SequenceClassificationJobOptions
 
     public bool Resume { get; init; }
 
+    /// <summary>Continue from this checkpoint folder (already chosen and verified, e.g. an intact one older than a
+    /// damaged newest); overrides <see cref="Resume"/>'s newest.</summary>
+    public string? ResumeCheckpoint { get; init; }
+
     public AdamWSettings Optimizer { get; init; } = AdamWSettings.Torch;
 }
 
@@ -62,6 +66,7 @@ public static class SequenceClassificationJob
         JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
 
         BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(options.VocabularyPath);
+        JobChecks.RequireVocabulary(model, tokenizer.Vocabulary.Count, options.VocabularyPath);
         SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
@@ -84,6 +89,6 @@ public static class SequenceClassificationJob
             new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
             recorder,
             pool: model.Pool);
-        return JobRun.Execute(trainer, recorder, options.Resume, train.Count, log, cancellation);
+        return JobRun.Execute(trainer, recorder, options.Resume, options.ResumeCheckpoint, train.Count, log, cancellation);
     }
 }

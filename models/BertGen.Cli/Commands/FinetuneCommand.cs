@@ -77,6 +77,7 @@ internal sealed class FinetuneCommand : ICliCommand
             string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
             string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string initValue = parse.GetValue(init)!;
             string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
 
@@ -87,7 +88,7 @@ internal sealed class FinetuneCommand : ICliCommand
             (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
 
             string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "finetune-" + ModelCatalog.CliName(descriptor)));
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, parse.GetValue(training.Steps), parse.GetValue(training.Resume), parse.GetValue(training.Threads));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, parse.GetValue(training.Steps), training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.ResumeOlder));
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,
@@ -108,7 +109,7 @@ internal sealed class FinetuneCommand : ICliCommand
 
             TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
                 (trainable, display) => Initialize(trainable, descriptor, initValue, initWeights, options.Seed, display),
-                (trainable, sink, log, cancellation) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation));
+                (trainable, resumeFrom, sink, log, cancellation) => SequenceClassificationJob.Run(trainable, options with { ResumeCheckpoint = resumeFrom }, sink, log, cancellation));
 
             WriteSummary(context.Console, outcome, majority, baseline);
             if (outcome.Interrupted)

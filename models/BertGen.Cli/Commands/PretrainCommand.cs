@@ -60,8 +60,9 @@ internal sealed class PretrainCommand : ICliCommand
 
             string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, parse.GetValue(training.Steps), parse.GetValue(training.Resume), parse.GetValue(training.Threads));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, parse.GetValue(training.Steps), training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.ResumeOlder));
             var options = new PretrainingJobOptions
             {
                 CorpusPath = corpusPath,
@@ -85,7 +86,7 @@ internal sealed class PretrainCommand : ICliCommand
                     trainable.InitializeParameters(options.Seed);
                     trainable.PrepareWeights();
                 },
-                (trainable, sink, log, cancellation) => PretrainingJob.Run(trainable, options, sink, log, cancellation));
+                (trainable, resumeFrom, sink, log, cancellation) => PretrainingJob.Run(trainable, options with { ResumeCheckpoint = resumeFrom }, sink, log, cancellation));
 
             WriteSummary(context.Console, outcome);
             if (outcome.Interrupted)

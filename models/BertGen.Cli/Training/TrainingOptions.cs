@@ -1,4 +1,6 @@
 using System.CommandLine;
+using BertGen.Runtime.Inference;
+using BertGen.Text;
 
 namespace BertGen.Cli.Training;
 
@@ -13,6 +15,7 @@ internal sealed class TrainingOptions
         Sequence = new Option<int>("--sequence") { Description = "Tokens per sequence: must be a compiled shape of the model.", DefaultValueFactory = _ => sequence, HelpName = "N" };
         Seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, data order, masking and dropout; a resumed run must use the same.", DefaultValueFactory = _ => 12345UL, HelpName = "N" };
         Resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the checkpoint folder (bit for bit as if never stopped)." };
+        ResumeOlder = new Option<bool>("--resume-older") { Description = "With --resume (implied): when the newest checkpoint is damaged, continue from the newest intact one before it." };
         EvaluateEvery = new Option<long>("--eval-every") { Description = "Evaluate on the held-out data every N steps (and before and after the run).", DefaultValueFactory = _ => evaluateEvery, HelpName = "N" };
         CheckpointEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C).", DefaultValueFactory = _ => checkpointEvery, HelpName = "N" };
         Vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };
@@ -31,6 +34,8 @@ internal sealed class TrainingOptions
 
     public Option<bool> Resume { get; }
 
+    public Option<bool> ResumeOlder { get; }
+
     public Option<long> EvaluateEvery { get; }
 
     public Option<long> CheckpointEvery { get; }
@@ -41,11 +46,14 @@ internal sealed class TrainingOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Seed, EvaluateEvery, CheckpointEvery, Resume, Vocabulary, Threads })
+        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Seed, EvaluateEvery, CheckpointEvery, Resume, ResumeOlder, Vocabulary, Threads })
         {
             command.Options.Add(option);
         }
     }
+
+    /// <summary>Whether the run continues a previous one: --resume, or --resume-older, which implies it.</summary>
+    public bool Resuming(ParseResult parse) => parse.GetValue(Resume) || parse.GetValue(ResumeOlder);
 
     /// <summary>Checks the numbers that have a range, as usage errors naming the option.</summary>
     public void Validate(ParseResult parse)
@@ -69,6 +77,19 @@ internal sealed class TrainingOptions
         if (parse.GetValue(Threads) is int threads && (threads < 1 || threads > 1024))
         {
             throw new CliUsageException($"--threads must be between 1 and 1024, not {threads}");
+        }
+    }
+
+    /// <summary>
+    /// The vocabulary must have the model's size before anything trains: a 6-token vocabulary once "trained" the
+    /// 30,522-row model on [UNK]s with exit 0.
+    /// </summary>
+    public static void RequireVocabulary(string path, ModelDescriptor model)
+    {
+        int count = BertVocabulary.Load(path).Count;
+        if (count != model.VocabSize)
+        {
+            throw new CliFailureException($"the vocabulary '{path}' has {count} tokens but model '{ModelCatalog.CliName(model)}' has {model.VocabSize}");
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
@@ -16,13 +17,15 @@ namespace BertGen.Cli.Training;
 /// <param name="Steps">Optimiser steps of the whole run (a resumed run stops there too).</param>
 /// <param name="Resume">Continue from the newest checkpoint in <paramref name="CheckpointDirectory"/>.</param>
 /// <param name="Threads">Compute threads, or null for one per core.</param>
-internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads);
+/// <param name="ResumeOlder">When the newest checkpoint is damaged, continue from the newest intact one before it.</param>
+internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, bool ResumeOlder = false);
 
 /// <summary>How a run ended: the job's evaluations, whether Ctrl-C cut it short, and where its files are.</summary>
 internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, string MetricsPath, string PlotPath);
 
 /// <summary>
-/// The part of <c>pretrain</c> and <c>finetune</c> that is the same: allocate the model, wire the metrics CSV and
+/// The part of <c>pretrain</c> and <c>finetune</c> that is the same: lock the checkpoint folder for the run, choose the
+/// checkpoint to resume (proven whole first) and cut the metrics CSV back to it, allocate the model, wire the CSV and
 /// the progress display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes its step, checkpoints and
 /// returns), and draw the loss plot from the CSV afterwards.
 /// </summary>
@@ -32,18 +35,27 @@ internal static class TrainingRun
     public const string PlotFile = "loss.png";
 
     /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training.</param>
-    /// <param name="job">The runtime job, given the model, the metrics sink, the log and the cancellation.</param>
+    /// <param name="job">The runtime job, given the model, the checkpoint to resume from (null: start at step 0), the
+    /// metrics sink, the log and the cancellation.</param>
     public static TrainingRunOutcome Run(CliContext context, bool quiet, TrainingRunPlan plan,
         Action<ITrainableModel, TrainingDisplay> initialize,
-        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, JobResult> job)
+        Func<ITrainableModel, string?, ITrainingMetricsSink, Action<string>, CancellationToken, JobResult> job)
     {
         string directory = plan.CheckpointDirectory;
-        CheckpointWeights.RequireFreshOrResume(directory, plan.Resume);
         bool createdFolder = !Directory.Exists(directory);
-        Directory.CreateDirectory(directory);
+
+        // Held until the run ends: a second run on this folder is refused here, before it touches anything.
+        using CheckpointFolderLock folderLock = CheckpointFolderLock.Acquire(directory);
+        CheckpointWeights.RequireFreshOrResume(directory, plan.Resume);
         string metricsPath = Path.Combine(directory, MetricsFile);
+        ResumePoint? resume = plan.Resume ? ResumeChoice.Choose(directory, plan.ResumeOlder, plan.Steps) : null;
         bool hasCheckpoints = Directory.EnumerateDirectories(directory, "checkpoint-*").Any();
-        if (!hasCheckpoints && File.Exists(metricsPath))
+        if (resume is not null)
+        {
+            // Rows after the checkpoint (and a row cut by a crash) would otherwise appear twice or glued together.
+            CsvMetricsSink.TruncateAfter(metricsPath, resume.Step);
+        }
+        else if (File.Exists(metricsPath))
         {
             // Rows of a run that never reached a checkpoint: this run starts again at step 0 and would interleave with them.
             File.Delete(metricsPath);
@@ -76,8 +88,13 @@ internal static class TrainingRun
                         display.Log($"nothing to resume in '{directory}': starting at step 0");
                     }
 
+                    if (resume?.Note is string note)
+                    {
+                        display.Log(note);
+                    }
+
                     initialize(model, display);
-                    return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token);
+                    return job(model, resume?.Path, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token);
                 });
             }
 
@@ -97,6 +114,7 @@ internal static class TrainingRun
         catch when (createdFolder && !Directory.EnumerateDirectories(directory, "checkpoint-*").Any())
         {
             // A run that failed before its first checkpoint (a corpus error, weights that do not fit) leaves no folder behind.
+            folderLock.Dispose();
             Directory.Delete(directory, recursive: true);
             throw;
         }
