@@ -28,7 +28,7 @@ internal sealed class BagOfEmbeddingsTrainingStep : ITrainingStep
 
     public int MaxPredictions => 0;
 
-    public TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f)
+    public TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null)
     {
         int tokens = Batch * Sequence;
         if (batch.InputIds.Length != tokens || batch.AttentionMask.Length != tokens || batch.ClassLabels.Length != Batch)

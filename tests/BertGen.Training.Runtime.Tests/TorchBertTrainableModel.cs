@@ -158,7 +158,7 @@ internal sealed class TorchBertTrainableModel : ITrainableModel
 
         public int MaxPredictions => 2;
 
-        public TrainingLosses Run(TrainingBatch inputs, StepMode mode, ulong dropoutSeed, float gradientScale = 1f)
+        public TrainingLosses Run(TrainingBatch inputs, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null)
         {
             TorchBertResult result = model._torch.Run(new BertInputs
             {

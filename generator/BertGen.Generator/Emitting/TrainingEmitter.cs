@@ -116,9 +116,10 @@ internal sealed class TrainingEmitter
     {
         ModelSpec spec = _plan.Spec;
         bool classLabels = _a.ProblemType == ProblemType.SingleLabelClassification;
-        _w.Summary("Forward, loss and, in Train mode, backward; gradients are added into the model's Gradients.");
+        _w.Summary("Forward, loss and, in Train mode, backward; gradients are added into the model's Gradients.\n"
+            + "The backward tells <paramref name=\"progress\"/> as each layer's gradients become final (heads first, embeddings last).");
         _w.Line(ModelEmitter.OptimizeNow);
-        using (_w.Block($"public {Runtime}.Training.TrainingLosses Run({Runtime}.Training.TrainingBatch batch, {Runtime}.Training.StepMode mode, ulong dropoutSeed, float gradientScale = 1f)"))
+        using (_w.Block($"public {Runtime}.Training.TrainingLosses Run({Runtime}.Training.TrainingBatch batch, {Runtime}.Training.StepMode mode, ulong dropoutSeed, float gradientScale = 1f, {Runtime}.Training.IGradientProgress? progress = null)"))
         {
             _w.Line($"{Back}.TrainingBatchValidation.Check(batch, {Runtime}.Training.TrainingObjective.{_train.Objective}, BatchSize, SequenceLength, MaxPredictionsPerSequence, VocabSize, TypeVocabSize, LabelCount, {(classLabels ? "true" : "false")});");
             _w.Line("_model.EnsureWeightsPrepared();");
@@ -203,9 +204,17 @@ internal sealed class TrainingEmitter
     {
         int t = _t, h = _h, i = _i, s = _s;
         long th = (long)t * h, ti = (long)t * i;
+        _w.Comment("The heads' and pooler's gradients (every offset from the end of the last layer on) are final.");
+        _w.Line($"progress?.CompletedFrom({LayerStart(_a.NumHiddenLayers)});");
         for (int l = _a.NumHiddenLayers - 1; l >= 0; l--)
         {
             string layer = "encoder.layer." + l.ToString(CultureInfo.InvariantCulture);
+            if (l < _a.NumHiddenLayers - 1)
+            {
+                _w.Comment($"Layer {l + 1}'s gradients are final.");
+                _w.Line($"progress?.CompletedFrom({LayerStart(l + 1)});");
+            }
+
             _w.Line();
             _w.Comment($"Layer {l} backward of: hidden_{l + 1} = LayerNorm(attention_out_{l} + dropout(ffn_act·W_down + b_down)).");
             LayerNormBackward("arena + DHiddenOffset", $"Ln2Xhat{l}", $"Ln2Rstd{l}", "arena + DBranchOffset", t, layer + ".output.LayerNorm");
@@ -231,6 +240,8 @@ internal sealed class TrainingEmitter
             }
         }
 
+        _w.Comment("Layer 0's gradients are final.");
+        _w.Line($"progress?.CompletedFrom({LayerStart(0)});");
         _w.Line();
         _w.Comment("Embeddings backward of: hidden_0 = dropout(LayerNorm(word[ids] + position[s] + token_type[types])).");
         _w.Line($"{Back}.Dropout.Apply(arena + DHiddenOffset, {th}, hiddenDropout, dropoutSeed, {EmbeddingSite}, pool);");
@@ -243,6 +254,26 @@ internal sealed class TrainingEmitter
             _w.Line($"{Back}.RowReductions.Add(g + {P("embeddings.position_embeddings.weight")} + (t % {s}) * {h}, d, {h});");
             _w.Line($"{Back}.RowReductions.Add(g + {P("embeddings.token_type_embeddings.weight")} + types[t] * {h}, d, {h});");
         }
+
+        _w.Comment("Every gradient, the word embeddings' (tied to the MLM decoder) included, is final.");
+        _w.Line("progress?.CompletedFrom(0L);");
+    }
+
+    /// <summary>
+    /// Where layer <paramref name="layer"/>'s parameters begin in the flat buffers (the layers lie in order between
+    /// the embeddings and the pooler/heads); for <c>layer == L</c>, where the last layer's end, aligned, is.
+    /// </summary>
+    private string LayerStart(int layer)
+    {
+        string bert = _plan.Spec.Heads.Any ? "bert." : string.Empty;
+        if (layer < _a.NumHiddenLayers)
+        {
+            return P($"encoder.layer.{layer.ToString(CultureInfo.InvariantCulture)}.attention.self.query.weight");
+        }
+
+        ParameterSlot last = _plan.Parameter($"{bert}encoder.layer.{(layer - 1).ToString(CultureInfo.InvariantCulture)}.output.LayerNorm.bias");
+        long end = (last.Offset + last.Length + ParameterLayout.AlignmentFloats - 1) / ParameterLayout.AlignmentFloats * ParameterLayout.AlignmentFloats;
+        return $"{Literals.Long(end)} /* end of layer {layer - 1} */";
     }
 
     private void EmitMaskedLm()

@@ -25,7 +25,8 @@ public interface ITrainingStep : IDisposable
     /// <param name="mode">Train (dropout on, gradients accumulated) or Evaluate (dropout off, no backward).</param>
     /// <param name="dropoutSeed">Seed of this call's dropout masks.</param>
     /// <param name="gradientScale">Multiplies every gradient added (1/accumulation steps for averaging).</param>
-    TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f);
+    /// <param name="progress">Told as the backward finishes each layer's gradients (data-parallel overlap), or null.</param>
+    TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null);
 }
 
 /// <summary>Whether a step learns.</summary>
