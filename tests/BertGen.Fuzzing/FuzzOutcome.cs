@@ -1,0 +1,20 @@
+using System;
+
+namespace BertGen.Fuzzing;
+
+/// <summary>
+/// What the code under test did with a case: an answer (as text or a digest), an exception, or, for a spec, the
+/// compiler diagnostic the generator reported instead of generating.
+/// </summary>
+public sealed record FuzzOutcome(string? Answer, Exception? Error, string? Diagnostic = null)
+{
+    public static FuzzOutcome Accepted(string answer) => new(answer, null);
+
+    public static FuzzOutcome Rejected(Exception error) => new(null, error);
+
+    /// <summary>A spec refused at build time with <paramref name="diagnostic"/> (<c>BG0004: …</c>).</summary>
+    public static FuzzOutcome Diagnosed(string diagnostic) => new(null, null, diagnostic);
+}
+
+/// <summary>One case that broke the contract, with everything needed to reproduce it.</summary>
+public sealed record FuzzFailure(string Family, string Mutation, string Problem);
