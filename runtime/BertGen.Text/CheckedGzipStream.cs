@@ -111,7 +111,8 @@ internal sealed class CheckedGzipStream : Stream
 
         // Several members (cat a.gz b.gz): the trailer describes only the last one, whose content is the final
         // _expectedLength bytes of the output (when the last member is under 4 GiB). Decompress again to check them.
-        if (_expectedLength <= _length && LastMemberMatches(_length - _expectedLength))
+        // An empty last member is not believed: its trailer is eight zero bytes, exactly what zero padding looks like.
+        if (_expectedLength > 0 && _expectedLength <= _length && LastMemberMatches(_length - _expectedLength))
         {
             return;
         }

@@ -13,63 +13,39 @@ namespace BertGen.Fuzz.Tests;
 /// </summary>
 public sealed class FuzzCorpusTests(ITestOutputHelper output)
 {
-    /// <summary>The corpus seed of the CI run (bench/BertGen.Fuzz --long uses others).</summary>
-    public const ulong Seed = 15;
-
-    private static readonly TimeSpan PerCase = TimeSpan.FromSeconds(30);
+    /// <summary>The corpus seed of the CI run (bench/BertGen.Fuzz --long uses another).</summary>
+    public const ulong Seed = FuzzPlan.CiSeed;
 
     [Fact]
-    public void Safetensors()
-    {
-        using var target = new SafetensorsTarget();
-        Check(FuzzRunner.Run(target, 400, Seed, PerCase));
-    }
+    public void Safetensors() => Check(FuzzPlan.Run(FuzzPlan.Family("safetensors"), isLong: false));
 
     [Fact]
-    public void Onnx()
-    {
-        using var target = new OnnxTarget();
-        Check(FuzzRunner.Run(target, 400, Seed, PerCase));
-    }
+    public void Onnx() => Check(FuzzPlan.Run(FuzzPlan.Family("onnx"), isLong: false));
 
     [Fact]
-    public void Vocabularies()
-    {
-        using var target = new VocabularyTarget();
-        Check(FuzzRunner.Run(target, 300, Seed, PerCase));
-    }
+    public void Vocabularies() => Check(FuzzPlan.Run(FuzzPlan.Family("vocabulary"), isLong: false));
 
     [Fact]
-    public void Corpora()
-    {
-        using TextDataTarget target = TextDataTarget.Corpus();
-        Check(FuzzRunner.Run(target, 300, Seed, PerCase));
-    }
+    public void Corpora() => Check(FuzzPlan.Run(FuzzPlan.Family("corpus"), isLong: false));
 
     [Fact]
-    public void LabelFiles()
-    {
-        using TextDataTarget target = TextDataTarget.Labels();
-        Check(FuzzRunner.Run(target, 300, Seed, PerCase));
-    }
+    public void LabelFiles() => Check(FuzzPlan.Run(FuzzPlan.Family("labels"), isLong: false));
 
     [Fact]
-    public void Checkpoints()
-    {
-        using var target = new CheckpointTarget();
-        Check(FuzzRunner.Run(target, 300, Seed, PerCase));
-    }
+    public void Checkpoints() => Check(FuzzPlan.Run(FuzzPlan.Family("checkpoint"), isLong: false));
+
+    /// <summary>Cases that hit issue 15 items 1–5 are set aside here and run by <see cref="GeneratorGapTests"/> (skipped until fixed).</summary>
+    [Fact]
+    public void SpecsThroughTheGenerator() => Check(FuzzPlan.Run(FuzzPlan.Family("spec"), isLong: false));
 
     [Fact]
-    public void SpecsThroughTheGenerator()
-    {
-        var target = new SpecTarget();
-        FuzzTally tally = FuzzRunner.Run(target, 120, Seed, PerCase);
-        tally.Skipped = target.SetAside.Count;
-        Check(tally);
-    }
+    public void ThroughTheWholeCommandLine() => Check(FuzzPlan.Run(FuzzPlan.Family("cli"), isLong: false));
 
-    private void Check(FuzzTally tally)
+    /// <summary>A few cases through the built bertgen.dll: the exit code and stderr a shell sees.</summary>
+    [Fact]
+    public void AsRealProcesses() => Check(FuzzPlan.Run(FuzzPlan.Family("cli (process)"), isLong: false), requireBoth: false);
+
+    private void Check(FuzzTally tally, bool requireBoth = true)
     {
         output.WriteLine(tally.ToString());
         foreach (FuzzFailure failure in tally.Failures.Take(20))
@@ -79,6 +55,6 @@ public sealed class FuzzCorpusTests(ITestOutputHelper output)
 
         Assert.True(tally.Failures.Count == 0,
             $"{tally}\n" + string.Join("\n", tally.Failures.Take(20).Select(f => $"  {f.Mutation}: {f.Problem}")));
-        Assert.True(tally.Rejected > 0 && tally.AcceptedCorrect > 0, $"{tally}: a corpus that is all refusals or all acceptances tests half the contract");
+        Assert.True(tally.Rejected > 0 && (tally.AcceptedCorrect > 0 || !requireBoth), $"{tally}: a corpus that is all refusals or all acceptances tests half the contract");
     }
 }

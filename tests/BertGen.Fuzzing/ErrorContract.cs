@@ -41,6 +41,36 @@ public static class ErrorContract
         return line.Any(char.IsControl) ? $"a raw control character in: {Shorten(line)}" : null;
     }
 
+    /// <summary>What is wrong with a failed <c>bertgen</c> run's exit code and output, or null.</summary>
+    public static string? PrintedViolation(CliRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        int code = run.ExitCode;
+        string output = run.Output;
+        string[] lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        if (code is not (ExitCodes.Failure or ExitCodes.Usage))
+        {
+            return $"exit code {code}";
+        }
+
+        if (output.Length > 0)
+        {
+            return $"a failed run printed {output.Length} characters on stdout";
+        }
+
+        if (lines.Length != 1 || !lines[0].StartsWith("bertgen: error: ", StringComparison.Ordinal))
+        {
+            return $"{lines.Length} lines on stderr, not one 'bertgen: error:' line: {Shorten(string.Join(" | ", lines))}";
+        }
+
+        string line = lines[0];
+        return line.Contains("internal error", StringComparison.Ordinal) || line.EndsWith("out of memory", StringComparison.Ordinal) || line.Contains("   at ", StringComparison.Ordinal)
+            ? Shorten(line)
+            : line.Length > MaxLineLength ? $"an error line of {line.Length} characters: {Shorten(line)}"
+            : line.Any(char.IsControl) ? $"a raw control character in: {Shorten(line)}"
+            : null;
+    }
+
     /// <summary>The line <c>bertgen</c> prints for <paramref name="error"/>.</summary>
     public static string Line(Exception error)
     {

@@ -19,7 +19,7 @@ public static class FuzzRunner
         foreach (FuzzCase fuzzCase in target.Cases(count, seed))
         {
             tally.Tried++;
-            Task<FuzzOutcome> run = Task.Run(() => Guarded(target, fuzzCase));
+            Task<FuzzOutcome> run = Task.Run(() => RunGuarded(target, fuzzCase));
             if (!run.Wait(perCase))
             {
                 tally.Failures.Add(new FuzzFailure(fuzzCase.Family, fuzzCase.Mutation, $"no answer after {perCase.TotalSeconds:F0} s: a hang"));
@@ -37,7 +37,12 @@ public static class FuzzRunner
     public static void Judge(FuzzCase fuzzCase, FuzzOutcome outcome, FuzzTally tally)
     {
         string? problem;
-        if (outcome.Diagnostic is string diagnostic)
+        if (outcome.Printed is CliRun printed)
+        {
+            problem = ErrorContract.PrintedViolation(printed) ?? (fuzzCase.Expected.MayReject ? null : $"refused an input the oracle accepts: {printed.Error.Trim()}");
+            tally.Rejected += problem is null ? 1 : 0;
+        }
+        else if (outcome.Diagnostic is string diagnostic)
         {
             problem = DiagnosticViolation(diagnostic) ?? (fuzzCase.Expected.MayReject ? null : $"refused a spec that must compile: {diagnostic}");
             tally.Rejected += problem is null ? 1 : 0;
@@ -75,7 +80,8 @@ public static class FuzzRunner
             ? null
             : $"not a one-line BG diagnostic: {Short(diagnostic)}";
 
-    private static FuzzOutcome Guarded(IFuzzTarget target, FuzzCase fuzzCase)
+    /// <summary>Runs one case; an exception the target did not catch is its outcome (and is judged like any other).</summary>
+    public static FuzzOutcome RunGuarded(IFuzzTarget target, FuzzCase fuzzCase)
     {
         try
         {

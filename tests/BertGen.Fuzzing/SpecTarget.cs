@@ -112,6 +112,9 @@ public sealed class SpecTarget : IFuzzTarget
         }
     }
 
+    /// <summary>A case of this family from spec bytes written by hand (the regression specs of issue 15 items 1–5).</summary>
+    public FuzzCase Case(string mutation, byte[] spec, FuzzExpectation expected) => new(Family, mutation, spec, expected, "0");
+
     /// <summary>Generates the case's spec: the diagnostic that refused it, or whether its code is the undamaged spec's or compiles.</summary>
     public FuzzOutcome Run(FuzzCase fuzzCase)
     {

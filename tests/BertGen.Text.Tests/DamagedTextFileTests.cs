@@ -49,6 +49,7 @@ public sealed class DamagedTextFileTests : IDisposable
 
     [Theory]
     [InlineData(new byte[] { 0 })]
+    [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0 })]
     [InlineData(new byte[] { (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o', (byte)'\n' })]
     [InlineData(new byte[] { 0x1F, 0x8B })]
     public void BytesAfterTheGzipStreamAreRefused(byte[] trailing)
