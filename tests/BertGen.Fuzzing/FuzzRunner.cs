@@ -18,10 +18,10 @@ public static class FuzzRunner
         long started = Stopwatch.GetTimestamp();
         foreach (FuzzCase fuzzCase in target.Cases(count, seed))
         {
-            tally.Tried++;
             Task<FuzzOutcome> run = Task.Run(() => RunGuarded(target, fuzzCase));
             if (!run.Wait(perCase))
             {
+                tally.Tried++;
                 tally.Failures.Add(new FuzzFailure(fuzzCase.Family, fuzzCase.Mutation, $"no answer after {perCase.TotalSeconds:F0} s: a hang"));
                 break;
             }
@@ -33,9 +33,10 @@ public static class FuzzRunner
         return tally;
     }
 
-    /// <summary>Adds the verdict on one case to <paramref name="tally"/>.</summary>
+    /// <summary>Counts one case in <paramref name="tally"/> with its verdict.</summary>
     public static void Judge(FuzzCase fuzzCase, FuzzOutcome outcome, FuzzTally tally)
     {
+        tally.Tried++;
         string? problem;
         if (outcome.Printed is CliRun printed)
         {

@@ -15,18 +15,15 @@ namespace BertGen.Fuzzing;
 /// or with a NaN or infinity in a tensor. Like safetensors, ONNX has no checksum, so payload bytes are only set to
 /// non-finite values; all other damage is refused or harmless (the undamaged weights).
 /// </summary>
-public sealed class OnnxTarget : IFuzzTarget, IDisposable
+public sealed class OnnxTarget : WeightFileTarget
 {
-    private const ulong WeightsSeed = 12;
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "bertgen-fuzz-" + Guid.NewGuid().ToString("N"));
     private readonly byte[] _seed;
-    private readonly string _answer;
     private readonly List<(int Start, int End)> _payloads = [];
 
     public OnnxTarget()
+        : base("onnx", "model.onnx", weightsSeed: 12)
     {
-        Directory.CreateDirectory(_folder);
-        float[] values = FuzzWeights.Values(WeightsSeed);
+        float[] values = Values;
         var builder = new OnnxTestModelBuilder();
         var payloads = new List<float[]>();
         foreach (ParameterInfo p in FuzzWeights.Table)
@@ -63,13 +60,9 @@ public sealed class OnnxTarget : IFuzzTarget, IDisposable
             int at = _seed.AsSpan().IndexOf(bytes);
             _payloads.Add((at, at + bytes.Length));
         }
-
-        _answer = Digest.Of(values);
     }
 
-    public string Family => "onnx";
-
-    public IEnumerable<FuzzCase> Cases(int count, ulong seed)
+    public override IEnumerable<FuzzCase> Cases(int count, ulong seed)
     {
         var random = new FuzzRandom(seed);
         List<(int Start, int End)> framing = ByteMutations.Outside(_seed.Length, _payloads);
@@ -88,29 +81,7 @@ public sealed class OnnxTarget : IFuzzTarget, IDisposable
         }
     }
 
-    public FuzzOutcome Run(FuzzCase fuzzCase)
-    {
-        string path = Path.Combine(_folder, "model.onnx");
-        File.WriteAllBytes(path, fuzzCase.Bytes);
-        var buffer = new float[FuzzWeights.BufferLength];
-        try
-        {
-            ParameterLoader.LoadOnnx(path, FuzzWeights.Table, buffer);
-            return FuzzOutcome.Accepted(Digest.Of(buffer));
-        }
-        catch (Exception e)
-        {
-            return FuzzOutcome.Rejected(e);
-        }
-    }
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private (string, byte[], FuzzExpectation) Damage((string Mutation, byte[] Bytes) damaged) =>
-        (damaged.Mutation, damaged.Bytes, FuzzExpectation.RejectOrSame(_answer));
-
-    private static (string, byte[], FuzzExpectation) Refused((string Mutation, byte[] Bytes) damaged) =>
-        (damaged.Mutation, damaged.Bytes, FuzzExpectation.Reject);
+    protected override void Load(string path, float[] buffer) => ParameterLoader.LoadOnnx(path, FuzzWeights.Table, buffer);
 
     private (string, byte[]) NonFinite(FuzzRandom random)
     {

@@ -15,24 +15,17 @@ namespace BertGen.Fuzzing;
 /// model: data bytes are only ever set to non-finite values (always refused). Everything else is refused, or accepted
 /// with the undamaged weights; equivalent edits (reordered keys, padding, legacy names) must be accepted so.
 /// </summary>
-public sealed class SafetensorsTarget : IFuzzTarget, IDisposable
+public sealed class SafetensorsTarget : WeightFileTarget
 {
-    private const ulong WeightsSeed = 11;
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "bertgen-fuzz-" + Guid.NewGuid().ToString("N"));
     private readonly byte[] _seed;
-    private readonly string _answer;
 
     public SafetensorsTarget()
+        : base("safetensors", "weights.safetensors", weightsSeed: 11)
     {
-        Directory.CreateDirectory(_folder);
-        float[] values = FuzzWeights.Values(WeightsSeed);
-        _seed = FuzzWeights.Safetensors(values);
-        _answer = Digest.Of(values);
+        _seed = FuzzWeights.Safetensors(Values);
     }
 
-    public string Family => "safetensors";
-
-    public IEnumerable<FuzzCase> Cases(int count, ulong seed)
+    public override IEnumerable<FuzzCase> Cases(int count, ulong seed)
     {
         var random = new FuzzRandom(seed);
         int headerEnd = 8 + (int)BitConverter.ToUInt64(_seed, 0);
@@ -53,29 +46,7 @@ public sealed class SafetensorsTarget : IFuzzTarget, IDisposable
         }
     }
 
-    public FuzzOutcome Run(FuzzCase fuzzCase)
-    {
-        string path = Path.Combine(_folder, "weights.safetensors");
-        File.WriteAllBytes(path, fuzzCase.Bytes);
-        var buffer = new float[FuzzWeights.BufferLength];
-        try
-        {
-            ParameterLoader.LoadSafetensors(path, FuzzWeights.Table, buffer);
-            return FuzzOutcome.Accepted(Digest.Of(buffer));
-        }
-        catch (Exception e)
-        {
-            return FuzzOutcome.Rejected(e);
-        }
-    }
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private (string, byte[], FuzzExpectation) Damage((string Mutation, byte[] Bytes) damaged) =>
-        (damaged.Mutation, damaged.Bytes, FuzzExpectation.RejectOrSame(_answer));
-
-    private static (string, byte[], FuzzExpectation) Refused((string Mutation, byte[] Bytes) damaged) =>
-        (damaged.Mutation, damaged.Bytes, FuzzExpectation.Reject);
+    protected override void Load(string path, float[] buffer) => ParameterLoader.LoadSafetensors(path, FuzzWeights.Table, buffer);
 
     private (string, byte[]) LengthField(FuzzRandom random)
     {
@@ -175,7 +146,7 @@ public sealed class SafetensorsTarget : IFuzzTarget, IDisposable
                 // Written as text: System.Text.Json will not even serialise past 64 levels.
                 int depth = random.Pick([10, 100, 1000, 100_000]);
                 string text = header.ToJsonString().Replace("\"format\":\"pt\"", $"\"format\":\"pt\",\"deep\":{new string('[', depth)}{new string(']', depth)}", StringComparison.Ordinal);
-                return ($"metadata nested {depth} deep", Join(text, data), FuzzExpectation.RejectOrSame(_answer));
+                return ($"metadata nested {depth} deep", Join(text, data), FuzzExpectation.RejectOrSame(Answer));
             }
 
             default:
@@ -185,11 +156,11 @@ public sealed class SafetensorsTarget : IFuzzTarget, IDisposable
                 byte[] json = Encoding.UTF8.GetBytes(text);
                 int at = Encoding.UTF8.GetBytes(text[..(text.IndexOf(name, StringComparison.Ordinal) + 2)]).Length;
                 json[at] = random.Pick(new byte[] { 0xFF, 0xC0, 0x80, 0xED });
-                return ($"invalid UTF-8 byte in the name {name}", [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. data], FuzzExpectation.RejectOrSame(_answer));
+                return ($"invalid UTF-8 byte in the name {name}", [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. data], FuzzExpectation.RejectOrSame(Answer));
             }
         }
 
-        return (mutation, Join(header.ToJsonString(), data), FuzzExpectation.RejectOrSame(_answer));
+        return (mutation, Join(header.ToJsonString(), data), FuzzExpectation.RejectOrSame(Answer));
     }
 
     /// <summary>Edits that change the bytes but not the meaning: the weights must load exactly as before.</summary>
@@ -239,7 +210,7 @@ public sealed class SafetensorsTarget : IFuzzTarget, IDisposable
                 break;
         }
 
-        return (mutation, Join(text, data), FuzzExpectation.Accept(_answer));
+        return (mutation, Join(text, data), FuzzExpectation.Accept(Answer));
     }
 
     private (string, byte[]) NonFinite(FuzzRandom random)

@@ -29,84 +29,33 @@ internal static class NonFiniteScan
     public static string Describe(float value) =>
         float.IsNaN(value) ? "NaN" : float.IsPositiveInfinity(value) ? "+infinity" : "-infinity";
 
-    private static long IndexOfExponentAllOnes(ReadOnlySpan<byte> bytes, uint exponent)
+    private static long IndexOfExponentAllOnes(ReadOnlySpan<byte> bytes, uint exponent) =>
+        IndexOfAllOnes(MemoryMarshal.Cast<byte, uint>(bytes), BitConverter.IsLittleEndian ? exponent : BinaryPrimitives.ReverseEndianness(exponent));
+
+    private static long IndexOfExponentAllOnes16(ReadOnlySpan<byte> bytes, ushort exponent) =>
+        IndexOfAllOnes(MemoryMarshal.Cast<byte, ushort>(bytes), BitConverter.IsLittleEndian ? exponent : BinaryPrimitives.ReverseEndianness(exponent));
+
+    // The values are little-endian in the file; the mask is given in the machine's view of those bytes, so one
+    // comparison serves either byte order.
+    private static long IndexOfAllOnes<T>(ReadOnlySpan<T> values, T mask)
+        where T : unmanaged, IBinaryInteger<T>
     {
-        if (!BitConverter.IsLittleEndian)
-        {
-            for (int i = 0; i + 4 <= bytes.Length; i += 4)
-            {
-                if ((BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(i)) & exponent) == exponent)
-                {
-                    return i / 4;
-                }
-            }
-
-            return -1;
-        }
-
-        ReadOnlySpan<uint> words = MemoryMarshal.Cast<byte, uint>(bytes);
-        var mask = new Vector<uint>(exponent);
         int at = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            ReadOnlySpan<Vector<uint>> vectors = MemoryMarshal.Cast<uint, Vector<uint>>(words);
-            for (; at < vectors.Length; at++)
+            var masks = new Vector<T>(mask);
+            ReadOnlySpan<Vector<T>> vectors = MemoryMarshal.Cast<T, Vector<T>>(values);
+            while (at < vectors.Length && !Vector.EqualsAny(vectors[at] & masks, masks))
             {
-                if (Vector.EqualsAny(vectors[at] & mask, mask))
-                {
-                    break;
-                }
+                at++;
             }
 
-            at *= Vector<uint>.Count;
+            at *= Vector<T>.Count;
         }
 
-        for (; at < words.Length; at++)
+        for (; at < values.Length; at++)
         {
-            if ((words[at] & exponent) == exponent)
-            {
-                return at;
-            }
-        }
-
-        return -1;
-    }
-
-    private static long IndexOfExponentAllOnes16(ReadOnlySpan<byte> bytes, ushort exponent)
-    {
-        if (!BitConverter.IsLittleEndian)
-        {
-            for (int i = 0; i + 2 <= bytes.Length; i += 2)
-            {
-                if ((BinaryPrimitives.ReadUInt16LittleEndian(bytes.Slice(i)) & exponent) == exponent)
-                {
-                    return i / 2;
-                }
-            }
-
-            return -1;
-        }
-
-        ReadOnlySpan<ushort> halves = MemoryMarshal.Cast<byte, ushort>(bytes);
-        var mask = new Vector<ushort>(exponent);
-        int at = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            ReadOnlySpan<Vector<ushort>> vectors = MemoryMarshal.Cast<ushort, Vector<ushort>>(halves);
-            for (; at < vectors.Length; at++)
-            {
-                if (Vector.EqualsAny(vectors[at] & mask, mask))
-                {
-                    break;
-                }
-            }
-
-            at *= Vector<ushort>.Count;
-        }
-
-        for (; at < halves.Length; at++)
-        {
-            if ((halves[at] & exponent) == exponent)
+            if ((values[at] & mask) == mask)
             {
                 return at;
             }
