@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
 using BertGen.Text;
@@ -48,16 +49,18 @@ public sealed record PretrainingJobOptions
     /// <summary>Continue from the newest checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; init; }
 
-    /// <summary>Continue from this checkpoint folder (already chosen and verified, e.g. an intact one older than a
-    /// damaged newest); overrides <see cref="Resume"/>'s newest.</summary>
-    public string? ResumeCheckpoint { get; init; }
-
     /// <summary>Copies of the corpus with different masks (static masking), as create_pretraining_data.py's dupe_factor.</summary>
     public int DupeFactor { get; init; } = 5;
 
     public bool WholeWordMask { get; init; }
 
     public AdamWSettings Optimizer { get; init; } = AdamWSettings.Torch;
+
+    /// <summary>Micro-batches of <see cref="BatchSize"/> accumulated per optimiser step (per process, when data-parallel).</summary>
+    public int AccumulationSteps { get; init; } = 1;
+
+    /// <summary>How the processes of a data-parallel group share the work (used only with a group).</summary>
+    public DataParallelSettings DataParallel { get; init; } = new();
 }
 
 /// <summary>Evaluations on the held-out documents before and after a run.</summary>
@@ -70,7 +73,7 @@ public sealed record JobResult(EvaluationMetrics Before, EvaluationMetrics After
 /// </summary>
 public static class PretrainingJob
 {
-    public static JobResult Run(ITrainableModel model, PretrainingJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default)
+    public static JobResult Run(ITrainableModel model, PretrainingJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -114,6 +117,8 @@ public static class PretrainingJob
                 Steps = options.Steps,
                 Schedule = new LinearWarmupDecaySchedule(options.LearningRate, JobChecks.Warmup(options.WarmupSteps, options.Steps), options.Steps),
                 Optimizer = options.Optimizer,
+                AccumulationSteps = options.AccumulationSteps,
+                DataParallel = options.DataParallel,
                 Seed = options.Seed,
                 EvaluateEvery = options.EvaluateEvery,
                 CheckpointEvery = options.CheckpointEvery,
@@ -122,7 +127,8 @@ public static class PretrainingJob
             },
             evaluation,
             recorder,
-            pool: model.Pool);
-        return JobRun.Execute(trainer, recorder, options.Resume, options.ResumeCheckpoint, stream.InstanceCount, log, cancellation);
+            pool: model.Pool,
+            group: group);
+        return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
     }
 }

@@ -78,6 +78,8 @@ internal sealed class PretrainCommand : ICliCommand
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),
                 CheckpointDirectory = directory,
                 Resume = plan.Resume,
+                AccumulationSteps = parse.GetValue(training.Accumulate),
+                DataParallel = training.DataParallel(parse),
             };
 
             TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
@@ -86,9 +88,12 @@ internal sealed class PretrainCommand : ICliCommand
                     trainable.InitializeParameters(options.Seed);
                     trainable.PrepareWeights();
                 },
-                (trainable, resumeFrom, sink, log, cancellation) => PretrainingJob.Run(trainable, options with { ResumeCheckpoint = resumeFrom }, sink, log, cancellation));
+                (trainable, sink, log, cancellation, group) => PretrainingJob.Run(trainable, options, sink, log, cancellation, group));
 
-            WriteSummary(context.Console, outcome);
+            if (outcome.Reports)
+            {
+                WriteSummary(context.Console, outcome);
+            }
             if (outcome.Interrupted)
             {
                 throw TrainingRun.Interrupted(outcome, plan);

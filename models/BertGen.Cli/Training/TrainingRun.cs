@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
@@ -20,34 +21,52 @@ namespace BertGen.Cli.Training;
 /// <param name="ResumeOlder">When the newest checkpoint is damaged, continue from the newest intact one before it.</param>
 internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, bool ResumeOlder = false);
 
-/// <summary>How a run ended: the job's evaluations, whether Ctrl-C cut it short, and where its files are.</summary>
-internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, string MetricsPath, string PlotPath);
+/// <summary>
+/// How a run ended: the job's evaluations, whether Ctrl-C cut it short, where its files are, and whether this process
+/// reports them (false on the non-zero ranks of a data-parallel job, which print nothing).
+/// </summary>
+internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, string MetricsPath, string PlotPath, bool Reports = true);
 
 /// <summary>
-/// The part of <c>pretrain</c> and <c>finetune</c> that is the same: lock the checkpoint folder for the run, choose the
-/// checkpoint to resume (proven whole first) and cut the metrics CSV back to it, allocate the model, wire the CSV and
-/// the progress display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes its step, checkpoints and
-/// returns), and draw the loss plot from the CSV afterwards.
+/// The part of <c>pretrain</c> and <c>finetune</c> that is the same: join the data-parallel job when mpirun started
+/// this process, lock the checkpoint folder for the run, prove the checkpoint to resume whole (naming an intact older
+/// one when the newest is damaged) and cut the metrics CSV back to it, allocate the model, wire the CSV and the progress
+/// display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes its step, checkpoints and returns), and
+/// draw the loss plot from the CSV afterwards. Under mpirun only rank 0 touches the checkpoint folder (and holds its
+/// lock), shows progress and writes the CSV and plot.
 /// </summary>
 internal static class TrainingRun
 {
     public const string MetricsFile = "metrics.csv";
     public const string PlotFile = "loss.png";
 
-    /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training.</param>
-    /// <param name="job">The runtime job, given the model, the checkpoint to resume from (null: start at step 0), the
-    /// metrics sink, the log and the cancellation.</param>
+    /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training;
+    /// under mpirun on rank 0 only, whose parameters the trainer broadcasts.</param>
+    /// <param name="job">The runtime job, given the model, the metrics sink, the log, the cancellation and the data-parallel group.</param>
     public static TrainingRunOutcome Run(CliContext context, bool quiet, TrainingRunPlan plan,
         Action<ITrainableModel, TrainingDisplay> initialize,
-        Func<ITrainableModel, string?, ITrainingMetricsSink, Action<string>, CancellationToken, JobResult> job)
+        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
+        OpenMpiGroup? group = DataParallelLaunch.Join(context.Console.Error);
+        bool reports = group is null || group.Rank == 0;
         string directory = plan.CheckpointDirectory;
+        string metricsPath = Path.Combine(directory, MetricsFile);
+        string plotPath = Path.Combine(directory, PlotFile);
+        if (!reports)
+        {
+            TrainingRunOutcome outcome = RunQuietRank(plan, group!, initialize, job, metricsPath, plotPath);
+            DataParallelLaunch.Leave();
+            return outcome;
+        }
+
         bool createdFolder = !Directory.Exists(directory);
 
         // Held until the run ends: a second run on this folder is refused here, before it touches anything.
         using CheckpointFolderLock folderLock = CheckpointFolderLock.Acquire(directory);
         CheckpointWeights.RequireFreshOrResume(directory, plan.Resume);
-        string metricsPath = Path.Combine(directory, MetricsFile);
+
+        // The trainer resumes the newest checkpoint; this proves it whole first (with --resume-older, deleting damaged
+        // ones after an intact one, which then is the newest), so every rank continues from the same one.
         ResumePoint? resume = plan.Resume ? ResumeChoice.Choose(directory, plan.ResumeOlder, plan.Steps) : null;
         bool hasCheckpoints = Directory.EnumerateDirectories(directory, "checkpoint-*").Any();
         if (resume is not null)
@@ -74,13 +93,12 @@ internal static class TrainingRun
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            using ComputePool? pool = plan.Threads is int threads ? new ComputePool(threads) : null;
+            using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
             JobResult result;
             using (IBertModel created = plan.Model.Create(pool))
             using (var csv = new CsvMetricsSink(metricsPath))
             {
-                ITrainableModel model = created as ITrainableModel
-                    ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
+                ITrainableModel model = Trainable(created, plan);
                 result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, display =>
                 {
                     if (plan.Resume && !hasCheckpoints)
@@ -93,12 +111,17 @@ internal static class TrainingRun
                         display.Log(note);
                     }
 
+                    if (group is not null)
+                    {
+                        display.Log($"data-parallel on Open MPI: {group.Size} processes × {pool?.ThreadCount ?? Environment.ProcessorCount} compute threads; rank 0 on {group.Host} reports");
+                    }
+
                     initialize(model, display);
-                    return job(model, resume?.Path, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token);
+                    return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token, group);
                 });
             }
 
-            string plotPath = Path.Combine(directory, PlotFile);
+            DataParallelLaunch.Leave();
             string title = $"{(plan.Kind == TrainingKind.Pretraining ? "pretraining" : "fine-tuning")} {ModelCatalog.CliName(plan.Model)}";
             if (plan.Kind == TrainingKind.Pretraining)
             {
@@ -123,6 +146,43 @@ internal static class TrainingRun
             Console.CancelKeyPress -= onCtrlC;
         }
     }
+
+    // A non-zero rank of a data-parallel job: the same model and job, no files, no display, no log; its parameters
+    // come from rank 0's broadcast, so it does not initialise them.
+    private static TrainingRunOutcome RunQuietRank(TrainingRunPlan plan, OpenMpiGroup group,
+        Action<ITrainableModel, TrainingDisplay> initialize,
+        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job,
+        string metricsPath, string plotPath)
+    {
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            if (!interrupt.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                interrupt.Cancel();
+            }
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
+            using IBertModel created = plan.Model.Create(pool);
+            JobResult result = job(Trainable(created, plan), new CompositeMetricsSink(), _ => { }, interrupt.Token, group);
+            return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps, metricsPath, plotPath, Reports: false);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    // Under mpirun the machine's cores are shared by the job's processes on it, unless --threads says otherwise.
+    private static int? Threads(TrainingRunPlan plan, OpenMpiGroup? group) =>
+        plan.Threads ?? (group is null ? null : DataParallelLaunch.DefaultThreads);
+
+    private static ITrainableModel Trainable(IBertModel created, TrainingRunPlan plan) => created as ITrainableModel
+        ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
 
     /// <summary>The error that ends an interrupted run, after its results were printed.</summary>
     public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(
