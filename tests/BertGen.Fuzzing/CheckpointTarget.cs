@@ -148,6 +148,8 @@ public sealed class CheckpointTarget : IFuzzTarget, IDisposable
             ("\"step\": 4,", "\"step\": 4.5,", false),
             ("\"step\": 4,", "\"step\": 1e400,", false),
             ("\"epoch\": 1,", "\"epoch\": -3,", false),
+            ("\"worldSize\": 1,", "\"worldSize\": 0,", false),
+            ("\"accumulationSteps\": 1,", "\"accumulationSteps\": -2,", false),
             ("\"learningRate\": 0.00025,", "\"learningRate\": -0.00025,", false),
             ("\"learningRate\": 0.00025,", "\"learningRate\": 1e400,", false),
             ("\"learningRate\": 0.00025,", "\"learningRate\": \"NaN\",", false),

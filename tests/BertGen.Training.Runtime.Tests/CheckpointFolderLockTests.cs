@@ -35,4 +35,14 @@ public sealed class CheckpointFolderLockTests
 
         Assert.StartsWith($"bertgen training run: process {Environment.ProcessId} on ", File.ReadAllText(Path.Combine(folder.Path, CheckpointFolderLock.LockFile)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AFileIsNotAFolder()
+    {
+        using var folder = new TemporaryDirectory();
+        string file = Path.Combine(folder.Path, "runs");
+        File.WriteAllText(file, "not a folder");
+
+        Assert.Equal($"checkpoint folder '{file}' is a file, not a folder", Assert.Throws<CheckpointException>(() => CheckpointFolderLock.Acquire(file)).Message);
+    }
 }

@@ -214,6 +214,7 @@ public sealed class CheckpointStoreTests
     [InlineData("negative step", "has step -1 and epoch 3")]
     [InlineData("renamed folder", "is named for step 5 but its trainer_state.json says step 4")]
     [InlineData("negative learning rate", "has learning rate -1")]
+    [InlineData("no processes", "has 0 process(es) × 1 micro-batch(es)")]
     public void AWholeStateThatMakesNoSenseIsRefused(string problem, string expected)
     {
         // States written through the store, so their checksums are right: only the values are wrong (issue 15:
@@ -228,6 +229,7 @@ public sealed class CheckpointStoreTests
             "optimiser count 0" => store.Save(model, optimizer, state with { OptimizerStepCount = 0 }),
             "negative step" => store.Save(model, optimizer, state with { Step = -1, OptimizerStepCount = -1 }),
             "negative learning rate" => store.Save(model, optimizer, state with { LearningRate = -1 }),
+            "no processes" => store.Save(model, optimizer, state with { WorldSize = 0 }),
             _ => store.Save(model, optimizer, state),
         };
         if (problem == "renamed folder")

@@ -36,6 +36,11 @@ public sealed class CheckpointFolderLock : IDisposable
     public static CheckpointFolderLock Acquire(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (File.Exists(folder))
+        {
+            throw new CheckpointException($"checkpoint folder {MessageText.QuotePath(folder)} is a file, not a folder");
+        }
+
         Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, LockFile);
         FileStream stream;

@@ -34,6 +34,11 @@ internal static class TrainerStateChecks
             throw new CheckpointException($"{where} has {state.OptimizerStepCount} optimiser steps for {state.Step} training steps in its {CheckpointStore.StateFile}; they must be equal");
         }
 
+        if (state.WorldSize < 1 || state.AccumulationSteps < 1 || state.MicroBatchSize < 0)
+        {
+            throw new CheckpointException($"{where} has {state.WorldSize} process(es) × {state.AccumulationSteps} micro-batch(es) of {state.MicroBatchSize} sequences in its {CheckpointStore.StateFile}; there is at least one of each");
+        }
+
         if (!double.IsFinite(state.LearningRate) || state.LearningRate < 0)
         {
             throw new CheckpointException($"{where} has learning rate {state.LearningRate} in its {CheckpointStore.StateFile}; it must be a finite number, 0 or more");
