@@ -92,15 +92,13 @@ public sealed class TextDataTarget : IFuzzTarget, IDisposable
                 // Damage inside the stream: the CRC-32 leaves "refused" or (header bytes gzip ignores) "unchanged".
                 (string mutation, byte[] bytes) = ByteMutations.Any(_gzip, random, 0, _gzip.Length - 1);
                 bool cut = bytes.Length < _gzip.Length && _gzip.AsSpan().StartsWith(bytes);
-                yield return new FuzzCase(Family, "gzip: " + mutation, bytes, cut ? FuzzExpectation.Reject : FuzzExpectation.RejectOrSame(_answer));
+                yield return cut ? Cut("gzip: " + mutation, bytes) : new FuzzCase(Family, "gzip: " + mutation, bytes, FuzzExpectation.RejectOrSame(_answer));
             }
             else
             {
                 // A stream cut short or followed by bytes that are not gzip is never the whole file, even at a line end.
                 (string mutation, byte[] bytes) = random.Next(2) == 0 ? ByteMutations.Truncate(_gzip, random, 0, _gzip.Length) : ByteMutations.Append(_gzip, random);
-
-                // Cut below its two magic bytes, it is no longer a gzip file but a (tiny) plain one.
-                yield return bytes.Length < 2 ? Judged("gzip: " + mutation, bytes, bytes) : new FuzzCase(Family, "gzip: " + mutation, bytes, FuzzExpectation.Reject);
+                yield return Cut("gzip: " + mutation, bytes);
             }
         }
     }
@@ -120,6 +118,11 @@ public sealed class TextDataTarget : IFuzzTarget, IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    // A gzip stream cut short (or extended) is refused, unless the cut left fewer than its two magic bytes: then it is
+    // no longer a gzip file but a (tiny) plain one, judged as such.
+    private FuzzCase Cut(string mutation, byte[] bytes) =>
+        bytes.Length < 2 ? Judged(mutation, bytes, bytes) : new FuzzCase(Family, mutation, bytes, FuzzExpectation.Reject);
 
     private FuzzCase Judged(string mutation, byte[] file, byte[] content)
     {

@@ -172,7 +172,7 @@ public sealed class ParameterLoaderTests : IDisposable
     [InlineData(float.NaN, "NaN")]
     [InlineData(float.PositiveInfinity, "+infinity")]
     [InlineData(float.NegativeInfinity, "-infinity")]
-    public void ANonFiniteWeightIsRefusedNamingTheTensorAndPositionAndTheBufferIsUntouched(float value, string described)
+    public void ANonFiniteWeightIsRefusedNamingTheTensorAndPosition(float value, string described)
     {
         // Issue 15: one NaN in an unused word-embedding row made every fill-mask prediction "[PAD] NaN" (the MLM
         // decoder is tied to the word embeddings) and every similarity NaN, with exit 0.
@@ -180,13 +180,9 @@ public sealed class ParameterLoaderTests : IDisposable
         float[] source = Filled(table, 8);
         source[table[0].Offset + (3 * 3) + 1] = value;
         string path = WriteFile(table, source, name => name);
-        float[] loaded = Buffer(table);
-        Array.Fill(loaded, 42f);
-
-        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(path, table, loaded));
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(path, table, Buffer(table)));
 
         Assert.Equal($"tensor 'bert.embeddings.word_embeddings.weight' holds {described} at [3, 1]: weights must be finite numbers", error.Message);
-        Assert.All(loaded, v => Assert.Equal(42f, v));
     }
 
     [Theory]

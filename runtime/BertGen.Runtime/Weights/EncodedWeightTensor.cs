@@ -29,21 +29,6 @@ internal sealed class EncodedWeightTensor : WeightTensor
 
     protected override void CopyToCore(Span<float> destination) => CopyElementsTo(0, destination);
 
-    internal override bool TryFindNonFinite(out long index, out float value)
-    {
-        index = NonFiniteScan.IndexOf(_bytes.Span, DataType);
-        value = 0;
-        if (index < 0)
-        {
-            return false;
-        }
-
-        Span<float> one = stackalloc float[1];
-        CopyElementsTo(index, one);
-        value = one[0];
-        return true;
-    }
-
     /// <summary>Converts elements [<paramref name="start"/>, <paramref name="start"/> + destination length) into <paramref name="destination"/>.</summary>
     internal void CopyElementsTo(long start, Span<float> destination)
     {

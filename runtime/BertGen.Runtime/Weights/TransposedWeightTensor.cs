@@ -42,21 +42,6 @@ internal sealed class TransposedWeightTensor : WeightTensor
         }
     }
 
-    internal override bool TryFindNonFinite(out long index, out float value)
-    {
-        if (!_source.TryFindNonFinite(out long stored, out value))
-        {
-            index = -1;
-            return false;
-        }
-
-        // Stored element (r, c) of [rows, columns] is element (c, r) of the transposed [columns, rows].
-        long columns = _source.Shape[1];
-        long rows = _source.Shape[0];
-        index = ((stored % columns) * rows) + (stored / columns);
-        return true;
-    }
-
     internal override void ReleaseSource() => _source.ReleaseSource();
 
     private static int[] TransposedShape(WeightTensor source)

@@ -80,25 +80,6 @@ public abstract class WeightTensor
     protected abstract void CopyToCore(Span<float> destination);
 
     /// <summary>
-    /// The first NaN or infinity: its flat index in this tensor's (HuggingFace) layout and its value; false when every
-    /// value is finite or the tensor is not floating-point. Reads the source without converting it where it can.
-    /// </summary>
-    internal virtual bool TryFindNonFinite(out long index, out float value)
-    {
-        index = -1;
-        value = 0;
-        if (!WeightDataTypes.IsFloatingPoint(DataType))
-        {
-            return false;
-        }
-
-        float[] values = ToArray();
-        index = NonFiniteScan.IndexOf(values);
-        value = index >= 0 ? values[index] : 0;
-        return index >= 0;
-    }
-
-    /// <summary>
     /// Once the values have been copied out: lets the source drop the pages that hold them from the resident
     /// set (a memory-mapped file's), so loading a file costs one tensor of it at a time. The tensor stays
     /// readable; reading it again costs page faults. Nothing to do for other sources.
