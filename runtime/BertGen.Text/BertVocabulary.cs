@@ -87,19 +87,42 @@ public sealed class BertVocabulary
             throw new TextDataException($"Vocabulary '{sourceName}' is empty.");
         }
 
-        var tokens = new string[count];
-        var ids = new Dictionary<string, int>(count, StringComparer.Ordinal);
-        for (int i = 0; i < count; i++)
+        return FromTokens(lines.AsSpan(0, count).ToArray(), sourceName, "line", 1);
+    }
+
+    /// <summary>
+    /// A vocabulary from its tokens in id order (as a <c>tokenizer.json</c>'s <c>model.vocab</c> lists them); the
+    /// same checks as a vocabulary file, with errors naming the id.
+    /// </summary>
+    public static BertVocabulary FromTokens(IReadOnlyList<string> tokens, string sourceName) => FromTokens(tokens, sourceName, "id", 0);
+
+    private static BertVocabulary FromTokens(IReadOnlyList<string> entries, string sourceName, string position, int firstPosition)
+    {
+        if (entries.Count == 0)
         {
-            string token = lines[i];
+            throw new TextDataException($"Vocabulary '{sourceName}' is empty.");
+        }
+
+        var tokens = new string[entries.Count];
+        var ids = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            string token = entries[i];
             if (token.Length == 0 || token.Trim().Length != token.Length)
             {
-                throw new TextDataException($"Vocabulary '{sourceName}' line {i + 1} is empty or has surrounding whitespace.");
+                throw new TextDataException($"Vocabulary '{sourceName}' {position} {i + firstPosition} is empty or has surrounding whitespace.");
+            }
+
+            // The tokenizer library reads its vocabulary as lines (LF, CRLF or a lone CR end one): a token holding
+            // either would become two there and shift every later id (tokenizer.json tokens can hold any character).
+            if (token.AsSpan().IndexOfAny('\n', '\r') >= 0)
+            {
+                throw new TextDataException($"Vocabulary '{sourceName}' {position} {i + firstPosition} holds a line break inside the token {MessageText.Quote(token)}.");
             }
 
             if (!ids.TryAdd(token, i))
             {
-                throw new TextDataException($"Vocabulary '{sourceName}' line {i + 1} repeats the token {MessageText.Quote(token)} of line {ids[token] + 1}.");
+                throw new TextDataException($"Vocabulary '{sourceName}' {position} {i + firstPosition} repeats the token {MessageText.Quote(token)} of {position} {ids[token] + firstPosition}.");
             }
 
             tokens[i] = token;

@@ -215,4 +215,15 @@ public sealed class BertWordPieceTokenizerTests
         Assert.Contains("'\\u001B[2J'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', error.Message);
     }
+
+    [Fact]
+    public void Vocabulary_ATokenListedWithALineBreakIsRefused()
+    {
+        // tokenizer.json lists tokens as JSON strings, which can hold a lone CR: the WordPiece library, reading the
+        // vocabulary as lines, would split it and shift every later id (issue 15's lone-CR shift by another door).
+        TextDataException error = Assert.Throws<TextDataException>(
+            () => BertVocabulary.FromTokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "rain\rfall", "snow"], "tokenizer.json"));
+
+        Assert.Equal("Vocabulary 'tokenizer.json' id 5 holds a line break inside the token 'rain\\rfall'.", error.Message);
+    }
 }

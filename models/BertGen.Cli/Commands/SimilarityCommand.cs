@@ -23,6 +23,8 @@ internal sealed class SimilarityCommand : ICliCommand
         Option<string?> weights = CommonOptions.Weights();
         Option<string?> vocabulary = CommonOptions.Vocabulary();
         Option<int?> threads = CommonOptions.Threads();
+        Option<string?> modelDirectory = CommonOptions.ModelDirectory();
+        Option<bool> chunk = CommonOptions.Chunk();
         var format = new Option<string>("--format")
         {
             Description = "table (aligned, for people), csv (header row of texts) or json ({\"texts\": […], \"similarity\": [[…]]}).",
@@ -33,7 +35,7 @@ internal sealed class SimilarityCommand : ICliCommand
 
         var command = new Command("similarity", "Cosine similarity matrix of the texts' sentence embeddings.")
         {
-            texts, file, model, pooling, weights, vocabulary, threads, format,
+            texts, file, model, modelDirectory, pooling, weights, vocabulary, threads, chunk, format,
         };
         command.SetAction(parse =>
         {
@@ -43,10 +45,10 @@ internal sealed class SimilarityCommand : ICliCommand
                 throw new CliUsageException($"similarity needs at least two texts, got {inputs.Count}");
             }
 
-            var options = new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads));
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory);
             var embeddings = new float[inputs.Count][];
             EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
-                normalize: true, inputs, (start, chunk) => chunk.CopyTo(embeddings, start));
+                normalize: true, inputs, (start, batch) => batch.CopyTo(embeddings, start), parse.GetValue(chunk));
             double[,] matrix = CosineMatrix(embeddings);
             switch (parse.GetValue(format))
             {

@@ -206,15 +206,9 @@ public sealed unsafe class SafetensorsReader : IDisposable
             throw new WeightFileException($"tensor {MessageText.Quote(name)} lacks a string dtype, a shape array or a data_offsets array in the header");
         }
 
-        WeightDataType type = dtype.GetString() switch
-        {
-            "F32" => WeightDataType.Float32,
-            "F16" => WeightDataType.Float16,
-            "BF16" => WeightDataType.BFloat16,
-            "I64" => WeightDataType.Int64,
-            string other => throw new WeightFileException($"tensor {MessageText.Quote(name)} has dtype {MessageText.Quote(other)}; supported are F32, F16, BF16 and I64"),
-            null => throw new WeightFileException($"tensor {MessageText.Quote(name)} has a null dtype"),
-        };
+        string dtypeName = dtype.GetString() ?? throw new WeightFileException($"tensor {MessageText.Quote(name)} has a null dtype");
+        WeightDataType type = WeightDataTypes.FromSafetensorsName(dtypeName)
+            ?? throw new WeightFileException($"tensor {MessageText.Quote(name)} has dtype {MessageText.Quote(dtypeName)}; supported are {WeightDataTypes.SafetensorsNames}");
 
         var shape = new int[shapeElement.GetArrayLength()];
         int i = 0;
