@@ -45,6 +45,7 @@ internal static class EmbeddingPipeline
                 }
 
                 at += text.Inputs.Count;
+                FiniteOutput.Require(embeddings[i], start + i + 1);
             }
 
             consume(start, embeddings);
@@ -65,6 +66,7 @@ internal static class EmbeddingPipeline
             float[][] states = embedder.EmbedTokens(inputs);
             for (int i = 0; i < count; i++)
             {
+                FiniteOutput.Require(states[i], start + i + 1);
                 consume(start + i, encoder.Tokenizer.Decode(inputs[i].InputIds), states[i]);
             }
         });

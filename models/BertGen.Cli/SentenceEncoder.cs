@@ -109,9 +109,9 @@ internal sealed class SentenceEncoder : IDisposable
                 throw new CliUsageException($"weights file '{options.WeightsPath}' must end in .safetensors or .onnx");
             }
 
-            if (!File.Exists(options.WeightsPath))
+            if (InputFiles.Problem(options.WeightsPath, "weights") is string problem)
             {
-                throw new CliFailureException($"weights file '{options.WeightsPath}' does not exist");
+                throw new CliFailureException(problem);
             }
         }
 

@@ -25,4 +25,16 @@ internal static class JobChecks
         long end = scheduleSteps ?? steps;
         return new LinearWarmupDecaySchedule(learningRate, warmup < end ? warmup : end, end);
     }
+
+    /// <summary>
+    /// The vocabulary must be the model's size: a smaller one trains on ids that never reach most embedding rows (a
+    /// 6-token vocabulary turned every word into [UNK] and "trained" with exit 0), a larger one indexes past the table.
+    /// </summary>
+    public static void RequireVocabulary(ITrainableModel model, int vocabularySize, string path)
+    {
+        if (vocabularySize != model.VocabSize)
+        {
+            throw new TrainingException($"vocabulary '{path}' has {vocabularySize} tokens but model '{model.Name}' has a vocabulary of {model.VocabSize}");
+        }
+    }
 }

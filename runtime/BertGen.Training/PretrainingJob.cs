@@ -105,6 +105,7 @@ public static class PretrainingJob
         }
 
         BertVocabulary vocabulary = options.VocabularyPath is null ? BertVocabulary.BertBaseUncased : BertVocabulary.Load(options.VocabularyPath);
+        JobChecks.RequireVocabulary(model, vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
         BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
         PretrainingCorpus corpus = PretrainingCorpus.Load(options.CorpusPath, tokenizer);
         corpus = CutIfTooFewDocuments(corpus, options.HeldOutShare, log);

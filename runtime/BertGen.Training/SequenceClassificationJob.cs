@@ -77,6 +77,7 @@ public static class SequenceClassificationJob
         JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
 
         BertWordPieceTokenizer tokenizer = options.VocabularyPath is null ? BertWordPieceTokenizer.BertBaseUncased() : BertWordPieceTokenizer.FromVocabularyFile(options.VocabularyPath);
+        JobChecks.RequireVocabulary(model, tokenizer.Vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
         SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");

@@ -333,7 +333,7 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     /// <summary>The cells of a table row, trimmed.</summary>
     internal static string[] Cells(string row) => row.Split('|', StringSplitOptions.RemoveEmptyEntries).Select(c => c.Trim()).ToArray();
 
-    private static void CopyFolder(string from, string to)
+    internal static void CopyFolder(string from, string to)
     {
         foreach (string directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
         {

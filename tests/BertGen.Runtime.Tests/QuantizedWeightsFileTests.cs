@@ -151,6 +151,18 @@ public sealed unsafe class QuantizedWeightsFileTests : IDisposable
         Assert.Contains("has no scale tensor 'w_scale'", error.Message);
     }
 
+    [Fact]
+    public void ANonFiniteScaleIsRefused()
+    {
+        // Issue 15's rule for every reader: a NaN scale would make its whole output channel NaN with exit 0.
+        string header = """{"w":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]},"w_scale":{"dtype":"F32","shape":[2,1],"data_offsets":[4,12]}}""";
+        string path = _directory.File("nanscale.safetensors");
+        System.IO.File.WriteAllBytes(path, SafetensorsTestFile.Build(header.PadRight(128), [1, 2, 3, 0xFF, .. SafetensorsTestFile.Floats(0.5f, float.NaN)]));
+        using QuantizedWeightsFile file = QuantizedWeightsFile.Open(path);
+        var error = Assert.Throws<WeightFileException>(() => file.Int8Weight("w"));
+        Assert.EndsWith("holds NaN at row 1: scales must be finite numbers", error.Message);
+    }
+
     private string Save(float[] parameters)
     {
         string path = _directory.File("quantized.safetensors");

@@ -72,7 +72,7 @@ internal sealed class ClassifyCommand : ICliCommand
                 for (int start = 0; start < inputs.Count; start += shape.Batch)
                 {
                     int count = Math.Min(shape.Batch, inputs.Count - start);
-                    double[][] probabilities = Classify(loaded, shape, new ArraySegment<EncodedInput>(encoded, start, count), labelNames.Count);
+                    double[][] probabilities = Classify(loaded, shape, new ArraySegment<EncodedInput>(encoded, start, count), labelNames.Count, start + 1);
                     for (int i = 0; i < count; i++)
                     {
                         WriteLine(context.Console, line, inputs[start + i], labelNames, probabilities[i]);
@@ -90,7 +90,7 @@ internal sealed class ClassifyCommand : ICliCommand
     }
 
     /// <summary>Softmax over the labels of each text of one batch; spare rows repeat the last text and are not read.</summary>
-    private static double[][] Classify(CheckpointModel loaded, ShapeDescriptor shape, ArraySegment<EncodedInput> batch, int labelCount)
+    private static double[][] Classify(CheckpointModel loaded, ShapeDescriptor shape, ArraySegment<EncodedInput> batch, int labelCount, int firstText)
     {
         int tokens = shape.Batch * shape.Sequence;
         var inputIds = new int[tokens];
@@ -112,6 +112,7 @@ internal sealed class ClassifyCommand : ICliCommand
         var probabilities = new double[batch.Count][];
         for (int row = 0; row < batch.Count; row++)
         {
+            FiniteOutput.Require(pass.SequenceLogits.Slice(row * labelCount, labelCount), firstText + row);
             probabilities[row] = CheckpointModel.Softmax(pass.SequenceLogits.Slice(row * labelCount, labelCount));
         }
 

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using BertGen.Cli.Training;
+using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Training;
@@ -73,13 +74,41 @@ internal sealed class FinetuneCommand : ICliCommand
             }
 
             string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "finetune-" + ModelCatalog.CliName(descriptor)));
-            ResumePlan resume = ResumePlan.Resolve(directory, parse.GetValue(training.Resume),
-                (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
-                (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)));
-            IReadOnlyList<string> labelNames = Labels(parse.GetValue(labels), descriptor, resume);
+            // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and every rank
+            // trains with what it found.
+            DataParallelLaunch.Join(context.Console.Error);
+            (ResumePlan resume, IReadOnlyList<string> labelNames) = DataParallelLaunch.FromRankZero(
+                () =>
+                {
+                    ResumePlan plan = ResumePlan.Resolve(directory, training.Resuming(parse),
+                        (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
+                        (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)));
+                    return (plan, Labels(parse.GetValue(labels), descriptor, plan));
+                },
+                (writer, decided) =>
+                {
+                    ResumePlan.Write(writer, decided.Item1);
+                    writer.Write(decided.Item2.Count);
+                    foreach (string label in decided.Item2)
+                    {
+                        writer.Write(label);
+                    }
+                },
+                reader =>
+                {
+                    ResumePlan plan = ResumePlan.Read(reader);
+                    var names = new string[reader.ReadInt32()];
+                    for (int i = 0; i < names.Length; i++)
+                    {
+                        names[i] = reader.ReadString();
+                    }
+
+                    return (plan, (IReadOnlyList<string>)names);
+                });
             string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
             string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string initValue = parse.GetValue(init)!;
             string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
 
@@ -90,7 +119,7 @@ internal sealed class FinetuneCommand : ICliCommand
             (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
 
             resume.Report(context, parse);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, parse.GetValue(training.Resume), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,
@@ -157,7 +186,7 @@ internal sealed class FinetuneCommand : ICliCommand
         {
             if (!labels.Contains(example.Label))
             {
-                throw new CliFailureException($"{example.Source}: label '{example.Label}' is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
+                throw new CliFailureException($"{example.Source}: label {MessageText.Quote(example.Label)} is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
             }
         }
 

@@ -72,12 +72,18 @@ internal sealed class PretrainCommand : ICliCommand
 
             string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
-            ResumePlan resume = ResumePlan.Resolve(directory, parse.GetValue(training.Resume),
-                (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
-                (ResumePlan.Given(parse, warmup), parse.GetValue(warmup)), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)));
+            // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
+            DataParallelLaunch.Join(context.Console.Error);
+            ResumePlan resume = DataParallelLaunch.FromRankZero(
+                () => ResumePlan.Resolve(directory, training.Resuming(parse),
+                    (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
+                    (ResumePlan.Given(parse, warmup), parse.GetValue(warmup)), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed))),
+                ResumePlan.Write,
+                ResumePlan.Read);
             resume.Report(context, parse);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, parse.GetValue(training.Resume), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
             var options = new PretrainingJobOptions
             {
                 CorpusPath = corpusPath,

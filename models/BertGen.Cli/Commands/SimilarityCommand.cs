@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using BertGen.Runtime;
 using Spectre.Console;
 
 namespace BertGen.Cli.Commands;
@@ -115,7 +116,7 @@ internal sealed class SimilarityCommand : ICliCommand
 
         for (int i = 0; i < texts.Count; i++)
         {
-            var row = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(Shorten(texts[i], 48)) };
+            var row = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(Shorten(MessageText.Printable(texts[i]), 48)) };
             for (int j = 0; j < texts.Count; j++)
             {
                 row.Add(matrix[i, j].ToString("F3", CultureInfo.InvariantCulture));

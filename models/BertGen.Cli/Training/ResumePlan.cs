@@ -77,10 +77,33 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
         return new ResumePlan(end, horizon, schedule.BaseLearningRate, schedule.WarmupSteps, seed.Given ?? state.RunSeed, latest, note);
     }
 
-    /// <summary>Tells what the resumed run changes about its schedule on standard error (nothing with --quiet).</summary>
+    /// <summary>Writes the plan for the other ranks of a data-parallel job (<see cref="DataParallelLaunch.FromRankZero"/>).</summary>
+    public static void Write(BinaryWriter writer, ResumePlan plan)
+    {
+        writer.Write(plan.Steps);
+        writer.Write(plan.ScheduleSteps);
+        writer.Write(plan.LearningRate);
+        writer.Write(plan.WarmupSteps ?? -1);
+        writer.Write(plan.Seed);
+        writer.Write(plan.Checkpoint ?? string.Empty);
+        writer.Write(plan.Note ?? string.Empty);
+    }
+
+    /// <summary>The plan <see cref="Write"/> wrote.</summary>
+    public static ResumePlan Read(BinaryReader reader)
+    {
+        long steps = reader.ReadInt64(), scheduleSteps = reader.ReadInt64();
+        double learningRate = reader.ReadDouble();
+        long warmup = reader.ReadInt64();
+        ulong seed = reader.ReadUInt64();
+        string checkpoint = reader.ReadString(), note = reader.ReadString();
+        return new ResumePlan(steps, scheduleSteps, learningRate, warmup < 0 ? null : warmup, seed, checkpoint.Length == 0 ? null : checkpoint, note.Length == 0 ? null : note);
+    }
+
+    /// <summary>Tells what the resumed run changes about its schedule on standard error (nothing with --quiet; rank 0 only).</summary>
     public void Report(CliContext context, System.CommandLine.ParseResult parse)
     {
-        if (Note is string note && !parse.GetValue(context.Quiet))
+        if (Note is string note && !parse.GetValue(context.Quiet) && DataParallelLaunch.Reports)
         {
             context.Console.Error.WriteLine($"bertgen: {note}");
         }

@@ -193,6 +193,13 @@ public sealed unsafe class QuantizedWeightsFile : IDisposable
             throw new WeightFileException($"scale tensor '{scales.Name}' in '{Path}' is {WeightDataTypes.SafetensorsName(scales.DataType)} {scales.ShapeText}; it must be F32 [{rows}, 1]");
         }
 
+        // A NaN or infinite scale makes its whole output channel NaN: refused like a non-finite float weight.
+        long bad = NonFiniteScan.IndexOf(MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)scales).Bytes.Span));
+        if (bad >= 0)
+        {
+            throw new WeightFileException($"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {NonFiniteScan.Describe(MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)scales).Bytes.Span)[(int)bad])} at row {bad}: scales must be finite numbers");
+        }
+
         return new Int8WeightView(rows, columns, Address(values), Address(scales));
     }
 
