@@ -42,28 +42,33 @@ internal sealed unsafe class AttentionInput
 
     public float[] DContext { get; }
 
-    /// <summary>The fused training forward then backward (or the inference forward alone).</summary>
-    public AttentionResult RunFused(float dropout, ComputePool? pool, GemmPath path, bool inference = false)
+    /// <summary>
+    /// The fused training forward then backward (or the inference forward alone); with <paramref name="saveExponentials"/>
+    /// the backward reads the forward's exponentials instead of recomputing them.
+    /// </summary>
+    public AttentionResult RunFused(float dropout, ComputePool? pool, GemmPath path, bool inference = false, bool saveExponentials = false)
     {
         AttentionGeometry g = Geometry;
         int parts = pool?.ThreadCount ?? 1;
         float[] context = new float[g.Batch * g.Sequence * g.Hidden];
         float[] statistics = new float[g.StatisticsLength];
         float[] dQkv = new float[Qkv.Length];
+        float[] exponentials = new float[saveExponentials ? g.ExponentialsLength : 0];
         float[] scratch = new float[parts * Math.Max(g.ForwardScratchPerPart, g.BackwardScratchPerPart)];
         Array.Fill(scratch, float.NaN); // scratch is never read before it is written
         Array.Fill(dQkv, float.NaN);    // every element of d_qkv is written
-        fixed (float* qkv = Qkv, mask = MaskBias, dContext = DContext, c = context, stats = statistics, dq = dQkv, work = scratch)
+        fixed (float* qkv = Qkv, mask = MaskBias, dContext = DContext, c = context, stats = statistics, dq = dQkv, work = scratch, e = exponentials)
         {
             if (inference)
             {
-                FusedAttention.RunForward(g, qkv, mask, c, null, 0f, 0, 0, work, pool, parts, path);
+                FusedAttention.RunForward(g, qkv, mask, c, null, null, 0f, 0, 0, work, pool, parts, path);
                 return new AttentionResult(context, statistics, dQkv);
             }
 
-            FusedAttention.RunForward(g, qkv, mask, c, stats, dropout, Seed, Site, work, pool, parts, path);
+            float* saved = saveExponentials ? e : null;
+            FusedAttention.RunForward(g, qkv, mask, c, stats, saved, dropout, Seed, Site, work, pool, parts, path);
             Array.Fill(scratch, float.NaN);
-            FusedAttention.RunBackward(g, qkv, mask, stats, dContext, dq, dropout, Seed, Site, work, pool, parts, path);
+            FusedAttention.RunBackward(g, qkv, mask, stats, saved, dContext, dq, dropout, Seed, Site, work, pool, parts, path);
         }
 
         return new AttentionResult(context, statistics, dQkv);

@@ -23,6 +23,7 @@ public sealed unsafe class FusedAttentionTests
         { 3, 77, 2, 32, 0.1f },   // three blocks (77 = 2·32 + 13); sequence 1 padded from 40, sequence 2 fully padded
         { 1, 130, 1, 64, 0.1f },  // five blocks, the last of 2 rows
         { 3, 16, 3, 64, 0.5f },   // a block longer than the sequence
+        { 2, 50, 1, 20, 0.1f },   // a head size of no whole 8-column square (the element-wise transpose tail)
     };
 
     [Theory]
@@ -56,6 +57,20 @@ public sealed unsafe class FusedAttentionTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public void SavedExponentialsGiveTheRecomputedGradientsBitForBit(int batch, int sequence, int heads, int headSize, float dropout)
+    {
+        var input = new AttentionInput(batch, sequence, heads, headSize, seed: sequence + 3);
+        foreach (GemmPath path in Paths)
+        {
+            AttentionResult recomputed = input.RunFused(dropout, null, path);
+            AttentionResult saved = input.RunFused(dropout, null, path, saveExponentials: true);
+            Assert.Equal(recomputed.Context, saved.Context);
+            Assert.Equal(recomputed.DQkv, saved.DQkv);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public void ThreadCountDoesNotChangeAnyBit(int batch, int sequence, int heads, int headSize, float dropout)
     {
         var input = new AttentionInput(batch, sequence, heads, headSize, seed: sequence + 2);
@@ -63,7 +78,7 @@ public sealed unsafe class FusedAttentionTests
         foreach (int threads in new[] { 2, 3 })
         {
             using ComputePool pool = new(threads);
-            AttentionResult many = input.RunFused(dropout, pool, GemmPath.Auto);
+            AttentionResult many = input.RunFused(dropout, pool, GemmPath.Auto, saveExponentials: threads == 3);
             Assert.Equal(one.Context, many.Context);
             Assert.Equal(one.Statistics, many.Statistics);
             Assert.Equal(one.DQkv, many.DQkv);

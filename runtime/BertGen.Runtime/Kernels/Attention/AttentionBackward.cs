@@ -34,16 +34,17 @@ internal static unsafe class AttentionBackward
         float* gradient = kept + ((long)s * block);                      // dU, then dP, then dX [s, 32]
         float* qT = gradient + ((long)s * block);                        // Qᵀ  [dh, 32]
         float* dOutT = qT + (dh * block);                                // dOᵀ [dh, 32]
-        float* dqT = dOutT + (dh * block);                               // dQᵀ [dh, 32]
+        float* dqT = dOutT + (dh * block);                               // dQᵀ [dh, 32] (head sizes the direct form cannot take)
         float* qBlock = dqT + (dh * block);                              // Q  [32, dhp], zero padded
         float* dOutBlock = qBlock + (block * dhp);                       // dO [32, dhp], zero padded
         float* rowMax = dOutBlock + (block * dhp);                       // [32]
         float* rowInverse = rowMax + block;                              // [32]
-        float* rowDot = rowInverse + block;                              // D [32]
-        float* dKey = rowDot + block;                                    // dK [s, dhp]
+        float* unusedMax = rowInverse + block;                           // [32]: the scores epilogue's maxima, not needed here
+        float* dKey = unusedMax + block;                                 // dK [s, dhp]
         float* dValue = dKey + ((long)s * dhp);                          // dV [s, dhp]
+        bool direct = dh % (2 * L.Count) == 0;
 
-        V scale = L.Splat(g.Scale), keepScale = L.Splat(work->KeepScale);
+        V keepScale = L.Splat(work->KeepScale), scale = L.Splat(g.Scale);
         for (int item = begin; item < end; item++)
         {
             int b = item / g.Heads, head = item % g.Heads;
@@ -59,8 +60,7 @@ internal static unsafe class AttentionBackward
             for (int r0 = 0; r0 < s; r0 += block)
             {
                 int rows = System.Math.Min(block, s - r0);
-                AttentionForward.Transpose(q + (r0 * ld), ld, rows, dh, qT);
-                AttentionForward.Transpose(dOut + ((long)r0 * hidden), hidden, rows, dh, dOutT);
+                BlockTranspose.ToLanes(dOut + ((long)r0 * hidden), hidden, rows, dh, dOutT);
                 CopyPadded(q + (r0 * ld), ld, rows, dh, qBlock, dhp);
                 CopyPadded(dOut + ((long)r0 * hidden), hidden, rows, dh, dOutBlock, dhp);
                 for (int r = 0; r < block; r++)
@@ -71,9 +71,16 @@ internal static unsafe class AttentionBackward
                     rowInverse[r] = r < rows ? work->Statistics[rowsPerStatistic + at] : 0f;
                 }
 
-                // Sᵀ = K·Qᵀ as in the forward; dUᵀ [s, 32] = V [s, dh] · dOᵀ [dh, 32].
-                AttentionTile.Multiply<L, V>(s, pairs, k, ld, 1, dh, qT, block, probabilities, block, accumulate: false);
-                AttentionTile.Multiply<L, V>(s, pairs, v, ld, 1, dh, dOutT, block, gradient, block, accumulate: false);
+                // x = Sᵀ·scale + bias exactly as the forward computed it (unless it saved exp(x − max));
+                // dUᵀ [s, 32] = V [s, dh] · dOᵀ [dh, 32].
+                float* saved = work->Exponentials == null ? null : work->Exponentials + ((((long)item * g.RowBlocks) + (r0 / block)) * block * s);
+                if (saved == null)
+                {
+                    BlockTranspose.ToLanes(q + (r0 * ld), ld, rows, dh, qT);
+                    AttentionTile.Multiply<L, V>(s, pairs, k, ld, 1, dh, qT, block, probabilities, block, TileEpilogue.Scores(g.Scale, bias, unusedMax));
+                }
+
+                AttentionTile.Multiply<L, V>(s, pairs, v, ld, 1, dh, dOutT, block, gradient, block, TileEpilogue.Store);
 
                 for (int c = 0; c < block; c += L.Count)
                 {
@@ -83,14 +90,14 @@ internal static unsafe class AttentionBackward
                     for (int j = 0; j < s; j++)
                     {
                         long at = (long)j * block;
-                        V x = L.Fma(L.Load(pColumn + at), scale, L.Splat(bias[j]));
-                        V p = L.Multiply(L.ExpNonPositive(L.Subtract(x, max)), inverse);
+                        V e = saved != null ? L.Load(saved + c + at) : L.ExpNonPositive(L.Subtract(L.Load(pColumn + at), max));
+                        V p = L.Multiply(e, inverse);
                         V u = p, dp = L.Load(gColumn + at);
                         if (work->Drops)
                         {
-                            uint index = (uint)(((r0 + c) * s) + j);
-                            u = L.Multiply(L.Kept(p, key, index, (uint)s, work->Threshold), keepScale);
-                            dp = L.Multiply(L.Kept(dp, key, index, (uint)s, work->Threshold), keepScale);
+                            V mask = L.KeepMask(key, (uint)(((r0 + c) * s) + j), (uint)s, work->Threshold);
+                            u = L.Multiply(L.And(p, mask), keepScale);
+                            dp = L.Multiply(L.And(dp, mask), keepScale);
                         }
 
                         L.Store(p, pColumn + at);
@@ -108,17 +115,25 @@ internal static unsafe class AttentionBackward
                 }
 
                 // dV [s, dhp] += U [s, 32] · dO [32, dhp];  dK [s, dhp] += dX [s, 32] · Q [32, dhp].
-                AttentionTile.Multiply<L, V>(s, paddedPairs, kept, block, 1, block, dOutBlock, dhp, dValue, dhp, accumulate: true);
-                AttentionTile.Multiply<L, V>(s, paddedPairs, gradient, block, 1, block, qBlock, dhp, dKey, dhp, accumulate: true);
+                AttentionTile.Multiply<L, V>(s, paddedPairs, kept, block, 1, block, dOutBlock, dhp, dValue, dhp, TileEpilogue.Accumulate);
+                AttentionTile.Multiply<L, V>(s, paddedPairs, gradient, block, 1, block, qBlock, dhp, dKey, dhp, TileEpilogue.Accumulate);
 
-                // dQᵀ [dh, 32] = Kᵀ · dX, written into the block's dQ rows.
-                AttentionTile.Multiply<L, V>(dh, pairs, k, 1, ld, s, gradient, block, dqT, block, accumulate: false);
-                for (int r = 0; r < rows; r++)
+                if (direct)
                 {
-                    float* row = dq + ((r0 + r) * ld);
-                    for (int d = 0; d < dh; d++)
+                    // dQ [rows, dh] = dX [rows, s] · K [s, dh]: dX read as broadcasts from its transposed block, K's rows in place.
+                    AttentionTile.Multiply<L, V>(rows, dh / (2 * L.Count), gradient, 1, block, s, k, ld, dq + (r0 * ld), ld, TileEpilogue.Store);
+                }
+                else
+                {
+                    // dQᵀ [dh, 32] = Kᵀ · dX, written out row by row.
+                    AttentionTile.Multiply<L, V>(dh, pairs, k, 1, ld, s, gradient, block, dqT, block, TileEpilogue.Store);
+                    for (int r = 0; r < rows; r++)
                     {
-                        row[d] = dqT[(d * block) + r];
+                        float* row = dq + ((r0 + r) * ld);
+                        for (int d = 0; d < dh; d++)
+                        {
+                            row[d] = dqT[(d * block) + r];
+                        }
                     }
                 }
             }

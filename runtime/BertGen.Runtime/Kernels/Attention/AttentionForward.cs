@@ -20,12 +20,15 @@ internal static unsafe class AttentionForward
         nint ld = g.QkvWidth;
         int pairs = block / (2 * L.Count);
 
-        // Scratch: Qᵀ [dh, 32], scores Sᵀ [s, 32], context block Oᵀ [dh, 32], row max and exp-sum [32] each.
+        // Scratch: Qᵀ [dh, 32], scores Sᵀ [s, 32], context block Oᵀ [dh, 32] (head sizes the direct form cannot take),
+        // row max, exp-sum and output factor [32] each.
         float* qT = scratch;
         float* scores = qT + (dh * block);
         float* oT = scores + ((long)s * block);
         float* rowMax = oT + (dh * block);
         float* rowSum = rowMax + block;
+        float* rowFactor = rowSum + block;
+        bool direct = dh % (2 * L.Count) == 0;
 
         for (int item = begin; item < end; item++)
         {
@@ -38,86 +41,74 @@ internal static unsafe class AttentionForward
             float* bias = work->MaskBias + ((long)b * s);
 
             // Qᵀ of the block, rows past the sequence zero (their lanes are computed and never written out).
-            Transpose(q + (r0 * ld), ld, rows, dh, qT);
+            BlockTranspose.ToLanes(q + (r0 * ld), ld, rows, dh, qT);
 
-            // Sᵀ [s, 32] = K [s, dh] · Qᵀ [dh, 32]: key j's row of K broadcast, the 32 queries in the lanes.
-            AttentionTile.Multiply<L, V>(s, pairs, k, ld, 1, dh, qT, block, scores, block, accumulate: false);
+            // Sᵀ [s, 32] = K [s, dh] · Qᵀ [dh, 32] · scale + bias of key j, and each query's maximum: key j's row of K
+            // broadcast, the 32 queries in the lanes.
+            new System.Span<float>(rowMax, block).Fill(float.MinValue);
+            AttentionTile.Multiply<L, V>(s, pairs, k, ld, 1, dh, qT, block, scores, block, TileEpilogue.Scores(g.Scale, bias, rowMax));
 
+            // e = exp(x − max), summed before dropout (the softmax's denominator), saved before it, stored after it.
             uint key = work->Drops ? work->DropoutKey(sequenceHead) : 0;
-            V scale = L.Splat(g.Scale);
+            float* saved = work->Exponentials == null ? null : work->Exponentials + ((long)item * block * s);
             for (int c = 0; c < block; c += L.Count)
             {
-                // pass 1: x = raw·scale + mask bias of the key, and the running maximum of each query (lane).
                 float* column = scores + c;
-                V max = L.Splat(float.MinValue);
-                for (int j = 0; j < s; j++)
-                {
-                    V x = L.Fma(L.Load(column + (j * block)), scale, L.Splat(bias[j]));
-                    L.Store(x, column + (j * block));
-                    max = L.Max(max, x);
-                }
-
-                // pass 2: e = exp(x − max), summed before dropout (the softmax's denominator), stored after it.
-                V sum = L.Zero;
+                V max = L.Load(rowMax + c), sum = L.Zero;
                 for (int j = 0; j < s; j++)
                 {
                     V e = L.ExpNonPositive(L.Subtract(L.Load(column + (j * block)), max));
                     sum = L.Add(sum, e);
+                    if (saved != null)
+                    {
+                        L.Store(e, saved + c + (j * block));
+                    }
+
                     if (work->Drops)
                     {
-                        e = L.Kept(e, key, (uint)(((r0 + c) * s) + j), (uint)s, work->Threshold);
+                        e = L.And(e, L.KeepMask(key, (uint)(((r0 + c) * s) + j), (uint)s, work->Threshold));
                     }
 
                     L.Store(e, column + (j * block));
                 }
 
-                L.Store(max, rowMax + c);
                 L.Store(sum, rowSum + c);
             }
 
-            // Oᵀ [dh, 32] = Vᵀ · E: V's row j broadcast element by element, the block's exp row j in the lanes.
-            AttentionTile.Multiply<L, V>(dh, pairs, v, 1, ld, s, scores, block, oT, block, accumulate: false);
+            // Each row's factor: the softmax's 1/Σ and dropout's 1/(1 − p), applied once to the context row.
+            for (int r = 0; r < block; r++)
+            {
+                rowFactor[r] = 1f / rowSum[r] * work->KeepScale;
+            }
 
-            // context rows = Oᵀ columns · (1/Σ) · 1/(1 − p): the softmax's normalisation and dropout's scale, applied once per row.
             float* contextRows = work->Context + ((long)((b * s) + r0) * hidden) + (head * dh);
-            for (int r = 0; r < rows; r++)
+            if (direct)
             {
-                float inverse = 1f / rowSum[r];
-                float factor = inverse * work->KeepScale;
-                float* row = contextRows + ((long)r * hidden);
-                for (int d = 0; d < dh; d++)
+                // context [rows, dh] = E [rows, s] · V [s, dh] · factor: E read as broadcasts from Sᵀ, V's rows in place.
+                AttentionTile.Multiply<L, V>(rows, dh / (2 * L.Count), scores, 1, block, s, v, ld, contextRows, hidden, TileEpilogue.ScaleRows(rowFactor));
+            }
+            else
+            {
+                // Oᵀ [dh, 32] = Vᵀ · E (V's row j broadcast element by element), written out row by row.
+                AttentionTile.Multiply<L, V>(dh, pairs, v, 1, ld, s, scores, block, oT, block, TileEpilogue.Store);
+                for (int r = 0; r < rows; r++)
                 {
-                    row[d] = oT[(d * block) + r] * factor;
-                }
-
-                if (work->Statistics != null)
-                {
-                    long at = ((long)sequenceHead * s) + r0 + r;
-                    work->Statistics[at] = rowMax[r];
-                    work->Statistics[((long)g.Batch * g.Heads * s) + at] = inverse;
+                    float* row = contextRows + ((long)r * hidden);
+                    for (int d = 0; d < dh; d++)
+                    {
+                        row[d] = oT[(d * block) + r] * rowFactor[r];
+                    }
                 }
             }
-        }
-    }
 
-    /// <summary>dst [columns, 32] = srcᵀ for <paramref name="rows"/> rows of <paramref name="columns"/> floats, zero past them.</summary>
-    public static void Transpose(float* src, nint ld, int rows, int columns, float* dst)
-    {
-        const int block = AttentionGeometry.RowBlock;
-        for (int r = 0; r < rows; r++)
-        {
-            float* row = src + (r * ld);
-            for (int d = 0; d < columns; d++)
+            if (work->Statistics != null)
             {
-                dst[(d * block) + r] = row[d];
-            }
-        }
-
-        for (int r = rows; r < block; r++)
-        {
-            for (int d = 0; d < columns; d++)
-            {
-                dst[(d * block) + r] = 0f;
+                long at = ((long)sequenceHead * s) + r0, inverseAt = ((long)g.Batch * g.Heads * s) + at;
+                for (int r = 0; r < rows; r++)
+                {
+                    work->Statistics[at + r] = rowMax[r];
+                    work->Statistics[inverseAt + r] = 1f / rowSum[r];
+                }
             }
         }
     }

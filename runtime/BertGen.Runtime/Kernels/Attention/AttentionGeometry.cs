@@ -74,10 +74,10 @@ public readonly struct AttentionGeometry
 
     /// <summary>
     /// Floats one thread of <see cref="FusedAttention.Forward"/> or <see cref="FusedAttention.TrainingForward"/>
-    /// needs: 32·(sequence + 2·headSize + 2) — the block's scores [sequence, 32], Qᵀ and the context block
-    /// [headSize, 32] each, and two statistics of 32.
+    /// needs: 32·(sequence + 2·headSize + 3) — the block's scores [sequence, 32], Qᵀ and the context block
+    /// [headSize, 32] each, and three statistics of 32.
     /// </summary>
-    public long ForwardScratchPerPart => (long)RowBlock * (Sequence + (2L * HeadSize) + 2);
+    public long ForwardScratchPerPart => (long)RowBlock * (Sequence + (2L * HeadSize) + 3);
 
     /// <summary>
     /// Floats one thread of <see cref="FusedAttention.Backward"/> needs: 32·(3·sequence + 3·headSize + 2·paddedHeadSize
@@ -93,4 +93,11 @@ public readonly struct AttentionGeometry
     /// maximum at <c>[(b·heads + h)·sequence + r]</c>, then (after batch·heads·sequence floats) 1 / Σ exp(score − max).
     /// </summary>
     public long StatisticsLength => 2L * Batch * Heads * Sequence;
+
+    /// <summary>
+    /// batch · heads · ⌈sequence / 32⌉ · 32 · sequence: the optional saved exponentials, exp(score − max) of every
+    /// (query, key) before dropout, per query block as its transposed [sequence, 32] block (block (b·heads + h)·⌈s/32⌉ + i
+    /// at that many times 32·sequence floats). With them the backward skips recomputing Q·Kᵀ and the exp.
+    /// </summary>
+    public long ExponentialsLength => (long)Batch * Heads * RowBlocks * RowBlock * Sequence;
 }

@@ -24,6 +24,7 @@ internal unsafe struct AttentionWork
     public float* MaskBias;
     public float* Context;
     public float* Statistics;
+    public float* Exponentials;
     public float* DContext;
     public float* DQkv;
     public float* Scratch;

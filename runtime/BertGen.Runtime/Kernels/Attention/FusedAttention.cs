@@ -42,39 +42,43 @@ public static unsafe class FusedAttention
     /// <param name="pool">Threads to split the items over, or null for the calling thread.</param>
     /// <param name="maxParts">Most parts the scratch was sized for (at least 1).</param>
     public static void Forward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* context, float* scratch, ComputePool? pool, int maxParts) =>
-        RunForward(geometry, qkv, maskBias, context, null, 0f, 0, 0, scratch, pool, maxParts, GemmPath.Auto);
+        RunForward(geometry, qkv, maskBias, context, null, null, 0f, 0, 0, scratch, pool, maxParts, GemmPath.Auto);
 
     /// <summary>
     /// Training forward: as <see cref="Forward"/>, with dropout on the probabilities, and each query row's score
-    /// maximum and inverse exp-sum saved to <paramref name="statistics"/> for <see cref="Backward"/>.
+    /// maximum and inverse exp-sum saved to <paramref name="statistics"/> for <see cref="Backward"/> — and, when
+    /// <paramref name="exponentials"/> is given, every exp(score − max) too, so the backward need not recompute them.
     /// </summary>
     /// <param name="geometry">Shapes.</param>
     /// <param name="qkv">The fused QKV activation [batch·sequence, 3·hidden].</param>
     /// <param name="maskBias">[batch, sequence] additive key bias.</param>
     /// <param name="context">Output [batch·sequence, hidden].</param>
     /// <param name="statistics">Output, <see cref="AttentionGeometry.StatisticsLength"/> floats.</param>
+    /// <param name="exponentials">Null, or output of <see cref="AttentionGeometry.ExponentialsLength"/> floats.</param>
     /// <param name="dropout">Probability of dropping a probability; 0 for none (evaluation).</param>
     /// <param name="seed">The step's dropout seed.</param>
     /// <param name="site">The layer's attention dropout site.</param>
     /// <param name="scratch"><paramref name="maxParts"/> × <see cref="AttentionGeometry.ForwardScratchPerPart"/> floats.</param>
     /// <param name="pool">Threads, or null.</param>
     /// <param name="maxParts">Most parts the scratch was sized for.</param>
-    public static void TrainingForward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* context, float* statistics,
+    public static void TrainingForward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* context, float* statistics, float* exponentials,
         float dropout, ulong seed, int site, float* scratch, ComputePool? pool, int maxParts)
     {
         ArgumentNullException.ThrowIfNull(statistics);
-        RunForward(geometry, qkv, maskBias, context, statistics, dropout, seed, site, scratch, pool, maxParts, GemmPath.Auto);
+        RunForward(geometry, qkv, maskBias, context, statistics, exponentials, dropout, seed, site, scratch, pool, maxParts, GemmPath.Auto);
     }
 
     /// <summary>
     /// Backward of <see cref="TrainingForward"/>: dQ, dK, dV written (not accumulated) into their head's columns of
     /// <paramref name="dQkv"/> [batch·sequence, 3·hidden], from dContext [batch·sequence, hidden], recomputing the
-    /// probabilities from Q, K, the mask and <paramref name="statistics"/>; dropout as the forward's.
+    /// probabilities from Q, K, the mask and <paramref name="statistics"/> (or from the saved
+    /// <paramref name="exponentials"/>: the same bits, one Q·Kᵀ and one exp fewer); dropout as the forward's.
     /// </summary>
     /// <param name="geometry">Shapes.</param>
     /// <param name="qkv">The forward's fused QKV activation.</param>
     /// <param name="maskBias">The forward's mask bias.</param>
     /// <param name="statistics">What the training forward saved.</param>
+    /// <param name="exponentials">Null (recompute), or what the training forward saved there.</param>
     /// <param name="dContext">Gradient of the context [batch·sequence, hidden].</param>
     /// <param name="dQkv">Output gradient [batch·sequence, 3·hidden].</param>
     /// <param name="dropout">The forward's dropout probability.</param>
@@ -83,12 +87,12 @@ public static unsafe class FusedAttention
     /// <param name="scratch"><paramref name="maxParts"/> × <see cref="AttentionGeometry.BackwardScratchPerPart"/> floats.</param>
     /// <param name="pool">Threads, or null.</param>
     /// <param name="maxParts">Most parts the scratch was sized for.</param>
-    public static void Backward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* statistics, float* dContext, float* dQkv,
+    public static void Backward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* statistics, float* exponentials, float* dContext, float* dQkv,
         float dropout, ulong seed, int site, float* scratch, ComputePool? pool, int maxParts) =>
-        RunBackward(geometry, qkv, maskBias, statistics, dContext, dQkv, dropout, seed, site, scratch, pool, maxParts, GemmPath.Auto);
+        RunBackward(geometry, qkv, maskBias, statistics, exponentials, dContext, dQkv, dropout, seed, site, scratch, pool, maxParts, GemmPath.Auto);
 
     /// <summary><see cref="Forward"/> or <see cref="TrainingForward"/> (when <paramref name="statistics"/> is given) on a forced path.</summary>
-    internal static void RunForward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* context, float* statistics,
+    internal static void RunForward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* context, float* statistics, float* exponentials,
         float dropout, ulong seed, int site, float* scratch, ComputePool? pool, int maxParts, GemmPath path)
     {
         ValidatePointers(qkv, maskBias, context, scratch, maxParts);
@@ -96,12 +100,13 @@ public static unsafe class FusedAttention
         {
             Context = context,
             Statistics = statistics,
+            Exponentials = exponentials,
         };
         Dispatch(&work, geometry.ForwardItems, &ForwardPart, pool, maxParts);
     }
 
     /// <summary><see cref="Backward"/> on a forced path.</summary>
-    internal static void RunBackward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* statistics, float* dContext, float* dQkv,
+    internal static void RunBackward(in AttentionGeometry geometry, float* qkv, float* maskBias, float* statistics, float* exponentials, float* dContext, float* dQkv,
         float dropout, ulong seed, int site, float* scratch, ComputePool? pool, int maxParts, GemmPath path)
     {
         ValidatePointers(qkv, maskBias, dContext, scratch, maxParts);
@@ -110,6 +115,7 @@ public static unsafe class FusedAttention
         var work = new AttentionWork(geometry, qkv, maskBias, scratch, geometry.BackwardScratchPerPart, dropout, seed, site, GemmPathResolver.Resolve(path))
         {
             Statistics = statistics,
+            Exponentials = exponentials,
             DContext = dContext,
             DQkv = dQkv,
         };

@@ -46,10 +46,13 @@ internal unsafe interface IAttentionLanes<V>
     static abstract V ExpNonPositive(V x);
 
     /// <summary>
-    /// <paramref name="x"/> where dropout keeps element <c>index + lane·laneStride</c> of the stream
-    /// <paramref name="key"/>, else 0: the same draw as <see cref="Dropout"/> makes for that element.
+    /// All bits set in the lanes whose element <c>index + lane·laneStride</c> of the stream <paramref name="key"/>
+    /// dropout keeps, zero in the others: the same draw as <see cref="Dropout"/> makes for that element.
     /// </summary>
-    static abstract V Kept(V x, uint key, uint index, uint laneStride, uint threshold);
+    static abstract V KeepMask(uint key, uint index, uint laneStride, uint threshold);
+
+    /// <summary>x where the mask's lane is set, +0 elsewhere.</summary>
+    static abstract V And(V x, V mask);
 }
 
 /// <summary>16 floats per vector (AVX-512).</summary>
@@ -89,13 +92,16 @@ internal readonly unsafe struct Lanes512 : IAttentionLanes<Vector512<float>>
     public static Vector512<float> ExpNonPositive(Vector512<float> x) => ActivationMath.ExpNonPositive(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Kept(Vector512<float> x, uint key, uint index, uint laneStride, uint threshold)
+    public static Vector512<float> KeepMask(uint key, uint index, uint laneStride, uint threshold)
     {
         Vector512<uint> lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         Vector512<uint> i = Vector512.Create(index) + (lanes * Vector512.Create(laneStride));
         Vector512<uint> draw = Dropout.Draw(Vector512.Create(key) ^ (i * Vector512.Create(Dropout.Golden)));
-        return x & Vector512.GreaterThanOrEqual(draw, Vector512.Create(threshold)).AsSingle();
+        return Vector512.GreaterThanOrEqual(draw, Vector512.Create(threshold)).AsSingle();
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> And(Vector512<float> x, Vector512<float> mask) => x & mask;
 }
 
 /// <summary>8 floats per vector (AVX2).</summary>
@@ -135,13 +141,16 @@ internal readonly unsafe struct Lanes256 : IAttentionLanes<Vector256<float>>
     public static Vector256<float> ExpNonPositive(Vector256<float> x) => ActivationMath.ExpNonPositive(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Kept(Vector256<float> x, uint key, uint index, uint laneStride, uint threshold)
+    public static Vector256<float> KeepMask(uint key, uint index, uint laneStride, uint threshold)
     {
         Vector256<uint> lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
         Vector256<uint> i = Vector256.Create(index) + (lanes * Vector256.Create(laneStride));
         Vector256<uint> draw = Dropout.Draw(Vector256.Create(key) ^ (i * Vector256.Create(Dropout.Golden)));
-        return x & Vector256.GreaterThanOrEqual(draw, Vector256.Create(threshold)).AsSingle();
+        return Vector256.GreaterThanOrEqual(draw, Vector256.Create(threshold)).AsSingle();
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> And(Vector256<float> x, Vector256<float> mask) => x & mask;
 }
 
 /// <summary>One float: the portable path, no intrinsics.</summary>
@@ -182,6 +191,9 @@ internal readonly unsafe struct LanesScalar : IAttentionLanes<float>
     public static float ExpNonPositive(float x) => MathF.Exp(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Kept(float x, uint key, uint index, uint laneStride, uint threshold) =>
-        Dropout.Draw(key ^ (index * Dropout.Golden)) >= threshold ? x : 0f;
+    public static float KeepMask(uint key, uint index, uint laneStride, uint threshold) =>
+        BitConverter.UInt32BitsToSingle(Dropout.Draw(key ^ (index * Dropout.Golden)) >= threshold ? uint.MaxValue : 0u);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float And(float x, float mask) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(x) & BitConverter.SingleToUInt32Bits(mask));
 }
