@@ -71,6 +71,30 @@ public static unsafe class AttentionQuickTable
         Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
+    /// <summary>
+    /// Runs one fused op on one thread for <paramref name="seconds"/> (for <c>perf record</c> with
+    /// <c>DOTNET_PerfMapEnabled=1</c>): <c>-- attention-loop heads headSize batch sequence forward|training|backward|backward-saved seconds</c>.
+    /// </summary>
+    public static void Loop(string[] args)
+    {
+        int[] n = Array.ConvertAll(args[1..5], int.Parse);
+        using var fixture = new Fixture(new AttentionGeometry(n[2], n[3], n[0], n[1]));
+        Action op = args[5] switch
+        {
+            "forward" => () => fixture.FusedForward(null),
+            "training" => () => fixture.FusedTrainingForward(null, false),
+            "backward" => () => fixture.FusedBackward(null, false),
+            "backward-saved" => () => fixture.FusedBackward(null, true),
+            "today-backward" => () => fixture.TodayBackward(null),
+            _ => throw new ArgumentException($"Unknown op {args[5]}."),
+        };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed.TotalSeconds < double.Parse(args[6], CultureInfo.InvariantCulture))
+        {
+            op();
+        }
+    }
+
     private static void Row(Func<Action[], (double Median, double Best)[]> time, string name, int threads, string op, double flops, double ceiling, Action today, Action fused)
     {
         (double Median, double Best)[] t = time([today, fused]);

@@ -26,6 +26,12 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "attention-loop")
+        {
+            AttentionQuickTable.Loop(args);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "int8")
         {
             using var pool = new Runtime.Threading.ComputePool(2);

@@ -43,6 +43,7 @@ internal static unsafe class AttentionBackward
         float* dKey = unusedMax + block;                                 // dK [s, dhp]
         float* dValue = dKey + ((long)s * dhp);                          // dV [s, dhp]
         bool direct = dh % (2 * L.Count) == 0;
+        V laneTerms = L.LaneTerms((uint)s); // lane r of a block is query r0 + c + r: dropout index + r·s
 
         V keepScale = L.Splat(work->KeepScale), scale = L.Splat(g.Scale);
         for (int item = begin; item < end; item++)
@@ -55,14 +56,20 @@ internal static unsafe class AttentionBackward
             float* dOut = work->DContext + ((long)b * s * hidden) + (head * dh);
             float* dq = work->DQkv + ((long)b * s * ld) + (head * dh);
             uint key = work->Drops ? work->DropoutKey(item) : 0;
-            new System.Span<float>(dKey, (int)(2L * s * dhp)).Clear();
+            if (!direct)
+            {
+                new System.Span<float>(dKey, (int)(2L * s * dhp)).Clear();
+            }
 
             for (int r0 = 0; r0 < s; r0 += block)
             {
                 int rows = System.Math.Min(block, s - r0);
                 BlockTranspose.ToLanes(dOut + ((long)r0 * hidden), hidden, rows, dh, dOutT);
-                CopyPadded(q + (r0 * ld), ld, rows, dh, qBlock, dhp);
-                CopyPadded(dOut + ((long)r0 * hidden), hidden, rows, dh, dOutBlock, dhp);
+                if (!direct)
+                {
+                    CopyPadded(q + (r0 * ld), ld, rows, dh, qBlock, dhp);
+                    CopyPadded(dOut + ((long)r0 * hidden), hidden, rows, dh, dOutBlock, dhp);
+                }
                 for (int r = 0; r < block; r++)
                 {
                     // Rows past the sequence get P = 0 (inverse sum 0), so they add nothing to dK and dV.
@@ -95,7 +102,7 @@ internal static unsafe class AttentionBackward
                         V u = p, dp = L.Load(gColumn + at);
                         if (work->Drops)
                         {
-                            V mask = L.KeepMask(key, (uint)(((r0 + c) * s) + j), (uint)s, work->Threshold);
+                            V mask = L.KeepMask(key, (uint)(((r0 + c) * s) + j), laneTerms, work->Threshold);
                             u = L.Multiply(L.And(p, mask), keepScale);
                             dp = L.Multiply(L.And(dp, mask), keepScale);
                         }
@@ -114,17 +121,24 @@ internal static unsafe class AttentionBackward
                     }
                 }
 
-                // dV [s, dhp] += U [s, 32] · dO [32, dhp];  dK [s, dhp] += dX [s, 32] · Q [32, dhp].
-                AttentionTile.Multiply<L, V>(s, paddedPairs, kept, block, 1, block, dOutBlock, dhp, dValue, dhp, TileEpilogue.Accumulate);
-                AttentionTile.Multiply<L, V>(s, paddedPairs, gradient, block, 1, block, qBlock, dhp, dKey, dhp, TileEpilogue.Accumulate);
-
                 if (direct)
                 {
+                    // dV [s, dh] (+)= U [s, rows] · dO [rows, dh];  dK [s, dh] (+)= dX [s, rows] · Q [rows, dh]: straight into
+                    // d_qkv (the item owns these rows), the block's dO and Q rows read in place; the first block stores.
+                    TileEpilogue into = r0 == 0 ? TileEpilogue.Store : TileEpilogue.Accumulate;
+                    AttentionTile.Multiply<L, V>(s, dh / (2 * L.Count), kept, block, 1, rows, dOut + ((long)r0 * hidden), hidden, dq + (2 * hidden), ld, into);
+                    AttentionTile.Multiply<L, V>(s, dh / (2 * L.Count), gradient, block, 1, rows, q + (r0 * ld), ld, dq + hidden, ld, into);
+
+
                     // dQ [rows, dh] = dX [rows, s] · K [s, dh]: dX read as broadcasts from its transposed block, K's rows in place.
                     AttentionTile.Multiply<L, V>(rows, dh / (2 * L.Count), gradient, 1, block, s, k, ld, dq + (r0 * ld), ld, TileEpilogue.Store);
                 }
                 else
                 {
+                    // dV [s, dhp] += U [s, 32] · dO [32, dhp];  dK [s, dhp] += dX [s, 32] · Q [32, dhp], in scratch.
+                    AttentionTile.Multiply<L, V>(s, paddedPairs, kept, block, 1, block, dOutBlock, dhp, dValue, dhp, TileEpilogue.Accumulate);
+                    AttentionTile.Multiply<L, V>(s, paddedPairs, gradient, block, 1, block, qBlock, dhp, dKey, dhp, TileEpilogue.Accumulate);
+
                     // dQᵀ [dh, 32] = Kᵀ · dX, written out row by row.
                     AttentionTile.Multiply<L, V>(dh, pairs, k, 1, ld, s, gradient, block, dqT, block, TileEpilogue.Store);
                     for (int r = 0; r < rows; r++)
@@ -138,8 +152,8 @@ internal static unsafe class AttentionBackward
                 }
             }
 
-            // The head's dK and dV, complete: written (never accumulated) into d_qkv.
-            for (int j = 0; j < s; j++)
+            // The head's dK and dV, complete in scratch for the head sizes the direct form cannot take: written into d_qkv.
+            for (int j = 0; !direct && j < s; j++)
             {
                 new System.ReadOnlySpan<float>(dKey + ((long)j * dhp), dh).CopyTo(new System.Span<float>(dq + hidden + (j * ld), dh));
                 new System.ReadOnlySpan<float>(dValue + ((long)j * dhp), dh).CopyTo(new System.Span<float>(dq + (2 * hidden) + (j * ld), dh));

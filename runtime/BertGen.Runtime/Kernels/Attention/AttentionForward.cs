@@ -29,6 +29,7 @@ internal static unsafe class AttentionForward
         float* rowSum = rowMax + block;
         float* rowFactor = rowSum + block;
         bool direct = dh % (2 * L.Count) == 0;
+        V laneTerms = L.LaneTerms((uint)s); // lane r of a block is query r0 + c + r: dropout index + r·s
 
         for (int item = begin; item < end; item++)
         {
@@ -66,7 +67,7 @@ internal static unsafe class AttentionForward
 
                     if (work->Drops)
                     {
-                        e = L.And(e, L.KeepMask(key, (uint)(((r0 + c) * s) + j), (uint)s, work->Threshold));
+                        e = L.And(e, L.KeepMask(key, (uint)(((r0 + c) * s) + j), laneTerms, work->Threshold));
                     }
 
                     L.Store(e, column + (j * block));

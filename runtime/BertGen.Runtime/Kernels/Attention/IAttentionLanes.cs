@@ -45,11 +45,15 @@ internal unsafe interface IAttentionLanes<V>
     /// <summary>exp(x) for x ≤ 0, as the generated softmax computes it (<see cref="ActivationMath.ExpNonPositive(Vector512{float})"/>).</summary>
     static abstract V ExpNonPositive(V x);
 
+    /// <summary>(lane·laneStride)·φ in each lane, as bits: the per-lane part of a dropout index, computed once per block.</summary>
+    static abstract V LaneTerms(uint laneStride);
+
     /// <summary>
     /// All bits set in the lanes whose element <c>index + lane·laneStride</c> of the stream <paramref name="key"/>
-    /// dropout keeps, zero in the others: the same draw as <see cref="Dropout"/> makes for that element.
+    /// dropout keeps, zero in the others: the same draw as <see cref="Dropout"/> makes for that element, given
+    /// <paramref name="laneTerms"/> from <see cref="LaneTerms"/> (index·φ + lane·laneStride·φ = (index + lane·laneStride)·φ mod 2³²).
     /// </summary>
-    static abstract V KeepMask(uint key, uint index, uint laneStride, uint threshold);
+    static abstract V KeepMask(uint key, uint index, V laneTerms, uint threshold);
 
     /// <summary>x where the mask's lane is set, +0 elsewhere.</summary>
     static abstract V And(V x, V mask);
@@ -92,11 +96,13 @@ internal readonly unsafe struct Lanes512 : IAttentionLanes<Vector512<float>>
     public static Vector512<float> ExpNonPositive(Vector512<float> x) => ActivationMath.ExpNonPositive(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> KeepMask(uint key, uint index, uint laneStride, uint threshold)
+    public static Vector512<float> LaneTerms(uint laneStride) =>
+        (Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * Vector512.Create(laneStride * Dropout.Golden)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> KeepMask(uint key, uint index, Vector512<float> laneTerms, uint threshold)
     {
-        Vector512<uint> lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        Vector512<uint> i = Vector512.Create(index) + (lanes * Vector512.Create(laneStride));
-        Vector512<uint> draw = Dropout.Draw(Vector512.Create(key) ^ (i * Vector512.Create(Dropout.Golden)));
+        Vector512<uint> draw = Dropout.Draw(Vector512.Create(key) ^ (Vector512.Create(index * Dropout.Golden) + laneTerms.AsUInt32()));
         return Vector512.GreaterThanOrEqual(draw, Vector512.Create(threshold)).AsSingle();
     }
 
@@ -141,11 +147,13 @@ internal readonly unsafe struct Lanes256 : IAttentionLanes<Vector256<float>>
     public static Vector256<float> ExpNonPositive(Vector256<float> x) => ActivationMath.ExpNonPositive(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> KeepMask(uint key, uint index, uint laneStride, uint threshold)
+    public static Vector256<float> LaneTerms(uint laneStride) =>
+        (Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(laneStride * Dropout.Golden)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepMask(uint key, uint index, Vector256<float> laneTerms, uint threshold)
     {
-        Vector256<uint> lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
-        Vector256<uint> i = Vector256.Create(index) + (lanes * Vector256.Create(laneStride));
-        Vector256<uint> draw = Dropout.Draw(Vector256.Create(key) ^ (i * Vector256.Create(Dropout.Golden)));
+        Vector256<uint> draw = Dropout.Draw(Vector256.Create(key) ^ (Vector256.Create(index * Dropout.Golden) + laneTerms.AsUInt32()));
         return Vector256.GreaterThanOrEqual(draw, Vector256.Create(threshold)).AsSingle();
     }
 
@@ -191,7 +199,10 @@ internal readonly unsafe struct LanesScalar : IAttentionLanes<float>
     public static float ExpNonPositive(float x) => MathF.Exp(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float KeepMask(uint key, uint index, uint laneStride, uint threshold) =>
+    public static float LaneTerms(uint laneStride) => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float KeepMask(uint key, uint index, float laneTerms, uint threshold) =>
         BitConverter.UInt32BitsToSingle(Dropout.Draw(key ^ (index * Dropout.Golden)) >= threshold ? uint.MaxValue : 0u);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
