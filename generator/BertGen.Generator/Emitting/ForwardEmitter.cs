@@ -140,8 +140,8 @@ internal static class ForwardEmitter
                     w.Comment($"Layer {l} attention output: context [{t},{h}] · [{h},{h}] + bias + hidden → attention_out [{t},{h}], then LayerNorm.");
                     Linear(w, plan, $"Layer{l}AttentionOutput", t, "arena + ContextOffset", h, "arena + AttentionOutOffset", h, null, "hidden");
                     w.Line($"RowKernels.{RowKernelEmitter.LayerNormName(h)}(arena + AttentionOutOffset, {t}, p + {Param(plan, layer + ".attention.output.LayerNorm.weight")}, p + {Param(plan, layer + ".attention.output.LayerNorm.bias")});");
-                    w.Comment($"Layer {l} FFN up: attention_out [{t},{h}] · [{h},{i}] + bias, {ModelEmitter.ActivationName(a.HiddenAct)} → ffn [{t},{i}].");
-                    Linear(w, plan, $"Layer{l}FeedForwardUp", t, "arena + AttentionOutOffset", h, "arena + FfnOffset", i, ActivationKernel(a.HiddenAct), null);
+                    w.Comment($"Layer {l} FFN up: attention_out [{t},{h}] · [{h},{i}] + bias, {Activations.Of(a.HiddenAct).Name} → ffn [{t},{i}].");
+                    Linear(w, plan, $"Layer{l}FeedForwardUp", t, "arena + AttentionOutOffset", h, "arena + FfnOffset", i, Activations.Of(a.HiddenAct).RuntimeName, null);
                     w.Comment($"Layer {l} FFN down: ffn [{t},{i}] · [{i},{h}] + bias + attention_out → hidden [{t},{h}], then LayerNorm.");
                     Linear(w, plan, $"Layer{l}FeedForwardDown", t, "arena + FfnOffset", i, "hidden", h, null, "arena + AttentionOutOffset");
                     w.Line($"RowKernels.{RowKernelEmitter.LayerNormName(h)}(hidden, {t}, p + {Param(plan, layer + ".output.LayerNorm.weight")}, p + {Param(plan, layer + ".output.LayerNorm.bias")});");
@@ -157,8 +157,8 @@ internal static class ForwardEmitter
                 if (spec.Heads.HasMlmHead)
                 {
                     w.Line();
-                    w.Comment($"Masked LM transform: hidden [{t},{h}] · [{h},{h}] + bias, {ModelEmitter.ActivationName(a.HiddenAct)}, LayerNorm → mlm_transform [{t},{h}].");
-                    Linear(w, plan, "MaskedLmTransform", t, "hidden", h, "arena + MlmTransformOffset", h, ActivationKernel(a.HiddenAct), null);
+                    w.Comment($"Masked LM transform: hidden [{t},{h}] · [{h},{h}] + bias, {Activations.Of(a.HiddenAct).Name}, LayerNorm → mlm_transform [{t},{h}].");
+                    Linear(w, plan, "MaskedLmTransform", t, "hidden", h, "arena + MlmTransformOffset", h, Activations.Of(a.HiddenAct).RuntimeName, null);
                     w.Line($"RowKernels.{RowKernelEmitter.LayerNormName(h)}(arena + MlmTransformOffset, {t}, p + {Param(plan, "cls.predictions.transform.LayerNorm.weight")}, p + {Param(plan, "cls.predictions.transform.LayerNorm.bias")});");
                     w.Comment($"Masked LM decoder, tied to the word embeddings: [{t},{h}] · [{h},{a.VocabSize}] + bias → mlm_logits [{t},{a.VocabSize}].");
                     Linear(w, plan, "MaskedLmDecoder", t, "arena + MlmTransformOffset", h, "arena + MlmLogitsOffset", a.VocabSize, null, null);
@@ -261,13 +261,6 @@ internal static class ForwardEmitter
         string pool = flops >= ParallelFlopThreshold ? "pool" : "null";
         w.Line($"{Gemm}.Linear({m}, {n}, {k}, {x}, {ldx}, w + {Literals.Long(linear.PackedOffset)}, {y}, {n}, {epilogue}, {pool});");
     }
-
-    private static string ActivationKernel(Activation activation) => activation switch
-    {
-        Activation.GeluErf => "GeluErf",
-        Activation.GeluTanh => "GeluTanh",
-        _ => "Relu",
-    };
 
     /// <summary>The parameter offset of a tensor, given its name without the <c>bert.</c> prefix.</summary>
     private static string Param(ModelPlan plan, string encoderName)

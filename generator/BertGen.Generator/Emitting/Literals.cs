@@ -15,7 +15,31 @@ internal static class Literals
 
     public static string Long(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
 
-    public static string String(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    /// <summary>
+    /// A string literal. Control, format and separator characters are escaped: a label with a newline would break
+    /// the literal, and a bidirectional override (U+202E) would make the generated source read unlike what it does.
+    /// </summary>
+    public static string String(string value)
+    {
+        var sb = new System.Text.StringBuilder(value.Length + 2).Append('"');
+        foreach (char c in value)
+        {
+            if (c is '\\' or '"')
+            {
+                sb.Append('\\').Append(c);
+            }
+            else if (Parsing.JsonNode.IsInvisible(c))
+            {
+                sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.Append('"').ToString();
+    }
 
     /// <summary>A count with thousands separators for comments: 110,106,428.</summary>
     public static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -87,7 +87,7 @@ internal static class ModelEmitter
             Const(w, "float", "HiddenDropout", Literals.Float(a.HiddenDropoutProb));
             Const(w, "float", "AttentionDropout", Literals.Float(a.AttentionProbsDropoutProb));
             Const(w, "float", "InitializerRange", Literals.Float(a.InitializerRange));
-            Const(w, "string", "Activation", Literals.String(ActivationName(a.HiddenAct)));
+            Const(w, "string", "Activation", Literals.String(Activations.Of(a.HiddenAct).Name));
             Const(w, "bool", "HasPooler", spec.Heads.HasPooler ? "true" : "false");
             Const(w, "bool", "HasMaskedLmHead", spec.Heads.HasMlmHead ? "true" : "false");
             Const(w, "bool", "HasNextSentenceHead", spec.Heads.Pretraining ? "true" : "false");
@@ -322,7 +322,7 @@ internal static class ModelEmitter
             w.Summary("What the generator decided for this model, readable without allocating it.");
             w.Line($"public static {Runtime}.Inference.ModelDescriptor Descriptor {{ get; }} = new(");
             w.Line($"    {Literals.String(plan.Spec.TypeName)}, {Literals.String(plan.Spec.SpecFileName)}, VocabSize, HiddenSize, LayerCount, HeadCount, IntermediateSize, Activation, MaxPositions, TypeVocabSize,");
-            w.Line($"    new string[] {{ {string.Join(", ", HeadNames(plan.Spec.Heads).Select(Literals.String))} }}, Labels, SupportsTraining, ParameterCount, ParameterBufferLength, PackedWeightLength,");
+            w.Line($"    new string[] {{ {string.Join(", ", plan.Spec.Heads.Present.Select(head => Literals.String(head.SpecName)))} }}, Labels, SupportsTraining, ParameterCount, ParameterBufferLength, PackedWeightLength,");
             w.Line($"    new {Runtime}.Inference.ShapeDescriptor[]");
             w.Line("    {");
             foreach (VariantPlan v in plan.Variants)
@@ -356,41 +356,6 @@ internal static class ModelEmitter
 
     internal static string ArenaName(string buffer) =>
         string.Concat(buffer.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part.Substring(1))) + "Offset";
-
-    internal static IEnumerable<string> HeadNames(HeadSet heads)
-    {
-        if (heads.Pretraining)
-        {
-            yield return "pretraining";
-        }
-
-        if (heads.MaskedLm)
-        {
-            yield return "masked_lm";
-        }
-
-        if (heads.SequenceClassification)
-        {
-            yield return "sequence_classification";
-        }
-
-        if (heads.TokenClassification)
-        {
-            yield return "token_classification";
-        }
-
-        if (heads.QuestionAnswering)
-        {
-            yield return "question_answering";
-        }
-    }
-
-    internal static string ActivationName(Activation activation) => activation switch
-    {
-        Activation.GeluErf => "gelu",
-        Activation.GeluTanh => "gelu_new",
-        _ => "relu",
-    };
 
     /// <summary>
     /// On the hot entry points: compile fully optimised at the first call. Tiered compilation would run the

@@ -78,7 +78,7 @@ internal static class RowKernelEmitter
 
     private static void EmitLayerNorm(SourceWriter w, int h, double eps)
     {
-        w.Summary($"In-place LayerNorm of rows × [{h}]: (x − mean) / √(var + {eps}) · γ + β, biased variance as torch computes it.");
+        w.Summary($"In-place LayerNorm of rows × [{h}]: (x − mean) / √(var + {eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}) · γ + β, biased variance as torch computes it.");
         w.Line(ModelEmitter.OptimizeNow);
         using (w.Block($"public static void {LayerNormName(h)}(float* x, int rows, float* gamma, float* beta)"))
         {

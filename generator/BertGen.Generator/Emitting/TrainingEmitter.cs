@@ -56,12 +56,7 @@ internal sealed class TrainingEmitter
 
     private static int FeedForwardSite(int layer) => 18 + (4 * layer);
 
-    private string Act => _a.HiddenAct switch
-    {
-        Activation.GeluErf => Runtime + ".Kernels.Activation.GeluErf",
-        Activation.GeluTanh => Runtime + ".Kernels.Activation.GeluTanh",
-        _ => Runtime + ".Kernels.Activation.Relu",
-    };
+    private string Act => Runtime + ".Kernels.Activation." + Activations.Of(_a.HiddenAct).RuntimeName;
 
     private void EmitClass()
     {
@@ -115,7 +110,7 @@ internal sealed class TrainingEmitter
     private void EmitRun()
     {
         ModelSpec spec = _plan.Spec;
-        bool classLabels = _a.ProblemType == ProblemType.SingleLabelClassification;
+        bool classLabels = ProblemTypes.Of(_a.ProblemType).ClassLabels;
         _w.Summary("Forward, loss and, in Train mode, backward; gradients are added into the model's Gradients.\n"
             + "The backward tells <paramref name=\"progress\"/> as each layer's gradients become final (heads first, embeddings last).");
         _w.Line(ModelEmitter.OptimizeNow);
@@ -148,9 +143,11 @@ internal sealed class TrainingEmitter
                     case TrainingObjective.TokenClassification:
                         EmitTokenClassification();
                         break;
-                    default:
+                    case TrainingObjective.QuestionAnswering:
                         EmitQuestionAnswering();
                         break;
+                    default:
+                        throw new System.InvalidOperationException($"No training step for objective {_train.Objective}.");
                 }
             }
 
@@ -189,7 +186,7 @@ internal sealed class TrainingEmitter
             Linear($"Layer{l}AttentionOutput", t, Buf("context", l), h, "arena + DenseOutOffset", h, null);
             _w.Line($"{Back}.Dropout.ApplyAndAdd(arena + DenseOutOffset, {Buf("hidden", l)}, {(long)t * h}, hiddenDropout, dropoutSeed, {AttentionOutputSite(l)}, pool);");
             LayerNormForward("arena + DenseOutOffset", Buf("attention_out", l), $"Ln1Xhat{l}", $"Ln1Rstd{l}", t, layer + ".attention.output.LayerNorm");
-            _w.Comment($"Layer {l} FFN up: attention_out_{l} · [{h},{i}] + bias → ffn_pre_{l} (saved), {ModelEmitter.ActivationName(_a.HiddenAct)} → ffn_act.");
+            _w.Comment($"Layer {l} FFN up: attention_out_{l} · [{h},{i}] + bias → ffn_pre_{l} (saved), {Activations.Of(_a.HiddenAct).Name} → ffn_act.");
             Linear($"Layer{l}FeedForwardUp", t, Buf("attention_out", l), h, Buf("ffn_pre", l), i, null);
             _w.Line($"{Back}.ActivationKernels.Forward({Act}, {Buf("ffn_pre", l)}, arena + FfnActOffset, {(long)t * i}, pool);");
             _w.Comment($"Layer {l} FFN down: ffn_act · [{i},{h}] + bias, dropout, + attention_out_{l}, LayerNorm → hidden_{l + 1}.");
@@ -222,7 +219,7 @@ internal sealed class TrainingEmitter
             _w.Line($"{Back}.Dropout.Apply(arena + DBranchOffset, {th}, hiddenDropout, dropoutSeed, {FeedForwardSite(l)}, pool);");
             _w.Line($"{Back}.ActivationKernels.Forward({Act}, {Buf("ffn_pre", l)}, arena + FfnActOffset, {ti}, pool); // recompute ffn_act for dW_down");
             LinearBackward(layer + ".output.dense", h, i, t, "arena + DBranchOffset", h, "arena + FfnActOffset", i, "arena + DFfnOffset", i, accumulate: false);
-            _w.Comment($"Layer {l} backward of: ffn_act = {ModelEmitter.ActivationName(_a.HiddenAct)}(ffn_pre_{l}), ffn_pre_{l} = attention_out_{l}·W_up + b_up.");
+            _w.Comment($"Layer {l} backward of: ffn_act = {Activations.Of(_a.HiddenAct).Name}(ffn_pre_{l}), ffn_pre_{l} = attention_out_{l}·W_up + b_up.");
             _w.Line($"{Back}.ActivationKernels.Backward({Act}, {Buf("ffn_pre", l)}, arena + DFfnOffset, {ti}, pool);");
             LinearBackward(layer + ".intermediate.dense", i, h, t, "arena + DFfnOffset", i, Buf("attention_out", l), h, "arena + DAttentionOutOffset", h, accumulate: true);
             _w.Comment($"Layer {l} backward of: attention_out_{l} = LayerNorm(hidden_{l} + dropout(context_{l}·W_o + b_o)).");
@@ -293,7 +290,7 @@ internal sealed class TrainingEmitter
             }
 
             _w.Line($"{Back}.RowReductions.GatherRows({last}, rows, {gRows}, {h}, arena + MlmGatheredOffset);");
-            _w.Comment($"transform: gathered · [{h},{h}] + bias → mlm_pre, {ModelEmitter.ActivationName(_a.HiddenAct)}, LayerNorm → mlm_transform.");
+            _w.Comment($"transform: gathered · [{h},{h}] + bias → mlm_pre, {Activations.Of(_a.HiddenAct).Name}, LayerNorm → mlm_transform.");
             Linear("MaskedLmTransform", gRows, "arena + MlmGatheredOffset", h, "arena + MlmPreOffset", h, null);
             _w.Line($"{Back}.ActivationKernels.Forward({Act}, arena + MlmPreOffset, arena + MlmActOffset, {(long)gRows * h}, pool);");
             LayerNormForward("arena + MlmActOffset", "arena + MlmTransformOffset", "MlmXhat", "MlmRstd", gRows, "cls.predictions.transform.LayerNorm");
@@ -382,7 +379,7 @@ internal sealed class TrainingEmitter
                 }
 
                 break;
-            default:
+            case ProblemType.Regression:
                 using (_w.Block("fixed (float* targets = batch.Targets)"))
                 {
                     _w.Comment("Mean squared error.");
@@ -391,6 +388,8 @@ internal sealed class TrainingEmitter
                 }
 
                 break;
+            default:
+                throw new System.InvalidOperationException($"No loss for problem type {_a.ProblemType}.");
         }
 
         using (_w.Block("if (!train)"))

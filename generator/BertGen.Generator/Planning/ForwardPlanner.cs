@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using BertGen.Generator.Emitting;
 using BertGen.Generator.Model;
 
 namespace BertGen.Generator.Planning;
@@ -20,7 +19,7 @@ internal static class ForwardPlanner
         int heads = a.NumAttentionHeads, dh = a.HeadSize, v = a.VocabSize, labels = a.NumLabels;
 
         // Attention runs (batch, head) pairs in parallel; each part packs K (S×dh) and V (dh×S) on the fly.
-        int attentionParts = System.Math.Min(b * heads, RuntimeContract.MaxAttentionParts);
+        int attentionParts = (int)System.Math.Min((long)b * heads, RuntimeContract.MaxAttentionParts);
         long attentionPackLength = PackedWeightLayout.Align(System.Math.Max(RuntimeContract.PackedLength(s, dh), RuntimeContract.PackedLength(dh, s)));
 
         var buffers = new Dictionary<string, (long Length, string Shape)>
@@ -48,7 +47,7 @@ internal static class ForwardPlanner
             Op("QkvProjection", $"Layer {l} QKV projection: [{t},{h}]·[{h},{3 * h}] → [{t},{3 * h}], bias fused", new[] { "hidden" }, new[] { "qkv" }, Gemm(t, 3 * h, h));
             Op("Attention", $"Layer {l} attention: {b}×{heads} heads of softmax([{s},{dh}]·[{dh},{s}]/√{dh} + mask)·[{s},{dh}] → [{t},{h}]", new[] { "qkv", "mask_bias" }, new[] { "scores", "context", "attention_pack" }, (2 * Gemm(s, s, dh) + 5L * s * s) * b * heads);
             Op("OutputProjection", $"Layer {l} attention output: [{t},{h}]·[{h},{h}] → [{t},{h}], bias and residual fused, LayerNorm", new[] { "context", "hidden" }, new[] { "attention_out" }, Gemm(t, h, h) + 10L * t * h);
-            Op("FeedForwardUp", $"Layer {l} FFN up: [{t},{h}]·[{h},{i}] → [{t},{i}], bias and {ModelEmitter.ActivationName(a.HiddenAct)} fused", new[] { "attention_out" }, new[] { "ffn" }, Gemm(t, i, h) + 10L * t * i);
+            Op("FeedForwardUp", $"Layer {l} FFN up: [{t},{h}]·[{h},{i}] → [{t},{i}], bias and {Activations.Of(a.HiddenAct).Name} fused", new[] { "attention_out" }, new[] { "ffn" }, Gemm(t, i, h) + 10L * t * i);
             Op("FeedForwardDown", $"Layer {l} FFN down: [{t},{i}]·[{i},{h}] → [{t},{h}], bias and residual fused, LayerNorm", new[] { "ffn", "attention_out" }, new[] { "hidden" }, Gemm(t, h, i) + 10L * t * h);
         }
 
@@ -62,7 +61,7 @@ internal static class ForwardPlanner
         {
             buffers["mlm_transform"] = ((long)t * h, $"[{t},{h}]");
             buffers["mlm_logits"] = ((long)t * v, $"[{t},{v}]");
-            Op("MaskedLmTransform", $"Masked LM transform: [{t},{h}]·[{h},{h}] → [{t},{h}], bias and {ModelEmitter.ActivationName(a.HiddenAct)} fused, LayerNorm", new[] { "hidden" }, new[] { "mlm_transform" }, Gemm(t, h, h) + 10L * t * h);
+            Op("MaskedLmTransform", $"Masked LM transform: [{t},{h}]·[{h},{h}] → [{t},{h}], bias and {Activations.Of(a.HiddenAct).Name} fused, LayerNorm", new[] { "hidden" }, new[] { "mlm_transform" }, Gemm(t, h, h) + 10L * t * h);
             Op("MaskedLmDecoder", $"Masked LM decoder (tied to word embeddings): [{t},{h}]·[{h},{v}] → [{t},{v}], bias fused", new[] { "mlm_transform" }, new[] { "mlm_logits" }, Gemm(t, v, h));
         }
 

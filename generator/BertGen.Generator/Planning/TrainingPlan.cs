@@ -2,16 +2,6 @@ using BertGen.Generator.Model;
 
 namespace BertGen.Generator.Planning;
 
-/// <summary>What a training step optimises, from the spec's heads (first match wins, in this order).</summary>
-internal enum TrainingObjective
-{
-    Pretraining,
-    MaskedLm,
-    SequenceClassification,
-    TokenClassification,
-    QuestionAnswering,
-}
-
 /// <summary>
 /// The saved-activation arena of one training step: every activation the backward reads, the backward's
 /// gradient temporaries, and the GEMM packing scratch. Nothing grows across steps.

@@ -13,21 +13,15 @@ namespace BertGen.Generator.Planning;
 /// </summary>
 internal static class TrainingPlanner
 {
-    public static TrainingObjective ObjectiveOf(HeadSet heads) =>
-        heads.Pretraining ? TrainingObjective.Pretraining
-        : heads.MaskedLm ? TrainingObjective.MaskedLm
-        : heads.SequenceClassification ? TrainingObjective.SequenceClassification
-        : heads.TokenClassification ? TrainingObjective.TokenClassification
-        : TrainingObjective.QuestionAnswering;
-
     public static TrainingPlan Plan(ModelSpec spec, ShapeVariant shape)
     {
         BertArchitecture a = spec.Architecture;
         int t = shape.Tokens, b = shape.Batch, s = shape.Sequence, h = a.HiddenSize, i = a.IntermediateSize;
         int heads = a.NumAttentionHeads, dh = a.HeadSize, v = a.VocabSize, labels = a.NumLabels, layers = a.NumHiddenLayers;
-        TrainingObjective objective = ObjectiveOf(spec.Heads);
-        int p = spec.MaxPredictionsPerSequence, gathered = b * p;
+        TrainingObjective objective = spec.Heads.Objective;
+        int p = spec.MaxPredictionsPerSequence;
         bool mlm = objective is TrainingObjective.Pretraining or TrainingObjective.MaskedLm;
+        int gathered = mlm ? checked(b * p) : 0;
 
         var buffers = new List<ArenaSlot>();
         long offset = 0;
@@ -130,7 +124,7 @@ internal static class TrainingPlanner
         }
 
         // Attention, per part: K/V packing scratch plus the dropped probabilities and their gradient [S,S].
-        int parts = Math.Min(b * heads, RuntimeContract.MaxAttentionParts);
+        int parts = (int)Math.Min((long)b * heads, RuntimeContract.MaxAttentionParts);
         long partPack = Math.Max(Math.Max(RuntimeContract.PackedLength(s, dh), RuntimeContract.PackedLength(dh, s)), RuntimeContract.PackedLength(dh, dh));
         long partLength = PackedWeightLayout.Align(partPack) + (2 * PackedWeightLayout.Align((long)s * s));
         Add("attention_parts", parts * partLength, $"[{parts},{partLength}]");
@@ -145,7 +139,8 @@ internal static class TrainingPlanner
             TrainingObjective.MaskedLm => 2L * gathered * h * (h + v),
             TrainingObjective.SequenceClassification => 2L * b * h * (h + labels),
             TrainingObjective.TokenClassification => 2L * t * h * labels,
-            _ => 2L * t * h * 2,
+            TrainingObjective.QuestionAnswering => 2L * t * h * 2,
+            _ => throw new InvalidOperationException($"No training FLOP count for objective {objective}."),
         };
         long stepFlops = 3 * forward;
         return new TrainingPlan(shape, objective, p, buffers.ToEquatableArray(), offset, pack, parts, partLength, stepFlops);
