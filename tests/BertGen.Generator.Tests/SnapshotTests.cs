@@ -75,6 +75,28 @@ public sealed class SnapshotTests
         }
     }
 
+    /// <summary>
+    /// Generated code reads like a hand-written kernel file: no line longer than the 140 characters the repo's own
+    /// code keeps to, no fully qualified <c>global::</c> names in the code (the runtime's types come in through the
+    /// file's <c>using</c> aliases).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShippedSpecs))]
+    public void GeneratedCodeKeepsToTheLineWidthAndNamesTypesThroughAliases(string specFile)
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.SpecFile(specFile));
+        foreach (GeneratedSourceResult source in result.GeneratedSources)
+        {
+            string[] lines = source.SourceText.ToString().Split('\n');
+            for (int i = 0; i < lines.Length; i++)
+            {
+                Assert.True(lines[i].Length <= 140, $"{source.HintName} line {i + 1} has {lines[i].Length} characters: {lines[i]}");
+                Assert.True(lines[i].StartsWith("using ", StringComparison.Ordinal) || !lines[i].Contains("global::", StringComparison.Ordinal),
+                    $"{source.HintName} line {i + 1} names a type in full: {lines[i]}");
+            }
+        }
+    }
+
     private static string FirstDifference(string expected, string actual)
     {
         string[] e = expected.Split('\n');

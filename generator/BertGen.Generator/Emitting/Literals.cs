@@ -8,8 +8,13 @@ namespace BertGen.Generator.Emitting;
 /// </summary>
 internal static class Literals
 {
+    // Characters of one string literal before String splits it into a concatenation.
+    private const int LiteralPiece = 100;
+
     /// <summary>A round-trippable float literal with the <c>f</c> suffix.</summary>
     public static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    public static string Bool(bool value) => value ? "true" : "false";
 
     public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -21,6 +26,23 @@ internal static class Literals
     /// </summary>
     public static string String(string value)
     {
+        if (value.Length > LiteralPiece)
+        {
+            // A long text (a label may have 512 characters) as a concatenation the writer can wrap between
+            // pieces, each cut after a space where there is one.
+            var pieces = new System.Collections.Generic.List<string>();
+            for (int start = 0; start < value.Length;)
+            {
+                int length = System.Math.Min(LiteralPiece, value.Length - start);
+                int space = value.LastIndexOf(' ', start + length - 1, length);
+                length = start + length < value.Length && space > start ? space + 1 - start : length;
+                pieces.Add(String(value.Substring(start, length)));
+                start += length;
+            }
+
+            return string.Join(" + ", pieces);
+        }
+
         var sb = new System.Text.StringBuilder(value.Length + 2).Append('"');
         foreach (char c in value)
         {
