@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Linq;
 using BertGen.Cli.Commands;
+using BertGen.Cli.Training;
 
 namespace BertGen.Cli;
 
@@ -53,7 +54,9 @@ internal static class BertGenCli
         }
         catch (Exception e)
         {
-            return CliErrors.Report(e, console.Error, verbose);
+            int code = CliErrors.Report(e, console.Error, verbose, DataParallelLaunch.ErrorPrefix(e));
+            DataParallelLaunch.AbortJobIfRunning(code);
+            return code;
         }
         finally
         {

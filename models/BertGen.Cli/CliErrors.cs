@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Pretrained;
@@ -62,10 +63,16 @@ internal sealed class CliInterruptedException : Exception
 /// <summary>Turns any exception into the one line <c>bertgen: error: …</c> and an exit code.</summary>
 internal static class CliErrors
 {
-    public static int Report(Exception exception, TextWriter error, bool verbose)
+    /// <param name="prefix">Put after <c>bertgen: error: </c> (a data-parallel rank's name); the empty string prints nothing.</param>
+    public static int Report(Exception exception, TextWriter error, bool verbose, string? prefix = null)
     {
         (int code, string message) = Classify(exception);
-        error.WriteLine($"bertgen: error: {OneLine(message)}");
+        if (prefix is { Length: 0 })
+        {
+            return code;
+        }
+
+        error.WriteLine($"bertgen: error: {prefix}{OneLine(message)}");
         if (verbose)
         {
             error.WriteLine(exception.ToString());
@@ -114,6 +121,7 @@ internal static class CliErrors
         CheckpointException e => (ExitCodes.Failure, e.Message),
         TrainingException e => (ExitCodes.Failure, e.Message),
         OptimizationException e => (ExitCodes.Failure, e.Message),
+        DataParallelException e => (ExitCodes.Failure, e.Message),
         FileNotFoundException e => (ExitCodes.Failure, e.FileName is null ? e.Message : $"file '{e.FileName}' not found"),
         DirectoryNotFoundException e => (ExitCodes.Failure, e.Message),
         UnauthorizedAccessException e => (ExitCodes.Failure, e.Message),

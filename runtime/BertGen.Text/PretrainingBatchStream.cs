@@ -17,8 +17,10 @@ public readonly record struct PretrainingStreamState(
 /// <summary>
 /// Endless fixed-shape pretraining batches over a corpus. The instances (pairs, and with static masking
 /// their masks) are made once from <see cref="PretrainingOptions.Seed"/>; each epoch visits them in a new
-/// shuffled order, and with dynamic masking draws new masks as it batches them. The last partial batch of
-/// an epoch is dropped so every batch has the same shape.
+/// shuffled order, and with dynamic masking draws new masks as it batches them, from a generator keyed by
+/// (seed, epoch, instance) — so an instance's mask does not depend on which batches were taken or skipped before
+/// it (data-parallel processes skip each other's). The last partial batch of an epoch is dropped so every batch
+/// has the same shape.
 /// </summary>
 public sealed class PretrainingBatchStream
 {
@@ -27,6 +29,7 @@ public sealed class PretrainingBatchStream
     private readonly List<PretrainingInstance> _instances;
     private readonly int[] _order;
     private readonly Xoshiro256StarStar _rng;
+    private readonly Xoshiro256StarStar _maskRng = new(0);
     private Xoshiro256State _epochStartRng;
 
     public PretrainingBatchStream(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options, int batchSize)
@@ -74,16 +77,46 @@ public sealed class PretrainingBatchStream
         int first = BatchInEpoch * BatchSize;
         for (int row = 0; row < BatchSize; row++)
         {
-            PretrainingInstance instance = _instances[_order[first + row]];
+            int index = _order[first + row];
+            PretrainingInstance instance = _instances[index];
             if (_options.Masking == MaskingMode.Dynamic)
             {
-                instance = _builder.Remask(instance, _rng);
+                _maskRng.Reseed(MaskSeed(_options.Seed, Epoch, index));
+                instance = _builder.Remask(instance, _maskRng);
             }
 
             batch.SetRow(row, instance);
         }
 
         BatchInEpoch++;
+    }
+
+    /// <summary>Moves past the next batch without building it: the stream then continues exactly as after <see cref="Next"/>.</summary>
+    public void Skip()
+    {
+        if (BatchInEpoch == BatchesPerEpoch)
+        {
+            BeginEpoch(Epoch + 1);
+        }
+
+        BatchInEpoch++;
+    }
+
+    // SplitMix64's finaliser over each coordinate: a bijection with full avalanche, so neighbouring instances and
+    // epochs get unrelated masks.
+    private static ulong MaskSeed(ulong seed, int epoch, int instance)
+    {
+        ulong h = Mix(seed ^ 0xD1B54A32D192ED03UL);
+        h = Mix(h ^ (uint)epoch);
+        return Mix(h ^ ((ulong)(uint)instance << 32));
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     public PretrainingStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _rng.State, _instances.Count);

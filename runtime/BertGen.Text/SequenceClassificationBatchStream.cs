@@ -53,6 +53,17 @@ public sealed class SequenceClassificationBatchStream
         BatchInEpoch++;
     }
 
+    /// <summary>Moves past the next batch without filling one: the stream then continues exactly as after <see cref="Next"/>.</summary>
+    public void Skip()
+    {
+        if (BatchInEpoch == BatchesPerEpoch)
+        {
+            BeginEpoch(Epoch + 1);
+        }
+
+        BatchInEpoch++;
+    }
+
     public SequenceClassificationStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _dataset.Count);
 
     public void RestoreState(SequenceClassificationStreamState state)

@@ -34,6 +34,9 @@ public sealed class Xoshiro256StarStar
         }
     }
 
+    /// <summary>Starts over from <paramref name="seed"/>, as a new generator of that seed would.</summary>
+    public void Reseed(ulong seed) => _core = new SeededRandom(seed);
+
     public void Restore(Xoshiro256State state)
     {
         if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)

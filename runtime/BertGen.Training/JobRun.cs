@@ -16,6 +16,10 @@ internal static class JobRun
             if (resumed)
             {
                 log?.Invoke($"resumed at step {trainer.Step}");
+                if (trainer.ResumeNote is { } note)
+                {
+                    log?.Invoke(note);
+                }
             }
 
             EvaluationMetrics before = trainer.Evaluate();

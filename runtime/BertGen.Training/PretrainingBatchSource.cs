@@ -33,6 +33,8 @@ public sealed class PretrainingBatchSource : ITrainingBatchSource
         PretrainingBatchLayout.Copy(_scratch, batch);
     }
 
+    public void Skip() => _stream.Skip();
+
     public byte[] SaveState() => StreamStateCodec.Encode(_stream.SaveState());
 
     public void RestoreState(ReadOnlySpan<byte> state) => _stream.RestoreState(StreamStateCodec.DecodePretraining(state));

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
 using BertGen.Text;
@@ -54,6 +55,12 @@ public sealed record PretrainingJobOptions
     public bool WholeWordMask { get; init; }
 
     public AdamWSettings Optimizer { get; init; } = AdamWSettings.Torch;
+
+    /// <summary>Micro-batches of <see cref="BatchSize"/> accumulated per optimiser step (per process, when data-parallel).</summary>
+    public int AccumulationSteps { get; init; } = 1;
+
+    /// <summary>How the processes of a data-parallel group share the work (used only with a group).</summary>
+    public DataParallelSettings DataParallel { get; init; } = new();
 }
 
 /// <summary>Evaluations on the held-out documents before and after a run.</summary>
@@ -66,7 +73,7 @@ public sealed record JobResult(EvaluationMetrics Before, EvaluationMetrics After
 /// </summary>
 public static class PretrainingJob
 {
-    public static JobResult Run(ITrainableModel model, PretrainingJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default)
+    public static JobResult Run(ITrainableModel model, PretrainingJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -109,6 +116,8 @@ public static class PretrainingJob
                 Steps = options.Steps,
                 Schedule = new LinearWarmupDecaySchedule(options.LearningRate, JobChecks.Warmup(options.WarmupSteps, options.Steps), options.Steps),
                 Optimizer = options.Optimizer,
+                AccumulationSteps = options.AccumulationSteps,
+                DataParallel = options.DataParallel,
                 Seed = options.Seed,
                 EvaluateEvery = options.EvaluateEvery,
                 CheckpointEvery = options.CheckpointEvery,
@@ -117,7 +126,8 @@ public static class PretrainingJob
             },
             evaluation,
             recorder,
-            pool: model.Pool);
+            pool: model.Pool,
+            group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
     }
 }

@@ -31,6 +31,8 @@ public sealed class SequenceClassificationBatchSource : ITrainingBatchSource
         SequenceClassificationBatchLayout.Copy(_scratch, batch);
     }
 
+    public void Skip() => _stream.Skip();
+
     public byte[] SaveState() => StreamStateCodec.Encode(_stream.SaveState());
 
     public void RestoreState(ReadOnlySpan<byte> state) => _stream.RestoreState(StreamStateCodec.DecodeClassification(state));

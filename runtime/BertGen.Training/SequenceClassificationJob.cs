@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
 using BertGen.Text;
@@ -45,12 +46,18 @@ public sealed record SequenceClassificationJobOptions
     public bool Resume { get; init; }
 
     public AdamWSettings Optimizer { get; init; } = AdamWSettings.Torch;
+
+    /// <summary>Micro-batches of <see cref="BatchSize"/> accumulated per optimiser step (per process, when data-parallel).</summary>
+    public int AccumulationSteps { get; init; } = 1;
+
+    /// <summary>How the processes of a data-parallel group share the work (used only with a group).</summary>
+    public DataParallelSettings DataParallel { get; init; } = new();
 }
 
 /// <summary>Fine-tuning of a generated sequence classifier on labelled text, with held-out accuracy.</summary>
 public static class SequenceClassificationJob
 {
-    public static JobResult Run(ITrainableModel model, SequenceClassificationJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default)
+    public static JobResult Run(ITrainableModel model, SequenceClassificationJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -76,6 +83,8 @@ public static class SequenceClassificationJob
                 Steps = options.Steps,
                 Schedule = new LinearWarmupDecaySchedule(options.LearningRate, JobChecks.Warmup(options.WarmupSteps ?? Math.Max(1, options.Steps / 10), options.Steps), options.Steps),
                 Optimizer = options.Optimizer,
+                AccumulationSteps = options.AccumulationSteps,
+                DataParallel = options.DataParallel,
                 Seed = options.Seed,
                 EvaluateEvery = options.EvaluateEvery,
                 CheckpointEvery = options.CheckpointEvery,
@@ -83,7 +92,8 @@ public static class SequenceClassificationJob
             },
             new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
             recorder,
-            pool: model.Pool);
+            pool: model.Pool,
+            group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, train.Count, log, cancellation);
     }
 }

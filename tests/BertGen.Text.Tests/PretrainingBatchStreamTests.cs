@@ -147,6 +147,42 @@ public sealed class PretrainingBatchStreamTests
         }
     }
 
+    [Theory]
+    [InlineData(MaskingMode.Static)]
+    [InlineData(MaskingMode.Dynamic)]
+    public void SkippingBatches_LeavesTheOthersExactlyAsTaken_AcrossEpochs(MaskingMode masking)
+    {
+        // Data-parallel ranks share one stream: rank r takes every N-th batch and skips the rest. What a rank takes must
+        // not depend on what it skipped (dynamic masks are drawn per instance and epoch, not from a running generator).
+        PretrainingBatchStream whole = SmallStream(masking);
+        int count = (2 * whole.BatchesPerEpoch) + 3;
+        List<PretrainingBatch> all = Take(whole, count);
+        for (int ranks = 2; ranks <= 3; ranks++)
+        {
+            for (int rank = 0; rank < ranks; rank++)
+            {
+                PretrainingBatchStream strided = SmallStream(masking);
+                var taken = new List<PretrainingBatch>();
+                for (int i = 0; i < count; i++)
+                {
+                    if (i % ranks == rank)
+                    {
+                        PretrainingBatch batch = strided.CreateBatch();
+                        strided.Next(batch);
+                        taken.Add(batch);
+                    }
+                    else
+                    {
+                        strided.Skip();
+                    }
+                }
+
+                AssertSameBatches(all.Where((_, i) => i % ranks == rank).ToList(), taken);
+                Assert.Equal(whole.SaveState(), strided.SaveState());
+            }
+        }
+    }
+
     [Fact]
     public void DynamicMasking_RedrawsMasksForTheSameTextEachEpoch()
     {

@@ -28,6 +28,41 @@ public sealed class AdamWTests
 
     private static AlignedBuffer Gradient(int step) => OptimizerTestTensors.RandomBuffer(1000 + (ulong)step, GradientScales[step]);
 
+    [Theory]
+    [InlineData(AdamWFlavor.Torch)]
+    [InlineData(AdamWFlavor.OriginalBert)]
+    public void PartOptimisers_GivenTheGlobalNorm_UpdateExactlyAsTheWholeOne(AdamWFlavor flavor)
+    {
+        // ZeRO-1: each data-parallel process updates a part of the buffer (cut anywhere, even inside a tensor) with
+        // moments for that part only; with the same clip norm every element takes the same arithmetic.
+        ParameterInfo[] table = OptimizerTestTensors.Table;
+        AdamWSettings settings = flavor == AdamWFlavor.Torch ? AdamWSettings.Torch : AdamWSettings.OriginalBert;
+        using AlignedBuffer whole = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        using AlignedBuffer parted = OptimizerTestTensors.RandomBuffer(7, 1.0);
+        long cut = (whole.Length / 3) + 5;
+        using var wholeOptimizer = new AdamW(table, whole.Length, settings);
+        using var first = new AdamW(table, whole.Length, settings, pool: null, shardOffset: 0, shardLength: cut);
+        using var second = new AdamW(table, whole.Length, settings, pool: null, shardOffset: cut, shardLength: whole.Length - cut);
+        for (int t = 0; t < Steps; t++)
+        {
+            using AlignedBuffer gradients = Gradient(t);
+            using var firstGradients = new AlignedBuffer(cut);
+            using var secondGradients = new AlignedBuffer(whole.Length - cut);
+            gradients.AsSpan()[..(int)cut].CopyTo(firstGradients.AsSpan());
+            gradients.AsSpan()[(int)cut..].CopyTo(secondGradients.AsSpan());
+            double norm = Math.Sqrt(wholeOptimizer.SumOfSquares(gradients));
+            Assert.Equal(norm * norm, first.SumOfSquares(firstGradients) + second.SumOfSquares(secondGradients), 1e-12 * norm * norm);
+
+            wholeOptimizer.Step(whole, gradients, 1e-2, norm);
+            first.Step(parted, firstGradients, 1e-2, norm);
+            second.Step(parted, secondGradients, 1e-2, norm);
+            Assert.True(whole.AsSpan().SequenceEqual(parted.AsSpan()), $"parameters differ after step {t + 1}");
+        }
+
+        Assert.True(wholeOptimizer.FirstMoment.AsSpan()[(int)cut..].SequenceEqual(second.FirstMoment.AsSpan()));
+        Assert.True(wholeOptimizer.SecondMoment.AsSpan()[..(int)cut].SequenceEqual(first.SecondMoment.AsSpan()));
+    }
+
     [Fact]
     public void TorchFlavourTenStepsMatchTorchAdamW()
     {

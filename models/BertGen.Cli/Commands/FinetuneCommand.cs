@@ -103,13 +103,18 @@ internal sealed class FinetuneCommand : ICliCommand
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),
                 CheckpointDirectory = directory,
                 Resume = plan.Resume,
+                AccumulationSteps = parse.GetValue(training.Accumulate),
+                DataParallel = training.DataParallel(parse),
             };
 
             TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
                 (trainable, display) => Initialize(trainable, descriptor, initValue, initWeights, options.Seed, display),
-                (trainable, sink, log, cancellation) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation));
+                (trainable, sink, log, cancellation, group) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation, group));
 
-            WriteSummary(context.Console, outcome, majority, baseline);
+            if (outcome.Reports)
+            {
+                WriteSummary(context.Console, outcome, majority, baseline);
+            }
             if (outcome.Interrupted)
             {
                 throw TrainingRun.Interrupted(outcome, plan);

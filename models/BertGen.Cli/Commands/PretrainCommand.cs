@@ -77,6 +77,8 @@ internal sealed class PretrainCommand : ICliCommand
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),
                 CheckpointDirectory = directory,
                 Resume = plan.Resume,
+                AccumulationSteps = parse.GetValue(training.Accumulate),
+                DataParallel = training.DataParallel(parse),
             };
 
             TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
@@ -85,9 +87,12 @@ internal sealed class PretrainCommand : ICliCommand
                     trainable.InitializeParameters(options.Seed);
                     trainable.PrepareWeights();
                 },
-                (trainable, sink, log, cancellation) => PretrainingJob.Run(trainable, options, sink, log, cancellation));
+                (trainable, sink, log, cancellation, group) => PretrainingJob.Run(trainable, options, sink, log, cancellation, group));
 
-            WriteSummary(context.Console, outcome);
+            if (outcome.Reports)
+            {
+                WriteSummary(context.Console, outcome);
+            }
             if (outcome.Interrupted)
             {
                 throw TrainingRun.Interrupted(outcome, plan);

@@ -1,4 +1,6 @@
+using System;
 using System.CommandLine;
+using BertGen.Runtime.Training;
 
 namespace BertGen.Cli.Training;
 
@@ -17,6 +19,21 @@ internal sealed class TrainingOptions
         CheckpointEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C).", DefaultValueFactory = _ => checkpointEvery, HelpName = "N" };
         Vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };
         Threads = CommonOptions.Threads();
+        Accumulate = new Option<int>("--accumulate")
+        {
+            Description = "Micro-batches of --batch whose gradients are averaged into one optimiser step (per process under mpirun: the global batch is processes × N × --batch).",
+            DefaultValueFactory = _ => 1,
+            HelpName = "N",
+        };
+        NoOverlap = new Option<bool>("--no-overlap") { Description = "Under mpirun: reduce the gradients in one all-reduce after the backward instead of bucket by bucket during it." };
+        BucketMegabytes = new Option<double>("--bucket-mb") { Description = "Under mpirun: gradient bucket size for the overlapped all-reduce, in MB.", DefaultValueFactory = _ => 25, HelpName = "MB" };
+        ShardOptimizer = new Option<bool>("--zero") { Description = "Under mpirun: shard AdamW's state over the processes (ZeRO stage 1): each keeps and updates 1/N of it." };
+        VerifyEvery = new Option<long>("--verify-every")
+        {
+            Description = "Under mpirun: check every N steps that all processes hold bit-identical parameters (0: never).",
+            DefaultValueFactory = _ => 0,
+            HelpName = "N",
+        };
     }
 
     public Option<long> Steps { get; }
@@ -39,9 +56,19 @@ internal sealed class TrainingOptions
 
     public Option<int?> Threads { get; }
 
+    public Option<int> Accumulate { get; }
+
+    public Option<bool> NoOverlap { get; }
+
+    public Option<double> BucketMegabytes { get; }
+
+    public Option<bool> ShardOptimizer { get; }
+
+    public Option<long> VerifyEvery { get; }
+
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Seed, EvaluateEvery, CheckpointEvery, Resume, Vocabulary, Threads })
+        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Accumulate, Seed, EvaluateEvery, CheckpointEvery, Resume, Vocabulary, Threads, NoOverlap, BucketMegabytes, ShardOptimizer, VerifyEvery })
         {
             command.Options.Add(option);
         }
@@ -70,5 +97,31 @@ internal sealed class TrainingOptions
         {
             throw new CliUsageException($"--threads must be between 1 and 1024, not {threads}");
         }
+
+        if (parse.GetValue(Accumulate) is < 1 or > 4096)
+        {
+            throw new CliUsageException($"--accumulate must be between 1 and 4096, not {parse.GetValue(Accumulate)}");
+        }
+
+        double bucket = parse.GetValue(BucketMegabytes);
+        if (!double.IsFinite(bucket) || bucket < 0.01 || bucket > 4096)
+        {
+            throw new CliUsageException($"--bucket-mb must be between 0.01 and 4096, not {bucket}");
+        }
+
+        if (parse.GetValue(VerifyEvery) < 0)
+        {
+            throw new CliUsageException($"--verify-every must be 0 (never) or more, not {parse.GetValue(VerifyEvery)}");
+        }
     }
+
+    /// <summary>The data-parallel settings the options ask for (they matter only under mpirun).</summary>
+    public DataParallelSettings DataParallel(ParseResult parse) => new()
+    {
+        OverlapReduction = !parse.GetValue(NoOverlap),
+        BucketMegabytes = parse.GetValue(BucketMegabytes),
+        FirstBucketMegabytes = Math.Min(1, parse.GetValue(BucketMegabytes)),
+        ShardOptimizerState = parse.GetValue(ShardOptimizer),
+        VerifyEvery = parse.GetValue(VerifyEvery),
+    };
 }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
@@ -18,13 +19,17 @@ namespace BertGen.Cli.Training;
 /// <param name="Threads">Compute threads, or null for one per core.</param>
 internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads);
 
-/// <summary>How a run ended: the job's evaluations, whether Ctrl-C cut it short, and where its files are.</summary>
-internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, string MetricsPath, string PlotPath);
+/// <summary>
+/// How a run ended: the job's evaluations, whether Ctrl-C cut it short, where its files are, and whether this process
+/// reports them (false on the non-zero ranks of a data-parallel job, which print nothing).
+/// </summary>
+internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, string MetricsPath, string PlotPath, bool Reports = true);
 
 /// <summary>
-/// The part of <c>pretrain</c> and <c>finetune</c> that is the same: allocate the model, wire the metrics CSV and
-/// the progress display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes its step, checkpoints and
-/// returns), and draw the loss plot from the CSV afterwards.
+/// The part of <c>pretrain</c> and <c>finetune</c> that is the same: join the data-parallel job when mpirun started
+/// this process, allocate the model, wire the metrics CSV and the progress display to the trainer, turn Ctrl-C into a
+/// clean stop (the trainer finishes its step, checkpoints and returns), and draw the loss plot from the CSV afterwards.
+/// Under mpirun only rank 0 touches the checkpoint folder, shows progress and writes the CSV and plot.
 /// </summary>
 internal static class TrainingRun
 {
@@ -33,15 +38,28 @@ internal static class TrainingRun
 
     /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training.</param>
     /// <param name="job">The runtime job, given the model, the metrics sink, the log and the cancellation.</param>
+    /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training;
+    /// under mpirun on rank 0 only, whose parameters the trainer broadcasts.</param>
+    /// <param name="job">The runtime job, given the model, the metrics sink, the log, the cancellation and the data-parallel group.</param>
     public static TrainingRunOutcome Run(CliContext context, bool quiet, TrainingRunPlan plan,
         Action<ITrainableModel, TrainingDisplay> initialize,
-        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, JobResult> job)
+        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
+        OpenMpiGroup? group = DataParallelLaunch.Join(context.Console.Error);
+        bool reports = group is null || group.Rank == 0;
         string directory = plan.CheckpointDirectory;
+        string metricsPath = Path.Combine(directory, MetricsFile);
+        string plotPath = Path.Combine(directory, PlotFile);
+        if (!reports)
+        {
+            TrainingRunOutcome outcome = RunQuietRank(plan, group!, initialize, job, metricsPath, plotPath);
+            DataParallelLaunch.Leave();
+            return outcome;
+        }
+
         CheckpointWeights.RequireFreshOrResume(directory, plan.Resume);
         bool createdFolder = !Directory.Exists(directory);
         Directory.CreateDirectory(directory);
-        string metricsPath = Path.Combine(directory, MetricsFile);
         bool hasCheckpoints = Directory.EnumerateDirectories(directory, "checkpoint-*").Any();
         if (!hasCheckpoints && File.Exists(metricsPath))
         {
@@ -62,13 +80,12 @@ internal static class TrainingRun
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            using ComputePool? pool = plan.Threads is int threads ? new ComputePool(threads) : null;
+            using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
             JobResult result;
             using (IBertModel created = plan.Model.Create(pool))
             using (var csv = new CsvMetricsSink(metricsPath))
             {
-                ITrainableModel model = created as ITrainableModel
-                    ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
+                ITrainableModel model = Trainable(created, plan);
                 result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, display =>
                 {
                     if (plan.Resume && !hasCheckpoints)
@@ -76,12 +93,17 @@ internal static class TrainingRun
                         display.Log($"nothing to resume in '{directory}': starting at step 0");
                     }
 
+                    if (group is not null)
+                    {
+                        display.Log($"data-parallel on Open MPI: {group.Size} processes × {pool?.ThreadCount ?? Environment.ProcessorCount} compute threads; rank 0 on {group.Host} reports");
+                    }
+
                     initialize(model, display);
-                    return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token);
+                    return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token, group);
                 });
             }
 
-            string plotPath = Path.Combine(directory, PlotFile);
+            DataParallelLaunch.Leave();
             string title = $"{(plan.Kind == TrainingKind.Pretraining ? "pretraining" : "fine-tuning")} {ModelCatalog.CliName(plan.Model)}";
             if (plan.Kind == TrainingKind.Pretraining)
             {
@@ -105,6 +127,43 @@ internal static class TrainingRun
             Console.CancelKeyPress -= onCtrlC;
         }
     }
+
+    // A non-zero rank of a data-parallel job: the same model and job, no files, no display, no log; its parameters
+    // come from rank 0's broadcast, so it does not initialise them.
+    private static TrainingRunOutcome RunQuietRank(TrainingRunPlan plan, OpenMpiGroup group,
+        Action<ITrainableModel, TrainingDisplay> initialize,
+        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job,
+        string metricsPath, string plotPath)
+    {
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            if (!interrupt.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                interrupt.Cancel();
+            }
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
+            using IBertModel created = plan.Model.Create(pool);
+            JobResult result = job(Trainable(created, plan), new CompositeMetricsSink(), _ => { }, interrupt.Token, group);
+            return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps, metricsPath, plotPath, Reports: false);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    // Under mpirun the machine's cores are shared by the job's processes on it, unless --threads says otherwise.
+    private static int? Threads(TrainingRunPlan plan, OpenMpiGroup? group) =>
+        plan.Threads ?? (group is null ? null : DataParallelLaunch.DefaultThreads);
+
+    private static ITrainableModel Trainable(IBertModel created, TrainingRunPlan plan) => created as ITrainableModel
+        ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
 
     /// <summary>The error that ends an interrupted run, after its results were printed.</summary>
     public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Security.Cryptography;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Weights;
 
@@ -91,8 +92,15 @@ public sealed class CheckpointStore
     /// </summary>
     public string Save(IBertModel model, AdamW optimizer, TrainerState state)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
+        return Save(model, optimizer.FirstMoment, optimizer.SecondMoment, state);
+    }
+
+    /// <summary>As <see cref="Save(IBertModel, AdamW, TrainerState)"/>, with AdamW's m and v given as whole buffers
+    /// laid out like the parameters (gathered from the processes of a ZeRO-1 run).</summary>
+    internal string Save(IBertModel model, AlignedBuffer firstMoment, AlignedBuffer secondMoment, TrainerState state)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(state);
         Directory.CreateDirectory(Root);
         RemoveAbandonedTemporaries();
@@ -104,8 +112,8 @@ public sealed class CheckpointStore
         {
             var files = new List<CheckpointFile>(3);
             WriteTensors(temporary, ModelFile, model.ParameterTable, model.Parameters.AsSpan(), files);
-            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, optimizer.FirstMoment.AsSpan(), files);
-            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, optimizer.SecondMoment.AsSpan(), files);
+            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, firstMoment.AsSpan(), files);
+            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, secondMoment.AsSpan(), files);
 
             string statePath = Path.Combine(temporary, StateFile);
             using (var stream = new FileStream(statePath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -135,8 +143,17 @@ public sealed class CheckpointStore
     /// <exception cref="CheckpointException">A file is missing or damaged, or the checkpoint is another model's.</exception>
     public static TrainerState Load(string path, IBertModel model, AdamW optimizer)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
+        TrainerState state = Load(path, model, optimizer.FirstMoment, optimizer.SecondMoment);
+        optimizer.RestoreStepCount(state.OptimizerStepCount);
+        return state;
+    }
+
+    /// <summary>As <see cref="Load(string, IBertModel, AdamW)"/>, into whole m and v buffers laid out like the
+    /// parameters (scattered to the processes of a ZeRO-1 run afterwards); the step count is the caller's to restore.</summary>
+    internal static TrainerState Load(string path, IBertModel model, AlignedBuffer firstMoment, AlignedBuffer secondMoment)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         TrainerState state = ReadState(path);
         RequireCompatible(path, state, model);
 
@@ -149,15 +166,14 @@ public sealed class CheckpointStore
         try
         {
             ParameterLoader.LoadSafetensors(Path.Combine(path, ModelFile), model.ParameterTable, model.Parameters.AsSpan());
-            ParameterLoader.LoadSafetensors(Path.Combine(path, FirstMomentFile), model.ParameterTable, optimizer.FirstMoment.AsSpan());
-            ParameterLoader.LoadSafetensors(Path.Combine(path, SecondMomentFile), model.ParameterTable, optimizer.SecondMoment.AsSpan());
+            ParameterLoader.LoadSafetensors(Path.Combine(path, FirstMomentFile), model.ParameterTable, firstMoment.AsSpan());
+            ParameterLoader.LoadSafetensors(Path.Combine(path, SecondMomentFile), model.ParameterTable, secondMoment.AsSpan());
         }
         catch (WeightFileException e)
         {
             throw new CheckpointException($"checkpoint '{path}' does not fit the model: {e.Message}", e);
         }
 
-        optimizer.RestoreStepCount(state.OptimizerStepCount);
         return state;
     }
 

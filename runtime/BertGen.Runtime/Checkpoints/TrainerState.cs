@@ -35,6 +35,15 @@ public sealed record TrainerState
     /// <summary>The optimiser's own step count (equals <see cref="Step"/> for runs started by this trainer).</summary>
     public required long OptimizerStepCount { get; init; }
 
+    /// <summary>Processes that trained together (data-parallel world size); 1 for a single process.</summary>
+    public int WorldSize { get; init; } = 1;
+
+    /// <summary>Micro-batches each process accumulated per optimiser step.</summary>
+    public int AccumulationSteps { get; init; } = 1;
+
+    /// <summary>Sequences per micro-batch (0 where a checkpoint predates the field).</summary>
+    public int MicroBatchSize { get; init; }
+
     /// <summary>The training batch source's saved position.</summary>
     public required byte[] DataState { get; init; }
 

@@ -32,6 +32,9 @@ internal static class TrainerStateJson
             writer.WriteNumber("learningRate", state.LearningRate);
             writer.WriteString("optimizerFlavor", state.OptimizerFlavor.ToString());
             writer.WriteNumber("optimizerStepCount", state.OptimizerStepCount);
+            writer.WriteNumber("worldSize", state.WorldSize);
+            writer.WriteNumber("accumulationSteps", state.AccumulationSteps);
+            writer.WriteNumber("microBatchSize", state.MicroBatchSize);
             writer.WriteBase64String("dataState", state.DataState);
             writer.WriteStartArray("files");
             foreach (CheckpointFile file in state.Files)
@@ -89,6 +92,9 @@ internal static class TrainerStateJson
                 OptimizerFlavor = flavor,
                 OptimizerStepCount = Required(root, "optimizerStepCount", path).GetInt64(),
                 DataState = Required(root, "dataState", path).GetBytesFromBase64(),
+                WorldSize = Optional(root, "worldSize", 1),
+                AccumulationSteps = Optional(root, "accumulationSteps", 1),
+                MicroBatchSize = Optional(root, "microBatchSize", 0),
                 Files = files,
             };
         }
@@ -97,6 +103,10 @@ internal static class TrainerStateJson
             throw new CheckpointException($"'{path}' is not a valid trainer state: {e.Message}", e);
         }
     }
+
+    // Fields added after version 1 (the data-parallel shape of the run): a checkpoint without them is a single process's.
+    private static int Optional(JsonElement root, string name, int absent) =>
+        root.TryGetProperty(name, out JsonElement value) ? value.GetInt32() : absent;
 
     private static JsonElement Required(JsonElement element, string name, string path) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value)

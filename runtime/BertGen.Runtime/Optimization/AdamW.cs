@@ -25,6 +25,8 @@ public sealed unsafe class AdamW : IDisposable
 
     private readonly ParameterInfo[] _table;
     private readonly long _elements;
+    private readonly long _shardOffset;
+    private readonly int _segmentCount;
     private readonly VectorWidth _width;
     private readonly ComputePool? _pool;
     private Segment* _segments;
@@ -39,6 +41,21 @@ public sealed unsafe class AdamW : IDisposable
     }
 
     internal AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, VectorWidth width, ComputePool? pool = null)
+        : this(table, parameterCount, settings, width, pool, 0, parameterCount)
+    {
+    }
+
+    /// <summary>
+    /// An optimiser of the floats [<paramref name="shardOffset"/>, <paramref name="shardOffset"/> + <paramref name="shardLength"/>)
+    /// of the parameter buffer only (ZeRO-1: each data-parallel process updates its part): m and v hold that range, and
+    /// <see cref="Step(AlignedBuffer, AlignedBuffer, double, double)"/> takes that range's gradients.
+    /// </summary>
+    internal AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, ComputePool? pool, long shardOffset, long shardLength)
+        : this(table, parameterCount, settings, VectorWidths.Best, pool, shardOffset, shardLength)
+    {
+    }
+
+    private AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, VectorWidth width, ComputePool? pool, long shardOffset, long shardLength)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(settings);
@@ -49,19 +66,30 @@ public sealed unsafe class AdamW : IDisposable
             GradientClipping.RequireInside(parameter, parameterCount, "parameter");
         }
 
+        if (shardOffset < 0 || shardLength < 0 || shardOffset + shardLength > parameterCount)
+        {
+            throw new OptimizationException($"optimiser part [{shardOffset}, {shardOffset + shardLength}) is outside the parameter buffer of {parameterCount}");
+        }
+
         Settings = settings;
         _width = width;
         _pool = pool;
-        FirstMoment = new AlignedBuffer(parameterCount);
-        SecondMoment = new AlignedBuffer(parameterCount);
+        _shardOffset = shardOffset;
+        FirstMoment = new AlignedBuffer(shardLength);
+        SecondMoment = new AlignedBuffer(shardLength);
 
-        // The table as unmanaged segments with running element counts, so worker threads find their range from a
-        // context pointer without touching managed objects.
+        // The table (cut to the part this optimiser updates) as unmanaged segments with running element counts, so
+        // worker threads find their range from a context pointer without touching managed objects.
         _segments = (Segment*)NativeMemory.Alloc((nuint)Math.Max(1, _table.Length), (nuint)sizeof(Segment));
         for (int t = 0; t < _table.Length; t++)
         {
-            _segments[t] = new Segment(_table[t].Offset, _table[t].Length, _elements, _table[t].DecaysWeight);
-            _elements += _table[t].Length;
+            long from = Math.Max(_table[t].Offset, shardOffset);
+            long to = Math.Min(_table[t].Offset + _table[t].Length, shardOffset + shardLength);
+            if (to > from)
+            {
+                _segments[_segmentCount++] = new Segment(from, to - from, _elements, _table[t].DecaysWeight);
+                _elements += to - from;
+            }
         }
     }
 
@@ -72,10 +100,10 @@ public sealed unsafe class AdamW : IDisposable
     /// <summary>Steps taken (torch's <c>state["step"]</c>; the bias correction of the next step uses StepCount + 1).</summary>
     public long StepCount { get; private set; }
 
-    /// <summary>m, the moving average of gradients, laid out like the parameters.</summary>
+    /// <summary>m, the moving average of gradients, laid out like the parameters (from the part's start, for a part optimiser).</summary>
     public AlignedBuffer FirstMoment { get; }
 
-    /// <summary>v, the moving average of squared gradients, laid out like the parameters.</summary>
+    /// <summary>v, the moving average of squared gradients, laid out like <see cref="FirstMoment"/>.</summary>
     public AlignedBuffer SecondMoment { get; }
 
     /// <summary>
@@ -97,37 +125,22 @@ public sealed unsafe class AdamW : IDisposable
     /// in place from <paramref name="gradients"/> (read only). A non-finite gradient norm throws before anything
     /// changes: an fp32 run has no loss scaler that could want to skip the step, so it is a bug to report.
     /// </summary>
-    public OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate)
+    public OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate) =>
+        Step(parameters, gradients, learningRate, Math.Sqrt(SumOfSquares(gradients)));
+
+    /// <summary>
+    /// Σg² over the gradients this optimiser updates (its part, for a part optimiser), summed in double in part order
+    /// (deterministic for a given thread count): what the global norm of data-parallel training adds up across processes.
+    /// </summary>
+    public double SumOfSquares(AlignedBuffer gradients)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradients);
         ObjectDisposedException.ThrowIf(_segments == null, this);
-        if (parameters.Length != FirstMoment.Length || gradients.Length != FirstMoment.Length)
-        {
-            throw new OptimizationException($"the optimiser holds {FirstMoment.Length} moments but got {parameters.Length} parameters and {gradients.Length} gradients");
-        }
-
-        if (!(learningRate >= 0) || double.IsInfinity(learningRate))
-        {
-            throw new OptimizationException($"learning rate must be finite and >= 0; got {learningRate}");
-        }
-
-        int parts = _pool is null ? 1 : (int)Math.Clamp(_elements / MinimumElementsPerPart, 1, _pool.ThreadCount);
+        RequireGradientLength(gradients);
+        int parts = Parts();
         double* partialSums = stackalloc double[parts];
-        var context = new StepContext
-        {
-            Segments = _segments,
-            SegmentCount = _table.Length,
-            Elements = _elements,
-            Width = _width,
-            Parameters = parameters.Pointer,
-            Gradients = gradients.Pointer,
-            FirstMoment = FirstMoment.Pointer,
-            SecondMoment = SecondMoment.Pointer,
-            PartialSums = partialSums,
-        };
-
-        // Pass 1: Σg² per part, added in part order (deterministic for a given part count).
+        StepContext context = Context(null, gradients);
+        context.PartialSums = partialSums;
         Dispatch(&SumOfSquaresPart, &context, parts);
         double sum = 0;
         for (int part = 0; part < parts; part++)
@@ -135,7 +148,32 @@ public sealed unsafe class AdamW : IDisposable
             sum += partialSums[part];
         }
 
-        double norm = Math.Sqrt(sum);
+        return sum;
+    }
+
+    /// <summary>
+    /// One step clipped by <paramref name="gradientNorm"/>, the global norm computed elsewhere (across data-parallel
+    /// processes, from <see cref="SumOfSquares"/>), so every process applies the same clip factor.
+    /// </summary>
+    public OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate, double gradientNorm)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(gradients);
+        ObjectDisposedException.ThrowIf(_segments == null, this);
+        if (parameters.Length < _shardOffset + FirstMoment.Length)
+        {
+            throw new OptimizationException($"the optimiser holds moments for floats [{_shardOffset}, {_shardOffset + FirstMoment.Length}) but got {parameters.Length} parameters");
+        }
+
+        RequireGradientLength(gradients);
+        if (!(learningRate >= 0) || double.IsInfinity(learningRate))
+        {
+            throw new OptimizationException($"learning rate must be finite and >= 0; got {learningRate}");
+        }
+
+        int parts = Parts();
+        StepContext context = Context(parameters, gradients);
+        double norm = gradientNorm;
         if (!double.IsFinite(norm))
         {
             throw new OptimizationException($"the gradient norm is {norm} at optimiser step {StepCount + 1}; parameters left unchanged");
@@ -154,6 +192,30 @@ public sealed unsafe class AdamW : IDisposable
         StepCount = step;
         return new OptimizerStepResult(norm, clip, learningRate);
     }
+
+    private int Parts() => _pool is null ? 1 : (int)Math.Clamp(_elements / MinimumElementsPerPart, 1, _pool.ThreadCount);
+
+    // A whole optimiser reads gradients at the parameters' offsets; a part optimiser reads its part's gradients from 0.
+    private void RequireGradientLength(AlignedBuffer gradients)
+    {
+        if (gradients.Length != FirstMoment.Length)
+        {
+            throw new OptimizationException($"the optimiser holds {FirstMoment.Length} moments but got {gradients.Length} gradients");
+        }
+    }
+
+    // Moments and gradients are indexed from the part's first float, so a pointer into them is (offset − part start).
+    private StepContext Context(AlignedBuffer? parameters, AlignedBuffer gradients) => new()
+    {
+        Segments = _segments,
+        SegmentCount = _segmentCount,
+        Elements = _elements,
+        Width = _width,
+        Parameters = parameters is null ? null : parameters.Pointer,
+        Gradients = gradients.Pointer - _shardOffset,
+        FirstMoment = FirstMoment.Pointer - _shardOffset,
+        SecondMoment = SecondMoment.Pointer - _shardOffset,
+    };
 
     public void Dispose()
     {

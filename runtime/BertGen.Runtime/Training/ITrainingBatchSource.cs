@@ -23,6 +23,13 @@ public interface ITrainingBatchSource
     /// <summary>Fills <paramref name="batch"/> (made by <see cref="CreateBatch"/>) with the next micro-batch.</summary>
     void Next(TrainingBatch batch);
 
+    /// <summary>
+    /// Moves past the next micro-batch without filling one: data-parallel processes share one stream, each taking
+    /// every N-th micro-batch and skipping the others'. What follows must be exactly what follows a <see cref="Next"/>.
+    /// This default fills a throw-away batch; sources override it with something cheaper.
+    /// </summary>
+    void Skip() => Next(CreateBatch());
+
     /// <summary>The position, as bytes the checkpoint stores opaquely.</summary>
     byte[] SaveState();
 

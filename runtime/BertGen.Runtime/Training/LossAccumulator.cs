@@ -31,6 +31,49 @@ internal struct LossAccumulator
         _taskCount += losses.TaskCount;
     }
 
+    /// <summary>Numbers <see cref="WriteTo"/> writes: every sum and count, so accumulators of several processes add up.</summary>
+    public const int Length = 15;
+
+    /// <summary>Every sum and count as doubles (counts are exact below 2⁵³), for an all-reduce across processes.</summary>
+    public readonly void WriteTo(System.Span<double> values)
+    {
+        values[0] = _runs;
+        values[1] = _total;
+        values[2] = _maskedLm;
+        values[3] = _nextSentence;
+        values[4] = _task;
+        values[5] = _weightedTotal;
+        values[6] = _weightedMaskedLm;
+        values[7] = _weightedNextSentence;
+        values[8] = _weightedTask;
+        values[9] = _maskedLmCorrect;
+        values[10] = _maskedLmCount;
+        values[11] = _nextSentenceCorrect;
+        values[12] = _nextSentenceCount;
+        values[13] = _taskCorrect;
+        values[14] = _taskCount;
+    }
+
+    /// <summary>The accumulator <see cref="WriteTo"/> wrote (or a sum of several).</summary>
+    public static LossAccumulator ReadFrom(System.ReadOnlySpan<double> values) => new()
+    {
+        _runs = (int)values[0],
+        _total = values[1],
+        _maskedLm = values[2],
+        _nextSentence = values[3],
+        _task = values[4],
+        _weightedTotal = values[5],
+        _weightedMaskedLm = values[6],
+        _weightedNextSentence = values[7],
+        _weightedTask = values[8],
+        _maskedLmCorrect = (int)values[9],
+        _maskedLmCount = (int)values[10],
+        _nextSentenceCorrect = (int)values[11],
+        _nextSentenceCount = (int)values[12],
+        _taskCorrect = (int)values[13],
+        _taskCount = (int)values[14],
+    };
+
     public readonly int Runs => _runs;
 
     public readonly double MeanTotal => _total / _runs;

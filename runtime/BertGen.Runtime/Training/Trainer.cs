@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Distributed;
+using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Threading;
 
@@ -16,6 +18,19 @@ namespace BertGen.Runtime.Training;
 /// moments, step count, data position, seed) is in a checkpoint, so a resumed run repeats an uninterrupted one
 /// bit for bit. Nothing here knows the model's shapes or heads.
 /// </summary>
+/// <remarks>
+/// <para>Given an <see cref="IDataParallelGroup"/> of N processes, it trains data-parallel. Every process builds the
+/// same batch source; micro-batch g of a step (g = 0 … N·A − 1, A = accumulation) is taken by rank g mod N, which skips
+/// the others' (<see cref="ITrainingBatchSource.Skip"/>), and runs with the dropout seed of (seed, step, g) and gradient
+/// scale 1/(N·A). So an N-process run computes what one process accumulating N·A micro-batches computes — the same
+/// examples, masks and dropout — and differs from it only in the order gradients are summed. Gradients are summed by
+/// all-reduce (overlapped with the backward, see <see cref="DataParallelSettings"/>); every process then applies the same
+/// AdamW step with the same clip factor (rank 0's norm), so parameters stay bit-identical on every process.</para>
+/// <para>Rank 0 alone writes checkpoints (recording the world size); every rank's sink sees the same, group-wide metrics
+/// (give the other ranks a sink only where they should report too).
+/// Rank 0 broadcasts the parameters when the trainer is built and everything it loads on resume. Evaluation batches are
+/// shared out (batch i to rank i mod N) and the sums reduced.</para>
+/// </remarks>
 public sealed class Trainer : IDisposable
 {
     private readonly ITrainableModel _model;
@@ -25,6 +40,11 @@ public sealed class Trainer : IDisposable
     private readonly CheckpointStore? _checkpoints;
     private readonly ITrainingStep _trainingStep;
     private readonly TrainingBatch _batch;
+    private readonly IDataParallelGroup? _group;
+    private readonly GradientReduction? _reduction;
+    private readonly double[] _sums = new double[LossAccumulator.Length + 2];
+    private CancellationToken _cancellation;
+    private bool _stopAgreed;
     private ITrainingStep? _evaluationStep;
     private TrainingBatch? _evaluationBatch;
     private double _lastLearningRate;
@@ -39,7 +59,9 @@ public sealed class Trainer : IDisposable
     /// <param name="checkpoints">Overrides the store made from <see cref="TrainerOptions.CheckpointDirectory"/>
     /// (e.g. one with a progress callback).</param>
     /// <param name="pool">Threads the optimiser step is split over (the model's own pool, typically), or null.</param>
-    public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, CheckpointStore? checkpoints = null, ComputePool? pool = null)
+    /// <param name="group">The processes training this model together (data-parallel), or null for this process alone.
+    /// Rank 0's parameters are broadcast to the others here.</param>
+    public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, CheckpointStore? checkpoints = null, ComputePool? pool = null, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
@@ -53,14 +75,34 @@ public sealed class Trainer : IDisposable
         _model = model;
         _training = training;
         _evaluation = evaluation;
+        _group = group is { Size: > 1 } ? group : null;
         _sink = sink;
         Options = options;
         _checkpoints = checkpoints ?? (options.CheckpointDirectory is null ? null : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints));
-        Optimizer = new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool);
+        if (_group is not null)
+        {
+            _reduction = new GradientReduction(_group, model.Gradients, options.DataParallel);
+        }
+
+        Optimizer = _reduction?.PartCounts is { } parts
+            ? new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool, _reduction.PartOffset, parts[_group!.Rank])
+            : new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool);
         _trainingStep = model.CreateTrainingStep(training.BatchSize, training.SequenceLength);
         _batch = training.CreateBatch();
         RequireFits(_batch, _trainingStep, "training");
+        if (_group is not null)
+        {
+            // Every process starts from rank 0's parameters, whatever it initialised or loaded itself.
+            _group.Broadcast(model.Parameters, 0, model.Parameters.Length, root: 0);
+            model.PrepareWeights();
+        }
     }
+
+    /// <summary>This process's rank in the data-parallel group (0 without one).</summary>
+    public int Rank => _group?.Rank ?? 0;
+
+    /// <summary>Processes training together (1 without a group).</summary>
+    public int WorldSize => _group?.Size ?? 1;
 
     public TrainerOptions Options { get; }
 
@@ -69,6 +111,9 @@ public sealed class Trainer : IDisposable
     /// <summary>Optimiser steps completed.</summary>
     public long Step { get; private set; }
 
+    /// <summary>A note on how the last resume fitted this run (another world size), or null.</summary>
+    public string? ResumeNote { get; private set; }
+
     /// <summary>
     /// Continues from the newest checkpoint in the checkpoint directory, if there is one: parameters, moments, step,
     /// data position. Returns false (and changes nothing) when there is none.
@@ -76,6 +121,13 @@ public sealed class Trainer : IDisposable
     public bool ResumeFromLatest()
     {
         string? latest = _checkpoints?.Latest();
+        if (_group is not null)
+        {
+            // Rank 0's folder decides: the others may not even see it (another machine).
+            byte[] path = RootDecision.Run(_group, () => System.Text.Encoding.UTF8.GetBytes(latest ?? string.Empty));
+            latest = path.Length == 0 ? null : System.Text.Encoding.UTF8.GetString(path);
+        }
+
         if (latest is null)
         {
             return false;
@@ -93,6 +145,70 @@ public sealed class Trainer : IDisposable
     /// <exception cref="CheckpointException">It is missing, damaged, another model's, or another run's.</exception>
     public void Resume(string path)
     {
+        if (_group is not null)
+        {
+            ResumeDataParallel(path);
+            return;
+        }
+
+        TrainerState saved = CheckSaved(path);
+        _training.RestoreState(saved.DataState);
+        TrainerState state = CheckpointStore.Load(path, _model, Optimizer);
+        _model.PrepareWeights();
+        Continue(state);
+    }
+
+    // Rank 0 reads and checks the checkpoint and loads it into its model and whole m, v; the others receive the state,
+    // the parameters and the moments (or their part of them) from it.
+    private unsafe void ResumeDataParallel(string path)
+    {
+        IDataParallelGroup group = _group!;
+        bool whole = _reduction!.PartCounts is null;
+        AlignedBuffer? first = whole ? Optimizer.FirstMoment : group.Rank == 0 ? new AlignedBuffer(_model.Parameters.Length) : null;
+        AlignedBuffer? second = whole ? Optimizer.SecondMoment : group.Rank == 0 ? new AlignedBuffer(_model.Parameters.Length) : null;
+        try
+        {
+            byte[] json = RootDecision.Run(group, () =>
+            {
+                TrainerState saved = CheckSaved(path);
+                _training.RestoreState(saved.DataState);
+                return TrainerStateJson.Write(CheckpointStore.Load(path, _model, first!, second!));
+            });
+            TrainerState state = TrainerStateJson.Read(json, path);
+            if (group.Rank != 0)
+            {
+                _training.RestoreState(state.DataState);
+            }
+
+            group.Broadcast(_model.Parameters, 0, _model.Parameters.Length, root: 0);
+            if (whole)
+            {
+                group.Broadcast(first!, 0, first!.Length, root: 0);
+                group.Broadcast(second!, 0, second!.Length, root: 0);
+            }
+            else
+            {
+                group.Scatter(first, Optimizer.FirstMoment, _reduction.PartCounts, root: 0);
+                group.Scatter(second, Optimizer.SecondMoment, _reduction.PartCounts, root: 0);
+            }
+
+            Optimizer.RestoreStepCount(state.OptimizerStepCount);
+            _model.PrepareWeights();
+            Continue(state);
+        }
+        finally
+        {
+            if (!whole)
+            {
+                first?.Dispose();
+                second?.Dispose();
+            }
+        }
+    }
+
+    // Everything that can be checked cheaply, before anything changes.
+    private TrainerState CheckSaved(string path)
+    {
         TrainerState saved = CheckpointStore.ReadState(path);
         CheckpointStore.RequireCompatible(path, saved, _model);
         if (saved.RunSeed != Options.Seed)
@@ -100,9 +216,26 @@ public sealed class Trainer : IDisposable
             throw new CheckpointException($"checkpoint '{path}' was written by a run with seed {saved.RunSeed}, this run's seed is {Options.Seed}: the dropout masks would not continue");
         }
 
-        _training.RestoreState(saved.DataState);
-        TrainerState state = CheckpointStore.Load(path, _model, Optimizer);
-        _model.PrepareWeights();
+        // A step is (world size × accumulation) micro-batches of one size: a different split of the same global batch
+        // continues the run (only the summation order of gradients differs); another global batch would not.
+        int microBatches = WorldSize * Options.AccumulationSteps;
+        if (saved.WorldSize * saved.AccumulationSteps != microBatches || (saved.MicroBatchSize != 0 && saved.MicroBatchSize != _training.BatchSize))
+        {
+            throw new CheckpointException(
+                $"checkpoint '{path}' was written with {saved.WorldSize} process(es) × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
+                + $"this run has {WorldSize} × {Options.AccumulationSteps} of {_training.BatchSize}: resume with the same global batch (processes × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size");
+        }
+
+        ResumeNote = saved.WorldSize == WorldSize
+            ? null
+            : $"checkpoint of {saved.WorldSize} process(es) × {saved.AccumulationSteps} continued by {WorldSize} × {Options.AccumulationSteps}: the same global batch, gradients summed in another order";
+        return saved;
+    }
+
+    private static string Describe(int batchSize) => batchSize == 0 ? "unrecorded" : batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private void Continue(TrainerState state)
+    {
         Step = state.Step;
         _lastLearningRate = state.LearningRate;
         _lastCheckpointStep = state.Step;
@@ -115,7 +248,9 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public void Run(CancellationToken cancellation = default)
     {
-        while (Step < Options.Steps && !cancellation.IsCancellationRequested)
+        _cancellation = cancellation;
+        _stopAgreed = false;
+        while (Step < Options.Steps && !Stopping)
         {
             TrainStep();
             if (_evaluation is not null && Options.EvaluateEvery > 0 && Step % Options.EvaluateEvery == 0)
@@ -129,7 +264,7 @@ public sealed class Trainer : IDisposable
             }
         }
 
-        if (_evaluation is not null && _lastEvaluationStep != Step && !cancellation.IsCancellationRequested)
+        if (_evaluation is not null && _lastEvaluationStep != Step && !Stopping)
         {
             Evaluate();
         }
@@ -139,6 +274,10 @@ public sealed class Trainer : IDisposable
             SaveCheckpoint();
         }
     }
+
+    // A data-parallel group stops together: a stop asked of any process (Ctrl-C) travels with the step's sums and
+    // every process leaves after the same step; alone, the token is read directly.
+    private bool Stopping => _group is null ? _cancellation.IsCancellationRequested : _stopAgreed;
 
     /// <summary>One optimiser step: zero gradients → micro-batches → clip → AdamW → repack weights.</summary>
     public unsafe TrainingStepMetrics TrainStep()
@@ -150,14 +289,28 @@ public sealed class Trainer : IDisposable
 
         long started = Stopwatch.GetTimestamp();
         NativeMemory.Clear(_model.Gradients.Pointer, (nuint)_model.Gradients.Length * sizeof(float));
-        int accumulation = Options.AccumulationSteps;
-        float gradientScale = 1f / accumulation;
+        int accumulation = Options.AccumulationSteps, ranks = WorldSize, rank = Rank;
+        float gradientScale = 1f / (accumulation * ranks);
         var losses = new LossAccumulator();
         long tokens = 0;
         for (int micro = 0; micro < accumulation; micro++)
         {
-            _training.Next(_batch);
-            losses.Add(_trainingStep.Run(_batch, StepMode.Train, DropoutSeeds.For(Options.Seed, Step, micro), gradientScale));
+            // Global micro-batch micro·N + r is rank r's; every rank moves past all N of this round.
+            for (int r = 0; r < ranks; r++)
+            {
+                if (r == rank)
+                {
+                    _training.Next(_batch);
+                }
+                else
+                {
+                    _training.Skip();
+                }
+            }
+
+            IGradientProgress? progress = micro == accumulation - 1 ? _reduction?.BeginLastMicroBatch() : null;
+            int global = (micro * ranks) + rank;
+            losses.Add(_trainingStep.Run(_batch, StepMode.Train, DropoutSeeds.For(Options.Seed, Step, global), gradientScale, progress));
             foreach (int m in _batch.AttentionMask)
             {
                 tokens += m;
@@ -165,10 +318,25 @@ public sealed class Trainer : IDisposable
         }
 
         double learningRate = Options.Schedule.At(Step);
-        OptimizerStepResult update = Optimizer.Step(_model.Parameters, _model.Gradients, learningRate);
+        OptimizerStepResult update;
+        if (_reduction is null)
+        {
+            update = Optimizer.Step(_model.Parameters, _model.Gradients, learningRate);
+        }
+        else
+        {
+            _reduction.Complete();
+            (losses, tokens) = SumOverGroup(losses, tokens);
+            update = _reduction.PartGradients is { } part ? StepPart(part, learningRate) : StepWhole(learningRate);
+        }
+
         _model.PrepareWeights();
         Step++;
         _lastLearningRate = learningRate;
+        if (_group is not null && Options.DataParallel.VerifyEvery > 0 && Step % Options.DataParallel.VerifyEvery == 0)
+        {
+            VerifyParametersAgree();
+        }
 
         var metrics = new TrainingStepMetrics(
             Step,
@@ -208,10 +376,15 @@ public sealed class Trainer : IDisposable
         }
 
         var losses = new LossAccumulator();
-        for (int i = 0; i < _evaluation.BatchCount; i++)
+        for (int i = Rank; i < _evaluation.BatchCount; i += WorldSize)
         {
             _evaluation.Fill(i, _evaluationBatch!);
             losses.Add(_evaluationStep.Run(_evaluationBatch!, StepMode.Evaluate, dropoutSeed: 0, gradientScale: 1f));
+        }
+
+        if (_group is not null)
+        {
+            (losses, _) = SumOverGroup(losses, 0);
         }
 
         var metrics = new EvaluationMetrics(
@@ -250,12 +423,93 @@ public sealed class Trainer : IDisposable
             LearningRate = _lastLearningRate,
             OptimizerFlavor = Optimizer.Settings.Flavor,
             OptimizerStepCount = Optimizer.StepCount,
+            WorldSize = WorldSize,
+            AccumulationSteps = Options.AccumulationSteps,
+            MicroBatchSize = _training.BatchSize,
             DataState = _training.SaveState(),
         };
-        string path = _checkpoints.Save(_model, Optimizer, state);
+        string path = _group is null ? _checkpoints.Save(_model, Optimizer, state) : SaveDataParallel(state);
         _lastCheckpointStep = Step;
         _sink?.OnCheckpoint(Step, path);
         return path;
+    }
+
+    // Rank 0 writes (every rank's data position is the same: they all moved through the same stream); a ZeRO-1 run
+    // first gathers every part of m and v into whole buffers on rank 0. The others learn where it went, or its error.
+    private string SaveDataParallel(TrainerState state)
+    {
+        IDataParallelGroup group = _group!;
+        int[]? parts = _reduction!.PartCounts;
+        AlignedBuffer? first = null, second = null;
+        try
+        {
+            if (parts is not null)
+            {
+                first = group.Rank == 0 ? new AlignedBuffer(_model.Parameters.Length) : null;
+                second = group.Rank == 0 ? new AlignedBuffer(_model.Parameters.Length) : null;
+                group.Gather(Optimizer.FirstMoment, first, parts, root: 0);
+                group.Gather(Optimizer.SecondMoment, second, parts, root: 0);
+            }
+
+            byte[] path = RootDecision.Run(group, () => System.Text.Encoding.UTF8.GetBytes(
+                _checkpoints!.Save(_model, first ?? Optimizer.FirstMoment, second ?? Optimizer.SecondMoment, state)));
+            return System.Text.Encoding.UTF8.GetString(path);
+        }
+        finally
+        {
+            first?.Dispose();
+            second?.Dispose();
+        }
+    }
+
+    // Losses, counts and tokens summed over the group: every rank then reports the global step's figures.
+    private (LossAccumulator Losses, long Tokens) SumOverGroup(in LossAccumulator losses, long tokens)
+    {
+        Span<double> sums = _sums;
+        losses.WriteTo(sums);
+        sums[LossAccumulator.Length] = tokens;
+        sums[LossAccumulator.Length + 1] = _cancellation.IsCancellationRequested ? 1 : 0;
+        _group!.AllReduceSum(sums);
+        _stopAgreed |= sums[LossAccumulator.Length + 1] > 0;
+        return (LossAccumulator.ReadFrom(sums), (long)sums[LossAccumulator.Length]);
+    }
+
+    // Plain data-parallel: the summed gradients are the same everywhere; so that the clip factor is too (thread counts
+    // may differ between machines, and the norm's summation order with them), every rank uses rank 0's norm.
+    private OptimizerStepResult StepWhole(double learningRate)
+    {
+        Span<double> norm = _sums.AsSpan(0, 1);
+        norm[0] = Math.Sqrt(Optimizer.SumOfSquares(_model.Gradients));
+        _group!.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(norm), root: 0);
+        return Optimizer.Step(_model.Parameters, _model.Gradients, learningRate, norm[0]);
+    }
+
+    // ZeRO-1: the global norm from every part's Σg², each rank updates its part, and the parts are gathered.
+    private OptimizerStepResult StepPart(AlignedBuffer partGradients, double learningRate)
+    {
+        Span<double> norm = _sums.AsSpan(0, 1);
+        norm[0] = Optimizer.SumOfSquares(partGradients);
+        _group!.AllReduceSum(norm);
+        _group.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(norm), root: 0);
+        OptimizerStepResult update = Optimizer.Step(_model.Parameters, partGradients, learningRate, Math.Sqrt(norm[0]));
+        _group.AllGather(_model.Parameters, _reduction!.PartCounts);
+        return update;
+    }
+
+    // Every rank compares its parameters' fingerprint with rank 0's; any difference stops every rank.
+    private void VerifyParametersAgree()
+    {
+        Span<double> check = _sums.AsSpan(0, 2);
+        ulong mine = ParameterFingerprint.Of(_model.Parameters);
+        check[0] = BitConverter.UInt64BitsToDouble(mine);
+        _group!.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(check[..1]), root: 0);
+        check[1] = BitConverter.DoubleToUInt64Bits(check[0]) == mine ? 0 : 1;
+        Span<double> differing = check[1..];
+        _group.AllReduceSum(differing);
+        if (differing[0] != 0)
+        {
+            throw new TrainingException($"after step {Step} the parameters of {differing[0]} of {WorldSize} processes differ from rank 0's: the processes no longer train one model");
+        }
     }
 
     // A source whose batches do not match the compiled step is a configuration error to report before training,
@@ -273,6 +527,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _reduction?.PartGradients?.Dispose();
         _trainingStep.Dispose();
         _evaluationStep?.Dispose();
         Optimizer.Dispose();

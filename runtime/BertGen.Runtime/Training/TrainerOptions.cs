@@ -2,7 +2,10 @@ using BertGen.Runtime.Optimization;
 
 namespace BertGen.Runtime.Training;
 
-/// <summary>How a <see cref="Trainer"/> runs. One optimiser step = <see cref="AccumulationSteps"/> micro-batches.</summary>
+/// <summary>
+/// How a <see cref="Trainer"/> runs. One optimiser step = <see cref="AccumulationSteps"/> micro-batches on each
+/// process of the data-parallel group (ranks × accumulation micro-batches in all).
+/// </summary>
 public sealed record TrainerOptions
 {
     /// <summary>Optimiser steps of the whole run (the schedule's horizon is set separately).</summary>
@@ -12,7 +15,7 @@ public sealed record TrainerOptions
 
     public AdamWSettings Optimizer { get; init; } = AdamWSettings.Torch;
 
-    /// <summary>Micro-batches whose gradients are averaged into one optimiser step.</summary>
+    /// <summary>Micro-batches whose gradients are averaged into one optimiser step (per process, when data-parallel).</summary>
     public int AccumulationSteps { get; init; } = 1;
 
     /// <summary>The seed every dropout seed derives from (<see cref="DropoutSeeds"/>).</summary>
@@ -30,6 +33,9 @@ public sealed record TrainerOptions
     /// <summary>How many of the newest checkpoints to keep.</summary>
     public int KeepCheckpoints { get; init; } = 3;
 
+    /// <summary>How the work is shared when the trainer is given a data-parallel group.</summary>
+    public DataParallelSettings DataParallel { get; init; } = new();
+
     /// <summary>Throws <see cref="TrainingException"/> naming the first bad value.</summary>
     public void Validate()
     {
@@ -39,5 +45,6 @@ public sealed record TrainerOptions
         }
 
         Optimizer.Validate();
+        DataParallel.Validate();
     }
 }

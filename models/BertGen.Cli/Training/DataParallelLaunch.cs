@@ -1,0 +1,90 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+using BertGen.Runtime.Distributed;
+
+namespace BertGen.Cli.Training;
+
+/// <summary>
+/// How this <c>bertgen</c> process takes part in a data-parallel job. Started by Open MPI's <c>mpirun</c> (which sets
+/// OMPI_COMM_WORLD_*), <c>pretrain</c> and <c>finetune</c> join the job's group and train one model together; started
+/// any other way nothing here loads libmpi. Rank 0 writes checkpoints, metrics and the plot and shows progress; the
+/// other ranks are silent unless they fail themselves. A process that fails while the others may be inside a collective
+/// ends the whole job (MPI_Abort) instead of leaving them waiting; one that mpirun stops because another died says so in
+/// one line.
+/// </summary>
+internal static class DataParallelLaunch
+{
+    private static PosixSignalRegistration? _terminated;
+
+    /// <summary>The group joined by this process, until it is finalised.</summary>
+    public static OpenMpiGroup? Group { get; private set; }
+
+    /// <summary>This process's rank as mpirun announced it (0 when not launched by mpirun), known before MPI starts.</summary>
+    public static int LaunchRank =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK"), NumberStyles.None, CultureInfo.InvariantCulture, out int rank) ? rank : 0;
+
+    /// <summary>Whether this process reports (progress, results, files): rank 0, or a process on its own.</summary>
+    public static bool Reports => LaunchRank == 0;
+
+    /// <summary>Compute threads per process by default: the machine's cores shared by the job's processes on it.</summary>
+    public static int DefaultThreads => Math.Max(1, Environment.ProcessorCount / OpenMpiGroup.LocalSize);
+
+    /// <summary>Joins the mpirun job's group, or returns null (and loads nothing) in a process started otherwise.</summary>
+    public static OpenMpiGroup? Join(TextWriter error)
+    {
+        if (!OpenMpiGroup.IsLaunched)
+        {
+            return null;
+        }
+
+        Group = OpenMpiGroup.Initialize();
+        int rank = Group.Rank;
+        string host = Group.Host;
+
+        // mpirun ends the other processes with SIGTERM when one of them dies or the job is cancelled.
+        _terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
+        {
+            error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume");
+            error.Flush();
+        });
+        return Group;
+    }
+
+    /// <summary>Finalises MPI after the job's processes finished together (success or a shared Ctrl-C stop).</summary>
+    public static void Leave()
+    {
+        Group?.Dispose();
+        Group = null;
+        _terminated?.Dispose();
+        _terminated = null;
+    }
+
+    /// <summary>
+    /// How this process reports <paramref name="exception"/>: rank 0 (or a process alone) as usual (null); another rank
+    /// stays silent ("") when every rank fails the same way — a usage error, or an outcome relayed from rank 0 — and
+    /// otherwise says which rank it is.
+    /// </summary>
+    public static string? ErrorPrefix(Exception exception)
+    {
+        if (!OpenMpiGroup.IsLaunched || LaunchRank == 0)
+        {
+            return null;
+        }
+
+        return exception is CliUsageException or CliInterruptedException || exception.Data.Contains(DataParallelException.RelayedFromRootKey)
+            ? string.Empty
+            : $"rank {LaunchRank}{(Group is null ? string.Empty : " on " + Group.Host)}: ";
+    }
+
+    /// <summary>After an error: ends every process of a running job with <paramref name="exitCode"/> (does not return then).</summary>
+    public static void AbortJobIfRunning(int exitCode)
+    {
+        if (Group is { Size: > 1 } group)
+        {
+            Console.Error.Flush();
+            group.Abort(exitCode);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using BertGen.Runtime.Memory;
+using BertGen.Runtime.Threading;
+using BertGen.Runtime.Training;
+
+namespace BertGen.Runtime.Distributed;
+
+/// <summary>
+/// Sums the gradient buffer over a data-parallel group once per optimiser step, in one of three ways:
+/// <list type="bullet">
+/// <item>overlapped (the default): as the last micro-batch's backward reports gradients final
+/// (<see cref="IGradientProgress"/>: a suffix of the buffer at a time, heads and late layers first), they are cut
+/// into buckets from the end of the buffer — the first <see cref="DataParallelSettings.FirstBucketMegabytes"/>, the
+/// rest <see cref="DataParallelSettings.BucketMegabytes"/> — and each bucket's all-reduce is started at once and left
+/// to progress while earlier layers compute; <see cref="Complete"/> waits for them before the optimiser step;</item>
+/// <item>whole: one blocking all-reduce of the buffer after the backward (overlap off, for comparison);</item>
+/// <item>sharded (ZeRO-1): one reduce-scatter after the backward, leaving this process the sum of its part only.</item>
+/// </list>
+/// Buckets depend only on the sequence of offsets the generated backward reports, which is the same on every process,
+/// so every process starts the same all-reduces in the same order, as MPI requires.
+/// </summary>
+internal sealed class GradientReduction : IGradientProgress
+{
+    private readonly IDataParallelGroup _group;
+    private readonly AlignedBuffer _gradients;
+    private readonly DataParallelSettings _settings;
+    private readonly long _bucket, _firstBucket;
+    private long _pendingFrom;
+    private bool _first;
+
+    public GradientReduction(IDataParallelGroup group, AlignedBuffer gradients, DataParallelSettings settings)
+    {
+        _group = group;
+        _gradients = gradients;
+        _settings = settings;
+        _bucket = Floats(settings.BucketMegabytes);
+        _firstBucket = Floats(settings.FirstBucketMegabytes);
+        if (settings.ShardOptimizerState)
+        {
+            PartCounts = new int[group.Size];
+            for (int r = 0; r < group.Size; r++)
+            {
+                (long from, long to) = ParallelRanges.Chunk(gradients.Length, 16, r, group.Size);
+                PartCounts[r] = checked((int)(to - from));
+                if (r == group.Rank)
+                {
+                    PartOffset = from;
+                }
+            }
+
+            PartGradients = new AlignedBuffer(PartCounts[group.Rank]);
+        }
+    }
+
+    /// <summary>ZeRO-1: floats of the parameter buffer each rank owns, laid end to end from 0; null otherwise.</summary>
+    public int[]? PartCounts { get; }
+
+    /// <summary>ZeRO-1: where this rank's part begins.</summary>
+    public long PartOffset { get; }
+
+    /// <summary>ZeRO-1: the summed gradients of this rank's part, after <see cref="Complete"/>.</summary>
+    public AlignedBuffer? PartGradients { get; }
+
+    /// <summary>Before the step's last micro-batch: what to hand its backward (this, when overlapping), or null.</summary>
+    public IGradientProgress? BeginLastMicroBatch()
+    {
+        _pendingFrom = _gradients.Length;
+        _first = true;
+        return _settings.OverlapReduction && !_settings.ShardOptimizerState ? this : null;
+    }
+
+    public void CompletedFrom(long offset)
+    {
+        offset = Math.Clamp(offset, 0, _gradients.Length);
+        while (_pendingFrom > offset)
+        {
+            long from = _pendingFrom - (_first ? _firstBucket : _bucket);
+            if (from < offset)
+            {
+                if (offset > 0)
+                {
+                    break; // not a whole bucket yet: wait for earlier layers
+                }
+
+                from = 0; // the backward is done: the rest goes as one (smaller) bucket
+            }
+
+            _group.StartAllReduceSum(_gradients, from, _pendingFrom - from);
+            _pendingFrom = from;
+            _first = false;
+        }
+
+        _group.TestStarted(); // progress for the buckets in flight: MPI moves non-blocking collectives inside its calls
+    }
+
+    /// <summary>After the last micro-batch: every rank's gradients summed (the part's only, for ZeRO-1).</summary>
+    public void Complete()
+    {
+        if (_settings.ShardOptimizerState)
+        {
+            _group.ReduceScatterSum(_gradients, PartGradients!, PartCounts);
+        }
+        else if (_settings.OverlapReduction)
+        {
+            CompletedFrom(0); // a backward that reported nothing (a test model) or stopped short
+            _group.WaitStarted();
+        }
+        else
+        {
+            _group.AllReduceSum(_gradients, 0, _gradients.Length);
+        }
+    }
+
+    private static long Floats(double megabytes) => Math.Max(16, (long)(megabytes * 1e6 / sizeof(float)) / 16 * 16);
+}

@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using BertGen.Runtime.Checkpoints;
+using Xunit;
+
+namespace BertGen.Distributed.Tests;
+
+/// <summary>
+/// <c>mpirun -np 2 bertgen pretrain|finetune</c> against <c>bertgen … --accumulate 2</c> in one process: the same global
+/// batch, the same examples, masks and dropout (bert-tiny trains with dropout 0.1), so the same losses and parameters
+/// up to summation order (<see cref="Comparison"/>).
+/// </summary>
+public sealed class CliDataParallelTests
+{
+    private const int Steps = 10;
+
+    [Fact]
+    public void Pretrain_TwoRanks_EqualOneProcessAccumulatingTwoMicroBatches()
+    {
+        using var folder = new TemporaryFolder();
+        RunResult twoRanks = MpiRun.Ranks(2, MpiRun.Cli, Pretrain(folder["ranks"])).AssertSucceeded();
+        MpiRun.Alone(MpiRun.Cli, [.. Pretrain(folder["alone"]), "--accumulate", "2"]).AssertSucceeded();
+
+        // Rank 0 alone reports: one results table, one set of files, nothing from rank 1.
+        Assert.Single(twoRanks.Output.Split('\n'), l => l.Contains("held-out", StringComparison.Ordinal));
+        Assert.DoesNotContain("rank 1", twoRanks.Error, StringComparison.Ordinal);
+        AssertSameRun(folder["alone"], folder["ranks"], Steps);
+    }
+
+    [Fact]
+    public void Finetune_TwoRanks_EqualOneProcessAccumulatingTwoMicroBatches()
+    {
+        using var folder = new TemporaryFolder();
+        MpiRun.Ranks(2, MpiRun.Cli, Finetune(folder["ranks"])).AssertSucceeded();
+        MpiRun.Alone(MpiRun.Cli, [.. Finetune(folder["alone"]), "--accumulate", "2"]).AssertSucceeded();
+        AssertSameRun(folder["alone"], folder["ranks"], 6);
+    }
+
+    [Fact]
+    public void KilledRank_EndsTheJobWithOneLineError_AndResumeFinishesTheRun()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        string[] arguments = [.. Pretrain(run, steps: 40), "--checkpoint-every", "2"];
+        RunResult killed = MpiRun.Ranks(2, MpiRun.Cli, arguments, whileRunning: _ =>
+        {
+            MpiRun.WaitFor(() => Directory.Exists(Path.Combine(run, "checkpoint-000000004")), "the checkpoint of step 4");
+            using var rank1 = MpiRun.FindRank(1, run);
+            Assert.NotNull(rank1);
+            rank1.Kill(); // SIGKILL: no chance to say goodbye
+        });
+
+        Assert.NotEqual(0, killed.ExitCode);
+        Assert.True(killed.Elapsed < TimeSpan.FromMinutes(2), $"the job took {killed.Elapsed} to end");
+        string error = Assert.Single(killed.ErrorLines, l => l.Contains("error", StringComparison.OrdinalIgnoreCase));
+        Assert.StartsWith("bertgen: error: ", error, StringComparison.Ordinal);
+        Assert.Contains("rank 0", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", killed.Error, StringComparison.Ordinal);
+
+        // Whatever was on disk is whole: every listed checkpoint verifies, none was left half-written under a real name.
+        var store = new CheckpointStore(run, keepLast: 2);
+        Assert.NotEmpty(store.List());
+        foreach ((long step, string path) in store.List())
+        {
+            TrainerState state = CheckpointStore.ReadState(path);
+            Assert.Equal(step, state.Step);
+            Assert.Equal(2, state.WorldSize);
+        }
+
+        RunResult resumed = MpiRun.Ranks(2, MpiRun.Cli, [.. arguments, "--resume"]).AssertSucceeded();
+        Assert.Contains("resumed at step", resumed.Error, StringComparison.Ordinal);
+        Assert.Equal(40, CheckpointStore.ReadState(store.Latest()!).Step);
+    }
+
+    [Fact]
+    public void ResumeWithAnotherGlobalBatch_IsRefusedNamingTheFix()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        MpiRun.Ranks(2, MpiRun.Cli, Pretrain(run, steps: 2)).AssertSucceeded();
+
+        RunResult refused = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume"]);
+        Assert.Equal(1, refused.ExitCode);
+        string line = Assert.Single(refused.ErrorLines, l => l.StartsWith("bertgen: error:", StringComparison.Ordinal));
+        Assert.Contains("2 process(es) × 1", line, StringComparison.Ordinal);
+        Assert.Contains("processes × accumulation = 2", line, StringComparison.Ordinal);
+
+        // The same global batch on one process continues the run.
+        RunResult continued = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume", "--accumulate", "2"]).AssertSucceeded();
+        Assert.Contains("continued by 1 × 2", continued.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnreachableHostInTheHostfile_EndsAtOnceWithAnError()
+    {
+        using var folder = new TemporaryFolder();
+        string hostfile = folder["hosts"];
+        File.WriteAllText(hostfile, "bertgen-no-such-host slots=1\nbertgen-no-such-host-2 slots=1\n");
+        RunResult result = MpiRun.Mpirun(["--hostfile", hostfile, "-np", "2", "dotnet", MpiRun.Cli, .. Pretrain(folder["run"])]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(result.Elapsed < TimeSpan.FromMinutes(1), $"mpirun took {result.Elapsed}");
+        Assert.False(Directory.Exists(folder["run"]));
+    }
+
+    // Without --quiet the runs log to stderr (not a terminal here: plain lines), which some tests read.
+    private static string[] Pretrain(string checkpoints, int steps = Steps) =>
+        ["pretrain", "--corpus", MpiRun.DataFile("kjv-12-documents.txt"), "--batch", "8", "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+         "--eval-every", "5", "--eval-batches", "2", "--warmup", "2", "--threads", "1", "--checkpoints", checkpoints];
+
+    private static string[] Finetune(string checkpoints) =>
+        ["finetune", "--model", "bert-tiny-classifier", "--init", "none", "--train", MpiRun.DataFile("testament-train-80.tsv"), "--eval", MpiRun.DataFile("testament-dev-24.tsv"),
+         "--batch", "16", "--sequence", "64", "--steps", "6", "--eval-every", "3", "--threads", "1", "--quiet", "--checkpoints", checkpoints];
+
+    // Every step's loss and gradient norm, every evaluation, and the final parameters and AdamW moments.
+    private static void AssertSameRun(string expected, string actual, int steps)
+    {
+        List<(long Step, double Loss, double GradientNorm)> one = Comparison.TrainingRows(Path.Combine(expected, "metrics.csv"));
+        List<(long Step, double Loss, double GradientNorm)> two = Comparison.TrainingRows(Path.Combine(actual, "metrics.csv"));
+        Assert.Equal(Enumerable.Range(1, steps).Select(s => (long)s), two.Select(r => r.Step));
+        Assert.Equal(one.Select(r => r.Step), two.Select(r => r.Step));
+        for (int i = 0; i < one.Count; i++)
+        {
+            Comparison.AssertRelative(one[i].Loss, two[i].Loss, $"loss at step {one[i].Step}");
+            Comparison.AssertRelative(one[i].GradientNorm, two[i].GradientNorm, $"gradient norm at step {one[i].Step}");
+        }
+
+        List<(long Step, double Loss)> evalOne = Comparison.EvaluationRows(Path.Combine(expected, "metrics.csv"));
+        List<(long Step, double Loss)> evalTwo = Comparison.EvaluationRows(Path.Combine(actual, "metrics.csv"));
+        Assert.Equal(evalOne.Select(r => r.Step), evalTwo.Select(r => r.Step));
+        for (int i = 0; i < evalOne.Count; i++)
+        {
+            Comparison.AssertRelative(evalOne[i].Loss, evalTwo[i].Loss, $"held-out loss at step {evalOne[i].Step}");
+        }
+
+        string last = $"checkpoint-{steps:D9}";
+        foreach (string file in new[] { CheckpointStore.ModelFile, CheckpointStore.FirstMomentFile })
+        {
+            Comparison.AssertSameParameters(Path.Combine(expected, last, file), Path.Combine(actual, last, file));
+        }
+
+        Assert.Equal(2, CheckpointStore.ReadState(Path.Combine(actual, last)).WorldSize);
+        Assert.Equal(2, CheckpointStore.ReadState(Path.Combine(expected, last)).AccumulationSteps);
+    }
+}
