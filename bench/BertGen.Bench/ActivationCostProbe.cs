@@ -47,7 +47,7 @@ public static class ActivationCostProbe
         for (int i = 0; i < data.Length; i += 16)
         {
             Span<float> chunk = data.AsSpan(i, 16);
-            ActivationMath.Apply(activation, Vector512.Create<float>(chunk)).CopyTo(chunk);
+            Activations.Apply(activation, Vector512.Create<float>(chunk)).CopyTo(chunk);
         }
     }
 }

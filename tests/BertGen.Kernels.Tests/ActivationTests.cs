@@ -84,9 +84,9 @@ public sealed class ActivationTests
                 _ => x,
             };
             double bound = 3e-7 * (1 + Math.Abs(x));
-            Check(x, expected, ActivationMath.Apply(activation, x), bound, $"scalar {activation}");
-            Check(x, expected, ActivationMath.Apply(activation, Vector512.Create(x)).GetElement(7), bound, $"Vector512 {activation}");
-            Check(x, expected, ActivationMath.Apply(activation, Vector256.Create(x)).GetElement(1), bound, $"Vector256 {activation}");
+            Check(x, expected, Activations.Apply(activation, x), bound, $"scalar {activation}");
+            Check(x, expected, Activations.Apply(activation, Vector512.Create(x)).GetElement(7), bound, $"Vector512 {activation}");
+            Check(x, expected, Activations.Apply(activation, Vector256.Create(x)).GetElement(1), bound, $"Vector256 {activation}");
         }
     }
 

@@ -58,7 +58,7 @@ public sealed unsafe class ParallelRangeKernelTests
 
         Assert.Equal(forwardSingle, forwardThreaded);
         Assert.Equal(backwardSingle, backwardThreaded);
-        Assert.Equal(ActivationMath.Apply(activation, pre[Count - 1]), forwardThreaded[Count - 1]);
+        Assert.Equal(Activations.Apply(activation, pre[Count - 1]), forwardThreaded[Count - 1]);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Backward;
@@ -15,7 +16,8 @@ namespace BertGen.Runtime.Backward;
 /// The per-element draw is MurmurHash3's 32-bit finaliser (fmix32) of key ⊕ i·φ, where the key mixes the
 /// seed and the site through SplitMix64; its top 24 bits are a uniform integer, kept when ≥ p·2²⁴.
 /// fmix32 is a bijection with full avalanche, so neighbouring elements get unrelated bits, and it runs in
-/// 16 lanes of Vector512 (vpmulld) with the scalar tail computing the identical formula.
+/// 16 lanes of Vector512 or 8 of Vector256 (vpmulld) with the scalar tail computing the identical formula: every
+/// path keeps and scales the same elements to the same bits.
 /// </remarks>
 public static unsafe class Dropout
 {
@@ -28,21 +30,27 @@ public static unsafe class Dropout
     /// x[i] = keep(i) ? x[i]/(1 − p) : 0. Also the backward (the same mask applied to a gradient). Split over
     /// <paramref name="pool"/> when given; the mask depends on the index alone, so the split changes nothing.
     /// </summary>
-    public static void Apply(float* x, long count, float probability, ulong seed, ulong site, ComputePool? pool = null)
+    public static void Apply(float* x, long count, float probability, ulong seed, ulong site, ComputePool? pool = null) =>
+        Apply(x, count, probability, seed, site, pool, VectorWidths.Best);
+
+    internal static void Apply(float* x, long count, float probability, ulong seed, ulong site, ComputePool? pool, VectorWidth width)
     {
         if (probability <= 0f)
         {
             return;
         }
 
-        var work = new Operands { X = x, Probability = probability, Key = Key(seed, site) };
+        var work = new Operands { X = x, Probability = probability, Key = Key(seed, site), Width = width };
         ParallelRanges.Run(pool, count, 16, MinimumElementsPerPart, &ApplyRange, &work);
     }
 
     /// <summary>y[i] = dropout(y[i]) + residual[i]: the hidden dropout before a residual add.</summary>
-    public static void ApplyAndAdd(float* y, float* residual, long count, float probability, ulong seed, ulong site, ComputePool? pool = null)
+    public static void ApplyAndAdd(float* y, float* residual, long count, float probability, ulong seed, ulong site, ComputePool? pool = null) =>
+        ApplyAndAdd(y, residual, count, probability, seed, site, pool, VectorWidths.Best);
+
+    internal static void ApplyAndAdd(float* y, float* residual, long count, float probability, ulong seed, ulong site, ComputePool? pool, VectorWidth width)
     {
-        var work = new Operands { X = y, Residual = residual, Probability = probability, Key = Key(seed, site) };
+        var work = new Operands { X = y, Residual = residual, Probability = probability, Key = Key(seed, site), Width = width };
         ParallelRanges.Run(pool, count, 16, MinimumElementsPerPart, &ApplyAndAddRange, &work);
     }
 
@@ -54,7 +62,7 @@ public static unsafe class Dropout
             ApplyRange(state, begin, end);
         }
 
-        RowReductions.Add(work->X + begin, work->Residual + begin, end - begin);
+        RowReductions.Add(work->X + begin, work->Residual + begin, end - begin, work->Width);
     }
 
     // The mask of elements [begin, end): element i's draw depends on i alone, whichever chunk it falls in.
@@ -67,7 +75,7 @@ public static unsafe class Dropout
         float scale = 1f / (1f - probability);
         uint threshold = (uint)(probability * 16777216.0);
         long i = begin;
-        if (Vector512.IsHardwareAccelerated)
+        if (work->Width == VectorWidth.Bits512)
         {
             Vector512<uint> lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
             Vector512<float> scaleV = Vector512.Create(scale);
@@ -78,6 +86,17 @@ public static unsafe class Dropout
                 (Vector512.Load(x + i) * scaleV & keep).Store(x + i);
             }
         }
+        else if (work->Width == VectorWidth.Bits256)
+        {
+            Vector256<uint> lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+            Vector256<float> scaleV = Vector256.Create(scale);
+            for (; i <= end - 8; i += 8)
+            {
+                Vector256<uint> h = Fmix(Vector256.Create(key) ^ ((Vector256.Create((uint)i) + lanes) * Vector256.Create(Golden)));
+                Vector256<float> keep = Vector256.GreaterThanOrEqual(Vector256.ShiftRightLogical(h, 8), Vector256.Create(threshold)).AsSingle();
+                (Vector256.Load(x + i) * scaleV & keep).Store(x + i);
+            }
+        }
 
         for (; i < end; i++)
         {
@@ -86,10 +105,13 @@ public static unsafe class Dropout
     }
 
     /// <summary>dst[i] = dropout(src[i]) without touching src.</summary>
-    public static void ApplyTo(float* src, float* dst, long count, float probability, ulong seed, ulong site)
+    public static void ApplyTo(float* src, float* dst, long count, float probability, ulong seed, ulong site) =>
+        ApplyTo(src, dst, count, probability, seed, site, VectorWidths.Best);
+
+    internal static void ApplyTo(float* src, float* dst, long count, float probability, ulong seed, ulong site, VectorWidth width)
     {
         Buffer.MemoryCopy(src, dst, count * sizeof(float), count * sizeof(float));
-        Apply(dst, count, probability, seed, site);
+        Apply(dst, count, probability, seed, site, null, width);
     }
 
     private static uint Key(ulong seed, ulong site)
@@ -112,6 +134,16 @@ public static unsafe class Dropout
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Fmix(Vector256<uint> h)
+    {
+        h ^= Vector256.ShiftRightLogical(h, 16);
+        h *= Vector256.Create(0x85EBCA6Bu);
+        h ^= Vector256.ShiftRightLogical(h, 13);
+        h *= Vector256.Create(0xC2B2AE35u);
+        return h ^ Vector256.ShiftRightLogical(h, 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Fmix(Vector512<uint> h)
     {
         h ^= Vector512.ShiftRightLogical(h, 16);
@@ -128,5 +160,6 @@ public static unsafe class Dropout
         public float* Residual;
         public float Probability;
         public uint Key;
+        public VectorWidth Width;
     }
 }

@@ -9,7 +9,9 @@ public readonly record struct LossResult(double Loss, int Correct, int Count);
 
 /// <summary>
 /// The heads' losses, each overwriting its logits with d(loss)/d(logits) so the backward starts right
-/// there. <c>gradientScale</c> multiplies the gradient (gradient accumulation; 1 otherwise).
+/// there. <c>gradientScale</c> multiplies the gradient (gradient accumulation; 1 otherwise). The softmax
+/// cross-entropy's row passes run in Vector512, Vector256 or scalar by the machine; the element-by-element
+/// losses (BCE, MSE) accumulate in double.
 /// </summary>
 public static unsafe class LossKernels
 {
@@ -21,7 +23,10 @@ public static unsafe class LossKernels
     /// <paramref name="classes"/>; rows with label −100 or weight 0 contribute nothing. Gradient:
     /// (softmax − onehot)·w/normalizer·scale. A row counts as correct when its arg-max is its label.
     /// </summary>
-    public static LossResult SoftmaxCrossEntropy(float* logits, int rows, int classes, long ld, int* labels, float* weights, double normalizer, float gradientScale)
+    public static LossResult SoftmaxCrossEntropy(float* logits, int rows, int classes, long ld, int* labels, float* weights, double normalizer, float gradientScale) =>
+        SoftmaxCrossEntropy(logits, rows, classes, ld, labels, weights, normalizer, gradientScale, VectorWidths.Best);
+
+    internal static LossResult SoftmaxCrossEntropy(float* logits, int rows, int classes, long ld, int* labels, float* weights, double normalizer, float gradientScale, VectorWidth vectors)
     {
         double loss = 0;
         int correct = 0, count = 0;
@@ -48,8 +53,8 @@ public static unsafe class LossKernels
             // Three passes over the row, all vectorised: max; e = exp(x − max) stored in place with its sum;
             // then the gradient e/Σe·g − onehot·g. The arg-max is right iff the label's logit is the maximum.
             float labelLogit = x[label];
-            float max = RowMax(x, classes);
-            float sum = ExpInPlace(x, classes, max);
+            float max = RowMax(x, classes, vectors);
+            float sum = ExpInPlace(x, classes, max, vectors);
             double logSumExp = max + Math.Log(sum);
             loss += w * (logSumExp - labelLogit);
             count++;
@@ -59,7 +64,7 @@ public static unsafe class LossKernels
             }
 
             float g = (float)(w / normalizer * gradientScale);
-            Scale(x, classes, g / sum);
+            Scale(x, classes, g / sum, vectors);
             x[label] -= g;
         }
 
@@ -109,11 +114,11 @@ public static unsafe class LossKernels
         return new LossResult(loss / count, 0, 0);
     }
 
-    private static float RowMax(float* x, int n)
+    private static float RowMax(float* x, int n, VectorWidth vectors)
     {
         int j = 0;
         float max = float.NegativeInfinity;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        if (vectors == VectorWidth.Bits512 && n >= 16)
         {
             Vector512<float> m = Vector512.Create(float.NegativeInfinity);
             for (; j <= n - 16; j += 16)
@@ -121,7 +126,17 @@ public static unsafe class LossKernels
                 m = Vector512.Max(m, Vector512.Load(x + j));
             }
 
-            max = Kernels.HorizontalMax.Of(m);
+            max = HorizontalMax.Of(m);
+        }
+        else if (vectors == VectorWidth.Bits256 && n >= 8)
+        {
+            Vector256<float> m = Vector256.Create(float.NegativeInfinity);
+            for (; j <= n - 8; j += 8)
+            {
+                m = Vector256.Max(m, Vector256.Load(x + j));
+            }
+
+            max = HorizontalMax.Of(m);
         }
 
         for (; j < n; j++)
@@ -132,11 +147,12 @@ public static unsafe class LossKernels
         return max;
     }
 
-    private static float ExpInPlace(float* x, int n, float shift)
+    // e = exp(x − shift) in place (x − shift ≤ 0: the range-reduced exp in vectors), and Σe.
+    private static float ExpInPlace(float* x, int n, float shift, VectorWidth vectors)
     {
         int j = 0;
         float sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        if (vectors == VectorWidth.Bits512 && n >= 16)
         {
             Vector512<float> s = Vector512<float>.Zero, m = Vector512.Create(shift);
             for (; j <= n - 16; j += 16)
@@ -147,6 +163,18 @@ public static unsafe class LossKernels
             }
 
             sum = Vector512.Sum(s);
+        }
+        else if (vectors == VectorWidth.Bits256 && n >= 8)
+        {
+            Vector256<float> s = Vector256<float>.Zero, m = Vector256.Create(shift);
+            for (; j <= n - 8; j += 8)
+            {
+                Vector256<float> e = ActivationMath.ExpNonPositive(Vector256.Load(x + j) - m);
+                e.Store(x + j);
+                s += e;
+            }
+
+            sum = Vector256.Sum(s);
         }
 
         for (; j < n; j++)
@@ -159,15 +187,23 @@ public static unsafe class LossKernels
         return sum;
     }
 
-    private static void Scale(float* x, int n, float factor)
+    private static void Scale(float* x, int n, float factor, VectorWidth vectors)
     {
         int j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (vectors == VectorWidth.Bits512)
         {
             Vector512<float> f = Vector512.Create(factor);
             for (; j <= n - 16; j += 16)
             {
                 (Vector512.Load(x + j) * f).Store(x + j);
+            }
+        }
+        else if (vectors == VectorWidth.Bits256)
+        {
+            Vector256<float> f = Vector256.Create(factor);
+            for (; j <= n - 8; j += 8)
+            {
+                (Vector256.Load(x + j) * f).Store(x + j);
             }
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Backward;
@@ -14,9 +15,12 @@ public static unsafe class RowReductions
     /// sums[j] += Σ_r x[r·ld + j]: a bias gradient from the output gradient. Columns are split over
     /// <paramref name="pool"/> when given; each column is still summed in row order, so nothing changes.
     /// </summary>
-    public static void AddColumnSums(float* x, int rows, int width, long ld, float* sums, ComputePool? pool = null)
+    public static void AddColumnSums(float* x, int rows, int width, long ld, float* sums, ComputePool? pool = null) =>
+        AddColumnSums(x, rows, width, ld, sums, pool, VectorWidths.Best);
+
+    internal static void AddColumnSums(float* x, int rows, int width, long ld, float* sums, ComputePool? pool, VectorWidth vectors)
     {
-        var work = new ColumnSums { X = x, Rows = rows, Ld = ld, Sums = sums };
+        var work = new ColumnSums { X = x, Rows = rows, Ld = ld, Sums = sums, Width = vectors };
         ParallelRanges.Run(pool, width, 16, Math.Max(16, MinimumFloatsPerPart / Math.Max(1, rows)), &AddColumnSumsRange, &work);
     }
 
@@ -25,7 +29,7 @@ public static unsafe class RowReductions
         var work = (ColumnSums*)state;
         for (int r = 0; r < work->Rows; r++)
         {
-            Add(work->Sums + begin, work->X + (r * work->Ld) + begin, end - begin);
+            Add(work->Sums + begin, work->X + (r * work->Ld) + begin, end - begin, work->Width);
         }
     }
 
@@ -48,14 +52,23 @@ public static unsafe class RowReductions
     }
 
     /// <summary>x[i] += y[i].</summary>
-    public static void Add(float* x, float* y, long count)
+    public static void Add(float* x, float* y, long count) => Add(x, y, count, VectorWidths.Best);
+
+    internal static void Add(float* x, float* y, long count, VectorWidth width)
     {
         long i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (width == VectorWidth.Bits512)
         {
             for (; i <= count - 16; i += 16)
             {
                 (Vector512.Load(x + i) + Vector512.Load(y + i)).Store(x + i);
+            }
+        }
+        else if (width == VectorWidth.Bits256)
+        {
+            for (; i <= count - 8; i += 8)
+            {
+                (Vector256.Load(x + i) + Vector256.Load(y + i)).Store(x + i);
             }
         }
 
@@ -72,5 +85,6 @@ public static unsafe class RowReductions
         public float* Sums;
         public long Ld;
         public int Rows;
+        public VectorWidth Width;
     }
 }

@@ -5,8 +5,9 @@ using System.Runtime.Intrinsics;
 namespace BertGen.Runtime.Kernels;
 
 /// <summary>
-/// The activations of <see cref="Activation"/> as scalar, <c>Vector256</c> and <c>Vector512</c> functions
-/// that compute the same formula, so every GEMM path applies the same approximation.
+/// The transcendental functions the activations (<c>Kernels/Activations/</c>), softmax and the losses are built
+/// from — erf, tanh and exp — as scalar, <c>Vector256</c> and <c>Vector512</c> functions computing the same formula,
+/// so every path computes the same approximation.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -62,50 +63,6 @@ public static class ActivationMath
 
     // Below this exp is flushed to 0: 2^round(−87·log₂e) = 2⁻¹²⁶ is the smallest normal float.
     private const float ExpFloor = -87f;
-
-    private const float InvSqrt2 = 0.70710678118654752f;
-
-    // √(2/π) and the cubic coefficient of the tanh GELU (Hendrycks & Gimpel 2016, as in HF "gelu_new").
-    private const float GeluTanhScale = 0.79788456080286536f;
-    private const float GeluTanhCubic = 0.044715f;
-
-    /// <summary>Applies <paramref name="activation"/> to one value.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(Activation activation, float x) => activation switch
-    {
-        Activation.None => x,
-        Activation.GeluErf => 0.5f * x * (1f + Erf(x * InvSqrt2)),
-        Activation.GeluTanh => 0.5f * x * (1f + Tanh(GeluTanhScale * (x + (GeluTanhCubic * x * x * x)))),
-        Activation.Relu => x > 0f ? x : 0f,
-        Activation.Tanh => Tanh(x),
-        _ => throw new GemmArgumentException($"Unknown activation {(int)activation}."),
-    };
-
-    /// <summary>Applies <paramref name="activation"/> to 16 values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Apply(Activation activation, Vector512<float> x) => activation switch
-    {
-        Activation.None => x,
-        Activation.GeluErf => Vector512.Create(0.5f) * x * (Vector512<float>.One + Erf(x * Vector512.Create(InvSqrt2))),
-        Activation.GeluTanh => Vector512.Create(0.5f) * x * (Vector512<float>.One
-            + Tanh(Vector512.Create(GeluTanhScale) * (x + (Vector512.Create(GeluTanhCubic) * x * x * x)))),
-        Activation.Relu => Vector512.Max(x, Vector512<float>.Zero),
-        Activation.Tanh => Tanh(x),
-        _ => throw new GemmArgumentException($"Unknown activation {(int)activation}."),
-    };
-
-    /// <summary>Applies <paramref name="activation"/> to 8 values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Apply(Activation activation, Vector256<float> x) => activation switch
-    {
-        Activation.None => x,
-        Activation.GeluErf => Vector256.Create(0.5f) * x * (Vector256<float>.One + Erf(x * Vector256.Create(InvSqrt2))),
-        Activation.GeluTanh => Vector256.Create(0.5f) * x * (Vector256<float>.One
-            + Tanh(Vector256.Create(GeluTanhScale) * (x + (Vector256.Create(GeluTanhCubic) * x * x * x)))),
-        Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
-        Activation.Tanh => Tanh(x),
-        _ => throw new GemmArgumentException($"Unknown activation {(int)activation}."),
-    };
 
     /// <summary>erf(x) by the rational fit described on the class, evaluated in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

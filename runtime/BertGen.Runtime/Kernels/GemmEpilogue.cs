@@ -78,7 +78,7 @@ public readonly unsafe struct GemmEpilogue
             throw new GemmArgumentException("GEMM epilogue: accumulate mode cannot be combined with alpha, bias, activation or residual.");
         }
 
-        if (Activation < Activation.None || Activation > Activation.Tanh)
+        if (!Activations.IsDefined(Activation))
         {
             throw new GemmArgumentException($"GEMM epilogue: unknown activation {(int)Activation}.");
         }
@@ -102,22 +102,57 @@ public readonly unsafe struct GemmEpilogue
     /// <summary>
     /// Applies the post-ops to a finished tile of C: rows <c>[row0, row0+rows)</c>, columns
     /// <c>[col0, col0+cols)</c>, <paramref name="c"/> pointing at the tile's first element. Called by the
-    /// drivers after a tile's last K-block, while the tile is in L1.
+    /// drivers after a tile's last K-block, while the tile is in L1. The activation is dispatched once per tile
+    /// to a loop compiled for its operator.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ApplyToTile(float* c, nint ldc, int row0, int rows, int col0, int cols, GemmPath path)
     {
-        float* bias = Bias == null ? null : Bias + col0;
-        float* residual = Residual == null ? null : Residual + (row0 * ResidualStride) + col0;
-        float alpha = Alpha;
-        for (int r = 0; r < rows; r++)
+        var tile = new Tile
         {
-            float* cRow = c + (r * ldc);
-            float* resRow = residual == null ? null : residual + (r * ResidualStride);
+            C = c,
+            Ldc = ldc,
+            Rows = rows,
+            Cols = cols,
+            Path = path,
+            Alpha = Alpha,
+            Bias = Bias == null ? null : Bias + col0,
+            Residual = Residual == null ? null : Residual + (row0 * ResidualStride) + col0,
+            ResidualStride = ResidualStride,
+        };
+        Activations.Dispatch(Activation, ref tile);
+    }
+
+    // One tile's post-ops, run with the epilogue's activation operator.
+    private struct Tile : IActivationAction
+    {
+        public float* C;
+        public nint Ldc;
+        public int Rows;
+        public int Cols;
+        public GemmPath Path;
+        public float Alpha;
+        public float* Bias;
+        public float* Residual;
+        public nint ResidualStride;
+
+        public readonly void Run<TActivation>()
+            where TActivation : struct, IActivationOperator => Apply<TActivation>(this);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Apply<TActivation>(in Tile t)
+        where TActivation : struct, IActivationOperator
+    {
+        float* bias = t.Bias, residual = t.Residual;
+        float alpha = t.Alpha;
+        for (int r = 0; r < t.Rows; r++)
+        {
+            float* cRow = t.C + (r * t.Ldc);
+            float* resRow = residual == null ? null : residual + (r * t.ResidualStride);
             int j = 0;
-            if (path == GemmPath.Avx512)
+            if (t.Path == GemmPath.Avx512)
             {
-                for (; j + 16 <= cols; j += 16)
+                for (; j + 16 <= t.Cols; j += 16)
                 {
                     Vector512<float> v = Vector512.Load(cRow + j) * Vector512.Create(alpha);
                     if (bias != null)
@@ -125,7 +160,7 @@ public readonly unsafe struct GemmEpilogue
                         v += Vector512.Load(bias + j);
                     }
 
-                    v = ActivationMath.Apply(Activation, v);
+                    v = TActivation.Invoke(v);
                     if (resRow != null)
                     {
                         v += Vector512.Load(resRow + j);
@@ -134,9 +169,9 @@ public readonly unsafe struct GemmEpilogue
                     Vector512.Store(v, cRow + j);
                 }
             }
-            else if (path == GemmPath.Avx2)
+            else if (t.Path == GemmPath.Avx2)
             {
-                for (; j + 8 <= cols; j += 8)
+                for (; j + 8 <= t.Cols; j += 8)
                 {
                     Vector256<float> v = Vector256.Load(cRow + j) * Vector256.Create(alpha);
                     if (bias != null)
@@ -144,7 +179,7 @@ public readonly unsafe struct GemmEpilogue
                         v += Vector256.Load(bias + j);
                     }
 
-                    v = ActivationMath.Apply(Activation, v);
+                    v = TActivation.Invoke(v);
                     if (resRow != null)
                     {
                         v += Vector256.Load(resRow + j);
@@ -154,7 +189,7 @@ public readonly unsafe struct GemmEpilogue
                 }
             }
 
-            for (; j < cols; j++)
+            for (; j < t.Cols; j++)
             {
                 float v = cRow[j] * alpha;
                 if (bias != null)
@@ -162,7 +197,7 @@ public readonly unsafe struct GemmEpilogue
                     v += bias[j];
                 }
 
-                v = ActivationMath.Apply(Activation, v);
+                v = TActivation.Invoke(v);
                 if (resRow != null)
                 {
                     v += resRow[j];

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Threading;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Memory;
 
 namespace BertGen.Runtime.Optimization;

@@ -5,3 +5,13 @@ using System.Runtime.CompilerServices;
 
 // The runtime's tests check that releasing resident pages keeps every byte outside the released pages.
 [assembly: InternalsVisibleTo("BertGen.Runtime.Tests")]
+
+// The kernel tests force every int8 GEMM path and call the quantiser and micro-kernels directly; the benchmarks
+// time the paths side by side and check ONNX Runtime's int8 against the int8 GEMM.
+[assembly: InternalsVisibleTo("BertGen.Kernels.Tests")]
+[assembly: InternalsVisibleTo("BertGen.Bench")]
+[assembly: InternalsVisibleTo("BertGen.EndToEnd")]
+
+// The training kernels' tests run every vector width (512, 256, scalar) on the same data, and call the
+// activation operators through their one dispatch table.
+[assembly: InternalsVisibleTo("BertGen.Training.Tests")]

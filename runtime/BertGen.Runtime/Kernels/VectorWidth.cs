@@ -1,10 +1,11 @@
 using System.Runtime.Intrinsics;
 
-namespace BertGen.Runtime.Optimization;
+namespace BertGen.Runtime.Kernels;
 
 /// <summary>
-/// The widest vector the optimiser kernels use. Chosen once from the hardware; tests run every width on the same
-/// data to check that the vector bodies and the scalar tails compute the same thing.
+/// The widest vector the runtime's elementwise and row kernels (training kernels, the optimiser) use. Chosen once
+/// from the hardware; tests run every width on the same data to check that the 512-bit, 256-bit and scalar paths
+/// compute the same thing, so an AVX2-only machine runs the 256-bit path a test has already checked.
 /// </summary>
 internal enum VectorWidth
 {
