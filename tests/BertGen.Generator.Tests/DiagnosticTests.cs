@@ -54,8 +54,8 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void BG0007_UnknownActivation() => AssertSingle(
-        ValidSpec.Replace("\"gelu\"", "\"swish\""),
-        "BG0007", 6, 16, "Field 'hidden_act' has unknown activation \"swish\"; BertGen supports \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\" and \"relu\"");
+        ValidSpec.Replace("\"gelu\"", "\"mish\""),
+        "BG0007", 6, 16, "Field 'hidden_act' has unknown activation \"mish\"; BertGen supports \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", \"relu\", \"silu\" and \"swish\"");
 
     [Fact]
     public void BG0008_UnsupportedPositionEmbeddings() => AssertSingle(
@@ -158,7 +158,7 @@ public sealed class DiagnosticTests
     public void SeveralProblemsAreAllReportedAndNothingIsGenerated()
     {
         (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,
-            ValidSpec.Replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3").Replace("\"gelu\"", "\"swish\"")));
+            ValidSpec.Replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3").Replace("\"gelu\"", "\"mish\"")));
         Assert.Equal(new[] { "BG0005", "BG0007" }, result.Diagnostics.Select(d => d.Id).OrderBy(id => id).ToArray());
         Assert.Empty(result.GeneratedSources);
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));

@@ -67,6 +67,7 @@ public sealed class ActivationTests
     [InlineData(Activation.GeluTanh)]
     [InlineData(Activation.Relu)]
     [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Silu)]
     [InlineData(Activation.None)]
     public void ActivationsMatchDoubleOracle(Activation activation)
     {
@@ -81,6 +82,7 @@ public sealed class ActivationTests
                 Activation.GeluTanh => ReferenceMath.GeluTanh(x),
                 Activation.Relu => Math.Max(x, 0.0),
                 Activation.Tanh => Math.Tanh(x),
+                Activation.Silu => x / (1 + Math.Exp(-x)),
                 _ => x,
             };
             double bound = 3e-7 * (1 + Math.Abs(x));

@@ -25,7 +25,7 @@ public sealed unsafe class BackwardKernelTests
     public static TheoryData<Activation, int> ActivationsAndWidths()
     {
         var data = new TheoryData<Activation, int>();
-        foreach (Activation activation in new[] { Activation.GeluErf, Activation.GeluTanh, Activation.Relu, Activation.Tanh })
+        foreach (Activation activation in new[] { Activation.GeluErf, Activation.GeluTanh, Activation.Relu, Activation.Tanh, Activation.Silu })
         {
             foreach (int lanes in new[] { 16, 8, 1 })
             {
@@ -290,7 +290,9 @@ public sealed unsafe class BackwardKernelTests
         Activation.GeluErf => 0.5 * x * (1 + BertGen.Testing.ReferenceMath.Erf(x / Math.Sqrt(2))),
         Activation.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + (0.044715 * x * x * x)))),
         Activation.Relu => Math.Max(x, 0),
-        _ => Math.Tanh(x),
+        Activation.Tanh => Math.Tanh(x),
+        Activation.Silu => x / (1 + Math.Exp(-x)),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 
     private static double[] Numeric(double[] point, Func<double[], double> f)

@@ -9,6 +9,7 @@ internal enum Activation
     GeluErf,
     GeluTanh,
     Relu,
+    Silu,
 }
 
 /// <summary>One activation: the names a spec may give it, the name the runtime's kernels know it by, and its formula.</summary>
@@ -34,6 +35,7 @@ internal static class Activations
         new(Activation.GeluErf, new[] { "gelu" }, "GeluErf", "0.5·x·(1 + erf(x/√2))"),
         new(Activation.GeluTanh, new[] { "gelu_new", "gelu_pytorch_tanh" }, "GeluTanh", "0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))"),
         new(Activation.Relu, new[] { "relu" }, "Relu", "max(x, 0)"),
+        new(Activation.Silu, new[] { "silu", "swish" }, "Silu", "x·σ(x)"),
     };
 
     /// <summary>Every name a spec may write, quoted, for diagnostics: <c>"gelu", "gelu_new", … and "relu"</c>.</summary>

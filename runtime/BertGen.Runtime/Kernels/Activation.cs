@@ -24,6 +24,9 @@ public enum Activation
 
     /// <summary>tanh(x): the BERT pooler.</summary>
     Tanh,
+
+    /// <summary>SiLU (swish), x·σ(x): HuggingFace <c>"silu"</c>, <c>"swish"</c>.</summary>
+    Silu,
 }
 
 /// <summary>Code to run with an activation's operator once it is known: the JIT compiles one copy per operator.</summary>
@@ -108,6 +111,9 @@ internal static class Activations
                 return true;
             case Activation.Tanh:
                 action.Run<TanhOperator>();
+                return true;
+            case Activation.Silu:
+                action.Run<SiluOperator>();
                 return true;
             default:
                 return false;
