@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
@@ -19,12 +20,23 @@ namespace BertGen.Runtime.Distributed;
 /// Buckets depend only on the sequence of offsets the generated backward reports, which is the same on every process,
 /// so every process starts the same all-reduces in the same order, as MPI requires.
 /// </summary>
-internal sealed class GradientReduction : IGradientProgress
+/// <remarks>
+/// MPI moves a non-blocking collective only inside MPI calls (Open MPI has no asynchronous progress of its own), and
+/// a ring all-reduce over N processes takes 2(N − 1) rounds, each needing a call after the last one's messages
+/// arrived. Progress at layer boundaries alone would leave most rounds to the final wait, so while buckets are in
+/// flight a progress thread tests them about every millisecond (<see cref="DataParallelSettings.ProgressThread"/>).
+/// Every call into the group goes through one lock, so the group sees one caller at a time (MPI_THREAD_SERIALIZED).
+/// </remarks>
+internal sealed class GradientReduction : IGradientProgress, IDisposable
 {
     private readonly IDataParallelGroup _group;
     private readonly AlignedBuffer _gradients;
     private readonly DataParallelSettings _settings;
     private readonly long _bucket, _firstBucket;
+    private readonly object _calls = new();
+    private readonly Thread? _progress;
+    private readonly ManualResetEventSlim _inFlight = new(false);
+    private volatile bool _disposed;
     private long _pendingFrom;
     private bool _first;
 
@@ -50,6 +62,11 @@ internal sealed class GradientReduction : IGradientProgress
 
             PartGradients = new AlignedBuffer(PartCounts[group.Rank]);
         }
+        else if (settings.OverlapReduction && settings.ProgressThread)
+        {
+            _progress = new Thread(DriveProgress) { IsBackground = true, Name = "BertGen all-reduce progress" };
+            _progress.Start();
+        }
     }
 
     /// <summary>ZeRO-1: floats of the parameter buffer each rank owns, laid end to end from 0; null otherwise.</summary>
@@ -71,6 +88,14 @@ internal sealed class GradientReduction : IGradientProgress
 
     public void CompletedFrom(long offset)
     {
+        lock (_calls)
+        {
+            StartBuckets(offset);
+        }
+    }
+
+    private void StartBuckets(long offset)
+    {
         offset = Math.Clamp(offset, 0, _gradients.Length);
         while (_pendingFrom > offset)
         {
@@ -88,9 +113,32 @@ internal sealed class GradientReduction : IGradientProgress
             _group.StartAllReduceSum(_gradients, from, _pendingFrom - from);
             _pendingFrom = from;
             _first = false;
+            _inFlight.Set();
         }
 
         _group.TestStarted(); // progress for the buckets in flight: MPI moves non-blocking collectives inside its calls
+    }
+
+    // The progress thread: while buckets are in flight, test them about every millisecond (sleeping in between, so it
+    // costs the compute threads next to nothing), until Complete takes over.
+    private void DriveProgress()
+    {
+        while (!_disposed)
+        {
+            _inFlight.Wait();
+            while (_inFlight.IsSet && !_disposed)
+            {
+                lock (_calls)
+                {
+                    if (_inFlight.IsSet && _group.TestStarted())
+                    {
+                        _inFlight.Reset();
+                    }
+                }
+
+                Thread.Sleep(1);
+            }
+        }
     }
 
     /// <summary>After the last micro-batch: every rank's gradients summed (the part's only, for ZeRO-1).</summary>
@@ -102,13 +150,26 @@ internal sealed class GradientReduction : IGradientProgress
         }
         else if (_settings.OverlapReduction)
         {
-            CompletedFrom(0); // a backward that reported nothing (a test model) or stopped short
-            _group.WaitStarted();
+            lock (_calls)
+            {
+                StartBuckets(0); // a backward that reported nothing (a test model) or stopped short
+                _group.WaitStarted();
+                _inFlight.Reset();
+            }
         }
         else
         {
             _group.AllReduceSum(_gradients, 0, _gradients.Length);
         }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _inFlight.Set();
+        _progress?.Join();
+        _inFlight.Dispose();
+        PartGradients?.Dispose();
     }
 
     private static long Floats(double megabytes) => Math.Max(16, (long)(megabytes * 1e6 / sizeof(float)) / 16 * 16);

@@ -11,6 +11,12 @@ public sealed record DataParallelSettings
     /// </summary>
     public bool OverlapReduction { get; init; } = true;
 
+    /// <summary>
+    /// With overlap: a background thread lets the buckets in flight progress about every millisecond (MPI moves a
+    /// non-blocking collective only inside MPI calls); off, they progress only where the backward reports a layer done.
+    /// </summary>
+    public bool ProgressThread { get; init; } = true;
+
     /// <summary>Size of a gradient bucket reduced at once, in MB (10⁶ bytes); PyTorch DDP's default is 25.</summary>
     public double BucketMegabytes { get; init; } = 25;
 

@@ -527,7 +527,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        _reduction?.PartGradients?.Dispose();
+        _reduction?.Dispose();
         _trainingStep.Dispose();
         _evaluationStep?.Dispose();
         Optimizer.Dispose();
