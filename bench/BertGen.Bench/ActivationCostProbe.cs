@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 
 namespace BertGen.Bench;

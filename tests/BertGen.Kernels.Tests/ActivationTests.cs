@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;

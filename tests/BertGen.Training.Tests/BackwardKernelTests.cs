@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using BertGen.Runtime;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using Xunit;
 

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Runtime.Kernels;
 

@@ -1,7 +1,7 @@
 namespace BertGen.Runtime.Weights;
 
 /// <summary>Element types a weight tensor may be stored in. All floating types are read as float32.</summary>
-public enum WeightDataType
+internal enum WeightDataType
 {
     /// <summary>IEEE binary32.</summary>
     Float32,
@@ -17,7 +17,7 @@ public enum WeightDataType
 }
 
 /// <summary>Sizes and names of <see cref="WeightDataType"/> values.</summary>
-public static class WeightDataTypes
+internal static class WeightDataTypes
 {
     /// <summary>Bytes per element.</summary>
     public static int SizeOf(WeightDataType type) => type switch

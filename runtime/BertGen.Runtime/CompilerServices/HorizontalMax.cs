@@ -1,12 +1,14 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace BertGen.Runtime.Kernels;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// The largest lane of a vector, by halving (512 → 256 → 128 → 4 scalars). .NET has <c>Vector512.Sum</c> but
 /// no lane-wise maximum reduction; softmax needs one per row.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class HorizontalMax
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

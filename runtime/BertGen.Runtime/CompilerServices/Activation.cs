@@ -1,13 +1,16 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 
-namespace BertGen.Runtime.Kernels;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// An elementwise activation: what a GEMM epilogue applies after the bias, and what a training step's activation
 /// kernels compute and differentiate. Each member is one operator (<see cref="IActivationOperator"/>) in
 /// <c>Kernels/Activations/</c>, reached through the one switch of <see cref="Activations"/>.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum Activation
 {
     /// <summary>Identity.</summary>

@@ -1,16 +1,18 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.InteropServices;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Threading;
 
-namespace BertGen.Runtime.Inference;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// Copies a linear layer from the HF-layout parameter buffer into the GEMM's packed-panel layout, with its
 /// bias right after. Several HF layers stacked along the output dimension (Q, K, V) become one fused layer.
 /// Called by generated <c>PrepareWeights</c> methods with their planned offsets.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class LinearPacker
 {
     /// <summary>Below this many weights per thread a layer is packed on the calling thread alone.</summary>

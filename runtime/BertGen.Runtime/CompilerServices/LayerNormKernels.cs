@@ -1,15 +1,17 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 
-namespace BertGen.Runtime.Backward;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// LayerNorm for training, forward beside backward: the forward keeps x̂ = (x − μ)·rstd and rstd per row for the
 /// backward. Rows of <c>width</c> floats; statistics in float like torch's CPU kernel, two passes for the variance.
 /// Vector512, Vector256 or scalar over each row by the machine, with a scalar tail.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class LayerNormKernels
 {
     /// <summary>Below this many floats per thread a LayerNorm forward runs on the calling thread alone.</summary>

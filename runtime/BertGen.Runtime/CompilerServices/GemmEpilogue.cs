@@ -1,8 +1,10 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 
-namespace BertGen.Runtime.Kernels;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// What a GEMM does with the product before it lands in C, applied tile by tile while the tile is still in
@@ -17,6 +19,7 @@ namespace BertGen.Runtime.Kernels;
 /// nothing else: "add onto C, then scale or activate the sum" is never what a BERT step needs, so asking for
 /// it is an error rather than a guess.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly unsafe struct GemmEpilogue
 {
     private readonly float _alphaMinusOne; // stored as α − 1 so default(GemmEpilogue) means α = 1
@@ -105,7 +108,7 @@ public readonly unsafe struct GemmEpilogue
     /// drivers after a tile's last K-block, while the tile is in L1. The activation is dispatched once per tile
     /// to a loop compiled for its operator.
     /// </summary>
-    public void ApplyToTile(float* c, nint ldc, int row0, int rows, int col0, int cols, GemmPath path)
+    internal void ApplyToTile(float* c, nint ldc, int row0, int rows, int col0, int cols, GemmPath path)
     {
         var tile = new Tile
         {

@@ -1,10 +1,11 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 
-namespace BertGen.Runtime.Backward;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// Counter-based dropout: whether element i of dropout site s is kept is a pure function of
@@ -19,6 +20,7 @@ namespace BertGen.Runtime.Backward;
 /// 16 lanes of Vector512 or 8 of Vector256 (vpmulld) with the scalar tail computing the identical formula: every
 /// path keeps and scales the same elements to the same bits.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class Dropout
 {
     private const uint Golden = 0x9E3779B9u;

@@ -1,13 +1,15 @@
 using System;
+using System.ComponentModel;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Training;
 
-namespace BertGen.Runtime.Backward;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// Checks a training batch against the compiled step's shape and the objective's label ranges before
 /// any kernel reads it: an out-of-range label would index outside a logits row.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class TrainingBatchValidation
 {
     public static void Check(TrainingBatch batch, TrainingObjective objective, int batchSize, int sequence, int maxPredictions, int vocabSize, int typeVocabSize, int labels, bool classLabels)

@@ -1,10 +1,12 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
 
-namespace BertGen.Runtime.Backward;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>What a loss kernel measured: the (normalised) loss and how many predictions were right.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct LossResult(double Loss, int Correct, int Count);
 
 /// <summary>
@@ -13,6 +15,7 @@ public readonly record struct LossResult(double Loss, int Correct, int Count);
 /// cross-entropy's row passes run in Vector512, Vector256 or scalar by the machine; the element-by-element
 /// losses (BCE, MSE) accumulate in double.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class LossKernels
 {
     /// <summary>Label value meaning "no prediction here" (HF's ignore_index).</summary>

@@ -1,13 +1,15 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 
-namespace BertGen.Runtime;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// HuggingFace <c>BertPreTrainedModel._init_weights</c>: linear weights and embeddings from
 /// normal(0, initializer_range), biases zero, LayerNorm weight one and bias zero. Each tensor draws from
 /// its own stream (seed mixed with its index) so adding a head does not change the encoder's weights.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ParameterInitializer
 {
     public static void Initialize(IReadOnlyList<ParameterInfo> table, Span<float> parameters, float initializerRange, ulong seed)

@@ -1,11 +1,13 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 
-namespace BertGen.Runtime.Backward;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>Row gathers, scatters and column sums the backward pass needs (bias gradients, gathered heads).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class RowReductions
 {
     /// <summary>Below this many summed floats per thread column sums run on the calling thread alone.</summary>

@@ -1,14 +1,16 @@
+using System.ComponentModel;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 
-namespace BertGen.Runtime.Backward;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// Elementwise activations for training: the forward writes f(pre), the backward multiplies a gradient by
 /// f'(pre), both with the activation's operator (<c>Kernels/Activations/</c>, the same formulas as the GEMM
 /// epilogue), dispatched once per call. Vector512, Vector256 or scalar by the machine, with a scalar tail.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class ActivationKernels
 {
     /// <summary>Below this many elements per thread an activation runs on the calling thread alone.</summary>

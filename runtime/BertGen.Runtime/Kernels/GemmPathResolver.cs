@@ -1,29 +1,11 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Runtime.Kernels;
 
-/// <summary>
-/// Which instruction set a GEMM runs on. <see cref="Auto"/> picks the widest the machine has; the others
-/// force a path so tests can check every path on an AVX-512 machine and benchmarks can compare them.
-/// </summary>
-public enum GemmPath
-{
-    /// <summary>The widest accelerated path: AVX-512, else AVX2+FMA, else scalar.</summary>
-    Auto,
-
-    /// <summary><c>Vector512</c> micro-kernel (AVX-512F).</summary>
-    Avx512,
-
-    /// <summary><c>Vector256</c> micro-kernel (AVX2 + FMA3).</summary>
-    Avx2,
-
-    /// <summary>Portable scalar code, no intrinsics.</summary>
-    Scalar,
-}
-
 /// <summary>Resolves <see cref="GemmPath.Auto"/> and rejects paths this machine cannot run.</summary>
-public static class GemmPathResolver
+internal static class GemmPathResolver
 {
     /// <summary>The concrete path <paramref name="path"/> stands for on this machine.</summary>
     /// <exception cref="GemmArgumentException">A forced path needs instructions this CPU lacks.</exception>

@@ -1,8 +1,9 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace BertGen.Runtime.Kernels;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// The transcendental functions the activations (<c>Kernels/Activations/</c>), softmax and the losses are built
@@ -29,6 +30,7 @@ namespace BertGen.Runtime.Kernels;
 /// The vector exp is our own range-reduced Taylor series (<c>ExpReduced</c>), ~2 ulp.
 /// </para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ActivationMath
 {
     // Numerator of the erf fit in x², highest power first (odd powers x^13 … x^1 once multiplied by x).

@@ -1,11 +1,14 @@
 using System;
+using System.ComponentModel;
+using BertGen.Runtime.Inference;
 
-namespace BertGen.Runtime.Inference;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// Checks a forward pass's inputs before any kernel reads them: an out-of-range id would otherwise read
 /// outside an embedding table, a silent wrong answer at best.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class InputValidation
 {
     public static void Check(ReadOnlySpan<int> inputIds, ReadOnlySpan<int> attentionMask, ReadOnlySpan<int> tokenTypeIds,

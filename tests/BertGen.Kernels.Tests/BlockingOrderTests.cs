@@ -1,22 +1,23 @@
 using System;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using Xunit;
 
 namespace BertGen.Kernels.Tests;
 
 /// <summary>
-/// The contract with the generator: a driver written the way generated code will be — the loop nest of
-/// <see cref="GemmBlocking"/> with constant bounds, full tiles calling the micro-kernel directly, edges through
-/// <see cref="Gemm.EdgeTile"/>, the epilogue after the last K-block — gives bitwise the same result as
-/// <see cref="Gemm.Linear"/>.
+/// The K-blocks fix the order in which each element of C is summed, and nothing else does: a driver written
+/// from <see cref="GemmBlocking"/>'s loop nest alone — constant bounds, full tiles calling the micro-kernel
+/// directly, edges through <see cref="Gemm.EdgeTile"/>, the epilogue after the last K-block — gives bitwise
+/// the same result as the runtime's <see cref="Gemm"/> on every path.
 /// </summary>
-public sealed unsafe class MirroredDriverTests
+public sealed unsafe class BlockingOrderTests
 {
     [Theory]
     [InlineData(GemmPath.Avx512)]
     [InlineData(GemmPath.Avx2)]
     [InlineData(GemmPath.Scalar)]
-    public void EmittedStyleDriverIsBitwiseEqualToRuntimeDriver(GemmPath path)
+    public void DriverFromTheBlockingAloneIsBitwiseEqualToTheRuntimeDriver(GemmPath path)
     {
         // 37 tokens, 300 → 200 (K spans two K-blocks, N ends in an 8-column panel, M in a 5-row tile).
         const int M = 37, K = 300, N = 200;
@@ -32,7 +33,7 @@ public sealed unsafe class MirroredDriverTests
             GemmEpilogue epilogue = GemmEpilogue.None.WithBias(pb).WithActivation(Activation.GeluErf);
             Gemm.Linear(M, N, K, px, K, pp, pe, N, epilogue, null, path);
 
-            // What the generator would emit for this shape (its constants written out as literals here).
+            // GemmBlocking's nest for this shape, its bounds written out as literals.
             for (int blockBegin = 0; blockBegin < 5; blockBegin += GemmBlocking.RowBlock / 8)
             {
                 for (int panel = 0; panel < 5; panel++)

@@ -1,12 +1,14 @@
+using System.ComponentModel;
 using System.Runtime.Intrinsics;
 using BertGen.Runtime.Kernels;
 
-namespace BertGen.Runtime.Backward;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// Backward of P = softmax(X) along rows: dX = P ⊙ (dP − Σ_j dP·P) · scale, written over dP.
 /// <c>scale</c> folds in the 1/√d_head of the attention scores. Vector512, Vector256 or scalar by the machine.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class SoftmaxBackward
 {
     public static void Apply(float* probabilities, float* gradient, int rows, int width, float scale) =>

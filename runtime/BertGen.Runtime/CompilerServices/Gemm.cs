@@ -1,23 +1,25 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 
-namespace BertGen.Runtime.Kernels;
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
-/// The runtime GEMM drivers, correct for any shape, with M, N, K as arguments. Generated code mirrors
-/// their loop nest (<see cref="GemmBlocking"/>) with constants for its fixed shapes; tests and benchmarks
-/// call these. All forms BERT needs, reduced to one kernel, <c>C[M,N] = A[M,K]·B[K,N]</c> with B packed:
+/// The GEMM drivers, correct for any shape, with M, N, K as arguments: generated code calls them with its
+/// fixed shapes' constants, and the loop nest is <see cref="GemmBlocking"/>'s. All forms BERT needs, reduced to one kernel, <c>C[M,N] = A[M,K]·B[K,N]</c> with B packed:
 /// <list type="bullet">
-/// <item><see cref="Linear"/>: y = x·Wᵀ + b, W pre-packed once (forward linear layers).</item>
-/// <item><see cref="MultiplyTransposedB"/>: C = A·Bᵀ, B <c>[N,K]</c> packed on the fly (attention scores Q·Kᵀ).</item>
-/// <item><see cref="Multiply"/>: C = A·B, B <c>[K,N]</c> packed on the fly (context P·V, dX = dY·W).</item>
-/// <item><see cref="MultiplyTransposedA"/>: C (+)= Aᵀ·B, A stored <c>[K,M]</c> (weight gradient dW += dYᵀ·X).</item>
+/// <item><c>Linear</c>: y = x·Wᵀ + b, W pre-packed once (forward linear layers).</item>
+/// <item><c>MultiplyTransposedB</c>: C = A·Bᵀ, B <c>[N,K]</c> packed on the fly (attention scores Q·Kᵀ).</item>
+/// <item><c>Multiply</c>: C = A·B, B <c>[K,N]</c> packed on the fly (context P·V, dX = dY·W).</item>
+/// <item><c>MultiplyTransposedA</c>: C (+)= Aᵀ·B, A stored <c>[K,M]</c> (weight gradient dW += dYᵀ·X).</item>
 /// </list>
 /// Work is split between the threads of a <see cref="ComputePool"/> by whole panels (or whole 8-row tiles
 /// when there are too few panels), and every C element is computed by the same kernel calls in the same
 /// order whatever the split, so threaded results are bitwise equal to single-threaded ones.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class Gemm
 {
     /// <summary>
@@ -36,9 +38,13 @@ public static unsafe class Gemm
     /// <param name="ldy">Leading dimension of y, at least n.</param>
     /// <param name="epilogue">Bias, activation, residual, or accumulate.</param>
     /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
-    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
     public static void Linear(int m, int n, int k, float* x, nint ldx, float* packedW, float* y, nint ldy,
-        in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+        in GemmEpilogue epilogue, ComputePool? pool = null) =>
+        Linear(m, n, k, x, ldx, packedW, y, ldy, epilogue, pool, GemmPath.Auto);
+
+    /// <summary>The same product on a forced instruction-set path: tests and benchmarks run every path.</summary>
+    public static void Linear(int m, int n, int k, float* x, nint ldx, float* packedW, float* y, nint ldy,
+        in GemmEpilogue epilogue, ComputePool? pool, GemmPath path)
     {
         ValidateA(m, k, x, ldx, transposed: false);
         GemmProblem problem = new(m, n, k, x, ldx, false, packedW, null, 0, BSource.Packed, y, ldy, epilogue, path);
@@ -61,9 +67,13 @@ public static unsafe class Gemm
     /// <param name="packScratch">Scratch of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
     /// <param name="epilogue">Alpha, bias, activation, residual, or accumulate.</param>
     /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
-    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
     public static void MultiplyTransposedB(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
-        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null) =>
+        MultiplyTransposedB(m, n, k, a, lda, b, ldb, c, ldc, packScratch, epilogue, pool, GemmPath.Auto);
+
+    /// <summary>The same product on a forced instruction-set path: tests and benchmarks run every path.</summary>
+    public static void MultiplyTransposedB(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool, GemmPath path)
     {
         ValidateA(m, k, a, lda, transposed: false);
         ValidateB(n, k, b, ldb, k, packScratch);
@@ -87,9 +97,13 @@ public static unsafe class Gemm
     /// <param name="packScratch">Scratch of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
     /// <param name="epilogue">Alpha, bias, activation, residual, or accumulate.</param>
     /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
-    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
     public static void Multiply(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
-        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null) =>
+        Multiply(m, n, k, a, lda, b, ldb, c, ldc, packScratch, epilogue, pool, GemmPath.Auto);
+
+    /// <summary>The same product on a forced instruction-set path: tests and benchmarks run every path.</summary>
+    public static void Multiply(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool, GemmPath path)
     {
         ValidateA(m, k, a, lda, transposed: false);
         ValidateB(n, k, b, ldb, n, packScratch);
@@ -115,9 +129,13 @@ public static unsafe class Gemm
     /// <param name="packScratch">Scratch of <see cref="PackedPanels.PackedLength"/>(n, k) floats.</param>
     /// <param name="epilogue">Alpha, bias, activation, residual, or accumulate.</param>
     /// <param name="pool">Threads to split the work over, or null for the calling thread only.</param>
-    /// <param name="path">Instruction set; <see cref="GemmPath.Auto"/> for the widest.</param>
     public static void MultiplyTransposedA(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
-        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null, GemmPath path = GemmPath.Auto)
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool = null) =>
+        MultiplyTransposedA(m, n, k, a, lda, b, ldb, c, ldc, packScratch, epilogue, pool, GemmPath.Auto);
+
+    /// <summary>The same product on a forced instruction-set path: tests and benchmarks run every path.</summary>
+    public static void MultiplyTransposedA(int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+        float* packScratch, in GemmEpilogue epilogue, ComputePool? pool, GemmPath path)
     {
         ValidateA(m, k, a, lda, transposed: true);
         ValidateB(n, k, b, ldb, n, packScratch);
@@ -129,7 +147,7 @@ public static unsafe class Gemm
     /// Products below this many flops (2·M·N·K) run on one thread: ~1 µs of work, where a hand-off
     /// (~0.3 µs measured, see bench/README.md) and a second core's cold caches would eat the gain.
     /// </summary>
-    public const long MinimumFlopsToSplit = 1 << 17;
+    internal const long MinimumFlopsToSplit = 1 << 17;
 
     /// <summary>
     /// How many parts a product of <paramref name="m"/>×<paramref name="n"/>×<paramref name="k"/> is split
@@ -140,7 +158,7 @@ public static unsafe class Gemm
     /// Deterministic in the shape alone; the axis never changes a result (each element of C is computed the same
     /// way by whichever thread owns it).
     /// </summary>
-    public static (int Parts, bool ByPanels) PlanSplit(int m, int n, int k, int threads)
+    internal static (int Parts, bool ByPanels) PlanSplit(int m, int n, int k, int threads)
     {
         int panels = PackedPanels.PanelCount(n);
         int tiles = (m + PackedPanels.TileRows - 1) / PackedPanels.TileRows;
@@ -367,7 +385,7 @@ public static unsafe class Gemm
     /// <param name="ldc">C's leading dimension.</param>
     /// <param name="k">Reduction length of this K-block.</param>
     /// <param name="loadC">Accumulate onto C instead of overwriting it.</param>
-    public static void EdgeTile(GemmPath path, bool aTransposed, int rows, int cols, float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
+    internal static void EdgeTile(GemmPath path, bool aTransposed, int rows, int cols, float* a, nint lda, float* b, float* c, nint ldc, int k, bool loadC)
     {
         if (path == GemmPath.Auto || path > GemmPath.Scalar)
         {
