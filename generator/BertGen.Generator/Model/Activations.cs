@@ -30,6 +30,9 @@ internal sealed record ActivationInfo(Activation Id, string[] SpecNames, string 
 /// </summary>
 internal static class Activations
 {
+    /// <summary>The runtime activation of the pooler (tanh), which is not a <c>hidden_act</c>.</summary>
+    public const string PoolerRuntimeName = "Tanh";
+
     public static readonly ActivationInfo[] All =
     {
         new(Activation.GeluErf, new[] { "gelu" }, "GeluErf", "0.5·x·(1 + erf(x/√2))"),

@@ -83,7 +83,7 @@ internal static class ForwardPlanner
             Output("PooledOutput", "pooled", (long)b * h, $"[{b},{h}]");
             ops.Add(Gemm(
                 $"Pooler: the [CLS] row of each sequence (stride {(long)s * h}) [{b},{h}]·[{h},{h}] + bias, tanh → pooled [{b},{h}]",
-                Linear(LinearKeys.Pooler), b, Buffer("hidden"), (long)s * h, Buffer("pooled"), "Tanh", null));
+                Linear(LinearKeys.Pooler), b, Buffer("hidden"), (long)s * h, Buffer("pooled"), Activations.PoolerRuntimeName, null));
         }
 
         if (spec.Heads.HasMlmHead)

@@ -7,11 +7,8 @@ namespace BertGen.Generator.Planning;
 internal static class SplitRule
 {
     /// <summary>
-    /// Below this many FLOPs a GEMM runs on the calling thread: the pool's hand-off (a few µs) would cost
-    /// more than the second core saves. About 10 µs of single-core work.
+    /// Whether an M×N×K product goes to the pool: when the runtime would split it (it decides how, by panels or
+    /// by rows, from the shape). One threshold, the runtime's, mirrored in <see cref="RuntimeContract"/>.
     /// </summary>
-    public const long ParallelGemmFlops = 2_000_000;
-
-    /// <summary>Whether an M×N×K product goes to the pool.</summary>
-    public static bool Gemm(long m, long n, long k) => checked(2 * m * n * k) >= ParallelGemmFlops;
+    public static bool Gemm(long m, long n, long k) => checked(2 * m * n * k) >= RuntimeContract.MinimumFlopsToSplit;
 }

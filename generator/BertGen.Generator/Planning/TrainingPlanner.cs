@@ -326,7 +326,7 @@ internal sealed class TrainingPlanner
             Op(new SectionOp("Next sentence head"));
             Op(Gemm(
                 $"pooler: [CLS] rows of hidden_{_layers} (stride {(long)s * h})·[{h},{h}] + bias, tanh → pooled",
-                LinearKeys.Pooler, b, Buf(Last), (long)s * h, Buf("pooled"), "Tanh"));
+                LinearKeys.Pooler, b, Buf(Last), (long)s * h, Buf("pooled"), Activations.PoolerRuntimeName));
             Op(Gemm($"next sentence: pooled·[{h},2] + bias → nsp_logits", LinearKeys.NextSentence, b, Buf("pooled"), h, Buf("nsp_logits"), null));
             Op(new CrossEntropyOp("loss: cross-entropy, mean over the batch", "next", Buf("nsp_logits"), b, 2, "nspLabels", null, LossNormalizer.Rows, 1));
         }
@@ -356,7 +356,7 @@ internal sealed class TrainingPlanner
     {
         int h = _h, b = _b, s = _s, labels = _a.NumLabels;
         Op(new SectionOp("Sequence classification head"));
-        Op(Gemm($"pooler: [CLS] rows (stride {(long)s * h})·[{h},{h}] + bias, tanh → pooled", LinearKeys.Pooler, b, Buf(Last), (long)s * h, Buf("pooled"), "Tanh"));
+        Op(Gemm($"pooler: [CLS] rows (stride {(long)s * h})·[{h},{h}] + bias, tanh → pooled", LinearKeys.Pooler, b, Buf(Last), (long)s * h, Buf("pooled"), Activations.PoolerRuntimeName));
         Op(new DropoutOp("dropout → pooled_dropped", DropoutForm.ApplyTo, Buf("pooled"), Buf("pooled_dropped"), (long)b * h, DropoutRate.Hidden, DropoutSites.SequenceClassifier, Parallel: false));
         Op(Gemm($"classifier: pooled_dropped·[{h},{labels}] + bias → sequence_logits", LinearKeys.SequenceClassifier, b, Buf("pooled_dropped"), h, Buf("sequence_logits"), null));
         switch (_a.ProblemType)
