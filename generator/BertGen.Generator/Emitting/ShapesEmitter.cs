@@ -1,4 +1,5 @@
 using System.Linq;
+using BertGen.Generator.Model;
 using BertGen.Generator.Planning;
 
 namespace BertGen.Generator.Emitting;
@@ -46,7 +47,15 @@ internal static class ShapesEmitter
                     }
                 }
 
-                w.Line($"static pool => new {type}(pool));");
+                w.Line($"static pool => new {type}(pool))");
+            }
+
+            using (w.Block(close: "};"))
+            {
+                w.Line("LayerNormEpsilon = LayerNormEpsilon,");
+                w.Line($"ProblemType = {Literals.String(ProblemTypes.Of(plan.Spec.Architecture.ProblemType).SpecName)},");
+                w.Line("MaxPredictionsPerSequence = MaxPredictionsPerSequence,");
+                w.Line($"Objective = {(plan.Spec.Training ? "TrainingObjective." + plan.Training[0].Objective : "null")},");
             }
             w.Line();
             w.Summary("The compiled forward pass of one of ShapeVariants, with its own activation arena.");
