@@ -49,7 +49,8 @@ public sealed unsafe class LinearGemmFixture : IDisposable
         _y.Dispose();
     }
 
-    private static void Fill(AlignedBuffer buffer, Random random)
+    /// <summary>Fills a buffer with uniform values in [−1, 1).</summary>
+    internal static void Fill(AlignedBuffer buffer, Random random)
     {
         float* p = buffer.Pointer;
         for (long i = 0; i < buffer.Length; i++)

@@ -18,7 +18,7 @@ public static class QuickTable
     private const int Samples = 31;
     private const double SampleSeconds = 0.005;
 
-    /// <summary>Prints the table for the BERT shapes on 1 and 2 threads, then the hand-off cost.</summary>
+    /// <summary>Prints the table for the BERT shapes on 1 and 2 threads, then the hand-off cost, then the int8 section.</summary>
     public static void Run(string[] args)
     {
         GemmPath path = args.Length > 1 ? Enum.Parse<GemmPath>(args[1], ignoreCase: true) : GemmPath.Auto;
@@ -76,35 +76,64 @@ public static class QuickTable
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{shape.Name,-26} 1 thread {one * 1e6,7:F2} µs (best {oneBest * 1e6:F2}), 2 threads {two * 1e6,7:F2} µs (best {twoBest * 1e6:F2}): speed-up {one / two:F2}x (best {oneBest / twoBest:F2}x)"));
         }
+
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+        {
+            Int8QuickTable.Run(pool, Runtime.Kernels.Int8.Int8Path.Auto);
+        }
     }
 
     /// <summary>Median and best seconds per call of <paramref name="action"/>.</summary>
-    public static (double Median, double Best) Time(Action action)
+    public static (double Median, double Best) Time(Action action) => TimeAlternating([action], Samples, SampleSeconds)[0];
+
+    /// <summary>
+    /// Median and best seconds per call of each of <paramref name="actions"/>, their samples (each lasting about
+    /// <paramref name="sampleSeconds"/>) taken in turn, so a neighbour's load falls on all alike.
+    /// </summary>
+    public static (double Median, double Best)[] TimeAlternating(Action[] actions, int samples, double sampleSeconds)
+    {
+        int[] calls = Array.ConvertAll(actions, action => CallsPerSample(action, sampleSeconds));
+        double[][] times = Array.ConvertAll(actions, _ => new double[samples]);
+        for (int s = 0; s < samples; s++)
+        {
+            for (int a = 0; a < actions.Length; a++)
+            {
+                times[a][s] = Sample(actions[a], calls[a]);
+            }
+        }
+
+        return Array.ConvertAll(times, t =>
+        {
+            Array.Sort(t);
+            return (t[samples / 2], t[0]);
+        });
+    }
+
+    // How many back-to-back calls last about one sample.
+    private static int CallsPerSample(Action action, double sampleSeconds)
     {
         action();
         Stopwatch watch = Stopwatch.StartNew();
         int calls = 0;
-        while (watch.Elapsed.TotalSeconds < SampleSeconds / 4)
+        while (watch.Elapsed.TotalSeconds < sampleSeconds / 4)
         {
             action();
             calls++;
         }
 
-        int perSample = Math.Max(1, (int)(calls * 4 * SampleSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9) / 4));
-        double[] samples = new double[Samples];
-        for (int s = 0; s < Samples; s++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < perSample; i++)
-            {
-                action();
-            }
+        return Math.Max(1, (int)(calls * sampleSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9)));
+    }
 
-            samples[s] = Stopwatch.GetElapsedTime(start).TotalSeconds / perSample;
+    // Seconds per call over `calls` back-to-back calls.
+    private static double Sample(Action action, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+        {
+            action();
         }
 
-        Array.Sort(samples);
-        return (samples[Samples / 2], samples[0]);
+        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
     }
 
     private static unsafe void RunPeakOnTwoThreads(ComputePool pool) => pool.Run(&PeakPart, null, 2);

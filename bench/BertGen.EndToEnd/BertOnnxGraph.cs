@@ -3,6 +3,9 @@ using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using BertGen.Runtime;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Kernels;
+using BertGen.Runtime.Kernels.Int8;
+using BertGen.Runtime.Optimization;
 
 namespace BertGen.Bench;
 
@@ -14,6 +17,14 @@ namespace BertGen.Bench;
 /// (1 − mask)·finfo.min, Softmax, erf GELU, LayerNormalization — which is what ORT's graph optimiser
 /// recognises and fuses (attention, skip LayerNorm, bias GELU) at ORT_ENABLE_ALL.
 /// </summary>
+/// <remarks>
+/// With <c>int8</c> every linear is written as <c>quantize_dynamic(per_channel=True)</c> writes it — the int8 peer of
+/// BertGen's int8 path: <c>DynamicQuantizeLinear</c> of the input (one per input tensor, shared by Q, K and V),
+/// <c>MatMulInteger</c> with the int8 weight <c>[in, out]</c> and its zero points, <c>Cast</c> to float, the product of
+/// the input and weight scales as one <c>Mul</c>, then the bias <c>Add</c>; ORT fuses that into
+/// <c>DynamicQuantizeMatMul</c>. The int8 weights and scales are BertGen's own (<see cref="Int8Quantizer"/>, what its
+/// packer stores), so both engines multiply the same integers. Attention, softmax, LayerNorm and GELU stay fp32.
+/// </remarks>
 public static class BertOnnxGraph
 {
     /// <summary>The graph output holding the pooler.</summary>
@@ -28,11 +39,11 @@ public static class BertOnnxGraph
     /// [batch, sequence] with both dimensions symbolic; the position ids are a constant for
     /// <paramref name="sequence"/> tokens, so the graph runs at that sequence length.
     /// </summary>
-    public static byte[] Write(IBertModel model, ModelDescriptor descriptor, int sequence)
+    public static byte[] Write(IBertModel model, ModelDescriptor descriptor, int sequence, bool int8 = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(descriptor);
-        var graph = new Graph(model);
+        var graph = new Graph(model, int8);
         int h = model.HiddenSize;
         int layers = descriptor.Layers;
         int heads = descriptor.AttentionHeads;
@@ -107,6 +118,23 @@ public static class BertOnnxGraph
         return graph.Build(h);
     }
 
+    /// <summary>
+    /// One int8 linear layer, <c>y[M, N] = x[M, K]·Wᵀ + b</c> with M symbolic, in the form of <see cref="Write"/>'s
+    /// int8 linears: input <c>x</c>, output <c>y</c>. <paramref name="weight"/> is the int8 <c>[N, K]</c> (HF layout),
+    /// <paramref name="scales"/> one per output.
+    /// </summary>
+    public static byte[] WriteInt8Linear(int n, int k, sbyte[] weight, float[] scales, float[] bias)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(scales);
+        ArgumentNullException.ThrowIfNull(bias);
+        var graph = new Graph(null, int8: true);
+        graph.Int8Weight("linear.weight", n, k, weight, scales);
+        graph.Floats("linear.bias", [n], bias);
+        graph.Node("Identity", [graph.Linear("x", "linear")], ["y"]);
+        return graph.Build(("x", ["m", k]), ("y", ["m", n]));
+    }
+
     private static string Bare(string name) => name.StartsWith("bert.", StringComparison.Ordinal) ? name["bert.".Length..] : name;
 
     private static long[] Range(int count)
@@ -122,16 +150,22 @@ public static class BertOnnxGraph
 
     private sealed unsafe class Graph
     {
-        private readonly IBertModel _model;
+        private const int Int8Type = 3, Int32Type = 6;
+
+        private readonly IBertModel? _model;
+        private readonly bool _int8;
         private readonly Dictionary<string, ParameterInfo> _parameters = new(StringComparer.Ordinal);
         private readonly ProtobufWriter _graph = new();
         private readonly HashSet<string> _initializers = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _quantizedInputs = new(StringComparer.Ordinal);
         private int _nodes;
 
-        public Graph(IBertModel model)
+        // A model's graph reads its parameters from the model; a lone layer's initializers are added directly.
+        public Graph(IBertModel? model, bool int8)
         {
             _model = model;
-            foreach (ParameterInfo info in model.ParameterTable)
+            _int8 = int8;
+            foreach (ParameterInfo info in model?.ParameterTable ?? [])
             {
                 _parameters[Bare(info.Name)] = info;
             }
@@ -177,14 +211,57 @@ public static class BertOnnxGraph
             _graph.Message(1, node);
         }
 
-        /// <summary>y = x · Wᵀ + b with W stored [out, in] in the model, written [in, out] for MatMul.</summary>
+        /// <summary>y = x · Wᵀ + b with W stored [out, in] in the model, written [in, out] for MatMul (or MatMulInteger).</summary>
         public string Linear(string x, string prefix)
         {
-            string weight = Parameter(prefix + ".weight", transpose: true);
-            Node("MatMul", [x, weight], [prefix + "_matmul"]);
+            if (!_int8)
+            {
+                string weight = Parameter(prefix + ".weight", transpose: true);
+                Node("MatMul", [x, weight], [prefix + "_matmul"]);
+                Node("Add", [prefix + "_matmul", prefix + ".bias"], [prefix + "_out"]);
+                return prefix + "_out";
+            }
+
+            if (_model is not null && !_initializers.Contains(prefix + ".weight_quantized"))
+            {
+                ParameterInfo info = _parameters[prefix + ".weight"];
+                (sbyte[] values, float[] scales) = Quantize(_model.Parameters.Pointer + info.Offset, info.Shape[0], info.Shape[1]);
+                Int8Weight(prefix + ".weight", info.Shape[0], info.Shape[1], values, scales);
+            }
+
+            // One DynamicQuantizeLinear per input tensor, as quantize_dynamic shares it between Q, K and V.
+            if (_quantizedInputs.Add(x))
+            {
+                Node("DynamicQuantizeLinear", [x], [x + "_quantized", x + "_scale", x + "_zero_point"]);
+            }
+
+            Node("MatMulInteger", [x + "_quantized", prefix + ".weight_quantized", x + "_zero_point", prefix + ".weight_zero_point"], [prefix + "_matmul_int32"]);
+            Node("Cast", [prefix + "_matmul_int32"], [prefix + "_matmul_float"], ("to", FloatType));
+            Node("Mul", [x + "_scale", prefix + ".weight_scale"], [prefix + "_scale"]);
+            Node("Mul", [prefix + "_matmul_float", prefix + "_scale"], [prefix + "_matmul"]);
             Node("Add", [prefix + "_matmul", prefix + ".bias"], [prefix + "_out"]);
             return prefix + "_out";
         }
+
+        /// <summary>An int8 weight given [out, in]: written [in, out] with its per-output scales and zero zero points.</summary>
+        public void Int8Weight(string name, int rows, int columns, sbyte[] values, float[] scales)
+        {
+            var transposed = new sbyte[values.Length];
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < columns; c++)
+                {
+                    transposed[(c * rows) + r] = values[(r * columns) + c];
+                }
+            }
+
+            Initializer(name + "_quantized", Int8Type, [columns, rows], MemoryMarshal.AsBytes<sbyte>(transposed));
+            Initializer(name + "_scale", FloatType, [rows], MemoryMarshal.AsBytes<float>(scales));
+            Initializer(name + "_zero_point", Int8Type, [rows], new byte[rows]);
+        }
+
+        /// <summary>A float initializer.</summary>
+        public void Floats(string name, long[] dims, float[] values) => Initializer(name, FloatType, dims, MemoryMarshal.AsBytes<float>(values));
 
         public void LayerNorm(string x, string prefix, string output) =>
             Node("LayerNormalization", [x, prefix + ".weight", prefix + ".bias"], [output], ("axis", -1L), ("epsilon", 1e-12f));
@@ -203,7 +280,6 @@ public static class BertOnnxGraph
 
         public byte[] Build(int hidden)
         {
-            _graph.String(2, "bert");
             // Batch and sequence are symbolic, as in a torch export with dynamic axes: with every shape static, ORT
             // rewrites the linears as Gemm between reshapes and fuses differently (measured ~10% slower on MiniLM).
             foreach (string input in new[] { "input_ids", "attention_mask", "token_type_ids" })
@@ -213,6 +289,20 @@ public static class BertOnnxGraph
 
             _graph.Message(12, ValueInfo("last_hidden_state", FloatType, "batch", "sequence", hidden));
             _graph.Message(12, ValueInfo(PoolerOutputName, FloatType, "batch", hidden));
+            return Model("bert");
+        }
+
+        // A graph of one float input and one float output, each dimension a size or a symbolic name.
+        public byte[] Build((string Name, object[] Dims) input, (string Name, object[] Dims) output)
+        {
+            _graph.Message(11, ValueInfo(input.Name, FloatType, input.Dims));
+            _graph.Message(12, ValueInfo(output.Name, FloatType, output.Dims));
+            return Model("linear");
+        }
+
+        private byte[] Model(string name)
+        {
+            _graph.String(2, name);
             var opset = new ProtobufWriter().String(1, "").Varint(2, 17);
             return new ProtobufWriter()
                 .Varint(1, 8)
@@ -220,6 +310,29 @@ public static class BertOnnxGraph
                 .Message(7, _graph)
                 .Message(8, opset)
                 .ToArray();
+        }
+
+        private void Initializer(string name, int elementType, long[] dims, ReadOnlySpan<byte> rawData)
+        {
+            _initializers.Add(name);
+            var tensor = new ProtobufWriter().PackedVarints(1, dims).Varint(2, elementType).String(8, name).Bytes(9, rawData);
+            _graph.Message(5, tensor);
+        }
+
+        // The weight's int8 values and scales exactly as BertGen's packer computes them.
+        private static (sbyte[] Values, float[] Scales) Quantize(float* weight, int rows, int columns)
+        {
+            var values = new sbyte[rows * columns];
+            var scales = new float[rows];
+            fixed (sbyte* q = values)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    (scales[r], _) = Int8Quantizer.QuantizeWeightRow(weight + ((long)r * columns), columns, q + ((long)r * columns), VectorWidths.Best);
+                }
+            }
+
+            return (values, scales);
         }
 
         private string Parameter(string name, bool transpose)
@@ -230,8 +343,9 @@ public static class BertOnnxGraph
                 return onnxName;
             }
 
+            // Only a model's graph has parameters (the table is empty otherwise).
             ParameterInfo info = _parameters[name];
-            var values = new ReadOnlySpan<float>(_model.Parameters.Pointer + info.Offset, checked((int)info.Length));
+            var values = new ReadOnlySpan<float>(_model!.Parameters.Pointer + info.Offset, checked((int)info.Length));
             long[] dims = Array.ConvertAll(info.Shape, d => (long)d);
             if (transpose)
             {

@@ -8,7 +8,7 @@ using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Weights;
 
-// Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check] [--memory]
+// Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8-linear] [--memory]
 //        BertGen.EndToEnd bdn [BenchmarkDotNet arguments]
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -29,9 +29,18 @@ for (int i = 0; i < args.Length; i++)
         case "--only": only = args[++i]; break;
         case "--memory": memory = true; break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check] [--memory]");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8-linear] [--memory]");
             return 2;
     }
+}
+
+if (only == "int8-linear")
+{
+    // Not a timing: ORT's int8 linear layer against BertGen's on the same int8 weights, within a stated bound, and
+    // the whole written int8 MiniLM graph against BertGen's fp32 forward.
+    bool linear = Int8LinearCheck.Run(threads, Console.Out);
+    bool graph = Int8GraphCheck.Run(threads, Console.Out);
+    return linear && graph ? 0 : 1;
 }
 
 void LoadMiniLm(IBertModel model) => ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, model.ParameterTable, model.Parameters.AsSpan());

@@ -24,6 +24,8 @@ internal static class BertGenCli
         new FinetuneCommand(),
         new FillMaskCommand(),
         new ClassifyCommand(),
+        new ServeCommand(),
+        new SpecCommand(),
         new BenchCommand(),
         new InspectCommand(),
     ];

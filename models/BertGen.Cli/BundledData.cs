@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using BertGen.Runtime;
 
 namespace BertGen.Cli;
 
@@ -23,11 +24,11 @@ internal static class BundledData
     public static string Resolve(string? given, string bundled, string option)
     {
         string path = given ?? bundled;
-        if (!File.Exists(path))
+        if (InputFiles.Problem(path, option) is string problem)
         {
             throw given is null
                 ? new CliFailureException($"the bundled file '{path}' is missing (the app's data/ folder was not copied with it); pass {option} FILE")
-                : new CliFailureException($"{option} file '{path}' does not exist");
+                : new CliFailureException(problem);
         }
 
         return path;

@@ -1,13 +1,17 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Inference;
 
 namespace BertGen.Cli;
 
 /// <summary>
 /// Finds the <c>model.safetensors</c> a <c>--checkpoint</c> or <c>--init</c> names: the file itself, a checkpoint
 /// folder holding one, or a run's folder (<c>runs/pretrain-bert-tiny</c>), whose newest <c>checkpoint-*</c> is taken.
+/// Weights from a checkpoint are proven whole first (the SHA-256 <c>--resume</c> checks), so a flipped bit is an error,
+/// not a silently different model; a damaged newest checkpoint names the intact one before it.
 /// </summary>
 internal static class CheckpointWeights
 {
@@ -20,6 +24,12 @@ internal static class CheckpointWeights
                 throw new CliUsageException($"{option} '{path}' is a file but not a .safetensors file; give a checkpoint folder or its {CheckpointStore.ModelFile}");
             }
 
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (folder is not null && Path.GetFileName(path) == CheckpointStore.ModelFile && IsCheckpoint(folder) && WeightsDamage(folder) is string damage)
+            {
+                throw new CliFailureException($"{option}: {damage}");
+            }
+
             return path;
         }
 
@@ -29,24 +39,78 @@ internal static class CheckpointWeights
         }
 
         string direct = Path.Combine(path, CheckpointStore.ModelFile);
+        if (IsCheckpoint(path))
+        {
+            return WeightsDamage(path) is string damage ? throw new CliFailureException($"{option}: {damage}") : direct;
+        }
+
         if (File.Exists(direct))
         {
             return direct;
         }
 
-        string? latest = new CheckpointStore(path, keepLast: 1).Latest();
-        if (latest is null)
+        IReadOnlyList<(long Step, string Path)> all = new CheckpointStore(path, keepLast: 1).List();
+        if (all.Count == 0)
         {
             throw new CliFailureException($"{option} '{path}' holds neither {CheckpointStore.ModelFile} nor checkpoint-* folders");
         }
 
-        string weights = Path.Combine(latest, CheckpointStore.ModelFile);
-        if (!File.Exists(weights))
+        // The newest checkpoint whose weights are whole; when that is not the newest, say so and name it.
+        string? newestDamage = WeightsDamage(all[^1].Path);
+        if (newestDamage is null)
         {
-            throw new CliFailureException($"checkpoint '{latest}' has no {CheckpointStore.ModelFile}");
+            return Path.Combine(all[^1].Path, CheckpointStore.ModelFile);
         }
 
-        return weights;
+        for (int i = all.Count - 2; i >= 0; i--)
+        {
+            if (WeightsDamage(all[i].Path) is null)
+            {
+                throw new CliFailureException($"the newest checkpoint in '{path}' (step {all[^1].Step}) is damaged: {newestDamage}; the older '{all[i].Path}' (step {all[i].Step}) is intact: give it with {option}");
+            }
+        }
+
+        throw new CliFailureException($"no checkpoint in '{path}' is intact; the newest (step {all[^1].Step}): {newestDamage}");
+    }
+
+    /// <summary>A folder <c>CheckpointStore</c> wrote (its name, its state file or the state's checksum say so): its weights must prove whole.</summary>
+    private static bool IsCheckpoint(string folder) =>
+        CheckpointIntegrity.StepOfName(folder) is not null
+        || File.Exists(Path.Combine(folder, CheckpointStore.StateFile))
+        || File.Exists(Path.Combine(folder, CheckpointIntegrity.StateChecksumFile));
+
+    /// <summary>
+    /// Why the checkpoint's <c>model.safetensors</c> cannot be trusted (its state's checksum, its recorded length and
+    /// SHA-256, as <c>--resume</c> checks them), or null. Inference needs only the weights, so the optimiser's files are not read.
+    /// </summary>
+    private static string? WeightsDamage(string folder)
+    {
+        try
+        {
+            TrainerState state = CheckpointStore.ReadState(folder);
+            CheckpointIntegrity.VerifyFile(folder, state, CheckpointStore.ModelFile);
+            return null;
+        }
+        catch (CheckpointException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// The label names a fine-tuning run recorded in <paramref name="weights"/> (<c>finetune --labels neg,pos</c>), or
+    /// null for a file that records none (written before labels were recorded, or not by <c>finetune</c>).
+    /// </summary>
+    public static IReadOnlyList<string>? RecordedLabels(string weights, ModelDescriptor model)
+    {
+        IReadOnlyList<string>? labels = CheckpointLabels.Read(weights);
+        if (labels is not null && labels.Count != model.Labels.Count)
+        {
+            throw new CliFailureException(
+                $"checkpoint '{weights}' was fine-tuned with {labels.Count} labels ({string.Join(", ", labels)}), but '{ModelCatalog.CliName(model)}' has {model.Labels.Count} outputs: pass the --model it was fine-tuned as");
+        }
+
+        return labels;
     }
 
     /// <summary>Refuses to start a fresh run over another run's checkpoints, whose step numbers and metrics would interleave with it.</summary>

@@ -17,6 +17,8 @@ namespace BertGen.Cli;
 /// <param name="OutputIsTerminal">Whether tables on <see cref="Output"/> may use colour.</param>
 /// <param name="Interrupt">Fires as Ctrl-C would (training commands also listen for the real Ctrl-C themselves);
 /// lets tests interrupt a run in-process.</param>
+/// <param name="TerminalWidth">The terminal's width in columns, asked each time a live line or a table is drawn
+/// (a terminal can be resized); null means <see cref="Console.WindowWidth"/>.</param>
 internal sealed record CliConsole(
     TextWriter Output,
     TextWriter Error,
@@ -24,8 +26,31 @@ internal sealed record CliConsole(
     bool InputIsRedirected,
     bool ErrorIsTerminal,
     bool OutputIsTerminal,
-    CancellationToken Interrupt = default)
+    CancellationToken Interrupt = default,
+    Func<int>? TerminalWidth = null)
 {
+    /// <summary>Below this a terminal is too narrow to lay anything out; also the width assumed when none can be read.</summary>
+    public const int MinimumWidth = 40;
+
+    /// <summary>The terminal's current width in columns (<see cref="MinimumWidth"/> at least).</summary>
+    public int Width
+    {
+        get
+        {
+            int width;
+            try
+            {
+                width = TerminalWidth?.Invoke() ?? Console.WindowWidth;
+            }
+            catch (IOException)
+            {
+                width = 80;
+            }
+
+            return width > 0 ? Math.Max(width, MinimumWidth) : 80;
+        }
+    }
+
     /// <summary>UTF-8 without a byte-order mark, whatever the locale says.</summary>
     public static Encoding Utf8 { get; } = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 

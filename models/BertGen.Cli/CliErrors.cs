@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using BertGen.Runtime;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Inference;
@@ -72,7 +73,7 @@ internal static class CliErrors
             return code;
         }
 
-        error.WriteLine($"bertgen: error: {prefix}{OneLine(message)}");
+        error.WriteLine($"bertgen: error: {prefix}{AsClause(OneLine(message))}");
         if (verbose)
         {
             error.WriteLine(exception.ToString());
@@ -81,8 +82,22 @@ internal static class CliErrors
         return code;
     }
 
-    /// <summary>Collapses line breaks, tabs and runs of spaces, so that an error is always exactly one tidy line.</summary>
+    /// <summary>The longest error line printed: the runtime already cuts names it quotes, this bounds everything else.</summary>
+    public const int MaxLength = 1000;
+
+    /// <summary>
+    /// Collapses line breaks, tabs and runs of spaces, so that an error is always exactly one tidy line; writes other
+    /// control characters as escapes (a terminal never runs an escape sequence from a file) and cuts the line at
+    /// <see cref="MaxLength"/> characters.
+    /// </summary>
     public static string OneLine(string message)
+    {
+        string line = Collapse(message);
+        line = MessageText.Printable(line);
+        return line.Length <= MaxLength ? line : string.Concat(line.AsSpan(0, MaxLength - 1), "…");
+    }
+
+    private static string Collapse(string message)
     {
         var builder = new StringBuilder(message.Length);
         bool space = false;
@@ -106,7 +121,26 @@ internal static class CliErrors
         return builder.ToString();
     }
 
-    private static (int Code, string Message) Classify(Exception exception) => exception switch
+    /// <summary>
+    /// The runtime's libraries write their messages as sentences ("Cannot …", "The corpus has …."); after
+    /// <c>bertgen: error:</c> every message reads as one clause, so a capitalised first word (not a name such as
+    /// <c>BertTiny</c> or <c>MLM</c>) is lower-cased and a closing full stop dropped.
+    /// </summary>
+    public static string AsClause(string message)
+    {
+        int word = 0;
+        while (word < message.Length && char.IsLetter(message[word]))
+        {
+            word++;
+        }
+
+        bool capitalised = word >= 1 && char.IsUpper(message[0]) && message.AsSpan(1, word - 1).IndexOfAnyInRange('A', 'Z') < 0;
+        string clause = capitalised ? char.ToLowerInvariant(message[0]) + message[1..] : message;
+        return clause.EndsWith('.') && !clause.EndsWith("..", StringComparison.Ordinal) ? clause[..^1] : clause;
+    }
+
+    /// <summary>The exit code and the one-line message <see cref="Report"/> gives an exception.</summary>
+    internal static (int Code, string Message) Classify(Exception exception) => exception switch
     {
         CliUsageException e => (ExitCodes.Usage, e.Message),
         CliFailureException e => (ExitCodes.Failure, e.Message),

@@ -57,6 +57,30 @@ internal static class CommonOptions
         HelpName = "N",
     };
 
+    public static Option<string?> ModelDirectory() => new("--model-dir")
+    {
+        Description = "A HuggingFace model folder (config.json, model.safetensors, tokenizer.json or vocab.txt) to run on the compiled model with its architecture, instead of --model.",
+        HelpName = "DIR",
+    };
+
+    public static Option<bool> Chunk() => new("--chunk")
+    {
+        Description = $"Embed a text longer than the model's limit whole: overlapping windows of the limit ({TextPreparation.WindowOverlap} WordPieces shared), their vectors averaged by length, instead of truncating it.",
+    };
+
+    /// <summary>The model options of a command; --model-dir replaces --model, so naming both is a usage error.</summary>
+    public static EncoderOptions Encoder(ParseResult parse, Option<string> model, Option<string?> weights, Option<string?> vocabulary, Option<int?> threads,
+        Option<string?> modelDirectory)
+    {
+        string? directory = parse.GetValue(modelDirectory);
+        if (directory is not null && parse.GetResult(model) is { Implicit: false })
+        {
+            throw new CliUsageException("--model-dir names the model itself: it does not go with --model");
+        }
+
+        return new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads), directory);
+    }
+
     public static PoolingMode? ParsePooling(string? value) => value switch
     {
         null => null,

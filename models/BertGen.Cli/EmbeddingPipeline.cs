@@ -7,31 +7,85 @@ using BertGen.Text;
 namespace BertGen.Cli;
 
 /// <summary>
-/// Texts → embeddings, shared by <c>embed</c> and <c>similarity</c>: tokenise (warning about truncation),
-/// load the weights and run the compiled model in chunks under a progress display.
+/// Texts → embeddings, shared by <c>embed</c> and <c>similarity</c>: tokenise (warning about truncation, or with
+/// <c>--chunk</c> splitting long texts into windows), load the weights and run the compiled model in chunks under a
+/// progress display.
 /// </summary>
 internal static class EmbeddingPipeline
 {
     /// <summary>Texts per chunk: four batches of the 8-sequence shape, and the step of the progress display.</summary>
     public const int ChunkSize = 32;
 
-    /// <summary>Calls <paramref name="consume"/> with each chunk's first index and embeddings, in input order.</summary>
+    /// <summary>
+    /// Calls <paramref name="consume"/> with each chunk's first index and embeddings, in input order. With
+    /// <paramref name="chunk"/>, a text longer than the model's limit is embedded as overlapping windows whose pooled
+    /// vectors are averaged (<see cref="TextPreparation"/>) instead of being truncated.
+    /// </summary>
     public static void Run(CliConsole console, bool quiet, bool verbose, EncoderOptions options, PoolingMode? pooling, bool normalize,
-        IReadOnlyList<string> texts, Action<int, float[][]> consume)
+        IReadOnlyList<string> texts, Action<int, float[][]> consume, bool chunk = false)
+    {
+        Run(console, quiet, verbose, options, texts, chunk, " (--chunk embeds all of it)", (encoder, prepared, start, count) =>
+        {
+            using var embedder = new SentenceEmbedder(encoder.Model, pooling ?? encoder.DefaultPooling, normalize: false);
+            var inputs = new List<TokenizedInput>();
+            for (int i = start; i < start + count; i++)
+            {
+                inputs.AddRange(prepared[i].Inputs);
+            }
+
+            float[][] pooled = embedder.Embed(inputs);
+            var embeddings = new float[count][];
+            for (int i = 0, at = 0; i < count; i++)
+            {
+                PreparedText text = prepared[start + i];
+                embeddings[i] = TextPreparation.Combine(pooled[at..(at + text.Inputs.Count)], text.Weights);
+                if (normalize)
+                {
+                    Pooling.NormalizeL2(embeddings[i]);
+                }
+
+                at += text.Inputs.Count;
+                FiniteOutput.Require(embeddings[i], start + i + 1);
+            }
+
+            consume(start, embeddings);
+        });
+    }
+
+    /// <summary>
+    /// <c>embed --tokens</c>: calls <paramref name="consume"/> with each text's index, its tokens (special ones
+    /// included) and its last hidden state as a row-major <c>[tokens, hidden]</c> array, in input order.
+    /// </summary>
+    public static void RunTokens(CliConsole console, bool quiet, bool verbose, EncoderOptions options, IReadOnlyList<string> texts,
+        Action<int, string[], float[]> consume)
+    {
+        Run(console, quiet, verbose, options, texts, chunk: false, "", (encoder, prepared, start, count) =>
+        {
+            using var embedder = new SentenceEmbedder(encoder.Model, encoder.DefaultPooling, normalize: false);
+            TokenizedInput[] inputs = prepared.Skip(start).Take(count).Select(p => p.Inputs[0]).ToArray();
+            float[][] states = embedder.EmbedTokens(inputs);
+            for (int i = 0; i < count; i++)
+            {
+                FiniteOutput.Require(states[i], start + i + 1);
+                consume(start + i, encoder.Tokenizer.Decode(inputs[i].InputIds), states[i]);
+            }
+        });
+    }
+
+    private static void Run(CliConsole console, bool quiet, bool verbose, EncoderOptions options, IReadOnlyList<string> texts, bool chunk,
+        string truncationHint, Action<SentenceEncoder, PreparedText[], int, int> embedChunk)
     {
         var timings = new StageTimings();
         using SentenceEncoder encoder = SentenceEncoder.Open(options);
         timings.Mark("vocabulary");
-        var inputs = new TokenizedInput[texts.Count];
+        var prepared = new PreparedText[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
-            EncodedInput encoded = encoder.Tokenizer.Encode(texts[i], encoder.MaxSequence);
-            if (encoded.Truncated)
+            prepared[i] = TextPreparation.Prepare(encoder.Tokenizer, texts[i], encoder.MaxTokens, chunk);
+            if (prepared[i].Truncated)
             {
-                console.Warn($"text {i + 1} is longer than {encoder.MaxSequence} tokens, the largest compiled sequence; truncated");
+                console.Warn($"text {i + 1} is longer than {encoder.MaxTokens} tokens, {encoder.TruncationReason}; truncated{truncationHint}");
             }
-
-            inputs[i] = new TokenizedInput(encoded.InputIds.ToArray(), encoded.SegmentIds.ToArray());
         }
 
         timings.Mark("tokenize");
@@ -39,15 +93,12 @@ internal static class EmbeddingPipeline
         {
             progress.Begin($"loading {encoder.Description}");
             encoder.LoadWeights(timings);
-            using var embedder = new SentenceEmbedder(encoder.Model, pooling ?? encoder.DefaultPooling, normalize);
             progress.Begin("embedding", texts.Count);
-            for (int start = 0; start < inputs.Length; start += ChunkSize)
+            for (int start = 0; start < texts.Count; start += ChunkSize)
             {
-                int count = Math.Min(ChunkSize, inputs.Length - start);
-                float[][] embeddings = embedder.Embed(new ArraySegment<TokenizedInput>(inputs, start, count));
+                int count = Math.Min(ChunkSize, texts.Count - start);
+                embedChunk(encoder, prepared, start, count);
                 timings.Mark(start == 0 ? "embed the first chunk" : "embed the other chunks");
-                consume(start, embeddings);
-                timings.Mark("write output");
                 progress.Report(start + count);
             }
 

@@ -13,7 +13,8 @@ namespace BertGen.Cli;
 /// <param name="Package">Where its weights and vocabulary live.</param>
 /// <param name="Architecture">The compiled model whose shapes it has.</param>
 /// <param name="Pooling">How sentence embeddings are read off it.</param>
-internal sealed record PretrainedChoice(string Name, PretrainedModel Package, ModelDescriptor Architecture, PoolingMode Pooling);
+/// <param name="MaxTokens">Where sentence-transformers truncates its input (<c>max_seq_length</c>), special tokens included.</param>
+internal sealed record PretrainedChoice(string Name, PretrainedModel Package, ModelDescriptor Architecture, PoolingMode Pooling, int MaxTokens);
 
 /// <summary>
 /// The models compiled into this build (one per shipped spec) and the pretrained weights that fit them.
@@ -23,23 +24,30 @@ internal static class ModelCatalog
 {
     private const string SpecSuffix = ".bert.json";
 
-    /// <summary>Every compiled model, smallest first.</summary>
-    public static IReadOnlyList<ModelDescriptor> Compiled { get; } =
+    /// <summary>Every compiled model, smallest first, with its LayerNorm epsilon (a generated constant the descriptor lacks).</summary>
+    private static readonly (ModelDescriptor Descriptor, float LayerNormEpsilon)[] CompiledTable =
     [
-        BertTiny.Descriptor,
-        BertMini.Descriptor,
-        BertSmall.Descriptor,
-        BertBase.Descriptor,
-        MiniLmL6.Descriptor,
-        BertTinyClassifier.Descriptor,
-        MiniLmL6Classifier.Descriptor,
+        (BertTiny.Descriptor, BertTiny.LayerNormEpsilon),
+        (BertMini.Descriptor, BertMini.LayerNormEpsilon),
+        (BertSmall.Descriptor, BertSmall.LayerNormEpsilon),
+        (BertBase.Descriptor, BertBase.LayerNormEpsilon),
+        (MiniLmL6.Descriptor, MiniLmL6.LayerNormEpsilon),
+        (BertTinyClassifier.Descriptor, BertTinyClassifier.LayerNormEpsilon),
+        (MiniLmL6Classifier.Descriptor, MiniLmL6Classifier.LayerNormEpsilon),
     ];
+
+    /// <summary>Every compiled model, smallest first.</summary>
+    public static IReadOnlyList<ModelDescriptor> Compiled { get; } = CompiledTable.Select(c => c.Descriptor).ToArray();
+
+    /// <summary>The LayerNorm epsilon compiled into <paramref name="descriptor"/>'s kernels.</summary>
+    public static float LayerNormEpsilon(ModelDescriptor descriptor) => CompiledTable.First(c => c.Descriptor == descriptor).LayerNormEpsilon;
 
     /// <summary>Pretrained sentence encoders; both have MiniLM's shape, so one compiled model serves both.</summary>
     public static IReadOnlyList<PretrainedChoice> Pretrained { get; } =
     [
-        new("minilm", PretrainedModel.MiniLmL6V2, MiniLmL6.Descriptor, PoolingMode.Mean),
-        new("arctic-xs", PretrainedModel.ArcticEmbedXs, MiniLmL6.Descriptor, PoolingMode.Cls),
+        // all-MiniLM-L6-v2 was trained on 128 tokens and sentence-transformers cuts it at 256; arctic-embed-xs at 512.
+        new("minilm", PretrainedModel.MiniLmL6V2, MiniLmL6.Descriptor, PoolingMode.Mean, MaxTokens: 256),
+        new("arctic-xs", PretrainedModel.ArcticEmbedXs, MiniLmL6.Descriptor, PoolingMode.Cls, MaxTokens: 512),
     ];
 
     /// <summary>The command-line name of a compiled model: its spec file's name without the suffix.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using BertGen.Cli.HuggingFace;
 using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
@@ -16,7 +17,8 @@ namespace BertGen.Cli;
 /// <param name="WeightsPath">A <c>.safetensors</c> or HuggingFace <c>.onnx</c> file; required for models without pretrained weights.</param>
 /// <param name="VocabularyPath">A WordPiece vocabulary, one token per line; defaults to the package's (uncased BERT).</param>
 /// <param name="Threads">Compute threads; null for one per core.</param>
-internal sealed record EncoderOptions(string Model, string? WeightsPath, string? VocabularyPath, int? Threads);
+/// <param name="ModelDirectory">A HuggingFace model folder instead of <paramref name="Model"/>, weights and vocabulary.</param>
+internal sealed record EncoderOptions(string Model, string? WeightsPath, string? VocabularyPath, int? Threads, string? ModelDirectory = null);
 
 /// <summary>
 /// A compiled model with real weights and its tokenizer, ready to embed sentences. Opening resolves the
@@ -33,7 +35,8 @@ internal sealed class SentenceEncoder : IDisposable
     private IBertModel? _model;
 
     private SentenceEncoder(ModelDescriptor architecture, PretrainedChoice? pretrained, string? weightsPath, int? threads,
-        BertWordPieceTokenizer tokenizer, PoolingMode defaultPooling, string description)
+        BertWordPieceTokenizer tokenizer, PoolingMode defaultPooling, string description, string id, (int Tokens, string Reason)? modelLimit,
+        IReadOnlyList<string> labels)
     {
         _architecture = architecture;
         _pretrained = pretrained;
@@ -42,8 +45,19 @@ internal sealed class SentenceEncoder : IDisposable
         Tokenizer = tokenizer;
         DefaultPooling = defaultPooling;
         Description = description;
-        MaxSequence = architecture.Shapes.Max(s => s.Sequence);
+        Id = id;
+        Labels = labels;
+        int compiled = architecture.Shapes.Max(s => s.Sequence);
+        (MaxTokens, TruncationReason) = modelLimit is (int limit, string reason) && limit <= compiled
+            ? (limit, reason)
+            : (compiled, "the largest compiled sequence");
     }
+
+    /// <summary>What the model is called in answers (<c>/info</c>): the pretrained model's name, the folder's or the weights file's.</summary>
+    public string Id { get; }
+
+    /// <summary>The classifier's label names in output order (a model without a sequence classifier has the spec's defaults, unused).</summary>
+    public IReadOnlyList<string> Labels { get; }
 
     public BertWordPieceTokenizer Tokenizer { get; }
 
@@ -53,8 +67,14 @@ internal sealed class SentenceEncoder : IDisposable
     /// <summary>e.g. <c>all-MiniLM-L6-v2 on MiniLmL6</c>.</summary>
     public string Description { get; }
 
-    /// <summary>The largest compiled sequence length: longer inputs are truncated to it.</summary>
-    public int MaxSequence { get; }
+    /// <summary>The longest input, special tokens included: the model's own limit, within the largest compiled sequence.</summary>
+    public int MaxTokens { get; }
+
+    /// <summary>Why <see cref="MaxTokens"/> is the limit, for the truncation warning.</summary>
+    public string TruncationReason { get; }
+
+    /// <summary>The compiled model the weights go into.</summary>
+    public ModelDescriptor Architecture => _architecture;
 
     /// <summary>The loaded model; valid after <see cref="LoadWeights"/>.</summary>
     public IBertModel Model => _model ?? throw new InvalidOperationException("LoadWeights has not run.");
@@ -64,6 +84,11 @@ internal sealed class SentenceEncoder : IDisposable
         if (options.Threads is int threads && (threads < 1 || threads > 1024))
         {
             throw new CliUsageException($"--threads must be between 1 and 1024, not {threads}");
+        }
+
+        if (options.ModelDirectory is not null)
+        {
+            return OpenFolder(options);
         }
 
         PretrainedChoice? pretrained = ModelCatalog.FindPretrained(options.Model);
@@ -84,9 +109,9 @@ internal sealed class SentenceEncoder : IDisposable
                 throw new CliUsageException($"weights file '{options.WeightsPath}' must end in .safetensors or .onnx");
             }
 
-            if (!File.Exists(options.WeightsPath))
+            if (InputFiles.Problem(options.WeightsPath, "weights") is string problem)
             {
-                throw new CliFailureException($"weights file '{options.WeightsPath}' does not exist");
+                throw new CliFailureException(problem);
             }
         }
 
@@ -102,7 +127,24 @@ internal sealed class SentenceEncoder : IDisposable
         string source = options.WeightsPath is not null ? $"'{options.WeightsPath}'" : pretrained!.Package.Name;
         return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options.Threads,
             BertWordPieceTokenizer.Create(vocabulary), pretrained?.Pooling ?? PoolingMode.Mean,
-            $"{source} on {architecture.Name}");
+            $"{source} on {architecture.Name}",
+            options.WeightsPath is not null ? Path.GetFileNameWithoutExtension(options.WeightsPath) : pretrained!.Package.Name,
+            pretrained is null ? null : (pretrained.MaxTokens, $"{pretrained.Package.Name}'s limit, as sentence-transformers truncates it"),
+            architecture.Labels);
+    }
+
+    /// <summary>A HuggingFace folder on the compiled model that has its architecture (or a usage error naming the difference).</summary>
+    private static SentenceEncoder OpenFolder(EncoderOptions options)
+    {
+        if (options.WeightsPath is not null || options.VocabularyPath is not null)
+        {
+            throw new CliUsageException("--model-dir brings its own weights and tokenizer: it does not go with --weights or --vocab");
+        }
+
+        ModelFolder folder = ModelFolder.Open(options.ModelDirectory!);
+        ModelDescriptor architecture = CompiledModelMatch.Find(folder.Config, options.ModelDirectory!);
+        return new SentenceEncoder(architecture, null, folder.WeightsPath, options.Threads, folder.Tokenizer, folder.Pooling ?? PoolingMode.Mean,
+            $"'{folder.Directory}' on {architecture.Name}", folder.Name, (folder.MaxTokens, $"the model folder's limit"), folder.Config.Labels);
     }
 
     /// <summary>Allocates the model, fills its parameters from the weights and packs them for the kernels (inference-only).</summary>
@@ -128,7 +170,7 @@ internal sealed class SentenceEncoder : IDisposable
                 }
                 else
                 {
-                    ParameterLoader.LoadSafetensors(_weightsPath, model.ParameterTable, buffer);
+                    LoadSafetensors(_weightsPath, model, buffer);
                     timings.Mark("load safetensors file");
                 }
             }
@@ -156,6 +198,24 @@ internal sealed class SentenceEncoder : IDisposable
         _pool?.Dispose();
     }
 
+    /// <summary>
+    /// A safetensors file into the buffer. A sentence-transformers export may leave out the pooler of an encoder-only model
+    /// (nothing a sentence embedding uses reads it): its parameters then stay zero.
+    /// </summary>
+    private static void LoadSafetensors(string path, IBertModel model, Span<float> buffer)
+    {
+        using SafetensorsReader reader = SafetensorsReader.Open(path);
+        bool hasPooler = reader.Tensors.Any(t => IsPooler(t.Name));
+        IReadOnlyList<ParameterInfo> expected = hasPooler ? model.ParameterTable : model.ParameterTable.Where(p => !IsPooler(p.Name)).ToList();
+
+        // An encoder (a model without heads) takes the encoder of any task's checkpoint, a fine-tuned classifier's say:
+        // its head tensors are left out; any other tensor must still fit exactly.
+        bool encoderOnly = !model.ParameterTable.Any(p => HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(p.Name)));
+        ParameterLoader.Load(reader.Tensors.Where(t => !encoderOnly || !HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(t.Name))), expected, buffer);
+    }
+
+    private static bool IsPooler(string name) => HuggingFaceNames.Canonical(name).StartsWith("pooler.", StringComparison.Ordinal);
+
     private static BertVocabulary PackageVocabulary(PretrainedModel package)
     {
         using PretrainedPackage opened = PretrainedPackage.Open(package);
@@ -174,9 +234,7 @@ internal sealed class SentenceEncoder : IDisposable
         timings.Mark("read package");
         IReadOnlyList<WeightTensor> tensors = OnnxBertImporter.Import(OnnxReader.Read(onnx));
         timings.Mark("parse and import ONNX");
-        IReadOnlyList<ParameterInfo> expected = package.PoolerOutputName is null
-            ? table.Where(p => !HuggingFaceNames.Canonical(p.Name).StartsWith("pooler.", StringComparison.Ordinal)).ToList()
-            : table;
+        IReadOnlyList<ParameterInfo> expected = package.PoolerOutputName is null ? table.Where(p => !IsPooler(p.Name)).ToList() : table;
         ParameterLoader.Load(tensors, expected, buffer);
         timings.Mark("copy parameters");
     }

@@ -1,12 +1,44 @@
+using System.IO;
 using Spectre.Console;
 
 namespace BertGen.Cli;
 
-/// <summary>A Spectre.Console renderer on the command's standard output: colour only on a terminal.</summary>
+/// <summary>
+/// Tables on the command's standard output. On a terminal: rounded box-drawing borders, colour, laid out in the
+/// terminal's width (commands mark number columns no-wrap, so a figure is never split across lines). In a file or a
+/// pipe: Markdown tables — plain ASCII that a script, a diff or a README can take as it is — never wrapped.
+/// </summary>
 internal static class TableOutput
 {
-    /// <summary>Wide enough for a table of a dozen columns when the output is a file or pipe.</summary>
-    private const int RedirectedWidth = 160;
+    /// <summary>Wide enough that no table is wrapped when the output is a file or pipe.</summary>
+    private const int RedirectedWidth = 400;
+
+    /// <summary>A right-aligned column that is never wrapped: a number split over two lines reads as two numbers.</summary>
+    public static TableColumn Number(string header) => new TableColumn(header).RightAligned().NoWrap();
+
+    public static void Write(CliConsole console, Table table)
+    {
+        if (console.OutputIsTerminal)
+        {
+            table.Border = TableBorder.Rounded;
+            Create(console).Write(table);
+            return;
+        }
+
+        // Spectre pads the Markdown border's missing top and bottom rules, and a centred title, with spaces: a file
+        // gets the lines without them, and no blank ones.
+        table.Border = TableBorder.Markdown;
+        var text = new StringWriter();
+        Create(console with { Output = text }).Write(table);
+        foreach (string line in text.ToString().Split('\n'))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.Length > 0)
+            {
+                console.Output.WriteLine(trimmed);
+            }
+        }
+    }
 
     public static IAnsiConsole Create(CliConsole console)
     {
@@ -17,11 +49,7 @@ internal static class TableOutput
             ColorSystem = console.OutputIsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
-        if (!console.OutputIsTerminal)
-        {
-            output.Profile.Width = RedirectedWidth;
-        }
-
+        output.Profile.Width = console.OutputIsTerminal ? console.Width : RedirectedWidth;
         return output;
     }
 }

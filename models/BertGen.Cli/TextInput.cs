@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using BertGen.Runtime;
 
 namespace BertGen.Cli;
 
@@ -37,9 +38,9 @@ internal static class TextInput
         }
         else if (file is not null && file != "-")
         {
-            if (!File.Exists(file))
+            if (InputFiles.Problem(file, "input") is string problem)
             {
-                throw new CliFailureException($"input file '{file}' does not exist");
+                throw new CliFailureException(problem);
             }
 
             texts = ReadLines(File.ReadAllBytes(file), file);

@@ -1,5 +1,7 @@
 using System;
-using Spectre.Console;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
 
 namespace BertGen.Cli;
 
@@ -14,8 +16,9 @@ internal interface IProgressSink
 }
 
 /// <summary>
-/// Runs long work under a live Spectre.Console progress display when standard error is a terminal, and with
-/// plain <c>bertgen: stage: done/total</c> lines otherwise, one per tenth. Plain lines are written only for counted
+/// Runs long work under a live status line (<see cref="LiveStatusLine"/>: stage, bar, share done, elapsed time, cut to
+/// the terminal's width) when standard error is a terminal, and with plain <c>bertgen: stage: done/total</c> lines
+/// otherwise, one per tenth. Plain lines are written only for counted
 /// stages longer than <see cref="PlainLineThreshold"/> items, so short runs and their errors stay one line on stderr.
 /// </summary>
 internal static class WorkProgress
@@ -34,16 +37,8 @@ internal static class WorkProgress
             return work(new PlainSink(console));
         }
 
-        IAnsiConsole terminal = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(console.Error),
-            Interactive = InteractionSupport.Yes,
-        });
-        return terminal.Progress()
-            .AutoClear(true)
-            .HideCompleted(false)
-            .Columns(new SpinnerColumn(), new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context => work(new SpectreSink(context)));
+        using var sink = new TerminalSink(console);
+        return work(sink);
     }
 
     private sealed class SilentSink : IProgressSink
@@ -85,29 +80,56 @@ internal static class WorkProgress
         }
     }
 
-    private sealed class SpectreSink(ProgressContext context) : IProgressSink
+    /// <summary>The stage on one live line; each stage replaces the one before.</summary>
+    private sealed class TerminalSink : IProgressSink, IDisposable
     {
-        private ProgressTask? _task;
+        private readonly LiveStatusLine _line;
+        private readonly Lock _gate = new();
+        private string _description = "";
+        private int? _total;
+        private int _done;
+        private long _started = Stopwatch.GetTimestamp();
+
+        public TerminalSink(CliConsole console) => _line = new LiveStatusLine(console.Error, () => console.Width, Status);
 
         public void Begin(string description, int? total = null)
         {
-            if (_task is not null)
+            lock (_gate)
             {
-                _task.Value = _task.MaxValue;
-                _task.StopTask();
+                _description = description;
+                _total = total;
+                _done = 0;
+                _started = Stopwatch.GetTimestamp();
             }
 
-            _task = context.AddTask(Markup.Escape(description), autoStart: true, maxValue: total ?? 1);
-            _task.IsIndeterminate = total is null;
-            context.Refresh();
+            _line.Redraw();
         }
 
         public void Report(int done)
         {
-            if (_task is not null)
+            lock (_gate)
             {
-                _task.Value = done;
-                context.Refresh();
+                _done = done;
+            }
+
+            _line.Redraw();
+        }
+
+        public void Dispose() => _line.Dispose();
+
+        private string Status(int width)
+        {
+            lock (_gate)
+            {
+                string elapsed = Training.TrainingDisplay.Clock(Stopwatch.GetElapsedTime(_started));
+                if (_total is not int total || total <= 0)
+                {
+                    return LiveStatusLine.Layout(width, _description, null, [(elapsed, 0)]);
+                }
+
+                string head = string.Create(CultureInfo.InvariantCulture, $"{_description}: {_done}/{total}");
+                string percent = string.Create(CultureInfo.InvariantCulture, $"{100.0 * _done / total:F0}%");
+                return LiveStatusLine.Layout(width, head, (double)_done / total, [(percent, 1), (elapsed, 0)]);
             }
         }
     }

@@ -1,7 +1,10 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using System.Text.Unicode;
+using BertGen.Runtime;
 
 namespace BertGen.Text;
 
@@ -50,46 +53,93 @@ public sealed class BertVocabulary
     /// <summary>The vocabulary file's text with LF line endings, as handed to the tokenizer library.</summary>
     internal string NormalizedText { get; private init; } = "";
 
+    /// <summary>The manifest resource this assembly carries the bert-base-uncased vocabulary in.</summary>
+    private const string BertBaseUncasedResource = "BertGen.Text.bert-base-uncased-vocab.txt";
+
+    private static readonly Lazy<BertVocabulary> BertBaseUncasedVocabulary = new(() =>
+    {
+        using Stream stream = typeof(BertVocabulary).Assembly.GetManifestResourceStream(BertBaseUncasedResource)
+            ?? throw new TextDataException($"The {BertBaseUncasedResource} resource is missing from {typeof(BertVocabulary).Assembly.GetName().Name}.");
+        return Load(stream, "bert-base-uncased (built in)");
+    });
+
+    /// <summary>
+    /// Google's uncased BERT vocabulary (30,522 word pieces, <c>[CLS]</c> = 101), built into this assembly: the
+    /// vocabulary of bert-base-uncased, of all-MiniLM-L6-v2 and of the shipped specs, so a model with
+    /// <c>vocab_size</c> 30522 needs no vocabulary file.
+    /// </summary>
+    public static BertVocabulary BertBaseUncased => BertBaseUncasedVocabulary.Value;
+
     public static BertVocabulary Load(string path)
     {
-        if (!File.Exists(path))
+        if (InputFiles.Problem(path, "vocabulary") is string problem)
         {
-            throw new TextDataException($"Vocabulary file '{path}' does not exist.");
+            throw new TextDataException(problem);
         }
 
-        return Parse(File.ReadAllText(path, Encoding.UTF8), path);
+        return Parse(Decode(File.ReadAllBytes(path), path), path);
     }
 
     public static BertVocabulary Load(Stream stream, string sourceName)
     {
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-        return Parse(reader.ReadToEnd(), sourceName);
+        ArgumentNullException.ThrowIfNull(stream);
+        using var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return Parse(Decode(bytes.ToArray(), sourceName), sourceName);
     }
 
-    /// <summary>Parses vocabulary text; CRLF and LF line endings are both accepted, one final newline is optional.</summary>
+    /// <summary>
+    /// Parses vocabulary text: one token per line, the line number (from 0) is the id; one final line break is
+    /// optional. A line ends at LF, CRLF or a lone CR, exactly where the WordPiece library and Python's universal
+    /// newlines end it: a vocabulary split any other way would give the tokenizer different ids from the ones this
+    /// type reports (a lone CR inside a line once shifted every later id by one while the size check still passed).
+    /// </summary>
     public static BertVocabulary Parse(string text, string sourceName)
     {
-        string normalized = text.Replace("\r\n", "\n", StringComparison.Ordinal);
-        string[] lines = normalized.Split('\n');
+        ArgumentNullException.ThrowIfNull(text);
+        string[] lines = text.Split(LineBreaks, StringSplitOptions.None);
         int count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
         if (count == 0)
         {
             throw new TextDataException($"Vocabulary '{sourceName}' is empty.");
         }
 
-        var tokens = new string[count];
-        var ids = new Dictionary<string, int>(count, StringComparer.Ordinal);
-        for (int i = 0; i < count; i++)
+        return FromTokens(lines.AsSpan(0, count).ToArray(), sourceName, "line", 1);
+    }
+
+    /// <summary>
+    /// A vocabulary from its tokens in id order (as a <c>tokenizer.json</c>'s <c>model.vocab</c> lists them); the
+    /// same checks as a vocabulary file, with errors naming the id.
+    /// </summary>
+    public static BertVocabulary FromTokens(IReadOnlyList<string> tokens, string sourceName) => FromTokens(tokens, sourceName, "id", 0);
+
+    private static BertVocabulary FromTokens(IReadOnlyList<string> entries, string sourceName, string position, int firstPosition)
+    {
+        if (entries.Count == 0)
         {
-            string token = lines[i];
+            throw new TextDataException($"Vocabulary '{sourceName}' is empty.");
+        }
+
+        var tokens = new string[entries.Count];
+        var ids = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            string token = entries[i];
             if (token.Length == 0 || token.Trim().Length != token.Length)
             {
-                throw new TextDataException($"Vocabulary '{sourceName}' line {i + 1} is empty or has surrounding whitespace.");
+                throw new TextDataException($"Vocabulary '{sourceName}' {position} {i + firstPosition} is empty or has surrounding whitespace.");
+            }
+
+            // The tokenizer library reads its vocabulary as lines (LF, CRLF or a lone CR end one): a token holding
+            // either would become two there and shift every later id (tokenizer.json tokens can hold any character).
+            if (token.AsSpan().IndexOfAny('\n', '\r') >= 0)
+            {
+                throw new TextDataException($"Vocabulary '{sourceName}' {position} {i + firstPosition} holds a line break inside the token {MessageText.Quote(token)}.");
             }
 
             if (!ids.TryAdd(token, i))
             {
-                throw new TextDataException($"Vocabulary '{sourceName}' line {i + 1} repeats the token '{token}' of line {ids[token] + 1}.");
+                throw new TextDataException($"Vocabulary '{sourceName}' {position} {i + firstPosition} repeats the token {MessageText.Quote(token)} of {position} {ids[token] + firstPosition}.");
             }
 
             tokens[i] = token;
@@ -112,6 +162,29 @@ public sealed class BertVocabulary
 
     /// <summary>True for <c>##</c> pieces that continue the word before them.</summary>
     public bool IsContinuation(int id) => _isContinuation[id];
+
+    // Longest first, so CRLF is one break and not two.
+    private static readonly string[] LineBreaks = ["\r\n", "\n", "\r"];
+
+    /// <summary>Strict UTF-8 (a leading byte-order mark dropped): an invalid byte is an error naming its line, never a U+FFFD token.</summary>
+    private static string Decode(byte[] bytes, string sourceName)
+    {
+        ReadOnlySpan<byte> content = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes.AsSpan(3) : bytes;
+        if (Utf8.IsValid(content))
+        {
+            return Encoding.UTF8.GetString(content);
+        }
+
+        int at = 0;
+        while (Rune.DecodeFromUtf8(content[at..], out _, out int consumed) == OperationStatus.Done)
+        {
+            at += consumed;
+        }
+
+        ReadOnlySpan<byte> before = content[..at];
+        int line = 1 + before.Count((byte)'\n') + before.Count((byte)'\r') - before.Count("\r\n"u8);
+        throw new TextDataException($"Vocabulary '{sourceName}' line {line}: invalid UTF-8 (byte 0x{content[at]:X2} at offset {at})");
+    }
 
     private int RequireSpecial(string token, string source)
     {

@@ -21,9 +21,15 @@ public sealed class BertWordPieceTokenizer
 
     private readonly WordPieceTokenizer _wordPiece;
 
-    private BertWordPieceTokenizer(BertVocabulary vocabulary)
+    private BertWordPieceTokenizer(BertVocabulary vocabulary, BertNormalization normalization, int maxInputCharsPerWord)
     {
+        if (maxInputCharsPerWord < 1)
+        {
+            throw new TextDataException($"The longest word WordPiece splits must be at least 1 character, not {maxInputCharsPerWord}.");
+        }
+
         Vocabulary = vocabulary;
+        Normalization = normalization;
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(vocabulary.NormalizedText));
 
         // The basic tokenisation is ours (see BertBasicTokenizer for why), so the library only splits the
@@ -36,21 +42,34 @@ public sealed class BertWordPieceTokenizer
             Normalizer = null,
             UnknownToken = BertVocabulary.UnknownToken,
             ContinuingSubwordPrefix = BertVocabulary.ContinuationPrefix,
-            MaxInputCharsPerWord = MaxInputCharsPerWord,
+            MaxInputCharsPerWord = maxInputCharsPerWord,
         });
     }
 
     public BertVocabulary Vocabulary { get; }
 
-    public static BertWordPieceTokenizer Create(BertVocabulary vocabulary) => new(vocabulary);
+    public BertNormalization Normalization { get; }
 
-    public static BertWordPieceTokenizer FromVocabularyFile(string path) => new(BertVocabulary.Load(path));
+    /// <summary>Google's uncased BERT tokenisation over <paramref name="vocabulary"/>.</summary>
+    public static BertWordPieceTokenizer Create(BertVocabulary vocabulary) => new(vocabulary, BertNormalization.Uncased, MaxInputCharsPerWord);
+
+    /// <summary>
+    /// BERT tokenisation with other normaliser flags and word limit (HuggingFace's tokenizers split words of up to
+    /// 100 characters, Google's up to 200).
+    /// </summary>
+    public static BertWordPieceTokenizer Create(BertVocabulary vocabulary, BertNormalization normalization, int maxInputCharsPerWord) =>
+        new(vocabulary, normalization ?? throw new ArgumentNullException(nameof(normalization)), maxInputCharsPerWord);
+
+    public static BertWordPieceTokenizer FromVocabularyFile(string path) => Create(BertVocabulary.Load(path));
+
+    /// <summary>The uncased BERT tokenizer with the built-in vocabulary (<see cref="BertVocabulary.BertBaseUncased"/>).</summary>
+    public static BertWordPieceTokenizer BertBaseUncased() => Create(BertVocabulary.BertBaseUncased);
 
     /// <summary>WordPiece ids of a text, without special tokens and without any length limit.</summary>
     public int[] Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        string words = BertBasicTokenizer.ToSpaceSeparatedWords(text);
+        string words = BertBasicTokenizer.ToSpaceSeparatedWords(text, Normalization);
         IReadOnlyList<int> ids = _wordPiece.EncodeToIds(words, considerPreTokenization: true, considerNormalization: false);
         var result = new int[ids.Count];
         for (int i = 0; i < result.Length; i++)
@@ -60,6 +79,12 @@ public sealed class BertWordPieceTokenizer
 
         return result;
     }
+
+    /// <summary>
+    /// <see cref="Tokenize"/>'s WordPieces with the UTF-8 byte span of the text each came from (<see cref="TokenOffsets"/>:
+    /// null for <c>[UNK]</c> and any piece that cannot be placed).
+    /// </summary>
+    public TokenSpan[] TokenizeWithOffsets(string text) => TokenOffsets.Align(text, Tokenize(text), Vocabulary, Normalization);
 
     /// <summary><c>[CLS] text [SEP]</c>, keeping the first <paramref name="maxLength"/> − 2 WordPieces of the text.</summary>
     public EncodedInput Encode(string text, int maxLength)

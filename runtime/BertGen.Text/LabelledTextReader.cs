@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 
@@ -9,19 +10,36 @@ namespace BertGen.Text;
 /// </summary>
 public static class LabelledTextReader
 {
+    /// <summary>
+    /// Reads a labelled-text file, plain or gzip, checked as <see cref="TextFileLines"/> reads: invalid UTF-8, a cut or
+    /// padded gzip stream and a file cut mid-line are errors naming the file and line.
+    /// </summary>
     public static List<LabelledText> ReadFile(string path)
     {
-        using TextReader reader = SentenceCorpusReader.OpenText(path);
-        return Read(reader, path);
+        ArgumentNullException.ThrowIfNull(path);
+        return Read(TextFileLines.Read(path, "labelled text"), path);
     }
 
     public static List<LabelledText> Read(TextReader reader, string sourceName)
     {
-        var examples = new List<LabelledText>();
-        int lineNumber = 0;
+        ArgumentNullException.ThrowIfNull(reader);
+        return Read(Lines(reader), sourceName);
+    }
+
+    private static IEnumerable<(int Number, string Text)> Lines(TextReader reader)
+    {
+        int number = 0;
         while (reader.ReadLine() is { } line)
         {
-            lineNumber++;
+            yield return (++number, line);
+        }
+    }
+
+    private static List<LabelledText> Read(IEnumerable<(int Number, string Text)> lines, string sourceName)
+    {
+        var examples = new List<LabelledText>();
+        foreach ((int lineNumber, string line) in lines)
+        {
             string[] fields = line.Split('\t');
             if (fields.Length is < 2 or > 3)
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 
 namespace BertGen.Text;
 
@@ -107,15 +108,64 @@ public sealed class PretrainingCorpus
         return new PretrainingCorpus(result);
     }
 
+    /// <summary>Documents each side of a held-out split needs: random-next B segments come from another document.</summary>
+    public const int MinimumDocumentsPerSide = 2;
+
+    /// <summary>
+    /// How many whole documents a held-out share of <paramref name="share"/> is: the share of
+    /// <see cref="DocumentCount"/>, rounded, but at least <see cref="MinimumDocumentsPerSide"/> and leaving at least
+    /// as many to train on (a 9-document corpus holds out 2 at 10%, not a fixed number that would leave 3).
+    /// </summary>
+    /// <exception cref="TextDataException">The share is not in (0, 0.5], or the corpus has too few documents to split.</exception>
+    public int HeldOutDocumentsFor(double share)
+    {
+        if (!(share > 0 && share <= 0.5))
+        {
+            throw new TextDataException($"A held-out share must be above 0 and at most 0.5, not {share.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (_documents.Length < 2 * MinimumDocumentsPerSide)
+        {
+            throw new TextDataException($"A held-out split needs at least {2 * MinimumDocumentsPerSide} documents, {MinimumDocumentsPerSide} on each side; the corpus has {_documents.Length}.");
+        }
+
+        long rounded = (long)Math.Round(share * _documents.Length, MidpointRounding.AwayFromZero);
+        return (int)Math.Clamp(rounded, MinimumDocumentsPerSide, _documents.Length - MinimumDocumentsPerSide);
+    }
+
+    /// <summary>
+    /// The same sentences with every document cut into <paramref name="piecesPerDocument"/> runs of consecutive
+    /// sentences (as equal as the sentence counts allow; a document with fewer sentences gives one piece per sentence).
+    /// For a corpus too small in documents to hold any out — a sentence-per-line file without blank lines is one
+    /// document — so that a held-out share of it can be whole pieces of text that training never sees.
+    /// </summary>
+    public PretrainingCorpus CutDocuments(int piecesPerDocument)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(piecesPerDocument, 1);
+        var pieces = new List<int[][]>();
+        foreach (int[][] document in _documents)
+        {
+            int count = Math.Min(piecesPerDocument, document.Length);
+            for (int piece = 0; piece < count; piece++)
+            {
+                int from = (int)((long)document.Length * piece / count);
+                int to = (int)((long)document.Length * (piece + 1) / count);
+                pieces.Add(document[from..to]);
+            }
+        }
+
+        return new PretrainingCorpus(pieces.ToArray());
+    }
+
     /// <summary>
     /// Holds out <paramref name="heldOutDocuments"/> whole documents, chosen by a seeded shuffle, for
     /// evaluation: held-out text never appears in training, not even as a random-next B segment.
     /// </summary>
     public (PretrainingCorpus Training, PretrainingCorpus HeldOut) SplitHeldOut(int heldOutDocuments, ulong seed)
     {
-        if (heldOutDocuments < 2 || heldOutDocuments > _documents.Length - 2)
+        if (heldOutDocuments < MinimumDocumentsPerSide || heldOutDocuments > _documents.Length - MinimumDocumentsPerSide)
         {
-            throw new TextDataException($"Cannot hold out {heldOutDocuments} of {_documents.Length} documents: each side needs at least 2 (random-next B comes from another document).");
+            throw new TextDataException($"Holding out {heldOutDocuments} of {_documents.Length} documents leaves a side with fewer than {MinimumDocumentsPerSide} (random-next B comes from another document).");
         }
 
         var order = new int[_documents.Length];

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.Compression;
+using System.Linq;
 using System.Text;
 
 namespace BertGen.Text;
@@ -14,9 +14,37 @@ public static class SentenceCorpusReader
 {
     public static IReadOnlyList<IReadOnlyList<string>> Read(TextReader reader)
     {
+        ArgumentNullException.ThrowIfNull(reader);
+        return Group(Lines(reader));
+    }
+
+    /// <summary>
+    /// Reads a corpus file, plain or gzip (told apart by content), checked as <see cref="TextFileLines"/> reads:
+    /// invalid UTF-8, a cut or padded gzip stream and a file cut mid-line are errors naming the file and line.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> ReadFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Group(TextFileLines.Read(path, "corpus").Select(l => l.Text));
+    }
+
+    /// <summary>Opens a UTF-8 text file that may be gzip-compressed (detected by content, not by name; a gzip file is checked whole).</summary>
+    public static TextReader OpenText(string path) =>
+        new StreamReader(TextFileLines.Open(path, "text"), new UTF8Encoding(false, throwOnInvalidBytes: true));
+
+    private static IEnumerable<string> Lines(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line;
+        }
+    }
+
+    private static List<IReadOnlyList<string>> Group(IEnumerable<string> lines)
+    {
         var documents = new List<IReadOnlyList<string>>();
         var current = new List<string>();
-        while (reader.ReadLine() is { } line)
+        foreach (string line in lines)
         {
             string sentence = line.Trim();
             if (sentence.Length == 0)
@@ -39,28 +67,5 @@ public static class SentenceCorpusReader
         }
 
         return documents;
-    }
-
-    /// <summary>Reads a corpus file, gunzipping it first when it starts with the gzip magic bytes.</summary>
-    public static IReadOnlyList<IReadOnlyList<string>> ReadFile(string path)
-    {
-        using TextReader reader = OpenText(path);
-        return Read(reader);
-    }
-
-    /// <summary>Opens a UTF-8 text file that may be gzip-compressed (detected by content, not by name).</summary>
-    public static TextReader OpenText(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new TextDataException($"Text file '{path}' does not exist.");
-        }
-
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        int b0 = file.ReadByte();
-        int b1 = file.ReadByte();
-        file.Position = 0;
-        Stream content = b0 == 0x1F && b1 == 0x8B ? new GZipStream(file, CompressionMode.Decompress) : file;
-        return new StreamReader(content, new UTF8Encoding(false, throwOnInvalidBytes: true));
     }
 }

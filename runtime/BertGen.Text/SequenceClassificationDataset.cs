@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using BertGen.Runtime;
 
 namespace BertGen.Text;
 
@@ -62,7 +63,7 @@ public sealed class SequenceClassificationDataset
             LabelledText example = examples[i];
             if (!labelIndex.TryGetValue(example.Label, out labels[i]))
             {
-                throw new TextDataException($"{example.Source ?? $"Example {i}"} has label '{example.Label}', which is not one of: {string.Join(", ", labelNames)}.");
+                throw new TextDataException($"{example.Source ?? $"Example {i}"} has label {MessageText.Quote(example.Label)}, which is not one of: {string.Join(", ", labelNames)}.");
             }
 
             inputs[i] = example.TextB is null

@@ -26,6 +26,14 @@ public sealed class CompositeMetricsSink : ITrainingMetricsSink
         }
     }
 
+    public void OnEvaluationProgress(long step, int batchesDone, int batches)
+    {
+        foreach (ITrainingMetricsSink sink in _sinks)
+        {
+            sink.OnEvaluationProgress(step, batchesDone, batches);
+        }
+    }
+
     public void OnCheckpoint(long step, string path)
     {
         foreach (ITrainingMetricsSink sink in _sinks)

@@ -22,6 +22,8 @@ internal sealed class EvaluationRecorder : ITrainingMetricsSink
         _inner?.OnEvaluation(metrics);
     }
 
+    public void OnEvaluationProgress(long step, int batchesDone, int batches) => _inner?.OnEvaluationProgress(step, batchesDone, batches);
+
     public void OnCheckpoint(long step, string path) => _inner?.OnCheckpoint(step, path);
 
     /// <summary>The trainer's evaluation at its current step, running one only if it has none.</summary>

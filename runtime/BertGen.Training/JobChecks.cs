@@ -1,4 +1,5 @@
 using System.Linq;
+using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
 
 namespace BertGen.Training;
@@ -15,6 +16,25 @@ internal static class JobChecks
         }
     }
 
-    /// <summary>Warmup never longer than the run (a short run with the default warmup is still valid).</summary>
-    public static long Warmup(long warmup, long steps) => warmup < steps ? warmup : steps;
+    /// <summary>
+    /// Linear warmup and decay to 0 at <paramref name="scheduleSteps"/> (default: the run's end); the warmup never longer
+    /// than the schedule, so a short run with the default warmup is still valid.
+    /// </summary>
+    public static LinearWarmupDecaySchedule Schedule(double learningRate, long warmup, long steps, long? scheduleSteps)
+    {
+        long end = scheduleSteps ?? steps;
+        return new LinearWarmupDecaySchedule(learningRate, warmup < end ? warmup : end, end);
+    }
+
+    /// <summary>
+    /// The vocabulary must be the model's size: a smaller one trains on ids that never reach most embedding rows (a
+    /// 6-token vocabulary turned every word into [UNK] and "trained" with exit 0), a larger one indexes past the table.
+    /// </summary>
+    public static void RequireVocabulary(ITrainableModel model, int vocabularySize, string path)
+    {
+        if (vocabularySize != model.VocabSize)
+        {
+            throw new TrainingException($"vocabulary '{path}' has {vocabularySize} tokens but model '{model.Name}' has a vocabulary of {model.VocabSize}");
+        }
+    }
 }

@@ -4,10 +4,13 @@ using BertGen.Text;
 
 namespace BertGen.Training;
 
-/// <summary>Copies a <see cref="PretrainingBatch"/> into a <see cref="TrainingBatch"/> of the same shape, field by field.</summary>
+/// <summary>
+/// Copies a <see cref="PretrainingBatch"/> into a <see cref="TrainingBatch"/> of the same shape, field by field; the
+/// next-sentence labels only for a model that trains on them (a masked-LM-only model refuses a batch that has them).
+/// </summary>
 internal static class PretrainingBatchLayout
 {
-    public static TrainingBatch Create(int batchSize, int sequenceLength, int maxPredictions) => new()
+    public static TrainingBatch Create(int batchSize, int sequenceLength, int maxPredictions, bool nextSentenceLabels) => new()
     {
         InputIds = new int[batchSize * sequenceLength],
         AttentionMask = new int[batchSize * sequenceLength],
@@ -15,12 +18,12 @@ internal static class PretrainingBatchLayout
         MaskedLmPositions = new int[batchSize * maxPredictions],
         MaskedLmIds = new int[batchSize * maxPredictions],
         MaskedLmWeights = new float[batchSize * maxPredictions],
-        NextSentenceLabels = new int[batchSize],
+        NextSentenceLabels = nextSentenceLabels ? new int[batchSize] : System.Array.Empty<int>(),
     };
 
     public static void Copy(PretrainingBatch source, TrainingBatch destination)
     {
-        if (destination.InputIds.Length != source.InputIds.Length || destination.MaskedLmPositions.Length != source.MaskedLmPositions.Length || destination.NextSentenceLabels.Length != source.NextSentenceLabels.Length)
+        if (destination.InputIds.Length != source.InputIds.Length || destination.MaskedLmPositions.Length != source.MaskedLmPositions.Length || (destination.NextSentenceLabels.Length != 0 && destination.NextSentenceLabels.Length != source.NextSentenceLabels.Length))
         {
             throw new TrainingException($"a training batch of {destination.InputIds.Length} tokens, {destination.MaskedLmPositions.Length} predictions and {destination.NextSentenceLabels.Length} rows cannot hold a pretraining batch of B={source.BatchSize}, S={source.SequenceLength}, P={source.MaxPredictions}");
         }
@@ -31,6 +34,9 @@ internal static class PretrainingBatchLayout
         source.MaskedLmPositions.CopyTo(destination.MaskedLmPositions, 0);
         source.MaskedLmIds.CopyTo(destination.MaskedLmIds, 0);
         source.MaskedLmWeights.CopyTo(destination.MaskedLmWeights, 0);
-        source.NextSentenceLabels.CopyTo(destination.NextSentenceLabels, 0);
+        if (destination.NextSentenceLabels.Length != 0)
+        {
+            source.NextSentenceLabels.CopyTo(destination.NextSentenceLabels, 0);
+        }
     }
 }

@@ -9,12 +9,17 @@ public sealed class PretrainingBatchSource : ITrainingBatchSource
 {
     private readonly PretrainingBatchStream _stream;
     private readonly PretrainingBatch _scratch;
+    private readonly bool _nextSentenceLabels;
 
-    public PretrainingBatchSource(PretrainingBatchStream stream)
+    /// <param name="stream">The pretraining examples.</param>
+    /// <param name="nextSentenceLabels">Whether the batches carry next-sentence labels: true for a model with the
+    /// pretraining head, false for a masked-LM-only one (<c>model.Objective == TrainingObjective.Pretraining</c>).</param>
+    public PretrainingBatchSource(PretrainingBatchStream stream, bool nextSentenceLabels = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;
         _scratch = stream.CreateBatch();
+        _nextSentenceLabels = nextSentenceLabels;
     }
 
     public int BatchSize => _scratch.BatchSize;
@@ -25,7 +30,7 @@ public sealed class PretrainingBatchSource : ITrainingBatchSource
 
     public int Epoch => _stream.Epoch;
 
-    public TrainingBatch CreateBatch() => PretrainingBatchLayout.Create(BatchSize, SequenceLength, MaxPredictions);
+    public TrainingBatch CreateBatch() => PretrainingBatchLayout.Create(BatchSize, SequenceLength, MaxPredictions, _nextSentenceLabels);
 
     public void Next(TrainingBatch batch)
     {

@@ -12,10 +12,12 @@ namespace BertGen.Training;
 public sealed class PretrainingEvaluationSource : IEvaluationBatchSource
 {
     private readonly TrainingBatch[] _batches;
+    private readonly bool _nextSentenceLabels;
 
     /// <param name="stream">A stream over held-out data (not the training stream: it is advanced here).</param>
     /// <param name="batchCount">Batches to keep; at most one epoch of the stream, so none repeats.</param>
-    public PretrainingEvaluationSource(PretrainingBatchStream stream, int batchCount)
+    /// <param name="nextSentenceLabels">Whether the batches carry next-sentence labels (false for a masked-LM-only model).</param>
+    public PretrainingEvaluationSource(PretrainingBatchStream stream, int batchCount, bool nextSentenceLabels = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (batchCount < 1 || batchCount > stream.BatchesPerEpoch)
@@ -23,6 +25,7 @@ public sealed class PretrainingEvaluationSource : IEvaluationBatchSource
             throw new TrainingException($"an evaluation set of {batchCount} batches is not in [1, {stream.BatchesPerEpoch}] (one epoch of the held-out stream)");
         }
 
+        _nextSentenceLabels = nextSentenceLabels;
         PretrainingBatch scratch = stream.CreateBatch();
         BatchSize = scratch.BatchSize;
         SequenceLength = scratch.SequenceLength;
@@ -44,7 +47,7 @@ public sealed class PretrainingEvaluationSource : IEvaluationBatchSource
 
     public int BatchCount => _batches.Length;
 
-    public TrainingBatch CreateBatch() => PretrainingBatchLayout.Create(BatchSize, SequenceLength, MaxPredictions);
+    public TrainingBatch CreateBatch() => PretrainingBatchLayout.Create(BatchSize, SequenceLength, MaxPredictions, _nextSentenceLabels);
 
     public void Fill(int index, TrainingBatch batch)
     {

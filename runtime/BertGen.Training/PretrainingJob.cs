@@ -14,8 +14,8 @@ public sealed record PretrainingJobOptions
     /// <summary>Sentence-per-line corpus, blank line between documents (plain or .gz).</summary>
     public required string CorpusPath { get; init; }
 
-    /// <summary>WordPiece vocabulary (bert-base-uncased's for the shipped specs).</summary>
-    public required string VocabularyPath { get; init; }
+    /// <summary>WordPiece vocabulary file; null for the built-in bert-base-uncased one (<see cref="BertVocabulary.BertBaseUncased"/>).</summary>
+    public string? VocabularyPath { get; init; }
 
     /// <summary>Sequences per step: one of the model's compiled training shapes.</summary>
     public int BatchSize { get; init; } = 32;
@@ -25,14 +25,24 @@ public sealed record PretrainingJobOptions
 
     public long Steps { get; init; } = 1000;
 
+    /// <summary>
+    /// Where the learning rate reaches 0, when it is not <see cref="Steps"/>: a resumed run that extends its
+    /// schedule sets both to the new end; one that stops early keeps its schedule's end here.
+    /// </summary>
+    public long? ScheduleSteps { get; init; }
+
     public double LearningRate { get; init; } = 1e-3;
 
     public long WarmupSteps { get; init; } = 100;
 
     public ulong Seed { get; init; } = 12345;
 
-    /// <summary>Documents held out for evaluation (whole documents, so no sentence is in both splits).</summary>
-    public int HeldOutDocuments { get; init; } = 6;
+    /// <summary>
+    /// The share of the corpus's documents held out for evaluation: whole documents, so no sentence is in both
+    /// splits; at least 2 on each side (<see cref="PretrainingCorpus.HeldOutDocumentsFor"/>). A corpus of fewer than 4
+    /// documents is first cut into pieces of consecutive sentences (<see cref="PretrainingCorpus.CutDocuments"/>).
+    /// </summary>
+    public double HeldOutShare { get; init; } = 0.1;
 
     /// <summary>Held-out batches per evaluation.</summary>
     public int EvaluationBatches { get; init; } = 16;
@@ -83,6 +93,10 @@ public static class PretrainingJob
         }
 
         JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
+        if (!(options.HeldOutShare > 0 && options.HeldOutShare <= 0.5))
+        {
+            throw new TrainingException($"the held-out share must be above 0 and at most 0.5, not {options.HeldOutShare}");
+        }
 
         int maxPredictions;
         using (ITrainingStep probe = model.CreateTrainingStep(options.BatchSize, options.SequenceLength))
@@ -90,10 +104,12 @@ public static class PretrainingJob
             maxPredictions = probe.MaxPredictions;
         }
 
-        BertVocabulary vocabulary = BertVocabulary.Load(options.VocabularyPath);
+        BertVocabulary vocabulary = options.VocabularyPath is null ? BertVocabulary.BertBaseUncased : BertVocabulary.Load(options.VocabularyPath);
+        JobChecks.RequireVocabulary(model, vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
         BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
         PretrainingCorpus corpus = PretrainingCorpus.Load(options.CorpusPath, tokenizer);
-        (PretrainingCorpus training, PretrainingCorpus heldOut) = corpus.SplitHeldOut(options.HeldOutDocuments, options.Seed);
+        corpus = CutIfTooFewDocuments(corpus, options.HeldOutShare, log);
+        (PretrainingCorpus training, PretrainingCorpus heldOut) = corpus.SplitHeldOut(corpus.HeldOutDocumentsFor(options.HeldOutShare), options.Seed);
         var data = new PretrainingOptions
         {
             MaxSeqLength = options.SequenceLength,
@@ -106,15 +122,16 @@ public static class PretrainingJob
         var heldOutStream = new PretrainingBatchStream(heldOut, vocabulary, data with { DupeFactor = 1, Seed = options.Seed + 1 }, options.BatchSize);
         log?.Invoke($"corpus: {corpus.DocumentCount} documents, {corpus.TokenCount:N0} word pieces; {stream.InstanceCount:N0} training instances ({stream.BatchesPerEpoch:N0} batches per epoch), {heldOut.DocumentCount} held-out documents");
 
-        var evaluation = new PretrainingEvaluationSource(heldOutStream, Math.Min(options.EvaluationBatches, heldOutStream.BatchesPerEpoch));
+        bool nextSentence = model.Objective == TrainingObjective.Pretraining;
+        var evaluation = new PretrainingEvaluationSource(heldOutStream, Math.Min(options.EvaluationBatches, heldOutStream.BatchesPerEpoch), nextSentence);
         var recorder = new EvaluationRecorder(sink);
         var trainer = new Trainer(
             model,
-            new PretrainingBatchSource(stream),
+            new PretrainingBatchSource(stream, nextSentence),
             new TrainerOptions
             {
                 Steps = options.Steps,
-                Schedule = new LinearWarmupDecaySchedule(options.LearningRate, JobChecks.Warmup(options.WarmupSteps, options.Steps), options.Steps),
+                Schedule = JobChecks.Schedule(options.LearningRate, options.WarmupSteps, options.Steps, options.ScheduleSteps),
                 Optimizer = options.Optimizer,
                 AccumulationSteps = options.AccumulationSteps,
                 DataParallel = options.DataParallel,
@@ -129,5 +146,20 @@ public static class PretrainingJob
             pool: model.Pool,
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
+    }
+
+    // A held-out split takes whole documents, two at least on each side; a corpus with fewer (a sentence-per-line
+    // file without blank lines is one document) is cut so that the share is whole pieces of about share × its text.
+    private static PretrainingCorpus CutIfTooFewDocuments(PretrainingCorpus corpus, double share, Action<string>? log)
+    {
+        if (corpus.DocumentCount >= 2 * PretrainingCorpus.MinimumDocumentsPerSide)
+        {
+            return corpus;
+        }
+
+        int pieces = (int)Math.Ceiling(PretrainingCorpus.MinimumDocumentsPerSide / share);
+        PretrainingCorpus cut = corpus.CutDocuments((int)Math.Ceiling((double)pieces / Math.Max(1, corpus.DocumentCount)));
+        log?.Invoke($"the corpus has {corpus.DocumentCount} document{(corpus.DocumentCount == 1 ? "" : "s")} (blank lines separate documents): cut into {cut.DocumentCount} pieces of consecutive sentences for the held-out split");
+        return cut;
     }
 }

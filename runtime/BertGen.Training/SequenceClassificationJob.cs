@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
@@ -18,7 +19,8 @@ public sealed record SequenceClassificationJobOptions
     /// <summary>Held-out examples in the same format.</summary>
     public required string EvaluationPath { get; init; }
 
-    public required string VocabularyPath { get; init; }
+    /// <summary>WordPiece vocabulary file; null for the built-in bert-base-uncased one (<see cref="BertVocabulary.BertBaseUncased"/>).</summary>
+    public string? VocabularyPath { get; init; }
 
     /// <summary>Label names in class-id order; every label in the files must be one of them.</summary>
     public required IReadOnlyList<string> Labels { get; init; }
@@ -28,6 +30,9 @@ public sealed record SequenceClassificationJobOptions
     public int SequenceLength { get; init; } = 64;
 
     public long Steps { get; init; } = 300;
+
+    /// <summary>Where the learning rate reaches 0, when it is not <see cref="Steps"/> (see <see cref="PretrainingJobOptions.ScheduleSteps"/>).</summary>
+    public long? ScheduleSteps { get; init; }
 
     /// <summary>Fine-tuning rates are 2e-5 … 5e-5 for BERT (REFERENCE.md §3).</summary>
     public double LearningRate { get; init; } = 5e-5;
@@ -42,6 +47,9 @@ public sealed record SequenceClassificationJobOptions
     public string? CheckpointDirectory { get; init; }
 
     public long CheckpointEvery { get; init; } = 1000;
+
+    /// <summary>How many of the newest checkpoints to keep (each holds the parameters and AdamW's two moments).</summary>
+    public int KeepCheckpoints { get; init; } = 2;
 
     public bool Resume { get; init; }
 
@@ -68,7 +76,8 @@ public static class SequenceClassificationJob
 
         JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
 
-        BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(options.VocabularyPath);
+        BertWordPieceTokenizer tokenizer = options.VocabularyPath is null ? BertWordPieceTokenizer.BertBaseUncased() : BertWordPieceTokenizer.FromVocabularyFile(options.VocabularyPath);
+        JobChecks.RequireVocabulary(model, tokenizer.Vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
         SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
@@ -81,7 +90,7 @@ public static class SequenceClassificationJob
             new TrainerOptions
             {
                 Steps = options.Steps,
-                Schedule = new LinearWarmupDecaySchedule(options.LearningRate, JobChecks.Warmup(options.WarmupSteps ?? Math.Max(1, options.Steps / 10), options.Steps), options.Steps),
+                Schedule = JobChecks.Schedule(options.LearningRate, options.WarmupSteps ?? Math.Max(1, options.Steps / 10), options.Steps, options.ScheduleSteps),
                 Optimizer = options.Optimizer,
                 AccumulationSteps = options.AccumulationSteps,
                 DataParallel = options.DataParallel,
@@ -89,11 +98,20 @@ public static class SequenceClassificationJob
                 EvaluateEvery = options.EvaluateEvery,
                 CheckpointEvery = options.CheckpointEvery,
                 CheckpointDirectory = options.CheckpointDirectory,
+                KeepCheckpoints = options.KeepCheckpoints,
             },
             new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
             recorder,
+            checkpoints: LabelledCheckpoints(options),
             pool: model.Pool,
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, train.Count, log, cancellation);
     }
+
+    // The label names go into every checkpoint's weights file, so classifying with it names the classes as this run
+    // did (--labels neg,pos), not as the spec's id2label does.
+    private static CheckpointStore? LabelledCheckpoints(SequenceClassificationJobOptions options) =>
+        options.CheckpointDirectory is null
+            ? null
+            : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints) { ModelMetadata = CheckpointLabels.ToMetadata(options.Labels) };
 }

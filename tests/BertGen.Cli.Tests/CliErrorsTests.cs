@@ -52,4 +52,19 @@ public sealed class CliErrorsTests
         Assert.Equal(2, CliErrors.Report(new CliUsageException("unknown model 'x'"), error, verbose: false));
         Assert.Equal("bertgen: error: unknown model 'x'", error.ToString().TrimEnd());
     }
+
+    [Theory]
+    [InlineData("Cannot hold out 6 of 4 documents.", "cannot hold out 6 of 4 documents")]
+    [InlineData("The masked LM weight 0.5 at 3 is neither 0 (padding) nor 1 (a prediction).", "the masked LM weight 0.5 at 3 is neither 0 (padding) nor 1 (a prediction)")]
+    [InlineData("A held-out share must be above 0.", "a held-out share must be above 0")]
+    [InlineData("BertTiny: call PrepareWeights() first", "BertTiny: call PrepareWeights() first")]
+    [InlineData("MLM head missing", "MLM head missing")]
+    [InlineData("loss is NaN at step 12", "loss is NaN at step 12")]
+    [InlineData("wait...", "wait...")]
+    public void RuntimeSentencesReadAsOneClauseAfterTheErrorPrefix(string message, string shown)
+    {
+        var error = new StringWriter();
+        CliErrors.Report(new TrainingException(message), error, verbose: false);
+        Assert.Equal("bertgen: error: " + shown, error.ToString().TrimEnd());
+    }
 }

@@ -43,11 +43,15 @@ internal static class Cli
     public static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, params string[] args) =>
         RunWithInput(input, errorIsTerminal, default, args);
 
+    /// <summary>Runs with both standard output and standard error on a terminal <paramref name="width"/> columns wide.</summary>
+    public static CliResult RunOnTerminal(int width, params string[] args) =>
+        RunWithInput(null, errorIsTerminal: true, default, args, outputIsTerminal: true, width: width);
+
     /// <summary>Runs as if Ctrl-C had been pressed before the work began.</summary>
     public static CliResult RunInterrupted(params string[] args) =>
         RunWithInput(null, errorIsTerminal: false, new CancellationToken(canceled: true), args);
 
-    private static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, CancellationToken interrupt, string[] args)
+    private static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, CancellationToken interrupt, string[] args, bool outputIsTerminal = false, int width = 120)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -57,8 +61,9 @@ internal static class Cli
             () => new MemoryStream(input ?? []),
             InputIsRedirected: input is not null,
             ErrorIsTerminal: errorIsTerminal,
-            OutputIsTerminal: false,
-            Interrupt: interrupt);
+            OutputIsTerminal: outputIsTerminal,
+            Interrupt: interrupt,
+            TerminalWidth: () => width);
         int code = BertGenCli.Run(args, console);
         return new CliResult(code, output.ToString(), error.ToString());
     }

@@ -133,16 +133,16 @@ public sealed class EmbedCommandTests
     }
 
     [Fact]
-    public void LongTextIsTruncatedToTheLargestCompiledSequenceWithAWarning()
+    public void LongTextIsTruncatedWhereSentenceTransformersTruncatesWithAWarning()
     {
-        // Each of these words is one WordPiece, so 126 of them fill [CLS] … [SEP] at sequence 128.
+        // Each of these words is one WordPiece, so 254 of them fill [CLS] … [SEP] at all-MiniLM-L6-v2's limit of 256.
         string[] words = Enumerable.Range(0, 300).Select(i => new[] { "the", "cat", "sat", "on", "a", "mat" }[i % 6]).ToArray();
         CliResult longRun = Cli.Run("embed", string.Join(' ', words));
-        CliResult prefixRun = Cli.Run("embed", string.Join(' ', words.Take(126)));
+        CliResult prefixRun = Cli.Run("embed", string.Join(' ', words.Take(254)));
 
         Assert.Equal(0, longRun.ExitCode);
         string warning = Assert.Single(longRun.ErrorLines);
-        Assert.StartsWith("bertgen: warning: text 1 is longer than 128 tokens", warning, StringComparison.Ordinal);
+        Assert.StartsWith("bertgen: warning: text 1 is longer than 256 tokens, all-MiniLM-L6-v2's limit", warning, StringComparison.Ordinal);
         Assert.Equal("", prefixRun.Error);
         float[] truncated = Assert.Single(Embeddings.Parse(longRun)).Embedding;
         float[] prefix = Assert.Single(Embeddings.Parse(prefixRun)).Embedding;

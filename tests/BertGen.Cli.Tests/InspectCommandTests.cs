@@ -24,7 +24,7 @@ public sealed class InspectCommandTests
         Assert.True(model.GetProperty("parameter_buffer_bytes").GetInt64() >= 110_106_428L * 4);
 
         JsonElement[] shapes = model.GetProperty("shapes").EnumerateArray().ToArray();
-        Assert.Equal([(1, 128), (8, 128)], shapes.Select(s => (s.GetProperty("batch").GetInt32(), s.GetProperty("sequence").GetInt32())));
+        Assert.Equal([(1, 128), (8, 128), (1, 512)], shapes.Select(s => (s.GetProperty("batch").GetInt32(), s.GetProperty("sequence").GetInt32())));
 
         // About 22 GFLOP per sequence for the encoder, plus the MLM head over all 128 positions (2·128·768·30522 ≈ 6 GFLOP).
         double gflop = shapes[0].GetProperty("forward_flops").GetInt64() / 1e9;
@@ -72,7 +72,7 @@ public sealed class InspectCommandTests
         JsonElement model = bySpec.RootElement;
         Assert.Equal(22_713_216L, model.GetProperty("parameters").GetInt64());
         JsonElement[] shapes = model.GetProperty("shapes").EnumerateArray().ToArray();
-        Assert.Equal([16, 32, 64, 128, 128], shapes.Select(s => s.GetProperty("sequence").GetInt32()));
+        Assert.Equal([16, 32, 64, 128, 128, 256, 512], shapes.Select(s => s.GetProperty("sequence").GetInt32()));
         foreach (JsonElement shape in shapes)
         {
             long arenaFloats = shape.GetProperty("arena_bytes").GetInt64() / 4;

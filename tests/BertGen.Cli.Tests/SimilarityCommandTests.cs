@@ -21,7 +21,8 @@ public sealed class SimilarityCommandTests
         CliResult result = Cli.Run(["similarity", "--format", "json", .. Sentences]);
         Assert.True(result.ExitCode == 0, result.Error);
 
-        using JsonDocument json = JsonDocument.Parse(result.Output);
+        // One line, as the other commands' JSON output: a script reads it with one readline.
+        using JsonDocument json = JsonDocument.Parse(Assert.Single(result.OutputLines));
         Assert.Equal(Sentences, json.RootElement.GetProperty("texts").EnumerateArray().Select(e => e.GetString()));
         double[][] m = json.RootElement.GetProperty("similarity").EnumerateArray()
             .Select(row => row.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();

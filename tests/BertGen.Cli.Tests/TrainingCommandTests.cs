@@ -32,8 +32,8 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         TrainingRunsFixture.AssertPng(Path.Combine(runs.PretrainRun, "loss.png"));
 
         // The table: before at step 0 and after at step 3, each with MLM loss, MLM accuracy and NSP accuracy.
-        string before = Assert.Single(runs.Pretrain.OutputLines, l => l.Contains("│ before ", StringComparison.Ordinal));
-        string after = Assert.Single(runs.Pretrain.OutputLines, l => l.Contains("│ after ", StringComparison.Ordinal));
+        string before = Assert.Single(runs.Pretrain.OutputLines, l => l.Contains("| before ", StringComparison.Ordinal));
+        string after = Assert.Single(runs.Pretrain.OutputLines, l => l.Contains("| after ", StringComparison.Ordinal));
         Assert.Equal("0", Cells(before)[1]);
         Assert.Equal("3", Cells(after)[1]);
         Assert.EndsWith("%", Cells(after)[3], StringComparison.Ordinal);
@@ -56,7 +56,7 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal("", result.Error);
         Assert.Equal("3", Cells(Assert.Single(result.OutputLines, l => l.Contains("before (resumed)", StringComparison.Ordinal)))[1]);
-        Assert.Equal("5", Cells(Assert.Single(result.OutputLines, l => l.Contains("│ after ", StringComparison.Ordinal)))[1]);
+        Assert.Equal("5", Cells(Assert.Single(result.OutputLines, l => l.Contains("| after ", StringComparison.Ordinal)))[1]);
         Assert.True(Directory.Exists(Path.Combine(copy, "checkpoint-000000005")));
 
         // The log goes on where it stopped: one header, training steps 1…5 once each.
@@ -64,6 +64,85 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         Assert.Single(lines, l => l.StartsWith("kind,", StringComparison.Ordinal));
         Assert.Equal(["1", "2", "3", "4", "5"], TrainingRunsFixture.ReadMetrics(Path.Combine(copy, "metrics.csv")).Where(r => r["kind"] == "train").Select(r => r["step"]));
         TrainingRunsFixture.AssertPng(Path.Combine(copy, "loss.png"));
+    }
+
+    [Fact]
+    public void ResumeKeepsTheRunsScheduleUnlessStepsExtendsItAndSaysHow()
+    {
+        // The fixture's run: 3 steps, warmup 1, --lr 5e-4 (the default), so its schedule reaches 0 at step 3.
+        string copy = runs.File("extended");
+        CopyFolder(runs.PretrainRun, copy);
+        string[] resume = ["pretrain", "--corpus", runs.Corpus, "--batch", "8", "--eval-batches", "1", "--checkpoints", copy, "--resume"];
+
+        // --resume alone continues the recorded 3-step run (not the default --steps 300), which has ended.
+        CliResult ended = Cli.Run(resume);
+        Assert.True(ended.ExitCode == 0, ended.Error);
+        Assert.Contains($"bertgen: the run in '{copy}' already ended at step 3; pass --steps N above 3 to extend it", ended.ErrorLines);
+        Assert.Equal("3", Cells(Assert.Single(ended.OutputLines, l => l.Contains("| after ", StringComparison.Ordinal)))[1]);
+
+        // An explicit --steps 5 extends the schedule to end at 5 and says so. HuggingFace's linear decay,
+        // lr·(T − t)/(T − W) with T = 5, W = 1: step 4 (t = 3) gets 5e-4·2/4, step 5 (t = 4) 5e-4·1/4.
+        CliResult extended = Cli.Run([.. resume, "--steps", "5"]);
+        Assert.True(extended.ExitCode == 0, extended.Error);
+        Assert.Contains("bertgen: extending the run's 3-step schedule to 5 steps: the learning rate of step 4 is 2.50e-04 (the 3-step schedule's is 0.00e+00) and decays linearly to 0 at step 5", extended.ErrorLines);
+        Dictionary<string, double> rates = TrainingRunsFixture.ReadMetrics(Path.Combine(copy, "metrics.csv")).Where(r => r["kind"] == "train")
+            .ToDictionary(r => r["step"], r => double.Parse(r["learning_rate"], CultureInfo.InvariantCulture));
+        Assert.Equal(5e-4 * 2 / 4, rates["4"], 12);
+        Assert.Equal(5e-4 * 1 / 4, rates["5"], 12);
+
+        // Steps 1–3 kept the 3-step schedule: warmup to 5e-4 at t = 1, 5e-4·(3 − 2)/(3 − 1) at t = 2.
+        Assert.Equal(0.0, rates["1"], 12);
+        Assert.Equal(5e-4, rates["2"], 12);
+        Assert.Equal(2.5e-4, rates["3"], 12);
+
+        // A learning rate that contradicts the checkpoint is refused before anything runs.
+        Assert.Contains("a resumed run keeps its learning rate", Cli.Run([.. resume, "--lr", "1e-3"]).AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HeldOutShareSplitsACorpusWithoutBlankLines()
+    {
+        // A sentence-per-line file with no blank line is one document: cut into pieces for the held-out split.
+        string corpus = runs.File("one-document.txt");
+        File.WriteAllLines(corpus, File.ReadAllLines(runs.Corpus).Where(l => l.Length > 0));
+        string folder = runs.File("one-document");
+
+        // A share of 0.3 needs ⌈2 / 0.3⌉ = 7 pieces for its 2 documents; 0.3 · 7 rounds to those 2.
+        CliResult result = Cli.Run("pretrain", "--corpus", corpus, "--held-out", "0.3", "--steps", "1", "--batch", "8", "--eval-batches", "1", "--warmup", "0", "--checkpoints", folder);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("bertgen: the corpus has 1 document (blank lines separate documents): cut into 7 pieces of consecutive sentences for the held-out split", result.ErrorLines);
+        Assert.Contains(result.ErrorLines, l => l.StartsWith("bertgen: corpus: 7 documents", StringComparison.Ordinal) && l.EndsWith(", 2 held-out documents", StringComparison.Ordinal));
+
+        Assert.Contains("--held-out must be a share above 0 and at most 0.5, not 0.6", Cli.Run("pretrain", "--held-out", "0.6").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClassifyAndResumeUseTheLabelsTheRunWasFineTunedWith()
+    {
+        string train = runs.File("sentiment-train.tsv");
+        string dev = runs.File("sentiment-dev.tsv");
+        File.WriteAllLines(train, File.ReadAllLines(runs.Train).Select(Relabel));
+        File.WriteAllLines(dev, File.ReadAllLines(runs.Dev).Select(Relabel));
+        string folder = runs.File("sentiment");
+
+        CliResult tuned = Cli.Run([.. runs.FinetuneArguments(folder, train: train, dev: dev), "--init", "none", "--labels", "neg,pos", "--quiet"]);
+        Assert.True(tuned.ExitCode == 0, tuned.Error);
+
+        // classify without --labels names the classes neg and pos, as the run did, not the spec's OT and NT.
+        CliResult classified = Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", folder, "I really enjoyed it");
+        Assert.True(classified.ExitCode == 0, classified.Error);
+        using JsonDocument line = JsonDocument.Parse(Assert.Single(classified.OutputLines));
+        Assert.Equal(["neg", "pos"], line.RootElement.GetProperty("probabilities").EnumerateObject().Select(p => p.Name));
+        Assert.Contains(line.RootElement.GetProperty("label").GetString(), new[] { "neg", "pos" });
+
+        // A resumed run keeps them without --labels; other labels are refused.
+        CliResult resumed = Cli.Run([.. runs.FinetuneArguments(folder, train: train, dev: dev, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume", "--quiet"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains("is not what the resumed run was fine-tuned with (neg,pos)",
+            Cli.Run([.. runs.FinetuneArguments(folder, train: train, dev: dev, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume", "--labels", "pos,neg"]).AssertOneLineError(2), StringComparison.Ordinal);
+
+        static string Relabel(string example) => (example.StartsWith("OT\t", StringComparison.Ordinal) ? "neg" : "pos") + example[2..];
     }
 
     [Fact]
@@ -131,7 +210,7 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         CliResult result = Cli.RunWithInput("and god said [MASK]\n", "fill-mask", "-c", Path.Combine(runs.PretrainRun, "checkpoint-000000003", "model.safetensors"), "-k", "3");
 
         Assert.True(result.ExitCode == 0, result.Error);
-        string[] rows = result.OutputLines.Where(l => l.StartsWith('│') && !l.Contains("probability", StringComparison.Ordinal)).ToArray();
+        string[] rows = result.OutputLines.Where(l => l.StartsWith('|') && !l.Contains("probability", StringComparison.Ordinal) && !l.Contains("---", StringComparison.Ordinal)).ToArray();
         Assert.Equal(3, rows.Length);
         Assert.Equal(["1", "2", "3"], rows.Select(r => Cells(r)[2]));
     }
@@ -204,24 +283,41 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     }
 
     [Fact]
-    public void LiveProgressOnATerminal()
+    public void LiveProgressOnAnEightyColumnTerminal()
     {
         string folder = runs.File("finetune-live");
 
-        CliResult result = Cli.RunWithInput(null, errorIsTerminal: true, [.. runs.FinetuneArguments(folder), "--init", "none"]);
+        CliResult result = Cli.RunOnTerminal(80, [.. runs.FinetuneArguments(folder, evaluateEvery: 1), "--init", "none"]);
 
         Assert.True(result.ExitCode == 0, result.Error);
-        AssertAccuracyTable(result);
 
-        // The Spectre display drew the step line with the metrics on stderr; no plain "bertgen: step" lines.
-        Assert.Contains($"step {TrainingRunsFixture.FinetuneSteps}/{TrainingRunsFixture.FinetuneSteps}: loss ", result.Error, StringComparison.Ordinal);
+        // Every redraw of the status line (\r, the line, erase-to-end) stays short of the last column, so it never
+        // wraps and a carriage return always lands on its start.
+        string[] redraws = result.Error.Split('\r').Where(s => s.EndsWith("\u001b[K", StringComparison.Ordinal) && s.Length > 3).Select(s => s[..^3]).ToArray();
+        Assert.NotEmpty(redraws);
+        Assert.All(redraws, r => Assert.True(r.Length <= 79, $"{r.Length} columns: {r}"));
+        Assert.Contains(redraws, r => r.StartsWith($"step {TrainingRunsFixture.FinetuneSteps}/{TrainingRunsFixture.FinetuneSteps} ━", StringComparison.Ordinal) && r.Contains("· loss ", StringComparison.Ordinal));
+        Assert.Contains(redraws, r => r.StartsWith("held-out evaluation at step 1: batch ", StringComparison.Ordinal));
+        Assert.Contains(redraws, r => r.StartsWith("held-out evaluation before training: batch ", StringComparison.Ordinal));
+
+        // What stays on the screen: the log lines, whole and in order, and nothing of the status line.
+        var screen = new TerminalScreen(80, result.Error);
+        string[] lines = screen.Lines;
+        Assert.Contains("held-out at step 0: loss ", screen.ToString(), StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("held-out at step 1: loss ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"held-out at step {TrainingRunsFixture.FinetuneSteps}: loss ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains('━') || l.Contains('─') || l.Contains(" · ", StringComparison.Ordinal));
         Assert.DoesNotContain("bertgen: step", result.Error, StringComparison.Ordinal);
+
+        // The table on the terminal: rounded borders, within 80 columns.
+        Assert.Contains(result.OutputLines, l => l.StartsWith('╭'));
+        Assert.All(TerminalLayoutTests.Visible(result.Output).Where(l => l.Length > 0 && l[0] is '╭' or '│' or '├' or '╰'), l => Assert.True(l.Length <= 80, l));
     }
 
     private static void AssertAccuracyTable(CliResult result)
     {
-        string[] before = Cells(Assert.Single(result.OutputLines, l => l.Contains("│ before ", StringComparison.Ordinal)));
-        string[] after = Cells(Assert.Single(result.OutputLines, l => l.Contains("│ after ", StringComparison.Ordinal)));
+        string[] before = Cells(Assert.Single(result.OutputLines, l => l.Contains("| before ", StringComparison.Ordinal)));
+        string[] after = Cells(Assert.Single(result.OutputLines, l => l.Contains("| after ", StringComparison.Ordinal)));
         string[] majority = Cells(Assert.Single(result.OutputLines, l => l.Contains("majority class", StringComparison.Ordinal)));
         Assert.Equal("0", before[1]);
         Assert.Equal(TrainingRunsFixture.FinetuneSteps.ToString(CultureInfo.InvariantCulture), after[1]);
@@ -235,9 +331,9 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     private static double Percent(string cell) => double.Parse(cell.TrimEnd('%'), CultureInfo.InvariantCulture);
 
     /// <summary>The cells of a table row, trimmed.</summary>
-    internal static string[] Cells(string row) => row.Split('│', StringSplitOptions.RemoveEmptyEntries).Select(c => c.Trim()).ToArray();
+    internal static string[] Cells(string row) => row.Split('|', StringSplitOptions.RemoveEmptyEntries).Select(c => c.Trim()).ToArray();
 
-    private static void CopyFolder(string from, string to)
+    internal static void CopyFolder(string from, string to)
     {
         foreach (string directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
         {

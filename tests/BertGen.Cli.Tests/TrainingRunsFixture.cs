@@ -60,9 +60,9 @@ public sealed class TrainingRunsFixture : IDisposable
         ["pretrain", "--corpus", Corpus, "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--batch", batch.ToString(System.Globalization.CultureInfo.InvariantCulture), "--eval-batches", "1",
          "--eval-every", "1000", "--warmup", "1", "--checkpoints", checkpoints];
 
-    public string[] FinetuneArguments(string checkpoints, string? train = null, int batch = 16, int steps = FinetuneSteps) =>
-        ["finetune", "--model", "bert-tiny-classifier", "--train", train ?? Train, "--eval", Dev, "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-         "--batch", batch.ToString(System.Globalization.CultureInfo.InvariantCulture), "--eval-every", "1000", "--checkpoints", checkpoints];
+    public string[] FinetuneArguments(string checkpoints, string? train = null, int batch = 16, int steps = FinetuneSteps, string? dev = null, int evaluateEvery = 1000) =>
+        ["finetune", "--model", "bert-tiny-classifier", "--train", train ?? Train, "--eval", dev ?? Dev, "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+         "--batch", batch.ToString(System.Globalization.CultureInfo.InvariantCulture), "--eval-every", evaluateEvery.ToString(System.Globalization.CultureInfo.InvariantCulture), "--checkpoints", checkpoints];
 
     public void Dispose() => _folder.Dispose();
 

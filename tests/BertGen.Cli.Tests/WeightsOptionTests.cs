@@ -44,6 +44,23 @@ public sealed class WeightsOptionTests : IDisposable
     }
 
     [Fact]
+    public void AnEncoderTakesTheEncoderOfAFineTunedClassifierCheckpoint()
+    {
+        // What finetune writes: MiniLM's encoder under bert.-prefixed names, the pooler and a classifier head.
+        string path = _folder.File("classifier.safetensors");
+        using (var model = new MiniLmL6Classifier())
+        using (PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.MiniLmL6V2))
+        {
+            model.InitializeParameters(seed: 7);
+            ParameterLoader.LoadEncoder(OnnxBertImporter.Import(OnnxReader.Read(package.ViewModelOnnx())), MiniLmL6Classifier.ParameterTable, model.Parameters.AsSpan());
+            ParameterSaver.SaveSafetensors(path, MiniLmL6Classifier.ParameterTable, model.Parameters.AsSpan());
+        }
+
+        // The head is left out, the encoder loaded: the package's own embedding.
+        AssertSameAsPackage("--model", "minilm-l6", "--weights", path);
+    }
+
+    [Fact]
     public void AnyCompiledModelEmbedsWithItsOwnWeights()
     {
         // BERT-tiny (H128, pretraining heads) from a seeded initialisation: the CLI is not tied to MiniLM's width.

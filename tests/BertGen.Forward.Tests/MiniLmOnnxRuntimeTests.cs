@@ -12,7 +12,8 @@ namespace BertGen.Forward.Tests;
 /// <summary>
 /// The generated MiniLmL6 with the real all-MiniLM-L6-v2 weights against ONNX Runtime running the package's
 /// model.onnx, on real sentences routed by the <see cref="BatchRunner"/> to the smallest fitting compiled
-/// variant (B1S16, B1S32, B1S64, B1S128, B8S128), so every compiled shape is exercised with padding.
+/// variant (B1S16, B1S32, B1S64, B1S128, B8S128, and for two long texts B1S256 and B1S512), so every compiled shape is
+/// exercised with padding.
 /// </summary>
 /// <remarks>
 /// Tolerance 1e-4 absolute on the last hidden state (real positions) and the pooler output. Both engines
@@ -74,6 +75,13 @@ public sealed class MiniLmOnnxRuntimeTests
             inputs.Add(new TokenizedInput(encoded.InputIds.ToArray(), encoded.SegmentIds.ToArray()));
         }
 
+        // Long texts for the 256 and 512 shapes (sentence-transformers' limits for all-MiniLM-L6-v2 and arctic-embed-xs).
+        foreach (string text in new[] { string.Join(' ', Texts[11..14]), string.Join(' ', Texts[10..21]) })
+        {
+            EncodedInput encoded = _fixture.Tokenizer.Encode(text, 512);
+            inputs.Add(new TokenizedInput(encoded.InputIds.ToArray(), encoded.SegmentIds.ToArray()));
+        }
+
         // A sentence pair: segment ids 1 on the second sentence.
         EncodedInput pair = _fixture.Tokenizer.EncodePair("How old is the universe?", "About 13.8 billion years, according to measurements of the cosmic microwave background.", 128);
         inputs.Add(new TokenizedInput(pair.InputIds.ToArray(), pair.SegmentIds.ToArray()));
@@ -112,7 +120,7 @@ public sealed class MiniLmOnnxRuntimeTests
 
         _output.WriteLine($"{inputs.Count} inputs, lengths {string.Join(", ", inputs.Select(i => i.Length))}");
         Assert.Equal(inputs.Count, checkedInputs);
-        Assert.Equal([(1, 16), (1, 32), (1, 64), (1, 128), (8, 128)], variantsUsed.OrderBy(v => v.Item2).ThenBy(v => v.Item1));
+        Assert.Equal([(1, 16), (1, 32), (1, 64), (1, 128), (8, 128), (1, 256), (1, 512)], variantsUsed.OrderBy(v => v.Item2).ThenBy(v => v.Item1));
         _output.WriteLine($"max |Δ| vs ONNX Runtime: last hidden state {worstHidden:E2}, pooler {worstPooled:E2}");
     }
 

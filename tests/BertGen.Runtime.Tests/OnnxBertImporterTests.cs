@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using BertGen.Runtime.Weights;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Runtime.Tests;

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using BertGen.Runtime.Weights;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Runtime.Tests;
@@ -165,6 +166,58 @@ public sealed class ParameterLoaderTests : IDisposable
 
         Assert.Equal("tensor 'bert.pooler.dense.bias' is missing from the weights", error.Message);
         Assert.All(loaded, v => Assert.Equal(42f, v));
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "+infinity")]
+    [InlineData(float.NegativeInfinity, "-infinity")]
+    public void ANonFiniteWeightIsRefusedNamingTheTensorAndPosition(float value, string described)
+    {
+        // Issue 15: one NaN in an unused word-embedding row made every fill-mask prediction "[PAD] NaN" (the MLM
+        // decoder is tied to the word embeddings) and every similarity NaN, with exit 0.
+        List<ParameterInfo> table = SmallTable();
+        float[] source = Filled(table, 8);
+        source[table[0].Offset + (3 * 3) + 1] = value;
+        string path = WriteFile(table, source, name => name);
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(path, table, Buffer(table)));
+
+        Assert.Equal($"tensor 'bert.embeddings.word_embeddings.weight' holds {described} at [3, 1]: weights must be finite numbers", error.Message);
+    }
+
+    [Theory]
+    [InlineData("F16", (ushort)0x7C00, "+infinity")]
+    [InlineData("F16", (ushort)0xFE00, "NaN")]
+    [InlineData("BF16", (ushort)0xFF80, "-infinity")]
+    [InlineData("BF16", (ushort)0x7FC1, "NaN")]
+    public void NonFiniteHalfPrecisionWeightsAreRefusedToo(string dtype, ushort bits, string described)
+    {
+        List<ParameterInfo> table = Table(("pooler.dense.bias", [3], ParameterKind.Bias));
+        var data = new byte[6];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(4), bits);
+        string path = _directory.File(Guid.NewGuid().ToString("N") + ".safetensors");
+        File.WriteAllBytes(path, SafetensorsTestFile.Build("{\"pooler.dense.bias\":{\"dtype\":\"" + dtype + "\",\"shape\":[3],\"data_offsets\":[0,6]}}", data));
+
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(path, table, new float[3]));
+
+        Assert.Equal($"tensor 'pooler.dense.bias' holds {described} at [2]: weights must be finite numbers", error.Message);
+    }
+
+    [Fact]
+    public void ANonFiniteOnnxWeightIsNamedAtItsHuggingFacePosition()
+    {
+        // Stored [in = 2, out = 3] for MatMul; HF layout is [out = 3, in = 2], so stored (0, 2) is HF (2, 0).
+        byte[] model = new OnnxTestModelBuilder()
+            .RawFloat("pooler.dense.bias", [3], [0, 0, 0])
+            .RawFloat("onnx::MatMul_1", [2, 3], [1, 2, float.NaN, 4, 5, 6])
+            .Node("MatMul", ["x", "onnx::MatMul_1"], ["mm"])
+            .Node("Add", ["mm", "pooler.dense.bias"], ["y"])
+            .Build();
+        List<ParameterInfo> table = Table(("pooler.dense.weight", [3, 2], ParameterKind.Weight), ("pooler.dense.bias", [3], ParameterKind.Bias));
+
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.Load(OnnxBertImporter.Import(OnnxReader.Read(model)), table, Buffer(table)));
+
+        Assert.Equal("tensor 'pooler.dense.weight' holds NaN at [2, 0]: weights must be finite numbers", error.Message);
     }
 
     [Fact]

@@ -87,6 +87,9 @@ public sealed class SafetensorsReaderTests : IDisposable
     [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}""", 4, "data_offsets")]
     [InlineData("""{"w":{"dtype":"F32","shape":[1]}}""", 4, "data_offsets")]
     [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "twice")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":["0","4"]}}""", 4, "data_offsets")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,4]}}""", 4, "more bytes than any file can hold")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4611686018427387904]}}""", 4, "needs 4 bytes")]
     public void InconsistentEntriesAreReportedByTensorName(string header, int dataBytes, string expected)
     {
         string path = Write(SafetensorsTestFile.Build(header, new byte[dataBytes]));
@@ -99,7 +102,43 @@ public sealed class SafetensorsReaderTests : IDisposable
     [Fact]
     public void MissingFileIsReported()
     {
-        Assert.Throws<FileNotFoundException>(() => SafetensorsReader.Open(_directory.File("absent.safetensors")));
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(_directory.File("absent.safetensors")));
+        Assert.EndsWith("absent.safetensors' does not exist", error.Message);
+    }
+
+    [Fact]
+    public void AFolderIsNotAFile()
+    {
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(_directory.Path));
+        Assert.EndsWith("is a folder, not a file", error.Message);
+    }
+
+    [Fact]
+    public void InvalidUtf8InATensorNameIsAWeightFileError()
+    {
+        // Issue 15: a 0xFF byte in a header key was "internal error (InvalidOperationException): Cannot transcode…".
+        byte[] file = SafetensorsTestFile.Build("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[4]);
+        file[10] = 0xFF;
+
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(Write(file)));
+
+        Assert.Contains("not valid UTF-8 (byte 2 of the header is 0xFF)", error.Message);
+    }
+
+    [Fact]
+    public void AHugeOrHostileNameIsCutAndEscapedInTheMessage()
+    {
+        // Issue 15: a 1 MB tensor name made a 1 MB error line; escape codes in a name reached the terminal raw.
+        string longName = new('x', 1_000_000);
+        string path = Write(SafetensorsTestFile.Build("{\"" + longName + "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}}", new byte[8]));
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(path));
+        Assert.True(error.Message.Length < 300, error.Message);
+        Assert.Contains("'" + new string('x', MessageText.MaxQuotedLength) + "'… (1,000,000 characters)", error.Message);
+
+        path = Write(SafetensorsTestFile.Build("""{"\u001b[31mred":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}}""", new byte[8]));
+        error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(path));
+        Assert.True(error.Message.Contains("'\\u001B[31mred'", StringComparison.Ordinal), error.Message);
+        Assert.DoesNotContain('\u001b', error.Message);
     }
 
     private string Write(byte[] bytes)

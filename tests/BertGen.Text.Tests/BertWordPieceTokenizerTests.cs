@@ -13,6 +13,20 @@ public sealed class BertWordPieceTokenizerTests
     private static BertWordPieceTokenizer Tokenizer => TestData.Tokenizer;
 
     [Fact]
+    public void BuiltInVocabulary_IsTheCommittedFileTokenForToken()
+    {
+        // What a package user tokenises with when they have no vocabulary file.
+        BertVocabulary builtIn = BertVocabulary.BertBaseUncased;
+        string[] file = File.ReadAllLines(TestData.PathOf("bert-base-uncased-vocab.txt"));
+        Assert.Equal(file.Length, builtIn.Count);
+        Assert.All(Enumerable.Range(0, file.Length), id => Assert.Equal(file[id], builtIn.TokenOf(id)));
+        Assert.Same(builtIn, BertVocabulary.BertBaseUncased);
+
+        // This repository's own sentence: [CLS] this is an example sentence [SEP], the published ids.
+        Assert.Equal(new[] { 101, 2023, 2003, 2019, 2742, 6251, 102 }, BertWordPieceTokenizer.BertBaseUncased().Encode("This is an example sentence", 16).InputIds);
+    }
+
+    [Fact]
     public void Vocabulary_HasBertBaseUncasedSpecialIds()
     {
         BertVocabulary vocab = TestData.Vocabulary;
@@ -161,5 +175,69 @@ public sealed class BertWordPieceTokenizerTests
         Assert.Contains("line 7", duplicate.Message, StringComparison.Ordinal);
         Assert.Throws<TextDataException>(() => BertVocabulary.Parse("[PAD]\n\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", "blank"));
         Assert.Equal(5, BertVocabulary.Parse("[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\n[MASK]\r\n", "crlf").Count);
+    }
+    [Fact]
+    public void Vocabulary_ALoneCarriageReturnEndsALineForTheVocabularyAndTheTokenizerAlike()
+    {
+        // Issue 15: BertVocabulary split on LF only while the WordPiece library also splits on a lone CR, so a CR
+        // inside line 6 gave the tokenizer one more token than the vocabulary reported and shifted every later id
+        // (the size check passed; MiniLM embeddings moved by up to 0.28). The ids here are the file's lines as
+        // Python's universal newlines (and the library) count them.
+        BertVocabulary vocabulary = BertVocabulary.Parse("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nrain\rfall\nsnow\n", "lone-cr");
+        BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
+
+        Assert.Equal(8, vocabulary.Count);
+        Assert.Equal("snow", vocabulary.TokenOf(7));
+        Assert.Equal([5, 6, 7], tokenizer.Tokenize("rain fall snow"));
+    }
+
+    [Fact]
+    public void Vocabulary_ATokenRepeatedAcrossALoneCarriageReturnIsADuplicateNotAnInternalError()
+    {
+        // Issue 15: "fall" twice only for the library (after the CR) threw its own ArgumentException: "internal error".
+        TextDataException error = Assert.Throws<TextDataException>(
+            () => BertVocabulary.Parse("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nrain\rfall\nfall\n", "dupes"));
+
+        Assert.Equal("Vocabulary 'dupes' line 8 repeats the token 'fall' of line 7.", error.Message);
+    }
+
+    [Fact]
+    public void Vocabulary_InvalidUtf8AndFoldersAreNamed()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "bertgen-vocab-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string path = Path.Combine(folder, "vocab.txt");
+            File.WriteAllBytes(path, [.. "[PAD]\r\n[UNK]\r\n[CLS]\r\n"u8, 0xE2, 0x82, .. "\r\n[SEP]\r\n[MASK]\r\n"u8]);
+
+            Assert.Equal($"Vocabulary '{path}' line 4: invalid UTF-8 (byte 0xE2 at offset 21)", Assert.Throws<TextDataException>(() => BertVocabulary.Load(path)).Message);
+            Assert.Equal($"vocabulary file '{folder}' is a folder, not a file", Assert.Throws<TextDataException>(() => BertVocabulary.Load(folder)).Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Vocabulary_EscapeCodesInATokenAreEscapedInMessages()
+    {
+        TextDataException error = Assert.Throws<TextDataException>(
+            () => BertVocabulary.Parse("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n\u001b[2J\n\u001b[2J\n", "escapes"));
+
+        Assert.Contains("'\\u001B[2J'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', error.Message);
+    }
+
+    [Fact]
+    public void Vocabulary_ATokenListedWithALineBreakIsRefused()
+    {
+        // tokenizer.json lists tokens as JSON strings, which can hold a lone CR: the WordPiece library, reading the
+        // vocabulary as lines, would split it and shift every later id (issue 15's lone-CR shift by another door).
+        TextDataException error = Assert.Throws<TextDataException>(
+            () => BertVocabulary.FromTokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "rain\rfall", "snow"], "tokenizer.json"));
+
+        Assert.Equal("Vocabulary 'tokenizer.json' id 5 holds a line break inside the token 'rain\\rfall'.", error.Message);
     }
 }

@@ -245,6 +245,49 @@ public sealed class PretrainingBatchStreamTests
         Assert.Throws<TextDataException>(() => corpus.SplitHeldOut(65, seed: 1));
     }
 
+    [Theory]
+    [InlineData(66, 0.1, 7)]  // the KJV's 66 books: 6.6 rounds to 7
+    [InlineData(9, 0.1, 2)]   // 0.9 rounds to 1, raised to the 2 a side needs; 7 left to train on
+    [InlineData(4, 0.1, 2)]
+    [InlineData(4, 0.5, 2)]
+    [InlineData(20, 0.5, 10)]
+    [InlineData(21, 0.5, 11)] // 10.5 rounds up, still leaving 10
+    [InlineData(5, 0.5, 3)]   // 2.5 rounds up to 3, leaving the 2 training needs
+    public void HeldOutShare_IsWholeDocumentsWithTwoOnEachSide(int documents, double share, int expected)
+    {
+        PretrainingCorpus corpus = Documents(documents, sentencesEach: 3);
+        Assert.Equal(expected, corpus.HeldOutDocumentsFor(share));
+    }
+
+    [Fact]
+    public void HeldOutShare_RefusesWhatCannotBeSplit()
+    {
+        Assert.Contains("at least 4 documents", Assert.Throws<TextDataException>(() => Documents(3, 5).HeldOutDocumentsFor(0.1)).Message, StringComparison.Ordinal);
+        Assert.Throws<TextDataException>(() => Documents(10, 1).HeldOutDocumentsFor(0));
+        Assert.Throws<TextDataException>(() => Documents(10, 1).HeldOutDocumentsFor(0.6));
+        Assert.Throws<TextDataException>(() => Documents(10, 1).HeldOutDocumentsFor(double.NaN));
+    }
+
+    [Fact]
+    public void CutDocuments_KeepsEverySentenceInOrderInRunsOfConsecutiveSentences()
+    {
+        // Documents of 10 and 3 sentences, cut into 4: runs of 2, 3, 2, 3 and (fewer sentences than pieces) 1, 1, 1.
+        PretrainingCorpus corpus = PretrainingCorpus.FromTokenIds([Sentences(0, 10), Sentences(100, 3)]);
+
+        PretrainingCorpus cut = corpus.CutDocuments(4);
+
+        Assert.Equal([2, 3, 2, 3, 1, 1, 1], Enumerable.Range(0, cut.DocumentCount).Select(d => cut.Document(d).Count));
+        int[] first = Enumerable.Range(0, cut.DocumentCount).SelectMany(d => cut.Document(d)).Select(s => s[0]).ToArray();
+        Assert.Equal([.. Enumerable.Range(1, 10), 101, 102, 103], first);
+        Assert.Equal(corpus.TokenCount, cut.TokenCount);
+    }
+
+    private static PretrainingCorpus Documents(int documents, int sentencesEach) =>
+        PretrainingCorpus.FromTokenIds(Enumerable.Range(0, documents).Select(d => Sentences(d * 1000, sentencesEach)).ToList());
+
+    /// <summary><paramref name="count"/> one-token sentences whose ids count up from <paramref name="first"/>.</summary>
+    private static IReadOnlyList<int[]> Sentences(int first, int count) => Enumerable.Range(first, count).Select(id => new[] { id + 1 }).ToList();
+
     [Fact]
     public void Stream_RejectsABatchOfAnotherShape()
     {

@@ -77,6 +77,47 @@ public sealed class CheckpointStoreTests
     }
 
     [Fact]
+    public void TheScheduleIsRecordedAndAbsentFromOlderStates()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 3);
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        var schedule = new LinearWarmupDecaySchedule(3e-4, 25, 1000, LearningRateDecay.OriginalBert);
+
+        TrainerState withSchedule = CheckpointStore.ReadState(store.Save(model, optimizer, State(model, 5) with { Schedule = schedule }));
+        TrainerState without = CheckpointStore.ReadState(store.Save(model, optimizer, State(model, 6)));
+
+        Assert.Equal((3e-4, 25L, 1000L, LearningRateDecay.OriginalBert), (withSchedule.Schedule!.BaseLearningRate, withSchedule.Schedule.WarmupSteps, withSchedule.Schedule.TotalSteps, withSchedule.Schedule.Decay));
+        Assert.Null(without.Schedule);
+    }
+
+    [Fact]
+    public void ModelMetadataTravelsInTheWeightsFile()
+    {
+        using var folder = new TemporaryDirectory();
+        var store = new CheckpointStore(folder.Path, keepLast: 3) { ModelMetadata = CheckpointLabels.ToMetadata(["neg", "pos", "naïve \"quoted\""]) };
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string weights = Path.Combine(store.Save(model, optimizer, State(model, 5)), CheckpointStore.ModelFile);
+
+        Assert.Equal(["neg", "pos", "naïve \"quoted\""], CheckpointLabels.Read(weights));
+        using (SafetensorsReader reader = SafetensorsReader.Open(weights))
+        {
+            // HuggingFace's id2label spelling, beside the format HF checks before loading.
+            Assert.Equal("pt", reader.Metadata["format"]);
+            Assert.Equal("{\"0\":\"neg\",\"1\":\"pos\",\"2\":\"na\\u00EFve \\u0022quoted\\u0022\"}", reader.Metadata[CheckpointLabels.MetadataKey]);
+        }
+
+        // A store without metadata writes none; malformed label maps are named.
+        string plain = Path.Combine(new CheckpointStore(Path.Combine(folder.Path, "plain"), 1).Save(model, optimizer, State(model, 5)), CheckpointStore.ModelFile);
+        Assert.Null(CheckpointLabels.Read(plain));
+        Assert.Throws<WeightFileException>(() => CheckpointLabels.FromMetadata(new System.Collections.Generic.Dictionary<string, string> { ["id2label"] = "{\"0\":\"a\",\"2\":\"b\"}" }, "x"));
+        Assert.Throws<WeightFileException>(() => CheckpointLabels.FromMetadata(new System.Collections.Generic.Dictionary<string, string> { ["id2label"] = "{\"0\":\"a\",\"1\":\"a\"}" }, "x"));
+        Assert.Throws<WeightFileException>(() => CheckpointLabels.FromMetadata(new System.Collections.Generic.Dictionary<string, string> { ["id2label"] = "[\"a\"]" }, "x"));
+    }
+
+    [Fact]
     public void WeightsAreAStandardHuggingFaceSafetensorsFile()
     {
         using var folder = new TemporaryDirectory();
@@ -151,7 +192,9 @@ public sealed class CheckpointStoreTests
     [InlineData("missing model", "is missing")]
     [InlineData("flipped byte", "is corrupted")]
     [InlineData("truncated moments", "truncated or corrupted")]
-    [InlineData("broken state", "not a valid trainer state")]
+    [InlineData("broken state", "trainer_state.json' is corrupted: its SHA-256 differs from the one in trainer_state.json.sha256")]
+    [InlineData("edited step", "trainer_state.json' is corrupted")]
+    [InlineData("no state checksum", "has no trainer_state.json.sha256")]
     [InlineData("no state", "has no trainer_state.json")]
     [InlineData("no folder", "does not exist")]
     public void DamageIsReportedInOneLineAndChangesNothing(string damage, string expected)
@@ -181,6 +224,14 @@ public sealed class CheckpointStoreTests
                 string json = File.ReadAllText(Path.Combine(path, CheckpointStore.StateFile));
                 File.WriteAllText(Path.Combine(path, CheckpointStore.StateFile), json[..(json.Length / 2)]);
                 break;
+            case "edited step":
+                // Issue 15: trainer_state.json had no integrity check; step 1 → 2 skipped a step silently.
+                string state = File.ReadAllText(Path.Combine(path, CheckpointStore.StateFile));
+                File.WriteAllText(Path.Combine(path, CheckpointStore.StateFile), state.Replace("\"step\": 1,", "\"step\": 2,", StringComparison.Ordinal));
+                break;
+            case "no state checksum":
+                File.Delete(Path.Combine(path, CheckpointIntegrity.StateChecksumFile));
+                break;
             case "no state":
                 File.Delete(Path.Combine(path, CheckpointStore.StateFile));
                 break;
@@ -197,5 +248,55 @@ public sealed class CheckpointStoreTests
         Assert.DoesNotContain('\n', error.Message);
         Assert.Equal(before, target.Parameters.AsSpan().ToArray());
         Assert.Equal(0, targetOptimizer.StepCount);
+    }
+
+    [Theory]
+    [InlineData("optimiser count 0", "has 0 optimiser steps for 4 training steps")]
+    [InlineData("negative step", "has step -1 and epoch 3")]
+    [InlineData("renamed folder", "is named for step 5 but its trainer_state.json says step 4")]
+    [InlineData("negative learning rate", "has learning rate -1")]
+    [InlineData("no processes", "has 0 process(es) × 1 micro-batch(es)")]
+    public void AWholeStateThatMakesNoSenseIsRefused(string problem, string expected)
+    {
+        // States written through the store, so their checksums are right: only the values are wrong (issue 15:
+        // optimizerStepCount 0 restarted AdamW's bias correction; a negative step was an internal error).
+        using var folder = new TemporaryDirectory();
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        var store = new CheckpointStore(folder.Path, 1);
+        TrainerState state = State(model, 4);
+        string path = problem switch
+        {
+            "optimiser count 0" => store.Save(model, optimizer, state with { OptimizerStepCount = 0 }),
+            "negative step" => store.Save(model, optimizer, state with { Step = -1, OptimizerStepCount = -1 }),
+            "negative learning rate" => store.Save(model, optimizer, state with { LearningRate = -1 }),
+            "no processes" => store.Save(model, optimizer, state with { WorldSize = 0 }),
+            _ => store.Save(model, optimizer, state),
+        };
+        if (problem == "renamed folder")
+        {
+            Directory.Move(path, store.PathOf(5));
+            path = store.PathOf(5);
+        }
+
+        using BagOfEmbeddingsClassifier target = Model(seed: 9);
+        using var targetOptimizer = new AdamW(target.ParameterTable, target.Parameters.Length, AdamWSettings.OriginalBert);
+        CheckpointException error = Assert.Throws<CheckpointException>(() => CheckpointStore.Load(path, target, targetOptimizer));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(error.Message, CheckpointIntegrity.FindDamage(path));
+    }
+
+    [Fact]
+    public void TheStateChecksumIsSha256sumsFormatAndAWholeCheckpointHasNoDamage()
+    {
+        using var folder = new TemporaryDirectory();
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string path = new CheckpointStore(folder.Path, 1).Save(model, optimizer, State(model, 3));
+
+        string expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(path, CheckpointStore.StateFile))));
+        Assert.Equal($"{expected}  trainer_state.json\n", File.ReadAllText(Path.Combine(path, CheckpointIntegrity.StateChecksumFile)));
+        Assert.Null(CheckpointIntegrity.FindDamage(path));
+        Assert.Equal(3, CheckpointIntegrity.StepOfName(path));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using BertGen.Runtime.Training;
 using Xunit;
 
@@ -48,5 +49,52 @@ public sealed class CsvMetricsSinkTests
         TrainingException error = Assert.Throws<TrainingException>(() => new CsvMetricsSink(path));
         Assert.Contains("another header", error.Message, System.StringComparison.Ordinal);
         Assert.Equal("step,loss\n1,2.0\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void ResumingKeepsOnlyWhatTheResumedRunWillNotReportAgain()
+    {
+        // Issue 15: a resumed run duplicated the rows of steps after its checkpoint, and a row torn by a kill was
+        // glued to the next one. Resuming from step 4: train rows ≤ 4 and evaluations < 4 stay.
+        using var folder = new TemporaryDirectory();
+        string path = Path.Combine(folder.Path, "metrics.csv");
+        var step = new TrainingStepMetrics(1, 0, 1e-4, 0.5, 1, 2.5, 0, 0, 2.5, double.NaN, double.NaN, 0.5, 100, 0.1);
+        var evaluation = new EvaluationMetrics(0, 3, 1.5, 0, 0, 1.5, double.NaN, double.NaN, 0.8, 0, 0, 40);
+        using (var sink = new CsvMetricsSink(path))
+        {
+            sink.OnEvaluation(evaluation);
+            for (long s = 1; s <= 6; s++)
+            {
+                sink.OnTrainingStep(step with { Step = s });
+                if (s % 2 == 0)
+                {
+                    sink.OnEvaluation(evaluation with { Step = s });
+                }
+            }
+        }
+
+        File.AppendAllText(path, "train,7,0,2.4");
+        string[] before = File.ReadAllLines(path);
+
+        CsvMetricsSink.TruncateAfter(path, 4);
+
+        string[] after = File.ReadAllLines(path);
+        Assert.Equal([before[0], before[1], before[2], before[3], before[4], before[5], before[6]], after);
+        Assert.Equal(["eval,0", "train,1", "train,2", "eval,2", "train,3", "train,4"], after[1..].Select(l => string.Join(',', l.Split(',')[..2])));
+        Assert.EndsWith("\n", File.ReadAllText(path), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryRowIsOnDiskWholeWhenTheCallReturns()
+    {
+        using var folder = new TemporaryDirectory();
+        string path = Path.Combine(folder.Path, "metrics.csv");
+        using var sink = new CsvMetricsSink(path);
+        sink.OnTrainingStep(new TrainingStepMetrics(1, 0, 1e-4, 0.5, 1, 2.5, 0, 0, 2.5, double.NaN, double.NaN, 0.5, 100, 0.1));
+
+        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        string text = new StreamReader(reader).ReadToEnd();
+        Assert.Equal(2, text.Split('\n', System.StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.EndsWith("\n", text, System.StringComparison.Ordinal);
     }
 }

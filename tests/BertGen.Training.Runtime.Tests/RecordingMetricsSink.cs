@@ -16,5 +16,9 @@ internal sealed class RecordingMetricsSink : ITrainingMetricsSink
 
     public void OnEvaluation(in EvaluationMetrics metrics) => Evaluations.Add(metrics);
 
+    public List<(long Step, int Done, int Total)> EvaluationProgress { get; } = new();
+
     public void OnCheckpoint(long step, string path) => Checkpoints.Add((step, path));
+
+    public void OnEvaluationProgress(long step, int batchesDone, int batches) => EvaluationProgress.Add((step, batchesDone, batches));
 }

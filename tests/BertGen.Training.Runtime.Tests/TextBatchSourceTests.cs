@@ -46,6 +46,27 @@ public sealed class TextBatchSourceTests
     }
 
     [Fact]
+    public void AMaskedLmOnlySourceCarriesNoNextSentenceLabels()
+    {
+        // A model with only the masked-LM head refuses labels it would ignore, so its sources leave them out.
+        PretrainingCorpus corpus = Corpus();
+        var stream = new PretrainingBatchStream(corpus, Vocabulary, Options, 4);
+        var source = new PretrainingBatchSource(new PretrainingBatchStream(corpus, Vocabulary, Options, 4), nextSentenceLabels: false);
+        TrainingBatch batch = source.CreateBatch();
+        PretrainingBatch expected = stream.CreateBatch();
+        stream.Next(expected);
+        source.Next(batch);
+
+        Assert.Empty(batch.NextSentenceLabels);
+        Assert.Equal(expected.MaskedLmIds, batch.MaskedLmIds);
+        var evaluation = new PretrainingEvaluationSource(new PretrainingBatchStream(corpus, Vocabulary, Options, 4), 2, nextSentenceLabels: false);
+        TrainingBatch held = evaluation.CreateBatch();
+        evaluation.Fill(1, held);
+        Assert.Empty(held.NextSentenceLabels);
+        Assert.Equal(4 * Options.MaxPredictionsPerSeq, held.MaskedLmPositions.Length);
+    }
+
+    [Fact]
     public void PretrainingSourceGivesTheStreamsBatchesAndResumesFromBytes()
     {
         PretrainingCorpus corpus = Corpus();

@@ -59,6 +59,57 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void ResumeKeepsTheRecordedScheduleOrALaterEndAndRefusesAnyOther()
+    {
+        using var folder = new TemporaryDirectory();
+        using (BagOfEmbeddingsClassifier model = Model())
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(folder.Path)))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                trainer.TrainStep();
+            }
+
+            trainer.SaveCheckpoint();
+        }
+
+        // Another peak, or an end before the recorded 24: refused, naming both schedules, before anything changes.
+        foreach (LinearWarmupDecaySchedule other in new[] { new LinearWarmupDecaySchedule(0.1, 3, Steps), new LinearWarmupDecaySchedule(0.05, 3, Steps - 1) })
+        {
+            using BagOfEmbeddingsClassifier model = Model(initSeed: 7);
+            float[] before = model.Parameters.AsSpan().ToArray();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(folder.Path) with { Schedule = other });
+            var error = Assert.Throws<CheckpointException>(() => trainer.ResumeFromLatest());
+            Assert.Contains("peak learning rate 0.05, 3 warmup steps and HuggingFace decay to 0 at step 24", error.Message, StringComparison.Ordinal);
+            Assert.Equal(0, trainer.Step);
+            Assert.Equal(before, model.Parameters.AsSpan().ToArray());
+        }
+
+        // A later end extends the run: step 11 (t = 10) takes the 40-step schedule's rate, 0.05 · (40 − 10)/(40 − 3).
+        using (BagOfEmbeddingsClassifier model = Model())
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(folder.Path, steps: 40)))
+        {
+            Assert.True(trainer.ResumeFromLatest());
+            Assert.Equal(0.05 * 30 / 37, trainer.TrainStep().LearningRate, 15);
+        }
+    }
+
+    [Fact]
+    public void EvaluationReportsItsProgressBatchByBatch()
+    {
+        using BagOfEmbeddingsClassifier model = Model();
+        var sink = new RecordingMetricsSink();
+        using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(), new SyntheticEvaluationSource(16, examples: 200, seed: 999), sink);
+        trainer.TrainStep();
+
+        trainer.Evaluate();
+
+        // 200 examples in batches of 16: 13 batches, reported from 0 (it starts) to 13, then the metrics.
+        Assert.Equal(Enumerable.Range(0, 14).Select(done => (1L, done, 13)), sink.EvaluationProgress);
+        Assert.Single(sink.Evaluations);
+    }
+
+    [Fact]
     public void ResumedRunReproducesUninterruptedRunBitForBit()
     {
         // Uninterrupted.

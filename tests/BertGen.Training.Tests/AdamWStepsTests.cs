@@ -47,15 +47,15 @@ public sealed class AdamWStepsTests
             oracle, batches.Select(b => ModelHarness.ToOracle(b, testCase.Batch, testCase.Sequence)).ToList(), steps,
             new AdamSettings(), new BertGen.TorchOracle.LinearWarmupDecaySchedule(lr, 3, steps));
 
+        // The loop a package user writes: the optimiser built from the model, whose Step re-packs the weights.
         var schedule = new BertGen.Runtime.Optimization.LinearWarmupDecaySchedule(lr, 3, steps);
-        using var optimizer = new AdamW(model.ParameterTable, model.Parameters.Length, AdamWSettings.Torch);
+        using var optimizer = new AdamW(model, AdamWSettings.Torch);
         using ITrainingStep step = model.CreateTrainingStep(testCase.Batch, testCase.Sequence);
         for (int t = 0; t < steps; t++)
         {
             model.Gradients.AsSpan().Clear();
             TrainingLosses losses = step.Run(batches[t % batches.Length], StepMode.Train, (ulong)t);
-            OptimizerStepResult result = optimizer.Step(model.Parameters, model.Gradients, schedule.At(t));
-            model.PrepareWeights();
+            OptimizerStepResult result = optimizer.Step(schedule.At(t));
             Assert.Equal(expected.Losses[t], losses.Total, 4);
             Assert.Equal(expected.GradientNorms[t], result.GradientNorm, 4);
 
@@ -78,5 +78,41 @@ public sealed class AdamWStepsTests
 
             _output.WriteLine($"step {t + 1}: loss {losses.Total:F6} vs {expected.Losses[t]:F6}, worst parameter difference {worst:E2} ({worstName})");
         }
+    }
+
+    [Fact]
+    public void AnOptimiserBuiltFromTheModelIsSizedFromItAndKeepsItsPackedWeightsCurrent()
+    {
+        OracleCase testCase = Cases.ClassifyCase;
+        using ITrainableModel model = testCase.Create();
+        ModelHarness.Initialize(model, 5, model.InitializeParameters);
+        TrainingBatch batch = testCase.CreateBatch(3);
+        using ITrainingStep step = model.CreateTrainingStep(testCase.Batch, testCase.Sequence);
+        using var optimizer = new AdamW(model);
+
+        // Sized from the buffer, whose alignment padding makes it longer than the parameter count.
+        long count = model.ParameterTable.Sum(p => p.Length);
+        Assert.True(model.Parameters.Length > count, $"{model.Parameters.Length} floats for {count} parameters");
+        Assert.Equal(model.Parameters.Length, optimizer.FirstMoment.Length);
+        Assert.Equal(model.Parameters.Length, optimizer.SecondMoment.Length);
+
+        float before = step.Run(batch, StepMode.Evaluate, 0).Total;
+        model.Gradients.AsSpan().Clear();
+        step.Run(batch, StepMode.Train, 1);
+        optimizer.Step(1e-2);
+        float after = step.Run(batch, StepMode.Evaluate, 0).Total;
+
+        // The next pass ran on the updated weights: a second model holding the same parameters, packed afresh,
+        // gives the same loss to the last bit; and the step did move it.
+        using ITrainableModel fresh = testCase.Create();
+        model.Parameters.AsSpan().CopyTo(fresh.Parameters.AsSpan());
+        fresh.PrepareWeights();
+        using ITrainingStep freshStep = fresh.CreateTrainingStep(testCase.Batch, testCase.Sequence);
+        Assert.Equal(BitConverter.SingleToInt32Bits(freshStep.Run(batch, StepMode.Evaluate, 0).Total), BitConverter.SingleToInt32Bits(after));
+        Assert.NotEqual(before, after);
+
+        // An optimiser built from a table has no model to step.
+        using var fromTable = new AdamW(model.ParameterTable, model.Parameters.Length, AdamWSettings.Torch);
+        Assert.Throws<OptimizationException>(() => fromTable.Step(1e-2));
     }
 }

@@ -4,7 +4,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
 using Spectre.Console;
@@ -188,17 +190,26 @@ internal sealed class BenchCommand : ICliCommand
         }
     }
 
+    /// <summary>The GEMM micro-kernel this process runs: the widest the CPU and this build allow (an x86-64-v3 AOT binary stays on AVX2).</summary>
+    internal static string KernelPath() => GemmPathResolver.Resolve(GemmPath.Auto) switch
+    {
+        GemmPath.Avx512 => "AVX-512",
+        GemmPath.Avx2 => "AVX2",
+        GemmPath.Scalar => "scalar",
+        GemmPath path => throw new InvalidOperationException($"GEMM path {path} is not a concrete path"),
+    };
+
     private static void WriteTable(CliConsole console, ModelDescriptor descriptor, int threads, List<BenchRow> rows)
     {
-        var table = new Table().Border(TableBorder.Rounded);
-        table.Title = new TableTitle(Markup.Escape($"{ModelCatalog.CliName(descriptor)} ({descriptor.Name}), {threads} threads"));
+        var table = new Table();
+        table.Title = new TableTitle(Markup.Escape($"{ModelCatalog.CliName(descriptor)} ({descriptor.Name}), {threads} threads, {KernelPath()} kernels"));
         table.AddColumn("pass");
-        table.AddColumn(new TableColumn("batch").RightAligned());
-        table.AddColumn(new TableColumn("sequence").RightAligned());
-        table.AddColumn(new TableColumn("median ms").RightAligned());
-        table.AddColumn(new TableColumn("fastest ms").RightAligned());
-        table.AddColumn(new TableColumn("tokens/s").RightAligned());
-        table.AddColumn(new TableColumn("GFLOP/s").RightAligned());
+        table.AddColumn(TableOutput.Number("batch"));
+        table.AddColumn(TableOutput.Number("sequence"));
+        table.AddColumn(TableOutput.Number("median ms"));
+        table.AddColumn(TableOutput.Number("fastest ms"));
+        table.AddColumn(TableOutput.Number("tokens/s"));
+        table.AddColumn(TableOutput.Number("GFLOP/s"));
         foreach (BenchRow row in rows)
         {
             double seconds = row.MedianMilliseconds / 1000;
@@ -212,7 +223,7 @@ internal sealed class BenchCommand : ICliCommand
                 (row.Flops / seconds / 1e9).ToString("F1", CultureInfo.InvariantCulture));
         }
 
-        TableOutput.Create(console).Write(table);
+        TableOutput.Write(console, table);
         if (rows.Any(r => r.Pass == "training step"))
         {
             console.Output.WriteLine("training step GFLOP/s: ≈ 3 × the forward FLOPs (backward ≈ 2 × forward), with the MLM head counted at the gathered positions only.");

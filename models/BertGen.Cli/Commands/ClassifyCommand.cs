@@ -29,7 +29,7 @@ internal sealed class ClassifyCommand : ICliCommand
             Required = true,
             HelpName = "PATH",
         };
-        var labels = new Option<string?>("--labels") { Description = "Label names in class order, comma-separated, as given to finetune (default: the model's own).", HelpName = "A,B,…" };
+        var labels = new Option<string?>("--labels") { Description = "Label names in class order, comma-separated (default: those the checkpoint was fine-tuned with, else the model's own).", HelpName = "A,B,…" };
         var vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };
         Option<int?> threads = CommonOptions.Threads();
 
@@ -41,8 +41,10 @@ internal sealed class ClassifyCommand : ICliCommand
         command.SetAction(parse =>
         {
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: false);
-            IReadOnlyList<string> labelNames = CommonOptions.ParseLabels(parse.GetValue(labels), descriptor);
             string weights = CheckpointWeights.Resolve(parse.GetValue(checkpoint)!, "--checkpoint");
+            IReadOnlyList<string> labelNames = parse.GetValue(labels) is string given
+                ? CommonOptions.ParseLabels(given, descriptor)
+                : CheckpointWeights.RecordedLabels(weights, descriptor) ?? descriptor.Labels;
             IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(BundledData.Resolve(parse.GetValue(vocabulary), BundledData.Vocabulary, "--vocab"));
             if (tokenizer.Vocabulary.Count != descriptor.VocabSize)
@@ -70,7 +72,7 @@ internal sealed class ClassifyCommand : ICliCommand
                 for (int start = 0; start < inputs.Count; start += shape.Batch)
                 {
                     int count = Math.Min(shape.Batch, inputs.Count - start);
-                    double[][] probabilities = Classify(loaded, shape, new ArraySegment<EncodedInput>(encoded, start, count), labelNames.Count);
+                    double[][] probabilities = Classify(loaded, shape, new ArraySegment<EncodedInput>(encoded, start, count), labelNames.Count, start + 1);
                     for (int i = 0; i < count; i++)
                     {
                         WriteLine(context.Console, line, inputs[start + i], labelNames, probabilities[i]);
@@ -88,7 +90,7 @@ internal sealed class ClassifyCommand : ICliCommand
     }
 
     /// <summary>Softmax over the labels of each text of one batch; spare rows repeat the last text and are not read.</summary>
-    private static double[][] Classify(CheckpointModel loaded, ShapeDescriptor shape, ArraySegment<EncodedInput> batch, int labelCount)
+    private static double[][] Classify(CheckpointModel loaded, ShapeDescriptor shape, ArraySegment<EncodedInput> batch, int labelCount, int firstText)
     {
         int tokens = shape.Batch * shape.Sequence;
         var inputIds = new int[tokens];
@@ -110,6 +112,7 @@ internal sealed class ClassifyCommand : ICliCommand
         var probabilities = new double[batch.Count][];
         for (int row = 0; row < batch.Count; row++)
         {
+            FiniteOutput.Require(pass.SequenceLogits.Slice(row * labelCount, labelCount), firstText + row);
             probabilities[row] = CheckpointModel.Softmax(pass.SequenceLogits.Slice(row * labelCount, labelCount));
         }
 

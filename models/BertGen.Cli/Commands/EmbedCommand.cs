@@ -1,3 +1,4 @@
+using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.CommandLine;
@@ -19,18 +20,68 @@ internal sealed class EmbedCommand : ICliCommand
         Option<string?> weights = CommonOptions.Weights();
         Option<string?> vocabulary = CommonOptions.Vocabulary();
         Option<int?> threads = CommonOptions.Threads();
+        Option<string?> modelDirectory = CommonOptions.ModelDirectory();
+        Option<bool> chunk = CommonOptions.Chunk();
+        var tokens = new Option<bool>("--tokens")
+        {
+            Description = "Every token's vector instead: {\"text\": …, \"tokens\": […], \"embeddings\": [[…], …]}, the last hidden state of each token, special ones included, neither pooled nor normalised.",
+        };
 
         var command = new Command("embed", "Sentence embeddings as JSON lines: {\"text\": …, \"embedding\": […]} per input text. "
-            + "Texts longer than the largest compiled sequence (128 tokens for minilm) are truncated with a warning.")
+            + "Texts longer than the model's limit (256 tokens for minilm, 512 for arctic-xs, as sentence-transformers truncates them) are truncated with a warning, or with --chunk embedded whole as overlapping windows.")
         {
-            texts, file, model, pooling, noNormalize, weights, vocabulary, threads,
+            texts, file, model, modelDirectory, pooling, noNormalize, weights, vocabulary, threads, chunk, tokens,
         };
         command.SetAction(parse =>
         {
             IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
-            var options = new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads));
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory);
             var line = new ArrayBufferWriter<byte>();
             var jsonOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            if (parse.GetValue(tokens))
+            {
+                if (parse.GetValue(chunk) || parse.GetValue(pooling) is not null || parse.GetValue(noNormalize))
+                {
+                    throw new CliUsageException("--tokens gives every token's unpooled vector: it does not go with --chunk, --pooling or --no-normalize");
+                }
+
+                EmbeddingPipeline.RunTokens(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, inputs, (index, names, states) =>
+                {
+                    line.ResetWrittenCount();
+                    using (var writer = new Utf8JsonWriter(line, jsonOptions))
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("text", inputs[index]);
+                        writer.WriteStartArray("tokens");
+                        foreach (string name in names)
+                        {
+                            writer.WriteStringValue(name);
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteStartArray("embeddings");
+                        int hidden = states.Length / names.Length;
+                        for (int t = 0; t < names.Length; t++)
+                        {
+                            writer.WriteStartArray();
+                            foreach (float value in states.AsSpan(t * hidden, hidden))
+                            {
+                                writer.WriteNumberValue(value);
+                            }
+
+                            writer.WriteEndArray();
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteEndObject();
+                    }
+
+                    context.Console.Output.WriteLine(CliConsole.Utf8.GetString(line.WrittenSpan));
+                    context.Console.Output.Flush();
+                });
+                return ExitCodes.Success;
+            }
+
             EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
                 !parse.GetValue(noNormalize), inputs, (start, embeddings) =>
                 {
@@ -56,7 +107,7 @@ internal sealed class EmbedCommand : ICliCommand
 
                     // Stream: a long file's first embeddings appear while the rest are computed.
                     context.Console.Output.Flush();
-                });
+                }, parse.GetValue(chunk));
             return ExitCodes.Success;
         });
         return command;

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Text;
 using Spectre.Console;
@@ -74,9 +75,9 @@ internal sealed class FillMaskCommand : ICliCommand
 
             using CheckpointModel loaded = CheckpointModel.Load(descriptor, weights, parse.GetValue(threads));
             var results = new List<MaskPrediction[]>(inputs.Count);
-            foreach (int[] ids in encoded)
+            for (int i = 0; i < encoded.Length; i++)
             {
-                results.Add(Predict(loaded, tokenizer.Vocabulary, ids, k));
+                results.Add(Predict(loaded, tokenizer.Vocabulary, encoded[i], k, i + 1));
             }
 
             if (parse.GetValue(format) == "json")
@@ -129,7 +130,7 @@ internal sealed class FillMaskCommand : ICliCommand
         return ids.ToArray();
     }
 
-    private static MaskPrediction[] Predict(CheckpointModel loaded, BertVocabulary vocabulary, int[] ids, int k)
+    private static MaskPrediction[] Predict(CheckpointModel loaded, BertVocabulary vocabulary, int[] ids, int k, int textNumber)
     {
         (int batch, int sequence) = loaded.SmallestShapeFor(ids.Length);
         var inputIds = new int[batch * sequence];
@@ -154,6 +155,7 @@ internal sealed class FillMaskCommand : ICliCommand
                 continue;
             }
 
+            FiniteOutput.Require(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize), textNumber);
             double[] probabilities = CheckpointModel.Softmax(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize));
             int[] top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).ThenBy(i => i).Take(k).ToArray();
             predictions.Add(new MaskPrediction(position, top.Select(i => (vocabulary.TokenOf(i), i, probabilities[i])).ToList()));
@@ -162,14 +164,16 @@ internal sealed class FillMaskCommand : ICliCommand
         return predictions.ToArray();
     }
 
+    /// <summary>Texts and tokens come from files: control characters in them (a vocabulary line can hold a terminal
+    /// escape sequence) are shown as escapes, never sent to the terminal. JSON output escapes them by its own rules.</summary>
     private static void WriteTable(CliConsole console, IReadOnlyList<string> texts, IReadOnlyList<MaskPrediction[]> results)
     {
-        var table = new Table().Border(TableBorder.Rounded);
+        var table = new Table();
         table.AddColumn("text");
-        table.AddColumn(new TableColumn("mask").RightAligned());
-        table.AddColumn(new TableColumn("rank").RightAligned());
+        table.AddColumn(TableOutput.Number("mask"));
+        table.AddColumn(TableOutput.Number("rank"));
         table.AddColumn("token");
-        table.AddColumn(new TableColumn("probability").RightAligned());
+        table.AddColumn(TableOutput.Number("probability"));
         for (int t = 0; t < texts.Count; t++)
         {
             for (int m = 0; m < results[t].Length; m++)
@@ -178,16 +182,16 @@ internal sealed class FillMaskCommand : ICliCommand
                 for (int r = 0; r < mask.Predictions.Count; r++)
                 {
                     table.AddRow(
-                        m == 0 && r == 0 ? Markup.Escape(texts[t]) : "",
+                        m == 0 && r == 0 ? Markup.Escape(MessageText.Printable(texts[t])) : "",
                         r == 0 ? (m + 1).ToString(CultureInfo.InvariantCulture) : "",
                         (r + 1).ToString(CultureInfo.InvariantCulture),
-                        Markup.Escape(mask.Predictions[r].Token),
+                        Markup.Escape(MessageText.Printable(mask.Predictions[r].Token)),
                         mask.Predictions[r].Probability.ToString("F4", CultureInfo.InvariantCulture));
                 }
             }
         }
 
-        TableOutput.Create(console).Write(table);
+        TableOutput.Write(console, table);
     }
 
     private static void WriteJson(CliConsole console, IReadOnlyList<string> texts, IReadOnlyList<MaskPrediction[]> results)

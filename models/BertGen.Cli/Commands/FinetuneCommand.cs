@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using BertGen.Cli.Training;
+using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Training;
@@ -72,10 +73,42 @@ internal sealed class FinetuneCommand : ICliCommand
                 throw new CliUsageException("--warmup must be 0 or more");
             }
 
-            IReadOnlyList<string> labelNames = CommonOptions.ParseLabels(parse.GetValue(labels), descriptor);
+            string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "finetune-" + ModelCatalog.CliName(descriptor)));
+            // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and every rank
+            // trains with what it found.
+            DataParallelLaunch.Join(context.Console.Error);
+            (ResumePlan resume, IReadOnlyList<string> labelNames) = DataParallelLaunch.FromRankZero(
+                () =>
+                {
+                    ResumePlan plan = ResumePlan.Resolve(directory, training.Resuming(parse),
+                        (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
+                        (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)));
+                    return (plan, Labels(parse.GetValue(labels), descriptor, plan));
+                },
+                (writer, decided) =>
+                {
+                    ResumePlan.Write(writer, decided.Item1);
+                    writer.Write(decided.Item2.Count);
+                    foreach (string label in decided.Item2)
+                    {
+                        writer.Write(label);
+                    }
+                },
+                reader =>
+                {
+                    ResumePlan plan = ResumePlan.Read(reader);
+                    var names = new string[reader.ReadInt32()];
+                    for (int i = 0; i < names.Length; i++)
+                    {
+                        names[i] = reader.ReadString();
+                    }
+
+                    return (plan, (IReadOnlyList<string>)names);
+                });
             string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
             string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string initValue = parse.GetValue(init)!;
             string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
 
@@ -85,8 +118,8 @@ internal sealed class FinetuneCommand : ICliCommand
             List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames);
             (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
 
-            string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "finetune-" + ModelCatalog.CliName(descriptor)));
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, parse.GetValue(training.Steps), parse.GetValue(training.Resume), parse.GetValue(training.Threads));
+            resume.Report(context, parse);
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,
@@ -95,10 +128,11 @@ internal sealed class FinetuneCommand : ICliCommand
                 Labels = labelNames,
                 BatchSize = batch,
                 SequenceLength = sequence,
-                Steps = plan.Steps,
-                LearningRate = parse.GetValue(training.LearningRate),
-                WarmupSteps = parse.GetValue(warmup),
-                Seed = parse.GetValue(training.Seed),
+                Steps = resume.Steps,
+                ScheduleSteps = resume.ScheduleSteps,
+                LearningRate = resume.LearningRate,
+                WarmupSteps = resume.WarmupSteps,
+                Seed = resume.Seed,
                 EvaluateEvery = parse.GetValue(training.EvaluateEvery),
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),
                 CheckpointDirectory = directory,
@@ -125,6 +159,26 @@ internal sealed class FinetuneCommand : ICliCommand
         return command;
     }
 
+    /// <summary>
+    /// The class names: a resumed run's are those its checkpoint recorded (an explicit --labels must agree), a fresh
+    /// run's are --labels or the model's own.
+    /// </summary>
+    private static IReadOnlyList<string> Labels(string? given, ModelDescriptor descriptor, ResumePlan resume)
+    {
+        IReadOnlyList<string>? recorded = resume.CheckpointWeights is string weights ? CheckpointWeights.RecordedLabels(weights, descriptor) : null;
+        if (recorded is null)
+        {
+            return CommonOptions.ParseLabels(given, descriptor);
+        }
+
+        if (given is not null && !CommonOptions.ParseLabels(given, descriptor).SequenceEqual(recorded, StringComparer.Ordinal))
+        {
+            throw new CliUsageException($"--labels {given} is not what the resumed run was fine-tuned with ({string.Join(",", recorded)}); leave --labels out to keep them");
+        }
+
+        return recorded;
+    }
+
     private static List<LabelledText> ReadChecked(string path, IReadOnlyList<string> labels)
     {
         List<LabelledText> examples = LabelledTextReader.ReadFile(path);
@@ -132,7 +186,7 @@ internal sealed class FinetuneCommand : ICliCommand
         {
             if (!labels.Contains(example.Label))
             {
-                throw new CliFailureException($"{example.Source}: label '{example.Label}' is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
+                throw new CliFailureException($"{example.Source}: label {MessageText.Quote(example.Label)} is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
             }
         }
 
@@ -180,15 +234,15 @@ internal sealed class FinetuneCommand : ICliCommand
     private static void WriteSummary(CliConsole console, TrainingRunOutcome outcome, string majority, double baseline)
     {
         JobResult result = outcome.Result;
-        var table = new Table().Border(TableBorder.Rounded);
+        var table = new Table();
         table.AddColumn("held-out");
-        table.AddColumn(new TableColumn("step").RightAligned());
-        table.AddColumn(new TableColumn("loss").RightAligned());
-        table.AddColumn(new TableColumn("accuracy").RightAligned());
+        table.AddColumn(TableOutput.Number("step"));
+        table.AddColumn(TableOutput.Number("loss"));
+        table.AddColumn(TableOutput.Number("accuracy"));
         AddRow(table, result.Resumed ? "before (resumed)" : "before", result.Before);
         AddRow(table, "after", result.After);
         table.AddRow(Markup.Escape($"majority class ({majority})"), "", "", TrainingDisplay.Percent(baseline));
-        TableOutput.Create(console).Write(table);
+        TableOutput.Write(console, table);
         TrainingSummary.WriteFiles(console, outcome);
     }
 

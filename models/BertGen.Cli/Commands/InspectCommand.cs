@@ -83,9 +83,9 @@ internal sealed class InspectCommand : ICliCommand
 
     private static void WriteList(CliConsole console)
     {
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("model").AddColumn("type").AddColumn("layers").AddColumn("hidden").AddColumn("heads")
-            .AddColumn(new TableColumn("parameters").RightAligned()).AddColumn("task heads").AddColumn("training").AddColumn("shapes (batch×sequence)");
+        var table = new Table()
+            .AddColumn("model").AddColumn("type").AddColumn(TableOutput.Number("layers")).AddColumn(TableOutput.Number("hidden")).AddColumn(TableOutput.Number("heads"))
+            .AddColumn(TableOutput.Number("parameters")).AddColumn("task heads").AddColumn("training").AddColumn("shapes (batch×sequence)");
         foreach (ModelDescriptor d in ModelCatalog.Compiled)
         {
             table.AddRow(
@@ -94,9 +94,8 @@ internal sealed class InspectCommand : ICliCommand
                 string.Join(" ", d.Shapes.Select(s => $"{s.Batch}×{s.Sequence}")));
         }
 
-        IAnsiConsole output = TableOutput.Create(console);
-        output.Write(table);
-        output.WriteLine("Pretrained: " + string.Join("; ", ModelCatalog.Pretrained.Select(p => $"{p.Name} = {p.Package.Name} on {ModelCatalog.CliName(p.Architecture)}, {p.Pooling.ToString().ToLowerInvariant()} pooling")));
+        TableOutput.Write(console, table);
+        TableOutput.Create(console).WriteLine("Pretrained: " + string.Join("; ", ModelCatalog.Pretrained.Select(p => $"{p.Name} = {p.Package.Name} on {ModelCatalog.CliName(p.Architecture)}, {p.Pooling.ToString().ToLowerInvariant()} pooling")));
     }
 
     private static void WriteDetails(CliConsole console, ModelDescriptor d, bool withBuffers, bool withOps)
@@ -113,50 +112,41 @@ internal sealed class InspectCommand : ICliCommand
         output.Write(summary);
         output.WriteLine();
 
-        var shapes = new Table().Border(TableBorder.Rounded)
-            .AddColumn(new TableColumn("batch").RightAligned()).AddColumn(new TableColumn("sequence").RightAligned())
-            .AddColumn(new TableColumn("FLOPs per forward").RightAligned()).AddColumn(new TableColumn("GFLOP").RightAligned())
-            .AddColumn(new TableColumn("arena").RightAligned()).AddColumn(new TableColumn("total memory").RightAligned());
-        if (d.SupportsTraining)
-        {
-            shapes.AddColumn(new TableColumn("GFLOP per training step").RightAligned()).AddColumn(new TableColumn("training arena").RightAligned())
-                .AddColumn(new TableColumn("training memory").RightAligned());
-        }
-
+        // Forward and training step in two tables: one of nine columns does not fit an 80-column terminal.
+        Table forward = ShapeTable("forward pass", "arena");
         foreach (ShapeDescriptor s in d.Shapes)
         {
-            var cells = new List<string>
-            {
-                Int(s.Batch), Int(s.Sequence), Int(s.ForwardFlops), (s.ForwardFlops / 1e9).ToString("F2", CultureInfo.InvariantCulture),
-                Bytes(s.ArenaLength), Bytes(d.ParameterBufferLength + d.PackedWeightLength + s.ArenaLength),
-            };
-            if (d.SupportsTraining)
-            {
-                // Parameters, gradients and AdamW's two moments share the parameter layout.
-                cells.Add((s.TrainingStepFlops / 1e9).ToString("F2", CultureInfo.InvariantCulture));
-                cells.Add(Bytes(s.TrainingArenaLength));
-                cells.Add(Bytes((4 * d.ParameterBufferLength) + d.PackedWeightLength + s.TrainingArenaLength));
-            }
-
-            shapes.AddRow(cells.ToArray());
+            AddShape(forward, s, s.ForwardFlops, s.ArenaLength, d.ParameterBufferLength + d.PackedWeightLength + s.ArenaLength);
         }
 
-        output.Write(shapes);
+        TableOutput.Write(console, forward);
+        if (d.SupportsTraining)
+        {
+            Table training = ShapeTable("training step", "activations");
+            foreach (ShapeDescriptor s in d.Shapes)
+            {
+                // Parameters, gradients and AdamW's two moments share the parameter layout.
+                AddShape(training, s, s.TrainingStepFlops, s.TrainingArenaLength, (4 * d.ParameterBufferLength) + d.PackedWeightLength + s.TrainingArenaLength);
+            }
+
+            TableOutput.Write(console, training);
+        }
+
         foreach (ShapeDescriptor s in d.Shapes)
         {
             if (withBuffers)
             {
                 output.WriteLine();
                 output.WriteLine($"arena of {s.Batch}×{s.Sequence}: {Bytes(s.ArenaLength)}");
-                var table = new Table().Border(TableBorder.Simple).AddColumn("buffer").AddColumn("shape")
-                    .AddColumn(new TableColumn("offset (floats)").RightAligned()).AddColumn(new TableColumn("length (floats)").RightAligned())
-                    .AddColumn(new TableColumn("size").RightAligned());
+                var table = new Table().AddColumn("buffer").AddColumn("shape")
+                    .AddColumn(TableOutput.Number("offset (floats)")).AddColumn(TableOutput.Number("length (floats)"))
+                    .AddColumn(TableOutput.Number("size"));
                 foreach (ArenaBuffer b in s.Buffers)
                 {
                     table.AddRow(Markup.Escape(b.Name), Markup.Escape(b.Shape), Int(b.Offset), Int(b.Length), Bytes(b.Length));
                 }
 
-                output.Write(table);
+                TableOutput.Write(console, table);
             }
 
             if (withOps)
@@ -255,6 +245,17 @@ internal sealed class InspectCommand : ICliCommand
     }
 
     private static string Int(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static Table ShapeTable(string title, string arena) => new Table { Title = new TableTitle(title) }
+        .AddColumn(TableOutput.Number("batch")).AddColumn(TableOutput.Number("sequence"))
+        .AddColumn(TableOutput.Number("FLOPs")).AddColumn(TableOutput.Number("GFLOP"))
+        .AddColumn(TableOutput.Number(arena)).AddColumn(TableOutput.Number("total memory"));
+
+    /// <summary>A shape's row: its FLOPs, its arena and the whole memory it needs (all lengths in floats).</summary>
+    private static void AddShape(Table table, ShapeDescriptor shape, long flops, long arena, long total) =>
+        table.AddRow(Int(shape.Batch), Int(shape.Sequence), Int(flops), Gflop(flops), Bytes(arena), Bytes(total));
+
+    private static string Gflop(long flops) => (flops / 1e9).ToString("F2", CultureInfo.InvariantCulture);
 
     /// <summary>A float count as bytes in binary units.</summary>
     private static string Bytes(long floats)

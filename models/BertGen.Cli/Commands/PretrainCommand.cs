@@ -30,7 +30,14 @@ internal sealed class PretrainCommand : ICliCommand
             HelpName = "FILE",
         };
         var warmup = new Option<long>("--warmup") { Description = "Steps of linear learning-rate warmup (at most --steps).", DefaultValueFactory = _ => 30, HelpName = "N" };
-        var evaluationBatches = new Option<int>("--eval-batches") { Description = "Held-out batches per evaluation (from 6 held-out documents).", DefaultValueFactory = _ => 16, HelpName = "N" };
+        var evaluationBatches = new Option<int>("--eval-batches") { Description = "Held-out batches per evaluation (at most one pass over the held-out documents).", DefaultValueFactory = _ => 16, HelpName = "N" };
+        var heldOut = new Option<double>("--held-out")
+        {
+            Description = "Share of the corpus's documents held out for evaluation: whole documents, at least 2, leaving at least 2 to train on "
+                + "(a corpus of fewer than 4 documents, such as a file without blank lines, is cut into pieces of consecutive sentences first).",
+            DefaultValueFactory = _ => 0.1,
+            HelpName = "SHARE",
+        };
         var checkpoints = new Option<string?>("--checkpoints")
         {
             Description = "Folder for checkpoints, metrics.csv and loss.png (default: runs/pretrain-MODEL in the current folder).",
@@ -43,7 +50,7 @@ internal sealed class PretrainCommand : ICliCommand
             + "to the checkpoint folder and prints the held-out MLM loss and accuracy and NSP accuracy before and after. "
             + "Ctrl-C stops after the current step with a checkpoint (exit 130); --resume continues.")
         {
-            model, corpus, warmup, evaluationBatches, checkpoints,
+            model, corpus, warmup, evaluationBatches, heldOut, checkpoints,
         };
         training.AddTo(command);
         command.SetAction(parse =>
@@ -58,20 +65,37 @@ internal sealed class PretrainCommand : ICliCommand
                 throw new CliUsageException("--warmup must be 0 or more and --eval-batches at least 1");
             }
 
+            if (!(parse.GetValue(heldOut) is > 0 and <= 0.5))
+            {
+                throw new CliUsageException($"--held-out must be a share above 0 and at most 0.5, not {parse.GetValue(heldOut).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+
             string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, parse.GetValue(training.Steps), parse.GetValue(training.Resume), parse.GetValue(training.Threads));
+            // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
+            DataParallelLaunch.Join(context.Console.Error);
+            ResumePlan resume = DataParallelLaunch.FromRankZero(
+                () => ResumePlan.Resolve(directory, training.Resuming(parse),
+                    (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
+                    (ResumePlan.Given(parse, warmup), parse.GetValue(warmup)), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed))),
+                ResumePlan.Write,
+                ResumePlan.Read);
+            resume.Report(context, parse);
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
             var options = new PretrainingJobOptions
             {
                 CorpusPath = corpusPath,
                 VocabularyPath = vocabularyPath,
                 BatchSize = batch,
                 SequenceLength = sequence,
-                Steps = plan.Steps,
-                LearningRate = parse.GetValue(training.LearningRate),
-                WarmupSteps = parse.GetValue(warmup),
-                Seed = parse.GetValue(training.Seed),
+                Steps = resume.Steps,
+                ScheduleSteps = resume.ScheduleSteps,
+                LearningRate = resume.LearningRate,
+                WarmupSteps = resume.WarmupSteps ?? parse.GetValue(warmup),
+                Seed = resume.Seed,
+                HeldOutShare = parse.GetValue(heldOut),
                 EvaluationBatches = parse.GetValue(evaluationBatches),
                 EvaluateEvery = parse.GetValue(training.EvaluateEvery),
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),
@@ -106,16 +130,15 @@ internal sealed class PretrainCommand : ICliCommand
     private static void WriteSummary(CliConsole console, TrainingRunOutcome outcome)
     {
         JobResult result = outcome.Result;
-        var table = new Table().Border(TableBorder.Rounded);
+        var table = new Table();
         table.AddColumn("held-out");
-        table.AddColumn(new TableColumn("step").RightAligned());
-        table.AddColumn(new TableColumn("MLM loss").RightAligned());
-        table.AddColumn(new TableColumn("MLM accuracy").RightAligned());
-        table.AddColumn(new TableColumn("NSP accuracy").RightAligned());
+        table.AddColumn(TableOutput.Number("step"));
+        table.AddColumn(TableOutput.Number("MLM loss"));
+        table.AddColumn(TableOutput.Number("MLM accuracy"));
+        table.AddColumn(TableOutput.Number("NSP accuracy"));
         AddRow(table, result.Resumed ? "before (resumed)" : "before", result.Before);
         AddRow(table, "after", result.After);
-        IAnsiConsole output = TableOutput.Create(console);
-        output.Write(table);
+        TableOutput.Write(console, table);
         TrainingSummary.WriteFiles(console, outcome);
     }
 

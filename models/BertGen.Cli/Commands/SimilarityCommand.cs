@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using BertGen.Runtime;
 using Spectre.Console;
 
 namespace BertGen.Cli.Commands;
@@ -22,6 +23,8 @@ internal sealed class SimilarityCommand : ICliCommand
         Option<string?> weights = CommonOptions.Weights();
         Option<string?> vocabulary = CommonOptions.Vocabulary();
         Option<int?> threads = CommonOptions.Threads();
+        Option<string?> modelDirectory = CommonOptions.ModelDirectory();
+        Option<bool> chunk = CommonOptions.Chunk();
         var format = new Option<string>("--format")
         {
             Description = "table (aligned, for people), csv (header row of texts) or json ({\"texts\": […], \"similarity\": [[…]]}).",
@@ -32,7 +35,7 @@ internal sealed class SimilarityCommand : ICliCommand
 
         var command = new Command("similarity", "Cosine similarity matrix of the texts' sentence embeddings.")
         {
-            texts, file, model, pooling, weights, vocabulary, threads, format,
+            texts, file, model, modelDirectory, pooling, weights, vocabulary, threads, chunk, format,
         };
         command.SetAction(parse =>
         {
@@ -42,10 +45,10 @@ internal sealed class SimilarityCommand : ICliCommand
                 throw new CliUsageException($"similarity needs at least two texts, got {inputs.Count}");
             }
 
-            var options = new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads));
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory);
             var embeddings = new float[inputs.Count][];
             EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
-                normalize: true, inputs, (start, chunk) => chunk.CopyTo(embeddings, start));
+                normalize: true, inputs, (start, batch) => batch.CopyTo(embeddings, start), parse.GetValue(chunk));
             double[,] matrix = CosineMatrix(embeddings);
             switch (parse.GetValue(format))
             {
@@ -103,17 +106,17 @@ internal sealed class SimilarityCommand : ICliCommand
 
     private static void WriteTable(CliConsole console, IReadOnlyList<string> texts, double[,] matrix)
     {
-        var table = new Table().Border(TableBorder.Rounded);
+        var table = new Table();
         table.AddColumn("#");
         table.AddColumn("text");
         for (int j = 0; j < texts.Count; j++)
         {
-            table.AddColumn(new TableColumn((j + 1).ToString(CultureInfo.InvariantCulture)).RightAligned());
+            table.AddColumn(TableOutput.Number((j + 1).ToString(CultureInfo.InvariantCulture)));
         }
 
         for (int i = 0; i < texts.Count; i++)
         {
-            var row = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(Shorten(texts[i], 48)) };
+            var row = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(Shorten(MessageText.Printable(texts[i]), 48)) };
             for (int j = 0; j < texts.Count; j++)
             {
                 row.Add(matrix[i, j].ToString("F3", CultureInfo.InvariantCulture));
@@ -122,7 +125,7 @@ internal sealed class SimilarityCommand : ICliCommand
             table.AddRow(row.ToArray());
         }
 
-        TableOutput.Create(console).Write(table);
+        TableOutput.Write(console, table);
     }
 
     private static void WriteCsv(CliConsole console, IReadOnlyList<string> texts, double[,] matrix)
@@ -149,7 +152,7 @@ internal sealed class SimilarityCommand : ICliCommand
     private static void WriteJson(CliConsole console, IReadOnlyList<string> texts, double[,] matrix)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("texts");

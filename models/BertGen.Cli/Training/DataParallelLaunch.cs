@@ -34,9 +34,9 @@ internal static class DataParallelLaunch
     /// <summary>Joins the mpirun job's group, or returns null (and loads nothing) in a process started otherwise.</summary>
     public static OpenMpiGroup? Join(TextWriter error)
     {
-        if (!OpenMpiGroup.IsLaunched)
+        if (!OpenMpiGroup.IsLaunched || Group is not null)
         {
-            return null;
+            return Group;
         }
 
         Group = OpenMpiGroup.Initialize();
@@ -50,6 +50,71 @@ internal static class DataParallelLaunch
             error.Flush();
         });
         return Group;
+    }
+
+    /// <summary>
+    /// A decision every rank must share that rank 0 alone can make — it reads the checkpoint folder, which the other
+    /// ranks may not see (another machine): rank 0 decides and sends the result (or its error) to the others. Without
+    /// a joined group of several processes, this process decides alone.
+    /// </summary>
+    public static T FromRankZero<T>(Func<T> decide, Action<BinaryWriter, T> write, Func<BinaryReader, T> read)
+    {
+        if (Group is not { Size: > 1 } group)
+        {
+            return decide();
+        }
+
+        T value = default!;
+        Exception? failure = null;
+        byte[] payload = Array.Empty<byte>();
+        byte outcome = 0;
+        if (group.Rank == 0)
+        {
+            try
+            {
+                value = decide();
+                using var buffer = new MemoryStream();
+                using (var writer = new BinaryWriter(buffer))
+                {
+                    write(writer, value);
+                }
+
+                payload = buffer.ToArray();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                (int code, string message) = CliErrors.Classify(e);
+                outcome = code == ExitCodes.Usage ? (byte)1 : (byte)2;
+                payload = System.Text.Encoding.UTF8.GetBytes(message);
+            }
+        }
+
+        Span<byte> header = stackalloc byte[5];
+        header[0] = outcome;
+        BitConverter.TryWriteBytes(header[1..], payload.Length);
+        group.Broadcast(header, root: 0);
+        if (group.Rank != 0)
+        {
+            payload = new byte[BitConverter.ToInt32(header[1..])];
+        }
+
+        group.Broadcast(payload, root: 0);
+        if (group.Rank == 0)
+        {
+            return failure is null ? value : throw failure;
+        }
+
+        if (header[0] != 0)
+        {
+            string message = System.Text.Encoding.UTF8.GetString(payload);
+            Exception relayed = header[0] == 1 ? new CliUsageException(message) : new CliFailureException(message);
+            relayed.Data[DataParallelException.RelayedFromRootKey] = true;
+            throw relayed;
+        }
+
+        using var reader = new BinaryReader(new MemoryStream(payload));
+        return read(reader);
     }
 
     /// <summary>Finalises MPI after the job's processes finished together (success or a shared Ctrl-C stop).</summary>

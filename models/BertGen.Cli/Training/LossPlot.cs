@@ -38,34 +38,86 @@ internal static class LossPlot
         plot.YLabel("loss");
         if (training.Count > 0)
         {
-            var line = plot.Add.Scatter(training.Keys.Select(k => (double)k).ToArray(), training.Values.ToArray());
-            line.LegendText = trainingLoss;
-            line.MarkerSize = training.Count > 50 ? 0 : 4;
-            line.LineWidth = 1.5f;
+            // Each step's loss is one noisy batch: drawn faintly, with its mean over a twentieth of the run (centred, so
+            // the curve does not lag the steps) on top.
+            double[] steps = training.Keys.Select(k => (double)k).ToArray();
+            double[] losses = training.Values.ToArray();
+            var raw = plot.Add.Scatter(steps, losses);
+            raw.LegendText = trainingLoss + " (each step)";
+            raw.MarkerSize = training.Count > 50 ? 0 : 4;
+            raw.LineWidth = 1;
+            raw.Color = raw.Color.WithAlpha(0.35);
+            if (training.Count >= 20)
+            {
+                var mean = plot.Add.Scatter(steps, RunningMean(losses, Math.Max(2, training.Count / 20)));
+                mean.LegendText = trainingLoss + " (running mean)";
+                mean.MarkerSize = 0;
+                mean.LineWidth = 2;
+                mean.Color = raw.Color.WithAlpha(1.0);
+            }
         }
 
+        // Held-out figures are a few points far apart: markers only, so no line cuts across the training curve.
         if (evalLoss.Count > 0)
         {
-            var line = plot.Add.Scatter(evalLoss.Keys.Select(k => (double)k).ToArray(), evalLoss.Values.ToArray());
-            line.LegendText = $"held-out {what} loss";
-            line.MarkerSize = 7;
-            line.LineWidth = 2;
+            var points = plot.Add.Scatter(evalLoss.Keys.Select(k => (double)k).ToArray(), evalLoss.Values.ToArray());
+            points.LegendText = $"held-out {what} loss";
+            points.MarkerSize = 9;
+            points.LineWidth = 0;
         }
 
         if (evalAccuracy.Count > 0)
         {
-            var line = plot.Add.Scatter(evalAccuracy.Keys.Select(k => (double)k).ToArray(), evalAccuracy.Values.ToArray());
-            line.LegendText = $"held-out {what} accuracy (right axis)";
-            line.MarkerSize = 7;
-            line.LineWidth = 2;
-            line.LinePattern = LinePattern.Dashed;
-            line.Axes.YAxis = plot.Axes.Right;
+            var points = plot.Add.Scatter(evalAccuracy.Keys.Select(k => (double)k).ToArray(), evalAccuracy.Values.ToArray());
+            points.LegendText = $"held-out {what} accuracy (right axis)";
+            points.MarkerSize = 9;
+            points.MarkerShape = MarkerShape.FilledDiamond;
+            points.LineWidth = 0;
+            points.Axes.YAxis = plot.Axes.Right;
             plot.Axes.Right.Label.Text = "accuracy";
-            plot.Axes.SetLimitsY(0, 1, plot.Axes.Right);
+
+            // The axis spans the accuracies (padded to tenths), not 0–1: an MLM accuracy of 0–10% would be a flat line at the bottom.
+            (double low, double high) = AccuracyRange(evalAccuracy.Values);
+            double margin = (high - low) * 0.03;
+            plot.Axes.SetLimitsY(low - margin, high + margin, plot.Axes.Right);
+            plot.Axes.Right.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = value => (100 * value).ToString("0.#", CultureInfo.InvariantCulture) + "%",
+            };
         }
 
-        plot.ShowLegend(Alignment.UpperRight);
+        // Below the plot, never over the last points.
+        plot.ShowLegend(Edge.Bottom);
         plot.SavePng(pngPath, Width, Height);
+    }
+
+    /// <summary>The mean of the values within <paramref name="window"/> / 2 places of each (fewer at the ends).</summary>
+    internal static double[] RunningMean(IReadOnlyList<double> values, int window)
+    {
+        var prefix = new double[values.Count + 1];
+        for (int i = 0; i < values.Count; i++)
+        {
+            prefix[i + 1] = prefix[i] + values[i];
+        }
+
+        var means = new double[values.Count];
+        int half = window / 2;
+        for (int i = 0; i < values.Count; i++)
+        {
+            int from = Math.Max(0, i - half), to = Math.Min(values.Count, i + half + 1);
+            means[i] = (prefix[to] - prefix[from]) / (to - from);
+        }
+
+        return means;
+    }
+
+    /// <summary>The accuracies' range widened to whole tenths, within [0, 1] and at least a tenth wide.</summary>
+    internal static (double Low, double High) AccuracyRange(IEnumerable<double> accuracies)
+    {
+        double min = accuracies.Min(), max = accuracies.Max();
+        double low = Math.Max(0, Math.Floor((min * 10) - 1e-9) / 10);
+        double high = Math.Min(1, Math.Ceiling((max * 10) + 1e-9) / 10);
+        return high - low >= 0.1 ? (low, high) : (Math.Max(0, high - 0.1), Math.Max(0.1, high));
     }
 
     /// <summary>The rows of a metrics CSV by kind and column name.</summary>

@@ -1,6 +1,8 @@
 using System;
 using System.CommandLine;
+using BertGen.Runtime.Inference;
 using BertGen.Runtime.Training;
+using BertGen.Text;
 
 namespace BertGen.Cli.Training;
 
@@ -9,12 +11,14 @@ internal sealed class TrainingOptions
 {
     public TrainingOptions(long steps, double learningRate, int batch, int sequence, long evaluateEvery, long checkpointEvery)
     {
-        Steps = new Option<long>("--steps") { Description = "Optimiser steps of the whole run.", DefaultValueFactory = _ => steps, HelpName = "N" };
+        Steps = new Option<long>("--steps") { Description = "Optimiser steps of the whole run (with --resume: the resumed run's own unless given).", DefaultValueFactory = _ => steps, HelpName = "N" };
         LearningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW, linear warmup then linear decay to 0).", DefaultValueFactory = _ => learningRate, HelpName = "RATE" };
         Batch = new Option<int>("--batch") { Description = "Sequences per step: must be a compiled shape of the model.", DefaultValueFactory = _ => batch, HelpName = "N" };
         Sequence = new Option<int>("--sequence") { Description = "Tokens per sequence: must be a compiled shape of the model.", DefaultValueFactory = _ => sequence, HelpName = "N" };
-        Seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, data order, masking and dropout; a resumed run must use the same.", DefaultValueFactory = _ => 12345UL, HelpName = "N" };
-        Resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the checkpoint folder (bit for bit as if never stopped)." };
+        Seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, data order, masking and dropout (a resumed run keeps its own).", DefaultValueFactory = _ => 12345UL, HelpName = "N" };
+        Resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the checkpoint folder, bit for bit as if never stopped, with the run's own schedule "
+            + "and seed; an explicit --steps past the schedule's end extends the schedule to it." };
+        ResumeOlder = new Option<bool>("--resume-older") { Description = "With --resume (implied): when the newest checkpoint is damaged, continue from the newest intact one before it." };
         EvaluateEvery = new Option<long>("--eval-every") { Description = "Evaluate on the held-out data every N steps (and before and after the run).", DefaultValueFactory = _ => evaluateEvery, HelpName = "N" };
         CheckpointEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C).", DefaultValueFactory = _ => checkpointEvery, HelpName = "N" };
         Vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };
@@ -48,6 +52,8 @@ internal sealed class TrainingOptions
 
     public Option<bool> Resume { get; }
 
+    public Option<bool> ResumeOlder { get; }
+
     public Option<long> EvaluateEvery { get; }
 
     public Option<long> CheckpointEvery { get; }
@@ -68,11 +74,14 @@ internal sealed class TrainingOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Accumulate, Seed, EvaluateEvery, CheckpointEvery, Resume, Vocabulary, Threads, NoOverlap, BucketMegabytes, ShardOptimizer, VerifyEvery })
+        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Accumulate, Seed, EvaluateEvery, CheckpointEvery, Resume, ResumeOlder, Vocabulary, Threads, NoOverlap, BucketMegabytes, ShardOptimizer, VerifyEvery })
         {
             command.Options.Add(option);
         }
     }
+
+    /// <summary>Whether the run continues a previous one: --resume, or --resume-older, which implies it.</summary>
+    public bool Resuming(ParseResult parse) => parse.GetValue(Resume) || parse.GetValue(ResumeOlder);
 
     /// <summary>Checks the numbers that have a range, as usage errors naming the option.</summary>
     public void Validate(ParseResult parse)
@@ -124,4 +133,17 @@ internal sealed class TrainingOptions
         ShardOptimizerState = parse.GetValue(ShardOptimizer),
         VerifyEvery = parse.GetValue(VerifyEvery),
     };
+
+    /// <summary>
+    /// The vocabulary must have the model's size before anything trains: a 6-token vocabulary once "trained" the
+    /// 30,522-row model on [UNK]s with exit 0.
+    /// </summary>
+    public static void RequireVocabulary(string path, ModelDescriptor model)
+    {
+        int count = BertVocabulary.Load(path).Count;
+        if (count != model.VocabSize)
+        {
+            throw new CliFailureException($"the vocabulary '{path}' has {count} tokens but model '{ModelCatalog.CliName(model)}' has {model.VocabSize}");
+        }
+    }
 }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
@@ -17,7 +18,9 @@ namespace BertGen.Cli.Training;
 /// <param name="Steps">Optimiser steps of the whole run (a resumed run stops there too).</param>
 /// <param name="Resume">Continue from the newest checkpoint in <paramref name="CheckpointDirectory"/>.</param>
 /// <param name="Threads">Compute threads, or null for one per core.</param>
-internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads);
+/// <param name="EvaluateEvery">The held-out evaluation interval (for the display's ETA).</param>
+/// <param name="ResumeOlder">When the newest checkpoint is damaged, continue from the newest intact one before it.</param>
+internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery, bool ResumeOlder = false);
 
 /// <summary>
 /// How a run ended: the job's evaluations, whether Ctrl-C cut it short, where its files are, and whether this process
@@ -27,17 +30,17 @@ internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, st
 
 /// <summary>
 /// The part of <c>pretrain</c> and <c>finetune</c> that is the same: join the data-parallel job when mpirun started
-/// this process, allocate the model, wire the metrics CSV and the progress display to the trainer, turn Ctrl-C into a
-/// clean stop (the trainer finishes its step, checkpoints and returns), and draw the loss plot from the CSV afterwards.
-/// Under mpirun only rank 0 touches the checkpoint folder, shows progress and writes the CSV and plot.
+/// this process, lock the checkpoint folder for the run, prove the checkpoint to resume whole (naming an intact older
+/// one when the newest is damaged) and cut the metrics CSV back to it, allocate the model, wire the CSV and the progress
+/// display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes its step, checkpoints and returns), and
+/// draw the loss plot from the CSV afterwards. Under mpirun only rank 0 touches the checkpoint folder (and holds its
+/// lock), shows progress and writes the CSV and plot.
 /// </summary>
 internal static class TrainingRun
 {
     public const string MetricsFile = "metrics.csv";
     public const string PlotFile = "loss.png";
 
-    /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training.</param>
-    /// <param name="job">The runtime job, given the model, the metrics sink, the log and the cancellation.</param>
     /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training;
     /// under mpirun on rank 0 only, whose parameters the trainer broadcasts.</param>
     /// <param name="job">The runtime job, given the model, the metrics sink, the log, the cancellation and the data-parallel group.</param>
@@ -57,11 +60,22 @@ internal static class TrainingRun
             return outcome;
         }
 
-        CheckpointWeights.RequireFreshOrResume(directory, plan.Resume);
         bool createdFolder = !Directory.Exists(directory);
-        Directory.CreateDirectory(directory);
+
+        // Held until the run ends: a second run on this folder is refused here, before it touches anything.
+        using CheckpointFolderLock folderLock = CheckpointFolderLock.Acquire(directory);
+        CheckpointWeights.RequireFreshOrResume(directory, plan.Resume);
+
+        // The trainer resumes the newest checkpoint; this proves it whole first (with --resume-older, deleting damaged
+        // ones after an intact one, which then is the newest), so every rank continues from the same one.
+        ResumePoint? resume = plan.Resume ? ResumeChoice.Choose(directory, plan.ResumeOlder, plan.Steps) : null;
         bool hasCheckpoints = Directory.EnumerateDirectories(directory, "checkpoint-*").Any();
-        if (!hasCheckpoints && File.Exists(metricsPath))
+        if (resume is not null)
+        {
+            // Rows after the checkpoint (and a row cut by a crash) would otherwise appear twice or glued together.
+            CsvMetricsSink.TruncateAfter(metricsPath, resume.Step);
+        }
+        else if (File.Exists(metricsPath))
         {
             // Rows of a run that never reached a checkpoint: this run starts again at step 0 and would interleave with them.
             File.Delete(metricsPath);
@@ -86,11 +100,16 @@ internal static class TrainingRun
             using (var csv = new CsvMetricsSink(metricsPath))
             {
                 ITrainableModel model = Trainable(created, plan);
-                result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, display =>
+                result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
                 {
                     if (plan.Resume && !hasCheckpoints)
                     {
                         display.Log($"nothing to resume in '{directory}': starting at step 0");
+                    }
+
+                    if (resume?.Note is string note)
+                    {
+                        display.Log(note);
                     }
 
                     if (group is not null)
@@ -119,6 +138,7 @@ internal static class TrainingRun
         catch when (createdFolder && !Directory.EnumerateDirectories(directory, "checkpoint-*").Any())
         {
             // A run that failed before its first checkpoint (a corpus error, weights that do not fit) leaves no folder behind.
+            folderLock.Dispose();
             Directory.Delete(directory, recursive: true);
             throw;
         }

@@ -14,7 +14,8 @@ namespace BertGen.Runtime.Checkpoints;
 /// A folder of training checkpoints, one sub-folder per saved step (<c>checkpoint-000001000</c>), keeping the last
 /// <see cref="KeepLast"/>. Each holds <c>model.safetensors</c> (HuggingFace names, loadable by HF tools),
 /// <c>optimizer.exp_avg.safetensors</c> and <c>optimizer.exp_avg_sq.safetensors</c> (AdamW's m and v under the same
-/// names, torch's state names) and <c>trainer_state.json</c> with the position and each file's length and SHA-256.
+/// names, torch's state names) and <c>trainer_state.json</c> with the position and each file's length and SHA-256,
+/// itself covered by <c>trainer_state.json.sha256</c> (<see cref="CheckpointIntegrity"/>).
 /// A checkpoint is written whole into a hidden temporary folder and only then renamed into place, so a crash or
 /// an error mid-write leaves the previous checkpoints as they were and never a half-written one under a real name.
 /// (.NET cannot fsync a directory, so after a power cut the rename itself may be lost; the files it names are
@@ -28,6 +29,12 @@ public sealed class CheckpointStore
     public const string StateFile = "trainer_state.json";
 
     private const string Prefix = "checkpoint-";
+
+    /// <summary>How a checkpoint folder's name starts; the step follows.</summary>
+    internal const string FolderPrefix = Prefix;
+
+    /// <summary>The tensor files of a checkpoint, each recorded with its length and SHA-256 in the state file.</summary>
+    internal static readonly string[] TensorFiles = [ModelFile, FirstMomentFile, SecondMomentFile];
     private const string TemporaryPrefix = ".checkpoint-";
     private readonly Action<string>? _fileWritten;
 
@@ -49,6 +56,13 @@ public sealed class CheckpointStore
     }
 
     public string Root { get; }
+
+    /// <summary>
+    /// More <c>__metadata__</c> written into every checkpoint's <c>model.safetensors</c> beside <c>format</c>: what a
+    /// reader of the weights needs besides the tensors, such as the label names a classifier was trained with
+    /// (<see cref="CheckpointLabels"/>). It travels with the weights file, wherever that is copied.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ModelMetadata { get; init; }
 
     public int KeepLast { get; }
 
@@ -111,16 +125,19 @@ public sealed class CheckpointStore
         try
         {
             var files = new List<CheckpointFile>(3);
-            WriteTensors(temporary, ModelFile, model.ParameterTable, model.Parameters.AsSpan(), files);
-            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, firstMoment.AsSpan(), files);
-            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, secondMoment.AsSpan(), files);
+            WriteTensors(temporary, ModelFile, model.ParameterTable, model.Parameters.AsSpan(), files, ModelMetadata);
+            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, firstMoment.AsSpan(), files, null);
+            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, secondMoment.AsSpan(), files, null);
 
             string statePath = Path.Combine(temporary, StateFile);
+            byte[] stateBytes = TrainerStateJson.Write(state with { Files = files });
             using (var stream = new FileStream(statePath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                stream.Write(TrainerStateJson.Write(state with { Files = files }));
+                stream.Write(stateBytes);
                 stream.Flush(flushToDisk: true);
             }
+
+            CheckpointIntegrity.WriteStateChecksum(temporary, stateBytes);
 
             _fileWritten?.Invoke(statePath);
             Commit(temporary, final);
@@ -158,9 +175,9 @@ public sealed class CheckpointStore
         RequireCompatible(path, state, model);
 
         // Verify every file before loading any, so a damaged checkpoint leaves the model and optimiser untouched.
-        foreach (string name in new[] { ModelFile, FirstMomentFile, SecondMomentFile })
+        foreach (string name in TensorFiles)
         {
-            Verify(path, state, name);
+            CheckpointIntegrity.VerifyFile(path, state, name);
         }
 
         try
@@ -204,7 +221,12 @@ public sealed class CheckpointStore
             throw new CheckpointException($"checkpoint '{path}' has no {StateFile}");
         }
 
-        return TrainerStateJson.Read(File.ReadAllBytes(statePath), statePath);
+        // The state file's own checksum first (an edited step is damage, not a state), then the values' sense.
+        byte[] bytes = File.ReadAllBytes(statePath);
+        CheckpointIntegrity.VerifyState(path, bytes);
+        TrainerState state = TrainerStateJson.Read(bytes, statePath);
+        TrainerStateChecks.Require(path, state);
+        return state;
     }
 
     /// <summary>Σ of the lengths of a model's parameter tensors: what a checkpoint's parameter count must equal.</summary>
@@ -219,50 +241,16 @@ public sealed class CheckpointStore
         return count;
     }
 
-    private void WriteTensors(string folder, string name, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> buffer, List<CheckpointFile> files)
+    private void WriteTensors(string folder, string name, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> buffer, List<CheckpointFile> files, IReadOnlyDictionary<string, string>? metadata)
     {
         string path = Path.Combine(folder, name);
-        ParameterSaver.SaveSafetensors(path, table, buffer);
+        ParameterSaver.SaveSafetensors(path, table, buffer, metadata);
         using (FileStream stream = File.OpenRead(path))
         {
             files.Add(new CheckpointFile(name, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream))));
         }
 
         _fileWritten?.Invoke(path);
-    }
-
-    private static void Verify(string folder, TrainerState state, string name)
-    {
-        CheckpointFile? recorded = null;
-        foreach (CheckpointFile file in state.Files)
-        {
-            if (file.Name == name)
-            {
-                recorded = file;
-            }
-        }
-
-        string path = Path.Combine(folder, name);
-        if (recorded is null)
-        {
-            throw new CheckpointException($"checkpoint '{folder}' does not list {name} in its {StateFile}");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CheckpointException($"checkpoint file '{path}' is missing");
-        }
-
-        using FileStream stream = File.OpenRead(path);
-        if (stream.Length != recorded.Bytes)
-        {
-            throw new CheckpointException($"checkpoint file '{path}' is {stream.Length} bytes but was saved with {recorded.Bytes}: it is truncated or corrupted");
-        }
-
-        if (Convert.ToHexStringLower(SHA256.HashData(stream)) != recorded.Sha256)
-        {
-            throw new CheckpointException($"checkpoint file '{path}' is corrupted: its SHA-256 differs from the one saved with it");
-        }
     }
 
     // Renames are atomic within one file system. Replacing an existing checkpoint of the same step moves the old

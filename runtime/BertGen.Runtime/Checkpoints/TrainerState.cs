@@ -35,6 +35,12 @@ public sealed record TrainerState
     /// <summary>The optimiser's own step count (equals <see cref="Step"/> for runs started by this trainer).</summary>
     public required long OptimizerStepCount { get; init; }
 
+    /// <summary>
+    /// The learning-rate schedule the run was started with, so a resume can keep it (or say how it changes); null in
+    /// checkpoints written before it was recorded.
+    /// </summary>
+    public LinearWarmupDecaySchedule? Schedule { get; init; }
+
     /// <summary>Processes that trained together (data-parallel world size); 1 for a single process.</summary>
     public int WorldSize { get; init; } = 1;
 

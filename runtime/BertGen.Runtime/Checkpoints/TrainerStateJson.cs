@@ -32,6 +32,16 @@ internal static class TrainerStateJson
             writer.WriteNumber("learningRate", state.LearningRate);
             writer.WriteString("optimizerFlavor", state.OptimizerFlavor.ToString());
             writer.WriteNumber("optimizerStepCount", state.OptimizerStepCount);
+            if (state.Schedule is LinearWarmupDecaySchedule schedule)
+            {
+                writer.WriteStartObject("schedule");
+                writer.WriteNumber("baseLearningRate", schedule.BaseLearningRate);
+                writer.WriteNumber("warmupSteps", schedule.WarmupSteps);
+                writer.WriteNumber("totalSteps", schedule.TotalSteps);
+                writer.WriteString("decay", schedule.Decay.ToString());
+                writer.WriteEndObject();
+            }
+
             writer.WriteNumber("worldSize", state.WorldSize);
             writer.WriteNumber("accumulationSteps", state.AccumulationSteps);
             writer.WriteNumber("microBatchSize", state.MicroBatchSize);
@@ -91,6 +101,7 @@ internal static class TrainerStateJson
                 LearningRate = Required(root, "learningRate", path).GetDouble(),
                 OptimizerFlavor = flavor,
                 OptimizerStepCount = Required(root, "optimizerStepCount", path).GetInt64(),
+                Schedule = root.TryGetProperty("schedule", out JsonElement schedule) ? ReadSchedule(schedule, path) : null,
                 DataState = Required(root, "dataState", path).GetBytesFromBase64(),
                 WorldSize = Optional(root, "worldSize", 1),
                 AccumulationSteps = Optional(root, "accumulationSteps", 1),
@@ -101,6 +112,29 @@ internal static class TrainerStateJson
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
             throw new CheckpointException($"'{path}' is not a valid trainer state: {e.Message}", e);
+        }
+    }
+
+    // Optional: checkpoints written before the schedule was recorded have none, and resume as they always did.
+    private static LinearWarmupDecaySchedule ReadSchedule(JsonElement schedule, string path)
+    {
+        string decayText = Required(schedule, "decay", path).GetString() ?? string.Empty;
+        if (!Enum.TryParse(decayText, out LearningRateDecay decay) || !Enum.IsDefined(decay))
+        {
+            throw new CheckpointException($"'{path}' names an unknown learning-rate decay '{decayText}'");
+        }
+
+        try
+        {
+            return new LinearWarmupDecaySchedule(
+                Required(schedule, "baseLearningRate", path).GetDouble(),
+                Required(schedule, "warmupSteps", path).GetInt64(),
+                Required(schedule, "totalSteps", path).GetInt64(),
+                decay);
+        }
+        catch (OptimizationException e)
+        {
+            throw new CheckpointException($"'{path}' has an invalid schedule: {e.Message}", e);
         }
     }
 

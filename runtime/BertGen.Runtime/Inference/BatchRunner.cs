@@ -35,42 +35,76 @@ public sealed class BatchRunner : IDisposable
         foreach (TokenizedInput input in inputs)
         {
             input.Validate();
-            if (input.Length > MaxSequence)
+        }
+
+        foreach (PlannedPass planned in Plan(inputs.Select(i => i.Length).ToArray()))
+        {
+            int batch = planned.Batch;
+            int sequence = planned.Sequence;
+            IForwardPass pass = Pass(batch, sequence);
+            var ids = new int[batch * sequence];
+            var mask = new int[batch * sequence];
+            var types = new int[batch * sequence];
+            Array.Fill(ids, _model.PadTokenId);
+            for (int r = 0; r < planned.Members.Count; r++)
             {
-                throw new BertInputException($"An input of {input.Length} tokens is longer than the largest compiled sequence length {MaxSequence}; truncate it first.");
+                TokenizedInput input = inputs[planned.Members[r]];
+                input.InputIds.CopyTo(ids, r * sequence);
+                input.TokenTypeIds.CopyTo(types, r * sequence);
+                mask.AsSpan(r * sequence, input.Length).Fill(1);
+            }
+
+            pass.Run(ids, mask, types);
+            for (int r = 0; r < planned.Members.Count; r++)
+            {
+                consume(planned.Members[r], pass, r);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The forward passes <see cref="Run"/> makes for inputs of these lengths (each at most <see cref="MaxSequence"/>):
+    /// every input goes to the smallest compiled sequence that holds it; inputs sharing a sequence fill the largest
+    /// compiled batch they fill, else the smallest one, with padding rows. Shortest sequence first, inputs in order.
+    /// </summary>
+    public IReadOnlyList<PlannedPass> Plan(IReadOnlyList<int> lengths)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        var passes = new List<PlannedPass>();
+        foreach (IGrouping<int, int> group in Enumerable.Range(0, lengths.Count).GroupBy(i => SequenceFor(lengths[i])).OrderBy(g => g.Key))
+        {
+            int[] members = group.ToArray();
+            int done = 0;
+            foreach (int batch in BatchesFor(group.Key, members.Length))
+            {
+                int rows = Math.Min(batch, members.Length - done);
+                passes.Add(new PlannedPass(batch, group.Key, members[done..(done + rows)]));
+                done += rows;
             }
         }
 
-        foreach (IGrouping<int, int> group in Enumerable.Range(0, inputs.Count).GroupBy(i => SequenceFor(inputs[i].Length)).OrderBy(g => g.Key))
+        return passes;
+    }
+
+    /// <summary>The smallest compiled sequence that holds an input of <paramref name="length"/> tokens.</summary>
+    /// <exception cref="BertInputException">No compiled sequence is that long.</exception>
+    public int SequenceFor(int length) => length <= MaxSequence
+        ? _model.ShapeVariants.Where(v => v.Sequence >= length).Min(v => v.Sequence)
+        : throw new BertInputException($"An input of {length} tokens is longer than the largest compiled sequence length {MaxSequence}; truncate it first.");
+
+    /// <summary>
+    /// The batch of each pass that <see cref="Plan"/> makes for <paramref name="count"/> inputs of one compiled
+    /// <paramref name="sequence"/>: repeatedly the largest compiled batch the remaining inputs fill, else the smallest.
+    /// </summary>
+    public IEnumerable<int> BatchesFor(int sequence, int count)
+    {
+        int[] batches = _model.ShapeVariants.Where(v => v.Sequence == sequence).Select(v => v.Batch).OrderBy(b => b).ToArray();
+        for (int remaining = count; remaining > 0;)
         {
-            int sequence = group.Key;
-            int[] members = group.ToArray();
-            int done = 0;
-            while (done < members.Length)
-            {
-                int batch = BatchFor(sequence, members.Length - done);
-                IForwardPass pass = Pass(batch, sequence);
-                int rows = Math.Min(batch, members.Length - done);
-                var ids = new int[batch * sequence];
-                var mask = new int[batch * sequence];
-                var types = new int[batch * sequence];
-                Array.Fill(ids, _model.PadTokenId);
-                for (int r = 0; r < rows; r++)
-                {
-                    TokenizedInput input = inputs[members[done + r]];
-                    input.InputIds.CopyTo(ids, r * sequence);
-                    input.TokenTypeIds.CopyTo(types, r * sequence);
-                    mask.AsSpan(r * sequence, input.Length).Fill(1);
-                }
-
-                pass.Run(ids, mask, types);
-                for (int r = 0; r < rows; r++)
-                {
-                    consume(members[done + r], pass, r);
-                }
-
-                done += rows;
-            }
+            int filled = Array.FindLast(batches, b => b <= remaining);
+            int batch = filled > 0 ? filled : batches[0];
+            yield return batch;
+            remaining -= batch;
         }
     }
 
@@ -82,16 +116,6 @@ public sealed class BatchRunner : IDisposable
         }
 
         _passes.Clear();
-    }
-
-    private int SequenceFor(int length) => _model.ShapeVariants.Where(v => v.Sequence >= length).Min(v => v.Sequence);
-
-    /// <summary>The largest compiled batch that the remaining inputs fill, else the smallest compiled batch.</summary>
-    private int BatchFor(int sequence, int remaining)
-    {
-        int[] batches = _model.ShapeVariants.Where(v => v.Sequence == sequence).Select(v => v.Batch).OrderBy(b => b).ToArray();
-        int[] filled = batches.Where(b => b <= remaining).ToArray();
-        return filled.Length > 0 ? filled[^1] : batches[0];
     }
 
     private IForwardPass Pass(int batch, int sequence)

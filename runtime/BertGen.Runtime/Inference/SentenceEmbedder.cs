@@ -50,5 +50,18 @@ public sealed class SentenceEmbedder : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Every token's vector of the last hidden state, special tokens included, neither pooled nor normalised: per input
+    /// a row-major <c>[Length, Hidden]</c> array, in input order (late chunking and token-level retrieval start here).
+    /// </summary>
+    public float[][] EmbedTokens(IReadOnlyList<TokenizedInput> inputs)
+    {
+        var result = new float[inputs.Count][];
+        int hidden = _model.HiddenSize;
+        _runner.Run(inputs, (index, pass, row) =>
+            result[index] = pass.LastHiddenState.Slice(row * pass.Sequence * hidden, inputs[index].Length * hidden).ToArray());
+        return result;
+    }
+
     public void Dispose() => _runner.Dispose();
 }

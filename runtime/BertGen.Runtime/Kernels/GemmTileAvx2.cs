@@ -176,18 +176,4 @@ internal static unsafe class GemmTileAvx2
             Vector256.Store(c32, c + ldc * 3 + 16);
         }
     }
-
-    // Rows 0..3 of an 8-row tile.
-    private readonly struct LowerHalf<TRows> : ITileRows
-        where TRows : struct, ITileRows
-    {
-        public static int Count => TRows.Count < 4 ? TRows.Count : 4;
-    }
-
-    // Rows 4..7 of an 8-row tile (only used when there are more than 4).
-    private readonly struct UpperHalf<TRows> : ITileRows
-        where TRows : struct, ITileRows
-    {
-        public static int Count => TRows.Count - 4;
-    }
 }

@@ -19,7 +19,7 @@ namespace BertGen.Runtime.Optimization;
 /// bit-identical to a single-threaded step (the norm's summation order, and so its last bits, depend on the
 /// number of parts).
 /// </summary>
-public sealed unsafe class AdamW : IDisposable
+public sealed unsafe partial class AdamW : IDisposable
 {
     // Below this many elements per thread the hand-off costs more than the memory traffic it shares.
     private const long MinimumElementsPerPart = 1 << 16;
@@ -125,6 +125,9 @@ public sealed unsafe class AdamW : IDisposable
     /// One step at <paramref name="learningRate"/>: clip by global norm, then update <paramref name="parameters"/>
     /// in place from <paramref name="gradients"/> (read only). A non-finite gradient norm throws before anything
     /// changes: an fp32 run has no loss scaler that could want to skip the step, so it is a bug to report.
+    /// When this optimiser was built for a model and <paramref name="parameters"/> is that model's buffer, the
+    /// model's packed weights are re-derived too; otherwise the caller must call <c>PrepareWeights()</c> before the
+    /// next forward or training step, which would otherwise still run on the weights packed before this update.
     /// </summary>
     public OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate) =>
         Step(parameters, gradients, learningRate, Math.Sqrt(SumOfSquares(gradients)));
@@ -191,6 +194,7 @@ public sealed unsafe class AdamW : IDisposable
         Dispatch(&UpdatePart, &context, parts);
 
         StepCount = step;
+        KeepModelWeightsCurrent(parameters);
         return new OptimizerStepResult(norm, clip, learningRate);
     }
 

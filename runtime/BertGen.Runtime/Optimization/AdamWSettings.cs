@@ -19,12 +19,20 @@ public sealed record AdamWSettings
 
     public double WeightDecay { get; init; } = 0.01;
 
-    /// <summary>Global gradient-norm bound; 0 turns clipping off. Both BERT codebases use 1.0.</summary>
+    /// <summary>
+    /// Global gradient-norm bound; 0 turns clipping off. Both BERT codebases use 1.0 (HuggingFace's Trainer through
+    /// <c>max_grad_norm</c>, not <c>torch.optim.AdamW</c>, which has no clipping of its own).
+    /// </summary>
     public double MaxGradientNorm { get; init; } = 1.0;
 
     public GradientClippingRule ClippingRule { get; init; } = GradientClippingRule.TorchClipGradNorm;
 
-    /// <summary>torch AdamW as HuggingFace uses it: eps 1e-8, weight decay 0.01, <c>clip_grad_norm_</c> at 1.0.</summary>
+    /// <summary>
+    /// torch AdamW as HuggingFace's Trainer runs it: eps 1e-8, weight decay 0.01, and gradients clipped with
+    /// <c>clip_grad_norm_</c> at 1.0. <c>torch.optim.AdamW</c> itself does not clip: the 1.0 is the Trainer's
+    /// <c>max_grad_norm</c> default, kept here because every BERT recipe clips at 1.0 (original BERT too). For
+    /// <c>torch.optim.AdamW</c> alone, use <c>AdamWSettings.Torch with { MaxGradientNorm = 0 }</c>.
+    /// </summary>
     public static AdamWSettings Torch { get; } = new();
 
     /// <summary>Original BERT: eps 1e-6, weight decay 0.01, <c>tf.clip_by_global_norm</c> at 1.0.</summary>

@@ -28,3 +28,5 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("BertGen.Distributed.Tests")]
 [assembly: InternalsVisibleTo("BertGen.DistributedBench")]
 [assembly: InternalsVisibleTo("BertGen.Generator.Tests")]
+[assembly: InternalsVisibleTo("BertGen.Fuzzing")]
+[assembly: InternalsVisibleTo("BertGen.Training")]

@@ -134,7 +134,7 @@ internal sealed unsafe class PretrainedPackage : IDisposable
         }
 
         throw new PretrainedPackageException(
-            $"pretrained model {model.Name} ({model.PackageId} {model.PackageVersion}) not found; import build/PretrainedModels.targets and restore, or set {DirectoryVariable}. Tried: {string.Join(", ", candidates)}");
+            $"pretrained model {model.Name} ({model.PackageId} {model.PackageVersion}) not found: put {model.AssemblyFileName} in 'pretrained/' beside the program or in the folder ${DirectoryVariable} names (a project that imports build/PretrainedModels.targets gets it there when it builds); tried {string.Join(", ", candidates)}");
     }
 
     /// <summary>The bytes of manifest resource <paramref name="name"/>, copied.</summary>

@@ -6,16 +6,18 @@ using System.Text;
 namespace BertGen.Runtime.Training;
 
 /// <summary>
-/// Writes one CSV row per training step and per evaluation (<c>kind</c> = <c>train</c> or <c>eval</c>), flushed
-/// as it goes so a crash loses nothing already reported. An existing non-empty file is appended to (a resumed run
-/// continues its log); a new one starts with the header. Numbers are invariant-culture and round-trippable; a value
-/// that does not apply (an accuracy with nothing scored, an eval row's learning rate) is left empty.
+/// Writes one CSV row per training step and per evaluation (<c>kind</c> = <c>train</c> or <c>eval</c>), each row in
+/// one unbuffered append (a single <c>write</c>), so a crash loses nothing already reported and a kill never leaves
+/// half a row. An existing non-empty file is appended to (a resumed run continues its log, after
+/// <see cref="TruncateAfter"/> has dropped what the resumed run will report again); a new one starts with the header.
+/// Numbers are invariant-culture and round-trippable; a value that does not apply (an accuracy with nothing scored,
+/// an eval row's learning rate) is left empty.
 /// </summary>
 public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
 {
     public const string Header = "kind,step,epoch,loss,mlm_loss,nsp_loss,task_loss,mlm_accuracy,nsp_accuracy,task_accuracy,learning_rate,grad_norm,tokens_per_second";
 
-    private readonly StreamWriter _writer;
+    private readonly FileStream _stream;
     private readonly StringBuilder _line = new();
 
     public CsvMetricsSink(string path)
@@ -36,12 +38,56 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
             }
         }
 
-        _writer = new StreamWriter(path, append, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
+        // No buffer: every Write below is one write(2) of a whole row, appended where the file ends.
+        _stream = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
         if (!append)
         {
-            _writer.WriteLine(Header);
-            _writer.Flush();
+            _line.Clear().Append(Header);
+            WriteLine();
         }
+    }
+
+    /// <summary>
+    /// Prepares the metrics file of a run that resumes from its checkpoint of <paramref name="step"/>: keeps the header,
+    /// the training rows up to that step and the evaluations before it, and drops the rest: rows of steps the
+    /// interrupted run took after the checkpoint (the resumed run takes them again), the evaluation at the checkpoint
+    /// (it is run again on resume) and a last line cut off by a crash. Rewritten through a temporary file and a
+    /// rename, so the file is whole at every instant. Does nothing when the file is missing or has another header.
+    /// </summary>
+    public static void TruncateAfter(string path, long step)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        string text = File.ReadAllText(path, Encoding.UTF8);
+        string[] lines = text.Split('\n');
+        if (lines[0] != Header)
+        {
+            return;
+        }
+
+        var kept = new StringBuilder(text.Length);
+        kept.Append(Header).Append('\n');
+
+        // The last element is what follows the final line break: empty for a whole file, a torn row otherwise.
+        for (int i = 1; i < lines.Length - 1; i++)
+        {
+            string[] fields = lines[i].Split(',');
+            bool whole = fields.Length == Header.Split(',').Length
+                && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out long rowStep)
+                && ((fields[0] == "train" && rowStep <= step) || (fields[0] == "eval" && rowStep < step));
+            if (whole)
+            {
+                kept.Append(lines[i]).Append('\n');
+            }
+        }
+
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, kept.ToString(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        File.Move(temporary, path, overwrite: true);
     }
 
     public void OnTrainingStep(in TrainingStepMetrics m)
@@ -67,7 +113,7 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
     {
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose() => _stream.Dispose();
 
     private CsvMetricsSink Append(double value)
     {
@@ -82,7 +128,7 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
 
     private void WriteLine()
     {
-        _writer.WriteLine(_line);
-        _writer.Flush();
+        _line.Append('\n');
+        _stream.Write(Encoding.UTF8.GetBytes(_line.ToString()));
     }
 }

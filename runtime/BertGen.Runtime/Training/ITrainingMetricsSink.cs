@@ -7,6 +7,15 @@ public interface ITrainingMetricsSink
 
     void OnEvaluation(in EvaluationMetrics metrics);
 
+    /// <summary>
+    /// An evaluation at <paramref name="step"/> has run <paramref name="batchesDone"/> of its <paramref name="batches"/>
+    /// batches (0 as it starts; <see cref="OnEvaluation"/> follows the last), so a display can say that an evaluation
+    /// runs instead of showing a stalled step, and leave its time out of the training rate.
+    /// </summary>
+    void OnEvaluationProgress(long step, int batchesDone, int batches)
+    {
+    }
+
     /// <summary>A checkpoint of <paramref name="step"/> was committed to <paramref name="path"/>.</summary>
     void OnCheckpoint(long step, string path);
 }

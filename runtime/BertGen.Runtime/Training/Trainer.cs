@@ -138,7 +138,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Continues from the checkpoint in <paramref name="path"/>. Everything that can be checked cheaply (model, seed,
+    /// Continues from the checkpoint in <paramref name="path"/>. Everything that can be checked cheaply (model, seed, schedule,
     /// the data state's kind) is checked before anything changes; if a tensor file then turns out damaged, the model
     /// and optimiser are still untouched but the batch source has moved: build a new one before trying another.
     /// </summary>
@@ -215,6 +215,8 @@ public sealed class Trainer : IDisposable
         {
             throw new CheckpointException($"checkpoint '{path}' was written by a run with seed {saved.RunSeed}, this run's seed is {Options.Seed}: the dropout masks would not continue");
         }
+
+        ScheduleContinuity.Require(path, saved.Schedule, Options.Schedule);
 
         // A step is (world size × accumulation) micro-batches of one size: a different split of the same global batch
         // continues the run (only the summation order of gradients differs); another global batch would not.
@@ -376,10 +378,13 @@ public sealed class Trainer : IDisposable
         }
 
         var losses = new LossAccumulator();
+        int mine = (_evaluation.BatchCount - Rank + WorldSize - 1) / WorldSize, done = 0;
+        _sink?.OnEvaluationProgress(Step, 0, mine);
         for (int i = Rank; i < _evaluation.BatchCount; i += WorldSize)
         {
             _evaluation.Fill(i, _evaluationBatch!);
             losses.Add(_evaluationStep.Run(_evaluationBatch!, StepMode.Evaluate, dropoutSeed: 0, gradientScale: 1f));
+            _sink?.OnEvaluationProgress(Step, ++done, mine);
         }
 
         if (_group is not null)
@@ -423,6 +428,7 @@ public sealed class Trainer : IDisposable
             LearningRate = _lastLearningRate,
             OptimizerFlavor = Optimizer.Settings.Flavor,
             OptimizerStepCount = Optimizer.StepCount,
+            Schedule = Options.Schedule,
             WorldSize = WorldSize,
             AccumulationSteps = Options.AccumulationSteps,
             MicroBatchSize = _training.BatchSize,

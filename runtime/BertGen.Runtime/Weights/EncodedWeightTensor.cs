@@ -18,7 +18,7 @@ internal sealed class EncodedWeightTensor : WeightTensor
         long expected = ElementCount * WeightDataTypes.SizeOf(dataType);
         if (bytes.Length != expected)
         {
-            throw new WeightFileException($"tensor '{name}' of dtype {dataType} and shape {ShapeText} needs {expected} bytes but has {bytes.Length}");
+            throw new WeightFileException($"tensor {MessageText.Quote(name)} of dtype {dataType} and shape {ShapeText} needs {expected} bytes but has {bytes.Length}");
         }
 
         _bytes = bytes;
@@ -71,7 +71,7 @@ internal sealed class EncodedWeightTensor : WeightTensor
 
                 break;
             default:
-                throw new WeightFileException($"tensor '{Name}' has dtype {DataType}; a floating-point tensor was expected");
+                throw new WeightFileException($"tensor {MessageText.Quote(Name)} has dtype {DataType}; a floating-point tensor was expected");
         }
     }
 

@@ -41,6 +41,16 @@ internal static class HuggingFaceNames
     }
 
     /// <summary>
+    /// Whether a (canonical) name belongs to a task head rather than the encoder (embeddings, layers, pooler): the
+    /// pretraining heads (<c>cls.*</c>), a sequence or token classifier (<c>classifier.*</c>,
+    /// <c>token_classifier.*</c>) or question answering (<c>qa_outputs.*</c>). A model without heads can take the
+    /// encoder of any task's checkpoint by leaving these out.
+    /// </summary>
+    public static bool IsTaskHead(string canonicalName) =>
+        canonicalName.StartsWith("cls.", StringComparison.Ordinal) || canonicalName.StartsWith("classifier.", StringComparison.Ordinal)
+        || canonicalName.StartsWith("token_classifier.", StringComparison.Ordinal) || canonicalName.StartsWith("qa_outputs.", StringComparison.Ordinal);
+
+    /// <summary>
     /// Whether a (canonical) name is a non-parameter buffer HuggingFace may store beside the weights:
     /// <c>embeddings.position_ids</c> (int64 <c>arange</c>) or <c>embeddings.token_type_ids</c> (zeros).
     /// </summary>

@@ -61,7 +61,7 @@ internal static partial class OnnxBertImporter
 
             if (!origins.TryAdd(imported.Name, tensor.Name))
             {
-                throw new WeightFileException($"ONNX initializers '{origins[imported.Name]}' and '{tensor.Name}' both map to '{imported.Name}'");
+                throw new WeightFileException($"ONNX initializers {MessageText.Quote(origins[imported.Name])} and {MessageText.Quote(tensor.Name)} both map to {MessageText.Quote(imported.Name)}");
             }
 
             result.Add(imported);
@@ -93,7 +93,7 @@ internal static partial class OnnxBertImporter
 
         return tensor.IsFloatingPoint || tensor.DataType == OnnxTensor.Int64
             ? tensor.ToWeightTensor()
-            : throw new WeightFileException($"ONNX initializer '{tensor.Name}' has data type {tensor.DataType}, which BertGen does not load");
+            : throw new WeightFileException($"ONNX initializer {MessageText.Quote(tensor.Name)} has data type {tensor.DataType}, which BertGen does not load");
     }
 
     private static WeightTensor? ImportAnonymous(
@@ -122,13 +122,13 @@ internal static partial class OnnxBertImporter
                 };
                 if (name is null)
                 {
-                    throw Unmappable(tensor, $"its use by {node.OpType} node '{node.Name}' is not a linear layer with a named bias");
+                    throw Unmappable(tensor, $"its use by {MessageText.Quote(node.OpType)} node {MessageText.Quote(node.Name)} is not a linear layer with a named bias");
                 }
 
                 string weightName = WeightNameForBias(name);
                 if (mapped is not null && mapped != weightName)
                 {
-                    throw new WeightFileException($"ONNX initializer '{tensor.Name}' is ambiguous: it feeds both '{mapped}' and '{weightName}'");
+                    throw new WeightFileException($"ONNX initializer {MessageText.Quote(tensor.Name)} is ambiguous: it feeds both {MessageText.Quote(mapped)} and {MessageText.Quote(weightName)}");
                 }
 
                 mapped = weightName;
@@ -137,7 +137,7 @@ internal static partial class OnnxBertImporter
                 long biasLength = initializers[name].ElementCount;
                 if (biasLength != outputs)
                 {
-                    throw Unmappable(tensor, $"its {outputs} outputs do not match the {biasLength} elements of bias '{name}'");
+                    throw Unmappable(tensor, $"its {outputs} outputs do not match the {biasLength} elements of bias {MessageText.Quote(name)}");
                 }
             }
         }
@@ -197,5 +197,5 @@ internal static partial class OnnxBertImporter
     }
 
     private static WeightFileException Unmappable(OnnxTensor tensor, string why) =>
-        new($"ONNX initializer '{tensor.Name}' of shape {WeightTensor.FormatShape(tensor.Dims)} cannot be mapped to a HuggingFace name: {why}");
+        new($"ONNX initializer {MessageText.Quote(tensor.Name)} of shape {WeightTensor.FormatShape(tensor.Dims)} cannot be mapped to a HuggingFace name: {why}");
 }

@@ -84,7 +84,7 @@ internal sealed record OnnxTensor(string Name, int[] Dims, int DataType, ReadOnl
             Float16 => WeightDataType.Float16,
             BFloat16 => WeightDataType.BFloat16,
             Int64 => WeightDataType.Int64,
-            _ => throw new WeightFileException($"ONNX initializer '{Name}' has data type {DataType}, which BertGen does not load"),
+            _ => throw new WeightFileException($"ONNX initializer {MessageText.Quote(Name)} has data type {DataType}, which BertGen does not load"),
         };
         return new EncodedWeightTensor(name ?? Name, Dims, type, Data);
     }

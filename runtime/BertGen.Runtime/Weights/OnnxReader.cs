@@ -257,18 +257,27 @@ internal static class OnnxReader
 
         if (external)
         {
-            throw new WeightFileException($"ONNX initializer '{name}' keeps its data in an external file, which BertGen does not read");
+            throw new WeightFileException($"ONNX initializer {MessageText.Quote(name)} keeps its data in an external file, which BertGen does not read");
         }
 
         var shape = new int[dims.Count];
+        long elements = 1;
         for (int i = 0; i < shape.Length; i++)
         {
             if (dims[i] < 0 || dims[i] > int.MaxValue)
             {
-                throw new WeightFileException($"ONNX initializer '{name}' has dimension {dims[i]}");
+                throw new WeightFileException($"ONNX initializer {MessageText.Quote(name)} has dimension {dims[i]}");
             }
 
             shape[i] = (int)dims[i];
+
+            // A tensor's bytes are a slice of the file, which a protobuf limits to 2 GB: a shape beyond that is damage.
+            if (shape[i] != 0 && elements > int.MaxValue / shape[i])
+            {
+                throw new WeightFileException($"ONNX initializer {MessageText.Quote(name)} has shape {WeightTensor.FormatShape(shape.AsSpan(0, i + 1).ToArray())}, more elements than an ONNX file can hold");
+            }
+
+            elements *= shape[i];
         }
 
         ReadOnlyMemory<byte> data = raw ?? PackTypedValues(dataType, floats, int32s, int64s, doubles);
@@ -282,7 +291,7 @@ internal static class OnnxReader
         };
         if (elementSize != 0 && data.Length != tensor.ElementCount * elementSize)
         {
-            throw new WeightFileException($"ONNX initializer '{name}' of shape {WeightTensor.FormatShape(shape)} and data type {dataType} has {data.Length} bytes of data, expected {tensor.ElementCount * elementSize}");
+            throw new WeightFileException($"ONNX initializer {MessageText.Quote(name)} of shape {WeightTensor.FormatShape(shape)} and data type {dataType} has {data.Length} bytes of data, expected {tensor.ElementCount * elementSize}");
         }
 
         return tensor;

@@ -8,8 +8,9 @@ namespace BertGen.Runtime.Weights;
 /// <summary>
 /// Fills a generated model's parameter buffer from any weight source (safetensors, imported ONNX), checking
 /// every tensor against the model's parameter table: same set of names (modulo the spellings
-/// <see cref="HuggingFaceNames"/> folds together), same shapes, floating-point dtypes. Everything is checked
-/// before anything is written, so a failed load leaves the buffer untouched.
+/// <see cref="HuggingFaceNames"/> folds together), same shapes, floating-point dtypes, finite values. Names, shapes
+/// and dtypes are checked before anything is written, so a load refused for one leaves the buffer untouched; a NaN
+/// or infinity is found as its tensor is copied, so a load refused for one has written the tensors before it.
 /// </summary>
 public static class ParameterLoader
 {
@@ -27,6 +28,11 @@ public static class ParameterLoader
     public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (InputFiles.Problem(path, "ONNX") is string problem)
+        {
+            throw new WeightFileException(problem);
+        }
+
         long length = new System.IO.FileInfo(path).Length;
         if (length == 0 || length > int.MaxValue)
         {
@@ -73,7 +79,7 @@ public static class ParameterLoader
     /// <summary>
     /// Copies <paramref name="tensors"/> into <paramref name="buffer"/> at the offsets of
     /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
-    /// misshapen or non-float tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
+    /// misshapen, non-float or non-finite tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
     /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads.
     /// Tensors of a memory-mapped file drop their pages from the resident set once copied; they stay readable.
     /// </summary>
@@ -118,12 +124,12 @@ public static class ParameterLoader
                     continue;
                 }
 
-                throw new WeightFileException($"tensor '{tensor.Name}' is not a parameter of this model");
+                throw new WeightFileException($"tensor {MessageText.Quote(tensor.Name)} is not a parameter of this model");
             }
 
             if (sources.TryGetValue(canonical, out WeightTensor? earlier))
             {
-                throw new WeightFileException($"tensors '{earlier.Name}' and '{tensor.Name}' are both parameter '{parameters[canonical].Name}'");
+                throw new WeightFileException($"tensors {MessageText.Quote(earlier.Name)} and {MessageText.Quote(tensor.Name)} are both parameter '{parameters[canonical].Name}'");
             }
 
             sources[canonical] = tensor;
@@ -135,7 +141,7 @@ public static class ParameterLoader
         }
         else if (decoderBiasAlias is not null)
         {
-            throw new WeightFileException($"tensor '{decoderBiasAlias.Name}' is not a parameter of this model");
+            throw new WeightFileException($"tensor {MessageText.Quote(decoderBiasAlias.Name)} is not a parameter of this model");
         }
 
         foreach (ParameterInfo parameter in table)
@@ -147,22 +153,32 @@ public static class ParameterLoader
 
             if (!SameShape(source.Shape, parameter.Shape))
             {
-                throw new WeightFileException($"tensor '{source.Name}' has shape {source.ShapeText} but parameter '{parameter.Name}' needs {WeightTensor.FormatShape(parameter.Shape)}");
+                throw new WeightFileException($"tensor {MessageText.Quote(source.Name)} has shape {source.ShapeText} but parameter '{parameter.Name}' needs {WeightTensor.FormatShape(parameter.Shape)}");
             }
 
             if (!WeightDataTypes.IsFloatingPoint(source.DataType))
             {
-                throw new WeightFileException($"tensor '{source.Name}' has dtype {source.DataType}; parameter '{parameter.Name}' needs a floating-point tensor");
+                throw new WeightFileException($"tensor {MessageText.Quote(source.Name)} has dtype {source.DataType}; parameter '{parameter.Name}' needs a floating-point tensor");
             }
         }
 
         // A mapped file's pages are released as soon as their tensor is copied, so the load holds the
-        // parameters plus one tensor of the file, not the parameters plus the whole file.
+        // parameters plus one tensor of the file, not the parameters plus the whole file. One NaN or infinity
+        // anywhere (even in an embedding row no text uses) spreads to every output, through the tied MLM decoder or a
+        // LayerNorm, as NaN answers with exit 0: each tensor is scanned as it lands, while it is still in cache (a
+        // separate pass over the file before the copy cost a fifth of the load in page faults).
         foreach (ParameterInfo parameter in table)
         {
             WeightTensor source = sources[HuggingFaceNames.Canonical(parameter.Name)];
-            source.CopyTo(buffer.Slice(checked((int)parameter.Offset), checked((int)parameter.Length)));
+            Span<float> destination = buffer.Slice(checked((int)parameter.Offset), checked((int)parameter.Length));
+            source.CopyTo(destination);
             source.ReleaseSource();
+            long index = NonFiniteScan.IndexOf(destination);
+            if (index >= 0)
+            {
+                throw new WeightFileException(
+                    $"tensor {MessageText.Quote(source.Name)} holds {NonFiniteScan.Describe(destination[(int)index])} at {WeightTensor.FormatIndex(source.Shape, index)}: weights must be finite numbers");
+            }
         }
     }
 

@@ -11,7 +11,11 @@ namespace BertGen.Runtime.Weights;
 public static class ParameterSaver
 {
     /// <summary>Writes <paramref name="buffer"/> laid out by <paramref name="table"/> to <paramref name="path"/>, atomically.</summary>
-    public static void SaveSafetensors(string path, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> buffer)
+    /// <param name="path">The file written.</param>
+    /// <param name="table">Each tensor's name, shape and offset.</param>
+    /// <param name="buffer">The parameters.</param>
+    /// <param name="metadata">More <c>__metadata__</c> entries beside <c>format</c> (a classifier's label names, say).</param>
+    public static void SaveSafetensors(string path, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> buffer, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         var entries = new List<SafetensorsEntry>(table.Count);
@@ -20,7 +24,15 @@ public static class ParameterSaver
             entries.Add(new SafetensorsEntry(parameter.Name, parameter.Shape, parameter.Offset));
         }
 
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
-        SafetensorsWriter.Write(path, entries, buffer, metadata);
+        var header = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        foreach (KeyValuePair<string, string> item in metadata ?? new Dictionary<string, string>())
+        {
+            if (!header.TryAdd(item.Key, item.Value))
+            {
+                throw new WeightFileException($"metadata '{item.Key}' is written by the saver itself");
+            }
+        }
+
+        SafetensorsWriter.Write(path, entries, buffer, header);
     }
 }

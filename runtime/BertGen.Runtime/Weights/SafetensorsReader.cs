@@ -1,8 +1,12 @@
 using System;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace BertGen.Runtime.Weights;
 
@@ -18,6 +22,9 @@ internal sealed unsafe class SafetensorsReader : IDisposable
 {
     /// <summary>Largest header accepted (the reference implementation's limit), so a corrupt length cannot make us allocate gigabytes.</summary>
     public const long MaxHeaderBytes = 100_000_000;
+
+    /// <summary>No tensor of a file that exists can hold more bytes than this (2^62): a larger shape is damage, not data.</summary>
+    private const long MaxTensorBytes = 1L << 62;
 
     private readonly MappedFile _file;
     private readonly byte* _pointer;
@@ -60,9 +67,9 @@ internal sealed unsafe class SafetensorsReader : IDisposable
     public static SafetensorsReader Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
+        if (InputFiles.Problem(path, "safetensors") is string problem)
         {
-            throw new FileNotFoundException($"safetensors file '{path}' does not exist", path);
+            throw new WeightFileException(problem);
         }
 
         return new SafetensorsReader(path);
@@ -94,6 +101,18 @@ internal sealed unsafe class SafetensorsReader : IDisposable
             throw new WeightFileException($"safetensors file '{Path}' has a header that is not a JSON object");
         }
 
+        // The format says UTF-8; System.Text.Json only notices bad bytes when a name is read, so check them all first.
+        if (!Utf8.IsValid(header))
+        {
+            int at = 0;
+            while (Rune.DecodeFromUtf8(header[at..], out _, out int consumed) == OperationStatus.Done)
+            {
+                at += consumed;
+            }
+
+            throw new WeightFileException($"safetensors file '{Path}' has a header that is not valid UTF-8 (byte {at} of the header is 0x{header[at]:X2})");
+        }
+
         var entries = new List<(string Name, WeightDataType Type, int[] Shape, long Begin, long End)>();
         try
         {
@@ -123,26 +142,30 @@ internal sealed unsafe class SafetensorsReader : IDisposable
         {
             if (entry.End > dataLength)
             {
-                throw new WeightFileException($"tensor '{entry.Name}' ends at data offset {entry.End}, past the end of the data ({dataLength} bytes): the file is truncated");
+                throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} ends at data offset {entry.End}, past the end of the data ({dataLength} bytes): the file is truncated");
             }
 
             if (entry.Begin < expectedBegin)
             {
-                throw new WeightFileException($"tensor '{entry.Name}' starts at data offset {entry.Begin}, overlapping tensor '{previous}' which ends at {expectedBegin}");
+                throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} starts at data offset {entry.Begin}, overlapping tensor {MessageText.Quote(previous)} which ends at {expectedBegin}");
             }
 
             if (entry.Begin > expectedBegin)
             {
-                throw new WeightFileException($"tensor '{entry.Name}' starts at data offset {entry.Begin}, leaving a gap after offset {expectedBegin}");
+                throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} starts at data offset {entry.Begin}, leaving a gap after offset {expectedBegin}");
             }
 
             if (_byName.ContainsKey(entry.Name))
             {
-                throw new WeightFileException($"tensor '{entry.Name}' appears twice in the header");
+                throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} appears twice in the header");
             }
 
-            int length = checked((int)(entry.End - entry.Begin));
-            var tensor = new EncodedWeightTensor(entry.Name, entry.Shape, entry.Type, _file.Memory(dataStart + entry.Begin, length));
+            if (entry.End - entry.Begin > int.MaxValue)
+            {
+                throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} is {entry.End - entry.Begin} bytes; BertGen reads tensors of up to 2 GiB");
+            }
+
+            var tensor = new EncodedWeightTensor(entry.Name, entry.Shape, entry.Type, _file.Memory(dataStart + entry.Begin, (int)(entry.End - entry.Begin)));
             _byName.Add(entry.Name, tensor);
             _tensors.Add(tensor);
             expectedBegin = entry.End;
@@ -151,7 +174,7 @@ internal sealed unsafe class SafetensorsReader : IDisposable
 
         if (expectedBegin != dataLength)
         {
-            throw new WeightFileException($"safetensors file '{Path}' has {dataLength - expectedBegin} bytes after its last tensor '{previous}' that no tensor claims");
+            throw new WeightFileException($"safetensors file '{Path}' has {dataLength - expectedBegin} bytes after its last tensor {MessageText.Quote(previous)} that no tensor claims");
         }
     }
 
@@ -166,7 +189,7 @@ internal sealed unsafe class SafetensorsReader : IDisposable
         {
             if (item.Value.ValueKind != JsonValueKind.String)
             {
-                throw new WeightFileException($"safetensors file '{Path}' has a non-string __metadata__ value '{item.Name}'");
+                throw new WeightFileException($"safetensors file '{Path}' has a non-string __metadata__ value {MessageText.Quote(item.Name)}");
             }
 
             _metadata[item.Name] = item.Value.GetString()!;
@@ -180,18 +203,12 @@ internal sealed unsafe class SafetensorsReader : IDisposable
             || !value.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
             || !value.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array)
         {
-            throw new WeightFileException($"tensor '{name}' lacks a string dtype, a shape array or a data_offsets array in the header");
+            throw new WeightFileException($"tensor {MessageText.Quote(name)} lacks a string dtype, a shape array or a data_offsets array in the header");
         }
 
-        WeightDataType type = dtype.GetString() switch
-        {
-            "F32" => WeightDataType.Float32,
-            "F16" => WeightDataType.Float16,
-            "BF16" => WeightDataType.BFloat16,
-            "I64" => WeightDataType.Int64,
-            string other => throw new WeightFileException($"tensor '{name}' has dtype '{other}'; supported are F32, F16, BF16 and I64"),
-            null => throw new WeightFileException($"tensor '{name}' has a null dtype"),
-        };
+        string dtypeName = dtype.GetString() ?? throw new WeightFileException($"tensor {MessageText.Quote(name)} has a null dtype");
+        WeightDataType type = WeightDataTypes.FromSafetensorsName(dtypeName)
+            ?? throw new WeightFileException($"tensor {MessageText.Quote(name)} has dtype {MessageText.Quote(dtypeName)}; supported are {WeightDataTypes.SafetensorsNames}");
 
         var shape = new int[shapeElement.GetArrayLength()];
         int i = 0;
@@ -200,24 +217,30 @@ internal sealed unsafe class SafetensorsReader : IDisposable
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int dim) || dim < 0)
             {
-                throw new WeightFileException($"tensor '{name}' has a shape entry that is not a non-negative 32-bit integer");
+                throw new WeightFileException($"tensor {MessageText.Quote(name)} has a shape entry that is not a non-negative 32-bit integer");
             }
 
             shape[i++] = dim;
-            elements = checked(elements * dim);
+            if (dim != 0 && elements > MaxTensorBytes / WeightDataTypes.SizeOf(type) / dim)
+            {
+                throw new WeightFileException($"tensor {MessageText.Quote(name)} has shape {WeightTensor.FormatShape(shapeElement.EnumerateArray().Select(e => e.TryGetInt32(out int v) ? v : -1).ToArray())}, more bytes than any file can hold");
+            }
+
+            elements *= dim;
         }
 
         if (offsets.GetArrayLength() != 2
+            || offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
             || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end)
             || begin < 0 || end < begin)
         {
-            throw new WeightFileException($"tensor '{name}' has data_offsets that are not two ordered non-negative integers");
+            throw new WeightFileException($"tensor {MessageText.Quote(name)} has data_offsets that are not two ordered non-negative integers");
         }
 
-        long expectedBytes = checked(elements * WeightDataTypes.SizeOf(type));
+        long expectedBytes = elements * WeightDataTypes.SizeOf(type);
         if (end - begin != expectedBytes)
         {
-            throw new WeightFileException($"tensor '{name}' of dtype {dtype.GetString()} and shape {WeightTensor.FormatShape(shape)} needs {expectedBytes} bytes but its data_offsets span {end - begin}");
+            throw new WeightFileException($"tensor {MessageText.Quote(name)} of dtype {dtype.GetString()} and shape {WeightTensor.FormatShape(shape)} needs {expectedBytes} bytes but its data_offsets span {end - begin}");
         }
 
         return (name, type, shape, begin, end);

@@ -32,11 +32,34 @@ internal sealed record SafetensorsEntry(string Name, int[] Shape, long Offset)
 }
 
 /// <summary>
-/// Writes float32 tensors as a standard safetensors file (what HuggingFace <c>safetensors.torch.load_file</c>
-/// reads). The file is written under a temporary name in the destination folder, flushed to disk and then
-/// renamed over the destination, so a reader never sees a half-written checkpoint even if the process dies.
+/// One tensor to write with <see cref="SafetensorsWriter"/>: its header fields and a writer of exactly its bytes
+/// (little-endian, <see cref="WeightDataTypes.SizeOf"/> per element), so tensors of any dtype and any source —
+/// a slice of the parameter buffer, a row-by-row quantisation — stream into one file without an image of it.
 /// </summary>
-internal static class SafetensorsWriter
+internal sealed record SafetensorsTensorData(string Name, WeightDataType DataType, int[] Shape, Action<Stream> WriteBytes)
+{
+    /// <summary>Bytes the tensor occupies in the file.</summary>
+    public long ByteLength
+    {
+        get
+        {
+            long n = WeightDataTypes.SizeOf(DataType);
+            foreach (int d in Shape)
+            {
+                n = checked(n * d);
+            }
+
+            return n;
+        }
+    }
+}
+
+/// <summary>
+/// Writes tensors as a standard safetensors file (what HuggingFace <c>safetensors.torch.load_file</c> reads).
+/// The file is written under a temporary name in the destination folder, flushed to disk and then renamed over
+/// the destination, so a reader never sees a half-written checkpoint even if the process dies.
+/// </summary>
+internal static unsafe class SafetensorsWriter
 {
     /// <summary>
     /// Writes <paramref name="entries"/>, each a slice of <paramref name="buffer"/>, to <paramref name="path"/>
@@ -44,28 +67,52 @@ internal static class SafetensorsWriter
     /// </summary>
     public static void Write(string path, IReadOnlyList<SafetensorsEntry> entries, ReadOnlySpan<float> buffer, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(entries);
-        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (SafetensorsEntry entry in entries)
         {
-            if (entry.Name == "__metadata__" || entry.Name.Length == 0)
-            {
-                throw new WeightFileException($"'{entry.Name}' cannot be a tensor name in a safetensors file");
-            }
-
-            if (!names.Add(entry.Name))
-            {
-                throw new WeightFileException($"tensor '{entry.Name}' would be written twice");
-            }
-
             if (entry.Offset < 0 || entry.Offset + entry.Length > buffer.Length)
             {
                 throw new WeightFileException($"tensor '{entry.Name}' spans floats [{entry.Offset}, {entry.Offset + entry.Length}) outside a buffer of {buffer.Length}");
             }
         }
 
-        byte[] header = BuildHeader(entries, metadata);
+        fixed (float* start = buffer)
+        {
+            // The buffer stays pinned while the file is written; each tensor captures its address.
+            nint address = (nint)start;
+            var tensors = new List<SafetensorsTensorData>(entries.Count);
+            foreach (SafetensorsEntry entry in entries)
+            {
+                nint tensor = address + (nint)(entry.Offset * sizeof(float));
+                int length = checked((int)entry.Length);
+                tensors.Add(new SafetensorsTensorData(entry.Name, WeightDataType.Float32, entry.Shape,
+                    stream => WriteFloats(stream, new ReadOnlySpan<float>((void*)tensor, length))));
+            }
+
+            Write(path, tensors, metadata);
+        }
+    }
+
+    /// <summary>Writes <paramref name="tensors"/> in order to <paramref name="path"/>, atomically.</summary>
+    internal static void Write(string path, IReadOnlyList<SafetensorsTensorData> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (SafetensorsTensorData tensor in tensors)
+        {
+            if (tensor.Name == "__metadata__" || tensor.Name.Length == 0)
+            {
+                throw new WeightFileException($"'{tensor.Name}' cannot be a tensor name in a safetensors file");
+            }
+
+            if (!names.Add(tensor.Name))
+            {
+                throw new WeightFileException($"tensor '{tensor.Name}' would be written twice");
+            }
+        }
+
+        byte[] header = BuildHeader(tensors, metadata);
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath) ?? ".";
         string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
@@ -77,9 +124,14 @@ internal static class SafetensorsWriter
                 BinaryPrimitives.WriteUInt64LittleEndian(lengthPrefix, (ulong)header.Length);
                 stream.Write(lengthPrefix);
                 stream.Write(header);
-                foreach (SafetensorsEntry entry in entries)
+                foreach (SafetensorsTensorData tensor in tensors)
                 {
-                    WriteFloats(stream, buffer.Slice(checked((int)entry.Offset), checked((int)entry.Length)));
+                    long before = stream.Position;
+                    tensor.WriteBytes(stream);
+                    if (stream.Position - before != tensor.ByteLength)
+                    {
+                        throw new WeightFileException($"tensor '{tensor.Name}' wrote {stream.Position - before} bytes; its dtype and shape need {tensor.ByteLength}");
+                    }
                 }
 
                 stream.Flush(flushToDisk: true);
@@ -94,7 +146,24 @@ internal static class SafetensorsWriter
         }
     }
 
-    private static byte[] BuildHeader(IReadOnlyList<SafetensorsEntry> entries, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>Writes float32 values little-endian.</summary>
+    internal static void WriteFloats(Stream stream, ReadOnlySpan<float> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            stream.Write(MemoryMarshal.AsBytes(values));
+            return;
+        }
+
+        Span<byte> one = stackalloc byte[4];
+        foreach (float v in values)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(one, v);
+            stream.Write(one);
+        }
+    }
+
+    private static byte[] BuildHeader(IReadOnlyList<SafetensorsTensorData> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var output = new ArrayBufferWriter<byte>();
         // Names go out as plain UTF-8 (the reference writer's serde_json does the same) rather than \u escapes.
@@ -114,13 +183,13 @@ internal static class SafetensorsWriter
             }
 
             long offset = 0;
-            foreach (SafetensorsEntry entry in entries)
+            foreach (SafetensorsTensorData tensor in tensors)
             {
-                long bytes = entry.Length * sizeof(float);
-                writer.WriteStartObject(entry.Name);
-                writer.WriteString("dtype", "F32");
+                long bytes = tensor.ByteLength;
+                writer.WriteStartObject(tensor.Name);
+                writer.WriteString("dtype", WeightDataTypes.SafetensorsName(tensor.DataType));
                 writer.WriteStartArray("shape");
-                foreach (int d in entry.Shape)
+                foreach (int d in tensor.Shape)
                 {
                     writer.WriteNumberValue(d);
                 }
@@ -144,21 +213,5 @@ internal static class SafetensorsWriter
         output.WrittenSpan.CopyTo(header);
         header.AsSpan(output.WrittenCount).Fill((byte)' ');
         return header;
-    }
-
-    private static void WriteFloats(Stream stream, ReadOnlySpan<float> values)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            stream.Write(MemoryMarshal.AsBytes(values));
-            return;
-        }
-
-        Span<byte> one = stackalloc byte[4];
-        foreach (float v in values)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(one, v);
-            stream.Write(one);
-        }
     }
 }

@@ -48,7 +48,7 @@ internal sealed class TransposedWeightTensor : WeightTensor
     {
         if (source.Shape.Count != 2)
         {
-            throw new WeightFileException($"tensor '{source.Name}' has shape {source.ShapeText}; only a 2-D weight can be transposed");
+            throw new WeightFileException($"tensor {MessageText.Quote(source.Name)} has shape {source.ShapeText}; only a 2-D weight can be transposed");
         }
 
         return [source.Shape[1], source.Shape[0]];

@@ -25,7 +25,7 @@ internal abstract class WeightTensor
         {
             if (d < 0)
             {
-                throw new WeightFileException($"tensor '{name}' has a negative dimension {d}");
+                throw new WeightFileException($"tensor {MessageText.Quote(name)} has a negative dimension {d}");
             }
 
             count = checked(count * d);
@@ -62,7 +62,7 @@ internal abstract class WeightTensor
 
         if (!WeightDataTypes.IsFloatingPoint(DataType))
         {
-            throw new WeightFileException($"tensor '{Name}' has dtype {DataType}; a floating-point tensor was expected");
+            throw new WeightFileException($"tensor {MessageText.Quote(Name)} has dtype {DataType}; a floating-point tensor was expected");
         }
 
         CopyToCore(destination);
@@ -86,6 +86,20 @@ internal abstract class WeightTensor
     /// </summary>
     internal virtual void ReleaseSource()
     {
+    }
+
+    /// <summary>The position of flat element <paramref name="index"/> in <paramref name="shape"/>, as <c>[i, j]</c>.</summary>
+    public static string FormatIndex(IReadOnlyList<int> shape, long index)
+    {
+        var position = new long[shape.Count];
+        for (int d = shape.Count - 1; d >= 0; d--)
+        {
+            int size = Math.Max(shape[d], 1);
+            position[d] = index % size;
+            index /= size;
+        }
+
+        return "[" + string.Join(", ", position) + "]";
     }
 
     /// <summary>Formats a shape as <c>[a, b]</c>.</summary>

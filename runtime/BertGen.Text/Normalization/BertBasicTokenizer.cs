@@ -17,14 +17,17 @@ namespace BertGen.Text.Normalization;
 internal static class BertBasicTokenizer
 {
     /// <summary>The words of <paramref name="text"/>, separated by single spaces (no leading or trailing space).</summary>
-    public static string ToSpaceSeparatedWords(string text)
+    public static string ToSpaceSeparatedWords(string text) => ToSpaceSeparatedWords(text, BertNormalization.Uncased);
+
+    /// <summary>The words of <paramref name="text"/> under <paramref name="normalization"/>, separated by single spaces.</summary>
+    public static string ToSpaceSeparatedWords(string text, BertNormalization normalization)
     {
         // Step 1: clean and space out CJK ideographs (Google's _clean_text and _tokenize_chinese_chars).
         var cleaned = new StringBuilder(text.Length + 8);
         foreach (Rune rune in text.EnumerateRunes())
         {
             int cp = rune.Value;
-            if (cp == 0 || cp == 0xFFFD || IsControl(rune))
+            if (normalization.CleanText && (cp == 0 || cp == 0xFFFD || IsControl(rune)))
             {
                 continue;
             }
@@ -33,7 +36,7 @@ internal static class BertBasicTokenizer
             {
                 cleaned.Append(' ');
             }
-            else if (IsCjkIdeograph(cp))
+            else if (normalization.HandleChineseCharacters && IsCjkIdeograph(cp))
             {
                 cleaned.Append(' ').Append(rune.ToString()).Append(' ');
             }
@@ -49,9 +52,16 @@ internal static class BertBasicTokenizer
         foreach (string word in cleaned.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             folded.Clear();
-            foreach (Rune rune in PythonLowercasing.ToLower(word).EnumerateRunes())
+            foreach (Rune rune in (normalization.Lowercase ? PythonLowercasing.ToLower(word) : word).EnumerateRunes())
             {
-                AccentFolding.AppendFolded(rune, folded);
+                if (normalization.StripAccents)
+                {
+                    AccentFolding.AppendFolded(rune, folded);
+                }
+                else
+                {
+                    AppendRune(folded, rune);
+                }
             }
 
             bool inWord = false;
@@ -78,7 +88,7 @@ internal static class BertBasicTokenizer
         return output.ToString();
     }
 
-    /// <summary>Splits the words of <see cref="ToSpaceSeparatedWords"/> into a list (for tests and inspection).</summary>
+    /// <summary>Splits the words of <see cref="ToSpaceSeparatedWords(string)"/> into a list (for tests and inspection).</summary>
     public static List<string> Tokenize(string text) =>
         new(ToSpaceSeparatedWords(text).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 

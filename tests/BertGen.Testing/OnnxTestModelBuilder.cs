@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
-namespace BertGen.Runtime.Tests;
+namespace BertGen.Testing;
 
 /// <summary>
 /// Writes small ONNX models in protobuf wire format, straight from onnx.proto's field numbers, to feed the

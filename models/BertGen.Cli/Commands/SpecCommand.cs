@@ -1,0 +1,29 @@
+using System.CommandLine;
+using BertGen.Cli.HuggingFace;
+
+namespace BertGen.Cli.Commands;
+
+/// <summary><c>bertgen spec DIR</c>: a <c>*.bert.json</c> for a HuggingFace folder whose architecture is not compiled in (<see cref="SpecWriter"/>).</summary>
+internal sealed class SpecCommand : ICliCommand
+{
+    public Command Build(CliContext context)
+    {
+        var directory = new Argument<string>("dir") { Description = "A HuggingFace model folder (config.json, model.safetensors, tokenizer.json or vocab.txt)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write the spec (default: NAME.bert.json in the current folder, from the folder's name).", HelpName = "FILE" };
+        var typeName = new Option<string?>("--type-name") { Description = "The generated class's name (default: the folder's name in PascalCase).", HelpName = "NAME" };
+        var ns = new Option<string>("--namespace") { Description = "The generated class's namespace.", DefaultValueFactory = _ => "BertGen.Models", HelpName = "NS" };
+        var command = new Command("spec", "Write a *.bert.json spec for a HuggingFace model folder: its config.json plus a bertgen section (type name, the head its architecture implies, "
+            + "inference shapes 1 × 16 … the model's limit and 8 × 128), ready to compile into a project that references BertGen.")
+        {
+            directory, output, typeName, ns,
+        };
+        command.SetAction(parse =>
+        {
+            ModelFolder folder = ModelFolder.Open(parse.GetValue(directory)!);
+            string path = SpecWriter.Write(folder, parse.GetValue(output), parse.GetValue(typeName), parse.GetValue(ns)!);
+            context.Console.Output.WriteLine(path);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

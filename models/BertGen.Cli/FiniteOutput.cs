@@ -1,0 +1,38 @@
+using System;
+
+namespace BertGen.Cli;
+
+/// <summary>
+/// The last guard before an answer is printed: finite weights can still overflow float32 inside the model (a weight of
+/// 1e38 squared), and a NaN answer printed with exit 0 is the silent wrong answer every reader check exists to prevent.
+/// JSON cannot even hold one ("NaN cannot be written as valid JSON" was an internal error).
+/// </summary>
+internal static class FiniteOutput
+{
+    /// <summary>Throws <see cref="CliFailureException"/> naming the text when <paramref name="values"/> holds a NaN or an infinity.</summary>
+    public static void Require(ReadOnlySpan<float> values, int textNumber)
+    {
+        foreach (float value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                throw Failure(textNumber);
+            }
+        }
+    }
+
+    /// <summary>As <see cref="Require(ReadOnlySpan{float}, int)"/>, for probabilities computed in double.</summary>
+    public static void Require(ReadOnlySpan<double> values, int textNumber)
+    {
+        foreach (double value in values)
+        {
+            if (!double.IsFinite(value))
+            {
+                throw Failure(textNumber);
+            }
+        }
+    }
+
+    private static CliFailureException Failure(int textNumber) => new(
+        $"the model computes a value that is not a finite number (NaN or infinity) for text {textNumber}: its weights overflow float32 arithmetic; check the weights file");
+}

@@ -1,0 +1,150 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using BertGen.Runtime.Inference;
+using BertGen.Text;
+
+namespace BertGen.Cli.HuggingFace;
+
+/// <summary>
+/// A HuggingFace model folder as <c>save_pretrained</c> or sentence-transformers leave it: <c>config.json</c>,
+/// <c>model.safetensors</c>, and <c>tokenizer.json</c> (preferred, as the fast tokenizer sentence-transformers and TEI
+/// run) or <c>vocab.txt</c> with <c>tokenizer_config.json</c>'s flags. sentence-transformers' own files, when present,
+/// give the pooling (<c>1_Pooling/config.json</c>) and where texts are cut (<c>sentence_bert_config.json</c>).
+/// </summary>
+/// <param name="MaxTokens">sentence-transformers' <c>max_seq_length</c>, else the tokenizer's <c>model_max_length</c>, else the position table.</param>
+internal sealed record ModelFolder(
+    string Directory,
+    HuggingFaceConfig Config,
+    string WeightsPath,
+    BertWordPieceTokenizer Tokenizer,
+    string TokenizerFile,
+    PoolingMode? Pooling,
+    int MaxTokens)
+{
+    public const string ConfigFile = "config.json";
+    public const string WeightsFile = "model.safetensors";
+    public const string FastTokenizerFile = "tokenizer.json";
+    public const string VocabularyFile = "vocab.txt";
+
+    /// <summary>The folder's name, used as the model id (<c>all-MiniLM-L6-v2</c>).</summary>
+    public string Name => Path.GetFileName(Path.GetFullPath(Directory).TrimEnd(Path.DirectorySeparatorChar));
+
+    public static ModelFolder Open(string directory, bool preferVocabularyFile = false)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw new CliFailureException($"model folder '{directory}' does not exist");
+        }
+
+        string config = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(config))
+        {
+            throw new CliFailureException($"model folder '{directory}' has no {ConfigFile}");
+        }
+
+        string weights = Path.Combine(directory, WeightsFile);
+        if (!File.Exists(weights))
+        {
+            string hint = File.Exists(Path.Combine(directory, "pytorch_model.bin"))
+                ? " (it has pytorch_model.bin, a pickle BertGen does not read: save the model with safe_serialization=True)"
+                : "";
+            throw new CliFailureException($"model folder '{directory}' has no {WeightsFile}{hint}");
+        }
+
+        HuggingFaceConfig parsed = HuggingFaceConfig.Load(config);
+        string fast = Path.Combine(directory, FastTokenizerFile);
+        string vocabulary = Path.Combine(directory, VocabularyFile);
+        (BertWordPieceTokenizer tokenizer, string tokenizerFile) = File.Exists(fast) && !(preferVocabularyFile && File.Exists(vocabulary))
+            ? (HuggingFaceTokenizerFile.Load(fast), fast)
+            : File.Exists(vocabulary)
+                ? (SlowTokenizer(directory, vocabulary), vocabulary)
+                : throw new CliFailureException($"model folder '{directory}' has neither {FastTokenizerFile} nor {VocabularyFile}");
+        if (tokenizer.Vocabulary.Count != parsed.VocabSize)
+        {
+            throw new CliFailureException($"'{tokenizerFile}' has {tokenizer.Vocabulary.Count} tokens but {ConfigFile} says vocab_size {parsed.VocabSize}");
+        }
+
+        return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, ReadPooling(directory), ReadMaxTokens(directory, parsed));
+    }
+
+    /// <summary>
+    /// <c>vocab.txt</c> as transformers' <c>BertTokenizer</c> reads it: <c>do_lower_case</c>, <c>strip_accents</c> and
+    /// <c>tokenize_chinese_chars</c> from <c>tokenizer_config.json</c> (true, null, true by default), words up to 100 characters.
+    /// </summary>
+    private static BertWordPieceTokenizer SlowTokenizer(string directory, string vocabulary)
+    {
+        bool lowercase = true, chinese = true;
+        bool? strip = null;
+        string settings = Path.Combine(directory, "tokenizer_config.json");
+        if (File.Exists(settings))
+        {
+            using JsonDocument document = ParseJson(settings);
+            lowercase = Flag(document.RootElement, "do_lower_case") ?? true;
+            strip = Flag(document.RootElement, "strip_accents");
+            chinese = Flag(document.RootElement, "tokenize_chinese_chars") ?? true;
+        }
+
+        return BertWordPieceTokenizer.Create(BertVocabulary.Load(vocabulary),
+            BertNormalization.FromHuggingFace(lowercase, strip, chinese, cleanText: true), HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord);
+    }
+
+    /// <summary>sentence-transformers' pooling module, if the folder has one: CLS or mean; anything else is an error.</summary>
+    private static PoolingMode? ReadPooling(string directory)
+    {
+        string path = Path.Combine(directory, "1_Pooling", "config.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using JsonDocument document = ParseJson(path);
+        JsonElement root = document.RootElement;
+        if (Flag(root, "pooling_mode_cls_token") == true)
+        {
+            return PoolingMode.Cls;
+        }
+
+        if (Flag(root, "pooling_mode_mean_tokens") == true)
+        {
+            return PoolingMode.Mean;
+        }
+
+        throw new CliFailureException($"'{path}' asks for a pooling BertGen does not do (it pools by the mean of the tokens or by [CLS])");
+    }
+
+    private static int ReadMaxTokens(string directory, HuggingFaceConfig config)
+    {
+        foreach ((string file, string field) in new[] { ("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length") })
+        {
+            string path = Path.Combine(directory, file);
+            if (File.Exists(path))
+            {
+                using JsonDocument document = ParseJson(path);
+                // transformers writes model_max_length 1e30 when the tokenizer has no limit of its own.
+                if (document.RootElement.TryGetProperty(field, out JsonElement value) && value.ValueKind == JsonValueKind.Number
+                    && value.TryGetInt32(out int limit) && limit > 2 && limit <= config.MaxPositions)
+                {
+                    return limit;
+                }
+            }
+        }
+
+        return config.MaxPositions;
+    }
+
+    private static bool? Flag(JsonElement root, string name) =>
+        root.TryGetProperty(name, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
+
+    private static JsonDocument ParseJson(string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllBytes(path));
+        }
+        catch (JsonException e)
+        {
+            throw new CliFailureException($"'{path}' is not valid JSON: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+
+namespace BertGen.Cli.HuggingFace;
+
+/// <summary>
+/// <c>bertgen spec DIR</c>: a <c>*.bert.json</c> from a HuggingFace folder — its <c>config.json</c> verbatim (a config is a
+/// valid spec) plus a <c>bertgen</c> section: a type name from the folder's name, the task head its architecture implies,
+/// inference shapes batch 1 × 16, 32, 64, 128 and so on doubling up to the model's limit, and 8 × 128 for batches of
+/// typical sentences.
+/// </summary>
+internal static class SpecWriter
+{
+    public const string Suffix = ".bert.json";
+
+    /// <summary>Writes the spec and returns its path (<paramref name="output"/>, else <c>NAME.bert.json</c> in the current folder).</summary>
+    public static string Write(ModelFolder folder, string? output, string? typeName, string ns)
+    {
+        string name = typeName ?? TypeNameOf(folder.Name);
+        string path = output ?? FileNameOf(folder.Name) + Suffix;
+        if (!path.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            throw new CliUsageException($"--output must end in {Suffix} (the generator compiles files named so), not '{path}'");
+        }
+
+        using JsonDocument config = JsonDocument.Parse(folder.Config.Json);
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            foreach (JsonProperty property in config.RootElement.EnumerateObject().Where(p => p.Name != "bertgen"))
+            {
+                property.WriteTo(writer);
+            }
+
+            writer.WriteStartObject("bertgen");
+            writer.WriteString("type_name", name);
+            writer.WriteString("namespace", ns);
+            writer.WriteStartArray("shapes");
+            foreach ((int batch, int sequence) in Shapes(Math.Min(folder.MaxTokens, folder.Config.MaxPositions)))
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("batch", batch);
+                writer.WriteNumber("sequence", sequence);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("heads");
+            foreach (string head in folder.Config.Heads)
+            {
+                writer.WriteStringValue(head);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("training", false);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        File.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n");
+        return path;
+    }
+
+    /// <summary>Batch 1 at 16, 32, 64, … up to the first sequence that holds <paramref name="limit"/> tokens (within it), and 8 × 128.</summary>
+    public static IReadOnlyList<(int Batch, int Sequence)> Shapes(int limit)
+    {
+        var shapes = new List<(int, int)>();
+        int sequence = 16;
+        for (; sequence < limit; sequence *= 2)
+        {
+            shapes.Add((1, sequence));
+        }
+
+        shapes.Add((1, Math.Min(sequence, limit)));
+        if (limit >= 128)
+        {
+            shapes.Insert(shapes.IndexOf((1, 128)) + 1, (8, 128));
+        }
+
+        return shapes;
+    }
+
+    /// <summary><c>all-MiniLM-L6-v2</c> → <c>AllMiniLML6V2</c>: each run of letters and digits, capitalised.</summary>
+    public static string TypeNameOf(string folderName)
+    {
+        var name = new StringBuilder();
+        foreach (string part in Words(folderName))
+        {
+            if (part.Length > 0)
+            {
+                name.Append(char.ToUpperInvariant(part[0])).Append(part, 1, part.Length - 1);
+            }
+        }
+
+        return name.Length == 0 || char.IsAsciiDigit(name[0]) ? "Model" + name : name.ToString();
+    }
+
+    private static string FileNameOf(string folderName) =>
+        string.Join("-", Words(folderName.ToLowerInvariant())) is { Length: > 0 } name ? name : "model";
+
+    /// <summary>The runs of ASCII letters and digits in <paramref name="text"/>.</summary>
+    private static IEnumerable<string> Words(string text)
+    {
+        int start = -1;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            bool inWord = i < text.Length && char.IsAsciiLetterOrDigit(text[i]);
+            if (inWord && start < 0)
+            {
+                start = i;
+            }
+            else if (!inWord && start >= 0)
+            {
+                yield return text[start..i];
+                start = -1;
+            }
+        }
+    }
+}

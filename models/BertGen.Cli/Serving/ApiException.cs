@@ -1,0 +1,37 @@
+using System;
+
+namespace BertGen.Cli.Serving;
+
+/// <summary>The error answers of the HTTP API: status code and TEI's <c>error_type</c>, in one table.</summary>
+internal sealed record ApiError(int Status, string Type)
+{
+    /// <summary>The body is over <c>--payload-limit</c>, or a text is over the model's limit and may not be truncated.</summary>
+    public static ApiError PayloadTooLarge { get; } = new(413, "validation");
+
+    /// <summary>The body is not what the route takes: bad JSON, no inputs, too many inputs, a wrong field type.</summary>
+    public static ApiError Validation { get; } = new(422, "validation");
+
+    /// <summary>Over <c>--max-concurrent-requests</c>.</summary>
+    public static ApiError Overloaded { get; } = new(429, "overloaded");
+
+    /// <summary>The model is still loading, or the server is stopping.</summary>
+    public static ApiError Unavailable { get; } = new(503, "unhealthy");
+
+    /// <summary>The route needs a kind of model this server does not run (TEI: "backend", 424).</summary>
+    public static ApiError WrongModel { get; } = new(424, "backend");
+
+    /// <summary>Anything unexpected: a bug, reported as one line.</summary>
+    public static ApiError Internal { get; } = new(500, "backend");
+}
+
+/// <summary>A request failed in a way the client is told about: <see cref="Error"/> gives the status and type.</summary>
+internal sealed class ApiException : Exception
+{
+    public ApiException(ApiError error, string message)
+        : base(message)
+    {
+        Error = error;
+    }
+
+    public ApiError Error { get; }
+}

@@ -1,0 +1,359 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading;
+using System.Threading.Tasks;
+using BertGen.Runtime.Inference;
+using BertGen.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace BertGen.Cli.Serving;
+
+/// <summary>
+/// The HTTP routes, TEI's contract: each handler reads and checks its body, tokenises, queues the inputs on the
+/// <see cref="InferenceBatcher"/>, awaits them and writes JSON with the timing headers. Every failure is an
+/// <see cref="ApiException"/> turned into a JSON error with its status; admission (503 while loading, 429 over
+/// <c>--max-concurrent-requests</c>) comes before the body is read.
+/// </summary>
+internal sealed class ServeEndpoints
+{
+    private readonly SentenceEncoder _encoder;
+    private readonly ServeSettings _settings;
+    private readonly ServeMetrics _metrics;
+    private readonly bool _classifier;
+    private InferenceBatcher? _batcher;
+    private int _inFlight;
+
+    public ServeEndpoints(SentenceEncoder encoder, ServeSettings settings, Func<ServeEndpoints, ServeMetrics> metrics)
+    {
+        _encoder = encoder;
+        _settings = settings;
+        _classifier = encoder.Architecture.Heads.Contains(ModelCatalog.SequenceClassificationHead);
+        _metrics = metrics(this);
+    }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public int QueuedInputs => _batcher?.QueuedInputs ?? 0;
+
+    public bool Ready => Volatile.Read(ref _batcher) is not null;
+
+    /// <summary>Opens the routes that compute, once the model is loaded.</summary>
+    public void Serve(InferenceBatcher batcher) => Volatile.Write(ref _batcher, batcher);
+
+    /// <summary>Maps every route onto <paramref name="routes"/>.</summary>
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/embed", Handle("/embed", EmbedAsync));
+        routes.MapPost("/embed_all", Handle("/embed_all", EmbedAllAsync));
+        routes.MapPost("/v1/embeddings", Handle("/v1/embeddings", OpenAiEmbeddingsAsync, openAiErrors: true));
+        routes.MapPost("/predict", Handle("/predict", PredictAsync));
+        routes.MapPost("/tokenize", Handle("/tokenize", TokenizeAsync));
+        routes.MapGet("/health", Handle("/health", HealthAsync, admit: false));
+        routes.MapGet("/info", Handle("/info", InfoAsync, admit: false));
+    }
+
+    private RequestDelegate Handle(string route, Func<HttpContext, RequestClock, Task> handler, bool admit = true, bool openAiErrors = false) => async http =>
+    {
+        var clock = new RequestClock();
+        bool admitted = false;
+        try
+        {
+            if (admit)
+            {
+                if (!Ready)
+                {
+                    throw new ApiException(ApiError.Unavailable, "the model is still loading");
+                }
+
+                admitted = true;
+                if (Interlocked.Increment(ref _inFlight) > _settings.MaxConcurrentRequests)
+                {
+                    throw new ApiException(ApiError.Overloaded, $"over --max-concurrent-requests ({_settings.MaxConcurrentRequests} requests are being answered); try again shortly");
+                }
+            }
+
+            await handler(http, clock);
+        }
+        catch (Exception e) when (!http.Response.HasStarted && e is not OperationCanceledException)
+        {
+            (ApiError error, string message) = e is ApiException api ? (api.Error, api.Message) : (ApiError.Internal, $"internal error: {CliErrors.OneLine(e.Message)}");
+            http.Response.StatusCode = error.Status;
+            http.Response.ContentType = "application/json";
+            if (openAiErrors)
+            {
+                await JsonSerializer.SerializeAsync(http.Response.Body, new OpenAiErrorResponse(message, error.Status, error.Type), ServeJsonContext.Api.OpenAiErrorResponse);
+            }
+            else
+            {
+                await JsonSerializer.SerializeAsync(http.Response.Body, new ErrorResponse(message, error.Type), ServeJsonContext.Api.ErrorResponse);
+            }
+        }
+        finally
+        {
+            if (admitted)
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+
+            _metrics.Request(route, http.Response.StatusCode, clock.Total);
+        }
+    };
+
+    private async Task EmbedAsync(HttpContext http, RequestClock clock)
+    {
+        RequireEmbeddingModel("/embed");
+        EmbedRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedRequest);
+        IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
+        float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, request.Normalize, clock);
+        await WriteAsync(http, clock, embeddings, ServeJsonContext.Api.SingleArrayArray);
+    }
+
+    private async Task OpenAiEmbeddingsAsync(HttpContext http, RequestClock clock)
+    {
+        RequireEmbeddingModel("/v1/embeddings");
+        OpenAiEmbeddingsRequest request = await ReadAsync(http, ServeJsonContext.Api.OpenAiEmbeddingsRequest);
+        IReadOnlyList<string> texts = RequireTexts(request.Input, "input");
+        string format = request.EncodingFormat ?? "float";
+        if (format is not ("float" or "base64"))
+        {
+            throw new ApiException(ApiError.Validation, $"encoding_format must be float or base64, not '{format}'");
+        }
+
+        float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, normalize: true, clock);
+        var usage = new OpenAiUsage(clock.Tokens, clock.Tokens);
+        if (format == "base64")
+        {
+            // OpenAI's base64: the float32 values' little-endian bytes.
+            var data = embeddings.Select((e, i) => new OpenAiEmbedding<string>("embedding", Convert.ToBase64String(MemoryMarshal.AsBytes(e.AsSpan())), i)).ToArray();
+            await WriteAsync(http, clock, new OpenAiEmbeddingsResponse<string>("list", data, _encoder.Id, usage), ServeJsonContext.Api.OpenAiEmbeddingsResponseString);
+        }
+        else
+        {
+            var data = embeddings.Select((e, i) => new OpenAiEmbedding<float[]>("embedding", e, i)).ToArray();
+            await WriteAsync(http, clock, new OpenAiEmbeddingsResponse<float[]>("list", data, _encoder.Id, usage), ServeJsonContext.Api.OpenAiEmbeddingsResponseSingleArray);
+        }
+    }
+
+    private async Task EmbedAllAsync(HttpContext http, RequestClock clock)
+    {
+        RequireEmbeddingModel("/embed_all");
+        EmbedAllRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedAllRequest);
+        IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
+        // Token vectors of a long text cannot be averaged into one: /embed_all truncates or refuses, never chunks.
+        TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, chunk: false).Inputs[0]).ToArray();
+        clock.Tokenized(texts, inputs.Sum(i => i.Length));
+        float[][] states = await RunAsync(inputs, InferenceOutput.TokenStates, clock);
+        int hidden = _encoder.Model.HiddenSize;
+        float[][][] tokens = states.Select(s => Enumerable.Range(0, s.Length / hidden).Select(t => s.AsSpan(t * hidden, hidden).ToArray()).ToArray()).ToArray();
+        await WriteAsync(http, clock, tokens, ServeJsonContext.Api.SingleArrayArrayArray);
+    }
+
+    private async Task PredictAsync(HttpContext http, RequestClock clock)
+    {
+        if (!_classifier)
+        {
+            throw new ApiException(ApiError.WrongModel, $"/predict needs a sequence classifier; this server runs the embedding model {_encoder.Id} (use /embed)");
+        }
+
+        PredictRequest request = await ReadAsync(http, ServeJsonContext.Api.PredictRequest);
+        if (request.Inputs is null || request.Inputs.Sequences.Count == 0)
+        {
+            throw new ApiException(ApiError.Validation, "inputs cannot be empty");
+        }
+
+        IReadOnlyList<(string A, string? B)> sequences = request.Inputs.Sequences;
+        RequireBatchSize(sequences.Count);
+        bool truncate = request.Truncate ?? _settings.AutoTruncate;
+        var inputs = new TokenizedInput[sequences.Count];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            (string a, string? b) = sequences[i];
+            EncodedInput encoded = b is null ? _encoder.Tokenizer.Encode(a, _encoder.MaxTokens) : _encoder.Tokenizer.EncodePair(a, b, _encoder.MaxTokens);
+            if (encoded.Truncated && !truncate)
+            {
+                throw TooLong(i, b is null ? _encoder.Tokenizer.Tokenize(a).Length + 2 : _encoder.Tokenizer.Tokenize(a).Length + _encoder.Tokenizer.Tokenize(b).Length + 3);
+            }
+
+            inputs[i] = new TokenizedInput(encoded.InputIds.ToArray(), encoded.SegmentIds.ToArray());
+        }
+
+        clock.Tokenized(sequences.Select(s => s.A + s.B), inputs.Sum(i => i.Length));
+        float[][] logits = await RunAsync(inputs, InferenceOutput.SequenceLogits, clock);
+        Prediction[][] predictions = logits.Select(l => Predictions(l, request.RawScores)).ToArray();
+        if (request.Inputs.IsBatch)
+        {
+            await WriteAsync(http, clock, predictions, ServeJsonContext.Api.PredictionArrayArray);
+        }
+        else
+        {
+            await WriteAsync(http, clock, predictions[0], ServeJsonContext.Api.PredictionArray);
+        }
+    }
+
+    private async Task TokenizeAsync(HttpContext http, RequestClock clock)
+    {
+        TokenizeRequest request = await ReadAsync(http, ServeJsonContext.Api.TokenizeRequest);
+        IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
+        BertVocabulary vocabulary = _encoder.Tokenizer.Vocabulary;
+        var result = new SimpleToken[texts.Count][];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            // As TEI: a piece's text is the part of the input it came from, its start and stop UTF-8 byte offsets.
+            byte[] utf8 = Encoding.UTF8.GetBytes(texts[i]);
+            IEnumerable<SimpleToken> tokens = _encoder.Tokenizer.TokenizeWithOffsets(texts[i]).Select(span => span.Start is int start && span.End is int stop
+                ? new SimpleToken(span.Id, Encoding.UTF8.GetString(utf8, start, stop - start), false, start, stop)
+                : new SimpleToken(span.Id, vocabulary.TokenOf(span.Id), false, null, null));
+            if (request.AddSpecialTokens)
+            {
+                tokens = tokens.Prepend(Special(vocabulary.ClassificationId)).Append(Special(vocabulary.SeparatorId));
+            }
+
+            result[i] = tokens.ToArray();
+        }
+
+        clock.Tokenized(texts, result.Sum(r => r.Length));
+        await WriteAsync(http, clock, result, ServeJsonContext.Api.SimpleTokenArrayArray);
+
+        SimpleToken Special(int id) => new(id, vocabulary.TokenOf(id), true, null, null);
+    }
+
+    private Task HealthAsync(HttpContext http, RequestClock clock) =>
+        Ready ? Task.CompletedTask : throw new ApiException(ApiError.Unavailable, "the model is still loading");
+
+    private Task InfoAsync(HttpContext http, RequestClock clock)
+    {
+        ModelTypeInfo type = _classifier
+            ? new ModelTypeInfo(null, new ClassifierModelType(
+                _encoder.Labels.Select((l, i) => (l, i)).ToDictionary(p => p.i.ToString(CultureInfo.InvariantCulture), p => p.l),
+                _encoder.Labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i)))
+            : new ModelTypeInfo(new EmbeddingModelType((_settings.Pooling ?? _encoder.DefaultPooling) == PoolingMode.Cls ? "cls" : "mean"), null);
+        var info = new ServerInfo(
+            _encoder.Id, null, _settings.Precision.DataType, type, _settings.MaxConcurrentRequests, _encoder.MaxTokens, _settings.MaxBatchTokens,
+            null, _settings.MaxClientBatchSize, _settings.AutoTruncate, _settings.Chunk, Environment.ProcessorCount,
+            typeof(ServeEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            ModelCatalog.CliName(_encoder.Architecture),
+            _encoder.Architecture.Shapes.Select(s => new[] { s.Batch, s.Sequence }).ToArray(),
+            Ready);
+        http.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(http.Response.Body, info, ServeJsonContext.Api.ServerInfo);
+    }
+
+    /// <summary>Pooled, combined (windows of a long text) and optionally normalised embeddings, in input order.</summary>
+    private async Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, bool? truncate, bool normalize, RequestClock clock)
+    {
+        PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, _settings.Chunk)).ToArray();
+        TokenizedInput[] inputs = prepared.SelectMany(p => p.Inputs).ToArray();
+        clock.Tokenized(texts, inputs.Sum(i => i.Length));
+        float[][] pooled = await RunAsync(inputs, InferenceOutput.Pooled, clock);
+        var embeddings = new float[texts.Count][];
+        for (int i = 0, at = 0; i < texts.Count; at += prepared[i].Inputs.Count, i++)
+        {
+            embeddings[i] = TextPreparation.Combine(pooled[at..(at + prepared[i].Inputs.Count)], prepared[i].Weights);
+            if (normalize)
+            {
+                Pooling.NormalizeL2(embeddings[i]);
+            }
+        }
+
+        return embeddings;
+    }
+
+    private PreparedText Prepare(string text, int index, bool? truncate, bool chunk)
+    {
+        PreparedText prepared = TextPreparation.Prepare(_encoder.Tokenizer, text, _encoder.MaxTokens, chunk);
+        if (prepared.Truncated && !(truncate ?? _settings.AutoTruncate))
+        {
+            throw TooLong(index, prepared.Tokens);
+        }
+
+        return prepared;
+    }
+
+    private ApiException TooLong(int index, int tokens) => new(ApiError.PayloadTooLarge,
+        $"input {index + 1} has {tokens} tokens, more than the model's limit of {_encoder.MaxTokens} ({_encoder.TruncationReason}); "
+        + "send \"truncate\": true, or start the server with --auto-truncate or --chunk");
+
+    private async Task<float[][]> RunAsync(TokenizedInput[] inputs, InferenceOutput output, RequestClock clock)
+    {
+        InferenceBatcher batcher = _batcher ?? throw new ApiException(ApiError.Unavailable, "the model is still loading");
+        InferenceItem[] items = inputs.Select(i => new InferenceItem(i, output)).ToArray();
+        clock.Enqueued();
+        batcher.Enqueue(items);
+        float[][] results = await Task.WhenAll(items.Select(i => i.Result.Task));
+        clock.Computed(items.Min(i => i.StartedAt));
+        return results;
+    }
+
+    private void RequireEmbeddingModel(string route)
+    {
+        if (_classifier)
+        {
+            throw new ApiException(ApiError.WrongModel, $"{route} needs an embedding model; this server runs the classifier {_encoder.Id} (use /predict)");
+        }
+    }
+
+    private IReadOnlyList<string> RequireTexts(TextInputs? inputs, string field)
+    {
+        if (inputs is null || inputs.Texts.Count == 0)
+        {
+            throw new ApiException(ApiError.Validation, $"{field} cannot be empty");
+        }
+
+        RequireBatchSize(inputs.Texts.Count);
+        return inputs.Texts;
+    }
+
+    private void RequireBatchSize(int count)
+    {
+        if (count > _settings.MaxClientBatchSize)
+        {
+            throw new ApiException(ApiError.Validation, $"batch size {count} > maximum allowed batch size {_settings.MaxClientBatchSize} (--max-client-batch-size)");
+        }
+    }
+
+    /// <summary>Every label with its probability (softmax) or raw logit, best first, as TEI answers.</summary>
+    private Prediction[] Predictions(float[] logits, bool raw)
+    {
+        double[] scores = raw ? logits.Select(l => (double)l).ToArray() : CheckpointModel.Softmax(logits);
+        return scores.Select((s, i) => (Score: s, Index: i)).OrderByDescending(p => p.Score).Select(p => new Prediction((float)p.Score, _encoder.Labels[p.Index])).ToArray();
+    }
+
+    private async Task<T> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (http.Request.ContentLength > _settings.PayloadLimit)
+        {
+            throw new ApiException(ApiError.PayloadTooLarge, $"the body has {http.Request.ContentLength} bytes, more than --payload-limit {_settings.PayloadLimit}");
+        }
+
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted)
+                ?? throw new ApiException(ApiError.Validation, "the body must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(ApiError.Validation, $"the body is not a valid request: {CliErrors.OneLine(e.Message)}");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ApiException(ApiError.PayloadTooLarge, $"the body is larger than --payload-limit {_settings.PayloadLimit} bytes");
+        }
+    }
+
+    private static Task WriteAsync<T>(HttpContext http, RequestClock clock, T body, JsonTypeInfo<T> type)
+    {
+        clock.WriteHeaders(http.Response.Headers);
+        http.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(http.Response.Body, body, type);
+    }
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Globalization;
+using System.IO;
+using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Optimization;
+
+namespace BertGen.Cli.Training;
+
+/// <summary>
+/// The numbers a <c>pretrain</c> or <c>finetune</c> run trains with. A fresh run takes the options as given. A
+/// <c>--resume</c> keeps what its newest checkpoint recorded — the learning-rate schedule (peak, warmup, and the step
+/// where it reaches 0) and the seed — so it continues the run it resumes, bit for bit, whatever the options'
+/// defaults are. <c>--steps</c> given explicitly moves the end: past the schedule's end it extends the schedule to
+/// the new end (and <see cref="Note"/> says how the learning rate changes); before it, the run stops early on the
+/// unchanged schedule. An explicit <c>--lr</c> or <c>--warmup</c> that contradicts the checkpoint is refused.
+/// </summary>
+/// <param name="Steps">The step the run stops at.</param>
+/// <param name="ScheduleSteps">The step the learning rate reaches 0 at.</param>
+/// <param name="LearningRate">Peak learning rate.</param>
+/// <param name="WarmupSteps">Warmup steps; null for the job's default.</param>
+/// <param name="Seed">The run's seed.</param>
+/// <param name="Checkpoint">The checkpoint resumed from, or null for a fresh run.</param>
+/// <param name="Note">What changes about the schedule, for the user; null when nothing does.</param>
+internal sealed record ResumePlan(long Steps, long ScheduleSteps, double LearningRate, long? WarmupSteps, ulong Seed, string? Checkpoint, string? Note)
+{
+    /// <param name="directory">The run's checkpoint folder.</param>
+    /// <param name="resume">Whether <c>--resume</c> was given.</param>
+    /// <param name="steps">(--steps as given or null, its default).</param>
+    /// <param name="learningRate">(--lr as given or null, its default).</param>
+    /// <param name="warmup">(--warmup as given or null, its default or null for the job's).</param>
+    /// <param name="seed">(--seed as given or null, its default).</param>
+    public static ResumePlan Resolve(string directory, bool resume, (long? Given, long Default) steps, (double? Given, double Default) learningRate,
+        (long? Given, long? Default) warmup, (ulong? Given, ulong Default) seed)
+    {
+        long fresh = steps.Given ?? steps.Default;
+        string? latest = resume ? new CheckpointStore(directory, keepLast: 1).Latest() : null;
+        TrainerState? state = latest is null ? null : CheckpointStore.ReadState(latest);
+        if (state?.Schedule is not LinearWarmupDecaySchedule schedule)
+        {
+            // A fresh run, or a checkpoint written before schedules were recorded: the options as given.
+            return new ResumePlan(fresh, fresh, learningRate.Given ?? learningRate.Default, warmup.Given ?? warmup.Default, seed.Given ?? seed.Default, latest, null);
+        }
+
+        if (learningRate.Given is double rate && rate != schedule.BaseLearningRate)
+        {
+            throw new CliUsageException(Invariant($"--lr {rate:G4} is not the resumed run's {schedule.BaseLearningRate:G4}: a resumed run keeps its learning rate (leave --lr out)"));
+        }
+
+        if (warmup.Given is long given && given != schedule.WarmupSteps)
+        {
+            throw new CliUsageException(Invariant($"--warmup {given} is not the resumed run's {schedule.WarmupSteps}: a resumed run keeps its warmup (leave --warmup out)"));
+        }
+
+        long at = state.Step;
+        long end = steps.Given ?? schedule.TotalSteps;
+        if (end < at)
+        {
+            throw new CliUsageException(Invariant($"--steps {end} is before step {at}, where '{latest}' stopped"));
+        }
+
+        long horizon = Math.Max(end, schedule.TotalSteps);
+        string? note = null;
+        if (end > schedule.TotalSteps)
+        {
+            LinearWarmupDecaySchedule extended = new(schedule.BaseLearningRate, schedule.WarmupSteps, end, schedule.Decay);
+            note = Invariant($"extending the run's {schedule.TotalSteps}-step schedule to {end} steps: the learning rate of step {at + 1} is {extended.At(at):0.00e+00} (the {schedule.TotalSteps}-step schedule's is {schedule.At(at):0.00e+00}) and decays linearly to 0 at step {end}");
+        }
+        else if (end < schedule.TotalSteps)
+        {
+            note = Invariant($"stopping at step {end} of the run's {schedule.TotalSteps}-step schedule, whose learning rate is {schedule.At(end):0.00e+00} there, not 0");
+        }
+        else if (at >= end)
+        {
+            note = Invariant($"the run in '{directory}' already ended at step {at}; pass --steps N above {at} to extend it");
+        }
+
+        return new ResumePlan(end, horizon, schedule.BaseLearningRate, schedule.WarmupSteps, seed.Given ?? state.RunSeed, latest, note);
+    }
+
+    /// <summary>Writes the plan for the other ranks of a data-parallel job (<see cref="DataParallelLaunch.FromRankZero"/>).</summary>
+    public static void Write(BinaryWriter writer, ResumePlan plan)
+    {
+        writer.Write(plan.Steps);
+        writer.Write(plan.ScheduleSteps);
+        writer.Write(plan.LearningRate);
+        writer.Write(plan.WarmupSteps ?? -1);
+        writer.Write(plan.Seed);
+        writer.Write(plan.Checkpoint ?? string.Empty);
+        writer.Write(plan.Note ?? string.Empty);
+    }
+
+    /// <summary>The plan <see cref="Write"/> wrote.</summary>
+    public static ResumePlan Read(BinaryReader reader)
+    {
+        long steps = reader.ReadInt64(), scheduleSteps = reader.ReadInt64();
+        double learningRate = reader.ReadDouble();
+        long warmup = reader.ReadInt64();
+        ulong seed = reader.ReadUInt64();
+        string checkpoint = reader.ReadString(), note = reader.ReadString();
+        return new ResumePlan(steps, scheduleSteps, learningRate, warmup < 0 ? null : warmup, seed, checkpoint.Length == 0 ? null : checkpoint, note.Length == 0 ? null : note);
+    }
+
+    /// <summary>Tells what the resumed run changes about its schedule on standard error (nothing with --quiet; rank 0 only).</summary>
+    public void Report(CliContext context, System.CommandLine.ParseResult parse)
+    {
+        if (Note is string note && !parse.GetValue(context.Quiet) && DataParallelLaunch.Reports)
+        {
+            context.Console.Error.WriteLine($"bertgen: {note}");
+        }
+    }
+
+    /// <summary>The option's value when the command line gave it, null when it is the default.</summary>
+    public static T? Given<T>(System.CommandLine.ParseResult parse, System.CommandLine.Option<T> option)
+        where T : struct => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+
+    /// <summary>The weights file of the checkpoint resumed from, or null for a fresh run.</summary>
+    public string? CheckpointWeights => Checkpoint is null ? null : Path.Combine(Checkpoint, CheckpointStore.ModelFile);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Text;
+
+namespace BertGen.Runtime.Checkpoints;
+
+/// <summary>
+/// One writer per checkpoint folder, held for a whole run: two runs on one folder deleted each other's temporary
+/// checkpoint folders and interleaved their metrics rows until both died. The lock is <see cref="LockFile"/> opened
+/// with <see cref="FileShare.None"/>, which .NET takes as an exclusive advisory lock (<c>flock</c> on Unix, a
+/// sharing mode on Windows); the operating system drops it when the process ends however it ends, so a killed run
+/// never leaves a stale lock. The file itself stays (deleting it would let a third run lock a fresh file while a
+/// second still holds the old one); it records who held it last, for people.
+/// </summary>
+public sealed class CheckpointFolderLock : IDisposable
+{
+    /// <summary>The lock file's name inside the folder (hidden: checkpoint listings ignore it).</summary>
+    public const string LockFile = ".bertgen.lock";
+
+    private readonly FileStream _stream;
+
+    private CheckpointFolderLock(FileStream stream, string folder)
+    {
+        _stream = stream;
+        Folder = folder;
+    }
+
+    /// <summary>The folder this lock holds.</summary>
+    public string Folder { get; }
+
+    /// <summary>
+    /// Creates <paramref name="folder"/> if needed and locks it for this process, or throws
+    /// <see cref="CheckpointException"/> at once when another run holds it (no waiting).
+    /// </summary>
+    public static CheckpointFolderLock Acquire(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (File.Exists(folder))
+        {
+            throw new CheckpointException($"checkpoint folder {MessageText.QuotePath(folder)} is a file, not a folder");
+        }
+
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, LockFile);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            throw new CheckpointException($"checkpoint folder '{folder}' is in use by another training run (it holds {LockFile}); wait for that run to end or choose another folder");
+        }
+
+        try
+        {
+            string holder = string.Create(CultureInfo.InvariantCulture,
+                $"bertgen training run: process {Environment.ProcessId} on {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC\n");
+            stream.SetLength(0);
+            stream.Write(Encoding.UTF8.GetBytes(holder));
+            stream.Flush();
+            return new CheckpointFolderLock(stream, folder);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Releases the lock (the file stays; see the type's remarks).</summary>
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,254 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using BertGen.Runtime.Kernels;
+using BertGen.Runtime.Kernels.Int8;
+using BertGen.Runtime.Optimization;
+
+namespace BertGen.Runtime.Weights;
+
+/// <summary>
+/// A safetensors file of a model whose linear weights are stored quantised for the int8 GEMM, so a service
+/// starts without quantising: each listed weight <c>W[out, in]</c> is written as <c>…weight</c> (I8, the same
+/// <c>[out, in]</c> shape and HF name) plus <c>…weight_scale</c> (F32 <c>[out, 1]</c>), with
+/// <c>W ≈ weight_scale · weight</c> row by row — the symmetric per-output-channel scheme of ONNX Runtime's
+/// <c>quantize_dynamic(per_channel=True)</c>, under the names the compressed-tensors format gives it. Every other
+/// parameter stays F32 under its usual name. The bytes are exactly what <see cref="Int8LinearPacker.Pack"/>
+/// computes from the fp32 weights, so packing from this file gives the same packed weights bit for bit.
+/// </summary>
+/// <remarks>
+/// Float tensors come first in the file, int8 ones after, so every F32 tensor stays 4-byte aligned in a mapping
+/// (the safetensors reference writer orders by alignment for the same reason). The int8 values are read in
+/// place: <see cref="Int8Weight"/> points into the mapping, valid until the file is disposed.
+/// </remarks>
+internal sealed unsafe class QuantizedWeightsFile : IDisposable
+{
+    /// <summary>Suffix of a quantised weight's scale tensor: <c>…query.weight</c> → <c>…query.weight_scale</c>.</summary>
+    public const string ScaleSuffix = "_scale";
+
+    /// <summary>The <c>__metadata__</c> entry that says how the int8 tensors were quantised.</summary>
+    public const string QuantizationMetadataKey = "quantization";
+
+    /// <summary>Its value.</summary>
+    public const string QuantizationMetadataValue = "int8 weights, symmetric per output channel (weight_scale [out, 1]); activations quantised per token at run time";
+
+    private readonly SafetensorsReader _reader;
+    private readonly Dictionary<string, WeightTensor> _byCanonicalName = new(StringComparer.Ordinal);
+
+    private QuantizedWeightsFile(SafetensorsReader reader)
+    {
+        _reader = reader;
+        foreach (WeightTensor tensor in reader.Tensors)
+        {
+            _byCanonicalName[HuggingFaceNames.Canonical(tensor.Name)] = tensor;
+        }
+    }
+
+    /// <summary>The file's path.</summary>
+    public string Path => _reader.Path;
+
+    /// <summary>The <c>__metadata__</c> string map.</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _reader.Metadata;
+
+    /// <summary>
+    /// Writes <paramref name="parameters"/> laid out by <paramref name="table"/> to <paramref name="path"/>,
+    /// atomically, with the weights named in <paramref name="quantizedWeights"/> (2-D entries of the table)
+    /// quantised to int8 on the way, one row at a time.
+    /// </summary>
+    public static void Save(string path, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> parameters, IReadOnlyCollection<string> quantizedWeights)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(quantizedWeights);
+        var quantized = new HashSet<string>(quantizedWeights.Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
+        foreach (string name in quantized)
+        {
+            if (!table.Any(p => HuggingFaceNames.Canonical(p.Name) == name))
+            {
+                throw new WeightFileException($"'{name}' is to be quantised but is not a parameter of this model");
+            }
+        }
+
+        foreach (ParameterInfo parameter in table)
+        {
+            if (parameter.Offset < 0 || parameter.Offset + parameter.Length > parameters.Length)
+            {
+                throw new WeightFileException($"parameter '{parameter.Name}' spans floats [{parameter.Offset}, {parameter.Offset + parameter.Length}) outside a buffer of {parameters.Length}");
+            }
+
+            if (quantized.Contains(HuggingFaceNames.Canonical(parameter.Name)) && parameter.Shape.Length != 2)
+            {
+                throw new WeightFileException($"parameter '{parameter.Name}' of shape {WeightTensor.FormatShape(parameter.Shape)} cannot be quantised per output channel: a linear weight [out, in] can");
+            }
+        }
+
+        fixed (float* start = parameters)
+        {
+            // The buffer stays pinned while the file is written; each tensor captures its address.
+            nint address = (nint)start;
+            var floats = new List<SafetensorsTensorData>();
+            var int8 = new List<SafetensorsTensorData>();
+            foreach (ParameterInfo parameter in table)
+            {
+                nint values = address + (nint)(parameter.Offset * sizeof(float));
+                if (!quantized.Contains(HuggingFaceNames.Canonical(parameter.Name)))
+                {
+                    int length = checked((int)parameter.Length);
+                    floats.Add(new SafetensorsTensorData(parameter.Name, WeightDataType.Float32, parameter.Shape,
+                        stream => SafetensorsWriter.WriteFloats(stream, new ReadOnlySpan<float>((void*)values, length))));
+                    continue;
+                }
+
+                int rows = parameter.Shape[0], columns = parameter.Shape[1];
+                floats.Add(new SafetensorsTensorData(parameter.Name + ScaleSuffix, WeightDataType.Float32, [rows, 1],
+                    stream => WriteQuantizedRows(stream, (float*)values, rows, columns, scales: true)));
+                int8.Add(new SafetensorsTensorData(parameter.Name, WeightDataType.Int8, parameter.Shape,
+                    stream => WriteQuantizedRows(stream, (float*)values, rows, columns, scales: false)));
+            }
+
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["format"] = "pt",
+                [QuantizationMetadataKey] = QuantizationMetadataValue,
+            };
+            SafetensorsWriter.Write(path, [.. floats, .. int8], metadata);
+        }
+    }
+
+    /// <summary>Opens and validates the safetensors file at <paramref name="path"/> (mapped, read in place).</summary>
+    public static QuantizedWeightsFile Open(string path) => new(SafetensorsReader.Open(path));
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> at the offsets of <paramref name="table"/> with every parameter except the
+    /// <paramref name="quantizedWeights"/>, whose int8 values and scales must be in the file with their table
+    /// shapes (read them with <see cref="Int8Weight"/>); their slots in the buffer are left as they are. Throws
+    /// <see cref="WeightFileException"/> naming the first missing, misshapen, mistyped or unknown tensor.
+    /// </summary>
+    public void LoadParameters(IReadOnlyList<ParameterInfo> table, Span<float> buffer, IReadOnlyCollection<string> quantizedWeights)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(quantizedWeights);
+        var quantized = new HashSet<string>(quantizedWeights.Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
+        var skipped = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in quantized)
+        {
+            ParameterInfo parameter = table.FirstOrDefault(p => HuggingFaceNames.Canonical(p.Name) == name)
+                ?? throw new WeightFileException($"'{name}' is listed as quantised but is not a parameter of this model");
+            Int8WeightView view = Int8Weight(name);
+            if (parameter.Shape.Length != 2 || view.Rows != parameter.Shape[0] || view.Columns != parameter.Shape[1])
+            {
+                throw new WeightFileException($"int8 tensor '{name}' has shape [{view.Rows}, {view.Columns}] but parameter '{parameter.Name}' needs {WeightTensor.FormatShape(parameter.Shape)}");
+            }
+
+            skipped.Add(name);
+            skipped.Add(name + ScaleSuffix);
+        }
+
+        foreach (WeightTensor tensor in _reader.Tensors)
+        {
+            if (tensor.DataType == WeightDataType.Int8 && !skipped.Contains(HuggingFaceNames.Canonical(tensor.Name)))
+            {
+                throw new WeightFileException($"tensor '{tensor.Name}' in '{Path}' is int8 but the model expects it in float");
+            }
+        }
+
+        ParameterLoader.Load(
+            _reader.Tensors.Where(t => !skipped.Contains(HuggingFaceNames.Canonical(t.Name))),
+            table.Where(p => !quantized.Contains(HuggingFaceNames.Canonical(p.Name))).ToList(),
+            buffer);
+    }
+
+    /// <summary>
+    /// The int8 values and scales of the quantised weight <paramref name="name"/> (HF spelling variants
+    /// accepted), pointing into the mapped file, for <see cref="Int8LinearPacker.PackQuantized"/>.
+    /// </summary>
+    public Int8WeightView Int8Weight(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string canonical = HuggingFaceNames.Canonical(name);
+        if (!_byCanonicalName.TryGetValue(canonical, out WeightTensor? values))
+        {
+            throw new WeightFileException($"'{Path}' has no tensor '{name}'");
+        }
+
+        if (values.DataType != WeightDataType.Int8 || values.Shape.Count != 2)
+        {
+            throw new WeightFileException($"tensor '{values.Name}' in '{Path}' is {WeightDataTypes.SafetensorsName(values.DataType)} {values.ShapeText}; a quantised weight is I8 [out, in]");
+        }
+
+        int rows = values.Shape[0], columns = values.Shape[1];
+        if (!_byCanonicalName.TryGetValue(canonical + ScaleSuffix, out WeightTensor? scales))
+        {
+            throw new WeightFileException($"int8 tensor '{values.Name}' in '{Path}' has no scale tensor '{values.Name}{ScaleSuffix}'");
+        }
+
+        bool scaleShape = scales.Shape.Count switch
+        {
+            1 => scales.Shape[0] == rows,
+            2 => scales.Shape[0] == rows && scales.Shape[1] == 1,
+            _ => false,
+        };
+        if (scales.DataType != WeightDataType.Float32 || !scaleShape)
+        {
+            throw new WeightFileException($"scale tensor '{scales.Name}' in '{Path}' is {WeightDataTypes.SafetensorsName(scales.DataType)} {scales.ShapeText}; it must be F32 [{rows}, 1]");
+        }
+
+        // A NaN or infinite scale makes its whole output channel NaN: refused like a non-finite float weight.
+        long bad = NonFiniteScan.IndexOf(MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)scales).Bytes.Span));
+        if (bad >= 0)
+        {
+            throw new WeightFileException($"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {NonFiniteScan.Describe(MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)scales).Bytes.Span)[(int)bad])} at row {bad}: scales must be finite numbers");
+        }
+
+        return new Int8WeightView(rows, columns, Address(values), Address(scales));
+    }
+
+    /// <summary>Unmaps the file; views obtained from it must not be read afterwards.</summary>
+    public void Dispose() => _reader.Dispose();
+
+    // Where a tensor's bytes are in the mapping (which never moves).
+    private static nint Address(WeightTensor tensor)
+    {
+        fixed (byte* bytes = ((EncodedWeightTensor)tensor).Bytes.Span)
+        {
+            return (nint)bytes;
+        }
+    }
+
+    // One quantised tensor's bytes, row by row: the scales ([rows, 1] float32) or the int8 values ([rows, k]).
+    private static void WriteQuantizedRows(Stream stream, float* weights, int rows, int k, bool scales)
+    {
+        sbyte* row = (sbyte*)NativeMemory.Alloc((nuint)k);
+        try
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                (float scale, int _) = Int8Quantizer.QuantizeWeightRow(weights + ((long)r * k), k, row, VectorWidths.Best);
+                if (scales)
+                {
+                    SafetensorsWriter.WriteFloats(stream, [scale]);
+                }
+                else
+                {
+                    stream.Write(new ReadOnlySpan<byte>(row, k));
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(row);
+        }
+    }
+}
+
+/// <summary>
+/// One quantised linear weight read in place from a <see cref="QuantizedWeightsFile"/>: <see cref="Rows"/> ×
+/// <see cref="Columns"/> int8 values row-major at <see cref="Values"/> and one float32 scale per row at
+/// <see cref="Scales"/> (possibly unaligned), as <see cref="Int8LinearPacker.PackQuantized"/> takes them.
+/// </summary>
+/// <param name="Rows">Output features.</param>
+/// <param name="Columns">Input features.</param>
+/// <param name="Values">Address of the int8 values.</param>
+/// <param name="Scales">Address of the float32 scales.</param>
+internal readonly record struct Int8WeightView(int Rows, int Columns, nint Values, nint Scales);

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+
+namespace BertGen.Text;
+
+/// <summary>
+/// A HuggingFace <c>tokenizer.json</c> of a BERT model (the "fast" tokenizer sentence-transformers and TEI use):
+/// its WordPiece vocabulary, normaliser flags and word limit, turned into a <see cref="BertWordPieceTokenizer"/>.
+/// Only what BERT's pipeline can be is accepted — a <c>WordPiece</c> model with <c>##</c> continuations, a
+/// <c>BertNormalizer</c> (or none) and a <c>BertPreTokenizer</c> — anything else is an error naming the field.
+/// </summary>
+public static class HuggingFaceTokenizerFile
+{
+    /// <summary>HuggingFace's <c>WordPiece</c> default for <c>max_input_chars_per_word</c>.</summary>
+    public const int DefaultMaxInputCharsPerWord = 100;
+
+    public static BertWordPieceTokenizer Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new TextDataException($"Tokenizer file '{path}' does not exist.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllBytes(path));
+        }
+        catch (JsonException e)
+        {
+            throw new TextDataException($"Tokenizer file '{path}' is not valid JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            JsonElement model = Property(root, "model", path) is { ValueKind: JsonValueKind.Object } m
+                ? m
+                : throw new TextDataException($"Tokenizer file '{path}' has no \"model\" object.");
+            string type = StringOr(model, "type", "", path);
+            if (type != "WordPiece")
+            {
+                throw new TextDataException($"Tokenizer file '{path}' has a {(type.Length == 0 ? "model without a type" : $"\"{type}\" model")}; BertGen reads BERT's WordPiece tokenizers only.");
+            }
+
+            Require(StringOr(model, "continuing_subword_prefix", BertVocabulary.ContinuationPrefix, path) == BertVocabulary.ContinuationPrefix,
+                path, $"model.continuing_subword_prefix must be \"{BertVocabulary.ContinuationPrefix}\"");
+            Require(StringOr(model, "unk_token", BertVocabulary.UnknownToken, path) == BertVocabulary.UnknownToken,
+                path, $"model.unk_token must be \"{BertVocabulary.UnknownToken}\"");
+            int maxChars = Property(model, "max_input_chars_per_word", path) is { ValueKind: JsonValueKind.Number } limit && limit.TryGetInt32(out int chars)
+                ? chars
+                : DefaultMaxInputCharsPerWord;
+
+            string? preTokenizer = Property(root, "pre_tokenizer", path) is { ValueKind: JsonValueKind.Object } pre ? StringOr(pre, "type", "", path) : null;
+            Require(preTokenizer is null or "BertPreTokenizer", path, $"pre_tokenizer \"{preTokenizer}\" is not BERT's (BertPreTokenizer)");
+
+            // The pipeline's shape first: a wrong normaliser says more than what its vocabulary lacks.
+            BertNormalization normalization = Normalization(root, path);
+            return BertWordPieceTokenizer.Create(BertVocabulary.FromTokens(Vocabulary(model, path), path), normalization, maxChars);
+        }
+    }
+
+    private static BertNormalization Normalization(JsonElement root, string path)
+    {
+        if (Property(root, "normalizer", path) is not { ValueKind: JsonValueKind.Object } normalizer)
+        {
+            // No normaliser: the text reaches the pre-tokeniser as it is.
+            return new BertNormalization(Lowercase: false, StripAccents: false, HandleChineseCharacters: false, CleanText: false);
+        }
+
+        string type = StringOr(normalizer, "type", "", path);
+        Require(type == "BertNormalizer", path, $"normalizer \"{type}\" is not BERT's (BertNormalizer)");
+        bool? stripAccents = Property(normalizer, "strip_accents", path) is { ValueKind: JsonValueKind.True or JsonValueKind.False } strip ? strip.GetBoolean() : null;
+        return BertNormalization.FromHuggingFace(
+            Flag(normalizer, "lowercase", path),
+            stripAccents,
+            Flag(normalizer, "handle_chinese_chars", path),
+            Flag(normalizer, "clean_text", path));
+    }
+
+    /// <summary><c>model.vocab</c> (token → id) as tokens in id order; the ids must be exactly 0 … n − 1.</summary>
+    private static string[] Vocabulary(JsonElement model, string path)
+    {
+        if (Property(model, "vocab", path) is not { ValueKind: JsonValueKind.Object } vocab)
+        {
+            throw new TextDataException($"Tokenizer file '{path}' has no model.vocab object.");
+        }
+
+        var byId = new List<(int Id, string Token)>();
+        foreach (JsonProperty entry in vocab.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+            {
+                throw new TextDataException($"Tokenizer file '{path}': model.vocab gives the token '{entry.Name}' the id {entry.Value.GetRawText()}, not a non-negative integer.");
+            }
+
+            byId.Add((id, entry.Name));
+        }
+
+        byId.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var tokens = new string[byId.Count];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if (byId[i].Id != i)
+            {
+                throw new TextDataException($"Tokenizer file '{path}': model.vocab has no token with id {i} (ids must run from 0 to {tokens.Length - 1}).");
+            }
+
+            tokens[i] = byId[i].Token;
+        }
+
+        return tokens;
+    }
+
+    private static JsonElement? Property(JsonElement element, string name, string path) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    private static string StringOr(JsonElement element, string name, string fallback, string path) => Property(element, name, path) switch
+    {
+        null => fallback,
+        { ValueKind: JsonValueKind.String } value => value.GetString()!,
+        _ => throw new TextDataException($"Tokenizer file '{path}': \"{name}\" must be a string."),
+    };
+
+    // BertNormalizer's flags default to true when absent (HuggingFace tokenizers' defaults).
+    private static bool Flag(JsonElement element, string name, string path) => Property(element, name, path) switch
+    {
+        null => true,
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        _ => throw new TextDataException($"Tokenizer file '{path}': normalizer.{name} must be true or false."),
+    };
+
+    private static void Require(bool condition, string path, string what)
+    {
+        if (!condition)
+        {
+            throw new TextDataException($"Tokenizer file '{path}': {what}.");
+        }
+    }
+}

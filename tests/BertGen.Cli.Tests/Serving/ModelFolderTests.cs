@@ -1,0 +1,164 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using BertGen.Cli.HuggingFace;
+using BertGen.Models;
+using BertGen.Text;
+using Xunit;
+
+namespace BertGen.Cli.Tests.Serving;
+
+/// <summary>all-MiniLM-L6-v2 as a HuggingFace folder, written once for the folder tests.</summary>
+public sealed class MiniLmFolderFixture : IDisposable
+{
+    private readonly TemporaryFolder _temporary = new();
+
+    public MiniLmFolderFixture()
+    {
+        Directory = Path.Combine(_temporary.Path, "all-MiniLM-L6-v2");
+        HuggingFaceFolder.WriteMiniLm(Directory);
+    }
+
+    public string Directory { get; }
+
+    public string Scratch(string name) => _temporary.File(name);
+
+    public void Dispose() => _temporary.Dispose();
+}
+
+/// <summary>
+/// <c>--model-dir</c>, <c>tokenizer.json</c> and <c>bertgen spec</c>: a folder holding all-MiniLM-L6-v2 must give exactly
+/// the embeddings of the packaged model (same weights, same compiled kernels: bit for bit), and its two tokenizer files the
+/// same ids.
+/// </summary>
+public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
+{
+    /// <summary>Accents, CJK, punctuation and symbols, tabs, control characters, and a 150-character word.</summary>
+    private static readonly string[] TrickyTexts =
+    [
+        "This is an example sentence",
+        "Café crème à la française, naïve résumé.",
+        "我喜欢机器学习。東京は日本の首都です。",
+        "Tab\tseparated\u200bwords, 3.14159 and $5 @home #tag ☃ 🙂",
+        "İstanbul ΣΊΣΥΦΟΣ Straße",
+        new string('x', 150) + " then normal words",
+    ];
+
+    private readonly MiniLmFolderFixture _folder;
+
+    public ModelFolderTests(MiniLmFolderFixture folder) => _folder = folder;
+
+    [Fact]
+    public void Embed_with_model_dir_is_the_packaged_model_bit_for_bit()
+    {
+        string[] texts = TrickyTexts[..5];
+        CliResult folder = Cli.Run(["embed", "--quiet", "--model-dir", _folder.Directory, .. texts]);
+        CliResult package = Cli.Run(["embed", "--quiet", .. texts]);
+
+        Assert.True(folder.ExitCode == 0, folder.Error);
+        Assert.Equal(package.Output, folder.Output);
+    }
+
+    [Fact]
+    public async Task Serve_with_model_dir_answers_as_the_packaged_model()
+    {
+        string[] texts = ["This is an example sentence", TrickyTexts[1]];
+        await using RunningServer server = await RunningServer.StartAsync(new EncoderOptions("minilm", null, null, null, _folder.Directory));
+
+        float[][] served = await RunningServer.ReadEmbeddingsAsync(await server.PostAsync("/embed", RunningServer.Json(texts)));
+        using JsonDocument info = JsonDocument.Parse(await server.Client.GetStringAsync("/info"));
+
+        Assert.Equal("all-MiniLM-L6-v2", info.RootElement.GetProperty("model_id").GetString());
+        Assert.Equal(256, info.RootElement.GetProperty("max_input_length").GetInt32());
+        float[][] cli = ServeTexts.Cli(texts);
+        Assert.True(served.Zip(cli).All(p => Embeddings.MaxDifference(p.First, p.Second) <= 1e-6));
+    }
+
+    [Fact]
+    public void Tokenizer_json_and_vocab_txt_give_the_same_ids_and_read_the_word_limit()
+    {
+        ModelFolder fast = ModelFolder.Open(_folder.Directory);
+        ModelFolder slow = ModelFolder.Open(_folder.Directory, preferVocabularyFile: true);
+        BertWordPieceTokenizer google = BertWordPieceTokenizer.FromVocabularyFile(Path.Combine(_folder.Directory, "vocab.txt"));
+
+        Assert.EndsWith("tokenizer.json", fast.TokenizerFile, StringComparison.Ordinal);
+        Assert.EndsWith("vocab.txt", slow.TokenizerFile, StringComparison.Ordinal);
+        foreach (string text in TrickyTexts)
+        {
+            Assert.Equal(slow.Tokenizer.Tokenize(text), fast.Tokenizer.Tokenize(text));
+        }
+
+        // HuggingFace splits words of up to 100 characters, Google's BERT up to 200: the 150-x word is [UNK] only for HF.
+        string longWord = TrickyTexts[^1];
+        Assert.Equal(fast.Tokenizer.Vocabulary.UnknownId, fast.Tokenizer.Tokenize(longWord)[0]);
+        Assert.NotEqual(google.Vocabulary.UnknownId, google.Tokenize(longWord)[0]);
+        Assert.Equal(256, fast.MaxTokens);
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Mean, fast.Pooling);
+    }
+
+    [Fact]
+    public void A_cased_tokenizer_json_keeps_case()
+    {
+        string directory = _folder.Scratch("cased");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), HuggingFaceFolder.TokenizerJson(tokens, lowercase: false));
+
+        BertWordPieceTokenizer cased = ModelFolder.Open(directory).Tokenizer;
+        Assert.False(cased.Normalization.Lowercase);
+        Assert.False(cased.Normalization.StripAccents);
+        BertWordPieceTokenizer uncased = ModelFolder.Open(_folder.Directory).Tokenizer;
+        Assert.NotEqual(uncased.Tokenize("Hello Café"), cased.Tokenize("Hello Café"));
+        Assert.Equal(uncased.Tokenize("hello cafe"), cased.Tokenize("hello cafe"));
+    }
+
+    [Fact]
+    public void A_folder_no_compiled_model_fits_is_one_error_naming_the_differences_and_bertgen_spec()
+    {
+        string directory = _folder.Scratch("wider");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c.Replace("\"hidden_size\": 384", "\"hidden_size\": 768").Replace("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": 1e-5"));
+
+        string line = Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: model folder '{directory}' matches no model compiled into bertgen; the closest, minilm-l6, differs in hidden_size (folder 768, compiled 384), layer_norm_eps (folder 1E-05, compiled 1E-12). "
+            + $"Write a spec for it with 'bertgen spec {directory}' and compile it into your project (README: Adding a spec to your own project)", line);
+    }
+
+    [Fact]
+    public void Missing_files_are_one_line_errors()
+    {
+        string directory = _folder.Scratch("empty");
+        Directory.CreateDirectory(directory);
+        Assert.Equal($"bertgen: error: model folder '{directory}' has no config.json", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+        Assert.Contains("does not go with --model", Cli.Run("embed", "--model", "minilm", "--model-dir", directory, "x").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Spec_writes_the_config_with_a_bertgen_section_that_describes_the_compiled_minilm()
+    {
+        string output = _folder.Scratch("all-minilm-l6-v2.bert.json");
+        CliResult result = Cli.Run("spec", _folder.Directory, "--output", output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(output, result.Output.Trim());
+        using JsonDocument spec = JsonDocument.Parse(File.ReadAllText(output));
+        using JsonDocument config = JsonDocument.Parse(HuggingFaceFolder.MiniLmConfig);
+        foreach (JsonProperty field in config.RootElement.EnumerateObject())
+        {
+            Assert.True(JsonElement.DeepEquals(field.Value, spec.RootElement.GetProperty(field.Name)), field.Name);
+        }
+
+        JsonElement bertgen = spec.RootElement.GetProperty("bertgen");
+        Assert.Equal("AllMiniLML6V2", bertgen.GetProperty("type_name").GetString());
+        Assert.Equal("BertGen.Models", bertgen.GetProperty("namespace").GetString());
+        Assert.Equal(["1x16", "1x32", "1x64", "1x128", "8x128", "1x256"],
+            bertgen.GetProperty("shapes").EnumerateArray().Select(s => $"{s.GetProperty("batch").GetInt32()}x{s.GetProperty("sequence").GetInt32()}"));
+        Assert.Equal(0, bertgen.GetProperty("heads").GetArrayLength());
+        Assert.False(bertgen.GetProperty("training").GetBoolean());
+
+        // The spec is all-MiniLM-L6-v2's architecture: the compiled minilm-l6 matches it field for field.
+        Assert.Empty(CompiledModelMatch.Differences(HuggingFaceConfig.Load(output), MiniLmL6.Descriptor));
+    }
+}

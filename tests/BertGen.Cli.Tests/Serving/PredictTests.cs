@@ -1,0 +1,70 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Threading.Tasks;
+using BertGen.Cli.Serving;
+using BertGen.Models;
+using BertGen.Runtime.Weights;
+using Xunit;
+
+namespace BertGen.Cli.Tests.Serving;
+
+/// <summary>
+/// <c>/predict</c> on a served sequence classifier (bert-tiny-classifier with seeded weights saved as a checkpoint), against
+/// <c>bertgen classify</c> on the same checkpoint: the same logits through the same softmax, so the probabilities agree to
+/// float32 rounding of the served scores (1e-6).
+/// </summary>
+public sealed class PredictTests
+{
+    [Fact]
+    public async Task Predict_gives_classifys_probabilities_for_single_pair_and_batch_inputs()
+    {
+        using var folder = new TemporaryFolder();
+        string checkpoint = folder.File("classifier.safetensors");
+        using (var model = new BertTinyClassifier())
+        {
+            model.InitializeParameters(seed: 11);
+            ParameterSaver.SaveSafetensors(checkpoint, BertTinyClassifier.ParameterTable, model.Parameters.AsSpan());
+        }
+
+        string[] texts = ["Jesus wept.", "In the beginning God created the heaven and the earth.", "Blessed are the meek."];
+        CliResult classify = Cli.Run(["classify", "--quiet", "--model", "bert-tiny-classifier", "--checkpoint", checkpoint, .. texts]);
+        Assert.True(classify.ExitCode == 0, classify.Error);
+
+        await using RunningServer server = await RunningServer.StartAsync(new EncoderOptions("bert-tiny-classifier", checkpoint, null, null));
+        using JsonDocument single = JsonDocument.Parse(await (await server.PostAsync("/predict", RunningServer.Json(texts[0]))).Content.ReadAsStringAsync());
+        using JsonDocument batch = JsonDocument.Parse(await (await server.PostAsync("/predict", RunningServer.Json(texts.Select(t => new[] { t }).ToArray()))).Content.ReadAsStringAsync());
+
+        Assert.Equal(JsonValueKind.Object, single.RootElement[0].ValueKind);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            using JsonDocument expected = JsonDocument.Parse(classify.OutputLines[i]);
+            JsonElement predictions = batch.RootElement[i];
+            Assert.Equal(expected.RootElement.GetProperty("label").GetString(), predictions[0].GetProperty("label").GetString());
+            Assert.True(predictions[0].GetProperty("score").GetDouble() >= predictions[1].GetProperty("score").GetDouble());
+            foreach (JsonElement prediction in predictions.EnumerateArray())
+            {
+                double probability = expected.RootElement.GetProperty("probabilities").GetProperty(prediction.GetProperty("label").GetString()!).GetDouble();
+                Assert.Equal(probability, prediction.GetProperty("score").GetDouble(), 6);
+            }
+        }
+
+        Assert.Equal(batch.RootElement[0].GetRawText(), single.RootElement.GetRawText());
+
+        // ["a", "b"] is one pair (segment ids 1 on b), as TEI reads it: one answer, not two.
+        using JsonDocument pair = JsonDocument.Parse(await (await server.PostAsync("/predict", RunningServer.Json(new[] { "Jesus wept.", "He was sad." }))).Content.ReadAsStringAsync());
+        Assert.Equal(2, pair.RootElement.GetArrayLength());
+        Assert.Equal(JsonValueKind.Object, pair.RootElement[0].ValueKind);
+
+        using JsonDocument raw = JsonDocument.Parse(await (await server.PostAsync("/predict", RunningServer.Json(texts[0], extra: ", \"raw_scores\": true"))).Content.ReadAsStringAsync());
+        double[] logits = raw.RootElement.EnumerateArray().Select(p => p.GetProperty("score").GetDouble()).ToArray();
+        double softmaxTop = 1 / (1 + Math.Exp(logits[1] - logits[0]));
+        Assert.Equal(single.RootElement[0].GetProperty("score").GetDouble(), softmaxTop, 6);
+
+        using JsonDocument info = JsonDocument.Parse(await server.Client.GetStringAsync("/info"));
+        Assert.Equal("OT", info.RootElement.GetProperty("model_type").GetProperty("classifier").GetProperty("id2label").GetProperty("0").GetString());
+        await RunningServer.ReadErrorAsync(await server.PostAsync("/embed", RunningServer.Json("x")), HttpStatusCode.FailedDependency);
+    }
+}

@@ -1,0 +1,224 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace BertGen.Cli.Tests.Serving;
+
+/// <summary>One all-MiniLM-L6-v2 server shared by the route tests (one model load).</summary>
+public sealed class MiniLmServerFixture : IAsyncLifetime
+{
+    internal RunningServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await RunningServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>
+/// Every route of <c>bertgen serve</c> over real HTTP on loopback, against the CLI's own answers for the same texts. The
+/// server and the CLI run the same compiled kernels, whose arithmetic per row does not depend on the batch a row is in,
+/// so the embeddings agree to float rounding; 1e-6 absolute (on unit vectors) allows only that.
+/// </summary>
+public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
+{
+    private const double Tolerance = 1e-6;
+    private readonly RunningServer _server;
+
+    public ServerRouteTests(MiniLmServerFixture fixture) => _server = fixture.Server;
+
+    [Fact]
+    public async Task Embed_gives_the_clis_embeddings_in_order_with_timing_headers()
+    {
+        string[] texts = ["This is an example sentence", "Crème brûlée", ServeTexts.OfLength(100, 1)];
+        HttpResponseMessage response = await _server.PostAsync("/embed", RunningServer.Json(texts));
+        float[][] served = await RunningServer.ReadEmbeddingsAsync(response);
+
+        float[][] cli = ServeTexts.Cli(texts);
+        Assert.Equal(3, served.Length);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.True(Embeddings.MaxDifference(served[i], cli[i]) <= Tolerance, $"text {i + 1}");
+        }
+
+        // The published all-MiniLM-L6-v2 vector of the first text (REFERENCE.md §5).
+        Assert.Equal(0.0677, served[0][0], 3);
+        foreach (string header in new[] { "x-compute-time", "x-queue-time", "x-inference-time", "x-total-time", "x-tokenization-time" })
+        {
+            Assert.True(long.TryParse(Assert.Single(response.Headers.GetValues(header)), out long ms) && ms >= 0, header);
+        }
+
+        Assert.Equal("cpu", Assert.Single(response.Headers.GetValues("x-compute-type")));
+        Assert.True(int.Parse(Assert.Single(response.Headers.GetValues("x-compute-tokens"))) > 7 + 4);
+    }
+
+    [Fact]
+    public async Task Embed_of_one_string_without_normalising_is_the_raw_mean()
+    {
+        float[][] normalized = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("A man is eating food.")));
+        float[][] raw = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("A man is eating food.", extra: ", \"normalize\": false")));
+
+        double norm = Embeddings.Norm(raw[0]);
+        Assert.NotEqual(1.0, norm, 3);
+        Assert.True(Embeddings.MaxDifference(raw[0].Select(v => (float)(v / norm)).ToArray(), normalized[0]) <= Tolerance);
+    }
+
+    [Fact]
+    public async Task OpenAi_embeddings_in_float_and_base64_are_the_embed_vectors()
+    {
+        string[] texts = ["first text", "the second one"];
+        float[][] embed = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(texts)));
+
+        using JsonDocument floats = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", RunningServer.Json(texts, "input", ", \"model\": \"x\""))).Content.ReadAsStringAsync());
+        using JsonDocument base64 = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", RunningServer.Json(texts, "input", ", \"encoding_format\": \"base64\""))).Content.ReadAsStringAsync());
+
+        Assert.Equal("list", floats.RootElement.GetProperty("object").GetString());
+        Assert.Equal("all-MiniLM-L6-v2", floats.RootElement.GetProperty("model").GetString());
+        Assert.True(floats.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32() >= 8);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            JsonElement item = floats.RootElement.GetProperty("data")[i];
+            Assert.Equal(i, item.GetProperty("index").GetInt32());
+            Assert.Equal(embed[i], item.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray());
+            byte[] bytes = Convert.FromBase64String(base64.RootElement.GetProperty("data")[i].GetProperty("embedding").GetString()!);
+            Assert.Equal(embed[i], MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Embed_all_gives_every_tokens_vector_as_embed_tokens_does()
+    {
+        string[] texts = ["Hello world!", "Token level output for late chunking"];
+        using JsonDocument served = JsonDocument.Parse(await (await _server.PostAsync("/embed_all", RunningServer.Json(texts))).Content.ReadAsStringAsync());
+
+        CliResult cli = Cli.Run(["embed", "--quiet", "--tokens", .. texts]);
+        Assert.Equal(0, cli.ExitCode);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            using JsonDocument line = JsonDocument.Parse(cli.OutputLines[i]);
+            JsonElement expected = line.RootElement.GetProperty("embeddings");
+            JsonElement actual = served.RootElement[i];
+            Assert.Equal(line.RootElement.GetProperty("tokens").GetArrayLength(), actual.GetArrayLength());
+            Assert.Equal(expected.GetArrayLength(), actual.GetArrayLength());
+            for (int t = 0; t < actual.GetArrayLength(); t++)
+            {
+                float[] a = actual[t].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+                float[] e = expected[t].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+                Assert.Equal(384, a.Length);
+                Assert.True(Embeddings.MaxDifference(a, e) <= 1e-5, $"text {i + 1} token {t}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Tokenize_gives_the_tokenizers_ids_with_the_special_tokens_marked()
+    {
+        using JsonDocument json = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json("This is an example sentence"))).Content.ReadAsStringAsync());
+        JsonElement tokens = Assert.Single(json.RootElement.EnumerateArray().ToArray());
+
+        Assert.Equal([101, 2023, 2003, 2019, 2742, 6251, 102], tokens.EnumerateArray().Select(t => t.GetProperty("id").GetInt32()).ToArray());
+        Assert.Equal("[CLS]", tokens[0].GetProperty("text").GetString());
+        Assert.True(tokens[0].GetProperty("special").GetBoolean());
+        Assert.False(tokens[1].GetProperty("special").GetBoolean());
+
+        // Offsets are UTF-8 bytes of the input (TEI's), and a piece's text is the part of the input it came from.
+        string accented = "Crème brûlée!";
+        using JsonDocument spans = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json(accented, extra: ", \"add_special_tokens\": false"))).Content.ReadAsStringAsync());
+        Assert.DoesNotContain("\\u00", spans.RootElement.GetRawText(), StringComparison.Ordinal); // UTF-8 as is, as TEI writes it
+        byte[] utf8 = Encoding.UTF8.GetBytes(accented);
+        string[] pieces = spans.RootElement[0].EnumerateArray().Select(t => t.GetProperty("text").GetString()!).ToArray();
+        foreach (JsonElement token in spans.RootElement[0].EnumerateArray())
+        {
+            int start = token.GetProperty("start").GetInt32(), stop = token.GetProperty("stop").GetInt32();
+            Assert.Equal(Encoding.UTF8.GetString(utf8, start, stop - start), token.GetProperty("text").GetString());
+        }
+
+        Assert.Equal(accented.Replace(" ", "", StringComparison.Ordinal), string.Concat(pieces));
+        Assert.Equal("!", pieces[^1]);
+
+        using JsonDocument bare = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json("example", extra: ", \"add_special_tokens\": false"))).Content.ReadAsStringAsync());
+        Assert.Equal(2742, Assert.Single(bare.RootElement[0].EnumerateArray().ToArray()).GetProperty("id").GetInt32());
+    }
+
+    [Fact]
+    public async Task Health_info_and_metrics_answer()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _server.Client.GetAsync("/health")).StatusCode);
+
+        using JsonDocument info = JsonDocument.Parse(await _server.Client.GetStringAsync("/info"));
+        Assert.Equal("all-MiniLM-L6-v2", info.RootElement.GetProperty("model_id").GetString());
+        Assert.Equal("float32", info.RootElement.GetProperty("model_dtype").GetString());
+        Assert.Equal("mean", info.RootElement.GetProperty("model_type").GetProperty("embedding").GetProperty("pooling").GetString());
+        Assert.False(info.RootElement.GetProperty("model_type").TryGetProperty("classifier", out _));
+        Assert.Equal(256, info.RootElement.GetProperty("max_input_length").GetInt32());
+        Assert.Equal(16384, info.RootElement.GetProperty("max_batch_tokens").GetInt32());
+        Assert.Contains(info.RootElement.GetProperty("compiled_shapes").EnumerateArray(), s => s[0].GetInt32() == 1 && s[1].GetInt32() == 256);
+
+        await _server.PostAsync("/embed", RunningServer.Json("count me"));
+        string metrics = await _server.Client.GetStringAsync("/metrics");
+        Assert.Contains("bertgen_requests_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("route=\"/embed\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("bertgen_batch_tokens_bucket", metrics, StringComparison.Ordinal);
+        Assert.Contains("bertgen_queue_duration_seconds_bucket", metrics, StringComparison.Ordinal);
+        Assert.Contains("bertgen_queue_size", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validation_errors_are_422_json()
+    {
+        (string empty, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(Array.Empty<string>())), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("inputs cannot be empty", empty);
+        Assert.Equal("validation", type);
+
+        (string tooMany, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(Enumerable.Repeat("x", 33).ToArray())), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("batch size 33 > maximum allowed batch size 32 (--max-client-batch-size)", tooMany);
+
+        (string badJson, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "{\"inputs\": [\"a\", 3]}"), HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("expected a string as input 2, found a number", badJson, StringComparison.Ordinal);
+
+        (string notJson, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "inputs=hello"), HttpStatusCode.UnprocessableEntity);
+        Assert.StartsWith("the body is not a valid request", notJson, StringComparison.Ordinal);
+
+        using JsonDocument openAi = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"encoding_format\": \"int8\"}")).Content.ReadAsStringAsync());
+        Assert.Equal(422, openAi.RootElement.GetProperty("code").GetInt32());
+        Assert.Contains("encoding_format", openAi.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Too_long_texts_are_413_unless_truncated_and_truncation_cuts_at_256()
+    {
+        string text = ServeTexts.OfLength(300, 2);
+        (string error, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(text)), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("input 1 has 302 tokens, more than the model's limit of 256 (all-MiniLM-L6-v2's limit, as sentence-transformers truncates it); send \"truncate\": true, or start the server with --auto-truncate or --chunk", error);
+        Assert.Equal("validation", type);
+
+        float[][] truncated = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(text, extra: ", \"truncate\": true")));
+        float[][] prefix = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(ServeTexts.OfLength(254, 2))));
+        Assert.True(Embeddings.MaxDifference(truncated[0], prefix[0]) <= Tolerance);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_payload_limit_is_413_json()
+    {
+        // Expect: 100-continue, so the client waits for the server's answer before sending the body it is refused
+        // (otherwise the server may close the connection while 2 MB are still on their way, and the client sees a reset).
+        string body = RunningServer.Json(new string('a', 2_100_000));
+        var request = new HttpRequestMessage(HttpMethod.Post, "/embed") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        (string error, _) = await RunningServer.ReadErrorAsync(await _server.Client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal($"the body has {Encoding.UTF8.GetByteCount(body)} bytes, more than --payload-limit 2000000", error);
+    }
+
+    [Fact]
+    public async Task Predict_on_an_embedding_model_is_424()
+    {
+        (string error, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/predict", RunningServer.Json("a")), HttpStatusCode.FailedDependency);
+        Assert.Contains("/predict needs a sequence classifier", error, StringComparison.Ordinal);
+        Assert.Equal("backend", type);
+    }
+}

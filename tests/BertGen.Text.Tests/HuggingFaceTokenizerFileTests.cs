@@ -1,0 +1,65 @@
+using System;
+using System.IO;
+using BertGen.Text;
+using BertGen.Text.Normalization;
+using Xunit;
+
+namespace BertGen.Text.Tests;
+
+/// <summary>
+/// <c>tokenizer.json</c> reading and the normaliser flags. The flags are checked against what each BertNormalizer step
+/// does by definition (lowercase, accent stripping after NFD, CJK spacing, control-character cleaning); the full
+/// parity with <c>vocab.txt</c> on a real model folder is in the CLI tests.
+/// </summary>
+public sealed class HuggingFaceTokenizerFileTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"bertgen-tokenizer-{Guid.NewGuid():N}.json");
+
+    [Theory]
+    [InlineData(true, null, true, true, "ЖCafé x 中文 y", "жcafe x 中 文 y")]
+    [InlineData(false, null, true, true, "ЖCafé x 中文 y", "ЖCafé x 中 文 y")]
+    [InlineData(true, false, true, true, "ЖCafé", "жcafé")]
+    [InlineData(false, true, true, true, "Café", "Cafe")]
+    [InlineData(true, null, false, true, "x中文y", "x中文y")]
+    [InlineData(true, null, true, false, "a\u0001b", "a\u0001b")]
+    [InlineData(true, null, true, true, "a\u0001b", "ab")]
+    public void Each_flag_does_its_step_alone(bool lowercase, bool? stripAccents, bool chinese, bool clean, string text, string words)
+    {
+        var normalization = BertNormalization.FromHuggingFace(lowercase, stripAccents, chinese, clean);
+        Assert.Equal(words, BertBasicTokenizer.ToSpaceSeparatedWords(text, normalization));
+    }
+
+    [Fact]
+    public void Reads_the_vocabulary_flags_and_word_limit()
+    {
+        File.WriteAllText(_path, """
+            {"normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": false},
+             "pre_tokenizer": {"type": "BertPreTokenizer"},
+             "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 5,
+                       "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "Hello": 5, "hello": 6, "##s": 7}}}
+            """);
+
+        BertWordPieceTokenizer tokenizer = HuggingFaceTokenizerFile.Load(_path);
+
+        Assert.Equal(8, tokenizer.Vocabulary.Count);
+        Assert.Equal([5, 6, 1], tokenizer.Tokenize("Hello hello Helloss"));
+        Assert.False(tokenizer.Normalization.Lowercase);
+        Assert.False(tokenizer.Normalization.StripAccents);
+    }
+
+    [Theory]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {}}}""", "has a \"BPE\" model; BertGen reads BERT's WordPiece tokenizers only")]
+    [InlineData("""{"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK]": 2}}}""", "model.vocab has no token with id 1 (ids must run from 0 to 1)")]
+    [InlineData("""{"model": {"type": "WordPiece", "continuing_subword_prefix": "@@", "vocab": {}}}""", "model.continuing_subword_prefix must be \"##\"")]
+    [InlineData("""{"normalizer": {"type": "Lowercase"}, "model": {"type": "WordPiece", "vocab": {}}}""", "normalizer \"Lowercase\" is not BERT's (BertNormalizer)")]
+    [InlineData("""{"model": """, "is not valid JSON")]
+    public void What_bert_cannot_be_is_a_one_line_error(string json, string message)
+    {
+        File.WriteAllText(_path, json);
+        TextDataException error = Assert.Throws<TextDataException>(() => HuggingFaceTokenizerFile.Load(_path));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    public void Dispose() => File.Delete(_path);
+}
