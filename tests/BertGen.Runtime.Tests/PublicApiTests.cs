@@ -25,7 +25,7 @@ public sealed class PublicApiTests
     /// this pins today's count so the surface cannot grow unnoticed. The rest is in the training loop's
     /// namespaces (runtime/README.md names the candidates); lower it as they consolidate.
     /// </summary>
-    private const int MostVisibleTypes = 56;
+    private const int MostVisibleTypes = 45;
 
     private const string UpdateSwitch = "BERTGEN_UPDATE_BASELINES";
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
 
@@ -65,5 +66,3 @@ public sealed record ShapeDescriptor(
     long TrainingStepFlops,
     long TrainingArenaLength);
 
-/// <summary>One activation buffer of an arena plan (offsets and lengths in floats).</summary>
-public sealed record ArenaBuffer(string Name, string Shape, long Offset, long Length);

@@ -1,4 +1,6 @@
-namespace BertGen.Runtime.Training;
+using System.ComponentModel;
+
+namespace BertGen.Runtime.CompilerServices;
 
 /// <summary>
 /// Told by a training step's backward as gradients become final, so communication can start before the backward
@@ -6,6 +8,7 @@ namespace BertGen.Runtime.Training;
 /// parameters are laid out embeddings, layers 0 … L−1, pooler, heads, and the backward visits them in reverse, so
 /// what is final is always a suffix of the gradient buffer.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IGradientProgress
 {
     /// <summary>
