@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Training;

@@ -3,6 +3,7 @@ using System.Threading;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Runtime.Distributed;
 
