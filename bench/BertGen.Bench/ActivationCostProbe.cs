@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 
 namespace BertGen.Bench;
@@ -47,7 +48,7 @@ public static class ActivationCostProbe
         for (int i = 0; i < data.Length; i += 16)
         {
             Span<float> chunk = data.AsSpan(i, 16);
-            ActivationMath.Apply(activation, Vector512.Create<float>(chunk)).CopyTo(chunk);
+            Activations.Apply(activation, Vector512.Create<float>(chunk)).CopyTo(chunk);
         }
     }
 }

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 
 namespace BertGen.Bench;

@@ -1,4 +1,5 @@
 using System;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Kernels.Int8;
 using BertGen.Runtime.Memory;

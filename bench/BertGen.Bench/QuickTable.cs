@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 

@@ -7,7 +7,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BertGen.Runtime;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;

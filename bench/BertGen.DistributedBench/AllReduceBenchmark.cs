@@ -58,6 +58,44 @@ internal static class AllReduceBenchmark
 
             buffer.AsSpan().Fill(1f); // keep the values small: repeated sums grow them by N each call
         }
+
+        ZeroCollectives(group, buffer, maxBytes);
+    }
+
+    // ZeRO-1's pair at the largest size: the reduce-scatter of the gradients and the all-gather of the parameters.
+    private static void ZeroCollectives(IDataParallelGroup group, AlignedBuffer buffer, long bytes)
+    {
+        var counts = new int[group.Size];
+        long floats = bytes / sizeof(float);
+        for (int r = 0; r < group.Size; r++)
+        {
+            counts[r] = (int)(floats / group.Size);
+        }
+
+        using var part = new AlignedBuffer(counts[group.Rank]);
+        var scatter = new List<double>();
+        var gather = new List<double>();
+        for (int i = 0; i < 7; i++)
+        {
+            group.Barrier();
+            long start = Stopwatch.GetTimestamp();
+            group.ReduceScatterSum(buffer, part, counts);
+            scatter.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            group.Barrier();
+            start = Stopwatch.GetTimestamp();
+            group.AllGather(buffer, counts);
+            gather.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+
+        scatter.Sort();
+        gather.Sort();
+        var slowest = new[] { scatter[scatter.Count / 2], gather[gather.Count / 2] };
+        MaxOver(group, slowest);
+        if (group.Rank == 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ZeRO-1 at {bytes:N0} bytes: reduce-scatter {slowest[0] / 1e3:F1} ms, all-gather {slowest[1] / 1e3:F1} ms (medians of 7)"));
+        }
     }
 
     // The maximum over ranks through a sum of one-hot slots: the group interface has sums only.

@@ -31,8 +31,14 @@ internal static class Comparison
         };
         var medians = configurations.ToDictionary(c => c.Name, _ => new List<double>());
         var tokens = configurations.ToDictionary(c => c.Name, _ => new List<double>());
+        var ceilingOne = new List<double>();
+        var ceilingTwo = new List<double>();
         for (int block = 0; block < blocks; block++)
         {
+            (double oneThread, double twoThreads) = Ceiling.Measure();
+            ceilingOne.Add(oneThread);
+            ceilingTwo.Add(twoThreads);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"block {block + 1}: FMA ceiling now {oneThread:F1} GFLOP/s on 1 thread, {twoThreads:F1} on 2"));
             foreach ((string name, string[] command) in configurations)
             {
                 Dictionary<string, string> result = RunOne(command);
@@ -43,11 +49,18 @@ internal static class Comparison
         }
 
         Console.WriteLine();
-        Console.WriteLine($"| BERT-{model} 8×128, {steps} steps per run, {blocks} blocks | median ms/step | tokens/s |");
-        Console.WriteLine("| --- | ---: | ---: |");
+        double stepFlops = StepFlops.For(model, ranks: 2);
+        double two = Median(ceilingTwo);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"FMA ceiling (median of the blocks): {Median(ceilingOne):F1} GFLOP/s on 1 thread, {two:F1} on 2; a global step of 2 × 8×128 is {stepFlops / 1e9:F1} GFLOP"));
+        Console.WriteLine($"| BERT-{model}, global batch 2 × 8×128, {steps} steps per run, {blocks} blocks | median ms/step | tokens/s | GFLOP/s | % of 2-core ceiling |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
         foreach ((string name, _) in configurations)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(medians[name]):F1} | {Median(tokens[name]):F0} |"));
+            // "1 process × 2 threads" trains one 8×128 batch per step: half the work of a 2-rank step.
+            double flops = name.StartsWith("1 process", StringComparison.Ordinal) ? stepFlops / 2 : stepFlops;
+            double gflops = flops / (Median(medians[name]) * 1e6);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(medians[name]):F1} | {Median(tokens[name]):F0} | {gflops:F1} | {gflops / two:P0} |"));
         }
 
         double overlap = Median(medians[configurations[0].Name]), plain = Median(medians[configurations[2].Name]), alone = Median(medians[configurations[4].Name]);

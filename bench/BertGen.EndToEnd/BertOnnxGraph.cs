@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using BertGen.Runtime;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Kernels.Int8;
 using BertGen.Runtime.Optimization;
 

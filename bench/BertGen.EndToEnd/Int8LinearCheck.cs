@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Kernels.Int8;
 using BertGen.Runtime.Optimization;

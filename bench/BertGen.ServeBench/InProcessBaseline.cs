@@ -24,8 +24,7 @@ internal sealed class InProcessBaseline : IDisposable
         ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, _model.Parameters.AsSpan());
         _model.PrepareWeightsForInference();
         _embedder = new SentenceEmbedder(_model, PoolingMode.Mean);
-        using PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.MiniLmL6V2);
-        Tokenizer = BertWordPieceTokenizer.Create(BertVocabulary.Parse(package.ReadVocabularyText(), "all-MiniLM-L6-v2"));
+        Tokenizer = BertWordPieceTokenizer.Create(BertVocabulary.Parse(PretrainedModel.MiniLmL6V2.ReadVocabularyText(), "all-MiniLM-L6-v2"));
     }
 
     public BertWordPieceTokenizer Tokenizer { get; }

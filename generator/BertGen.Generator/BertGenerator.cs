@@ -25,7 +25,7 @@ public sealed class BertGenerator : IIncrementalGenerator
 
         // 2. Parse each into a value-equal spec (or diagnostics). Nothing Roslyn-owned survives this step.
         IncrementalValuesProvider<SpecParseResult> parsed = specFiles
-            .Select(static (file, ct) => SpecParser.Parse(file.Path, file.GetText(ct), ct))
+            .Select(static (file, ct) => SpecParser.Parse(file.Path, ReadText(file, ct), ct))
             .WithTrackingName(TrackingNames.Parse);
 
         // 3. Pipeline 1, source: keep the valid specs whose type name is unique, plan each, emit it.
@@ -34,16 +34,10 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Collect()
             .SelectMany(static (all, _) => UniqueSpecs(all))
             .WithTrackingName(TrackingNames.Specs);
-        IncrementalValuesProvider<ModelPlan> plans = specs
-            .Select(static (spec, _) => ModelPlanner.Plan(spec))
+        IncrementalValuesProvider<PlanResult> plans = specs
+            .Select(static (spec, _) => PlanResult.Of(spec))
             .WithTrackingName(TrackingNames.Plan);
-        context.RegisterSourceOutput(plans, static (spc, plan) =>
-        {
-            foreach (GeneratedFile file in ModelEmitter.Emit(plan))
-            {
-                spc.AddSource(file.HintName, SourceText.From(file.Text, System.Text.Encoding.UTF8));
-            }
-        });
+        context.RegisterSourceOutput(plans, static (spc, result) => Emit(spc, result));
 
         // 4. Pipeline 2, diagnostics: each spec's own problems, then type names claimed twice. Kept apart
         //    from the source branch so moving text in a spec re-reports without re-emitting.
@@ -58,11 +52,51 @@ public sealed class BertGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(duplicates, static (spc, diagnostics) => Report(spc, diagnostics));
     }
 
+    // No exception leaves the generator: the compiler would turn it into warning CS8785 and build without the
+    // model. The parser has planned every spec it lets through already, so a failure here is a bug in BertGen.
+    private static void Emit(SourceProductionContext context, PlanResult result)
+    {
+        if (result.Failure is not null)
+        {
+            context.ReportDiagnostic(result.Failure.ToDiagnostic());
+            return;
+        }
+
+        IReadOnlyList<GeneratedFile> files;
+        try
+        {
+            files = ModelEmitter.Emit(result.Plan!);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(PlanResult.FailureOf(result.Plan!.Spec, e).ToDiagnostic());
+            return;
+        }
+
+        foreach (GeneratedFile file in files)
+        {
+            context.AddSource(file.HintName, SourceText.From(file.Text, System.Text.Encoding.UTF8));
+        }
+    }
+
     private static void Report(SourceProductionContext context, ImmutableEquatableArray<DiagnosticInfo> diagnostics)
     {
         foreach (DiagnosticInfo d in diagnostics)
         {
             context.ReportDiagnostic(d.ToDiagnostic());
+        }
+    }
+
+    // A spec the build cannot read (deleted, locked) is an empty spec, which the parser reports as malformed.
+    private static SourceText? ReadText(AdditionalText file, System.Threading.CancellationToken cancellationToken)
+    {
+        try
+        {
+            return file.GetText(cancellationToken);
+        }
+        catch (System.IO.IOException)
+        {
+            return null;
         }
     }
 
@@ -92,6 +126,25 @@ public sealed class BertGenerator : IIncrementalGenerator
 
         return diagnostics.ToEquatableArray();
     }
+}
+
+/// <summary>A spec's plan, or the generator's own failure to plan it (BG0018) as a value for the source step.</summary>
+internal sealed record PlanResult(ModelPlan? Plan, DiagnosticInfo? Failure)
+{
+    public static PlanResult Of(ModelSpec spec)
+    {
+        try
+        {
+            return new PlanResult(ModelPlanner.Plan(spec), null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new PlanResult(null, FailureOf(spec, e));
+        }
+    }
+
+    public static DiagnosticInfo FailureOf(ModelSpec spec, Exception e) =>
+        DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFailure, new SpecLocation(spec.SpecPath, 0, 0, 0, 0, 0, 0), spec.SpecFileName, e.GetType().Name + ": " + e.Message);
 }
 
 /// <summary>Names of tracked pipeline steps, for incrementality tests.</summary>

@@ -14,7 +14,7 @@ internal static class DiagnosticDescriptors
         "BG0001", "Malformed spec JSON", "Spec '{0}' is not valid JSON: {1}");
 
     public static readonly DiagnosticDescriptor MissingField = Error(
-        "BG0002", "Missing required field", "Spec '{0}' is missing the required field '{1}'");
+        "BG0002", "Missing required field", "Spec '{0}' is missing the required field '{1}'{2}");
 
     public static readonly DiagnosticDescriptor WrongType = Error(
         "BG0003", "Field has the wrong type", "Field '{0}' must be {1}, but is {2}");
@@ -29,7 +29,7 @@ internal static class DiagnosticDescriptors
         "BG0006", "Sequence length above max_position_embeddings", "Field '{0}' is {1}, above 'max_position_embeddings' ({2})");
 
     public static readonly DiagnosticDescriptor UnknownActivation = Error(
-        "BG0007", "Unknown activation", "Field 'hidden_act' has unknown activation \"{0}\"; BertGen supports \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\" and \"relu\"");
+        "BG0007", "Unknown activation", "Field 'hidden_act' has unknown activation {0}; BertGen supports {1}");
 
     public static readonly DiagnosticDescriptor UnsupportedValue = Error(
         "BG0008", "Unsupported configuration", "Field '{0}' has value {1}, which BertGen does not support ({2})");
@@ -38,13 +38,13 @@ internal static class DiagnosticDescriptors
         "BG0009", "Two specs produce the same type", "Specs '{0}' and '{1}' both produce the type '{2}'; give one of them another 'bertgen.type_name' or 'bertgen.namespace'");
 
     public static readonly DiagnosticDescriptor UnknownHead = Error(
-        "BG0010", "Unknown head", "Field 'bertgen.heads' has unknown head \"{0}\"; BertGen supports \"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\" and \"question_answering\"");
+        "BG0010", "Unknown head", "Field 'bertgen.heads' has unknown head {0}; BertGen supports {1}");
 
     public static readonly DiagnosticDescriptor InvalidIdentifier = Error(
         "BG0011", "Invalid C# name", "Field '{0}' has value \"{1}\", which is not a valid C# {2}");
 
     public static readonly DiagnosticDescriptor UnknownBertGenField = Error(
-        "BG0012", "Unknown field in the bertgen section", "Field 'bertgen.{0}' is not a BertGen setting; known settings are {1}");
+        "BG0012", "Unknown field in the bertgen section", "Field 'bertgen.{0}' is not a BertGen setting; {1}");
 
     public static readonly DiagnosticDescriptor DuplicateShape = Error(
         "BG0013", "Shape listed twice", "Field 'bertgen.shapes' lists batch {0}, sequence {1} more than once");
@@ -55,6 +55,23 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TrainingWithoutHead = Error(
         "BG0015", "Training needs a head", "Field 'bertgen.training' is true, but 'bertgen.heads' is empty: a training step needs a loss; add \"pretraining\", \"masked_lm\" or a fine-tuning head");
 
+    public static readonly DiagnosticDescriptor DuplicateKey = Error(
+        "BG0016", "Key repeated in one object", "Field '{0}' appears twice in the same object (first at line {1}); JSON readers disagree on which one counts, so give it once");
+
+    /// <summary>
+    /// A warning, not an error: HF configs carry dozens of fields BertGen does not read, so an unknown field is
+    /// normal; one that is a letter or two from a field BertGen does read is most likely that field misspelt,
+    /// whose default is then used silently. Projects that treat warnings as errors stop on it.
+    /// </summary>
+    public static readonly DiagnosticDescriptor FieldLooksMisspelt = Warning(
+        "BG0017", "Unknown field resembles a known one", "Field '{0}' is not a field BertGen reads; did you mean '{1}'? Without it '{1}' takes its default, {2}");
+
+    public static readonly DiagnosticDescriptor GeneratorFailure = Error(
+        "BG0018", "The generator failed", "BertGen failed on spec '{0}': {1}. This is a bug in BertGen; the spec is not at fault unless another diagnostic says so.");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

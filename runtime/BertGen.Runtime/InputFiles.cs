@@ -6,7 +6,7 @@ namespace BertGen.Runtime;
 /// The one wording for a named input file that cannot be read as a file, shared by every reader (each throws it as
 /// its own exception type): a folder given where a file belongs is not "missing", and saying so is the whole fix.
 /// </summary>
-public static class InputFiles
+internal static class InputFiles
 {
     /// <summary>Why <paramref name="path"/> cannot be opened as a <paramref name="what"/> file, or null when it can be tried.</summary>
     /// <param name="path">The path as the user gave it.</param>

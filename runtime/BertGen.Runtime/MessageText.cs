@@ -9,7 +9,7 @@ namespace BertGen.Runtime;
 /// control characters written as escapes so a terminal never executes them, and cut to <see cref="MaxQuotedLength"/>
 /// characters so a 1 MB name cannot make a 1 MB error line.
 /// </summary>
-public static class MessageText
+internal static class MessageText
 {
     /// <summary>Characters of a quoted value kept before it is cut (and its full length stated instead).</summary>
     public const int MaxQuotedLength = 80;

@@ -7,7 +7,7 @@ namespace BertGen.Runtime;
 /// training can checkpoint it and resume the exact same stream. Seeded through SplitMix64 as its authors
 /// recommend, so nearby seeds give unrelated streams.
 /// </summary>
-public struct SeededRandom
+internal struct SeededRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 

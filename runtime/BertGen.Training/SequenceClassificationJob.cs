@@ -100,9 +100,9 @@ public static class SequenceClassificationJob
                 CheckpointDirectory = options.CheckpointDirectory,
                 KeepCheckpoints = options.KeepCheckpoints,
             },
-            new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
-            recorder,
             checkpoints: LabelledCheckpoints(options),
+            evaluation: new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
+            sink: recorder,
             pool: model.Pool,
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, train.Count, log, cancellation);

@@ -77,7 +77,7 @@ public sealed partial class TerminalLayoutTests
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.All(Visible(result.Output), l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
-        Assert.Contains("228,678,722,560", result.Output, StringComparison.Ordinal);
+        Assert.Contains("228,686,648,320", result.Output, StringComparison.Ordinal);
         Assert.Contains("559,431,917,568", result.Output, StringComparison.Ordinal);
         Assert.Contains("╭", result.Output, StringComparison.Ordinal);
     }
@@ -92,7 +92,7 @@ public sealed partial class TerminalLayoutTests
         Assert.DoesNotContain('\u001b', result.Output);
         string header = Assert.Single(result.OutputLines, l => l.StartsWith("| batch", StringComparison.Ordinal) && l.Contains("arena", StringComparison.Ordinal));
         Assert.Equal(7, header.Count(c => c == '|'));
-        Assert.Contains(result.OutputLines, l => l.Contains("| 228,678,722,560 |", StringComparison.Ordinal));
+        Assert.Contains(result.OutputLines, l => l.Contains("| 228,686,648,320 |", StringComparison.Ordinal));
     }
 
     [Theory]

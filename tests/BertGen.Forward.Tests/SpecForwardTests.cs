@@ -46,6 +46,7 @@ public sealed class SpecForwardTests
             yield return ["OddShapes", 3, 37, init];
             yield return ["OddShapes", 1, 5, init];
             yield return ["ReluToken", 2, 8, init];
+            yield return ["SwishHeads", 2, 11, init];
         }
     }
 
@@ -150,6 +151,7 @@ public sealed class SpecForwardTests
         Assert.Equal(["pretraining", "sequence_classification", "token_classification", "question_answering"], AllHeads.Descriptor.Heads);
         Assert.Equal("gelu_new", OddShapes.Descriptor.Activation);
         Assert.Equal("relu", ReluToken.Descriptor.Activation);
+        Assert.Equal("silu", SwishHeads.Descriptor.Activation); // "swish" names the same activation
         Assert.Equal(3, ReluToken.Descriptor.TypeVocabSize);
     }
 
@@ -158,6 +160,7 @@ public sealed class SpecForwardTests
         "AllHeads" => AllHeads.Descriptor,
         "OddShapes" => OddShapes.Descriptor,
         "ReluToken" => ReluToken.Descriptor,
+        "SwishHeads" => SwishHeads.Descriptor,
         _ => throw new ArgumentException(spec),
     };
 

@@ -9,10 +9,8 @@ namespace BertGen.Fuzz.Tests;
 
 /// <summary>
 /// The specs of issue 15 items 1–5, as the adversarial run found them, and the fuzz cases that hit the same gaps: each
-/// must become a BG error diagnostic with nothing generated and no exception escaping. Skipped until generator/ bounds
-/// them (issue 10's reshaping owns that code); un-skip each test as its item lands, and set
-/// <see cref="KnownGeneratorGaps.Enabled"/> to true once all have. Running item 1 before its fix overflows the stack
-/// and ends the test host.
+/// must become a BG error diagnostic with nothing generated and no exception escaping. generator/ bounds them since
+/// issue 10's reshaping (<see cref="KnownGeneratorGaps.Enabled"/> is true: the fuzz run no longer sets them aside).
 /// </summary>
 public sealed class GeneratorGapTests(ITestOutputHelper output)
 {
@@ -21,11 +19,11 @@ public sealed class GeneratorGapTests(ITestOutputHelper output)
           "max_position_embeddings": 64, "bertgen": { "type_name": "GapModel", "shapes": [{ "batch": 1, "sequence": 16 }] } }
         """;
 
-    [Fact(Skip = "issue 15 item 1: the spec parser has no depth limit (stack overflow at 50,000 levels); fixed in generator/ by issue 10's change")]
+    [Fact]
     public void Item1_DeepNestingIsADiagnostic() =>
         RequireDiagnostics(("vocab_size nested 50,000 deep", "{\"vocab_size\": " + new string('[', 50_000) + new string(']', 50_000) + "}"));
 
-    [Fact(Skip = "issue 15 item 2: no upper bounds on layers, shapes or name length; fixed in generator/ by issue 10's change")]
+    [Fact]
     public void Item2_SizesAndCountsHaveUpperBounds() => RequireDiagnostics(
         ("2,147,483,647 layers", Base.Replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 2147483647", StringComparison.Ordinal)),
         ("100,000 layers", Base.Replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 100000", StringComparison.Ordinal)),
@@ -33,17 +31,17 @@ public sealed class GeneratorGapTests(ITestOutputHelper output)
         ("1,000 shapes", Base.Replace("[{ \"batch\": 1, \"sequence\": 16 }]", "[" + string.Join(",", Enumerable.Range(1, 1000).Select(i => $"{{\"batch\": {i}, \"sequence\": 16}}")) + "]", StringComparison.Ordinal)),
         ("a 10 MB type_name", Base.Replace("\"GapModel\"", "\"" + new string('A', 10_000_000) + "\"", StringComparison.Ordinal)));
 
-    [Fact(Skip = "issue 15 item 3: an OverflowException escapes as warning CS8785 and the build succeeds with no model; fixed in generator/ by issue 10's change")]
+    [Fact]
     public void Item3_OverflowIsADiagnosticNotAnEscapedException() => RequireDiagnostics(
         ("max_position_embeddings 2147483647, sequence 2^30",
             Base.Replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 2147483647", StringComparison.Ordinal).Replace("\"sequence\": 16", "\"sequence\": 1073741824", StringComparison.Ordinal)));
 
-    [Fact(Skip = "issue 15 item 4: batch × sequence is computed in 32 bits (Tokens = -2147483648, or 512 for 8,388,609 × 512); fixed in generator/ by issue 10's change")]
+    [Fact]
     public void Item4_TokensPerShapeAreCountedIn64Bits() => RequireDiagnostics(
         ("batch 4,194,304 × 512", Base.Replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 512", StringComparison.Ordinal).Replace("{ \"batch\": 1, \"sequence\": 16 }", "{ \"batch\": 4194304, \"sequence\": 512 }", StringComparison.Ordinal)),
         ("batch 8,388,609 × 512", Base.Replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 512", StringComparison.Ordinal).Replace("{ \"batch\": 1, \"sequence\": 16 }", "{ \"batch\": 8388609, \"sequence\": 512 }", StringComparison.Ordinal)));
 
-    [Fact(Skip = "issue 15 item 5: duplicate keys, U+200B/U+202E in type names and hidden_size 2147483648 ('must be an integer') are accepted or misreported; fixed in generator/ by issue 10's change")]
+    [Fact]
     public void Item5_DuplicateKeysAndNamesAreRefused()
     {
         RequireDiagnostics(
@@ -55,7 +53,7 @@ public sealed class GeneratorGapTests(ITestOutputHelper output)
         Assert.StartsWith("BG0004", outcome.Diagnostic ?? "(no diagnostic)", StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "issue 15 items 1–5: the fuzz cases KnownGeneratorGaps sets aside; fixed in generator/ by issue 10's change")]
+    [Fact]
     public void FuzzedSpecsThatHitItems1To5()
     {
         var target = new SpecTarget();

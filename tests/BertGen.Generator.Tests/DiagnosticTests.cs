@@ -10,24 +10,9 @@ namespace BertGen.Generator.Tests;
 /// </summary>
 public sealed class DiagnosticTests
 {
-    private const string Path = "/project/specs/test.bert.json";
+    private const string Path = SmallSpec.Path;
 
-    // Line numbers below are zero-based lines of this text (line 0 is the opening brace).
-    private const string ValidSpec =
-        "{\n" +
-        "  \"vocab_size\": 100,\n" +                    // 1
-        "  \"hidden_size\": 16,\n" +                    // 2
-        "  \"num_hidden_layers\": 1,\n" +               // 3
-        "  \"num_attention_heads\": 2,\n" +             // 4
-        "  \"intermediate_size\": 32,\n" +              // 5
-        "  \"hidden_act\": \"gelu\",\n" +               // 6
-        "  \"max_position_embeddings\": 64,\n" +        // 7
-        "  \"bertgen\": {\n" +                          // 8
-        "    \"type_name\": \"TestModel\",\n" +         // 9
-        "    \"shapes\": [{ \"batch\": 2, \"sequence\": 16 }],\n" + // 10
-        "    \"heads\": [\"pretraining\"]\n" +          // 11
-        "  }\n" +
-        "}\n";
+    private const string ValidSpec = SmallSpec.Text;
 
     [Fact]
     public void ValidSpecHasNoDiagnosticsAndGeneratesCode()
@@ -69,8 +54,8 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void BG0007_UnknownActivation() => AssertSingle(
-        ValidSpec.Replace("\"gelu\"", "\"swish\""),
-        "BG0007", 6, 16, "Field 'hidden_act' has unknown activation \"swish\"; BertGen supports \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\" and \"relu\"");
+        ValidSpec.Replace("\"gelu\"", "\"mish\""),
+        "BG0007", 6, 16, "Field 'hidden_act' has unknown activation \"mish\"; BertGen supports \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", \"relu\", \"silu\" and \"swish\"");
 
     [Fact]
     public void BG0008_UnsupportedPositionEmbeddings() => AssertSingle(
@@ -109,8 +94,13 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void BG0012_UnknownBertGenSetting() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"precision\": \"fp16\",\n    \"heads\""),
+        "BG0012", 11, 4, "Field 'bertgen.precision' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'training', 'max_predictions_per_seq'");
+
+    [Fact]
+    public void BG0012_MisspeltBertGenSettingNamesTheSettingItResembles() => AssertSingle(
         ValidSpec.Replace("    \"heads\"", "    \"trainig\": true,\n    \"heads\""),
-        "BG0012", 11, 4, "Field 'bertgen.trainig' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'training', 'max_predictions_per_seq'");
+        "BG0012", 11, 4, "Field 'bertgen.trainig' is not a BertGen setting; did you mean 'training'?");
 
     [Fact]
     public void BG0013_ShapeListedTwice() => AssertSingle(
@@ -128,6 +118,34 @@ public sealed class DiagnosticTests
         "BG0015", 12, 16, "Field 'bertgen.training' is true, but 'bertgen.heads' is empty: a training step needs a loss; add \"pretraining\", \"masked_lm\" or a fine-tuning head");
 
     [Fact]
+    public void BG0016_KeyRepeatedInOneObject() => AssertSingle(
+        ValidSpec.Replace("  \"hidden_act\"", "  \"hidden_size\": 32,\n  \"hidden_act\""),
+        "BG0016", 6, 2, "Field 'hidden_size' appears twice in the same object (first at line 3); JSON readers disagree on which one counts, so give it once");
+
+    [Fact]
+    public void BG0017_MisspeltOptionalFieldIsAWarningAndTheModelIsStillGenerated()
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,
+            ValidSpec.Replace("  \"hidden_act\"", "  \"hidden_dropout_prb\": 0.0,\n  \"hidden_act\"")));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0017", DiagnosticSeverity.Warning), (d.Id, d.Severity));
+        Assert.Equal((6, 2), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal("Field 'hidden_dropout_prb' is not a field BertGen reads; did you mean 'hidden_dropout_prob'? Without it 'hidden_dropout_prob' takes its default, 0.1", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.NotEmpty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void BG0018_AFailureInsideTheParserIsADiagnosticNotACompilerWarning()
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(new UnreadableSpec(Path));
+        Assert.Null(result.Exception);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0018", DiagnosticSeverity.Error), (d.Id, d.Severity));
+        Assert.StartsWith("BertGen failed on spec 'test.bert.json': InvalidOperationException: this text cannot be read.", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
     public void UnknownHuggingFaceFieldsAreIgnored()
     {
         (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,
@@ -140,7 +158,7 @@ public sealed class DiagnosticTests
     public void SeveralProblemsAreAllReportedAndNothingIsGenerated()
     {
         (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,
-            ValidSpec.Replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3").Replace("\"gelu\"", "\"swish\"")));
+            ValidSpec.Replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3").Replace("\"gelu\"", "\"mish\"")));
         Assert.Equal(new[] { "BG0005", "BG0007" }, result.Diagnostics.Select(d => d.Id).OrderBy(id => id).ToArray());
         Assert.Empty(result.GeneratedSources);
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
@@ -161,5 +179,27 @@ public sealed class DiagnosticTests
         Assert.Equal((line, column), (span.StartLinePosition.Line, span.StartLinePosition.Character));
         Assert.Equal(message, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Empty(result.GeneratedSources);
+    }
+
+    // A spec whose text throws when read: stands for any bug inside the parser.
+    private sealed class UnreadableSpec : AdditionalText
+    {
+        public UnreadableSpec(string path) => Path = path;
+
+        public override string Path { get; }
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(System.Threading.CancellationToken cancellationToken = default) => new ThrowingText();
+    }
+
+    private sealed class ThrowingText : Microsoft.CodeAnalysis.Text.SourceText
+    {
+        public override char this[int position] => throw new System.InvalidOperationException("this text cannot be read");
+
+        public override System.Text.Encoding? Encoding => null;
+
+        public override int Length => 10;
+
+        public override void CopyTo(int sourceIndex, char[] destination, int destinationIndex, int count) =>
+            throw new System.InvalidOperationException("this text cannot be read");
     }
 }

@@ -107,6 +107,19 @@ public sealed class GeneratedCodeTests
         Assert.Contains(embedding.AsSpan(128, 128).ToArray(), x => x != 0f);
     }
 
+    [Fact]
+    public void DescriptorsSayWhatATrainingBatchNeedsAndNothingForAModelThatDoesNotTrain()
+    {
+        var tiny = (BertGen.Runtime.Inference.ModelDescriptor)ModelType("BertTiny").GetProperty("Descriptor")!.GetValue(null)!;
+        Assert.Equal(BertGen.Runtime.Training.TrainingObjective.Pretraining, tiny.Objective);
+        Assert.Equal(20, tiny.MaxPredictionsPerSequence); // bert-tiny.bert.json
+        var miniLm = (BertGen.Runtime.Inference.ModelDescriptor)ModelType("MiniLmL6").GetProperty("Descriptor")!.GetValue(null)!;
+        Assert.Null(miniLm.Objective);
+        Assert.Equal(1e-12f, miniLm.LayerNormEpsilon); // all-MiniLM-L6-v2's config
+        Assert.Equal(2, miniLm.LabelCount); // HF's default
+        Assert.Equal("single_label_classification", miniLm.ProblemType);
+    }
+
     private static Type ModelType(string name) =>
         AllShippedModels.Value.GetType("BertGen.Models." + name) ?? throw new InvalidOperationException(name + " was not generated");
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -71,6 +72,62 @@ public sealed class SnapshotTests
             if (expected != actual)
             {
                 Assert.Fail($"{specFile}: {name} differs from its baseline {FirstDifference(expected, actual)}. If the change is intended, rerun with {UpdateSwitch}=1 and review the diff.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The compiler runs under the user's culture; the generated code must not. fi-FI writes U+2212 for a minus sign
+    /// and a comma for the decimal point: under it every shipped spec must still generate its baselines exactly.
+    /// (This test project runs with ICU, not invariant globalization, so the culture is real.)
+    /// </summary>
+    [Fact]
+    public void GeneratedOutputIsTheSameUnderAFinnishCulture()
+    {
+        CultureInfo finnish = CultureInfo.GetCultureInfo("fi-FI");
+        Assert.Equal("\u2212", finnish.NumberFormat.NegativeSign); // the culture this test is about is really there
+        CultureInfo culture = CultureInfo.CurrentCulture, uiCulture = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentCulture = finnish;
+            CultureInfo.CurrentUICulture = finnish;
+            foreach (string specFile in Directory.GetFiles(RepoPaths.Specs, "*.bert.json").Select(p => Path.GetFileName(p)).OrderBy(n => n, StringComparer.Ordinal))
+            {
+                (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.SpecFile(specFile));
+                string directory = Path.Combine(RepoPaths.Baselines, specFile.Replace(".bert.json", string.Empty));
+                foreach (GeneratedSourceResult source in result.GeneratedSources)
+                {
+                    string expected = File.ReadAllText(Path.Combine(directory, source.HintName + ".txt")).Replace("\r\n", "\n");
+                    string actual = source.SourceText.ToString();
+                    Assert.True(expected == actual, $"{specFile}: {source.HintName} under fi-FI differs from its baseline {FirstDifference(expected, actual)}");
+                }
+            }
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+            CultureInfo.CurrentUICulture = uiCulture;
+        }
+    }
+
+    /// <summary>
+    /// Generated code reads like a hand-written kernel file: no line longer than the 140 characters the repo's own
+    /// code keeps to, no fully qualified <c>global::</c> names in the code (the runtime's types come in through the
+    /// file's <c>using</c> aliases).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShippedSpecs))]
+    public void GeneratedCodeKeepsToTheLineWidthAndNamesTypesThroughAliases(string specFile)
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.SpecFile(specFile));
+        foreach (GeneratedSourceResult source in result.GeneratedSources)
+        {
+            string[] lines = source.SourceText.ToString().Split('\n');
+            for (int i = 0; i < lines.Length; i++)
+            {
+                Assert.True(lines[i].Length <= 140, $"{source.HintName} line {i + 1} has {lines[i].Length} characters: {lines[i]}");
+                Assert.True(lines[i].StartsWith("using ", StringComparison.Ordinal) || !lines[i].Contains("global::", StringComparison.Ordinal),
+                    $"{source.HintName} line {i + 1} names a type in full: {lines[i]}");
             }
         }
     }

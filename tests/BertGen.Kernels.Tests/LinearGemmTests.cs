@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
@@ -58,7 +58,7 @@ public sealed unsafe class ParallelRangeKernelTests
 
         Assert.Equal(forwardSingle, forwardThreaded);
         Assert.Equal(backwardSingle, backwardThreaded);
-        Assert.Equal(ActivationMath.Apply(activation, pre[Count - 1]), forwardThreaded[Count - 1]);
+        Assert.Equal(Activations.Apply(activation, pre[Count - 1]), forwardThreaded[Count - 1]);
     }
 
     [Fact]

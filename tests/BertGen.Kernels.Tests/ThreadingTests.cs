@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Threading;
 using Xunit;

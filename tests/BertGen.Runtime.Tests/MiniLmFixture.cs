@@ -33,9 +33,9 @@ public sealed class MiniLmFixture : IDisposable
 
     public string VocabularyText { get; }
 
-    public OnnxModel Model { get; }
+    internal OnnxModel Model { get; }
 
-    public IReadOnlyList<WeightTensor> Weights { get; }
+    internal IReadOnlyList<WeightTensor> Weights { get; }
 
     public ReferenceBert Reference { get; }
 

@@ -58,6 +58,6 @@ public sealed class ReferenceMathTests
     [Fact]
     public void UnknownHiddenActIsRejected()
     {
-        Assert.Throws<ArgumentException>(() => ReferenceBertConfig.ParseActivation("swish"));
+        Assert.Throws<ArgumentException>(() => ReferenceBertConfig.ParseActivation("mish"));
     }
 }

@@ -78,7 +78,7 @@ public sealed class ReferenceBert
     public bool HasPooler => _weights.ContainsKey("pooler.dense.weight");
 
     /// <summary>Converts loaded tensors (any source) to the dictionary this class takes.</summary>
-    public static Dictionary<string, float[]> ToDictionary(IEnumerable<WeightTensor> tensors)
+    internal static Dictionary<string, float[]> ToDictionary(IEnumerable<WeightTensor> tensors)
     {
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (WeightTensor tensor in tensors)

@@ -13,6 +13,9 @@ public enum ReferenceActivation
 
     /// <summary><c>"relu"</c>: max(0, x).</summary>
     Relu,
+
+    /// <summary><c>"silu"</c> / <c>"swish"</c>: x·σ(x) = x / (1 + e^−x).</summary>
+    Silu,
 }
 
 /// <summary>The plain config values a BERT forward pass depends on (HuggingFace <c>BertConfig</c> fields).</summary>
@@ -50,6 +53,7 @@ public sealed record ReferenceBertConfig(
         "gelu" => ReferenceActivation.GeluErf,
         "gelu_new" or "gelu_pytorch_tanh" => ReferenceActivation.GeluTanh,
         "relu" => ReferenceActivation.Relu,
+        "silu" or "swish" => ReferenceActivation.Silu,
         _ => throw new ArgumentException($"hidden_act '{hiddenAct}' is not one BERT uses", nameof(hiddenAct)),
     };
 }

@@ -67,6 +67,7 @@ public static class ReferenceMath
         ReferenceActivation.GeluErf => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))),
         ReferenceActivation.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + (0.044715 * x * x * x)))),
         ReferenceActivation.Relu => Math.Max(0, x),
+        ReferenceActivation.Silu => x / (1 + Math.Exp(-x)),
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 }

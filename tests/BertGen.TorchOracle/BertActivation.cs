@@ -11,4 +11,7 @@ public enum BertActivation
 
     /// <summary><c>"relu"</c>.</summary>
     Relu,
+
+    /// <summary><c>"silu"</c> / <c>"swish"</c>: x·σ(x).</summary>
+    Silu,
 }

@@ -406,6 +406,7 @@ public sealed class TorchBert : IDisposable
         BertActivation.GeluErf => 0.5 * x * (1.0 + (x * (1.0 / Math.Sqrt(2.0))).erf()),
         BertActivation.GeluTanh => 0.5 * x * (1.0 + ((x + 0.044715 * x.pow(3)) * Math.Sqrt(2.0 / Math.PI)).tanh()),
         BertActivation.Relu => x.relu(),
+        BertActivation.Silu => x * x.sigmoid(),
         _ => throw new TorchOracleException($"unknown activation {_config.HiddenAct}"),
     };
 

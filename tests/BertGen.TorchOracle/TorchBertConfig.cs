@@ -41,7 +41,8 @@ public sealed record TorchBertConfig
         "gelu" => BertActivation.GeluErf,
         "gelu_new" or "gelu_pytorch_tanh" => BertActivation.GeluTanh,
         "relu" => BertActivation.Relu,
-        _ => throw new TorchOracleException($"hidden_act '{hiddenAct}' is not one of gelu, gelu_new, gelu_pytorch_tanh, relu"),
+        "silu" or "swish" => BertActivation.Silu,
+        _ => throw new TorchOracleException($"hidden_act '{hiddenAct}' is not one of gelu, gelu_new, gelu_pytorch_tanh, relu, silu, swish"),
     };
 
     internal void Validate()

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using BertGen.Runtime;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Training;

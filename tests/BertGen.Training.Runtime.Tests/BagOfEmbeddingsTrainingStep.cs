@@ -1,4 +1,5 @@
 using System;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime;
 using BertGen.Runtime.Training;
 

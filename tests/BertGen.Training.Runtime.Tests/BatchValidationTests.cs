@@ -1,5 +1,5 @@
 using System;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Training;
 using Xunit;

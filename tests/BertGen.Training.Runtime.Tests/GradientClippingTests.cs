@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using BertGen.Runtime;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
 using TorchSharp;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Training;
@@ -97,9 +98,28 @@ public sealed class GradientReductionTests
         Assert.Equal(1, group.ReduceScatters);
     }
 
+    [Theory]
+    [InlineData(false, true)] // ranks on several machines: the network moves buckets while the cores compute
+    [InlineData(true, false)] // all on one machine: shared-memory sums are the computing cores' own copies
+    public void OverlapByDefault_OnlyWhenTheGroupSpansMachines(bool sharesOneMachine, bool overlaps)
+    {
+        using var gradients = new AlignedBuffer(1_000);
+        var group = new RecordingGroup { SharesOneMachine = sharesOneMachine };
+        using var reduction = new GradientReduction(group, gradients, new DataParallelSettings());
+        Assert.Equal(overlaps, reduction.BeginLastMicroBatch() is not null);
+        reduction.Complete();
+        Assert.Equal(overlaps ? [] : [(0L, 1_000L)], group.AllReduced);
+
+        using var forced = new GradientReduction(group, gradients, new DataParallelSettings { OverlapReduction = !overlaps });
+        Assert.Equal(!overlaps, forced.BeginLastMicroBatch() is not null);
+        forced.Complete();
+    }
+
     /// <summary>Rank 1 of 2, recording what it was asked to reduce; sums are not computed.</summary>
     private sealed class RecordingGroup : IDataParallelGroup
     {
+        public bool SharesOneMachine { get; init; }
+
         public List<(long From, long Count)> Started { get; } = new();
 
         public List<(long From, long Count)> AllReduced { get; } = new();

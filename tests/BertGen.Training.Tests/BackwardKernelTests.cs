@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using BertGen.Runtime;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using Xunit;
 
@@ -10,15 +10,35 @@ namespace BertGen.Training.Tests;
 /// <summary>
 /// Each backward kernel against central finite differences of a plain double-precision forward written
 /// here (h = 1e-6: truncation ~h² and round-off ~1e-16/h, both far below the float32 kernels' ~1e-7 relative
-/// error). Tolerance 1e-4 relative to the largest gradient: float32 arithmetic over ≤ 64 terms.
+/// error). Tolerance 1e-4 relative to the largest gradient: float32 arithmetic over ≤ 64 terms. Every kernel runs
+/// on each of its paths — Vector512, Vector256 and scalar, forced whatever the machine has — with sizes that give
+/// each path whole vectors and a tail, so an AVX2-only machine runs a path these tests have checked.
 /// </summary>
 public sealed unsafe class BackwardKernelTests
 {
     private const double H = 1e-6;
     private const double Tolerance = 1e-4;
 
-    [Fact]
-    public void LayerNormBackwardMatchesFiniteDifferences()
+    /// <summary>The kernels' paths by lanes: 16 (Vector512), 8 (Vector256), 1 (scalar).</summary>
+    public static TheoryData<int> Widths => new() { 16, 8, 1 };
+
+    public static TheoryData<Activation, int> ActivationsAndWidths()
+    {
+        var data = new TheoryData<Activation, int>();
+        foreach (Activation activation in new[] { Activation.GeluErf, Activation.GeluTanh, Activation.Relu, Activation.Tanh, Activation.Silu })
+        {
+            foreach (int lanes in new[] { 16, 8, 1 })
+            {
+                data.Add(activation, lanes);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void LayerNormBackwardMatchesFiniteDifferences(int lanes)
     {
         const int rows = 3, width = 37;
         float eps = 1e-12f;
@@ -45,8 +65,8 @@ public sealed unsafe class BackwardKernelTests
         float[] dx = new float[rows * width], dGamma = new float[width], dBeta = new float[width];
         fixed (float* px = x, py = y, ph = xhat, pr = rstd, pg = gamma, pb = beta, pu = upstream, pdx = dx, pdg = dGamma, pdb = dBeta)
         {
-            LayerNormKernels.Forward(px, py, ph, pr, rows, width, pg, pb, eps);
-            LayerNormKernels.Backward(pu, ph, pr, pg, pdx, pdg, pdb, rows, width, accumulate: false);
+            LayerNormKernels.Forward(px, py, ph, pr, rows, width, pg, pb, eps, null, (VectorWidth)lanes);
+            LayerNormKernels.Backward(pu, ph, pr, pg, pdx, pdg, pdb, rows, width, accumulate: false, (VectorWidth)lanes);
         }
 
         double[] xd = x.Select(v => (double)v).ToArray(), gd = gamma.Select(v => (double)v).ToArray(), bd = beta.Select(v => (double)v).ToArray();
@@ -56,26 +76,24 @@ public sealed unsafe class BackwardKernelTests
     }
 
     [Theory]
-    [InlineData(Activation.GeluErf)]
-    [InlineData(Activation.GeluTanh)]
-    [InlineData(Activation.Relu)]
-    [InlineData(Activation.Tanh)]
-    public void ActivationDerivativeMatchesFiniteDifferences(Activation activation)
+    [MemberData(nameof(ActivationsAndWidths))]
+    public void ActivationDerivativeMatchesFiniteDifferences(Activation activation, int lanes)
     {
         // Points away from relu's kink at 0, where the derivative is undefined.
         float[] pre = Random(200, 5, 3.0).Select(v => Math.Abs(v) < 1e-3f ? 0.5f : v).ToArray();
         float[] grad = Enumerable.Repeat(1f, pre.Length).ToArray();
         fixed (float* pp = pre, pg = grad)
         {
-            ActivationKernels.Backward(activation, pp, pg, pre.Length);
+            ActivationKernels.Backward(activation, pp, pg, pre.Length, null, (VectorWidth)lanes);
         }
 
         double[] expected = pre.Select(v => (Exact(activation, v + H) - Exact(activation, v - H)) / (2 * H)).ToArray();
         AssertClose(grad, expected, activation.ToString());
     }
 
-    [Fact]
-    public void SoftmaxBackwardMatchesFiniteDifferences()
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void SoftmaxBackwardMatchesFiniteDifferences(int lanes)
     {
         const int rows = 4, width = 19;
         const float scale = 0.25f;
@@ -111,16 +129,17 @@ public sealed unsafe class BackwardKernelTests
         float[] gradient = (float[])upstream.Clone();
         fixed (float* pp = probabilities, pg = gradient)
         {
-            SoftmaxBackward.Apply(pp, pg, rows, width, scale);
+            SoftmaxBackward.Apply(pp, pg, rows, width, scale, (VectorWidth)lanes);
         }
 
         AssertClose(gradient, Numeric(scores.Select(v => (double)v).ToArray(), Loss), "dScores");
     }
 
-    [Fact]
-    public void WeightedCrossEntropyGradientMatchesFiniteDifferences()
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void WeightedCrossEntropyGradientMatchesFiniteDifferences(int lanes)
     {
-        const int rows = 5, classes = 7;
+        const int rows = 5, classes = 37;
         float[] logits = Random(rows * classes, 8, 2.0);
         int[] labels = { 3, 0, 6, 2, -100 };
         float[] weights = { 1f, 1f, 0f, 1f, 1f };
@@ -150,7 +169,7 @@ public sealed unsafe class BackwardKernelTests
         fixed (int* pl = labels)
         fixed (float* pw = weights)
         {
-            result = LossKernels.SoftmaxCrossEntropy(pg, rows, classes, classes, pl, pw, normalizer, 1f);
+            result = LossKernels.SoftmaxCrossEntropy(pg, rows, classes, classes, pl, pw, normalizer, 1f, (VectorWidth)lanes);
         }
 
         double[] x0 = logits.Select(v => (double)v).ToArray();
@@ -199,12 +218,81 @@ public sealed unsafe class BackwardKernelTests
         Assert.InRange(dropped, p - 0.0034, p + 0.0034);
     }
 
+    /// <summary>
+    /// Dropout's mask is a function of (seed, site, index) alone: each path keeps and scales the same elements to
+    /// the same bits (199 elements: whole vectors and a tail on every path), in place, before a residual, and copied.
+    /// </summary>
+    [Fact]
+    public void DropoutIsTheSameOnEveryPath()
+    {
+        const int n = 199;
+        float[] input = Random(n, 11, 1.0), residual = Random(n, 12, 1.0);
+        float[] Run(int lanes, int form)
+        {
+            float[] x = (float[])input.Clone(), output = new float[n];
+            fixed (float* px = x, pr = residual, po = output)
+            {
+                switch (form)
+                {
+                    case 0:
+                        Dropout.Apply(px, n, 0.3f, 5, 9, null, (VectorWidth)lanes);
+                        return x;
+                    case 1:
+                        Dropout.ApplyAndAdd(px, pr, n, 0.3f, 5, 9, null, (VectorWidth)lanes);
+                        return x;
+                    default:
+                        Dropout.ApplyTo(px, po, n, 0.3f, 5, 9, (VectorWidth)lanes);
+                        return output;
+                }
+            }
+        }
+
+        for (int form = 0; form < 3; form++)
+        {
+            float[] scalar = Run(1, form);
+            Assert.Equal(scalar, Run(8, form));
+            Assert.Equal(scalar, Run(16, form));
+        }
+
+        // And the mask is a dropout's: each element dropped or kept ×1/(1 − p), about p of them dropped (binomial
+        // mean 59.7, σ 6.5 for 199 draws at p = 0.3; the bounds are 6σ), the same mask under the residual add.
+        float[] applied = Run(1, 0), added = Run(1, 1);
+        float scale = 1f / (1f - 0.3f);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(applied[i] == 0f || applied[i] == input[i] * scale, $"element {i}: {applied[i]} from {input[i]}");
+            Assert.Equal(applied[i] + residual[i], added[i]);
+        }
+
+        Assert.InRange(applied.Count(v => v == 0f), 20, 100);
+    }
+
+    /// <summary>The pooler's tanh backward from its output, against 1 − y² in double, on every path.</summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void TanhBackwardFromOutputOnEveryPath(int lanes)
+    {
+        const int n = 37;
+        float[] y = Random(n, 13, 0.5).Select(v => MathF.Tanh(v)).ToArray(), grad = Random(n, 14, 1.0), expected = (float[])grad.Clone();
+        fixed (float* py = y, pg = grad)
+        {
+            ActivationKernels.TanhBackwardFromOutput(py, pg, n, (VectorWidth)lanes);
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(expected[i] * (1 - ((double)y[i] * y[i])), grad[i], 1e-6);
+        }
+    }
+
     private static double Exact(Activation activation, double x) => activation switch
     {
         Activation.GeluErf => 0.5 * x * (1 + BertGen.Testing.ReferenceMath.Erf(x / Math.Sqrt(2))),
         Activation.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + (0.044715 * x * x * x)))),
         Activation.Relu => Math.Max(x, 0),
-        _ => Math.Tanh(x),
+        Activation.Tanh => Math.Tanh(x),
+        Activation.Silu => x / (1 + Math.Exp(-x)),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 
     private static double[] Numeric(double[] point, Func<double[], double> f)

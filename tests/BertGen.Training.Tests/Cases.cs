@@ -14,9 +14,10 @@ public static class Cases
     public static readonly OracleCase RegressionCase = new("regression", Regression.Descriptor, BertHead.SequenceClassification, ClassificationProblem.Regression, 1, Regression.LayerNormEpsilon, 4, 10, 20);
     public static readonly OracleCase TokenCase = new("token", Token.Descriptor, BertHead.TokenClassification, ClassificationProblem.SingleLabel, 4, Token.LayerNormEpsilon, 3, 10, 20);
     public static readonly OracleCase QaCase = new("qa", QaModel.Descriptor, BertHead.QuestionAnswering, ClassificationProblem.SingleLabel, 2, QaModel.LayerNormEpsilon, 3, 11, 20);
+    public static readonly OracleCase SiluCase = new("silu", SiluPretrain.Descriptor, BertHead.Pretraining, ClassificationProblem.SingleLabel, 2, SiluPretrain.LayerNormEpsilon, 2, 12, 4);
 
     public static TheoryData<OracleCase> All => new()
     {
-        PretrainSmallCase, PretrainOddCase, ClassifyCase, MultiLabelCase, RegressionCase, TokenCase, QaCase,
+        PretrainSmallCase, PretrainOddCase, ClassifyCase, MultiLabelCase, RegressionCase, TokenCase, QaCase, SiluCase,
     };
 }

@@ -35,6 +35,8 @@ internal static class RowKernelEmitter
 
     public static string SoftmaxName(int s) => $"Softmax{s}";
 
+    public static string EmbeddingSumName(int h) => $"EmbeddingSum{h}";
+
     private static void ForEachWidth(SourceWriter w, Action<VectorWidth> body)
     {
         foreach (VectorWidth v in VectorWidth.All)
@@ -78,7 +80,7 @@ internal static class RowKernelEmitter
 
     private static void EmitLayerNorm(SourceWriter w, int h, double eps)
     {
-        w.Summary($"In-place LayerNorm of rows × [{h}]: (x − mean) / √(var + {eps}) · γ + β, biased variance as torch computes it.");
+        w.Summary($"In-place LayerNorm of rows × [{h}]: (x − mean) / √(var + {eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}) · γ + β, biased variance as torch computes it.");
         w.Line(ModelEmitter.OptimizeNow);
         using (w.Block($"public static void {LayerNormName(h)}(float* x, int rows, float* gamma, float* beta)"))
         {
@@ -93,7 +95,7 @@ internal static class RowKernelEmitter
                     w.Comment("pass 2: variance around the mean (two passes: no cancellation from E[x²] − E[x]²)");
                     w.Line($"{v.Type} meanV = {v.Splat("mean")};");
                     Accumulate(w, v, h, (j, u) => u.IsScalar ? $"(x[{j}] - mean) * (x[{j}] - mean)" : $"({u.Load($"x + {j}")} - meanV) * ({u.Load($"x + {j}")} - meanV)", "variance");
-                    w.Line($"float inverse = 1f / global::System.MathF.Sqrt(variance * {Literals.Float(1.0 / h)} + {Literals.Float(eps)});");
+                    w.Line($"float inverse = 1f / MathF.Sqrt(variance * {Literals.Float(1.0 / h)} + {Literals.Float(eps)});");
                     w.Comment("pass 3: normalise, scale, shift");
                     w.Line($"{v.Type} inverseV = {v.Splat("inverse")};");
                     Chunks(w, v, h, (j, u) =>
@@ -135,7 +137,7 @@ internal static class RowKernelEmitter
                     {
                         using (w.Block($"for (int j = {from}; j < {s}; j++)"))
                         {
-                            w.Line("max = global::System.MathF.Max(max, x[j]);");
+                            w.Line("max = MathF.Max(max, x[j]);");
                         }
                     }
 
@@ -143,7 +145,7 @@ internal static class RowKernelEmitter
                     w.Line($"{v.Type} shiftV = {v.Splat("max")};");
                     Accumulate(w, v, s, (j, u) =>
                     {
-                        string e = u.IsScalar ? $"global::System.MathF.Exp(x[{j}] - max)" : u.ExpNonPositive($"{u.Load($"x + {j}")} - shiftV");
+                        string e = u.IsScalar ? $"MathF.Exp(x[{j}] - max)" : u.ExpNonPositive($"{u.Load($"x + {j}")} - shiftV");
                         return e;
                     }, "sum", store: true);
                     w.Comment("pass 3: normalise");
@@ -159,7 +161,7 @@ internal static class RowKernelEmitter
     {
         w.Summary($"dst[{h}] = word[{h}] + position[{h}] + tokenType[{h}] for one token.");
         w.Line(ModelEmitter.OptimizeNow);
-        using (w.Block($"public static void EmbeddingSum{h}(float* dst, float* word, float* position, float* tokenType)"))
+        using (w.Block($"public static void {EmbeddingSumName(h)}(float* dst, float* word, float* position, float* tokenType)"))
         {
             ForEachWidth(w, v => Chunks(w, v, h, (j, u) =>
                 w.Line(u.Store($"{u.Load($"word + {j}")} + {u.Load($"position + {j}")} + {u.Load($"tokenType + {j}")}", $"dst + {j}"))));

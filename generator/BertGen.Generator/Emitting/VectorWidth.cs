@@ -7,8 +7,8 @@ namespace BertGen.Generator.Emitting;
 /// </summary>
 internal sealed class VectorWidth
 {
-    public static readonly VectorWidth V512 = new(16, "global::System.Runtime.Intrinsics.Vector512");
-    public static readonly VectorWidth V256 = new(8, "global::System.Runtime.Intrinsics.Vector256");
+    public static readonly VectorWidth V512 = new(16, "Vector512");
+    public static readonly VectorWidth V256 = new(8, "Vector256");
     public static readonly VectorWidth Scalar = new(1, "float");
 
     private readonly string _static;
@@ -40,18 +40,18 @@ internal sealed class VectorWidth
     public string Splat(string scalar) => IsScalar ? scalar : $"{_static}.Create({scalar})";
 
     public string Fma(string a, string b, string c) => IsScalar
-        ? $"global::System.MathF.FusedMultiplyAdd({a}, {b}, {c})"
+        ? $"MathF.FusedMultiplyAdd({a}, {b}, {c})"
         : $"{_static}.FusedMultiplyAdd({a}, {b}, {c})";
 
     public string Sum(string vector) => IsScalar ? vector : $"{_static}.Sum({vector})";
 
-    public string Max(string a, string b) => IsScalar ? $"global::System.MathF.Max({a}, {b})" : $"{_static}.Max({a}, {b})";
+    public string Max(string a, string b) => IsScalar ? $"MathF.Max({a}, {b})" : $"{_static}.Max({a}, {b})";
 
     /// <summary>The largest lane (the runtime's HorizontalMax: .NET has no vector-wide max).</summary>
-    public string MaxAcross(string vector) => IsScalar ? vector : $"global::BertGen.Runtime.Kernels.HorizontalMax.Of({vector})";
+    public string MaxAcross(string vector) => IsScalar ? vector : $"HorizontalMax.Of({vector})";
 
     /// <summary>exp of a non-positive argument (softmax's x − max): the runtime's range-reduced series, not .NET's slower Exp.</summary>
-    public string ExpNonPositive(string vector) => IsScalar ? $"global::System.MathF.Exp({vector})" : $"global::BertGen.Runtime.Kernels.ActivationMath.ExpNonPositive({vector})";
+    public string ExpNonPositive(string vector) => IsScalar ? $"MathF.Exp({vector})" : $"ActivationMath.ExpNonPositive({vector})";
 
     /// <summary>Full vectors that fit in <paramref name="length"/>, in elements.</summary>
     public int FullLength(int length) => length / Lanes * Lanes;

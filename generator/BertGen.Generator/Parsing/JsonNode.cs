@@ -3,17 +3,6 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace BertGen.Generator.Parsing;
 
-/// <summary>What a JSON value is; used in "expected a number, found a string" messages.</summary>
-internal enum JsonKind
-{
-    Object,
-    Array,
-    String,
-    Number,
-    Boolean,
-    Null,
-}
-
 /// <summary>
 /// A parsed JSON value with the span it came from, so that every spec diagnostic can point at the exact
 /// field. Lives only inside the parse step: the pipeline never carries it.
@@ -24,10 +13,45 @@ internal abstract class JsonNode
 
     public TextSpan Span { get; }
 
-    public abstract JsonKind Kind { get; }
-
-    /// <summary>The value as it would be quoted in a message: strings in quotes, numbers as written.</summary>
+    /// <summary>
+    /// The value as it would be quoted in a message: strings in quotes, numbers as written, either cut to
+    /// <see cref="DisplayLength"/> characters so a megabyte-long value makes a readable message.
+    /// </summary>
     public abstract string Display { get; }
+
+    /// <summary>Characters of a value a message quotes before it is cut with an ellipsis.</summary>
+    public const int DisplayLength = 64;
+
+    protected static string Shorten(string text) =>
+        Visible(text.Length <= DisplayLength ? text : text.Substring(0, DisplayLength) + "…");
+
+    /// <summary>
+    /// The text with control, format (bidirectional overrides, zero-width characters) and separator characters
+    /// written as <c>\uXXXX</c>, so a message shows what the spec holds instead of being reordered or cut by it.
+    /// </summary>
+    public static string Visible(string text)
+    {
+        var sb = new System.Text.StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            if (IsInvisible(c))
+            {
+                sb.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Control, format, surrogate and line/paragraph separator characters.</summary>
+    public static bool IsInvisible(char c) => char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+        or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.LineSeparator
+        or System.Globalization.UnicodeCategory.ParagraphSeparator;
 }
 
 internal sealed class JsonObject : JsonNode
@@ -37,23 +61,21 @@ internal sealed class JsonObject : JsonNode
 
     public IReadOnlyList<JsonProperty> Properties { get; }
 
-    public override JsonKind Kind => JsonKind.Object;
 
     public override string Display => "an object";
 
+    /// <summary>The property named <paramref name="name"/>; keys are unique (the parser rejects repeats).</summary>
     public JsonProperty? Find(string name)
     {
-        // JSON allows a repeated key; like System.Text.Json's JsonNode, the last one wins.
-        JsonProperty? found = null;
         foreach (JsonProperty p in Properties)
         {
             if (p.Name == name)
             {
-                found = p;
+                return p;
             }
         }
 
-        return found;
+        return null;
     }
 }
 
@@ -80,7 +102,6 @@ internal sealed class JsonArray : JsonNode
 
     public IReadOnlyList<JsonNode> Items { get; }
 
-    public override JsonKind Kind => JsonKind.Array;
 
     public override string Display => "an array";
 }
@@ -92,9 +113,8 @@ internal sealed class JsonString : JsonNode
 
     public string Value { get; }
 
-    public override JsonKind Kind => JsonKind.String;
 
-    public override string Display => "\"" + Value + "\"";
+    public override string Display => "\"" + Shorten(Value) + "\"";
 }
 
 internal sealed class JsonNumber : JsonNode
@@ -113,9 +133,8 @@ internal sealed class JsonNumber : JsonNode
 
     public bool IsInteger => Text.IndexOfAny(new[] { '.', 'e', 'E' }) < 0;
 
-    public override JsonKind Kind => JsonKind.Number;
 
-    public override string Display => Text;
+    public override string Display => Shorten(Text);
 }
 
 internal sealed class JsonBoolean : JsonNode
@@ -125,7 +144,6 @@ internal sealed class JsonBoolean : JsonNode
 
     public bool Value { get; }
 
-    public override JsonKind Kind => JsonKind.Boolean;
 
     public override string Display => Value ? "true" : "false";
 }
@@ -137,7 +155,6 @@ internal sealed class JsonNull : JsonNode
     {
     }
 
-    public override JsonKind Kind => JsonKind.Null;
 
     public override string Display => "null";
 }

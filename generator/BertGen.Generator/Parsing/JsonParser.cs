@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using BertGen.Generator.Model;
 using Microsoft.CodeAnalysis.Text;
 
 namespace BertGen.Generator.Parsing;
@@ -16,15 +17,39 @@ internal sealed class JsonSyntaxException : Exception
 }
 
 /// <summary>
+/// Raised for a key repeated within one object. RFC 8259 leaves the meaning of a repeat open and readers
+/// disagree (first wins, last wins, error), so a spec that has one does not say what it means.
+/// </summary>
+internal sealed class JsonDuplicateKeyException : Exception
+{
+    public JsonDuplicateKeyException(string name, TextSpan span, TextSpan firstSpan)
+        : base("duplicate key " + name)
+    {
+        Name = name;
+        Span = span;
+        FirstSpan = firstSpan;
+    }
+
+    public string Name { get; }
+
+    public TextSpan Span { get; }
+
+    public TextSpan FirstSpan { get; }
+}
+
+/// <summary>
 /// A small strict JSON (RFC 8259) parser that keeps the source span of every value and key.
 /// Written here rather than taken from System.Text.Json because a generator loaded into the compiler cannot
 /// rely on a specific System.Text.Json being present on netstandard2.0, and because spec diagnostics need
-/// line/column spans for every field, which a DOM without positions cannot give.
+/// line/column spans for every field, which a DOM without positions cannot give. Nesting is bounded
+/// (<see cref="SpecLimits.JsonDepth"/>): the parser recurses once per level, and a stack overflow would take
+/// the whole compiler process down with it.
 /// </summary>
 internal sealed class JsonParser
 {
     private readonly string _text;
     private int _pos;
+    private int _depth;
 
     private JsonParser(string text) => _text = text;
 
@@ -53,9 +78,9 @@ internal sealed class JsonParser
         switch (c)
         {
             case '{':
-                return ParseObject();
+                return Nested(ParseObject);
             case '[':
-                return ParseArray();
+                return Nested(ParseArray);
             case '"':
                 int start = _pos;
                 string s = ParseString();
@@ -72,8 +97,20 @@ internal sealed class JsonParser
                     return ParseNumber();
                 }
 
-                throw Error($"unexpected character '{c}', expected a value", _pos, 1);
+                throw Error($"unexpected character '{JsonNode.Visible(c.ToString())}', expected a value", _pos, 1);
         }
+    }
+
+    private JsonNode Nested(Func<JsonNode> parse)
+    {
+        if (++_depth > SpecLimits.JsonDepth)
+        {
+            throw Error($"arrays and objects nested deeper than {SpecLimits.JsonDepth} levels", _pos, 1);
+        }
+
+        JsonNode node = parse();
+        _depth--;
+        return node;
     }
 
     private JsonObject ParseObject()
@@ -81,6 +118,7 @@ internal sealed class JsonParser
         int start = _pos;
         _pos++; // '{'
         var properties = new List<JsonProperty>();
+        var seen = new Dictionary<string, TextSpan>(StringComparer.Ordinal);
         SkipWhitespace();
         if (Peek() == '}')
         {
@@ -99,6 +137,12 @@ internal sealed class JsonParser
             int nameStart = _pos;
             string name = ParseString();
             var nameSpan = TextSpan.FromBounds(nameStart, _pos);
+            if (seen.TryGetValue(name, out TextSpan first))
+            {
+                throw new JsonDuplicateKeyException(name, nameSpan, first);
+            }
+
+            seen.Add(name, nameSpan);
             SkipWhitespace();
             Expect(':');
             SkipWhitespace();
@@ -202,17 +246,23 @@ internal sealed class JsonParser
                 case 'r': sb.Append('\r'); break;
                 case 't': sb.Append('\t'); break;
                 case 'u':
-                    if (_pos + 4 > _text.Length ||
-                        !int.TryParse(_text.Substring(_pos, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int code))
+                    int code = 0;
+                    for (int i = 0; i < 4; i++)
                     {
-                        throw Error("invalid \\u escape", _pos - 2, 2);
+                        int digit = _pos + i < _text.Length ? HexValue(_text[_pos + i]) : -1;
+                        if (digit < 0)
+                        {
+                            throw Error("invalid \\u escape: four hexadecimal digits expected", _pos - 2, 2);
+                        }
+
+                        code = (code * 16) + digit;
                     }
 
                     sb.Append((char)code);
                     _pos += 4;
                     break;
                 default:
-                    throw Error($"invalid escape '\\{e}'", _pos - 2, 2);
+                    throw Error($"invalid escape '\\{JsonNode.Visible(e.ToString())}'", _pos - 2, 2);
             }
         }
     }
@@ -304,6 +354,9 @@ internal sealed class JsonParser
     private char Peek() => _pos < _text.Length ? _text[_pos] : '\0';
 
     private static bool IsDigit(char c) => c >= '0' && c <= '9';
+
+    private static int HexValue(char c) =>
+        c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 
     private void SkipWhitespace()
     {

@@ -6,6 +6,8 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using BertGen.Generator.Model;
+using BertGen.Generator.Planning;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
@@ -14,18 +16,19 @@ namespace BertGen.Generator.Parsing;
 /// <summary>
 /// Turns a <c>*.bert.json</c> file into a <see cref="ModelSpec"/> or diagnostics. Architecture fields carry
 /// HuggingFace <c>config.json</c> names and defaults (a pasted HF config plus a <c>bertgen</c> section is a
-/// valid spec); unknown HF fields are ignored, values BertGen cannot honour are errors.
+/// valid spec); unknown HF fields are ignored unless they look like a misspelt known one (BG0017), values BertGen
+/// cannot honour are errors. Every size is bounded (<see cref="SpecLimits"/>), and a valid spec is planned once
+/// here so that a model too large for the runtime's buffers is a diagnostic, not a failure later.
 /// </summary>
 internal sealed class SpecParser
 {
-    /// <summary>The settings of the <c>bertgen</c> section; anything else there is a typo and an error.</summary>
-    internal static readonly string[] BertGenFields = { "type_name", "namespace", "shapes", "heads", "training", "max_predictions_per_seq" };
-
     private const string DefaultNamespace = "BertGen.Models";
 
     private readonly string _path;
     private readonly SourceText _text;
     private readonly List<DiagnosticInfo> _diagnostics = new();
+    private readonly List<FieldReader> _objects = new();
+    private readonly Dictionary<ShapeVariant, TextSpan> _shapeSpans = new();
 
     private SpecParser(string path, SourceText text)
     {
@@ -33,14 +36,25 @@ internal sealed class SpecParser
         _text = text;
     }
 
+    /// <summary>Parses one spec file. Never throws (but for cancellation): a failure of its own is BG0018.</summary>
     public static SpecParseResult Parse(string path, SourceText? text, CancellationToken cancellationToken = default)
     {
         text ??= SourceText.From(string.Empty);
         var parser = new SpecParser(path, text);
-        return parser.Run(cancellationToken);
+        try
+        {
+            return parser.Run(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var failure = new SpecParser(path, SourceText.From(string.Empty)); // the text itself may be what failed
+            failure.Report(DiagnosticDescriptors.GeneratorFailure, new TextSpan(0, 0), failure.FileName, e.GetType().Name + ": " + e.Message);
+            return failure.Result(null, default);
+        }
     }
 
-    private string FileName => Path.GetFileName(_path);
+    // As messages and generated comments quote it: a line separator in a file name would end a comment.
+    private string FileName => JsonNode.Visible(Path.GetFileName(_path));
 
     private SpecParseResult Run(CancellationToken cancellationToken)
     {
@@ -54,55 +68,52 @@ internal sealed class SpecParser
             Report(DiagnosticDescriptors.MalformedJson, e.Span, FileName, e.Message);
             return Result(null, default);
         }
+        catch (JsonDuplicateKeyException e)
+        {
+            Report(DiagnosticDescriptors.DuplicateKey, e.Span, JsonNode.Visible(Short(e.Name)), _text.Lines.GetLinePosition(e.FirstSpan.Start).Line + 1);
+            return Result(null, default);
+        }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (root is not JsonObject config)
+        if (root is not JsonObject configJson)
         {
             Report(DiagnosticDescriptors.WrongType, root.Span, "(root)", "an object", root.Display);
             return Result(null, default);
         }
 
+        FieldReader config = Fields(configJson, string.Empty);
         BertArchitecture? architecture = ParseArchitecture(config);
-        JsonProperty? section = config.Find("bertgen");
-        if (section is null)
+        JsonProperty? section = config.Find("bertgen", null);
+        if (section is null || section.Value is not JsonObject bertgenJson)
         {
-            Report(DiagnosticDescriptors.MissingField, new TextSpan(config.Span.Start, 1), FileName, "bertgen");
-            return Result(null, default);
-        }
-
-        if (section.Value is not JsonObject bertgen)
-        {
-            Report(DiagnosticDescriptors.WrongType, section.Value.Span, "bertgen", "an object", section.Value.Display);
-            return Result(null, default);
-        }
-
-        foreach (JsonProperty p in bertgen.Properties)
-        {
-            if (Array.IndexOf(BertGenFields, p.Name) < 0)
+            if (section is not null)
             {
-                Report(DiagnosticDescriptors.UnknownBertGenField, p.NameSpan, p.Name, string.Join(", ", BertGenFields.Select(f => "'" + f + "'")));
+                Report(DiagnosticDescriptors.WrongType, section.Value.Span, "bertgen", "an object", section.Value.Display);
             }
+
+            ReportUnknownAndMissing();
+            return Result(null, default);
         }
 
-        string? typeName = ReadString(bertgen, "type_name", "bertgen.type_name", TypeNameFromFile(FileName));
-        TextSpan typeNameSpan = bertgen.Find("type_name")?.Value.Span ?? new TextSpan(section.NameSpan.Start, section.NameSpan.Length);
-        if (typeName is not null && !IsIdentifier(typeName))
+        FieldReader bertgen = Fields(bertgenJson, "bertgen.");
+        string? typeName = ReadString(bertgen, "type_name", TypeNameFromFile(FileName));
+        TextSpan typeNameSpan = bertgenJson.Find("type_name")?.Value.Span ?? section.NameSpan;
+        typeName = CheckName(typeName, typeNameSpan, "bertgen.type_name", "type name", IsIdentifier);
+
+        string? ns = ReadString(bertgen, "namespace", DefaultNamespace);
+        ns = CheckName(ns, FieldSpan(bertgen, "namespace"), "bertgen.namespace", "namespace", n => n.Split('.').All(IsIdentifier));
+
+        if (typeName is not null && ns is not null && Encoding.UTF8.GetByteCount(ns + "." + typeName) + SpecLimits.FileNamePartBytes > SpecLimits.FileNameBytes)
         {
-            Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", typeName, "type name");
+            Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(typeName)),
+                $"type name here: with namespace '{JsonNode.Visible(Short(ns))}' the generated files' names would be longer than the {SpecLimits.FileNameBytes} bytes a file name may have");
             typeName = null;
         }
 
-        string? ns = ReadString(bertgen, "namespace", "bertgen.namespace", DefaultNamespace);
-        if (ns is not null && !ns.Split('.').All(IsIdentifier))
-        {
-            Report(DiagnosticDescriptors.InvalidIdentifier, bertgen.Find("namespace")!.Value.Span, "bertgen.namespace", ns, "namespace");
-            ns = null;
-        }
-
-        ImmutableEquatableArray<ShapeVariant>? shapes = ParseShapes(bertgen, section, architecture);
+        ImmutableEquatableArray<ShapeVariant>? shapes = ParseShapes(bertgen, architecture);
         HeadSet? heads = ParseHeads(bertgen);
-        bool training = ReadBool(bertgen, "training", "bertgen.training", false) ?? false;
-        int? maxPredictions = ReadInt(bertgen, "max_predictions_per_seq", "bertgen.max_predictions_per_seq", 20, min: 1);
+        bool training = ReadBool(bertgen, "training", false) ?? false;
+        int? maxPredictions = ReadInt(bertgen, "max_predictions_per_seq", 20, min: 1, max: SpecLimits.MaxPredictionsPerSequence);
 
         if (architecture is not null && heads is { } h && h.SequenceClassification && architecture.ProblemType == ProblemType.Regression && architecture.NumLabels != 1)
         {
@@ -111,57 +122,68 @@ internal sealed class SpecParser
 
         if (training && heads is { } hs && !hs.Any)
         {
-            Report(DiagnosticDescriptors.TrainingWithoutHead, bertgen.Find("training")!.Value.Span);
+            Report(DiagnosticDescriptors.TrainingWithoutHead, bertgenJson.Find("training")!.Value.Span);
         }
 
+        if (training && heads is { Any: true } trained && trained.Objective is TrainingObjective.Pretraining or TrainingObjective.MaskedLm
+            && shapes is not null && maxPredictions is { } p)
+        {
+            CheckGatheredRows(bertgen, shapes, p);
+        }
+
+        ReportUnknownAndMissing();
         var location = ToLocation(typeNameSpan);
-        if (_diagnostics.Count > 0 || architecture is null || typeName is null || ns is null || shapes is null || heads is null || maxPredictions is null)
+        if (_diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+            || architecture is null || typeName is null || ns is null || shapes is null || heads is null || maxPredictions is null)
         {
             return Result(null, location);
         }
 
-        var spec = new ModelSpec(FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value);
-        return Result(spec, location);
+        var spec = new ModelSpec(_path, FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value);
+        return CheckSizes(spec, config) ? Result(spec, location) : Result(null, location);
     }
 
-    private BertArchitecture? ParseArchitecture(JsonObject config)
+    private BertArchitecture? ParseArchitecture(FieldReader config)
     {
         int errorsBefore = _diagnostics.Count;
 
         // Fields HF accepts but whose non-default value changes the model in ways BertGen does not emit.
-        string? modelType = ReadString(config, "model_type", "model_type", "bert");
+        string? modelType = ReadString(config, "model_type", "bert");
         if (modelType is not null && modelType != "bert")
         {
-            Report(DiagnosticDescriptors.UnsupportedValue, FieldSpan(config, "model_type"), "model_type", "\"" + modelType + "\"", "BertGen compiles BERT models only");
+            Report(DiagnosticDescriptors.UnsupportedValue, FieldSpan(config, "model_type"), "model_type", Quote(modelType), "BertGen compiles BERT models only");
         }
 
-        string? positionType = ReadString(config, "position_embedding_type", "position_embedding_type", "absolute");
+        string? positionType = ReadString(config, "position_embedding_type", "absolute");
         if (positionType is not null && positionType != "absolute")
         {
-            Report(DiagnosticDescriptors.UnsupportedValue, FieldSpan(config, "position_embedding_type"), "position_embedding_type", "\"" + positionType + "\"", "only \"absolute\" position embeddings are implemented");
+            Report(DiagnosticDescriptors.UnsupportedValue, FieldSpan(config, "position_embedding_type"), "position_embedding_type", Quote(positionType), "only \"absolute\" position embeddings are implemented");
         }
 
         foreach (string flag in new[] { "is_decoder", "add_cross_attention" })
         {
-            if (ReadBool(config, flag, flag, false) == true)
+            if (ReadBool(config, flag, false) == true)
             {
                 Report(DiagnosticDescriptors.UnsupportedValue, FieldSpan(config, flag), flag, "true", "BertGen compiles encoder-only BERT");
             }
         }
 
-        int? vocab = ReadInt(config, "vocab_size", "vocab_size", null, min: 1);
-        int? hidden = ReadInt(config, "hidden_size", "hidden_size", null, min: 1);
-        int? layers = ReadInt(config, "num_hidden_layers", "num_hidden_layers", null, min: 1);
-        int? heads = ReadInt(config, "num_attention_heads", "num_attention_heads", null, min: 1);
-        int? intermediate = ReadInt(config, "intermediate_size", "intermediate_size", null, min: 1);
-        int? maxPositions = ReadInt(config, "max_position_embeddings", "max_position_embeddings", 512, min: 1);
-        int? typeVocab = ReadInt(config, "type_vocab_size", "type_vocab_size", 2, min: 1);
-        int? padId = ReadInt(config, "pad_token_id", "pad_token_id", 0, min: 0);
-        double? eps = ReadDouble(config, "layer_norm_eps", 1e-12, v => v > 0 && v < 1, "greater than 0 and less than 1");
-        double? hiddenDropout = ReadDouble(config, "hidden_dropout_prob", 0.1, v => v >= 0 && v < 1, "in [0, 1)");
-        double? attentionDropout = ReadDouble(config, "attention_probs_dropout_prob", 0.1, v => v >= 0 && v < 1, "in [0, 1)");
-        double? initRange = ReadDouble(config, "initializer_range", 0.02, v => v > 0, "greater than 0");
-        Activation? activation = ParseActivation(config);
+        int? vocab = ReadInt(config, "vocab_size", null, min: 1, max: SpecLimits.VocabSize);
+        int? hidden = ReadInt(config, "hidden_size", null, min: 1, max: SpecLimits.HiddenSize);
+        int? layers = ReadInt(config, "num_hidden_layers", null, min: 1, max: SpecLimits.Layers);
+        int? heads = ReadInt(config, "num_attention_heads", null, min: 1, max: SpecLimits.HiddenSize);
+        int? intermediate = ReadInt(config, "intermediate_size", null, min: 1, max: SpecLimits.IntermediateSize);
+        ActivationInfo? activation = ParseActivation(config);
+        int? maxPositions = ReadInt(config, "max_position_embeddings", 512, min: 1, max: SpecLimits.MaxPositions);
+        int? typeVocab = ReadInt(config, "type_vocab_size", 2, min: 1, max: SpecLimits.TypeVocabSize);
+        int? padId = ReadInt(config, "pad_token_id", 0, min: 0, max: SpecLimits.VocabSize - 1);
+
+        // Each float the generated code bakes in must survive the conversion to float: 1e-50 would become an
+        // epsilon of 0 (a division by zero on a constant row), a dropout of 0.999999999 one of 1 (an infinite scale).
+        double? eps = ReadDouble(config, "layer_norm_eps", 1e-12, v => v < 1 && (float)v > 0, "greater than 0 (at least 1.4e-45, the smallest float) and less than 1");
+        double? hiddenDropout = ReadDouble(config, "hidden_dropout_prob", 0.1, v => v >= 0 && (float)v < 1, "in [0, 1), and below 1 as a float");
+        double? attentionDropout = ReadDouble(config, "attention_probs_dropout_prob", 0.1, v => v >= 0 && (float)v < 1, "in [0, 1), and below 1 as a float");
+        double? initRange = ReadDouble(config, "initializer_range", 0.02, v => v <= 1 && (float)v > 0, "greater than 0 and at most 1");
 
         if (hidden is { } hs && heads is { } nh && hs % nh != 0)
         {
@@ -176,46 +198,48 @@ internal sealed class SpecParser
         (int? numLabels, ImmutableEquatableArray<string>? labels) = ParseLabels(config);
         ProblemType? problemType = ParseProblemType(config, numLabels);
 
-        if (_diagnostics.Count > errorsBefore)
+        // A missing required field is reported later, with the others; it leaves its value null here.
+        if (_diagnostics.Count > errorsBefore || vocab is null || hidden is null || layers is null || heads is null || intermediate is null
+            || activation is null || maxPositions is null || typeVocab is null || eps is null || hiddenDropout is null || attentionDropout is null
+            || initRange is null || padId is null || numLabels is null || labels is null || problemType is null)
         {
             return null;
         }
 
         return new BertArchitecture(
-            vocab!.Value, hidden!.Value, layers!.Value, heads!.Value, intermediate!.Value, activation!.Value,
-            maxPositions!.Value, typeVocab!.Value, eps!.Value, hiddenDropout!.Value, attentionDropout!.Value,
-            initRange!.Value, padId!.Value, numLabels!.Value, labels!, problemType!.Value);
+            vocab.Value, hidden.Value, layers.Value, heads.Value, intermediate.Value, activation.Id,
+            maxPositions.Value, typeVocab.Value, eps.Value, hiddenDropout.Value, attentionDropout.Value,
+            initRange.Value, padId.Value, numLabels.Value, labels, problemType.Value);
     }
 
-    private Activation? ParseActivation(JsonObject config)
+    private ActivationInfo? ParseActivation(FieldReader config)
     {
-        string? act = ReadString(config, "hidden_act", "hidden_act", "gelu");
-        switch (act)
+        string? name = ReadString(config, "hidden_act", Activations.Of(Activation.GeluErf).Name);
+        if (name is null)
         {
-            case null:
-                return null;
-            case "gelu":
-                return Activation.GeluErf;
-            case "gelu_new":
-            case "gelu_pytorch_tanh":
-                return Activation.GeluTanh;
-            case "relu":
-                return Activation.Relu;
-            default:
-                Report(DiagnosticDescriptors.UnknownActivation, FieldSpan(config, "hidden_act"), act);
-                return null;
+            return null;
         }
+
+        ActivationInfo? activation = Activations.FromSpecName(name);
+        if (activation is null)
+        {
+            Report(DiagnosticDescriptors.UnknownActivation, FieldSpan(config, "hidden_act"), Quote(name), Activations.SpecNamesText);
+        }
+
+        return activation;
     }
 
-    private (int? Count, ImmutableEquatableArray<string>? Labels) ParseLabels(JsonObject config)
+    private (int? Count, ImmutableEquatableArray<string>? Labels) ParseLabels(FieldReader config)
     {
         // HF's default is 2 labels; read the field only when it is there (ReadInt treats no default as required).
-        int? numLabels = config.Find("num_labels") is null ? null : ReadInt(config, "num_labels", "num_labels", null, min: 1);
-        JsonProperty? id2label = config.Find("id2label");
+        int? numLabels = ReadInt(config, "num_labels", 2, min: 1, max: SpecLimits.Labels);
+        bool declared = config.Json.Find("num_labels") is not null;
+        JsonProperty? id2label = config.Find("id2label", "LABEL_0, LABEL_1, …");
         if (id2label is null)
         {
-            int n = numLabels ?? 2; // HF's default
-            return (n, Enumerable.Range(0, n).Select(i => "LABEL_" + i.ToString(CultureInfo.InvariantCulture)).ToEquatableArray());
+            return numLabels is { } n
+                ? (n, Enumerable.Range(0, n).Select(i => "LABEL_" + i.ToString(CultureInfo.InvariantCulture)).ToEquatableArray())
+                : (null, null);
         }
 
         if (id2label.Value is not JsonObject map)
@@ -224,12 +248,18 @@ internal sealed class SpecParser
             return (null, null);
         }
 
+        if (map.Properties.Count > SpecLimits.Labels)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, id2label.Value.Span, "id2label", Grouped(map.Properties.Count) + " labels", "at most " + Grouped(SpecLimits.Labels));
+            return (null, null);
+        }
+
         var labels = new string?[map.Properties.Count];
         foreach (JsonProperty p in map.Properties)
         {
             if (!int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index >= labels.Length || labels[index] is not null)
             {
-                Report(DiagnosticDescriptors.InconsistentLabels, p.NameSpan, "id2label", $"key \"{p.Name}\" is not one of the indices 0..{labels.Length - 1} exactly once");
+                Report(DiagnosticDescriptors.InconsistentLabels, p.NameSpan, "id2label", $"key {Quote(p.Name)} is not one of the indices 0..{labels.Length - 1} exactly once");
                 return (null, null);
             }
 
@@ -239,12 +269,18 @@ internal sealed class SpecParser
                 return (null, null);
             }
 
+            if (name.Value.Length > SpecLimits.NameLength)
+            {
+                Report(DiagnosticDescriptors.ValueOutOfRange, p.Value.Span, "id2label." + p.Name, name.Display, $"at most {SpecLimits.NameLength} characters long");
+                return (null, null);
+            }
+
             labels[index] = name.Value;
         }
 
-        if (numLabels is { } declared && declared != labels.Length)
+        if (declared && numLabels is { } count && count != labels.Length)
         {
-            Report(DiagnosticDescriptors.InconsistentLabels, FieldSpan(config, "num_labels"), "num_labels", $"it is {declared}, but id2label has {labels.Length} labels");
+            Report(DiagnosticDescriptors.InconsistentLabels, FieldSpan(config, "num_labels"), "num_labels", $"it is {count}, but id2label has {labels.Length} labels");
             return (null, null);
         }
 
@@ -257,9 +293,9 @@ internal sealed class SpecParser
         return (labels.Length, labels.Select(l => l!).ToEquatableArray());
     }
 
-    private ProblemType? ParseProblemType(JsonObject config, int? numLabels)
+    private ProblemType? ParseProblemType(FieldReader config, int? numLabels)
     {
-        JsonProperty? p = config.Find("problem_type");
+        JsonProperty? p = config.Find("problem_type", "inferred from num_labels");
         if (p is null || p.Value is JsonNull)
         {
             // HF infers it at loss time from num_labels and the label dtype; with no labels to look at,
@@ -267,30 +303,27 @@ internal sealed class SpecParser
             return numLabels == 1 ? ProblemType.Regression : ProblemType.SingleLabelClassification;
         }
 
-        string? value = ReadString(config, "problem_type", "problem_type", null);
-        switch (value)
+        string? value = ReadString(config, "problem_type", null);
+        if (value is null)
         {
-            case null:
-                return null;
-            case "single_label_classification":
-                return ProblemType.SingleLabelClassification;
-            case "multi_label_classification":
-                return ProblemType.MultiLabelClassification;
-            case "regression":
-                return ProblemType.Regression;
-            default:
-                Report(DiagnosticDescriptors.UnsupportedValue, p.Value.Span, "problem_type", "\"" + value + "\"", "expected \"single_label_classification\", \"multi_label_classification\" or \"regression\"");
-                return null;
+            return null;
         }
+
+        ProblemTypeInfo? problem = ProblemTypes.FromSpecName(value);
+        if (problem is null)
+        {
+            Report(DiagnosticDescriptors.UnsupportedValue, p.Value.Span, "problem_type", Quote(value), "expected " + ProblemTypes.SpecNamesText);
+        }
+
+        return problem?.Id;
     }
 
-    private ImmutableEquatableArray<ShapeVariant>? ParseShapes(JsonObject bertgen, JsonProperty section, BertArchitecture? architecture)
+    private ImmutableEquatableArray<ShapeVariant>? ParseShapes(FieldReader bertgen, BertArchitecture? architecture)
     {
-        JsonProperty? shapes = bertgen.Find("shapes");
+        JsonProperty? shapes = bertgen.Find("shapes", null);
         if (shapes is null)
         {
-            Report(DiagnosticDescriptors.MissingField, section.NameSpan, FileName, "bertgen.shapes");
-            return null;
+            return null; // reported with the other missing required fields
         }
 
         if (shapes.Value is not JsonArray array || array.Items.Count == 0)
@@ -299,20 +332,27 @@ internal sealed class SpecParser
             return null;
         }
 
+        if (array.Items.Count > SpecLimits.Shapes)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, shapes.Value.Span, "bertgen.shapes", Grouped(array.Items.Count) + " shapes", "at most " + SpecLimits.Shapes);
+            return null;
+        }
+
         var result = new List<ShapeVariant>();
         bool ok = true;
         for (int i = 0; i < array.Items.Count; i++)
         {
             string field = $"bertgen.shapes[{i}]";
-            if (array.Items[i] is not JsonObject shape)
+            if (array.Items[i] is not JsonObject shapeJson)
             {
                 Report(DiagnosticDescriptors.WrongType, array.Items[i].Span, field, "an object { \"batch\": …, \"sequence\": … }", array.Items[i].Display);
                 ok = false;
                 continue;
             }
 
-            int? batch = ReadInt(shape, "batch", field + ".batch", null, min: 1, missingSpan: shape.Span);
-            int? sequence = ReadInt(shape, "sequence", field + ".sequence", null, min: 1, missingSpan: shape.Span);
+            FieldReader shape = Fields(shapeJson, field + ".");
+            int? batch = ReadInt(shape, "batch", null, min: 1, max: SpecLimits.TokensPerShape);
+            int? sequence = ReadInt(shape, "sequence", null, min: 1, max: SpecLimits.MaxPositions);
             if (batch is null || sequence is null)
             {
                 ok = false;
@@ -321,7 +361,15 @@ internal sealed class SpecParser
 
             if (architecture is not null && sequence > architecture.MaxPositionEmbeddings)
             {
-                Report(DiagnosticDescriptors.SequenceAboveMaxPositions, shape.Find("sequence")!.Value.Span, field + ".sequence", sequence.Value, architecture.MaxPositionEmbeddings);
+                Report(DiagnosticDescriptors.SequenceAboveMaxPositions, shapeJson.Find("sequence")!.Value.Span, field + ".sequence", sequence.Value, architecture.MaxPositionEmbeddings);
+                ok = false;
+                continue;
+            }
+
+            long tokens = (long)batch.Value * sequence.Value;
+            if (tokens > SpecLimits.TokensPerShape)
+            {
+                Report(DiagnosticDescriptors.ValueOutOfRange, shapeJson.Span, field, $"batch {Grouped(batch.Value)} × sequence {Grouped(sequence.Value)} = {Grouped(tokens)} tokens", $"at most {Grouped(SpecLimits.TokensPerShape)} tokens");
                 ok = false;
                 continue;
             }
@@ -329,21 +377,22 @@ internal sealed class SpecParser
             var variant = new ShapeVariant(batch.Value, sequence.Value);
             if (result.Contains(variant))
             {
-                Report(DiagnosticDescriptors.DuplicateShape, shape.Span, variant.Batch, variant.Sequence);
+                Report(DiagnosticDescriptors.DuplicateShape, shapeJson.Span, variant.Batch, variant.Sequence);
                 ok = false;
                 continue;
             }
 
             result.Add(variant);
+            _shapeSpans[variant] = shapeJson.Span;
         }
 
         // Smallest first: the runtime picks the first variant that fits an input.
         return ok ? result.OrderBy(s => s.Sequence).ThenBy(s => s.Batch).ToEquatableArray() : null;
     }
 
-    private HeadSet? ParseHeads(JsonObject bertgen)
+    private HeadSet? ParseHeads(FieldReader bertgen)
     {
-        JsonProperty? heads = bertgen.Find("heads");
+        JsonProperty? heads = bertgen.Find("heads", "[] (encoder and pooler only)");
         if (heads is null)
         {
             return default(HeadSet);
@@ -355,7 +404,8 @@ internal sealed class SpecParser
             return null;
         }
 
-        bool pretraining = false, mlm = false, seq = false, token = false, qa = false, ok = true;
+        var kinds = new List<HeadKind>();
+        bool ok = true;
         foreach (JsonNode item in array.Items)
         {
             if (item is not JsonString s)
@@ -365,37 +415,153 @@ internal sealed class SpecParser
                 continue;
             }
 
-            switch (s.Value)
+            HeadInfo? head = Heads.FromSpecName(s.Value);
+            if (head is null)
             {
-                case "pretraining": pretraining = true; break;
-                case "masked_lm": mlm = true; break;
-                case "sequence_classification": seq = true; break;
-                case "token_classification": token = true; break;
-                case "question_answering": qa = true; break;
-                default:
-                    Report(DiagnosticDescriptors.UnknownHead, s.Span, s.Value);
-                    ok = false;
-                    break;
+                Report(DiagnosticDescriptors.UnknownHead, s.Span, s.Display, Heads.SpecNamesText);
+                ok = false;
+                continue;
             }
+
+            kinds.Add(head.Kind);
         }
 
-        return ok ? new HeadSet(pretraining, mlm, seq, token, qa) : null;
+        return ok ? HeadSet.Of(kinds) : null;
     }
 
-    private int? ReadInt(JsonObject obj, string name, string field, int? defaultValue, int min, TextSpan? missingSpan = null)
+    // The masked-LM head of a training step gathers batch × max_predictions_per_seq rows: the M of its GEMMs.
+    private void CheckGatheredRows(FieldReader bertgen, ImmutableEquatableArray<ShapeVariant> shapes, int predictions)
     {
-        JsonProperty? p = obj.Find(name);
-        if (p is null)
+        int batch = shapes.Max(s => s.Batch);
+        long rows = (long)batch * predictions;
+        if (rows > SpecLimits.TokensPerShape)
         {
-            if (defaultValue is null)
-            {
-                Report(DiagnosticDescriptors.MissingField, missingSpan ?? new TextSpan(obj.Span.Start, 1), FileName, field);
-            }
+            Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "max_predictions_per_seq"), "bertgen.max_predictions_per_seq", predictions,
+                $"at most {Grouped(SpecLimits.TokensPerShape / batch)}: batch {Grouped(batch)} × {Grouped(predictions)} gathered rows is above {Grouped(SpecLimits.TokensPerShape)}");
+        }
+    }
 
-            return defaultValue;
+    /// <summary>
+    /// Plans the spec as the source step will, and holds the plan against the runtime's buffer sizes: the
+    /// parameters and every activation buffer are spans, so each must fit <see cref="SpecLimits.BufferFloats"/>.
+    /// The field bounds keep every count inside 64 bits; the planner's arithmetic is checked all the same.
+    /// </summary>
+    private bool CheckSizes(ModelSpec spec, FieldReader config)
+    {
+        ModelPlan plan;
+        try
+        {
+            plan = ModelPlanner.Plan(spec);
+        }
+        catch (OverflowException)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(config, "hidden_size"), "hidden_size", spec.Architecture.HiddenSize, "small enough for the model's sizes to be counted in 64 bits");
+            return false;
         }
 
-        if (p.Value is not JsonNumber n || !n.IsInteger || n.Value > int.MaxValue || n.Value < int.MinValue)
+        if (plan.ParameterBufferLength > SpecLimits.BufferFloats)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(config, "hidden_size"), "hidden_size", spec.Architecture.HiddenSize,
+                $"small enough for the parameters to fit one buffer of {Grouped(SpecLimits.BufferFloats)} floats (they need {Grouped(plan.ParameterBufferLength)})");
+            return false;
+        }
+
+        bool ok = true;
+        foreach (ShapeVariant shape in spec.Shapes)
+        {
+            IEnumerable<ArenaSlot> buffers = plan.Variants.Single(v => v.Shape == shape).Buffers
+                .Concat(plan.Training.Where(t => t.Shape == shape).SelectMany(t => t.Buffers));
+            ArenaSlot largest = buffers.OrderByDescending(b => b.Length).First();
+            if (largest.Length > SpecLimits.BufferFloats)
+            {
+                Report(DiagnosticDescriptors.ValueOutOfRange, _shapeSpans[shape], "bertgen.shapes", $"batch {Grouped(shape.Batch)} × sequence {Grouped(shape.Sequence)}",
+                    $"small enough for every activation buffer to fit {Grouped(SpecLimits.BufferFloats)} floats ({largest.Name} {largest.Shape} needs {Grouped(largest.Length)})");
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    /// <summary>Unknown fields that look like misspelt known ones, and missing required fields, of every object read.</summary>
+    private void ReportUnknownAndMissing()
+    {
+        foreach (FieldReader fields in _objects)
+        {
+            var claimed = new HashSet<string>();
+            foreach (string missing in fields.MissingRequired)
+            {
+                JsonProperty? likely = fields.Unknown.FirstOrDefault(p => NearMiss.Find(p.Name, new[] { missing }) is not null);
+                if (likely is not null)
+                {
+                    claimed.Add(likely.Name);
+                    int line = _text.Lines.GetLinePosition(likely.NameSpan.Start).Line + 1;
+                    Report(DiagnosticDescriptors.MissingField, likely.NameSpan, FileName, fields.Path + missing, $"; is '{Short(likely.Name)}' on line {line} a misspelling of it?");
+                }
+                else
+                {
+                    Report(DiagnosticDescriptors.MissingField, new TextSpan(fields.Json.Span.Start, 1), FileName, fields.Path + missing, string.Empty);
+                }
+            }
+
+            foreach (JsonProperty unknown in fields.Unknown.Where(p => !claimed.Contains(p.Name)))
+            {
+                string? meant = fields.NearMissOf(unknown);
+                if (fields.Path == "bertgen.")
+                {
+                    // The bertgen section is BertGen's own: anything it does not know there is a mistake.
+                    string hint = meant is not null ? $"did you mean '{meant}'?" : "known settings are " + string.Join(", ", fields.Known.Select(f => "'" + f + "'"));
+                    Report(DiagnosticDescriptors.UnknownBertGenField, unknown.NameSpan, JsonNode.Visible(Short(unknown.Name)), hint);
+                }
+                else if (meant is not null)
+                {
+                    Report(DiagnosticDescriptors.FieldLooksMisspelt, unknown.NameSpan, fields.Path + JsonNode.Visible(Short(unknown.Name)), fields.Path + meant, fields.DefaultOf(meant) ?? "its default");
+                }
+            }
+        }
+    }
+
+    private FieldReader Fields(JsonObject json, string path)
+    {
+        var fields = new FieldReader(json, path);
+        _objects.Add(fields);
+        return fields;
+    }
+
+    /// <summary>A C# name from the spec: at most <see cref="SpecLimits.NameLength"/> characters, no invisible characters, valid.</summary>
+    private string? CheckName(string? name, TextSpan span, string field, string what, Func<string, bool> valid)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+
+        // C# lets format characters (U+200B zero width space, U+202E right-to-left override) into identifiers and
+        // ignores them, so "Model" and "Mo\u200Bdel" name the same type while reading differently.
+        char invisible = name.FirstOrDefault(JsonNode.IsInvisible);
+        string? problem = name.Length > SpecLimits.NameLength ? $"{what}: it has {Grouped(name.Length)} characters, at most {SpecLimits.NameLength} are allowed"
+            : invisible != '\0' ? $"{what}: it holds the invisible character U+{(int)invisible:X4}"
+            : !valid(name) ? what
+            : null;
+        if (problem is null)
+        {
+            return name;
+        }
+
+        Report(DiagnosticDescriptors.InvalidIdentifier, span, field, JsonNode.Visible(Short(name)), problem);
+        return null;
+    }
+
+    private int? ReadInt(FieldReader fields, string name, int? defaultValue, int min, int max)
+    {
+        string field = fields.Path + name;
+        JsonProperty? p = fields.Find(name, defaultValue?.ToString(CultureInfo.InvariantCulture));
+        if (p is null)
+        {
+            return defaultValue; // a missing required field is reported with the others, once every read is known
+        }
+
+        if (p.Value is not JsonNumber n || !n.IsInteger)
         {
             Report(DiagnosticDescriptors.WrongType, p.Value.Span, field, "an integer", p.Value.Display);
             return null;
@@ -403,16 +569,22 @@ internal sealed class SpecParser
 
         if (n.Value < min)
         {
-            Report(DiagnosticDescriptors.ValueOutOfRange, p.Value.Span, field, n.Text, min == 1 ? "positive" : $"at least {min}");
+            Report(DiagnosticDescriptors.ValueOutOfRange, p.Value.Span, field, n.Display, min == 1 ? "positive" : $"at least {min}");
+            return null;
+        }
+
+        if (n.Value > max)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, p.Value.Span, field, n.Display, "at most " + Grouped(max));
             return null;
         }
 
         return (int)n.Value;
     }
 
-    private double? ReadDouble(JsonObject obj, string name, double defaultValue, Func<double, bool> valid, string rangeText)
+    private double? ReadDouble(FieldReader fields, string name, double defaultValue, Func<double, bool> valid, string rangeText)
     {
-        JsonProperty? p = obj.Find(name);
+        JsonProperty? p = fields.Find(name, defaultValue.ToString("R", CultureInfo.InvariantCulture));
         if (p is null)
         {
             return defaultValue;
@@ -420,22 +592,22 @@ internal sealed class SpecParser
 
         if (p.Value is not JsonNumber n)
         {
-            Report(DiagnosticDescriptors.WrongType, p.Value.Span, name, "a number", p.Value.Display);
+            Report(DiagnosticDescriptors.WrongType, p.Value.Span, fields.Path + name, "a number", p.Value.Display);
             return null;
         }
 
         if (!valid(n.Value))
         {
-            Report(DiagnosticDescriptors.ValueOutOfRange, p.Value.Span, name, n.Text, rangeText);
+            Report(DiagnosticDescriptors.ValueOutOfRange, p.Value.Span, fields.Path + name, n.Display, rangeText);
             return null;
         }
 
         return n.Value;
     }
 
-    private string? ReadString(JsonObject obj, string name, string field, string? defaultValue)
+    private string? ReadString(FieldReader fields, string name, string? defaultValue)
     {
-        JsonProperty? p = obj.Find(name);
+        JsonProperty? p = fields.Find(name, defaultValue is null ? null : Quote(defaultValue));
         if (p is null)
         {
             return defaultValue;
@@ -443,16 +615,16 @@ internal sealed class SpecParser
 
         if (p.Value is not JsonString s)
         {
-            Report(DiagnosticDescriptors.WrongType, p.Value.Span, field, "a string", p.Value.Display);
+            Report(DiagnosticDescriptors.WrongType, p.Value.Span, fields.Path + name, "a string", p.Value.Display);
             return null;
         }
 
         return s.Value;
     }
 
-    private bool? ReadBool(JsonObject obj, string name, string field, bool defaultValue)
+    private bool? ReadBool(FieldReader fields, string name, bool defaultValue)
     {
-        JsonProperty? p = obj.Find(name);
+        JsonProperty? p = fields.Find(name, defaultValue ? "true" : "false");
         if (p is null)
         {
             return defaultValue;
@@ -460,14 +632,20 @@ internal sealed class SpecParser
 
         if (p.Value is not JsonBoolean b)
         {
-            Report(DiagnosticDescriptors.WrongType, p.Value.Span, field, "true or false", p.Value.Display);
+            Report(DiagnosticDescriptors.WrongType, p.Value.Span, fields.Path + name, "true or false", p.Value.Display);
             return null;
         }
 
         return b.Value;
     }
 
-    private static TextSpan FieldSpan(JsonObject obj, string name) => obj.Find(name)?.Value.Span ?? new TextSpan(obj.Span.Start, 1);
+    private static TextSpan FieldSpan(FieldReader fields, string name) => fields.Json.Find(name)?.Value.Span ?? new TextSpan(fields.Json.Span.Start, 1);
+
+    private static string Quote(string value) => "\"" + JsonNode.Visible(Short(value)) + "\"";
+
+    private static string Short(string value) => value.Length <= JsonNode.DisplayLength ? value : value.Substring(0, JsonNode.DisplayLength) + "…";
+
+    private static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary><c>bert-tiny.bert.json</c> → <c>BertTiny</c>.</summary>
     internal static string TypeNameFromFile(string fileName)
@@ -500,7 +678,7 @@ internal sealed class SpecParser
     private static bool IsIdentifier(string name) =>
         SyntaxFacts.IsValidIdentifier(name) && SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None;
 
-    private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, TextSpan span, params object[] args) =>
+    private void Report(DiagnosticDescriptor descriptor, TextSpan span, params object[] args) =>
         _diagnostics.Add(DiagnosticInfo.Create(descriptor, ToLocation(span), args));
 
     private SpecLocation ToLocation(TextSpan span)

@@ -1,100 +1,153 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using BertGen.Generator.Emitting;
 using BertGen.Generator.Model;
 
 namespace BertGen.Generator.Planning;
 
 /// <summary>
-/// Plans the inference forward pass of one shape: the op sequence with shapes and FLOPs, then the arena —
-/// each buffer lives from the first op that touches it to the last, and buffers whose lifetimes do not
-/// overlap share memory (first fit, largest first).
+/// Plans the inference forward pass of one shape: the op sequence with operands, shapes and FLOPs, then the arena —
+/// each buffer lives from the first op that touches it to the last, and buffers whose lifetimes do not overlap share
+/// memory (first fit, largest first). FLOPs count GEMMs as 2·M·N·K, a LayerNorm 10 and an activation 10 per element,
+/// softmax 5 per score, the mask 1 per token; additions fused into epilogues are not counted.
 /// </summary>
 internal static class ForwardPlanner
 {
-    public static VariantPlan Plan(ModelSpec spec, ShapeVariant shape)
+    private const long LayerNormFlopsPerElement = 10;
+    private const long ActivationFlopsPerElement = 10;
+    private const long SoftmaxFlopsPerElement = 5;
+
+    public static VariantPlan Plan(ModelSpec spec, ImmutableEquatableArray<PackedLinear> linears, ShapeVariant shape)
     {
         BertArchitecture a = spec.Architecture;
+        var names = new HuggingFaceNames(spec.Heads);
         int t = shape.Tokens, b = shape.Batch, s = shape.Sequence, h = a.HiddenSize, i = a.IntermediateSize;
         int heads = a.NumAttentionHeads, dh = a.HeadSize, v = a.VocabSize, labels = a.NumLabels;
-
-        // Attention runs (batch, head) pairs in parallel; each part packs K (S×dh) and V (dh×S) on the fly.
-        int attentionParts = System.Math.Min(b * heads, RuntimeContract.MaxAttentionParts);
-        long attentionPackLength = PackedWeightLayout.Align(System.Math.Max(RuntimeContract.PackedLength(s, dh), RuntimeContract.PackedLength(dh, s)));
+        string act = Activations.Of(a.HiddenAct).Name;
+        string activation = Activations.Of(a.HiddenAct).RuntimeName;
+        AttentionPlan attention = AttentionPlans.Forward(a, shape);
 
         var buffers = new Dictionary<string, (long Length, string Shape)>
         {
             ["hidden"] = ((long)t * h, $"[{t},{h}]"),
-            ["mask_bias"] = ((long)t, $"[{b},{s}]"),
-            ["attention_pack"] = (attentionParts * attentionPackLength, $"[{attentionParts},{attentionPackLength}]"),
+            ["mask_bias"] = (t, $"[{b},{s}]"),
+            ["attention_pack"] = (checked(attention.Parts * attention.PartLength), $"[{attention.Parts},{attention.PartLength}]"),
             ["qkv"] = ((long)t * 3 * h, $"[{t},{3 * h}]"),
-            ["scores"] = ((long)b * heads * s * s, $"[{b},{heads},{s},{s}]"),
+            ["scores"] = (checked((long)b * heads * s * s), $"[{b},{heads},{s},{s}]"),
             ["context"] = ((long)t * h, $"[{t},{h}]"),
             ["attention_out"] = ((long)t * h, $"[{t},{h}]"),
             ["ffn"] = ((long)t * i, $"[{t},{i}]"),
         };
+        var outputs = new List<ForwardOutput> { new("LastHiddenState", "hidden", (long)t * h) };
         var ops = new List<PlannedOp>();
+        PackedLinear Linear(string key) => linears.Find(l => l.Key == key, "No packed linear layer " + key);
+        Operand Buffer(string name) => Operand.Arena(name);
 
-        void Op(string kind, string description, string[] reads, string[] writes, long flops) =>
-            ops.Add(new PlannedOp(kind, description, reads.ToEquatableArray(), writes.ToEquatableArray(), flops));
+        void Output(string property, string buffer, long length, string shapeText)
+        {
+            buffers[buffer] = (length, shapeText);
+            outputs.Add(new ForwardOutput(property, buffer, length));
+        }
 
-        long Gemm(long m, long n, long k) => 2 * m * n * k;
-
-        Op("MaskBias", $"Attention mask [{b},{s}] → additive key bias: 0 where attended, float.MinValue where padded", Array.Empty<string>(), new[] { "mask_bias" }, t);
-        Op("Embeddings", $"Embeddings: word[{v},{h}] + position[{a.MaxPositionEmbeddings},{h}] + token_type[{a.TypeVocabSize},{h}] gathered → [{t},{h}], LayerNorm", Array.Empty<string>(), new[] { "hidden" }, 10L * t * h);
+        ops.Add(new MaskBiasOp($"Attention mask [{b},{s}] → mask_bias: 0 where attended, float.MinValue where padded (HF's finfo.min)", Buffer("mask_bias"), t) { Flops = t });
+        ops.Add(new EmbeddingSumOp(
+            $"Embeddings: word[{v},{h}] + position[{a.MaxPositionEmbeddings},{h}] + token_type[{a.TypeVocabSize},{h}] gathered → hidden [{t},{h}]",
+            Buffer("hidden"), t, s, h, names.WordEmbeddings, names.PositionEmbeddings, names.TokenTypeEmbeddings));
+        ops.Add(LayerNorm("Embeddings LayerNorm of hidden", Buffer("hidden"), t, h, names.EmbeddingsLayerNorm));
         for (int l = 0; l < a.NumHiddenLayers; l++)
         {
-            Op("QkvProjection", $"Layer {l} QKV projection: [{t},{h}]·[{h},{3 * h}] → [{t},{3 * h}], bias fused", new[] { "hidden" }, new[] { "qkv" }, Gemm(t, 3 * h, h));
-            Op("Attention", $"Layer {l} attention: {b}×{heads} heads of softmax([{s},{dh}]·[{dh},{s}]/√{dh} + mask)·[{s},{dh}] → [{t},{h}]", new[] { "qkv", "mask_bias" }, new[] { "scores", "context", "attention_pack" }, (2 * Gemm(s, s, dh) + 5L * s * s) * b * heads);
-            Op("OutputProjection", $"Layer {l} attention output: [{t},{h}]·[{h},{h}] → [{t},{h}], bias and residual fused, LayerNorm", new[] { "context", "hidden" }, new[] { "attention_out" }, Gemm(t, h, h) + 10L * t * h);
-            Op("FeedForwardUp", $"Layer {l} FFN up: [{t},{h}]·[{h},{i}] → [{t},{i}], bias and {ModelEmitter.ActivationName(a.HiddenAct)} fused", new[] { "attention_out" }, new[] { "ffn" }, Gemm(t, i, h) + 10L * t * i);
-            Op("FeedForwardDown", $"Layer {l} FFN down: [{t},{i}]·[{i},{h}] → [{t},{h}], bias and residual fused, LayerNorm", new[] { "ffn", "attention_out" }, new[] { "hidden" }, Gemm(t, h, i) + 10L * t * h);
+            ops.Add(Gemm(
+                $"Layer {l} QKV projection: hidden [{t},{h}]·[{h},{3 * h}] + bias → qkv [{t},{3 * h}]",
+                Linear(LinearKeys.Qkv(l)), t, Buffer("hidden"), h, Buffer("qkv"), null, null));
+            ops.Add(new AttentionOp(
+                $"Layer {l} attention: {b}×{heads} heads of softmax(q·kᵀ/√{dh} + mask)·v, qkv → context [{t},{h}]",
+                false, Buffer("qkv"), Buffer("scores"), Buffer("context"), null, null, Buffer("mask_bias"), Buffer("attention_pack"), null)
+            {
+                Flops = checked(((4L * s * s * dh) + (SoftmaxFlopsPerElement * s * s)) * b * heads),
+            });
+            ops.Add(Gemm(
+                $"Layer {l} attention output: context [{t},{h}]·[{h},{h}] + bias + hidden → attention_out [{t},{h}]",
+                Linear(LinearKeys.AttentionOutput(l)), t, Buffer("context"), h, Buffer("attention_out"), null, Buffer("hidden")));
+            ops.Add(LayerNorm($"Layer {l} attention LayerNorm of attention_out", Buffer("attention_out"), t, h, names.AttentionLayerNorm(l)));
+            ops.Add(Gemm(
+                $"Layer {l} FFN up: attention_out [{t},{h}]·[{h},{i}] + bias, {act} → ffn [{t},{i}]",
+                Linear(LinearKeys.FeedForwardUp(l)), t, Buffer("attention_out"), h, Buffer("ffn"), activation, null));
+            ops.Add(Gemm(
+                $"Layer {l} FFN down: ffn [{t},{i}]·[{i},{h}] + bias + attention_out → hidden [{t},{h}]",
+                Linear(LinearKeys.FeedForwardDown(l)), t, Buffer("ffn"), i, Buffer("hidden"), null, Buffer("attention_out")));
+            ops.Add(LayerNorm($"Layer {l} output LayerNorm of hidden", Buffer("hidden"), t, h, names.OutputLayerNorm(l)));
         }
 
         if (spec.Heads.HasPooler)
         {
-            buffers["pooled"] = ((long)b * h, $"[{b},{h}]");
-            Op("Pooler", $"Pooler: [CLS] rows [{b},{h}]·[{h},{h}] → [{b},{h}], bias and tanh fused", new[] { "hidden" }, new[] { "pooled" }, Gemm(b, h, h));
+            Output("PooledOutput", "pooled", (long)b * h, $"[{b},{h}]");
+            ops.Add(Gemm(
+                $"Pooler: the [CLS] row of each sequence (stride {(long)s * h}) [{b},{h}]·[{h},{h}] + bias, tanh → pooled [{b},{h}]",
+                Linear(LinearKeys.Pooler), b, Buffer("hidden"), (long)s * h, Buffer("pooled"), Activations.PoolerRuntimeName, null));
         }
 
         if (spec.Heads.HasMlmHead)
         {
             buffers["mlm_transform"] = ((long)t * h, $"[{t},{h}]");
-            buffers["mlm_logits"] = ((long)t * v, $"[{t},{v}]");
-            Op("MaskedLmTransform", $"Masked LM transform: [{t},{h}]·[{h},{h}] → [{t},{h}], bias and {ModelEmitter.ActivationName(a.HiddenAct)} fused, LayerNorm", new[] { "hidden" }, new[] { "mlm_transform" }, Gemm(t, h, h) + 10L * t * h);
-            Op("MaskedLmDecoder", $"Masked LM decoder (tied to word embeddings): [{t},{h}]·[{h},{v}] → [{t},{v}], bias fused", new[] { "mlm_transform" }, new[] { "mlm_logits" }, Gemm(t, v, h));
+            Output("MaskedLmLogits", "mlm_logits", checked((long)t * v), $"[{t},{v}]");
+            ops.Add(Gemm(
+                $"Masked LM transform: hidden [{t},{h}]·[{h},{h}] + bias, {act} → mlm_transform [{t},{h}]",
+                Linear(LinearKeys.MaskedLmTransform), t, Buffer("hidden"), h, Buffer("mlm_transform"), activation, null));
+            ops.Add(LayerNorm("Masked LM transform LayerNorm of mlm_transform", Buffer("mlm_transform"), t, h, names.MaskedLmLayerNorm));
+            ops.Add(Gemm(
+                $"Masked LM decoder, tied to the word embeddings: mlm_transform [{t},{h}]·[{h},{v}] + bias → mlm_logits [{t},{v}]",
+                Linear(LinearKeys.MaskedLmDecoder), t, Buffer("mlm_transform"), h, Buffer("mlm_logits"), null, null));
         }
 
         if (spec.Heads.Pretraining)
         {
-            buffers["nsp_logits"] = ((long)b * 2, $"[{b},2]");
-            Op("NextSentence", $"Next sentence: [{b},{h}]·[{h},2] → [{b},2]", new[] { "pooled" }, new[] { "nsp_logits" }, Gemm(b, 2, h));
+            Output("NextSentenceLogits", "nsp_logits", (long)b * 2, $"[{b},2]");
+            ops.Add(Gemm($"Next sentence: pooled [{b},{h}]·[{h},2] + bias → nsp_logits [{b},2]", Linear(LinearKeys.NextSentence), b, Buffer("pooled"), h, Buffer("nsp_logits"), null, null));
         }
 
         if (spec.Heads.SequenceClassification)
         {
-            buffers["sequence_logits"] = ((long)b * labels, $"[{b},{labels}]");
-            Op("SequenceClassifier", $"Sequence classifier: [{b},{h}]·[{h},{labels}] → [{b},{labels}]", new[] { "pooled" }, new[] { "sequence_logits" }, Gemm(b, labels, h));
+            Output("SequenceLogits", "sequence_logits", (long)b * labels, $"[{b},{labels}]");
+            ops.Add(Gemm(
+                $"Sequence classifier (dropout is off at inference): pooled [{b},{h}]·[{h},{labels}] + bias → sequence_logits [{b},{labels}]",
+                Linear(LinearKeys.SequenceClassifier), b, Buffer("pooled"), h, Buffer("sequence_logits"), null, null));
         }
 
         if (spec.Heads.TokenClassification)
         {
-            buffers["token_logits"] = ((long)t * labels, $"[{t},{labels}]");
-            Op("TokenClassifier", $"Token classifier: [{t},{h}]·[{h},{labels}] → [{t},{labels}]", new[] { "hidden" }, new[] { "token_logits" }, Gemm(t, labels, h));
+            Output("TokenLogits", "token_logits", (long)t * labels, $"[{t},{labels}]");
+            ops.Add(Gemm(
+                $"Token classifier: hidden [{t},{h}]·[{h},{labels}] + bias → token_logits [{t},{labels}]",
+                Linear(LinearKeys.TokenClassifier), t, Buffer("hidden"), h, Buffer("token_logits"), null, null));
         }
 
         if (spec.Heads.QuestionAnswering)
         {
-            buffers["qa_logits"] = ((long)t * 2, $"[{t},2]");
-            Op("QuestionAnswering", $"Question answering: [{t},{h}]·[{h},2] → [{t},2] start/end logits", new[] { "hidden" }, new[] { "qa_logits" }, Gemm(t, 2, h));
+            Output("QuestionAnsweringLogits", "qa_logits", (long)t * 2, $"[{t},2]");
+            ops.Add(Gemm(
+                $"Question answering: hidden [{t},{h}]·[{h},2] + bias → qa_logits [{t},2] (start, end)",
+                Linear(LinearKeys.QuestionAnswering), t, Buffer("hidden"), h, Buffer("qa_logits"), null, null));
         }
 
-        // Outputs stay readable after the call: extend their lifetime to the end.
-        var outputs = new HashSet<string> { "hidden", "pooled", "mlm_logits", "nsp_logits", "sequence_logits", "token_logits", "qa_logits" };
-        (ImmutableEquatableArray<ArenaSlot> slots, long arena) = PlaceBuffers(buffers, ops, outputs);
-        return new VariantPlan(shape, ops.ToEquatableArray(), slots, arena, attentionParts);
+        // Outputs stay readable after the call: their lifetime extends to the end.
+        (ImmutableEquatableArray<ArenaSlot> slots, long arena) = PlaceBuffers(buffers, ops, new HashSet<string>(outputs.Select(o => o.Buffer)));
+        return new VariantPlan(shape, ops.ToEquatableArray(), slots, arena, attention, outputs.ToEquatableArray());
     }
+
+    // y = x·Wᵀ + b with the epilogue's activation and residual; its FLOPs, and whether the pool splits it.
+    private static GemmOp Gemm(string description, PackedLinear linear, int rows, Operand input, long inputStride, Operand output, string? activation, Operand? residual)
+    {
+        int n = linear.OutFeatures, k = linear.InFeatures;
+        var epilogue = new GemmEpilogueSpec(null, Operand.PackedBias(linear), activation, residual, n, false);
+        long flops = checked((2L * rows * n * k) + (activation is null ? 0 : ActivationFlopsPerElement * rows * n));
+        return new GemmOp(description, GemmForm.Linear, rows, n, k, input, inputStride, Operand.PackedWeight(linear), k, output, n, null, epilogue, SplitRule.Gemm(rows, n, k))
+        {
+            Flops = flops,
+        };
+    }
+
+    private static LayerNormOp LayerNorm(string description, Operand x, int rows, int width, string module) =>
+        new(description, x, x, null, null, rows, width, module) { Flops = checked(LayerNormFlopsPerElement * rows * width) };
 
     private static (ImmutableEquatableArray<ArenaSlot>, long) PlaceBuffers(
         Dictionary<string, (long Length, string Shape)> buffers, List<PlannedOp> ops, HashSet<string> outputs)
@@ -103,7 +156,7 @@ internal static class ForwardPlanner
         var last = new Dictionary<string, int>();
         for (int k = 0; k < ops.Count; k++)
         {
-            foreach (string name in ops[k].Reads.Concat(ops[k].Writes))
+            foreach (string name in ops[k].ArenaBuffers)
             {
                 if (!first.ContainsKey(name))
                 {
@@ -118,7 +171,7 @@ internal static class ForwardPlanner
         long arena = 0;
         foreach (KeyValuePair<string, (long Length, string Shape)> buffer in buffers.OrderByDescending(x => x.Value.Length).ThenBy(x => x.Key, StringComparer.Ordinal))
         {
-            long length = Align(buffer.Value.Length);
+            long length = Alignment.Align(buffer.Value.Length);
             int f = first[buffer.Key], l = last[buffer.Key];
             var overlapping = placed.Where(p => p.First <= l && f <= p.Last).OrderBy(p => p.Offset).ToList();
             long offset = 0;
@@ -133,7 +186,7 @@ internal static class ForwardPlanner
             }
 
             placed.Add((buffer.Key, offset, length, f, l));
-            arena = Math.Max(arena, offset + length);
+            arena = Math.Max(arena, checked(offset + length));
         }
 
         var slots = placed
@@ -142,7 +195,4 @@ internal static class ForwardPlanner
             .ToEquatableArray();
         return (slots, arena);
     }
-
-    private static long Align(long floats) =>
-        (floats + ParameterLayout.AlignmentFloats - 1) / ParameterLayout.AlignmentFloats * ParameterLayout.AlignmentFloats;
 }

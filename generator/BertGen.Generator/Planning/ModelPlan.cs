@@ -4,44 +4,43 @@ using BertGen.Generator.Model;
 namespace BertGen.Generator.Planning;
 
 /// <summary>
-/// Everything the emitter needs, decided at build time from a spec: the parameter layout and, per fixed
-/// shape, the ops with their shapes and costs and the activation arena. Value-equal like the spec.
+/// Everything the emitters need, decided at build time from a spec: the parameter layout, the packed weights and,
+/// per fixed shape, the forward pass's ops and arena (and, when training, the training step's). Value-equal like
+/// the spec: the pipeline compares it to skip re-emitting.
 /// </summary>
+/// <param name="LayerStarts">
+/// Where each encoder layer's parameters begin in the parameter buffer, then where the last one's end (aligned):
+/// L + 1 offsets, the boundaries a training step reports gradients final at.
+/// </param>
 internal sealed record ModelPlan(
     ModelSpec Spec,
     ImmutableEquatableArray<ParameterSlot> Parameters,
     long ParameterCount,
     long ParameterBufferLength,
+    ImmutableEquatableArray<long> LayerStarts,
     ImmutableEquatableArray<PackedLinear> PackedLinears,
     long PackedWeightLength,
     ImmutableEquatableArray<VariantPlan> Variants,
     ImmutableEquatableArray<TrainingPlan> Training)
 {
-    public PackedLinear Linear(string key) => PackedLinears.Find(linear => linear.Key == key, "No packed linear layer " + key);
-
     public ParameterSlot Parameter(string name) => Parameters.Find(slot => slot.Name == name, "No parameter " + name);
 }
 
-/// <summary>The plan of one fixed (batch, sequence) shape.</summary>
+/// <summary>The plan of one fixed (batch, sequence) shape's forward pass.</summary>
+/// <param name="Outputs">The forward pass's output spans that this model has (the others read as empty).</param>
 internal sealed record VariantPlan(
     ShapeVariant Shape,
     ImmutableEquatableArray<PlannedOp> Ops,
     ImmutableEquatableArray<ArenaSlot> Buffers,
     long ArenaLength,
-    int AttentionParts)
+    AttentionPlan Attention,
+    ImmutableEquatableArray<ForwardOutput> Outputs)
 {
-    public ArenaSlot Buffer(string name) => Buffers.Find(slot => slot.Name == name, "No arena buffer " + name);
-
-    public bool HasBuffer(string name) => Buffers.Any(slot => slot.Name == name);
-
     public long ForwardFlops => Ops.Sum(op => op.Flops);
 }
 
-/// <summary>
-/// One step of the forward pass: what it computes (for the comment above its emitted block), which arena
-/// buffers it reads and writes, and its floating-point operation count (multiply and add counted apart).
-/// </summary>
-internal sealed record PlannedOp(string Kind, string Description, ImmutableEquatableArray<string> Reads, ImmutableEquatableArray<string> Writes, long Flops);
+/// <summary>One output of <c>IForwardPass</c>: the property, the arena buffer behind it and its length in floats.</summary>
+internal sealed record ForwardOutput(string Property, string Buffer, long Length);
 
-/// <summary>An activation buffer placed in the arena: name, float offset (64-byte aligned), length, shape text.</summary>
+/// <summary>An activation buffer placed in an arena: name, float offset (cache-line aligned), length, shape text.</summary>
 internal sealed record ArenaSlot(string Name, long Offset, long Length, string Shape);

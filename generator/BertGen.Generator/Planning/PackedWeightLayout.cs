@@ -5,6 +5,28 @@ using BertGen.Generator.Model;
 
 namespace BertGen.Generator.Planning;
 
+/// <summary>The names of the packed linear layers (<see cref="PackedLinear.Key"/>), written once.</summary>
+internal static class LinearKeys
+{
+    public static string Qkv(int layer) => Layer(layer) + "Qkv";
+
+    public static string AttentionOutput(int layer) => Layer(layer) + "AttentionOutput";
+
+    public static string FeedForwardUp(int layer) => Layer(layer) + "FeedForwardUp";
+
+    public static string FeedForwardDown(int layer) => Layer(layer) + "FeedForwardDown";
+
+    public const string Pooler = nameof(Pooler);
+    public const string MaskedLmTransform = nameof(MaskedLmTransform);
+    public const string MaskedLmDecoder = nameof(MaskedLmDecoder);
+    public const string NextSentence = nameof(NextSentence);
+    public const string SequenceClassifier = nameof(SequenceClassifier);
+    public const string TokenClassifier = nameof(TokenClassifier);
+    public const string QuestionAnswering = nameof(QuestionAnswering);
+
+    private static string Layer(int layer) => "Layer" + layer.ToString(CultureInfo.InvariantCulture);
+}
+
 /// <summary>
 /// Plans the packed-weight buffer: every linear layer of the forward pass, with Q, K and V fused into one
 /// <c>[3H, H]</c> layer, and the tied masked-LM decoder packed from the word embeddings.
@@ -15,75 +37,72 @@ internal static class PackedWeightLayout
     {
         BertArchitecture a = spec.Architecture;
         int h = a.HiddenSize;
-        string bert = spec.Heads.Any ? "bert." : string.Empty;
+        var names = new HuggingFaceNames(spec.Heads);
         var linears = new List<PackedLinear>();
         long offset = 0;
 
-        void Add(string key, int n, int k, string[] weights, string[] biases)
+        void Add(string key, int k, params LinearPart[] parts)
         {
+            int n = parts.Sum(part => part.Rows);
             long packed = offset;
-            long bias = packed + RuntimeContract.PackedLength(n, k);
-            offset = Align(bias + n);
-            linears.Add(new PackedLinear(key, n, k, weights.ToEquatableArray(), biases.ToEquatableArray(), packed, bias));
+            long bias = checked(packed + RuntimeContract.PackedLength(n, k));
+            offset = Alignment.Align(checked(bias + n));
+            linears.Add(new PackedLinear(key, n, k, parts.ToEquatableArray(), packed, bias));
         }
+
+        LinearPart Module(string module, int rows) => new(HuggingFaceNames.Weight(module), HuggingFaceNames.Bias(module), rows);
 
         for (int l = 0; l < a.NumHiddenLayers; l++)
         {
-            string layer = bert + "encoder.layer." + l.ToString(CultureInfo.InvariantCulture);
-            string[] qkv = { layer + ".attention.self.query", layer + ".attention.self.key", layer + ".attention.self.value" };
-            Add($"Layer{l}Qkv", 3 * h, h, qkv.Select(x => x + ".weight").ToArray(), qkv.Select(x => x + ".bias").ToArray());
-            Add($"Layer{l}AttentionOutput", h, h, new[] { layer + ".attention.output.dense.weight" }, new[] { layer + ".attention.output.dense.bias" });
-            Add($"Layer{l}FeedForwardUp", a.IntermediateSize, h, new[] { layer + ".intermediate.dense.weight" }, new[] { layer + ".intermediate.dense.bias" });
-            Add($"Layer{l}FeedForwardDown", h, a.IntermediateSize, new[] { layer + ".output.dense.weight" }, new[] { layer + ".output.dense.bias" });
+            Add(LinearKeys.Qkv(l), h, Module(names.Query(l), h), Module(names.Key(l), h), Module(names.Value(l), h));
+            Add(LinearKeys.AttentionOutput(l), h, Module(names.AttentionOutput(l), h));
+            Add(LinearKeys.FeedForwardUp(l), h, Module(names.FeedForwardUp(l), a.IntermediateSize));
+            Add(LinearKeys.FeedForwardDown(l), a.IntermediateSize, Module(names.FeedForwardDown(l), h));
         }
 
         if (spec.Heads.HasPooler)
         {
-            Add("Pooler", h, h, new[] { bert + "pooler.dense.weight" }, new[] { bert + "pooler.dense.bias" });
+            Add(LinearKeys.Pooler, h, Module(names.Pooler, h));
         }
 
         if (spec.Heads.HasMlmHead)
         {
-            Add("MaskedLmTransform", h, h, new[] { "cls.predictions.transform.dense.weight" }, new[] { "cls.predictions.transform.dense.bias" });
-            Add("MaskedLmDecoder", a.VocabSize, h, new[] { bert + "embeddings.word_embeddings.weight" }, new[] { "cls.predictions.bias" });
+            Add(LinearKeys.MaskedLmTransform, h, Module(names.MaskedLmTransform, h));
+            Add(LinearKeys.MaskedLmDecoder, h, new LinearPart(names.WordEmbeddings, names.MaskedLmBias, a.VocabSize)); // tied
         }
 
         if (spec.Heads.Pretraining)
         {
-            Add("NextSentence", 2, h, new[] { "cls.seq_relationship.weight" }, new[] { "cls.seq_relationship.bias" });
+            Add(LinearKeys.NextSentence, h, Module(names.NextSentence, 2));
         }
 
         if (spec.Heads.SequenceClassification)
         {
-            Add("SequenceClassifier", a.NumLabels, h, new[] { "classifier.weight" }, new[] { "classifier.bias" });
+            Add(LinearKeys.SequenceClassifier, h, Module(names.SequenceClassifier, a.NumLabels));
         }
 
         if (spec.Heads.TokenClassification)
         {
-            string name = spec.Heads.SequenceClassification ? "token_classifier" : "classifier";
-            Add("TokenClassifier", a.NumLabels, h, new[] { name + ".weight" }, new[] { name + ".bias" });
+            Add(LinearKeys.TokenClassifier, h, Module(names.TokenClassifier, a.NumLabels));
         }
 
         if (spec.Heads.QuestionAnswering)
         {
-            Add("QuestionAnswering", 2, h, new[] { "qa_outputs.weight" }, new[] { "qa_outputs.bias" });
+            Add(LinearKeys.QuestionAnswering, h, Module(names.QuestionAnswering, 2));
         }
 
         var known = new HashSet<string>(parameters.Select(p => p.Name));
         foreach (PackedLinear linear in linears)
         {
-            foreach (string name in linear.WeightNames.Concat(linear.BiasNames))
+            foreach (LinearPart part in linear.Parts)
             {
-                if (!known.Contains(name))
+                if (!known.Contains(part.Weight) || !known.Contains(part.Bias))
                 {
-                    throw new System.InvalidOperationException($"Packed layer {linear.Key} refers to unknown parameter {name}.");
+                    throw new System.InvalidOperationException($"Packed layer {linear.Key} refers to a parameter the layout lacks ({part.Weight}, {part.Bias}).");
                 }
             }
         }
 
         return (linears.ToEquatableArray(), offset);
     }
-
-    internal static long Align(long floats) =>
-        (floats + ParameterLayout.AlignmentFloats - 1) / ParameterLayout.AlignmentFloats * ParameterLayout.AlignmentFloats;
 }

@@ -1,97 +1,91 @@
 using System.Collections.Generic;
-using System.Globalization;
 using BertGen.Generator.Model;
 
 namespace BertGen.Generator.Planning;
 
 /// <summary>
-/// Lays out every parameter of a spec in HuggingFace state-dict order in one contiguous buffer. Names are
-/// HF's: bare <c>BertModel</c> names when the spec has no head, <c>bert.</c>-prefixed ones otherwise, so a
-/// checkpoint BertGen writes loads in HF and vice versa.
+/// Lays out every parameter of a spec in HuggingFace state-dict order in one contiguous buffer, each tensor
+/// cache-line aligned, under HF's names (<see cref="HuggingFaceNames"/>), so a checkpoint BertGen writes loads in HF
+/// and vice versa. The order is embeddings, layers 0 … L−1, pooler, heads: the backward finishes them in reverse,
+/// so what is final is always a suffix of the buffer (what <c>IGradientProgress</c> reports).
 /// </summary>
 internal static class ParameterLayout
 {
-    /// <summary>Floats per 64-byte cache line: every tensor starts on one.</summary>
-    public const int AlignmentFloats = 16;
-
     public static ImmutableEquatableArray<ParameterSlot> Plan(ModelSpec spec)
     {
         BertArchitecture a = spec.Architecture;
         int h = a.HiddenSize;
-        string bert = spec.Heads.Any ? "bert." : string.Empty;
+        var names = new HuggingFaceNames(spec.Heads);
         var slots = new List<ParameterSlot>();
         long offset = 0;
 
-        void Add(string name, string kind, params int[] shape)
+        void Add(string name, ParameterRole role, params int[] shape)
         {
-            var slot = new ParameterSlot(name, offset, shape.ToEquatableArray(), kind);
+            var slot = new ParameterSlot(name, offset, shape.ToEquatableArray(), role);
             slots.Add(slot);
-            offset += (slot.Length + AlignmentFloats - 1) / AlignmentFloats * AlignmentFloats;
+            offset = checked(offset + Alignment.Align(slot.Length));
         }
 
-        void Linear(string prefix, int outFeatures, int inFeatures)
+        void Linear(string module, int outFeatures, int inFeatures)
         {
-            Add(prefix + ".weight", "Weight", outFeatures, inFeatures);
-            Add(prefix + ".bias", "Bias", outFeatures);
+            Add(HuggingFaceNames.Weight(module), ParameterRole.Weight, outFeatures, inFeatures);
+            Add(HuggingFaceNames.Bias(module), ParameterRole.Bias, outFeatures);
         }
 
-        void LayerNorm(string prefix, int size)
+        void LayerNorm(string module)
         {
-            Add(prefix + ".weight", "LayerNormWeight", size);
-            Add(prefix + ".bias", "LayerNormBias", size);
+            Add(HuggingFaceNames.Weight(module), ParameterRole.LayerNormWeight, h);
+            Add(HuggingFaceNames.Bias(module), ParameterRole.LayerNormBias, h);
         }
 
-        Add(bert + "embeddings.word_embeddings.weight", "Embedding", a.VocabSize, h);
-        Add(bert + "embeddings.position_embeddings.weight", "Embedding", a.MaxPositionEmbeddings, h);
-        Add(bert + "embeddings.token_type_embeddings.weight", "Embedding", a.TypeVocabSize, h);
-        LayerNorm(bert + "embeddings.LayerNorm", h);
+        Add(names.WordEmbeddings, ParameterRole.Embedding, a.VocabSize, h);
+        Add(names.PositionEmbeddings, ParameterRole.Embedding, a.MaxPositionEmbeddings, h);
+        Add(names.TokenTypeEmbeddings, ParameterRole.Embedding, a.TypeVocabSize, h);
+        LayerNorm(names.EmbeddingsLayerNorm);
 
         for (int l = 0; l < a.NumHiddenLayers; l++)
         {
-            string layer = bert + "encoder.layer." + l.ToString(CultureInfo.InvariantCulture);
-            Linear(layer + ".attention.self.query", h, h);
-            Linear(layer + ".attention.self.key", h, h);
-            Linear(layer + ".attention.self.value", h, h);
-            Linear(layer + ".attention.output.dense", h, h);
-            LayerNorm(layer + ".attention.output.LayerNorm", h);
-            Linear(layer + ".intermediate.dense", a.IntermediateSize, h);
-            Linear(layer + ".output.dense", h, a.IntermediateSize);
-            LayerNorm(layer + ".output.LayerNorm", h);
+            Linear(names.Query(l), h, h);
+            Linear(names.Key(l), h, h);
+            Linear(names.Value(l), h, h);
+            Linear(names.AttentionOutput(l), h, h);
+            LayerNorm(names.AttentionLayerNorm(l));
+            Linear(names.FeedForwardUp(l), a.IntermediateSize, h);
+            Linear(names.FeedForwardDown(l), h, a.IntermediateSize);
+            LayerNorm(names.OutputLayerNorm(l));
         }
 
         if (spec.Heads.HasPooler)
         {
-            Linear(bert + "pooler.dense", h, h);
+            Linear(names.Pooler, h, h);
         }
 
         if (spec.Heads.HasMlmHead)
         {
             // The decoder weight is the word embedding matrix (tied): only its bias is a parameter here.
-            Linear("cls.predictions.transform.dense", h, h);
-            LayerNorm("cls.predictions.transform.LayerNorm", h);
-            Add("cls.predictions.bias", "Bias", a.VocabSize);
+            Linear(names.MaskedLmTransform, h, h);
+            LayerNorm(names.MaskedLmLayerNorm);
+            Add(names.MaskedLmBias, ParameterRole.Bias, a.VocabSize);
         }
 
         if (spec.Heads.Pretraining)
         {
-            Linear("cls.seq_relationship", 2, h);
+            Linear(names.NextSentence, 2, h);
         }
 
         if (spec.Heads.SequenceClassification)
         {
-            Linear("classifier", a.NumLabels, h);
+            Linear(names.SequenceClassifier, a.NumLabels, h);
         }
 
         if (spec.Heads.TokenClassification)
         {
-            // HF's BertForTokenClassification calls it "classifier" too; when a spec also has a
-            // sequence classifier the two cannot share the name.
-            Linear(spec.Heads.SequenceClassification ? "token_classifier" : "classifier", a.NumLabels, h);
+            Linear(names.TokenClassifier, a.NumLabels, h);
         }
 
         if (spec.Heads.QuestionAnswering)
         {
-            Linear("qa_outputs", 2, h);
+            Linear(names.QuestionAnswering, 2, h);
         }
 
         return slots.ToEquatableArray();

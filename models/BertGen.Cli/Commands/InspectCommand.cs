@@ -5,6 +5,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using Spectre.Console;
 

@@ -77,7 +77,7 @@ internal sealed class PretrainCommand : ICliCommand
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
             DataParallelLaunch.Join(context.Console.Error);
             ResumePlan resume = DataParallelLaunch.FromRankZero(
-                () => ResumePlan.Resolve(directory, training.Resuming(parse),
+                () => ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
                     (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
                     (ResumePlan.Given(parse, warmup), parse.GetValue(warmup)), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed))),
                 ResumePlan.Write,

@@ -14,8 +14,34 @@ internal sealed record ResumePoint(string Path, long Step, string? Note);
 /// </summary>
 internal static class ResumeChoice
 {
-    /// <summary>The checkpoint to continue from, or null when the folder holds none.</summary>
+    /// <summary>
+    /// The checkpoint to continue from, or null when the folder holds none, deleting the damaged ones after it when
+    /// <paramref name="allowOlder"/> chose an older one.
+    /// </summary>
     public static ResumePoint? Choose(string directory, bool allowOlder, long steps)
+    {
+        ResumePoint? point = Find(directory, allowOlder, deleteDamaged: true);
+        if (point is not null)
+        {
+            RequireWithin(point.Step, steps);
+        }
+
+        return point;
+    }
+
+    /// <summary>The usage error of a run asked to stop before the step its checkpoint is at.</summary>
+    public static void RequireWithin(long checkpointStep, long steps)
+    {
+        if (checkpointStep > steps)
+        {
+            throw new CliUsageException($"the checkpoint to resume is at step {checkpointStep}, past --steps {steps}: give --steps {checkpointStep} or more");
+        }
+    }
+
+    /// <summary>The checkpoint <see cref="Choose"/> would continue from, without changing the folder.</summary>
+    public static ResumePoint? Find(string directory, bool allowOlder) => Find(directory, allowOlder, deleteDamaged: false);
+
+    private static ResumePoint? Find(string directory, bool allowOlder, bool deleteDamaged)
     {
         IReadOnlyList<(long Step, string Path)> all = new CheckpointStore(directory, keepLast: 1).List();
         if (all.Count == 0)
@@ -44,7 +70,7 @@ internal static class ResumeChoice
 
                     // The damaged ones after it are the branch this run abandons: delete them, as the store's pruning
                     // deletes a branch's later checkpoints, or one would outlive this run's next save and be resumed.
-                    for (int j = i + 1; j < all.Count; j++)
+                    for (int j = i + 1; j < all.Count && deleteDamaged; j++)
                     {
                         Directory.Delete(all[j].Path, recursive: true);
                     }
@@ -58,11 +84,6 @@ internal static class ResumeChoice
             {
                 throw new CliFailureException($"no checkpoint in '{directory}' is intact; the newest (step {newestStep}): {newestDamage}");
             }
-        }
-
-        if (point.Step > steps)
-        {
-            throw new CliUsageException($"the checkpoint to resume is at step {point.Step}, past --steps {steps}: give --steps {point.Step} or more");
         }
 
         return point;

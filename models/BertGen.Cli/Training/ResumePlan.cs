@@ -24,16 +24,17 @@ namespace BertGen.Cli.Training;
 internal sealed record ResumePlan(long Steps, long ScheduleSteps, double LearningRate, long? WarmupSteps, ulong Seed, string? Checkpoint, string? Note)
 {
     /// <param name="directory">The run's checkpoint folder.</param>
-    /// <param name="resume">Whether <c>--resume</c> was given.</param>
+    /// <param name="resume">Whether <c>--resume</c> (or <c>--resume-older</c>) was given.</param>
+    /// <param name="allowOlder">Whether <c>--resume-older</c> was given: a damaged newest checkpoint yields to the intact one before it.</param>
     /// <param name="steps">(--steps as given or null, its default).</param>
     /// <param name="learningRate">(--lr as given or null, its default).</param>
     /// <param name="warmup">(--warmup as given or null, its default or null for the job's).</param>
     /// <param name="seed">(--seed as given or null, its default).</param>
-    public static ResumePlan Resolve(string directory, bool resume, (long? Given, long Default) steps, (double? Given, double Default) learningRate,
+    public static ResumePlan Resolve(string directory, bool resume, bool allowOlder, (long? Given, long Default) steps, (double? Given, double Default) learningRate,
         (long? Given, long? Default) warmup, (ulong? Given, ulong Default) seed)
     {
         long fresh = steps.Given ?? steps.Default;
-        string? latest = resume ? new CheckpointStore(directory, keepLast: 1).Latest() : null;
+        string? latest = resume ? ResumeChoice.Find(directory, allowOlder)?.Path : null;
         TrainerState? state = latest is null ? null : CheckpointStore.ReadState(latest);
         if (state?.Schedule is not LinearWarmupDecaySchedule schedule)
         {
@@ -53,10 +54,7 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
 
         long at = state.Step;
         long end = steps.Given ?? schedule.TotalSteps;
-        if (end < at)
-        {
-            throw new CliUsageException(Invariant($"--steps {end} is before step {at}, where '{latest}' stopped"));
-        }
+        ResumeChoice.RequireWithin(at, end);
 
         long horizon = Math.Max(end, schedule.TotalSteps);
         string? note = null;

@@ -29,7 +29,13 @@ internal sealed class TrainingOptions
             DefaultValueFactory = _ => 1,
             HelpName = "N",
         };
-        NoOverlap = new Option<bool>("--no-overlap") { Description = "Under mpirun: reduce the gradients in one all-reduce after the backward instead of bucket by bucket during it." };
+        Overlap = new Option<string>("--overlap")
+        {
+            Description = "Under mpirun: reduce gradient buckets during the backward (on) or in one all-reduce after it (off); auto: on when the processes span machines.",
+            DefaultValueFactory = _ => "auto",
+            HelpName = "auto|on|off",
+        };
+        Overlap.AcceptOnlyFromAmong("auto", "on", "off");
         BucketMegabytes = new Option<double>("--bucket-mb") { Description = "Under mpirun: gradient bucket size for the overlapped all-reduce, in MB.", DefaultValueFactory = _ => 25, HelpName = "MB" };
         ShardOptimizer = new Option<bool>("--zero") { Description = "Under mpirun: shard AdamW's state over the processes (ZeRO stage 1): each keeps and updates 1/N of it." };
         VerifyEvery = new Option<long>("--verify-every")
@@ -64,7 +70,7 @@ internal sealed class TrainingOptions
 
     public Option<int> Accumulate { get; }
 
-    public Option<bool> NoOverlap { get; }
+    public Option<string> Overlap { get; }
 
     public Option<double> BucketMegabytes { get; }
 
@@ -74,7 +80,7 @@ internal sealed class TrainingOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Accumulate, Seed, EvaluateEvery, CheckpointEvery, Resume, ResumeOlder, Vocabulary, Threads, NoOverlap, BucketMegabytes, ShardOptimizer, VerifyEvery })
+        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Accumulate, Seed, EvaluateEvery, CheckpointEvery, Resume, ResumeOlder, Vocabulary, Threads, Overlap, BucketMegabytes, ShardOptimizer, VerifyEvery })
         {
             command.Options.Add(option);
         }
@@ -127,7 +133,7 @@ internal sealed class TrainingOptions
     /// <summary>The data-parallel settings the options ask for (they matter only under mpirun).</summary>
     public DataParallelSettings DataParallel(ParseResult parse) => new()
     {
-        OverlapReduction = !parse.GetValue(NoOverlap),
+        OverlapReduction = parse.GetValue(Overlap) switch { "on" => true, "off" => false, _ => null },
         BucketMegabytes = parse.GetValue(BucketMegabytes),
         FirstBucketMegabytes = Math.Min(1, parse.GetValue(BucketMegabytes)),
         ShardOptimizerState = parse.GetValue(ShardOptimizer),

@@ -4,4 +4,4 @@ namespace BertGen.Runtime.Checkpoints;
 /// <param name="Name">File name inside the checkpoint directory.</param>
 /// <param name="Bytes">Its length.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of its contents.</param>
-public sealed record CheckpointFile(string Name, long Bytes, string Sha256);
+internal sealed record CheckpointFile(string Name, long Bytes, string Sha256);

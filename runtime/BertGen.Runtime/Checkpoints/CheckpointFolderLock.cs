@@ -13,7 +13,7 @@ namespace BertGen.Runtime.Checkpoints;
 /// never leaves a stale lock. The file itself stays (deleting it would let a third run lock a fresh file while a
 /// second still holds the old one); it records who held it last, for people.
 /// </summary>
-public sealed class CheckpointFolderLock : IDisposable
+internal sealed class CheckpointFolderLock : IDisposable
 {
     /// <summary>The lock file's name inside the folder (hidden: checkpoint listings ignore it).</summary>
     public const string LockFile = ".bertgen.lock";

@@ -13,7 +13,7 @@ namespace BertGen.Runtime.Checkpoints;
 /// damage like a flipped bit in the weights, not a state to resume from. The values are then checked for sense
 /// (<see cref="TrainerStateChecks"/>), for a state that is whole but wrong.
 /// </summary>
-public static class CheckpointIntegrity
+internal static class CheckpointIntegrity
 {
     /// <summary>The SHA-256 of <c>trainer_state.json</c>, beside it.</summary>
     public const string StateChecksumFile = CheckpointStore.StateFile + ".sha256";

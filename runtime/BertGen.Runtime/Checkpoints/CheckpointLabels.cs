@@ -13,7 +13,7 @@ namespace BertGen.Runtime.Checkpoints;
 /// <c>config.json</c> spells them (<c>id2label</c>: <c>{"0": "neg", "1": "pos"}</c>), so whoever loads the weights
 /// names the classes as the training run did, not as the spec's defaults do.
 /// </summary>
-public static class CheckpointLabels
+internal static class CheckpointLabels
 {
     /// <summary>The <c>__metadata__</c> key.</summary>
     public const string MetadataKey = "id2label";

@@ -21,7 +21,7 @@ namespace BertGen.Runtime.Checkpoints;
 /// (.NET cannot fsync a directory, so after a power cut the rename itself may be lost; the files it names are
 /// flushed before it.)
 /// </summary>
-public sealed class CheckpointStore
+internal sealed class CheckpointStore
 {
     public const string ModelFile = "model.safetensors";
     public const string FirstMomentFile = "optimizer.exp_avg.safetensors";

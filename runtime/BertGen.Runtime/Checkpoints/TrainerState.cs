@@ -10,7 +10,7 @@ namespace BertGen.Runtime.Checkpoints;
 /// step, micro-batch), so those two numbers are their whole position; the data stream's position is opaque bytes
 /// its source wrote.
 /// </summary>
-public sealed record TrainerState
+internal sealed record TrainerState
 {
     /// <summary>The generated model type's name (<see cref="Inference.IBertModel.Name"/>).</summary>
     public required string ModelName { get; init; }

@@ -3,18 +3,19 @@ using System.Threading;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Runtime.Distributed;
 
 /// <summary>
 /// Sums the gradient buffer over a data-parallel group once per optimiser step, in one of three ways:
 /// <list type="bullet">
-/// <item>overlapped (the default): as the last micro-batch's backward reports gradients final
+/// <item>overlapped (the default when the processes span machines): as the last micro-batch's backward reports gradients final
 /// (<see cref="IGradientProgress"/>: a suffix of the buffer at a time, heads and late layers first), they are cut
 /// into buckets from the end of the buffer — the first <see cref="DataParallelSettings.FirstBucketMegabytes"/>, the
 /// rest <see cref="DataParallelSettings.BucketMegabytes"/> — and each bucket's all-reduce is started at once and left
 /// to progress while earlier layers compute; <see cref="Complete"/> waits for them before the optimiser step;</item>
-/// <item>whole: one blocking all-reduce of the buffer after the backward (overlap off, for comparison);</item>
+/// <item>whole (the default on one machine): one blocking all-reduce of the buffer after the backward;</item>
 /// <item>sharded (ZeRO-1): one reduce-scatter after the backward, leaving this process the sum of its part only.</item>
 /// </list>
 /// Buckets depend only on the sequence of offsets the generated backward reports, which is the same on every process,
@@ -33,6 +34,7 @@ internal sealed class GradientReduction : IGradientProgress, IDisposable
     private readonly AlignedBuffer _gradients;
     private readonly DataParallelSettings _settings;
     private readonly long _bucket, _firstBucket;
+    private readonly bool _overlap;
     private readonly object _calls = new();
     private readonly Thread? _progress;
     private readonly ManualResetEventSlim _inFlight = new(false);
@@ -47,6 +49,7 @@ internal sealed class GradientReduction : IGradientProgress, IDisposable
         _settings = settings;
         _bucket = Floats(settings.BucketMegabytes);
         _firstBucket = Floats(settings.FirstBucketMegabytes);
+        _overlap = settings.OverlapReduction ?? !group.SharesOneMachine;
         if (settings.ShardOptimizerState)
         {
             PartCounts = new int[group.Size];
@@ -62,7 +65,7 @@ internal sealed class GradientReduction : IGradientProgress, IDisposable
 
             PartGradients = new AlignedBuffer(PartCounts[group.Rank]);
         }
-        else if (settings.OverlapReduction && settings.ProgressThread)
+        else if (_overlap && settings.ProgressThread)
         {
             _progress = new Thread(DriveProgress) { IsBackground = true, Name = "BertGen all-reduce progress" };
             _progress.Start();
@@ -83,7 +86,7 @@ internal sealed class GradientReduction : IGradientProgress, IDisposable
     {
         _pendingFrom = _gradients.Length;
         _first = true;
-        return _settings.OverlapReduction && !_settings.ShardOptimizerState ? this : null;
+        return _overlap && !_settings.ShardOptimizerState ? this : null;
     }
 
     public void CompletedFrom(long offset)
@@ -148,7 +151,7 @@ internal sealed class GradientReduction : IGradientProgress, IDisposable
         {
             _group.ReduceScatterSum(_gradients, PartGradients!, PartCounts);
         }
-        else if (_settings.OverlapReduction)
+        else if (_overlap)
         {
             lock (_calls)
             {

@@ -17,6 +17,12 @@ public interface IDataParallelGroup : IDisposable
     /// <summary>Processes in the group (the world size).</summary>
     int Size { get; }
 
+    /// <summary>
+    /// True when every process of the group runs on this one machine: their sums then go through shared memory,
+    /// copied by the same cores that compute, so overlapping them with the backward gains nothing.
+    /// </summary>
+    bool SharesOneMachine => false;
+
     /// <summary>Copies <paramref name="data"/> of <paramref name="root"/> into every other process's <paramref name="data"/>.</summary>
     void Broadcast(Span<byte> data, int root);
 

@@ -11,7 +11,7 @@ namespace BertGen.Runtime.Inference;
 /// Forward passes (and their arenas) are created once per variant and reused: no allocation per call in
 /// the kernels.
 /// </summary>
-public sealed class BatchRunner : IDisposable
+internal sealed class BatchRunner : IDisposable
 {
     private readonly IBertModel _model;
     private readonly Dictionary<(int, int), IForwardPass> _passes = new();

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Threading;
+using BertGen.Runtime.Training;
 
 namespace BertGen.Runtime.Inference;
 
@@ -27,7 +29,27 @@ public sealed record ModelDescriptor(
     long ParameterBufferLength,
     long PackedWeightLength,
     IReadOnlyList<ShapeDescriptor> Shapes,
-    Func<ComputePool?, IBertModel> Create);
+    Func<ComputePool?, IBertModel> Create)
+{
+    /// <summary>The epsilon every LayerNorm of the model adds: HF <c>layer_norm_eps</c> as a float, as the kernels use it.</summary>
+    public required float LayerNormEpsilon { get; init; }
+
+    /// <summary>HF <c>num_labels</c>: outputs of the sequence and token classifiers.</summary>
+    public int LabelCount => Labels.Count;
+
+    /// <summary>
+    /// HF <c>problem_type</c> of sequence classification: <c>"single_label_classification"</c> (targets are class
+    /// indices in <see cref="TrainingBatch.ClassLabels"/>), <c>"multi_label_classification"</c> or <c>"regression"</c>
+    /// (float targets in <see cref="TrainingBatch.Targets"/>), as the spec gives or HF infers it.
+    /// </summary>
+    public required string ProblemType { get; init; }
+
+    /// <summary><c>bertgen.max_predictions_per_seq</c>: masked positions a pretraining or masked-LM batch gives per sequence.</summary>
+    public required int MaxPredictionsPerSequence { get; init; }
+
+    /// <summary>What the model's training steps optimise (so which targets a batch needs), or null when it does not train.</summary>
+    public required TrainingObjective? Objective { get; init; }
+}
 
 /// <summary>
 /// One compiled (batch, sequence) shape: its forward cost, arena and op list, and — when the spec trains — the
@@ -44,5 +66,3 @@ public sealed record ShapeDescriptor(
     long TrainingStepFlops,
     long TrainingArenaLength);
 
-/// <summary>One activation buffer of an arena plan (offsets and lengths in floats).</summary>
-public sealed record ArenaBuffer(string Name, string Shape, long Offset, long Length);

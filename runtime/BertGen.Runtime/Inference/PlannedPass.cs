@@ -6,7 +6,7 @@ namespace BertGen.Runtime.Inference;
 /// One forward pass of a <see cref="BatchRunner"/> plan: a compiled (batch, sequence) shape and the inputs it runs,
 /// by index, one per row from row 0; rows past <see cref="Members"/> are padding.
 /// </summary>
-public sealed record PlannedPass(int Batch, int Sequence, IReadOnlyList<int> Members)
+internal sealed record PlannedPass(int Batch, int Sequence, IReadOnlyList<int> Members)
 {
     /// <summary>The positions the pass computes, padding included: what it costs.</summary>
     public int Tokens => Batch * Sequence;

@@ -13,7 +13,7 @@ public enum PoolingMode
 }
 
 /// <summary>Sentence-embedding pooling over one sequence's rows of the last hidden state.</summary>
-public static class Pooling
+internal static class Pooling
 {
     /// <summary>Pools one sequence's rows (mask.Length × <paramref name="hidden"/>) into <paramref name="destination"/>.</summary>
     public static void Pool(PoolingMode mode, ReadOnlySpan<float> rows, ReadOnlySpan<int> mask, int hidden, Span<float> destination)

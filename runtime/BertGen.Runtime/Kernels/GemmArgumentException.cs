@@ -7,7 +7,7 @@ namespace BertGen.Runtime.Kernels;
 /// size, a leading dimension shorter than a row, a null operand, an epilogue combination that has no
 /// meaning). Thrown before any memory is touched, so a bad call never produces a silently wrong result.
 /// </summary>
-public sealed class GemmArgumentException : ArgumentException
+internal sealed class GemmArgumentException : ArgumentException
 {
     /// <summary>Creates the exception with a one-line description of the problem.</summary>
     public GemmArgumentException(string message)

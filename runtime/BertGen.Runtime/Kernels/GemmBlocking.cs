@@ -1,8 +1,9 @@
+using BertGen.Runtime.CompilerServices;
+
 namespace BertGen.Runtime.Kernels;
 
 /// <summary>
-/// The cache blocking of <see cref="Gemm"/>'s loop nest, public so generated per-shape drivers can mirror it
-/// with constant bounds and produce bitwise the same results (the K-blocks decide the summation order).
+/// The cache blocking of <see cref="Gemm"/>'s loop nest (the K-blocks decide each element's summation order).
 /// </summary>
 /// <remarks>
 /// Loop nest of one thread's part (a range of panels, or a range of 8-row tiles), outermost first:
@@ -19,7 +20,7 @@ namespace BertGen.Runtime.Kernels;
 /// <c>loadC</c> as above) is bitwise equal to <see cref="Gemm"/>; the row blocks and the panel order only
 /// change which cache a tile's operands come from.
 /// </remarks>
-public static class GemmBlocking
+internal static class GemmBlocking
 {
     /// <summary>K-block length: the packed panel slice KBlock × 48 floats is re-used from L1 by every row tile.</summary>
     public const int KBlock = 256;

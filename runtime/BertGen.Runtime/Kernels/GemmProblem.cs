@@ -1,3 +1,4 @@
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Kernels;

@@ -9,7 +9,7 @@ namespace BertGen.Runtime.Kernels;
 /// AVX2 has 16 ymm registers, so the tile is computed as four 4×24 sub-tiles: 12 <c>Vector256</c>
 /// accumulators + 3 B vectors + 1 broadcast = all 16 registers. Each sub-tile reads its A rows again from L1.
 /// </summary>
-public static unsafe class GemmTileAvx2
+internal static unsafe class GemmTileAvx2
 {
     /// <summary>
     /// C[0..rows, 0..48) = (loadC ? C : 0) + A[0..rows, 0..k) · Bpanel[0..k, 0..48); arguments as for

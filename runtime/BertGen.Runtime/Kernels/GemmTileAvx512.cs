@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Runtime.Kernels;
 
@@ -9,7 +10,7 @@ namespace BertGen.Runtime.Kernels;
 /// <c>Vector512</c> accumulators held in registers for the whole K loop. Shape-independent: the generated
 /// per-shape drivers (and <see cref="Gemm"/>) call it once per tile and K-block.
 /// </summary>
-public static unsafe class GemmTileAvx512
+internal static unsafe class GemmTileAvx512
 {
     /// <summary>
     /// C[0..rows, 0..48) = (loadC ? C : 0) + A[0..rows, 0..k) · Bpanel[0..k, 0..48).

@@ -7,7 +7,7 @@ namespace BertGen.Runtime.Kernels;
 /// machines without AVX2. Plain float multiply-add, one row at a time with a 48-float accumulator row, so the
 /// inner loop runs over contiguous panel columns and auto-vectorises where the JIT can.
 /// </summary>
-public static unsafe class GemmTileScalar
+internal static unsafe class GemmTileScalar
 {
     /// <summary>
     /// C[0..rows, 0..48) = (loadC ? C : 0) + A[0..rows, 0..k) · Bpanel[0..k, 0..48); arguments as for

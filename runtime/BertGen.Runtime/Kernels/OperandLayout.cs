@@ -4,7 +4,7 @@ namespace BertGen.Runtime.Kernels;
 /// How a micro-kernel reads its A operand (the broadcast side), as a type so the JIT specialises the loop.
 /// A is never packed: it is an activation already in cache, and reading it in place saves a pass.
 /// </summary>
-public interface IOperandLayout
+internal interface IOperandLayout
 {
     /// <summary>
     /// False: A is row-major, element (r, k) at <c>a[r·lda + k]</c> (x in y = x·Wᵀ, dY in dX = dY·W).
@@ -14,14 +14,14 @@ public interface IOperandLayout
 }
 
 /// <summary>A is row-major: element (r, k) at <c>a[r·lda + k]</c>.</summary>
-public readonly struct RowMajorA : IOperandLayout
+internal readonly struct RowMajorA : IOperandLayout
 {
     /// <inheritdoc/>
     public static bool IsTransposed => false;
 }
 
 /// <summary>A is stored transposed: element (r, k) at <c>a[k·lda + r]</c>.</summary>
-public readonly struct TransposedA : IOperandLayout
+internal readonly struct TransposedA : IOperandLayout
 {
     /// <inheritdoc/>
     public static bool IsTransposed => true;

@@ -21,7 +21,7 @@ namespace BertGen.Runtime.Kernels;
 /// + 8 broadcasts for 24 FMAs, under Zen 5's two loads per FMA pair.
 /// </para>
 /// </remarks>
-public static class PackedPanels
+internal static class PackedPanels
 {
     /// <summary>Columns per packed panel (the micro-kernel's N tile).</summary>
     public const int PanelWidth = 48;

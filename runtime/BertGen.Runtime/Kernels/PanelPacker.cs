@@ -10,7 +10,7 @@ namespace BertGen.Runtime.Kernels;
 /// time, and again after each optimizer step in training), or on the fly for an activation operand (the keys
 /// of attention scores, V of the context product, X of a weight gradient).
 /// </summary>
-public static unsafe class PanelPacker
+internal static unsafe class PanelPacker
 {
     /// <summary>
     /// Packs B given as <c>[N, K]</c> row-major, the HuggingFace linear weight layout <c>[out, in]</c> (also

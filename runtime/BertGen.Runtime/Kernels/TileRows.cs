@@ -8,63 +8,63 @@ namespace BertGen.Runtime.Kernels;
 /// <see cref="Rows8"/>, an M tail of r rows uses <c>Rows{r}</c>. The emitted per-shape code names these
 /// directly (a model with 37 tokens calls the 8-row kernel four times and the 5-row kernel once).
 /// </summary>
-public interface ITileRows
+internal interface ITileRows
 {
     /// <summary>Rows computed, 1 to <see cref="PackedPanels.TileRows"/>.</summary>
     static abstract int Count { get; }
 }
 
 /// <summary>1 row.</summary>
-public readonly struct Rows1 : ITileRows
+internal readonly struct Rows1 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 1;
 }
 
 /// <summary>2 rows.</summary>
-public readonly struct Rows2 : ITileRows
+internal readonly struct Rows2 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 2;
 }
 
 /// <summary>3 rows.</summary>
-public readonly struct Rows3 : ITileRows
+internal readonly struct Rows3 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 3;
 }
 
 /// <summary>4 rows.</summary>
-public readonly struct Rows4 : ITileRows
+internal readonly struct Rows4 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 4;
 }
 
 /// <summary>5 rows.</summary>
-public readonly struct Rows5 : ITileRows
+internal readonly struct Rows5 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 5;
 }
 
 /// <summary>6 rows.</summary>
-public readonly struct Rows6 : ITileRows
+internal readonly struct Rows6 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 6;
 }
 
 /// <summary>7 rows.</summary>
-public readonly struct Rows7 : ITileRows
+internal readonly struct Rows7 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 7;
 }
 
 /// <summary>8 rows: a full tile.</summary>
-public readonly struct Rows8 : ITileRows
+internal readonly struct Rows8 : ITileRows
 {
     /// <inheritdoc/>
     public static int Count => 8;

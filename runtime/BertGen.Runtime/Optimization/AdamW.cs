@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Threading;
 
@@ -16,7 +17,9 @@ namespace BertGen.Runtime.Optimization;
 /// <see cref="ComputePool"/> both passes (norm, update) are split into equal element ranges, one per thread: the
 /// step is memory-bound (p, g, m, v read, p, m, v written), and the updates are element-wise, so they come out
 /// bit-identical to a single-threaded step (the norm's summation order, and so its last bits, depend on the
-/// number of parts).
+/// number of parts). A package user builds it from the model (<c>new AdamW(model)</c>) and steps it with
+/// <c>Step(learningRate)</c>, which re-packs the model's weights; the table-built form and the raw steps over buffers
+/// are the trainer's (ZeRO parts, data-parallel norms) and internal, so no user loop can leave the packed weights stale.
 /// </summary>
 public sealed unsafe partial class AdamW : IDisposable
 {
@@ -35,7 +38,7 @@ public sealed unsafe partial class AdamW : IDisposable
     /// <param name="parameterCount">Length of the parameter buffer (the moments get the same length).</param>
     /// <param name="settings">Flavour and hyper-parameters.</param>
     /// <param name="pool">Threads to split each step over, or null for the calling thread alone.</param>
-    public AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, ComputePool? pool = null)
+    internal AdamW(IReadOnlyList<ParameterInfo> table, long parameterCount, AdamWSettings settings, ComputePool? pool = null)
         : this(table, parameterCount, settings, VectorWidths.Best, pool)
     {
     }
@@ -128,14 +131,14 @@ public sealed unsafe partial class AdamW : IDisposable
     /// model's packed weights are re-derived too; otherwise the caller must call <c>PrepareWeights()</c> before the
     /// next forward or training step, which would otherwise still run on the weights packed before this update.
     /// </summary>
-    public OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate) =>
+    internal OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate) =>
         Step(parameters, gradients, learningRate, Math.Sqrt(SumOfSquares(gradients)));
 
     /// <summary>
     /// Σg² over the gradients this optimiser updates (its part, for a part optimiser), summed in double in part order
     /// (deterministic for a given thread count): what the global norm of data-parallel training adds up across processes.
     /// </summary>
-    public double SumOfSquares(AlignedBuffer gradients)
+    internal double SumOfSquares(AlignedBuffer gradients)
     {
         ArgumentNullException.ThrowIfNull(gradients);
         ObjectDisposedException.ThrowIf(_segments == null, this);
@@ -158,7 +161,7 @@ public sealed unsafe partial class AdamW : IDisposable
     /// One step clipped by <paramref name="gradientNorm"/>, the global norm computed elsewhere (across data-parallel
     /// processes, from <see cref="SumOfSquares"/>), so every process applies the same clip factor.
     /// </summary>
-    public OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate, double gradientNorm)
+    internal OptimizerStepResult Step(AlignedBuffer parameters, AlignedBuffer gradients, double learningRate, double gradientNorm)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradients);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.Intrinsics;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Memory;
 
 namespace BertGen.Runtime.Optimization;
@@ -10,7 +11,7 @@ namespace BertGen.Runtime.Optimization;
 /// parameter table (alignment padding between them is not a gradient). It is summed in double: over 10⁸ squares a
 /// float sum loses several digits, and the clip factor should not depend on summation order.
 /// </summary>
-public static class GradientClipping
+internal static class GradientClipping
 {
     /// <summary>The L2 norm of all gradients of <paramref name="table"/> in <paramref name="gradients"/>.</summary>
     public static unsafe double GlobalNorm(IReadOnlyList<ParameterInfo> table, AlignedBuffer gradients) =>

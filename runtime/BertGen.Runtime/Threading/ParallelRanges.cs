@@ -8,7 +8,7 @@ namespace BertGen.Runtime.Threading;
 /// a granule (16 floats for Vector512 kernels, so every element takes the same vector or scalar path as in a
 /// single-threaded run, and results do not depend on the thread count). Nothing is allocated.
 /// </summary>
-public static unsafe class ParallelRanges
+internal static unsafe class ParallelRanges
 {
     /// <summary>
     /// Runs <c>body(context, begin, end)</c> over <c>[0, count)</c>: on the calling thread alone when there is

@@ -7,9 +7,12 @@ public sealed record DataParallelSettings
 {
     /// <summary>
     /// Reduce gradient buckets while the backward still runs (as each layer's gradients become final) instead of all
-    /// at once after it. Off: one blocking all-reduce of the whole buffer, for comparison.
+    /// at once after it; off: one blocking all-reduce of the whole buffer after it. Null (the default) decides by the
+    /// group: on when its processes span machines (the network moves the buckets while the cores compute), off when
+    /// they all share one machine (shared-memory sums are copies by the computing cores themselves: overlapped, they
+    /// measured slower, bench/README.md).
     /// </summary>
-    public bool OverlapReduction { get; init; } = true;
+    public bool? OverlapReduction { get; init; }
 
     /// <summary>
     /// With overlap: a background thread lets the buckets in flight progress about every millisecond (MPI moves a

@@ -5,7 +5,7 @@ namespace BertGen.Runtime.Training;
 /// checkpointing and a resumed run draws exactly the masks the uninterrupted run would. Each coordinate goes through
 /// SplitMix64's finaliser (a bijection with full avalanche), so neighbouring steps get unrelated seeds.
 /// </summary>
-public static class DropoutSeeds
+internal static class DropoutSeeds
 {
     public static ulong For(ulong runSeed, long step, int microBatch)
     {

@@ -1,4 +1,5 @@
 using System;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Runtime.Training;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
@@ -56,12 +57,17 @@ public sealed class Trainer : IDisposable
     /// <param name="options">Steps, schedule, optimiser, intervals.</param>
     /// <param name="evaluation">A held-out set evaluated at the configured interval, or null.</param>
     /// <param name="sink">Receives every step's and evaluation's metrics, or null.</param>
-    /// <param name="checkpoints">Overrides the store made from <see cref="TrainerOptions.CheckpointDirectory"/>
-    /// (e.g. one with a progress callback).</param>
     /// <param name="pool">Threads the optimiser step is split over (the model's own pool, typically), or null.</param>
     /// <param name="group">The processes training this model together (data-parallel), or null for this process alone.
     /// Rank 0's parameters are broadcast to the others here.</param>
-    public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, CheckpointStore? checkpoints = null, ComputePool? pool = null, IDataParallelGroup? group = null)
+    public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, ComputePool? pool = null, IDataParallelGroup? group = null)
+        : this(model, training, options, checkpoints: null, evaluation: evaluation, sink: sink, pool: pool, group: group)
+    {
+    }
+
+    /// <summary>As the public constructor, with <paramref name="checkpoints"/> overriding the store made from
+    /// <see cref="TrainerOptions.CheckpointDirectory"/> (the CLI's, which reports every file written).</summary>
+    internal Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, CheckpointStore? checkpoints, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, ComputePool? pool = null, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);

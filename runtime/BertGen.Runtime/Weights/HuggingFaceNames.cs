@@ -7,7 +7,7 @@ namespace BertGen.Runtime.Weights;
 /// (<c>BertForPreTraining</c>, …) prefix the encoder with <c>bert.</c>, bare <c>BertModel</c> files do not;
 /// checkpoints converted from the original TensorFlow code call LayerNorm's parameters <c>gamma</c>/<c>beta</c>.
 /// </summary>
-public static class HuggingFaceNames
+internal static class HuggingFaceNames
 {
     /// <summary>The encoder prefix of task models.</summary>
     public const string BertPrefix = "bert.";

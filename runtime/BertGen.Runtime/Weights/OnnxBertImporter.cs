@@ -13,7 +13,7 @@ namespace BertGen.Runtime.Weights;
 /// <c>[out, in]</c>. Linear layers on 2-D activations (pooler, classifiers) become <c>Gemm</c>, which keeps
 /// the named weight; <c>transB</c> says its layout.
 /// </summary>
-public static partial class OnnxBertImporter
+internal static partial class OnnxBertImporter
 {
     /// <summary>Reads <paramref name="path"/> and imports its weights.</summary>
     public static IReadOnlyList<WeightTensor> ImportFile(string path) => Import(OnnxReader.ReadFile(path));

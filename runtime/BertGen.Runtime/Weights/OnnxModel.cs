@@ -8,7 +8,7 @@ namespace BertGen.Runtime.Weights;
 /// <param name="Nodes">The graph's nodes, in file (topological) order.</param>
 /// <param name="InputNames">Names of the graph inputs.</param>
 /// <param name="OutputNames">Names of the graph outputs.</param>
-public sealed record OnnxModel(
+internal sealed record OnnxModel(
     IReadOnlyList<OnnxTensor> Initializers,
     IReadOnlyList<OnnxNode> Nodes,
     IReadOnlyList<string> InputNames,
@@ -20,7 +20,7 @@ public sealed record OnnxModel(
 /// <param name="Inputs">Input value names; an empty string marks an omitted optional input.</param>
 /// <param name="Outputs">Output value names.</param>
 /// <param name="IntAttributes">The node's integer attributes (e.g. Gemm's <c>transB</c>); others are not kept.</param>
-public sealed record OnnxNode(
+internal sealed record OnnxNode(
     string Name,
     string OpType,
     IReadOnlyList<string> Inputs,
@@ -35,7 +35,7 @@ public sealed record OnnxNode(
 /// <param name="Dims">Dimensions, outermost first.</param>
 /// <param name="DataType">ONNX <c>TensorProto.DataType</c> code (1 = FLOAT, 7 = INT64, 10 = FLOAT16, 16 = BFLOAT16, …).</param>
 /// <param name="Data">The values, little-endian, packed.</param>
-public sealed record OnnxTensor(string Name, int[] Dims, int DataType, ReadOnlyMemory<byte> Data)
+internal sealed record OnnxTensor(string Name, int[] Dims, int DataType, ReadOnlyMemory<byte> Data)
 {
     /// <summary>ONNX code for float32.</summary>
     public const int Float = 1;

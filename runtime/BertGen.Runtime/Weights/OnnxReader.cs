@@ -10,7 +10,7 @@ namespace BertGen.Runtime.Weights;
 /// nodes and input/output names (field numbers from onnx/onnx.proto). Tensor payloads are slices of the
 /// input array, which must therefore stay alive and unchanged while the model is used.
 /// </summary>
-public static class OnnxReader
+internal static class OnnxReader
 {
     // ModelProto
     private const int ModelGraph = 7;

@@ -56,13 +56,34 @@ public static class ParameterLoader
     }
 
     /// <summary>
+    /// Loads only the encoder (embeddings, layers, and the pooler when both have one) of the safetensors checkpoint
+    /// at <paramref name="path"/> — another task's model, for fine-tuning — as <see cref="LoadEncoder(IEnumerable{WeightTensor}, IReadOnlyList{ParameterInfo}, Span{float})"/>
+    /// does; returns the names of the model's parameters that were not loaded (its heads: initialise them first).
+    /// </summary>
+    public static IReadOnlyList<string> LoadEncoderSafetensors(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        using SafetensorsReader reader = SafetensorsReader.Open(path);
+        return LoadEncoder(reader.Tensors, table, buffer);
+    }
+
+    /// <summary>
+    /// Loads the encoder of a real pretrained model (e.g. <see cref="PretrainedModel.MiniLmL6V2"/>) from its NuGet
+    /// package, for fine-tuning; returns the names of the model's parameters that were not loaded.
+    /// </summary>
+    public static IReadOnlyList<string> LoadEncoderPretrained(PretrainedModel model, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        using PretrainedPackage package = PretrainedPackage.Open(model);
+        return LoadEncoder(OnnxBertImporter.Import(OnnxReader.Read(package.ViewModelOnnx())), table, buffer);
+    }
+
+    /// <summary>
     /// Copies <paramref name="tensors"/> into <paramref name="buffer"/> at the offsets of
     /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
     /// misshapen, non-float or non-finite tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
     /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads.
     /// Tensors of a memory-mapped file drop their pages from the resident set once copied; they stay readable.
     /// </summary>
-    public static void Load(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    internal static void Load(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(table);
@@ -167,7 +188,7 @@ public static class ParameterLoader
     /// model's head parameters keep their values (initialise them first). Every encoder tensor must be there,
     /// with the right shape. Returns the names of the model's parameters that were not loaded.
     /// </summary>
-    public static IReadOnlyList<string> LoadEncoder(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    internal static IReadOnlyList<string> LoadEncoder(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(table);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Kernels.Int8;
 using BertGen.Runtime.Optimization;
 
@@ -22,7 +23,7 @@ namespace BertGen.Runtime.Weights;
 /// (the safetensors reference writer orders by alignment for the same reason). The int8 values are read in
 /// place: <see cref="Int8Weight"/> points into the mapping, valid until the file is disposed.
 /// </remarks>
-public sealed unsafe class QuantizedWeightsFile : IDisposable
+internal sealed unsafe class QuantizedWeightsFile : IDisposable
 {
     /// <summary>Suffix of a quantised weight's scale tensor: <c>…query.weight</c> → <c>…query.weight_scale</c>.</summary>
     public const string ScaleSuffix = "_scale";
@@ -250,4 +251,4 @@ public sealed unsafe class QuantizedWeightsFile : IDisposable
 /// <param name="Columns">Input features.</param>
 /// <param name="Values">Address of the int8 values.</param>
 /// <param name="Scales">Address of the float32 scales.</param>
-public readonly record struct Int8WeightView(int Rows, int Columns, nint Values, nint Scales);
+internal readonly record struct Int8WeightView(int Rows, int Columns, nint Values, nint Scales);

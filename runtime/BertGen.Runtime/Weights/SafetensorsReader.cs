@@ -18,7 +18,7 @@ namespace BertGen.Runtime.Weights;
 /// in order, without gaps or overlaps, and each byte range must match its dtype and shape. Tensors stay
 /// valid until the reader is disposed.
 /// </summary>
-public sealed unsafe class SafetensorsReader : IDisposable
+internal sealed unsafe class SafetensorsReader : IDisposable
 {
     /// <summary>Largest header accepted (the reference implementation's limit), so a corrupt length cannot make us allocate gigabytes.</summary>
     public const long MaxHeaderBytes = 100_000_000;

@@ -13,7 +13,7 @@ namespace BertGen.Runtime.Weights;
 /// <param name="Name">Name to store it under.</param>
 /// <param name="Shape">Dimensions, outermost first.</param>
 /// <param name="Offset">First element in the source buffer, in floats.</param>
-public sealed record SafetensorsEntry(string Name, int[] Shape, long Offset)
+internal sealed record SafetensorsEntry(string Name, int[] Shape, long Offset)
 {
     /// <summary>Number of elements.</summary>
     public long Length
@@ -59,7 +59,7 @@ internal sealed record SafetensorsTensorData(string Name, WeightDataType DataTyp
 /// The file is written under a temporary name in the destination folder, flushed to disk and then renamed over
 /// the destination, so a reader never sees a half-written checkpoint even if the process dies.
 /// </summary>
-public static unsafe class SafetensorsWriter
+internal static unsafe class SafetensorsWriter
 {
     /// <summary>
     /// Writes <paramref name="entries"/>, each a slice of <paramref name="buffer"/>, to <paramref name="path"/>

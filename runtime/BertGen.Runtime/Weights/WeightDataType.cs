@@ -3,7 +3,7 @@ using System;
 namespace BertGen.Runtime.Weights;
 
 /// <summary>Element types a weight tensor may be stored in. All floating types are read as float32.</summary>
-public enum WeightDataType
+internal enum WeightDataType
 {
     /// <summary>IEEE binary32.</summary>
     Float32,
@@ -22,7 +22,7 @@ public enum WeightDataType
 }
 
 /// <summary>Sizes and names of <see cref="WeightDataType"/> values: the one table the readers and writers share.</summary>
-public static class WeightDataTypes
+internal static class WeightDataTypes
 {
     // Type, bytes per element, safetensors dtype string, converts to float32 without losing meaning.
     private static readonly (WeightDataType Type, int Size, string Safetensors, bool FloatingPoint)[] Table =

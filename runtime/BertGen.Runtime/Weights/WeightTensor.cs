@@ -9,7 +9,7 @@ namespace BertGen.Runtime.Weights;
 /// once for every format: it only needs a name, a shape and a way to read the values as float32.
 /// Reading may touch a memory-mapped file, so a tensor is valid only while its source is open.
 /// </summary>
-public abstract class WeightTensor
+internal abstract class WeightTensor
 {
     private readonly int[] _shape;
 

@@ -1,5 +1,5 @@
 using System;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Kernels.Tests.Attention;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Runtime.Intrinsics;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Kernels.Attention;
 using BertGen.Runtime.Threading;

@@ -1,3 +1,5 @@
+using BertGen.Runtime.CompilerServices;
+
 namespace BertGen.Runtime.Kernels.Attention;
 
 /// <summary>One attention call's operands, shared by its parts; lives on the dispatching thread's stack.</summary>
@@ -15,7 +17,7 @@ internal unsafe struct AttentionWork
         Seed = seed;
         Site = site;
         Path = path;
-        Threshold = BertGen.Runtime.Backward.Dropout.Threshold(dropout);
+        Threshold = BertGen.Runtime.CompilerServices.Dropout.Threshold(dropout);
         KeepScale = dropout > 0f ? 1f / (1f - dropout) : 1f;
     }
 
@@ -41,7 +43,7 @@ internal unsafe struct AttentionWork
     public readonly bool Drops => Dropout > 0f;
 
     /// <summary>The key of (sequence b, head h)'s dropout stream, as the unfused attention keyed it.</summary>
-    public readonly uint DropoutKey(int sequenceHead) => BertGen.Runtime.Backward.Dropout.Key(Seed, ((ulong)Site << 24) + (ulong)sequenceHead);
+    public readonly uint DropoutKey(int sequenceHead) => BertGen.Runtime.CompilerServices.Dropout.Key(Seed, ((ulong)Site << 24) + (ulong)sequenceHead);
 
     /// <summary>Items [count·part/parts, count·(part+1)/parts): a split that depends only on the part count.</summary>
     public readonly (int Begin, int End) Range(int part, int parts) =>

@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using BertGen.Runtime.Backward;
+using BertGen.Runtime.CompilerServices;
 
 namespace BertGen.Runtime.Kernels.Attention;
 

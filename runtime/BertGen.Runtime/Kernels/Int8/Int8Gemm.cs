@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Threading;
 
@@ -25,7 +26,7 @@ namespace BertGen.Runtime.Kernels.Int8;
 /// Between K-blocks a tile's int32 partial sums are kept in C's own memory; the last K-block dequantises.
 /// </para>
 /// </remarks>
-public static unsafe class Int8Gemm
+internal static unsafe class Int8Gemm
 {
     /// <summary>Deepest K the int32 accumulators hold exactly: |Σ(a − zp)·q| ≤ 255·127·K &lt; 2³¹.</summary>
     public const int MaxDepth = 65536;

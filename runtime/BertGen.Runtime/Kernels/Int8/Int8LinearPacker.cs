@@ -13,7 +13,7 @@ namespace BertGen.Runtime.Kernels.Int8;
 /// safetensors file, so a service starts without quantising). Both give the same bytes for the same weights.
 /// Several HF layers stacked along the output dimension (Q, K, V) become one fused layer.
 /// </summary>
-public static unsafe class Int8LinearPacker
+internal static unsafe class Int8LinearPacker
 {
     /// <summary>Below this many weights per thread a layer is packed on the calling thread alone.</summary>
     public const long MinimumWeightsPerPart = 1 << 15;

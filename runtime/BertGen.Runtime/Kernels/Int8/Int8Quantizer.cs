@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Optimization;
 
 namespace BertGen.Runtime.Kernels.Int8;

@@ -23,7 +23,7 @@ namespace BertGen.Runtime.Kernels.Int8;
 /// <c>Scales[48·P]</c> (float32), zero past n.
 /// </para>
 /// </remarks>
-public static class QuantizedPanels
+internal static class QuantizedPanels
 {
     /// <summary>Output columns per packed panel (the fp32 panel width, so both precisions split work alike).</summary>
     public const int PanelWidth = PackedPanels.PanelWidth;

@@ -1,0 +1,67 @@
+using System.Linq;
+using System.Text.RegularExpressions;
+
+namespace BertGen.Generator.Emitting;
+
+/// <summary>
+/// The runtime types generated code names, each once, as a file-level alias (<c>using Gemm = global::…;</c>) at the
+/// top of the files that use it, so the code below reads <c>Gemm.Linear(…)</c> rather than a fully qualified name on
+/// every line. Aliases are looked up after the model's own members, so none may share a name with one: the kernel
+/// activation enum is <c>ActivationKind</c> because every model has a constant <c>Activation</c>, its HF name.
+/// </summary>
+internal static class RuntimeTypes
+{
+    private const string Runtime = "global::BertGen.Runtime";
+
+    public static readonly (string Alias, string Type)[] All =
+    {
+        ("ActivationKernels", Runtime + ".CompilerServices.ActivationKernels"),
+        ("ActivationKind", Runtime + ".CompilerServices.Activation"),
+        ("ActivationMath", Runtime + ".CompilerServices.ActivationMath"),
+        ("AlignedBuffer", Runtime + ".Memory.AlignedBuffer"),
+        ("ArenaBuffer", Runtime + ".CompilerServices.ArenaBuffer"),
+        ("ComputePool", Runtime + ".Threading.ComputePool"),
+        ("Dropout", Runtime + ".CompilerServices.Dropout"),
+        ("Gemm", Runtime + ".CompilerServices.Gemm"),
+        ("GemmEpilogue", Runtime + ".CompilerServices.GemmEpilogue"),
+        ("HorizontalMax", Runtime + ".CompilerServices.HorizontalMax"),
+        ("IBertModel", Runtime + ".Inference.IBertModel"),
+        ("IForwardPass", Runtime + ".Inference.IForwardPass"),
+        ("IGradientProgress", Runtime + ".CompilerServices.IGradientProgress"),
+        ("ITrainableModel", Runtime + ".Training.ITrainableModel"),
+        ("ITrainingStep", Runtime + ".Training.ITrainingStep"),
+        ("InputValidation", Runtime + ".CompilerServices.InputValidation"),
+        ("LayerNormKernels", Runtime + ".CompilerServices.LayerNormKernels"),
+        ("LinearPacker", Runtime + ".CompilerServices.LinearPacker"),
+        ("LossKernels", Runtime + ".CompilerServices.LossKernels"),
+        ("LossResult", Runtime + ".CompilerServices.LossResult"),
+        ("ModelDescriptor", Runtime + ".Inference.ModelDescriptor"),
+        ("ParameterInfo", Runtime + ".ParameterInfo"),
+        ("ParameterInitializer", Runtime + ".CompilerServices.ParameterInitializer"),
+        ("ParameterKind", Runtime + ".ParameterKind"),
+        ("RowReductions", Runtime + ".CompilerServices.RowReductions"),
+        ("ShapeDescriptor", Runtime + ".Inference.ShapeDescriptor"),
+        ("SoftmaxBackward", Runtime + ".CompilerServices.SoftmaxBackward"),
+        ("StepMode", Runtime + ".Training.StepMode"),
+        ("TrainingBatch", Runtime + ".Training.TrainingBatch"),
+        ("TrainingBatchValidation", Runtime + ".CompilerServices.TrainingBatchValidation"),
+        ("TrainingLosses", Runtime + ".Training.TrainingLosses"),
+        ("TrainingObjective", Runtime + ".Training.TrainingObjective"),
+    };
+
+    // The BCL namespaces generated code uses, and a token that shows a file needs each.
+    private static readonly (string Namespace, string Pattern)[] Namespaces =
+    {
+        ("System", @"\b(ReadOnlySpan|Span|Math|MathF|ArgumentNullException|ArgumentException|InvalidOperationException)\b"),
+        ("System.CodeDom.Compiler", @"\[GeneratedCode\("),
+        ("System.Collections.Generic", @"\bIReadOnlyList<"),
+        ("System.Runtime.CompilerServices", @"\[MethodImpl\("),
+        ("System.Runtime.Intrinsics", @"\bVector(256|512)\b"),
+    };
+
+    /// <summary>The using directives a file whose code is <paramref name="body"/> needs: namespaces, then aliases.</summary>
+    public static string[] UsingsFor(string body) =>
+        Namespaces.Where(n => Regex.IsMatch(body, n.Pattern)).Select(n => $"using {n.Namespace};")
+            .Concat(All.Where(a => Regex.IsMatch(body, @"\b" + a.Alias + @"\b")).Select(a => $"using {a.Alias} = {a.Type};"))
+            .ToArray();
+}

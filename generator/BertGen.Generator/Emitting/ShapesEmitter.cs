@@ -1,0 +1,68 @@
+using System.Linq;
+using BertGen.Generator.Model;
+using BertGen.Generator.Planning;
+
+namespace BertGen.Generator.Emitting;
+
+/// <summary>
+/// Emits a model's shape part: the compiled shapes, the descriptor tools read without allocating the model, and
+/// CreateForwardPass.
+/// </summary>
+internal static class ShapesEmitter
+{
+    public static void Emit(SourceWriter w, ModelPlan plan)
+    {
+        string type = plan.Spec.TypeName;
+        using (w.Block(ModelEmitter.ClassHeader(plan)))
+        {
+            w.Summary("The fixed (batch, sequence) shapes compiled for, smallest sequence first.");
+            w.Line("public static IReadOnlyList<(int Batch, int Sequence)> ShapeVariants { get; } = new (int, int)[]");
+            using (w.Block(close: "};"))
+            {
+                foreach (VariantPlan v in plan.Variants)
+                {
+                    w.Line($"({v.Shape.Batch}, {v.Shape.Sequence}),");
+                }
+            }
+
+            w.Line();
+            w.Summary("What the generator decided for this model, readable without allocating it.");
+            w.Line("public static ModelDescriptor Descriptor { get; } = new(");
+            using (w.Indented())
+            {
+                w.Line($"{Literals.String(type)}, {Literals.String(plan.Spec.SpecFileName)},", continuation: true);
+                w.Line("VocabSize, HiddenSize, LayerCount, HeadCount, IntermediateSize, Activation, MaxPositions, TypeVocabSize,");
+                w.Line($"new string[] {{ {string.Join(", ", plan.Spec.Heads.Present.Select(head => Literals.String(head.SpecName)))} }}, Labels, SupportsTraining,", continuation: true);
+                w.Line("ParameterCount, ParameterBufferLength, PackedWeightLength,");
+                w.Line("new ShapeDescriptor[]");
+                using (w.Block(close: "},"))
+                {
+                    foreach (VariantPlan v in plan.Variants)
+                    {
+                        string forward = ForwardEmitter.ClassName(v.Shape);
+                        string training = plan.Training.Any(t => t.Shape.Equals(v.Shape))
+                            ? $"{TrainingEmitter.ClassName(v.Shape)}.StepFlops, {TrainingEmitter.ClassName(v.Shape)}.ArenaLength"
+                            : "0L, 0L";
+                        w.Line($"new({v.Shape.Batch}, {v.Shape.Sequence}, {forward}.ForwardFlops, {forward}.ArenaLength, {forward}.ForwardOps, {forward}.ArenaBuffers, {training}),");
+                    }
+                }
+
+                w.Line($"static pool => new {type}(pool))");
+            }
+
+            using (w.Block(close: "};"))
+            {
+                w.Line("LayerNormEpsilon = LayerNormEpsilon,");
+                w.Line($"ProblemType = {Literals.String(ProblemTypes.Of(plan.Spec.Architecture.ProblemType).SpecName)},");
+                w.Line("MaxPredictionsPerSequence = MaxPredictionsPerSequence,");
+                w.Line($"Objective = {(plan.Spec.Training ? "TrainingObjective." + plan.Training[0].Objective : "null")},");
+            }
+            w.Line();
+            w.Summary("The compiled forward pass of one of ShapeVariants, with its own activation arena.");
+            string shapes = string.Join(", ", plan.Variants.Select(v => v.Shape.Batch + "×" + v.Shape.Sequence));
+            ModelEmitter.ShapeSwitch(
+                w, "public IForwardPass CreateForwardPass(int batch, int sequence)", plan.Variants.Select(v => v.Shape), ForwardEmitter.ClassName,
+                $"$\"{type} has no compiled shape batch {{batch}} × sequence {{sequence}}; \" + \"compiled shapes: {shapes}.\"");
+        }
+    }
+}

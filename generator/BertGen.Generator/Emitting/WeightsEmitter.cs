@@ -1,0 +1,67 @@
+using System.Linq;
+using BertGen.Generator.Planning;
+
+namespace BertGen.Generator.Emitting;
+
+/// <summary>
+/// Emits the packed-weight part of a model: where each linear layer's panels and bias sit in PackedWeights, and
+/// PrepareWeights / PrepareWeightsForInference, which pack every layer from the HF-layout parameters.
+/// </summary>
+internal static class WeightsEmitter
+{
+    public static void Emit(SourceWriter w, ModelPlan plan)
+    {
+        using (w.Block(ModelEmitter.ClassHeader(plan)))
+        {
+            w.Comment($"Packed weights: each linear layer's [out,in] weight in GEMM panels of {RuntimeContract.PanelWidth} columns, its bias after it.");
+            ModelEmitter.Const(w, "long", "PackedWeightLength", Literals.Long(plan.PackedWeightLength));
+            w.Line();
+            w.Summary("Where each packed linear layer's panels, and its bias right after them, start in PackedWeights, in floats.");
+            using (w.Block($"private static class {CodeNames.PackedOffsets}"))
+            {
+                foreach (PackedLinear linear in plan.PackedLinears)
+                {
+                    ModelEmitter.Const(w, "long", linear.Key, Literals.Long(linear.PackedOffset));
+                    ModelEmitter.Const(w, "long", linear.Key + "Bias", Literals.Long(linear.BiasOffset));
+                }
+            }
+
+            w.Line();
+            w.Summary("Packs every linear layer from Parameters into PackedWeights (Q, K and V fused). Call after changing parameters.");
+            w.Line("public unsafe void PrepareWeights() => PackWeights(Parameters.Pointer, releaseWeights: false);");
+            w.Line();
+            w.Summary(
+                "PrepareWeights for a model that will only run forward passes: each linear weight's HF-layout copy in Parameters is handed\n" +
+                "back to the OS as soon as it is packed, so the process holds those weights once. Afterwards Parameters, and everything\n" +
+                "that needs it (InitializeParameters, Parameter, loading, saving, training, PrepareWeights), throws.");
+            using (w.Block("public unsafe void PrepareWeightsForInference()"))
+            {
+                w.Line("float* p = Parameters.Pointer;");
+                w.Line("_inferenceOnly = true;");
+                w.Line("PackWeights(p, releaseWeights: true);");
+            }
+
+            w.Line();
+            using (w.Block("private unsafe void PackWeights(float* p, bool releaseWeights)"))
+            {
+                w.Line("float* w = PackedWeights.Pointer;");
+                foreach (PackedLinear linear in plan.PackedLinears)
+                {
+                    // Only linear weights proper are released: a tied decoder's weight is the word embedding table,
+                    // which the embedding lookup keeps reading from Parameters.
+                    bool releasable = linear.Parts.All(part => plan.Parameter(part.Weight).Role == ParameterRole.Weight);
+                    w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
+                        (releasable ? string.Empty : " (kept: the embedding lookup reads it)"));
+                    string parts = string.Join(", ", linear.Parts.Select(part =>
+                        $"((nint)({Tensor(part.Weight)}), (nint)({Tensor(part.Bias)}), {part.Rows})"));
+                    w.Line($"LinearPacker.Pack(w + {CodeNames.PackedOffsets}.{linear.Key}, w + {CodeNames.PackedOffsets}.{linear.Key}Bias, {linear.InFeatures}, " +
+                        $"stackalloc (nint, nint, int)[] {{ {parts} }}, Pool, {(releasable ? "releaseWeights" : "releaseWeights: false")});");
+                }
+
+                w.Line("_weightsPrepared = true;");
+            }
+        }
+    }
+
+    private static string Tensor(string name) => $"p + {CodeNames.ParameterOffsets}.{CodeNames.Parameter(name)}";
+}

@@ -1,0 +1,62 @@
+namespace BertGen.Generator.Model;
+
+/// <summary>
+/// The largest value of every size and count a spec may ask for. The bounds keep a hostile or mistyped spec
+/// from turning the compiler into an allocator (a 2³¹-layer model is minutes and gigabytes of source before any
+/// check could fail) and keep every size the generator and the generated code compute inside the integer types
+/// they use: each bound sits well above the largest BERT-family model published, and their products cannot
+/// overflow a 64-bit count. The README's spec table quotes them; a value above one is BG0004.
+/// </summary>
+internal static class SpecLimits
+{
+    /// <summary>Word pieces: multilingual vocabularies reach 250,002 (XLM-R); 2²⁰ leaves room.</summary>
+    public const int VocabSize = 1 << 20;
+
+    /// <summary>H: 4,096 is the widest published BERT-family encoder (ALBERT-xxlarge).</summary>
+    public const int HiddenSize = 16_384;
+
+    /// <summary>L: 48 is the deepest published BERT (Megatron-BERT 3.9B); each layer is ~60 lines per shape.</summary>
+    public const int Layers = 128;
+
+    /// <summary>I: four times the widest hidden size.</summary>
+    public const int IntermediateSize = 65_536;
+
+    /// <summary>Position table rows; every shape's sequence must fit it.</summary>
+    public const int MaxPositions = 65_536;
+
+    /// <summary>Segment table rows (BERT uses 2).</summary>
+    public const int TypeVocabSize = 1_024;
+
+    /// <summary>Classifier outputs; each label name is one line of the generated model.</summary>
+    public const int Labels = 16_384;
+
+    /// <summary>Compiled shapes: each is two generated files (forward, training step).</summary>
+    public const int Shapes = 32;
+
+    /// <summary>batch × sequence of one shape (and batch × max_predictions_per_seq): the M of every token-wise GEMM.</summary>
+    public const int TokensPerShape = 1 << 20;
+
+    /// <summary>Gathered masked-LM positions per sequence.</summary>
+    public const int MaxPredictionsPerSequence = 65_536;
+
+    /// <summary>Characters of a type name, a namespace or a label name.</summary>
+    public const int NameLength = 512;
+
+    /// <summary>
+    /// UTF-8 bytes of a generated file's name, <c>&lt;namespace&gt;.&lt;type&gt;.&lt;part&gt;.g.cs</c>: what a file name
+    /// may take on Linux, macOS and Windows alike, when the project writes generated files to disk.
+    /// </summary>
+    public const int FileNameBytes = 255;
+
+    /// <summary>The longest part suffix of a generated file's name, <c>.TrainingB1048576S65536.g.cs</c>, rounded up.</summary>
+    public const int FileNamePartBytes = 32;
+
+    /// <summary>
+    /// Floats of one buffer: the parameters, and each activation buffer of a shape. The runtime hands them out as
+    /// spans, whose length is an <c>int</c>.
+    /// </summary>
+    public const long BufferFloats = int.MaxValue;
+
+    /// <summary>Nesting of JSON arrays and objects: a spec needs 4; the parser recurses once per level.</summary>
+    public const int JsonDepth = 64;
+}

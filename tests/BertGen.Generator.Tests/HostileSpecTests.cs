@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace BertGen.Generator.Tests;
+
+/// <summary>
+/// Specs an adversarial run fed the compiler (issue 15), each the failing input itself: every one is now a BG
+/// diagnostic at the field at fault, in milliseconds, with no exception leaving the generator (which the compiler
+/// would report as warning CS8785 and build without the model) and nothing generated.
+/// </summary>
+public sealed class HostileSpecTests
+{
+    private const string Path = SmallSpec.Path;
+
+    private const string ValidSpec = SmallSpec.Text;
+
+    [Fact]
+    public void JsonNestedFiftyThousandDeepIsMalformedJsonNotAStackOverflow()
+    {
+        // Was: "Stack overflow … at JsonParser.ParseArray()", which takes a shared compiler server down with it.
+        string spec = "{\"vocab_size\": " + new string('[', 50_000) + new string(']', 50_000) + "}";
+        Diagnostic d = Single(spec, "BG0001");
+        Assert.Equal("Spec 'test.bert.json' is not valid JSON: arrays and objects nested deeper than 64 levels", Message(d));
+        Assert.Equal((0, 15 + 63), Start(d)); // the 65th opening bracket: the root object is level 1
+    }
+
+    [Theory]
+    [InlineData("2147483647")] // was 8.6 GB of compiler memory and no diagnostic
+    [InlineData("100000")] // was past 5 minutes
+    [InlineData("1000")] // was 27 s and 1.4 GB
+    public void LayerCountAboveTheBoundIsOutOfRange(string layers)
+    {
+        Diagnostic d = Single(ValidSpec.Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": " + layers), "BG0004");
+        Assert.Equal($"Field 'num_hidden_layers' has value {layers}, but must be at most 128", Message(d));
+        Assert.Equal((3, 23), Start(d));
+    }
+
+    [Fact]
+    public void AThousandShapesAreOutOfRange()
+    {
+        // Was past 2 minutes and 19.7 MB of source.
+        string shapes = string.Join(", ", Enumerable.Range(1, 1000).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}"));
+        Diagnostic d = Single(ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[" + shapes + "]"), "BG0004");
+        Assert.Equal("Field 'bertgen.shapes' has value 1,000 shapes, but must be at most 32", Message(d));
+    }
+
+    [Fact]
+    public void ATenMegabyteTypeNameIsAnInvalidNameWithAShortMessage()
+    {
+        // Was CS0016 "Could not write to output file" after generating megabytes of names.
+        string name = new('A', 10 * 1024 * 1024);
+        Diagnostic d = Single(ValidSpec.Replace("\"TestModel\"", "\"" + name + "\""), "BG0011");
+        Assert.Equal($"Field 'bertgen.type_name' has value \"{new string('A', 64)}…\", which is not a valid C# type name: it has 10,485,760 characters, at most 512 are allowed", Message(d));
+    }
+
+    [Fact]
+    public void ATypeNameTooLongForTheGeneratedFileNamesIsAnInvalidName()
+    {
+        string name = new('A', 240);
+        Diagnostic d = Single(ValidSpec.Replace("\"TestModel\"", "\"" + name + "\""), "BG0011");
+        Assert.EndsWith("which is not a valid C# type name here: with namespace 'BertGen.Models' the generated files' names would be longer than the 255 bytes a file name may have", Message(d));
+    }
+
+    [Fact]
+    public void PositionsAndSequenceAtInt32RangeAreOutOfRangeNotAnOverflowInsideTheGenerator()
+    {
+        // Was "warning CS8785: Generator 'BertGenerator' failed … OverflowException", and a build with no model.
+        string spec = ValidSpec
+            .Replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 2147483647")
+            .Replace("\"sequence\": 16", "\"sequence\": 1073741824");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Null(result.Exception);
+        Assert.Equal(
+            new[]
+            {
+                "Field 'bertgen.shapes[0].sequence' has value 1073741824, but must be at most 65,536",
+                "Field 'max_position_embeddings' has value 2147483647, but must be at most 65,536",
+            },
+            result.Diagnostics.Select(Message).OrderBy(m => m, System.StringComparer.Ordinal));
+        Assert.All(result.Diagnostics, d => Assert.Equal("BG0004", d.Id));
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    [Theory]
+    [InlineData(4_194_304, "Field 'bertgen.shapes[0].batch' has value 4194304, but must be at most 1,048,576")] // emitted Tokens = -2147483648
+    [InlineData(8_388_609, "Field 'bertgen.shapes[0].batch' has value 8388609, but must be at most 1,048,576")] // built with Tokens = 512
+    [InlineData(4_096, "Field 'bertgen.shapes[0]' has value batch 4,096 × sequence 512 = 2,097,152 tokens, but must be at most 1,048,576 tokens")]
+    public void TokensOfAShapeAreBoundedInSixtyFourBits(int batch, string message)
+    {
+        string spec = ValidSpec
+            .Replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 512")
+            .Replace("\"batch\": 2, \"sequence\": 16", $"\"batch\": {batch}, \"sequence\": 512");
+        Assert.Equal(message, Message(Single(spec, "BG0004")));
+    }
+
+    [Fact]
+    public void HiddenSizeAboveInt32IsOutOfRangeNotAWrongType()
+    {
+        // Was "Field 'hidden_size' must be an integer, but is 2147483648".
+        Diagnostic d = Single(ValidSpec.Replace("\"hidden_size\": 16", "\"hidden_size\": 2147483648"), "BG0004");
+        Assert.Equal("Field 'hidden_size' has value 2147483648, but must be at most 16,384", Message(d));
+    }
+
+    [Theory]
+    [InlineData("Mo\\u200Bdel", "Mo\\u200Bdel", "200B")] // zero width space: reads as "Model"
+    [InlineData("Model\\u202Eledo", "Model\\u202Eledo", "202E")] // right-to-left override: reverses what follows
+    public void TypeNamesWithInvisibleCharactersAreInvalid(string json, string shown, string codePoint)
+    {
+        Diagnostic d = Single(ValidSpec.Replace("\"TestModel\"", "\"" + json + "\""), "BG0011");
+        Assert.Equal($"Field 'bertgen.type_name' has value \"{shown}\", which is not a valid C# type name: it holds the invisible character U+{codePoint}", Message(d));
+    }
+
+    [Fact]
+    public void ParametersBeyondOneSpanAreOutOfRange()
+    {
+        // 1,048,576 × 4,096 word embeddings alone are 2³² floats: no span, no InitializeParameters.
+        string spec = ValidSpec
+            .Replace("\"vocab_size\": 100", "\"vocab_size\": 1048576")
+            .Replace("\"hidden_size\": 16", "\"hidden_size\": 4096");
+        Diagnostic d = Single(spec, "BG0004");
+        Assert.StartsWith("Field 'hidden_size' has value 4096, but must be small enough for the parameters to fit one buffer of 2,147,483,647 floats (they need ", Message(d));
+        Assert.Equal((2, 17), Start(d));
+    }
+
+    [Fact]
+    public void AnActivationBufferBeyondOneSpanIsOutOfRange()
+    {
+        // The forward's masked-LM logits of 2²⁰ tokens × 30,522 words would be 32 billion floats.
+        string spec = ValidSpec
+            .Replace("\"vocab_size\": 100", "\"vocab_size\": 30522")
+            .Replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 512")
+            .Replace("\"batch\": 2, \"sequence\": 16", "\"batch\": 2048, \"sequence\": 512");
+        Diagnostic d = Single(spec, "BG0004");
+        Assert.StartsWith("Field 'bertgen.shapes' has value batch 2,048 × sequence 512, but must be small enough for every activation buffer to fit 2,147,483,647 floats (mlm_logits [1048576,30522] needs ", Message(d));
+        Assert.Equal((10, 15), Start(d));
+    }
+
+    [Fact]
+    public void GatheredMaskedLmRowsAreBounded()
+    {
+        string spec = ValidSpec
+            .Replace("\"batch\": 2, \"sequence\": 16", "\"batch\": 65536, \"sequence\": 16")
+            .Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"pretraining\"],\n    \"training\": true");
+        Assert.Equal(
+            "Field 'bertgen.max_predictions_per_seq' has value 20, but must be at most 16: batch 65,536 × 20 gathered rows is above 1,048,576",
+            Message(Single(spec, "BG0004")));
+    }
+
+    [Theory]
+    [InlineData("\"layer_norm_eps\": 1e-50", "Field 'layer_norm_eps' has value 1e-50, but must be greater than 0 (at least 1.4e-45, the smallest float) and less than 1")]
+    [InlineData("\"hidden_dropout_prob\": 0.99999999999", "Field 'hidden_dropout_prob' has value 0.99999999999, but must be in [0, 1), and below 1 as a float")]
+    [InlineData("\"initializer_range\": 1e400", "Field 'initializer_range' has value 1e400, but must be greater than 0 and at most 1")]
+    public void FloatsTheGeneratedCodeBakesInMustSurviveTheConversionToFloat(string field, string message) =>
+        Assert.Equal(message, Message(Single(ValidSpec.Replace("  \"hidden_act\"", "  " + field + ",\n  \"hidden_act\""), "BG0004")));
+
+    [Fact]
+    public void LabelsAndFileNamesWithLineBreaksAndBidiControlsStillCompile()
+    {
+        // A newline would end a string literal; U+2028 ends a // comment in C#; U+202E reorders how source reads.
+        string spec = ValidSpec.Replace("  \"hidden_act\"", "  \"id2label\": { \"0\": \"a\\nb\", \"1\": \"x\\u202Ey\\u2028z\" },\n  \"hidden_act\"");
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec("/project/specs/we\u2028ird\u202E.bert.json", spec));
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        string model = result.GeneratedSources.Single(s => s.HintName.EndsWith(".Model.g.cs", System.StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("\"a\\u000Ab\",", model);
+        Assert.Contains("\"x\\u202Ey\\u2028z\",", model);
+        Assert.DoesNotContain('\u2028', model);
+        Assert.DoesNotContain('\u202E', model);
+    }
+
+    private static Diagnostic Single(string spec, string id)
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Null(result.Exception);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(id, d.Id);
+        Assert.Equal(Path, d.Location.GetLineSpan().Path);
+        Assert.Empty(result.GeneratedSources);
+        return d;
+    }
+
+    private static string Message(Diagnostic d) => d.GetMessage(CultureInfo.InvariantCulture);
+
+    private static (int Line, int Column) Start(Diagnostic d) =>
+        (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character);
+}

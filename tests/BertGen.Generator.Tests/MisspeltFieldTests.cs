@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace BertGen.Generator.Tests;
+
+/// <summary>
+/// A misspelt field must not build silently with the default of the field it meant (issue 14): an unknown field
+/// that resembles an absent known one is warning BG0017, a misspelt required field's BG0002 points at the
+/// near-miss, and none of the fields HuggingFace itself writes into a config trips either.
+/// </summary>
+public sealed class MisspeltFieldTests
+{
+    private const string Path = SmallSpec.Path;
+
+    // The small spec without hidden_act, so that its near-misses have an absent field to resemble: the fields
+    // from max_position_embeddings on sit one line higher (max_position_embeddings on line 6, zero-based).
+    private static readonly string ValidSpec = SmallSpec.Text.Replace("  \"hidden_act\": \"gelu\",\n", string.Empty);
+
+    [Theory]
+    [InlineData("hidden_dropout_prb", "0.1", "hidden_dropout_prob", "0.1")] // a typo
+    [InlineData("layer_norm_epsilon", "1e-5", "layer_norm_eps", "1E-12")] // GPT-2's and T5's name: the known one plus a suffix
+    [InlineData("hidden_activation", "\"relu\"", "hidden_act", "\"gelu\"")] // ModernBERT's name
+    [InlineData("Max_Position_Embedings", "64", "max_position_embeddings", "512")] // case and a dropped letter
+    [InlineData("num_layers", "1", "num_hidden_layers", "")] // T5's name, which is also two letters from num_labels
+    public void AnUnknownFieldResemblingAnAbsentKnownOneIsAWarning(string typed, string value, string meant, string defaultText)
+    {
+        string spec = ValidSpec.Replace("  \"max_position_embeddings\": 64,\n", $"  \"{typed}\": {value},\n");
+        if (meant == "num_hidden_layers")
+        {
+            // Required, so it is missing: the error names the near-miss instead of a separate warning.
+            Diagnostic missing = Single(spec.Replace("  \"num_hidden_layers\": 1,\n", string.Empty), "BG0002", DiagnosticSeverity.Error);
+            Assert.Equal($"Spec 'test.bert.json' is missing the required field 'num_hidden_layers'; is '{typed}' on line 6 a misspelling of it?", Message(missing));
+            return;
+        }
+
+        Diagnostic d = Single(spec, "BG0017", DiagnosticSeverity.Warning);
+        Assert.Equal($"Field '{typed}' is not a field BertGen reads; did you mean '{meant}'? Without it '{meant}' takes its default, {defaultText}", Message(d));
+        Assert.Equal((6, 2), Start(d));
+    }
+
+    [Fact]
+    public void AMisspeltRequiredFieldIsMissingAndPointsAtTheNearMiss()
+    {
+        Diagnostic d = Single(ValidSpec.Replace("\"hidden_size\"", "\"hiden_size\""), "BG0002", DiagnosticSeverity.Error);
+        Assert.Equal("Spec 'test.bert.json' is missing the required field 'hidden_size'; is 'hiden_size' on line 3 a misspelling of it?", Message(d));
+        Assert.Equal((2, 2), Start(d));
+    }
+
+    [Fact]
+    public void AMisspeltShapeFieldPointsAtTheNearMiss()
+    {
+        Diagnostic d = Single(ValidSpec.Replace("\"batch\": 2", "\"bacth\": 2"), "BG0002", DiagnosticSeverity.Error);
+        Assert.Equal("Spec 'test.bert.json' is missing the required field 'bertgen.shapes[0].batch'; is 'bacth' on line 10 a misspelling of it?", Message(d));
+    }
+
+    [Fact]
+    public void AKnownFieldThatIsPresentIsNotSuggestedForAnother()
+    {
+        // hidden_dropout_prb next to a real hidden_dropout_prob is some other tool's field, not a typo.
+        string spec = ValidSpec.Replace("  \"max_position_embeddings\": 64,\n", "  \"hidden_dropout_prob\": 0.1,\n  \"hidden_dropout_prb\": 0.2,\n");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Empty(result.Diagnostics);
+    }
+
+    [Fact]
+    public void EveryFieldHuggingFaceWritesIsClearOfEveryFieldBertGenReads()
+    {
+        // transformers' PretrainedConfig attributes and BertConfig's own (v4.x), as config.json files carry them.
+        string[] huggingFace =
+        {
+            "return_dict", "output_hidden_states", "output_attentions", "torchscript", "torch_dtype", "use_bfloat16", "tf_legacy_loss",
+            "pruned_heads", "tie_word_embeddings", "chunk_size_feed_forward", "is_encoder_decoder", "cross_attention_hidden_size",
+            "tie_encoder_decoder", "max_length", "min_length", "do_sample", "early_stopping", "num_beams", "num_beam_groups",
+            "diversity_penalty", "temperature", "top_k", "top_p", "typical_p", "repetition_penalty", "length_penalty",
+            "no_repeat_ngram_size", "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
+            "return_dict_in_generate", "forced_bos_token_id", "forced_eos_token_id", "remove_invalid_values",
+            "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens", "architectures", "finetuning_task",
+            "label2id", "tokenizer_class", "prefix", "bos_token_id", "eos_token_id", "sep_token_id", "decoder_start_token_id",
+            "task_specific_params", "_name_or_path", "transformers_version", "_attn_implementation", "gradient_checkpointing",
+            "use_cache", "classifier_dropout", "output_past", "embedding_size",
+        };
+        string fields = string.Concat(huggingFace.Select(f => $"  \"{f}\": null,\n"));
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("  \"max_position_embeddings\"", fields + "  \"max_position_embeddings\"")));
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+    }
+
+    private static Diagnostic Single(string spec, string id, DiagnosticSeverity severity)
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Null(result.Exception);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal((id, severity), (d.Id, d.Severity));
+        return d;
+    }
+
+    private static string Message(Diagnostic d) => d.GetMessage(CultureInfo.InvariantCulture);
+
+    private static (int Line, int Column) Start(Diagnostic d) =>
+        (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character);
+}
