@@ -13,7 +13,7 @@ namespace BertGen.Runtime.Kernels.Attention;
 /// <c>[batch, sequence]</c> (0 for attended keys, <c>float.MinValue</c> for padding, added to every query's score of
 /// that key); the context <c>[batch·sequence, hidden]</c>, heads concatenated.
 /// </remarks>
-public readonly struct AttentionGeometry
+internal readonly struct AttentionGeometry
 {
     /// <summary>
     /// Query rows per forward work item: two vectors of every width (2×16, 4×8, 32×1) so a block's rows fill the

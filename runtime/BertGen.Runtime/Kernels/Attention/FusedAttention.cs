@@ -29,7 +29,7 @@ namespace BertGen.Runtime.Kernels.Attention;
 /// probabilities are scaled by 1/(1 − p), so masks match the unfused attention's and a resumed run stays exact.
 /// </para>
 /// </remarks>
-public static unsafe class FusedAttention
+internal static unsafe class FusedAttention
 {
     /// <summary>
     /// Inference forward: context [batch·sequence, hidden] = softmax(Q·Kᵀ·scale + maskBias)·V per head.
