@@ -6,7 +6,7 @@ namespace BertGen.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release -- quick [Avx512|Avx2|Scalar]</c> prints the GFLOP/s table in seconds (and the int8
-/// section); <c>-- int8 [AvxVnni|Avx2|Scalar]</c> the int8 section alone; anything else goes to BenchmarkDotNet
+/// section); <c>-- attention [1] [2]</c> today's attention against the fused kernels; <c>-- int8 [AvxVnni|Avx2|Scalar]</c> the int8 section alone; anything else goes to BenchmarkDotNet
 /// (e.g. <c>-- --filter *LinearGemm*</c>).
 /// </summary>
 public static class Program
@@ -17,6 +17,18 @@ public static class Program
         if (args.Length > 0 && args[0] == "quick")
         {
             QuickTable.Run(args);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "attention")
+        {
+            AttentionQuickTable.Run(args.Length > 1 ? Array.ConvertAll(args[1..], int.Parse) : [1, 2]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "attention-loop")
+        {
+            AttentionQuickTable.Loop(args);
             return;
         }
 

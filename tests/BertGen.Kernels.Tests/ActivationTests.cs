@@ -63,6 +63,41 @@ public sealed class ActivationTests
         Assert.True(float.IsNaN(ActivationMath.ExpNonPositive(Vector256.Create(float.NaN)).GetElement(0)));
     }
 
+    [Fact]
+    public void ExpNonPositiveShortcutIsBitwiseThePortableForm()
+    {
+        // The AVX forms take n and 2ⁿ from a rounding bias instead of Round and ConvertToInt32, and x86's max; the
+        // numbers must not change, so every x in [−90, 0] on a 1/4096 grid (which holds x·log₂e = n + ½ ties, where an
+        // odd bias rounded the other way), the −87 edge's neighbours and the specials give the same bits as the
+        // portable form, whose accuracy ExpNonPositiveMatchesDoubleOracle checks.
+        for (int i = 0; i <= 90 * 4096; i++)
+        {
+            AssertSameExp(-i / 4096f);
+        }
+
+        foreach (float x in new[] { -87f, MathF.BitDecrement(-87f), MathF.BitIncrement(-87f), -0f, 0f, -1e-30f, float.MinValue, float.NegativeInfinity, float.NaN })
+        {
+            AssertSameExp(x);
+        }
+    }
+
+    private static void AssertSameExp(float x)
+    {
+        if (float.IsNaN(x))
+        {
+            Assert.True(float.IsNaN(ActivationMath.ExpNonPositive(Vector512.Create(x)).GetElement(3)));
+            Assert.True(float.IsNaN(ActivationMath.ExpNonPositive(Vector256.Create(x)).GetElement(5)));
+            return;
+        }
+
+        Assert.Equal(
+            BitConverter.SingleToUInt32Bits(ActivationMath.ExpNonPositivePortable(Vector512.Create(x)).GetElement(3)),
+            BitConverter.SingleToUInt32Bits(ActivationMath.ExpNonPositive(Vector512.Create(x)).GetElement(3)));
+        Assert.Equal(
+            BitConverter.SingleToUInt32Bits(ActivationMath.ExpNonPositivePortable(Vector256.Create(x)).GetElement(5)),
+            BitConverter.SingleToUInt32Bits(ActivationMath.ExpNonPositive(Vector256.Create(x)).GetElement(5)));
+    }
+
     [Theory]
     [InlineData(Activation.GeluErf)]
     [InlineData(Activation.GeluTanh)]

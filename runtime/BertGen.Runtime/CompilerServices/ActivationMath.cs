@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BertGen.Runtime.CompilerServices;
 
@@ -65,6 +66,12 @@ public static class ActivationMath
 
     // Below this exp is flushed to 0: 2^round(−87·log₂e) = 2⁻¹²⁶ is the smallest normal float.
     private const float ExpFloor = -87f;
+
+    // 1.5·2²³: adding it to y = x·log₂e ∈ [−126, 0] rounds y to the nearest integer n (ties to even, as Round
+    // does: the sum lies in [2²³, 2²⁴), where floats are the integers, and the bias is even) and leaves n in the low
+    // mantissa bits, so n is the sum minus this exactly and 2ⁿ is those bits plus 127 shifted into the exponent field
+    // (the bias's own bits shift out).
+    private const float RoundingBias = 12582912f;
 
     /// <summary>erf(x) by the rational fit described on the class, evaluated in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -172,17 +179,54 @@ public static class ActivationMath
     /// of max(x, −87), and exactly 0 below −87 (e⁻⁸⁷ ≈ 1.6e-38, the edge of the normal floats), as masked keys must
     /// be; NaN stays NaN.
     /// </summary>
+    /// <remarks>
+    /// With AVX-512 the same numbers in about half the instructions (it is the softmax's and the fused attention's
+    /// inner loop): x86's max, which returns its second operand when either is NaN, replaces .NET's IEEE max
+    /// (3 instructions), and n and 2ⁿ come from <see cref="RoundingBias"/> instead of Round and the saturating
+    /// ConvertToInt32 (5). <c>ActivationTests</c> checks both forms bit for bit.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ExpNonPositive(Vector512<float> x)
+    {
+        if (Avx512F.IsSupported)
+        {
+            Vector512<float> low = Vector512.Create(ExpFloor);
+            // Multiply and add as two roundings (explicit instructions: a contracted FMA would round x·log₂e differently than Round).
+            Vector512<float> t = Avx512F.Add(Avx512F.Multiply(Avx512F.Max(low, x), Vector512.Create(Log2E)), Vector512.Create(RoundingBias));
+            Vector512<float> reduced = ExpPolynomial(t - Vector512.Create(RoundingBias), Avx512F.Max(low, x)) * ((t.AsInt32() + Vector512.Create(127)) << 23).AsSingle();
+            return Vector512.ConditionalSelect(Vector512.LessThan(x, low), Vector512<float>.Zero, reduced);
+        }
+
+        return ExpNonPositivePortable(x);
+    }
+
+    /// <summary><see cref="ExpNonPositive(Vector512{float})"/> with .NET's portable Max, Round and ConvertToInt32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> ExpNonPositivePortable(Vector512<float> x)
     {
         Vector512<float> floor = Vector512.Create(ExpFloor);
         Vector512<float> e = Vector512.ConditionalSelect(Vector512.LessThan(x, floor), Vector512<float>.Zero, ExpReduced(Vector512.Max(x, floor)));
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
     }
 
-    /// <summary>exp(x) for x ≤ 0, 8 values: see <see cref="ExpNonPositive(Vector512{float})"/>.</summary>
+    /// <summary>exp(x) for x ≤ 0, 8 values: see <see cref="ExpNonPositive(Vector512{float})"/> (the same shortcut with AVX).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ExpNonPositive(Vector256<float> x)
+    {
+        if (Avx.IsSupported)
+        {
+            Vector256<float> low = Vector256.Create(ExpFloor);
+            Vector256<float> t = Avx.Add(Avx.Multiply(Avx.Max(low, x), Vector256.Create(Log2E)), Vector256.Create(RoundingBias));
+            Vector256<float> reduced = ExpPolynomial(t - Vector256.Create(RoundingBias), Avx.Max(low, x)) * ((t.AsInt32() + Vector256.Create(127)) << 23).AsSingle();
+            return Vector256.ConditionalSelect(Vector256.LessThan(x, low), Vector256<float>.Zero, reduced);
+        }
+
+        return ExpNonPositivePortable(x);
+    }
+
+    /// <summary><see cref="ExpNonPositive(Vector256{float})"/> with .NET's portable Max, Round and ConvertToInt32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> ExpNonPositivePortable(Vector256<float> x)
     {
         Vector256<float> floor = Vector256.Create(ExpFloor);
         Vector256<float> e = Vector256.ConditionalSelect(Vector256.LessThan(x, floor), Vector256<float>.Zero, ExpReduced(Vector256.Max(x, floor)));
@@ -194,18 +238,8 @@ public static class ActivationMath
     private static Vector512<float> ExpReduced(Vector512<float> x)
     {
         Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
-        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
-        Vector512<float> p = Vector512.Create(InvFactorial7);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial6));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         Vector512<int> scale = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
-        return p * scale.AsSingle();
+        return ExpPolynomial(n, x) * scale.AsSingle();
     }
 
     /// <summary>
@@ -219,6 +253,29 @@ public static class ActivationMath
     private static Vector256<float> ExpReduced(Vector256<float> x)
     {
         Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
+        Vector256<int> scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        return ExpPolynomial(n, x) * scale.AsSingle();
+    }
+    // exp(r) for r = x − n·ln2 (Cody–Waite, as ExpReduced), 16 values: the Taylor series to r⁷/7!, without 2ⁿ.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpPolynomial(Vector512<float> n, Vector512<float> x)
+    {
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
+        Vector512<float> p = Vector512.Create(InvFactorial7);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(InvFactorial3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        return Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+    }
+
+    // The same, 8 values.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ExpPolynomial(Vector256<float> n, Vector256<float> x)
+    {
         Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), x);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
         Vector256<float> p = Vector256.Create(InvFactorial7);
@@ -228,8 +285,6 @@ public static class ActivationMath
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(InvFactorial3));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        Vector256<int> scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
-        return p * scale.AsSingle();
+        return Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
     }
 }

@@ -23,7 +23,8 @@ namespace BertGen.Runtime.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class Dropout
 {
-    private const uint Golden = 0x9E3779B9u;
+    /// <summary>φ·2³²: element i of a stream is drawn from key ⊕ i·φ.</summary>
+    internal const uint Golden = 0x9E3779B9u;
 
     /// <summary>Below this many elements per thread dropout runs on the calling thread alone.</summary>
     public const long MinimumElementsPerPart = 1 << 14;
@@ -75,7 +76,7 @@ public static unsafe class Dropout
         float probability = work->Probability;
         uint key = work->Key;
         float scale = 1f / (1f - probability);
-        uint threshold = (uint)(probability * 16777216.0);
+        uint threshold = Threshold(probability);
         long i = begin;
         if (work->Width == VectorWidth.Bits512)
         {
@@ -116,13 +117,37 @@ public static unsafe class Dropout
         Apply(dst, count, probability, seed, site, null, width);
     }
 
-    private static uint Key(ulong seed, ulong site)
+    /// <summary>The smallest 24-bit draw that keeps an element: p·2²⁴.</summary>
+    internal static uint Threshold(float probability) => (uint)(probability * 16777216.0);
+
+    /// <summary>The key of the stream of <paramref name="site"/> (element i is kept when <c>Draw(key ⊕ i·φ) ≥ Threshold(p)</c>).</summary>
+    internal static uint Key(ulong seed, ulong site)
     {
         ulong z = seed ^ (site * 0x9E3779B97F4A7C15UL);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         z ^= z >> 31;
         return (uint)z ^ (uint)(z >> 32);
+    }
+
+    /// <summary>The 24-bit uniform draw of a mixed index: the top bits of fmix32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint Draw(uint mixed) => Fmix(mixed) >> 8;
+
+    /// <summary><see cref="Draw(uint)"/> of 16 mixed indices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> Draw(Vector512<uint> mixed) => Vector512.ShiftRightLogical(Fmix(mixed), 8);
+
+    /// <summary><see cref="Draw(uint)"/> of 8 mixed indices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<uint> Draw(Vector256<uint> mixed)
+    {
+        Vector256<uint> h = mixed;
+        h ^= Vector256.ShiftRightLogical(h, 16);
+        h *= Vector256.Create(0x85EBCA6Bu);
+        h ^= Vector256.ShiftRightLogical(h, 13);
+        h *= Vector256.Create(0xC2B2AE35u);
+        return Vector256.ShiftRightLogical(h ^ Vector256.ShiftRightLogical(h, 16), 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
