@@ -57,7 +57,7 @@ internal static class BertGenCli
         catch (Exception e)
         {
             int code = CliErrors.Report(e, console.Error, verbose, DataParallelLaunch.ErrorPrefix(e));
-            DataParallelLaunch.AbortJobIfRunning(code);
+            DataParallelLaunch.AbortJobIfRunning(code, e);
             return code;
         }
         finally

@@ -86,6 +86,13 @@ public sealed class CliDataParallelTests
         string line = Assert.Single(refused.ErrorLines, l => l.StartsWith("bertgen: error:", StringComparison.Ordinal));
         Assert.Contains("2 process(es) × 1", line, StringComparison.Ordinal);
         Assert.Contains("processes × accumulation = 2", line, StringComparison.Ordinal);
+        Assert.Contains("--accumulate 2", line, StringComparison.Ordinal);
+
+        // A new job on the folder (no --resume) is refused by rank 0 alone, relayed: one line, not one per rank.
+        RunResult occupied = MpiRun.Ranks(2, MpiRun.Cli, Pretrain(run, steps: 4));
+        Assert.NotEqual(0, occupied.ExitCode);
+        string only = Assert.Single(occupied.ErrorLines, l => l.Contains("bertgen: error:", StringComparison.Ordinal));
+        Assert.Contains("already holds checkpoints", only, StringComparison.Ordinal);
 
         // The same global batch on one process continues the run.
         RunResult continued = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume", "--accumulate", "2"]).AssertSucceeded();

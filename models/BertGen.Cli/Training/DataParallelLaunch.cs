@@ -17,6 +17,7 @@ namespace BertGen.Cli.Training;
 internal static class DataParallelLaunch
 {
     private static PosixSignalRegistration? _terminated;
+    private static volatile bool _errorReported;
 
     /// <summary>The group joined by this process, until it is finalised.</summary>
     public static OpenMpiGroup? Group { get; private set; }
@@ -46,6 +47,11 @@ internal static class DataParallelLaunch
         // mpirun ends the other processes with SIGTERM when one of them dies or the job is cancelled.
         _terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
         {
+            if (_errorReported)
+            {
+                return; // this process already said what went wrong: mpirun ending it is not news
+            }
+
             error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume");
             error.Flush();
         });
@@ -133,6 +139,7 @@ internal static class DataParallelLaunch
     /// </summary>
     public static string? ErrorPrefix(Exception exception)
     {
+        _errorReported = true;
         if (!OpenMpiGroup.IsLaunched || LaunchRank == 0)
         {
             return null;
@@ -143,12 +150,21 @@ internal static class DataParallelLaunch
             : $"rank {LaunchRank}{(Group is null ? string.Empty : " on " + Group.Host)}: ";
     }
 
-    /// <summary>After an error: ends every process of a running job with <paramref name="exitCode"/> (does not return then).</summary>
-    public static void AbortJobIfRunning(int exitCode)
+    /// <summary>
+    /// After an error: ends every process of a running job with <paramref name="exitCode"/> (does not return then). An
+    /// error rank 0 relayed is rank 0's to report: the other ranks leave the abort to it, so it is not killed before
+    /// its one line is out (they abort themselves only if it has not within half a minute).
+    /// </summary>
+    public static void AbortJobIfRunning(int exitCode, Exception exception)
     {
         if (Group is { Size: > 1 } group)
         {
             Console.Error.Flush();
+            if (group.Rank != 0 && exception.Data.Contains(DataParallelException.RelayedFromRootKey))
+            {
+                System.Threading.Thread.Sleep(TimeSpan.FromSeconds(30));
+            }
+
             group.Abort(exitCode);
         }
     }
