@@ -30,6 +30,12 @@ public sealed class RuntimeContractTests
                 Assert.Equal(PackedPanels.PackedLength(n, k), RuntimeContract.PackedLength(n, k));
             }
         }
+
+        Assert.Equal(BertGen.Runtime.Kernels.Attention.AttentionGeometry.RowBlock, RuntimeContract.AttentionRowBlock);
+        foreach ((int s, int dh) in new[] { (1, 1), (16, 32), (128, 32), (128, 64), (384, 64), (512, 64), (77, 48) })
+        {
+            Assert.Equal(BertGen.Runtime.CompilerServices.AttentionKernels.ForwardScratchPerPart(s, dh), RuntimeContract.AttentionForwardScratchPerPart(s, dh));
+        }
     }
 
     [Fact]

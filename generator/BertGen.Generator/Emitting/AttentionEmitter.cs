@@ -13,20 +13,27 @@ internal static class AttentionEmitter
     /// <summary>The call of one layer's attention (the signature is <see cref="Emit"/>'s).</summary>
     public static void WriteCall(SourceWriter w, AttentionOp op)
     {
-        string qkv = OpWriter.Expression(op.Qkv), probabilities = OpWriter.Expression(op.Probabilities);
+        string qkv = OpWriter.Expression(op.Qkv);
         string mask = OpWriter.Expression(op.MaskBias), scratch = OpWriter.Expression(op.Scratch);
         if (op.Site is not { } site)
         {
-            w.Line($"Attention({qkv}, {probabilities}, {OpWriter.Expression(op.Context)}, {mask}, {scratch}, pool);");
+            w.Line($"Attention({qkv}, {OpWriter.Expression(op.Context)}, {mask}, {scratch}, pool);");
             return;
         }
 
+        string probabilities = OpWriter.Expression(op.Probabilities!);
         w.Line($"Attention({qkv}, {probabilities}, {OpWriter.Expression(op.Context)}, {OpWriter.Expression(op.DContext)}, {OpWriter.Expression(op.DQkv)}, {mask}, {scratch}, " +
             $"attentionDropout, dropoutSeed, {site}, backward: {(op.Backward ? "true" : "false")}, pool);");
     }
 
     public static void Emit(SourceWriter w, AttentionPlan plan)
     {
+        if (!plan.Training)
+        {
+            EmitFusedForward(w, plan);
+            return;
+        }
+
         w.Comment("One layer's attention job, shared by its parts on the dispatching thread's stack.");
         using (w.Block("private struct AttentionWork"))
         {
@@ -75,6 +82,18 @@ internal static class AttentionEmitter
         {
             w.Line();
             EmitBackwardPart(w, plan);
+        }
+    }
+
+    // Inference: the runtime's fused kernel; the scores of a block of 32 queries live in the part's scratch only.
+    private static void EmitFusedForward(SourceWriter w, AttentionPlan plan)
+    {
+        w.Summary($"Self-attention of one layer, fused: {plan.Batch}×{plan.Heads} heads of softmax(q·kᵀ/√{plan.HeadSize} + mask)·v "
+            + $"from qkv [{(long)plan.Batch * plan.Sequence},{3 * plan.Hidden}] into context [{(long)plan.Batch * plan.Sequence},{plan.Hidden}], "
+            + $"blocks of 32 queries split into up to {plan.Parts} parts, each with {Literals.Grouped(plan.PartLength)} floats of scratch.");
+        using (w.Block("private static void Attention(float* qkv, float* context, float* maskBias, float* scratch, ComputePool pool)"))
+        {
+            w.Line($"AttentionKernels.Forward({plan.Batch}, {plan.Sequence}, {plan.Heads}, {plan.HeadSize}, qkv, maskBias, context, scratch, pool, AttentionParts);");
         }
     }
 

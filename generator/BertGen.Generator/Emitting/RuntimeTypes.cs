@@ -20,6 +20,7 @@ internal static class RuntimeTypes
         ("ActivationMath", Runtime + ".CompilerServices.ActivationMath"),
         ("AlignedBuffer", Runtime + ".Memory.AlignedBuffer"),
         ("ArenaBuffer", Runtime + ".CompilerServices.ArenaBuffer"),
+        ("AttentionKernels", Runtime + ".CompilerServices.AttentionKernels"),
         ("ComputePool", Runtime + ".Threading.ComputePool"),
         ("Dropout", Runtime + ".CompilerServices.Dropout"),
         ("Gemm", Runtime + ".CompilerServices.Gemm"),

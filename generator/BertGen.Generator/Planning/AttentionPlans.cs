@@ -9,12 +9,16 @@ internal static class AttentionPlans
     /// <summary>Most parts an attention layer is split into (each with its own scratch): enough for the pools BertGen runs.</summary>
     public const int MaxParts = 8;
 
-    /// <summary>Inference: each part packs K (S×dh) and V (dh×S) on the fly into its own scratch.</summary>
+    /// <summary>
+    /// Inference: the runtime's fused attention (<c>AttentionKernels.Forward</c>), split over (sequence, head, block of
+    /// 32 queries) items, each part with its own scratch for a block's scores; no score buffer in the arena.
+    /// </summary>
     public static AttentionPlan Forward(BertArchitecture a, ShapeVariant shape)
     {
         int s = shape.Sequence, dh = a.HeadSize;
-        long pack = Alignment.Align(Math.Max(RuntimeContract.PackedLength(s, dh), RuntimeContract.PackedLength(dh, s)));
-        return new AttentionPlan(shape.Batch, a.NumAttentionHeads, s, dh, a.HiddenSize, Parts(a, shape), pack, pack, Training: false);
+        long items = (long)shape.Batch * a.NumAttentionHeads * ((s + RuntimeContract.AttentionRowBlock - 1) / RuntimeContract.AttentionRowBlock);
+        long part = Alignment.Align(RuntimeContract.AttentionForwardScratchPerPart(s, dh));
+        return new AttentionPlan(shape.Batch, a.NumAttentionHeads, s, dh, a.HiddenSize, (int)Math.Min(items, MaxParts), 0, part, Training: false);
     }
 
     /// <summary>

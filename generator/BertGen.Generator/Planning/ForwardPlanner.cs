@@ -33,7 +33,6 @@ internal static class ForwardPlanner
             ["mask_bias"] = (t, $"[{b},{s}]"),
             ["attention_pack"] = (checked(attention.Parts * attention.PartLength), $"[{attention.Parts},{attention.PartLength}]"),
             ["qkv"] = ((long)t * 3 * h, $"[{t},{3 * h}]"),
-            ["scores"] = (checked((long)b * heads * s * s), $"[{b},{heads},{s},{s}]"),
             ["context"] = ((long)t * h, $"[{t},{h}]"),
             ["attention_out"] = ((long)t * h, $"[{t},{h}]"),
             ["ffn"] = ((long)t * i, $"[{t},{i}]"),
@@ -61,7 +60,7 @@ internal static class ForwardPlanner
                 Linear(LinearKeys.Qkv(l)), t, Buffer("hidden"), h, Buffer("qkv"), null, null));
             ops.Add(new AttentionOp(
                 $"Layer {l} attention: {b}×{heads} heads of softmax(q·kᵀ/√{dh} + mask)·v, qkv → context [{t},{h}]",
-                false, Buffer("qkv"), Buffer("scores"), Buffer("context"), null, null, Buffer("mask_bias"), Buffer("attention_pack"), null)
+                false, Buffer("qkv"), null, Buffer("context"), null, null, Buffer("mask_bias"), Buffer("attention_pack"), null)
             {
                 Flops = checked(((4L * s * s * dh) + (SoftmaxFlopsPerElement * s * s)) * b * heads),
             });

@@ -15,6 +15,15 @@ internal static class RuntimeContract
     /// </summary>
     public const long MinimumFlopsToSplit = 1 << 17;
 
+    /// <summary><c>AttentionGeometry.RowBlock</c>: query rows per work item of the fused attention forward.</summary>
+    public const int AttentionRowBlock = 32;
+
+    /// <summary>
+    /// <c>AttentionKernels.ForwardScratchPerPart(s, dh)</c>: floats of scratch one part of the fused attention forward
+    /// uses — a block's scores [s, 32], its Qᵀ and context tile (2 × dh × 32) and three row statistics.
+    /// </summary>
+    public static long AttentionForwardScratchPerPart(int sequence, int headSize) => (long)AttentionRowBlock * (sequence + (2L * headSize) + 3);
+
     /// <summary><c>PackedPanels.PackedLength(n, k)</c>: floats of a packed <c>[n, k]</c> operand.</summary>
     public static long PackedLength(int n, int k) => (long)((n + PanelWidth - 1) / PanelWidth) * PanelWidth * k;
 }

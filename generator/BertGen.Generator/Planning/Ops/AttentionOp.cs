@@ -6,13 +6,14 @@ namespace BertGen.Generator.Planning;
 /// One layer's self-attention over every (batch, head) pair, split into the plan's attention parts over the pool
 /// (<see cref="AttentionPlan"/>): forward, probs = softmax(q·kᵀ/√d + mask) and context = dropout(probs)·v; or,
 /// with <paramref name="Backward"/>, d_qkv from d_context through the saved probabilities. <paramref name="Site"/> is
-/// the attention dropout's site, null where there is none (inference).
+/// the attention dropout's site, null where there is none (inference, where the runtime's fused kernel runs and
+/// <paramref name="Probabilities"/> is null: no score buffer exists).
 /// </summary>
 internal sealed record AttentionOp(
     string? Description,
     bool Backward,
     Operand Qkv,
-    Operand Probabilities,
+    Operand? Probabilities,
     Operand? Context,
     Operand? DContext,
     Operand? DQkv,
