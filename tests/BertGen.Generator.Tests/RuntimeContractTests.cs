@@ -35,6 +35,9 @@ public sealed class RuntimeContractTests
         foreach ((int s, int dh) in new[] { (1, 1), (16, 32), (128, 32), (128, 64), (384, 64), (512, 64), (77, 48) })
         {
             Assert.Equal(BertGen.Runtime.CompilerServices.AttentionKernels.ForwardScratchPerPart(s, dh), RuntimeContract.AttentionForwardScratchPerPart(s, dh));
+            Assert.Equal(BertGen.Runtime.CompilerServices.AttentionKernels.BackwardScratchPerPart(s, dh), RuntimeContract.AttentionBackwardScratchPerPart(s, dh));
+            Assert.Equal(BertGen.Runtime.CompilerServices.AttentionKernels.StatisticsLength(3, 12, s), RuntimeContract.AttentionStatisticsLength(3, 12, s));
+            Assert.Equal(BertGen.Runtime.CompilerServices.AttentionKernels.ExponentialsLength(3, 12, s), RuntimeContract.AttentionExponentialsLength(3, 12, s));
         }
     }
 

@@ -13,26 +13,22 @@ internal static class AttentionPlans
     /// Inference: the runtime's fused attention (<c>AttentionKernels.Forward</c>), split over (sequence, head, block of
     /// 32 queries) items, each part with its own scratch for a block's scores; no score buffer in the arena.
     /// </summary>
-    public static AttentionPlan Forward(BertArchitecture a, ShapeVariant shape)
-    {
-        int s = shape.Sequence, dh = a.HeadSize;
-        long items = (long)shape.Batch * a.NumAttentionHeads * ((s + RuntimeContract.AttentionRowBlock - 1) / RuntimeContract.AttentionRowBlock);
-        long part = Alignment.Align(RuntimeContract.AttentionForwardScratchPerPart(s, dh));
-        return new AttentionPlan(shape.Batch, a.NumAttentionHeads, s, dh, a.HiddenSize, (int)Math.Min(items, MaxParts), 0, part, Training: false);
-    }
+    public static AttentionPlan Forward(BertArchitecture a, ShapeVariant shape) =>
+        new(shape.Batch, a.NumAttentionHeads, shape.Sequence, a.HeadSize, a.HiddenSize, Parts(a, shape),
+            Alignment.Align(RuntimeContract.AttentionForwardScratchPerPart(shape.Sequence, a.HeadSize)), Training: false);
 
     /// <summary>
-    /// Training: each part also packs dh×dh in the backward, and keeps the dropped probabilities and their
-    /// gradient [S,S] of the pair it works on.
+    /// Training: the fused training forward and backward, each part with scratch for the larger of the two (the
+    /// backward's, which also holds a head's dK and dV accumulators).
     /// </summary>
     public static AttentionPlan Training(BertArchitecture a, ShapeVariant shape)
     {
         int s = shape.Sequence, dh = a.HeadSize;
-        long pack = Alignment.Align(Math.Max(Math.Max(RuntimeContract.PackedLength(s, dh), RuntimeContract.PackedLength(dh, s)), RuntimeContract.PackedLength(dh, dh)));
-        long part = checked(pack + (2 * Alignment.Align((long)s * s)));
-        return new AttentionPlan(shape.Batch, a.NumAttentionHeads, s, dh, a.HiddenSize, Parts(a, shape), pack, part, Training: true);
+        long part = Alignment.Align(Math.Max(RuntimeContract.AttentionForwardScratchPerPart(s, dh), RuntimeContract.AttentionBackwardScratchPerPart(s, dh)));
+        return new AttentionPlan(shape.Batch, a.NumAttentionHeads, s, dh, a.HiddenSize, Parts(a, shape), part, Training: true);
     }
 
-    // (batch, head) pairs run in parallel, at most MaxParts parts.
-    private static int Parts(BertArchitecture a, ShapeVariant shape) => (int)Math.Min((long)shape.Batch * a.NumAttentionHeads, MaxParts);
+    // Forward items (sequence, head, query block) are the most a call splits into; at most MaxParts parts.
+    private static int Parts(BertArchitecture a, ShapeVariant shape) =>
+        (int)Math.Min((long)shape.Batch * a.NumAttentionHeads * ((shape.Sequence + RuntimeContract.AttentionRowBlock - 1) / RuntimeContract.AttentionRowBlock), MaxParts);
 }

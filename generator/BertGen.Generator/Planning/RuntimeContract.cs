@@ -24,6 +24,24 @@ internal static class RuntimeContract
     /// </summary>
     public static long AttentionForwardScratchPerPart(int sequence, int headSize) => (long)AttentionRowBlock * (sequence + (2L * headSize) + 3);
 
+    /// <summary>
+    /// <c>AttentionKernels.BackwardScratchPerPart(s, dh)</c>: floats of scratch one part of the fused attention backward
+    /// uses — three [s, 32] blocks, three [dh, 32] and two [32, padded dh] tiles, three row statistics, and the head's
+    /// dK and dV accumulators [s, padded dh] (padded to whole pairs of 16-float vectors).
+    /// </summary>
+    public static long AttentionBackwardScratchPerPart(int sequence, int headSize)
+    {
+        long padded = (headSize + 31) / 32 * 32L;
+        return ((long)AttentionRowBlock * ((3L * sequence) + (3L * headSize) + (2 * padded) + 3)) + (2L * sequence * padded);
+    }
+
+    /// <summary><c>AttentionKernels.StatisticsLength</c>: 2 · batch · heads · sequence row statistics.</summary>
+    public static long AttentionStatisticsLength(int batch, int heads, int sequence) => 2L * batch * heads * sequence;
+
+    /// <summary><c>AttentionKernels.ExponentialsLength</c>: batch · heads · ⌈s/32⌉ · 32 · s saved exponentials.</summary>
+    public static long AttentionExponentialsLength(int batch, int heads, int sequence) =>
+        (long)batch * heads * ((sequence + AttentionRowBlock - 1) / AttentionRowBlock) * AttentionRowBlock * sequence;
+
     /// <summary><c>PackedPanels.PackedLength(n, k)</c>: floats of a packed <c>[n, k]</c> operand.</summary>
     public static long PackedLength(int n, int k) => (long)((n + PanelWidth - 1) / PanelWidth) * PanelWidth * k;
 }

@@ -120,7 +120,7 @@ internal sealed class TrainingPlanner
         for (int l = 0; l < _layers; l++)
         {
             Add(L("qkv", l), checked(3 * Th), $"[{t},{3 * h}]");
-            Add(L("probs", l), checked((long)b * heads * s * s), $"[{b},{heads},{s},{s}]");
+            Add(L("attention_saved", l), attention.SavedLength, $"[{attention.StatisticsLength} statistics + {attention.SavedLength - attention.ExponentialsOffset} exponentials]");
             Add(L("context", l), Th, $"[{t},{h}]");
             Add(L("ln1_xhat", l), Th, $"[{t},{h}]");
             Add(L("ln1_rstd", l), t, $"[{t}]");
@@ -242,8 +242,8 @@ internal sealed class TrainingPlanner
             Op(new SectionOp($"Layer {l} forward"));
             Op(Gemm($"QKV: hidden_{l} [{t},{h}]·[{h},{3 * h}] + bias → qkv_{l}", LinearKeys.Qkv(l), t, Buf(Hidden(l)), h, Buf(L("qkv", l)), null));
             Op(new AttentionOp(
-                $"attention: probs_{l} = softmax(q·kᵀ/√{_dh} + mask) saved; context_{l} = dropout(probs)·v",
-                false, Buf(L("qkv", l)), Buf(L("probs", l)), Buf(L("context", l)), null, null, Buf("mask_bias"), Buf("attention_parts"), DropoutSites.Attention(l)));
+                $"attention: context_{l} = dropout(softmax(q·kᵀ/√{_dh} + mask))·v; row max, 1/Σ and exponentials saved",
+                false, Buf(L("qkv", l)), Buf(L("attention_saved", l)), Buf(L("context", l)), null, null, Buf("mask_bias"), Buf("attention_parts"), DropoutSites.Attention(l)));
             Op(Gemm($"attention output: context_{l}·[{h},{h}] + bias → dense_out", LinearKeys.AttentionOutput(l), t, Buf(L("context", l)), h, Buf("dense_out"), null));
             Op(new DropoutOp($"dropout, + hidden_{l}", DropoutForm.ApplyAndAdd, Buf("dense_out"), Buf(Hidden(l)), Th, DropoutRate.Hidden, DropoutSites.AttentionOutput(l), Parallel: true));
             Op(new LayerNormOp(
@@ -285,7 +285,7 @@ internal sealed class TrainingPlanner
             LinearBackward("backward of the attention output projection", _names.AttentionOutput(l), h, h, t, Buf("d_branch"), h, Buf(L("context", l)), h, Buf("d_context"), h, accumulate: false);
             Op(new AttentionOp(
                 $"backward of context = dropout(softmax(q·kᵀ/√{_dh} + mask))·v, per (batch, head) → d_qkv",
-                true, Buf(L("qkv", l)), Buf(L("probs", l)), null, Buf("d_context"), Buf("d_qkv"), Buf("mask_bias"), Buf("attention_parts"), DropoutSites.Attention(l)));
+                true, Buf(L("qkv", l)), Buf(L("attention_saved", l)), null, Buf("d_context"), Buf("d_qkv"), Buf("mask_bias"), Buf("attention_parts"), DropoutSites.Attention(l)));
             string[] parts = { _names.Query(l), _names.Key(l), _names.Value(l) };
             for (int k = 0; k < 3; k++)
             {

@@ -25,18 +25,18 @@ internal sealed record AttentionOp(
 }
 
 /// <summary>
-/// How a shape's attention is split and what each part needs: (batch, head) pairs split into up to
-/// <paramref name="Parts"/> parts, each with <paramref name="PartLength"/> floats of scratch — K/V packing
-/// (<paramref name="PackLength"/>) and, when training, the dropped probabilities and their gradient [S,S].
+/// How a shape's attention runs on the runtime's fused kernels: work items split into up to <paramref name="Parts"/>
+/// parts, each with <paramref name="PartLength"/> floats of scratch; a training step also saves, per layer,
+/// <see cref="SavedLength"/> floats for the backward (row statistics, then the exponentials).
 /// </summary>
-internal sealed record AttentionPlan(int Batch, int Heads, int Sequence, int HeadSize, int Hidden, int Parts, long PackLength, long PartLength, bool Training)
+internal sealed record AttentionPlan(int Batch, int Heads, int Sequence, int HeadSize, int Hidden, int Parts, long PartLength, bool Training)
 {
-    /// <summary>(batch, head) pairs.</summary>
-    public long Items => (long)Batch * Heads;
+    /// <summary>Each query row's score max and 1/Σ: 2 · batch · heads · sequence floats.</summary>
+    public long StatisticsLength => RuntimeContract.AttentionStatisticsLength(Batch, Heads, Sequence);
 
-    /// <summary>Floats of one [S,S] probability matrix, cache-line aligned.</summary>
-    public long Square => Alignment.Align((long)Sequence * Sequence);
+    /// <summary>Where the saved exponentials start in a layer's saved buffer (cache-line aligned).</summary>
+    public long ExponentialsOffset => Alignment.Align(StatisticsLength);
 
-    /// <summary>1/√d_head, the scores' scale.</summary>
-    public double Scale => 1.0 / System.Math.Sqrt(HeadSize);
+    /// <summary>Floats a training step saves per layer for the attention backward.</summary>
+    public long SavedLength => ExponentialsOffset + RuntimeContract.AttentionExponentialsLength(Batch, Heads, Sequence);
 }
