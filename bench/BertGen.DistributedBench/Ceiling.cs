@@ -57,21 +57,3 @@ internal static class Ceiling
         return threads * RunsPerProbe * FmaPeak.Flops / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
     }
 }
-
-/// <summary>
-/// Floating-point operations of one pretraining step (forward + backward ≈ 3 × forward) at 8 × 128 per rank with 20
-/// predictions per sequence: per token and layer 2·(4H² + 2HI) for the linear layers and 4·S·H for scores and context;
-/// the MLM head 2·(H² + H·V) per prediction; embeddings, LayerNorm, softmax and the optimiser left out (they are
-/// memory-bound and small), so the percentages are of useful matrix work.
-/// </summary>
-internal static class StepFlops
-{
-    public static double For(string model, int ranks)
-    {
-        (double layers, double hidden, double intermediate) = model == "base" ? (12d, 768d, 3072d) : (4d, 256d, 1024d);
-        const double vocab = 30522, batch = TrainingThroughput.Batch, sequence = TrainingThroughput.Sequence, predictions = TrainingThroughput.Predictions;
-        double perToken = layers * ((2 * ((4 * hidden * hidden) + (2 * hidden * intermediate))) + (4 * sequence * hidden));
-        double forward = (batch * sequence * perToken) + (batch * predictions * 2 * ((hidden * hidden) + (hidden * vocab)));
-        return 3 * forward * ranks;
-    }
-}

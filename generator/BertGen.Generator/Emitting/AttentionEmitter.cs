@@ -21,7 +21,7 @@ internal static class AttentionEmitter
             return;
         }
 
-        string saved = OpWriter.Expression(op.Probabilities!);
+        string saved = OpWriter.Expression(op.Saved!);
         w.Line($"Attention({qkv}, {saved}, {OpWriter.Expression(op.Context)}, {OpWriter.Expression(op.DContext)}, {OpWriter.Expression(op.DQkv)}, {mask}, {scratch}, " +
             $"attentionDropout, dropoutSeed, {site}, backward: {(op.Backward ? "true" : "false")}, pool);");
     }

@@ -80,7 +80,6 @@ internal sealed class FinetuneCommand : ICliCommand
             (ResumePlan resume, IReadOnlyList<string> labelNames) = DataParallelLaunch.FromRankZero(
                 () =>
                 {
-                    CheckpointWeights.RequireFreshOrResume(directory, training.Resuming(parse)); // refused before any rank trains
                     ResumePlan plan = ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
                         (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
                         (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)));

@@ -76,15 +76,10 @@ internal sealed class PretrainCommand : ICliCommand
             string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
             DataParallelLaunch.Join(context.Console.Error);
-            // A folder holding another run is refused inside the decision, so under mpirun the other ranks stay quiet.
             ResumePlan resume = DataParallelLaunch.FromRankZero(
-                () =>
-                {
-                    CheckpointWeights.RequireFreshOrResume(directory, training.Resuming(parse));
-                    return ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
-                        (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
-                        (ResumePlan.Given(parse, warmup), parse.GetValue(warmup)), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)));
-                },
+                () => ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
+                    (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
+                    (ResumePlan.Given(parse, warmup), parse.GetValue(warmup)), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed))),
                 ResumePlan.Write,
                 ResumePlan.Read);
             resume.Report(context, parse);

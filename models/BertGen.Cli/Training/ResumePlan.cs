@@ -33,6 +33,8 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
     public static ResumePlan Resolve(string directory, bool resume, bool allowOlder, (long? Given, long Default) steps, (double? Given, double Default) learningRate,
         (long? Given, long? Default) warmup, (ulong? Given, ulong Default) seed)
     {
+        // A folder holding another run is refused here, in rank 0's decision, so under mpirun the other ranks stay quiet.
+        BertGen.Cli.CheckpointWeights.RequireFreshOrResume(directory, resume);
         long fresh = steps.Given ?? steps.Default;
         string? latest = resume ? ResumeChoice.Find(directory, allowOlder)?.Path : null;
         TrainerState? state = latest is null ? null : CheckpointStore.ReadState(latest);

@@ -3,17 +3,16 @@ using System.Collections.Generic;
 namespace BertGen.Generator.Planning;
 
 /// <summary>
-/// One layer's self-attention over every (batch, head) pair, split into the plan's attention parts over the pool
-/// (<see cref="AttentionPlan"/>): forward, probs = softmax(q·kᵀ/√d + mask) and context = dropout(probs)·v; or,
-/// with <paramref name="Backward"/>, d_qkv from d_context through the saved probabilities. <paramref name="Site"/> is
-/// the attention dropout's site, null where there is none (inference, where the runtime's fused kernel runs and
-/// <paramref name="Probabilities"/> is null: no score buffer exists).
+/// One layer's self-attention on the runtime's fused kernels (<see cref="AttentionPlan"/>): forward, context =
+/// dropout(softmax(q·kᵀ/√d + mask))·v; or, with <paramref name="Backward"/>, d_qkv from d_context. A training step's
+/// forward saves each query row's max and 1/Σ and the exponentials in <paramref name="Saved"/>, which its backward
+/// reads; <paramref name="Site"/> is the attention dropout's site. Inference has neither (both null).
 /// </summary>
 internal sealed record AttentionOp(
     string? Description,
     bool Backward,
     Operand Qkv,
-    Operand? Probabilities,
+    Operand? Saved,
     Operand? Context,
     Operand? DContext,
     Operand? DQkv,
@@ -21,7 +20,7 @@ internal sealed record AttentionOp(
     Operand Scratch,
     int? Site) : PlannedOp(Description)
 {
-    public override IEnumerable<Operand?> Operands => new[] { Qkv, Probabilities, Context, DContext, DQkv, MaskBias, Scratch };
+    public override IEnumerable<Operand?> Operands => new[] { Qkv, Saved, Context, DContext, DQkv, MaskBias, Scratch };
 }
 
 /// <summary>
