@@ -69,6 +69,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor GeneratorFailure = Error(
         "BG0018", "The generator failed", "BertGen failed on spec '{0}': {1}. This is a bug in BertGen; the spec is not at fault unless another diagnostic says so.");
 
+    public static readonly DiagnosticDescriptor UnknownPrecision = Error(
+        "BG0019", "Unknown precision", "Field 'bertgen.precisions' has unknown precision {0}; BertGen supports {1}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

@@ -12,7 +12,7 @@ namespace BertGen.Forward.Tests;
 
 /// <summary>
 /// The generated MiniLmL6 with the real all-MiniLM-L6-v2 weights from the package, loaded and packed once,
-/// with ONNX Runtime running the package's own model.onnx and BertGen's tokenizer over the package's vocabulary.
+/// fp32 and int8 forward passes both ready, with ONNX Runtime running the package's own model.onnx and BertGen's tokenizer over the package's vocabulary.
 /// </summary>
 public sealed class MiniLmModelFixture : IDisposable
 {
@@ -24,6 +24,7 @@ public sealed class MiniLmModelFixture : IDisposable
         Pool = new ComputePool(2);
         Model = LoadModel(Pool);
         Model.PrepareWeights();
+        Model.PrepareInt8Weights();
         OnnxRuntime = new OnnxRuntimeBert(OnnxBytes, PretrainedModel.MiniLmL6V2.PoolerOutputName, intraOpThreads: 2);
     }
 

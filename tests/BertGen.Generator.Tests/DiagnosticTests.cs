@@ -94,8 +94,8 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void BG0012_UnknownBertGenSetting() => AssertSingle(
-        ValidSpec.Replace("    \"heads\"", "    \"precision\": \"fp16\",\n    \"heads\""),
-        "BG0012", 11, 4, "Field 'bertgen.precision' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'training', 'max_predictions_per_seq'");
+        ValidSpec.Replace("    \"heads\"", "    \"dtype\": \"fp16\",\n    \"heads\""),
+        "BG0012", 11, 4, "Field 'bertgen.dtype' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'precisions', 'training', 'max_predictions_per_seq'");
 
     [Fact]
     public void BG0012_MisspeltBertGenSettingNamesTheSettingItResembles() => AssertSingle(

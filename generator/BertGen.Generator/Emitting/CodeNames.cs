@@ -16,6 +16,9 @@ internal static class CodeNames
     /// <summary>The model's nested class of packed-weight offsets.</summary>
     public const string PackedOffsets = "PackedOffset";
 
+    /// <summary>The model's nested class of int8-weight offsets.</summary>
+    public const string QuantizedOffsets = "QuantizedOffset";
+
     /// <summary><c>qkv_0</c> → <c>Qkv0Offset</c>.</summary>
     public static string ArenaOffset(string buffer) => Pascal(buffer.Split('_')) + "Offset";
 

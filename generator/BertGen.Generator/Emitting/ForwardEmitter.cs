@@ -5,22 +5,28 @@ using BertGen.Generator.Planning;
 namespace BertGen.Generator.Emitting;
 
 /// <summary>
-/// Emits the inference forward pass of one fixed shape as straight-line code: its constants and arena plan, then
-/// <c>Run</c>, which is the plan's ops in order, each under its description (<see cref="OpWriter"/>).
+/// Emits the inference forward pass of one fixed shape in one precision as straight-line code: its constants and arena
+/// plan, then <c>Run</c>, which is the plan's ops in order, each under its description (<see cref="OpWriter"/>).
 /// </summary>
 internal static class ForwardEmitter
 {
-    /// <summary>The nested class of a shape's forward pass, e.g. <c>B8S128</c>.</summary>
+    /// <summary>The nested class of a shape's fp32 forward pass, e.g. <c>B8S128</c>.</summary>
     public static string ClassName(ShapeVariant shape) => shape.Name;
+
+    /// <summary>The nested class of a shape's forward pass in a precision, e.g. <c>B8S128</c> or <c>B8S128Int8</c>.</summary>
+    public static string ClassName(ShapeVariant shape, Precision precision) => shape.Name + Precisions.Of(precision).ClassSuffix;
+
+    public static string ClassName(VariantPlan variant) => ClassName(variant.Shape, variant.Precision);
 
     public static void Emit(SourceWriter w, ModelPlan plan, VariantPlan variant)
     {
         ModelSpec spec = plan.Spec;
         ShapeVariant shape = variant.Shape;
-        string name = ClassName(shape);
+        string name = ClassName(variant);
         using (w.Block($"public sealed partial class {spec.TypeName}"))
         {
-            w.Summary($"The compiled forward pass for batch {shape.Batch} × sequence {shape.Sequence}: {shape.Tokens} tokens per call, {Literals.Grouped(variant.ForwardFlops)} FLOPs.");
+            string precision = variant.Precision == Precision.Fp32 ? string.Empty : $" in {Precisions.Of(variant.Precision).SpecName} ({Precisions.Of(variant.Precision).Scheme})";
+            w.Summary($"The compiled forward pass for batch {shape.Batch} × sequence {shape.Sequence}{precision}: {shape.Tokens} tokens per call, {Literals.Grouped(variant.ForwardFlops)} FLOPs.");
             ModelEmitter.GeneratedCodeAttribute(w);
             using (w.Block($"public sealed unsafe partial class {name} : IForwardPass"))
             {
@@ -66,10 +72,20 @@ internal static class ForwardEmitter
         using (w.Block("public void Run(ReadOnlySpan<int> inputIds, ReadOnlySpan<int> attentionMask, ReadOnlySpan<int> tokenTypeIds)"))
         {
             w.Line("InputValidation.Check(inputIds, attentionMask, tokenTypeIds, Tokens, VocabSize, TypeVocabSize);");
-            w.Line("_model.EnsureWeightsPrepared();");
-            w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer (kept by inference-only models), linear layers from the packed copy.");
-            w.Line("float* p = _model._parameters.Pointer;");
-            w.Line("float* w = _model.PackedWeights.Pointer;");
+            if (variant.Precision == Precision.Int8)
+            {
+                w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer, linear layers from the int8 copy.");
+                w.Line("float* p = _model._parameters.Pointer;");
+                w.Line("float* q = _model.Int8WeightsPointer();");
+            }
+            else
+            {
+                w.Line("_model.EnsureWeightsPrepared();");
+                w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer (kept by inference-only models), linear layers from the packed copy.");
+                w.Line("float* p = _model._parameters.Pointer;");
+                w.Line("float* w = _model.PackedWeights.Pointer;");
+            }
+
             w.Line("float* arena = _arena.Pointer;");
             w.Line("ComputePool pool = _model.Pool;");
             using (w.Block("fixed (int* ids = inputIds, mask = attentionMask, types = tokenTypeIds)"))

@@ -32,9 +32,14 @@ internal static class ModelEmitter
             File(plan, "Weights", w => WeightsEmitter.Emit(w, plan)),
             File(plan, "Shapes", w => ShapesEmitter.Emit(w, plan)),
         };
-        foreach (VariantPlan variant in plan.Variants)
+        if (plan.Spec.HasInt8)
         {
-            files.Add(File(plan, ForwardEmitter.ClassName(variant.Shape), w => ForwardEmitter.Emit(w, plan, variant)));
+            files.Add(File(plan, "Int8", w => Int8Emitter.Emit(w, plan)));
+        }
+
+        foreach (VariantPlan variant in plan.AllVariants)
+        {
+            files.Add(File(plan, ForwardEmitter.ClassName(variant), w => ForwardEmitter.Emit(w, plan, variant)));
         }
 
         if (plan.Spec.Training)
@@ -219,6 +224,11 @@ internal static class ModelEmitter
             {
                 w.Line("_parameters.Dispose();");
                 w.Line("PackedWeights.Dispose();");
+                if (spec.HasInt8)
+                {
+                    w.Line("_int8Weights?.Dispose();");
+                }
+
                 w.Line("DisposeTraining();");
                 using (w.Block("if (_ownsPool)"))
                 {

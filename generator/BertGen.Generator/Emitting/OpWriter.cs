@@ -12,7 +12,8 @@ namespace BertGen.Generator.Emitting;
 /// written in exactly one place. Makes no decision: sizes, operands and splits all come from the op.
 /// </summary>
 /// <remarks>
-/// The code runs where these names hold: <c>p</c>, <c>w</c>, <c>g</c> (parameters, packed weights, gradients),
+/// The code runs where these names hold: <c>p</c>, <c>w</c>, <c>q</c>, <c>g</c> (parameters, packed weights, int8
+/// weights, gradients),
 /// <c>arena</c>, <c>pack</c> (the backward's GEMM scratch), <c>pool</c>, the pinned batch arrays by their
 /// planned names, and in a training step <c>train</c>, <c>hiddenDropout</c>, <c>attentionDropout</c>,
 /// <c>dropoutSeed</c>, <c>gradientScale</c>, <c>progress</c> and <c>losses</c>.
@@ -159,6 +160,8 @@ internal sealed class OpWriter
         w.Line(gemm.Form switch
         {
             GemmForm.Linear => $"Gemm.Linear({gemm.M}, {gemm.N}, {gemm.K}, {a}, {gemm.Lda}, {b}, {c}, {gemm.Ldc}, {epilogue}, {pool});",
+            GemmForm.QuantizedLinear =>
+                $"Int8Kernels.Linear({gemm.M}, {gemm.N}, {gemm.K}, {a}, {gemm.Lda}, (byte*)({b}), {c}, {gemm.Ldc}, {epilogue}, (byte*)({Expression(gemm.Pack!)}), {pool});",
             GemmForm.Multiply or GemmForm.MultiplyTransposedA or GemmForm.MultiplyTransposedB =>
                 $"Gemm.{gemm.Form}({gemm.M}, {gemm.N}, {gemm.K}, {a}, {gemm.Lda}, {b}, {gemm.Ldb}, {c}, {gemm.Ldc}, {Expression(gemm.Pack!)}, {epilogue}, {pool});",
             _ => throw new InvalidOperationException($"No GEMM driver for form {gemm.Form}."),
@@ -179,6 +182,7 @@ internal sealed class OpWriter
             OperandBase.Parameters => $"p + {CodeNames.ParameterOffsets}.{CodeNames.Parameter(operand.Name)}",
             OperandBase.Gradients => $"g + {CodeNames.ParameterOffsets}.{CodeNames.Parameter(operand.Name)}",
             OperandBase.PackedWeights => $"w + {CodeNames.PackedOffsets}.{operand.Name}",
+            OperandBase.QuantizedWeights => $"q + {CodeNames.QuantizedOffsets}.{operand.Name}",
             OperandBase.Local => operand.Name,
             _ => throw new InvalidOperationException($"No pointer for operand base {operand.Base}."),
         };

@@ -60,9 +60,29 @@ internal static class ShapesEmitter
             w.Line();
             w.Summary("The compiled forward pass of one of ShapeVariants, with its own activation arena.");
             string shapes = string.Join(", ", plan.Variants.Select(v => v.Shape.Batch + "×" + v.Shape.Sequence));
-            ModelEmitter.ShapeSwitch(
-                w, "public IForwardPass CreateForwardPass(int batch, int sequence)", plan.Variants.Select(v => v.Shape), ForwardEmitter.ClassName,
-                $"$\"{type} has no compiled shape batch {{batch}} × sequence {{sequence}}; \" + \"compiled shapes: {shapes}.\"");
+            string failure = $"$\"{type} has no compiled shape batch {{batch}} × sequence {{sequence}}; \" + \"compiled shapes: {shapes}.\"";
+            if (!plan.Spec.HasInt8)
+            {
+                ModelEmitter.ShapeSwitch(
+                    w, "public IForwardPass CreateForwardPass(int batch, int sequence)", plan.Variants.Select(v => v.Shape), ForwardEmitter.ClassName, failure);
+                return;
+            }
+
+            w.Line("public IForwardPass CreateForwardPass(int batch, int sequence) => CreateForwardPass(batch, sequence, _forwardPrecision);");
+            w.Line();
+            w.Summary("The compiled forward pass of one of ShapeVariants in one of Precisions, with its own activation arena.");
+            using (w.Block("public IForwardPass CreateForwardPass(int batch, int sequence, Precision precision)"))
+            {
+                w.Line("return precision == Precision.Int8 ? CreateInt8ForwardPass(batch, sequence) : CreateFp32ForwardPass(batch, sequence);");
+            }
+
+            foreach (Precision precision in new[] { Precision.Fp32, Precision.Int8 })
+            {
+                w.Line();
+                ModelEmitter.ShapeSwitch(
+                    w, $"private IForwardPass Create{Precisions.Of(precision).RuntimeName}ForwardPass(int batch, int sequence)", plan.Variants.Select(v => v.Shape),
+                    shape => ForwardEmitter.ClassName(shape, precision), failure);
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ namespace BertGen.Generator.Model;
 /// </summary>
 /// <param name="SpecPath">The spec's path, where a failure of the generator itself is reported.</param>
 /// <param name="SpecFileName">The spec's file name (not its full path), quoted in generated comments.</param>
+/// <param name="Precisions">The precisions forward passes are compiled in, fp32 always among them.</param>
 internal sealed record ModelSpec(
     string SpecPath,
     string SpecFileName,
@@ -16,7 +17,12 @@ internal sealed record ModelSpec(
     ImmutableEquatableArray<ShapeVariant> Shapes,
     HeadSet Heads,
     bool Training,
-    int MaxPredictionsPerSequence);
+    int MaxPredictionsPerSequence,
+    PrecisionSet Precisions)
+{
+    /// <summary>Whether an int8 forward pass is compiled next to each fp32 one.</summary>
+    public bool HasInt8 => Precisions.Has(Precision.Int8);
+}
 
 /// <summary>The HuggingFace <c>BertConfig</c> fields BertGen honours, with their HF meanings.</summary>
 internal sealed record BertArchitecture(

@@ -112,6 +112,7 @@ internal sealed class SpecParser
 
         ImmutableEquatableArray<ShapeVariant>? shapes = ParseShapes(bertgen, architecture);
         HeadSet? heads = ParseHeads(bertgen);
+        PrecisionSet? precisions = ParsePrecisions(bertgen);
         bool training = ReadBool(bertgen, "training", false) ?? false;
         int? maxPredictions = ReadInt(bertgen, "max_predictions_per_seq", 20, min: 1, max: SpecLimits.MaxPredictionsPerSequence);
 
@@ -134,12 +135,12 @@ internal sealed class SpecParser
         ReportUnknownAndMissing();
         var location = ToLocation(typeNameSpan);
         if (_diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
-            || architecture is null || typeName is null || ns is null || shapes is null || heads is null || maxPredictions is null)
+            || architecture is null || typeName is null || ns is null || shapes is null || heads is null || maxPredictions is null || precisions is null)
         {
             return Result(null, location);
         }
 
-        var spec = new ModelSpec(_path, FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value);
+        var spec = new ModelSpec(_path, FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value, precisions.Value);
         return CheckSizes(spec, config) ? Result(spec, location) : Result(null, location);
     }
 
@@ -427,6 +428,54 @@ internal sealed class SpecParser
         }
 
         return ok ? HeadSet.Of(kinds) : null;
+    }
+
+    // Which forward passes to compile: ["fp32"] by default; "int8" adds an int8 pass per shape. fp32 must be listed,
+    // because it is always compiled (training and every derived precision start from the fp32 weights).
+    private PrecisionSet? ParsePrecisions(FieldReader bertgen)
+    {
+        const string Expected = "an array of precision names";
+        JsonProperty? property = bertgen.Find("precisions", "[\"fp32\"]");
+        if (property is null)
+        {
+            return PrecisionSet.Of(new[] { Precision.Fp32 });
+        }
+
+        if (property.Value is not JsonArray array)
+        {
+            Report(DiagnosticDescriptors.WrongType, property.Value.Span, "bertgen.precisions", Expected, property.Value.Display);
+            return null;
+        }
+
+        var listed = new HashSet<Precision>();
+        bool ok = true;
+        foreach (JsonNode item in array.Items)
+        {
+            PrecisionInfo? precision = item is JsonString s ? Precisions.FromSpecName(s.Value) : null;
+            if (item is not JsonString)
+            {
+                Report(DiagnosticDescriptors.WrongType, item.Span, "bertgen.precisions", Expected, item.Display);
+                ok = false;
+            }
+            else if (precision is null)
+            {
+                Report(DiagnosticDescriptors.UnknownPrecision, item.Span, item.Display, Precisions.SpecNamesText);
+                ok = false;
+            }
+            else
+            {
+                listed.Add(precision.Id);
+            }
+        }
+
+        if (ok && !listed.Contains(Precision.Fp32))
+        {
+            Report(DiagnosticDescriptors.UnsupportedValue, property.Value.Span, "bertgen.precisions", property.Value.Display,
+                "the fp32 forward is always compiled, so list \"fp32\" too, e.g. [\"fp32\", \"int8\"]");
+            ok = false;
+        }
+
+        return ok ? PrecisionSet.Of(listed) : null;
     }
 
     // The masked-LM head of a training step gathers batch × max_predictions_per_seq rows: the M of its GEMMs.

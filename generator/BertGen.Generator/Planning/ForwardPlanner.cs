@@ -9,7 +9,9 @@ namespace BertGen.Generator.Planning;
 /// Plans the inference forward pass of one shape: the op sequence with operands, shapes and FLOPs, then the arena —
 /// each buffer lives from the first op that touches it to the last, and buffers whose lifetimes do not overlap share
 /// memory (first fit, largest first). FLOPs count GEMMs as 2·M·N·K, a LayerNorm 10 and an activation 10 per element,
-/// softmax 5 per score, the mask 1 per token; additions fused into epilogues are not counted.
+/// softmax 5 per score, the mask 1 per token; additions fused into epilogues are not counted. An int8 pass is the
+/// same ops with every linear layer an int8 GEMM (<see cref="GemmForm.QuantizedLinear"/>) that quantises its input
+/// rows into <c>quantized_rows</c>; its FLOPs count the int8 multiply-adds like fp32 ones.
 /// </summary>
 internal static class ForwardPlanner
 {
@@ -17,7 +19,7 @@ internal static class ForwardPlanner
     private const long ActivationFlopsPerElement = 10;
     private const long SoftmaxFlopsPerElement = 5;
 
-    public static VariantPlan Plan(ModelSpec spec, ImmutableEquatableArray<PackedLinear> linears, ShapeVariant shape)
+    public static VariantPlan Plan(ModelSpec spec, ImmutableEquatableArray<PackedLinear> linears, ShapeVariant shape, Precision precision)
     {
         BertArchitecture a = spec.Architecture;
         var names = new HuggingFaceNames(spec.Heads);
@@ -41,6 +43,25 @@ internal static class ForwardPlanner
         var ops = new List<PlannedOp>();
         PackedLinear Linear(string key) => linears.Find(l => l.Key == key, "No packed linear layer " + key);
         Operand Buffer(string name) => Operand.Arena(name);
+        long quantizedRows = 0;
+        GemmOp Gemm(string description, PackedLinear linear, int rows, Operand input, long inputStride, Operand output, string? activation, Operand? residual)
+        {
+            GemmOp gemm = LinearGemm(description, linear, rows, input, inputStride, output, activation, residual);
+            if (precision == Precision.Fp32)
+            {
+                return gemm;
+            }
+
+            quantizedRows = Math.Max(quantizedRows, RuntimeContract.QuantizedRowsBytes(rows, linear.InFeatures) / sizeof(float));
+            return gemm with
+            {
+                Description = gemm.Description + " (int8)",
+                Form = GemmForm.QuantizedLinear,
+                B = Operand.QuantizedWeight(linear),
+                Pack = Buffer("quantized_rows"),
+                Epilogue = gemm.Epilogue with { Bias = Operand.QuantizedBias(linear) },
+            };
+        }
 
         void Output(string property, string buffer, long length, string shapeText)
         {
@@ -128,13 +149,20 @@ internal static class ForwardPlanner
                 Linear(LinearKeys.QuestionAnswering), t, Buffer("hidden"), h, Buffer("qa_logits"), null, null));
         }
 
+        if (quantizedRows > 0)
+        {
+            buffers["quantized_rows"] = (quantizedRows, $"[{Invariant(quantizedRows * sizeof(float))} bytes]");
+        }
+
         // Outputs stay readable after the call: their lifetime extends to the end.
         (ImmutableEquatableArray<ArenaSlot> slots, long arena) = PlaceBuffers(buffers, ops, new HashSet<string>(outputs.Select(o => o.Buffer)));
-        return new VariantPlan(shape, ops.ToEquatableArray(), slots, arena, attention, outputs.ToEquatableArray());
+        return new VariantPlan(shape, precision, ops.ToEquatableArray(), slots, arena, attention, outputs.ToEquatableArray());
     }
 
+    private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     // y = x·Wᵀ + b with the epilogue's activation and residual; its FLOPs, and whether the pool splits it.
-    private static GemmOp Gemm(string description, PackedLinear linear, int rows, Operand input, long inputStride, Operand output, string? activation, Operand? residual)
+    private static GemmOp LinearGemm(string description, PackedLinear linear, int rows, Operand input, long inputStride, Operand output, string? activation, Operand? residual)
     {
         int n = linear.OutFeatures, k = linear.InFeatures;
         var epilogue = new GemmEpilogueSpec(null, Operand.PackedBias(linear), activation, residual, n, false);

@@ -12,6 +12,8 @@ namespace BertGen.Generator.Planning;
 /// Where each encoder layer's parameters begin in the parameter buffer, then where the last one's end (aligned):
 /// L + 1 offsets, the boundaries a training step reports gradients final at.
 /// </param>
+/// <param name="QuantizedWeightLength">Floats of the int8 weights' buffer (panels read as bytes, fp32 biases); 0 without int8.</param>
+/// <param name="Int8Variants">Per shape, the int8 forward pass, in the order of <paramref name="Variants"/>; empty without int8.</param>
 internal sealed record ModelPlan(
     ModelSpec Spec,
     ImmutableEquatableArray<ParameterSlot> Parameters,
@@ -21,15 +23,21 @@ internal sealed record ModelPlan(
     ImmutableEquatableArray<PackedLinear> PackedLinears,
     long PackedWeightLength,
     ImmutableEquatableArray<VariantPlan> Variants,
-    ImmutableEquatableArray<TrainingPlan> Training)
+    ImmutableEquatableArray<TrainingPlan> Training,
+    long QuantizedWeightLength,
+    ImmutableEquatableArray<VariantPlan> Int8Variants)
 {
+    /// <summary>Every forward pass: the fp32 ones, then the int8 ones.</summary>
+    public System.Collections.Generic.IEnumerable<VariantPlan> AllVariants => Variants.Concat(Int8Variants);
+
     public ParameterSlot Parameter(string name) => Parameters.Find(slot => slot.Name == name, "No parameter " + name);
 }
 
-/// <summary>The plan of one fixed (batch, sequence) shape's forward pass.</summary>
+/// <summary>The plan of one fixed (batch, sequence) shape's forward pass in one precision.</summary>
 /// <param name="Outputs">The forward pass's output spans that this model has (the others read as empty).</param>
 internal sealed record VariantPlan(
     ShapeVariant Shape,
+    Precision Precision,
     ImmutableEquatableArray<PlannedOp> Ops,
     ImmutableEquatableArray<ArenaSlot> Buffers,
     long ArenaLength,

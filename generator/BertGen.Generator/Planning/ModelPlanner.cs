@@ -13,12 +13,15 @@ internal static class ModelPlanner
         long count = parameters.Aggregate(0L, (sum, p) => checked(sum + p.Length));
         long bufferLength = checked(lastSlot.Offset + Alignment.Align(lastSlot.Length));
         ImmutableEquatableArray<long> layerStarts = LayerStarts(spec, parameters);
-        (ImmutableEquatableArray<PackedLinear> linears, long packedLength) = PackedWeightLayout.Plan(spec, parameters);
-        var variants = spec.Shapes.Select(s => ForwardPlanner.Plan(spec, linears, s)).ToEquatableArray();
+        (ImmutableEquatableArray<PackedLinear> linears, long packedLength, long quantizedLength) = PackedWeightLayout.Plan(spec, parameters);
+        var variants = spec.Shapes.Select(s => ForwardPlanner.Plan(spec, linears, s, Precision.Fp32)).ToEquatableArray();
+        var int8Variants = spec.HasInt8
+            ? spec.Shapes.Select(s => ForwardPlanner.Plan(spec, linears, s, Precision.Int8)).ToEquatableArray()
+            : ImmutableEquatableArray<VariantPlan>.Empty;
         ImmutableEquatableArray<TrainingPlan> training = spec.Training
             ? spec.Shapes.Select(s => TrainingPlanner.Plan(spec, linears, layerStarts, s)).ToEquatableArray()
             : ImmutableEquatableArray<TrainingPlan>.Empty;
-        return new ModelPlan(spec, parameters, count, bufferLength, layerStarts, linears, packedLength, variants, training);
+        return new ModelPlan(spec, parameters, count, bufferLength, layerStarts, linears, packedLength, variants, training, quantizedLength, int8Variants);
     }
 
     // Each layer's first tensor is its query weight; after the last layer, where its last tensor ends (aligned).

@@ -17,6 +17,9 @@ internal enum OperandBase
     /// <summary>The packed weights; the name is a packed layer's key, its bias being <c>key</c> + <c>Bias</c>.</summary>
     PackedWeights,
 
+    /// <summary>The int8 weights; the name is a packed layer's key (its panels, read as bytes), its bias being <c>key</c> + <c>Bias</c>.</summary>
+    QuantizedWeights,
+
     /// <summary>A pointer the kernel already holds (<c>q</c>, <c>work->Context</c>); the name is the expression.</summary>
     Local,
 }
@@ -33,6 +36,10 @@ internal sealed record Operand(OperandBase Base, string Name, long Offset = 0) :
     public static Operand PackedWeight(PackedLinear linear) => new(OperandBase.PackedWeights, linear.Key);
 
     public static Operand PackedBias(PackedLinear linear) => new(OperandBase.PackedWeights, linear.Key + "Bias");
+
+    public static Operand QuantizedWeight(PackedLinear linear) => new(OperandBase.QuantizedWeights, linear.Key);
+
+    public static Operand QuantizedBias(PackedLinear linear) => new(OperandBase.QuantizedWeights, linear.Key + "Bias");
 
     public static Operand Local(string expression) => new(OperandBase.Local, expression);
 

@@ -29,17 +29,18 @@ internal static class LinearKeys
 
 /// <summary>
 /// Plans the packed-weight buffer: every linear layer of the forward pass, with Q, K and V fused into one
-/// <c>[3H, H]</c> layer, and the tied masked-LM decoder packed from the word embeddings.
+/// <c>[3H, H]</c> layer, and the tied masked-LM decoder packed from the word embeddings. With int8 compiled, the
+/// same layers again in the int8 GEMM's layout, in a buffer of their own (<see cref="PackedLinear.QuantizedOffset"/>).
 /// </summary>
 internal static class PackedWeightLayout
 {
-    public static (ImmutableEquatableArray<PackedLinear> Linears, long Length) Plan(ModelSpec spec, ImmutableEquatableArray<ParameterSlot> parameters)
+    public static (ImmutableEquatableArray<PackedLinear> Linears, long Length, long QuantizedLength) Plan(ModelSpec spec, ImmutableEquatableArray<ParameterSlot> parameters)
     {
         BertArchitecture a = spec.Architecture;
         int h = a.HiddenSize;
         var names = new HuggingFaceNames(spec.Heads);
         var linears = new List<PackedLinear>();
-        long offset = 0;
+        long offset = 0, quantizedOffset = 0;
 
         void Add(string key, int k, params LinearPart[] parts)
         {
@@ -47,7 +48,16 @@ internal static class PackedWeightLayout
             long packed = offset;
             long bias = checked(packed + RuntimeContract.PackedLength(n, k));
             offset = Alignment.Align(checked(bias + n));
-            linears.Add(new PackedLinear(key, n, k, parts.ToEquatableArray(), packed, bias));
+            long quantized = -1, quantizedBias = -1;
+            if (spec.HasInt8)
+            {
+                // The int8 panels' bytes are a multiple of 64, so the bias after them starts on a cache line.
+                quantized = quantizedOffset;
+                quantizedBias = checked(quantized + (RuntimeContract.QuantizedPackedBytes(n, k) / sizeof(float)));
+                quantizedOffset = Alignment.Align(checked(quantizedBias + n));
+            }
+
+            linears.Add(new PackedLinear(key, n, k, parts.ToEquatableArray(), packed, bias, quantized, quantizedBias));
         }
 
         LinearPart Module(string module, int rows) => new(HuggingFaceNames.Weight(module), HuggingFaceNames.Bias(module), rows);
@@ -103,6 +113,6 @@ internal static class PackedWeightLayout
             }
         }
 
-        return (linears.ToEquatableArray(), offset);
+        return (linears.ToEquatableArray(), offset, quantizedOffset);
     }
 }

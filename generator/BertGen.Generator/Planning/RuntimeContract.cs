@@ -44,4 +44,16 @@ internal static class RuntimeContract
 
     /// <summary><c>PackedPanels.PackedLength(n, k)</c>: floats of a packed <c>[n, k]</c> operand.</summary>
     public static long PackedLength(int n, int k) => (long)((n + PanelWidth - 1) / PanelWidth) * PanelWidth * k;
+
+    /// <summary>
+    /// <c>QuantizedPanels.PackedBytes(n, k)</c>: bytes of an int8-packed <c>[n, k]</c> weight, a multiple of 64 —
+    /// <c>⌈n/48⌉·48·(⌈k/4⌉·4 + 8)</c> (values, then an int32 column sum and a float scale per padded column).
+    /// </summary>
+    public static long QuantizedPackedBytes(int n, int k) => (long)((n + PanelWidth - 1) / PanelWidth) * PanelWidth * (((k + 3) / 4 * 4) + 8);
+
+    /// <summary>
+    /// <c>Int8Gemm.ScratchBytes(m, k)</c>: bytes an int8 linear quantises its <c>m</c> input rows into —
+    /// <c>m·⌈k/64⌉·64 + ⌈8m/64⌉·64</c> (each row on its own cache lines, then a scale and a zero point per row).
+    /// </summary>
+    public static long QuantizedRowsBytes(int m, int k) => ((long)m * ((k + 63) / 64 * 64)) + ((8L * m) + 63) / 64 * 64;
 }

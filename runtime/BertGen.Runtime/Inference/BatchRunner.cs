@@ -15,10 +15,18 @@ internal sealed class BatchRunner : IDisposable
 {
     private readonly IBertModel _model;
     private readonly Dictionary<(int, int), IForwardPass> _passes = new();
+    private readonly Precision _precision;
 
     public BatchRunner(IBertModel model)
+        : this(model, model?.ForwardPrecision ?? Precision.Fp32)
+    {
+    }
+
+    /// <summary>A runner whose forward passes run in <paramref name="precision"/>.</summary>
+    public BatchRunner(IBertModel model, Precision precision)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
+        _precision = precision;
         MaxSequence = model.ShapeVariants.Max(v => v.Sequence);
     }
 
@@ -122,7 +130,7 @@ internal sealed class BatchRunner : IDisposable
     {
         if (!_passes.TryGetValue((batch, sequence), out IForwardPass? pass))
         {
-            pass = _model.CreateForwardPass(batch, sequence);
+            pass = _model.CreateForwardPass(batch, sequence, _precision);
             _passes.Add((batch, sequence), pass);
         }
 

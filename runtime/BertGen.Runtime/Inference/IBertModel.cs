@@ -6,7 +6,7 @@ namespace BertGen.Runtime.Inference;
 
 /// <summary>
 /// What every generated model class offers the runtime, so loops, loaders and tools work with any spec.
-/// The shapes are fixed at build time; <see cref="CreateForwardPass"/> gives the compiled code of one.
+/// The shapes are fixed at build time; <see cref="CreateForwardPass(int, int)"/> gives the compiled code of one.
 /// </summary>
 public interface IBertModel : IDisposable
 {
@@ -53,9 +53,43 @@ public interface IBertModel : IDisposable
     /// </summary>
     void PrepareWeightsForInference() => PrepareWeights();
 
-    /// <summary>Whether <see cref="PrepareWeightsForInference"/> has released the HF-layout weights.</summary>
+    /// <summary>Whether <see cref="PrepareWeightsForInference()"/> has released the HF-layout weights.</summary>
     bool IsInferenceOnly => false;
 
-    /// <summary>The compiled forward pass of one shape variant, with its own activation arena.</summary>
+    /// <summary>
+    /// The compiled forward pass of one shape variant, with its own activation arena, in <see cref="ForwardPrecision"/>.
+    /// </summary>
     IForwardPass CreateForwardPass(int batch, int sequence);
+
+    /// <summary>The precisions compiled for this model (<c>bertgen.precisions</c>), fp32 first.</summary>
+    IReadOnlyList<Precision> Precisions => [Precision.Fp32];
+
+    /// <summary>
+    /// The precision <see cref="CreateForwardPass(int, int)"/> runs in: fp32 unless the weights were prepared with
+    /// <see cref="PrepareWeightsForInference(Precision)"/> for another (or loaded from an int8 weights file).
+    /// </summary>
+    Precision ForwardPrecision => Precision.Fp32;
+
+    /// <summary>
+    /// <see cref="PrepareWeightsForInference()"/> for the forward passes of <paramref name="precision"/>: the weights
+    /// are packed (or quantised) for it alone, and <see cref="CreateForwardPass(int, int)"/> creates its passes.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The spec did not compile that precision.</exception>
+    void PrepareWeightsForInference(Precision precision)
+    {
+        if (precision != Precision.Fp32)
+        {
+            throw NotCompiled(precision);
+        }
+
+        PrepareWeightsForInference();
+    }
+
+    /// <summary>The compiled forward pass of one shape variant in <paramref name="precision"/>.</summary>
+    /// <exception cref="NotSupportedException">The spec did not compile that precision.</exception>
+    IForwardPass CreateForwardPass(int batch, int sequence, Precision precision) =>
+        precision == Precision.Fp32 ? CreateForwardPass(batch, sequence) : throw NotCompiled(precision);
+
+    private NotSupportedException NotCompiled(Precision precision) => new(
+        $"{Name} has no {PrecisionNames.Of(precision)} forward pass compiled; list it in its spec: \"precisions\": [\"fp32\", \"{PrecisionNames.Of(precision)}\"]");
 }

@@ -12,10 +12,15 @@ public sealed class SentenceEmbedder : IDisposable
     private readonly IBertModel _model;
     private readonly BatchRunner _runner;
 
-    public SentenceEmbedder(IBertModel model, PoolingMode pooling, bool normalize = true)
+    /// <summary>An embedder over <paramref name="model"/>'s compiled shapes.</summary>
+    /// <param name="model">The encoder, its weights prepared.</param>
+    /// <param name="pooling">Mean under the mask, or [CLS].</param>
+    /// <param name="normalize">L2-normalise each embedding.</param>
+    /// <param name="precision">The forward passes' precision; by default the model's <see cref="IBertModel.ForwardPrecision"/>.</param>
+    public SentenceEmbedder(IBertModel model, PoolingMode pooling, bool normalize = true, Precision? precision = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
-        _runner = new BatchRunner(model);
+        _runner = new BatchRunner(model, precision ?? model.ForwardPrecision);
         Pooling = pooling;
         Normalize = normalize;
     }

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BertGen.Runtime.CompilerServices;
+using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
 
 namespace BertGen.Runtime.Weights;
@@ -53,6 +55,42 @@ public static class ParameterLoader
         // The imported tensors point into the mapped DLL: load them before the package (and its mapping) closes.
         using PretrainedPackage package = PretrainedPackage.Open(model);
         Load(OnnxBertImporter.Import(OnnxReader.Read(package.ViewModelOnnx())), table, buffer);
+    }
+
+    /// <summary>
+    /// Loads an int8 weights file (written by <see cref="ParameterSaver.SaveInt8"/>) into <paramref name="model"/> and
+    /// prepares it for int8 inference: the fp32 tensors go into its parameter buffer, the int8 linear weights straight
+    /// into the int8 GEMM's layout, so the fp32 copies of those weights are never held and nothing is re-quantised.
+    /// The model is then inference-only, with <see cref="IBertModel.ForwardPrecision"/> int8.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model's spec compiled no int8 forward.</exception>
+    /// <exception cref="WeightFileException">A tensor is missing, unknown, misshapen, of the wrong type or not finite.</exception>
+    public static void LoadInt8(IBertModel model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        IInt8Model int8 = Int8Of(model);
+        using QuantizedWeightsFile file = QuantizedWeightsFile.Open(path);
+        file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames]);
+        int8.PrepareInt8WeightsFrom(new QuantizedFileSource(file));
+    }
+
+    /// <summary>The model's int8 side, or a one-line refusal naming the spec setting that compiles it.</summary>
+    internal static IInt8Model Int8Of(IBertModel model) => model as IInt8Model ?? throw new NotSupportedException(
+        $"{model.Name} has no int8 forward pass compiled; list it in its spec: \"precisions\": [\"fp32\", \"int8\"]");
+
+    // An int8 weights file as the generated packer asks for its layers.
+    private sealed class QuantizedFileSource(QuantizedWeightsFile file) : IInt8WeightSource
+    {
+        public (nint Values, nint Scales) Int8Weight(string name, int rows, int columns)
+        {
+            Int8WeightView view = file.Int8Weight(name);
+            if (view.Rows != rows || view.Columns != columns)
+            {
+                throw new WeightFileException($"int8 tensor '{name}' in '{file.Path}' is [{view.Rows}, {view.Columns}] but the model needs [{rows}, {columns}]");
+            }
+
+            return (view.Values, view.Scales);
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using BertGen.Runtime.Inference;
 
 namespace BertGen.Runtime.Weights;
 
@@ -34,5 +35,19 @@ public static class ParameterSaver
         }
 
         SafetensorsWriter.Write(path, entries, buffer, header);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="model"/>'s parameters as an int8 weights file, atomically: the linear weights its int8
+    /// forward reads quantised (<c>…weight</c> I8 <c>[out, in]</c> and <c>…weight_scale</c> F32 <c>[out, 1]</c>, symmetric
+    /// per output channel), everything else F32 under its HF name. <see cref="ParameterLoader.LoadInt8"/> reads it back;
+    /// the int8 forward from it equals the one quantised from the fp32 weights bit for bit.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model's spec compiled no int8 forward.</exception>
+    public static void SaveInt8(IBertModel model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CompilerServices.IInt8Model int8 = ParameterLoader.Int8Of(model);
+        QuantizedWeightsFile.Save(path, model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames]);
     }
 }

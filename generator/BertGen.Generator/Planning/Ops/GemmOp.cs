@@ -8,6 +8,12 @@ internal enum GemmForm
     /// <summary>C = A·B with B a packed linear weight (y = x·Wᵀ).</summary>
     Linear,
 
+    /// <summary>
+    /// C = A·B with B an int8-packed linear weight: A quantised per row into <see cref="GemmOp.Pack"/> on the fly, int32
+    /// sums, dequantised before the epilogue (<c>Int8Kernels.Linear</c>).
+    /// </summary>
+    QuantizedLinear,
+
     /// <summary>C = A·B with B stored [K,N], packed on the fly (P·V, dX = dY·W).</summary>
     Multiply,
 
@@ -37,7 +43,7 @@ internal sealed record GemmEpilogueSpec(double? Alpha, Operand? Bias, string? Ac
 /// <summary>
 /// One GEMM, C[M,N] = epilogue(A·B) in one of the runtime's forms, with its leading dimensions and whether it is
 /// split over the pool (<see cref="SplitRule"/>). <paramref name="Pack"/> is the scratch the forms that pack B on
-/// the fly need; null for <see cref="GemmForm.Linear"/>.
+/// the fly need (for <see cref="GemmForm.QuantizedLinear"/>, the quantised rows of A); null for <see cref="GemmForm.Linear"/>.
 /// </summary>
 internal sealed record GemmOp(
     string? Description,

@@ -1,0 +1,131 @@
+using System.Linq;
+using BertGen.Generator.Model;
+using BertGen.Generator.Planning;
+
+namespace BertGen.Generator.Emitting;
+
+/// <summary>
+/// Emits the int8 part of a model whose spec lists <c>"int8"</c> in <c>precisions</c>: where each linear layer's int8
+/// panels and fp32 bias sit in the int8 weights, the names an int8 weights file stores quantised, the preparation
+/// methods (quantise from Parameters, or take already quantised weights from a file) and the precision the model's
+/// forward passes run in.
+/// </summary>
+internal static class Int8Emitter
+{
+    public static void Emit(SourceWriter w, ModelPlan plan)
+    {
+        string type = plan.Spec.TypeName;
+        using (w.Block(ModelEmitter.ClassHeader(plan) + " : IInt8Model"))
+        {
+            w.Comment($"Int8 weights: each linear layer quantised per output channel into the int8 GEMM's panels of {RuntimeContract.PanelWidth} columns (read as");
+            w.Comment("bytes: values, column sums, scales), its fp32 bias after it. Floats, so the biases are aligned floats.");
+            ModelEmitter.Const(w, "long", "Int8WeightLength", Literals.Long(plan.QuantizedWeightLength));
+            w.Line();
+            w.Summary("Where each int8 layer's panels, and its fp32 bias right after them, start in the int8 weights, in floats.");
+            using (w.Block($"private static class {CodeNames.QuantizedOffsets}"))
+            {
+                foreach (PackedLinear linear in plan.PackedLinears)
+                {
+                    ModelEmitter.Const(w, "long", linear.Key, Literals.Long(linear.QuantizedOffset));
+                    ModelEmitter.Const(w, "long", linear.Key + "Bias", Literals.Long(linear.QuantizedBiasOffset));
+                }
+            }
+
+            w.Line();
+            w.Summary("The HF linear weights the int8 forward reads quantised: what an int8 weights file stores as I8 (a tied decoder is quantised from the word embeddings at load).");
+            w.Line("public static IReadOnlyList<string> Int8WeightNames { get; } = new string[]");
+            using (w.Block(close: "};"))
+            {
+                foreach (LinearPart part in plan.PackedLinears.Where(l => Releasable(plan, l)).SelectMany(l => l.Parts))
+                {
+                    w.Line(Literals.String(part.Weight) + ",");
+                }
+            }
+
+            w.Line();
+            w.Summary("The precisions compiled for this model.");
+            w.Line("public static IReadOnlyList<Precision> Precisions { get; } = new[] { " +
+                string.Join(", ", plan.Spec.Precisions.Present.Select(p => "Precision." + p.RuntimeName)) + " };");
+            w.Line();
+            w.Line("private AlignedBuffer? _int8Weights;");
+            w.Line("private bool _int8Prepared;");
+            w.Line("private Precision _forwardPrecision;");
+            w.Line();
+            w.Line("IReadOnlyList<Precision> IBertModel.Precisions => Precisions;");
+            w.Line();
+            w.Line("IReadOnlyList<string> IInt8Model.Int8WeightNames => Int8WeightNames;");
+            w.Line();
+            w.Summary("The precision CreateForwardPass(batch, sequence) runs in: fp32 unless prepared for inference in another.");
+            w.Line("public Precision ForwardPrecision => _forwardPrecision;");
+            w.Line();
+            w.Summary(
+                "Quantises every linear layer from Parameters for the int8 forward passes (CreateForwardPass(batch, sequence, Precision.Int8)),\n" +
+                "keeping the fp32 ones usable. Call again after changing parameters.");
+            w.Line("public unsafe void PrepareInt8Weights() => QuantizeWeights(Parameters.Pointer, releaseWeights: false, source: null);");
+            w.Line();
+            w.Summary(
+                "PrepareWeightsForInference for the forward passes of one precision: int8 quantises each linear layer and hands its HF-layout\n" +
+                "copy back to the OS, without packing the fp32 ones; CreateForwardPass(batch, sequence) then creates passes of that precision.");
+            using (w.Block("public unsafe void PrepareWeightsForInference(Precision precision)"))
+            {
+                using (w.Block("if (precision == Precision.Fp32)"))
+                {
+                    w.Line("PrepareWeightsForInference();");
+                    w.Line("_forwardPrecision = Precision.Fp32;");
+                    w.Line("return;");
+                }
+
+                w.Line("float* p = Parameters.Pointer;");
+                w.Line("_inferenceOnly = true;");
+                w.Line("QuantizeWeights(p, releaseWeights: true, source: null);");
+                w.Line("_forwardPrecision = Precision.Int8;");
+            }
+
+            w.Line();
+            w.Summary("Packs the int8 weights from an int8 weights file's quantised values; the fp32 copies of those weights are never read.");
+            using (w.Block("unsafe void IInt8Model.PrepareInt8WeightsFrom(IInt8WeightSource source)"))
+            {
+                w.Line("QuantizeWeights(Parameters.Pointer, releaseWeights: false, source ?? throw new ArgumentNullException(nameof(source)));");
+                w.Line("_inferenceOnly = true;");
+                w.Line("_forwardPrecision = Precision.Int8;");
+            }
+
+            w.Line();
+            w.Summary("The int8 weights for an int8 forward pass; throws until they are prepared.");
+            using (w.Block("internal unsafe float* Int8WeightsPointer()"))
+            {
+                using (w.Block("if (!_int8Prepared)"))
+                {
+                    w.Line($"throw new InvalidOperationException({Literals.String($"{type}: call PrepareInt8Weights() or PrepareWeightsForInference(Precision.Int8), or load an int8 weights file, before an int8 forward pass.")});");
+                }
+
+                w.Line("return _int8Weights!.Pointer;");
+            }
+
+            w.Line();
+            using (w.Block("private unsafe void QuantizeWeights(float* p, bool releaseWeights, IInt8WeightSource? source)"))
+            {
+                w.Line("_int8Prepared = false;");
+                w.Line("_int8Weights ??= new AlignedBuffer(Int8WeightLength);");
+                w.Line("float* q = _int8Weights.Pointer;");
+                foreach (PackedLinear linear in plan.PackedLinears)
+                {
+                    bool releasable = Releasable(plan, linear);
+                    w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
+                        (releasable ? string.Empty : " (quantised from the word embeddings, which the embedding lookup keeps reading)"));
+                    string parts = string.Join(", ", linear.Parts.Select(part => $"((nint)({Tensor(part.Weight)}), (nint)({Tensor(part.Bias)}), {part.Rows})"));
+                    string names = string.Join(", ", linear.Parts.Select(part => Literals.String(part.Weight)));
+                    w.Line($"Int8Kernels.Pack((byte*)(q + {CodeNames.QuantizedOffsets}.{linear.Key}), q + {CodeNames.QuantizedOffsets}.{linear.Key}Bias, {linear.InFeatures}, " +
+                        $"stackalloc (nint, nint, int)[] {{ {parts} }}, new[] {{ {names} }}, {(releasable ? "source" : "null")}, Pool, {(releasable ? "releaseWeights" : "false")});");
+                }
+
+                w.Line("_int8Prepared = true;");
+            }
+        }
+    }
+
+    // Only linear weights proper are stored quantised and released: a tied decoder's weight is the word embedding table.
+    private static bool Releasable(ModelPlan plan, PackedLinear linear) => linear.Parts.All(part => plan.Parameter(part.Weight).Role == ParameterRole.Weight);
+
+    private static string Tensor(string name) => $"p + {CodeNames.ParameterOffsets}.{CodeNames.Parameter(name)}";
+}

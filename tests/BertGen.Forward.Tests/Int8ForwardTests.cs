@@ -1,0 +1,293 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using BertGen.Forward.Tests.Models;
+using BertGen.Models;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Threading;
+using BertGen.Runtime.Weights;
+using BertGen.Text;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BertGen.Forward.Tests;
+
+/// <summary>
+/// The generated int8 forward passes (<c>"precisions": ["fp32", "int8"]</c>) on the real all-MiniLM-L6-v2 weights and
+/// on every head: quality against the fp32 forward on real text, the int8 weights file against quantising at load
+/// (bit for bit), and the ways of preparing int8 weights against each other.
+/// </summary>
+/// <remarks>
+/// The oracle for int8 is the fp32 forward of the same weights: int8 is meant to be a close approximation, and the
+/// issue states its bar as what users measure — cosine of each embedding with its fp32 embedding, and the rank
+/// order of pairwise similarities. The int8 GEMM itself is checked exactly against a scalar integer reference in
+/// the kernel tests.
+/// </remarks>
+[Collection(MiniLmCollection.Name)]
+public sealed class Int8ForwardTests
+{
+    private readonly MiniLmModelFixture _fixture;
+    private readonly ITestOutputHelper _output;
+
+    public Int8ForwardTests(MiniLmModelFixture fixture, ITestOutputHelper output)
+    {
+        _fixture = fixture;
+        _output = output;
+    }
+
+    [Fact]
+    public void Int8_embeddings_of_a_thousand_verses_stay_within_cosine_099_of_fp32_and_keep_the_similarity_ranking()
+    {
+        // 1,000 verses spread evenly over the whole bundled KJV corpus (both testaments, short and long verses).
+        string[] all = ReadCorpus();
+        string[] verses = Enumerable.Range(0, 1000).Select(i => all[(int)((long)i * all.Length / 1000)]).ToArray();
+        List<TokenizedInput> inputs = verses.Select(v => Tokenize(_fixture.Tokenizer, v)).ToList();
+
+        using var fp32 = new SentenceEmbedder(_fixture.Model, PoolingMode.Mean, normalize: true, Precision.Fp32);
+        using var int8 = new SentenceEmbedder(_fixture.Model, PoolingMode.Mean, normalize: true, Precision.Int8);
+        float[][] reference = fp32.Embed(inputs);
+        float[][] quantized = int8.Embed(inputs);
+
+        double[] cosines = reference.Zip(quantized, Dot).OrderBy(c => c).ToArray();
+        double min = cosines[0], median = cosines[cosines.Length / 2];
+
+        // 2,000 pairs of distinct verses, seeded: their similarities under fp32 and int8 must rank alike.
+        var random = new Random(2026);
+        var pairs = new List<(int, int)>();
+        while (pairs.Count < 2000)
+        {
+            int i = random.Next(verses.Length), j = random.Next(verses.Length);
+            if (i != j)
+            {
+                pairs.Add((i, j));
+            }
+        }
+
+        double[] fp32Similarities = pairs.Select(p => Dot(reference[p.Item1], reference[p.Item2])).ToArray();
+        double[] int8Similarities = pairs.Select(p => Dot(quantized[p.Item1], quantized[p.Item2])).ToArray();
+        double spearman = Spearman(fp32Similarities, int8Similarities);
+        _output.WriteLine($"1,000 verses: int8 vs fp32 embedding cosine min {min:F5}, median {median:F5}; Spearman of 2,000 pairwise similarities {spearman:F5}");
+
+        Assert.True(min >= 0.99, $"the worst int8 embedding has cosine {min:F5} with its fp32 embedding (at least 0.99 wanted)");
+        Assert.True(spearman >= 0.995, $"Spearman correlation of pairwise similarities int8 vs fp32 is {spearman:F5} (at least 0.995 wanted)");
+    }
+
+    [Theory]
+    [InlineData(1, 128)]
+    [InlineData(8, 128)]
+    [InlineData(1, 16)]
+    public void An_int8_weights_file_gives_the_same_bits_as_quantising_at_load(int batch, int sequence)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"bertgen-int8-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using var pool = new ComputePool(2);
+            using (MiniLmL6 source = MiniLmModelFixture.LoadModel(pool))
+            {
+                ParameterSaver.SaveInt8(source, path);
+            }
+
+            using var loaded = new MiniLmL6(pool);
+            ParameterLoader.LoadInt8(loaded, path);
+            Assert.True(loaded.IsInferenceOnly);
+            Assert.Equal(Precision.Int8, loaded.ForwardPrecision);
+
+            (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(loaded, batch, sequence, seed: 21);
+            using IForwardPass expected = _fixture.Model.CreateForwardPass(batch, sequence, Precision.Int8);
+            using IForwardPass actual = loaded.CreateForwardPass(batch, sequence);
+            Assert.IsType<MiniLmL6.B1S16Int8>(loaded.CreateForwardPass(1, 16));
+            expected.Run(ids, mask, types);
+            actual.Run(ids, mask, types);
+            Comparison.AssertSameOutputs($"MiniLM int8 B{batch}S{sequence}, quantised at load vs int8 file:", expected, actual);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Every_head_in_int8_stays_close_to_fp32_and_its_weights_file_and_preparations_agree_bit_for_bit()
+    {
+        // AllHeads has the masked-LM decoder tied to the word embeddings: the int8 file keeps the embeddings fp32
+        // and the decoder is quantised from them at load, the same bytes PrepareInt8Weights computes.
+        string path = Path.Combine(Path.GetTempPath(), $"bertgen-int8-heads-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using var pool = new ComputePool(2);
+            using var both = new AllHeads(pool);
+            using var released = new AllHeads(pool);
+            using var loaded = new AllHeads(pool);
+            ReferenceOracle.Initialize(both, WeightInit.Wide, 9);
+            ReferenceOracle.Initialize(released, WeightInit.Wide, 9);
+            both.PrepareWeights();
+            both.PrepareInt8Weights();
+            ParameterSaver.SaveInt8(both, path);
+            released.PrepareWeightsForInference(Precision.Int8);
+            ParameterLoader.LoadInt8(loaded, path);
+            Assert.Equal(new[] { Precision.Fp32, Precision.Int8 }, ((IBertModel)both).Precisions);
+
+            (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(both, 2, 16, seed: 13);
+            using IForwardPass fp32 = both.CreateForwardPass(2, 16, Precision.Fp32);
+            using IForwardPass int8 = both.CreateForwardPass(2, 16, Precision.Int8);
+            using IForwardPass fromRelease = released.CreateForwardPass(2, 16);
+            using IForwardPass fromFile = loaded.CreateForwardPass(2, 16);
+            foreach (IForwardPass pass in new[] { fp32, int8, fromRelease, fromFile })
+            {
+                pass.Run(ids, mask, types);
+            }
+
+            Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs PrepareWeightsForInference(Int8):", int8, fromRelease);
+            Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs int8 weights file:", int8, fromFile);
+
+            // Against fp32: each output row keeps its direction. Two layers of int8 linears with per-channel weight and
+            // per-token activation scales perturb each GEMM by well under 1% of its row norm, so cosine ≥ 0.99 per row
+            // holds with room; a wrong scale, zero point or column sum breaks it by far.
+            AssertRowsClose("last hidden state", fp32.LastHiddenState, int8.LastHiddenState, AllHeads.HiddenSize);
+            AssertRowsClose("pooled", fp32.PooledOutput, int8.PooledOutput, AllHeads.HiddenSize);
+            AssertRowsClose("masked LM logits", fp32.MaskedLmLogits, int8.MaskedLmLogits, AllHeads.VocabSize);
+            AssertRowsClose("token logits", fp32.TokenLogits, int8.TokenLogits, 3);
+            AssertRowsClose("sequence logits", fp32.SequenceLogits, int8.SequenceLogits, 3);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Int8_results_do_not_depend_on_the_thread_count()
+    {
+        using var one = new ComputePool(1);
+        using MiniLmL6 single = MiniLmModelFixture.LoadModel(one);
+        single.PrepareWeightsForInference(Precision.Int8);
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(single, 8, 128, seed: 4);
+        using IForwardPass expected = _fixture.Model.CreateForwardPass(8, 128, Precision.Int8);
+        using IForwardPass actual = single.CreateForwardPass(8, 128);
+        expected.Run(ids, mask, types);
+        actual.Run(ids, mask, types);
+        Comparison.AssertSameOutputs("MiniLM int8 B8S128, 2 threads vs 1:", expected, actual);
+    }
+
+    [Fact]
+    public void Int8_passes_refuse_to_run_on_unprepared_weights_and_fp32_passes_after_an_int8_only_preparation()
+    {
+        using var pool = new ComputePool(1);
+        using var model = new AllHeads(pool);
+        model.InitializeParameters(3);
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(model, 2, 16, seed: 1);
+        using IForwardPass int8 = model.CreateForwardPass(2, 16, Precision.Int8);
+        var unprepared = Assert.Throws<InvalidOperationException>(() => int8.Run(ids, mask, types));
+        Assert.Contains("PrepareInt8Weights", unprepared.Message);
+
+        model.PrepareWeightsForInference(Precision.Int8);
+        int8.Run(ids, mask, types);
+        using IForwardPass fp32 = model.CreateForwardPass(2, 16, Precision.Fp32);
+        var fp32Error = Assert.Throws<InvalidOperationException>(() => fp32.Run(ids, mask, types));
+        Assert.Contains("PrepareWeights", fp32Error.Message);
+        Assert.Throws<InvalidOperationException>(() => model.Parameters);
+    }
+
+    [Fact]
+    public void A_model_compiled_without_int8_says_so_in_one_line()
+    {
+        using var pool = new ComputePool(1);
+        using IBertModel model = SpecForwardTests.Descriptor("OddShapes").Create(pool);
+        model.InitializeParameters(1);
+        Assert.Equal(new[] { Precision.Fp32 }, model.Precisions);
+        var error = Assert.Throws<NotSupportedException>(() => model.PrepareWeightsForInference(Precision.Int8));
+        Assert.Contains("no int8 forward pass compiled", error.Message);
+        Assert.Contains("\"precisions\": [\"fp32\", \"int8\"]", error.Message);
+        Assert.Throws<NotSupportedException>(() => ParameterSaver.SaveInt8(model, Path.Combine(Path.GetTempPath(), "never-written.safetensors")));
+    }
+
+    private static void AssertRowsClose(string what, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, int width)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.True(expected.Length > 0, what + " is empty");
+        for (int row = 0; row < expected.Length / width; row++)
+        {
+            double cosine = Cosine(expected.Slice(row * width, width), actual.Slice(row * width, width));
+            Assert.True(cosine >= 0.99, $"{what} row {row}: int8 has cosine {cosine:F5} with fp32 (at least 0.99 wanted)");
+        }
+    }
+
+    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            aa += (double)a[i] * a[i];
+            bb += (double)b[i] * b[i];
+        }
+
+        return dot / Math.Sqrt(aa * bb);
+    }
+
+    // Both embeddings are L2-normalised, so their dot product is their cosine.
+    private static double Dot(float[] a, float[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    private static double Spearman(double[] x, double[] y)
+    {
+        double[] rx = Ranks(x), ry = Ranks(y);
+        double mx = rx.Average(), my = ry.Average();
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < rx.Length; i++)
+        {
+            sxy += (rx[i] - mx) * (ry[i] - my);
+            sxx += (rx[i] - mx) * (rx[i] - mx);
+            syy += (ry[i] - my) * (ry[i] - my);
+        }
+
+        return sxy / Math.Sqrt(sxx * syy);
+    }
+
+    // Average ranks, ties sharing the mean of their positions.
+    private static double[] Ranks(double[] values)
+    {
+        int[] order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
+        var ranks = new double[values.Length];
+        for (int start = 0; start < order.Length;)
+        {
+            int end = start;
+            while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]])
+            {
+                end++;
+            }
+
+            for (int k = start; k <= end; k++)
+            {
+                ranks[order[k]] = (start + end) / 2.0;
+            }
+
+            start = end + 1;
+        }
+
+        return ranks;
+    }
+
+    private static TokenizedInput Tokenize(BertWordPieceTokenizer tokenizer, string text)
+    {
+        EncodedInput encoded = tokenizer.Encode(text, 512);
+        return new TokenizedInput(encoded.InputIds.ToArray(), encoded.SegmentIds.ToArray());
+    }
+
+    private static string[] ReadCorpus()
+    {
+        using var gzip = new GZipStream(File.OpenRead(Path.Combine(AppContext.BaseDirectory, "data", "kjv-sentences.txt.gz")), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+}
