@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Kernels;
@@ -86,55 +85,9 @@ public static class QuickTable
     /// <summary>Median and best seconds per call of <paramref name="action"/>.</summary>
     public static (double Median, double Best) Time(Action action) => TimeAlternating([action], Samples, SampleSeconds)[0];
 
-    /// <summary>
-    /// Median and best seconds per call of each of <paramref name="actions"/>, their samples (each lasting about
-    /// <paramref name="sampleSeconds"/>) taken in turn, so a neighbour's load falls on all alike.
-    /// </summary>
-    public static (double Median, double Best)[] TimeAlternating(Action[] actions, int samples, double sampleSeconds)
-    {
-        int[] calls = Array.ConvertAll(actions, action => CallsPerSample(action, sampleSeconds));
-        double[][] times = Array.ConvertAll(actions, _ => new double[samples]);
-        for (int s = 0; s < samples; s++)
-        {
-            for (int a = 0; a < actions.Length; a++)
-            {
-                times[a][s] = Sample(actions[a], calls[a]);
-            }
-        }
-
-        return Array.ConvertAll(times, t =>
-        {
-            Array.Sort(t);
-            return (t[samples / 2], t[0]);
-        });
-    }
-
-    // How many back-to-back calls last about one sample.
-    private static int CallsPerSample(Action action, double sampleSeconds)
-    {
-        action();
-        Stopwatch watch = Stopwatch.StartNew();
-        int calls = 0;
-        while (watch.Elapsed.TotalSeconds < sampleSeconds / 4)
-        {
-            action();
-            calls++;
-        }
-
-        return Math.Max(1, (int)(calls * sampleSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9)));
-    }
-
-    // Seconds per call over `calls` back-to-back calls.
-    private static double Sample(Action action, int calls)
-    {
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < calls; i++)
-        {
-            action();
-        }
-
-        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
-    }
+    /// <summary>Median and best seconds per call of each of <paramref name="actions"/>, sampled in turn (<see cref="AlternatingSamples"/>).</summary>
+    public static (double Median, double Best)[] TimeAlternating(Action[] actions, int samples, double sampleSeconds) =>
+        AlternatingSamples.Time(actions, samples, sampleSeconds);
 
     private static unsafe void RunPeakOnTwoThreads(ComputePool pool) => pool.Run(&PeakPart, null, 2);
 

@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
-using Microsoft.ML.OnnxRuntime;
 
 namespace BertGen.Bench;
 
@@ -35,12 +33,7 @@ public static class EndToEndBenchmark
     {
         ArgumentNullException.ThrowIfNull(benchCase);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Threads < 1 || options.TimedRuns < 1 || options.WarmupRuns < 0)
-        {
-            throw new ArgumentException($"Bad benchmark options: {options}.", nameof(options));
-        }
-
-        int batch = benchCase.Batch, sequence = benchCase.Sequence, tokens = batch * sequence;
+        int batch = benchCase.Batch, sequence = benchCase.Sequence;
         ShapeDescriptor shape = FindShape(benchCase.Model, batch, sequence);
 
         using var pool = new ComputePool(options.Threads);
@@ -48,119 +41,26 @@ public static class EndToEndBenchmark
         benchCase.LoadWeights(model);
         model.PrepareWeights();
         using IForwardPass pass = model.CreateForwardPass(batch, sequence);
-
-        // Same inputs for both: seeded ids from the ordinary vocabulary range, [CLS] first, every token attended.
-        var ids = new int[tokens];
-        var mask = new int[tokens];
-        var types = new int[tokens];
-        var random = new Random(12345);
-        for (int t = 0; t < tokens; t++)
-        {
-            ids[t] = t % sequence == 0 ? 101 : random.Next(1000, Math.Min(model.VocabSize, 30000));
-            mask[t] = 1;
-            types[t] = t % sequence < sequence / 2 ? 0 : 1;
-        }
-
-        using var sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = options.Threads,
-            InterOpNumThreads = 1,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        using var session = new InferenceSession(benchCase.OnnxModel(model), sessionOptions);
-        long[] shapeDims = [batch, sequence];
-        long[] ids64 = Array.ConvertAll(ids, v => (long)v);
-        long[] mask64 = Array.ConvertAll(mask, v => (long)v);
-        long[] types64 = Array.ConvertAll(types, v => (long)v);
-        using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(ids64, shapeDims);
-        using OrtValue maskValue = OrtValue.CreateTensorValueFromMemory(mask64, shapeDims);
-        using OrtValue typesValue = OrtValue.CreateTensorValueFromMemory(types64, shapeDims);
-        string[] inputNames = ["input_ids", "attention_mask", "token_type_ids"];
-        OrtValue[] inputValues = [idsValue, maskValue, typesValue];
-        string[] outputNames = ["last_hidden_state", benchCase.PoolerOutputName];
-        using var runOptions = new RunOptions();
-
-        void RunOnnxRuntime(Span<float> hidden, Span<float> pooled)
-        {
-            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, inputNames, inputValues, outputNames);
-            if (!hidden.IsEmpty)
-            {
-                outputs[0].GetTensorDataAsSpan<float>().CopyTo(hidden);
-                outputs[1].GetTensorDataAsSpan<float>().CopyTo(pooled);
-            }
-        }
+        ForwardInputs inputs = ForwardInputs.Seeded(batch, sequence, model.VocabSize);
+        using var onnxRuntime = new OnnxRuntimeRunner(benchCase.OnnxModel(model), options.Threads, inputs, benchCase.PoolerOutputName);
 
         // Agreement first: a speed-up of a wrong answer is worth nothing.
-        var ortHidden = new float[tokens * model.HiddenSize];
+        var ortHidden = new float[batch * sequence * model.HiddenSize];
         var ortPooled = new float[batch * model.HiddenSize];
-        pass.Run(ids, mask, types);
-        RunOnnxRuntime(ortHidden, ortPooled);
+        pass.Run(inputs.Ids, inputs.Mask, inputs.Types);
+        onnxRuntime.Run(ortHidden, ortPooled);
         double diffHidden = MaxAbsDiff(pass.LastHiddenState, ortHidden);
         double diffPooled = MaxAbsDiff(pass.PooledOutput, ortPooled);
 
-        for (int i = 0; i < options.WarmupRuns; i++)
-        {
-            pass.Run(ids, mask, types);
-            RunOnnxRuntime(default, default);
-        }
-
-        var bertGen = new double[options.TimedRuns];
-        var onnxRuntime = new double[options.TimedRuns];
-        var bertGenCpu = new double[options.TimedRuns];
-        var onnxRuntimeCpu = new double[options.TimedRuns];
-        OnnxRuntimeCall onnxRuntimeCall = RunOnnxRuntime;
-        // Blocks of runs, alternating which engine's block comes first in each round, so background load hits
-        // both alike while neither runs in the other's wake (see EndToEndOptions.BlockRuns).
-        int block = Math.Max(1, options.BlockRuns);
-        for (int start = 0, round = 0; start < options.TimedRuns; start += block, round++)
-        {
-            int end = Math.Min(start + block, options.TimedRuns);
-            for (int turn = 0; turn < 2; turn++)
-            {
-                bool bertGenTurn = (turn == 0) == (round % 2 == 0);
-                for (int i = start; i < end; i++)
-                {
-                    if (bertGenTurn)
-                    {
-                        (bertGen[i], bertGenCpu[i]) = TimeBertGen(pass, ids, mask, types);
-                    }
-                    else
-                    {
-                        (onnxRuntime[i], onnxRuntimeCpu[i]) = TimeOnnxRuntime(onnxRuntimeCall);
-                    }
-                }
-            }
-        }
-
-        Array.Sort(bertGen);
-        Array.Sort(onnxRuntime);
-        Array.Sort(bertGenCpu);
-        Array.Sort(onnxRuntimeCpu);
+        EngineTimes[] times = AlternatingBlocks.Time([() => pass.Run(inputs.Ids, inputs.Mask, inputs.Types), onnxRuntime.Run], options);
+        EngineTimes bertGen = times[0], ort = times[1];
         return new EndToEndRow(
             benchCase.Name, batch, sequence, options.Threads, options.TimedRuns, shape.ForwardFlops / 1e9,
-            Percentile(bertGen, 0.5), Percentile(bertGen, 0.1), Percentile(onnxRuntime, 0.5), Percentile(onnxRuntime, 0.1),
-            Percentile(bertGenCpu, 0.5), Percentile(onnxRuntimeCpu, 0.5), diffHidden, diffPooled);
+            bertGen.MedianMs, bertGen.P10Ms, ort.MedianMs, ort.P10Ms, bertGen.MedianCallerCpuMs, ort.MedianCallerCpuMs, diffHidden, diffPooled);
     }
 
-    private delegate void OnnxRuntimeCall(Span<float> hidden, Span<float> pooled);
-
-    private static (double WallMs, double CallerCpuMs) TimeBertGen(IForwardPass pass, int[] ids, int[] mask, int[] types)
-    {
-        double cpu = ThreadCpuTime.NowMs();
-        long start = Stopwatch.GetTimestamp();
-        pass.Run(ids, mask, types);
-        return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, ThreadCpuTime.NowMs() - cpu);
-    }
-
-    private static (double WallMs, double CallerCpuMs) TimeOnnxRuntime(OnnxRuntimeCall run)
-    {
-        double cpu = ThreadCpuTime.NowMs();
-        long start = Stopwatch.GetTimestamp();
-        run(default, default);
-        return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, ThreadCpuTime.NowMs() - cpu);
-    }
-
-    private static ShapeDescriptor FindShape(ModelDescriptor model, int batch, int sequence)
+    /// <summary>The compiled shape of <paramref name="model"/> at batch × sequence; throws when there is none.</summary>
+    internal static ShapeDescriptor FindShape(ModelDescriptor model, int batch, int sequence)
     {
         foreach (ShapeDescriptor shape in model.Shapes)
         {
@@ -173,7 +73,8 @@ public static class EndToEndBenchmark
         throw new ArgumentException($"{model.Name} has no compiled shape {batch}×{sequence}.");
     }
 
-    private static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    /// <summary>Max |a − b| over two outputs of the same length.</summary>
+    internal static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length)
         {
@@ -188,7 +89,4 @@ public static class EndToEndBenchmark
 
         return max;
     }
-
-    // Sorted input; nearest-rank percentile.
-    private static double Percentile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

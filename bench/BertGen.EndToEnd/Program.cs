@@ -8,7 +8,7 @@ using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Weights;
 
-// Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8-linear] [--memory]
+// Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear] [--memory [--precision fp32|int8]]
 //        BertGen.EndToEnd bdn [BenchmarkDotNet arguments]
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -16,22 +16,42 @@ if (args.Length > 0 && args[0] == "bdn")
     return 0;
 }
 
+const string Usage = "Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear] [--memory [--precision fp32|int8]]";
+string[] modes = ["minilm", "bert-base", "graph-check", "int8", "int8-linear"];
 int threads = 2, runs = 100, warmup = 30;
 string? only = null;
 bool memory = false;
+Precision memoryPrecision = Precision.Fp32;
 for (int i = 0; i < args.Length; i++)
 {
-    switch (args[i])
+    string option = args[i];
+    if (option == "--memory")
     {
-        case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--only": only = args[++i]; break;
-        case "--memory": memory = true; break;
-        default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8-linear] [--memory]");
-            return 2;
+        memory = true;
+        continue;
     }
+
+    string? value = ++i < args.Length ? args[i] : null;
+    bool? valid = option switch
+    {
+        "--threads" => TryCount(value, 1, out threads),
+        "--runs" => TryCount(value, 1, out runs),
+        "--warmup" => TryCount(value, 0, out warmup),
+        "--only" => Array.IndexOf(modes, only = value) >= 0,
+        "--precision" => value is "fp32" or "int8" && Enum.TryParse(value, ignoreCase: true, out memoryPrecision),
+        _ => null,
+    };
+    if (valid != true)
+    {
+        Console.Error.WriteLine(valid is null ? $"Unknown argument {option}. {Usage}" : $"Bad value for {option}: {value ?? "none"}. {Usage}");
+        return 2;
+    }
+}
+
+if (memoryPrecision != Precision.Fp32 && !memory)
+{
+    Console.Error.WriteLine($"--precision chooses what --memory measures; --only int8 times both precisions. {Usage}");
+    return 2;
 }
 
 if (only == "int8-linear")
@@ -49,11 +69,27 @@ void InitBertBase(IBertModel model) => ((BertBaseEncoder)model).InitializeParame
 if (memory)
 {
     // Its own process run: ORT must not be loaded, or its weights and arenas would count.
-    MemoryFootprint footprint = only == "bert-base"
-        ? MemoryFootprint.Measure(BertBaseEncoder.Descriptor, InitBertBase, 1, 128, threads)
-        : MemoryFootprint.Measure(MiniLmL6.Descriptor, LoadMiniLm, 1, 128, threads);
+    bool bertBase = only == "bert-base", int8 = memoryPrecision == Precision.Int8;
+    MemoryFootprint.Int8Plan? int8Plan = !int8 ? null : bertBase
+        ? new(BertBaseEncoder.Int8WeightLength, BertBaseEncoder.B1S128Int8.ArenaLength)
+        : new(MiniLmL6.Int8WeightLength, MiniLmL6.B1S128Int8.ArenaLength);
+    MemoryFootprint footprint = bertBase
+        ? MemoryFootprint.Measure(BertBaseEncoder.Descriptor, InitBertBase, 1, 128, threads, int8Plan)
+        : MemoryFootprint.Measure(MiniLmL6.Descriptor, LoadMiniLm, 1, 128, threads, int8Plan);
     static string Mb(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
-    Console.WriteLine($"{(only == "bert-base" ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128, {threads} threads: inference-only, peak RSS {Mb(footprint.PeakResidentBytes)} = parameters {Mb(footprint.ParameterBytes)} + packed weights {Mb(footprint.PackedWeightBytes)} − released HF-layout linear weights {Mb(footprint.ReleasedBytes)} + arena {Mb(footprint.ArenaBytes)} + {Mb(footprint.OverheadBytes)} other (peak RSS before the model: {Mb(footprint.BaselineResidentBytes)}; RSS after the runs: {Mb(footprint.ResidentBytes)})");
+    Console.WriteLine($"{(bertBase ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128 {(int8 ? "int8" : "fp32")}, {threads} threads: inference-only, peak RSS {Mb(footprint.PeakResidentBytes)} = parameters {Mb(footprint.ParameterBytes)} + {(int8 ? "int8" : "packed")} weights {Mb(footprint.PackedWeightBytes)} − released HF-layout linear weights {Mb(footprint.ReleasedBytes)} + arena {Mb(footprint.ArenaBytes)} + {Mb(footprint.OverheadBytes)} other (peak RSS before the model: {Mb(footprint.BaselineResidentBytes)}; after loading the weights: {Mb(footprint.LoadedPeakResidentBytes)}; RSS after the runs: {Mb(footprint.ResidentBytes)})");
+    return 0;
+}
+
+var options = new EndToEndOptions(threads, warmup, runs);
+if (only == "int8")
+{
+    Int8ForwardReport.Print(
+    [
+        new Int8ForwardCase("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 1, 128, "real (package)", LoadMiniLm, model => ((MiniLmL6)model).PrepareInt8Weights()),
+        new Int8ForwardCase("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 8, 128, "real (package)", LoadMiniLm, model => ((MiniLmL6)model).PrepareInt8Weights()),
+        new Int8ForwardCase("BERT-base", BertBaseEncoder.Descriptor, 1, 128, "random (seed 20240601)", InitBertBase, model => ((BertBaseEncoder)model).PrepareInt8Weights()),
+    ], options, Console.Out);
     return 0;
 }
 
@@ -85,10 +121,12 @@ if (only is null or "bert-base")
         model => BertOnnxGraph.Write(model, BertBaseEncoder.Descriptor, 128), BertOnnxGraph.PoolerOutputName));
 }
 
-var options = new EndToEndOptions(threads, warmup, runs);
 Console.WriteLine($"BertGen vs ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, {threads} threads, {warmup} warm-up + {runs} timed runs each in alternating blocks of {options.BlockRuns}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
 Console.WriteLine("| model | batch×seq | GFLOP | BertGen median (p10) ms | ORT median (p10) ms | ORT/BertGen | BertGen GFLOP/s | ORT GFLOP/s | caller CPU ms BertGen / ORT | max |Δ| hidden / pooled |");
 Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 EndToEndBenchmark.Run(cases, options, row => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"| {row.Case} | {row.Batch}×{row.Sequence} | {row.ForwardGflop:F2} | {row.BertGenMedianMs:F2} ({row.BertGenP10Ms:F2}) | {row.OnnxRuntimeMedianMs:F2} ({row.OnnxRuntimeP10Ms:F2}) | {row.Speedup:F2}× | {row.BertGenGflops:F0} | {row.OnnxRuntimeGflops:F0} | {row.BertGenCallerCpuMs:F2} / {row.OnnxRuntimeCallerCpuMs:F2} | {row.MaxAbsDiffHidden:E1} / {row.MaxAbsDiffPooled:E1} |")));
 return 0;
+
+static bool TryCount(string? text, int min, out int count) =>
+    int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out count) && count >= min;
