@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
 
@@ -13,22 +12,6 @@ namespace BertGen.Bench;
 /// </summary>
 public static class Int8ForwardBenchmark
 {
-    /// <summary>Measures every case in order.</summary>
-    public static IReadOnlyList<Int8ForwardRow> Run(IReadOnlyList<Int8ForwardCase> cases, EndToEndOptions options, Action<Int8ForwardRow>? progress = null)
-    {
-        ArgumentNullException.ThrowIfNull(cases);
-        ArgumentNullException.ThrowIfNull(options);
-        var rows = new List<Int8ForwardRow>(cases.Count);
-        foreach (Int8ForwardCase benchCase in cases)
-        {
-            Int8ForwardRow row = Run(benchCase, options);
-            progress?.Invoke(row);
-            rows.Add(row);
-        }
-
-        return rows;
-    }
-
     /// <summary>Measures one case.</summary>
     public static Int8ForwardRow Run(Int8ForwardCase benchCase, EndToEndOptions options)
     {

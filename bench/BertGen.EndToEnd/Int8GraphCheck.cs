@@ -16,8 +16,8 @@ namespace BertGen.Bench;
 /// on the same ids — per-token cosine similarity and the cosine of the mean-pooled sentence embeddings. A check that
 /// the written int8 graph is the model — a wrong graph (a weight not transposed, a scale missing) gives a cosine near
 /// 0, quantisation noise alone stays above 0.95 — and a first look at ORT's int8 quality (its per-tensor activation
-/// scales are coarser than BertGen's per-token ones); BertGen's own int8 forward comes with the generator's int8
-/// variant.
+/// scales are coarser than BertGen's per-token ones); <c>--only int8</c> sets BertGen's own int8 forward beside it
+/// (per-token cosines and times).
 /// </summary>
 public static class Int8GraphCheck
 {
