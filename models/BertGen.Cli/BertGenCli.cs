@@ -28,6 +28,7 @@ internal static class BertGenCli
         new SpecCommand(),
         new BenchCommand(),
         new InspectCommand(),
+        new QuantizeCommand(),
     ];
 
     /// <summary>Runs <c>bertgen</c> with <paramref name="args"/> on <paramref name="console"/>'s streams; returns the exit code.</summary>

@@ -28,8 +28,10 @@ internal sealed class CheckpointModel : IDisposable
 
     public IBertModel Model { get; }
 
-    public static CheckpointModel Load(ModelDescriptor descriptor, string weights, int? threads)
+    public static CheckpointModel Load(ModelDescriptor descriptor, string weights, int? threads, ComputePrecision? precision = null)
     {
+        precision ??= ComputePrecision.Fp32;
+        precision.CheckCompiled(descriptor);
         if (threads is int count && (count < 1 || count > 1024))
         {
             throw new CliUsageException($"--threads must be between 1 and 1024, not {count}");
@@ -40,17 +42,33 @@ internal sealed class CheckpointModel : IDisposable
         try
         {
             model = descriptor.Create(pool);
+            bool int8File = Int8WeightsFile.Is(weights);
+            if (int8File && precision != ComputePrecision.Int8)
+            {
+                throw Int8WeightsFile.NeedsInt8(weights);
+            }
+
             try
             {
-                ParameterLoader.LoadSafetensors(weights, model.ParameterTable, model.Parameters.AsSpan());
+                if (int8File)
+                {
+                    ParameterLoader.LoadInt8(model, weights);
+                }
+                else
+                {
+                    ParameterLoader.LoadSafetensors(weights, model.ParameterTable, model.Parameters.AsSpan());
+                }
             }
             catch (WeightFileException e)
             {
                 throw new CliFailureException($"checkpoint '{weights}' does not fit model '{ModelCatalog.CliName(descriptor)}': {e.Message}", e);
             }
 
-            // fill-mask and classify only run forward passes: keep the linear weights once, packed.
-            model.PrepareWeightsForInference();
+            if (!int8File)
+            {
+                // fill-mask and classify only run forward passes: keep the linear weights once, in the precision's layout.
+                model.PrepareWeightsForInference(precision.Runtime);
+            }
             return new CheckpointModel(descriptor, pool, model);
         }
         catch

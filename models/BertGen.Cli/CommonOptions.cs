@@ -63,6 +63,14 @@ internal static class CommonOptions
         HelpName = "DIR",
     };
 
+    public static Option<string> Precision() => new("--precision")
+    {
+        Description = "What the linear layers compute in: fp32, or int8 (weights quantised per output channel at load, or read from an int8 weights file " +
+            "written by 'bertgen quantize'; inputs quantised per token). int8 needs a model compiled with it (minilm, arctic-xs, the MiniLM classifier, bert-base).",
+        DefaultValueFactory = _ => ComputePrecision.Fp32.Name,
+        HelpName = ComputePrecision.Names,
+    };
+
     public static Option<bool> Chunk() => new("--chunk")
     {
         Description = $"Embed a text longer than the model's limit whole: overlapping windows of the limit ({TextPreparation.WindowOverlap} WordPieces shared), their vectors averaged by length, instead of truncating it.",
@@ -70,7 +78,7 @@ internal static class CommonOptions
 
     /// <summary>The model options of a command; --model-dir replaces --model, so naming both is a usage error.</summary>
     public static EncoderOptions Encoder(ParseResult parse, Option<string> model, Option<string?> weights, Option<string?> vocabulary, Option<int?> threads,
-        Option<string?> modelDirectory)
+        Option<string?> modelDirectory, Option<string>? precision = null)
     {
         string? directory = parse.GetValue(modelDirectory);
         if (directory is not null && parse.GetResult(model) is { Implicit: false })
@@ -78,7 +86,8 @@ internal static class CommonOptions
             throw new CliUsageException("--model-dir names the model itself: it does not go with --model");
         }
 
-        return new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads), directory);
+        ComputePrecision computed = precision is null ? ComputePrecision.Fp32 : ComputePrecision.Parse(parse.GetValue(precision)!);
+        return new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads), directory, computed);
     }
 
     public static PoolingMode? ParsePooling(string? value) => value switch

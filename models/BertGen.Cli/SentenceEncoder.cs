@@ -18,7 +18,7 @@ namespace BertGen.Cli;
 /// <param name="VocabularyPath">A WordPiece vocabulary, one token per line; defaults to the package's (uncased BERT).</param>
 /// <param name="Threads">Compute threads; null for one per core.</param>
 /// <param name="ModelDirectory">A HuggingFace model folder instead of <paramref name="Model"/>, weights and vocabulary.</param>
-internal sealed record EncoderOptions(string Model, string? WeightsPath, string? VocabularyPath, int? Threads, string? ModelDirectory = null);
+internal sealed record EncoderOptions(string Model, string? WeightsPath, string? VocabularyPath, int? Threads, string? ModelDirectory = null, ComputePrecision? Precision = null);
 
 /// <summary>
 /// A compiled model with real weights and its tokenizer, ready to embed sentences. Opening resolves the
@@ -31,17 +31,19 @@ internal sealed class SentenceEncoder : IDisposable
     private readonly PretrainedChoice? _pretrained;
     private readonly string? _weightsPath;
     private readonly int? _threads;
+    private readonly ComputePrecision _precision;
     private ComputePool? _pool;
     private IBertModel? _model;
 
-    private SentenceEncoder(ModelDescriptor architecture, PretrainedChoice? pretrained, string? weightsPath, int? threads,
+    private SentenceEncoder(ModelDescriptor architecture, PretrainedChoice? pretrained, string? weightsPath, EncoderOptions options,
         BertWordPieceTokenizer tokenizer, PoolingMode defaultPooling, string description, string id, (int Tokens, string Reason)? modelLimit,
         IReadOnlyList<string> labels)
     {
         _architecture = architecture;
         _pretrained = pretrained;
         _weightsPath = weightsPath;
-        _threads = threads;
+        _threads = options.Threads;
+        _precision = options.Precision ?? ComputePrecision.Fp32;
         Tokenizer = tokenizer;
         DefaultPooling = defaultPooling;
         Description = description;
@@ -76,6 +78,9 @@ internal sealed class SentenceEncoder : IDisposable
     /// <summary>The compiled model the weights go into.</summary>
     public ModelDescriptor Architecture => _architecture;
 
+    /// <summary>What the forward passes compute in (<c>--precision</c>).</summary>
+    public ComputePrecision Precision => _precision;
+
     /// <summary>The loaded model; valid after <see cref="LoadWeights"/>.</summary>
     public IBertModel Model => _model ?? throw new InvalidOperationException("LoadWeights has not run.");
 
@@ -95,6 +100,7 @@ internal sealed class SentenceEncoder : IDisposable
         ModelDescriptor architecture = pretrained?.Architecture
             ?? ModelCatalog.FindCompiled(options.Model)
             ?? throw new CliUsageException($"unknown model '{options.Model}'; choose one of: {ModelCatalog.AllNames}");
+        (options.Precision ?? ComputePrecision.Fp32).CheckCompiled(architecture);
         if (pretrained is null && options.WeightsPath is null)
         {
             throw new CliUsageException(
@@ -125,7 +131,7 @@ internal sealed class SentenceEncoder : IDisposable
         }
 
         string source = options.WeightsPath is not null ? $"'{options.WeightsPath}'" : pretrained!.Package.Name;
-        return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options.Threads,
+        return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options,
             BertWordPieceTokenizer.Create(vocabulary), pretrained?.Pooling ?? PoolingMode.Mean,
             $"{source} on {architecture.Name}",
             options.WeightsPath is not null ? Path.GetFileNameWithoutExtension(options.WeightsPath) : pretrained!.Package.Name,
@@ -143,11 +149,15 @@ internal sealed class SentenceEncoder : IDisposable
 
         ModelFolder folder = ModelFolder.Open(options.ModelDirectory!);
         ModelDescriptor architecture = CompiledModelMatch.Find(folder.Config, options.ModelDirectory!);
-        return new SentenceEncoder(architecture, null, folder.WeightsPath, options.Threads, folder.Tokenizer, folder.Pooling ?? PoolingMode.Mean,
+        (options.Precision ?? ComputePrecision.Fp32).CheckCompiled(architecture);
+        return new SentenceEncoder(architecture, null, folder.WeightsPath, options, folder.Tokenizer, folder.Pooling ?? PoolingMode.Mean,
             $"'{folder.Directory}' on {architecture.Name}", folder.Name, (folder.MaxTokens, $"the model folder's limit"), folder.Config.Labels);
     }
 
-    /// <summary>Allocates the model, fills its parameters from the weights and packs them for the kernels (inference-only).</summary>
+    /// <summary>
+    /// Allocates the model, fills its parameters from the weights and packs them for the kernels (inference-only) in
+    /// <see cref="Precision"/>. An int8 weights file goes straight into the int8 kernels' layout.
+    /// </summary>
     public void LoadWeights(StageTimings timings)
     {
         if (_model is not null)
@@ -155,13 +165,52 @@ internal sealed class SentenceEncoder : IDisposable
             return;
         }
 
-        _pool = _threads is int threads ? new ComputePool(threads) : null;
+        IBertModel model = LoadParameters(timings, out bool prepared);
+        if (!prepared)
+        {
+            // Embedding only runs forward passes: keep the linear weights once, in the kernels' layout for the precision.
+            model.PrepareWeightsForInference(_precision.Runtime);
+            timings.Mark(_precision == ComputePrecision.Int8 ? "quantise weights to int8" : "pack weights for the kernels");
+        }
+
+        _model = model;
+    }
+
+    /// <summary>
+    /// Allocates the model and fills its fp32 parameters from the weights, unprepared (for <c>quantize</c>, which writes
+    /// them out); an int8 weights file cannot be read back to fp32, so it is refused here.
+    /// </summary>
+    public IBertModel LoadFp32Parameters(StageTimings timings)
+    {
+        if (_weightsPath is not null && Int8WeightsFile.Is(_weightsPath))
+        {
+            throw new CliUsageException($"weights file '{_weightsPath}' is already quantised to int8; give the fp32 weights it was made from");
+        }
+
+        return LoadParameters(timings, out _);
+    }
+
+    private IBertModel LoadParameters(StageTimings timings, out bool prepared)
+    {
+        _pool ??= _threads is int threads ? new ComputePool(threads) : null;
         IBertModel model = _architecture.Create(_pool);
         timings.Mark("allocate model");
+        prepared = false;
         try
         {
             Span<float> buffer = model.Parameters.AsSpan();
-            if (_weightsPath is not null)
+            if (_weightsPath is not null && Int8WeightsFile.Is(_weightsPath))
+            {
+                if (_precision != ComputePrecision.Int8)
+                {
+                    throw Int8WeightsFile.NeedsInt8(_weightsPath);
+                }
+
+                ParameterLoader.LoadInt8(model, _weightsPath);
+                timings.Mark("load int8 weights file");
+                prepared = true;
+            }
+            else if (_weightsPath is not null)
             {
                 if (Path.GetExtension(_weightsPath).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
                 {
@@ -178,10 +227,6 @@ internal sealed class SentenceEncoder : IDisposable
             {
                 LoadPackage(_pretrained!.Package, model.ParameterTable, buffer, timings);
             }
-
-            // Embedding only runs forward passes: keep the linear weights once, in the kernels' packed layout.
-            model.PrepareWeightsForInference();
-            timings.Mark("pack weights for the kernels");
         }
         catch
         {
@@ -189,7 +234,7 @@ internal sealed class SentenceEncoder : IDisposable
             throw;
         }
 
-        _model = model;
+        return model;
     }
 
     public void Dispose()

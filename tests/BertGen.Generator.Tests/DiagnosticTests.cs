@@ -93,6 +93,31 @@ public sealed class DiagnosticTests
         "BG0011", 9, 17, "Field 'bertgen.type_name' has value \"Test-Model\", which is not a valid C# type name");
 
     [Fact]
+    public void BG0019_UnknownPrecision() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"precisions\": [\"fp32\", \"int4\"],\n    \"heads\""),
+        "BG0019", 11, 27, "Field 'bertgen.precisions' has unknown precision \"int4\"; BertGen supports \"fp32\" and \"int8\"");
+
+    [Fact]
+    public void BG0008_PrecisionsWithoutFp32() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"precisions\": [\"int8\"],\n    \"heads\""),
+        "BG0008", 11, 18, "Field 'bertgen.precisions' has value [\"int8\"], which BertGen does not support (the fp32 forward is always compiled, so list \"fp32\" too, e.g. [\"fp32\", \"int8\"])");
+
+    [Fact]
+    public void BG0003_PrecisionsNotAnArray() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"precisions\": \"int8\",\n    \"heads\""),
+        "BG0003", 11, 18, "Field 'bertgen.precisions' must be an array of precision names, but is \"int8\"");
+
+    [Fact]
+    public void Int8InPrecisionsAddsAnInt8PassPerShapeAndTheInt8Part()
+    {
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("    \"heads\"", "    \"precisions\": [\"int8\", \"fp32\", \"int8\"],\n    \"heads\"")));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(
+            new[] { "BertGen.Models.TestModel.B2S16.g.cs", "BertGen.Models.TestModel.B2S16Int8.g.cs", "BertGen.Models.TestModel.Int8.g.cs", "BertGen.Models.TestModel.Model.g.cs", "BertGen.Models.TestModel.Shapes.g.cs", "BertGen.Models.TestModel.Weights.g.cs" },
+            result.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void BG0012_UnknownBertGenSetting() => AssertSingle(
         ValidSpec.Replace("    \"heads\"", "    \"dtype\": \"fp16\",\n    \"heads\""),
         "BG0012", 11, 4, "Field 'bertgen.dtype' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'precisions', 'training', 'max_predictions_per_seq'");

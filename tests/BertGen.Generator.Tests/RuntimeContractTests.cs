@@ -42,6 +42,25 @@ public sealed class RuntimeContractTests
     }
 
     [Fact]
+    public void Int8SizesMirrorTheRuntime()
+    {
+        foreach (int n in new[] { 1, 2, 47, 48, 49, 384, 1152, 30522 })
+        {
+            foreach (int k in new[] { 1, 3, 4, 5, 63, 64, 65, 384, 1536 })
+            {
+                Assert.Equal(BertGen.Runtime.CompilerServices.Int8Kernels.PackedBytes(n, k), RuntimeContract.QuantizedPackedBytes(n, k));
+                Assert.Equal(BertGen.Runtime.CompilerServices.Int8Kernels.ScratchBytes(n, k), RuntimeContract.QuantizedRowsBytes(n, k));
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryPrecisionIsTheRuntimesMemberForMember()
+    {
+        Assert.Equal(Enum.GetNames<BertGen.Runtime.Inference.Precision>(), Precisions.All.Select(p => p.RuntimeName));
+    }
+
+    [Fact]
     public void EveryActivationNameIsOneTheRuntimeHas()
     {
         string[] runtime = Enum.GetNames<RuntimeActivation>();

@@ -21,11 +21,12 @@ namespace BertGen.Runtime.Tests;
 public sealed class PublicApiTests
 {
     /// <summary>
-    /// The most public types a package user sees: a surface small enough to read in a minute. Issue 10 asks for 45;
-    /// this pins today's count so the surface cannot grow unnoticed. The rest is in the training loop's
+    /// The most public types a package user sees: a surface small enough to read in a minute. Issue 10 asked for 45;
+    /// issue 12 added one, <c>Precision</c> (what a forward pass computes in: users pick it). This pins today's count so
+    /// the surface cannot grow unnoticed. The rest is in the training loop's
     /// namespaces (runtime/README.md names the candidates); lower it as they consolidate.
     /// </summary>
-    private const int MostVisibleTypes = 45;
+    private const int MostVisibleTypes = 46;
 
     private const string UpdateSwitch = "BERTGEN_UPDATE_BASELINES";
 

@@ -74,9 +74,11 @@ internal static class ForwardEmitter
             w.Line("InputValidation.Check(inputIds, attentionMask, tokenTypeIds, Tokens, VocabSize, TypeVocabSize);");
             if (variant.Precision == Precision.Int8)
             {
-                w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer, linear layers from the int8 copy.");
+                w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer (word embeddings possibly in place in an int8 weights file),");
+                w.Comment("linear layers from the int8 copy.");
                 w.Line("float* p = _model._parameters.Pointer;");
                 w.Line("float* q = _model.Int8WeightsPointer();");
+                w.Line("float* words = _model.Int8WordEmbeddings();");
             }
             else
             {

@@ -44,16 +44,19 @@ internal static class Int8Emitter
 
             w.Line();
             w.Summary("The precisions compiled for this model.");
-            w.Line("public static IReadOnlyList<Precision> Precisions { get; } = new[] { " +
-                string.Join(", ", plan.Spec.Precisions.Present.Select(p => "Precision." + p.RuntimeName)) + " };");
+            w.Line($"public static IReadOnlyList<Precision> Precisions {{ get; }} = {PrecisionList(plan)};");
             w.Line();
             w.Line("private AlignedBuffer? _int8Weights;");
+            w.Line("private unsafe float* _wordEmbeddingsInFile;");
+            w.Line("private IDisposable? _int8File;");
             w.Line("private bool _int8Prepared;");
             w.Line("private Precision _forwardPrecision;");
             w.Line();
             w.Line("IReadOnlyList<Precision> IBertModel.Precisions => Precisions;");
             w.Line();
             w.Line("IReadOnlyList<string> IInt8Model.Int8WeightNames => Int8WeightNames;");
+            w.Line();
+            w.Line($"string IInt8Model.WordEmbeddingName => {Literals.String(plan.Parameters[0].Name)};");
             w.Line();
             w.Summary("The precision CreateForwardPass(batch, sequence) runs in: fp32 unless prepared for inference in another.");
             w.Line("public Precision ForwardPrecision => _forwardPrecision;");
@@ -82,12 +85,26 @@ internal static class Int8Emitter
             }
 
             w.Line();
-            w.Summary("Packs the int8 weights from an int8 weights file's quantised values; the fp32 copies of those weights are never read.");
-            using (w.Block("unsafe void IInt8Model.PrepareInt8WeightsFrom(IInt8WeightSource source)"))
+            w.Summary(
+                "Packs the int8 weights from an int8 weights file's quantised values; the fp32 copies of those weights are never read. With\n" +
+                "wordEmbeddings the word embedding rows are read in place from the file, which keepAlive keeps mapped until Dispose.");
+            using (w.Block("unsafe void IInt8Model.PrepareInt8WeightsFrom(IInt8WeightSource source, nint wordEmbeddings, IDisposable? keepAlive)"))
             {
-                w.Line("QuantizeWeights(Parameters.Pointer, releaseWeights: false, source ?? throw new ArgumentNullException(nameof(source)));");
+                w.Line("ArgumentNullException.ThrowIfNull(source);");
+                w.Line("_int8File?.Dispose();");
+                w.Line("_wordEmbeddingsInFile = (float*)wordEmbeddings;");
+                w.Line("_int8File = keepAlive;");
+                w.Line("QuantizeWeights(Parameters.Pointer, releaseWeights: false, source);");
                 w.Line("_inferenceOnly = true;");
                 w.Line("_forwardPrecision = Precision.Int8;");
+            }
+
+            w.Line();
+            w.Summary("The word embedding rows an int8 pass reads: in place in the int8 weights file it was loaded from, else in Parameters.");
+            using (w.Block("internal unsafe float* Int8WordEmbeddings()"))
+            {
+                w.Line("float* inFile = _wordEmbeddingsInFile;");
+                w.Line($"return inFile != null ? inFile : _parameters.Pointer + {CodeNames.ParameterOffsets}.{CodeNames.Parameter(plan.Parameters[0].Name)};");
             }
 
             w.Line();
@@ -108,12 +125,14 @@ internal static class Int8Emitter
                 w.Line("_int8Prepared = false;");
                 w.Line("_int8Weights ??= new AlignedBuffer(Int8WeightLength);");
                 w.Line("float* q = _int8Weights.Pointer;");
+                w.Line("float* words = Int8WordEmbeddings();");
                 foreach (PackedLinear linear in plan.PackedLinears)
                 {
                     bool releasable = Releasable(plan, linear);
                     w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
                         (releasable ? string.Empty : " (quantised from the word embeddings, which the embedding lookup keeps reading)"));
-                    string parts = string.Join(", ", linear.Parts.Select(part => $"((nint)({Tensor(part.Weight)}), (nint)({Tensor(part.Bias)}), {part.Rows})"));
+                    string parts = string.Join(", ", linear.Parts.Select(part =>
+                        $"((nint)({(part.Weight == plan.Parameters[0].Name ? "words" : Tensor(part.Weight))}), (nint)({Tensor(part.Bias)}), {part.Rows})"));
                     string names = string.Join(", ", linear.Parts.Select(part => Literals.String(part.Weight)));
                     w.Line($"Int8Kernels.Pack((byte*)(q + {CodeNames.QuantizedOffsets}.{linear.Key}), q + {CodeNames.QuantizedOffsets}.{linear.Key}Bias, {linear.InFeatures}, " +
                         $"stackalloc (nint, nint, int)[] {{ {parts} }}, new[] {{ {names} }}, {(releasable ? "source" : "null")}, Pool, {(releasable ? "releaseWeights" : "false")});");
@@ -123,6 +142,10 @@ internal static class Int8Emitter
             }
         }
     }
+
+    /// <summary>The compiled precisions as a C# array expression: <c>new[] { Precision.Fp32, Precision.Int8 }</c>.</summary>
+    public static string PrecisionList(ModelPlan plan) =>
+        "new[] { " + string.Join(", ", plan.Spec.Precisions.Present.Select(p => "Precision." + p.RuntimeName)) + " }";
 
     // Only linear weights proper are stored quantised and released: a tied decoder's weight is the word embedding table.
     private static bool Releasable(ModelPlan plan, PackedLinear linear) => linear.Parts.All(part => plan.Parameter(part.Weight).Role == ParameterRole.Weight);

@@ -227,6 +227,7 @@ internal static class ModelEmitter
                 if (spec.HasInt8)
                 {
                     w.Line("_int8Weights?.Dispose();");
+                    w.Line("_int8File?.Dispose();");
                 }
 
                 w.Line("DisposeTraining();");

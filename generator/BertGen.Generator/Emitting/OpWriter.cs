@@ -54,7 +54,13 @@ internal sealed class OpWriter
                 using (_w.Block($"for (int t = 0; t < {sum.Tokens}; t++)"))
                 {
                     string dst = Rows(Expression(sum.Output), "t", sum.Width);
-                    _w.Line($"{RowKernelEmitter.ClassName}.{RowKernelEmitter.EmbeddingSumName(sum.Width)}({dst}, {EmbeddingRows(sum.Word, sum.Position, sum.TokenType, sum.Sequence, sum.Width, "p")});");
+                    string[] rows = EmbeddingRowList(sum.Word, sum.Position, sum.TokenType, sum.Sequence, sum.Width, "p");
+                    if (sum.WordRows is { } words)
+                    {
+                        rows[0] = $"{words} + (long)ids[t] * {sum.Width}";
+                    }
+
+                    _w.Line($"{RowKernelEmitter.ClassName}.{RowKernelEmitter.EmbeddingSumName(sum.Width)}({dst}, {string.Join(", ", rows)});");
                 }
 
                 break;
@@ -293,9 +299,6 @@ internal sealed class OpWriter
     }
 
     // The rows of the three embedding tables a token reads (or, from g, the gradient rows it adds into).
-    private static string EmbeddingRows(string word, string position, string tokenType, int sequence, int width, string buffer) =>
-        string.Join(", ", EmbeddingRowList(word, position, tokenType, sequence, width, buffer));
-
     private static string[] EmbeddingRowList(string word, string position, string tokenType, int sequence, int width, string buffer) => new[]
     {
         $"{Tensor(buffer, word)} + (long)ids[t] * {width}",

@@ -56,6 +56,12 @@ internal static class ShapesEmitter
                 w.Line($"ProblemType = {Literals.String(ProblemTypes.Of(plan.Spec.Architecture.ProblemType).SpecName)},");
                 w.Line("MaxPredictionsPerSequence = MaxPredictionsPerSequence,");
                 w.Line($"Objective = {(plan.Spec.Training ? "TrainingObjective." + plan.Training[0].Objective : "null")},");
+                if (plan.Spec.HasInt8)
+                {
+                    w.Line($"Precisions = {Int8Emitter.PrecisionList(plan)},");
+                    w.Line("Int8WeightBytes = Int8WeightLength * sizeof(float),");
+                }
+
             }
             w.Line();
             w.Summary("The compiled forward pass of one of ShapeVariants, with its own activation arena.");

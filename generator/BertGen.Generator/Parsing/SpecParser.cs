@@ -470,7 +470,7 @@ internal sealed class SpecParser
 
         if (ok && !listed.Contains(Precision.Fp32))
         {
-            Report(DiagnosticDescriptors.UnsupportedValue, property.Value.Span, "bertgen.precisions", property.Value.Display,
+            Report(DiagnosticDescriptors.UnsupportedValue, property.Value.Span, "bertgen.precisions", "[" + string.Join(", ", array.Items.Select(i => i.Display)) + "]",
                 "the fp32 forward is always compiled, so list \"fp32\" too, e.g. [\"fp32\", \"int8\"]");
             ok = false;
         }

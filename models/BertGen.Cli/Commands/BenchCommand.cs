@@ -59,6 +59,10 @@ internal sealed class BenchCommand : ICliCommand
             using IBertModel instance = descriptor.Create(pool);
             instance.InitializeParameters(12345);
             instance.PrepareWeights();
+            if (descriptor.Precisions.Contains(Precision.Int8))
+            {
+                ((IInt8Model)instance).PrepareInt8Weights();
+            }
             List<BenchRow> rows = WorkProgress.Run(context.Console, parse.GetValue(context.Quiet), progress => Measure(instance, descriptor, timed, untimed, progress));
             WriteTable(context.Console, descriptor, instance.Pool.ThreadCount, rows);
             return ExitCodes.Success;
@@ -73,13 +77,18 @@ internal sealed class BenchCommand : ICliCommand
     {
         var rows = new List<BenchRow>();
         var random = new Random(12345);
-        foreach (ShapeDescriptor shape in descriptor.Shapes)
+        foreach (Precision precision in descriptor.Precisions)
         {
-            progress.Begin($"forward {shape.Batch}×{shape.Sequence}", warmup + runs);
-            (int[] ids, int[] mask, int[] types) = Inputs(shape.Batch, shape.Sequence, descriptor.VocabSize, random);
-            using IForwardPass pass = model.CreateForwardPass(shape.Batch, shape.Sequence);
-            double[] times = Time(() => pass.Run(ids, mask, types), runs, warmup, progress);
-            rows.Add(new BenchRow("forward", shape.Batch, shape.Sequence, Median(times), times.Min(), shape.ForwardFlops));
+            // "forward" for fp32 as before; "forward int8" for the int8 passes, timed on the same inputs.
+            string pass = precision == Precision.Fp32 ? "forward" : "forward " + ComputePrecision.Of(precision).Name;
+            foreach (ShapeDescriptor shape in descriptor.Shapes)
+            {
+                progress.Begin($"{pass} {shape.Batch}×{shape.Sequence}", warmup + runs);
+                (int[] ids, int[] mask, int[] types) = Inputs(shape.Batch, shape.Sequence, descriptor.VocabSize, random);
+                using IForwardPass forward = model.CreateForwardPass(shape.Batch, shape.Sequence, precision);
+                double[] times = Time(() => forward.Run(ids, mask, types), runs, warmup, progress);
+                rows.Add(new BenchRow(pass, shape.Batch, shape.Sequence, Median(times), times.Min(), shape.ForwardFlops));
+            }
         }
 
         if (model is ITrainableModel trainable)

@@ -20,6 +20,7 @@ internal sealed class EmbedCommand : ICliCommand
         Option<string?> weights = CommonOptions.Weights();
         Option<string?> vocabulary = CommonOptions.Vocabulary();
         Option<int?> threads = CommonOptions.Threads();
+        Option<string> precision = CommonOptions.Precision();
         Option<string?> modelDirectory = CommonOptions.ModelDirectory();
         Option<bool> chunk = CommonOptions.Chunk();
         var tokens = new Option<bool>("--tokens")
@@ -30,12 +31,12 @@ internal sealed class EmbedCommand : ICliCommand
         var command = new Command("embed", "Sentence embeddings as JSON lines: {\"text\": …, \"embedding\": […]} per input text. "
             + "Texts longer than the model's limit (256 tokens for minilm, 512 for arctic-xs, as sentence-transformers truncates them) are truncated with a warning, or with --chunk embedded whole as overlapping windows.")
         {
-            texts, file, model, modelDirectory, pooling, noNormalize, weights, vocabulary, threads, chunk, tokens,
+            texts, file, model, modelDirectory, pooling, noNormalize, weights, vocabulary, threads, precision, chunk, tokens,
         };
         command.SetAction(parse =>
         {
             IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
-            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory);
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory, precision);
             var line = new ArrayBufferWriter<byte>();
             var jsonOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
             if (parse.GetValue(tokens))

@@ -110,6 +110,8 @@ internal sealed class InspectCommand : ICliCommand
         summary.AddRow("parameters", Int(d.ParameterCount));
         summary.AddRow("parameter buffer", $"{Bytes(d.ParameterBufferLength)} ({Int(d.ParameterBufferLength)} floats)");
         summary.AddRow("packed weights", $"{Bytes(d.PackedWeightLength)} ({Int(d.PackedWeightLength)} floats)");
+        summary.AddRow("precisions", string.Join(", ", d.Precisions.Select(p => ComputePrecision.Of(p).Name)) +
+            (d.Int8WeightBytes > 0 ? $" (int8 weights: {Bytes(d.Int8WeightBytes / sizeof(float))}; an int8 pass has fp32's arena plus its quantised input rows)" : string.Empty));
         output.Write(summary);
         output.WriteLine();
 
@@ -187,6 +189,14 @@ internal sealed class InspectCommand : ICliCommand
         w.WriteNumber("parameters", d.ParameterCount);
         w.WriteNumber("parameter_buffer_bytes", d.ParameterBufferLength * sizeof(float));
         w.WriteNumber("packed_weight_bytes", d.PackedWeightLength * sizeof(float));
+        w.WriteStartArray("precisions");
+        foreach (Precision precision in d.Precisions)
+        {
+            w.WriteStringValue(ComputePrecision.Of(precision).Name);
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("int8_weight_bytes", d.Int8WeightBytes);
         w.WriteStartArray("shapes");
         foreach (ShapeDescriptor s in d.Shapes)
         {

@@ -33,12 +33,7 @@ internal sealed class ServeCommand : ICliCommand
         var payloadLimit = new Option<long>("--payload-limit") { Description = "Request body bytes; more is a 413.", DefaultValueFactory = _ => 2_000_000, HelpName = "BYTES" };
         var autoTruncate = new Option<bool>("--auto-truncate") { Description = "Truncate texts over the model's limit even when a request does not send \"truncate\": true (otherwise they get 413)." };
         Option<bool> chunk = CommonOptions.Chunk();
-        var precision = new Option<string>("--precision")
-        {
-            Description = $"What the kernels compute in: {string.Join(", ", Array.ConvertAll(ComputePrecision.All, p => p.Name))} (int8 is planned).",
-            DefaultValueFactory = _ => ComputePrecision.Fp32.Name,
-            HelpName = "NAME",
-        };
+        Option<string> precision = CommonOptions.Precision();
 
         var command = new Command("serve", "Serve the model over HTTP with text-embeddings-inference's API: POST /embed, /v1/embeddings (OpenAI), /embed_all, /predict (classifiers), /tokenize; "
             + "GET /health, /info, /metrics (Prometheus). Requests are batched dynamically over the compiled shapes; SIGTERM or Ctrl-C finishes the requests in flight, then exits.")
@@ -49,7 +44,7 @@ internal sealed class ServeCommand : ICliCommand
         command.SetAction(parse =>
         {
             ServeSettings settings = Settings(parse);
-            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory);
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory, precision);
             if (parse.GetValue(checkpoint) is string path)
             {
                 if (options.WeightsPath is not null)
@@ -102,7 +97,7 @@ internal sealed class ServeCommand : ICliCommand
                 Positive(parse.GetValue(maxClientBatch) > 0, "--max-client-batch-size must be positive");
                 Positive(parse.GetValue(payloadLimit) > 0, "--payload-limit must be positive");
                 return new ServeSettings(address, parse.GetValue(port), parse.GetValue(maxBatchTokens), parse.GetValue(maxConcurrent), parse.GetValue(maxClientBatch),
-                    parse.GetValue(payloadLimit), parse.GetValue(autoTruncate), parse.GetValue(chunk), ComputePrecision.Parse(parse.GetValue(precision)!),
+                    parse.GetValue(payloadLimit), parse.GetValue(autoTruncate), parse.GetValue(chunk),
                     CommonOptions.ParsePooling(parse.GetValue(pooling)));
             }
 

@@ -23,6 +23,7 @@ internal sealed class SimilarityCommand : ICliCommand
         Option<string?> weights = CommonOptions.Weights();
         Option<string?> vocabulary = CommonOptions.Vocabulary();
         Option<int?> threads = CommonOptions.Threads();
+        Option<string> precision = CommonOptions.Precision();
         Option<string?> modelDirectory = CommonOptions.ModelDirectory();
         Option<bool> chunk = CommonOptions.Chunk();
         var format = new Option<string>("--format")
@@ -35,7 +36,7 @@ internal sealed class SimilarityCommand : ICliCommand
 
         var command = new Command("similarity", "Cosine similarity matrix of the texts' sentence embeddings.")
         {
-            texts, file, model, modelDirectory, pooling, weights, vocabulary, threads, chunk, format,
+            texts, file, model, modelDirectory, pooling, weights, vocabulary, threads, precision, chunk, format,
         };
         command.SetAction(parse =>
         {
@@ -45,7 +46,7 @@ internal sealed class SimilarityCommand : ICliCommand
                 throw new CliUsageException($"similarity needs at least two texts, got {inputs.Count}");
             }
 
-            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory);
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory, precision);
             var embeddings = new float[inputs.Count][];
             EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
                 normalize: true, inputs, (start, batch) => batch.CopyTo(embeddings, start), parse.GetValue(chunk));

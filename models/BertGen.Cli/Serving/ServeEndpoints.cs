@@ -237,7 +237,7 @@ internal sealed class ServeEndpoints
                 _encoder.Labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i)))
             : new ModelTypeInfo(new EmbeddingModelType((_settings.Pooling ?? _encoder.DefaultPooling) == PoolingMode.Cls ? "cls" : "mean"), null);
         var info = new ServerInfo(
-            _encoder.Id, null, _settings.Precision.DataType, type, _settings.MaxConcurrentRequests, _encoder.MaxTokens, _settings.MaxBatchTokens,
+            _encoder.Id, null, _encoder.Precision.DataType, type, _settings.MaxConcurrentRequests, _encoder.MaxTokens, _settings.MaxBatchTokens,
             null, _settings.MaxClientBatchSize, _settings.AutoTruncate, _settings.Chunk, Environment.ProcessorCount,
             typeof(ServeEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
             ModelCatalog.CliName(_encoder.Architecture),

@@ -11,7 +11,6 @@ namespace BertGen.Cli.Serving;
 /// <param name="PayloadLimit">Request body bytes; more is a 413 (TEI's default 2,000,000).</param>
 /// <param name="AutoTruncate">Truncate texts over the model's limit even when a request does not ask to.</param>
 /// <param name="Chunk">Embed texts over the limit whole, as averaged overlapping windows.</param>
-/// <param name="Precision">What the kernels compute in.</param>
 /// <param name="Pooling">The sentence-embedding pooling, when not the model's own.</param>
 internal sealed record ServeSettings(
     IPAddress Address,
@@ -22,5 +21,4 @@ internal sealed record ServeSettings(
     long PayloadLimit,
     bool AutoTruncate,
     bool Chunk,
-    ComputePrecision Precision,
     BertGen.Runtime.Inference.PoolingMode? Pooling = null);

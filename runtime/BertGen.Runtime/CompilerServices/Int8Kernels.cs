@@ -67,6 +67,10 @@ public static unsafe class Int8Kernels
         }
 
         Int8LinearPacker.PackQuantized(packed, packedBias, k, quantized, pool);
+        foreach (string name in weightNames)
+        {
+            source.Release(name);
+        }
     }
 }
 
@@ -79,6 +83,9 @@ public interface IInt8WeightSource
     /// Throws <see cref="Weights.WeightFileException"/> when the source lacks it or holds another shape.
     /// </summary>
     (nint Values, nint Scales) Int8Weight(string name, int rows, int columns);
+
+    /// <summary>Weight <paramref name="name"/> is packed: the source may drop its pages from memory (it is not read again).</summary>
+    void Release(string name);
 }
 
 /// <summary>What a model compiled with an int8 forward offers the int8 weights file (<see cref="Weights.ParameterLoader.LoadInt8"/>).</summary>
@@ -88,9 +95,18 @@ public interface IInt8Model
     /// <summary>The HF linear weights the int8 forward reads quantised: what an int8 weights file stores as I8.</summary>
     System.Collections.Generic.IReadOnlyList<string> Int8WeightNames { get; }
 
+    /// <summary>The HF name of the word embeddings, which an int8 weights file can lend in place (see <see cref="PrepareInt8WeightsFrom"/>).</summary>
+    string WordEmbeddingName { get; }
+
     /// <summary>
     /// Packs the int8 forward's weights from <paramref name="source"/> (biases, embeddings and LayerNorms already in the
     /// parameter buffer), never touching the fp32 copies of the quantised weights; the model becomes inference-only in int8.
+    /// With <paramref name="wordEmbeddings"/> non-zero, the word embedding rows are read from there (a mapped file the model
+    /// then keeps alive through <paramref name="keepAlive"/>, disposed with it) instead of from the parameter buffer, so
+    /// only the rows texts use are ever resident.
     /// </summary>
-    void PrepareInt8WeightsFrom(IInt8WeightSource source);
+    void PrepareInt8WeightsFrom(IInt8WeightSource source, nint wordEmbeddings, IDisposable? keepAlive);
+
+    /// <summary>Quantises the linear layers from the parameter buffer, keeping the fp32 weights (both precisions can run).</summary>
+    void PrepareInt8Weights();
 }

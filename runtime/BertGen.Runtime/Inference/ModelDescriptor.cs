@@ -49,6 +49,12 @@ public sealed record ModelDescriptor(
 
     /// <summary>What the model's training steps optimise (so which targets a batch needs), or null when it does not train.</summary>
     public required TrainingObjective? Objective { get; init; }
+
+    /// <summary>The precisions its forward passes are compiled in (<c>bertgen.precisions</c>), fp32 first.</summary>
+    public IReadOnlyList<Precision> Precisions { get; init; } = [Precision.Fp32];
+
+    /// <summary>Bytes of the int8 weights (panels, column sums, scales and fp32 biases of every linear layer); 0 without int8.</summary>
+    public long Int8WeightBytes { get; init; }
 }
 
 /// <summary>

@@ -75,6 +75,32 @@ internal sealed class EncodedWeightTensor : WeightTensor
         }
     }
 
+    /// <summary>Elements copied between releases of the source's pages: 4 MB of float32.</summary>
+    private const int ReleasePieceElements = 1 << 20;
+
+    /// <summary>Copies in 4 MB pieces from a mapped file, releasing each piece's pages once copied.</summary>
+    internal override void CopyToAndRelease(Span<float> destination)
+    {
+        if (!MemoryMarshal.TryGetMemoryManager(_bytes, out MappedMemory? mapped, out int byteStart, out int _) || destination.Length <= ReleasePieceElements)
+        {
+            base.CopyToAndRelease(destination);
+            return;
+        }
+
+        // Validate once as CopyTo does, then copy piece by piece; the whole pages of each piece go back as it is done.
+        CheckCopyDestination(destination);
+        int size = WeightDataTypes.SizeOf(DataType);
+        for (int start = 0; start < destination.Length; start += ReleasePieceElements)
+        {
+            int count = Math.Min(ReleasePieceElements, destination.Length - start);
+            CopyElementsTo(start, destination.Slice(start, count));
+            mapped.ReleasePages(byteStart + (start * size), count * size);
+        }
+
+        // Pages straddling two pieces belong wholly to neither: release them with the whole tensor's range.
+        ReleaseSource();
+    }
+
     /// <summary>Hands the mapped file pages that hold this tensor back to the OS (nothing for bytes in a managed array).</summary>
     internal override void ReleaseSource()
     {

@@ -69,9 +69,24 @@ public static class ParameterLoader
     {
         ArgumentNullException.ThrowIfNull(model);
         IInt8Model int8 = Int8Of(model);
-        using QuantizedWeightsFile file = QuantizedWeightsFile.Open(path);
-        file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames]);
-        int8.PrepareInt8WeightsFrom(new QuantizedFileSource(file));
+        QuantizedWeightsFile file = QuantizedWeightsFile.Open(path);
+        try
+        {
+            // The word embeddings (the largest tensor, of which a text reads a few rows) stay in the file, read in place.
+            ParameterInfo words = ParameterInfo.Find(model.ParameterTable, int8.WordEmbeddingName);
+            nint inPlace = file.Float32InPlace(words.Name, words.Shape);
+            file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], inPlace != 0 ? [words.Name] : []);
+            int8.PrepareInt8WeightsFrom(new QuantizedFileSource(file), inPlace, inPlace != 0 ? file : null);
+            if (inPlace == 0)
+            {
+                file.Dispose();
+            }
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The model's int8 side, or a one-line refusal naming the spec setting that compiles it.</summary>
@@ -91,6 +106,8 @@ public static class ParameterLoader
 
             return (view.Values, view.Scales);
         }
+
+        public void Release(string name) => file.ReleaseInt8Weight(name);
     }
 
     /// <summary>
@@ -209,8 +226,7 @@ public static class ParameterLoader
         {
             WeightTensor source = sources[HuggingFaceNames.Canonical(parameter.Name)];
             Span<float> destination = buffer.Slice(checked((int)parameter.Offset), checked((int)parameter.Length));
-            source.CopyTo(destination);
-            source.ReleaseSource();
+            source.CopyToAndRelease(destination);
             long index = NonFiniteScan.IndexOf(destination);
             if (index >= 0)
             {

@@ -125,12 +125,17 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
     /// shapes (read them with <see cref="Int8Weight"/>); their slots in the buffer are left as they are. Throws
     /// <see cref="WeightFileException"/> naming the first missing, misshapen, mistyped or unknown tensor.
     /// </summary>
-    public void LoadParameters(IReadOnlyList<ParameterInfo> table, Span<float> buffer, IReadOnlyCollection<string> quantizedWeights)
+    /// <param name="table">The model's parameters.</param>
+    /// <param name="buffer">The model's parameter buffer.</param>
+    /// <param name="quantizedWeights">The weights stored int8, read with <see cref="Int8Weight"/>.</param>
+    /// <param name="readInPlace">F32 tensors the model reads from the mapping instead (<see cref="Float32InPlace"/>): not copied.</param>
+    public void LoadParameters(IReadOnlyList<ParameterInfo> table, Span<float> buffer, IReadOnlyCollection<string> quantizedWeights, IReadOnlyCollection<string>? readInPlace = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(quantizedWeights);
         var quantized = new HashSet<string>(quantizedWeights.Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
         var skipped = new HashSet<string>(StringComparer.Ordinal);
+        var inPlace = new HashSet<string>((readInPlace ?? []).Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
         foreach (string name in quantized)
         {
             ParameterInfo parameter = table.FirstOrDefault(p => HuggingFaceNames.Canonical(p.Name) == name)
@@ -154,9 +159,43 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
         }
 
         ParameterLoader.Load(
-            _reader.Tensors.Where(t => !skipped.Contains(HuggingFaceNames.Canonical(t.Name))),
-            table.Where(p => !quantized.Contains(HuggingFaceNames.Canonical(p.Name))).ToList(),
+            _reader.Tensors.Where(t => !skipped.Contains(HuggingFaceNames.Canonical(t.Name)) && !inPlace.Contains(HuggingFaceNames.Canonical(t.Name))),
+            table.Where(p => !quantized.Contains(HuggingFaceNames.Canonical(p.Name)) && !inPlace.Contains(HuggingFaceNames.Canonical(p.Name))).ToList(),
             buffer);
+    }
+
+    /// <summary>
+    /// The address of F32 tensor <paramref name="name"/> in the mapping, for a model to read in place (valid until the file
+    /// is disposed), after checking every value is finite — in 4 MB pieces whose pages are dropped once scanned, so only
+    /// the rows later read become resident again. Zero when the file holds it in another dtype or shape, or not at all
+    /// (<see cref="LoadParameters"/> then loads or refuses it as usual).
+    /// </summary>
+    public nint Float32InPlace(string name, IReadOnlyList<int> shape)
+    {
+        if (!_byCanonicalName.TryGetValue(HuggingFaceNames.Canonical(name), out WeightTensor? tensor)
+            || tensor.DataType != WeightDataType.Float32 || !tensor.Shape.SequenceEqual(shape)
+            || !MemoryMarshal.TryGetMemoryManager(((EncodedWeightTensor)tensor).Bytes, out MappedMemory? mapped, out int start, out int _))
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)tensor).Bytes.Span);
+        const int Piece = 1 << 20;
+        for (int at = 0; at < values.Length; at += Piece)
+        {
+            int count = Math.Min(Piece, values.Length - at);
+            long bad = NonFiniteScan.IndexOf(values.Slice(at, count));
+            if (bad >= 0)
+            {
+                throw new WeightFileException(
+                    $"tensor {MessageText.Quote(tensor.Name)} holds {NonFiniteScan.Describe(values[at + (int)bad])} at {WeightTensor.FormatIndex(tensor.Shape, at + bad)}: weights must be finite numbers");
+            }
+
+            mapped.ReleasePages(start + (at * sizeof(float)), count * sizeof(float));
+        }
+
+        tensor.ReleaseSource();
+        return Address(tensor);
     }
 
     /// <summary>
@@ -202,6 +241,22 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
         }
 
         return new Int8WeightView(rows, columns, Address(values), Address(scales));
+    }
+
+    /// <summary>
+    /// Drops the pages of quantised weight <paramref name="name"/> and its scales from the resident set once it is packed,
+    /// so loading holds one layer of the file at a time; the bytes stay readable from the file.
+    /// </summary>
+    public void ReleaseInt8Weight(string name)
+    {
+        string canonical = HuggingFaceNames.Canonical(name);
+        foreach (string tensor in new[] { canonical, canonical + ScaleSuffix })
+        {
+            if (_byCanonicalName.TryGetValue(tensor, out WeightTensor? found))
+            {
+                found.ReleaseSource();
+            }
+        }
     }
 
     /// <summary>Unmaps the file; views obtained from it must not be read afterwards.</summary>

@@ -55,6 +55,13 @@ internal abstract class WeightTensor
     /// </summary>
     public void CopyTo(Span<float> destination)
     {
+        CheckCopyDestination(destination);
+        CopyToCore(destination);
+    }
+
+    /// <summary>What <see cref="CopyTo"/> checks before it converts anything: the length and a floating-point dtype.</summary>
+    protected void CheckCopyDestination(Span<float> destination)
+    {
         if (destination.Length != ElementCount)
         {
             throw new ArgumentException($"tensor '{Name}' has {ElementCount} elements but the destination holds {destination.Length}.", nameof(destination));
@@ -64,8 +71,6 @@ internal abstract class WeightTensor
         {
             throw new WeightFileException($"tensor {MessageText.Quote(Name)} has dtype {DataType}; a floating-point tensor was expected");
         }
-
-        CopyToCore(destination);
     }
 
     /// <summary>The values as a new float32 array.</summary>
@@ -86,6 +91,16 @@ internal abstract class WeightTensor
     /// </summary>
     internal virtual void ReleaseSource()
     {
+    }
+
+    /// <summary>
+    /// <see cref="CopyTo"/> then <see cref="ReleaseSource"/>; a source that can release its pages piece by piece does
+    /// so as it copies, so a large tensor (the word embeddings) is never resident twice, as source and as parameters.
+    /// </summary>
+    internal virtual void CopyToAndRelease(Span<float> destination)
+    {
+        CopyTo(destination);
+        ReleaseSource();
     }
 
     /// <summary>The position of flat element <paramref name="index"/> in <paramref name="shape"/>, as <c>[i, j]</c>.</summary>

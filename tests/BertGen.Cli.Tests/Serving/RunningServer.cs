@@ -33,7 +33,7 @@ internal sealed class RunningServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>TEI's defaults on port 0.</summary>
-    public static ServeSettings Defaults { get; } = new(IPAddress.Loopback, 0, 16384, 512, 32, 2_000_000, AutoTruncate: false, Chunk: false, ComputePrecision.Fp32);
+    public static ServeSettings Defaults { get; } = new(IPAddress.Loopback, 0, 16384, 512, 32, 2_000_000, AutoTruncate: false, Chunk: false);
 
     public static async Task<RunningServer> StartAsync(EncoderOptions? options = null, ServeSettings? settings = null, Task? loadGate = null)
     {

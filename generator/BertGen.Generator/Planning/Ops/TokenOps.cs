@@ -8,8 +8,12 @@ internal sealed record MaskBiasOp(string? Description, Operand Output, int Token
     public override IEnumerable<Operand?> Operands => new[] { Output };
 }
 
-/// <summary>output[t] = word[ids[t]] + position[t mod S] + token_type[types[t]] for every token.</summary>
-internal sealed record EmbeddingSumOp(string? Description, Operand Output, int Tokens, int Sequence, int Width, string Word, string Position, string TokenType)
+/// <summary>
+/// output[t] = word[ids[t]] + position[t mod S] + token_type[types[t]] for every token. The word rows come from the
+/// parameters, or from the local pointer <paramref name="WordRows"/> when set (an int8 pass: the model may read its word
+/// embeddings in place from an int8 weights file).
+/// </summary>
+internal sealed record EmbeddingSumOp(string? Description, Operand Output, int Tokens, int Sequence, int Width, string Word, string Position, string TokenType, string? WordRows = null)
     : PlannedOp(Description)
 {
     public override IEnumerable<Operand?> Operands => new[] { Output };

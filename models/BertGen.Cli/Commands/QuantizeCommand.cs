@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Weights;
+
+namespace BertGen.Cli.Commands;
+
+/// <summary>
+/// <c>bertgen quantize</c>: writes a model's weights as an int8 weights file (linear weights I8 per output channel with
+/// their scales, the rest F32, HF names), so <c>embed</c>, <c>classify</c> and <c>serve</c> with <c>--precision int8</c> start
+/// from it without holding or quantising the fp32 weights.
+/// </summary>
+internal sealed class QuantizeCommand : ICliCommand
+{
+    public Command Build(CliContext context)
+    {
+        Option<string> model = CommonOptions.Model();
+        Option<string?> modelDirectory = CommonOptions.ModelDirectory();
+        Option<string?> weights = CommonOptions.Weights();
+        var checkpoint = new Option<string?>("--checkpoint", "-c")
+        {
+            Description = "A checkpoint of 'bertgen finetune' (a .safetensors file, a checkpoint-* folder or a run's folder) for --model, e.g. the MiniLM classifier.",
+            HelpName = "PATH",
+        };
+        Option<string?> vocabulary = CommonOptions.Vocabulary();
+        Option<int?> threads = CommonOptions.Threads();
+        var output = new Option<string>("--output", "-o") { Description = "The int8 weights file to write (.safetensors).", Required = true, HelpName = "FILE" };
+
+        var command = new Command("quantize", "Write a model's weights as an int8 weights file for --precision int8: each linear weight int8 per output channel "
+            + "(symmetric, with its scale), everything else fp32, under HuggingFace names. The model must be compiled with int8 (\"precisions\": [\"fp32\", \"int8\"]).")
+        {
+            model, modelDirectory, weights, checkpoint, vocabulary, threads, output,
+        };
+        command.SetAction(parse =>
+        {
+            string target = parse.GetValue(output)!;
+            if (!Path.GetExtension(target).Equals(".safetensors", System.StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliUsageException($"--output '{target}' must end in .safetensors");
+            }
+
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory) with { Precision = ComputePrecision.Int8 };
+            if (parse.GetValue(checkpoint) is string path)
+            {
+                if (options.WeightsPath is not null)
+                {
+                    throw new CliUsageException("--checkpoint and --weights both name the weights: give one");
+                }
+
+                options = options with { WeightsPath = CheckpointWeights.Resolve(path, "--checkpoint") };
+            }
+
+            using SentenceEncoder encoder = SentenceEncoder.Open(options);
+            var timings = new StageTimings();
+            using IBertModel loaded = encoder.LoadFp32Parameters(timings);
+            ParameterSaver.SaveInt8(loaded, target);
+            timings.Mark("quantise and write");
+            long bytes = new FileInfo(target).Length;
+            context.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bertgen: wrote the int8 weights of {encoder.Description} to {target} ({bytes / 1e6:F1} MB)"));
+            if (parse.GetValue(context.Verbose))
+            {
+                timings.WriteTo(context.Console.Error);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

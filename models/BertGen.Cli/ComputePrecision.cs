@@ -1,0 +1,43 @@
+using System;
+using System.Linq;
+using BertGen.Runtime.Inference;
+
+namespace BertGen.Cli;
+
+/// <summary>
+/// The number formats the compiled forward passes compute in, as <c>--precision</c> names them. One table: the parser,
+/// the help text, <c>inspect</c>, <c>bench</c> and <c>serve</c>'s <c>/info</c> (<c>model_dtype</c>) all read <see cref="All"/>.
+/// </summary>
+/// <param name="Name">The command line's name.</param>
+/// <param name="DataType">TEI's <c>model_dtype</c> for it.</param>
+/// <param name="Runtime">The runtime's precision.</param>
+internal sealed record ComputePrecision(string Name, string DataType, Precision Runtime)
+{
+    /// <summary>Float32 weights and activations: the compiled kernels as they are.</summary>
+    public static ComputePrecision Fp32 { get; } = new("fp32", "float32", Precision.Fp32);
+
+    /// <summary>Int8 linear layers (ONNX Runtime's dynamic quantisation), the rest float32; the spec must compile it.</summary>
+    public static ComputePrecision Int8 { get; } = new("int8", "int8", Precision.Int8);
+
+    public static ComputePrecision[] All { get; } = [Fp32, Int8];
+
+    /// <summary>The names for help texts: <c>fp32|int8</c>.</summary>
+    public static string Names => string.Join("|", All.Select(p => p.Name));
+
+    public static ComputePrecision Of(Precision precision) => All.First(p => p.Runtime == precision);
+
+    public static ComputePrecision Parse(string value) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, value, StringComparison.OrdinalIgnoreCase))
+        ?? throw new CliUsageException($"--precision must be one of {string.Join(", ", All.Select(p => p.Name))}, not '{value}'");
+
+    /// <summary>Refuses a precision the model was not compiled in, naming the spec setting that compiles it.</summary>
+    public void CheckCompiled(ModelDescriptor model)
+    {
+        if (!model.Precisions.Contains(Runtime))
+        {
+            throw new CliUsageException(
+                $"model '{ModelCatalog.CliName(model)}' is compiled in {string.Join(", ", model.Precisions.Select(p => Of(p).Name))} only, not {Name} " +
+                $"(its spec would list \"{Name}\" in \"precisions\")");
+        }
+    }
+}

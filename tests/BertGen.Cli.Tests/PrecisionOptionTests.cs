@@ -1,0 +1,91 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary>
+/// <c>--precision int8</c> on embed, similarity and classify, and <c>bertgen quantize</c>'s int8 weights file: int8 answers
+/// stay close to fp32's, the file gives exactly the answers of quantising at load, and every misuse is one line.
+/// </summary>
+public sealed class PrecisionOptionTests
+{
+    private static readonly string[] Texts = ["This is an example sentence", "A man is eating pasta.", "The sky is blue."];
+
+    [Fact]
+    public void Int8_embeddings_are_close_to_fp32_and_the_quantized_file_gives_the_same_bits_as_quantising_at_load()
+    {
+        using var folder = new TemporaryFolder();
+        string file = folder.File("minilm.int8.safetensors");
+        CliResult quantize = Cli.Run("quantize", "--output", file);
+        Assert.True(quantize.ExitCode == 0, quantize.Error);
+        Assert.Contains("wrote the int8 weights of all-MiniLM-L6-v2", quantize.Error);
+
+        List<(string Text, float[] Embedding)> fp32 = Embeddings.Parse(Cli.Run(["embed", .. Texts]));
+        CliResult atLoad = Cli.Run(["embed", "--precision", "int8", .. Texts]);
+        CliResult fromFile = Cli.Run(["embed", "--precision", "int8", "--weights", file, .. Texts]);
+        Assert.True(atLoad.ExitCode == 0 && fromFile.ExitCode == 0, atLoad.Error + fromFile.Error);
+
+        // Same int8 weights, same kernels: the file must reproduce quantising at load exactly (the JSON text included).
+        Assert.Equal(atLoad.Output, fromFile.Output);
+
+        // Int8 against fp32: the 1,000-verse test of the forward bounds the cosine at ≥ 0.99; here a few texts through the CLI.
+        List<(string Text, float[] Embedding)> int8 = Embeddings.Parse(atLoad);
+        for (int i = 0; i < Texts.Length; i++)
+        {
+            double cosine = Embeddings.Cosine(fp32[i].Embedding, int8[i].Embedding);
+            Assert.True(cosine >= 0.99 && cosine < 1.0, $"'{Texts[i]}': int8 vs fp32 cosine {cosine}");
+        }
+    }
+
+    [Fact]
+    public void Int8_similarity_ranks_like_fp32()
+    {
+        CliResult fp32 = Cli.Run(["similarity", "--format", "json", .. Texts]);
+        CliResult int8 = Cli.Run(["similarity", "--format", "json", "--precision", "int8", .. Texts]);
+        Assert.True(fp32.ExitCode == 0 && int8.ExitCode == 0, fp32.Error + int8.Error);
+        double[] a = Numbers(fp32.Output), b = Numbers(int8.Output);
+        Assert.Equal(a.Length, b.Length);
+        Assert.True(a.Zip(b).All(p => System.Math.Abs(p.First - p.Second) < 0.02), $"fp32 {fp32.Output} vs int8 {int8.Output}");
+    }
+
+    [Theory]
+    [InlineData("embed --precision int4 x", "--precision must be one of fp32, int8, not 'int4'")]
+    [InlineData("embed --model bert-tiny --weights none.safetensors --precision int8 x", "model 'bert-tiny' is compiled in fp32 only, not int8")]
+    [InlineData("quantize --model bert-tiny --weights none.safetensors --output out.safetensors", "model 'bert-tiny' is compiled in fp32 only, not int8")]
+    [InlineData("quantize --output out.bin", "--output 'out.bin' must end in .safetensors")]
+    public void Misuse_is_one_line(string arguments, string expected)
+    {
+        string line = Cli.Run(arguments.Split(' ')).AssertOneLineError(2);
+        Assert.Contains(expected, line);
+    }
+
+    [Fact]
+    public void An_int8_file_is_refused_in_fp32_and_as_a_source_to_quantize()
+    {
+        using var folder = new TemporaryFolder();
+        string file = folder.File("minilm.int8.safetensors");
+        Assert.Equal(0, Cli.Run("quantize", "-o", file).ExitCode);
+        Assert.Contains("holds int8 weights: run it with --precision int8", Cli.Run("embed", "--weights", file, "x").AssertOneLineError(2));
+        Assert.Contains("is already quantised to int8", Cli.Run("quantize", "--weights", file, "-o", folder.File("again.safetensors")).AssertOneLineError(2));
+    }
+
+    private static double[] Numbers(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var values = new List<double>();
+        void Walk(System.Text.Json.JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case System.Text.Json.JsonValueKind.Number: values.Add(e.GetDouble()); break;
+                case System.Text.Json.JsonValueKind.Array: foreach (var x in e.EnumerateArray()) { Walk(x); } break;
+                case System.Text.Json.JsonValueKind.Object: foreach (var p in e.EnumerateObject()) { Walk(p.Value); } break;
+            }
+        }
+
+        Walk(document.RootElement);
+        return values.ToArray();
+    }
+}
