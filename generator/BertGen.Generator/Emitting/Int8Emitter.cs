@@ -22,21 +22,14 @@ internal static class Int8Emitter
             ModelEmitter.Const(w, "long", "Int8WeightLength", Literals.Long(plan.QuantizedWeightLength));
             w.Line();
             w.Summary("Where each int8 layer's panels, and its fp32 bias right after them, start in the int8 weights, in floats.");
-            using (w.Block($"private static class {CodeNames.QuantizedOffsets}"))
-            {
-                foreach (PackedLinear linear in plan.PackedLinears)
-                {
-                    ModelEmitter.Const(w, "long", linear.Key, Literals.Long(linear.QuantizedOffset));
-                    ModelEmitter.Const(w, "long", linear.Key + "Bias", Literals.Long(linear.QuantizedBiasOffset));
-                }
-            }
+            WeightsEmitter.OffsetClass(w, CodeNames.QuantizedOffsets, plan, linear => (linear.QuantizedOffset, linear.QuantizedBiasOffset));
 
             w.Line();
             w.Summary("The HF linear weights the int8 forward reads quantised: what an int8 weights file stores as I8 (a tied decoder is quantised from the word embeddings at load).");
             w.Line("public static IReadOnlyList<string> Int8WeightNames { get; } = new string[]");
             using (w.Block(close: "};"))
             {
-                foreach (LinearPart part in plan.PackedLinears.Where(l => Releasable(plan, l)).SelectMany(l => l.Parts))
+                foreach (LinearPart part in plan.PackedLinears.Where(l => WeightsEmitter.Releasable(plan, l)).SelectMany(l => l.Parts))
                 {
                     w.Line(Literals.String(part.Weight) + ",");
                 }
@@ -128,7 +121,7 @@ internal static class Int8Emitter
                 w.Line("float* words = Int8WordEmbeddings();");
                 foreach (PackedLinear linear in plan.PackedLinears)
                 {
-                    bool releasable = Releasable(plan, linear);
+                    bool releasable = WeightsEmitter.Releasable(plan, linear);
                     w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
                         (releasable ? string.Empty : " (quantised from the word embeddings, which the embedding lookup keeps reading)"));
                     string parts = string.Join(", ", linear.Parts.Select(part =>
@@ -146,9 +139,6 @@ internal static class Int8Emitter
     /// <summary>The compiled precisions as a C# array expression: <c>new[] { Precision.Fp32, Precision.Int8 }</c>.</summary>
     public static string PrecisionList(ModelPlan plan) =>
         "new[] { " + string.Join(", ", plan.Spec.Precisions.Present.Select(p => "Precision." + p.RuntimeName)) + " }";
-
-    // Only linear weights proper are stored quantised and released: a tied decoder's weight is the word embedding table.
-    private static bool Releasable(ModelPlan plan, PackedLinear linear) => linear.Parts.All(part => plan.Parameter(part.Weight).Role == ParameterRole.Weight);
 
     private static string Tensor(string name) => $"p + {CodeNames.ParameterOffsets}.{CodeNames.Parameter(name)}";
 }

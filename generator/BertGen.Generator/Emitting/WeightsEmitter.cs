@@ -17,14 +17,7 @@ internal static class WeightsEmitter
             ModelEmitter.Const(w, "long", "PackedWeightLength", Literals.Long(plan.PackedWeightLength));
             w.Line();
             w.Summary("Where each packed linear layer's panels, and its bias right after them, start in PackedWeights, in floats.");
-            using (w.Block($"private static class {CodeNames.PackedOffsets}"))
-            {
-                foreach (PackedLinear linear in plan.PackedLinears)
-                {
-                    ModelEmitter.Const(w, "long", linear.Key, Literals.Long(linear.PackedOffset));
-                    ModelEmitter.Const(w, "long", linear.Key + "Bias", Literals.Long(linear.BiasOffset));
-                }
-            }
+            OffsetClass(w, CodeNames.PackedOffsets, plan, linear => (linear.PackedOffset, linear.BiasOffset));
 
             w.Line();
             w.Summary("Packs every linear layer from Parameters into PackedWeights (Q, K and V fused). Call after changing parameters.");
@@ -47,9 +40,7 @@ internal static class WeightsEmitter
                 w.Line("float* w = PackedWeights.Pointer;");
                 foreach (PackedLinear linear in plan.PackedLinears)
                 {
-                    // Only linear weights proper are released: a tied decoder's weight is the word embedding table,
-                    // which the embedding lookup keeps reading from Parameters.
-                    bool releasable = linear.Parts.All(part => plan.Parameter(part.Weight).Role == ParameterRole.Weight);
+                    bool releasable = Releasable(plan, linear);
                     w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
                         (releasable ? string.Empty : " (kept: the embedding lookup reads it)"));
                     string parts = string.Join(", ", linear.Parts.Select(part =>
@@ -59,6 +50,26 @@ internal static class WeightsEmitter
                 }
 
                 w.Line("_weightsPrepared = true;");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a layer's HF weights are linear weights proper, which inference can release (and an int8 weights file stores
+    /// quantised): a tied decoder's weight is the word embedding table, which the embedding lookup keeps reading.
+    /// </summary>
+    internal static bool Releasable(ModelPlan plan, PackedLinear linear) => linear.Parts.All(part => plan.Parameter(part.Weight).Role == ParameterRole.Weight);
+
+    /// <summary>A nested class of each packed layer's offset and its bias's offset, one pair of constants per layer.</summary>
+    internal static void OffsetClass(SourceWriter w, string className, ModelPlan plan, System.Func<PackedLinear, (long Layer, long Bias)> offsets)
+    {
+        using (w.Block($"private static class {className}"))
+        {
+            foreach (PackedLinear linear in plan.PackedLinears)
+            {
+                (long layer, long bias) = offsets(linear);
+                ModelEmitter.Const(w, "long", linear.Key, Literals.Long(layer));
+                ModelEmitter.Const(w, "long", linear.Key + "Bias", Literals.Long(bias));
             }
         }
     }
