@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -69,6 +70,34 @@ public sealed class PrecisionOptionTests
         Assert.Equal(0, Cli.Run("quantize", "-o", file).ExitCode);
         Assert.Contains("holds int8 weights: run it with --precision int8", Cli.Run("embed", "--weights", file, "x").AssertOneLineError(2));
         Assert.Contains("is already quantised to int8", Cli.Run("quantize", "--weights", file, "-o", folder.File("again.safetensors")).AssertOneLineError(2));
+    }
+
+    [Fact]
+    public void A_damaged_int8_weights_file_is_one_line_naming_the_damage()
+    {
+        using var folder = new TemporaryFolder();
+        string file = folder.File("minilm.int8.safetensors");
+        Assert.Equal(0, Cli.Run("quantize", "-o", file).ExitCode);
+        byte[] bytes = File.ReadAllBytes(file);
+
+        // Cut short: the word embeddings, first in the file, end past its end.
+        string truncated = folder.File("truncated.safetensors");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        Assert.Contains("the file is truncated", Cli.Run("embed", "--precision", "int8", "--weights", truncated, "x").AssertOneLineError(1));
+
+        // A NaN in a word-embedding row: read in place from the file, so scanned there, not by the copying loader.
+        ulong headerLength = System.BitConverter.ToUInt64(bytes, 0);
+        using (var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength)))
+        {
+            long start = header.RootElement.GetProperty("embeddings.word_embeddings.weight").GetProperty("data_offsets")[0].GetInt64();
+            long at = 8 + (long)headerLength + start + (4L * ((384 * 1000) + 7));
+            System.BitConverter.GetBytes(float.NaN).CopyTo(bytes, at);
+        }
+
+        string poisoned = folder.File("nan.safetensors");
+        File.WriteAllBytes(poisoned, bytes);
+        Assert.Contains("'embeddings.word_embeddings.weight' holds NaN at [1000, 7]", Cli.Run("embed", "--precision", "int8", "--weights", poisoned, "x").AssertOneLineError(1));
+        Assert.Contains("does not exist", Cli.Run("quantize", "-o", Path.Combine(folder.Path, "no-such-folder", "x.safetensors")).AssertOneLineError(1));
     }
 
     private static double[] Numbers(string json)

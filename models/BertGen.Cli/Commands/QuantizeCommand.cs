@@ -40,6 +40,12 @@ internal sealed class QuantizeCommand : ICliCommand
                 throw new CliUsageException($"--output '{target}' must end in .safetensors");
             }
 
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(target));
+            if (folder is not null && !Directory.Exists(folder))
+            {
+                throw new CliFailureException($"cannot write '{target}': folder '{folder}' does not exist");
+            }
+
             EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory) with { Precision = ComputePrecision.Int8 };
             if (parse.GetValue(checkpoint) is string path)
             {
