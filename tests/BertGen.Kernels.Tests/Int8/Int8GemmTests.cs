@@ -163,7 +163,19 @@ public sealed unsafe class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(128, 768, 768)]  // 16 panels: split by panels, rows quantised in a dispatch of their own
+    [InlineData(128, 768, 768, 2, false)]  // 16 tiles share out evenly: rows, each thread quantising its own
+    [InlineData(20, 768, 768, 2, true)]    // 3 tiles do not: the fp32 split, by panels, rows quantised first
+    [InlineData(37, 200, 72, 2, false)]    // 2 panels: rows
+    [InlineData(1, 384, 1536, 2, true)]    // one row: panels
+    [InlineData(16, 32, 96, 1, true)]      // below the split threshold: one part
+    public void The_split_prefers_whole_tiles_when_they_share_out_evenly(int m, int k, int n, int parts, bool byPanels)
+    {
+        Assert.Equal((parts, byPanels), Int8Gemm.PlanSplit(m, n, k, threads: 2));
+    }
+
+    [Theory]
+    [InlineData(128, 768, 768)]  // split by rows, each thread quantising its own
+    [InlineData(20, 768, 768)]   // split by panels, rows quantised in a dispatch of their own
     [InlineData(37, 200, 72)]    // 2 panels: split by 8-row tiles, each thread quantising its own rows
     [InlineData(64, 96, 256)]    // N = 256: 5⅓ panels, split by rows
     [InlineData(1, 384, 1536)]   // one row, many panels

@@ -80,7 +80,7 @@ internal static unsafe class Int8Gemm
             M = m, N = n, K = k, X = x, Ldx = ldx, Packed = packedW, Y = y, Ldy = ldy,
             Epilogue = epilogue, Scratch = scratch, Path = Int8PathResolver.Resolve(path),
         };
-        (int parts, bool byPanels) = Gemm.PlanSplit(m, n, k, pool?.ThreadCount ?? 1);
+        (int parts, bool byPanels) = PlanSplit(m, n, k, pool?.ThreadCount ?? 1);
         problem.ByPanels = byPanels;
         if (parts == 1 || pool == null)
         {
@@ -96,6 +96,24 @@ internal static unsafe class Int8Gemm
         }
 
         pool.Run(&RunPartFromPool, context, parts);
+    }
+
+    /// <summary>
+    /// The fp32 GEMM's split (<see cref="Gemm.PlanSplit"/>), except that whole 8-row tiles are preferred whenever they
+    /// share out evenly: split by rows, each thread quantises the rows it multiplies in the same dispatch, while split by
+    /// panels every row is needed by every thread, so the rows are quantised in a dispatch of their own first and read
+    /// across cores. (The fp32 GEMM prefers panels: each thread then streams half of weights four times the size.)
+    /// </summary>
+    internal static (int Parts, bool ByPanels) PlanSplit(int m, int n, int k, int threads)
+    {
+        (int parts, bool byPanels) = Gemm.PlanSplit(m, n, k, threads);
+        int tiles = TileCount(m);
+        if (parts > 1 && byPanels && tiles >= threads && tiles % threads == 0)
+        {
+            return (threads, false);
+        }
+
+        return (parts, byPanels);
     }
 
     /// <summary>The fp32 path whose epilogue an int8 path applies (so tests can apply the same one).</summary>
