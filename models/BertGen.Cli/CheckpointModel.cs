@@ -30,7 +30,7 @@ internal sealed class CheckpointModel : IDisposable
 
     public static CheckpointModel Load(ModelDescriptor descriptor, string weights, int? threads, ComputePrecision? precision = null)
     {
-        precision ??= ComputePrecision.Fp32;
+        precision = ComputePrecision.For(precision, weights);
         precision.CheckCompiled(descriptor);
         if (threads is int count && (count < 1 || count > 1024))
         {

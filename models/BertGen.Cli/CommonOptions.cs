@@ -63,13 +63,17 @@ internal static class CommonOptions
         HelpName = "DIR",
     };
 
-    public static Option<string> Precision() => new("--precision")
+    public static Option<string?> Precision() => new("--precision")
     {
         Description = "What the linear layers compute in: fp32, or int8 (weights quantised per output channel at load, or read from an int8 weights file " +
-            "written by 'bertgen quantize'; inputs quantised per token). int8 needs a model compiled with it (minilm, arctic-xs, the MiniLM classifier, bert-base).",
-        DefaultValueFactory = _ => ComputePrecision.Fp32.Name,
+            "written by 'bertgen quantize'; inputs quantised per token). Default: int8 for an int8 weights file, else fp32. int8 needs a model compiled " +
+            "with it (minilm, arctic-xs, the MiniLM classifier, bert-base).",
         HelpName = ComputePrecision.Names,
     };
+
+    /// <summary>The precision asked for, or null when --precision was not given (then the weights decide: <see cref="ComputePrecision.For"/>).</summary>
+    public static ComputePrecision? ParsePrecision(ParseResult parse, Option<string?>? precision) =>
+        precision is not null && parse.GetValue(precision) is string name ? ComputePrecision.Parse(name) : null;
 
     public static Option<bool> Chunk() => new("--chunk")
     {
@@ -78,7 +82,7 @@ internal static class CommonOptions
 
     /// <summary>The model options of a command; --model-dir replaces --model, so naming both is a usage error.</summary>
     public static EncoderOptions Encoder(ParseResult parse, Option<string> model, Option<string?> weights, Option<string?> vocabulary, Option<int?> threads,
-        Option<string?> modelDirectory, Option<string>? precision = null)
+        Option<string?> modelDirectory, Option<string?>? precision = null)
     {
         string? directory = parse.GetValue(modelDirectory);
         if (directory is not null && parse.GetResult(model) is { Implicit: false })
@@ -86,8 +90,8 @@ internal static class CommonOptions
             throw new CliUsageException("--model-dir names the model itself: it does not go with --model");
         }
 
-        ComputePrecision computed = precision is null ? ComputePrecision.Fp32 : ComputePrecision.Parse(parse.GetValue(precision)!);
-        return new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads), directory, computed);
+        return new EncoderOptions(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(vocabulary), parse.GetValue(threads), directory,
+            ParsePrecision(parse, precision));
     }
 
     public static PoolingMode? ParsePooling(string? value) => value switch

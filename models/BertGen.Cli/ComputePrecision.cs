@@ -30,6 +30,13 @@ internal sealed record ComputePrecision(string Name, string DataType, Precision 
         All.FirstOrDefault(p => string.Equals(p.Name, value, StringComparison.OrdinalIgnoreCase))
         ?? throw new CliUsageException($"--precision must be one of {string.Join(", ", All.Select(p => p.Name))}, not '{value}'");
 
+    /// <summary>
+    /// What to compute in: <paramref name="given"/> when --precision was given, else int8 for an int8 weights file (its fp32
+    /// weights are gone, so int8 is all it can run) and fp32 for anything else.
+    /// </summary>
+    public static ComputePrecision For(ComputePrecision? given, string? weightsPath) =>
+        given ?? (weightsPath is not null && System.IO.File.Exists(weightsPath) && Int8WeightsFile.Is(weightsPath) ? Int8 : Fp32);
+
     /// <summary>Refuses a precision the model was not compiled in, naming the spec setting that compiles it.</summary>
     public void CheckCompiled(ModelDescriptor model)
     {

@@ -8,7 +8,7 @@ namespace BertGen.Cli;
 /// <summary>
 /// An int8 weights file, as <c>bertgen quantize</c> writes it (<see cref="ParameterSaver.SaveInt8"/>): a safetensors file whose
 /// linear weights are I8 with per-row scales. Commands that take weights recognise it and load it into the int8 kernels
-/// directly; with <c>--precision fp32</c> they refuse it, since its fp32 weights are gone.
+/// directly (it implies <c>--precision int8</c>); with <c>--precision fp32</c> they refuse it, since its fp32 weights are gone.
 /// </summary>
 internal static class Int8WeightsFile
 {
@@ -26,5 +26,5 @@ internal static class Int8WeightsFile
     }
 
     /// <summary>The refusal when an int8 file meets <c>--precision fp32</c>.</summary>
-    public static CliUsageException NeedsInt8(string path) => new($"weights file '{path}' holds int8 weights: run it with --precision int8");
+    public static CliUsageException NeedsInt8(string path) => new($"weights file '{path}' holds int8 weights: it runs in int8 only, not with --precision fp32");
 }

@@ -43,7 +43,7 @@ internal sealed class SentenceEncoder : IDisposable
         _pretrained = pretrained;
         _weightsPath = weightsPath;
         _threads = options.Threads;
-        _precision = options.Precision ?? ComputePrecision.Fp32;
+        _precision = ComputePrecision.For(options.Precision, weightsPath);
         Tokenizer = tokenizer;
         DefaultPooling = defaultPooling;
         Description = description;
@@ -100,7 +100,7 @@ internal sealed class SentenceEncoder : IDisposable
         ModelDescriptor architecture = pretrained?.Architecture
             ?? ModelCatalog.FindCompiled(options.Model)
             ?? throw new CliUsageException($"unknown model '{options.Model}'; choose one of: {ModelCatalog.AllNames}");
-        (options.Precision ?? ComputePrecision.Fp32).CheckCompiled(architecture);
+        ComputePrecision.For(options.Precision, options.WeightsPath).CheckCompiled(architecture);
         if (pretrained is null && options.WeightsPath is null)
         {
             throw new CliUsageException(
@@ -149,7 +149,7 @@ internal sealed class SentenceEncoder : IDisposable
 
         ModelFolder folder = ModelFolder.Open(options.ModelDirectory!);
         ModelDescriptor architecture = CompiledModelMatch.Find(folder.Config, options.ModelDirectory!);
-        (options.Precision ?? ComputePrecision.Fp32).CheckCompiled(architecture);
+        ComputePrecision.For(options.Precision, folder.WeightsPath).CheckCompiled(architecture);
         return new SentenceEncoder(architecture, null, folder.WeightsPath, options, folder.Tokenizer, folder.Pooling ?? PoolingMode.Mean,
             $"'{folder.Directory}' on {architecture.Name}", folder.Name, (folder.MaxTokens, $"the model folder's limit"), folder.Config.Labels);
     }

@@ -63,12 +63,17 @@ public sealed class PrecisionOptionTests
     }
 
     [Fact]
-    public void An_int8_file_is_refused_in_fp32_and_as_a_source_to_quantize()
+    public void An_int8_file_implies_int8_is_refused_in_fp32_and_as_a_source_to_quantize()
     {
         using var folder = new TemporaryFolder();
         string file = folder.File("minilm.int8.safetensors");
         Assert.Equal(0, Cli.Run("quantize", "-o", file).ExitCode);
-        Assert.Contains("holds int8 weights: run it with --precision int8", Cli.Run("embed", "--weights", file, "x").AssertOneLineError(2));
+        Assert.Contains("holds int8 weights: it runs in int8 only", Cli.Run("embed", "--precision", "fp32", "--weights", file, "x").AssertOneLineError(2));
+
+        // Without --precision an int8 file means int8: the same answer as asking for it.
+        CliResult implied = Cli.Run("embed", "--weights", file, "x");
+        Assert.True(implied.ExitCode == 0, implied.Error);
+        Assert.Equal(Cli.Run("embed", "--precision", "int8", "--weights", file, "x").Output, implied.Output);
         Assert.Contains("is already quantised to int8", Cli.Run("quantize", "--weights", file, "-o", folder.File("again.safetensors")).AssertOneLineError(2));
     }
 

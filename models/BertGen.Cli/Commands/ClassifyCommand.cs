@@ -32,7 +32,7 @@ internal sealed class ClassifyCommand : ICliCommand
         var labels = new Option<string?>("--labels") { Description = "Label names in class order, comma-separated (default: those the checkpoint was fine-tuned with, else the model's own).", HelpName = "A,B,…" };
         var vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };
         Option<int?> threads = CommonOptions.Threads();
-        Option<string> precision = CommonOptions.Precision();
+        Option<string?> precision = CommonOptions.Precision();
 
         var command = new Command("classify", "Labels with a fine-tuned classifier, as JSON lines: {\"text\": …, \"label\": …, \"probabilities\": {label: p, …}} per input text. "
             + "Texts longer than the compiled sequence (64 tokens for the shipped classifiers) are truncated with a warning.")
@@ -65,7 +65,7 @@ internal sealed class ClassifyCommand : ICliCommand
                 }
             }
 
-            using CheckpointModel loaded = CheckpointModel.Load(descriptor, weights, parse.GetValue(threads), ComputePrecision.Parse(parse.GetValue(precision)!));
+            using CheckpointModel loaded = CheckpointModel.Load(descriptor, weights, parse.GetValue(threads), CommonOptions.ParsePrecision(parse, precision));
             var line = new ArrayBufferWriter<byte>();
             WorkProgress.Run(context.Console, parse.GetValue(context.Quiet), progress =>
             {

@@ -20,7 +20,7 @@ internal sealed class EmbedCommand : ICliCommand
         Option<string?> weights = CommonOptions.Weights();
         Option<string?> vocabulary = CommonOptions.Vocabulary();
         Option<int?> threads = CommonOptions.Threads();
-        Option<string> precision = CommonOptions.Precision();
+        Option<string?> precision = CommonOptions.Precision();
         Option<string?> modelDirectory = CommonOptions.ModelDirectory();
         Option<bool> chunk = CommonOptions.Chunk();
         var tokens = new Option<bool>("--tokens")

@@ -33,7 +33,7 @@ internal sealed class ServeCommand : ICliCommand
         var payloadLimit = new Option<long>("--payload-limit") { Description = "Request body bytes; more is a 413.", DefaultValueFactory = _ => 2_000_000, HelpName = "BYTES" };
         var autoTruncate = new Option<bool>("--auto-truncate") { Description = "Truncate texts over the model's limit even when a request does not send \"truncate\": true (otherwise they get 413)." };
         Option<bool> chunk = CommonOptions.Chunk();
-        Option<string> precision = CommonOptions.Precision();
+        Option<string?> precision = CommonOptions.Precision();
 
         var command = new Command("serve", "Serve the model over HTTP with text-embeddings-inference's API: POST /embed, /v1/embeddings (OpenAI), /embed_all, /predict (classifiers), /tokenize; "
             + "GET /health, /info, /metrics (Prometheus). Requests are batched dynamically over the compiled shapes; SIGTERM or Ctrl-C finishes the requests in flight, then exits.")

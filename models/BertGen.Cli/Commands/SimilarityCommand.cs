@@ -23,7 +23,7 @@ internal sealed class SimilarityCommand : ICliCommand
         Option<string?> weights = CommonOptions.Weights();
         Option<string?> vocabulary = CommonOptions.Vocabulary();
         Option<int?> threads = CommonOptions.Threads();
-        Option<string> precision = CommonOptions.Precision();
+        Option<string?> precision = CommonOptions.Precision();
         Option<string?> modelDirectory = CommonOptions.ModelDirectory();
         Option<bool> chunk = CommonOptions.Chunk();
         var format = new Option<string>("--format")
