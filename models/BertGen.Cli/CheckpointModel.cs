@@ -42,15 +42,9 @@ internal sealed class CheckpointModel : IDisposable
         try
         {
             model = descriptor.Create(pool);
-            bool int8File = Int8WeightsFile.Is(weights);
-            if (int8File && precision != ComputePrecision.Int8)
-            {
-                throw Int8WeightsFile.NeedsInt8(weights);
-            }
-
             try
             {
-                if (int8File)
+                if (precision == ComputePrecision.Int8 && Int8WeightsFile.Is(weights))
                 {
                     ParameterLoader.LoadInt8(model, weights);
                 }
@@ -64,7 +58,7 @@ internal sealed class CheckpointModel : IDisposable
                 throw new CliFailureException($"checkpoint '{weights}' does not fit model '{ModelCatalog.CliName(descriptor)}': {e.Message}", e);
             }
 
-            if (!int8File)
+            if (!model.IsInferenceOnly)
             {
                 // fill-mask and classify only run forward passes: keep the linear weights once, in the precision's layout.
                 model.PrepareWeightsForInference(precision.Runtime);

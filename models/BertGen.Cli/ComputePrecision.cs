@@ -32,10 +32,20 @@ internal sealed record ComputePrecision(string Name, string DataType, Precision 
 
     /// <summary>
     /// What to compute in: <paramref name="given"/> when --precision was given, else int8 for an int8 weights file (its fp32
-    /// weights are gone, so int8 is all it can run) and fp32 for anything else.
+    /// weights are gone, so int8 is all it can run) and fp32 for anything else. Decided before any weights load, so a
+    /// server refuses before it listens.
     /// </summary>
-    public static ComputePrecision For(ComputePrecision? given, string? weightsPath) =>
-        given ?? (weightsPath is not null && System.IO.File.Exists(weightsPath) && Int8WeightsFile.Is(weightsPath) ? Int8 : Fp32);
+    /// <exception cref="CliUsageException">fp32 was asked for an int8 weights file, whose fp32 weights are gone.</exception>
+    public static ComputePrecision For(ComputePrecision? given, string? weightsPath)
+    {
+        bool int8File = weightsPath is not null && System.IO.File.Exists(weightsPath) && Int8WeightsFile.Is(weightsPath);
+        if (int8File && given is not null && given != Int8)
+        {
+            throw Int8WeightsFile.NeedsInt8(weightsPath!);
+        }
+
+        return given ?? (int8File ? Int8 : Fp32);
+    }
 
     /// <summary>Refuses a precision the model was not compiled in, naming the spec setting that compiles it.</summary>
     public void CheckCompiled(ModelDescriptor model)

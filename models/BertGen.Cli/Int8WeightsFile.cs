@@ -20,9 +20,17 @@ internal static class Int8WeightsFile
             return false;
         }
 
-        using SafetensorsReader reader = SafetensorsReader.Open(path);
-        return reader.Metadata.ContainsKey(QuantizedWeightsFile.QuantizationMetadataKey)
-            || reader.Tensors.Any(t => t.DataType == WeightDataType.Int8);
+        try
+        {
+            using SafetensorsReader reader = SafetensorsReader.Open(path);
+            return reader.Metadata.ContainsKey(QuantizedWeightsFile.QuantizationMetadataKey)
+                || reader.Tensors.Any(t => t.DataType == WeightDataType.Int8);
+        }
+        catch (WeightFileException e)
+        {
+            // Damaged: say which file, as the loaders do.
+            throw new WeightFileException($"weights file '{path}': {e.Message}");
+        }
     }
 
     /// <summary>The refusal when an int8 file meets <c>--precision fp32</c>.</summary>

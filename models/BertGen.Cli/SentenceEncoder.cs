@@ -201,11 +201,6 @@ internal sealed class SentenceEncoder : IDisposable
             Span<float> buffer = model.Parameters.AsSpan();
             if (_weightsPath is not null && Int8WeightsFile.Is(_weightsPath))
             {
-                if (_precision != ComputePrecision.Int8)
-                {
-                    throw Int8WeightsFile.NeedsInt8(_weightsPath);
-                }
-
                 ParameterLoader.LoadInt8(model, _weightsPath);
                 timings.Mark("load int8 weights file");
                 prepared = true;

@@ -22,4 +22,15 @@ internal static class InputFiles
             ? $"{what} file {MessageText.QuotePath(path)} is a folder, not a file"
             : $"{what} file {MessageText.QuotePath(path)} does not exist";
     }
+
+    /// <summary>
+    /// The size in bytes of the file <paramref name="path"/> names, following symbolic links to the file they end at
+    /// (a HuggingFace hub cache's <c>snapshots/</c> folders hold links; <see cref="FileInfo.Length"/> of a link is the
+    /// link's own length, not its file's).
+    /// </summary>
+    public static long Length(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target.Length : info.Length;
+    }
 }

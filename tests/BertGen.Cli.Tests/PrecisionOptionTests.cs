@@ -70,6 +70,12 @@ public sealed class PrecisionOptionTests
         Assert.Equal(0, Cli.Run("quantize", "-o", file).ExitCode);
         Assert.Contains("holds int8 weights: it runs in int8 only", Cli.Run("embed", "--precision", "fp32", "--weights", file, "x").AssertOneLineError(2));
 
+        // Through a symbolic link (how a HuggingFace hub cache holds files): the file's length, not the link's.
+        string link = folder.File("linked.safetensors");
+        File.CreateSymbolicLink(link, file);
+        CliResult linked = Cli.Run("embed", "--weights", link, "x");
+        Assert.True(linked.ExitCode == 0, linked.Error);
+
         // Without --precision an int8 file means int8: the same answer as asking for it.
         CliResult implied = Cli.Run("embed", "--weights", file, "x");
         Assert.True(implied.ExitCode == 0, implied.Error);

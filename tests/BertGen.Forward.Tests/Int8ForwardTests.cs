@@ -158,6 +158,64 @@ public sealed class Int8ForwardTests
     }
 
     [Fact]
+    public void A_source_that_fails_halfway_leaves_the_model_owning_nothing_and_preparable()
+    {
+        using var pool = new ComputePool(1);
+        using var model = new AllHeads(pool);
+        ReferenceOracle.Initialize(model, WeightInit.Wide, 9);
+        var keepAlive = new DisposalProbe();
+        using var failing = new FailingSource(failAt: 3);
+        Assert.Throws<InvalidOperationException>(() => ((BertGen.Runtime.CompilerServices.IInt8Model)model).PrepareInt8WeightsFrom(failing, 0, keepAlive));
+        Assert.False(model.IsInferenceOnly);
+
+        // Still the caller's: the model neither kept nor disposed it, and quantising from its parameters still works.
+        model.Dispose();
+        Assert.False(keepAlive.Disposed);
+        using var again = new AllHeads(pool);
+        ReferenceOracle.Initialize(again, WeightInit.Wide, 9);
+        again.PrepareInt8Weights();
+        using IForwardPass pass = again.CreateForwardPass(2, 16, Precision.Int8);
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(again, 2, 16, seed: 3);
+        pass.Run(ids, mask, types);
+        Assert.All(pass.LastHiddenState.ToArray(), v => Assert.True(float.IsFinite(v)));
+    }
+
+    private sealed class DisposalProbe : IDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+
+    // Hands out zero int8 weights and unit scales, and fails on the n-th weight asked for.
+    private sealed unsafe class FailingSource(int failAt) : BertGen.Runtime.CompilerServices.IInt8WeightSource, IDisposable
+    {
+        private readonly List<nint> _blocks = new();
+        private int _calls;
+
+        public (nint Values, nint Scales) Int8Weight(string name, int rows, int columns)
+        {
+            if (++_calls == failAt)
+            {
+                throw new InvalidOperationException("the source failed");
+            }
+
+            nint values = (nint)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)rows * (nuint)columns);
+            float* scales = (float*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)rows, sizeof(float));
+            new Span<float>(scales, rows).Fill(1f);
+            _blocks.Add(values);
+            _blocks.Add((nint)scales);
+            return (values, (nint)scales);
+        }
+
+        public void Release(string name)
+        {
+        }
+
+        public void Dispose() => _blocks.ForEach(b => System.Runtime.InteropServices.NativeMemory.Free((void*)b));
+    }
+
+    [Fact]
     public void Int8_results_do_not_depend_on_the_thread_count()
     {
         using var one = new ComputePool(1);

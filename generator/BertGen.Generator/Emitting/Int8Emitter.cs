@@ -71,6 +71,12 @@ internal static class Int8Emitter
                     w.Line("return;");
                 }
 
+                using (w.Block("if (precision != Precision.Int8)"))
+                {
+                    w.Line("throw new ArgumentOutOfRangeException(nameof(precision), precision, \"Not a precision of this model.\");");
+                }
+
+
                 w.Line("float* p = Parameters.Pointer;");
                 w.Line("_inferenceOnly = true;");
                 w.Line("QuantizeWeights(p, releaseWeights: true, source: null);");
@@ -84,10 +90,26 @@ internal static class Int8Emitter
             using (w.Block("unsafe void IInt8Model.PrepareInt8WeightsFrom(IInt8WeightSource source, nint wordEmbeddings, IDisposable? keepAlive)"))
             {
                 w.Line("ArgumentNullException.ThrowIfNull(source);");
-                w.Line("_int8File?.Dispose();");
+                w.Comment("The model owns keepAlive only once the weights are packed: on failure the caller still does, and nothing points into it.");
+                w.Line("float* previous = _wordEmbeddingsInFile;");
                 w.Line("_wordEmbeddingsInFile = (float*)wordEmbeddings;");
-                w.Line("_int8File = keepAlive;");
-                w.Line("QuantizeWeights(Parameters.Pointer, releaseWeights: false, source);");
+                using (w.Block("try"))
+                {
+                    w.Line("QuantizeWeights(Parameters.Pointer, releaseWeights: false, source);");
+                }
+
+                using (w.Block("catch"))
+                {
+                    w.Line("_wordEmbeddingsInFile = previous;");
+                    w.Line("throw;");
+                }
+
+                using (w.Block("if (!ReferenceEquals(_int8File, keepAlive))"))
+                {
+                    w.Line("_int8File?.Dispose();");
+                    w.Line("_int8File = keepAlive;");
+                }
+
                 w.Line("_inferenceOnly = true;");
                 w.Line("_forwardPrecision = Precision.Int8;");
             }
@@ -123,12 +145,12 @@ internal static class Int8Emitter
                 {
                     bool releasable = WeightsEmitter.Releasable(plan, linear);
                     w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
-                        (releasable ? string.Empty : " (quantised from the word embeddings, which the embedding lookup keeps reading)"));
+                        (releasable ? string.Empty : " (quantised from the word embeddings, which the embedding lookup keeps reading; read in place from a file, their pages go back after)"));
                     string parts = string.Join(", ", linear.Parts.Select(part =>
                         $"((nint)({(part.Weight == plan.Parameters[0].Name ? "words" : Tensor(part.Weight))}), (nint)({Tensor(part.Bias)}), {part.Rows})"));
                     string names = string.Join(", ", linear.Parts.Select(part => Literals.String(part.Weight)));
                     w.Line($"Int8Kernels.Pack((byte*)(q + {CodeNames.QuantizedOffsets}.{linear.Key}), q + {CodeNames.QuantizedOffsets}.{linear.Key}Bias, {linear.InFeatures}, " +
-                        $"stackalloc (nint, nint, int)[] {{ {parts} }}, new[] {{ {names} }}, {(releasable ? "source" : "null")}, Pool, {(releasable ? "releaseWeights" : "false")});");
+                        $"stackalloc (nint, nint, int)[] {{ {parts} }}, new[] {{ {names} }}, {(releasable ? "source" : "null")}, Pool, {(releasable ? "releaseWeights" : "_wordEmbeddingsInFile != null")});");
                 }
 
                 w.Line("_int8Prepared = true;");

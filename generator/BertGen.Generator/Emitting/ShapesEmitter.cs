@@ -79,7 +79,12 @@ internal static class ShapesEmitter
             w.Summary("The compiled forward pass of one of ShapeVariants in one of Precisions, with its own activation arena.");
             using (w.Block("public IForwardPass CreateForwardPass(int batch, int sequence, Precision precision)"))
             {
-                w.Line("return precision == Precision.Int8 ? CreateInt8ForwardPass(batch, sequence) : CreateFp32ForwardPass(batch, sequence);");
+                using (w.Block("return precision switch", close: "};"))
+                {
+                    w.Line("Precision.Fp32 => CreateFp32ForwardPass(batch, sequence),");
+                    w.Line("Precision.Int8 => CreateInt8ForwardPass(batch, sequence),");
+                    w.Line("_ => throw new ArgumentOutOfRangeException(nameof(precision), precision, \"Not a precision of this model.\"),");
+                }
             }
 
             foreach (Precision precision in new[] { Precision.Fp32, Precision.Int8 })

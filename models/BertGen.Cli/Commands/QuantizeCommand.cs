@@ -1,3 +1,4 @@
+using System;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
@@ -41,9 +42,16 @@ internal sealed class QuantizeCommand : ICliCommand
             }
 
             string? folder = Path.GetDirectoryName(Path.GetFullPath(target));
+            if (Directory.Exists(target))
+            {
+                throw new CliFailureException($"cannot write '{target}': it is a folder");
+            }
+
             if (folder is not null && !Directory.Exists(folder))
             {
-                throw new CliFailureException($"cannot write '{target}': folder '{folder}' does not exist");
+                throw new CliFailureException(File.Exists(folder)
+                    ? $"cannot write '{target}': '{folder}' is a file, not a folder"
+                    : $"cannot write '{target}': folder '{folder}' does not exist");
             }
 
             EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory) with { Precision = ComputePrecision.Int8 };
@@ -60,7 +68,16 @@ internal sealed class QuantizeCommand : ICliCommand
             using SentenceEncoder encoder = SentenceEncoder.Open(options);
             var timings = new StageTimings();
             using IBertModel loaded = encoder.LoadFp32Parameters(timings);
-            ParameterSaver.SaveInt8(loaded, target);
+            try
+            {
+                ParameterSaver.SaveInt8(loaded, target);
+            }
+            catch (Exception e) when (e is IOException or System.UnauthorizedAccessException)
+            {
+                // The writer goes through a hidden temporary file beside the target: name the target instead.
+                throw new CliFailureException($"cannot write '{target}': {(e is System.UnauthorizedAccessException ? "permission denied" : "the file system refused it")}", e);
+            }
+
             timings.Mark("quantise and write");
             long bytes = new FileInfo(target).Length;
             context.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

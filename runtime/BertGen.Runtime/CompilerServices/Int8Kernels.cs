@@ -103,7 +103,9 @@ public interface IInt8Model
     /// parameter buffer), never touching the fp32 copies of the quantised weights; the model becomes inference-only in int8.
     /// With <paramref name="wordEmbeddings"/> non-zero, the word embedding rows are read from there (a mapped file the model
     /// then keeps alive through <paramref name="keepAlive"/>, disposed with it) instead of from the parameter buffer, so
-    /// only the rows texts use are ever resident.
+    /// only the rows texts use stay resident (a tied masked-LM decoder is quantised from the whole table at load, whose
+    /// pages then go back). The model owns <paramref name="keepAlive"/> only once this returns; if it throws, the caller
+    /// still does and the model points into nothing of it.
     /// </summary>
     void PrepareInt8WeightsFrom(IInt8WeightSource source, nint wordEmbeddings, IDisposable? keepAlive);
 

@@ -90,6 +90,5 @@ public interface IBertModel : IDisposable
     IForwardPass CreateForwardPass(int batch, int sequence, Precision precision) =>
         precision == Precision.Fp32 ? CreateForwardPass(batch, sequence) : throw NotCompiled(precision);
 
-    private NotSupportedException NotCompiled(Precision precision) => new(
-        $"{Name} has no {PrecisionNames.Of(precision)} forward pass compiled; list it in its spec: \"precisions\": [\"fp32\", \"{PrecisionNames.Of(precision)}\"]");
+    private NotSupportedException NotCompiled(Precision precision) => PrecisionNames.NotCompiled(Name, precision);
 }

@@ -27,11 +27,7 @@ internal static class PrecisionNames
         _ => throw new System.ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
     };
 
-    /// <summary>The precision a name means (case-insensitive), or null.</summary>
-    public static Precision? Parse(string name) => name.ToLowerInvariant() switch
-    {
-        "fp32" => Precision.Fp32,
-        "int8" => Precision.Int8,
-        _ => null,
-    };
+    /// <summary>The refusal for a precision <paramref name="model"/> was not compiled in, naming the spec setting that compiles it.</summary>
+    public static System.NotSupportedException NotCompiled(string model, Precision precision) => new(
+        $"{model} has no {Of(precision)} forward pass compiled; list it in its spec: \"precisions\": [\"fp32\", \"{Of(precision)}\"]");
 }

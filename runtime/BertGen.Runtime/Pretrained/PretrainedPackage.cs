@@ -29,7 +29,7 @@ internal sealed unsafe class PretrainedPackage : IDisposable
     {
         AssemblyPath = path;
         Model = model;
-        long length = new FileInfo(path).Length;
+        long length = InputFiles.Length(path);
         if (length == 0 || length > int.MaxValue)
         {
             throw new PretrainedPackageException($"'{path}' is not a .NET assembly ({length} bytes)");

@@ -75,8 +75,8 @@ internal sealed class EncodedWeightTensor : WeightTensor
         }
     }
 
-    /// <summary>Elements copied between releases of the source's pages: 4 MB of float32.</summary>
-    private const int ReleasePieceElements = 1 << 20;
+    /// <summary>Float32 elements handled between releases of a mapped source's pages: 4 MB (also the in-place scan's piece).</summary>
+    internal const int ReleasePieceElements = 1 << 20;
 
     /// <summary>Copies in 4 MB pieces from a mapped file, releasing each piece's pages once copied.</summary>
     internal override void CopyToAndRelease(Span<float> destination)

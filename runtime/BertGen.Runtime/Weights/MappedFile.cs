@@ -18,7 +18,7 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>Maps <paramref name="path"/>, which must be non-empty (an empty file cannot be mapped).</summary>
     public MappedFile(string path)
     {
-        Length = new FileInfo(path).Length;
+        Length = InputFiles.Length(path);
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         try
         {

@@ -35,7 +35,7 @@ public static class ParameterLoader
             throw new WeightFileException(problem);
         }
 
-        long length = new System.IO.FileInfo(path).Length;
+        long length = InputFiles.Length(path);
         if (length == 0 || length > int.MaxValue)
         {
             throw new WeightFileException($"ONNX file '{path}' is {length} bytes; a protobuf model is between 1 byte and 2 GB");
@@ -64,11 +64,17 @@ public static class ParameterLoader
     /// The model is then inference-only, with <see cref="IBertModel.ForwardPrecision"/> int8.
     /// </summary>
     /// <exception cref="NotSupportedException">The model's spec compiled no int8 forward.</exception>
+    /// <exception cref="InvalidOperationException">The model is already prepared for inference (weights loaded and released).</exception>
     /// <exception cref="WeightFileException">A tensor is missing, unknown, misshapen, of the wrong type or not finite.</exception>
     public static void LoadInt8(IBertModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         IInt8Model int8 = Int8Of(model);
+        if (model.IsInferenceOnly)
+        {
+            throw new InvalidOperationException($"{model.Name} is already prepared for inference; load an int8 weights file into a new model");
+        }
+
         QuantizedWeightsFile file = QuantizedWeightsFile.Open(path);
         try
         {
@@ -90,8 +96,7 @@ public static class ParameterLoader
     }
 
     /// <summary>The model's int8 side, or a one-line refusal naming the spec setting that compiles it.</summary>
-    internal static IInt8Model Int8Of(IBertModel model) => model as IInt8Model ?? throw new NotSupportedException(
-        $"{model.Name} has no int8 forward pass compiled; list it in its spec: \"precisions\": [\"fp32\", \"int8\"]");
+    internal static IInt8Model Int8Of(IBertModel model) => model as IInt8Model ?? throw PrecisionNames.NotCompiled(model.Name, Precision.Int8);
 
     // An int8 weights file as the generated packer asks for its layers.
     private sealed class QuantizedFileSource(QuantizedWeightsFile file) : IInt8WeightSource

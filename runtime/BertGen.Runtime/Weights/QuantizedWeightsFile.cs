@@ -152,9 +152,12 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
 
         foreach (WeightTensor tensor in _reader.Tensors)
         {
-            if (tensor.DataType == WeightDataType.Int8 && !skipped.Contains(HuggingFaceNames.Canonical(tensor.Name)))
+            string canonical = HuggingFaceNames.Canonical(tensor.Name);
+            if (tensor.DataType == WeightDataType.Int8 && !skipped.Contains(canonical))
             {
-                throw new WeightFileException($"tensor '{tensor.Name}' in '{Path}' is int8 but the model expects it in float");
+                throw new WeightFileException(table.Any(p => HuggingFaceNames.Canonical(p.Name) == canonical)
+                    ? $"tensor '{tensor.Name}' in '{Path}' is int8 but the model expects it in float"
+                    : $"tensor '{tensor.Name}' in '{Path}' is not a parameter of this model");
             }
         }
 
@@ -180,7 +183,7 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
         }
 
         ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)tensor).Bytes.Span);
-        const int Piece = 1 << 20;
+        const int Piece = EncodedWeightTensor.ReleasePieceElements;
         for (int at = 0; at < values.Length; at += Piece)
         {
             int count = Math.Min(Piece, values.Length - at);

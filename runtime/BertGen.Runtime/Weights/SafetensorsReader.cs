@@ -35,7 +35,7 @@ internal sealed unsafe class SafetensorsReader : IDisposable
     private SafetensorsReader(string path)
     {
         Path = path;
-        long fileLength = new FileInfo(path).Length;
+        long fileLength = InputFiles.Length(path);
         if (fileLength < 8)
         {
             throw new WeightFileException($"safetensors file '{path}' is {fileLength} bytes, shorter than its 8-byte header length");
