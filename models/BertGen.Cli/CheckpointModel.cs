@@ -30,7 +30,7 @@ internal sealed class CheckpointModel : IDisposable
 
     public static CheckpointModel Load(ModelDescriptor descriptor, string weights, int? threads, ComputePrecision? precision = null)
     {
-        precision = ComputePrecision.For(precision, weights);
+        (precision, bool int8File) = ComputePrecision.For(precision, weights);
         precision.CheckCompiled(descriptor);
         if (threads is int count && (count < 1 || count > 1024))
         {
@@ -44,7 +44,7 @@ internal sealed class CheckpointModel : IDisposable
             model = descriptor.Create(pool);
             try
             {
-                if (precision == ComputePrecision.Int8 && Int8WeightsFile.Is(weights))
+                if (int8File)
                 {
                     ParameterLoader.LoadInt8(model, weights);
                 }

@@ -8,16 +8,18 @@ namespace BertGen.Cli;
 /// The number formats the compiled forward passes compute in, as <c>--precision</c> names them. One table: the parser,
 /// the help text, <c>inspect</c>, <c>bench</c> and <c>serve</c>'s <c>/info</c> (<c>model_dtype</c>) all read <see cref="All"/>.
 /// </summary>
-/// <param name="Name">The command line's name.</param>
+/// <param name="Runtime">The runtime's precision; its name is the runtime's (<c>PrecisionNames</c>), the spec's too.</param>
 /// <param name="DataType">TEI's <c>model_dtype</c> for it.</param>
-/// <param name="Runtime">The runtime's precision.</param>
-internal sealed record ComputePrecision(string Name, string DataType, Precision Runtime)
+internal sealed record ComputePrecision(Precision Runtime, string DataType)
 {
     /// <summary>Float32 weights and activations: the compiled kernels as they are.</summary>
-    public static ComputePrecision Fp32 { get; } = new("fp32", "float32", Precision.Fp32);
+    public static ComputePrecision Fp32 { get; } = new(Precision.Fp32, "float32");
 
     /// <summary>Int8 linear layers (ONNX Runtime's dynamic quantisation), the rest float32; the spec must compile it.</summary>
-    public static ComputePrecision Int8 { get; } = new("int8", "int8", Precision.Int8);
+    public static ComputePrecision Int8 { get; } = new(Precision.Int8, "int8");
+
+    /// <summary>The command line's name: <c>fp32</c>, <c>int8</c>.</summary>
+    public string Name => PrecisionNames.Of(Runtime);
 
     public static ComputePrecision[] All { get; } = [Fp32, Int8];
 
@@ -32,11 +34,11 @@ internal sealed record ComputePrecision(string Name, string DataType, Precision 
 
     /// <summary>
     /// What to compute in: <paramref name="given"/> when --precision was given, else int8 for an int8 weights file (its fp32
-    /// weights are gone, so int8 is all it can run) and fp32 for anything else. Decided before any weights load, so a
-    /// server refuses before it listens.
+    /// weights are gone, so int8 is all it can run) and fp32 for anything else; and whether the weights are such a file.
+    /// Decided once, before any weights load, so a server refuses before it listens.
     /// </summary>
     /// <exception cref="CliUsageException">fp32 was asked for an int8 weights file, whose fp32 weights are gone.</exception>
-    public static ComputePrecision For(ComputePrecision? given, string? weightsPath)
+    public static (ComputePrecision Precision, bool Int8File) For(ComputePrecision? given, string? weightsPath)
     {
         bool int8File = weightsPath is not null && System.IO.File.Exists(weightsPath) && Int8WeightsFile.Is(weightsPath);
         if (int8File && given is not null && given != Int8)
@@ -44,7 +46,7 @@ internal sealed record ComputePrecision(string Name, string DataType, Precision 
             throw Int8WeightsFile.NeedsInt8(weightsPath!);
         }
 
-        return given ?? (int8File ? Int8 : Fp32);
+        return (given ?? (int8File ? Int8 : Fp32), int8File);
     }
 
     /// <summary>Refuses a precision the model was not compiled in, naming the spec setting that compiles it.</summary>

@@ -32,10 +32,11 @@ internal sealed class SentenceEncoder : IDisposable
     private readonly string? _weightsPath;
     private readonly int? _threads;
     private readonly ComputePrecision _precision;
+    private readonly bool _int8File;
     private ComputePool? _pool;
     private IBertModel? _model;
 
-    private SentenceEncoder(ModelDescriptor architecture, PretrainedChoice? pretrained, string? weightsPath, EncoderOptions options,
+    private SentenceEncoder(ModelDescriptor architecture, PretrainedChoice? pretrained, string? weightsPath, EncoderOptions options, bool int8File,
         BertWordPieceTokenizer tokenizer, PoolingMode defaultPooling, string description, string id, (int Tokens, string Reason)? modelLimit,
         IReadOnlyList<string> labels)
     {
@@ -43,7 +44,8 @@ internal sealed class SentenceEncoder : IDisposable
         _pretrained = pretrained;
         _weightsPath = weightsPath;
         _threads = options.Threads;
-        _precision = ComputePrecision.For(options.Precision, weightsPath);
+        _precision = options.Precision ?? ComputePrecision.Fp32;
+        _int8File = int8File;
         Tokenizer = tokenizer;
         DefaultPooling = defaultPooling;
         Description = description;
@@ -100,7 +102,9 @@ internal sealed class SentenceEncoder : IDisposable
         ModelDescriptor architecture = pretrained?.Architecture
             ?? ModelCatalog.FindCompiled(options.Model)
             ?? throw new CliUsageException($"unknown model '{options.Model}'; choose one of: {ModelCatalog.AllNames}");
-        ComputePrecision.For(options.Precision, options.WeightsPath).CheckCompiled(architecture);
+        (ComputePrecision precision, bool int8File) = ComputePrecision.For(options.Precision, options.WeightsPath);
+        precision.CheckCompiled(architecture);
+        options = options with { Precision = precision };
         if (pretrained is null && options.WeightsPath is null)
         {
             throw new CliUsageException(
@@ -131,7 +135,7 @@ internal sealed class SentenceEncoder : IDisposable
         }
 
         string source = options.WeightsPath is not null ? $"'{options.WeightsPath}'" : pretrained!.Package.Name;
-        return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options,
+        return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options, int8File,
             BertWordPieceTokenizer.Create(vocabulary), pretrained?.Pooling ?? PoolingMode.Mean,
             $"{source} on {architecture.Name}",
             options.WeightsPath is not null ? Path.GetFileNameWithoutExtension(options.WeightsPath) : pretrained!.Package.Name,
@@ -149,8 +153,10 @@ internal sealed class SentenceEncoder : IDisposable
 
         ModelFolder folder = ModelFolder.Open(options.ModelDirectory!);
         ModelDescriptor architecture = CompiledModelMatch.Find(folder.Config, options.ModelDirectory!);
-        ComputePrecision.For(options.Precision, folder.WeightsPath).CheckCompiled(architecture);
-        return new SentenceEncoder(architecture, null, folder.WeightsPath, options, folder.Tokenizer, folder.Pooling ?? PoolingMode.Mean,
+        (ComputePrecision precision, bool int8File) = ComputePrecision.For(options.Precision, folder.WeightsPath);
+        precision.CheckCompiled(architecture);
+        return new SentenceEncoder(architecture, null, folder.WeightsPath, options with { Precision = precision }, int8File,
+            folder.Tokenizer, folder.Pooling ?? PoolingMode.Mean,
             $"'{folder.Directory}' on {architecture.Name}", folder.Name, (folder.MaxTokens, $"the model folder's limit"), folder.Config.Labels);
     }
 
@@ -182,7 +188,7 @@ internal sealed class SentenceEncoder : IDisposable
     /// </summary>
     public IBertModel LoadFp32Parameters(StageTimings timings)
     {
-        if (_weightsPath is not null && Int8WeightsFile.Is(_weightsPath))
+        if (_int8File)
         {
             throw new CliUsageException($"weights file '{_weightsPath}' is already quantised to int8; give the fp32 weights it was made from");
         }
@@ -199,7 +205,7 @@ internal sealed class SentenceEncoder : IDisposable
         try
         {
             Span<float> buffer = model.Parameters.AsSpan();
-            if (_weightsPath is not null && Int8WeightsFile.Is(_weightsPath))
+            if (_int8File && _weightsPath is not null)
             {
                 ParameterLoader.LoadInt8(model, _weightsPath);
                 timings.Mark("load int8 weights file");

@@ -81,18 +81,21 @@ internal static class ShapesEmitter
             {
                 using (w.Block("return precision switch", close: "};"))
                 {
-                    w.Line("Precision.Fp32 => CreateFp32ForwardPass(batch, sequence),");
-                    w.Line("Precision.Int8 => CreateInt8ForwardPass(batch, sequence),");
+                    foreach (PrecisionInfo compiled in plan.Spec.Precisions.Present)
+                    {
+                        w.Line($"Precision.{compiled.RuntimeName} => Create{compiled.RuntimeName}ForwardPass(batch, sequence),");
+                    }
+
                     w.Line("_ => throw new ArgumentOutOfRangeException(nameof(precision), precision, \"Not a precision of this model.\"),");
                 }
             }
 
-            foreach (Precision precision in new[] { Precision.Fp32, Precision.Int8 })
+            foreach (PrecisionInfo compiled in plan.Spec.Precisions.Present)
             {
                 w.Line();
                 ModelEmitter.ShapeSwitch(
-                    w, $"private IForwardPass Create{Precisions.Of(precision).RuntimeName}ForwardPass(int batch, int sequence)", plan.Variants.Select(v => v.Shape),
-                    shape => ForwardEmitter.ClassName(shape, precision), failure);
+                    w, $"private IForwardPass Create{compiled.RuntimeName}ForwardPass(int batch, int sequence)", plan.Variants.Select(v => v.Shape),
+                    shape => ForwardEmitter.ClassName(shape, compiled.Id), failure);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Threading;
@@ -15,9 +16,6 @@ namespace BertGen.Runtime.Kernels.Int8;
 /// </summary>
 internal static unsafe class Int8LinearPacker
 {
-    /// <summary>Below this many weights per thread a layer is packed on the calling thread alone.</summary>
-    public const long MinimumWeightsPerPart = 1 << 15;
-
     /// <summary>
     /// Quantises the stacked fp32 weights <c>[Σ rows, k]</c> per output row and packs them into
     /// <paramref name="packed"/> (<see cref="QuantizedPanels.PackedBytes"/> bytes); copies their biases to
@@ -56,8 +54,7 @@ internal static unsafe class Int8LinearPacker
         int offset = 0;
         foreach ((nint _, nint bias, int count) in parts)
         {
-            new ReadOnlySpan<float>((float*)bias, count).CopyTo(new Span<float>(packedBias + offset, count));
-            offset += count;
+            offset = AppendBias(packedBias, offset, bias, count);
         }
 
         if (releaseWeights)
@@ -107,9 +104,15 @@ internal static unsafe class Int8LinearPacker
         int offset = 0;
         foreach ((nint _, nint _, nint bias, int count) in parts)
         {
-            new ReadOnlySpan<float>((float*)bias, count).CopyTo(new Span<float>(packedBias + offset, count));
-            offset += count;
+            offset = AppendBias(packedBias, offset, bias, count);
         }
+    }
+
+    // A stacked part's bias after the parts before it (so Q, K and V's are contiguous); returns where the next one goes.
+    private static int AppendBias(float* packedBias, int offset, nint bias, int count)
+    {
+        new ReadOnlySpan<float>((float*)bias, count).CopyTo(new Span<float>(packedBias + offset, count));
+        return offset + count;
     }
 
     /// <summary>
@@ -144,7 +147,7 @@ internal static unsafe class Int8LinearPacker
     {
         Validate(work.N, work.K, work.Packed);
         long panels = PackedPanels.PanelCount(work.N);
-        long minimumPanels = Math.Max(1, MinimumWeightsPerPart / ((long)work.K * QuantizedPanels.PanelWidth));
+        long minimumPanels = Math.Max(1, LinearPacker.MinimumWeightsPerPart / ((long)work.K * QuantizedPanels.PanelWidth));
         fixed (PackWork* state = &work)
         {
             ParallelRanges.Run(pool, panels, 1, minimumPanels, &PackPanels, state);
