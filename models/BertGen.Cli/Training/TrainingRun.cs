@@ -114,7 +114,8 @@ internal static class TrainingRun
 
                     if (group is not null)
                     {
-                        display.Log($"data-parallel on Open MPI: {group.Size} processes × {pool?.ThreadCount ?? Environment.ProcessorCount} compute threads; rank 0 on {group.Host} reports");
+                        int threads = pool?.ThreadCount ?? Environment.ProcessorCount;
+                        display.Log($"data-parallel on Open MPI: {group.Size} processes × {threads} compute thread{(threads == 1 ? "" : "s")}; rank 0 on {group.Host} reports");
                     }
 
                     initialize(model, display);
