@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using BertGen.Bench;
 using BertGen.Bench.Models;
 using BertGen.Models;
@@ -9,6 +10,7 @@ using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Weights;
 
 // Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear] [--memory [--precision fp32|int8]]
+//        BertGen.EndToEnd --profile SECONDS [--threads N] [--only minilm|bert-base] [--batch 1|8] [--precision fp32|int8]
 //        BertGen.EndToEnd bdn [BenchmarkDotNet arguments]
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -16,9 +18,9 @@ if (args.Length > 0 && args[0] == "bdn")
     return 0;
 }
 
-const string Usage = "Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear] [--memory [--precision fp32|int8]]";
+const string Usage = "Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear] [--memory [--precision fp32|int8]] [--profile SECONDS]";
 string[] modes = ["minilm", "bert-base", "graph-check", "int8", "int8-linear"];
-int threads = 2, runs = 100, warmup = 30;
+int threads = 2, runs = 100, warmup = 30, profileSeconds = 0, profileBatch = 0;
 string? only = null;
 bool memory = false;
 Precision memoryPrecision = Precision.Fp32;
@@ -37,6 +39,8 @@ for (int i = 0; i < args.Length; i++)
         "--threads" => TryCount(value, 1, out threads),
         "--runs" => TryCount(value, 1, out runs),
         "--warmup" => TryCount(value, 0, out warmup),
+        "--profile" => TryCount(value, 1, out profileSeconds),
+        "--batch" => value is "1" or "8" && TryCount(value, 1, out profileBatch),
         "--only" => Array.IndexOf(modes, only = value) >= 0,
         "--precision" => value is "fp32" or "int8" && Enum.TryParse(value, ignoreCase: true, out memoryPrecision),
         _ => null,
@@ -48,9 +52,9 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-if (memoryPrecision != Precision.Fp32 && !memory)
+if (memoryPrecision != Precision.Fp32 && !memory && profileSeconds == 0)
 {
-    Console.Error.WriteLine($"--precision chooses what --memory measures; --only int8 times both precisions. {Usage}");
+    Console.Error.WriteLine($"--precision chooses what --memory or --profile measures; --only int8 times both precisions. {Usage}");
     return 2;
 }
 
@@ -82,6 +86,20 @@ if (memory)
 }
 
 var options = new EndToEndOptions(threads, warmup, runs);
+if (profileSeconds > 0)
+{
+    // BertGen alone, call after call, for a sampling profiler (perf record): no ORT in the process.
+    ForwardProfile[] profiles = only == "bert-base"
+        ? [new("BERT-base", BertBaseEncoder.Descriptor, 1, 128, InitBertBase)]
+        : [new("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 1, 128, LoadMiniLm), new("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 8, 128, LoadMiniLm)];
+    foreach (ForwardProfile profile in profiles.Where(p => profileBatch == 0 || p.Batch == profileBatch))
+    {
+        profile.Run(threads, memoryPrecision, profileSeconds, Console.Out);
+    }
+
+    return 0;
+}
+
 if (only == "int8")
 {
     Int8ForwardReport.Print(

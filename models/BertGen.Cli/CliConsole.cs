@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text;
 using System.Threading;
+using BertGen.Runtime.Distributed;
 
 namespace BertGen.Cli;
 
@@ -54,14 +55,18 @@ internal sealed record CliConsole(
     /// <summary>UTF-8 without a byte-order mark, whatever the locale says.</summary>
     public static Encoding Utf8 { get; } = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
-    /// <summary>The real standard streams. Output is buffered and flushed when the command ends.</summary>
+    /// <summary>
+    /// The real standard streams. Output is buffered and flushed when the command ends. A process that Open MPI's
+    /// <c>mpirun</c> started always sees a pseudo-terminal on standard output, wherever mpirun's own output goes
+    /// (a file, a pipe): such a process cannot know, so its tables are the plain Markdown a log file wants.
+    /// </summary>
     public static CliConsole FromProcess() => new(
         new StreamWriter(Console.OpenStandardOutput(), Utf8, bufferSize: 1 << 16) { AutoFlush = false },
         new StreamWriter(Console.OpenStandardError(), Utf8) { AutoFlush = true },
         Console.OpenStandardInput,
         Console.IsInputRedirected,
         !Console.IsErrorRedirected,
-        !Console.IsOutputRedirected);
+        !Console.IsOutputRedirected && !OpenMpiGroup.IsLaunched);
 
     /// <summary>Writes <c>bertgen: warning: …</c> on one line.</summary>
     public void Warn(string message) => Error.WriteLine($"bertgen: warning: {CliErrors.OneLine(message)}");

@@ -50,6 +50,52 @@ public sealed class ProcessTests
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Fact]
+    public async Task UnderMpirunTablesArePlainMarkdownThoughStdoutIsATerminal()
+    {
+        // mpirun gives every rank a pseudo-terminal as stdout even when its own output goes to a file; `script` gives
+        // the same. Outside mpirun a terminal gets box-drawing borders, so the first run shows the pty is seen as one.
+        string onTerminal = await RunOnPseudoTerminalAsync(launchedByMpirun: false, "inspect");
+        string underMpirun = await RunOnPseudoTerminalAsync(launchedByMpirun: true, "inspect");
+
+        Assert.Contains("╭", onTerminal, StringComparison.Ordinal);
+        Assert.DoesNotContain("╭", underMpirun, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", underMpirun, StringComparison.Ordinal);
+        Assert.Contains("| ---", underMpirun, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RunOnPseudoTerminalAsync(bool launchedByMpirun, params string[] args)
+    {
+        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo("script")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { "-q", "-e", "-c", string.Join(' ', [dotnet, app, .. args]), "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["LANG"] = "C.UTF-8";
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment.Remove("OMPI_COMM_WORLD_SIZE");
+        if (launchedByMpirun)
+        {
+            start.Environment["OMPI_COMM_WORLD_SIZE"] = "1";
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(process.ExitCode == 0, await output + await error);
+        return await output;
+    }
+
     private static async Task<(int Code, string Output, string Error)> RunAsync(byte[] input, params string[] args)
     {
         string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");

@@ -1,0 +1,49 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Threading;
+
+namespace BertGen.Bench;
+
+/// <summary>
+/// BertGen's forward pass alone, called back to back for a fixed time, so a sampling profiler (<c>perf record</c>)
+/// sees nothing but it: the per-op breakdown in bench/README.md is the profile's shares times the median printed here.
+/// </summary>
+/// <param name="Name">The model's name in the report.</param>
+/// <param name="Model">The generated model.</param>
+/// <param name="Batch">Sequences per call.</param>
+/// <param name="Sequence">Tokens per sequence.</param>
+/// <param name="LoadWeights">Fills the parameters.</param>
+internal sealed record ForwardProfile(string Name, ModelDescriptor Model, int Batch, int Sequence, Action<IBertModel> LoadWeights)
+{
+    /// <summary>Warms up for a second, then calls the forward for <paramref name="seconds"/> and prints the median.</summary>
+    public void Run(int threads, Precision precision, int seconds, TextWriter output)
+    {
+        using var pool = new ComputePool(threads);
+        using IBertModel model = Model.Create(pool);
+        LoadWeights(model);
+        model.PrepareWeightsForInference(precision);
+        using IForwardPass pass = model.CreateForwardPass(Batch, Sequence, precision);
+        ForwardInputs inputs = ForwardInputs.Seeded(Batch, Sequence, model.VocabSize);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < 1)
+        {
+            pass.Run(inputs.Ids, inputs.Mask, inputs.Types);
+        }
+
+        var times = new System.Collections.Generic.List<double>();
+        clock.Restart();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            long start = Stopwatch.GetTimestamp();
+            pass.Run(inputs.Ids, inputs.Mask, inputs.Types);
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        times.Sort();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{Name} {Batch}×{Sequence} {precision.ToString().ToLowerInvariant()}, {threads} threads: {times.Count} calls, median {times[times.Count / 2]:F3} ms, p10 {times[times.Count / 10]:F3} ms"));
+    }
+}
