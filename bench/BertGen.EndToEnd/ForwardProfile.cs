@@ -43,7 +43,11 @@ internal sealed record ForwardProfile(string Name, ModelDescriptor Model, int Ba
         }
 
         times.Sort();
+        InRunCeilings ceilings = InRunCeilings.Measure(pool);
+        double median = times[times.Count / 2], gflops = EndToEndBenchmark.FindShape(Model, Batch, Sequence).ForwardFlops / median / 1e6;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Name} {Batch}×{Sequence} {precision.ToString().ToLowerInvariant()}, {threads} threads: {times.Count} calls, median {times[times.Count / 2]:F3} ms, p10 {times[times.Count / 10]:F3} ms"));
+            $"{Name} {Batch}×{Sequence} {precision.ToString().ToLowerInvariant()}, {threads} threads: {times.Count} calls, median {median:F3} ms, " +
+            $"p10 {times[times.Count / 10]:F3} ms, {gflops:F0} GFLOP/s = {100 * gflops / ceilings.FmaMedianGflops:F0}% of the FMA ceiling measured after " +
+            $"({ceilings.FmaMedianGflops:F0} GFLOP/s median, {ceilings.FmaBestGflops:F0} best); {HostDescription.Cpu()}; {HostDescription.Load()}"));
     }
 }

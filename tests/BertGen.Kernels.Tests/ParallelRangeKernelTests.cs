@@ -85,6 +85,50 @@ public sealed unsafe class ParallelRangeKernelTests
         Assert.InRange(dropped, 0.09, 0.11);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void InPlaceLayerNormHandsEveryRowToTheRowKernelOnce(int threads)
+    {
+        // The generated inference LayerNorm is a fixed-width row kernel; InPlace only splits rows. A kernel that adds
+        // 1 + γ[j]·row + β[j] to each element shows every row covered once, at its own address, with γ and β.
+        const int Rows = 131, Width = 384; // 3 parts of 43–44 rows on three threads
+        float[] x = new float[Rows * Width];
+        float[] gamma = Enumerable.Range(0, Width).Select(j => (float)j).ToArray();
+        float[] beta = Enumerable.Range(0, Width).Select(j => -0.5f * j).ToArray();
+        using var pool = new ComputePool(threads);
+        fixed (float* px = x, pg = gamma, pb = beta)
+        {
+            s_rowsBase = px;
+            LayerNormKernels.InPlace(&MarkRows, px, Rows, Width, pg, pb, pool);
+        }
+
+        for (int r = 0; r < Rows; r++)
+        {
+            for (int j = 0; j < Width; j += 97)
+            {
+                Assert.Equal(1f + (gamma[j] * r) + beta[j], x[(r * Width) + j]);
+            }
+        }
+    }
+
+    // The buffer InPlaceLayerNormHandsEveryRowToTheRowKernelOnce hands out, so MarkRows can tell a row's index.
+    private static float* s_rowsBase;
+
+    // Adds 1 + γ[j]·row + β[j] to every element of the rows it is given, the row counted from s_rowsBase.
+    private static void MarkRows(float* x, int rows, float* gamma, float* beta)
+    {
+        long first = (x - s_rowsBase) / 384;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < 384; j++)
+            {
+                x[(r * 384) + j] += 1f + (gamma[j] * (first + r)) + beta[j];
+            }
+        }
+    }
+
     [Fact]
     public void ThreadedLayerNormForwardIsBitwiseEqual()
     {

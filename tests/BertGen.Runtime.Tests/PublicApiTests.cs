@@ -204,6 +204,8 @@ public sealed class PublicApiTests
             _ when type == typeof(object) => "object",
             _ when type == typeof(nint) => "nint",
             _ when type.IsPointer => Name(type.GetElementType()!) + "*",
+            _ when type.IsFunctionPointer =>
+                "delegate*<" + string.Join(", ", type.GetFunctionPointerParameterTypes().Append(type.GetFunctionPointerReturnType()).Select(t => Name(t))) + ">",
             _ when type.IsArray => Name(type.GetElementType()!, nullability?.ElementType) + "[]",
             _ when Nullable.GetUnderlyingType(type) is { } inner => Name(inner) + "?",
             _ when type.IsGenericType && type.FullName?.StartsWith("System.ValueTuple", StringComparison.Ordinal) == true =>

@@ -65,7 +65,9 @@ internal sealed class OpWriter
 
                 break;
             case LayerNormOp norm when norm.SavedXhat is null:
-                _w.Line($"{RowKernelEmitter.ClassName}.{RowKernelEmitter.LayerNormName(norm.Width)}({Expression(norm.Output)}, {norm.Rows}, {Gamma("p", norm.Module)}, {Beta("p", norm.Module)});");
+                // Split by rows over the pool (bitwise the same on any number of threads: one kernel call per row range).
+                _w.Line($"LayerNormKernels.InPlace(&{RowKernelEmitter.ClassName}.{RowKernelEmitter.LayerNormName(norm.Width)}, {Expression(norm.Output)}, {norm.Rows}, {norm.Width}, " +
+                    $"{Gamma("p", norm.Module)}, {Beta("p", norm.Module)}, pool);");
                 break;
             case LayerNormOp norm:
                 _w.Line($"LayerNormKernels.Forward({Expression(norm.Input)}, {Expression(norm.Output)}, {Expression(norm.SavedXhat)}, {Expression(norm.SavedRstd!)}, {norm.Rows}, {norm.Width}, " +

@@ -30,6 +30,36 @@ public static unsafe class LayerNormKernels
         ParallelRanges.Run(pool, rows, 1, Math.Max(1, MinimumFloatsPerPart / Math.Max(1, width)), &ForwardRows, &work);
     }
 
+    /// <summary>
+    /// The inference LayerNorm, in place: <paramref name="rowKernel"/> (a generated kernel unrolled for one width) over
+    /// <paramref name="rows"/> rows of <paramref name="width"/> floats, split by rows over <paramref name="pool"/> as
+    /// <see cref="Forward(float*, float*, float*, float*, int, int, float*, float*, float, ComputePool?)"/> splits
+    /// them. Every row is normalised by the same kernel call whichever thread takes it, so any split gives the same bits.
+    /// </summary>
+    /// <param name="rowKernel">Normalises <c>rows</c> consecutive rows from <c>x</c>: <c>(x, rows, gamma, beta)</c>.</param>
+    /// <param name="x">The first row; rows are <paramref name="width"/> floats apart.</param>
+    /// <param name="rows">Rows to normalise.</param>
+    /// <param name="width">Floats per row (the kernel's width).</param>
+    /// <param name="gamma">The scale, <paramref name="width"/> floats.</param>
+    /// <param name="beta">The shift, <paramref name="width"/> floats.</param>
+    /// <param name="pool">Threads to split the rows over, or null for the calling thread only.</param>
+    public static void InPlace(delegate* managed<float*, int, float*, float*, void> rowKernel, float* x, int rows, int width, float* gamma, float* beta, ComputePool? pool)
+    {
+        if (rowKernel == null || x == null || gamma == null || beta == null || rows < 0 || width < 1)
+        {
+            throw new ArgumentException($"LayerNorm in place needs a row kernel, rows ≥ 0 and width ≥ 1 with non-null rows, scale and shift; got {rows} rows of {width}.");
+        }
+
+        var work = new InPlaceOperands { RowKernel = rowKernel, X = x, Width = width, Gamma = gamma, Beta = beta };
+        ParallelRanges.Run(pool, rows, 1, Math.Max(1, MinimumFloatsPerPart / width), &InPlaceRows, &work);
+    }
+
+    private static void InPlaceRows(void* state, long begin, long end)
+    {
+        var work = (InPlaceOperands*)state;
+        work->RowKernel(work->X + (begin * work->Width), (int)(end - begin), work->Gamma, work->Beta);
+    }
+
     private static void ForwardRows(void* state, long begin, long end)
     {
         var work = (ForwardOperands*)state;
@@ -248,5 +278,15 @@ public static unsafe class LayerNormKernels
         public int Width;
         public float Epsilon;
         public VectorWidth Vectors;
+    }
+
+    // What a chunk of rows of an in-place LayerNorm needs, on the dispatching thread's stack during the call.
+    private struct InPlaceOperands
+    {
+        public delegate* managed<float*, int, float*, float*, void> RowKernel;
+        public float* X;
+        public int Width;
+        public float* Gamma;
+        public float* Beta;
     }
 }
