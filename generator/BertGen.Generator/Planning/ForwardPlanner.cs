@@ -59,7 +59,11 @@ internal static class ForwardPlanner
                 Form = GemmForm.QuantizedLinear,
                 B = Operand.QuantizedWeight(linear),
                 Pack = Buffer("quantized_rows"),
-                Epilogue = gemm.Epilogue with { Bias = Operand.QuantizedBias(linear) },
+                Epilogue = gemm.Epilogue with
+                {
+                    Bias = Operand.QuantizedBias(linear),
+                    Activation = gemm.Epilogue.Activation is { } fp32 ? Activations.Int8RuntimeName(fp32) : null,
+                },
             };
         }
 

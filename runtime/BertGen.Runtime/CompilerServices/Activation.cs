@@ -30,6 +30,12 @@ public enum Activation
 
     /// <summary>SiLU (swish), x·σ(x): HuggingFace <c>"silu"</c>, <c>"swish"</c>.</summary>
     Silu,
+
+    /// <summary>
+    /// Exact GELU with erf evaluated in float (≤ 4.5e-7 relative, twice as fast as <see cref="GeluErf"/>'s double):
+    /// the int8 forward's FFN epilogue, whose inputs are already off by the quantisation (~1e-2 relative).
+    /// </summary>
+    GeluErfSingle,
 }
 
 /// <summary>Code to run with an activation's operator once it is known: the JIT compiles one copy per operator.</summary>
@@ -104,7 +110,7 @@ internal static class Activations
                 action.Run<IdentityOperator>();
                 return true;
             case Activation.GeluErf:
-                action.Run<GeluErfOperator>();
+                action.Run<GeluErfOperator<ErfInDouble>>();
                 return true;
             case Activation.GeluTanh:
                 action.Run<GeluTanhOperator>();
@@ -117,6 +123,9 @@ internal static class Activations
                 return true;
             case Activation.Silu:
                 action.Run<SiluOperator>();
+                return true;
+            case Activation.GeluErfSingle:
+                action.Run<GeluErfOperator<ErfInSingle>>();
                 return true;
             default:
                 return false;

@@ -93,6 +93,68 @@ public static class ActivationMath
         return Vector256.Narrow(ErfCore(lower), ErfCore(upper));
     }
 
+    /// <summary>
+    /// erf(x) by the same rational fit evaluated in float, for the int8 forward's GELU
+    /// (<see cref="Activation.GeluErfSingle"/>): twice as fast as the double evaluation, and at most 3.8e-7 relative
+    /// from it (checked over every float of [1e-36, 4.5]: largest 3.78e-7, near x = 3.9; below 1e-36 x·P underflows), so
+    /// within 4.5e-7 of erf. Not for the fp32 model, whose tests hold erf to 1.3e-7.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ErfSingle(float x)
+    {
+        x = Math.Clamp(x, -(float)ErfClamp, (float)ErfClamp);
+        float x2 = x * x;
+        float p = MathF.FusedMultiplyAdd((float)ErfP6, x2, (float)ErfP5);
+        p = MathF.FusedMultiplyAdd(p, x2, (float)ErfP4);
+        p = MathF.FusedMultiplyAdd(p, x2, (float)ErfP3);
+        p = MathF.FusedMultiplyAdd(p, x2, (float)ErfP2);
+        p = MathF.FusedMultiplyAdd(p, x2, (float)ErfP1);
+        p = MathF.FusedMultiplyAdd(p, x2, (float)ErfP0);
+        float q = MathF.FusedMultiplyAdd((float)ErfQ4, x2, (float)ErfQ3);
+        q = MathF.FusedMultiplyAdd(q, x2, (float)ErfQ2);
+        q = MathF.FusedMultiplyAdd(q, x2, (float)ErfQ1);
+        q = MathF.FusedMultiplyAdd(q, x2, (float)ErfQ0);
+        return Math.Clamp(x * p / q, -1f, 1f);
+    }
+
+    /// <summary>erf of 16 values by the rational fit evaluated in float (see <see cref="ErfSingle(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ErfSingle(Vector512<float> x)
+    {
+        x = Vector512.Clamp(x, Vector512.Create(-(float)ErfClamp), Vector512.Create((float)ErfClamp));
+        Vector512<float> x2 = x * x;
+        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create((float)ErfP6), x2, Vector512.Create((float)ErfP5));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create((float)ErfP4));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create((float)ErfP3));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create((float)ErfP2));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create((float)ErfP1));
+        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create((float)ErfP0));
+        Vector512<float> q = Vector512.FusedMultiplyAdd(Vector512.Create((float)ErfQ4), x2, Vector512.Create((float)ErfQ3));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create((float)ErfQ2));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create((float)ErfQ1));
+        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create((float)ErfQ0));
+        return Vector512.Clamp(x * p / q, Vector512.Create(-1f), Vector512<float>.One);
+    }
+
+    /// <summary>erf of 8 values by the rational fit evaluated in float (see <see cref="ErfSingle(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ErfSingle(Vector256<float> x)
+    {
+        x = Vector256.Clamp(x, Vector256.Create(-(float)ErfClamp), Vector256.Create((float)ErfClamp));
+        Vector256<float> x2 = x * x;
+        Vector256<float> p = Vector256.FusedMultiplyAdd(Vector256.Create((float)ErfP6), x2, Vector256.Create((float)ErfP5));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create((float)ErfP4));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create((float)ErfP3));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create((float)ErfP2));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create((float)ErfP1));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create((float)ErfP0));
+        Vector256<float> q = Vector256.FusedMultiplyAdd(Vector256.Create((float)ErfQ4), x2, Vector256.Create((float)ErfQ3));
+        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create((float)ErfQ2));
+        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create((float)ErfQ1));
+        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create((float)ErfQ0));
+        return Vector256.Clamp(x * p / q, Vector256.Create(-1f), Vector256<float>.One);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double ErfCore(double x)
     {
