@@ -44,10 +44,13 @@ internal sealed record ForwardProfile(string Name, ModelDescriptor Model, int Ba
 
         times.Sort();
         InRunCeilings ceilings = InRunCeilings.Measure(pool);
-        double median = times[times.Count / 2], gflops = EndToEndBenchmark.FindShape(Model, Batch, Sequence).ForwardFlops / median / 1e6;
+        double median = times[times.Count / 2], rate = EndToEndBenchmark.FindShape(Model, Batch, Sequence).ForwardFlops / median / 1e6;
+        (string unit, string ceiling, double ceilingMedian, double ceilingBest) = precision == Precision.Int8
+            ? ("GOP/s", "VPDPBUSD", ceilings.VnniMedianGops, ceilings.VnniBestGops)
+            : ("GFLOP/s", "FMA", ceilings.FmaMedianGflops, ceilings.FmaBestGflops);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Name} {Batch}×{Sequence} {precision.ToString().ToLowerInvariant()}, {threads} threads: {times.Count} calls, median {median:F3} ms, " +
-            $"p10 {times[times.Count / 10]:F3} ms, {gflops:F0} GFLOP/s = {100 * gflops / ceilings.FmaMedianGflops:F0}% of the FMA ceiling measured after " +
-            $"({ceilings.FmaMedianGflops:F0} GFLOP/s median, {ceilings.FmaBestGflops:F0} best); {HostDescription.Cpu()}; {HostDescription.Load()}"));
+            $"p10 {times[times.Count / 10]:F3} ms, {rate:F0} {unit} = {100 * rate / ceilingMedian:F0}% of the {ceiling} ceiling measured after " +
+            $"({ceilingMedian:F0} {unit} median, {ceilingBest:F0} best); {HostDescription.Cpu()}; {HostDescription.Load()}"));
     }
 }
