@@ -15,6 +15,7 @@ namespace BertGen.Bench;
 /// <param name="OnnxRuntimeCallerCpuMs">The same for ORT.</param>
 /// <param name="MaxAbsDiffHidden">Max |BertGen − ORT| over last_hidden_state.</param>
 /// <param name="MaxAbsDiffPooled">Max |BertGen − ORT| over the pooler output.</param>
+/// <param name="FmaCeilingGflops">The FMA ceiling of the case's threads measured right before it (median sample).</param>
 public sealed record EndToEndRow(
     string Case,
     int Batch,
@@ -29,8 +30,12 @@ public sealed record EndToEndRow(
     double BertGenCallerCpuMs,
     double OnnxRuntimeCallerCpuMs,
     double MaxAbsDiffHidden,
-    double MaxAbsDiffPooled)
+    double MaxAbsDiffPooled,
+    double FmaCeilingGflops)
 {
+    /// <summary>BertGen's throughput as a share of the in-run FMA ceiling.</summary>
+    public double BertGenCeilingShare => BertGenGflops / FmaCeilingGflops;
+
     /// <summary>ORT median over BertGen median: above 1 means BertGen is faster.</summary>
     public double Speedup => OnnxRuntimeMedianMs / BertGenMedianMs;
 
