@@ -61,7 +61,8 @@ public static class ParameterLoader
     /// Loads an int8 weights file (written by <see cref="ParameterSaver.SaveInt8"/>) into <paramref name="model"/> and
     /// prepares it for int8 inference: the fp32 tensors go into its parameter buffer, the int8 linear weights straight
     /// into the int8 GEMM's layout, so the fp32 copies of those weights are never held and nothing is re-quantised.
-    /// The model is then inference-only, with <see cref="IBertModel.ForwardPrecision"/> int8.
+    /// The model is then inference-only, with <see cref="IBertModel.ForwardPrecision"/> int8. A model without task heads
+    /// (an encoder) takes the encoder of a task model's file, e.g. a fine-tuned classifier's: the head's tensors are left out.
     /// </summary>
     /// <exception cref="NotSupportedException">The model's spec compiled no int8 forward.</exception>
     /// <exception cref="InvalidOperationException">The model is already prepared for inference (weights loaded and released).</exception>
@@ -81,7 +82,10 @@ public static class ParameterLoader
             // The word embeddings (the largest tensor, of which a text reads a few rows) stay in the file, read in place.
             ParameterInfo words = ParameterInfo.Find(model.ParameterTable, int8.WordEmbeddingName);
             nint inPlace = file.Float32InPlace(words.Name, words.Shape);
-            file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], inPlace != 0 ? [words.Name] : []);
+            // An encoder (a model without task heads) takes the encoder of a task model's file, as the CLI takes a
+            // fine-tuned classifier's encoder from its fp32 checkpoint: the head's tensors are left out.
+            bool encoderOnly = !model.ParameterTable.Any(p => HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(p.Name)));
+            file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], inPlace != 0 ? [words.Name] : [], encoderOnly);
             int8.PrepareInt8WeightsFrom(new QuantizedFileSource(file), inPlace, inPlace != 0 ? file : null);
             if (inPlace == 0)
             {

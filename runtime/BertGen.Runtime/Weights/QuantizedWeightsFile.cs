@@ -129,10 +129,14 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
     /// <param name="buffer">The model's parameter buffer.</param>
     /// <param name="quantizedWeights">The weights stored int8, read with <see cref="Int8Weight"/>.</param>
     /// <param name="readInPlace">F32 tensors the model reads from the mapping instead (<see cref="Float32InPlace"/>): not copied.</param>
-    public void LoadParameters(IReadOnlyList<ParameterInfo> table, Span<float> buffer, IReadOnlyCollection<string> quantizedWeights, IReadOnlyCollection<string>? readInPlace = null)
+    /// <param name="leaveOutTaskHeads">Skip the file's task-head tensors (<see cref="HuggingFaceNames.IsTaskHead"/>, int8 or
+    /// not): an encoder-only model reading the encoder of a task model's file.</param>
+    public void LoadParameters(IReadOnlyList<ParameterInfo> table, Span<float> buffer, IReadOnlyCollection<string> quantizedWeights,
+        IReadOnlyCollection<string>? readInPlace = null, bool leaveOutTaskHeads = false)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(quantizedWeights);
+        bool LeftOut(string canonical) => leaveOutTaskHeads && HuggingFaceNames.IsTaskHead(canonical);
         var quantized = new HashSet<string>(quantizedWeights.Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
         var skipped = new HashSet<string>(StringComparer.Ordinal);
         var inPlace = new HashSet<string>((readInPlace ?? []).Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
@@ -153,7 +157,7 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
         foreach (WeightTensor tensor in _reader.Tensors)
         {
             string canonical = HuggingFaceNames.Canonical(tensor.Name);
-            if (tensor.DataType == WeightDataType.Int8 && !skipped.Contains(canonical))
+            if (tensor.DataType == WeightDataType.Int8 && !skipped.Contains(canonical) && !LeftOut(canonical))
             {
                 throw new WeightFileException(table.Any(p => HuggingFaceNames.Canonical(p.Name) == canonical)
                     ? $"tensor '{tensor.Name}' in '{Path}' is int8 but the model expects it in float"
@@ -162,7 +166,8 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
         }
 
         ParameterLoader.Load(
-            _reader.Tensors.Where(t => !skipped.Contains(HuggingFaceNames.Canonical(t.Name)) && !inPlace.Contains(HuggingFaceNames.Canonical(t.Name))),
+            _reader.Tensors.Where(t => !skipped.Contains(HuggingFaceNames.Canonical(t.Name)) && !inPlace.Contains(HuggingFaceNames.Canonical(t.Name))
+                && !LeftOut(HuggingFaceNames.Canonical(t.Name))),
             table.Where(p => !quantized.Contains(HuggingFaceNames.Canonical(p.Name)) && !inPlace.Contains(HuggingFaceNames.Canonical(p.Name))).ToList(),
             buffer);
     }
