@@ -100,7 +100,7 @@ public static class ActivationMath
     /// within 4.5e-7 of erf. Not for the fp32 model, whose tests hold erf to 1.3e-7.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float ErfSingle(float x)
+    internal static float ErfSingle(float x)
     {
         x = Math.Clamp(x, -(float)ErfClamp, (float)ErfClamp);
         float x2 = x * x;
@@ -119,7 +119,7 @@ public static class ActivationMath
 
     /// <summary>erf of 16 values by the rational fit evaluated in float (see <see cref="ErfSingle(float)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ErfSingle(Vector512<float> x)
+    internal static Vector512<float> ErfSingle(Vector512<float> x)
     {
         x = Vector512.Clamp(x, Vector512.Create(-(float)ErfClamp), Vector512.Create((float)ErfClamp));
         Vector512<float> x2 = x * x;
@@ -138,7 +138,7 @@ public static class ActivationMath
 
     /// <summary>erf of 8 values by the rational fit evaluated in float (see <see cref="ErfSingle(float)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ErfSingle(Vector256<float> x)
+    internal static Vector256<float> ErfSingle(Vector256<float> x)
     {
         x = Vector256.Clamp(x, Vector256.Create(-(float)ErfClamp), Vector256.Create((float)ErfClamp));
         Vector256<float> x2 = x * x;
