@@ -60,6 +60,38 @@ public sealed record MemoryFootprint(Precision Precision, long ParameterBytes, l
 
         model.PrepareWeightsForInference(precision);
         GC.Collect();
+        RunForward(model, batch, sequence, precision, runs);
+        long arenaLength = int8?.ArenaLength ?? EndToEndBenchmark.FindShape(descriptor, batch, sequence).ArenaLength;
+        long packedLength = int8?.WeightLength ?? descriptor.PackedWeightLength;
+        return new MemoryFootprint(precision, descriptor.ParameterBufferLength * sizeof(float), packedLength * sizeof(float),
+            releasedBytes, arenaLength * sizeof(float), ReadStatus("VmHWM:"), baseline, loadedPeak, ReadStatus("VmRSS:"));
+    }
+
+    /// <summary>
+    /// The same for a model that reads an int8 weights file (<see cref="BertGen.Runtime.Weights.ParameterLoader.LoadInt8"/>,
+    /// what <c>bertgen embed --weights FILE.int8.safetensors</c> does): its int8 layers are packed straight from the file,
+    /// its word embeddings read in place from the file's mapping, so no fp32 copy of the linear weights is ever made and
+    /// nothing is released (<see cref="ReleasedBytes"/> 0). Write the file in another process: loading fp32 weights
+    /// here would set this one's peak.
+    /// </summary>
+    public static MemoryFootprint MeasureInt8File(ModelDescriptor descriptor, string path, int batch, int sequence, int threads, Int8Plan int8, int runs = 20)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        ArgumentNullException.ThrowIfNull(int8);
+        GC.Collect();
+        long baseline = ReadStatus("VmHWM:");
+        using var pool = new ComputePool(threads);
+        using IBertModel model = descriptor.Create(pool);
+        BertGen.Runtime.Weights.ParameterLoader.LoadInt8(model, path);
+        long loadedPeak = ReadStatus("VmHWM:");
+        GC.Collect();
+        RunForward(model, batch, sequence, Precision.Int8, runs);
+        return new MemoryFootprint(Precision.Int8, descriptor.ParameterBufferLength * sizeof(float), int8.WeightLength * sizeof(float),
+            0, int8.ArenaLength * sizeof(float), ReadStatus("VmHWM:"), baseline, loadedPeak, ReadStatus("VmRSS:"));
+    }
+
+    private static void RunForward(IBertModel model, int batch, int sequence, Precision precision, int runs)
+    {
         using IForwardPass pass = model.CreateForwardPass(batch, sequence, precision);
         int tokens = batch * sequence;
         var ids = new int[tokens];
@@ -75,11 +107,6 @@ public sealed record MemoryFootprint(Precision Precision, long ParameterBytes, l
         {
             pass.Run(ids, mask, types);
         }
-
-        long arenaLength = int8?.ArenaLength ?? EndToEndBenchmark.FindShape(descriptor, batch, sequence).ArenaLength;
-        long packedLength = int8?.WeightLength ?? descriptor.PackedWeightLength;
-        return new MemoryFootprint(precision, descriptor.ParameterBufferLength * sizeof(float), packedLength * sizeof(float),
-            releasedBytes, arenaLength * sizeof(float), ReadStatus("VmHWM:"), baseline, loadedPeak, ReadStatus("VmRSS:"));
     }
 
     /// <summary>The planned sizes of an int8 model, in floats, as the generated code states them.</summary>

@@ -10,6 +10,7 @@ using BertGen.Runtime.Pretrained;
 using BertGen.Runtime.Weights;
 
 // Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear|long] [--memory [--precision fp32|int8]]
+//        BertGen.EndToEnd --write-int8 PATH [--only bert-base]; then --memory --int8-file PATH [--only bert-base]
 //        BertGen.EndToEnd --profile SECONDS [--threads N] [--only minilm|bert-base] [--batch 1|8] [--precision fp32|int8]
 //        BertGen.EndToEnd bdn [BenchmarkDotNet arguments]
 if (args.Length > 0 && args[0] == "bdn")
@@ -18,10 +19,10 @@ if (args.Length > 0 && args[0] == "bdn")
     return 0;
 }
 
-const string Usage = "Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear|long] [--memory [--precision fp32|int8]] [--profile SECONDS]";
+const string Usage = "Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear|long] [--memory [--precision fp32|int8 | --int8-file PATH]] [--write-int8 PATH] [--profile SECONDS]";
 string[] modes = ["minilm", "bert-base", "graph-check", "int8", "int8-linear", "long"];
 int threads = 2, runs = 100, warmup = 30, profileSeconds = 0, profileBatch = 0;
-string? only = null;
+string? only = null, int8File = null, writeInt8 = null;
 bool memory = false;
 Precision memoryPrecision = Precision.Fp32;
 for (int i = 0; i < args.Length; i++)
@@ -40,6 +41,8 @@ for (int i = 0; i < args.Length; i++)
         "--runs" => TryCount(value, 1, out runs),
         "--warmup" => TryCount(value, 0, out warmup),
         "--profile" => TryCount(value, 1, out profileSeconds),
+        "--int8-file" => (int8File = value) is { Length: > 0 },
+        "--write-int8" => (writeInt8 = value) is { Length: > 0 },
         "--batch" => value is "1" or "8" && TryCount(value, 1, out profileBatch),
         "--only" => Array.IndexOf(modes, only = value) >= 0,
         "--precision" => value is "fp32" or "int8" && Enum.TryParse(value, ignoreCase: true, out memoryPrecision),
@@ -69,6 +72,39 @@ if (only == "int8-linear")
 
 void LoadMiniLm(IBertModel model) => ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, model.ParameterTable, model.Parameters.AsSpan());
 void InitBertBase(IBertModel model) => ((BertBaseEncoder)model).InitializeParameters(20240601);
+
+if (writeInt8 is not null)
+{
+    // The int8 weights file --memory --int8-file reads, written here so that process never holds the fp32 weights.
+    using var pool = new BertGen.Runtime.Threading.ComputePool(threads);
+    using IBertModel model = only == "bert-base" ? BertBaseEncoder.Descriptor.Create(pool) : MiniLmL6.Descriptor.Create(pool);
+    if (only == "bert-base")
+    {
+        InitBertBase(model);
+    }
+    else
+    {
+        LoadMiniLm(model);
+    }
+
+    ParameterSaver.SaveInt8(model, writeInt8);
+    Console.WriteLine($"wrote {writeInt8} ({new System.IO.FileInfo(writeInt8).Length / 1048576.0:F1} MB)");
+    return 0;
+}
+
+if (memory && int8File is not null)
+{
+    bool bertBase = only == "bert-base";
+    MemoryFootprint footprint = bertBase
+        ? MemoryFootprint.MeasureInt8File(BertBaseEncoder.Descriptor, int8File, 1, 128, threads, new(BertBaseEncoder.Int8WeightLength, BertBaseEncoder.B1S128Int8.ArenaLength))
+        : MemoryFootprint.MeasureInt8File(MiniLmL6.Descriptor, int8File, 1, 128, threads, new(MiniLmL6.Int8WeightLength, MiniLmL6.B1S128Int8.ArenaLength));
+    static string Megabytes(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
+    Console.WriteLine($"{(bertBase ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128 int8 from {int8File}, {threads} threads: peak RSS {Megabytes(footprint.PeakResidentBytes)} " +
+        $"(before the model: {Megabytes(footprint.BaselineResidentBytes)}; after loading the file: {Megabytes(footprint.LoadedPeakResidentBytes)}; RSS after the runs: " +
+        $"{Megabytes(footprint.ResidentBytes)}); int8 weights {Megabytes(footprint.PackedWeightBytes)}, arena {Megabytes(footprint.ArenaBytes)}, parameter buffer " +
+        $"{Megabytes(footprint.ParameterBytes)} allocated (the word embeddings' rows are read in place from the file's mapping, only those a text uses resident)");
+    return 0;
+}
 
 if (memory)
 {
