@@ -15,7 +15,7 @@ namespace BertGen.Bench;
 /// <param name="OnnxRuntimeCallerCpuMs">The same for ORT.</param>
 /// <param name="MaxAbsDiffHidden">Max |BertGen − ORT| over last_hidden_state.</param>
 /// <param name="MaxAbsDiffPooled">Max |BertGen − ORT| over the pooler output.</param>
-/// <param name="FmaCeilingGflops">The FMA ceiling of the case's threads measured right before it (median sample).</param>
+/// <param name="FmaCeilingGflops">The FMA ceiling of the case's threads (median sample), measured before and after the case: the larger.</param>
 public sealed record EndToEndRow(
     string Case,
     int Batch,

@@ -11,7 +11,7 @@ using BertGen.Runtime.Weights;
 
 // Usage: BertGen.EndToEnd [--threads N] [--runs N] [--warmup N] [--only minilm|bert-base|graph-check|int8|int8-linear|long] [--memory [--precision fp32|int8]]
 //        BertGen.EndToEnd --write-int8 PATH [--only bert-base]; then --memory --int8-file PATH [--only bert-base]
-//        BertGen.EndToEnd --profile SECONDS [--threads N] [--only minilm|bert-base] [--batch 1|8] [--precision fp32|int8]
+//        BertGen.EndToEnd --profile SECONDS [--threads N] [--only minilm [--batch 1|8] | --only bert-base] [--precision fp32|int8]
 //        BertGen.EndToEnd bdn [BenchmarkDotNet arguments]
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -37,7 +37,7 @@ for (int i = 0; i < args.Length; i++)
     string? value = ++i < args.Length ? args[i] : null;
     bool? valid = option switch
     {
-        "--threads" => TryCount(value, 1, out threads),
+        "--threads" => TryCount(value, 1, out threads) && threads <= 256,
         "--runs" => TryCount(value, 1, out runs),
         "--warmup" => TryCount(value, 0, out warmup),
         "--profile" => TryCount(value, 1, out profileSeconds),
@@ -53,6 +53,24 @@ for (int i = 0; i < args.Length; i++)
         Console.Error.WriteLine(valid is null ? $"Unknown argument {option}. {Usage}" : $"Bad value for {option}: {value ?? "none"}. {Usage}");
         return 2;
     }
+}
+
+// Combinations that would otherwise silently measure something else, each refused in one line.
+string? misuse = (int8File, writeInt8, profileSeconds, profileBatch) switch
+{
+    (not null, _, _, _) when !memory => "--int8-file says which file --memory reads; write one with --write-int8 PATH.",
+    (_, not null, _, _) when memory || profileSeconds > 0 => "--write-int8 runs on its own: then --memory --int8-file PATH reads the file.",
+    (_, not null, _, _) when only is not (null or "minilm" or "bert-base") => "--write-int8 writes MiniLM's or (--only bert-base) BERT-base's int8 file.",
+    (_, _, > 0, _) when memory => "--profile and --memory are separate runs.",
+    (_, _, > 0, _) when only is not (null or "minilm" or "bert-base") => "--profile runs --only minilm (1×128, 8×128) or --only bert-base (1×128).",
+    (_, _, > 0, 8) when only == "bert-base" => "BERT-base is profiled at 1×128 only.",
+    (_, _, 0, > 0) => "--batch chooses what --profile runs.",
+    _ => null,
+};
+if (misuse is not null)
+{
+    Console.Error.WriteLine($"{misuse} {Usage}");
+    return 2;
 }
 
 if (memoryPrecision != Precision.Fp32 && !memory && profileSeconds == 0)
@@ -95,9 +113,19 @@ if (writeInt8 is not null)
 if (memory && int8File is not null)
 {
     bool bertBase = only == "bert-base";
-    MemoryFootprint footprint = bertBase
-        ? MemoryFootprint.MeasureInt8File(BertBaseEncoder.Descriptor, int8File, 1, 128, threads, new(BertBaseEncoder.Int8WeightLength, BertBaseEncoder.B1S128Int8.ArenaLength))
-        : MemoryFootprint.MeasureInt8File(MiniLmL6.Descriptor, int8File, 1, 128, threads, new(MiniLmL6.Int8WeightLength, MiniLmL6.B1S128Int8.ArenaLength));
+    MemoryFootprint footprint;
+    try
+    {
+        footprint = bertBase
+            ? MemoryFootprint.MeasureInt8File(BertBaseEncoder.Descriptor, int8File, 1, 128, threads, new(BertBaseEncoder.Int8WeightLength, BertBaseEncoder.B1S128Int8.ArenaLength))
+            : MemoryFootprint.MeasureInt8File(MiniLmL6.Descriptor, int8File, 1, 128, threads, new(MiniLmL6.Int8WeightLength, MiniLmL6.B1S128Int8.ArenaLength));
+    }
+    catch (WeightFileException e)
+    {
+        Console.Error.WriteLine($"--int8-file {int8File}: {e.Message} (write it with --write-int8 PATH{(bertBase ? " --only bert-base" : "")})");
+        return 2;
+    }
+
     static string Megabytes(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
     Console.WriteLine($"{(bertBase ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128 int8 from {int8File}, {threads} threads: peak RSS {Megabytes(footprint.PeakResidentBytes)} " +
         $"(before the model: {Megabytes(footprint.BaselineResidentBytes)}; after loading the file: {Megabytes(footprint.LoadedPeakResidentBytes)}; RSS after the runs: " +

@@ -27,6 +27,9 @@ GROUPS = [
     ("bias gradients and row sums", r"RowReductions::"),
     ("dropout", r"Dropout::"),
     ("optimiser (AdamW, clipping)", r"AdamW::|GradientClipping::"),
+    # The workers' spin (Thread.SpinWait) runs in libcoreclr, which ships without symbols: perf shows the address of its
+    # pause loop, 0x46e4xx in .NET 10.0.12's libcoreclr.so (checked with perf's call graph: every caller is
+    # ComputePool's worker loop). Another runtime build puts it elsewhere; it then falls under "everything else".
     ("pool hand-offs and waiting", r"ComputePool|0x000000000046e|__sched_yield|SpinWait|do_sched_yield"),
     ("memory copies and clears", r"__memmove|__memset|memset|Memmove|SpanHelpers::Clear"),
     ("kernel (page faults, interrupts)", r"\[k\]"),
@@ -34,7 +37,12 @@ GROUPS = [
 
 
 def main():
-    ms_per_call = float(sys.argv[1]) * int(sys.argv[2]) if len(sys.argv) > 2 else None
+    if len(sys.argv) not in (1, 3):
+        sys.exit("usage: perf report --no-children --sort sym --stdio | breakdown.py [MEDIAN_MS THREADS]")
+    try:
+        ms_per_call = float(sys.argv[1]) * int(sys.argv[2]) if len(sys.argv) == 3 else None
+    except ValueError:
+        sys.exit(f"breakdown.py: MEDIAN_MS must be a number and THREADS a whole number, got {sys.argv[1]!r} {sys.argv[2]!r}")
     totals = {name: 0.0 for name, _ in GROUPS}
     other = 0.0
     line_pattern = re.compile(r"^\s*([0-9.]+)%\s+(.*)$")

@@ -256,7 +256,7 @@ internal sealed class SentenceEncoder : IDisposable
 
         // An encoder (a model without heads) takes the encoder of any task's checkpoint, a fine-tuned classifier's say:
         // its head tensors are left out; any other tensor must still fit exactly.
-        bool encoderOnly = !model.ParameterTable.Any(p => HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(p.Name)));
+        bool encoderOnly = !HuggingFaceNames.HasTaskHead(model.ParameterTable);
         ParameterLoader.Load(reader.Tensors.Where(t => !encoderOnly || !HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(t.Name))), expected, buffer);
     }
 

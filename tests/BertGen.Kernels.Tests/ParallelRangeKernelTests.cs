@@ -93,7 +93,7 @@ public sealed unsafe class ParallelRangeKernelTests
     {
         // The generated inference LayerNorm is a fixed-width row kernel; InPlace only splits rows. A kernel that adds
         // 1 + γ[j]·row + β[j] to each element shows every row covered once, at its own address, with γ and β.
-        const int Rows = 131, Width = 384; // 3 parts of 43–44 rows on three threads
+        const int Rows = 131, Width = 384; // 3 parts of 43–44 rows on three threads, 2 of 65–66 on two
         float[] x = new float[Rows * Width];
         float[] gamma = Enumerable.Range(0, Width).Select(j => (float)j).ToArray();
         float[] beta = Enumerable.Range(0, Width).Select(j => -0.5f * j).ToArray();
@@ -101,8 +101,12 @@ public sealed unsafe class ParallelRangeKernelTests
         fixed (float* px = x, pg = gamma, pb = beta)
         {
             s_rowsBase = px;
+            s_calls = 0;
             LayerNormKernels.InPlace(&MarkRows, px, Rows, Width, pg, pb, pool);
         }
+
+        // 131 rows of 384 are ~3 × LayerNormKernels.MinimumFloatsPerPart: one kernel call per thread, up to three.
+        Assert.Equal(Math.Min(threads, 3), s_calls);
 
         for (int r = 0; r < Rows; r++)
         {
@@ -113,12 +117,15 @@ public sealed unsafe class ParallelRangeKernelTests
         }
     }
 
-    // The buffer InPlaceLayerNormHandsEveryRowToTheRowKernelOnce hands out, so MarkRows can tell a row's index.
+    // The buffer InPlaceLayerNormHandsEveryRowToTheRowKernelOnce hands out, so MarkRows can tell a row's index, and
+    // how many times MarkRows was called.
     private static float* s_rowsBase;
+    private static int s_calls;
 
     // Adds 1 + γ[j]·row + β[j] to every element of the rows it is given, the row counted from s_rowsBase.
     private static void MarkRows(float* x, int rows, float* gamma, float* beta)
     {
+        System.Threading.Interlocked.Increment(ref s_calls);
         long first = (x - s_rowsBase) / 384;
         for (int r = 0; r < rows; r++)
         {

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace BertGen.Runtime.Weights;
 
@@ -49,6 +51,9 @@ internal static class HuggingFaceNames
     public static bool IsTaskHead(string canonicalName) =>
         canonicalName.StartsWith("cls.", StringComparison.Ordinal) || canonicalName.StartsWith("classifier.", StringComparison.Ordinal)
         || canonicalName.StartsWith("token_classifier.", StringComparison.Ordinal) || canonicalName.StartsWith("qa_outputs.", StringComparison.Ordinal);
+
+    /// <summary>Whether a model's parameters include a task head: a model without one is an encoder.</summary>
+    public static bool HasTaskHead(IEnumerable<ParameterInfo> table) => table.Any(p => IsTaskHead(Canonical(p.Name)));
 
     /// <summary>
     /// Whether a (canonical) name is a non-parameter buffer HuggingFace may store beside the weights:

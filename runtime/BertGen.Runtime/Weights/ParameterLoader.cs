@@ -84,8 +84,8 @@ public static class ParameterLoader
             nint inPlace = file.Float32InPlace(words.Name, words.Shape);
             // An encoder (a model without task heads) takes the encoder of a task model's file, as the CLI takes a
             // fine-tuned classifier's encoder from its fp32 checkpoint: the head's tensors are left out.
-            bool encoderOnly = !model.ParameterTable.Any(p => HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(p.Name)));
-            file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], inPlace != 0 ? [words.Name] : [], encoderOnly);
+            file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], inPlace != 0 ? [words.Name] : [],
+                leaveOutTaskHeads: !HuggingFaceNames.HasTaskHead(model.ParameterTable));
             int8.PrepareInt8WeightsFrom(new QuantizedFileSource(file), inPlace, inPlace != 0 ? file : null);
             if (inPlace == 0)
             {
