@@ -117,6 +117,70 @@ public sealed unsafe class ParallelRangeKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void EmbeddingsSummedAndNormalisedInOnePassEqualTheSerialSumThenLayerNorm(int threads)
+    {
+        // Two sequences of 96 tokens at width 200 (not a multiple of 16): token t takes position t mod 96. The reference is
+        // the serial loop generated code ran before: every row summed by the row kernel, then every row normalised.
+        const int Batch = 2, Sequence = 96, Width = 200, Vocab = 50, Tokens = Batch * Sequence;
+        float[] words = ReferenceMath.RandomArray(Vocab * Width, 71), positions = ReferenceMath.RandomArray(Sequence * Width, 72);
+        float[] tokenTypes = ReferenceMath.RandomArray(2 * Width, 73), gamma = ReferenceMath.RandomArray(Width, 74), beta = ReferenceMath.RandomArray(Width, 75);
+        int[] ids = Enumerable.Range(0, Tokens).Select(t => (t * 7) % Vocab).ToArray();
+        int[] types = Enumerable.Range(0, Tokens).Select(t => t % Sequence < 40 ? 0 : 1).ToArray();
+        float[] expected = new float[Tokens * Width], actual = new float[Tokens * Width];
+        using var pool = new ComputePool(threads);
+        fixed (float* w = words, ps = positions, tt = tokenTypes, g = gamma, b = beta, e = expected, a = actual)
+        fixed (int* pi = ids, pt = types)
+        {
+            for (int t = 0; t < Tokens; t++)
+            {
+                SumRow(e + (t * Width), w + (ids[t] * Width), ps + (t % Sequence * Width), tt + (types[t] * Width));
+            }
+
+            NormaliseRows(e, Tokens, g, b);
+            EmbeddingKernels.SumAndNormalize(&SumRow, &NormaliseRows, a, pi, pt, Tokens, Sequence, Width, w, ps, tt, g, b, pool);
+        }
+
+        Assert.Equal(expected, actual);
+        Assert.Contains(actual, v => v != 0f);
+    }
+
+    // Stand-ins for the generated row kernels at width 200: the sum of three rows, and a two-pass LayerNorm.
+    private static void SumRow(float* output, float* word, float* position, float* tokenType)
+    {
+        for (int j = 0; j < 200; j++)
+        {
+            output[j] = word[j] + position[j] + tokenType[j];
+        }
+    }
+
+    private static void NormaliseRows(float* x, int rows, float* gamma, float* beta)
+    {
+        for (int r = 0; r < rows; r++, x += 200)
+        {
+            float mean = 0f, variance = 0f;
+            for (int j = 0; j < 200; j++)
+            {
+                mean += x[j];
+            }
+
+            mean /= 200;
+            for (int j = 0; j < 200; j++)
+            {
+                variance += (x[j] - mean) * (x[j] - mean);
+            }
+
+            float inverse = 1f / MathF.Sqrt((variance / 200) + 1e-12f);
+            for (int j = 0; j < 200; j++)
+            {
+                x[j] = ((x[j] - mean) * inverse * gamma[j]) + beta[j];
+            }
+        }
+    }
+
     // The buffer InPlaceLayerNormHandsEveryRowToTheRowKernelOnce hands out, so MarkRows can tell a row's index, and
     // how many times MarkRows was called.
     private static float* s_rowsBase;

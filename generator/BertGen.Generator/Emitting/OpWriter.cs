@@ -50,6 +50,16 @@ internal sealed class OpWriter
                 }
 
                 break;
+            case EmbeddingSumOp { LayerNormModule: { } module } sum:
+            {
+                // Summed and normalised row by row, the tokens split over the pool: bitwise the serial sum then LayerNorm.
+                _w.Line($"EmbeddingKernels.SumAndNormalize(&{RowKernelEmitter.ClassName}.{RowKernelEmitter.EmbeddingSumName(sum.Width)}, " +
+                    $"&{RowKernelEmitter.ClassName}.{RowKernelEmitter.LayerNormName(sum.Width)}, {Expression(sum.Output)}, ids, types, {sum.Tokens}, {sum.Sequence}, " +
+                    $"{sum.Width}, {sum.WordRows ?? Tensor("p", sum.Word)}, {Tensor("p", sum.Position)}, {Tensor("p", sum.TokenType)}, {Gamma("p", module)}, " +
+                    $"{Beta("p", module)}, pool);");
+                break;
+            }
+
             case EmbeddingSumOp sum:
                 using (_w.Block($"for (int t = 0; t < {sum.Tokens}; t++)"))
                 {

@@ -23,6 +23,7 @@ internal static class RuntimeTypes
         ("AttentionKernels", Runtime + ".CompilerServices.AttentionKernels"),
         ("ComputePool", Runtime + ".Threading.ComputePool"),
         ("Dropout", Runtime + ".CompilerServices.Dropout"),
+        ("EmbeddingKernels", Runtime + ".CompilerServices.EmbeddingKernels"),
         ("Gemm", Runtime + ".CompilerServices.Gemm"),
         ("GemmEpilogue", Runtime + ".CompilerServices.GemmEpilogue"),
         ("HorizontalMax", Runtime + ".CompilerServices.HorizontalMax"),

@@ -74,10 +74,12 @@ internal static class ForwardPlanner
         }
 
         ops.Add(new MaskBiasOp($"Attention mask [{b},{s}] → mask_bias: 0 where attended, float.MinValue where padded (HF's finfo.min)", Buffer("mask_bias"), t) { Flops = t });
+        // The embeddings' LayerNorm runs on each row as it is summed (one pass, the row in L1), tokens split over the pool.
         ops.Add(new EmbeddingSumOp(
-            $"Embeddings: word[{v},{h}] + position[{a.MaxPositionEmbeddings},{h}] + token_type[{a.TypeVocabSize},{h}] gathered → hidden [{t},{h}]",
-            Buffer("hidden"), t, s, h, names.WordEmbeddings, names.PositionEmbeddings, names.TokenTypeEmbeddings, precision == Precision.Int8 ? "words" : null));
-        ops.Add(LayerNorm("Embeddings LayerNorm of hidden", Buffer("hidden"), t, h, names.EmbeddingsLayerNorm));
+            $"Embeddings: word[{v},{h}] + position[{a.MaxPositionEmbeddings},{h}] + token_type[{a.TypeVocabSize},{h}] gathered, each row then " +
+            $"LayerNorm → hidden [{t},{h}]",
+            Buffer("hidden"), t, s, h, names.WordEmbeddings, names.PositionEmbeddings, names.TokenTypeEmbeddings, precision == Precision.Int8 ? "words" : null,
+            names.EmbeddingsLayerNorm) { Flops = checked(LayerNormFlopsPerElement * t * h) });
         for (int l = 0; l < a.NumHiddenLayers; l++)
         {
             ops.Add(Gemm(
