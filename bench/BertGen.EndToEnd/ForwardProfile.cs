@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -11,29 +11,24 @@ namespace BertGen.Bench;
 /// BertGen's forward pass alone, called back to back for a fixed time, so a sampling profiler (<c>perf record</c>)
 /// sees nothing but it: the per-op breakdown in bench/README.md is the profile's shares times the median printed here.
 /// </summary>
-/// <param name="Name">The model's name in the report.</param>
-/// <param name="Model">The generated model.</param>
-/// <param name="Batch">Sequences per call.</param>
-/// <param name="Sequence">Tokens per sequence.</param>
-/// <param name="LoadWeights">Fills the parameters.</param>
-internal sealed record ForwardProfile(string Name, ModelDescriptor Model, int Batch, int Sequence, Action<IBertModel> LoadWeights)
+internal static class ForwardProfile
 {
     /// <summary>Warms up for a second, then calls the forward for <paramref name="seconds"/> and prints the median.</summary>
-    public void Run(int threads, Precision precision, int seconds, TextWriter output)
+    public static void Run(BenchModel benchModel, int batch, int sequence, int threads, Precision precision, int seconds, TextWriter output)
     {
         using var pool = new ComputePool(threads);
-        using IBertModel model = Model.Create(pool);
-        LoadWeights(model);
+        using IBertModel model = benchModel.Descriptor.Create(pool);
+        benchModel.LoadWeights(model);
         model.PrepareWeightsForInference(precision);
-        using IForwardPass pass = model.CreateForwardPass(Batch, Sequence, precision);
-        ForwardInputs inputs = ForwardInputs.Seeded(Batch, Sequence, model.VocabSize);
+        using IForwardPass pass = model.CreateForwardPass(batch, sequence, precision);
+        ForwardInputs inputs = ForwardInputs.Seeded(batch, sequence, model.VocabSize);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < 1)
         {
             pass.Run(inputs.Ids, inputs.Mask, inputs.Types);
         }
 
-        var times = new System.Collections.Generic.List<double>();
+        var times = new List<double>();
         clock.Restart();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
@@ -44,12 +39,12 @@ internal sealed record ForwardProfile(string Name, ModelDescriptor Model, int Ba
 
         times.Sort();
         InRunCeilings ceilings = InRunCeilings.Measure(pool);
-        double median = times[times.Count / 2], rate = EndToEndBenchmark.FindShape(Model, Batch, Sequence).ForwardFlops / median / 1e6;
+        double median = times[times.Count / 2], rate = EndToEndBenchmark.FindShape(benchModel.Descriptor, batch, sequence).ForwardFlops / median / 1e6;
         (string unit, string ceiling, double ceilingMedian, double ceilingBest) = precision == Precision.Int8
             ? ("GOP/s", "VPDPBUSD", ceilings.VnniMedianGops, ceilings.VnniBestGops)
             : ("GFLOP/s", "FMA", ceilings.FmaMedianGflops, ceilings.FmaBestGflops);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Name} {Batch}×{Sequence} {precision.ToString().ToLowerInvariant()}, {threads} threads: {times.Count} calls, median {median:F3} ms, " +
+            $"{benchModel.Name} {batch}×{sequence} {precision.ToString().ToLowerInvariant()}, {threads} threads: {times.Count} calls, median {median:F3} ms, " +
             $"p10 {times[times.Count / 10]:F3} ms, {rate:F0} {unit} = {100 * rate / ceilingMedian:F0}% of the {ceiling} ceiling measured after " +
             $"({ceilingMedian:F0} {unit} median, {ceilingBest:F0} best); {HostDescription.Cpu()}; {HostDescription.Load()}"));
     }

@@ -1,4 +1,5 @@
 using System;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
 
@@ -10,26 +11,28 @@ namespace BertGen.Bench;
 /// ORT's fp32 and dynamically quantised graphs written from that model, the ceilings of the same threads measured, then
 /// the four engines timed in rotating blocks (<see cref="AlternatingBlocks"/>, as the fp32 comparison is).
 /// </summary>
-public static class Int8ForwardBenchmark
+internal static class Int8ForwardBenchmark
 {
     /// <summary>Measures one case.</summary>
-    public static Int8ForwardRow Run(Int8ForwardCase benchCase, EndToEndOptions options)
+    internal static Int8ForwardRow Run(Int8ForwardCase benchCase, EndToEndOptions options)
     {
         ArgumentNullException.ThrowIfNull(benchCase);
         ArgumentNullException.ThrowIfNull(options);
         int batch = benchCase.Batch, sequence = benchCase.Sequence;
-        ShapeDescriptor shape = EndToEndBenchmark.FindShape(benchCase.Model, batch, sequence);
+        ShapeDescriptor shape = EndToEndBenchmark.FindShape(benchCase.Model.Descriptor, batch, sequence);
 
         using var pool = new ComputePool(options.Threads);
-        using IBertModel model = benchCase.Model.Create(pool);
-        benchCase.LoadWeights(model);
+        using IBertModel model = benchCase.Model.Descriptor.Create(pool);
+        benchCase.Model.LoadWeights(model);
         model.PrepareWeights();
-        benchCase.PrepareInt8Weights(model);
+
+        // Quantised beside the fp32 weights, which stay: one model runs both precisions.
+        ((IInt8Model)model).PrepareInt8Weights();
         using IForwardPass fp32 = model.CreateForwardPass(batch, sequence, Precision.Fp32);
         using IForwardPass int8 = model.CreateForwardPass(batch, sequence, Precision.Int8);
         ForwardInputs inputs = ForwardInputs.Seeded(batch, sequence, model.VocabSize);
-        using var onnxFp32 = new OnnxRuntimeRunner(BertOnnxGraph.Write(model, benchCase.Model, sequence), options.Threads, inputs, BertOnnxGraph.PoolerOutputName);
-        using var onnxInt8 = new OnnxRuntimeRunner(BertOnnxGraph.Write(model, benchCase.Model, sequence, int8: true), options.Threads, inputs, BertOnnxGraph.PoolerOutputName);
+        using var onnxFp32 = new OnnxRuntimeRunner(BertOnnxGraph.Write(model, benchCase.Model.Descriptor, sequence), options.Threads, inputs, BertOnnxGraph.PoolerOutputName);
+        using var onnxInt8 = new OnnxRuntimeRunner(BertOnnxGraph.Write(model, benchCase.Model.Descriptor, sequence, int8: true), options.Threads, inputs, BertOnnxGraph.PoolerOutputName);
 
         // Agreement first: fp32 against fp32 to rounding, each int8 against BertGen's fp32 by per-token cosine.
         int h = model.HiddenSize;
@@ -39,13 +42,13 @@ public static class Int8ForwardBenchmark
         onnxFp32.Run(ortFp32, pooled);
         onnxInt8.Run(ortInt8, pooled);
         double diffFp32 = EndToEndBenchmark.MaxAbsDiff(reference, ortFp32);
-        double bertGenCosine = MinTokenCosine(reference, bertGenInt8, h), ortCosine = MinTokenCosine(reference, ortInt8, h);
+        double bertGenCosine = Cosines.MinRow(reference, bertGenInt8, h), ortCosine = Cosines.MinRow(reference, ortInt8, h);
 
         InRunCeilings ceilings = InRunCeilings.Measure(pool);
         EngineTimes[] times = AlternatingBlocks.Time(
             [() => fp32.Run(inputs.Ids, inputs.Mask, inputs.Types), () => int8.Run(inputs.Ids, inputs.Mask, inputs.Types), onnxFp32.Run, onnxInt8.Run],
             options);
-        return new Int8ForwardRow(benchCase.Name, batch, sequence, options.TimedRuns, shape.ForwardFlops / 1e9,
+        return new Int8ForwardRow(benchCase.Model.Name, batch, sequence, options.TimedRuns, shape.ForwardFlops / 1e9,
             times[0], times[1], times[2], times[3], ceilings, diffFp32, bertGenCosine, ortCosine);
     }
 
@@ -53,25 +56,5 @@ public static class Int8ForwardBenchmark
     {
         pass.Run(inputs.Ids, inputs.Mask, inputs.Types);
         return pass.LastHiddenState.ToArray();
-    }
-
-    // The smallest cosine similarity between matching rows (tokens) of two [tokens, h] outputs.
-    private static double MinTokenCosine(float[] a, float[] b, int h)
-    {
-        double min = 1;
-        for (int row = 0; row < a.Length / h; row++)
-        {
-            double dot = 0, aa = 0, bb = 0;
-            for (int j = row * h; j < (row + 1) * h; j++)
-            {
-                dot += (double)a[j] * b[j];
-                aa += (double)a[j] * a[j];
-                bb += (double)b[j] * b[j];
-            }
-
-            min = Math.Min(min, dot / Math.Sqrt(aa * bb));
-        }
-
-        return min;
     }
 }

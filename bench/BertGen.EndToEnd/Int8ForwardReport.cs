@@ -13,7 +13,7 @@ namespace BertGen.Bench;
 /// </summary>
 internal static class Int8ForwardReport
 {
-    public static void Print(IReadOnlyList<Int8ForwardCase> cases, EndToEndOptions options, TextWriter output)
+    internal static void Print(IReadOnlyList<Int8ForwardCase> cases, EndToEndOptions options, TextWriter output)
     {
         output.WriteLine($"BertGen fp32 / BertGen int8 / ONNX Runtime {typeof(InferenceSession).Assembly.GetName().Version} fp32 / ORT int8 (written graphs, quantize_dynamic form), {Threads(options.Threads)}, {options.WarmupRuns} warm-up + {options.TimedRuns} timed runs each in rotating blocks of {options.BlockRuns}, {RuntimeInformation.FrameworkDescription}");
         output.WriteLine($"host: {HostDescription.Cpu()}; load average at start: {HostDescription.Load()}");
@@ -24,7 +24,7 @@ internal static class Int8ForwardReport
             rows.Add(row);
             InRunCeilings c = row.Ceilings;
             output.WriteLine(Invariant(
-                $"{row.Case} {row.Batch}×{row.Sequence} ({benchCase.Weights} weights) done, load average {HostDescription.Load()}; ceilings before it on {Threads(c.Threads)}: FMA {c.FmaMedianGflops:F0} GFLOP/s median ({c.FmaBestGflops:F0} best), VPDPBUSD {c.VnniMedianGops:F0} GOP/s median ({c.VnniBestGops:F0} best)"));
+                $"{row.Case} {row.Batch}×{row.Sequence} ({benchCase.Model.Weights} weights) done, load average {HostDescription.Load()}; ceilings before it on {Threads(c.Threads)}: FMA {c.FmaMedianGflops:F0} GFLOP/s median ({c.FmaBestGflops:F0} best), VPDPBUSD {c.VnniMedianGops:F0} GOP/s median ({c.VnniBestGops:F0} best)"));
         }
 
         output.WriteLine();

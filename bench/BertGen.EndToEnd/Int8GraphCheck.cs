@@ -59,11 +59,11 @@ public static class Int8GraphCheck
             var tokenCosines = new double[tokens.Length];
             for (int t = 0; t < tokens.Length; t++)
             {
-                tokenCosines[t] = Cosine(fp32.AsSpan(t * h, h), int8.AsSpan(t * h, h));
+                tokenCosines[t] = Cosines.Of(fp32.AsSpan(t * h, h), int8.AsSpan(t * h, h));
             }
 
             Array.Sort(tokenCosines);
-            double pooled = Cosine(MeanPool(fp32, tokens.Length, h), MeanPool(int8, tokens.Length, h));
+            double pooled = Cosines.Of(MeanPool(fp32, tokens.Length, h), MeanPool(int8, tokens.Length, h));
             allWithin &= pooled >= 0.95;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"all-MiniLM-L6-v2 written int8 graph on ORT {typeof(InferenceSession).Assembly.GetName().Version} vs BertGen fp32, {name}: mean-pooled embedding cosine {pooled:F5}; per-token cosine min {tokenCosines[0]:F5}, median {tokenCosines[tokens.Length / 2]:F5}"));
@@ -96,18 +96,5 @@ public static class Int8GraphCheck
         }
 
         return pooled;
-    }
-
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            aa += (double)a[i] * a[i];
-            bb += (double)b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(aa * bb);
     }
 }

@@ -88,23 +88,16 @@ if (only == "int8-linear")
     return linear && graph ? 0 : 1;
 }
 
-void LoadMiniLm(IBertModel model) => ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, model.ParameterTable, model.Parameters.AsSpan());
-void InitBertBase(IBertModel model) => ((BertBaseEncoder)model).InitializeParameters(20240601);
+// The model the single-model modes (--write-int8, --memory, --profile) run: MiniLM unless --only bert-base.
+BenchModel chosen = only == "bert-base" ? BenchModel.BertBase : BenchModel.MiniLm;
+static string Mb(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
 
 if (writeInt8 is not null)
 {
     // The int8 weights file --memory --int8-file reads, written here so that process never holds the fp32 weights.
     using var pool = new BertGen.Runtime.Threading.ComputePool(threads);
-    using IBertModel model = only == "bert-base" ? BertBaseEncoder.Descriptor.Create(pool) : MiniLmL6.Descriptor.Create(pool);
-    if (only == "bert-base")
-    {
-        InitBertBase(model);
-    }
-    else
-    {
-        LoadMiniLm(model);
-    }
-
+    using IBertModel model = chosen.Descriptor.Create(pool);
+    chosen.LoadWeights(model);
     ParameterSaver.SaveInt8(model, writeInt8);
     Console.WriteLine($"wrote {writeInt8} ({new System.IO.FileInfo(writeInt8).Length / 1048576.0:F1} MB)");
     return 0;
@@ -112,40 +105,30 @@ if (writeInt8 is not null)
 
 if (memory && int8File is not null)
 {
-    bool bertBase = only == "bert-base";
     MemoryFootprint footprint;
     try
     {
-        footprint = bertBase
-            ? MemoryFootprint.MeasureInt8File(BertBaseEncoder.Descriptor, int8File, 1, 128, threads, new(BertBaseEncoder.Int8WeightLength, BertBaseEncoder.B1S128Int8.ArenaLength))
-            : MemoryFootprint.MeasureInt8File(MiniLmL6.Descriptor, int8File, 1, 128, threads, new(MiniLmL6.Int8WeightLength, MiniLmL6.B1S128Int8.ArenaLength));
+        footprint = MemoryFootprint.MeasureInt8File(chosen.Descriptor, int8File, 1, 128, threads, chosen.Int8AtB1S128);
     }
     catch (WeightFileException e)
     {
-        Console.Error.WriteLine($"--int8-file {int8File}: {e.Message} (write it with --write-int8 PATH{(bertBase ? " --only bert-base" : "")})");
+        Console.Error.WriteLine($"--int8-file {int8File}: {e.Message} (write it with --write-int8 PATH{(chosen == BenchModel.BertBase ? " --only bert-base" : "")})");
         return 2;
     }
 
-    static string Megabytes(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
-    Console.WriteLine($"{(bertBase ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128 int8 from {int8File}, {threads} threads: peak RSS {Megabytes(footprint.PeakResidentBytes)} " +
-        $"(before the model: {Megabytes(footprint.BaselineResidentBytes)}; after loading the file: {Megabytes(footprint.LoadedPeakResidentBytes)}; RSS after the runs: " +
-        $"{Megabytes(footprint.ResidentBytes)}); int8 weights {Megabytes(footprint.PackedWeightBytes)}, arena {Megabytes(footprint.ArenaBytes)}, parameter buffer " +
-        $"{Megabytes(footprint.ParameterBytes)} allocated (the word embeddings' rows are read in place from the file's mapping, only those a text uses resident)");
+    Console.WriteLine($"{chosen.Name} B1S128 int8 from {int8File}, {threads} threads: peak RSS {Mb(footprint.PeakResidentBytes)} " +
+        $"(before the model: {Mb(footprint.BaselineResidentBytes)}; after loading the file: {Mb(footprint.LoadedPeakResidentBytes)}; RSS after the runs: " +
+        $"{Mb(footprint.ResidentBytes)}); int8 weights {Mb(footprint.PackedWeightBytes)}, arena {Mb(footprint.ArenaBytes)}, parameter buffer " +
+        $"{Mb(footprint.ParameterBytes)} allocated (the word embeddings' rows are read in place from the file's mapping, only those a text uses resident)");
     return 0;
 }
 
 if (memory)
 {
     // Its own process run: ORT must not be loaded, or its weights and arenas would count.
-    bool bertBase = only == "bert-base", int8 = memoryPrecision == Precision.Int8;
-    MemoryFootprint.Int8Plan? int8Plan = !int8 ? null : bertBase
-        ? new(BertBaseEncoder.Int8WeightLength, BertBaseEncoder.B1S128Int8.ArenaLength)
-        : new(MiniLmL6.Int8WeightLength, MiniLmL6.B1S128Int8.ArenaLength);
-    MemoryFootprint footprint = bertBase
-        ? MemoryFootprint.Measure(BertBaseEncoder.Descriptor, InitBertBase, 1, 128, threads, int8Plan)
-        : MemoryFootprint.Measure(MiniLmL6.Descriptor, LoadMiniLm, 1, 128, threads, int8Plan);
-    static string Mb(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
-    Console.WriteLine($"{(bertBase ? "BERT-base" : "all-MiniLM-L6-v2")} B1S128 {(int8 ? "int8" : "fp32")}, {threads} threads: inference-only, peak RSS {Mb(footprint.PeakResidentBytes)} = parameters {Mb(footprint.ParameterBytes)} + {(int8 ? "int8" : "packed")} weights {Mb(footprint.PackedWeightBytes)} − released HF-layout linear weights {Mb(footprint.ReleasedBytes)} + arena {Mb(footprint.ArenaBytes)} + {Mb(footprint.OverheadBytes)} other (peak RSS before the model: {Mb(footprint.BaselineResidentBytes)}; after loading the weights: {Mb(footprint.LoadedPeakResidentBytes)}; RSS after the runs: {Mb(footprint.ResidentBytes)})");
+    bool int8 = memoryPrecision == Precision.Int8;
+    MemoryFootprint footprint = MemoryFootprint.Measure(chosen.Descriptor, chosen.LoadWeights, 1, 128, threads, int8 ? chosen.Int8AtB1S128 : null);
+    Console.WriteLine($"{chosen.Name} B1S128 {(int8 ? "int8" : "fp32")}, {threads} threads: inference-only, peak RSS {Mb(footprint.PeakResidentBytes)} = parameters {Mb(footprint.ParameterBytes)} + {(int8 ? "int8" : "packed")} weights {Mb(footprint.PackedWeightBytes)} − released HF-layout linear weights {Mb(footprint.ReleasedBytes)} + arena {Mb(footprint.ArenaBytes)} + {Mb(footprint.OverheadBytes)} other (peak RSS before the model: {Mb(footprint.BaselineResidentBytes)}; after loading the weights: {Mb(footprint.LoadedPeakResidentBytes)}; RSS after the runs: {Mb(footprint.ResidentBytes)})");
     return 0;
 }
 
@@ -153,12 +136,10 @@ var options = new EndToEndOptions(threads, warmup, runs);
 if (profileSeconds > 0)
 {
     // BertGen alone, call after call, for a sampling profiler (perf record): no ORT in the process.
-    ForwardProfile[] profiles = only == "bert-base"
-        ? [new("BERT-base", BertBaseEncoder.Descriptor, 1, 128, InitBertBase)]
-        : [new("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 1, 128, LoadMiniLm), new("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 8, 128, LoadMiniLm)];
-    foreach (ForwardProfile profile in profiles.Where(p => profileBatch == 0 || p.Batch == profileBatch))
+    int[] batches = chosen == BenchModel.BertBase ? [1] : profileBatch > 0 ? [profileBatch] : [1, 8];
+    foreach (int batch in batches)
     {
-        profile.Run(threads, memoryPrecision, profileSeconds, Console.Out);
+        ForwardProfile.Run(chosen, batch, 128, threads, memoryPrecision, profileSeconds, Console.Out);
     }
 
     return 0;
@@ -166,12 +147,7 @@ if (profileSeconds > 0)
 
 if (only == "int8")
 {
-    Int8ForwardReport.Print(
-    [
-        new Int8ForwardCase("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 1, 128, "real (package)", LoadMiniLm, model => ((MiniLmL6)model).PrepareInt8Weights()),
-        new Int8ForwardCase("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 8, 128, "real (package)", LoadMiniLm, model => ((MiniLmL6)model).PrepareInt8Weights()),
-        new Int8ForwardCase("BERT-base", BertBaseEncoder.Descriptor, 1, 128, "random (seed 20240601)", InitBertBase, model => ((BertBaseEncoder)model).PrepareInt8Weights()),
-    ], options, Console.Out);
+    Int8ForwardReport.Print([new(BenchModel.MiniLm, 1, 128), new(BenchModel.MiniLm, 8, 128), new(BenchModel.BertBase, 1, 128)], options, Console.Out);
     return 0;
 }
 
@@ -181,34 +157,38 @@ using (PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.MiniLm
     miniLmOnnx = package.ReadModelOnnx();
 }
 
+// ORT on MiniLM runs the package's own export (pooler output "924"); on BERT-base, a graph written from the same weights.
+EndToEndCase PackageGraph(int batch, int sequence, string? name = null) => new(name ?? BenchModel.MiniLm.Name, BenchModel.MiniLm.Descriptor, batch,
+    sequence, BenchModel.MiniLm.Weights, BenchModel.MiniLm.LoadWeights, _ => miniLmOnnx, "924");
+EndToEndCase WrittenGraph(BenchModel benchModel, int batch, int sequence, string? name = null) => new(name ?? benchModel.Name, benchModel.Descriptor,
+    batch, sequence, benchModel.Weights, benchModel.LoadWeights, model => BertOnnxGraph.Write(model, benchModel.Descriptor, sequence),
+    BertOnnxGraph.PoolerOutputName);
+
 var cases = new List<EndToEndCase>();
 if (only is null or "minilm")
 {
-    cases.Add(new EndToEndCase("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 1, 128, "real (package)", LoadMiniLm, _ => miniLmOnnx, "924"));
-    cases.Add(new EndToEndCase("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 8, 128, "real (package)", LoadMiniLm, _ => miniLmOnnx, "924"));
+    cases.Add(PackageGraph(1, 128));
+    cases.Add(PackageGraph(8, 128));
 }
 
 if (only is null or "graph-check")
 {
     // Fairness check of the written graph: ORT on MiniLM's real weights through BertOnnxGraph, to set beside the
     // package's own torch export. If ORT optimised the written graph worse, BERT-base's ratio would flatter BertGen.
-    cases.Add(new EndToEndCase("all-MiniLM-L6-v2, written graph", MiniLmL6.Descriptor, 1, 128, "real (package)", LoadMiniLm,
-        model => BertOnnxGraph.Write(model, MiniLmL6.Descriptor, 128), BertOnnxGraph.PoolerOutputName));
-    cases.Add(new EndToEndCase("all-MiniLM-L6-v2, package graph", MiniLmL6.Descriptor, 1, 128, "real (package)", LoadMiniLm, _ => miniLmOnnx, "924"));
+    cases.Add(WrittenGraph(BenchModel.MiniLm, 1, 128, "all-MiniLM-L6-v2, written graph"));
+    cases.Add(PackageGraph(1, 128, "all-MiniLM-L6-v2, package graph"));
 }
 
 if (only == "long")
 {
     // Issue 11's long-sequence cases, where attention's share of the work grows with S: not part of the default run.
-    cases.Add(new EndToEndCase("all-MiniLM-L6-v2", MiniLmL6.Descriptor, 1, 256, "real (package)", LoadMiniLm, _ => miniLmOnnx, "924"));
-    cases.Add(new EndToEndCase("BERT-base", BertBaseEncoder.Descriptor, 1, 512, "random (seed 20240601)", InitBertBase,
-        model => BertOnnxGraph.Write(model, BertBaseEncoder.Descriptor, 512), BertOnnxGraph.PoolerOutputName));
+    cases.Add(PackageGraph(1, 256));
+    cases.Add(WrittenGraph(BenchModel.BertBase, 1, 512));
 }
 
 if (only is null or "bert-base")
 {
-    cases.Add(new EndToEndCase("BERT-base", BertBaseEncoder.Descriptor, 1, 128, "random (seed 20240601)", InitBertBase,
-        model => BertOnnxGraph.Write(model, BertBaseEncoder.Descriptor, 128), BertOnnxGraph.PoolerOutputName));
+    cases.Add(WrittenGraph(BenchModel.BertBase, 1, 128));
 }
 
 Console.WriteLine($"BertGen vs ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version}, {threads} threads, {warmup} warm-up + {runs} timed runs each in alternating blocks of {options.BlockRuns}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
