@@ -30,8 +30,7 @@ internal sealed class CheckpointModel : IDisposable
 
     public static CheckpointModel Load(ModelDescriptor descriptor, string weights, int? threads, ComputePrecision? precision = null)
     {
-        (precision, bool int8File) = ComputePrecision.For(precision, weights);
-        precision.CheckCompiled(descriptor);
+        (precision, bool int8File) = ComputePrecision.For(precision, weights, descriptor);
         if (threads is int count && (count < 1 || count > 1024))
         {
             throw new CliUsageException($"--threads must be between 1 and 1024, not {count}");

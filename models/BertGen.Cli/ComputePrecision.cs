@@ -33,12 +33,13 @@ internal sealed record ComputePrecision(Precision Runtime, string DataType)
         ?? throw new CliUsageException($"--precision must be one of {string.Join(", ", All.Select(p => p.Name))}, not '{value}'");
 
     /// <summary>
-    /// What to compute in: <paramref name="given"/> when --precision was given, else int8 for an int8 weights file (its fp32
-    /// weights are gone, so int8 is all it can run) and fp32 for anything else; and whether the weights are such a file.
-    /// Decided once, before any weights load, so a server refuses before it listens.
+    /// What <paramref name="model"/> computes in: <paramref name="given"/> when --precision was given, else int8 for an
+    /// int8 weights file (its fp32 weights are gone, so int8 is all it can run) and fp32 for anything else; and whether
+    /// the weights are such a file. Decided once, before any weights load, so a server refuses before it listens.
     /// </summary>
-    /// <exception cref="CliUsageException">fp32 was asked for an int8 weights file, whose fp32 weights are gone.</exception>
-    public static (ComputePrecision Precision, bool Int8File) For(ComputePrecision? given, string? weightsPath)
+    /// <exception cref="CliUsageException">fp32 was asked for an int8 weights file, whose fp32 weights are gone; or the
+    /// model was not compiled in the precision.</exception>
+    public static (ComputePrecision Precision, bool Int8File) For(ComputePrecision? given, string? weightsPath, ModelDescriptor model)
     {
         bool int8File = weightsPath is not null && System.IO.File.Exists(weightsPath) && Int8WeightsFile.Is(weightsPath);
         if (int8File && given is not null && given != Int8)
@@ -46,11 +47,13 @@ internal sealed record ComputePrecision(Precision Runtime, string DataType)
             throw Int8WeightsFile.NeedsInt8(weightsPath!);
         }
 
-        return (given ?? (int8File ? Int8 : Fp32), int8File);
+        ComputePrecision precision = given ?? (int8File ? Int8 : Fp32);
+        precision.CheckCompiled(model);
+        return (precision, int8File);
     }
 
-    /// <summary>Refuses a precision the model was not compiled in, naming the spec setting that compiles it.</summary>
-    public void CheckCompiled(ModelDescriptor model)
+    // Refuses a precision the model was not compiled in, naming the spec setting that compiles it.
+    private void CheckCompiled(ModelDescriptor model)
     {
         if (!model.Precisions.Contains(Runtime))
         {

@@ -102,8 +102,7 @@ internal sealed class SentenceEncoder : IDisposable
         ModelDescriptor architecture = pretrained?.Architecture
             ?? ModelCatalog.FindCompiled(options.Model)
             ?? throw new CliUsageException($"unknown model '{options.Model}'; choose one of: {ModelCatalog.AllNames}");
-        (ComputePrecision precision, bool int8File) = ComputePrecision.For(options.Precision, options.WeightsPath);
-        precision.CheckCompiled(architecture);
+        (ComputePrecision precision, bool int8File) = ComputePrecision.For(options.Precision, options.WeightsPath, architecture);
         options = options with { Precision = precision };
         if (pretrained is null && options.WeightsPath is null)
         {
@@ -153,8 +152,7 @@ internal sealed class SentenceEncoder : IDisposable
 
         ModelFolder folder = ModelFolder.Open(options.ModelDirectory!);
         ModelDescriptor architecture = CompiledModelMatch.Find(folder.Config, options.ModelDirectory!);
-        (ComputePrecision precision, bool int8File) = ComputePrecision.For(options.Precision, folder.WeightsPath);
-        precision.CheckCompiled(architecture);
+        (ComputePrecision precision, bool int8File) = ComputePrecision.For(options.Precision, folder.WeightsPath, architecture);
         return new SentenceEncoder(architecture, null, folder.WeightsPath, options with { Precision = precision }, int8File,
             folder.Tokenizer, folder.Pooling ?? PoolingMode.Mean,
             $"'{folder.Directory}' on {architecture.Name}", folder.Name, (folder.MaxTokens, $"the model folder's limit"), folder.Config.Labels);
@@ -171,8 +169,8 @@ internal sealed class SentenceEncoder : IDisposable
             return;
         }
 
-        IBertModel model = LoadParameters(timings, out bool prepared);
-        if (!prepared)
+        IBertModel model = LoadParameters(timings);
+        if (!model.IsInferenceOnly)
         {
             // Embedding only runs forward passes: keep the linear weights once, in the kernels' layout for the precision.
             model.PrepareWeightsForInference(_precision.Runtime);
@@ -193,15 +191,15 @@ internal sealed class SentenceEncoder : IDisposable
             throw new CliUsageException($"weights file '{_weightsPath}' is already quantised to int8; give the fp32 weights it was made from");
         }
 
-        return LoadParameters(timings, out _);
+        return LoadParameters(timings);
     }
 
-    private IBertModel LoadParameters(StageTimings timings, out bool prepared)
+    // The int8 weights file comes prepared (inference-only in int8); everything else leaves the model's fp32 parameters filled.
+    private IBertModel LoadParameters(StageTimings timings)
     {
         _pool ??= _threads is int threads ? new ComputePool(threads) : null;
         IBertModel model = _architecture.Create(_pool);
         timings.Mark("allocate model");
-        prepared = false;
         try
         {
             Span<float> buffer = model.Parameters.AsSpan();
@@ -209,7 +207,6 @@ internal sealed class SentenceEncoder : IDisposable
             {
                 ParameterLoader.LoadInt8(model, _weightsPath);
                 timings.Mark("load int8 weights file");
-                prepared = true;
             }
             else if (_weightsPath is not null)
             {
