@@ -165,11 +165,14 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
             }
         }
 
-        ParameterLoader.Load(
-            _reader.Tensors.Where(t => !skipped.Contains(HuggingFaceNames.Canonical(t.Name)) && !inPlace.Contains(HuggingFaceNames.Canonical(t.Name))
-                && !LeftOut(HuggingFaceNames.Canonical(t.Name))),
-            table.Where(p => !quantized.Contains(HuggingFaceNames.Canonical(p.Name)) && !inPlace.Contains(HuggingFaceNames.Canonical(p.Name))).ToList(),
-            buffer);
+        // The float tensors copied into the buffer: neither quantised (nor their scales), read in place, nor a left-out head.
+        bool Copied(string name)
+        {
+            string canonical = HuggingFaceNames.Canonical(name);
+            return !skipped.Contains(canonical) && !quantized.Contains(canonical) && !inPlace.Contains(canonical) && !LeftOut(canonical);
+        }
+
+        ParameterLoader.Load(_reader.Tensors.Where(t => Copied(t.Name)), table.Where(p => Copied(p.Name)).ToList(), buffer);
     }
 
     /// <summary>
