@@ -64,13 +64,9 @@ internal sealed class OpWriter
                 using (_w.Block($"for (int t = 0; t < {sum.Tokens}; t++)"))
                 {
                     string dst = Rows(Expression(sum.Output), "t", sum.Width);
-                    string[] rows = EmbeddingRowList(sum.Word, sum.Position, sum.TokenType, sum.Sequence, sum.Width, "p");
-                    if (sum.WordRows is { } words)
-                    {
-                        rows[0] = $"{words} + (long)ids[t] * {sum.Width}";
-                    }
-
-                    _w.Line($"{RowKernelEmitter.ClassName}.{RowKernelEmitter.EmbeddingSumName(sum.Width)}({dst}, {string.Join(", ", rows)});");
+                    // The training forward's sum (its LayerNorm saves x̂ for the backward, a separate op); word rows from the parameters.
+                    string rows = string.Join(", ", EmbeddingRowList(sum.Word, sum.Position, sum.TokenType, sum.Sequence, sum.Width, "p"));
+                    _w.Line($"{RowKernelEmitter.ClassName}.{RowKernelEmitter.EmbeddingSumName(sum.Width)}({dst}, {rows});");
                 }
 
                 break;

@@ -9,10 +9,11 @@ internal sealed record MaskBiasOp(string? Description, Operand Output, int Token
 }
 
 /// <summary>
-/// output[t] = word[ids[t]] + position[t mod S] + token_type[types[t]] for every token. The word rows come from the
-/// parameters, or from the local pointer <paramref name="WordRows"/> when set (an int8 pass: the model may read its word
-/// embeddings in place from an int8 weights file). With <paramref name="LayerNormModule"/> (inference) each row is also
-/// normalised by that LayerNorm as soon as it is summed, the tokens split over the pool.
+/// output[t] = word[ids[t]] + position[t mod S] + token_type[types[t]] for every token. With
+/// <paramref name="LayerNormModule"/> (inference passes) each row is also normalised by that LayerNorm as soon as it is
+/// summed, the tokens split over the pool; and there the word rows come from the local pointer <paramref name="WordRows"/>
+/// when set (an int8 pass: the model may read its word embeddings in place from an int8 weights file). Without it (the
+/// training forward) the word rows come from the parameters.
 /// </summary>
 internal sealed record EmbeddingSumOp(string? Description, Operand Output, int Tokens, int Sequence, int Width, string Word, string Position, string TokenType, string? WordRows = null,
     string? LayerNormModule = null)
