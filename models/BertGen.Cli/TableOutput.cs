@@ -40,6 +40,26 @@ internal static class TableOutput
         }
     }
 
+    /// <summary>
+    /// A key–value grid: as laid out on a terminal; in a file or pipe without the spaces Spectre pads each line with
+    /// to the grid's width, so a script reads "key   value" and a diff shows no trailing whitespace.
+    /// </summary>
+    public static void Write(CliConsole console, Grid grid)
+    {
+        if (console.OutputIsTerminal)
+        {
+            Create(console).Write(grid);
+            return;
+        }
+
+        var text = new StringWriter();
+        Create(console with { Output = text }).Write(grid);
+        foreach (string line in text.ToString().TrimEnd('\n', '\r').Split('\n'))
+        {
+            console.Output.WriteLine(line.TrimEnd());
+        }
+    }
+
     public static IAnsiConsole Create(CliConsole console)
     {
         IAnsiConsole output = AnsiConsole.Create(new AnsiConsoleSettings

@@ -42,6 +42,10 @@ public sealed class InspectCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("110,106,428", result.Output, StringComparison.Ordinal);
         Assert.Contains("L12 H768 A12 I3072", result.Output, StringComparison.Ordinal);
+
+        // Captured output is for scripts and diffs: the key–value lines carry no padding to the grid's width.
+        Assert.Contains("parameters        110,106,428\n", result.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Output.ReplaceLineEndings("\n").Split('\n'), line => line.EndsWith(' '));
     }
 
     [Fact]

@@ -112,7 +112,7 @@ internal sealed class InspectCommand : ICliCommand
         summary.AddRow("packed weights", $"{Bytes(d.PackedWeightLength)} ({Int(d.PackedWeightLength)} floats)");
         summary.AddRow("precisions", string.Join(", ", d.Precisions.Select(p => ComputePrecision.Of(p).Name)) +
             (d.Int8WeightBytes > 0 ? $" (int8 weights: {Bytes(d.Int8WeightBytes / sizeof(float))}; an int8 pass has fp32's arena plus its quantised input rows)" : string.Empty));
-        output.Write(summary);
+        TableOutput.Write(console, summary);
         output.WriteLine();
 
         // Forward and training step in two tables: one of nine columns does not fit an 80-column terminal.
