@@ -157,6 +157,57 @@ public sealed class Int8ForwardTests
         }
     }
 
+    [Theory]
+    [InlineData(3, 37)]
+    [InlineData(1, 5)]
+    public void Int8_on_odd_shapes_stays_close_to_fp32_does_not_depend_on_threads_and_survives_its_weights_file(int batch, int sequence)
+    {
+        // OddInt8: hidden 70 and intermediate 150 (neither a multiple of the int8 GEMM's 4-byte depth nor of its 48-column
+        // panels), head size 14, vocabulary 97 (the tied decoder's last panel is short), 37 tokens (a short last row tile),
+        // two heads. Every edge the int8 path has is crossed in one model.
+        string path = Path.Combine(Path.GetTempPath(), $"bertgen-int8-odd-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using var two = new ComputePool(2);
+            using var one = new ComputePool(1);
+            using var three = new ComputePool(3);
+            using var model = new OddInt8(two);
+            using var single = new OddInt8(one);
+            using var loaded = new OddInt8(three);
+            ReferenceOracle.Initialize(model, WeightInit.Wide, 17);
+            ReferenceOracle.Initialize(single, WeightInit.Wide, 17);
+            model.PrepareWeights();
+            model.PrepareInt8Weights();
+            single.PrepareWeightsForInference(Precision.Int8);
+            ParameterSaver.SaveInt8(model, path);
+            ParameterLoader.LoadInt8(loaded, path);
+
+            (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(model, batch, sequence, seed: 5);
+            using IForwardPass fp32 = model.CreateForwardPass(batch, sequence, Precision.Fp32);
+            using IForwardPass int8 = model.CreateForwardPass(batch, sequence, Precision.Int8);
+            using IForwardPass oneThread = single.CreateForwardPass(batch, sequence);
+            using IForwardPass fromFile = loaded.CreateForwardPass(batch, sequence);
+            foreach (IForwardPass pass in new[] { fp32, int8, oneThread, fromFile })
+            {
+                pass.Run(ids, mask, types);
+            }
+
+            // Integer sums are exact and every split computes each element the same way: bit for bit on 1, 2 and 3 threads.
+            Comparison.AssertSameOutputs($"OddInt8 int8 B{batch}S{sequence}, 2 threads vs 1:", int8, oneThread);
+            Comparison.AssertSameOutputs($"OddInt8 int8 B{batch}S{sequence}, quantised at load on 2 threads vs int8 file on 3:", int8, fromFile);
+
+            // The same bound as every head's test above: each row keeps its direction (cosine ≥ 0.99 with fp32).
+            AssertRowsClose("last hidden state", fp32.LastHiddenState, int8.LastHiddenState, OddInt8.HiddenSize);
+            AssertRowsClose("pooled", fp32.PooledOutput, int8.PooledOutput, OddInt8.HiddenSize);
+            AssertRowsClose("masked LM logits", fp32.MaskedLmLogits, int8.MaskedLmLogits, OddInt8.VocabSize);
+            AssertRowsClose("sequence logits", fp32.SequenceLogits, int8.SequenceLogits, 3);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void A_source_that_fails_halfway_leaves_the_model_owning_nothing_and_preparable()
     {
