@@ -297,7 +297,7 @@ public sealed class Trainer : IDisposable
         }
 
         long started = Stopwatch.GetTimestamp();
-        NativeMemory.Clear(_model.Gradients.Pointer, (nuint)_model.Gradients.Length * sizeof(float));
+        ClearGradients();
         int accumulation = Options.AccumulationSteps, ranks = WorldSize, rank = Rank;
         float gradientScale = 1f / (accumulation * ranks);
         var losses = new LossAccumulator();
@@ -537,6 +537,16 @@ public sealed class Trainer : IDisposable
             throw new TrainingException($"the {what} source's batches ({batch.InputIds.Length} tokens, {batch.MaskedLmPositions.Length} predictions) do not fit the compiled step B={step.Batch}, S={step.Sequence}, P={step.MaxPredictions}");
         }
     }
+
+    // Zeroes the gradient buffer over the model's pool: one memset of the whole buffer (440 MB for BERT-base) on the
+    // calling thread was a serial stretch of every step while the other threads waited.
+    private unsafe void ClearGradients() =>
+        ParallelRanges.Run(_model.Pool, _model.Gradients.Length, AlignedBuffer.AlignmentBytes / sizeof(float), MinimumFloatsPerClearPart, &ClearRange, _model.Gradients.Pointer);
+
+    private const long MinimumFloatsPerClearPart = 1 << 18;
+
+    private static unsafe void ClearRange(void* gradients, long begin, long end) =>
+        NativeMemory.Clear((float*)gradients + begin, (nuint)(end - begin) * sizeof(float));
 
     public void Dispose()
     {
