@@ -6,9 +6,11 @@ namespace BertGen.Generator.Planning;
 /// <summary>
 /// Lays out every parameter of a spec in one contiguous buffer, each tensor cache-line aligned, under HF's names
 /// (<see cref="HuggingFaceNames"/>), so a checkpoint BertGen writes loads in HF and vice versa (files are read and
-/// written by name, never by position). The order is HuggingFace's state-dict order — embeddings, layers 0 … L−1,
-/// pooler, heads, which the backward finishes in reverse, so what is final is always a suffix of the buffer (what
-/// <c>IGradientProgress</c> reports) — with one change inside each layer: see <see cref="StacksQkv"/>.
+/// written by name, never by position). The slots are listed in HuggingFace's state-dict order — embeddings, layers
+/// 0 … L−1, pooler, heads, which the backward finishes in reverse, so what is final is always a suffix of the buffer
+/// (what <c>IGradientProgress</c> reports) — and the list's order also numbers each tensor's initialisation stream
+/// (<c>ParameterInitializer</c>), so a seeded model's weights do not depend on where a tensor lies. The buffer follows
+/// the same order except inside each layer: see <see cref="StacksQkv"/>.
 /// </summary>
 internal static class ParameterLayout
 {
@@ -57,12 +59,16 @@ internal static class ParameterLayout
         {
             if (StacksQkv(h))
             {
-                Add(HuggingFaceNames.Weight(names.Query(l)), ParameterRole.Weight, h, h);
-                Add(HuggingFaceNames.Weight(names.Key(l)), ParameterRole.Weight, h, h);
-                Add(HuggingFaceNames.Weight(names.Value(l)), ParameterRole.Weight, h, h);
-                Add(HuggingFaceNames.Bias(names.Query(l)), ParameterRole.Bias, h);
-                Add(HuggingFaceNames.Bias(names.Key(l)), ParameterRole.Bias, h);
-                Add(HuggingFaceNames.Bias(names.Value(l)), ParameterRole.Bias, h);
+                // Listed weight, bias, weight, bias, … as HF lists them; placed [W_q; W_k; W_v] then [b_q; b_k; b_v].
+                string[] projections = { names.Query(l), names.Key(l), names.Value(l) };
+                long square = (long)h * h, biases = checked(offset + (3 * square));
+                for (int m = 0; m < projections.Length; m++)
+                {
+                    slots.Add(new ParameterSlot(HuggingFaceNames.Weight(projections[m]), offset + (m * square), new[] { h, h }.ToEquatableArray(), ParameterRole.Weight));
+                    slots.Add(new ParameterSlot(HuggingFaceNames.Bias(projections[m]), biases + ((long)m * h), new[] { h }.ToEquatableArray(), ParameterRole.Bias));
+                }
+
+                offset = checked(biases + (3L * h));
             }
             else
             {
