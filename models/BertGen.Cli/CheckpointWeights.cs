@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Weights;
 
 namespace BertGen.Cli;
 
@@ -103,7 +104,16 @@ internal static class CheckpointWeights
     /// </summary>
     public static IReadOnlyList<string>? RecordedLabels(string weights, ModelDescriptor model)
     {
-        IReadOnlyList<string>? labels = CheckpointLabels.Read(weights);
+        IReadOnlyList<string>? labels;
+        try
+        {
+            labels = CheckpointLabels.Read(weights);
+        }
+        catch (WeightFileException e)
+        {
+            throw WeightsFileErrors.Named(e, "checkpoint", weights);
+        }
+
         if (labels is not null && labels.Count != model.Labels.Count)
         {
             throw new CliFailureException(
