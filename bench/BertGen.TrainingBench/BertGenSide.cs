@@ -28,7 +28,7 @@ internal sealed class BertGenSide : IDisposable
 
     public double Step(TrainingBatch batch)
     {
-        _model.Gradients.AsSpan().Clear();
+        Trainer.ClearGradients(_model);
         TrainingLosses losses = _step.Run(batch, StepMode.Train, ++_seed);
         _optimizer.Step(_model.Parameters, _model.Gradients, 1e-4);
         _model.PrepareWeights();

@@ -4,13 +4,23 @@ using BertGen.Generator.Model;
 namespace BertGen.Generator.Planning;
 
 /// <summary>
-/// Lays out every parameter of a spec in HuggingFace state-dict order in one contiguous buffer, each tensor
-/// cache-line aligned, under HF's names (<see cref="HuggingFaceNames"/>), so a checkpoint BertGen writes loads in HF
-/// and vice versa. The order is embeddings, layers 0 … L−1, pooler, heads: the backward finishes them in reverse,
-/// so what is final is always a suffix of the buffer (what <c>IGradientProgress</c> reports).
+/// Lays out every parameter of a spec in one contiguous buffer, each tensor cache-line aligned, under HF's names
+/// (<see cref="HuggingFaceNames"/>), so a checkpoint BertGen writes loads in HF and vice versa (files are read and
+/// written by name, never by position). The order is HuggingFace's state-dict order — embeddings, layers 0 … L−1,
+/// pooler, heads, which the backward finishes in reverse, so what is final is always a suffix of the buffer (what
+/// <c>IGradientProgress</c> reports) — with one change inside each layer: see <see cref="StacksQkv"/>.
 /// </summary>
 internal static class ParameterLayout
 {
+    /// <summary>
+    /// Whether a layer's query, key and value weights lie one after another, then their three biases, instead of HF's
+    /// weight-bias pairs: when the hidden size is a whole number of cache lines, so alignment leaves no gap and
+    /// [W_q; W_k; W_v] is one [3H, H] matrix in the buffer, as the forward's fused QKV projection is. The training
+    /// step then takes the projection's backward as one linear layer (one dW GEMM packing the layer input once, one dX
+    /// GEMM over K = 3H adding into d_hidden once, one bias reduction) instead of three.
+    /// </summary>
+    public static bool StacksQkv(int hiddenSize) => hiddenSize % Alignment.Floats == 0;
+
     public static ImmutableEquatableArray<ParameterSlot> Plan(ModelSpec spec)
     {
         BertArchitecture a = spec.Architecture;
@@ -45,9 +55,22 @@ internal static class ParameterLayout
 
         for (int l = 0; l < a.NumHiddenLayers; l++)
         {
-            Linear(names.Query(l), h, h);
-            Linear(names.Key(l), h, h);
-            Linear(names.Value(l), h, h);
+            if (StacksQkv(h))
+            {
+                Add(HuggingFaceNames.Weight(names.Query(l)), ParameterRole.Weight, h, h);
+                Add(HuggingFaceNames.Weight(names.Key(l)), ParameterRole.Weight, h, h);
+                Add(HuggingFaceNames.Weight(names.Value(l)), ParameterRole.Weight, h, h);
+                Add(HuggingFaceNames.Bias(names.Query(l)), ParameterRole.Bias, h);
+                Add(HuggingFaceNames.Bias(names.Key(l)), ParameterRole.Bias, h);
+                Add(HuggingFaceNames.Bias(names.Value(l)), ParameterRole.Bias, h);
+            }
+            else
+            {
+                Linear(names.Query(l), h, h);
+                Linear(names.Key(l), h, h);
+                Linear(names.Value(l), h, h);
+            }
+
             Linear(names.AttentionOutput(l), h, h);
             LayerNorm(names.AttentionLayerNorm(l));
             Linear(names.FeedForwardUp(l), a.IntermediateSize, h);
