@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Weights;
 
 namespace BertGen.Cli;
 
@@ -103,7 +104,16 @@ internal static class CheckpointWeights
     /// </summary>
     public static IReadOnlyList<string>? RecordedLabels(string weights, ModelDescriptor model)
     {
-        IReadOnlyList<string>? labels = CheckpointLabels.Read(weights);
+        IReadOnlyList<string>? labels;
+        try
+        {
+            labels = CheckpointLabels.Read(weights);
+        }
+        catch (WeightFileException e)
+        {
+            throw WeightsFileErrors.Named(e, "checkpoint", weights);
+        }
+
         if (labels is not null && labels.Count != model.Labels.Count)
         {
             throw new CliFailureException(
@@ -125,7 +135,7 @@ internal static class CheckpointWeights
         if (existing.Count > 0)
         {
             throw new CliUsageException(
-                $"'{directory}' already holds checkpoints (newest: step {existing.Max(c => c.Step)}); pass --resume to continue that run, or another --checkpoints folder");
+                $"'{Training.TrainingSummary.Shown(directory)}' already holds checkpoints (newest: step {existing.Max(c => c.Step)}); pass --resume to continue that run, or another --checkpoints folder");
         }
     }
 }

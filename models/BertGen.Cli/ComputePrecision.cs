@@ -28,8 +28,10 @@ internal sealed record ComputePrecision(Precision Runtime, string DataType)
 
     public static ComputePrecision Of(Precision precision) => All.First(p => p.Runtime == precision);
 
+    /// <summary>The precision <paramref name="value"/> names, exactly as the spec's <c>precisions</c> and the other closed
+    /// options (<c>--pooling</c>, <c>--format</c>) take their names: <c>INT8</c> is no more a precision than <c>MEAN</c> a pooling.</summary>
     public static ComputePrecision Parse(string value) =>
-        All.FirstOrDefault(p => string.Equals(p.Name, value, StringComparison.OrdinalIgnoreCase))
+        All.FirstOrDefault(p => string.Equals(p.Name, value, StringComparison.Ordinal))
         ?? throw new CliUsageException($"--precision must be one of {string.Join(", ", All.Select(p => p.Name))}, not '{value}'");
 
     /// <summary>

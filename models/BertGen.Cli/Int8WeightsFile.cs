@@ -1,12 +1,13 @@
 using System;
 using System.IO;
 using System.Linq;
+using BertGen.Runtime.Inference;
 using BertGen.Runtime.Weights;
 
 namespace BertGen.Cli;
 
 /// <summary>
-/// An int8 weights file, as <c>bertgen quantize</c> writes it (<see cref="ParameterSaver.SaveInt8"/>): a safetensors file whose
+/// An int8 weights file, as <c>bertgen quantize</c> writes it (<see cref="ParameterSaver.SaveInt8(IBertModel, string)"/>): a safetensors file whose
 /// linear weights are I8 with per-row scales. Commands that take weights recognise it and load it into the int8 kernels
 /// directly (it implies <c>--precision int8</c>); with <c>--precision fp32</c> they refuse it, since its fp32 weights are gone.
 /// </summary>
@@ -28,8 +29,7 @@ internal static class Int8WeightsFile
         }
         catch (WeightFileException e)
         {
-            // Damaged: say which file, as the loaders do.
-            throw new WeightFileException($"weights file '{path}': {e.Message}");
+            throw WeightsFileErrors.Named(e, "weights file", path);
         }
     }
 

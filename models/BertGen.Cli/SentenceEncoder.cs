@@ -77,6 +77,9 @@ internal sealed class SentenceEncoder : IDisposable
     /// <summary>Why <see cref="MaxTokens"/> is the limit, for the truncation warning.</summary>
     public string TruncationReason { get; }
 
+    /// <summary>The weights file read (<c>--weights</c>, <c>--checkpoint</c> or the folder's), or null for a pretrained package.</summary>
+    public string? WeightsPath => _weightsPath;
+
     /// <summary>The compiled model the weights go into.</summary>
     public ModelDescriptor Architecture => _architecture;
 
@@ -225,6 +228,11 @@ internal sealed class SentenceEncoder : IDisposable
             {
                 LoadPackage(_pretrained!.Package, model.ParameterTable, buffer, timings);
             }
+        }
+        catch (WeightFileException e) when (_weightsPath is not null)
+        {
+            model.Dispose();
+            throw WeightsFileErrors.Named(e, "weights file", _weightsPath);
         }
         catch
         {

@@ -53,6 +53,7 @@ public sealed class PrecisionOptionTests
 
     [Theory]
     [InlineData("embed --precision int4 x", "--precision must be one of fp32, int8, not 'int4'")]
+    [InlineData("embed --precision INT8 x", "--precision must be one of fp32, int8, not 'INT8'")]
     [InlineData("embed --model bert-tiny --weights none.safetensors --precision int8 x", "model 'bert-tiny' is compiled in fp32 only, not int8")]
     [InlineData("quantize --model bert-tiny --weights none.safetensors --output out.safetensors", "model 'bert-tiny' is compiled in fp32 only, not int8")]
     [InlineData("quantize --output out.bin", "--output 'out.bin' must end in .safetensors")]
@@ -138,6 +139,63 @@ public sealed class PrecisionOptionTests
         File.WriteAllBytes(poisoned, bytes);
         Assert.Contains("'embeddings.word_embeddings.weight' holds NaN at [1000, 7]", Cli.Run("embed", "--precision", "int8", "--weights", poisoned, "x").AssertOneLineError(1));
         Assert.Contains("does not exist", Cli.Run("quantize", "-o", Path.Combine(folder.Path, "no-such-folder", "x.safetensors")).AssertOneLineError(1));
+    }
+
+    [Fact]
+    public void Another_models_int8_file_is_named_in_the_error_and_is_no_start_for_training()
+    {
+        // bert-tiny's weights as an int8 file, hand-quantised (bert-tiny compiles no int8, so quantize cannot write it).
+        // Its tensor shapes are found wrong while loading, when only the tensor used to be named: which file was it?
+        using var folder = new TemporaryFolder();
+        string file = folder.File("bert-tiny.int8.safetensors");
+        using (var model = new BertGen.Models.BertTiny())
+        {
+            model.InitializeParameters(seed: 3);
+            string[] linear = [.. BertGen.Models.BertTiny.ParameterTable.Where(p => p.Shape.Length == 2 && !p.Name.Contains("embeddings", StringComparison.Ordinal)).Select(p => p.Name)];
+            BertGen.Runtime.Weights.QuantizedWeightsFile.Save(file, BertGen.Models.BertTiny.ParameterTable, model.Parameters.AsSpan(), linear);
+        }
+
+        Assert.Contains($"weights file '{file}': int8 tensor 'encoder.layer.0.attention.self.query.weight' has shape [128, 128]",
+            Cli.Run("embed", "--weights", file, "x").AssertOneLineError(1));
+        Assert.Contains($"checkpoint '{file}' does not fit model 'minilm-l6-classifier'", Cli.Run("classify", "-c", file, "x").AssertOneLineError(1));
+        Assert.Contains($"--init '{file}' holds int8 weights", Cli.Run("finetune", "--init", file, "--checkpoints", folder.File("run")).AssertOneLineError(2));
+        Assert.False(Directory.Exists(folder.File("run")));
+
+        // Cut short, as a checkpoint: the classifier reads its recorded labels first, and says which file is damaged.
+        string truncated = folder.File("truncated.safetensors");
+        byte[] bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(truncated, bytes[..^1]);
+        Assert.Contains($"checkpoint '{truncated}': tensor ", Cli.Run("classify", "-c", truncated, "x").AssertOneLineError(1));
+    }
+
+    [Fact]
+    public void Quantize_refuses_to_write_over_the_weights_it_reads()
+    {
+        // Written beside and renamed over the target, the fp32 weights would be replaced by their int8 copy. Refused before
+        // any weights are read, so a stand-in file does (only the path matters), as does a link that ends at it.
+        using var folder = new TemporaryFolder();
+        string weights = folder.File("model.safetensors"), link = folder.File("link.safetensors");
+        BertGen.Runtime.Weights.ParameterSaver.SaveSafetensors(weights, [new BertGen.Runtime.ParameterInfo("x", 0, [1], BertGen.Runtime.ParameterKind.Bias)], [1f]);
+        File.CreateSymbolicLink(link, weights);
+        byte[] before = File.ReadAllBytes(weights);
+
+        Assert.Contains("is the weights file being quantised; writing it would replace the fp32 weights",
+            Cli.Run("quantize", "--model", "minilm-l6", "--weights", weights, "-o", weights).AssertOneLineError(2));
+        Assert.Contains($"is the weights file being quantised ('{link}')", Cli.Run("quantize", "--model", "minilm-l6", "--weights", link, "-o", weights).AssertOneLineError(2));
+        Assert.Equal(before, File.ReadAllBytes(weights));
+    }
+
+    [Fact]
+    public void An_interrupted_quantize_leaves_the_folder_as_it_was()
+    {
+        // Ctrl-C while writing: the file there before stays, and the hidden temporary file it was written through is gone.
+        using var folder = new TemporaryFolder();
+        string target = folder.File("minilm.int8.safetensors");
+        File.WriteAllText(target, "the file there before");
+        string line = Cli.RunInterrupted("quantize", "-o", target).AssertOneLineError(130);
+        Assert.Equal($"bertgen: error: interrupted: '{target}' was not written; the file there before is as it was", line);
+        Assert.Equal([target], Directory.GetFileSystemEntries(folder.Path));
+        Assert.Equal("the file there before", File.ReadAllText(target));
     }
 
     private static double[] Numbers(string json)

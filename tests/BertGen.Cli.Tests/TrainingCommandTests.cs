@@ -178,6 +178,26 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ARunUnderTheWorkingFolderIsLoggedRelativeToIt()
+    {
+        // Captured output names the run's folder as the user types it back, in the log lines and errors as in the closing lines.
+        string name = "bertgen-cli-tests-" + Guid.NewGuid().ToString("N");
+        string folder = Path.Combine(Environment.CurrentDirectory, name);
+        try
+        {
+            CliResult result = Cli.RunInterrupted(runs.PretrainArguments(folder, 4));
+            Assert.Equal(130, result.ExitCode);
+            Assert.Contains($"bertgen: checkpoint of step 0: {Path.Combine(name, "checkpoint-000000000")}", result.ErrorLines);
+            Assert.Equal($"bertgen: error: interrupted at step 0 of 4; checkpoint saved in '{name}'; continue with --resume", result.ErrorLines[^1]);
+            Assert.Contains($"'{name}' already holds checkpoints", Cli.Run(runs.PretrainArguments(folder, 4)).AssertOneLineError(2), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void FillMaskListsTheTopKTokensOfEachMaskMostLikelyFirst()
     {
         CliResult result = Cli.Run("fill-mask", "--checkpoint", runs.PretrainRun, "--top-k", "4", "--format", "json",

@@ -163,6 +163,38 @@ public sealed unsafe class QuantizedWeightsFileTests : IDisposable
         Assert.EndsWith("holds NaN at row 1: scales must be finite numbers", error.Message);
     }
 
+    [Fact]
+    public void AScaleThatMakesAWeightOverflowFloat32IsRefused()
+    {
+        // Finite scales, but 3e38 · 2 is past float.MaxValue (3.4e38): a weight no fp32 file could hold, refused as its
+        // infinity would be. 3e38 · 1 and 3e38 · 0 are finite weights, so a row of those is taken as written.
+        string header = """{"w":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]},"w_scale":{"dtype":"F32","shape":[2,1],"data_offsets":[4,12]}}""";
+        string fits = _directory.File("largescale.safetensors"), overflows = _directory.File("overflow.safetensors");
+        System.IO.File.WriteAllBytes(fits, SafetensorsTestFile.Build(header.PadRight(128), [0xFF, 2, 1, 0, .. SafetensorsTestFile.Floats(0.5f, 3e38f)]));
+        System.IO.File.WriteAllBytes(overflows, SafetensorsTestFile.Build(header.PadRight(128), [0xFF, 2, 1, 2, .. SafetensorsTestFile.Floats(0.5f, 3e38f)]));
+        using (QuantizedWeightsFile file = QuantizedWeightsFile.Open(fits))
+        {
+            Assert.Equal(3e38f, ((float*)file.Int8Weight("w").Scales)[1]);
+        }
+
+        using QuantizedWeightsFile hostile = QuantizedWeightsFile.Open(overflows);
+        var error = Assert.Throws<WeightFileException>(() => hostile.Int8Weight("w"));
+        Assert.EndsWith("holds 3E+38 at row 1: times the value 2 of 'w' at [1, 1] it is a weight beyond float32's range; weights must be finite numbers", error.Message);
+    }
+
+    [Fact]
+    public void ACancelledSaveLeavesTheFolderAsItWas()
+    {
+        // Ctrl-C during bertgen quantize: neither a half-written target nor the hidden temporary file it is written through.
+        string path = _directory.File("quantized.safetensors");
+        System.IO.File.WriteAllText(path, "the file there before");
+        using var cancelled = new System.Threading.CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => QuantizedWeightsFile.Save(path, Table, Parameters(), Quantized, cancelled.Token));
+        Assert.Equal([path], System.IO.Directory.GetFileSystemEntries(_directory.Path));
+        Assert.Equal("the file there before", System.IO.File.ReadAllText(path));
+    }
+
     private string Save(float[] parameters)
     {
         string path = _directory.File("quantized.safetensors");

@@ -87,6 +87,7 @@ public sealed class SafetensorsReaderTests : IDisposable
     [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}""", 4, "data_offsets")]
     [InlineData("""{"w":{"dtype":"F32","shape":[1]}}""", 4, "data_offsets")]
     [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "twice")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", 4, "appears twice")]
     [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":["0","4"]}}""", 4, "data_offsets")]
     [InlineData("""{"w":{"dtype":"F32","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,4]}}""", 4, "more bytes than any file can hold")]
     [InlineData("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4611686018427387904]}}""", 4, "needs 4 bytes")]

@@ -111,6 +111,11 @@ internal sealed class FinetuneCommand : ICliCommand
             TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string initValue = parse.GetValue(init)!;
             string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
+            if (initWeights is not null && Int8WeightsFile.Is(initWeights))
+            {
+                // Its weight_scale tensors would otherwise be reported as parameters the model lacks.
+                throw new CliUsageException($"--init '{initWeights}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
+            }
 
             // Read both files once here too: a foreign label is reported with its file and line, and the
             // majority-class baseline needs the label counts.

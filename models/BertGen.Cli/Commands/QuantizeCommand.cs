@@ -2,6 +2,8 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Weights;
 
@@ -36,7 +38,7 @@ internal sealed class QuantizeCommand : ICliCommand
         command.SetAction(parse =>
         {
             string target = parse.GetValue(output)!;
-            if (!Path.GetExtension(target).Equals(".safetensors", System.StringComparison.OrdinalIgnoreCase))
+            if (!Path.GetExtension(target).Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
             {
                 throw new CliUsageException($"--output '{target}' must end in .safetensors");
             }
@@ -66,17 +68,15 @@ internal sealed class QuantizeCommand : ICliCommand
             }
 
             using SentenceEncoder encoder = SentenceEncoder.Open(options);
+            if (encoder.WeightsPath is string source && SameFile(source, target))
+            {
+                // The file is written beside and renamed over the target: the fp32 weights would be gone, replaced by their int8 copy.
+                throw new CliUsageException($"--output '{target}' is the weights file being quantised{(source == target ? "" : $" ('{source}')")}; writing it would replace the fp32 weights: choose another file");
+            }
+
             var timings = new StageTimings();
             using IBertModel loaded = encoder.LoadFp32Parameters(timings);
-            try
-            {
-                ParameterSaver.SaveInt8(loaded, target);
-            }
-            catch (Exception e) when (e is IOException or System.UnauthorizedAccessException)
-            {
-                // The writer goes through a hidden temporary file beside the target: name the target instead.
-                throw new CliFailureException($"cannot write '{target}': {(e is System.UnauthorizedAccessException ? "permission denied" : "the file system refused it")}", e);
-            }
+            Write(loaded, target, context.Console.Interrupt);
 
             timings.Mark("quantise and write");
             long bytes = new FileInfo(target).Length;
@@ -90,5 +90,51 @@ internal sealed class QuantizeCommand : ICliCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Writes the int8 file, atomically (a hidden temporary file beside the target, renamed over it when whole). Ctrl-C or
+    /// SIGTERM while it writes stops it before the next tensor with the temporary file deleted, so an interrupted quantize
+    /// leaves the folder as it found it; a second Ctrl-C ends the process at once, as everywhere else.
+    /// </summary>
+    private static void Write(IBertModel model, string target, CancellationToken interruptedBefore)
+    {
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(interruptedBefore);
+        void Stop(PosixSignalContext signal)
+        {
+            if (!interrupt.IsCancellationRequested)
+            {
+                signal.Cancel = true;
+                interrupt.Cancel();
+            }
+        }
+
+        using PosixSignalRegistration ctrlC = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        bool existed = File.Exists(target);
+        try
+        {
+            ParameterSaver.SaveInt8(model, target, interrupt.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new CliInterruptedException($"interrupted: '{target}' was not written{(existed ? "; the file there before is as it was" : "")}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The writer goes through a hidden temporary file beside the target: name the target instead.
+            throw new CliFailureException($"cannot write '{target}': {(e is UnauthorizedAccessException ? "permission denied" : "the file system refused it")}", e);
+        }
+    }
+
+    /// <summary>
+    /// Whether writing <paramref name="output"/> replaces the file <paramref name="input"/>: the same path, or a link that
+    /// ends there (the rename replaces a link at the output itself, so that side is not followed).
+    /// </summary>
+    private static bool SameFile(string input, string output)
+    {
+        var source = new FileInfo(Path.GetFullPath(input));
+        string resolved = source.LinkTarget is not null && source.ResolveLinkTarget(returnFinalTarget: true) is FileSystemInfo target ? target.FullName : source.FullName;
+        return string.Equals(resolved, Path.GetFullPath(output), StringComparison.Ordinal);
     }
 }

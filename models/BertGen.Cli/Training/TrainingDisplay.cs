@@ -78,6 +78,9 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
         ? string.Create(CultureInfo.InvariantCulture, $"held-out at step {m.Step}: MLM loss {m.MaskedLmLoss:F4}, MLM accuracy {Percent(m.MaskedLmAccuracy)}, NSP accuracy {Percent(m.NextSentenceAccuracy)}")
         : string.Create(CultureInfo.InvariantCulture, $"held-out at step {m.Step}: loss {m.TaskLoss:F4}, accuracy {Percent(m.TaskAccuracy)}");
 
+    /// <summary>The log line of a checkpoint, its folder as the user types it back (<see cref="TrainingSummary.Shown"/>).</summary>
+    protected static string CheckpointText(long step, string path) => $"checkpoint of step {step}: {TrainingSummary.Shown(path)}";
+
     public static string Percent(double fraction) =>
         double.IsFinite(fraction) ? (100 * fraction).ToString("F1", CultureInfo.InvariantCulture) + "%" : "n/a";
 
@@ -121,7 +124,7 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
 
         public override void OnEvaluation(in EvaluationMetrics metrics) => Log(EvaluationText(metrics));
 
-        public override void OnCheckpoint(long step, string path) => Log($"checkpoint of step {step}: {path}");
+        public override void OnCheckpoint(long step, string path) => Log(CheckpointText(step, path));
     }
 
     /// <summary>The live status line; the trainer's thread updates it, the line's clock redraws it.</summary>
@@ -179,7 +182,7 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
             Log(EvaluationText(metrics));
         }
 
-        public override void OnCheckpoint(long step, string path) => Log($"checkpoint of step {step}: {path}");
+        public override void OnCheckpoint(long step, string path) => Log(CheckpointText(step, path));
 
         public void Dispose() => _line.Dispose();
 

@@ -58,7 +58,7 @@ public static class ParameterLoader
     }
 
     /// <summary>
-    /// Loads an int8 weights file (written by <see cref="ParameterSaver.SaveInt8"/>) into <paramref name="model"/> and
+    /// Loads an int8 weights file (written by <see cref="ParameterSaver.SaveInt8(IBertModel, string)"/>) into <paramref name="model"/> and
     /// prepares it for int8 inference: the fp32 tensors go into its parameter buffer, the int8 linear weights straight
     /// into the int8 GEMM's layout, so the fp32 copies of those weights are never held and nothing is re-quantised.
     /// The model is then inference-only, with <see cref="IBertModel.ForwardPrecision"/> int8. A model without task heads

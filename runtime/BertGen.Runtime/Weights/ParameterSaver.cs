@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using BertGen.Runtime.Inference;
 
 namespace BertGen.Runtime.Weights;
@@ -44,10 +45,14 @@ public static class ParameterSaver
     /// the int8 forward from it equals the one quantised from the fp32 weights bit for bit.
     /// </summary>
     /// <exception cref="NotSupportedException">The model's spec compiled no int8 forward.</exception>
-    public static void SaveInt8(IBertModel model, string path)
+    public static void SaveInt8(IBertModel model, string path) => SaveInt8(model, path, CancellationToken.None);
+
+    /// <summary>As <see cref="SaveInt8(IBertModel, string)"/>; cancelled, it leaves no file behind (<c>bertgen quantize</c> on Ctrl-C).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the file was complete.</exception>
+    internal static void SaveInt8(IBertModel model, string path, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         CompilerServices.IInt8Model int8 = ParameterLoader.Int8Of(model);
-        QuantizedWeightsFile.Save(path, model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames]);
+        QuantizedWeightsFile.Save(path, model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], cancellationToken);
     }
 }

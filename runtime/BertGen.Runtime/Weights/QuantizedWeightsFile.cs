@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using System.Threading;
 using BertGen.Runtime.Kernels;
 using BertGen.Runtime.Kernels.Int8;
 using BertGen.Runtime.Optimization;
@@ -55,9 +57,12 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
     /// <summary>
     /// Writes <paramref name="parameters"/> laid out by <paramref name="table"/> to <paramref name="path"/>,
     /// atomically, with the weights named in <paramref name="quantizedWeights"/> (2-D entries of the table)
-    /// quantised to int8 on the way, one row at a time.
+    /// quantised to int8 on the way, one row at a time. Cancelled, it stops before the next tensor and leaves no file behind
+    /// (nor its temporary one); a file at <paramref name="path"/> before stays as it was.
     /// </summary>
-    public static void Save(string path, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> parameters, IReadOnlyCollection<string> quantizedWeights)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the file was complete.</exception>
+    public static void Save(string path, IReadOnlyList<ParameterInfo> table, ReadOnlySpan<float> parameters, IReadOnlyCollection<string> quantizedWeights,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(quantizedWeights);
@@ -95,16 +100,19 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
                 if (!quantized.Contains(HuggingFaceNames.Canonical(parameter.Name)))
                 {
                     int length = checked((int)parameter.Length);
-                    floats.Add(new SafetensorsTensorData(parameter.Name, WeightDataType.Float32, parameter.Shape,
-                        stream => SafetensorsWriter.WriteFloats(stream, new ReadOnlySpan<float>((void*)values, length))));
+                    floats.Add(new SafetensorsTensorData(parameter.Name, WeightDataType.Float32, parameter.Shape, stream =>
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        SafetensorsWriter.WriteFloats(stream, new ReadOnlySpan<float>((void*)values, length));
+                    }));
                     continue;
                 }
 
                 int rows = parameter.Shape[0], columns = parameter.Shape[1];
                 floats.Add(new SafetensorsTensorData(parameter.Name + ScaleSuffix, WeightDataType.Float32, [rows, 1],
-                    stream => WriteQuantizedRows(stream, (float*)values, rows, columns, scales: true)));
+                    stream => WriteQuantizedRows(stream, (float*)values, rows, columns, scales: true, cancellationToken)));
                 int8.Add(new SafetensorsTensorData(parameter.Name, WeightDataType.Int8, parameter.Shape,
-                    stream => WriteQuantizedRows(stream, (float*)values, rows, columns, scales: false)));
+                    stream => WriteQuantizedRows(stream, (float*)values, rows, columns, scales: false, cancellationToken)));
             }
 
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -245,13 +253,42 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
         }
 
         // A NaN or infinite scale makes its whole output channel NaN: refused like a non-finite float weight.
-        long bad = NonFiniteScan.IndexOf(MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)scales).Bytes.Span));
+        ReadOnlySpan<float> scaleValues = MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)scales).Bytes.Span);
+        long bad = NonFiniteScan.IndexOf(scaleValues);
         if (bad >= 0)
         {
-            throw new WeightFileException($"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {NonFiniteScan.Describe(MemoryMarshal.Cast<byte, float>(((EncodedWeightTensor)scales).Bytes.Span)[(int)bad])} at row {bad}: scales must be finite numbers");
+            throw new WeightFileException($"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {NonFiniteScan.Describe(scaleValues[(int)bad])} at row {bad}: scales must be finite numbers");
         }
 
+        RequireFiniteWeights(values, scales, scaleValues, columns);
         return new Int8WeightView(rows, columns, Address(values), Address(scales));
+    }
+
+    // A finite scale can still stand for a weight no float32 holds: scale · q past ±3.4e38 is an infinity in all but name,
+    // refused as an fp32 file's infinity is (the kernels would turn it into a finite but meaningless answer). The quantiser
+    // never writes one (its scale is max|w| / 127 of finite weights), so only a row whose scale exceeds float.MaxValue / 128,
+    // beyond which some int8 value could overflow, has its values looked at.
+    private void RequireFiniteWeights(WeightTensor values, WeightTensor scales, ReadOnlySpan<float> scaleValues, int columns)
+    {
+        ReadOnlySpan<sbyte> quantized = MemoryMarshal.Cast<byte, sbyte>(((EncodedWeightTensor)values).Bytes.Span);
+        for (int row = 0; row < scaleValues.Length; row++)
+        {
+            float scale = Math.Abs(scaleValues[row]);
+            if (scale <= float.MaxValue / 128)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<sbyte> rowValues = quantized.Slice(row * columns, columns);
+            for (int column = 0; column < columns; column++)
+            {
+                if (float.IsInfinity(scale * Math.Abs((int)rowValues[column])))
+                {
+                    throw new WeightFileException(string.Create(CultureInfo.InvariantCulture,
+                        $"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {scaleValues[row]:R} at row {row}: times the value {rowValues[column]} of {MessageText.Quote(values.Name)} at [{row}, {column}] it is a weight beyond float32's range; weights must be finite numbers"));
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -283,8 +320,9 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
     }
 
     // One quantised tensor's bytes, row by row: the scales ([rows, 1] float32) or the int8 values ([rows, k]).
-    private static void WriteQuantizedRows(Stream stream, float* weights, int rows, int k, bool scales)
+    private static void WriteQuantizedRows(Stream stream, float* weights, int rows, int k, bool scales, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         sbyte* row = (sbyte*)NativeMemory.Alloc((nuint)k);
         try
         {

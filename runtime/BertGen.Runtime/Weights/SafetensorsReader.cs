@@ -133,6 +133,16 @@ internal sealed unsafe class SafetensorsReader : IDisposable
             throw new WeightFileException($"safetensors file '{Path}' has a header that is not valid JSON: {e.Message}", e);
         }
 
+        // A name given twice (JSON allows it) is said as such, before its two entries look like an overlap.
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            if (!names.Add(entry.Name))
+            {
+                throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} appears twice in the header");
+            }
+        }
+
         // The reference implementation requires the tensors to tile the data region: sorted by offset,
         // each begins where the previous one ended, the first at 0, the last at the end of the file.
         entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
@@ -153,11 +163,6 @@ internal sealed unsafe class SafetensorsReader : IDisposable
             if (entry.Begin > expectedBegin)
             {
                 throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} starts at data offset {entry.Begin}, leaving a gap after offset {expectedBegin}");
-            }
-
-            if (_byName.ContainsKey(entry.Name))
-            {
-                throw new WeightFileException($"tensor {MessageText.Quote(entry.Name)} appears twice in the header");
             }
 
             if (entry.End - entry.Begin > int.MaxValue)
