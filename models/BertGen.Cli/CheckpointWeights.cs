@@ -135,7 +135,7 @@ internal static class CheckpointWeights
         if (existing.Count > 0)
         {
             throw new CliUsageException(
-                $"'{Training.TrainingSummary.Shown(directory)}' already holds checkpoints (newest: step {existing.Max(c => c.Step)}); pass --resume to continue that run, or another --checkpoints folder");
+                $"'{ShownPath.Of(directory)}' already holds checkpoints (newest: step {existing.Max(c => c.Step)}); pass --resume to continue that run, or another --checkpoints folder");
         }
     }
 }

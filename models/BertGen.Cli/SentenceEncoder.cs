@@ -136,7 +136,7 @@ internal sealed class SentenceEncoder : IDisposable
                 $"vocabulary '{options.VocabularyPath ?? "(package)"}' has {vocabulary.Count} tokens but model '{ModelCatalog.CliName(architecture)}' has a vocabulary of {architecture.VocabSize}");
         }
 
-        string source = options.WeightsPath is not null ? $"'{options.WeightsPath}'" : pretrained!.Package.Name;
+        string source = options.WeightsPath is not null ? $"'{ShownPath.Of(options.WeightsPath)}'" : pretrained!.Package.Name;
         return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options, int8File,
             BertWordPieceTokenizer.Create(vocabulary), pretrained?.Pooling ?? PoolingMode.Mean,
             $"{source} on {architecture.Name}",
@@ -191,7 +191,7 @@ internal sealed class SentenceEncoder : IDisposable
     {
         if (_int8File)
         {
-            throw new CliUsageException($"weights file '{_weightsPath}' is already quantised to int8; give the fp32 weights it was made from");
+            throw new CliUsageException($"weights file '{ShownPath.Of(_weightsPath!)}' is already quantised to int8; give the fp32 weights it was made from");
         }
 
         return LoadParameters(timings);

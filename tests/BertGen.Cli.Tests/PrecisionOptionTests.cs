@@ -179,9 +179,9 @@ public sealed class PrecisionOptionTests
         File.CreateSymbolicLink(link, weights);
         byte[] before = File.ReadAllBytes(weights);
 
-        Assert.Contains("is the weights file being quantised; writing it would replace the fp32 weights",
+        Assert.Contains("is the weights file being read; writing it would replace that file",
             Cli.Run("quantize", "--model", "minilm-l6", "--weights", weights, "-o", weights).AssertOneLineError(2));
-        Assert.Contains($"is the weights file being quantised ('{link}')", Cli.Run("quantize", "--model", "minilm-l6", "--weights", link, "-o", weights).AssertOneLineError(2));
+        Assert.Contains($"is the weights file being read ('{link}')", Cli.Run("quantize", "--model", "minilm-l6", "--weights", link, "-o", weights).AssertOneLineError(2));
         Assert.Equal(before, File.ReadAllBytes(weights));
     }
 

@@ -121,14 +121,14 @@ public sealed partial class TerminalLayoutTests
     {
         // Under the working directory: relative, as in `--checkpoints runs/pretrain-bert-tiny` and the README.
         string inside = System.IO.Path.Combine(Environment.CurrentDirectory, "runs", "pretrain-bert-tiny");
-        Assert.Equal(System.IO.Path.Combine("runs", "pretrain-bert-tiny"), TrainingSummary.Shown(inside));
-        Assert.Equal(System.IO.Path.Combine("runs", "pretrain-bert-tiny", "metrics.csv"), TrainingSummary.Shown(System.IO.Path.Combine(inside, "metrics.csv")));
+        Assert.Equal(System.IO.Path.Combine("runs", "pretrain-bert-tiny"), ShownPath.Of(inside));
+        Assert.Equal(System.IO.Path.Combine("runs", "pretrain-bert-tiny", "metrics.csv"), ShownPath.Of(System.IO.Path.Combine(inside, "metrics.csv")));
 
         // Elsewhere (the parent, a sibling, another root): absolute, never a path climbing out with "..".
         string parent = System.IO.Path.GetDirectoryName(Environment.CurrentDirectory)!;
         string sibling = System.IO.Path.Combine(parent, "elsewhere", "run");
-        Assert.Equal(sibling, TrainingSummary.Shown(sibling));
-        Assert.Equal(parent, TrainingSummary.Shown(parent));
+        Assert.Equal(sibling, ShownPath.Of(sibling));
+        Assert.Equal(parent, ShownPath.Of(parent));
     }
 
     internal static string[] Visible(string output) => Colour().Replace(output, "").Split('\n').Select(l => l.TrimEnd('\r')).ToArray();

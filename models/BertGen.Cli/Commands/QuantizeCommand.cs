@@ -71,7 +71,7 @@ internal sealed class QuantizeCommand : ICliCommand
             if (encoder.WeightsPath is string source && SameFile(source, target))
             {
                 // The file is written beside and renamed over the target: the fp32 weights would be gone, replaced by their int8 copy.
-                throw new CliUsageException($"--output '{target}' is the weights file being quantised{(source == target ? "" : $" ('{source}')")}; writing it would replace the fp32 weights: choose another file");
+                throw new CliUsageException($"--output '{target}' is the weights file being read{(source == target ? "" : $" ('{ShownPath.Of(source)}')")}; writing it would replace that file: choose another one");
             }
 
             var timings = new StageTimings();

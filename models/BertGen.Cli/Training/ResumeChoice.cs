@@ -65,7 +65,7 @@ internal static class ResumeChoice
                     if (!allowOlder)
                     {
                         throw new CliFailureException(
-                            $"the newest checkpoint (step {newestStep}) is damaged: {newestDamage}; the older checkpoint '{TrainingSummary.Shown(all[i].Path)}' (step {all[i].Step}) is intact: add --resume-older to continue from it");
+                            $"the newest checkpoint (step {newestStep}) is damaged: {newestDamage}; the older checkpoint '{ShownPath.Of(all[i].Path)}' (step {all[i].Step}) is intact: add --resume-older to continue from it");
                     }
 
                     // The damaged ones after it are the branch this run abandons: delete them, as the store's pruning
@@ -82,7 +82,7 @@ internal static class ResumeChoice
 
             if (point is null)
             {
-                throw new CliFailureException($"no checkpoint in '{TrainingSummary.Shown(directory)}' is intact; the newest (step {newestStep}): {newestDamage}");
+                throw new CliFailureException($"no checkpoint in '{ShownPath.Of(directory)}' is intact; the newest (step {newestStep}): {newestDamage}");
             }
         }
 

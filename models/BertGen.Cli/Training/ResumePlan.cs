@@ -71,7 +71,7 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
         }
         else if (at >= end)
         {
-            note = Invariant($"the run in '{TrainingSummary.Shown(directory)}' already ended at step {at}; pass --steps N above {at} to extend it");
+            note = Invariant($"the run in '{ShownPath.Of(directory)}' already ended at step {at}; pass --steps N above {at} to extend it");
         }
 
         return new ResumePlan(end, horizon, schedule.BaseLearningRate, schedule.WarmupSteps, seed.Given ?? state.RunSeed, latest, note);

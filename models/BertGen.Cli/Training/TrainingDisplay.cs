@@ -78,8 +78,8 @@ internal abstract class TrainingDisplay : ITrainingMetricsSink
         ? string.Create(CultureInfo.InvariantCulture, $"held-out at step {m.Step}: MLM loss {m.MaskedLmLoss:F4}, MLM accuracy {Percent(m.MaskedLmAccuracy)}, NSP accuracy {Percent(m.NextSentenceAccuracy)}")
         : string.Create(CultureInfo.InvariantCulture, $"held-out at step {m.Step}: loss {m.TaskLoss:F4}, accuracy {Percent(m.TaskAccuracy)}");
 
-    /// <summary>The log line of a checkpoint, its folder as the user types it back (<see cref="TrainingSummary.Shown"/>).</summary>
-    protected static string CheckpointText(long step, string path) => $"checkpoint of step {step}: {TrainingSummary.Shown(path)}";
+    /// <summary>The log line of a checkpoint, its folder as the user types it back (<see cref="ShownPath"/>).</summary>
+    protected static string CheckpointText(long step, string path) => $"checkpoint of step {step}: {ShownPath.Of(path)}";
 
     public static string Percent(double fraction) =>
         double.IsFinite(fraction) ? (100 * fraction).ToString("F1", CultureInfo.InvariantCulture) + "%" : "n/a";

@@ -104,7 +104,7 @@ internal static class TrainingRun
                 {
                     if (plan.Resume && !hasCheckpoints)
                     {
-                        display.Log($"nothing to resume in '{TrainingSummary.Shown(directory)}': starting at step 0");
+                        display.Log($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");
                     }
 
                     if (resume?.Note is string note)
@@ -188,7 +188,7 @@ internal static class TrainingRun
 
     /// <summary>The error that ends an interrupted run, after its results were printed.</summary>
     public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(
-        $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{TrainingSummary.Shown(plan.CheckpointDirectory)}'; continue with --resume");
+        $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{ShownPath.Of(plan.CheckpointDirectory)}'; continue with --resume");
 
     /// <summary>Checks that (batch, sequence) is one of the model's compiled shapes (every shape of a training spec has a training step).</summary>
     public static void RequireShape(ModelDescriptor model, int batch, int sequence)
