@@ -28,9 +28,7 @@ internal static class TableOutput
         // Spectre pads the Markdown border's missing top and bottom rules, and a centred title, with spaces: a file
         // gets the lines without them, and no blank ones.
         table.Border = TableBorder.Markdown;
-        var text = new StringWriter();
-        Create(console with { Output = text }).Write(table);
-        foreach (string line in text.ToString().Split('\n'))
+        foreach (string line in RenderedLines(console, table))
         {
             string trimmed = line.Trim();
             if (trimmed.Length > 0)
@@ -52,12 +50,18 @@ internal static class TableOutput
             return;
         }
 
-        var text = new StringWriter();
-        Create(console with { Output = text }).Write(grid);
-        foreach (string line in text.ToString().TrimEnd('\n', '\r').Split('\n'))
+        foreach (string line in RenderedLines(console, grid))
         {
             console.Output.WriteLine(line.TrimEnd());
         }
+    }
+
+    // What Spectre renders for a file or pipe, line by line, for the caller to strip of the padding it adds.
+    private static string[] RenderedLines(CliConsole console, Spectre.Console.Rendering.IRenderable renderable)
+    {
+        var text = new StringWriter();
+        Create(console with { Output = text }).Write(renderable);
+        return text.ToString().TrimEnd('\n', '\r').Split('\n');
     }
 
     public static IAnsiConsole Create(CliConsole console)

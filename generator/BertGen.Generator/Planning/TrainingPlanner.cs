@@ -286,12 +286,13 @@ internal sealed class TrainingPlanner
             Op(new AttentionOp(
                 $"backward of context = dropout(softmax(q·kᵀ/√{_dh} + mask))·v, per (batch, head) → d_qkv",
                 true, Buf(L("qkv", l)), Buf(L("attention_saved", l)), null, Buf("d_context"), Buf("d_qkv"), Buf("mask_bias"), Buf("attention_parts"), DropoutSites.Attention(l)));
-            string qkvBackward = $"backward of qkv_{l} = hidden_{l}·[W_q; W_k; W_v]ᵀ + [b_q; b_k; b_v] (adds into d_hidden, which holds the residual path)";
+            string qkvBackward = $"backward of qkv_{l} = hidden_{l}·[W_q; W_k; W_v]ᵀ + [b_q; b_k; b_v]";
+            const string addsIntoHidden = " (adds into d_hidden, which holds the residual path)";
             if (ParameterLayout.StacksQkv(h))
             {
                 // [W_q; W_k; W_v] and [b_q; b_k; b_v] are contiguous in the buffer: one linear layer of 3H outputs.
                 LinearBackward(
-                    qkvBackward.Replace(" (adds", $", as one [{3 * h},{h}] linear layer: the three stacked in the buffer from the query's offset (adds"), HuggingFaceNames.Weight(_names.Query(l)), HuggingFaceNames.Bias(_names.Query(l)), 3 * h, h, t,
+                    qkvBackward + $", as one [{3 * h},{h}] linear layer: the three stacked in the buffer from the query's offset" + addsIntoHidden, HuggingFaceNames.Weight(_names.Query(l)), HuggingFaceNames.Bias(_names.Query(l)), 3 * h, h, t,
                     Buf("d_qkv"), 3 * h, Buf(Hidden(l)), h, Buf("d_hidden"), h, accumulate: true);
             }
             else
@@ -299,7 +300,7 @@ internal sealed class TrainingPlanner
                 string[] parts = { _names.Query(l), _names.Key(l), _names.Value(l) };
                 for (int k = 0; k < 3; k++)
                 {
-                    LinearBackward(k == 0 ? qkvBackward : null, parts[k], h, h, t, Buf("d_qkv", (long)k * h), 3 * h, Buf(Hidden(l)), h, Buf("d_hidden"), h, accumulate: true);
+                    LinearBackward(k == 0 ? qkvBackward + addsIntoHidden : null, parts[k], h, h, t, Buf("d_qkv", (long)k * h), 3 * h, Buf(Hidden(l)), h, Buf("d_hidden"), h, accumulate: true);
                 }
             }
 
