@@ -83,6 +83,22 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void BG0009_TypesDifferingOnlyInCaseAreTheSameType()
+    {
+        // Was warning CS8785 (the generator failed: hint names are unique ignoring case) and no model at all.
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Spec("/project/specs/a.bert.json", ValidSpec),
+            GeneratorHarness.Spec("/project/specs/b.bert.json", ValidSpec.Replace("\"TestModel\"", "\"testModel\"")));
+        Assert.Null(result.Exception);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0009", "/project/specs/b.bert.json", 9), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line));
+        Assert.Equal(
+            "Specs 'a.bert.json' and 'b.bert.json' both produce the type 'BertGen.Models.TestModel' (the second as 'BertGen.Models.testModel': the generated files' names would differ only in case); give one of them another 'bertgen.type_name' or 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
     public void BG0010_UnknownHead() => AssertSingle(
         ValidSpec.Replace("[\"pretraining\"]", "[\"pretraining\", \"summarization\"]"),
         "BG0010", 11, 29, "Field 'bertgen.heads' has unknown head \"summarization\"; BertGen supports \"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\" and \"question_answering\"");
