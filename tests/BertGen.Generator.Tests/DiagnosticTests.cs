@@ -144,6 +144,11 @@ public sealed class DiagnosticTests
         "BG0012", 11, 4, "Field 'bertgen.trainig' is not a BertGen setting; did you mean 'training'?");
 
     [Fact]
+    public void BG0012_UnknownFieldInAShape() => AssertSingle(
+        ValidSpec.Replace("{ \"batch\": 2, \"sequence\": 16 }", "{ \"batch\": 2, \"sequence\": 16, \"precision\": \"int8\" }"),
+        "BG0012", 10, 45, "Field 'bertgen.shapes[0].precision' is not a BertGen setting; known settings are 'batch', 'sequence'");
+
+    [Fact]
     public void BG0013_ShapeListedTwice() => AssertSingle(
         ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[{ \"batch\": 2, \"sequence\": 16 }, { \"batch\": 2, \"sequence\": 16 }]"),
         "BG0013", 10, 47, "Field 'bertgen.shapes' lists batch 2, sequence 16 more than once");

@@ -24,6 +24,9 @@ internal sealed class SpecParser
 {
     private const string DefaultNamespace = "BertGen.Models";
 
+    /// <summary>The path of BertGen's own section, whose every field BertGen knows.</summary>
+    private const string BertGenSection = "bertgen.";
+
     private readonly string _path;
     private readonly SourceText _text;
     private readonly List<DiagnosticInfo> _diagnostics = new();
@@ -95,7 +98,7 @@ internal sealed class SpecParser
             return Result(null, default);
         }
 
-        FieldReader bertgen = Fields(bertgenJson, "bertgen.");
+        FieldReader bertgen = Fields(bertgenJson, BertGenSection);
         string? typeName = ReadString(bertgen, "type_name", TypeNameFromFile(FileName));
         TextSpan typeNameSpan = bertgenJson.Find("type_name")?.Value.Span ?? section.NameSpan;
         typeName = CheckName(typeName, typeNameSpan, "bertgen.type_name", "type name", IsIdentifier);
@@ -556,11 +559,12 @@ internal sealed class SpecParser
             foreach (JsonProperty unknown in fields.Unknown.Where(p => !claimed.Contains(p.Name)))
             {
                 string? meant = fields.NearMissOf(unknown);
-                if (fields.Path == "bertgen.")
+                if (fields.Path.StartsWith(BertGenSection, StringComparison.Ordinal))
                 {
-                    // The bertgen section is BertGen's own: anything it does not know there is a mistake.
+                    // The bertgen section, shapes included, is BertGen's own: anything it does not know there is a
+                    // mistake ({ "batch": 8, "sequence": 128, "precision": "int8" } built an fp32 shape silently).
                     string hint = meant is not null ? $"did you mean '{meant}'?" : "known settings are " + string.Join(", ", fields.Known.Select(f => "'" + f + "'"));
-                    Report(DiagnosticDescriptors.UnknownBertGenField, unknown.NameSpan, JsonNode.Visible(Short(unknown.Name)), hint);
+                    Report(DiagnosticDescriptors.UnknownBertGenField, unknown.NameSpan, fields.Path.Substring(BertGenSection.Length) + JsonNode.Visible(Short(unknown.Name)), hint);
                 }
                 else if (meant is not null)
                 {
