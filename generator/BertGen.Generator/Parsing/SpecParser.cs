@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using BertGen.Generator.Emitting;
 using BertGen.Generator.Model;
 using BertGen.Generator.Planning;
 using Microsoft.CodeAnalysis;
@@ -144,7 +145,7 @@ internal sealed class SpecParser
         }
 
         var spec = new ModelSpec(_path, FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value, precisions.Value);
-        return CheckSizes(spec, config) ? Result(spec, location) : Result(null, location);
+        return CheckPlan(spec, config, typeNameSpan) ? Result(spec, location) : Result(null, location);
     }
 
     private BertArchitecture? ParseArchitecture(FieldReader config)
@@ -496,9 +497,10 @@ internal sealed class SpecParser
     /// <summary>
     /// Plans the spec as the source step will, and holds the plan against the runtime's buffer sizes: the
     /// parameters and every activation buffer are spans, so each must fit <see cref="SpecLimits.BufferFloats"/>.
-    /// The field bounds keep every count inside 64 bits; the planner's arithmetic is checked all the same.
+    /// The field bounds keep every count inside 64 bits; the planner's arithmetic is checked all the same. The type
+    /// name must not be one the generated code already uses (<see cref="ReservedTypeNames"/>), shapes included.
     /// </summary>
-    private bool CheckSizes(ModelSpec spec, FieldReader config)
+    private bool CheckPlan(ModelSpec spec, FieldReader config, TextSpan typeNameSpan)
     {
         ModelPlan plan;
         try
@@ -519,6 +521,12 @@ internal sealed class SpecParser
         }
 
         bool ok = true;
+        if (ReservedTypeNames.Conflict(spec.TypeName, plan) is { } conflict)
+        {
+            Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(spec.TypeName)), "type name here: " + conflict);
+            ok = false;
+        }
+
         foreach (ShapeVariant shape in spec.Shapes)
         {
             IEnumerable<ArenaSlot> buffers = plan.Variants.Single(v => v.Shape == shape).Buffers
