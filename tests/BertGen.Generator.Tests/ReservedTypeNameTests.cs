@@ -14,7 +14,7 @@ namespace BertGen.Generator.Tests;
 /// A type name the generated code already uses is BG0011 at the name, not compiler errors in generated code: a model
 /// named after one of its members (<c>Parameters</c>), one of its shapes (<c>B2S16</c>), a type its code names
 /// (<c>ComputePool</c>, <c>Vector512</c>) or a contextual keyword (<c>record</c>) built into dozens of CS errors.
-/// The names come from the compiled output itself, so a member or type a change of the emitters adds is covered.
+/// A namespace with a part named like such a type (<c>Company.ComputePool</c>) is refused too. The names come from the compiled output itself, so a member or type a change of the emitters adds is covered.
 /// </summary>
 public sealed class ReservedTypeNameTests
 {
@@ -45,8 +45,8 @@ public sealed class ReservedTypeNameTests
         (Compilation output, GeneratorRunResult result) = Run(RichSpec);
         Assert.Empty(result.Diagnostics);
         INamedTypeSymbol model = output.GetTypeByMetadataName("BertGen.Models.TestModel")!;
-        var names = new SortedSet<string>(System.StringComparer.Ordinal);
-        names.UnionWith(model.GetMembers().Where(m => m.CanBeReferencedByName || m is INamedTypeSymbol).Select(m => m.Name));
+        var members = new SortedSet<string>(model.GetMembers().Where(m => m.CanBeReferencedByName || m is INamedTypeSymbol).Select(m => m.Name), System.StringComparer.Ordinal);
+        var types = new SortedSet<string>(System.StringComparer.Ordinal);
         foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
         {
             SemanticModel semantics = output.GetSemanticModel(tree);
@@ -56,16 +56,31 @@ public sealed class ReservedTypeNameTests
                     || name.Parent is AliasQualifiedNameSyntax;
                 if (!qualified && (semantics.GetAliasInfo(name) is not null || semantics.GetSymbolInfo(name).Symbol is INamedTypeSymbol { ContainingNamespace: var ns } && ns.ToDisplayString() != "BertGen.Models"))
                 {
-                    names.Add(name.Identifier.ValueText);
+                    types.Add(name.Identifier.ValueText);
                 }
             }
         }
 
-        names.Remove("TestModel");
-        Assert.Contains("Parameters", names); // the collection works
-        Assert.Contains("ComputePool", names);
-        string[] accepted = names.Where(n => !Refused(RichSpec.Replace("\"TestModel\"", "\"" + n + "\""))).ToArray();
+        types.Remove("TestModel");
+        Assert.Contains("Parameters", members); // the collection works
+        Assert.Contains("ComputePool", types);
+        string[] accepted = members.Union(types).Where(n => !Refused(RichSpec.Replace("\"TestModel\"", "\"" + n + "\""))).ToArray();
         Assert.True(accepted.Length == 0, "Accepted as a type name although the generated code uses it: " + string.Join(", ", accepted));
+
+        // A namespace part so named is a namespace that name lookup finds before the type.
+        string[] acceptedParts = types.Where(n => !Refused(RichSpec.Replace("\"type_name\"", $"\"namespace\": \"Company.{n}\", \"type_name\""))).ToArray();
+        Assert.True(acceptedParts.Length == 0, "Accepted as a part of the namespace although the generated code names a type so: " + string.Join(", ", acceptedParts));
+    }
+
+    [Fact]
+    public void ANamespacePartNamedLikeATypeTheGeneratedCodeUsesIsAnInvalidName()
+    {
+        Diagnostic d = Assert.Single(Run(RichSpec.Replace("\"type_name\"", "\"namespace\": \"Company.ComputePool\", \"type_name\"")).Result.Diagnostics);
+        Assert.Equal("BG0011", d.Id);
+        Assert.Equal((9, 17), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            "Field 'bertgen.namespace' has value \"Company.ComputePool\", which is not a valid C# namespace here: its part 'ComputePool' would hide the type of that name the generated code uses",
+            d.GetMessage(CultureInfo.InvariantCulture));
     }
 
     private static bool Refused(string spec) =>
