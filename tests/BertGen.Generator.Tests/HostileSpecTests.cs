@@ -59,6 +59,26 @@ public sealed class HostileSpecTests
     }
 
     [Fact]
+    public void LayersSpeltOutOverEveryCompiledPassAreBounded()
+    {
+        // Every field at its own bound at once was 66 MB of generated C#, and 166 s and 2.4 GB of the compiler.
+        string shapes = string.Join(", ", Enumerable.Range(1, 32).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}"));
+        string spec = ValidSpec
+            .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 128")
+            .Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[" + shapes + "],\n    \"precisions\": [\"fp32\", \"int8\"],\n    \"training\": true");
+        Diagnostic d = Single(spec, "BG0004");
+        Assert.Equal(
+            "Field 'bertgen.shapes' has value 32 shapes × 3 passes each (fp32, int8, training) × 128 layers = 12,288 compiled layers, " +
+            "but must be at most 4,096 compiled layers (each is about 5 KB of generated C#); compile fewer shapes, passes or layers",
+            Message(d));
+        Assert.Equal((10, 14), Start(d));
+
+        // At the bound: 128 layers of 32 shapes in fp32 alone.
+        string atBound = spec.Replace("\"precisions\": [\"fp32\", \"int8\"]", "\"precisions\": [\"fp32\"]").Replace(",\n    \"training\": true", string.Empty);
+        Assert.Empty(BertGen.Generator.Parsing.SpecParser.Parse(Path, Microsoft.CodeAnalysis.Text.SourceText.From(atBound)).Diagnostics);
+    }
+
+    [Fact]
     public void ATenMegabyteTypeNameIsAnInvalidNameWithAShortMessage()
     {
         // Was CS0016 "Could not write to output file" after generating megabytes of names.

@@ -141,6 +141,11 @@ internal sealed class SpecParser
             CheckGatheredRows(bertgen, shapes, p);
         }
 
+        if (architecture is not null && shapes is not null && precisions is { } compiled)
+        {
+            CheckCompiledLayers(bertgen, architecture.NumHiddenLayers, shapes.Count, compiled, training);
+        }
+
         ReportUnknownAndMissing();
         var location = ToLocation(typeNameSpan);
         if (_diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
@@ -496,6 +501,20 @@ internal sealed class SpecParser
         {
             Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "max_predictions_per_seq"), "bertgen.max_predictions_per_seq", predictions,
                 $"at most {Grouped(SpecLimits.TokensPerShape / batch)}: batch {Grouped(batch)} × {Grouped(predictions)} gathered rows is above {Grouped(SpecLimits.TokensPerShape)}");
+        }
+    }
+
+    // Every compiled pass (each precision's forward and the training step, for each shape) spells out every layer:
+    // the generated code grows with their product, which each field's own bound leaves at 66 MB of C#.
+    private void CheckCompiledLayers(FieldReader bertgen, int layers, int shapes, PrecisionSet precisions, bool training)
+    {
+        string[] passes = precisions.Present.Select(p => p.SpecName).Concat(training ? new[] { "training" } : Array.Empty<string>()).ToArray();
+        long compiled = (long)shapes * passes.Length * layers;
+        if (compiled > SpecLimits.CompiledLayers)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "shapes"), "bertgen.shapes",
+                $"{shapes} shapes × {passes.Length} passes each ({string.Join(", ", passes)}) × {layers} layers = {Grouped(compiled)} compiled layers",
+                $"at most {Grouped(SpecLimits.CompiledLayers)} compiled layers (each is about 5 KB of generated C#); compile fewer shapes, passes or layers");
         }
     }
 
