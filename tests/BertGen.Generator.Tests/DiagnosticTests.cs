@@ -28,6 +28,11 @@ public sealed class DiagnosticTests
         "BG0001", 3, 2, "Spec 'test.bert.json' is not valid JSON: expected ',' or '}' after a property");
 
     [Fact]
+    public void BG0001_NumberWithALeadingZero() => AssertSingle(
+        ValidSpec.Replace("\"vocab_size\": 100", "\"vocab_size\": 0100"),
+        "BG0001", 1, 16, "Spec 'test.bert.json' is not valid JSON: invalid number: a leading 0 may not be followed by digits");
+
+    [Fact]
     public void BG0002_MissingRequiredField() => AssertSingle(
         ValidSpec.Replace("  \"intermediate_size\": 32,\n", string.Empty),
         "BG0002", 0, 0, "Spec 'test.bert.json' is missing the required field 'intermediate_size'");

@@ -278,6 +278,11 @@ internal sealed class JsonParser
         if (Peek() == '0')
         {
             _pos++;
+            if (IsDigit(Peek()))
+            {
+                // RFC 8259 allows no leading zero, and readers disagree on 0100 (100, octal 64, an error).
+                throw Error("invalid number: a leading 0 may not be followed by digits", start, _pos + 1 - start);
+            }
         }
         else if (IsDigit(Peek()))
         {
