@@ -175,9 +175,14 @@ public sealed class HostileSpecTests
         string spec = ValidSpec
             .Replace("\"batch\": 2, \"sequence\": 16", "\"batch\": 65536, \"sequence\": 16")
             .Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"pretraining\"],\n    \"training\": true");
+        Diagnostic d = Single(spec, "BG0004");
         Assert.Equal(
-            "Field 'bertgen.max_predictions_per_seq' has value 20, but must be at most 16: batch 65,536 × 20 gathered rows is above 1,048,576",
-            Message(Single(spec, "BG0004")));
+            "Field 'bertgen.max_predictions_per_seq' has value 20 (its default), but must be at most 16: batch 65,536 × 20 gathered rows is above 1,048,576",
+            Message(d));
+        Assert.Equal((10, 15), Start(d)); // absent, so the shape whose batch is too large (it was the bertgen section's brace)
+        Diagnostic given = Single(spec.Replace("\"training\": true", "\"training\": true,\n    \"max_predictions_per_seq\": 17"), "BG0004");
+        Assert.StartsWith("Field 'bertgen.max_predictions_per_seq' has value 17, but must be at most 16", Message(given));
+        Assert.Equal((13, 31), Start(given));
     }
 
     [Theory]

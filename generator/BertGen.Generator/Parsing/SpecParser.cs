@@ -495,11 +495,15 @@ internal sealed class SpecParser
     // The masked-LM head of a training step gathers batch × max_predictions_per_seq rows: the M of its GEMMs.
     private void CheckGatheredRows(FieldReader bertgen, ImmutableEquatableArray<ShapeVariant> shapes, int predictions)
     {
-        int batch = shapes.Max(s => s.Batch);
+        ShapeVariant largest = shapes.OrderByDescending(s => s.Batch).First();
+        int batch = largest.Batch;
         long rows = (long)batch * predictions;
         if (rows > SpecLimits.TokensPerShape)
         {
-            Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "max_predictions_per_seq"), "bertgen.max_predictions_per_seq", predictions,
+            // An absent field takes its default: the message says so, and points at the shape whose batch is too large.
+            bool given = bertgen.Json.Find("max_predictions_per_seq") is not null;
+            Report(DiagnosticDescriptors.ValueOutOfRange, given ? FieldSpan(bertgen, "max_predictions_per_seq") : _shapeSpans[largest], "bertgen.max_predictions_per_seq",
+                given ? Grouped(predictions) : Grouped(predictions) + " (its default)",
                 $"at most {Grouped(SpecLimits.TokensPerShape / batch)}: batch {Grouped(batch)} × {Grouped(predictions)} gathered rows is above {Grouped(SpecLimits.TokensPerShape)}");
         }
     }
