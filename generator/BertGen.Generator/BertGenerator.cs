@@ -106,9 +106,11 @@ public sealed class BertGenerator : IIncrementalGenerator
 
     private static string FullName(ModelSpec spec) => spec.Namespace + "." + spec.TypeName;
 
+    // The same file listed twice among the AdditionalFiles (an item added again after BertGen.targets' glob) is one
+    // model, compiled once: its two specs are equal, path included.
     private static IEnumerable<ModelSpec> UniqueSpecs(ImmutableArray<ModelSpec?> all)
     {
-        ModelSpec[] valid = all.Where(s => s is not null).Select(s => s!).ToArray();
+        ModelSpec[] valid = all.Where(s => s is not null).Select(s => s!).Distinct().ToArray();
         return valid
             .GroupBy(FullName, TypeNameComparer)
             .Where(g => g.Count() == 1)
@@ -121,7 +123,7 @@ public sealed class BertGenerator : IIncrementalGenerator
         var diagnostics = new List<DiagnosticInfo>();
         foreach (var group in all.Where(x => x.Spec is not null).GroupBy(x => FullName(x.Spec!), TypeNameComparer))
         {
-            var members = group.OrderBy(x => x.Location.Path, StringComparer.Ordinal).ToArray();
+            var members = group.GroupBy(x => x.Spec!).Select(same => same.First()).OrderBy(x => x.Location.Path, StringComparer.Ordinal).ToArray();
             string first = FullName(members[0].Spec!);
             for (int i = 1; i < members.Length; i++)
             {

@@ -104,6 +104,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void TheSameFileListedTwiceIsOneModel()
+    {
+        // Was BG0009 "Specs 'test.bert.json' and 'test.bert.json' both produce the type …" and no model.
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec), GeneratorHarness.Spec(Path, ValidSpec));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(4, result.GeneratedSources.Length);
+    }
+
+    [Fact]
     public void BG0010_UnknownHead() => AssertSingle(
         ValidSpec.Replace("[\"pretraining\"]", "[\"pretraining\", \"summarization\"]"),
         "BG0010", 11, 29, "Field 'bertgen.heads' has unknown head \"summarization\"; BertGen supports \"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\" and \"question_answering\"");
