@@ -182,6 +182,13 @@ public sealed class DiagnosticTests
         ValidSpec.Replace("  \"hidden_act\"", "  \"hidden_size\": 32,\n  \"hidden_act\""),
         "BG0016", 6, 2, "Field 'hidden_size' appears twice in the same object (first at line 3); JSON readers disagree on which one counts, so give it once");
 
+    [Theory]
+    [InlineData("{ \"batch\": 2, \"batch\": 3, \"sequence\": 16 }", 10, 29, "bertgen.shapes[0].batch")]
+    [InlineData("{ \"batch\": 2, \"sequence\": 16 }], \"namespace\": \"A\", \"x\": [{ \"y\": [0, { \"z\": 1, \"z\": 2 }] }", 10, 93, "bertgen.x[0].y[1].z")]
+    public void BG0016_ARepeatedKeyIsNamedWithItsPath(string shape, int line, int column, string field) => AssertSingle(
+        ValidSpec.Replace("{ \"batch\": 2, \"sequence\": 16 }", shape),
+        "BG0016", line, column, $"Field '{field}' appears twice in the same object (first at line 11); JSON readers disagree on which one counts, so give it once");
+
     [Fact]
     public void BG0017_MisspeltOptionalFieldIsAWarningAndTheModelIsStillGenerated()
     {

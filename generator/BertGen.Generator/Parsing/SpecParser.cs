@@ -74,7 +74,7 @@ internal sealed class SpecParser
         }
         catch (JsonDuplicateKeyException e)
         {
-            Report(DiagnosticDescriptors.DuplicateKey, e.Span, JsonNode.Visible(Short(e.Name)), _text.Lines.GetLinePosition(e.FirstSpan.Start).Line + 1);
+            Report(DiagnosticDescriptors.DuplicateKey, e.Span, JsonNode.Visible(e.ObjectPath + Short(e.Name)), _text.Lines.GetLinePosition(e.FirstSpan.Start).Line + 1);
             return Result(null, default);
         }
 
