@@ -138,10 +138,19 @@ public sealed class HostileSpecTests
     [Theory]
     [InlineData("Mo\\u200Bdel", "Mo\\u200Bdel", "200B")] // zero width space: reads as "Model"
     [InlineData("Model\\u202Eledo", "Model\\u202Eledo", "202E")] // right-to-left override: reverses what follows
+    [InlineData("Model\\uD800", "Model\\uD800", "D800")] // a lone surrogate
     public void TypeNamesWithInvisibleCharactersAreInvalid(string json, string shown, string codePoint)
     {
         Diagnostic d = Single(ValidSpec.Replace("\"TestModel\"", "\"" + json + "\""), "BG0011");
         Assert.Equal($"Field 'bertgen.type_name' has value \"{shown}\", which is not a valid C# type name: it holds the invisible character U+{codePoint}", Message(d));
+    }
+
+    [Fact]
+    public void ATypeNameWithALetterBeyondUFFFFSaysSoRatherThanInvisible()
+    {
+        // Was "it holds the invisible character U+D835" for 𝐀 (U+1D400), a visible letter C# identifiers cannot hold.
+        Diagnostic d = Single(ValidSpec.Replace("\"TestModel\"", "\"Test\uD835\uDC00Model\""), "BG0011");
+        Assert.Equal("Field 'bertgen.type_name' has value \"Test\\uD835\\uDC00Model\", which is not a valid C# type name: it holds U+1D400, beyond U+FFFF, which C# identifiers cannot hold", Message(d));
     }
 
     [Fact]

@@ -627,9 +627,11 @@ internal sealed class SpecParser
 
         // C# lets format characters (U+200B zero width space, U+202E right-to-left override) into identifiers and
         // ignores them, so "Model" and "Mo\u200Bdel" name the same type while reading differently.
-        char invisible = name.FirstOrDefault(JsonNode.IsInvisible);
+        // A letter beyond U+FFFF (𝐀, U+1D400) is two UTF-16 surrogates, which C# identifiers cannot hold.
+        int at = Enumerable.Range(0, name.Length).Where(i => JsonNode.IsInvisible(name[i])).DefaultIfEmpty(-1).First();
         string? problem = name.Length > SpecLimits.NameLength ? $"{what}: it has {Grouped(name.Length)} characters, at most {SpecLimits.NameLength} are allowed"
-            : invisible != '\0' ? $"{what}: it holds the invisible character U+{(int)invisible:X4}"
+            : at >= 0 && char.IsSurrogatePair(name, at) ? $"{what}: it holds U+{char.ConvertToUtf32(name, at):X}, beyond U+FFFF, which C# identifiers cannot hold"
+            : at >= 0 ? $"{what}: it holds the invisible character U+{(int)name[at]:X4}"
             : !valid(name) ? what
             : null;
         if (problem is null)
