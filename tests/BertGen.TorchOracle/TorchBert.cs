@@ -86,7 +86,7 @@ public sealed class TorchBert : IDisposable
     {
         Parameter p = Lookup(name, index);
         using DisposeScope scope = torch.NewDisposeScope();
-        return p.detach().reshape(-1)[index].to_type(ScalarType.Float64).item<double>();
+        return ToDouble(p.detach().reshape(-1)[index]);
     }
 
     /// <summary>Overwrites one element of a parameter (for finite differences), outside autograd.</summary>
@@ -437,10 +437,13 @@ public sealed class TorchBert : IDisposable
         return t.detach().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
     }
 
+    // The element read straight from the tensor's storage, not through item<double>(), which goes through a native
+    // c10::Scalar: one run of the finite-difference test (thousands of reads, machine load ~10) failed inside
+    // c10::Scalar::toDouble's check ("Expected false to be true") and passed when rerun; a read from storage has no Scalar.
     private static double ToDouble(Tensor t)
     {
         using DisposeScope scope = torch.NewDisposeScope();
-        return t.detach().to_type(ScalarType.Float64).item<double>();
+        return t.detach().to_type(ScalarType.Float64).contiguous().data<double>().ToArray()[0];
     }
 
     // Accepts the older spellings of a checkpoint's names and drops buffers that are not parameters.
