@@ -142,6 +142,21 @@ public sealed class PrecisionOptionTests
     }
 
     [Fact]
+    public void A_read_only_output_file_is_refused_and_kept()
+    {
+        // The int8 file is renamed over the target when whole, which replaced a read-only file silently (root or not).
+        using var folder = new TemporaryFolder();
+        string kept = folder.File("kept.safetensors");
+        File.WriteAllText(kept, "keep me");
+        File.SetAttributes(kept, FileAttributes.ReadOnly);
+
+        Assert.Equal($"bertgen: error: cannot write '{kept}': the file there is read-only; make it writable to replace it, or choose another file",
+            Cli.Run("quantize", "-o", kept).AssertOneLineError(1));
+        Assert.Equal("keep me", File.ReadAllText(kept));
+        Assert.Single(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
     public void Another_models_int8_file_is_named_in_the_error_and_is_no_start_for_training()
     {
         // bert-tiny's weights as an int8 file, hand-quantised (bert-tiny compiles no int8, so quantize cannot write it).

@@ -136,6 +136,18 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     [Fact]
+    public void Spec_refuses_to_replace_a_read_only_file()
+    {
+        string kept = _folder.Scratch("kept.bert.json");
+        File.WriteAllText(kept, "keep me");
+        File.SetAttributes(kept, FileAttributes.ReadOnly);
+
+        Assert.EndsWith($"cannot write '{kept}': the file there is read-only; make it writable to replace it, or choose another file",
+            Cli.Run("spec", _folder.Directory, "--output", kept).AssertOneLineError(1), StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(kept));
+    }
+
+    [Fact]
     public void Spec_writes_the_config_with_a_bertgen_section_that_describes_the_compiled_minilm()
     {
         string output = _folder.Scratch("all-minilm-l6-v2.bert.json");
