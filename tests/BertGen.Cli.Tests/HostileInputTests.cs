@@ -165,6 +165,24 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ARunFoldersCheckpointsAreShownAsTheFolderWasGiven()
+    {
+        // Under the working directory, so paths show relative; the listing of the run's checkpoints gave them absolute.
+        string run = "bertgen-shown-" + Guid.NewGuid().ToString("N");
+        Directory.CreateDirectory(Path.Combine(run, "checkpoint-000000001"));
+        try
+        {
+            string line = Cli.Run("fill-mask", "-c", run, "a [MASK]").AssertOneLineError(1);
+
+            Assert.Equal($"bertgen: error: no checkpoint in '{run}' is intact; the newest (step 1): checkpoint '{Path.Combine(run, "checkpoint-000000001")}' has no trainer_state.json", line);
+        }
+        finally
+        {
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ResumingPastTheRequestedStepsIsAUsageError()
     {
         string run = runs.File("past-steps");
