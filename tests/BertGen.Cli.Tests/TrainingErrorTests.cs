@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Xunit;
 
 namespace BertGen.Cli.Tests;
@@ -82,6 +83,23 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         string line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-labels"), train), "--init", "none"]).AssertOneLineError(1);
 
         Assert.Equal($"bertgen: error: {train} line 3: label 'Apocrypha' is not one of the model's labels (OT, NT); see --labels", line);
+    }
+
+    [Fact]
+    public void ATrainingFileOfOneLabelOrUnderABatchIsNamed()
+    {
+        // One label: the run trained a classifier that answers OT whatever it reads, and exited 0.
+        string oneLabel = runs.File("one-label.tsv");
+        File.WriteAllLines(oneLabel, Enumerable.Range(0, 20).Select(i => $"OT\tverse {i} of the old testament"));
+        string line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-one-label"), oneLabel), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: {oneLabel}: all 20 examples are labelled 'OT'; a classifier learns nothing from one label: give examples of at least two", line);
+        Assert.False(Directory.Exists(runs.File("never-one-label")));
+
+        // Fewer examples than --batch: the batch stream's bare "batch size 16 is not in [1, 2]" named neither the file nor the option.
+        string two = runs.File("two-examples.tsv");
+        File.WriteAllLines(two, ["OT\tIn the beginning", "NT\tJesus wept"]);
+        line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-two"), two), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: {two} has 2 example(s), fewer than one batch of 16", line);
     }
 
     [Fact]
