@@ -128,6 +128,14 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.Validation, $"encoding_format must be float or base64, not '{format}'");
         }
 
+        // Ignored, a request for 128 dimensions got all of them: a client storing them in a 128-wide index fails later, or
+        // keeps a prefix of a vector normalised over all of them.
+        if (request.Dimensions is int dimensions && dimensions != _encoder.Model.HiddenSize)
+        {
+            throw new ApiException(ApiError.Validation,
+                $"dimensions {dimensions.ToString(CultureInfo.InvariantCulture)}: {_encoder.Id}'s embeddings have {_encoder.Model.HiddenSize.ToString(CultureInfo.InvariantCulture)} and are not shortened; leave dimensions out");
+        }
+
         float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, normalize: true, clock);
         var usage = new OpenAiUsage(clock.Tokens, clock.Tokens);
         if (format == "base64")

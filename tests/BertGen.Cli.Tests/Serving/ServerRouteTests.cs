@@ -187,6 +187,13 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         using JsonDocument openAi = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"encoding_format\": \"int8\"}")).Content.ReadAsStringAsync());
         Assert.Equal(422, openAi.RootElement.GetProperty("code").GetInt32());
         Assert.Contains("encoding_format", openAi.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // OpenAI's dimensions was ignored: 384 values came back for 128. The model's own size is still accepted.
+        using JsonDocument shortened = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"dimensions\": 128}")).Content.ReadAsStringAsync());
+        Assert.Equal(422, shortened.RootElement.GetProperty("code").GetInt32());
+        Assert.Equal("dimensions 128: all-MiniLM-L6-v2's embeddings have 384 and are not shortened; leave dimensions out", shortened.RootElement.GetProperty("message").GetString());
+        HttpResponseMessage whole = await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"dimensions\": 384}");
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
     }
 
     [Fact]
