@@ -13,25 +13,35 @@ internal static class OutputFile
 {
     private const UnixFileMode AnyWrite = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
+    /// <summary>A file the command creates or replaces, in a folder that must exist already.</summary>
     public static void RequireWritable(string path)
     {
-        string shown = ShownPath.Of(path);
-        if (Directory.Exists(path))
-        {
-            throw new CliFailureException($"cannot write '{shown}': it is a folder");
-        }
-
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null && !Directory.Exists(folder))
         {
+            string shown = ShownPath.Of(path);
             throw new CliFailureException(File.Exists(folder)
                 ? $"cannot write '{shown}': '{ShownPath.Of(folder)}' is a file, not a folder"
                 : $"cannot write '{shown}': folder '{ShownPath.Of(folder)}' does not exist");
         }
 
+        RequireReplaceable(path);
+    }
+
+    /// <summary>
+    /// A file the command writes when its work is done (a training run's metrics and loss plot, in a folder it creates):
+    /// what is there already must be a file it may replace, found before the work rather than after it.
+    /// </summary>
+    public static void RequireReplaceable(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new CliFailureException($"cannot write '{ShownPath.Of(path)}': it is a folder");
+        }
+
         if (File.Exists(path) && IsReadOnly(path))
         {
-            throw new CliFailureException($"cannot write '{shown}': the file there is read-only; make it writable to replace it, or choose another file");
+            throw new CliFailureException($"cannot write '{ShownPath.Of(path)}': the file there is read-only; make it writable to replace it, or choose another file");
         }
     }
 

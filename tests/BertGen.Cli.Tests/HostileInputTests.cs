@@ -183,6 +183,23 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void AFolderWhereARunWritesAFileIsRefusedBeforeTraining()
+    {
+        // loss.png a folder: the run trained, checkpointed, then failed with "access to the path … is denied".
+        string run = runs.File("plot-is-a-folder");
+        Directory.CreateDirectory(Path.Combine(run, "loss.png"));
+        string line = Cli.Run([.. runs.PretrainArguments(run, 1), "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: cannot write '{Path.Combine(run, "loss.png")}': it is a folder", line);
+        Assert.Empty(Directory.GetDirectories(run, "checkpoint-*"));
+
+        // The lock file a folder: refused as "access denied" too.
+        string locked = runs.File("lock-is-a-folder");
+        Directory.CreateDirectory(Path.Combine(locked, ".bertgen.lock"));
+        line = Cli.Run([.. runs.PretrainArguments(locked, 1), "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: checkpoint folder '{locked}' holds a folder named .bertgen.lock where a run keeps its lock file; remove it or choose another folder", line);
+    }
+
+    [Fact]
     public void ResumingPastTheRequestedStepsIsAUsageError()
     {
         string run = runs.File("past-steps");
