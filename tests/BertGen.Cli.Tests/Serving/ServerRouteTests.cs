@@ -204,6 +204,10 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("input 1 has 302 tokens, more than the model's limit of 256 (all-MiniLM-L6-v2's limit, as sentence-transformers truncates it); send \"truncate\": true, or start the server with --auto-truncate or --chunk", error);
         Assert.Equal("validation", type);
 
+        // /embed_all never chunks (token vectors are not averaged): --chunk is no advice there.
+        (string tokens, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed_all", RunningServer.Json(text)), HttpStatusCode.RequestEntityTooLarge);
+        Assert.EndsWith("send \"truncate\": true, or start the server with --auto-truncate", tokens, StringComparison.Ordinal);
+
         float[][] truncated = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(text, extra: ", \"truncate\": true")));
         float[][] prefix = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(ServeTexts.OfLength(254, 2))));
         Assert.True(Embeddings.MaxDifference(truncated[0], prefix[0]) <= Tolerance);
