@@ -28,8 +28,8 @@ internal sealed class BertGenSide : IDisposable
 
     public double Step(TrainingBatch batch)
     {
-        Trainer.ClearGradients(_model);
-        TrainingLosses losses = _step.Run(batch, StepMode.Train, ++_seed);
+        // As the Trainer's steps: the micro-batch replaces the last step's gradients, no zeroing pass first.
+        TrainingLosses losses = _step.Run(batch, StepMode.Train, ++_seed, replaceGradients: true);
         _optimizer.Step(_model.Parameters, _model.Gradients, 1e-4);
         _model.PrepareWeights();
         return losses.Total;

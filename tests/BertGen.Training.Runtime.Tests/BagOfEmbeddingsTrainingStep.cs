@@ -29,7 +29,9 @@ internal sealed class BagOfEmbeddingsTrainingStep : ITrainingStep
 
     public int MaxPredictions => 0;
 
-    public TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null)
+    public TrainingLosses Run(
+        TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null,
+        bool replaceGradients = false)
     {
         int tokens = Batch * Sequence;
         if (batch.InputIds.Length != tokens || batch.AttentionMask.Length != tokens || batch.ClassLabels.Length != Batch)
@@ -48,6 +50,11 @@ internal sealed class BagOfEmbeddingsTrainingStep : ITrainingStep
         foreach (int label in batch.ClassLabels)
         {
             scored += label == -100 ? 0 : 1;
+        }
+
+        if (mode == StepMode.Train && replaceGradients)
+        {
+            _model.Gradients.AsSpan().Clear();
         }
 
         double loss = 0;

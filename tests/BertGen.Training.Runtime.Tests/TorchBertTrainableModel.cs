@@ -159,7 +159,9 @@ internal sealed class TorchBertTrainableModel : ITrainableModel
 
         public int MaxPredictions => 2;
 
-        public TrainingLosses Run(TrainingBatch inputs, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null)
+        public TrainingLosses Run(
+            TrainingBatch inputs, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null,
+            bool replaceGradients = false)
         {
             TorchBertResult result = model._torch.Run(new BertInputs
             {
@@ -181,7 +183,7 @@ internal sealed class TorchBertTrainableModel : ITrainableModel
                     float[] add = result.Gradients[p.Name];
                     for (int i = 0; i < g.Length; i++)
                     {
-                        g[i] += add[i] * gradientScale;
+                        g[i] = (replaceGradients ? 0f : g[i]) + (add[i] * gradientScale);
                     }
                 }
             }

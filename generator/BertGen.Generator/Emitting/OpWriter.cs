@@ -16,7 +16,7 @@ namespace BertGen.Generator.Emitting;
 /// weights, gradients),
 /// <c>arena</c>, <c>pack</c> (the backward's GEMM scratch), <c>pool</c>, the pinned batch arrays by their
 /// planned names, and in a training step <c>train</c>, <c>hiddenDropout</c>, <c>attentionDropout</c>,
-/// <c>dropoutSeed</c>, <c>gradientScale</c>, <c>progress</c> and <c>losses</c>.
+/// <c>dropoutSeed</c>, <c>gradientScale</c>, <c>replaceGradients</c>, <c>progress</c> and <c>losses</c>.
 /// </remarks>
 internal sealed class OpWriter
 {
@@ -100,6 +100,16 @@ internal sealed class OpWriter
                 break;
             case ClearOp clear:
                 _w.Line($"new Span<float>({Expression(clear.Destination)}, {clear.Count}).Clear();");
+                break;
+            case GradientClearOp clear:
+                using (_w.Block("if (replaceGradients) // the first writes below add: zero them, as the step replaces the gradients"))
+                {
+                    foreach (ClearedGradient tensor in clear.Tensors)
+                    {
+                        _w.Line($"BufferKernels.Clear({Expression(tensor.Tensor)}, {tensor.Count}, pool);");
+                    }
+                }
+
                 break;
             case ColumnSumsOp sums:
                 _w.Line($"RowReductions.AddColumnSums({Expression(sums.X)}, {sums.Rows}, {sums.Width}, {sums.Ld}, {Expression(sums.Sums)}, pool);");
@@ -205,6 +215,11 @@ internal sealed class OpWriter
 
     private static string Epilogue(GemmEpilogueSpec e)
     {
+        if (e.StoresWhenReplacing)
+        {
+            return "replaceGradients ? GemmEpilogue.None : GemmEpilogue.AccumulateIntoC";
+        }
+
         if (e.Accumulate)
         {
             return "GemmEpilogue.AccumulateIntoC";

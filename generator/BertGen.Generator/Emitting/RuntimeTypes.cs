@@ -21,6 +21,7 @@ internal static class RuntimeTypes
         ("AlignedBuffer", Runtime + ".Memory.AlignedBuffer"),
         ("ArenaBuffer", Runtime + ".CompilerServices.ArenaBuffer"),
         ("AttentionKernels", Runtime + ".CompilerServices.AttentionKernels"),
+        ("BufferKernels", Runtime + ".CompilerServices.BufferKernels"),
         ("ComputePool", Runtime + ".Threading.ComputePool"),
         ("Dropout", Runtime + ".CompilerServices.Dropout"),
         ("EmbeddingKernels", Runtime + ".CompilerServices.EmbeddingKernels"),

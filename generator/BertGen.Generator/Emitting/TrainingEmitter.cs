@@ -67,10 +67,11 @@ internal static class TrainingEmitter
 
     private static void EmitRun(SourceWriter w, TrainingPlan train)
     {
-        w.Summary("Forward, loss and, in Train mode, backward; gradients are added into the model's Gradients.\n"
-            + "The backward tells progress as each layer's gradients become final (heads first, embeddings last).");
+        w.Summary("Forward, loss and, in Train mode, backward; gradients are added into the model's Gradients, or replace\n"
+            + "what it held (each tensor's first write stores) when replaceGradients is set. The backward tells progress as each\n"
+            + "layer's gradients become final (heads first, embeddings last).");
         w.Line(ModelEmitter.OptimizeNow);
-        using (w.Block("public TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null)"))
+        using (w.Block("public TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null, bool replaceGradients = false)"))
         {
             w.Line($"TrainingBatchValidation.Check(batch, TrainingObjective.{train.Objective}, BatchSize, SequenceLength, MaxPredictionsPerSequence, VocabSize, TypeVocabSize, LabelCount, " +
                 $"{(train.ClassLabels ? "true" : "false")});");

@@ -23,6 +23,7 @@ internal sealed class TrainingPlanner
     private readonly ImmutableEquatableArray<long> _layerStarts;
     private readonly List<PlannedOp> _ops = new();
     private readonly List<ArenaSlot> _buffers = new();
+    private readonly HashSet<string> _writtenGradients = new(StringComparer.Ordinal);
     private readonly int _t, _b, _s, _h, _i, _dh, _heads, _layers, _gathered;
     private readonly string _activation, _act;
     private long _offset;
@@ -266,7 +267,7 @@ internal sealed class TrainingPlanner
         for (int l = _layers - 1; l >= 0; l--)
         {
             Op(new SectionOp($"Layer {l} backward"));
-            Op(new LayerNormBackwardOp(
+            LayerNormBackward(new LayerNormBackwardOp(
                 $"backward of hidden_{l + 1} = LayerNorm(attention_out_{l} + dropout(ffn_act·W_down + b_down))",
                 Buf("d_hidden"), Buf(L("ln2_xhat", l)), Buf(L("ln2_rstd", l)), _names.OutputLayerNorm(l), Buf("d_branch"), t, h));
             Op(new CopyOp("the residual path's share: d_attention_out = d_branch", Buf("d_branch"), Buf("d_attention_out"), Th));
@@ -277,7 +278,7 @@ internal sealed class TrainingPlanner
             LinearBackward(
                 $"backward of ffn_pre_{l} = attention_out_{l}·W_up + b_up (adds into d_attention_out)",
                 _names.FeedForwardUp(l), i, h, t, Buf("d_ffn"), i, Buf(L("attention_out", l)), h, Buf("d_attention_out"), h, accumulate: true);
-            Op(new LayerNormBackwardOp(
+            LayerNormBackward(new LayerNormBackwardOp(
                 $"backward of attention_out_{l} = LayerNorm(hidden_{l} + dropout(context_{l}·W_o + b_o))",
                 Buf("d_attention_out"), Buf(L("ln1_xhat", l)), Buf(L("ln1_rstd", l)), _names.AttentionLayerNorm(l), Buf("d_branch"), t, h));
             Op(new CopyOp("the residual path's share: d_hidden = d_branch", Buf("d_branch"), Buf("d_hidden"), Th));
@@ -311,10 +312,13 @@ internal sealed class TrainingPlanner
         Op(new DropoutOp(
             "backward of hidden_0 = dropout(LayerNorm(word[ids] + position[s] + token_type[types]))",
             DropoutForm.Apply, Buf("d_hidden"), null, Th, DropoutRate.Hidden, DropoutSites.Embeddings, Parallel: true));
-        Op(new LayerNormBackwardOp(null, Buf("d_hidden"), Buf("emb_xhat"), Buf("emb_rstd"), _names.EmbeddingsLayerNorm, Buf("d_branch"), t, h));
+        LayerNormBackward(new LayerNormBackwardOp(null, Buf("d_hidden"), Buf("emb_xhat"), Buf("emb_rstd"), _names.EmbeddingsLayerNorm, Buf("d_branch"), t, h));
+        const string scatter = "Scatter-add each token's gradient into its word, position and type rows, in token order (deterministic)";
+        bool cleared = ZeroBeforeFirstAdd(
+            scatter, (_names.WordEmbeddings, (long)_a.VocabSize * h), (_names.PositionEmbeddings, (long)_a.MaxPositionEmbeddings * h),
+            (_names.TokenTypeEmbeddings, (long)_a.TypeVocabSize * h));
         Op(new EmbeddingBackwardOp(
-            "Scatter-add each token's gradient into its word, position and type rows, in token order (deterministic)",
-            Buf("d_branch"), t, _s, h, _names.WordEmbeddings, _names.PositionEmbeddings, _names.TokenTypeEmbeddings));
+            cleared ? null : scatter, Buf("d_branch"), t, _s, h, _names.WordEmbeddings, _names.PositionEmbeddings, _names.TokenTypeEmbeddings));
         Op(new ProgressOp("Every gradient, the word embeddings' (tied to the MLM decoder) included, is final", 0, "0L"));
     }
 
@@ -347,7 +351,7 @@ internal sealed class TrainingPlanner
         LinearBackward(
             "Masked LM backward of mlm_logits = mlm_transform·word_embeddingsᵀ + bias (the tied gradient lands in the word embeddings)",
             _names.WordEmbeddings, _names.MaskedLmBias, v, h, g, Buf("mlm_logits"), v, Buf("mlm_transform"), h, Buf("d_mlm"), h, accumulate: false);
-        Op(new LayerNormBackwardOp("backward of the transform's LayerNorm", Buf("d_mlm"), Buf("mlm_xhat"), Buf("mlm_rstd"), _names.MaskedLmLayerNorm, Buf("d_mlm"), g, h));
+        LayerNormBackward(new LayerNormBackwardOp("backward of the transform's LayerNorm", Buf("d_mlm"), Buf("mlm_xhat"), Buf("mlm_rstd"), _names.MaskedLmLayerNorm, Buf("d_mlm"), g, h));
         Op(new ActivationOp($"backward of mlm_act = {_act}(mlm_pre)", true, _activation, Buf("mlm_pre"), Buf("d_mlm"), (long)g * h));
         LinearBackward(
             "backward of the transform's dense", _names.MaskedLmTransform, h, h, g, Buf("d_mlm"), h, Buf("mlm_gathered"), h, Buf("d_mlm_gathered"), h, accumulate: false);
@@ -450,18 +454,43 @@ internal sealed class TrainingPlanner
         LinearBackward(description, HuggingFaceNames.Weight(module), HuggingFaceNames.Bias(module), outFeatures, inFeatures, rows, dy, lddy, x, ldx, dx, lddx, accumulate);
 
     /// <summary>
-    /// Backward of y[rows,out] = x[rows,in]·Wᵀ + b: db += Σ_rows dy; dW += dyᵀ·x; dx (=|+=) dy·W.
+    /// Backward of y[rows,out] = x[rows,in]·Wᵀ + b: db += Σ_rows dy; dW += dyᵀ·x; dx (=|+=) dy·W. (With the query's
+    /// names and out = 3H, the stacked Q/K/V: their weights and biases are contiguous, so the writes cover all three.)
     /// </summary>
     private void LinearBackward(string? description, string weight, string bias, int outFeatures, int inFeatures, int rows, Operand dy, long lddy, Operand x, long ldx, Operand dx, long lddx, bool accumulate)
     {
         Operand pack = Operand.Local("pack"); // the step's GEMM scratch, the arena's pack buffer
-        Op(new ColumnSumsOp(description, dy, rows, outFeatures, lddy, Operand.Gradient(bias)));
+        Op(ZeroBeforeFirstAdd(description, (bias, outFeatures)) ? new ColumnSumsOp(null, dy, rows, outFeatures, lddy, Operand.Gradient(bias))
+            : new ColumnSumsOp(description, dy, rows, outFeatures, lddy, Operand.Gradient(bias)));
         Op(new GemmOp(
             null, GemmForm.MultiplyTransposedA, outFeatures, inFeatures, rows, dy, lddy, x, ldx, Operand.Gradient(weight), inFeatures, pack,
-            GemmEpilogueSpec.AccumulateIntoC, SplitRule.Gemm(outFeatures, inFeatures, rows)));
+            _writtenGradients.Add(weight) ? GemmEpilogueSpec.FirstGradientWrite : GemmEpilogueSpec.AccumulateIntoC, SplitRule.Gemm(outFeatures, inFeatures, rows)));
         Op(new GemmOp(
             null, GemmForm.Multiply, rows, inFeatures, outFeatures, dy, lddy, Operand.Parameter(weight), inFeatures, dx, lddx, pack,
             accumulate ? GemmEpilogueSpec.AccumulateIntoC : GemmEpilogueSpec.None, SplitRule.Gemm(rows, inFeatures, outFeatures)));
+    }
+
+    /// <summary>LayerNorm's backward, which adds into dγ and dβ: zeroed first when replacing, if it is their first write.</summary>
+    private void LayerNormBackward(LayerNormBackwardOp op)
+    {
+        Op(ZeroBeforeFirstAdd(op.Description, (HuggingFaceNames.Weight(op.Module), op.Width), (HuggingFaceNames.Bias(op.Module), op.Width))
+            ? op with { Description = null } : op);
+    }
+
+    /// <summary>
+    /// Of the gradient tensors the next op adds into, those it is the first in the backward to write are zeroed when the
+    /// step replaces the gradients (the GEMMs that write a weight's gradient first store instead: <see cref="GemmEpilogueSpec.FirstGradientWrite"/>).
+    /// The clear, when there is one, takes the next op's <paramref name="description"/>; returns whether there is one.
+    /// </summary>
+    private bool ZeroBeforeFirstAdd(string? description, params (string Tensor, long Count)[] tensors)
+    {
+        ClearedGradient[] first = tensors.Where(t => _writtenGradients.Add(t.Tensor)).Select(t => new ClearedGradient(Operand.Gradient(t.Tensor), t.Count)).ToArray();
+        if (first.Length > 0)
+        {
+            Op(new GradientClearOp(description, first.ToEquatableArray()));
+        }
+
+        return first.Length > 0;
     }
 
     private GemmOp Gemm(string description, string key, int rows, Operand input, long inputStride, Operand output, string? activation)

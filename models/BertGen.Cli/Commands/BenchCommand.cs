@@ -101,8 +101,7 @@ internal sealed class BenchCommand : ICliCommand
                 ulong seed = 0;
                 double[] times = Time(() =>
                 {
-                    trainable.Gradients.AsSpan().Clear();
-                    step.Run(batch, StepMode.Train, seed++);
+                    step.Run(batch, StepMode.Train, seed++, replaceGradients: true);
                 }, runs, warmup, progress);
                 rows.Add(new BenchRow("training step", shape.Batch, shape.Sequence, Median(times), times.Min(), shape.TrainingStepFlops));
             }

@@ -12,9 +12,10 @@ using BertGen.Runtime.Threading;
 namespace BertGen.Runtime.Training;
 
 /// <summary>
-/// The training loop over any <see cref="ITrainableModel"/>: each optimiser step zeroes the gradients, runs
+/// The training loop over any <see cref="ITrainableModel"/>: each optimiser step runs
 /// <see cref="TrainerOptions.AccumulationSteps"/> micro-batches with gradient scale 1/accumulation and dropout seeds
-/// from (seed, step, micro-batch), clips and applies AdamW at the scheduled learning rate, and repacks the weights.
+/// from (seed, step, micro-batch) — the first replacing the gradients the last step left, the others adding to them,
+/// so no pass zeroes the gradient buffer between steps — clips and applies AdamW at the scheduled learning rate, and repacks the weights.
 /// It evaluates and checkpoints at the configured intervals. Everything the next step depends on (parameters,
 /// moments, step count, data position, seed) is in a checkpoint, so a resumed run repeats an uninterrupted one
 /// bit for bit. Nothing here knows the model's shapes or heads.
@@ -94,6 +95,9 @@ public sealed class Trainer : IDisposable
             ? new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool, _reduction.PartOffset, parts[_group!.Rank])
             : new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool);
         _trainingStep = model.CreateTrainingStep(training.BatchSize, training.SequenceLength);
+        // Once: what no step writes (the alignment padding between tensors, a head the objective does not train) stays
+        // zero, so every step's first micro-batch can replace the gradients instead of zeroing them first.
+        ClearGradients(model);
         _batch = training.CreateBatch();
         RequireFits(_batch, _trainingStep, "training");
         if (_group is not null)
@@ -288,7 +292,7 @@ public sealed class Trainer : IDisposable
     // every process leaves after the same step; alone, the token is read directly.
     private bool Stopping => _group is null ? _cancellation.IsCancellationRequested : _stopAgreed;
 
-    /// <summary>One optimiser step: zero gradients → micro-batches → clip → AdamW → repack weights.</summary>
+    /// <summary>One optimiser step: micro-batches (the first replacing the gradients) → clip → AdamW → repack weights.</summary>
     public unsafe TrainingStepMetrics TrainStep()
     {
         if (Step >= Options.Steps)
@@ -297,7 +301,6 @@ public sealed class Trainer : IDisposable
         }
 
         long started = Stopwatch.GetTimestamp();
-        ClearGradients(_model);
         int accumulation = Options.AccumulationSteps, ranks = WorldSize, rank = Rank;
         float gradientScale = 1f / (accumulation * ranks);
         var losses = new LossAccumulator();
@@ -319,7 +322,7 @@ public sealed class Trainer : IDisposable
 
             IGradientProgress? progress = micro == accumulation - 1 ? _reduction?.BeginLastMicroBatch() : null;
             int global = (micro * ranks) + rank;
-            losses.Add(_trainingStep.Run(_batch, StepMode.Train, DropoutSeeds.For(Options.Seed, Step, global), gradientScale, progress));
+            losses.Add(_trainingStep.Run(_batch, StepMode.Train, DropoutSeeds.For(Options.Seed, Step, global), gradientScale, progress, replaceGradients: micro == 0));
             foreach (int m in _batch.AttentionMask)
             {
                 tokens += m;
@@ -538,18 +541,8 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    /// <summary>
-    /// Zeroes a model's gradient buffer over its pool, as every optimiser step begins (the training bench's step does
-    /// the same): one memset of the whole buffer (440 MB for BERT-base) on the calling thread was a serial stretch of
-    /// every step while the other threads waited.
-    /// </summary>
-    internal static unsafe void ClearGradients(ITrainableModel model) =>
-        ParallelRanges.Run(model.Pool, model.Gradients.Length, AlignedBuffer.AlignmentBytes / sizeof(float), MinimumFloatsPerClearPart, &ClearRange, model.Gradients.Pointer);
-
-    private const long MinimumFloatsPerClearPart = 1 << 18;
-
-    private static unsafe void ClearRange(void* gradients, long begin, long end) =>
-        NativeMemory.Clear((float*)gradients + begin, (nuint)(end - begin) * sizeof(float));
+    /// <summary>Zeroes a model's whole gradient buffer over its pool (the training bench's steps start from it too).</summary>
+    internal static unsafe void ClearGradients(ITrainableModel model) => BufferKernels.Clear(model.Gradients.Pointer, model.Gradients.Length, model.Pool);
 
     public void Dispose()
     {

@@ -37,6 +37,15 @@ internal sealed record GemmEpilogueSpec(double? Alpha, Operand? Bias, string? Ac
 
     public static readonly GemmEpilogueSpec AccumulateIntoC = None with { Accumulate = true };
 
+    /// <summary>
+    /// A gradient's first write in the backward: C = product when the step replaces the gradients
+    /// (<c>replaceGradients</c>), C += product when it adds into them.
+    /// </summary>
+    public static readonly GemmEpilogueSpec FirstGradientWrite = AccumulateIntoC with { StoresWhenReplacing = true };
+
+    /// <summary>Set on <see cref="FirstGradientWrite"/>: the accumulation is skipped when the step replaces the gradients.</summary>
+    public bool StoresWhenReplacing { get; init; }
+
     public static GemmEpilogueSpec WithBias(Operand bias, string? activation = null) => None with { Bias = bias, Activation = activation };
 }
 
