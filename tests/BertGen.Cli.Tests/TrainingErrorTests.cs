@@ -158,6 +158,18 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ACorpusWithoutSentencesIsNamed()
+    {
+        // Blank lines and control characters only: it was "a held-out split needs at least 4 documents …; the corpus has 0".
+        string corpus = runs.File("no-sentences.txt");
+        File.WriteAllText(corpus, "\n\n\u0001\u0002\n\n");
+
+        string line = Cli.Run([.. runs.PretrainArguments(runs.File("never-no-sentences"), 1).Select(a => a == runs.Corpus ? corpus : a), "--quiet"]).AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: {corpus} has no sentences: only blank lines, or text the tokenizer keeps nothing of", line);
+    }
+
+    [Fact]
     public void NonPositiveSteps()
     {
         Assert.Contains("--steps must be at least 1", Cli.Run([.. runs.PretrainArguments(runs.File("never"), 0)]).AssertOneLineError(2), StringComparison.Ordinal);
