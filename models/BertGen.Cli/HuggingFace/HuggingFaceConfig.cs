@@ -112,7 +112,7 @@ internal sealed record HuggingFaceConfig(
 
         if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(a => a.ValueKind != JsonValueKind.String))
         {
-            throw new CliFailureException($"'{path}': \"architectures\" must be a list of class names, not {Shown(list)}");
+            throw new CliFailureException($"'{path}': \"architectures\" must be a list of class names, not {list.GetRawText()}");
         }
 
         return list.GetArrayLength() > 0 ? list[0].GetString()! : "BertModel";
@@ -128,7 +128,7 @@ internal sealed record HuggingFaceConfig(
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double epsilon) && double.IsFinite(epsilon) && epsilon > 0
             ? epsilon
-            : throw new CliFailureException($"'{path}': \"layer_norm_eps\" must be a positive number, not {Shown(value)}");
+            : throw new CliFailureException($"'{path}': \"layer_norm_eps\" must be a positive number, not {value.GetRawText()}");
     }
 
     /// <summary>id2label's names in index order; <c>num_labels</c> (default 2) <c>LABEL_i</c> names without it.</summary>
@@ -136,9 +136,12 @@ internal sealed record HuggingFaceConfig(
     {
         if (root.TryGetProperty("id2label", out JsonElement map) && map.ValueKind == JsonValueKind.Object)
         {
-            if (map.EnumerateObject().FirstOrDefault(p => p.Value.ValueKind != JsonValueKind.String) is { Value.ValueKind: not JsonValueKind.Undefined } odd)
+            foreach (JsonProperty entry in map.EnumerateObject())
             {
-                throw new CliFailureException($"'{path}': id2label must map \"0\" … to label names, not {MessageText.Quote(odd.Name)} to {Shown(odd.Value)}");
+                if (entry.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw new CliFailureException($"'{path}': id2label must map \"0\" … to label names, not {MessageText.Quote(entry.Name)} to {entry.Value.GetRawText()}");
+                }
             }
 
             var labels = map.EnumerateObject()
@@ -157,7 +160,7 @@ internal sealed record HuggingFaceConfig(
         if (count > MaxLabels)
         {
             // Each label becomes a name held in memory: two billion of them never finished.
-            throw new CliFailureException($"'{path}': \"num_labels\" {count} is more than {MaxLabels:N0} labels");
+            throw new CliFailureException(string.Create(CultureInfo.InvariantCulture, $"'{path}': \"num_labels\" {count} is more than {MaxLabels:N0} labels"));
         }
 
         return Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray();
@@ -169,9 +172,6 @@ internal sealed record HuggingFaceConfig(
     /// </summary>
     private const int MaxLabels = 1_000_000;
 
-    /// <summary>A JSON value for a message, as the file spells it (the error line is cut at 1,000 characters).</summary>
-    private static string Shown(JsonElement value) => value.GetRawText();
-
     private static int Number(JsonElement root, string name, int? fallback, string path)
     {
         if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
@@ -181,7 +181,7 @@ internal sealed record HuggingFaceConfig(
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number) && number > 0
             ? number
-            : throw new CliFailureException($"'{path}': \"{name}\" must be a positive integer, not {Shown(value)}");
+            : throw new CliFailureException($"'{path}': \"{name}\" must be a positive integer, not {value.GetRawText()}");
     }
 
     private static string Text(JsonElement root, string name, string fallback, string path)
@@ -193,6 +193,6 @@ internal sealed record HuggingFaceConfig(
 
         return value.ValueKind == JsonValueKind.String
             ? value.GetString()!
-            : throw new CliFailureException($"'{path}': \"{name}\" must be a string, not {Shown(value)}");
+            : throw new CliFailureException($"'{path}': \"{name}\" must be a string, not {value.GetRawText()}");
     }
 }

@@ -121,23 +121,22 @@ internal sealed record ModelFolder(
             if (File.Exists(path))
             {
                 using JsonDocument document = ParseJson(path);
-                // transformers writes model_max_length 1e30 when the tokenizer has no limit of its own.
                 if (!document.RootElement.TryGetProperty(field, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
                 {
                     continue;
                 }
 
-                // transformers' "no limit" (1e30) and anything past the position table fall through to the next file; a limit
-                // that leaves no room for a WordPiece beside [CLS] and [SEP] (or is no number) would cut every text to nothing.
-                bool number = value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double given) && given == Math.Floor(given);
-                if (!number || value.GetDouble() < 3)
+                // transformers writes model_max_length 1e30 when the tokenizer has no limit of its own: that, and anything past
+                // the position table, falls through to the next file. A limit that leaves no room for a WordPiece beside [CLS]
+                // and [SEP], or is no number, would cut every text to nothing.
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double limit) || limit != Math.Floor(limit) || limit < 3)
                 {
                     throw new CliFailureException($"'{path}': \"{field}\" must be a whole number of tokens, at least 3, not {value.GetRawText()}");
                 }
 
-                if (value.GetDouble() <= config.MaxPositions)
+                if (limit <= config.MaxPositions)
                 {
-                    return (int)value.GetDouble();
+                    return (int)limit;
                 }
             }
         }
