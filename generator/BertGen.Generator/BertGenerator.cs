@@ -100,27 +100,38 @@ public sealed class BertGenerator : IIncrementalGenerator
         }
     }
 
+    // Generated files are named after the type, and Roslyn (like Windows' and macOS' file systems) compares those
+    // names ignoring case: two types differing only in case would collide there, so they count as the same type.
+    private static readonly StringComparer TypeNameComparer = StringComparer.OrdinalIgnoreCase;
+
+    private static string FullName(ModelSpec spec) => spec.Namespace + "." + spec.TypeName;
+
+    // The same file listed twice among the AdditionalFiles (an item added again after BertGen.targets' glob) is one
+    // model, compiled once: its two specs are equal, path included.
     private static IEnumerable<ModelSpec> UniqueSpecs(ImmutableArray<ModelSpec?> all)
     {
-        ModelSpec[] valid = all.Where(s => s is not null).Select(s => s!).ToArray();
+        ModelSpec[] valid = all.Where(s => s is not null).Select(s => s!).Distinct().ToArray();
         return valid
-            .GroupBy(s => s.Namespace + "." + s.TypeName, StringComparer.Ordinal)
+            .GroupBy(FullName, TypeNameComparer)
             .Where(g => g.Count() == 1)
             .Select(g => g.Single())
-            .OrderBy(s => s.Namespace + "." + s.TypeName, StringComparer.Ordinal);
+            .OrderBy(FullName, StringComparer.Ordinal);
     }
 
     private static ImmutableEquatableArray<DiagnosticInfo> DuplicateTypeNames(ImmutableArray<(ModelSpec? Spec, SpecLocation Location)> all)
     {
         var diagnostics = new List<DiagnosticInfo>();
-        foreach (var group in all.Where(x => x.Spec is not null).GroupBy(x => x.Spec!.Namespace + "." + x.Spec!.TypeName, StringComparer.Ordinal))
+        foreach (var group in all.Where(x => x.Spec is not null).GroupBy(x => FullName(x.Spec!), TypeNameComparer))
         {
-            var members = group.OrderBy(x => x.Location.Path, StringComparer.Ordinal).ToArray();
+            var members = group.GroupBy(x => x.Spec!).Select(same => same.First()).OrderBy(x => x.Location.Path, StringComparer.Ordinal).ToArray();
+            string first = FullName(members[0].Spec!);
             for (int i = 1; i < members.Length; i++)
             {
+                string other = FullName(members[i].Spec!);
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.DuplicateTypeName, members[i].Location,
-                    members[0].Spec!.SpecFileName, members[i].Spec!.SpecFileName, group.Key));
+                    members[0].Spec!.SpecFileName, members[i].Spec!.SpecFileName, first,
+                    other == first ? string.Empty : $" (the second as '{other}': the generated files' names would differ only in case)"));
             }
         }
 

@@ -35,7 +35,7 @@ internal static class DiagnosticDescriptors
         "BG0008", "Unsupported configuration", "Field '{0}' has value {1}, which BertGen does not support ({2})");
 
     public static readonly DiagnosticDescriptor DuplicateTypeName = Error(
-        "BG0009", "Two specs produce the same type", "Specs '{0}' and '{1}' both produce the type '{2}'; give one of them another 'bertgen.type_name' or 'bertgen.namespace'");
+        "BG0009", "Two specs produce the same type", "Specs '{0}' and '{1}' both produce the type '{2}'{3}; give one of them another 'bertgen.type_name' or 'bertgen.namespace'");
 
     public static readonly DiagnosticDescriptor UnknownHead = Error(
         "BG0010", "Unknown head", "Field 'bertgen.heads' has unknown head {0}; BertGen supports {1}");

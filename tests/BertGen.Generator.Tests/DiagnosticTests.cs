@@ -28,6 +28,11 @@ public sealed class DiagnosticTests
         "BG0001", 3, 2, "Spec 'test.bert.json' is not valid JSON: expected ',' or '}' after a property");
 
     [Fact]
+    public void BG0001_NumberWithALeadingZero() => AssertSingle(
+        ValidSpec.Replace("\"vocab_size\": 100", "\"vocab_size\": 0100"),
+        "BG0001", 1, 16, "Spec 'test.bert.json' is not valid JSON: invalid number: a leading 0 may not be followed by digits");
+
+    [Fact]
     public void BG0002_MissingRequiredField() => AssertSingle(
         ValidSpec.Replace("  \"intermediate_size\": 32,\n", string.Empty),
         "BG0002", 0, 0, "Spec 'test.bert.json' is missing the required field 'intermediate_size'");
@@ -83,6 +88,31 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void BG0009_TypesDifferingOnlyInCaseAreTheSameType()
+    {
+        // Was warning CS8785 (the generator failed: hint names are unique ignoring case) and no model at all.
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Spec("/project/specs/a.bert.json", ValidSpec),
+            GeneratorHarness.Spec("/project/specs/b.bert.json", ValidSpec.Replace("\"TestModel\"", "\"testModel\"")));
+        Assert.Null(result.Exception);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0009", "/project/specs/b.bert.json", 9), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line));
+        Assert.Equal(
+            "Specs 'a.bert.json' and 'b.bert.json' both produce the type 'BertGen.Models.TestModel' (the second as 'BertGen.Models.testModel': the generated files' names would differ only in case); give one of them another 'bertgen.type_name' or 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void TheSameFileListedTwiceIsOneModel()
+    {
+        // Was BG0009 "Specs 'test.bert.json' and 'test.bert.json' both produce the type …" and no model.
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec), GeneratorHarness.Spec(Path, ValidSpec));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(4, result.GeneratedSources.Length);
+    }
+
+    [Fact]
     public void BG0010_UnknownHead() => AssertSingle(
         ValidSpec.Replace("[\"pretraining\"]", "[\"pretraining\", \"summarization\"]"),
         "BG0010", 11, 29, "Field 'bertgen.heads' has unknown head \"summarization\"; BertGen supports \"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\" and \"question_answering\"");
@@ -128,6 +158,11 @@ public sealed class DiagnosticTests
         "BG0012", 11, 4, "Field 'bertgen.trainig' is not a BertGen setting; did you mean 'training'?");
 
     [Fact]
+    public void BG0012_UnknownFieldInAShape() => AssertSingle(
+        ValidSpec.Replace("{ \"batch\": 2, \"sequence\": 16 }", "{ \"batch\": 2, \"sequence\": 16, \"precision\": \"int8\" }"),
+        "BG0012", 10, 45, "Field 'bertgen.shapes[0].precision' is not a BertGen setting; known settings are 'batch', 'sequence'");
+
+    [Fact]
     public void BG0013_ShapeListedTwice() => AssertSingle(
         ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[{ \"batch\": 2, \"sequence\": 16 }, { \"batch\": 2, \"sequence\": 16 }]"),
         "BG0013", 10, 47, "Field 'bertgen.shapes' lists batch 2, sequence 16 more than once");
@@ -146,6 +181,13 @@ public sealed class DiagnosticTests
     public void BG0016_KeyRepeatedInOneObject() => AssertSingle(
         ValidSpec.Replace("  \"hidden_act\"", "  \"hidden_size\": 32,\n  \"hidden_act\""),
         "BG0016", 6, 2, "Field 'hidden_size' appears twice in the same object (first at line 3); JSON readers disagree on which one counts, so give it once");
+
+    [Theory]
+    [InlineData("{ \"batch\": 2, \"batch\": 3, \"sequence\": 16 }", 10, 29, "bertgen.shapes[0].batch")]
+    [InlineData("{ \"batch\": 2, \"sequence\": 16 }], \"namespace\": \"A\", \"x\": [{ \"y\": [0, { \"z\": 1, \"z\": 2 }] }", 10, 93, "bertgen.x[0].y[1].z")]
+    public void BG0016_ARepeatedKeyIsNamedWithItsPath(string shape, int line, int column, string field) => AssertSingle(
+        ValidSpec.Replace("{ \"batch\": 2, \"sequence\": 16 }", shape),
+        "BG0016", line, column, $"Field '{field}' appears twice in the same object (first at line 11); JSON readers disagree on which one counts, so give it once");
 
     [Fact]
     public void BG0017_MisspeltOptionalFieldIsAWarningAndTheModelIsStillGenerated()

@@ -38,12 +38,44 @@ public sealed class HostileSpecTests
     }
 
     [Fact]
+    public void AHundredThousandUnknownFieldsAreIgnoredInLinearTime()
+    {
+        // Was quadratic: each unknown field was held against every absent known one by a linear search of the
+        // object, 40 s for 30,000 keys (a 330 KB spec) and about eight minutes for these 100,000 (1.2 MB).
+        string unknown = string.Concat(Enumerable.Range(0, 100_000).Select(i => $"\"k{i}\": 1, "));
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("  \"hidden_act\"", "  " + unknown + "\"hidden_act\"")));
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+    }
+
+    [Fact]
     public void AThousandShapesAreOutOfRange()
     {
         // Was past 2 minutes and 19.7 MB of source.
         string shapes = string.Join(", ", Enumerable.Range(1, 1000).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}"));
         Diagnostic d = Single(ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[" + shapes + "]"), "BG0004");
         Assert.Equal("Field 'bertgen.shapes' has value 1,000 shapes, but must be at most 32", Message(d));
+    }
+
+    [Fact]
+    public void LayersSpeltOutOverEveryCompiledPassAreBounded()
+    {
+        // Every field at its own bound at once was 66 MB of generated C#, and 166 s and 2.4 GB of the compiler.
+        string shapes = string.Join(", ", Enumerable.Range(1, 32).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}"));
+        string spec = ValidSpec
+            .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 128")
+            .Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[" + shapes + "],\n    \"precisions\": [\"fp32\", \"int8\"],\n    \"training\": true");
+        Diagnostic d = Single(spec, "BG0004");
+        Assert.Equal(
+            "Field 'bertgen.shapes' has value 32 shapes × 3 passes each (fp32, int8, training) × 128 layers = 12,288 compiled layers, " +
+            "but must be at most 4,096 compiled layers (each is about 5 KB of generated C#); compile fewer shapes, passes or layers",
+            Message(d));
+        Assert.Equal((10, 14), Start(d));
+
+        // At the bound: 128 layers of 32 shapes in fp32 alone.
+        string atBound = spec.Replace("\"precisions\": [\"fp32\", \"int8\"]", "\"precisions\": [\"fp32\"]").Replace(",\n    \"training\": true", string.Empty);
+        Assert.Empty(BertGen.Generator.Parsing.SpecParser.Parse(Path, Microsoft.CodeAnalysis.Text.SourceText.From(atBound)).Diagnostics);
     }
 
     [Fact]
@@ -106,10 +138,19 @@ public sealed class HostileSpecTests
     [Theory]
     [InlineData("Mo\\u200Bdel", "Mo\\u200Bdel", "200B")] // zero width space: reads as "Model"
     [InlineData("Model\\u202Eledo", "Model\\u202Eledo", "202E")] // right-to-left override: reverses what follows
+    [InlineData("Model\\uD800", "Model\\uD800", "D800")] // a lone surrogate
     public void TypeNamesWithInvisibleCharactersAreInvalid(string json, string shown, string codePoint)
     {
         Diagnostic d = Single(ValidSpec.Replace("\"TestModel\"", "\"" + json + "\""), "BG0011");
         Assert.Equal($"Field 'bertgen.type_name' has value \"{shown}\", which is not a valid C# type name: it holds the invisible character U+{codePoint}", Message(d));
+    }
+
+    [Fact]
+    public void ATypeNameWithALetterBeyondUFFFFSaysSoRatherThanInvisible()
+    {
+        // Was "it holds the invisible character U+D835" for 𝐀 (U+1D400), a visible letter C# identifiers cannot hold.
+        Diagnostic d = Single(ValidSpec.Replace("\"TestModel\"", "\"Test\uD835\uDC00Model\""), "BG0011");
+        Assert.Equal("Field 'bertgen.type_name' has value \"Test\\uD835\\uDC00Model\", which is not a valid C# type name: it holds U+1D400, beyond U+FFFF, which C# identifiers cannot hold", Message(d));
     }
 
     [Fact]
@@ -143,9 +184,14 @@ public sealed class HostileSpecTests
         string spec = ValidSpec
             .Replace("\"batch\": 2, \"sequence\": 16", "\"batch\": 65536, \"sequence\": 16")
             .Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"pretraining\"],\n    \"training\": true");
+        Diagnostic d = Single(spec, "BG0004");
         Assert.Equal(
-            "Field 'bertgen.max_predictions_per_seq' has value 20, but must be at most 16: batch 65,536 × 20 gathered rows is above 1,048,576",
-            Message(Single(spec, "BG0004")));
+            "Field 'bertgen.max_predictions_per_seq' has value 20 (its default), but must be at most 16: batch 65,536 × 20 gathered rows is above 1,048,576",
+            Message(d));
+        Assert.Equal((10, 15), Start(d)); // absent, so the shape whose batch is too large (it was the bertgen section's brace)
+        Diagnostic given = Single(spec.Replace("\"training\": true", "\"training\": true,\n    \"max_predictions_per_seq\": 17"), "BG0004");
+        Assert.StartsWith("Field 'bertgen.max_predictions_per_seq' has value 17, but must be at most 16", Message(given));
+        Assert.Equal((13, 31), Start(given));
     }
 
     [Theory]

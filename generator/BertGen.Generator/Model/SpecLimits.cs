@@ -33,6 +33,16 @@ internal static class SpecLimits
     /// <summary>Compiled shapes: each is two generated files (forward, training step).</summary>
     public const int Shapes = 32;
 
+    /// <summary>
+    /// Layers spelt out over every compiled pass: shapes × passes per shape (each precision's forward, the training
+    /// step) × layers. Each is about 5 KB of C#: at every other bound at once (128 layers, 32 shapes, fp32, int8 and
+    /// training, 12,288) the generator wrote 66 MB and the compiler's binding took 166 s and 2.4 GB on a 2-core Zen 5
+    /// host under a load near 10. The bound leaves room for 32 shapes of a 48-layer model in fp32 and int8 (3,072) and
+    /// of BERT-large with all three passes (2,304); at the bound, about 23 MB (4,608 measured 25.7 MB and 42 s, same
+    /// host and load). The shipped specs compile 108 at most.
+    /// </summary>
+    public const int CompiledLayers = 4_096;
+
     /// <summary>batch × sequence of one shape (and batch × max_predictions_per_seq): the M of every token-wise GEMM.</summary>
     public const int TokensPerShape = 1 << 20;
 

@@ -22,15 +22,19 @@ internal sealed class JsonSyntaxException : Exception
 /// </summary>
 internal sealed class JsonDuplicateKeyException : Exception
 {
-    public JsonDuplicateKeyException(string name, TextSpan span, TextSpan firstSpan)
+    public JsonDuplicateKeyException(string name, string objectPath, TextSpan span, TextSpan firstSpan)
         : base("duplicate key " + name)
     {
         Name = name;
+        ObjectPath = objectPath;
         Span = span;
         FirstSpan = firstSpan;
     }
 
     public string Name { get; }
+
+    /// <summary>Where the object is, as messages name fields: <c>bertgen.shapes[0].</c>, empty at the root.</summary>
+    public string ObjectPath { get; }
 
     public TextSpan Span { get; }
 
@@ -50,6 +54,9 @@ internal sealed class JsonParser
     private readonly string _text;
     private int _pos;
     private int _depth;
+
+    // The keys and indices from the root to the value being parsed, so a repeated key is named as a field is.
+    private readonly List<string> _path = new();
 
     private JsonParser(string text) => _text = text;
 
@@ -139,14 +146,16 @@ internal sealed class JsonParser
             var nameSpan = TextSpan.FromBounds(nameStart, _pos);
             if (seen.TryGetValue(name, out TextSpan first))
             {
-                throw new JsonDuplicateKeyException(name, nameSpan, first);
+                throw new JsonDuplicateKeyException(name, ObjectPath(), nameSpan, first);
             }
 
             seen.Add(name, nameSpan);
             SkipWhitespace();
             Expect(':');
             SkipWhitespace();
+            _path.Add((_path.Count > 0 ? "." : string.Empty) + Shortened(name));
             JsonNode value = ParseValue();
+            _path.RemoveAt(_path.Count - 1);
             properties.Add(new JsonProperty(name, nameSpan, value));
             SkipWhitespace();
             char c = Peek();
@@ -181,7 +190,9 @@ internal sealed class JsonParser
         while (true)
         {
             SkipWhitespace();
+            _path.Add("[" + items.Count.ToString(CultureInfo.InvariantCulture) + "]");
             items.Add(ParseValue());
+            _path.RemoveAt(_path.Count - 1);
             SkipWhitespace();
             char c = Peek();
             if (c == ',')
@@ -278,6 +289,11 @@ internal sealed class JsonParser
         if (Peek() == '0')
         {
             _pos++;
+            if (IsDigit(Peek()))
+            {
+                // RFC 8259 allows no leading zero, and readers disagree on 0100 (100, octal 64, an error).
+                throw Error("invalid number: a leading 0 may not be followed by digits", start, _pos + 1 - start);
+            }
         }
         else if (IsDigit(Peek()))
         {
@@ -350,6 +366,11 @@ internal sealed class JsonParser
 
         _pos++;
     }
+
+    private string ObjectPath() => _path.Count == 0 ? string.Empty : string.Concat(_path) + ".";
+
+    private static string Shortened(string name) =>
+        name.Length <= JsonNode.DisplayLength ? name : name.Substring(0, JsonNode.DisplayLength) + "…";
 
     private char Peek() => _pos < _text.Length ? _text[_pos] : '\0';
 

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using BertGen.Generator.Emitting;
 using BertGen.Generator.Model;
 using BertGen.Generator.Planning;
 using Microsoft.CodeAnalysis;
@@ -23,6 +24,9 @@ namespace BertGen.Generator.Parsing;
 internal sealed class SpecParser
 {
     private const string DefaultNamespace = "BertGen.Models";
+
+    /// <summary>The path of BertGen's own section, whose every field BertGen knows.</summary>
+    private const string BertGenSection = "bertgen.";
 
     private readonly string _path;
     private readonly SourceText _text;
@@ -70,7 +74,7 @@ internal sealed class SpecParser
         }
         catch (JsonDuplicateKeyException e)
         {
-            Report(DiagnosticDescriptors.DuplicateKey, e.Span, JsonNode.Visible(Short(e.Name)), _text.Lines.GetLinePosition(e.FirstSpan.Start).Line + 1);
+            Report(DiagnosticDescriptors.DuplicateKey, e.Span, JsonNode.Visible(e.ObjectPath + Short(e.Name)), _text.Lines.GetLinePosition(e.FirstSpan.Start).Line + 1);
             return Result(null, default);
         }
 
@@ -95,13 +99,18 @@ internal sealed class SpecParser
             return Result(null, default);
         }
 
-        FieldReader bertgen = Fields(bertgenJson, "bertgen.");
+        FieldReader bertgen = Fields(bertgenJson, BertGenSection);
         string? typeName = ReadString(bertgen, "type_name", TypeNameFromFile(FileName));
         TextSpan typeNameSpan = bertgenJson.Find("type_name")?.Value.Span ?? section.NameSpan;
         typeName = CheckName(typeName, typeNameSpan, "bertgen.type_name", "type name", IsIdentifier);
 
         string? ns = ReadString(bertgen, "namespace", DefaultNamespace);
         ns = CheckName(ns, FieldSpan(bertgen, "namespace"), "bertgen.namespace", "namespace", n => n.Split('.').All(IsIdentifier));
+        if (ns is not null && ReservedTypeNames.NamespaceConflict(ns) is { } nsConflict)
+        {
+            Report(DiagnosticDescriptors.InvalidIdentifier, FieldSpan(bertgen, "namespace"), "bertgen.namespace", JsonNode.Visible(Short(ns)), "namespace here: " + nsConflict);
+            ns = null;
+        }
 
         if (typeName is not null && ns is not null && Encoding.UTF8.GetByteCount(ns + "." + typeName) + SpecLimits.FileNamePartBytes > SpecLimits.FileNameBytes)
         {
@@ -132,6 +141,11 @@ internal sealed class SpecParser
             CheckGatheredRows(bertgen, shapes, p);
         }
 
+        if (architecture is not null && shapes is not null && precisions is { } compiled)
+        {
+            CheckCompiledLayers(bertgen, architecture.NumHiddenLayers, shapes.Count, compiled, training);
+        }
+
         ReportUnknownAndMissing();
         var location = ToLocation(typeNameSpan);
         if (_diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
@@ -141,7 +155,7 @@ internal sealed class SpecParser
         }
 
         var spec = new ModelSpec(_path, FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value, precisions.Value);
-        return CheckSizes(spec, config) ? Result(spec, location) : Result(null, location);
+        return CheckPlan(spec, config, typeNameSpan) ? Result(spec, location) : Result(null, location);
     }
 
     private BertArchitecture? ParseArchitecture(FieldReader config)
@@ -481,21 +495,40 @@ internal sealed class SpecParser
     // The masked-LM head of a training step gathers batch × max_predictions_per_seq rows: the M of its GEMMs.
     private void CheckGatheredRows(FieldReader bertgen, ImmutableEquatableArray<ShapeVariant> shapes, int predictions)
     {
-        int batch = shapes.Max(s => s.Batch);
+        ShapeVariant largest = shapes.OrderByDescending(s => s.Batch).First();
+        int batch = largest.Batch;
         long rows = (long)batch * predictions;
         if (rows > SpecLimits.TokensPerShape)
         {
-            Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "max_predictions_per_seq"), "bertgen.max_predictions_per_seq", predictions,
+            // An absent field takes its default: the message says so, and points at the shape whose batch is too large.
+            bool given = bertgen.Json.Find("max_predictions_per_seq") is not null;
+            Report(DiagnosticDescriptors.ValueOutOfRange, given ? FieldSpan(bertgen, "max_predictions_per_seq") : _shapeSpans[largest], "bertgen.max_predictions_per_seq",
+                given ? Grouped(predictions) : Grouped(predictions) + " (its default)",
                 $"at most {Grouped(SpecLimits.TokensPerShape / batch)}: batch {Grouped(batch)} × {Grouped(predictions)} gathered rows is above {Grouped(SpecLimits.TokensPerShape)}");
+        }
+    }
+
+    // Every compiled pass (each precision's forward and the training step, for each shape) spells out every layer:
+    // the generated code grows with their product, which each field's own bound leaves at 66 MB of C#.
+    private void CheckCompiledLayers(FieldReader bertgen, int layers, int shapes, PrecisionSet precisions, bool training)
+    {
+        string[] passes = precisions.Present.Select(p => p.SpecName).Concat(training ? new[] { "training" } : Array.Empty<string>()).ToArray();
+        long compiled = (long)shapes * passes.Length * layers;
+        if (compiled > SpecLimits.CompiledLayers)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "shapes"), "bertgen.shapes",
+                $"{shapes} shapes × {passes.Length} passes each ({string.Join(", ", passes)}) × {layers} layers = {Grouped(compiled)} compiled layers",
+                $"at most {Grouped(SpecLimits.CompiledLayers)} compiled layers (each is about 5 KB of generated C#); compile fewer shapes, passes or layers");
         }
     }
 
     /// <summary>
     /// Plans the spec as the source step will, and holds the plan against the runtime's buffer sizes: the
     /// parameters and every activation buffer are spans, so each must fit <see cref="SpecLimits.BufferFloats"/>.
-    /// The field bounds keep every count inside 64 bits; the planner's arithmetic is checked all the same.
+    /// The field bounds keep every count inside 64 bits; the planner's arithmetic is checked all the same. The type
+    /// name must not be one the generated code already uses (<see cref="ReservedTypeNames"/>), shapes included.
     /// </summary>
-    private bool CheckSizes(ModelSpec spec, FieldReader config)
+    private bool CheckPlan(ModelSpec spec, FieldReader config, TextSpan typeNameSpan)
     {
         ModelPlan plan;
         try
@@ -516,6 +549,12 @@ internal sealed class SpecParser
         }
 
         bool ok = true;
+        if (ReservedTypeNames.Conflict(spec.TypeName, plan) is { } conflict)
+        {
+            Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(spec.TypeName)), "type name here: " + conflict);
+            ok = false;
+        }
+
         foreach (ShapeVariant shape in spec.Shapes)
         {
             IEnumerable<ArenaSlot> buffers = plan.Variants.Single(v => v.Shape == shape).Buffers
@@ -556,11 +595,12 @@ internal sealed class SpecParser
             foreach (JsonProperty unknown in fields.Unknown.Where(p => !claimed.Contains(p.Name)))
             {
                 string? meant = fields.NearMissOf(unknown);
-                if (fields.Path == "bertgen.")
+                if (fields.Path.StartsWith(BertGenSection, StringComparison.Ordinal))
                 {
-                    // The bertgen section is BertGen's own: anything it does not know there is a mistake.
+                    // The bertgen section, shapes included, is BertGen's own: anything it does not know there is a
+                    // mistake ({ "batch": 8, "sequence": 128, "precision": "int8" } built an fp32 shape silently).
                     string hint = meant is not null ? $"did you mean '{meant}'?" : "known settings are " + string.Join(", ", fields.Known.Select(f => "'" + f + "'"));
-                    Report(DiagnosticDescriptors.UnknownBertGenField, unknown.NameSpan, JsonNode.Visible(Short(unknown.Name)), hint);
+                    Report(DiagnosticDescriptors.UnknownBertGenField, unknown.NameSpan, fields.Path.Substring(BertGenSection.Length) + JsonNode.Visible(Short(unknown.Name)), hint);
                 }
                 else if (meant is not null)
                 {
@@ -587,9 +627,11 @@ internal sealed class SpecParser
 
         // C# lets format characters (U+200B zero width space, U+202E right-to-left override) into identifiers and
         // ignores them, so "Model" and "Mo\u200Bdel" name the same type while reading differently.
-        char invisible = name.FirstOrDefault(JsonNode.IsInvisible);
+        // A letter beyond U+FFFF (𝐀, U+1D400) is two UTF-16 surrogates, which C# identifiers cannot hold.
+        int at = Enumerable.Range(0, name.Length).Where(i => JsonNode.IsInvisible(name[i])).DefaultIfEmpty(-1).First();
         string? problem = name.Length > SpecLimits.NameLength ? $"{what}: it has {Grouped(name.Length)} characters, at most {SpecLimits.NameLength} are allowed"
-            : invisible != '\0' ? $"{what}: it holds the invisible character U+{(int)invisible:X4}"
+            : at >= 0 && char.IsSurrogatePair(name, at) ? $"{what}: it holds U+{char.ConvertToUtf32(name, at):X}, beyond U+FFFF, which C# identifiers cannot hold"
+            : at >= 0 ? $"{what}: it holds the invisible character U+{(int)name[at]:X4}"
             : !valid(name) ? what
             : null;
         if (problem is null)

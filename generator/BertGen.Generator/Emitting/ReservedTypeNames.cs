@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using BertGen.Generator.Planning;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace BertGen.Generator.Emitting;
+
+/// <summary>
+/// The names a model's type (and a part of its namespace) may not take because the generated code already gives them a meaning. A member may not
+/// share its class's name (CS0542: a model named <c>Parameters</c> or <c>B2S16</c> did not compile), and the model's
+/// type, declared in its namespace, hides every type the generated code names without qualification — the runtime's
+/// aliases (<see cref="RuntimeTypes"/>) and the BCL types below — so a model named <c>ComputePool</c> or
+/// <c>Vector512</c> broke the code that meant the other one. Contextual keywords (<c>record</c>, <c>file</c>,
+/// <c>required</c>, <c>scoped</c>, <c>var</c>) are refused or warned about as type names by the compiler itself. A
+/// test collects every member the generated class declares and every type its code names, and holds them against this.
+/// </summary>
+internal static class ReservedTypeNames
+{
+    /// <summary>Members a generated model class may declare, over every combination of heads, precisions and training.</summary>
+    private static readonly HashSet<string> Members = new(StringComparer.Ordinal)
+    {
+        "Activation", "AttentionDropout", "CreateForwardPass", "CreateFp32ForwardPass", "CreateInt8ForwardPass",
+        "CreateTrainingStep", "Descriptor", "Dispose", "DisposeTraining", "EnsureWeightsPrepared", "ForwardPrecision",
+        "Gradients", "HasMaskedLmHead", "HasNextSentenceHead", "HasPooler", "HasQuestionAnswering", "HasSequenceClassifier",
+        "HasTokenClassifier", "HeadCount", "HeadSize", "HiddenDropout", "HiddenSize", "InferenceOnlyError",
+        "InitializeParameters", "InitializerRange", "Int8WeightLength", "Int8WeightNames", "Int8WeightsPointer",
+        "Int8WordEmbeddings", "IntermediateSize", "IsInferenceOnly", "LabelCount", "Labels", "LayerCount",
+        "LayerNormEpsilon", "MaxPositions", "MaxPredictionsPerSequence", "Name", "Objective", "PackedOffset",
+        "PackedWeightLength", "PackedWeights", "PackWeights", "PadTokenId", "Parameter", "ParameterBufferLength",
+        "ParameterCount", "ParameterOffset", "Parameters", "ParameterTable", "Pool", "Precisions", "PrepareInt8Weights",
+        "PrepareWeights", "PrepareWeightsForInference", "QuantizedOffset", "QuantizeWeights", "RowKernels",
+        "ShapeVariants", "SupportsTraining", "TypeVocabSize", "VocabSize",
+        "_forwardPrecision", "_gradients", "_inferenceOnly", "_int8File", "_int8Prepared", "_int8Weights", "_ownsPool",
+        "_parameters", "_weightsPrepared", "_wordEmbeddingsInFile",
+    };
+
+    /// <summary>BCL types generated code names without qualification (through the usings <see cref="RuntimeTypes"/> writes).</summary>
+    private static readonly HashSet<string> NamedTypes = new(RuntimeTypes.All.Select(a => a.Alias), StringComparer.Ordinal)
+    {
+        "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException", "GeneratedCode", "GeneratedCodeAttribute",
+        "IDisposable", "IReadOnlyList", "InvalidOperationException", "Math", "MathF", "MethodImpl", "MethodImplAttribute",
+        "MethodImplOptions", "ReadOnlySpan", "Span", "Vector256", "Vector512",
+        "nint", "nuint", // names, not keywords: a type so named in scope is what they mean
+    };
+
+    /// <summary>Why <paramref name="typeName"/> cannot name <paramref name="plan"/>'s model, or null when it can.</summary>
+    public static string? Conflict(string typeName, ModelPlan plan)
+    {
+        if (SyntaxFacts.GetContextualKeywordKind(typeName) != SyntaxKind.None)
+        {
+            return "it is a C# contextual keyword";
+        }
+
+        if (plan.AllVariants.Select(ForwardEmitter.ClassName).Concat(plan.Training.Select(t => TrainingEmitter.ClassName(t.Shape))).Contains(typeName))
+        {
+            return "it is the name of one of the model's compiled shapes";
+        }
+
+        if (Members.Contains(typeName))
+        {
+            return "it is the name of a member of the generated model";
+        }
+
+        return NamedTypes.Contains(typeName) ? "generated code names another type so" : null;
+    }
+
+    /// <summary>
+    /// Why <paramref name="ns"/> cannot hold a model, or null when it can: a part named like a type the generated code
+    /// names (<c>Company.ComputePool</c>) is a namespace that name lookup finds before that type.
+    /// </summary>
+    public static string? NamespaceConflict(string ns) =>
+        ns.Split('.').FirstOrDefault(NamedTypes.Contains) is { } part ? $"its part '{part}' would hide the type of that name the generated code uses" : null;
+}

@@ -1,0 +1,90 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using BertGen.Generator.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace BertGen.Generator.Tests;
+
+/// <summary>
+/// A type name the generated code already uses is BG0011 at the name, not compiler errors in generated code: a model
+/// named after one of its members (<c>Parameters</c>), one of its shapes (<c>B2S16</c>), a type its code names
+/// (<c>ComputePool</c>, <c>Vector512</c>) or a contextual keyword (<c>record</c>) built into dozens of CS errors.
+/// A namespace with a part named like such a type (<c>Company.ComputePool</c>) is refused too. The names come from the compiled output itself, so a member or type a change of the emitters adds is covered.
+/// </summary>
+public sealed class ReservedTypeNameTests
+{
+    // Every head, int8 and training: the most members and the most types the generated code names.
+    private static readonly string RichSpec = SmallSpec.Text.Replace(
+        "\"heads\": [\"pretraining\"]",
+        "\"heads\": [\"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\", \"question_answering\"],\n" +
+        "    \"precisions\": [\"fp32\", \"int8\"], \"training\": true");
+
+    [Theory]
+    [InlineData("Parameters", "it is the name of a member of the generated model")]
+    [InlineData("B2S16", "it is the name of one of the model's compiled shapes")]
+    [InlineData("TrainingB2S16", "it is the name of one of the model's compiled shapes")]
+    [InlineData("ComputePool", "generated code names another type so")]
+    [InlineData("Vector512", "generated code names another type so")]
+    [InlineData("record", "it is a C# contextual keyword")]
+    public void ATypeNameTheGeneratedCodeUsesIsAnInvalidName(string name, string why)
+    {
+        Diagnostic d = Assert.Single(Run(RichSpec.Replace("\"TestModel\"", "\"" + name + "\"")).Result.Diagnostics);
+        Assert.Equal("BG0011", d.Id);
+        Assert.Equal((9, 17), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal($"Field 'bertgen.type_name' has value \"{name}\", which is not a valid C# type name here: {why}", d.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void EveryNameTheGeneratedCodeDeclaresOrUsesIsRefused()
+    {
+        (Compilation output, GeneratorRunResult result) = Run(RichSpec);
+        Assert.Empty(result.Diagnostics);
+        INamedTypeSymbol model = output.GetTypeByMetadataName("BertGen.Models.TestModel")!;
+        var members = new SortedSet<string>(model.GetMembers().Where(m => m.CanBeReferencedByName || m is INamedTypeSymbol).Select(m => m.Name), System.StringComparer.Ordinal);
+        var types = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
+        {
+            SemanticModel semantics = output.GetSemanticModel(tree);
+            foreach (SimpleNameSyntax name in tree.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>())
+            {
+                bool qualified = name.Parent is QualifiedNameSyntax q && q.Right == name || name.Parent is MemberAccessExpressionSyntax a && a.Name == name
+                    || name.Parent is AliasQualifiedNameSyntax;
+                if (!qualified && (semantics.GetAliasInfo(name) is not null || semantics.GetSymbolInfo(name).Symbol is INamedTypeSymbol { ContainingNamespace: var ns } && ns.ToDisplayString() != "BertGen.Models"))
+                {
+                    types.Add(name.Identifier.ValueText);
+                }
+            }
+        }
+
+        types.Remove("TestModel");
+        Assert.Contains("Parameters", members); // the collection works
+        Assert.Contains("ComputePool", types);
+        string[] accepted = members.Union(types).Where(n => !Refused(RichSpec.Replace("\"TestModel\"", "\"" + n + "\""))).ToArray();
+        Assert.True(accepted.Length == 0, "Accepted as a type name although the generated code uses it: " + string.Join(", ", accepted));
+
+        // A namespace part so named is a namespace that name lookup finds before the type.
+        string[] acceptedParts = types.Where(n => !Refused(RichSpec.Replace("\"type_name\"", $"\"namespace\": \"Company.{n}\", \"type_name\""))).ToArray();
+        Assert.True(acceptedParts.Length == 0, "Accepted as a part of the namespace although the generated code names a type so: " + string.Join(", ", acceptedParts));
+    }
+
+    [Fact]
+    public void ANamespacePartNamedLikeATypeTheGeneratedCodeUsesIsAnInvalidName()
+    {
+        Diagnostic d = Assert.Single(Run(RichSpec.Replace("\"type_name\"", "\"namespace\": \"Company.ComputePool\", \"type_name\"")).Result.Diagnostics);
+        Assert.Equal("BG0011", d.Id);
+        Assert.Equal((9, 17), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            "Field 'bertgen.namespace' has value \"Company.ComputePool\", which is not a valid C# namespace here: its part 'ComputePool' would hide the type of that name the generated code uses",
+            d.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    private static bool Refused(string spec) =>
+        SpecParser.Parse(SmallSpec.Path, SourceText.From(spec)).Diagnostics.Any(d => d.Descriptor.Id == "BG0011");
+
+    private static (Compilation Output, GeneratorRunResult Result) Run(string spec) => GeneratorHarness.Run(GeneratorHarness.Spec(SmallSpec.Path, spec));
+}
