@@ -50,7 +50,8 @@ internal static class CheckpointWeights
             return direct;
         }
 
-        IReadOnlyList<(long Step, string Path)> all = new CheckpointStore(path, keepLast: 1).List();
+        // The store lists full paths; messages show them as every CLI message shows a path.
+        IReadOnlyList<(long Step, string Path)> all = new CheckpointStore(path, keepLast: 1).List().Select(c => (c.Step, ShownPath.Of(c.Path))).ToList();
         if (all.Count == 0)
         {
             throw new CliFailureException($"{option} '{path}' holds neither {CheckpointStore.ModelFile} nor checkpoint-* folders");

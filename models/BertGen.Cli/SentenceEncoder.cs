@@ -258,11 +258,7 @@ internal sealed class SentenceEncoder : IDisposable
         using SafetensorsReader reader = SafetensorsReader.Open(path);
         bool hasPooler = reader.Tensors.Any(t => IsPooler(t.Name));
         IReadOnlyList<ParameterInfo> expected = hasPooler ? model.ParameterTable : model.ParameterTable.Where(p => !IsPooler(p.Name)).ToList();
-
-        // An encoder (a model without heads) takes the encoder of any task's checkpoint, a fine-tuned classifier's say:
-        // its head tensors are left out; any other tensor must still fit exactly.
-        bool encoderOnly = !HuggingFaceNames.HasTaskHead(model.ParameterTable);
-        ParameterLoader.Load(reader.Tensors.Where(t => !encoderOnly || !HuggingFaceNames.IsTaskHead(HuggingFaceNames.Canonical(t.Name))), expected, buffer);
+        ParameterLoader.Load(reader.Tensors, expected, buffer);
     }
 
     private static bool IsPooler(string name) => HuggingFaceNames.Canonical(name).StartsWith("pooler.", StringComparison.Ordinal);

@@ -54,8 +54,15 @@ public sealed class PretrainingCorpus
     }
 
     /// <summary>Reads a sentence-per-line corpus file (plain or gzip) and tokenises it.</summary>
-    public static PretrainingCorpus Load(string path, BertWordPieceTokenizer tokenizer) =>
-        Tokenize(SentenceCorpusReader.ReadFile(path), tokenizer);
+    /// <exception cref="TextDataException">The file holds no sentence with a token (blank lines only, or text the tokenizer
+    /// keeps nothing of): named here, not later as a held-out split short of documents.</exception>
+    public static PretrainingCorpus Load(string path, BertWordPieceTokenizer tokenizer)
+    {
+        PretrainingCorpus corpus = Tokenize(SentenceCorpusReader.ReadFile(path), tokenizer);
+        return corpus.DocumentCount > 0
+            ? corpus
+            : throw new TextDataException($"{path} has no sentences: only blank lines, or text the tokenizer keeps nothing of.");
+    }
 
     public static PretrainingCorpus Tokenize(IReadOnlyList<IReadOnlyList<string>> documents, BertWordPieceTokenizer tokenizer)
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
@@ -80,6 +81,7 @@ public static class SequenceClassificationJob
         JobChecks.RequireVocabulary(model, tokenizer.Vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
         SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
+        RequireTrainable(train, options);
         log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
 
         var stream = new SequenceClassificationBatchStream(train, options.BatchSize, options.Seed);
@@ -114,4 +116,23 @@ public static class SequenceClassificationJob
         options.CheckpointDirectory is null
             ? null
             : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints) { ModelMetadata = CheckpointLabels.ToMetadata(options.Labels) };
+
+    /// <summary>
+    /// The training file, said in its own terms: at least one batch of examples (the batch stream would refuse fewer as
+    /// a bare count), and two labels among them — a file of one label trains a classifier that answers it whatever it reads.
+    /// </summary>
+    private static void RequireTrainable(SequenceClassificationDataset train, SequenceClassificationJobOptions options)
+    {
+        if (train.Count < options.BatchSize)
+        {
+            throw new TrainingException($"{options.TrainPath} has {train.Count} example(s), fewer than one batch of {options.BatchSize}");
+        }
+
+        int first = train.Label(0);
+        if (Enumerable.Range(1, train.Count - 1).All(i => train.Label(i) == first))
+        {
+            throw new TrainingException(
+                $"{options.TrainPath}: all {train.Count} examples are labelled {MessageText.Quote(options.Labels[first])}; a classifier learns nothing from one label: give examples of at least two");
+        }
+    }
 }

@@ -15,6 +15,15 @@ public sealed class ErrorTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
+    public void ABatchBudgetNoInputFitsIsRefusedBeforeServeListens()
+    {
+        // It was refused once the model had loaded, after a "listening on …" line: two lines, and a port bound for nothing.
+        string line = Cli.Run("serve", "--port", "0", "--max-batch-tokens", "100").AssertOneLineError(2);
+
+        Assert.Equal("bertgen: error: --max-batch-tokens must be at least 512, the positions of the compiled shape that holds the longest input, not 100", line);
+    }
+
+    [Fact]
     public void MissingInputFile()
     {
         string line = Cli.Run("embed", "--file", _folder.File("absent.txt")).AssertOneLineError(1);

@@ -165,6 +165,41 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ARunFoldersCheckpointsAreShownAsTheFolderWasGiven()
+    {
+        // Under the working directory, so paths show relative; the listing of the run's checkpoints gave them absolute.
+        string run = "bertgen-shown-" + Guid.NewGuid().ToString("N");
+        Directory.CreateDirectory(Path.Combine(run, "checkpoint-000000001"));
+        try
+        {
+            string line = Cli.Run("fill-mask", "-c", run, "a [MASK]").AssertOneLineError(1);
+
+            Assert.Equal($"bertgen: error: no checkpoint in '{run}' is intact; the newest (step 1): checkpoint '{Path.Combine(run, "checkpoint-000000001")}' has no trainer_state.json", line);
+        }
+        finally
+        {
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AFolderWhereARunWritesAFileIsRefusedBeforeTraining()
+    {
+        // loss.png a folder: the run trained, checkpointed, then failed with "access to the path … is denied".
+        string run = runs.File("plot-is-a-folder");
+        Directory.CreateDirectory(Path.Combine(run, "loss.png"));
+        string line = Cli.Run([.. runs.PretrainArguments(run, 1), "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: cannot write '{Path.Combine(run, "loss.png")}': it is a folder", line);
+        Assert.Empty(Directory.GetDirectories(run, "checkpoint-*"));
+
+        // The lock file a folder: refused as "access denied" too.
+        string locked = runs.File("lock-is-a-folder");
+        Directory.CreateDirectory(Path.Combine(locked, ".bertgen.lock"));
+        line = Cli.Run([.. runs.PretrainArguments(locked, 1), "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: checkpoint folder '{locked}' holds a folder named .bertgen.lock where a run keeps its lock file; remove it or choose another folder", line);
+    }
+
+    [Fact]
     public void ResumingPastTheRequestedStepsIsAUsageError()
     {
         string run = runs.File("past-steps");

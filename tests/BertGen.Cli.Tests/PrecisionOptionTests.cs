@@ -142,6 +142,21 @@ public sealed class PrecisionOptionTests
     }
 
     [Fact]
+    public void A_read_only_output_file_is_refused_and_kept()
+    {
+        // The int8 file is renamed over the target when whole, which replaced a read-only file silently (root or not).
+        using var folder = new TemporaryFolder();
+        string kept = folder.File("kept.safetensors");
+        File.WriteAllText(kept, "keep me");
+        File.SetAttributes(kept, FileAttributes.ReadOnly);
+
+        Assert.Equal($"bertgen: error: cannot write '{kept}': the file there is read-only; make it writable to replace it, or choose another file",
+            Cli.Run("quantize", "-o", kept).AssertOneLineError(1));
+        Assert.Equal("keep me", File.ReadAllText(kept));
+        Assert.Single(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
     public void Another_models_int8_file_is_named_in_the_error_and_is_no_start_for_training()
     {
         // bert-tiny's weights as an int8 file, hand-quantised (bert-tiny compiles no int8, so quantize cannot write it).
@@ -158,7 +173,9 @@ public sealed class PrecisionOptionTests
         Assert.Contains($"weights file '{file}': int8 tensor 'encoder.layer.0.attention.self.query.weight' has shape [128, 128]",
             Cli.Run("embed", "--weights", file, "x").AssertOneLineError(1));
         Assert.Contains($"checkpoint '{file}' does not fit model 'minilm-l6-classifier'", Cli.Run("classify", "-c", file, "x").AssertOneLineError(1));
-        Assert.Contains($"--init '{file}' holds int8 weights", Cli.Run("finetune", "--init", file, "--checkpoints", folder.File("run")).AssertOneLineError(2));
+        // Given by a detour through "..": shown as every message shows a path (ShownPath), not as typed.
+        string detour = Path.Combine(folder.Path, "..", Path.GetFileName(folder.Path), Path.GetFileName(file));
+        Assert.Contains($"--init '{file}' holds int8 weights", Cli.Run("finetune", "--init", detour, "--checkpoints", folder.File("run")).AssertOneLineError(2));
         Assert.False(Directory.Exists(folder.File("run")));
 
         // Cut short, as a checkpoint: the classifier reads its recorded labels first, and says which file is damaged.

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Xunit;
 
 namespace BertGen.Cli.Tests;
@@ -85,6 +86,23 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ATrainingFileOfOneLabelOrUnderABatchIsNamed()
+    {
+        // One label: the run trained a classifier that answers OT whatever it reads, and exited 0.
+        string oneLabel = runs.File("one-label.tsv");
+        File.WriteAllLines(oneLabel, Enumerable.Range(0, 20).Select(i => $"OT\tverse {i} of the old testament"));
+        string line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-one-label"), oneLabel), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: {oneLabel}: all 20 examples are labelled 'OT'; a classifier learns nothing from one label: give examples of at least two", line);
+        Assert.False(Directory.Exists(runs.File("never-one-label")));
+
+        // Fewer examples than --batch: the batch stream's bare "batch size 16 is not in [1, 2]" named neither the file nor the option.
+        string two = runs.File("two-examples.tsv");
+        File.WriteAllLines(two, ["OT\tIn the beginning", "NT\tJesus wept"]);
+        line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-two"), two), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: {two} has 2 example(s), fewer than one batch of 16", line);
+    }
+
+    [Fact]
     public void LabelsOfTheWrongCount()
     {
         Assert.Contains("--labels must name 2 distinct labels", Cli.Run([.. runs.FinetuneArguments(runs.File("never")), "--labels", "A,B,C"]).AssertOneLineError(2), StringComparison.Ordinal);
@@ -137,6 +155,18 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     {
         string line = Cli.Run("pretrain", "--corpus", runs.File("absent.txt"), "--checkpoints", runs.File("never")).AssertOneLineError(1);
         Assert.Contains("--corpus file '", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACorpusWithoutSentencesIsNamed()
+    {
+        // Blank lines and control characters only: it was "a held-out split needs at least 4 documents …; the corpus has 0".
+        string corpus = runs.File("no-sentences.txt");
+        File.WriteAllText(corpus, "\n\n\u0001\u0002\n\n");
+
+        string line = Cli.Run([.. runs.PretrainArguments(runs.File("never-no-sentences"), 1).Select(a => a == runs.Corpus ? corpus : a), "--quiet"]).AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: {corpus} has no sentences: only blank lines, or text the tokenizer keeps nothing of", line);
     }
 
     [Fact]

@@ -232,6 +232,24 @@ public sealed class ParameterLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AnEncoderTakesTheEncoderOfATaskModelsFileAndLeavesItsHeadsOut()
+    {
+        // The file is a task model's: the encoder's tensors plus a pretraining head and a classifier.
+        List<ParameterInfo> withHead = SmallTable();
+        float[] values = Filled(withHead, 8);
+        string path = WriteFile(withHead, values, name => name, ("classifier.weight", [2, 3], [1, 2, 3, 4, 5, 6]), ("classifier.bias", [2], [7, 8]));
+        List<ParameterInfo> encoder = Table(withHead.Where(p => !p.Name.StartsWith("cls.", StringComparison.Ordinal)).Select(p => (p.Name, p.Shape, p.Kind)).ToArray());
+        float[] loaded = Buffer(encoder);
+
+        ParameterLoader.LoadSafetensors(path, encoder, loaded);
+
+        // Same offsets as the task table (the head is its last entry), so the encoder's values are its first floats.
+        Assert.Equal(values.AsSpan(0, loaded.Length).ToArray(), loaded);
+        var refused = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(path, withHead, Buffer(withHead)));
+        Assert.Equal("tensor 'classifier.weight' is not a parameter of this model", refused.Message);
+    }
+
+    [Fact]
     public void ShapeMismatchIsReportedByName()
     {
         List<ParameterInfo> table = SmallTable();

@@ -109,6 +109,31 @@ public sealed class PretrainedPackageTests
     }
 
     [Fact]
+    public void ACopyCutShortIsReportedAtOpen()
+    {
+        // Headers and metadata intact, the resources (the ONNX model) cut off: reading the vocabulary threw the PE
+        // reader's BadImageFormatException, an internal error in the CLI.
+        string cut = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".dll");
+        using (FileStream source = File.OpenRead(PretrainedPackage.Locate(PretrainedModel.MiniLmL6V2)))
+        using (FileStream target = File.Create(cut))
+        {
+            byte[] head = new byte[1_000_000];
+            source.ReadExactly(head);
+            target.Write(head);
+        }
+
+        try
+        {
+            var error = Assert.Throws<PretrainedPackageException>(() => PretrainedPackage.Open(cut));
+            Assert.Matches($"^'{System.Text.RegularExpressions.Regex.Escape(cut)}' is cut short: its '\\.text' section ends at byte [0-9,]+ but the file has 1,000,000; copy or restore the package again$", error.Message);
+        }
+        finally
+        {
+            File.Delete(cut);
+        }
+    }
+
+    [Fact]
     public void MissingResourceIsReportedByName()
     {
         using PretrainedPackage package = PretrainedPackage.Open(PretrainedModel.MiniLmL6V2);

@@ -114,7 +114,7 @@ internal sealed class FinetuneCommand : ICliCommand
             if (initWeights is not null && Int8WeightsFile.Is(initWeights))
             {
                 // Its weight_scale tensors would otherwise be reported as parameters the model lacks.
-                throw new CliUsageException($"--init '{initWeights}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
+                throw new CliUsageException($"--init '{ShownPath.Of(initWeights)}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
             }
 
             // Read both files once here too: a foreign label is reported with its file and line, and the

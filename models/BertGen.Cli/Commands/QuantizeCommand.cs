@@ -43,19 +43,7 @@ internal sealed class QuantizeCommand : ICliCommand
                 throw new CliUsageException($"--output '{target}' must end in .safetensors");
             }
 
-            string? folder = Path.GetDirectoryName(Path.GetFullPath(target));
-            if (Directory.Exists(target))
-            {
-                throw new CliFailureException($"cannot write '{target}': it is a folder");
-            }
-
-            if (folder is not null && !Directory.Exists(folder))
-            {
-                throw new CliFailureException(File.Exists(folder)
-                    ? $"cannot write '{target}': '{folder}' is a file, not a folder"
-                    : $"cannot write '{target}': folder '{folder}' does not exist");
-            }
-
+            OutputFile.RequireWritable(target);
             EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory) with { Precision = ComputePrecision.Int8 };
             if (parse.GetValue(checkpoint) is string path)
             {

@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.Linq;
 using System.Net;
 using BertGen.Cli.Serving;
 
@@ -56,6 +57,7 @@ internal sealed class ServeCommand : ICliCommand
             }
 
             using SentenceEncoder encoder = SentenceEncoder.Open(options);
+            InferenceBatcher.RequireBudget([.. encoder.Architecture.Shapes.Select(s => (s.Batch, s.Sequence))], settings.MaxBatchTokens);
             EmbeddingServer server;
             try
             {

@@ -80,9 +80,9 @@ internal sealed record ModelFolder(
         if (File.Exists(settings))
         {
             using JsonDocument document = ParseJson(settings);
-            lowercase = Flag(document.RootElement, "do_lower_case") ?? true;
-            strip = Flag(document.RootElement, "strip_accents");
-            chinese = Flag(document.RootElement, "tokenize_chinese_chars") ?? true;
+            lowercase = Flag(document.RootElement, "do_lower_case", settings) ?? true;
+            strip = Flag(document.RootElement, "strip_accents", settings);
+            chinese = Flag(document.RootElement, "tokenize_chinese_chars", settings) ?? true;
         }
 
         return BertWordPieceTokenizer.Create(BertVocabulary.Load(vocabulary),
@@ -100,12 +100,12 @@ internal sealed record ModelFolder(
 
         using JsonDocument document = ParseJson(path);
         JsonElement root = document.RootElement;
-        if (Flag(root, "pooling_mode_cls_token") == true)
+        if (Flag(root, "pooling_mode_cls_token", path) == true)
         {
             return PoolingMode.Cls;
         }
 
-        if (Flag(root, "pooling_mode_mean_tokens") == true)
+        if (Flag(root, "pooling_mode_mean_tokens", path) == true)
         {
             return PoolingMode.Mean;
         }
@@ -121,11 +121,22 @@ internal sealed record ModelFolder(
             if (File.Exists(path))
             {
                 using JsonDocument document = ParseJson(path);
-                // transformers writes model_max_length 1e30 when the tokenizer has no limit of its own.
-                if (document.RootElement.TryGetProperty(field, out JsonElement value) && value.ValueKind == JsonValueKind.Number
-                    && value.TryGetInt32(out int limit) && limit > 2 && limit <= config.MaxPositions)
+                if (!document.RootElement.TryGetProperty(field, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
                 {
-                    return limit;
+                    continue;
+                }
+
+                // transformers writes model_max_length 1e30 when the tokenizer has no limit of its own: that, and anything past
+                // the position table, falls through to the next file. A limit that leaves no room for a WordPiece beside [CLS]
+                // and [SEP], or is no number, would cut every text to nothing.
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double limit) || limit != Math.Floor(limit) || limit < 3)
+                {
+                    throw new CliFailureException($"'{path}': \"{field}\" must be a whole number of tokens, at least 3, not {value.GetRawText()}");
+                }
+
+                if (limit <= config.MaxPositions)
+                {
+                    return (int)limit;
                 }
             }
         }
@@ -133,8 +144,11 @@ internal sealed record ModelFolder(
         return config.MaxPositions;
     }
 
-    private static bool? Flag(JsonElement root, string name) =>
-        root.TryGetProperty(name, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
+    /// <summary>A true/false setting, null when absent; anything else ("no", 0) is refused, never read as the default.</summary>
+    private static bool? Flag(JsonElement root, string name, string path) =>
+        !root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
+        : throw new CliFailureException($"'{path}': \"{name}\" must be true or false, not {value.GetRawText()}");
 
     private static JsonDocument ParseJson(string path)
     {

@@ -27,6 +27,8 @@ internal static class SpecWriter
             throw new CliUsageException($"--output must end in {Suffix} (the generator compiles files named so), not '{path}'");
         }
 
+        OutputFile.RequireWritable(path);
+
         using JsonDocument config = JsonDocument.Parse(folder.Config.Json);
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))

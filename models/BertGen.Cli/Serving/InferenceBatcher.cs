@@ -31,18 +31,27 @@ internal sealed class InferenceBatcher : IDisposable
     private readonly Thread _compute;
     private int _queued;
 
+    /// <summary>
+    /// Refuses a batch budget below the positions of the compiled shape that holds the longest input, which could never
+    /// run. <c>serve</c> checks it from the compiled shapes before it listens, so the refusal is its only line.
+    /// </summary>
+    public static void RequireBudget(IReadOnlyCollection<(int Batch, int Sequence)> shapes, int maxBatchTokens)
+    {
+        int longest = shapes.Max(v => v.Sequence);
+        int largestSingle = shapes.Where(v => v.Sequence == longest).Min(v => v.Batch) * longest;
+        if (maxBatchTokens < largestSingle)
+        {
+            throw new CliUsageException($"--max-batch-tokens must be at least {largestSingle}, the positions of the compiled shape that holds the longest input, not {maxBatchTokens}");
+        }
+    }
+
     public InferenceBatcher(IBertModel model, PoolingMode pooling, int maxBatchTokens, ServeMetrics metrics)
     {
         _runner = new BatchRunner(model);
         _hidden = model.HiddenSize;
         _pooling = pooling;
         _metrics = metrics;
-        int largestSingle = model.ShapeVariants.Where(v => v.Sequence == _runner.MaxSequence).Min(v => v.Batch) * _runner.MaxSequence;
-        if (maxBatchTokens < largestSingle)
-        {
-            throw new CliUsageException($"--max-batch-tokens must be at least {largestSingle}, the positions of the compiled shape that holds the longest input, not {maxBatchTokens}");
-        }
-
+        RequireBudget(model.ShapeVariants, maxBatchTokens);
         _maxBatchTokens = maxBatchTokens;
         _former = Task.Run(FormAsync);
         _compute = new Thread(Compute) { Name = "bertgen compute", IsBackground = true };

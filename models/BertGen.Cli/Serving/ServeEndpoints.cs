@@ -128,6 +128,14 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.Validation, $"encoding_format must be float or base64, not '{format}'");
         }
 
+        // Ignored, a request for 128 dimensions got all of them: a client storing them in a 128-wide index fails later, or
+        // keeps a prefix of a vector normalised over all of them.
+        if (request.Dimensions is int dimensions && dimensions != _encoder.Model.HiddenSize)
+        {
+            throw new ApiException(ApiError.Validation,
+                $"dimensions {dimensions.ToString(CultureInfo.InvariantCulture)}: {_encoder.Id}'s embeddings have {_encoder.Model.HiddenSize.ToString(CultureInfo.InvariantCulture)} and are not shortened; leave dimensions out");
+        }
+
         float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, normalize: true, clock);
         var usage = new OpenAiUsage(clock.Tokens, clock.Tokens);
         if (format == "base64")
@@ -149,7 +157,7 @@ internal sealed class ServeEndpoints
         EmbedAllRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedAllRequest);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         // Token vectors of a long text cannot be averaged into one: /embed_all truncates or refuses, never chunks.
-        TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, chunk: false).Inputs[0]).ToArray();
+        TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, chunk: false, chunkable: false).Inputs[0]).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
         float[][] states = await RunAsync(inputs, InferenceOutput.TokenStates, clock);
         int hidden = _encoder.Model.HiddenSize;
@@ -180,7 +188,7 @@ internal sealed class ServeEndpoints
             EncodedInput encoded = b is null ? _encoder.Tokenizer.Encode(a, _encoder.MaxTokens) : _encoder.Tokenizer.EncodePair(a, b, _encoder.MaxTokens);
             if (encoded.Truncated && !truncate)
             {
-                throw TooLong(i, b is null ? _encoder.Tokenizer.Tokenize(a).Length + 2 : _encoder.Tokenizer.Tokenize(a).Length + _encoder.Tokenizer.Tokenize(b).Length + 3);
+                throw TooLong(i, b is null ? _encoder.Tokenizer.Tokenize(a).Length + 2 : _encoder.Tokenizer.Tokenize(a).Length + _encoder.Tokenizer.Tokenize(b).Length + 3, chunkable: false);
             }
 
             inputs[i] = new TokenizedInput(encoded.InputIds.ToArray(), encoded.SegmentIds.ToArray());
@@ -250,7 +258,7 @@ internal sealed class ServeEndpoints
     /// <summary>Pooled, combined (windows of a long text) and optionally normalised embeddings, in input order.</summary>
     private async Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, bool? truncate, bool normalize, RequestClock clock)
     {
-        PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, _settings.Chunk)).ToArray();
+        PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, _settings.Chunk, chunkable: true)).ToArray();
         TokenizedInput[] inputs = prepared.SelectMany(p => p.Inputs).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
         float[][] pooled = await RunAsync(inputs, InferenceOutput.Pooled, clock);
@@ -267,20 +275,22 @@ internal sealed class ServeEndpoints
         return embeddings;
     }
 
-    private PreparedText Prepare(string text, int index, bool? truncate, bool chunk)
+    /// <param name="chunkable">Whether the route embeds a long text whole when the server runs with --chunk (one vector
+    /// per text can be averaged over windows; token vectors and a classifier's scores cannot).</param>
+    private PreparedText Prepare(string text, int index, bool? truncate, bool chunk, bool chunkable)
     {
         PreparedText prepared = TextPreparation.Prepare(_encoder.Tokenizer, text, _encoder.MaxTokens, chunk);
         if (prepared.Truncated && !(truncate ?? _settings.AutoTruncate))
         {
-            throw TooLong(index, prepared.Tokens);
+            throw TooLong(index, prepared.Tokens, chunkable);
         }
 
         return prepared;
     }
 
-    private ApiException TooLong(int index, int tokens) => new(ApiError.PayloadTooLarge,
+    private ApiException TooLong(int index, int tokens, bool chunkable) => new(ApiError.PayloadTooLarge,
         $"input {index + 1} has {tokens} tokens, more than the model's limit of {_encoder.MaxTokens} ({_encoder.TruncationReason}); "
-        + "send \"truncate\": true, or start the server with --auto-truncate or --chunk");
+        + $"send \"truncate\": true, or start the server with --auto-truncate{(chunkable ? " or --chunk" : "")}");
 
     private async Task<float[][]> RunAsync(TokenizedInput[] inputs, InferenceOutput output, RequestClock clock)
     {

@@ -45,6 +45,9 @@ internal sealed class OpenAiEmbeddingsRequest
     public string? Model { get; set; }
 
     public string? EncodingFormat { get; set; }
+
+    /// <summary>OpenAI's request for shortened vectors: BertGen's are the model's own size, so only that size is accepted.</summary>
+    public int? Dimensions { get; set; }
 }
 
 /// <summary>

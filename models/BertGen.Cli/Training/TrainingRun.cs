@@ -60,6 +60,9 @@ internal static class TrainingRun
             return outcome;
         }
 
+        // Written after the last step: a folder or a read-only file in their place is found now, not after hours of training.
+        OutputFile.RequireReplaceable(metricsPath);
+        OutputFile.RequireReplaceable(plotPath);
         bool createdFolder = !Directory.Exists(directory);
 
         // Held until the run ends: a second run on this folder is refused here, before it touches anything.

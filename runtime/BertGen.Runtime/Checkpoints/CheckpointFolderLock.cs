@@ -43,6 +43,12 @@ internal sealed class CheckpointFolderLock : IDisposable
 
         Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, LockFile);
+        if (Directory.Exists(path))
+        {
+            // Opening it as the lock file failed as "access denied", which it is not.
+            throw new CheckpointException($"checkpoint folder '{folder}' holds a folder named {LockFile} where a run keeps its lock file; remove it or choose another folder");
+        }
+
         FileStream stream;
         try
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
@@ -42,6 +43,18 @@ internal sealed unsafe class PretrainedPackage : IDisposable
             if (!_reader.HasMetadata || _reader.PEHeaders.CorHeader is null)
             {
                 throw new PretrainedPackageException($"'{path}' is not a .NET assembly");
+            }
+
+            // A copy cut short keeps its headers and metadata (at the front) but not the resources (the model, at the end):
+            // reading them would fail deep in the PE reader, so the cut is found here, where the file is named.
+            foreach (SectionHeader section in _reader.PEHeaders.SectionHeaders)
+            {
+                long end = (long)section.PointerToRawData + section.SizeOfRawData;
+                if (end > length)
+                {
+                    throw new PretrainedPackageException(string.Create(CultureInfo.InvariantCulture,
+                        $"'{path}' is cut short: its {MessageText.Quote(section.Name)} section ends at byte {end:N0} but the file has {length:N0}; copy or restore the package again"));
+                }
             }
 
             _resourcesRva = _reader.PEHeaders.CorHeader.ResourcesDirectory.RelativeVirtualAddress;

@@ -56,6 +56,15 @@ internal static class HuggingFaceNames
     public static bool HasTaskHead(IEnumerable<ParameterInfo> table) => table.Any(p => IsTaskHead(Canonical(p.Name)));
 
     /// <summary>
+    /// Which of a weights file's tensors (by canonical name) a model with this parameter table leaves out: an encoder (a
+    /// model without task heads) takes the encoder of any task model's weights — a pretraining checkpoint's, a fine-tuned
+    /// classifier's, fp32 or int8 — so the file's task-head tensors are left out; a model with heads leaves out nothing,
+    /// and every tensor it is given must be one of its parameters. The one place this rule lives, for every loader.
+    /// </summary>
+    public static Func<string, bool> LeftOutBy(IEnumerable<ParameterInfo> table) =>
+        HasTaskHead(table) ? static _ => false : IsTaskHead;
+
+    /// <summary>
     /// Whether a (canonical) name is a non-parameter buffer HuggingFace may store beside the weights:
     /// <c>embeddings.position_ids</c> (int64 <c>arange</c>) or <c>embeddings.token_type_ids</c> (zeros).
     /// </summary>

@@ -61,8 +61,8 @@ public static class ParameterLoader
     /// Loads an int8 weights file (written by <see cref="ParameterSaver.SaveInt8(IBertModel, string)"/>) into <paramref name="model"/> and
     /// prepares it for int8 inference: the fp32 tensors go into its parameter buffer, the int8 linear weights straight
     /// into the int8 GEMM's layout, so the fp32 copies of those weights are never held and nothing is re-quantised.
-    /// The model is then inference-only, with <see cref="IBertModel.ForwardPrecision"/> int8. A model without task heads
-    /// (an encoder) takes the encoder of a task model's file, e.g. a fine-tuned classifier's: the head's tensors are left out.
+    /// The model is then inference-only, with <see cref="IBertModel.ForwardPrecision"/> int8. An encoder takes the encoder of
+    /// a task model's file, as every load does (<see cref="HuggingFaceNames.LeftOutBy"/>).
     /// </summary>
     /// <exception cref="NotSupportedException">The model's spec compiled no int8 forward.</exception>
     /// <exception cref="InvalidOperationException">The model is already prepared for inference (weights loaded and released).</exception>
@@ -82,10 +82,7 @@ public static class ParameterLoader
             // The word embeddings (the largest tensor, of which a text reads a few rows) stay in the file, read in place.
             ParameterInfo words = ParameterInfo.Find(model.ParameterTable, int8.WordEmbeddingName);
             nint inPlace = file.Float32InPlace(words.Name, words.Shape);
-            // An encoder (a model without task heads) takes the encoder of a task model's file, as the CLI takes a
-            // fine-tuned classifier's encoder from its fp32 checkpoint: the head's tensors are left out.
-            file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], inPlace != 0 ? [words.Name] : [],
-                leaveOutTaskHeads: !HuggingFaceNames.HasTaskHead(model.ParameterTable));
+            file.LoadParameters(model.ParameterTable, model.Parameters.AsSpan(), [.. int8.Int8WeightNames], inPlace != 0 ? [words.Name] : []);
             int8.PrepareInt8WeightsFrom(new QuantizedFileSource(file), inPlace, inPlace != 0 ? file : null);
             if (inPlace == 0)
             {
@@ -144,7 +141,8 @@ public static class ParameterLoader
     /// Copies <paramref name="tensors"/> into <paramref name="buffer"/> at the offsets of
     /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
     /// misshapen, non-float or non-finite tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
-    /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads.
+    /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads; a table without task
+    /// heads (an encoder) leaves out the tensors of a task model's heads (<see cref="HuggingFaceNames.LeftOutBy"/>).
     /// Tensors of a memory-mapped file drop their pages from the resident set once copied; they stay readable.
     /// </summary>
     internal static void Load(IEnumerable<WeightTensor> tensors, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
@@ -167,10 +165,11 @@ public static class ParameterLoader
 
         var sources = new Dictionary<string, WeightTensor>(StringComparer.Ordinal);
         WeightTensor? decoderBiasAlias = null;
+        Func<string, bool> leftOut = HuggingFaceNames.LeftOutBy(table);
         foreach (WeightTensor tensor in tensors)
         {
             string canonical = HuggingFaceNames.Canonical(tensor.Name);
-            if (HuggingFaceNames.IsBuffer(canonical))
+            if (HuggingFaceNames.IsBuffer(canonical) || leftOut(canonical))
             {
                 continue;
             }

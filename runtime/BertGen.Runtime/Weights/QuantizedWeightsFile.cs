@@ -137,14 +137,13 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
     /// <param name="buffer">The model's parameter buffer.</param>
     /// <param name="quantizedWeights">The weights stored int8, read with <see cref="Int8Weight"/>.</param>
     /// <param name="readInPlace">F32 tensors the model reads from the mapping instead (<see cref="Float32InPlace"/>): not copied.</param>
-    /// <param name="leaveOutTaskHeads">Skip the file's task-head tensors (<see cref="HuggingFaceNames.IsTaskHead"/>, int8 or
-    /// not): an encoder-only model reading the encoder of a task model's file.</param>
+    /// <remarks>An encoder's table leaves out the file's task-head tensors, int8 or not (<see cref="HuggingFaceNames.LeftOutBy"/>).</remarks>
     public void LoadParameters(IReadOnlyList<ParameterInfo> table, Span<float> buffer, IReadOnlyCollection<string> quantizedWeights,
-        IReadOnlyCollection<string>? readInPlace = null, bool leaveOutTaskHeads = false)
+        IReadOnlyCollection<string>? readInPlace = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(quantizedWeights);
-        bool LeftOut(string canonical) => leaveOutTaskHeads && HuggingFaceNames.IsTaskHead(canonical);
+        Func<string, bool> leftOut = HuggingFaceNames.LeftOutBy(table);
         var quantized = new HashSet<string>(quantizedWeights.Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
         var skipped = new HashSet<string>(StringComparer.Ordinal);
         var inPlace = new HashSet<string>((readInPlace ?? []).Select(HuggingFaceNames.Canonical), StringComparer.Ordinal);
@@ -165,7 +164,7 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
         foreach (WeightTensor tensor in _reader.Tensors)
         {
             string canonical = HuggingFaceNames.Canonical(tensor.Name);
-            if (tensor.DataType == WeightDataType.Int8 && !skipped.Contains(canonical) && !LeftOut(canonical))
+            if (tensor.DataType == WeightDataType.Int8 && !skipped.Contains(canonical) && !leftOut(canonical))
             {
                 throw new WeightFileException(table.Any(p => HuggingFaceNames.Canonical(p.Name) == canonical)
                     ? $"tensor '{tensor.Name}' in '{Path}' is int8 but the model expects it in float"
@@ -173,11 +172,12 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
             }
         }
 
-        // The float tensors copied into the buffer: neither quantised (nor their scales), read in place, nor a left-out head.
+        // The float tensors copied into the buffer: neither quantised (nor their scales) nor read in place (the load leaves out
+        // a task head's float tensors itself).
         bool Copied(string name)
         {
             string canonical = HuggingFaceNames.Canonical(name);
-            return !skipped.Contains(canonical) && !quantized.Contains(canonical) && !inPlace.Contains(canonical) && !LeftOut(canonical);
+            return !skipped.Contains(canonical) && !quantized.Contains(canonical) && !inPlace.Contains(canonical);
         }
 
         ParameterLoader.Load(_reader.Tensors.Where(t => Copied(t.Name)), table.Where(p => Copied(p.Name)).ToList(), buffer);

@@ -126,6 +126,50 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
             + $"Write a spec for it with 'bertgen spec {directory}' and compile it into your project (README: Adding a spec to your own project)", line);
     }
 
+    /// <summary>
+    /// Mistyped or hostile config.json values: each was an internal error (a non-string architecture or label), a hang
+    /// (two billion label names), or silently read as a default and run (a string epsilon matched the compiled model's,
+    /// a decoder ran bidirectionally).
+    /// </summary>
+    [Theory]
+    [InlineData("architectures", "[5]", "\"architectures\" must be a list of class names, not [5]")]
+    [InlineData("id2label", """{"0": "neg", "1": 7}""", "id2label must map \"0\" … to label names, not '1' to 7")]
+    [InlineData("num_labels", "2000000000", "\"num_labels\" 2000000000 is more than 1,000,000 labels")]
+    [InlineData("layer_norm_eps", "\"1e-5\"", "\"layer_norm_eps\" must be a positive number, not \"1e-5\"")]
+    [InlineData("layer_norm_eps", "0", "\"layer_norm_eps\" must be a positive number, not 0")]
+    [InlineData("is_decoder", "true", "has is_decoder true (causal attention); BertGen compiles BERT's bidirectional encoder only")]
+    public void A_mistyped_config_value_is_one_line_naming_it(string field, string json, string expected)
+    {
+        string directory = _folder.Scratch("config-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c =>
+        {
+            var config = System.Text.Json.Nodes.JsonNode.Parse(c)!.AsObject();
+            config[field] = System.Text.Json.Nodes.JsonNode.Parse(json);
+            return config.ToJsonString();
+        });
+
+        string line = Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: '{Path.Combine(directory, "config.json")}'{(expected.StartsWith("has ", StringComparison.Ordinal) ? " " : ": ")}{expected}", line);
+    }
+
+    /// <summary>The tokenizer's and sentence-transformers' settings files: a value of the wrong kind was read as the default.</summary>
+    [Theory]
+    [InlineData("tokenizer_config.json", """{"do_lower_case": "no"}""", "\"do_lower_case\" must be true or false, not \"no\"")]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode_cls_token": "true", "pooling_mode_mean_tokens": false}""", "\"pooling_mode_cls_token\" must be true or false, not \"true\"")]
+    [InlineData("sentence_bert_config.json", """{"max_seq_length": 0}""", "\"max_seq_length\" must be a whole number of tokens, at least 3, not 0")]
+    public void A_mistyped_tokenizer_or_pooling_setting_is_one_line_naming_it(string file, string json, string expected)
+    {
+        string directory = _folder.Scratch("settings-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        File.Delete(Path.Combine(directory, "tokenizer.json")); // vocab.txt's flags are read from tokenizer_config.json
+        string path = Path.Combine(directory, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, json);
+
+        Assert.Equal($"bertgen: error: '{path}': {expected}", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
     [Fact]
     public void Missing_files_are_one_line_errors()
     {
@@ -133,6 +177,18 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Directory.CreateDirectory(directory);
         Assert.Equal($"bertgen: error: model folder '{directory}' has no config.json", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
         Assert.Contains("does not go with --model", Cli.Run("embed", "--model", "minilm", "--model-dir", directory, "x").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Spec_refuses_to_replace_a_read_only_file()
+    {
+        string kept = _folder.Scratch("kept.bert.json");
+        File.WriteAllText(kept, "keep me");
+        File.SetAttributes(kept, FileAttributes.ReadOnly);
+
+        Assert.EndsWith($"cannot write '{kept}': the file there is read-only; make it writable to replace it, or choose another file",
+            Cli.Run("spec", _folder.Directory, "--output", kept).AssertOneLineError(1), StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(kept));
     }
 
     [Fact]

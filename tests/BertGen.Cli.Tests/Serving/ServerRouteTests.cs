@@ -187,6 +187,13 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         using JsonDocument openAi = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"encoding_format\": \"int8\"}")).Content.ReadAsStringAsync());
         Assert.Equal(422, openAi.RootElement.GetProperty("code").GetInt32());
         Assert.Contains("encoding_format", openAi.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // OpenAI's dimensions was ignored: 384 values came back for 128. The model's own size is still accepted.
+        using JsonDocument shortened = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"dimensions\": 128}")).Content.ReadAsStringAsync());
+        Assert.Equal(422, shortened.RootElement.GetProperty("code").GetInt32());
+        Assert.Equal("dimensions 128: all-MiniLM-L6-v2's embeddings have 384 and are not shortened; leave dimensions out", shortened.RootElement.GetProperty("message").GetString());
+        HttpResponseMessage whole = await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"dimensions\": 384}");
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
     }
 
     [Fact]
@@ -196,6 +203,10 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         (string error, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(text)), HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal("input 1 has 302 tokens, more than the model's limit of 256 (all-MiniLM-L6-v2's limit, as sentence-transformers truncates it); send \"truncate\": true, or start the server with --auto-truncate or --chunk", error);
         Assert.Equal("validation", type);
+
+        // /embed_all never chunks (token vectors are not averaged): --chunk is no advice there.
+        (string tokens, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed_all", RunningServer.Json(text)), HttpStatusCode.RequestEntityTooLarge);
+        Assert.EndsWith("send \"truncate\": true, or start the server with --auto-truncate", tokens, StringComparison.Ordinal);
 
         float[][] truncated = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(text, extra: ", \"truncate\": true")));
         float[][] prefix = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(ServeTexts.OfLength(254, 2))));
