@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -345,14 +346,17 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.PayloadTooLarge, $"the body has {http.Request.ContentLength} bytes, more than --payload-limit {_settings.PayloadLimit}");
         }
 
+        // The body is read whole (at most --payload-limit bytes) so an error can quote the value it is about.
+        var body = new MemoryStream();
         try
         {
-            return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted)
-                ?? throw new ApiException(ApiError.Validation, "the body must be a JSON object");
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            return JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), type)
+                ?? throw new ApiException(ApiError.Validation, "the body must be a JSON object, not null");
         }
         catch (JsonException e)
         {
-            throw new ApiException(ApiError.Validation, $"the body is not a valid request: {CliErrors.OneLine(e.Message)}");
+            throw new ApiException(ApiError.Validation, RequestBodyErrors.Describe(e, type, body.GetBuffer().AsMemory(0, (int)body.Length)));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

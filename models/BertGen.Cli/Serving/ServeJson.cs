@@ -136,7 +136,11 @@ internal sealed partial class ServeJsonContext : JsonSerializerContext
     });
 }
 
-/// <summary>Reads a string or an array of strings; anything else is a <see cref="JsonException"/> naming what was found.</summary>
+/// <summary>
+/// Reads a string or an array of strings. Anything else is a <see cref="JsonException"/> without a message, which
+/// <see cref="RequestBodyErrors"/> words from the field and the value sent; a wrong element is a
+/// <see cref="RequestValueException"/> naming it.
+/// </summary>
 internal sealed class TextInputsConverter : JsonConverter<TextInputs>
 {
     public override TextInputs Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -148,7 +152,7 @@ internal sealed class TextInputsConverter : JsonConverter<TextInputs>
 
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new JsonException($"expected a string or an array of strings, found {JsonTokens.Describe(reader.TokenType)}");
+            throw new JsonException();
         }
 
         var texts = new List<string>();
@@ -156,7 +160,7 @@ internal sealed class TextInputsConverter : JsonConverter<TextInputs>
         {
             texts.Add(reader.TokenType == JsonTokenType.String
                 ? reader.GetString()!
-                : throw new JsonException($"expected a string as input {texts.Count + 1}, found {JsonTokens.Describe(reader.TokenType)}"));
+                : throw new RequestValueException($"input {texts.Count + 1} is {JsonTokens.Describe(reader.TokenType)}"));
         }
 
         return new TextInputs(texts);
@@ -165,7 +169,7 @@ internal sealed class TextInputsConverter : JsonConverter<TextInputs>
     public override void Write(Utf8JsonWriter writer, TextInputs value, JsonSerializerOptions options) => throw new NotSupportedException("Inputs are only read.");
 }
 
-/// <summary>Reads <c>/predict</c>'s inputs (<see cref="PredictInputs"/>).</summary>
+/// <summary>Reads <c>/predict</c>'s inputs (<see cref="PredictInputs"/>); errors as <see cref="TextInputsConverter"/>'s.</summary>
 internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
 {
     public override PredictInputs Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -177,7 +181,7 @@ internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
 
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new JsonException($"expected a string, a pair of strings or an array of them, found {JsonTokens.Describe(reader.TokenType)}");
+            throw new JsonException();
         }
 
         // Read the elements first: ["a", "b"] is one pair, ["a", "b", "c"] three texts, [["a", "b"], "c"] a batch.
@@ -195,19 +199,19 @@ internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
                 {
                     sequence.Add(reader.TokenType == JsonTokenType.String
                         ? reader.GetString()!
-                        : throw new JsonException($"expected strings in input {elements.Count + 1}, found {JsonTokens.Describe(reader.TokenType)}"));
+                        : throw new RequestValueException($"input {elements.Count + 1} holds {JsonTokens.Describe(reader.TokenType)}, not a string"));
                 }
 
                 if (sequence.Count is < 1 or > 2)
                 {
-                    throw new JsonException($"input {elements.Count + 1} must be one text or a pair of texts, not {sequence.Count}");
+                    throw new RequestValueException($"input {elements.Count + 1} must be one text or a pair of texts, not {sequence.Count}");
                 }
 
                 elements.Add(sequence);
             }
             else
             {
-                throw new JsonException($"expected a string or an array as input {elements.Count + 1}, found {JsonTokens.Describe(reader.TokenType)}");
+                throw new RequestValueException($"input {elements.Count + 1} is {JsonTokens.Describe(reader.TokenType)}");
             }
         }
 

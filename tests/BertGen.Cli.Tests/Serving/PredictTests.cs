@@ -69,5 +69,15 @@ public sealed class PredictTests
         using JsonDocument info = JsonDocument.Parse(await server.Client.GetStringAsync("/info"));
         Assert.Equal("OT", info.RootElement.GetProperty("model_type").GetProperty("classifier").GetProperty("id2label").GetProperty("0").GetString());
         await RunningServer.ReadErrorAsync(await server.PostAsync("/embed", RunningServer.Json("x")), HttpStatusCode.FailedDependency);
+
+        // Wrong-typed fields name the field and its JSON type, never the .NET type they bind to.
+        (string rawScores, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json("x", extra: ", \"raw_scores\": \"true\"")), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("'raw_scores' must be true or false, not \"true\"", rawScores);
+        (string truncate, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json("x", extra: ", \"truncate\": 0")), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("'truncate' must be true or false, not 0", truncate);
+        (string inputs, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", "{\"inputs\": 12}"), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("'inputs' must be a string, a pair of strings or an array of them, not 12", inputs);
+        (string triple, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", "{\"inputs\": [[\"a\", \"b\", \"c\"]]}"), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("'inputs' must be a string, a pair of strings or an array of them; input 1 must be one text or a pair of texts, not 3", triple);
     }
 }

@@ -179,10 +179,13 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("batch size 33 > maximum allowed batch size 32 (--max-client-batch-size)", tooMany);
 
         (string badJson, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "{\"inputs\": [\"a\", 3]}"), HttpStatusCode.UnprocessableEntity);
-        Assert.Contains("expected a string as input 2, found a number", badJson, StringComparison.Ordinal);
+        Assert.Equal("'inputs' must be a string or an array of strings; input 2 is a number", badJson);
 
         (string notJson, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "inputs=hello"), HttpStatusCode.UnprocessableEntity);
-        Assert.StartsWith("the body is not a valid request", notJson, StringComparison.Ordinal);
+        Assert.StartsWith("the body is not valid JSON: ", notJson, StringComparison.Ordinal);
+
+        (string notObject, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "[\"a\"]"), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("the body must be a JSON object, not an array", notObject);
 
         using JsonDocument openAi = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"encoding_format\": \"int8\"}")).Content.ReadAsStringAsync());
         Assert.Equal(422, openAi.RootElement.GetProperty("code").GetInt32());
@@ -194,6 +197,31 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("dimensions 128: all-MiniLM-L6-v2's embeddings have 384 and are not shortened; leave dimensions out", shortened.RootElement.GetProperty("message").GetString());
         HttpResponseMessage whole = await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"dimensions\": 384}");
         Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+    }
+
+    /// <summary>
+    /// A value of the wrong JSON type was answered with the .NET type it failed to bind to ("could not be converted to
+    /// System.Nullable`1[System.Boolean]"): the answer names the field, what it takes in JSON's words and what was sent.
+    /// </summary>
+    [Theory]
+    [InlineData("/embed", """{"inputs": "a", "truncate": "yes"}""", "'truncate' must be true or false, not \"yes\"")]
+    [InlineData("/embed", """{"inputs": "a", "normalize": null}""", "'normalize' must be true or false, not null")]
+    [InlineData("/embed", """{"inputs": 5}""", "'inputs' must be a string or an array of strings, not 5")]
+    [InlineData("/embed_all", """{"inputs": {"text": "a"}}""", "'inputs' must be a string or an array of strings, not an object")]
+    [InlineData("/embed_all", """{"inputs": "a", "truncate": 1}""", "'truncate' must be true or false, not 1")]
+    [InlineData("/tokenize", """{"inputs": "a", "add_special_tokens": [true]}""", "'add_special_tokens' must be true or false, not an array")]
+    [InlineData("/v1/embeddings", """{"input": "a", "dimensions": "384"}""", "'dimensions' must be a whole number, not \"384\"")]
+    [InlineData("/v1/embeddings", """{"input": "a", "dimensions": 3.5}""", "'dimensions' must be a whole number, not 3.5")]
+    [InlineData("/v1/embeddings", """{"input": "a", "model": 7}""", "'model' must be a string, not 7")]
+    [InlineData("/v1/embeddings", """{"input": true, "encoding_format": "float"}""", "'input' must be a string or an array of strings, not true")]
+    public async Task Wrong_typed_fields_are_422s_naming_the_field_and_its_json_type(string route, string body, string expected)
+    {
+        HttpResponseMessage response = await _server.PostAsync(route, body);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        string error = json.RootElement.GetProperty(route == "/v1/embeddings" ? "message" : "error").GetString()!;
+        Assert.Equal(expected, error);
+        Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
     }
 
     [Fact]
