@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using BertGen.Runtime;
 
 namespace BertGen.Cli;
 
@@ -44,6 +45,26 @@ internal static class OutputFile
             throw new CliFailureException($"cannot write '{ShownPath.Of(path)}': the file there is read-only; make it writable to replace it, or choose another file");
         }
     }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> whole or not at all (<see cref="AtomicFile"/>); the file system's refusal names the
+    /// target, not the hidden temporary file the refusal was about.
+    /// </summary>
+    public static void Write(string path, Action<FileStream> write)
+    {
+        try
+        {
+            AtomicFile.Write(path, write);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(path, e);
+        }
+    }
+
+    /// <summary>The one sentence for a write the file system refused (a full disk, a folder without write permission).</summary>
+    public static CliFailureException CannotWrite(string path, Exception e) =>
+        new($"cannot write '{ShownPath.Of(path)}': {(e is UnauthorizedAccessException ? "permission denied" : "the file system refused it")}", e);
 
     // Its mode grants no one write access (chmod a-w), whoever runs this: root's own access check would pass it.
     private static bool IsReadOnly(string path) => OperatingSystem.IsWindows()

@@ -111,7 +111,7 @@ internal sealed class QuantizeCommand : ICliCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The writer goes through a hidden temporary file beside the target: name the target instead.
-            throw new CliFailureException($"cannot write '{target}': {(e is UnauthorizedAccessException ? "permission denied" : "the file system refused it")}", e);
+            throw OutputFile.CannotWrite(target, e);
         }
     }
 

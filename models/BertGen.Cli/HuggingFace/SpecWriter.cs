@@ -64,7 +64,8 @@ internal static class SpecWriter
             writer.WriteEndObject();
         }
 
-        File.WriteAllText(path, Encoding.UTF8.GetString(stream.ToArray()) + "\n");
+        stream.WriteByte((byte)'\n');
+        OutputFile.Write(path, file => stream.WriteTo(file));
         return path;
     }
 

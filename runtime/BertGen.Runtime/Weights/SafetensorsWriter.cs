@@ -56,8 +56,8 @@ internal sealed record SafetensorsTensorData(string Name, WeightDataType DataTyp
 
 /// <summary>
 /// Writes tensors as a standard safetensors file (what HuggingFace <c>safetensors.torch.load_file</c> reads).
-/// The file is written under a temporary name in the destination folder, flushed to disk and then renamed over
-/// the destination, so a reader never sees a half-written checkpoint even if the process dies.
+/// The file is written through <see cref="AtomicFile"/>, so a reader never sees a half-written checkpoint even if the
+/// process dies.
 /// </summary>
 internal static unsafe class SafetensorsWriter
 {
@@ -113,37 +113,22 @@ internal static unsafe class SafetensorsWriter
         }
 
         byte[] header = BuildHeader(tensors, metadata);
-        string fullPath = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(fullPath) ?? ".";
-        string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            Span<byte> lengthPrefix = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(lengthPrefix, (ulong)header.Length);
+            stream.Write(lengthPrefix);
+            stream.Write(header);
+            foreach (SafetensorsTensorData tensor in tensors)
             {
-                Span<byte> lengthPrefix = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(lengthPrefix, (ulong)header.Length);
-                stream.Write(lengthPrefix);
-                stream.Write(header);
-                foreach (SafetensorsTensorData tensor in tensors)
+                long before = stream.Position;
+                tensor.WriteBytes(stream);
+                if (stream.Position - before != tensor.ByteLength)
                 {
-                    long before = stream.Position;
-                    tensor.WriteBytes(stream);
-                    if (stream.Position - before != tensor.ByteLength)
-                    {
-                        throw new WeightFileException($"tensor '{tensor.Name}' wrote {stream.Position - before} bytes; its dtype and shape need {tensor.ByteLength}");
-                    }
+                    throw new WeightFileException($"tensor '{tensor.Name}' wrote {stream.Position - before} bytes; its dtype and shape need {tensor.ByteLength}");
                 }
-
-                stream.Flush(flushToDisk: true);
             }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        });
     }
 
     /// <summary>Writes float32 values little-endian.</summary>

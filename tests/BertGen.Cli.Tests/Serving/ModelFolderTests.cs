@@ -191,6 +191,31 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.Equal("keep me", File.ReadAllText(kept));
     }
 
+    /// <summary>
+    /// spec -o wrote the target in place (File.WriteAllText), so a full disk or a kill left half a spec. It now renames a
+    /// whole temporary file over the target, as quantize does: seen from outside as a link at the target being replaced
+    /// (an in-place write goes through the link into the file it points to) and no temporary file left beside it.
+    /// </summary>
+    [Fact]
+    public void Spec_replaces_its_output_whole_through_a_rename()
+    {
+        string folder = _folder.Scratch("renamed");
+        Directory.CreateDirectory(folder);
+        string other = Path.Combine(folder, "other.bert.json");
+        File.WriteAllText(other, "left alone");
+        string output = Path.Combine(folder, "linked.bert.json");
+        File.CreateSymbolicLink(output, other);
+
+        CliResult result = Cli.Run("spec", _folder.Directory, "--output", output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal("left alone", File.ReadAllText(other));
+        Assert.Null(new FileInfo(output).LinkTarget);
+        using JsonDocument spec = JsonDocument.Parse(File.ReadAllText(output));
+        Assert.True(spec.RootElement.TryGetProperty("bertgen", out _));
+        Assert.Equal(["linked.bert.json", "other.bert.json"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Spec_writes_the_config_with_a_bertgen_section_that_describes_the_compiled_minilm()
     {

@@ -1,0 +1,38 @@
+using System;
+using System.IO;
+
+namespace BertGen.Runtime;
+
+/// <summary>
+/// A file written whole or not at all: into a hidden temporary file beside the target (same folder, so the same file
+/// system), flushed to disk, then renamed over the target. A full disk, a crash or a kill mid-write leaves the target as
+/// it was and no temporary file behind (failures delete it); the rename replaces a link at the target, never the file it
+/// points to. The safetensors writer, <c>bertgen quantize</c> and <c>bertgen spec</c> write through it.
+/// </summary>
+internal static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> with <paramref name="write"/>, which gets the temporary file's stream.</summary>
+    public static void Write(string path, Action<FileStream> write)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(write);
+        string fullPath = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(fullPath) ?? ".";
+        string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}
