@@ -32,7 +32,11 @@ public sealed class PretrainingBatchStream
     private readonly Xoshiro256StarStar _maskRng = new(0);
     private Xoshiro256State _epochStartRng;
 
-    public PretrainingBatchStream(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options, int batchSize)
+    /// <summary>
+    /// Builds the instances of <paramref name="corpus"/> (named <paramref name="source"/> in errors, e.g. its file, quoted):
+    /// fewer than one batch of them is refused naming the corpus and the way out.
+    /// </summary>
+    public PretrainingBatchStream(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options, int batchSize, string source = "the corpus")
     {
         options.Validate();
         _options = options;
@@ -40,9 +44,15 @@ public sealed class PretrainingBatchStream
         _rng = new Xoshiro256StarStar(options.Seed);
         _instances = _builder.CreateInstances(_rng, mask: options.Masking == MaskingMode.Static);
         BatchSize = batchSize;
-        if (batchSize < 1 || _instances.Count < batchSize)
+        if (batchSize < 1)
         {
-            throw new TextDataException($"Batch size {batchSize} is not in [1, {_instances.Count}] (the number of instances the corpus gives).");
+            throw new TextDataException($"Batch size {batchSize} is not a positive number.");
+        }
+
+        if (_instances.Count < batchSize)
+        {
+            throw new TextDataException(
+                $"{source} gives {_instances.Count} instance(s) of up to {options.MaxSeqLength} tokens, fewer than one batch of {batchSize}: use a smaller batch (--batch) or a larger corpus");
         }
 
         _order = new int[_instances.Count];

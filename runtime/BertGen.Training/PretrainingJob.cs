@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading;
+using BertGen.Runtime;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
@@ -118,8 +119,10 @@ public static class PretrainingJob
             WholeWordMask = options.WholeWordMask,
             Seed = options.Seed,
         };
-        var stream = new PretrainingBatchStream(training, vocabulary, data, options.BatchSize);
-        var heldOutStream = new PretrainingBatchStream(heldOut, vocabulary, data with { DupeFactor = 1, Seed = options.Seed + 1 }, options.BatchSize);
+        string corpusName = MessageText.QuotePath(options.CorpusPath);
+        var stream = new PretrainingBatchStream(training, vocabulary, data, options.BatchSize, corpusName);
+        var heldOutStream = new PretrainingBatchStream(heldOut, vocabulary, data with { DupeFactor = 1, Seed = options.Seed + 1 }, options.BatchSize,
+            $"the held-out part of {corpusName} ({heldOut.DocumentCount} documents)");
         log?.Invoke($"corpus: {corpus.DocumentCount} documents, {corpus.TokenCount:N0} word pieces; {stream.InstanceCount:N0} training instances ({stream.BatchesPerEpoch:N0} batches per epoch), {heldOut.DocumentCount} held-out documents");
 
         bool nextSentence = model.Objective == TrainingObjective.Pretraining;

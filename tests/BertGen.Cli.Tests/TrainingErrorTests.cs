@@ -158,6 +158,19 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ACorpusUnderABatchIsNamedWithTheWayOut()
+    {
+        // It was "batch size 32 is not in [1, 10] (the number of instances the corpus gives)": no file, no way out.
+        string corpus = runs.File("small-corpus.txt");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 4).SelectMany(d => new[] { $"Document {d} opens here.", $"Document {d} closes here.", "" }));
+
+        string line = Cli.Run([.. runs.PretrainArguments(runs.File("never-small"), 1, batch: 32).Select(a => a == runs.Corpus ? corpus : a), "--quiet"]).AssertOneLineError(1);
+
+        Assert.StartsWith($"bertgen: error: '{corpus}' gives ", line, StringComparison.Ordinal);
+        Assert.EndsWith(" instance(s) of up to 128 tokens, fewer than one batch of 32: use a smaller batch (--batch) or a larger corpus", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ACorpusWithoutSentencesIsNamed()
     {
         // Blank lines and control characters only: it was "a held-out split needs at least 4 documents …; the corpus has 0".
