@@ -49,9 +49,13 @@ public static class HuggingFaceTokenizerFile
                 path, $"model.continuing_subword_prefix must be \"{BertVocabulary.ContinuationPrefix}\"");
             Require(StringOr(model, "unk_token", BertVocabulary.UnknownToken, path) == BertVocabulary.UnknownToken,
                 path, $"model.unk_token must be \"{BertVocabulary.UnknownToken}\"");
-            int maxChars = Property(model, "max_input_chars_per_word", path) is { ValueKind: JsonValueKind.Number } limit && limit.TryGetInt32(out int chars)
-                ? chars
-                : DefaultMaxInputCharsPerWord;
+            // Given, it must be a word limit WordPiece can apply: 0 turned every word into [UNK], "100" was read as the default.
+            int maxChars = DefaultMaxInputCharsPerWord;
+            if (Property(model, "max_input_chars_per_word", path) is JsonElement limit)
+            {
+                Require(limit.ValueKind == JsonValueKind.Number && limit.TryGetInt32(out maxChars) && maxChars >= 1,
+                    path, $"model.max_input_chars_per_word must be a whole number of characters, at least 1, not {limit.GetRawText()}");
+            }
 
             string? preTokenizer = Property(root, "pre_tokenizer", path) is { ValueKind: JsonValueKind.Object } pre ? StringOr(pre, "type", "", path) : null;
             Require(preTokenizer is null or "BertPreTokenizer", path, $"pre_tokenizer \"{preTokenizer}\" is not BERT's (BertPreTokenizer)");

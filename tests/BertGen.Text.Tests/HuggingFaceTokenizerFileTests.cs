@@ -52,12 +52,16 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
     [InlineData("""{"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK]": 2}}}""", "model.vocab has no token with id 1 (ids must run from 0 to 1)")]
     [InlineData("""{"model": {"type": "WordPiece", "continuing_subword_prefix": "@@", "vocab": {}}}""", "model.continuing_subword_prefix must be \"##\"")]
     [InlineData("""{"normalizer": {"type": "Lowercase"}, "model": {"type": "WordPiece", "vocab": {}}}""", "normalizer \"Lowercase\" is not BERT's (BertNormalizer)")]
+    [InlineData("""{"model": {"type": "WordPiece", "max_input_chars_per_word": 0, "vocab": {}}}""", "model.max_input_chars_per_word must be a whole number of characters, at least 1, not 0")]
+    [InlineData("""{"model": {"type": "WordPiece", "max_input_chars_per_word": "100", "vocab": {}}}""", "model.max_input_chars_per_word must be a whole number of characters, at least 1, not \"100\"")]
+    [InlineData("""{"model": {"type": "WordPiece", "max_input_chars_per_word": 2.5, "vocab": {}}}""", "model.max_input_chars_per_word must be a whole number of characters, at least 1, not 2.5")]
     [InlineData("""{"model": """, "is not valid JSON")]
     public void What_bert_cannot_be_is_a_one_line_error(string json, string message)
     {
         File.WriteAllText(_path, json);
         TextDataException error = Assert.Throws<TextDataException>(() => HuggingFaceTokenizerFile.Load(_path));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Tokenizer file '{_path}'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
     }
 
