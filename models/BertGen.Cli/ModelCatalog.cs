@@ -79,6 +79,13 @@ internal static class ModelCatalog
         return compiled ?? FindPretrained(name)?.Architecture;
     }
 
+    /// <summary>
+    /// <see cref="FindCompiled"/>, or the one usage error every command gives for a name that matches no compiled model
+    /// (bench, inspect, the training commands): the name as given and the names it could have been.
+    /// </summary>
+    public static ModelDescriptor RequireCompiled(string nameOrPath) => FindCompiled(nameOrPath)
+        ?? throw new CliUsageException($"unknown model '{nameOrPath}': no compiled model of that name; compiled: {CompiledNames}");
+
     /// <summary>The spec head that gives masked-LM logits (pretraining = masked LM + next sentence).</summary>
     public const string PretrainingHead = "pretraining";
 
@@ -87,8 +94,7 @@ internal static class ModelCatalog
     /// <summary>A compiled model that has <paramref name="head"/>; a usage error naming the models that do, otherwise.</summary>
     public static ModelDescriptor RequireCompiledWithHead(string name, string head, bool training)
     {
-        ModelDescriptor descriptor = FindCompiled(name)
-            ?? throw new CliUsageException($"unknown model '{name}'; compiled: {CompiledNames}");
+        ModelDescriptor descriptor = RequireCompiled(name);
         if (!descriptor.Heads.Contains(head) || (training && !descriptor.SupportsTraining))
         {
             string fitting = string.Join(", ", Compiled.Where(d => d.Heads.Contains(head) && (!training || d.SupportsTraining)).Select(CliName));

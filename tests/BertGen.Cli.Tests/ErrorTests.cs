@@ -117,7 +117,17 @@ public sealed class ErrorTests : IDisposable
         string line = Cli.Run("embed", "--model", "gpt-2", "x").AssertOneLineError(2);
         Assert.Contains("unknown model 'gpt-2'", line, StringComparison.Ordinal);
         Assert.Contains("minilm", line, StringComparison.Ordinal);
-        Assert.Contains("unknown model 'gpt-2'", Cli.Run("inspect", "gpt-2").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownCompiledModelIsOneMessageEverywhere()
+    {
+        // bench said "unknown model 'x'; compiled: …", inspect "unknown model 'x': no compiled spec of that name; compiled: …".
+        string inspect = Cli.Run("inspect", "gpt-2").AssertOneLineError(2);
+        Assert.StartsWith("bertgen: error: unknown model 'gpt-2': no compiled model of that name; compiled: ", inspect, StringComparison.Ordinal);
+        Assert.Contains("bert-tiny", inspect, StringComparison.Ordinal);
+        Assert.Equal(inspect, Cli.Run("bench", "-m", "gpt-2").AssertOneLineError(2));
+        Assert.Equal(inspect, Cli.Run("pretrain", "--model", "gpt-2", "--checkpoints", _folder.File("never-gpt-2")).AssertOneLineError(2));
     }
 
     [Fact]

@@ -41,8 +41,7 @@ internal sealed class BenchCommand : ICliCommand
         command.SetAction(parse =>
         {
             string name = parse.GetValue(model)!;
-            ModelDescriptor descriptor = ModelCatalog.FindCompiled(name)
-                ?? throw new CliUsageException($"unknown model '{name}'; compiled: {ModelCatalog.CompiledNames}");
+            ModelDescriptor descriptor = ModelCatalog.RequireCompiled(name);
             int timed = parse.GetValue(runs);
             int untimed = parse.GetValue(warmup);
             if (timed < 1 || untimed < 0)

@@ -66,8 +66,7 @@ internal sealed class InspectCommand : ICliCommand
                 return ExitCodes.Success;
             }
 
-            ModelDescriptor found = ModelCatalog.FindCompiled(name)
-                ?? throw new CliUsageException($"unknown model '{name}': no compiled spec of that name; compiled: {ModelCatalog.CompiledNames}");
+            ModelDescriptor found = ModelCatalog.RequireCompiled(name);
             if (json)
             {
                 WriteJson(context.Console, w => WriteModel(w, found, parse.GetValue(buffers), parse.GetValue(ops)));
