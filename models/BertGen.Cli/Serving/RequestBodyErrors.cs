@@ -46,7 +46,7 @@ internal static class RequestBodyErrors
         string? field = TopLevelField(error.Path);
         if (field is null)
         {
-            return $"the body must be a JSON object{(root is JsonElement value ? $", not {Found(value)}" : "")}";
+            return $"the body must be a JSON object{(root is JsonElement value && Found(value) is string sentBody ? $", not {sentBody}" : "")}";
         }
 
         JsonPropertyInfo? property = null;
@@ -61,20 +61,36 @@ internal static class RequestBodyErrors
             return $"'{field}' must be {takes}; {error.Message}";
         }
 
-        return root is JsonElement { ValueKind: JsonValueKind.Object } request && request.TryGetProperty(field, out JsonElement sent)
-            ? $"'{field}' must be {takes}, not {Found(sent)}"
-            : $"'{field}' must be {takes}";
+        if (root is not JsonElement { ValueKind: JsonValueKind.Object } request || !request.TryGetProperty(field, out JsonElement sent))
+        {
+            return $"'{field}' must be {takes}";
+        }
+
+        return Found(sent) is string found ? $"'{field}' must be {takes}, not {found}" : $"'{field}' must be {takes} of valid UTF-8";
     }
 
-    /// <summary>The value sent, as JSON when short (<c>"yes"</c>, <c>3.5</c>), else its kind (an array).</summary>
-    public static string Found(JsonElement value) => value.ValueKind switch
+    /// <summary>The value sent, as JSON when short (<c>"yes"</c>, <c>3.5</c>), else its kind (an array); null when it is not UTF-8.</summary>
+    private static string? Found(JsonElement value)
     {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String when value.GetRawText().Length > MaxQuoted => "a long string",
-        JsonValueKind.Number when value.GetRawText().Length > MaxQuoted => "a long number",
-        _ => value.GetRawText(),
-    };
+        string raw;
+        try
+        {
+            raw = value.GetRawText();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String when raw.Length > MaxQuoted => "a long string",
+            JsonValueKind.Number when raw.Length > MaxQuoted => "a long number",
+            _ => raw,
+        };
+    }
 
     /// <summary>The property a JSON path starts with (<c>$.inputs[2]</c> → inputs, <c>$['a.b']</c> → a.b); null for the body itself.</summary>
     private static string? TopLevelField(string? path)

@@ -147,7 +147,7 @@ internal sealed class TextInputsConverter : JsonConverter<TextInputs>
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return new TextInputs([reader.GetString()!]);
+            return new TextInputs([JsonTokens.Text(ref reader, 1)]);
         }
 
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -159,7 +159,7 @@ internal sealed class TextInputsConverter : JsonConverter<TextInputs>
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             texts.Add(reader.TokenType == JsonTokenType.String
-                ? reader.GetString()!
+                ? JsonTokens.Text(ref reader, texts.Count + 1)
                 : throw new RequestValueException($"input {texts.Count + 1} is {JsonTokens.Describe(reader.TokenType)}"));
         }
 
@@ -176,7 +176,7 @@ internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return new PredictInputs([(reader.GetString()!, null)], IsBatch: false);
+            return new PredictInputs([(JsonTokens.Text(ref reader, 1), null)], IsBatch: false);
         }
 
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -190,7 +190,7 @@ internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
         {
             if (reader.TokenType == JsonTokenType.String)
             {
-                elements.Add(reader.GetString()!);
+                elements.Add(JsonTokens.Text(ref reader, elements.Count + 1));
             }
             else if (reader.TokenType == JsonTokenType.StartArray)
             {
@@ -198,7 +198,7 @@ internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     sequence.Add(reader.TokenType == JsonTokenType.String
-                        ? reader.GetString()!
+                        ? JsonTokens.Text(ref reader, elements.Count + 1)
                         : throw new RequestValueException($"input {elements.Count + 1} holds {JsonTokens.Describe(reader.TokenType)}, not a string"));
                 }
 
@@ -234,6 +234,19 @@ internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
 
 internal static class JsonTokens
 {
+    /// <summary>Input <paramref name="input"/>'s text; bytes that are not UTF-8 are a <see cref="RequestValueException"/>.</summary>
+    public static string Text(ref Utf8JsonReader reader, int input)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new RequestValueException($"input {input} is not valid UTF-8");
+        }
+    }
+
     public static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.Number => "a number",

@@ -187,6 +187,19 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         (string notObject, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "[\"a\"]"), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("the body must be a JSON object, not an array", notObject);
 
+        (string noBody, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", ""), HttpStatusCode.UnprocessableEntity);
+        Assert.StartsWith("the body is not valid JSON: ", noBody, StringComparison.Ordinal);
+
+        // A text that is not UTF-8 (an overlong '/'): the reader's own refusal, still about the field.
+        using var invalid = new ByteArrayContent([.. "{\"inputs\": \"a"u8, 0xC0, 0xAF, .. "\"}"u8]);
+        invalid.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        (string notUtf8, _) = await RunningServer.ReadErrorAsync(await _server.Client.PostAsync("/embed", invalid), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("'inputs' must be a string or an array of strings; input 1 is not valid UTF-8", notUtf8);
+        using var invalidModel = new ByteArrayContent([.. "{\"input\": \"a\", \"model\": \"m"u8, 0xC0, 0xAF, .. "\"}"u8]);
+        invalidModel.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using JsonDocument model = JsonDocument.Parse(await (await _server.Client.PostAsync("/v1/embeddings", invalidModel)).Content.ReadAsStringAsync());
+        Assert.Equal("'model' must be a string of valid UTF-8", model.RootElement.GetProperty("message").GetString());
+
         using JsonDocument openAi = JsonDocument.Parse(await (await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"encoding_format\": \"int8\"}")).Content.ReadAsStringAsync());
         Assert.Equal(422, openAi.RootElement.GetProperty("code").GetInt32());
         Assert.Contains("encoding_format", openAi.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
