@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -19,8 +20,8 @@ internal sealed class RequestValueException(string detail) : JsonException(detai
 /// </summary>
 internal static class RequestBodyErrors
 {
-    /// <summary>What each bound type takes, in JSON's words: every property type of the request bodies is here.</summary>
-    private static readonly Dictionary<Type, string> Takes = new()
+    /// <summary>What each bound type takes, in JSON's words: every property type of the request bodies is here (a test checks).</summary>
+    public static readonly IReadOnlyDictionary<Type, string> Takes = new Dictionary<Type, string>()
     {
         [typeof(bool)] = "true or false",
         [typeof(bool?)] = "true or false",
@@ -49,12 +50,7 @@ internal static class RequestBodyErrors
             return $"the body must be a JSON object{(root is JsonElement value && Found(value) is string sentBody ? $", not {sentBody}" : "")}";
         }
 
-        JsonPropertyInfo? property = null;
-        foreach (JsonPropertyInfo candidate in type.Properties)
-        {
-            property = candidate.Name == field ? candidate : property;
-        }
-
+        JsonPropertyInfo? property = type.Properties.FirstOrDefault(p => p.Name == field);
         string takes = property is not null && Takes.TryGetValue(property.PropertyType, out string? words) ? words : "another kind of value";
         if (error is RequestValueException)
         {

@@ -238,6 +238,18 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
     }
 
     [Fact]
+    public void Every_request_field_type_has_its_json_wording()
+    {
+        var api = BertGen.Cli.Serving.ServeJsonContext.Api;
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo[] bodies = [api.EmbedRequest, api.EmbedAllRequest, api.TokenizeRequest, api.OpenAiEmbeddingsRequest, api.PredictRequest];
+        Assert.All(bodies, b => Assert.NotEmpty(b.Properties));
+        foreach (var property in bodies.SelectMany(b => b.Properties))
+        {
+            Assert.True(BertGen.Cli.Serving.RequestBodyErrors.Takes.ContainsKey(property.PropertyType), $"{property.Name}: {property.PropertyType}");
+        }
+    }
+
+    [Fact]
     public async Task Too_long_texts_are_413_unless_truncated_and_truncation_cuts_at_256()
     {
         string text = ServeTexts.OfLength(300, 2);
