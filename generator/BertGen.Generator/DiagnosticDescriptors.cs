@@ -72,6 +72,13 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownPrecision = Error(
         "BG0019", "Unknown precision", "Field 'bertgen.precisions' has unknown precision {0}; BertGen supports {1}");
 
+    /// <summary>
+    /// A warning, not an error: HF builds and trains such a head too (its loss is 0 whatever the model outputs), but a
+    /// spec that asks to train one has almost certainly meant another num_labels or problem_type.
+    /// </summary>
+    public static readonly DiagnosticDescriptor HeadLearnsNothing = Warning(
+        "BG0020", "The trained head learns nothing", "Field 'num_labels' is 1 for {0}: a cross-entropy over one class is 0 whatever the model outputs, so training learns nothing; use num_labels 2 or more{1}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

@@ -201,6 +201,30 @@ public sealed class DiagnosticTests
         Assert.NotEmpty(result.GeneratedSources);
     }
 
+    [Theory]
+    [InlineData("sequence_classification", "\"problem_type\": \"single_label_classification\", ", "a single-label sequence classifier", ", or problem_type \"regression\" for one output")]
+    [InlineData("token_classification", "", "a token classifier", "")]
+    public void BG0020_TrainingAOneClassCrossEntropyIsAWarningAndTheModelIsStillGenerated(string head, string problem, string what, string advice)
+    {
+        string spec = ValidSpec.Replace("  \"hidden_act\"", $"  \"num_labels\": 1, {problem}\n  \"hidden_act\"")
+            .Replace("\"heads\": [\"pretraining\"]", $"\"heads\": [\"{head}\"], \"training\": true");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0020", DiagnosticSeverity.Warning), (d.Id, d.Severity));
+        Assert.Equal((6, 16), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Field 'num_labels' is 1 for {what}: a cross-entropy over one class is 0 whatever the model outputs, so training learns nothing; use num_labels 2 or more{advice}",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.NotEmpty(result.GeneratedSources);
+
+        // The same head not trained, or (a sequence classifier) one output left to mean regression: no warning.
+        Assert.Empty(GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Replace("\"training\": true", "\"training\": false"))).Result.Diagnostics);
+        if (problem.Length > 0)
+        {
+            Assert.Empty(GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Replace(problem, string.Empty))).Result.Diagnostics);
+        }
+    }
+
     [Fact]
     public void BG0018_AFailureInsideTheParserIsADiagnosticNotACompilerWarning()
     {

@@ -50,7 +50,7 @@ internal static class TrainingEmitter
         {
             w.Line("private AlignedBuffer? _gradients;");
             w.Line();
-            w.Summary("Gradients with the parameters' layout (same offsets, same HF names); training steps add into it.");
+            w.Summary("Gradients with the parameters' layout (same offsets, same HF names); training steps add into it or replace it.");
             w.Line("public AlignedBuffer Gradients => _gradients ??= new AlignedBuffer(ParameterBufferLength);");
             w.Line();
             w.Line($"public TrainingObjective Objective => TrainingObjective.{plan.Training[0].Objective};");

@@ -130,6 +130,15 @@ internal sealed class SpecParser
             Report(DiagnosticDescriptors.InconsistentLabels, FieldSpan(config, "problem_type"), "problem_type", $"\"regression\" needs num_labels 1, but num_labels is {architecture.NumLabels}");
         }
 
+        if (training && architecture is { NumLabels: 1 } one && heads is { Any: true } taught
+            && (taught.Objective == TrainingObjective.TokenClassification
+                || (taught.Objective == TrainingObjective.SequenceClassification && one.ProblemType == ProblemType.SingleLabelClassification)))
+        {
+            bool sequence = taught.Objective == TrainingObjective.SequenceClassification;
+            Report(DiagnosticDescriptors.HeadLearnsNothing, config.Json.Find("num_labels") is null ? FieldSpan(config, "id2label") : FieldSpan(config, "num_labels"),
+                sequence ? "a single-label sequence classifier" : "a token classifier", sequence ? ", or problem_type \"regression\" for one output" : string.Empty);
+        }
+
         if (training && heads is { } hs && !hs.Any)
         {
             Report(DiagnosticDescriptors.TrainingWithoutHead, bertgenJson.Find("training")!.Value.Span);

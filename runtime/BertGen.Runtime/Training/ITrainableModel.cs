@@ -11,7 +11,10 @@ namespace BertGen.Runtime.Training;
 /// </summary>
 public interface ITrainableModel : IBertModel
 {
-    /// <summary>Gradients, one float per parameter at the parameter's offset. Training steps add into it.</summary>
+    /// <summary>
+    /// Gradients, one float per parameter at the parameter's offset. Training steps add into it, or replace what it holds
+    /// (<c>ITrainingStep.Run(..., replaceGradients: true)</c>).
+    /// </summary>
     AlignedBuffer Gradients { get; }
 
     /// <summary>Which losses this model's training steps compute.</summary>
