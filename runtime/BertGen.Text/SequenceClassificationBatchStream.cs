@@ -18,9 +18,14 @@ public sealed class SequenceClassificationBatchStream
 
     public SequenceClassificationBatchStream(SequenceClassificationDataset dataset, int batchSize, ulong seed)
     {
-        if (batchSize < 1 || batchSize > dataset.Count)
+        if (batchSize < 1)
         {
-            throw new TextDataException($"Batch size {batchSize} is not in [1, {dataset.Count}] (the number of examples).");
+            throw new TextDataException($"a batch holds at least 1 example; got a batch size of {batchSize}");
+        }
+
+        if (batchSize > dataset.Count)
+        {
+            throw new TextDataException($"the data set has {dataset.Count} example(s), fewer than one batch of {batchSize}: use a smaller batch or more examples");
         }
 
         _dataset = dataset;

@@ -136,4 +136,15 @@ public sealed class SequenceClassificationTests
         Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(
             [new LabelledText("OT", "text")], TestData.Tokenizer, ["OT", "OT"], 16));
     }
+
+    [Fact]
+    public void ABatchLargerThanTheDataSetSaysHowToFitIt()
+    {
+        SequenceClassificationDataset two = SequenceClassificationDataset.Create(
+            [new LabelledText("OT", "one"), new LabelledText("NT", "two")], TestData.Tokenizer, Testaments, 16);
+        TextDataException tooLarge = Assert.Throws<TextDataException>(() => new SequenceClassificationBatchStream(two, 16, seed: 1));
+        Assert.Equal("the data set has 2 example(s), fewer than one batch of 16: use a smaller batch or more examples", tooLarge.Message);
+        TextDataException empty = Assert.Throws<TextDataException>(() => new SequenceClassificationBatchStream(two, 0, seed: 1));
+        Assert.Equal("a batch holds at least 1 example; got a batch size of 0", empty.Message);
+    }
 }

@@ -75,8 +75,12 @@ public sealed class CsvMetricsSinkTests
 
         File.AppendAllText(path, "train,7,0,2.4");
         string[] before = File.ReadAllLines(path);
+        File.WriteAllText(path + ".tmp", "someone else's file"); // the cut went through this fixed name once
 
         CsvMetricsSink.TruncateAfter(path, 4);
+
+        Assert.Equal("someone else's file", File.ReadAllText(path + ".tmp"));
+        Assert.Equal(2, Directory.GetFiles(folder.Path).Length); // no temporary file left beside them
 
         string[] after = File.ReadAllLines(path);
         Assert.Equal([before[0], before[1], before[2], before[3], before[4], before[5], before[6]], after);

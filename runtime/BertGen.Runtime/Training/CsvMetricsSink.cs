@@ -85,9 +85,9 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
             }
         }
 
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, kept.ToString(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        File.Move(temporary, path, overwrite: true);
+        // Whole or not at all: a kill while the cut file is written leaves the old one, and no fixed-name .tmp beside it.
+        byte[] bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(kept.ToString());
+        AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     public void OnTrainingStep(in TrainingStepMetrics m)
