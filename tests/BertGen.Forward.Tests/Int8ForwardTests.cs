@@ -8,6 +8,7 @@ using BertGen.Models;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Weights;
+using BertGen.Testing;
 using BertGen.Text;
 using Xunit;
 using Xunit.Abstractions;
@@ -80,32 +81,26 @@ public sealed class Int8ForwardTests
     [InlineData(1, 16)]
     public void An_int8_weights_file_gives_the_same_bits_as_quantising_at_load(int batch, int sequence)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"bertgen-int8-{Guid.NewGuid():N}.safetensors");
-        try
+        using var folder = new TemporaryDirectory();
+        string path = folder.File("int8.safetensors");
+        using var pool = new ComputePool(2);
+        using (MiniLmL6 source = MiniLmModelFixture.LoadModel(pool))
         {
-            using var pool = new ComputePool(2);
-            using (MiniLmL6 source = MiniLmModelFixture.LoadModel(pool))
-            {
-                ParameterSaver.SaveInt8(source, path);
-            }
-
-            using var loaded = new MiniLmL6(pool);
-            ParameterLoader.LoadInt8(loaded, path);
-            Assert.True(loaded.IsInferenceOnly);
-            Assert.Equal(Precision.Int8, loaded.ForwardPrecision);
-
-            (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(loaded, batch, sequence, seed: 21);
-            using IForwardPass expected = _fixture.Model.CreateForwardPass(batch, sequence, Precision.Int8);
-            using IForwardPass actual = loaded.CreateForwardPass(batch, sequence);
-            Assert.IsType<MiniLmL6.B1S16Int8>(loaded.CreateForwardPass(1, 16));
-            expected.Run(ids, mask, types);
-            actual.Run(ids, mask, types);
-            Comparison.AssertSameOutputs($"MiniLM int8 B{batch}S{sequence}, quantised at load vs int8 file:", expected, actual);
+            ParameterSaver.SaveInt8(source, path);
         }
-        finally
-        {
-            File.Delete(path);
-        }
+
+        using var loaded = new MiniLmL6(pool);
+        ParameterLoader.LoadInt8(loaded, path);
+        Assert.True(loaded.IsInferenceOnly);
+        Assert.Equal(Precision.Int8, loaded.ForwardPrecision);
+
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(loaded, batch, sequence, seed: 21);
+        using IForwardPass expected = _fixture.Model.CreateForwardPass(batch, sequence, Precision.Int8);
+        using IForwardPass actual = loaded.CreateForwardPass(batch, sequence);
+        Assert.IsType<MiniLmL6.B1S16Int8>(loaded.CreateForwardPass(1, 16));
+        expected.Run(ids, mask, types);
+        actual.Run(ids, mask, types);
+        Comparison.AssertSameOutputs($"MiniLM int8 B{batch}S{sequence}, quantised at load vs int8 file:", expected, actual);
     }
 
     [Fact]
@@ -113,48 +108,42 @@ public sealed class Int8ForwardTests
     {
         // AllHeads has the masked-LM decoder tied to the word embeddings: the int8 file keeps the embeddings fp32
         // and the decoder is quantised from them at load, the same bytes PrepareInt8Weights computes.
-        string path = Path.Combine(Path.GetTempPath(), $"bertgen-int8-heads-{Guid.NewGuid():N}.safetensors");
-        try
+        using var folder = new TemporaryDirectory();
+        string path = folder.File("int8-heads.safetensors");
+        using var pool = new ComputePool(2);
+        using var both = new AllHeads(pool);
+        using var released = new AllHeads(pool);
+        using var loaded = new AllHeads(pool);
+        ReferenceOracle.Initialize(both, WeightInit.Wide, 9);
+        ReferenceOracle.Initialize(released, WeightInit.Wide, 9);
+        both.PrepareWeights();
+        both.PrepareInt8Weights();
+        ParameterSaver.SaveInt8(both, path);
+        released.PrepareWeightsForInference(Precision.Int8);
+        ParameterLoader.LoadInt8(loaded, path);
+        Assert.Equal(new[] { Precision.Fp32, Precision.Int8 }, ((IBertModel)both).Precisions);
+
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(both, 2, 16, seed: 13);
+        using IForwardPass fp32 = both.CreateForwardPass(2, 16, Precision.Fp32);
+        using IForwardPass int8 = both.CreateForwardPass(2, 16, Precision.Int8);
+        using IForwardPass fromRelease = released.CreateForwardPass(2, 16);
+        using IForwardPass fromFile = loaded.CreateForwardPass(2, 16);
+        foreach (IForwardPass pass in new[] { fp32, int8, fromRelease, fromFile })
         {
-            using var pool = new ComputePool(2);
-            using var both = new AllHeads(pool);
-            using var released = new AllHeads(pool);
-            using var loaded = new AllHeads(pool);
-            ReferenceOracle.Initialize(both, WeightInit.Wide, 9);
-            ReferenceOracle.Initialize(released, WeightInit.Wide, 9);
-            both.PrepareWeights();
-            both.PrepareInt8Weights();
-            ParameterSaver.SaveInt8(both, path);
-            released.PrepareWeightsForInference(Precision.Int8);
-            ParameterLoader.LoadInt8(loaded, path);
-            Assert.Equal(new[] { Precision.Fp32, Precision.Int8 }, ((IBertModel)both).Precisions);
-
-            (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(both, 2, 16, seed: 13);
-            using IForwardPass fp32 = both.CreateForwardPass(2, 16, Precision.Fp32);
-            using IForwardPass int8 = both.CreateForwardPass(2, 16, Precision.Int8);
-            using IForwardPass fromRelease = released.CreateForwardPass(2, 16);
-            using IForwardPass fromFile = loaded.CreateForwardPass(2, 16);
-            foreach (IForwardPass pass in new[] { fp32, int8, fromRelease, fromFile })
-            {
-                pass.Run(ids, mask, types);
-            }
-
-            Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs PrepareWeightsForInference(Int8):", int8, fromRelease);
-            Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs int8 weights file:", int8, fromFile);
-
-            // Against fp32: each output row keeps its direction. Two layers of int8 linears with per-channel weight and
-            // per-token activation scales perturb each GEMM by well under 1% of its row norm, so cosine ≥ 0.99 per row
-            // holds with room; a wrong scale, zero point or column sum breaks it by far.
-            AssertRowsClose("last hidden state", fp32.LastHiddenState, int8.LastHiddenState, AllHeads.HiddenSize);
-            AssertRowsClose("pooled", fp32.PooledOutput, int8.PooledOutput, AllHeads.HiddenSize);
-            AssertRowsClose("masked LM logits", fp32.MaskedLmLogits, int8.MaskedLmLogits, AllHeads.VocabSize);
-            AssertRowsClose("token logits", fp32.TokenLogits, int8.TokenLogits, 3);
-            AssertRowsClose("sequence logits", fp32.SequenceLogits, int8.SequenceLogits, 3);
+            pass.Run(ids, mask, types);
         }
-        finally
-        {
-            File.Delete(path);
-        }
+
+        Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs PrepareWeightsForInference(Int8):", int8, fromRelease);
+        Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs int8 weights file:", int8, fromFile);
+
+        // Against fp32: each output row keeps its direction. Two layers of int8 linears with per-channel weight and
+        // per-token activation scales perturb each GEMM by well under 1% of its row norm, so cosine ≥ 0.99 per row
+        // holds with room; a wrong scale, zero point or column sum breaks it by far.
+        AssertRowsClose("last hidden state", fp32.LastHiddenState, int8.LastHiddenState, AllHeads.HiddenSize);
+        AssertRowsClose("pooled", fp32.PooledOutput, int8.PooledOutput, AllHeads.HiddenSize);
+        AssertRowsClose("masked LM logits", fp32.MaskedLmLogits, int8.MaskedLmLogits, AllHeads.VocabSize);
+        AssertRowsClose("token logits", fp32.TokenLogits, int8.TokenLogits, 3);
+        AssertRowsClose("sequence logits", fp32.SequenceLogits, int8.SequenceLogits, 3);
     }
 
     [Theory]
@@ -165,47 +154,41 @@ public sealed class Int8ForwardTests
         // OddInt8: hidden 70 and intermediate 150 (neither a multiple of the int8 GEMM's 4-byte depth nor of its 48-column
         // panels), head size 14, vocabulary 97 (the tied decoder's last panel is short), 37 tokens (a short last row tile),
         // two heads. Every edge the int8 path has is crossed in one model.
-        string path = Path.Combine(Path.GetTempPath(), $"bertgen-int8-odd-{Guid.NewGuid():N}.safetensors");
-        try
+        using var folder = new TemporaryDirectory();
+        string path = folder.File("int8-odd.safetensors");
+        using var two = new ComputePool(2);
+        using var one = new ComputePool(1);
+        using var three = new ComputePool(3);
+        using var model = new OddInt8(two);
+        using var single = new OddInt8(one);
+        using var loaded = new OddInt8(three);
+        ReferenceOracle.Initialize(model, WeightInit.Wide, 17);
+        ReferenceOracle.Initialize(single, WeightInit.Wide, 17);
+        model.PrepareWeights();
+        model.PrepareInt8Weights();
+        single.PrepareWeightsForInference(Precision.Int8);
+        ParameterSaver.SaveInt8(model, path);
+        ParameterLoader.LoadInt8(loaded, path);
+
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(model, batch, sequence, seed: 5);
+        using IForwardPass fp32 = model.CreateForwardPass(batch, sequence, Precision.Fp32);
+        using IForwardPass int8 = model.CreateForwardPass(batch, sequence, Precision.Int8);
+        using IForwardPass oneThread = single.CreateForwardPass(batch, sequence);
+        using IForwardPass fromFile = loaded.CreateForwardPass(batch, sequence);
+        foreach (IForwardPass pass in new[] { fp32, int8, oneThread, fromFile })
         {
-            using var two = new ComputePool(2);
-            using var one = new ComputePool(1);
-            using var three = new ComputePool(3);
-            using var model = new OddInt8(two);
-            using var single = new OddInt8(one);
-            using var loaded = new OddInt8(three);
-            ReferenceOracle.Initialize(model, WeightInit.Wide, 17);
-            ReferenceOracle.Initialize(single, WeightInit.Wide, 17);
-            model.PrepareWeights();
-            model.PrepareInt8Weights();
-            single.PrepareWeightsForInference(Precision.Int8);
-            ParameterSaver.SaveInt8(model, path);
-            ParameterLoader.LoadInt8(loaded, path);
-
-            (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(model, batch, sequence, seed: 5);
-            using IForwardPass fp32 = model.CreateForwardPass(batch, sequence, Precision.Fp32);
-            using IForwardPass int8 = model.CreateForwardPass(batch, sequence, Precision.Int8);
-            using IForwardPass oneThread = single.CreateForwardPass(batch, sequence);
-            using IForwardPass fromFile = loaded.CreateForwardPass(batch, sequence);
-            foreach (IForwardPass pass in new[] { fp32, int8, oneThread, fromFile })
-            {
-                pass.Run(ids, mask, types);
-            }
-
-            // Integer sums are exact and every split computes each element the same way: bit for bit on 1, 2 and 3 threads.
-            Comparison.AssertSameOutputs($"OddInt8 int8 B{batch}S{sequence}, 2 threads vs 1:", int8, oneThread);
-            Comparison.AssertSameOutputs($"OddInt8 int8 B{batch}S{sequence}, quantised at load on 2 threads vs int8 file on 3:", int8, fromFile);
-
-            // The same bound as every head's test above: each row keeps its direction (cosine ≥ 0.99 with fp32).
-            AssertRowsClose("last hidden state", fp32.LastHiddenState, int8.LastHiddenState, OddInt8.HiddenSize);
-            AssertRowsClose("pooled", fp32.PooledOutput, int8.PooledOutput, OddInt8.HiddenSize);
-            AssertRowsClose("masked LM logits", fp32.MaskedLmLogits, int8.MaskedLmLogits, OddInt8.VocabSize);
-            AssertRowsClose("sequence logits", fp32.SequenceLogits, int8.SequenceLogits, 3);
+            pass.Run(ids, mask, types);
         }
-        finally
-        {
-            File.Delete(path);
-        }
+
+        // Integer sums are exact and every split computes each element the same way: bit for bit on 1, 2 and 3 threads.
+        Comparison.AssertSameOutputs($"OddInt8 int8 B{batch}S{sequence}, 2 threads vs 1:", int8, oneThread);
+        Comparison.AssertSameOutputs($"OddInt8 int8 B{batch}S{sequence}, quantised at load on 2 threads vs int8 file on 3:", int8, fromFile);
+
+        // The same bound as every head's test above: each row keeps its direction (cosine ≥ 0.99 with fp32).
+        AssertRowsClose("last hidden state", fp32.LastHiddenState, int8.LastHiddenState, OddInt8.HiddenSize);
+        AssertRowsClose("pooled", fp32.PooledOutput, int8.PooledOutput, OddInt8.HiddenSize);
+        AssertRowsClose("masked LM logits", fp32.MaskedLmLogits, int8.MaskedLmLogits, OddInt8.VocabSize);
+        AssertRowsClose("sequence logits", fp32.SequenceLogits, int8.SequenceLogits, 3);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using BertGen.Runtime.Kernels.Int8;
 using BertGen.Runtime.Weights;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Runtime.Tests;

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using BertGen.Runtime.Weights;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Runtime.Tests;

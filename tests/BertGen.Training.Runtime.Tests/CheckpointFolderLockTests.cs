@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Training.Runtime.Tests;

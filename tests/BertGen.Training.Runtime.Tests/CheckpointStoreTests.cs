@@ -6,6 +6,7 @@ using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Weights;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Training.Runtime.Tests;

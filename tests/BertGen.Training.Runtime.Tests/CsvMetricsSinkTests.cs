@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using BertGen.Runtime.Training;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Training.Runtime.Tests;

@@ -6,6 +6,7 @@ using System.Threading;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Training.Runtime.Tests;

@@ -313,12 +313,11 @@ internal sealed class TrainingPlanner
             "backward of hidden_0 = dropout(LayerNorm(word[ids] + position[s] + token_type[types]))",
             DropoutForm.Apply, Buf("d_hidden"), null, Th, DropoutRate.Hidden, DropoutSites.Embeddings, Parallel: true));
         LayerNormBackward(new LayerNormBackwardOp(null, Buf("d_hidden"), Buf("emb_xhat"), Buf("emb_rstd"), _names.EmbeddingsLayerNorm, Buf("d_branch"), t, h));
-        const string scatter = "Scatter-add each token's gradient into its word, position and type rows, in token order (deterministic)";
-        bool cleared = ZeroBeforeFirstAdd(
-            scatter, (_names.WordEmbeddings, (long)_a.VocabSize * h), (_names.PositionEmbeddings, (long)_a.MaxPositionEmbeddings * h),
+        string? scatter = ZeroBeforeFirstAdd(
+            "Scatter-add each token's gradient into its word, position and type rows, in token order (deterministic)",
+            (_names.WordEmbeddings, (long)_a.VocabSize * h), (_names.PositionEmbeddings, (long)_a.MaxPositionEmbeddings * h),
             (_names.TokenTypeEmbeddings, (long)_a.TypeVocabSize * h));
-        Op(new EmbeddingBackwardOp(
-            cleared ? null : scatter, Buf("d_branch"), t, _s, h, _names.WordEmbeddings, _names.PositionEmbeddings, _names.TokenTypeEmbeddings));
+        Op(new EmbeddingBackwardOp(scatter, Buf("d_branch"), t, _s, h, _names.WordEmbeddings, _names.PositionEmbeddings, _names.TokenTypeEmbeddings));
         Op(new ProgressOp("Every gradient, the word embeddings' (tied to the MLM decoder) included, is final", 0, "0L"));
     }
 
@@ -460,8 +459,7 @@ internal sealed class TrainingPlanner
     private void LinearBackward(string? description, string weight, string bias, int outFeatures, int inFeatures, int rows, Operand dy, long lddy, Operand x, long ldx, Operand dx, long lddx, bool accumulate)
     {
         Operand pack = Operand.Local("pack"); // the step's GEMM scratch, the arena's pack buffer
-        Op(ZeroBeforeFirstAdd(description, (bias, outFeatures)) ? new ColumnSumsOp(null, dy, rows, outFeatures, lddy, Operand.Gradient(bias))
-            : new ColumnSumsOp(description, dy, rows, outFeatures, lddy, Operand.Gradient(bias)));
+        Op(new ColumnSumsOp(ZeroBeforeFirstAdd(description, (bias, outFeatures)), dy, rows, outFeatures, lddy, Operand.Gradient(bias)));
         Op(new GemmOp(
             null, GemmForm.MultiplyTransposedA, outFeatures, inFeatures, rows, dy, lddy, x, ldx, Operand.Gradient(weight), inFeatures, pack,
             _writtenGradients.Add(weight) ? GemmEpilogueSpec.FirstGradientWrite : GemmEpilogueSpec.AccumulateIntoC, SplitRule.Gemm(outFeatures, inFeatures, rows)));
@@ -473,24 +471,25 @@ internal sealed class TrainingPlanner
     /// <summary>LayerNorm's backward, which adds into dγ and dβ: zeroed first when replacing, if it is their first write.</summary>
     private void LayerNormBackward(LayerNormBackwardOp op)
     {
-        Op(ZeroBeforeFirstAdd(op.Description, (HuggingFaceNames.Weight(op.Module), op.Width), (HuggingFaceNames.Bias(op.Module), op.Width))
-            ? op with { Description = null } : op);
+        Op(op with { Description = ZeroBeforeFirstAdd(op.Description, (HuggingFaceNames.Weight(op.Module), op.Width), (HuggingFaceNames.Bias(op.Module), op.Width)) });
     }
 
     /// <summary>
     /// Of the gradient tensors the next op adds into, those it is the first in the backward to write are zeroed when the
     /// step replaces the gradients (the GEMMs that write a weight's gradient first store instead: <see cref="GemmEpilogueSpec.FirstGradientWrite"/>).
-    /// The clear, when there is one, takes the next op's <paramref name="description"/>; returns whether there is one.
+    /// The clear, when there is one, takes the next op's <paramref name="description"/>; returns the description left for
+    /// that op (null when the clear took it).
     /// </summary>
-    private bool ZeroBeforeFirstAdd(string? description, params (string Tensor, long Count)[] tensors)
+    private string? ZeroBeforeFirstAdd(string? description, params (string Tensor, long Count)[] tensors)
     {
         ClearedGradient[] first = tensors.Where(t => _writtenGradients.Add(t.Tensor)).Select(t => new ClearedGradient(Operand.Gradient(t.Tensor), t.Count)).ToArray();
-        if (first.Length > 0)
+        if (first.Length == 0)
         {
-            Op(new GradientClearOp(description, first.ToEquatableArray()));
+            return description;
         }
 
-        return first.Length > 0;
+        Op(new GradientClearOp(description, first.ToEquatableArray()));
+        return null;
     }
 
     private GemmOp Gemm(string description, string key, int rows, Operand input, long inputStride, Operand output, string? activation)

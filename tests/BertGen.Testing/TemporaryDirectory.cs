@@ -1,9 +1,9 @@
 using System;
 using System.IO;
 
-namespace BertGen.Runtime.Tests;
+namespace BertGen.Testing;
 
-/// <summary>A fresh folder under the system temp folder, deleted with its contents on dispose.</summary>
+/// <summary>A fresh folder under the system temp folder, deleted with its contents on dispose (the tests' files go there).</summary>
 public sealed class TemporaryDirectory : IDisposable
 {
     public TemporaryDirectory()
@@ -16,5 +16,11 @@ public sealed class TemporaryDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    public void Dispose() => Directory.Delete(Path, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+    }
 }
