@@ -79,6 +79,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor HeadLearnsNothing = Warning(
         "BG0020", "The trained head learns nothing", "Field 'num_labels' is 1 for {0}: a cross-entropy over one class is 0 whatever the model outputs, so training learns nothing; use num_labels 2 or more{1}");
 
+    /// <summary>
+    /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
+    /// </summary>
+    public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(
+        "BG0021", "More diagnostics than are listed", "Spec '{0}' has {1} more problems than the {2} listed ({3}); mend those and build again to see the rest");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

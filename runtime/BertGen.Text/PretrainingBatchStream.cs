@@ -52,7 +52,7 @@ public sealed class PretrainingBatchStream
         if (_instances.Count < batchSize)
         {
             throw new TextDataException(
-                $"{source} gives {_instances.Count} instance(s) of up to {options.MaxSeqLength} tokens, fewer than one batch of {batchSize}: use a smaller batch (--batch) or a larger corpus");
+                $"{source} gives {_instances.Count} instance(s) of up to {options.MaxSeqLength} tokens, fewer than one batch of {batchSize}: use a smaller batch or a larger corpus");
         }
 
         _order = new int[_instances.Count];

@@ -167,7 +167,7 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         string line = Cli.Run([.. runs.PretrainArguments(runs.File("never-small"), 1, batch: 32).Select(a => a == runs.Corpus ? corpus : a), "--quiet"]).AssertOneLineError(1);
 
         Assert.StartsWith($"bertgen: error: '{corpus}' gives ", line, StringComparison.Ordinal);
-        Assert.EndsWith(" instance(s) of up to 128 tokens, fewer than one batch of 32: use a smaller batch (--batch) or a larger corpus", line, StringComparison.Ordinal);
+        Assert.EndsWith(" instance(s) of up to 128 tokens, fewer than one batch of 32: use a smaller batch or a larger corpus", line, StringComparison.Ordinal);
     }
 
     [Fact]

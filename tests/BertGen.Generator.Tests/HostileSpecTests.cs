@@ -50,6 +50,41 @@ public sealed class HostileSpecTests
     }
 
     [Fact]
+    public void FiveThousandUnknownBertGenFieldsAreAHundredErrorsAndACount()
+    {
+        // Were 5,000 BG0012 errors, one per key (100,000 keys: 100,000 errors and 30 MB of build output).
+        string unknown = string.Concat(Enumerable.Range(0, 5_000).Select(i => $"\"k{i}\": 1, "));
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("    \"type_name\"", "    " + unknown + "\"type_name\"")));
+        Assert.Null(result.Exception);
+        Assert.Empty(result.GeneratedSources);
+        Assert.Equal(101, result.Diagnostics.Length);
+        Assert.All(result.Diagnostics.Take(100), d => Assert.Equal("BG0012", d.Id));
+        Assert.StartsWith("Field 'bertgen.k99' is not a BertGen setting; ", Message(result.Diagnostics[99])); // k0 … k99, in order
+        Diagnostic more = result.Diagnostics[100];
+        Assert.Equal(("BG0021", DiagnosticSeverity.Warning), (more.Id, more.Severity));
+        Assert.Equal("Spec 'test.bert.json' has 4,900 more problems than the 100 listed (4,900 errors); mend those and build again to see the rest", Message(more));
+        Assert.Equal((9, 4 + Enumerable.Range(0, 100).Sum(i => $"\"k{i}\": 1, ".Length)), Start(more)); // at the first key left out, k100
+    }
+
+    [Fact]
+    public void PastTheBoundErrorsAreListedBeforeWarnings()
+    {
+        // 156 HF fields a letter away from ones BertGen reads (BG0017 warnings, reported object by object, the config's
+        // first), then an unknown key in the bertgen section (BG0012, an error): it must be among those listed, or a
+        // build that fails would show only warnings.
+        string[] absent = { "type_vocab_size", "pad_token_id", "layer_norm_eps", "num_labels", "hidden_dropout_prob", "initializer_range" };
+        string misspelt = string.Concat(absent.SelectMany(name => Enumerable.Range(0, 26).Select(i => $"\"{name}{(char)('a' + i)}\": 1, ")));
+        string spec = ValidSpec.Replace("  \"hidden_act\"", "  " + misspelt + "\"hidden_act\"").Replace("    \"type_name\"", "    \"bogus\": 1, \"type_name\"");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Null(result.Exception);
+        Assert.Empty(result.GeneratedSources);
+        Assert.Equal(101, result.Diagnostics.Length);
+        Assert.Equal("BG0012", result.Diagnostics[99].Id); // errors first, then the warnings, each in the order reported
+        Assert.Equal(99, result.Diagnostics.Count(d => d.Id == "BG0017"));
+        Assert.Equal("Spec 'test.bert.json' has 57 more problems than the 100 listed (57 warnings); mend those and build again to see the rest", Message(result.Diagnostics[100]));
+    }
+
+    [Fact]
     public void AThousandShapesAreOutOfRange()
     {
         // Was past 2 minutes and 19.7 MB of source.

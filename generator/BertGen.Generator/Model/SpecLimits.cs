@@ -67,6 +67,13 @@ internal static class SpecLimits
     /// </summary>
     public const long BufferFloats = int.MaxValue;
 
+    /// <summary>
+    /// Diagnostics listed for one spec file. Past it (100,000 unknown keys in the <c>bertgen</c> section are 100,000
+    /// BG0012 errors, 30 MB of build output) the errors are listed first, then the warnings, up to the bound, and one
+    /// BG0021 says how many more there are.
+    /// </summary>
+    public const int Diagnostics = 100;
+
     /// <summary>Nesting of JSON arrays and objects: a spec needs 4; the parser recurses once per level.</summary>
     public const int JsonDepth = 64;
 }

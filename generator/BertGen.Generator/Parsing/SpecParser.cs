@@ -788,5 +788,34 @@ internal sealed class SpecParser
     }
 
     private SpecParseResult Result(ModelSpec? spec, SpecLocation typeNameLocation) =>
-        new(spec, typeNameLocation, _diagnostics.ToEquatableArray());
+        new(spec, typeNameLocation, Bounded(_diagnostics).ToEquatableArray());
+
+    /// <summary>
+    /// At most <see cref="SpecLimits.Diagnostics"/> of them, errors first so that a build that must fail still does,
+    /// in file order, then BG0021 at the first one left out.
+    /// </summary>
+    private List<DiagnosticInfo> Bounded(List<DiagnosticInfo> all)
+    {
+        if (all.Count <= SpecLimits.Diagnostics)
+        {
+            return all;
+        }
+
+        static bool IsError(DiagnosticInfo d) => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
+        int[] order = Enumerable.Range(0, all.Count).OrderBy(i => IsError(all[i]) ? 0 : 1).ThenBy(i => i).ToArray();
+        var listed = new HashSet<int>(order.Take(SpecLimits.Diagnostics));
+        List<DiagnosticInfo> kept = all.Where((_, i) => listed.Contains(i)).ToList();
+        List<DiagnosticInfo> left = all.Where((_, i) => !listed.Contains(i)).ToList();
+        int errors = left.Count(IsError);
+        string kinds = (errors, left.Count - errors) switch
+        {
+            (0, var w) => Plural(w, "warning"),
+            (var e, 0) => Plural(e, "error"),
+            (var e, var w) => Plural(e, "error") + " and " + Plural(w, "warning"),
+        };
+        kept.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MoreDiagnostics, left[0].Location, FileName, Grouped(left.Count), SpecLimits.Diagnostics, kinds));
+        return kept;
+    }
+
+    private static string Plural(int count, string noun) => Grouped(count) + " " + noun + (count == 1 ? string.Empty : "s");
 }
