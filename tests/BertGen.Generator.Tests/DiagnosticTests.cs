@@ -147,10 +147,33 @@ public sealed class DiagnosticTests
             result.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("0", "Field 'bertgen.threads' has value 0, but must be positive")]
+    [InlineData("1025", "Field 'bertgen.threads' has value 1025, but must be at most 1,024")]
+    public void BG0004_ThreadsOutOfRange(string threads, string message) => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", $"    \"threads\": {threads},\n    \"heads\""), "BG0004", 11, 15, message);
+
+    [Fact]
+    public void BG0003_ThreadsNotAnInteger() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"threads\": \"two\",\n    \"heads\""), "BG0003", 11, 15, "Field 'bertgen.threads' must be an integer, but is \"two\"");
+
+    [Fact]
+    public void ThreadsPlansAPerThreadPassForShapesWhoseBatchTheyDivide()
+    {
+        // Batch 2 on 2 threads gets the planned schedule (a share of one sequence); batch 3 does not.
+        string spec = ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[{ \"batch\": 2, \"sequence\": 16 }, { \"batch\": 3, \"sequence\": 16 }],\n    \"threads\": 2");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Empty(result.Diagnostics);
+        string Source(string shape) => result.GeneratedSources.Single(s => s.HintName == $"BertGen.Models.TestModel.{shape}.g.cs").SourceText.ToString();
+        Assert.Contains("public const int PlannedThreads = 2;", Source("B2S16"));
+        Assert.Contains("private static class PerThread", Source("B2S16"));
+        Assert.DoesNotContain("PlannedThreads", Source("B3S16"));
+    }
+
     [Fact]
     public void BG0012_UnknownBertGenSetting() => AssertSingle(
         ValidSpec.Replace("    \"heads\"", "    \"dtype\": \"fp16\",\n    \"heads\""),
-        "BG0012", 11, 4, "Field 'bertgen.dtype' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'precisions', 'training', 'max_predictions_per_seq'");
+        "BG0012", 11, 4, "Field 'bertgen.dtype' is not a BertGen setting; known settings are 'type_name', 'namespace', 'shapes', 'heads', 'precisions', 'training', 'max_predictions_per_seq', 'threads'");
 
     [Fact]
     public void BG0012_MisspeltBertGenSettingNamesTheSettingItResembles() => AssertSingle(

@@ -85,6 +85,22 @@ public sealed class HostileSpecTests
     }
 
     [Fact]
+    public void PerThreadPassesCountTowardsTheCompiledLayers()
+    {
+        // 32 shapes × 2 passes (fp32, int8) × 64 layers = 4,096 is at the bound; planning 2 threads adds a share's pass
+        // per precision for each of the 16 even batches: 6,144, above it.
+        string shapes = string.Join(", ", Enumerable.Range(1, 32).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}"));
+        string spec = ValidSpec
+            .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 64")
+            .Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[" + shapes + "],\n    \"precisions\": [\"fp32\", \"int8\"],\n    \"threads\": 2");
+        Diagnostic d = Single(spec, "BG0004");
+        Assert.Equal(
+            "Field 'bertgen.shapes' has value (32 shapes × 2 passes each (fp32, int8) + 16 per-thread shares × 2 precisions) × 64 layers = 6,144 compiled layers, " +
+            "but must be at most 4,096 compiled layers (each is about 5 KB of generated C#); compile fewer shapes, passes or layers",
+            Message(d));
+    }
+
+    [Fact]
     public void AThousandShapesAreOutOfRange()
     {
         // Was past 2 minutes and 19.7 MB of source.

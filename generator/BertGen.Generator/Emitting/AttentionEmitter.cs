@@ -34,7 +34,7 @@ internal static class AttentionEmitter
         if (!plan.Training)
         {
             w.Summary($"Self-attention of one layer, fused: {heads} into context [{(long)plan.Batch * plan.Sequence},{plan.Hidden}], {parts}.");
-            using (w.Block("private static void Attention(float* qkv, float* context, float* maskBias, float* scratch, ComputePool pool)"))
+            using (w.Block("private static void Attention(float* qkv, float* context, float* maskBias, float* scratch, ComputePool? pool)"))
             {
                 w.Line($"AttentionKernels.Forward({shape}, qkv, maskBias, context, scratch, pool, AttentionParts);");
             }

@@ -32,6 +32,14 @@ internal static class ForwardEmitter
             {
                 ModelEmitter.ShapeConstants(w, shape, variant.Attention);
                 ModelEmitter.Const(w, "long", "ForwardFlops", Literals.Long(variant.ForwardFlops));
+                if (variant.PerThread is { } planned)
+                {
+                    w.Comment("The pool size the per-thread schedule is planned for (bertgen.threads); other pools run op by op.");
+                    ModelEmitter.Const(w, "int", "PlannedThreads", Literals.Int(planned.Threads));
+                    w.Comment("Floats of the threads' own arenas, allocated when the schedule first runs (besides ArenaLength, which holds the outputs).");
+                    ModelEmitter.Const(w, "long", "ThreadArenasLength", Literals.Long(checked(planned.Threads * planned.Share.ArenaLength)));
+                }
+
                 ModelEmitter.ArenaConstants(w, "Activation arena: buffers whose lifetimes do not overlap share memory.", variant.ArenaLength, variant.Buffers);
                 w.Line();
                 w.Summary("The forward pass as planned, one line per op, for inspection tools.");
@@ -48,7 +56,7 @@ internal static class ForwardEmitter
                 w.Summary("The arena's buffers, for inspection tools.");
                 ModelEmitter.ArenaTable(w, variant.Buffers);
                 w.Line();
-                ModelEmitter.PassMembers(w, spec.TypeName, name);
+                ModelEmitter.PassMembers(w, spec.TypeName, name, threadArenas: variant.PerThread is not null);
                 foreach (string property in new[] { "LastHiddenState", "PooledOutput", "MaskedLmLogits", "NextSentenceLogits", "SequenceLogits", "TokenLogits", "QuestionAnsweringLogits" })
                 {
                     ForwardOutput? output = variant.Outputs.FirstOrDefault(o => o.Property == property);
@@ -61,7 +69,62 @@ internal static class ForwardEmitter
                 EmitRun(w, variant);
                 w.Line();
                 AttentionEmitter.Emit(w, variant.Attention);
+                if (variant.PerThread is { } split)
+                {
+                    w.Line();
+                    EmitPerThread(w, variant, split);
+                }
             }
+        }
+    }
+
+    // The per-thread schedule: what each thread is handed, the hand-out, and one thread's pass (a nested class with
+    // the share's own constants, arena and attention).
+    private static void EmitPerThread(SourceWriter w, VariantPlan variant, SequenceSplit split)
+    {
+        VariantPlan share = split.Share;
+        bool int8 = variant.Precision == Precision.Int8;
+        string weights = int8 ? "float* q, float* words" : "float* w";
+        w.Summary("What every thread of the planned schedule reads: the weights, the inputs, the outputs and the threads' arenas.");
+        using (w.Block("private struct Shares"))
+        {
+            w.Line(int8 ? "public float* P, Q, Words, Arena, ThreadArenas;" : "public float* P, W, Arena, ThreadArenas;");
+            w.Line("public int* Ids, Mask, Types;");
+        }
+
+        w.Line();
+        w.Summary($"Thread t of {split.Threads}: sequences [{share.Shape.Batch}·t, {share.Shape.Batch}·t + {share.Shape.Batch}) in the thread's own arena, into its rows of the outputs.");
+        using (w.Block("private static void RunShare(void* context, int thread, int threads)"))
+        {
+            w.Line("Shares* s = (Shares*)context;");
+            w.Line("int first = thread * PerThread.BatchSize;");
+            w.Line("long token = (long)first * SequenceLength;");
+            string rows = string.Concat(variant.Outputs.Select(o => $", s->Arena + {CodeNames.ArenaOffset(o.Buffer)} + (long)first * {Literals.Long(o.Length / variant.Shape.Batch)}"));
+            w.Line($"PerThread.Run(s->P, {(int8 ? "s->Q, s->Words" : "s->W")}, s->ThreadArenas + thread * PerThread.ArenaLength, s->Ids + token, s->Mask + token, s->Types + token{rows});");
+        }
+
+        w.Line();
+        w.Summary($"One thread's share of the planned schedule: the forward pass of batch {share.Shape.Batch} × sequence {share.Shape.Sequence}, every op on the calling thread.");
+        using (w.Block("private static class PerThread"))
+        {
+            ModelEmitter.ShapeConstants(w, share.Shape, share.Attention);
+            ModelEmitter.ArenaConstants(w, "One thread's arena (the outputs are the whole pass's, written in place): buffers whose lifetimes do not overlap share memory.", share.ArenaLength, share.Buffers);
+            w.Line();
+            w.Summary("Runs the share's ops in order; inputs and outputs point at the thread's first sequence.");
+            w.Line(ModelEmitter.OptimizeNow);
+            string outputs = string.Concat(share.Outputs.Select(o => ", float* " + SequenceSplit.RowsPointer(o.Buffer)));
+            using (w.Block($"public static void Run(float* p, {weights}, float* arena, int* ids, int* mask, int* types{outputs})"))
+            {
+                w.Line("ComputePool? pool = null; // one thread: every kernel runs on the caller");
+                var ops = new OpWriter(w);
+                foreach (PlannedOp op in share.Ops)
+                {
+                    ops.Write(op);
+                }
+            }
+
+            w.Line();
+            AttentionEmitter.Emit(w, share.Attention);
         }
     }
 
@@ -92,6 +155,24 @@ internal static class ForwardEmitter
             w.Line("ComputePool pool = _model.Pool;");
             using (w.Block("fixed (int* ids = inputIds, mask = attentionMask, types = tokenTypeIds)"))
             {
+                if (variant.PerThread is { } split)
+                {
+                    int share = split.Share.Shape.Batch;
+                    w.Comment($"The planned schedule, for a pool of {split.Threads} threads: thread t runs sequences [{share}·t, {share}·t + {share}) through the whole pass on its own " +
+                        "(no hand-off between ops, no activation crossing cores). A pool of any other size runs the ops below one by one, each split over it; " +
+                        "the results are bitwise the same either way.");
+                    using (w.Block("if (pool.ThreadCount == PlannedThreads)"))
+                    {
+                        w.Line("_threadArenas ??= new AlignedBuffer(ThreadArenasLength);");
+                        string weights = variant.Precision == Precision.Int8 ? "Q = q, Words = words" : "W = w";
+                        w.Line($"var shares = new Shares {{ P = p, {weights}, Arena = arena, ThreadArenas = _threadArenas.Pointer, Ids = ids, Mask = mask, Types = types }};");
+                        w.Line("pool.Run(&RunShare, &shares, PlannedThreads);");
+                        w.Line("return;");
+                    }
+
+                    w.Line();
+                }
+
                 var ops = new OpWriter(w);
                 foreach (PlannedOp op in variant.Ops)
                 {

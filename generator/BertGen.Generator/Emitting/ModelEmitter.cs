@@ -280,7 +280,7 @@ internal static class ModelEmitter
     /// What every compiled pass (a forward pass or a training step of one shape) has: its model, its own arena,
     /// the constructor, the shape, disposal.
     /// </summary>
-    internal static void PassMembers(SourceWriter w, string typeName, string className)
+    internal static void PassMembers(SourceWriter w, string typeName, string className, bool threadArenas = false)
     {
         w.Line($"private readonly {typeName} _model;");
         w.Line("private readonly AlignedBuffer _arena = new(ArenaLength);");
@@ -295,7 +295,22 @@ internal static class ModelEmitter
         w.Line();
         w.Line("public int Sequence => SequenceLength;");
         w.Line();
-        w.Line("public void Dispose() => _arena.Dispose();");
+        if (threadArenas)
+        {
+            w.Comment("The per-thread schedule's arenas, one per thread, allocated on its first use.");
+            w.Line("private AlignedBuffer? _threadArenas;");
+            w.Line();
+            using (w.Block("public void Dispose()"))
+            {
+                w.Line("_arena.Dispose();");
+                w.Line("_threadArenas?.Dispose();");
+            }
+        }
+        else
+        {
+            w.Line("public void Dispose() => _arena.Dispose();");
+        }
+
         w.Line();
     }
 

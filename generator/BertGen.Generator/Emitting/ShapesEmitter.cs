@@ -43,7 +43,9 @@ internal static class ShapesEmitter
                         string training = plan.Training.Any(t => t.Shape.Equals(v.Shape))
                             ? $"{TrainingEmitter.ClassName(v.Shape)}.StepFlops, {TrainingEmitter.ClassName(v.Shape)}.ArenaLength"
                             : "0L, 0L";
-                        w.Line($"new({v.Shape.Batch}, {v.Shape.Sequence}, {forward}.ForwardFlops, {forward}.ArenaLength, {forward}.ForwardOps, {forward}.ArenaBuffers, {training}),");
+                        // A pass with a per-thread schedule also allocates its threads' arenas: the most it holds.
+                        string arena = v.PerThread is null ? $"{forward}.ArenaLength" : $"{forward}.ArenaLength + {forward}.ThreadArenasLength";
+                        w.Line($"new({v.Shape.Batch}, {v.Shape.Sequence}, {forward}.ForwardFlops, {arena}, {forward}.ForwardOps, {forward}.ArenaBuffers, {training}),");
                     }
                 }
 

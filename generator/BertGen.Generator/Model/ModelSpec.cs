@@ -8,6 +8,11 @@ namespace BertGen.Generator.Model;
 /// <param name="SpecPath">The spec's path, where a failure of the generator itself is reported.</param>
 /// <param name="SpecFileName">The spec's file name (not its full path), quoted in generated comments.</param>
 /// <param name="Precisions">The precisions forward passes are compiled in, fp32 always among them.</param>
+/// <param name="Threads">
+/// The compute pool size the forward passes are scheduled for (<c>bertgen.threads</c>, default 1: none). A shape whose
+/// batch is a multiple of it runs each thread through the whole forward on its own sequences when the pool has that
+/// many threads; any other pool runs the ops one by one, each split over the pool.
+/// </param>
 internal sealed record ModelSpec(
     string SpecPath,
     string SpecFileName,
@@ -18,10 +23,14 @@ internal sealed record ModelSpec(
     HeadSet Heads,
     bool Training,
     int MaxPredictionsPerSequence,
-    PrecisionSet Precisions)
+    PrecisionSet Precisions,
+    int Threads)
 {
     /// <summary>Whether an int8 forward pass is compiled next to each fp32 one.</summary>
     public bool HasInt8 => Precisions.Has(Precision.Int8);
+
+    /// <summary>Whether a shape's forward passes get the per-thread schedule: a batch of several sequences per thread's share.</summary>
+    public bool SplitsBySequence(ShapeVariant shape) => Threads > 1 && shape.Batch % Threads == 0;
 }
 
 /// <summary>The HuggingFace <c>BertConfig</c> fields BertGen honours, with their HF meanings.</summary>

@@ -30,6 +30,9 @@ internal static class SpecLimits
     /// <summary>Classifier outputs; each label name is one line of the generated model.</summary>
     public const int Labels = 16_384;
 
+    /// <summary>The pool size a forward pass may be scheduled for (<c>bertgen.threads</c>).</summary>
+    public const int Threads = 1_024;
+
     /// <summary>Compiled shapes: each is two generated files (forward, training step).</summary>
     public const int Shapes = 32;
 

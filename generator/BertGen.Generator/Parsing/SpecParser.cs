@@ -124,6 +124,7 @@ internal sealed class SpecParser
         PrecisionSet? precisions = ParsePrecisions(bertgen);
         bool training = ReadBool(bertgen, "training", false) ?? false;
         int? maxPredictions = ReadInt(bertgen, "max_predictions_per_seq", 20, min: 1, max: SpecLimits.MaxPredictionsPerSequence);
+        int? threads = ReadInt(bertgen, "threads", 1, min: 1, max: SpecLimits.Threads);
 
         if (architecture is not null && heads is { } h && h.SequenceClassification && architecture.ProblemType == ProblemType.Regression && architecture.NumLabels != 1)
         {
@@ -150,20 +151,20 @@ internal sealed class SpecParser
             CheckGatheredRows(bertgen, shapes, p);
         }
 
-        if (architecture is not null && shapes is not null && precisions is { } compiled)
+        if (architecture is not null && shapes is not null && precisions is { } compiled && threads is { } t)
         {
-            CheckCompiledLayers(bertgen, architecture.NumHiddenLayers, shapes.Count, compiled, training);
+            CheckCompiledLayers(bertgen, architecture.NumHiddenLayers, shapes, compiled, training, t);
         }
 
         ReportUnknownAndMissing();
         var location = ToLocation(typeNameSpan);
         if (_diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
-            || architecture is null || typeName is null || ns is null || shapes is null || heads is null || maxPredictions is null || precisions is null)
+            || architecture is null || typeName is null || ns is null || shapes is null || heads is null || maxPredictions is null || precisions is null || threads is null)
         {
             return Result(null, location);
         }
 
-        var spec = new ModelSpec(_path, FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value, precisions.Value);
+        var spec = new ModelSpec(_path, FileName, ns, typeName, architecture, shapes, heads.Value, training, maxPredictions.Value, precisions.Value, threads.Value);
         return CheckPlan(spec, config, typeNameSpan) ? Result(spec, location) : Result(null, location);
     }
 
@@ -519,14 +520,22 @@ internal sealed class SpecParser
 
     // Every compiled pass (each precision's forward and the training step, for each shape) spells out every layer:
     // the generated code grows with their product, which each field's own bound leaves at 66 MB of C#.
-    private void CheckCompiledLayers(FieldReader bertgen, int layers, int shapes, PrecisionSet precisions, bool training)
+    private void CheckCompiledLayers(FieldReader bertgen, int layers, ImmutableEquatableArray<ShapeVariant> shapes, PrecisionSet precisions, bool training, int threads)
     {
         string[] passes = precisions.Present.Select(p => p.SpecName).Concat(training ? new[] { "training" } : Array.Empty<string>()).ToArray();
-        long compiled = (long)shapes * passes.Length * layers;
+        // A shape split by sequences over the threads also has each precision's forward for one thread's share.
+        int split = shapes.Count(s => threads > 1 && s.Batch % threads == 0);
+        long compiled = ((long)shapes.Count * passes.Length + (long)split * precisions.Present.Count()) * layers;
         if (compiled > SpecLimits.CompiledLayers)
         {
+            string passesText = $"{shapes.Count} shapes × {passes.Length} passes each ({string.Join(", ", passes)})";
+            if (split > 0)
+            {
+                passesText = $"({passesText} + {split} per-thread shares × {precisions.Present.Count()} precisions)";
+            }
+
             Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "shapes"), "bertgen.shapes",
-                $"{shapes} shapes × {passes.Length} passes each ({string.Join(", ", passes)}) × {layers} layers = {Grouped(compiled)} compiled layers",
+                $"{passesText} × {layers} layers = {Grouped(compiled)} compiled layers",
                 $"at most {Grouped(SpecLimits.CompiledLayers)} compiled layers (each is about 5 KB of generated C#); compile fewer shapes, passes or layers");
         }
     }

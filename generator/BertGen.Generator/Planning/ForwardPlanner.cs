@@ -19,7 +19,25 @@ internal static class ForwardPlanner
     private const long ActivationFlopsPerElement = 10;
     private const long SoftmaxFlopsPerElement = 5;
 
+    /// <summary>
+    /// The forward pass of <paramref name="shape"/>, with its per-thread schedule when the spec plans one for it
+    /// (<see cref="ModelSpec.SplitsBySequence"/>): the same pass planned for one thread's share of the batch.
+    /// </summary>
     public static VariantPlan Plan(ModelSpec spec, ImmutableEquatableArray<PackedLinear> linears, ShapeVariant shape, Precision precision)
+    {
+        VariantPlan whole = Plan(spec, linears, shape, precision, share: false);
+        if (!spec.SplitsBySequence(shape))
+        {
+            return whole;
+        }
+
+        var perThread = new ShapeVariant(shape.Batch / spec.Threads, shape.Sequence);
+        return whole with { PerThread = new SequenceSplit(spec.Threads, Plan(spec, linears, perThread, precision, share: true)) };
+    }
+
+    // share: one thread's part of a split pass, whose outputs are Local pointers to its rows of the whole pass's
+    // output buffers (SequenceSplit.RowsPointer) instead of arena buffers of its own.
+    private static VariantPlan Plan(ModelSpec spec, ImmutableEquatableArray<PackedLinear> linears, ShapeVariant shape, Precision precision, bool share)
     {
         BertArchitecture a = spec.Architecture;
         var names = new HuggingFaceNames(spec.Heads);
@@ -42,7 +60,7 @@ internal static class ForwardPlanner
         var outputs = new List<ForwardOutput> { new("LastHiddenState", "hidden", (long)t * h) };
         var ops = new List<PlannedOp>();
         PackedLinear Linear(string key) => linears.Find(l => l.Key == key, "No packed linear layer " + key);
-        Operand Buffer(string name) => Operand.Arena(name);
+        Operand Buffer(string name) => share && outputs.Any(o => o.Buffer == name) ? Operand.Local(SequenceSplit.RowsPointer(name)) : Operand.Arena(name);
         long quantizedRows = 0;
         GemmOp Gemm(string description, PackedLinear linear, int rows, Operand input, long inputStride, Operand output, string? activation, Operand? residual)
         {
@@ -161,6 +179,14 @@ internal static class ForwardPlanner
         }
 
         // Outputs stay readable after the call: their lifetime extends to the end.
+        if (share)
+        {
+            foreach (ForwardOutput output in outputs)
+            {
+                buffers.Remove(output.Buffer);
+            }
+        }
+
         (ImmutableEquatableArray<ArenaSlot> slots, long arena) = PlaceBuffers(buffers, ops, new HashSet<string>(outputs.Select(o => o.Buffer)));
         return new VariantPlan(shape, precision, ops.ToEquatableArray(), slots, arena, attention, outputs.ToEquatableArray());
     }

@@ -35,6 +35,9 @@ internal sealed record ModelPlan(
 
 /// <summary>The plan of one fixed (batch, sequence) shape's forward pass in one precision.</summary>
 /// <param name="Outputs">The forward pass's output spans that this model has (the others read as empty).</param>
+/// <param name="PerThread">
+/// The per-thread schedule, when the spec plans one for this shape (<see cref="ModelSpec.SplitsBySequence"/>): else null.
+/// </param>
 internal sealed record VariantPlan(
     ShapeVariant Shape,
     Precision Precision,
@@ -42,9 +45,28 @@ internal sealed record VariantPlan(
     ImmutableEquatableArray<ArenaSlot> Buffers,
     long ArenaLength,
     AttentionPlan Attention,
-    ImmutableEquatableArray<ForwardOutput> Outputs)
+    ImmutableEquatableArray<ForwardOutput> Outputs,
+    SequenceSplit? PerThread = null)
 {
     public long ForwardFlops => Ops.Sum(op => op.Flops);
+}
+
+/// <summary>
+/// A forward pass run as <paramref name="Threads"/> independent shares, one per thread of the pool: thread t takes
+/// sequences [t·b, (t + 1)·b) of the batch, b = <c>Share.Shape.Batch</c>, through every op with no pool (so no hand-off
+/// between ops and no activation crossing cores), in its own arena, writing its rows of the outputs in place. Every
+/// op works row by row or sequence by sequence, so the results are bitwise those of the op-by-op pass.
+/// </summary>
+/// <param name="Share">One thread's forward: the shape b × sequence, its outputs <see cref="OperandBase.Local"/> pointers
+/// (<see cref="RowsPointer"/>) into the whole pass's output buffers.</param>
+internal sealed record SequenceSplit(int Threads, VariantPlan Share)
+{
+    /// <summary>The local pointer a share writes an output buffer's rows through, e.g. <c>hiddenRows</c>.</summary>
+    public static string RowsPointer(string buffer)
+    {
+        string[] parts = buffer.Split('_');
+        return parts[0] + string.Concat(parts.Skip(1).Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1))) + "Rows";
+    }
 }
 
 /// <summary>One output of <c>IForwardPass</c>: the property, the arena buffer behind it and its length in floats.</summary>
