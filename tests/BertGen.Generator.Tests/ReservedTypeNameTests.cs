@@ -18,16 +18,18 @@ namespace BertGen.Generator.Tests;
 /// </summary>
 public sealed class ReservedTypeNameTests
 {
-    // Every head, int8 and training: the most members and the most types the generated code names.
+    // Every head, int8, training and a per-thread schedule: the most members and the most types the generated code names.
     private static readonly string RichSpec = SmallSpec.Text.Replace(
         "\"heads\": [\"pretraining\"]",
         "\"heads\": [\"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\", \"question_answering\"],\n" +
-        "    \"precisions\": [\"fp32\", \"int8\"], \"training\": true");
+        "    \"precisions\": [\"fp32\", \"int8\"], \"training\": true, \"threads\": 2");
 
     [Theory]
     [InlineData("Parameters", "it is the name of a member of the generated model")]
     [InlineData("B2S16", "it is the name of one of the model's compiled shapes")]
     [InlineData("TrainingB2S16", "it is the name of one of the model's compiled shapes")]
+    [InlineData("PerThread", "it is the name of a type nested in the model's compiled shapes")]
+    [InlineData("Shares", "it is the name of a type nested in the model's compiled shapes")]
     [InlineData("ComputePool", "generated code names another type so")]
     [InlineData("Vector512", "generated code names another type so")]
     [InlineData("record", "it is a C# contextual keyword")]
@@ -46,6 +48,9 @@ public sealed class ReservedTypeNameTests
         Assert.Empty(result.Diagnostics);
         INamedTypeSymbol model = output.GetTypeByMetadataName("BertGen.Models.TestModel")!;
         var members = new SortedSet<string>(model.GetMembers().Where(m => m.CanBeReferencedByName || m is INamedTypeSymbol).Select(m => m.Name), System.StringComparer.Ordinal);
+        // A type nested in a compiled shape hides the model's type inside that shape, which names it (a model named
+        // PerThread, with a per-thread schedule, did not compile).
+        members.UnionWith(model.GetTypeMembers().SelectMany(shape => shape.GetTypeMembers()).Select(t => t.Name));
         var types = new SortedSet<string>(System.StringComparer.Ordinal);
         foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
         {
@@ -63,6 +68,7 @@ public sealed class ReservedTypeNameTests
 
         types.Remove("TestModel");
         Assert.Contains("Parameters", members); // the collection works
+        Assert.Contains("PerThread", members);
         Assert.Contains("ComputePool", types);
         string[] accepted = members.Union(types).Where(n => !Refused(RichSpec.Replace("\"TestModel\"", "\"" + n + "\""))).ToArray();
         Assert.True(accepted.Length == 0, "Accepted as a type name although the generated code uses it: " + string.Join(", ", accepted));

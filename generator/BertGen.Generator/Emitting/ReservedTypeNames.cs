@@ -35,6 +35,12 @@ internal static class ReservedTypeNames
         "_parameters", "_weightsPrepared", "_wordEmbeddingsInFile",
     };
 
+    /// <summary>
+    /// Types nested in a compiled shape's class (the per-thread schedule's, <c>bertgen.threads</c>): inside that class
+    /// they hide the model's type, which the shape names (its <c>_model</c> field and constructor).
+    /// </summary>
+    private static readonly HashSet<string> ShapeTypes = new(StringComparer.Ordinal) { "PerThread", "Shares" };
+
     /// <summary>BCL types generated code names without qualification (through the usings <see cref="RuntimeTypes"/> writes).</summary>
     private static readonly HashSet<string> NamedTypes = new(RuntimeTypes.All.Select(a => a.Alias), StringComparer.Ordinal)
     {
@@ -60,6 +66,11 @@ internal static class ReservedTypeNames
         if (Members.Contains(typeName))
         {
             return "it is the name of a member of the generated model";
+        }
+
+        if (ShapeTypes.Contains(typeName))
+        {
+            return "it is the name of a type nested in the model's compiled shapes";
         }
 
         return NamedTypes.Contains(typeName) ? "generated code names another type so" : null;
