@@ -83,7 +83,7 @@ internal static class DiagnosticDescriptors
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
     /// </summary>
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(
-        "BG0021", "More diagnostics than are listed", "Spec '{0}' has {1} more problems than the {2} listed ({3}); mend those and build again to see the rest");
+        "BG0021", "More diagnostics than are listed", "Spec '{0}' has {1} than the {2} listed ({3}); mend those and build again to see the rest");
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);

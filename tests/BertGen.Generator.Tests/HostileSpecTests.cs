@@ -67,6 +67,15 @@ public sealed class HostileSpecTests
     }
 
     [Fact]
+    public void OneProblemPastTheBoundIsOneMoreProblem()
+    {
+        string unknown = string.Concat(Enumerable.Range(0, 101).Select(i => $"\"k{i}\": 1, "));
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("    \"type_name\"", "    " + unknown + "\"type_name\"")));
+        Assert.Equal(101, result.Diagnostics.Length);
+        Assert.Equal("Spec 'test.bert.json' has 1 more problem than the 100 listed (1 error); mend those and build again to see the rest", Message(result.Diagnostics[100]));
+    }
+
+    [Fact]
     public void PastTheBoundErrorsAreListedBeforeWarnings()
     {
         // 156 HF fields a letter away from ones BertGen reads (BG0017 warnings, reported object by object, the config's

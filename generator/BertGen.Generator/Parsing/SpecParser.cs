@@ -822,7 +822,7 @@ internal sealed class SpecParser
             (var e, 0) => Plural(e, "error"),
             (var e, var w) => Plural(e, "error") + " and " + Plural(w, "warning"),
         };
-        kept.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MoreDiagnostics, left[0].Location, FileName, Grouped(left.Count), SpecLimits.Diagnostics, kinds));
+        kept.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MoreDiagnostics, left[0].Location, FileName, Plural(left.Count, "more problem"), SpecLimits.Diagnostics, kinds));
         return kept;
     }
 
