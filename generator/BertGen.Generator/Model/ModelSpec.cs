@@ -29,8 +29,11 @@ internal sealed record ModelSpec(
     /// <summary>Whether an int8 forward pass is compiled next to each fp32 one.</summary>
     public bool HasInt8 => Precisions.Has(Precision.Int8);
 
-    /// <summary>Whether a shape's forward passes get the per-thread schedule: a batch of several sequences per thread's share.</summary>
-    public bool SplitsBySequence(ShapeVariant shape) => Threads > 1 && shape.Batch % Threads == 0;
+    /// <summary>Whether a shape's forward passes get the per-thread schedule: the planned threads divide its batch.</summary>
+    public bool SplitsBySequence(ShapeVariant shape) => SplitsBySequence(Threads, shape);
+
+    /// <summary>The rule itself, which the parser's count of compiled layers applies before the spec exists.</summary>
+    public static bool SplitsBySequence(int threads, ShapeVariant shape) => threads > 1 && shape.Batch % threads == 0;
 }
 
 /// <summary>The HuggingFace <c>BertConfig</c> fields BertGen honours, with their HF meanings.</summary>

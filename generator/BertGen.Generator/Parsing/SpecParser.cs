@@ -524,7 +524,7 @@ internal sealed class SpecParser
     {
         string[] passes = precisions.Present.Select(p => p.SpecName).Concat(training ? new[] { "training" } : Array.Empty<string>()).ToArray();
         // A shape split by sequences over the threads also has each precision's forward for one thread's share.
-        int split = shapes.Count(s => threads > 1 && s.Batch % threads == 0);
+        int split = shapes.Count(s => ModelSpec.SplitsBySequence(threads, s));
         long compiled = ((long)shapes.Count * passes.Length + (long)split * precisions.Present.Count()) * layers;
         if (compiled > SpecLimits.CompiledLayers)
         {
