@@ -30,7 +30,9 @@ internal static class AttentionEmitter
     {
         string shape = $"{plan.Batch}, {plan.Sequence}, {plan.Heads}, {plan.HeadSize}";
         string heads = $"{plan.Batch}×{plan.Heads} heads of softmax(q·kᵀ/√{plan.HeadSize} + mask)·v from qkv [{(long)plan.Batch * plan.Sequence},{3 * plan.Hidden}]";
-        string parts = $"blocks of 32 queries split into up to {plan.Parts} parts, each with {Literals.Grouped(plan.PartLength)} floats of scratch";
+        string parts = plan.Parts == 1
+            ? $"blocks of 32 queries one after another, in {Literals.Grouped(plan.PartLength)} floats of scratch"
+            : $"blocks of 32 queries split into up to {plan.Parts} parts, each with {Literals.Grouped(plan.PartLength)} floats of scratch";
         if (!plan.Training)
         {
             w.Summary($"Self-attention of one layer, fused: {heads} into context [{(long)plan.Batch * plan.Sequence},{plan.Hidden}], {parts}.");

@@ -18,6 +18,12 @@ internal static class AttentionPlans
             Alignment.Align(RuntimeContract.AttentionForwardScratchPerPart(shape.Sequence, a.HeadSize)), Training: false);
 
     /// <summary>
+    /// Inference on one thread, as a per-thread share runs it (no pool): one part, so one part's scratch. The kernel
+    /// splits into at most as many parts as the pool has threads, and a share's pool is none.
+    /// </summary>
+    public static AttentionPlan ForwardOnOneThread(BertArchitecture a, ShapeVariant shape) => Forward(a, shape) with { Parts = 1 };
+
+    /// <summary>
     /// Training: the fused training forward and backward, each part with scratch for the larger of the two (the
     /// backward's, which also holds a head's dK and dV accumulators).
     /// </summary>

@@ -45,7 +45,7 @@ internal static class ForwardPlanner
         int heads = a.NumAttentionHeads, dh = a.HeadSize, v = a.VocabSize, labels = a.NumLabels;
         string act = Activations.Of(a.HiddenAct).Name;
         string activation = Activations.Of(a.HiddenAct).RuntimeName;
-        AttentionPlan attention = AttentionPlans.Forward(a, shape);
+        AttentionPlan attention = share ? AttentionPlans.ForwardOnOneThread(a, shape) : AttentionPlans.Forward(a, shape);
 
         var buffers = new Dictionary<string, (long Length, string Shape)>
         {
