@@ -29,7 +29,7 @@ public sealed class ReservedTypeNameTests
     [InlineData("B2S16", "it is the name of one of the model's compiled shapes")]
     [InlineData("TrainingB2S16", "it is the name of one of the model's compiled shapes")]
     [InlineData("PerThread", "it is the name of a type nested in the model's compiled shapes")]
-    [InlineData("Shares", "it is the name of a type nested in the model's compiled shapes")]
+    [InlineData("ShareContext", "it is the name of a type nested in the model's compiled shapes")]
     [InlineData("ComputePool", "generated code names another type so")]
     [InlineData("Vector512", "generated code names another type so")]
     [InlineData("record", "it is a C# contextual keyword")]

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using BertGen.Generator.Model;
 using BertGen.Generator.Planning;
@@ -10,6 +11,12 @@ namespace BertGen.Generator.Emitting;
 /// </summary>
 internal static class ForwardEmitter
 {
+    /// <summary>The class nested in a shape's pass that runs one thread's share of its per-thread schedule.</summary>
+    public const string PerThreadClass = "PerThread";
+
+    /// <summary>The struct nested in a shape's pass that hands every thread of the schedule its pointers.</summary>
+    public const string ShareContextType = "ShareContext";
+
     /// <summary>The nested class of a shape's fp32 forward pass, e.g. <c>B8S128</c>.</summary>
     public static string ClassName(ShapeVariant shape) => shape.Name;
 
@@ -83,10 +90,16 @@ internal static class ForwardEmitter
     private static void EmitPerThread(SourceWriter w, VariantPlan variant, SequenceSplit split)
     {
         VariantPlan share = split.Share;
+        if (!share.Outputs.Select(o => o.Buffer).SequenceEqual(variant.Outputs.Select(o => o.Buffer)))
+        {
+            // RunShare passes the whole pass's output rows to the share's parameters by position.
+            throw new InvalidOperationException($"The per-thread share of {variant.Shape.Name} plans other outputs than the whole pass.");
+        }
+
         bool int8 = variant.Precision == Precision.Int8;
         string weights = int8 ? "float* q, float* words" : "float* w";
         w.Summary("What every thread of the planned schedule reads: the weights, the inputs, the outputs and the threads' arenas.");
-        using (w.Block("private struct Shares"))
+        using (w.Block($"private struct {ShareContextType}"))
         {
             w.Line(int8 ? "public float* P, Q, Words, Arena, ThreadArenas;" : "public float* P, W, Arena, ThreadArenas;");
             w.Line("public int* Ids, Mask, Types;");
@@ -96,16 +109,17 @@ internal static class ForwardEmitter
         w.Summary($"Thread t of {split.Threads}: sequences [{share.Shape.Batch}·t, {share.Shape.Batch}·t + {share.Shape.Batch}) in the thread's own arena, into its rows of the outputs.");
         using (w.Block("private static void RunShare(void* context, int thread, int threads)"))
         {
-            w.Line("Shares* s = (Shares*)context;");
-            w.Line("int first = thread * PerThread.BatchSize;");
+            w.Line($"{ShareContextType}* s = ({ShareContextType}*)context;");
+            w.Line($"int first = thread * {PerThreadClass}.BatchSize;");
             w.Line("long token = (long)first * SequenceLength;");
+            w.Comment("The thread's rows of each output start at its first sequence: " + string.Join(", ", variant.Outputs.Select(o => $"{o.Buffer} {Literals.Grouped(o.Length / variant.Shape.Batch)} floats per sequence")) + ".");
             string rows = string.Concat(variant.Outputs.Select(o => $", s->Arena + {CodeNames.ArenaOffset(o.Buffer)} + (long)first * {Literals.Long(o.Length / variant.Shape.Batch)}"));
-            w.Line($"PerThread.Run(s->P, {(int8 ? "s->Q, s->Words" : "s->W")}, s->ThreadArenas + thread * PerThread.ArenaLength, s->Ids + token, s->Mask + token, s->Types + token{rows});");
+            w.Line($"{PerThreadClass}.Run(s->P, {(int8 ? "s->Q, s->Words" : "s->W")}, s->ThreadArenas + thread * {PerThreadClass}.ArenaLength, s->Ids + token, s->Mask + token, s->Types + token{rows});");
         }
 
         w.Line();
         w.Summary($"One thread's share of the planned schedule: the forward pass of batch {share.Shape.Batch} × sequence {share.Shape.Sequence}, every op on the calling thread.");
-        using (w.Block("private static class PerThread"))
+        using (w.Block($"private static class {PerThreadClass}"))
         {
             ModelEmitter.ShapeConstants(w, share.Shape, share.Attention);
             ModelEmitter.ArenaConstants(w, "One thread's arena (the outputs are the whole pass's, written in place): buffers whose lifetimes do not overlap share memory.", share.ArenaLength, share.Buffers);
@@ -165,8 +179,8 @@ internal static class ForwardEmitter
                     {
                         w.Line("_threadArenas ??= new AlignedBuffer(ThreadArenasLength);");
                         string weights = variant.Precision == Precision.Int8 ? "Q = q, Words = words" : "W = w";
-                        w.Line($"var shares = new Shares {{ P = p, {weights}, Arena = arena, ThreadArenas = _threadArenas.Pointer, Ids = ids, Mask = mask, Types = types }};");
-                        w.Line("pool.Run(&RunShare, &shares, PlannedThreads);");
+                        w.Line($"var context = new {ShareContextType} {{ P = p, {weights}, Arena = arena, ThreadArenas = _threadArenas.Pointer, Ids = ids, Mask = mask, Types = types }};");
+                        w.Line("pool.Run(&RunShare, &context, PlannedThreads);");
                         w.Line("return;");
                     }
 

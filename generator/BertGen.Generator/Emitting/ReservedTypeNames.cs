@@ -39,7 +39,7 @@ internal static class ReservedTypeNames
     /// Types nested in a compiled shape's class (the per-thread schedule's, <c>bertgen.threads</c>): inside that class
     /// they hide the model's type, which the shape names (its <c>_model</c> field and constructor).
     /// </summary>
-    private static readonly HashSet<string> ShapeTypes = new(StringComparer.Ordinal) { "PerThread", "Shares" };
+    private static readonly HashSet<string> ShapeTypes = new(StringComparer.Ordinal) { ForwardEmitter.PerThreadClass, ForwardEmitter.ShareContextType };
 
     /// <summary>BCL types generated code names without qualification (through the usings <see cref="RuntimeTypes"/> writes).</summary>
     private static readonly HashSet<string> NamedTypes = new(RuntimeTypes.All.Select(a => a.Alias), StringComparer.Ordinal)

@@ -43,8 +43,10 @@ internal static class ShapesEmitter
                         string training = plan.Training.Any(t => t.Shape.Equals(v.Shape))
                             ? $"{TrainingEmitter.ClassName(v.Shape)}.StepFlops, {TrainingEmitter.ClassName(v.Shape)}.ArenaLength"
                             : "0L, 0L";
-                        // A pass with a per-thread schedule also allocates its threads' arenas: the most it holds.
-                        string arena = v.PerThread is null ? $"{forward}.ArenaLength" : $"{forward}.ArenaLength + {forward}.ThreadArenasLength";
+                        // A pass runs one path, fixed by its model's pool: op by op it touches its whole arena; on the planned
+                        // pool only its output buffers there (pages never written are not resident) and its threads' arenas.
+                        string arena = v.PerThread is not { } split ? $"{forward}.ArenaLength"
+                            : $"Math.Max({forward}.ArenaLength, {Literals.Long(v.Outputs.Sum(o => Alignment.Align(o.Length)))} + {forward}.ThreadArenasLength)";
                         w.Line($"new({v.Shape.Batch}, {v.Shape.Sequence}, {forward}.ForwardFlops, {arena}, {forward}.ForwardOps, {forward}.ArenaBuffers, {training}),");
                     }
                 }

@@ -58,8 +58,9 @@ public sealed record ModelDescriptor(
 }
 
 /// <summary>
-/// One compiled (batch, sequence) shape: its forward cost, arena (with the threads' own arenas when the spec plans a
-/// per-thread schedule for it: <c>bertgen.threads</c>) and op list, and — when the spec trains — the
+/// One compiled (batch, sequence) shape: its forward cost, arena (the activation memory a pass holds; with a per-thread
+/// schedule, <c>bertgen.threads</c>, the larger of the op-by-op arena and the outputs plus the threads' own arenas) and op
+/// list, and — when the spec trains — the
 /// training step's matrix FLOPs (forward with the MLM head at the gathered positions, ×3 for the two backward
 /// GEMMs of each forward GEMM) and its saved-activation arena; both 0 for an inference-only model.
 /// </summary>
