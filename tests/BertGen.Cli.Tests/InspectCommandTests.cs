@@ -46,6 +46,17 @@ public sealed class InspectCommandTests
         // Captured output is for scripts and diffs: the key–value lines carry no padding to the grid's width.
         Assert.Contains("parameters        110,106,428\n", result.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.DoesNotContain(result.Output.ReplaceLineEndings("\n").Split('\n'), line => line.EndsWith(' '));
+        Assert.Contains("schedule          none planned (every op is split over the pool)\n", result.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TableNamesTheShapesWithAPerThreadSchedule()
+    {
+        CliResult result = Cli.Run("inspect", "minilm-l6");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains(
+            "schedule          8×128 on a pool of 2 threads (4 sequences each), per thread; other pools and shapes op by op\n",
+            result.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,6 +97,9 @@ public sealed class InspectCommandTests
             // Every planned buffer lies inside the arena.
             Assert.All(buffers, b => Assert.True(b.GetProperty("offset").GetInt64() + b.GetProperty("length").GetInt64() <= arenaFloats));
         }
+
+        // The spec plans 2 threads: the 8×128 shape has the per-thread schedule, the batch-1 shapes cannot.
+        Assert.Equal([0, 0, 0, 0, 2, 0, 0], shapes.Select(s => s.GetProperty("planned_threads").GetInt32()));
 
         // Longer sequences cost more.
         Assert.True(shapes[3].GetProperty("forward_flops").GetInt64() > shapes[0].GetProperty("forward_flops").GetInt64() * 7);

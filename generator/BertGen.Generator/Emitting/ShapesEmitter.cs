@@ -47,7 +47,8 @@ internal static class ShapesEmitter
                         // pool only its output buffers there (pages never written are not resident) and its threads' arenas.
                         string arena = v.PerThread is not { } split ? $"{forward}.ArenaLength"
                             : $"Math.Max({forward}.ArenaLength, {Literals.Long(v.Outputs.Sum(o => Alignment.Align(o.Length)))} + {forward}.ThreadArenasLength)";
-                        w.Line($"new({v.Shape.Batch}, {v.Shape.Sequence}, {forward}.ForwardFlops, {arena}, {forward}.ForwardOps, {forward}.ArenaBuffers, {training}),");
+                        string planned = v.PerThread is { } schedule ? $" {{ PlannedThreads = {forward}.PlannedThreads }}" : string.Empty;
+                        w.Line($"new({v.Shape.Batch}, {v.Shape.Sequence}, {forward}.ForwardFlops, {arena}, {forward}.ForwardOps, {forward}.ArenaBuffers, {training}){planned},");
                     }
                 }
 

@@ -109,6 +109,10 @@ internal sealed class InspectCommand : ICliCommand
         summary.AddRow("parameters", Int(d.ParameterCount));
         summary.AddRow("parameter buffer", $"{Bytes(d.ParameterBufferLength)} ({Int(d.ParameterBufferLength)} floats)");
         summary.AddRow("packed weights", $"{Bytes(d.PackedWeightLength)} ({Int(d.PackedWeightLength)} floats)");
+        summary.AddRow("schedule", d.Shapes.Any(s => s.PlannedThreads > 0)
+            ? string.Join(", ", d.Shapes.Where(s => s.PlannedThreads > 0).Select(s => $"{s.Batch}×{s.Sequence} on a pool of {s.PlannedThreads} threads ({s.Batch / s.PlannedThreads} sequences each)")) +
+                ", per thread; other pools and shapes op by op"
+            : "none planned (every op is split over the pool)");
         summary.AddRow("precisions", string.Join(", ", d.Precisions.Select(p => ComputePrecision.Of(p).Name)) +
             (d.Int8WeightBytes > 0 ? $" (int8 weights: {Bytes(d.Int8WeightBytes / sizeof(float))}; an int8 pass has fp32's arena plus its quantised input rows)" : string.Empty));
         TableOutput.Write(console, summary);
@@ -204,6 +208,7 @@ internal sealed class InspectCommand : ICliCommand
             w.WriteNumber("sequence", s.Sequence);
             w.WriteNumber("forward_flops", s.ForwardFlops);
             w.WriteNumber("arena_bytes", s.ArenaLength * sizeof(float));
+            w.WriteNumber("planned_threads", s.PlannedThreads);
             if (d.SupportsTraining)
             {
                 w.WriteNumber("training_step_flops", s.TrainingStepFlops);

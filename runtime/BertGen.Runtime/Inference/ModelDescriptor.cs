@@ -59,10 +59,9 @@ public sealed record ModelDescriptor(
 
 /// <summary>
 /// One compiled (batch, sequence) shape: its forward cost, arena (the activation memory a pass holds; with a per-thread
-/// schedule, <c>bertgen.threads</c>, the larger of the op-by-op arena and the outputs plus the threads' own arenas) and op
-/// list, and — when the spec trains — the
-/// training step's matrix FLOPs (forward with the MLM head at the gathered positions, ×3 for the two backward
-/// GEMMs of each forward GEMM) and its saved-activation arena; both 0 for an inference-only model.
+/// schedule, the larger of the op-by-op arena and the outputs plus the threads' own arenas) and op list, and — when the
+/// spec trains — the training step's matrix FLOPs (forward with the MLM head at the gathered positions, ×3 for the two
+/// backward GEMMs of each forward GEMM) and its saved-activation arena; both 0 for an inference-only model.
 /// </summary>
 public sealed record ShapeDescriptor(
     int Batch,
@@ -72,5 +71,13 @@ public sealed record ShapeDescriptor(
     IReadOnlyList<string> ForwardOps,
     IReadOnlyList<ArenaBuffer> Buffers,
     long TrainingStepFlops,
-    long TrainingArenaLength);
+    long TrainingArenaLength)
+{
+    /// <summary>
+    /// The pool size this shape's forward passes are scheduled for (the spec's <c>bertgen.threads</c>, when it divides the
+    /// batch): on a pool of that many threads each runs batch ÷ that many sequences through the whole pass; 0 when none
+    /// is planned, and on any other pool, where the ops run one by one, each split over the pool.
+    /// </summary>
+    public int PlannedThreads { get; init; }
+}
 
