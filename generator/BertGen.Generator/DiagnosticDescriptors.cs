@@ -80,6 +80,13 @@ internal static class DiagnosticDescriptors
         "BG0020", "The trained head learns nothing", "Field 'num_labels' is 1 for {0}: a cross-entropy over one class is 0 whatever the model outputs, so training learns nothing; use num_labels 2 or more{1}");
 
     /// <summary>
+    /// A warning, not an error: HF accepts such a config too (only <c>BertForSequenceClassification</c> reads
+    /// problem_type), but a spec that sets it has almost certainly meant a head that would read it.
+    /// </summary>
+    public static readonly DiagnosticDescriptor ProblemTypeUnread = Warning(
+        "BG0022", "problem_type has no head to apply to", "Field 'problem_type' is {0}, but only a sequence classification head reads it, and 'bertgen.heads' has none{1}");
+
+    /// <summary>
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
     /// </summary>
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(

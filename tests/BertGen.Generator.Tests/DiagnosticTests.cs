@@ -248,6 +248,27 @@ public sealed class DiagnosticTests
         }
     }
 
+    [Theory]
+    [InlineData("token_classification", "multi_label_classification", ": the token classifier trains with cross-entropy, as HF's BertForTokenClassification does")]
+    [InlineData("pretraining", "single_label_classification", "")]
+    public void BG0022_AProblemTypeNoHeadReadsIsAWarningAndTheModelIsStillGenerated(string head, string problem, string advice)
+    {
+        string spec = ValidSpec.Replace("  \"hidden_act\"", $"  \"problem_type\": \"{problem}\",\n  \"hidden_act\"").Replace("\"heads\": [\"pretraining\"]", $"\"heads\": [\"{head}\"]");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0022", DiagnosticSeverity.Warning), (d.Id, d.Severity));
+        Assert.Equal((6, 18), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Field 'problem_type' is \"{problem}\", but only a sequence classification head reads it, and 'bertgen.heads' has none{advice}",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.NotEmpty(result.GeneratedSources);
+
+        // With a sequence classifier it applies; null means unset; an unknown value is BG0008 alone.
+        Assert.Empty(GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Replace($"[\"{head}\"]", $"[\"{head}\", \"sequence_classification\"]"))).Result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Replace($"\"{problem}\"", "null"))).Result.Diagnostics);
+        Assert.Equal("BG0008", Assert.Single(GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Replace(problem, "ranking"))).Result.Diagnostics).Id);
+    }
+
     [Fact]
     public void BG0018_AFailureInsideTheParserIsADiagnosticNotACompilerWarning()
     {

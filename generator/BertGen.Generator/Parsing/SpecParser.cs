@@ -131,6 +131,13 @@ internal sealed class SpecParser
             Report(DiagnosticDescriptors.InconsistentLabels, FieldSpan(config, "problem_type"), "problem_type", $"\"regression\" needs num_labels 1, but num_labels is {architecture.NumLabels}");
         }
 
+        if (heads is { SequenceClassification: false } unread && config.Json.Find("problem_type") is { Value: JsonString given }
+            && ProblemTypes.FromSpecName(given.Value) is not null)
+        {
+            Report(DiagnosticDescriptors.ProblemTypeUnread, given.Span, given.Display,
+                unread.TokenClassification ? ": the token classifier trains with cross-entropy, as HF's BertForTokenClassification does" : string.Empty);
+        }
+
         if (training && architecture is { NumLabels: 1 } one && heads is { Any: true } taught
             && (taught.Objective == TrainingObjective.TokenClassification
                 || (taught.Objective == TrainingObjective.SequenceClassification && one.ProblemType == ProblemType.SingleLabelClassification)))
