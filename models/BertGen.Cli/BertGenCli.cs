@@ -45,7 +45,7 @@ internal static class BertGenCli
                 // that comes with it, so an error naming a token goes first.
                 ParseError first = parse.Errors.FirstOrDefault(e => e.Message.Contains('\'', StringComparison.Ordinal)) ?? parse.Errors[0];
                 string command = parse.CommandResult.Command is RootCommand ? "bertgen" : $"bertgen {parse.CommandResult.Command.Name}";
-                throw new CliUsageException($"{first.Message} (see '{command} --help')");
+                throw new CliUsageException($"{CliErrors.WithoutTypeNames(first.Message)} (see '{command} --help')");
             }
 
             return parse.Invoke(new InvocationConfiguration

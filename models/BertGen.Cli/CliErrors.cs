@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using System.Text.RegularExpressions;
 using BertGen.Runtime;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
@@ -62,7 +63,7 @@ internal sealed class CliInterruptedException : Exception
 }
 
 /// <summary>Turns any exception into the one line <c>bertgen: error: …</c> and an exit code.</summary>
-internal static class CliErrors
+internal static partial class CliErrors
 {
     /// <param name="prefix">Put after <c>bertgen: error: </c> (a data-parallel rank's name); the empty string prints nothing.</param>
     public static int Report(Exception exception, TextWriter error, bool verbose, string? prefix = null)
@@ -138,6 +139,23 @@ internal static class CliErrors
         string clause = capitalised ? char.ToLowerInvariant(message[0]) + message[1..] : message;
         return clause.EndsWith('.') && !clause.EndsWith("..", StringComparison.Ordinal) ? clause[..^1] : clause;
     }
+
+    /// <summary>
+    /// System.CommandLine says what an option takes by .NET type name ("as expected type
+    /// 'System.Nullable`1[System.Int32]'"); the user is told in words instead. Every numeric option type the
+    /// commands declare is in the table (a new one falls through to System.CommandLine's text).
+    /// </summary>
+    public static string WithoutTypeNames(string parseError) =>
+        ExpectedType().Replace(parseError, m => m.Groups["type"].Value switch
+        {
+            "Int32" or "Int64" => " as an integer",
+            "UInt64" => " as an integer of 0 or more",
+            "Double" => " as a number",
+            _ => m.Value,
+        });
+
+    [GeneratedRegex(@" as expected type '(System\.Nullable`1\[)?System\.(?<type>\w+)\]?'\.", RegexOptions.CultureInvariant)]
+    private static partial Regex ExpectedType();
 
     /// <summary>The exit code and the one-line message <see cref="Report"/> gives an exception.</summary>
     internal static (int Code, string Message) Classify(Exception exception) => exception switch

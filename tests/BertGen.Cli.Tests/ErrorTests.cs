@@ -166,6 +166,19 @@ public sealed class ErrorTests : IDisposable
     [InlineData]
     public void UsageErrors(params string[] args) => Cli.Run(args).AssertOneLineError(2);
 
+    [Theory]
+    [InlineData("cannot parse argument 'many' for option '--threads' as an integer", "embed", "--threads", "many", "x")] // an int?
+    [InlineData("cannot parse argument '1.5' for option '--top-k' as an integer", "fill-mask", "--checkpoint", "none", "--top-k", "1.5", "a [MASK]")]
+    [InlineData("cannot parse argument 'x' for option '--steps' as an integer", "pretrain", "--steps", "x")] // a long
+    [InlineData("cannot parse argument '-1' for option '--seed' as an integer of 0 or more", "pretrain", "--seed", "-1")] // a ulong
+    [InlineData("cannot parse argument '1e-4x' for option '--lr' as a number", "finetune", "--lr", "1e-4x")] // a double
+    public void ANumberThatDoesNotParseIsNamedInWordsNotDotNetTypes(string expected, params string[] args)
+    {
+        // Was "… as expected type 'System.Nullable`1[System.Int32]'".
+        string line = Cli.Run(args).AssertOneLineError(2);
+        Assert.StartsWith("bertgen: error: " + expected + " (see 'bertgen ", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void UnknownCommandIsNamed()
     {
