@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using BertGen.Models;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
@@ -76,8 +77,70 @@ internal static class ModelCatalog
 
         ModelDescriptor? compiled = Compiled.FirstOrDefault(d =>
             string.Equals(CliName(d), name, StringComparison.OrdinalIgnoreCase) || string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (compiled is not null && Path.GetFileName(nameOrPath).EndsWith(SpecSuffix, StringComparison.OrdinalIgnoreCase))
+        {
+            RequireShippedSpec(nameOrPath, compiled);
+        }
+
         return compiled ?? FindPretrained(name)?.Architecture;
     }
+
+    /// <summary>
+    /// A spec file named on the command line stands for the compiled model of that name only when it is that model's
+    /// spec: bertgen cannot compile a spec at run time, and a user's own <c>bert-tiny.bert.json</c> (more layers, other
+    /// shapes) would otherwise be shown, trained or run as the shipped one without a word. A bare file name that is
+    /// not in the working folder names the shipped spec; a path must exist.
+    /// </summary>
+    private static void RequireShippedSpec(string path, ModelDescriptor compiled)
+    {
+        string shipped = CliName(compiled);
+        if (Directory.Exists(path))
+        {
+            throw new CliUsageException($"spec '{path}' is a folder, not a spec file");
+        }
+
+        if (!File.Exists(path))
+        {
+            if (Path.GetFileName(path) == path)
+            {
+                return;
+            }
+
+            throw new CliUsageException($"spec file '{path}' does not exist (to use the compiled model, name it: '{shipped}')");
+        }
+
+        if (!SameJson(path, compiled.SpecFile))
+        {
+            throw new CliUsageException(
+                $"spec file '{path}' is not the {compiled.SpecFile} compiled into bertgen; bertgen runs and inspects its compiled models only: "
+                + $"name one ('{shipped}'), or add your spec to a project to compile it");
+        }
+    }
+
+    private static bool SameJson(string path, string specFile)
+    {
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        using Stream? resource = typeof(ModelCatalog).Assembly.GetManifestResourceStream("specs/" + specFile);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read);
+        if (resource is null || file.Length > MaxSpecBytes)
+        {
+            return false;
+        }
+
+        try
+        {
+            using JsonDocument given = JsonDocument.Parse(file, options);
+            using JsonDocument ours = JsonDocument.Parse(resource, options);
+            return JsonElement.DeepEquals(given.RootElement, ours.RootElement);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Far above any shipped spec (the largest is 1 KB): a bigger file cannot be one, and is not read.</summary>
+    private const long MaxSpecBytes = 1 << 20;
 
     /// <summary>
     /// <see cref="FindCompiled"/>, or the one usage error every command gives for a name that matches no compiled model

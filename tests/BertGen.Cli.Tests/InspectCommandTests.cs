@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Xunit;
@@ -80,7 +81,7 @@ public sealed class InspectCommandTests
     [Fact]
     public void SpecPathAndPretrainedNameResolveToTheCompiledModel()
     {
-        using JsonDocument bySpec = JsonDocument.Parse(Cli.Run("inspect", "models/specs/minilm-l6.bert.json", "--format", "json", "--buffers").Output);
+        using JsonDocument bySpec = JsonDocument.Parse(Cli.Run("inspect", ShippedSpec("minilm-l6.bert.json"), "--format", "json", "--buffers").Output);
         using JsonDocument byName = JsonDocument.Parse(Cli.Run("inspect", "minilm", "--format", "json", "--buffers").Output);
         Assert.Equal(bySpec.RootElement.GetRawText(), byName.RootElement.GetRawText());
 
@@ -103,6 +104,48 @@ public sealed class InspectCommandTests
 
         // Longer sequences cost more.
         Assert.True(shapes[3].GetProperty("forward_flops").GetInt64() > shapes[0].GetProperty("forward_flops").GetInt64() * 7);
+    }
+
+    [Fact]
+    public void ASpecFileIsTheCompiledModelOnlyWhenItIsThatModelsSpec()
+    {
+        // Was: any file named bert-tiny.bert.json — a user's own with 12 layers, or none at all — showed the compiled
+        // bert-tiny's plan as its own (and pretrain --model trained bert-tiny).
+        using var folder = new TemporaryFolder();
+        string shipped = File.ReadAllText(ShippedSpec("bert-tiny.bert.json"));
+        string edited = folder.File("bert-tiny.bert.json");
+        File.WriteAllText(edited, shipped.Replace("\"num_hidden_layers\": 2,", "\"num_hidden_layers\": 12,", StringComparison.Ordinal));
+        Assert.NotEqual(shipped, File.ReadAllText(edited));
+        Assert.Equal(
+            $"bertgen: error: spec file '{edited}' is not the bert-tiny.bert.json compiled into bertgen; bertgen runs and inspects its compiled models only: "
+            + "name one ('bert-tiny'), or add your spec to a project to compile it",
+            Cli.Run("inspect", edited).AssertOneLineError(2));
+        Cli.Run("pretrain", "--model", edited, "--steps", "1", "--checkpoints", folder.File("run")).AssertOneLineError(2);
+        Assert.False(Directory.Exists(folder.File("run")));
+
+        string missing = folder.File("bert-base.bert.json");
+        Assert.Equal($"bertgen: error: spec file '{missing}' does not exist (to use the compiled model, name it: 'bert-base')", Cli.Run("inspect", missing).AssertOneLineError(2));
+        Directory.CreateDirectory(missing);
+        Assert.Equal($"bertgen: error: spec '{missing}' is a folder, not a spec file", Cli.Run("inspect", missing).AssertOneLineError(2));
+
+        // The shipped spec laid out otherwise (indented by tabs, on one line) is still that spec, and a bare file name
+        // not in the working folder names the shipped spec as before.
+        File.WriteAllText(edited, shipped.Replace("\n  ", "\n\t", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal));
+        string byName = Cli.Run("inspect", "bert-tiny", "--format", "json").Output;
+        Assert.Equal(byName, Cli.Run("inspect", edited, "--format", "json").Output);
+        Assert.Equal(byName, Cli.Run("inspect", "bert-tiny.bert.json", "--format", "json").Output);
+    }
+
+    /// <summary>A spec in the repository's models/specs, found from the test's own folder.</summary>
+    private static string ShippedSpec(string name)
+    {
+        string? folder = AppContext.BaseDirectory;
+        while (folder is not null && !File.Exists(Path.Combine(folder, "BertGen.sln")))
+        {
+            folder = Path.GetDirectoryName(folder);
+        }
+
+        return Path.Combine(folder ?? throw new InvalidOperationException("BertGen.sln not found above " + AppContext.BaseDirectory), "models", "specs", name);
     }
 
     [Fact]
