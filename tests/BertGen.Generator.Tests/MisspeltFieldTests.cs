@@ -87,6 +87,26 @@ public sealed class MisspeltFieldTests
         Assert.NotEmpty(result.GeneratedSources);
     }
 
+    [Theory]
+    [InlineData("threads", "2", "1")] // planned no per-thread schedule
+    [InlineData("training", "true", "false")] // compiled no training step
+    [InlineData("precisions", "[\"fp32\", \"int8\"]", "[\"fp32\"]")] // compiled no int8 pass
+    [InlineData("heads", "[\"sequence_classification\"]", "[] (encoder and pooler only)")]
+    public void ABertGenSettingBesideTheHuggingFaceFieldsIsAWarningNamingItsPlace(string setting, string value, string defaultText)
+    {
+        // Was silent: a setting outside the bertgen section is not a field BertGen reads, and resembles none that is.
+        string spec = ValidSpec.Replace("\"heads\": [\"pretraining\"]", "\"namespace\": \"Demo\"")
+            .Replace("  \"max_position_embeddings\": 64,\n", $"  \"max_position_embeddings\": 64,\n  \"{setting}\": {value},\n");
+        Diagnostic d = Single(spec, "BG0017", DiagnosticSeverity.Warning);
+        Assert.Equal($"Field '{setting}' is not a field BertGen reads; did you mean 'bertgen.{setting}'? Without it 'bertgen.{setting}' takes its default, {defaultText}", Message(d));
+        Assert.Equal((7, 2), Start(d));
+
+        // Given in the bertgen section as well, the stray copy changes nothing BertGen builds: no warning.
+        string both = spec.Replace("\"namespace\": \"Demo\"", $"\"namespace\": \"Demo\", \"{setting}\": {value}");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, both));
+        Assert.DoesNotContain(result.Diagnostics, x => x.Id == "BG0017");
+    }
+
     private static Diagnostic Single(string spec, string id, DiagnosticSeverity severity)
     {
         (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));

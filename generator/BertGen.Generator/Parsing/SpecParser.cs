@@ -599,6 +599,7 @@ internal sealed class SpecParser
     /// <summary>Unknown fields that look like misspelt known ones, and missing required fields, of every object read.</summary>
     private void ReportUnknownAndMissing()
     {
+        FieldReader? settings = _objects.FirstOrDefault(o => o.Path == BertGenSection);
         foreach (FieldReader fields in _objects)
         {
             var claimed = new HashSet<string>();
@@ -626,6 +627,12 @@ internal sealed class SpecParser
                     // mistake ({ "batch": 8, "sequence": 128, "precision": "int8" } built an fp32 shape silently).
                     string hint = meant is not null ? $"did you mean '{meant}'?" : "known settings are " + string.Join(", ", fields.Known.Select(f => "'" + f + "'"));
                     Report(DiagnosticDescriptors.UnknownBertGenField, unknown.NameSpan, fields.Path.Substring(BertGenSection.Length) + JsonNode.Visible(Short(unknown.Name)), hint);
+                }
+                else if (fields.Path.Length == 0 && settings is not null && settings.Json.Find(unknown.Name) is null && settings.DefaultOf(unknown.Name) is { } defaultText)
+                {
+                    // A BertGen setting written beside the HF fields instead of in the bertgen section ("threads": 2 planned
+                    // nothing, "training": true compiled no training step) is read nowhere: it is the setting misplaced.
+                    Report(DiagnosticDescriptors.FieldLooksMisspelt, unknown.NameSpan, JsonNode.Visible(Short(unknown.Name)), BertGenSection + unknown.Name, defaultText);
                 }
                 else if (meant is not null)
                 {
