@@ -124,6 +124,47 @@ internal static class CheckpointWeights
         return labels;
     }
 
+    /// <summary>
+    /// The compiled model to load <paramref name="weights"/> into: <paramref name="chosen"/> (the command's --model), which
+    /// must be the model the checkpoint records having been trained as, if it records one; without --model, the recorded
+    /// model, else <paramref name="fallback"/>. Either must have <paramref name="head"/>.
+    /// </summary>
+    public static ModelDescriptor ModelFor(ModelDescriptor? chosen, string weights, string fallback, string head)
+    {
+        string? recorded = RecordedModel(weights);
+        if (chosen is null)
+        {
+            return ModelCatalog.RequireCompiledWithHead(recorded ?? fallback, head, training: false);
+        }
+
+        if (recorded is not null && !string.Equals(recorded, chosen.Name, StringComparison.Ordinal))
+        {
+            string named = ModelCatalog.FindCompiled(recorded) is { } compiled ? ModelCatalog.CliName(compiled) : recorded;
+            throw new CliUsageException($"checkpoint '{ShownPath.Of(weights)}' was trained as '{named}', not '{ModelCatalog.CliName(chosen)}': leave out --model, or pass --model {named}");
+        }
+
+        return chosen;
+    }
+
+    /// <summary>The model type a checkpoint folder's state records (<c>BertTinyClassifier</c>), or null for a bare weights file.</summary>
+    private static string? RecordedModel(string weights)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(weights));
+        if (folder is null || !File.Exists(Path.Combine(folder, CheckpointStore.StateFile)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return CheckpointStore.ReadState(folder).ModelName;
+        }
+        catch (CheckpointException)
+        {
+            return null; // Resolve has already refused a checkpoint whose state does not hold together.
+        }
+    }
+
     /// <summary>Refuses to start a fresh run over another run's checkpoints, whose step numbers and metrics would interleave with it.</summary>
     public static void RequireFreshOrResume(string directory, bool resume)
     {

@@ -146,6 +146,27 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ClassifyAndFillMaskLoadTheModelTheCheckpointRecords()
+    {
+        // Without --model, the checkpoint's state names the model: bert-tiny-classifier here, where classify's default
+        // (minilm-l6-classifier, hidden 384) failed on the weights' shapes.
+        CliResult recorded = Cli.Run("classify", "-c", runs.FinetuneRun, "Jesus wept.");
+        Assert.True(recorded.ExitCode == 0, recorded.Error);
+        Assert.Equal(Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", runs.FinetuneRun, "Jesus wept.").Output, recorded.Output);
+
+        // Another --model is refused, naming the one the run trained.
+        Assert.Contains("was trained as 'bert-tiny-classifier', not 'minilm-l6-classifier': leave out --model, or pass --model bert-tiny-classifier",
+            Cli.Run("classify", "-m", "minilm-l6-classifier", "-c", runs.FinetuneRun, "x").AssertOneLineError(2), StringComparison.Ordinal);
+
+        // fill-mask: the pretraining run's bert-tiny; a classifier's checkpoint has no masked-LM head to fill with.
+        CliResult filled = Cli.Run("fill-mask", "-c", runs.PretrainRun, "and god said [MASK].");
+        Assert.True(filled.ExitCode == 0, filled.Error);
+        Assert.Equal(Cli.Run("fill-mask", "-m", "bert-tiny", "-c", runs.PretrainRun, "and god said [MASK].").Output, filled.Output);
+        Assert.Contains("model 'bert-tiny-classifier' has the sequence_classification head; this needs the pretraining head",
+            Cli.Run("fill-mask", "-c", runs.FinetuneRun, "and god said [MASK].").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FinetuneResumeSaysWhereItResumed()
     {
         string copy = runs.File("finetune-resumed");

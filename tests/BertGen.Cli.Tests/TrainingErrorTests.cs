@@ -48,8 +48,11 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     [Fact]
     public void CheckpointOfAnotherHead()
     {
-        // A pretraining checkpoint has cls.predictions.*, which a classifier does not.
-        string line = Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", runs.PretrainRun, "x").AssertOneLineError(1);
+        // A pretraining checkpoint has cls.predictions.*, which a classifier does not: from a bare weights file, which
+        // records no model (from its checkpoint folder the recorded bert-tiny is named first, see TrainingCommandTests).
+        string bare = runs.File("pretrain-weights-for-classify.safetensors");
+        File.Copy(Path.Combine(runs.PretrainRun, "checkpoint-000000003", "model.safetensors"), bare, overwrite: true);
+        string line = Cli.Run("classify", "-m", "bert-tiny-classifier", "-c", bare, "x").AssertOneLineError(1);
         Assert.Contains("does not fit model 'bert-tiny-classifier'", line, StringComparison.Ordinal);
         Assert.Contains("cls.predictions", line, StringComparison.Ordinal);
     }
@@ -57,8 +60,12 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     [Fact]
     public void CheckpointOfAnotherSize()
     {
-        string line = Cli.Run("fill-mask", "-m", "bert-mini", "-c", runs.PretrainRun, "a [MASK]").AssertOneLineError(1);
+        string bare = runs.File("pretrain-weights-for-mini.safetensors");
+        File.Copy(Path.Combine(runs.PretrainRun, "checkpoint-000000003", "model.safetensors"), bare, overwrite: true);
+        string line = Cli.Run("fill-mask", "-m", "bert-mini", "-c", bare, "a [MASK]").AssertOneLineError(1);
         Assert.Contains("does not fit model 'bert-mini'", line, StringComparison.Ordinal);
+        Assert.Contains("was trained as 'bert-tiny', not 'bert-mini': leave out --model, or pass --model bert-tiny",
+            Cli.Run("fill-mask", "-m", "bert-mini", "-c", runs.PretrainRun, "a [MASK]").AssertOneLineError(2), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,10 +17,9 @@ internal sealed class ClassifyCommand : ICliCommand
     {
         Argument<string[]> texts = CommonOptions.Texts("Texts to classify (default: --file, else one per line on standard input).");
         Option<string?> file = CommonOptions.File();
-        var model = new Option<string>("--model", "-m")
+        var model = new Option<string?>("--model", "-m")
         {
-            Description = "The compiled classifier the checkpoint was fine-tuned as.",
-            DefaultValueFactory = _ => "minilm-l6-classifier",
+            Description = "The compiled classifier the checkpoint was fine-tuned as (default: the one its checkpoint folder records, else minilm-l6-classifier).",
             HelpName = "NAME",
         };
         var checkpoint = new Option<string>("--checkpoint", "-c")
@@ -41,8 +40,9 @@ internal sealed class ClassifyCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: false);
+            ModelDescriptor? chosen = parse.GetValue(model) is string name ? ModelCatalog.RequireCompiledWithHead(name, ModelCatalog.SequenceClassificationHead, training: false) : null;
             string weights = CheckpointWeights.Resolve(parse.GetValue(checkpoint)!, "--checkpoint");
+            ModelDescriptor descriptor = CheckpointWeights.ModelFor(chosen, weights, "minilm-l6-classifier", ModelCatalog.SequenceClassificationHead);
             IReadOnlyList<string> labelNames = parse.GetValue(labels) is string given
                 ? CommonOptions.ParseLabels(given, descriptor)
                 : CheckpointWeights.RecordedLabels(weights, descriptor) ?? descriptor.Labels;

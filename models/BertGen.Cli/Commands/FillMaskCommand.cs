@@ -22,10 +22,9 @@ internal sealed class FillMaskCommand : ICliCommand
     {
         Argument<string[]> texts = CommonOptions.Texts("Texts with one or more [MASK] (default: --file, else one per line on standard input).");
         Option<string?> file = CommonOptions.File();
-        var model = new Option<string>("--model", "-m")
+        var model = new Option<string?>("--model", "-m")
         {
-            Description = "The compiled model the checkpoint was pretrained as (one with the pretraining head).",
-            DefaultValueFactory = _ => "bert-tiny",
+            Description = "The compiled model the checkpoint was pretrained as, one with the pretraining head (default: the one its checkpoint folder records, else bert-tiny).",
             HelpName = "NAME",
         };
         var checkpoint = new Option<string>("--checkpoint", "-c")
@@ -51,14 +50,15 @@ internal sealed class FillMaskCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: false);
+            ModelDescriptor? chosen = parse.GetValue(model) is string name ? ModelCatalog.RequireCompiledWithHead(name, ModelCatalog.PretrainingHead, training: false) : null;
+            string weights = CheckpointWeights.Resolve(parse.GetValue(checkpoint)!, "--checkpoint");
+            ModelDescriptor descriptor = CheckpointWeights.ModelFor(chosen, weights, "bert-tiny", ModelCatalog.PretrainingHead);
             int k = parse.GetValue(topK);
             if (k < 1 || k > descriptor.VocabSize)
             {
                 throw new CliUsageException($"--top-k must be between 1 and {descriptor.VocabSize}, not {k}");
             }
 
-            string weights = CheckpointWeights.Resolve(parse.GetValue(checkpoint)!, "--checkpoint");
             IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(BundledData.Resolve(parse.GetValue(vocabulary), BundledData.Vocabulary, "--vocab"));
             if (tokenizer.Vocabulary.Count != descriptor.VocabSize)
