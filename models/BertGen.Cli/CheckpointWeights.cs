@@ -150,7 +150,7 @@ internal static class CheckpointWeights
     private static string? RecordedModel(string weights)
     {
         string? folder = Path.GetDirectoryName(Path.GetFullPath(weights));
-        if (folder is null || !File.Exists(Path.Combine(folder, CheckpointStore.StateFile)))
+        if (folder is null || !IsCheckpoint(folder))
         {
             return null;
         }

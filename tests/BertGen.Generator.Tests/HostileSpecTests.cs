@@ -98,10 +98,7 @@ public sealed class HostileSpecTests
     {
         // 32 shapes × 2 passes (fp32, int8) × 64 layers = 4,096 is at the bound; planning 2 threads adds a share's pass
         // per precision for each of the 16 even batches: 6,144, above it.
-        string shapes = string.Join(", ", Enumerable.Range(1, 32).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}"));
-        string spec = ValidSpec
-            .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 64")
-            .Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[" + shapes + "],\n    \"precisions\": [\"fp32\", \"int8\"],\n    \"threads\": 2");
+        string spec = LayersOverShapes(64, "[\"fp32\", \"int8\"],\n    \"threads\": 2");
         Diagnostic d = Single(spec, "BG0004");
         Assert.Equal(
             "Field 'bertgen.shapes' has value (32 shapes × 2 passes each (fp32, int8) + 16 per-thread shares × 2 precisions) × 64 layers = 6,144 compiled layers, " +
@@ -122,10 +119,7 @@ public sealed class HostileSpecTests
     public void LayersSpeltOutOverEveryCompiledPassAreBounded()
     {
         // Every field at its own bound at once was 66 MB of generated C#, and 166 s and 2.4 GB of the compiler.
-        string shapes = string.Join(", ", Enumerable.Range(1, 32).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}"));
-        string spec = ValidSpec
-            .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 128")
-            .Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[" + shapes + "],\n    \"precisions\": [\"fp32\", \"int8\"],\n    \"training\": true");
+        string spec = LayersOverShapes(128, "[\"fp32\", \"int8\"],\n    \"training\": true");
         Diagnostic d = Single(spec, "BG0004");
         Assert.Equal(
             "Field 'bertgen.shapes' has value 32 shapes × 3 passes each (fp32, int8, training) × 128 layers = 12,288 compiled layers, " +
@@ -276,6 +270,12 @@ public sealed class HostileSpecTests
         Assert.DoesNotContain('\u2028', model);
         Assert.DoesNotContain('\u202E', model);
     }
+
+    // The small spec with `layers` layers and 32 shapes (batch 1 to 32 × sequence 16), then the precisions and what follows them.
+    private static string LayersOverShapes(int layers, string precisionsAndMore) => ValidSpec
+        .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": " + layers)
+        .Replace("[{ \"batch\": 2, \"sequence\": 16 }]",
+            "[" + string.Join(", ", Enumerable.Range(1, 32).Select(b => $"{{ \"batch\": {b}, \"sequence\": 16 }}")) + "],\n    \"precisions\": " + precisionsAndMore);
 
     private static Diagnostic Single(string spec, string id)
     {

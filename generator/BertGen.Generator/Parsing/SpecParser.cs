@@ -532,13 +532,14 @@ internal sealed class SpecParser
         string[] passes = precisions.Present.Select(p => p.SpecName).Concat(training ? new[] { "training" } : Array.Empty<string>()).ToArray();
         // A shape split by sequences over the threads also has each precision's forward for one thread's share.
         int split = shapes.Count(s => ModelSpec.SplitsBySequence(threads, s));
-        long compiled = ((long)shapes.Count * passes.Length + (long)split * precisions.Present.Count()) * layers;
+        int forwards = precisions.Present.Count();
+        long compiled = ((long)shapes.Count * passes.Length + (long)split * forwards) * layers;
         if (compiled > SpecLimits.CompiledLayers)
         {
             string passesText = $"{shapes.Count} shapes × {passes.Length} passes each ({string.Join(", ", passes)})";
             if (split > 0)
             {
-                passesText = $"({passesText} + {split} per-thread shares × {precisions.Present.Count()} precisions)";
+                passesText = $"({passesText} + {split} per-thread shares × {forwards} precisions)";
             }
 
             Report(DiagnosticDescriptors.ValueOutOfRange, FieldSpan(bertgen, "shapes"), "bertgen.shapes",
@@ -825,8 +826,8 @@ internal sealed class SpecParser
         }
 
         static bool IsError(DiagnosticInfo d) => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
-        int[] order = Enumerable.Range(0, all.Count).OrderBy(i => IsError(all[i]) ? 0 : 1).ThenBy(i => i).ToArray();
-        var listed = new HashSet<int>(order.Take(SpecLimits.Diagnostics));
+        // OrderBy is stable: errors, then warnings, each in the order reported.
+        var listed = new HashSet<int>(Enumerable.Range(0, all.Count).OrderBy(i => IsError(all[i]) ? 0 : 1).Take(SpecLimits.Diagnostics));
         List<DiagnosticInfo> kept = all.Where((_, i) => listed.Contains(i)).ToList();
         List<DiagnosticInfo> left = all.Where((_, i) => !listed.Contains(i)).ToList();
         int errors = left.Count(IsError);
