@@ -162,6 +162,8 @@ public sealed class ErrorTests : IDisposable
     [InlineData("inspect", "bert-base", "--format", "csv")]
     [InlineData("embed", "--threads", "0", "x")]
     [InlineData("embed", "--threads", "many", "x")]
+    [InlineData("pretrain", "--replicas", "0")]
+    [InlineData("finetune", "--replicas", "65")]
     [InlineData("train")]
     [InlineData]
     public void UsageErrors(params string[] args) => Cli.Run(args).AssertOneLineError(2);

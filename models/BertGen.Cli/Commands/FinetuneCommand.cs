@@ -124,7 +124,7 @@ internal sealed class FinetuneCommand : ICliCommand
             (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
 
             resume.Report(context, parse);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas));
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,

@@ -83,7 +83,7 @@ internal sealed class PretrainCommand : ICliCommand
                 ResumePlan.Write,
                 ResumePlan.Read);
             resume.Report(context, parse);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas));
             var options = new PretrainingJobOptions
             {
                 CorpusPath = corpusPath,
