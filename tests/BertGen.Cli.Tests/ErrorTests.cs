@@ -182,6 +182,17 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
+    public void ReplicasThatDoNotFitInMemory_AreRefusedBeforeAnythingIsAllocated()
+    {
+        // 64 BERT-base replicas at 8×128 need ~215 GiB: more than any machine running these tests has, and a process the
+        // kernel kills for memory says nothing.
+        string line = Cli.Run("pretrain", "--model", "bert-base", "--batch", "8", "--replicas", "64", "--checkpoints", _folder.File("replicas")).AssertOneLineError(1);
+        Assert.Contains("--replicas 64 needs 215.", line, StringComparison.Ordinal);
+        Assert.Contains("use fewer replicas", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder.File("replicas")));
+    }
+
+    [Fact]
     public void UnknownCommandIsNamed()
     {
         Assert.Contains("'train'", Cli.Run("train").AssertOneLineError(2), StringComparison.Ordinal);

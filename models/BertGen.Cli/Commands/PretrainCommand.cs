@@ -59,7 +59,7 @@ internal sealed class PretrainCommand : ICliCommand
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
-            TrainingRun.RequireShape(descriptor, batch, sequence);
+            TrainingRun.RequireShape(descriptor, batch, sequence, parse.GetValue(training.Replicas));
             if (parse.GetValue(warmup) < 0 || parse.GetValue(evaluationBatches) < 1)
             {
                 throw new CliUsageException("--warmup must be 0 or more and --eval-batches at least 1");
