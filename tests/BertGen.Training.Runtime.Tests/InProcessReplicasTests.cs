@@ -158,6 +158,67 @@ public sealed class InProcessReplicasTests
     }
 
     [Fact]
+    public void ReplicaWithAPartOfTheWrongLength_FailsBeforeTheOthersReadItsBuffers()
+    {
+        // Replica 1's part is one float short. Its error must come before it publishes its source: failing after,
+        // it would free the source while unwinding (the `using`) as replica 0 still sums it, a read of freed memory
+        // that ends the process. So replica 0 stops at the meeting and its own part is left as it was.
+        float[] partOfReplica0 = [];
+        ArgumentOutOfRangeException error = Assert.Throws<ArgumentOutOfRangeException>(() => Bounded(() => InProcessReplicas.Run(2, group =>
+        {
+            using AlignedBuffer source = Filled(group.Rank);
+            using var part = new AlignedBuffer(500);
+            try
+            {
+                group.ReduceScatterSum(source, part, [500, 501]);
+            }
+            finally
+            {
+                if (group.Rank == 0)
+                {
+                    partOfReplica0 = part.AsSpan().ToArray();
+                }
+            }
+
+            return 0;
+        })));
+        Assert.Contains("501", error.Message, StringComparison.Ordinal);
+        Assert.All(partOfReplica0, value => Assert.Equal(0f, value));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public void CollectiveWithARootOutsideTheGroup_IsAnArgumentError(int root)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Bounded(() => InProcessReplicas.Run(2, group =>
+        {
+            using var buffer = new AlignedBuffer(16);
+            group.Broadcast(buffer, 0, 16, root);
+            return 0;
+        })));
+    }
+
+    [Fact]
+    public void ReplicaMakingACollectiveCallAfterAnotherReturned_FailsInsteadOfWaiting()
+    {
+        // Replica 1 meets once more than replica 0 (a program whose replicas disagree on their calls): nobody will
+        // ever join it, and waiting would hang the process on Run's join.
+        DataParallelException error = Assert.Throws<DataParallelException>(() => Bounded(() => InProcessReplicas.Run(2, group =>
+        {
+            group.Barrier();
+            if (group.Rank == 1)
+            {
+                group.Barrier();
+            }
+
+            return 0;
+        })));
+        Assert.Contains("replica 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("replica 0 returned", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TrainerOfTwoReplicas_EqualsOneTrainerAccumulatingTwoMicroBatches()
     {
         // Dropout on: micro-batch g of a step runs on replica g mod 2 with the dropout seed of (seed, step, g), as in the

@@ -17,7 +17,10 @@ namespace BertGen.Runtime.Distributed;
 /// </summary>
 /// <remarks>
 /// A member that fails (<see cref="Fail"/>) cancels the meeting: every other member waiting in, or later entering, a
-/// collective throws a <see cref="DataParallelException"/> marked as relayed, so the one real error is reported.
+/// collective throws a <see cref="DataParallelException"/> marked as relayed, so the one real error is reported. A
+/// member that returns (<see cref="Leave"/>) ends it too: a collective the others enter after that would wait forever.
+/// Every argument is checked before a member publishes its buffers: a member that threw after publishing would free
+/// them while unwinding as the others still read them.
 /// </remarks>
 internal sealed unsafe class InProcessGroup : IDataParallelGroup
 {
@@ -50,10 +53,17 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
     }
 
     /// <summary>Ends the group after an error on one replica: the others stop at their next (or current) collective.</summary>
-    public void Fail() => _meeting.Cancel();
+    public void Fail() => _meeting.Cancel(Rank, failed: true);
+
+    /// <summary>
+    /// Ends the group when this replica has returned: it makes no more collective calls, so another replica's next one
+    /// is a mismatch (it fails instead of waiting). The collective this replica left last is complete for every member.
+    /// </summary>
+    public void Leave() => _meeting.Cancel(Rank, failed: false);
 
     public void Broadcast(Span<byte> data, int root)
     {
+        RequireRoot(root);
         fixed (byte* mine = data)
         {
             byte** all = Publish(mine, data.Length);
@@ -68,6 +78,7 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
 
     public void Broadcast(AlignedBuffer buffer, long offset, long count, int root)
     {
+        RequireRoot(root);
         float** all = Publish(Range(buffer, offset, count), count);
         if (Rank != root)
         {
@@ -81,8 +92,8 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
     {
         fixed (double* mine = values)
         {
-            double** all = Publish(mine, values.Length);
             double[] sums = new double[values.Length];
+            double** all = Publish(mine, values.Length);
             for (int i = 0; i < sums.Length; i++)
             {
                 double sum = all[0][i];
@@ -119,8 +130,9 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
     public void ReduceScatterSum(AlignedBuffer source, AlignedBuffer part, ReadOnlySpan<int> counts)
     {
         long total = Total(counts), mine = Start(counts, Rank);
-        float** all = Publish(Range(source, 0, total), total);
+        float* from = Range(source, 0, total);
         float* into = Range(part, 0, counts[Rank]) - mine; // so that into[i] is float i of the whole range
+        float** all = Publish(from, total);
         SumInto(all, mine, mine + counts[Rank], &into, 1);
         Meet();
     }
@@ -142,10 +154,12 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
 
     public void Gather(AlignedBuffer part, AlignedBuffer? whole, ReadOnlySpan<int> counts, int root)
     {
+        RequireRoot(root);
+        long total = Total(counts);
+        float* into = Rank == root ? Range(whole ?? throw new ArgumentNullException(nameof(whole)), 0, total) : null;
         float** all = Publish(Range(part, 0, counts[Rank]), -1); // parts differ in length
         if (Rank == root)
         {
-            float* into = Range(whole ?? throw new ArgumentNullException(nameof(whole)), 0, Total(counts));
             for (int r = 0, from = 0; r < Size; from += counts[r], r++)
             {
                 Copy(all[r], into + from, counts[r]);
@@ -157,10 +171,12 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
 
     public void Scatter(AlignedBuffer? whole, AlignedBuffer part, ReadOnlySpan<int> counts, int root)
     {
+        RequireRoot(root);
         long total = Total(counts);
         float* mine = Rank == root ? Range(whole ?? throw new ArgumentNullException(nameof(whole)), 0, total) : null;
+        float* into = Range(part, 0, counts[Rank]);
         float** all = Publish(mine, Rank == root ? total : -1);
-        Copy(all[root] + Start(counts, Rank), Range(part, 0, counts[Rank]), counts[Rank]);
+        Copy(all[root] + Start(counts, Rank), into, counts[Rank]);
         Meet();
     }
 
@@ -264,11 +280,26 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         return buffer.Pointer + offset;
     }
 
-    private static long Total(ReadOnlySpan<int> counts)
+    private void RequireRoot(int root)
     {
+        if ((uint)root >= (uint)Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(root), root, $"a root among the group's {Size} replicas");
+        }
+    }
+
+    // Every part's count, one per rank (checked here: the sums below index counts by rank).
+    private long Total(ReadOnlySpan<int> counts)
+    {
+        if (counts.Length != Size)
+        {
+            throw new ArgumentException($"{counts.Length} part counts for a group of {Size} replicas", nameof(counts));
+        }
+
         long total = 0;
         foreach (int c in counts)
         {
+            ArgumentOutOfRangeException.ThrowIfNegative(c, nameof(counts));
             total += c;
         }
 
@@ -286,12 +317,15 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         return start;
     }
 
-    // What the members share: a barrier, each rank's published address and count, and the cancellation of a failure.
+    // What the members share: a barrier, each rank's published address and count, and the end of the meeting when a
+    // member failed or returned.
     private sealed class Meeting
     {
         private readonly System.Threading.Barrier _barrier;
-        private readonly CancellationTokenSource _failed = new();
+        private readonly CancellationTokenSource _ended = new();
         private readonly nint[] _addresses;
+        private volatile bool _failed;
+        private int _returned = -1;
 
         public Meeting(int size)
         {
@@ -308,16 +342,37 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
 
         public long[] Counts { get; }
 
-        public void Cancel() => _failed.Cancel();
+        // Set before the cancellation, so that a member it wakes reads why. A member that returned has passed its last
+        // barrier, which every other member had entered: the barrier's phase is complete, and cancelling it then lets
+        // them leave it normally (System.Threading.Barrier throws only while a phase is still waiting for someone).
+        public void Cancel(int rank, bool failed)
+        {
+            if (failed)
+            {
+                _failed = true;
+            }
+            else
+            {
+                Interlocked.CompareExchange(ref _returned, rank, -1);
+            }
+
+            _ended.Cancel();
+        }
 
         public void Meet(int rank)
         {
             try
             {
-                _barrier.SignalAndWait(_failed.Token);
+                _barrier.SignalAndWait(_ended.Token);
             }
             catch (OperationCanceledException)
             {
+                if (!_failed)
+                {
+                    // This member's error, not a consequence of another's: the program's replicas disagree on their calls.
+                    throw new DataParallelException($"replica {rank} entered a collective after replica {Volatile.Read(ref _returned)} returned: every replica must make the same collective calls");
+                }
+
                 var stopped = new DataParallelException($"replica {rank} stopped: another replica of this process failed");
                 stopped.Data[DataParallelException.RelayedFromRootKey] = true;
                 throw stopped;

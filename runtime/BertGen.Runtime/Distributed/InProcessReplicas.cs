@@ -8,14 +8,16 @@ namespace BertGen.Runtime.Distributed;
 /// Data-parallel training inside one process: N replicas of a model, each on its own thread with its own parameters,
 /// gradients, activations and compute pool, trained as <c>mpirun -np N</c> would train N processes (each step takes N
 /// micro-batches; gradients are summed over shared memory). On a small model this keeps each core on its own
-/// sequences instead of splitting every operation between them (bench/README.md, "Replicas in one process").
+/// sequences instead of splitting every operation between them (bench/README.md, "Two replicas in one process").
 /// </summary>
 /// <example>
 /// <code>
 /// JobResult result = InProcessReplicas.Run(2, group =>
 /// {
 ///     using var pool = new ComputePool(1);
-///     using var model = new BertMini(pool);
+///     using var model = new BertMini(pool);  // a spec with "pretraining" and "training": true
+///     model.InitializeParameters(seed: 42);  // rank 0's parameters are broadcast to all
+///     model.PrepareWeights();
 ///     return PretrainingJob.Run(model, options, sink: group.Rank == 0 ? sink : null, group: group);
 /// });
 /// </code>
@@ -27,7 +29,8 @@ public static class InProcessReplicas
     /// own, each given its member of one group, and returns rank 0's result when all have returned. Every replica must
     /// make the same collective calls (build the same model and job); rank 0's parameters are the ones the trainer
     /// broadcasts. When a replica throws, the others stop at their next collective and this throws the first error that
-    /// is not only a consequence of another's (rank 0's when it has one).
+    /// is not only a consequence of another's (rank 0's when it has one); a replica that enters a collective after
+    /// another has returned throws too, instead of waiting for it.
     /// </summary>
     /// <param name="replicas">Replicas, at least 1 (1 runs <paramref name="replica"/> with a group of one).</param>
     /// <param name="replica">One replica's whole run, given its member of the group: build the model, train, return.</param>
@@ -69,7 +72,9 @@ public static class InProcessReplicas
     {
         try
         {
-            return replica(member);
+            T result = replica(member);
+            member.Leave();
+            return result;
         }
         catch (Exception e)
         {
