@@ -103,8 +103,8 @@ public sealed class CliDataParallelTests
         RunResult refused = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume"]);
         Assert.Equal(1, refused.ExitCode);
         string line = Assert.Single(refused.ErrorLines, l => l.StartsWith("bertgen: error:", StringComparison.Ordinal));
-        Assert.Contains("2 process(es) × 1", line, StringComparison.Ordinal);
-        Assert.Contains("processes or replicas × accumulation = 2", line, StringComparison.Ordinal);
+        Assert.Contains("2 ranks (processes or replicas) × 1", line, StringComparison.Ordinal);
+        Assert.Contains("ranks × accumulation = 2", line, StringComparison.Ordinal);
         Assert.Contains("--accumulate 2", line, StringComparison.Ordinal);
 
         // A new job on the folder (no --resume) is refused by rank 0 alone, relayed: one line, not one per rank.

@@ -1,10 +1,12 @@
 using System;
 using System.Linq;
 using System.Threading.Tasks;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
+using BertGen.Testing;
 using Xunit;
 
 namespace BertGen.Training.Runtime.Tests;
@@ -259,6 +261,37 @@ public sealed class InProcessReplicasTests
 
         using BagOfEmbeddingsClassifier untrained = Model();
         Assert.NotEqual(untrained.Parameters.AsSpan().ToArray(), expected); // it trained
+    }
+
+    [Fact]
+    public void CheckpointOfReplicas_ResumedWithAnotherGlobalBatch_IsRefusedInTermsOfRanks()
+    {
+        // A checkpoint records its world size, not whether mpirun's processes or these threads made it: a --replicas
+        // user told that it was written by "2 process(es)" would look for processes they never started.
+        using var folder = new TemporaryDirectory();
+        var options = new TrainerOptions
+        {
+            Steps = 2,
+            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 2),
+            CheckpointDirectory = folder.Path,
+        };
+        RunOnEach(group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options, group: group);
+            trainer.Run();
+            return 0;
+        }, replicas: 2);
+
+        CheckpointException refused = Assert.Throws<CheckpointException>(() => RunOnEach(group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options with { AccumulationSteps = 2 }, group: group);
+            return trainer.ResumeFromLatest();
+        }, replicas: 2));
+        Assert.Contains("written with 2 ranks (processes or replicas) × 1 accumulated", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("with 2 ranks (processes or replicas) that is 1 accumulated micro-batch(es) (bertgen --accumulate 1)", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("process(es)", refused.Message, StringComparison.Ordinal);
     }
 
     private static BagOfEmbeddingsClassifier Model() =>

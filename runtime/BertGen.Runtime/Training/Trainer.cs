@@ -234,16 +234,20 @@ public sealed class Trainer : IDisposable
         if (saved.WorldSize * saved.AccumulationSteps != microBatches || (saved.MicroBatchSize != 0 && saved.MicroBatchSize != _training.BatchSize))
         {
             throw new CheckpointException(
-                $"checkpoint '{path}' was written with {saved.WorldSize} process(es) × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
-                + $"this run has {WorldSize} × {Options.AccumulationSteps} of {_training.BatchSize}: resume with the same global batch (processes or replicas × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size"
-                + (saved.WorldSize * saved.AccumulationSteps % WorldSize == 0 ? $": with {WorldSize} process(es) that is {saved.WorldSize * saved.AccumulationSteps / WorldSize} accumulation steps (bertgen --accumulate {saved.WorldSize * saved.AccumulationSteps / WorldSize})" : ""));
+                $"checkpoint '{path}' was written with {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
+                + $"this run has {WorldSize} × {Options.AccumulationSteps} of {_training.BatchSize}: resume with the same global batch (ranks × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size"
+                + (saved.WorldSize * saved.AccumulationSteps % WorldSize == 0 ? $": with {Ranks(WorldSize)} that is {saved.WorldSize * saved.AccumulationSteps / WorldSize} accumulated micro-batch(es) (bertgen --accumulate {saved.WorldSize * saved.AccumulationSteps / WorldSize})" : ""));
         }
 
         ResumeNote = saved.WorldSize == WorldSize
             ? null
-            : $"checkpoint of {saved.WorldSize} process(es) × {saved.AccumulationSteps} continued by {WorldSize} × {Options.AccumulationSteps}: the same global batch, gradients summed in another order";
+            : $"checkpoint of {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} continued by {WorldSize} × {Options.AccumulationSteps}: the same global batch, gradients summed in another order";
         return saved;
     }
+
+    // A data-parallel world as a user started it: mpirun's processes or InProcessReplicas' (--replicas) threads, which a
+    // checkpoint does not tell apart.
+    private static string Ranks(int worldSize) => worldSize == 1 ? "1 process" : $"{worldSize} ranks (processes or replicas)";
 
     private static string Describe(int batchSize) => batchSize == 0 ? "unrecorded" : batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -524,7 +528,7 @@ public sealed class Trainer : IDisposable
         _group.AllReduceSum(differing);
         if (differing[0] != 0)
         {
-            throw new TrainingException($"after step {Step} the parameters of {differing[0]} of {WorldSize} processes differ from rank 0's: the processes no longer train one model");
+            throw new TrainingException($"after step {Step} the parameters of {differing[0]} of {WorldSize} ranks differ from rank 0's: the ranks no longer train one model");
         }
     }
 
