@@ -24,9 +24,10 @@ internal sealed class TrainingOptions
         CheckpointEvery = new Option<long>("--checkpoint-every") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C).", DefaultValueFactory = _ => checkpointEvery, HelpName = "N" };
         Vocabulary = new Option<string?>("--vocab") { Description = "WordPiece vocabulary (default: the bundled bert-base-uncased vocabulary).", HelpName = "FILE" };
         Threads = CommonOptions.Threads();
+        Threads.Description = "Compute threads, per process under mpirun and per replica with --replicas (default: one per core, the cores shared out among the processes on a machine or the replicas).";
         Accumulate = new Option<int>("--accumulate")
         {
-            Description = "Micro-batches of --batch whose gradients are averaged into one optimiser step (per process under mpirun: the global batch is processes × N × --batch).",
+            Description = "Micro-batches of --batch whose gradients are averaged into one optimiser step (per process under mpirun, per replica with --replicas: the global batch is processes or replicas × N × --batch).",
             DefaultValueFactory = _ => 1,
             HelpName = "N",
         };
@@ -45,10 +46,10 @@ internal sealed class TrainingOptions
         };
         Overlap.AcceptOnlyFromAmong("auto", "on", "off");
         BucketMegabytes = new Option<double>("--bucket-mb") { Description = "Under mpirun: gradient bucket size for the overlapped all-reduce, in MB.", DefaultValueFactory = _ => 25, HelpName = "MB" };
-        ShardOptimizer = new Option<bool>("--zero") { Description = "Under mpirun or with --replicas: shard AdamW's state over the processes (ZeRO stage 1): each keeps and updates 1/N of it." };
+        ShardOptimizer = new Option<bool>("--zero") { Description = "Under mpirun or with --replicas: shard AdamW's state over the processes or replicas (ZeRO stage 1): each keeps and updates 1/N of it." };
         VerifyEvery = new Option<long>("--verify-every")
         {
-            Description = "Under mpirun or with --replicas: check every N steps that all processes (replicas) hold bit-identical parameters (0: never).",
+            Description = "Under mpirun or with --replicas: check every N steps that all processes or replicas hold bit-identical parameters (0: never).",
             DefaultValueFactory = _ => 0,
             HelpName = "N",
         };
