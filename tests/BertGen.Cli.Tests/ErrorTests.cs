@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using System.Threading.Tasks;
 using BertGen.Runtime;
 using BertGen.Runtime.Weights;
 using Xunit;
@@ -190,6 +191,36 @@ public sealed class ErrorTests : IDisposable
         Assert.Contains("--replicas 64 needs 215.", line, StringComparison.Ordinal);
         Assert.Contains("use fewer replicas", line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_folder.File("replicas")));
+    }
+
+    [Fact]
+    public async Task ReplicaZeroRefusingTheFolder_EndsTheOtherReplicasBeforeTheyReadTheirData()
+    {
+        // Replica 0 refuses the folder at once (metrics.csv is a folder). The corpus is a FIFO no one writes, whose open
+        // blocks: a replica that read its data before learning of replica 0's error would never learn of it (with an
+        // ordinary big corpus it learned only after loading it, minutes later).
+        string run = _folder.File("run");
+        Directory.CreateDirectory(Path.Combine(run, "metrics.csv"));
+        string corpus = _folder.File("corpus.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", corpus))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        Task<CliResult> refused = Task.Run(() => Cli.Run("pretrain", "--replicas", "2", "--corpus", corpus, "--checkpoints", run));
+        if (await Task.WhenAny(refused, Task.Delay(TimeSpan.FromMinutes(1))) != refused)
+        {
+            using (new FileStream(corpus, FileMode.Open, FileAccess.Write))
+            {
+                // An empty corpus for the replica waiting on it: it fails and the run ends, instead of blocking the test host.
+            }
+
+            Assert.Fail("replica 1 opened the corpus before it learned that replica 0 had failed");
+        }
+
+        string line = (await refused).AssertOneLineError(1);
+        Assert.Contains("metrics.csv': it is a folder", line, StringComparison.Ordinal);
     }
 
     [Fact]

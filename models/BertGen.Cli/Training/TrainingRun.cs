@@ -142,6 +142,7 @@ internal static class TrainingRun
                     }
 
                     initialize(model, display);
+                    AwaitRankZero(group);
                     return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token, group);
                 });
             }
@@ -197,7 +198,9 @@ internal static class TrainingRun
         {
             using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
             using IBertModel created = plan.Model.Create(pool);
-            JobResult result = job(Trainable(created, plan), new CompositeMetricsSink(), _ => { }, interrupt.Token, group);
+            ITrainableModel model = Trainable(created, plan);
+            AwaitRankZero(group);
+            JobResult result = job(model, new CompositeMetricsSink(), _ => { }, interrupt.Token, group);
             string directory = plan.CheckpointDirectory;
             return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps,
                 Path.Combine(directory, MetricsFile), Path.Combine(directory, PlotFile), Reports: false);
@@ -208,6 +211,18 @@ internal static class TrainingRun
             {
                 Console.CancelKeyPress -= onCtrlC;
             }
+        }
+    }
+
+    // Replicas in this process learn of an error on rank 0 only at a collective (under mpirun, its abort ends every
+    // process at once): the others wait here, their models built, until rank 0 has taken the folder and set up its
+    // model, instead of first loading their data (minutes for a big corpus; forever for one that never ends) and
+    // hearing of its error after.
+    private static void AwaitRankZero(IDataParallelGroup? group)
+    {
+        if (group is { Size: > 1 } and not OpenMpiGroup)
+        {
+            group.Barrier();
         }
     }
 
