@@ -8,8 +8,8 @@ namespace BertGen.DistributedBench;
 
 /// <summary>
 /// Runs the training configurations one after another in blocks, repeated, so they share the machine's background
-/// load alike: 2 ranks × 1 thread with overlap, without overlap, ZeRO-1, each rank alone (compute only), and one
-/// process × 2 threads. Prints every block and the medians of the block medians, and how much of the all-reduce the
+/// load alike: 2 ranks × 1 thread with overlap, without overlap, ZeRO-1, each rank alone (compute only), two replicas of
+/// one thread in one process (<c>--replicas 2</c>), and one process × 2 threads. Prints every block and the medians of the block medians, and how much of the all-reduce the
 /// overlap hides: (t_no-overlap − t_overlap) / (t_no-overlap − t_alone).
 /// </summary>
 internal static class Comparison
@@ -27,6 +27,7 @@ internal static class Comparison
             ("2 ranks × 1 thread, no overlap", [.. Mpirun(2), .. self, "train", model, "no-overlap", count, "1"]),
             ("2 ranks × 1 thread, ZeRO-1", [.. Mpirun(2), .. self, "train", model, "zero", count, "1"]),
             ("2 ranks × 1 thread, no communication", [.. Mpirun(2), .. self, "train", model, "alone", count, "1"]),
+            ("2 replicas × 1 thread in 1 process", [.. self, "train", model, "replicas", count, "1"]),
             ("1 process × 2 threads", [.. self, "train", model, "overlap", count, "2"]),
         };
         var medians = configurations.ToDictionary(c => c.Name, _ => new List<double>());

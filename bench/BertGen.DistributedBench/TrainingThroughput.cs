@@ -19,14 +19,25 @@ namespace BertGen.DistributedBench;
 /// <c>overlap</c> (buckets reduced during the backward, a progress thread testing them), <c>overlap-layers</c> (the same,
 /// progressed only at layer boundaries), <c>no-overlap</c> (one all-reduce after it), <c>zero</c>
 /// (ZeRO-1), <c>alone</c> (each rank trains its own model: no communication, the compute-only time under the same
-/// load). <see cref="Comparison"/> runs the configurations alternately.
+/// load), <c>replicas</c> (two replicas on threads of this one process, <see cref="InProcessReplicas"/>, summing over
+/// shared memory). <see cref="Comparison"/> runs the configurations alternately.
 /// </summary>
 internal static class TrainingThroughput
 {
     public const int Batch = 8, Sequence = 128, Predictions = 20;
 
-    public static void Run(OpenMpiGroup? group, string model, string mode, int steps, int threads)
+    public static void Run(IDataParallelGroup? group, string model, string mode, int steps, int threads)
     {
+        if (mode == "replicas" && group is null)
+        {
+            InProcessReplicas.Run(2, replica =>
+            {
+                Run(replica, model, mode, steps, threads);
+                return 0;
+            });
+            return;
+        }
+
         using var pool = new ComputePool(threads);
         using ITrainableModel trainable = Create(model, pool);
         trainable.InitializeParameters(seed: 1);
@@ -36,7 +47,7 @@ internal static class TrainingThroughput
         {
             Steps = steps + 2,
             Schedule = new LinearWarmupDecaySchedule(1e-4, 1, steps + 2),
-            DataParallel = new DataParallelSettings { OverlapReduction = mode != "no-overlap", ProgressThread = mode != "overlap-layers", ShardOptimizerState = mode == "zero" },
+            DataParallel = new DataParallelSettings { OverlapReduction = mode switch { "no-overlap" => false, "replicas" => null, _ => true }, ProgressThread = mode != "overlap-layers", ShardOptimizerState = mode == "zero" },
         };
         using var trainer = new Trainer(trainable, source, options, pool: pool, group: mode == "alone" ? null : group);
         var times = new List<double>();

@@ -162,6 +162,8 @@ public sealed class ErrorTests : IDisposable
     [InlineData("inspect", "bert-base", "--format", "csv")]
     [InlineData("embed", "--threads", "0", "x")]
     [InlineData("embed", "--threads", "many", "x")]
+    [InlineData("pretrain", "--replicas", "0")]
+    [InlineData("finetune", "--replicas", "65")]
     [InlineData("train")]
     [InlineData]
     public void UsageErrors(params string[] args) => Cli.Run(args).AssertOneLineError(2);
@@ -177,6 +179,17 @@ public sealed class ErrorTests : IDisposable
         // Was "… as expected type 'System.Nullable`1[System.Int32]'".
         string line = Cli.Run(args).AssertOneLineError(2);
         Assert.StartsWith("bertgen: error: " + expected + " (see 'bertgen ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReplicasThatDoNotFitInMemory_AreRefusedBeforeAnythingIsAllocated()
+    {
+        // 64 BERT-base replicas at 8×128 need ~215 GiB: more than any machine running these tests has, and a process the
+        // kernel kills for memory says nothing.
+        string line = Cli.Run("pretrain", "--model", "bert-base", "--batch", "8", "--replicas", "64", "--checkpoints", _folder.File("replicas")).AssertOneLineError(1);
+        Assert.Contains("--replicas 64 needs 215.", line, StringComparison.Ordinal);
+        Assert.Contains("use fewer replicas", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder.File("replicas")));
     }
 
     [Fact]

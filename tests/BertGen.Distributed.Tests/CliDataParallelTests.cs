@@ -10,7 +10,7 @@ namespace BertGen.Distributed.Tests;
 /// <summary>
 /// <c>mpirun -np 2 bertgen pretrain|finetune</c> against <c>bertgen … --accumulate 2</c> in one process: the same global
 /// batch, the same examples, masks and dropout (bert-tiny trains with dropout 0.1), so the same losses and parameters
-/// up to summation order (<see cref="Comparison"/>).
+/// up to summation order (<see cref="Comparison"/>); and against <c>bertgen … --replicas 2</c>, bit for bit.
 /// </summary>
 public sealed class CliDataParallelTests
 {
@@ -27,6 +27,23 @@ public sealed class CliDataParallelTests
         Assert.Single(twoRanks.Output.Split('\n'), l => l.Contains("held-out", StringComparison.Ordinal));
         Assert.DoesNotContain("rank 1", twoRanks.Error, StringComparison.Ordinal);
         AssertSameRun(folder["alone"], folder["ranks"], Steps);
+
+        // --replicas 2: the same two replicas as threads of one process hold exactly what the two processes hold
+        // (every sum is of two floats, which commutes), and report alike.
+        RunResult replicas = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(folder["replicas"]), "--replicas", "2"]).AssertSucceeded();
+        Assert.Single(replicas.Output.Split('\n'), l => l.Contains("held-out", StringComparison.Ordinal));
+        Assert.Contains("2 replicas × 1 compute thread", replicas.Output + replicas.Error, StringComparison.Ordinal);
+        AssertSameCheckpoint(folder["ranks"], folder["replicas"], Steps);
+    }
+
+    // The last checkpoint's parameters and AdamW moments, bit for bit.
+    private static void AssertSameCheckpoint(string processes, string replicas, int step)
+    {
+        string last = $"checkpoint-{step:D9}";
+        foreach (string file in new[] { "model.safetensors", "optimizer.exp_avg.safetensors", "optimizer.exp_avg_sq.safetensors" })
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(processes, last, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(replicas, last, file))), $"{file}: --replicas 2 differs from mpirun -np 2");
+        }
     }
 
     [Fact]
@@ -36,6 +53,8 @@ public sealed class CliDataParallelTests
         MpiRun.Ranks(2, MpiRun.Cli, Finetune(folder["ranks"])).AssertSucceeded();
         MpiRun.Alone(MpiRun.Cli, [.. Finetune(folder["alone"]), "--accumulate", "2"]).AssertSucceeded();
         AssertSameRun(folder["alone"], folder["ranks"], 6);
+        MpiRun.Alone(MpiRun.Cli, [.. Finetune(folder["replicas"]), "--replicas", "2"]).AssertSucceeded();
+        AssertSameCheckpoint(folder["ranks"], folder["replicas"], 6);
     }
 
     [Fact]
@@ -85,7 +104,7 @@ public sealed class CliDataParallelTests
         Assert.Equal(1, refused.ExitCode);
         string line = Assert.Single(refused.ErrorLines, l => l.StartsWith("bertgen: error:", StringComparison.Ordinal));
         Assert.Contains("2 process(es) × 1", line, StringComparison.Ordinal);
-        Assert.Contains("processes × accumulation = 2", line, StringComparison.Ordinal);
+        Assert.Contains("processes or replicas × accumulation = 2", line, StringComparison.Ordinal);
         Assert.Contains("--accumulate 2", line, StringComparison.Ordinal);
 
         // A new job on the folder (no --resume) is refused by rank 0 alone, relayed: one line, not one per rank.

@@ -8,7 +8,8 @@ namespace BertGen.Distributed.Tests;
 /// <summary>
 /// A user's own program (BertGen.Distributed.Driver: OpenMpiGroup + Trainer + the pretraining pipeline, dynamic
 /// masking, dropout 0.1, a bucket size small enough that the overlapped reduction cuts many buckets) under mpirun:
-/// what every rank holds at the end, ZeRO-1 against plain data-parallel, and exact resume.
+/// what every rank holds at the end, ZeRO-1 against plain data-parallel, exact resume, and the same program's two
+/// replicas in one process (<c>InProcessReplicas</c>) against its two processes.
 /// </summary>
 public sealed class LibraryDataParallelTests
 {
@@ -27,6 +28,27 @@ public sealed class LibraryDataParallelTests
         Assert.True(rank0.AsSpan().SequenceEqual(rank1), "rank 0 and rank 1 hold different parameters");
         Assert.Equal(File.ReadAllLines(Path.Combine(folder["ranks"], "rank-0.losses")), File.ReadAllLines(Path.Combine(folder["ranks"], "rank-1.losses")));
         Comparison.AssertClose("parameters", Comparison.ReadFloats(Path.Combine(folder["alone"], "rank-0.params")), Comparison.ReadFloats(Path.Combine(folder["ranks"], "rank-0.params")));
+
+        // Two replicas on threads of one process, one compute thread each: every sum of gradients is of two floats,
+        // which commutes, so whatever order Open MPI's collectives add them in, both replicas hold exactly the
+        // parameters the two processes hold. The reported loss and norm are sums the compute pool splits by its thread
+        // count (two per process here, one per replica), so they agree to rounding.
+        MpiRun.Alone(MpiRun.Driver, Arguments(folder["replicas"], 10, 10, mode, "replicas=2")).AssertSucceeded();
+        foreach (string file in new[] { "rank-0.params", "rank-1.params" })
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(folder["ranks"], file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder["replicas"], file))), $"{file}: the replicas differ from the processes");
+        }
+
+        string[] processLosses = File.ReadAllLines(Path.Combine(folder["ranks"], "rank-0.losses"));
+        string[] replicaLosses = File.ReadAllLines(Path.Combine(folder["replicas"], "rank-0.losses"));
+        Assert.Equal(processLosses.Length, replicaLosses.Length);
+        foreach ((string expected, string actual) in processLosses.Zip(replicaLosses))
+        {
+            double[] e = expected.Split(" ").Select(Number).ToArray(), a = actual.Split(" ").Select(Number).ToArray();
+            Assert.Equal(e[0], a[0]);
+            Comparison.AssertRelative(e[1], a[1], $"loss of step {e[0]}");
+            Comparison.AssertRelative(e[2], a[2], $"gradient norm of step {e[0]}");
+        }
     }
 
     [Fact]
@@ -66,6 +88,8 @@ public sealed class LibraryDataParallelTests
         MpiRun.Alone(MpiRun.Driver, Arguments(folder["resumed"], 10, 10, checkpoints, "resume", "accumulate=2")).AssertSucceeded();
         Comparison.AssertClose("one process after two", Comparison.ReadFloats(Path.Combine(folder["unbroken"], "rank-0.params")), Comparison.ReadFloats(Path.Combine(folder["resumed"], "rank-0.params")));
     }
+
+    private static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 
     private static string[] Arguments(string output, int steps, int horizon, params string[] options) =>
         [MpiRun.DataFile("kjv-12-documents.txt"), MpiRun.Vocabulary, output, steps.ToString(System.Globalization.CultureInfo.InvariantCulture), horizon.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -22,11 +22,12 @@ public sealed class PublicApiTests
 {
     /// <summary>
     /// The most public types a package user sees: a surface small enough to read in a minute. Issue 10 asked for 45;
-    /// issue 12 added one, <c>Precision</c> (what a forward pass computes in: users pick it). This pins today's count so
+    /// issue 12 added one, <c>Precision</c> (what a forward pass computes in: users pick it), and issue 11's replicas another,
+    /// <c>InProcessReplicas</c> (data-parallel training on threads of one process: users call it). This pins today's count so
     /// the surface cannot grow unnoticed. The rest is in the training loop's
     /// namespaces (runtime/README.md names the candidates); lower it as they consolidate.
     /// </summary>
-    private const int MostVisibleTypes = 46;
+    private const int MostVisibleTypes = 47;
 
     private const string UpdateSwitch = "BERTGEN_UPDATE_BASELINES";
 

@@ -67,7 +67,7 @@ internal sealed class FinetuneCommand : ICliCommand
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
-            TrainingRun.RequireShape(descriptor, batch, sequence);
+            TrainingRun.RequireShape(descriptor, batch, sequence, parse.GetValue(training.Replicas));
             if (parse.GetValue(warmup) is < 0)
             {
                 throw new CliUsageException("--warmup must be 0 or more");
@@ -124,7 +124,7 @@ internal sealed class FinetuneCommand : ICliCommand
             (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
 
             resume.Report(context, parse);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas));
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,

@@ -59,7 +59,7 @@ internal sealed class PretrainCommand : ICliCommand
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
-            TrainingRun.RequireShape(descriptor, batch, sequence);
+            TrainingRun.RequireShape(descriptor, batch, sequence, parse.GetValue(training.Replicas));
             if (parse.GetValue(warmup) < 0 || parse.GetValue(evaluationBatches) < 1)
             {
                 throw new CliUsageException("--warmup must be 0 or more and --eval-batches at least 1");
@@ -83,7 +83,7 @@ internal sealed class PretrainCommand : ICliCommand
                 ResumePlan.Write,
                 ResumePlan.Read);
             resume.Report(context, parse);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas));
             var options = new PretrainingJobOptions
             {
                 CorpusPath = corpusPath,

@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Training;
 using BertGen.Text;
@@ -29,6 +30,13 @@ internal sealed class TrainingOptions
             DefaultValueFactory = _ => 1,
             HelpName = "N",
         };
+        Replicas = new Option<int>("--replicas")
+        {
+            Description = "Train N replicas of the model in this process, data-parallel (as mpirun -np N trains N processes): each step takes N × --accumulate "
+                + "micro-batches, each replica runs on --threads threads (default: the cores shared out).",
+            DefaultValueFactory = _ => 1,
+            HelpName = "N",
+        };
         Overlap = new Option<string>("--overlap")
         {
             Description = "Under mpirun: reduce gradient buckets during the backward (on) or in one all-reduce after it (off); auto: on when the processes span machines.",
@@ -37,10 +45,10 @@ internal sealed class TrainingOptions
         };
         Overlap.AcceptOnlyFromAmong("auto", "on", "off");
         BucketMegabytes = new Option<double>("--bucket-mb") { Description = "Under mpirun: gradient bucket size for the overlapped all-reduce, in MB.", DefaultValueFactory = _ => 25, HelpName = "MB" };
-        ShardOptimizer = new Option<bool>("--zero") { Description = "Under mpirun: shard AdamW's state over the processes (ZeRO stage 1): each keeps and updates 1/N of it." };
+        ShardOptimizer = new Option<bool>("--zero") { Description = "Under mpirun or with --replicas: shard AdamW's state over the processes (ZeRO stage 1): each keeps and updates 1/N of it." };
         VerifyEvery = new Option<long>("--verify-every")
         {
-            Description = "Under mpirun: check every N steps that all processes hold bit-identical parameters (0: never).",
+            Description = "Under mpirun or with --replicas: check every N steps that all processes (replicas) hold bit-identical parameters (0: never).",
             DefaultValueFactory = _ => 0,
             HelpName = "N",
         };
@@ -70,6 +78,8 @@ internal sealed class TrainingOptions
 
     public Option<int> Accumulate { get; }
 
+    public Option<int> Replicas { get; }
+
     public Option<string> Overlap { get; }
 
     public Option<double> BucketMegabytes { get; }
@@ -80,7 +90,7 @@ internal sealed class TrainingOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Accumulate, Seed, EvaluateEvery, CheckpointEvery, Resume, ResumeOlder, Vocabulary, Threads, Overlap, BucketMegabytes, ShardOptimizer, VerifyEvery })
+        foreach (Option option in new Option[] { Steps, LearningRate, Batch, Sequence, Accumulate, Replicas, Seed, EvaluateEvery, CheckpointEvery, Resume, ResumeOlder, Vocabulary, Threads, Overlap, BucketMegabytes, ShardOptimizer, VerifyEvery })
         {
             command.Options.Add(option);
         }
@@ -118,6 +128,16 @@ internal sealed class TrainingOptions
             throw new CliUsageException($"--accumulate must be between 1 and 4096, not {parse.GetValue(Accumulate)}");
         }
 
+        if (parse.GetValue(Replicas) is < 1 or > 64)
+        {
+            throw new CliUsageException($"--replicas must be between 1 and 64, not {parse.GetValue(Replicas)}");
+        }
+
+        if (parse.GetValue(Replicas) > 1 && OpenMpiGroup.IsLaunched)
+        {
+            throw new CliUsageException("--replicas trains several replicas in one process and mpirun starts several processes: use one or the other");
+        }
+
         double bucket = parse.GetValue(BucketMegabytes);
         if (!double.IsFinite(bucket) || bucket < 0.01 || bucket > 4096)
         {
@@ -130,7 +150,7 @@ internal sealed class TrainingOptions
         }
     }
 
-    /// <summary>The data-parallel settings the options ask for (they matter only under mpirun).</summary>
+    /// <summary>The data-parallel settings the options ask for (they matter only under mpirun or with --replicas).</summary>
     public DataParallelSettings DataParallel(ParseResult parse) => new()
     {
         OverlapReduction = parse.GetValue(Overlap) switch { "on" => true, "off" => false, _ => null },

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -20,7 +21,8 @@ namespace BertGen.Cli.Training;
 /// <param name="Threads">Compute threads, or null for one per core.</param>
 /// <param name="EvaluateEvery">The held-out evaluation interval (for the display's ETA).</param>
 /// <param name="ResumeOlder">When the newest checkpoint is damaged, continue from the newest intact one before it.</param>
-internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery, bool ResumeOlder = false);
+/// <param name="Replicas">Data-parallel replicas trained in this process (<c>--replicas</c>), each on <paramref name="Threads"/> threads.</param>
+internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery, bool ResumeOlder = false, int Replicas = 1);
 
 /// <summary>
 /// How a run ended: the job's evaluations, whether Ctrl-C cut it short, where its files are, and whether this process
@@ -34,7 +36,8 @@ internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, st
 /// one when the newest is damaged) and cut the metrics CSV back to it, allocate the model, wire the CSV and the progress
 /// display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes its step, checkpoints and returns), and
 /// draw the loss plot from the CSV afterwards. Under mpirun only rank 0 touches the checkpoint folder (and holds its
-/// lock), shows progress and writes the CSV and plot.
+/// lock), shows progress and writes the CSV and plot. With <c>--replicas N</c> the same happens inside this process:
+/// replica 0 on this thread is rank 0, the others train silently beside it (<see cref="InProcessReplicas"/>).
 /// </summary>
 internal static class TrainingRun
 {
@@ -48,17 +51,35 @@ internal static class TrainingRun
         Action<ITrainableModel, TrainingDisplay> initialize,
         Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
-        OpenMpiGroup? group = DataParallelLaunch.Join(context.Console.Error);
-        bool reports = group is null || group.Rank == 0;
-        string directory = plan.CheckpointDirectory;
-        string metricsPath = Path.Combine(directory, MetricsFile);
-        string plotPath = Path.Combine(directory, PlotFile);
-        if (!reports)
+        OpenMpiGroup? processes = DataParallelLaunch.Join(context.Console.Error);
+        if (plan.Replicas > 1)
         {
-            TrainingRunOutcome outcome = RunQuietRank(plan, group!, initialize, job, metricsPath, plotPath);
+            return InProcessReplicas.Run(plan.Replicas, replica => replica.Rank == 0
+                ? RunReporting(context, quiet, plan, initialize, job, replica,
+                    $"data-parallel in this process: {plan.Replicas} replicas × {Threads(plan, replica)} compute thread{(Threads(plan, replica) == 1 ? "" : "s")}; replica 0 reports")
+                : RunQuietRank(plan, replica, job));
+        }
+
+        if (processes is { Rank: not 0 })
+        {
+            TrainingRunOutcome outcome = RunQuietRank(plan, processes, job);
             DataParallelLaunch.Leave();
             return outcome;
         }
+
+        return RunReporting(context, quiet, plan, initialize, job, processes, processes is null ? null
+            : $"data-parallel on Open MPI: {processes.Size} processes × {Threads(plan, processes)} compute thread{(Threads(plan, processes) == 1 ? "" : "s")}; rank 0 on {processes.Host} reports");
+    }
+
+    // Rank 0 of a data-parallel job, or a process training alone: the checkpoint folder, the CSV, the display and the plot.
+    private static TrainingRunOutcome RunReporting(CliContext context, bool quiet, TrainingRunPlan plan,
+        Action<ITrainableModel, TrainingDisplay> initialize,
+        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job,
+        IDataParallelGroup? group, string? dataParallelLine)
+    {
+        string directory = plan.CheckpointDirectory;
+        string metricsPath = Path.Combine(directory, MetricsFile);
+        string plotPath = Path.Combine(directory, PlotFile);
 
         // Written after the last step: a folder or a read-only file in their place is found now, not after hours of training.
         OutputFile.RequireReplaceable(metricsPath);
@@ -115,10 +136,9 @@ internal static class TrainingRun
                         display.Log(note);
                     }
 
-                    if (group is not null)
+                    if (dataParallelLine is not null)
                     {
-                        int threads = pool?.ThreadCount ?? Environment.ProcessorCount;
-                        display.Log($"data-parallel on Open MPI: {group.Size} processes × {threads} compute thread{(threads == 1 ? "" : "s")}; rank 0 on {group.Host} reports");
+                        display.Log(dataParallelLine);
                     }
 
                     initialize(model, display);
@@ -153,11 +173,10 @@ internal static class TrainingRun
     }
 
     // A non-zero rank of a data-parallel job: the same model and job, no files, no display, no log; its parameters
-    // come from rank 0's broadcast, so it does not initialise them.
-    private static TrainingRunOutcome RunQuietRank(TrainingRunPlan plan, OpenMpiGroup group,
-        Action<ITrainableModel, TrainingDisplay> initialize,
-        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job,
-        string metricsPath, string plotPath)
+    // come from rank 0's broadcast, so it does not initialise them. A process of an mpirun job stops on its own Ctrl-C
+    // (mpirun forwards it to every process); a replica in this process learns of rank 0's with the step's sums.
+    private static TrainingRunOutcome RunQuietRank(TrainingRunPlan plan, IDataParallelGroup group,
+        Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
         using var interrupt = new CancellationTokenSource();
         ConsoleCancelEventHandler onCtrlC = (_, e) =>
@@ -168,23 +187,38 @@ internal static class TrainingRun
                 interrupt.Cancel();
             }
         };
-        Console.CancelKeyPress += onCtrlC;
+        bool ownCtrlC = group is OpenMpiGroup;
+        if (ownCtrlC)
+        {
+            Console.CancelKeyPress += onCtrlC;
+        }
+
         try
         {
             using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
             using IBertModel created = plan.Model.Create(pool);
             JobResult result = job(Trainable(created, plan), new CompositeMetricsSink(), _ => { }, interrupt.Token, group);
-            return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps, metricsPath, plotPath, Reports: false);
+            string directory = plan.CheckpointDirectory;
+            return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps,
+                Path.Combine(directory, MetricsFile), Path.Combine(directory, PlotFile), Reports: false);
         }
         finally
         {
-            Console.CancelKeyPress -= onCtrlC;
+            if (ownCtrlC)
+            {
+                Console.CancelKeyPress -= onCtrlC;
+            }
         }
     }
 
-    // Under mpirun the machine's cores are shared by the job's processes on it, unless --threads says otherwise.
-    private static int? Threads(TrainingRunPlan plan, OpenMpiGroup? group) =>
-        plan.Threads ?? (group is null ? null : DataParallelLaunch.DefaultThreads);
+    // Under mpirun the machine's cores are shared by the job's processes on it, and with --replicas by the replicas,
+    // unless --threads says otherwise.
+    private static int? Threads(TrainingRunPlan plan, IDataParallelGroup? group) => plan.Threads ?? group switch
+    {
+        null => null,
+        OpenMpiGroup => DataParallelLaunch.DefaultThreads,
+        _ => Math.Max(1, Environment.ProcessorCount / group.Size),
+    };
 
     private static ITrainableModel Trainable(IBertModel created, TrainingRunPlan plan) => created as ITrainableModel
         ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
@@ -193,8 +227,56 @@ internal static class TrainingRun
     public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(
         $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{ShownPath.Of(plan.CheckpointDirectory)}'; continue with --resume");
 
-    /// <summary>Checks that (batch, sequence) is one of the model's compiled shapes (every shape of a training spec has a training step).</summary>
-    public static void RequireShape(ModelDescriptor model, int batch, int sequence)
+    /// <summary>
+    /// Checks that (batch, sequence) is one of the model's compiled shapes (every shape of a training spec has a training
+    /// step) and, with <c>--replicas</c> above 1, that the replicas' models fit in the memory this machine has available:
+    /// each holds a whole model with its optimiser state and activations, and a process the kernel kills for memory
+    /// prints nothing.
+    /// </summary>
+    public static void RequireShape(ModelDescriptor model, int batch, int sequence, int replicas = 1)
+    {
+        RequireCompiledShape(model, batch, sequence);
+        if (replicas > 1 && AvailableMemoryBytes() is long available)
+        {
+            ShapeDescriptor shape = model.Shapes.First(s => s.Batch == batch && s.Sequence == sequence);
+            // Parameters, gradients and AdamW's two moments, the packed weights, and the activations of the training
+            // step and of the held-out evaluation's step (its own arena); a tenth of what is available is left for the
+            // data each replica reads and the runtime (bert-tiny at 32×128: 458 MiB by this count, 506 MiB measured).
+            long perReplica = ((4 * model.ParameterBufferLength) + model.PackedWeightLength + (2 * shape.TrainingArenaLength)) * sizeof(float);
+            if ((double)perReplica * replicas > 0.9 * available)
+            {
+                throw new CliFailureException(string.Create(CultureInfo.InvariantCulture,
+                    $"--replicas {replicas} needs {replicas * (perReplica / (double)(1L << 30)):F1} GiB for '{ModelCatalog.CliName(model)}' at --batch {batch} --sequence {sequence} "
+                    + $"({perReplica / (double)(1L << 20):F1} MiB per replica: model, optimiser state, activations) plus room for its data, and this machine has {available / (double)(1L << 30):F1} GiB available: use fewer replicas"));
+            }
+        }
+    }
+
+    // Linux's estimate of the memory a new allocation can get without swapping (MemAvailable), within this process's
+    // limit (a container's cgroup); null where it cannot be read.
+    private static long? AvailableMemoryBytes()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
+            if (line is null || !long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], NumberStyles.None, CultureInfo.InvariantCulture, out long kilobytes))
+            {
+                return null;
+            }
+
+            return Math.Min(kilobytes * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void RequireCompiledShape(ModelDescriptor model, int batch, int sequence)
     {
         if (!model.Shapes.Any(s => s.Batch == batch && s.Sequence == sequence))
         {

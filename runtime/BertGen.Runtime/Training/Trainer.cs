@@ -235,7 +235,7 @@ public sealed class Trainer : IDisposable
         {
             throw new CheckpointException(
                 $"checkpoint '{path}' was written with {saved.WorldSize} process(es) × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
-                + $"this run has {WorldSize} × {Options.AccumulationSteps} of {_training.BatchSize}: resume with the same global batch (processes × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size"
+                + $"this run has {WorldSize} × {Options.AccumulationSteps} of {_training.BatchSize}: resume with the same global batch (processes or replicas × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size"
                 + (saved.WorldSize * saved.AccumulationSteps % WorldSize == 0 ? $": with {WorldSize} process(es) that is {saved.WorldSize * saved.AccumulationSteps / WorldSize} accumulation steps (bertgen --accumulate {saved.WorldSize * saved.AccumulationSteps / WorldSize})" : ""));
         }
 

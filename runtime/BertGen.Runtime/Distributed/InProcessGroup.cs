@@ -1,0 +1,327 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Threading;
+using BertGen.Runtime.Memory;
+
+namespace BertGen.Runtime.Distributed;
+
+/// <summary>
+/// One replica of a data-parallel group whose members are threads of this process (<see cref="InProcessReplicas"/>):
+/// the collectives of <see cref="IDataParallelGroup"/> over shared memory. Each member publishes the address of its
+/// buffer, all meet, each reads the others' buffers directly, and all meet again before anyone touches a buffer the
+/// others may still read. Every rank computes its own share of a sum (its part of the range, over every rank's buffer in
+/// rank order) and writes it into every rank's buffer, so a sum is the same bits on every rank and from run to run;
+/// for two ranks it is the same bits as any all-reduce (float addition of two values commutes).
+/// </summary>
+/// <remarks>
+/// A member that fails (<see cref="Fail"/>) cancels the meeting: every other member waiting in, or later entering, a
+/// collective throws a <see cref="DataParallelException"/> marked as relayed, so the one real error is reported.
+/// </remarks>
+internal sealed unsafe class InProcessGroup : IDataParallelGroup
+{
+    private readonly Meeting _meeting;
+
+    private InProcessGroup(Meeting meeting, int rank)
+    {
+        _meeting = meeting;
+        Rank = rank;
+    }
+
+    public int Rank { get; }
+
+    public int Size => _meeting.Size;
+
+    /// <summary>Every replica is on this machine, in this process: sums are memory copies by the computing cores.</summary>
+    public bool SharesOneMachine => true;
+
+    /// <summary>The members of a new group of <paramref name="size"/> replicas, rank r at index r.</summary>
+    public static InProcessGroup[] Create(int size)
+    {
+        var meeting = new Meeting(size);
+        var members = new InProcessGroup[size];
+        for (int r = 0; r < size; r++)
+        {
+            members[r] = new InProcessGroup(meeting, r);
+        }
+
+        return members;
+    }
+
+    /// <summary>Ends the group after an error on one replica: the others stop at their next (or current) collective.</summary>
+    public void Fail() => _meeting.Cancel();
+
+    public void Broadcast(Span<byte> data, int root)
+    {
+        fixed (byte* mine = data)
+        {
+            byte** all = Publish(mine, data.Length);
+            if (Rank != root)
+            {
+                new ReadOnlySpan<byte>(all[root], data.Length).CopyTo(data);
+            }
+
+            Meet();
+        }
+    }
+
+    public void Broadcast(AlignedBuffer buffer, long offset, long count, int root)
+    {
+        float** all = Publish(Range(buffer, offset, count), count);
+        if (Rank != root)
+        {
+            Copy(all[root], all[Rank], count);
+        }
+
+        Meet();
+    }
+
+    public void AllReduceSum(Span<double> values)
+    {
+        fixed (double* mine = values)
+        {
+            double** all = Publish(mine, values.Length);
+            double[] sums = new double[values.Length];
+            for (int i = 0; i < sums.Length; i++)
+            {
+                double sum = all[0][i];
+                for (int r = 1; r < Size; r++)
+                {
+                    sum += all[r][i];
+                }
+
+                sums[i] = sum;
+            }
+
+            Meet(); // everyone has read every rank's values before any rank overwrites its own
+            sums.CopyTo(values);
+        }
+    }
+
+    public void AllReduceSum(AlignedBuffer buffer, long offset, long count)
+    {
+        float** all = Publish(Range(buffer, offset, count), count);
+        (long from, long to) = Share(count, Rank);
+        SumInto(all, from, to, all, Size);
+        Meet();
+    }
+
+    /// <summary>Sums at once: replicas share the cores that compute, so there is nothing to overlap with.</summary>
+    public void StartAllReduceSum(AlignedBuffer buffer, long offset, long count) => AllReduceSum(buffer, offset, count);
+
+    public bool TestStarted() => true;
+
+    public void WaitStarted()
+    {
+    }
+
+    public void ReduceScatterSum(AlignedBuffer source, AlignedBuffer part, ReadOnlySpan<int> counts)
+    {
+        long total = Total(counts), mine = Start(counts, Rank);
+        float** all = Publish(Range(source, 0, total), total);
+        float* into = Range(part, 0, counts[Rank]) - mine; // so that into[i] is float i of the whole range
+        SumInto(all, mine, mine + counts[Rank], &into, 1);
+        Meet();
+    }
+
+    public void AllGather(AlignedBuffer buffer, ReadOnlySpan<int> counts)
+    {
+        long total = Total(counts);
+        float** all = Publish(Range(buffer, 0, total), total);
+        for (int r = 0, from = 0; r < Size; from += counts[r], r++)
+        {
+            if (r != Rank)
+            {
+                Copy(all[r] + from, all[Rank] + from, counts[r]); // part r is read from its owner, written by no one else
+            }
+        }
+
+        Meet();
+    }
+
+    public void Gather(AlignedBuffer part, AlignedBuffer? whole, ReadOnlySpan<int> counts, int root)
+    {
+        float** all = Publish(Range(part, 0, counts[Rank]), -1); // parts differ in length
+        if (Rank == root)
+        {
+            float* into = Range(whole ?? throw new ArgumentNullException(nameof(whole)), 0, Total(counts));
+            for (int r = 0, from = 0; r < Size; from += counts[r], r++)
+            {
+                Copy(all[r], into + from, counts[r]);
+            }
+        }
+
+        Meet();
+    }
+
+    public void Scatter(AlignedBuffer? whole, AlignedBuffer part, ReadOnlySpan<int> counts, int root)
+    {
+        long total = Total(counts);
+        float* mine = Rank == root ? Range(whole ?? throw new ArgumentNullException(nameof(whole)), 0, total) : null;
+        float** all = Publish(mine, Rank == root ? total : -1);
+        Copy(all[root] + Start(counts, Rank), Range(part, 0, counts[Rank]), counts[Rank]);
+        Meet();
+    }
+
+    public void Barrier() => Meet();
+
+    /// <summary>Ends the process, as an MPI abort ends the job: every replica is in it.</summary>
+    public void Abort(int exitCode)
+    {
+        Fail();
+        Environment.Exit(exitCode);
+    }
+
+    public void Dispose()
+    {
+    }
+
+    // Publishes this rank's address and element count, meets the others, and returns every rank's address. A count of −1
+    // is a rank that sends nothing (a scatter's non-root); every other count must match, as MPI requires of a collective.
+    private T** Publish<T>(T* mine, long count)
+        where T : unmanaged
+    {
+        _meeting.Addresses[Rank] = mine;
+        _meeting.Counts[Rank] = count;
+        Meet();
+        for (int r = 0; r < Size; r++)
+        {
+            long theirs = _meeting.Counts[r];
+            if (theirs != count && theirs >= 0 && count >= 0)
+            {
+                Fail();
+                throw new DataParallelException($"replica {Rank} joined a collective of {count} elements that replica {r} joined with {theirs}");
+            }
+        }
+
+        return (T**)_meeting.Addresses;
+    }
+
+    private void Meet() => _meeting.Meet(Rank);
+
+    // Float [from, to) of the sum over every rank's range (in rank order) written to each of the `targets` ranges.
+    private void SumInto(float** all, long from, long to, float** targets, int targetCount)
+    {
+        long i = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<float>.Count <= to; i += Vector256<float>.Count)
+            {
+                Vector256<float> sum = Vector256.Load(all[0] + i);
+                for (int r = 1; r < Size; r++)
+                {
+                    sum += Vector256.Load(all[r] + i);
+                }
+
+                for (int t = 0; t < targetCount; t++)
+                {
+                    sum.Store(targets[t] + i);
+                }
+            }
+        }
+
+        for (; i < to; i++)
+        {
+            float sum = all[0][i];
+            for (int r = 1; r < Size; r++)
+            {
+                sum += all[r][i];
+            }
+
+            for (int t = 0; t < targetCount; t++)
+            {
+                targets[t][i] = sum;
+            }
+        }
+    }
+
+    private static void Copy(float* from, float* to, long count)
+    {
+        for (long at = 0; at < count; at += int.MaxValue / sizeof(float))
+        {
+            int piece = (int)Math.Min(count - at, int.MaxValue / sizeof(float));
+            new ReadOnlySpan<float>(from + at, piece).CopyTo(new Span<float>(to + at, piece));
+        }
+    }
+
+    // Rank r's share of a range of `count` floats, cut at multiples of 16 (one cache line).
+    private (long From, long To) Share(long count, int rank)
+    {
+        long per = (count + Size - 1) / Size;
+        per = (per + 15) / 16 * 16;
+        long from = Math.Min(count, per * rank);
+        return (from, Math.Min(count, from + per));
+    }
+
+    private static float* Range(AlignedBuffer buffer, long offset, long count)
+    {
+        if (offset < 0 || count < 0 || offset + count > buffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset + count}) is outside a buffer of {buffer.Length} floats.");
+        }
+
+        return buffer.Pointer + offset;
+    }
+
+    private static long Total(ReadOnlySpan<int> counts)
+    {
+        long total = 0;
+        foreach (int c in counts)
+        {
+            total += c;
+        }
+
+        return total;
+    }
+
+    private static long Start(ReadOnlySpan<int> counts, int rank)
+    {
+        long start = 0;
+        for (int r = 0; r < rank; r++)
+        {
+            start += counts[r];
+        }
+
+        return start;
+    }
+
+    // What the members share: a barrier, each rank's published address and count, and the cancellation of a failure.
+    private sealed class Meeting
+    {
+        private readonly System.Threading.Barrier _barrier;
+        private readonly CancellationTokenSource _failed = new();
+        private readonly nint[] _addresses;
+
+        public Meeting(int size)
+        {
+            Size = size;
+            _barrier = new System.Threading.Barrier(size);
+            Counts = new long[size];
+            _addresses = GC.AllocateArray<nint>(size, pinned: true);
+        }
+
+        public int Size { get; }
+
+        /// <summary>Each rank's published address (a pinned array: its place never moves).</summary>
+        public void** Addresses => (void**)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_addresses));
+
+        public long[] Counts { get; }
+
+        public void Cancel() => _failed.Cancel();
+
+        public void Meet(int rank)
+        {
+            try
+            {
+                _barrier.SignalAndWait(_failed.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                var stopped = new DataParallelException($"replica {rank} stopped: another replica of this process failed");
+                stopped.Data[DataParallelException.RelayedFromRootKey] = true;
+                throw stopped;
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using BertGen.Runtime.Distributed;
+using BertGen.Runtime.Memory;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Training;
+using Xunit;
+
+namespace BertGen.Training.Runtime.Tests;
+
+/// <summary>
+/// Replicas trained by threads of one process (<see cref="InProcessReplicas"/>): each collective against its
+/// definition on three replicas and ranges that do not divide evenly, a trainer of two replicas against one accumulating
+/// two micro-batches, and a failing replica ending the others instead of leaving them waiting.
+/// </summary>
+public sealed class InProcessReplicasTests
+{
+    private const int Replicas = 3;
+    private const int Length = 1001;
+
+    // Rank r's float i: small integers, so every sum below is exact in float and the expectation is plain arithmetic.
+    private static float Value(int rank, long i) => rank * 1000 + i % 997;
+
+    private static AlignedBuffer Filled(int rank)
+    {
+        var buffer = new AlignedBuffer(Length);
+        Span<float> values = buffer.AsSpan();
+        for (int i = 0; i < Length; i++)
+        {
+            values[i] = Value(rank, i);
+        }
+
+        return buffer;
+    }
+
+    [Fact]
+    public void AllReduceSum_SumsTheRangeOnEveryReplica_AndLeavesTheRestAlone()
+    {
+        float[][] after = RunOnEach(group =>
+        {
+            using AlignedBuffer buffer = Filled(group.Rank);
+            group.AllReduceSum(buffer, offset: 3, count: 997);
+            return buffer.AsSpan().ToArray();
+        });
+
+        for (int rank = 0; rank < Replicas; rank++)
+        {
+            for (int i = 0; i < Length; i++)
+            {
+                float expected = i is >= 3 and < 1000 ? Enumerable.Range(0, Replicas).Sum(r => Value(r, i)) : Value(rank, i);
+                Assert.Equal(expected, after[rank][i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void BroadcastAndDoubleSums_GiveEveryReplicaTheSameValues()
+    {
+        (float[] Floats, byte[] Bytes, double[] Sums)[] after = RunOnEach(group =>
+        {
+            using AlignedBuffer buffer = Filled(group.Rank);
+            group.Broadcast(buffer, offset: 10, count: 500, root: 2);
+            byte[] bytes = [(byte)group.Rank, (byte)(group.Rank + 10), 7];
+            group.Broadcast(bytes, root: 1);
+            double[] sums = [group.Rank, 0.5 * group.Rank, 1];
+            group.AllReduceSum(sums);
+            group.Barrier();
+            return (buffer.AsSpan().ToArray(), bytes, sums);
+        });
+
+        for (int rank = 0; rank < Replicas; rank++)
+        {
+            for (int i = 0; i < Length; i++)
+            {
+                Assert.Equal(i is >= 10 and < 510 ? Value(2, i) : Value(rank, i), after[rank].Floats[i]);
+            }
+
+            Assert.Equal(new byte[] { 1, 11, 7 }, after[rank].Bytes);
+            Assert.Equal(new[] { 3.0, 1.5, 3.0 }, after[rank].Sums);
+        }
+    }
+
+    [Fact]
+    public void ShardedCollectives_ReduceScatterAllGatherGatherScatter_MatchTheirDefinitions()
+    {
+        int[] counts = [333, 334, 334]; // the whole 1001 floats in parts of unequal length
+        int[] starts = [0, 333, 667];
+        (float[] Part, float[] Gathered, float[]? Whole, float[] Scattered)[] after = RunOnEach(group =>
+        {
+            using AlignedBuffer source = Filled(group.Rank);
+            using var part = new AlignedBuffer(counts[group.Rank]);
+            group.ReduceScatterSum(source, part, counts);
+            float[] reduced = part.AsSpan().ToArray();
+
+            // Each replica writes its reduced part into its own copy, then gathers the others' parts into it.
+            using var buffer = new AlignedBuffer(Length);
+            part.AsSpan().CopyTo(buffer.Slice(starts[group.Rank], counts[group.Rank]));
+            group.AllGather(buffer, counts);
+
+            using AlignedBuffer? whole = group.Rank == 1 ? new AlignedBuffer(Length) : null;
+            group.Gather(part, whole, counts, root: 1);
+
+            using var scattered = new AlignedBuffer(counts[group.Rank]);
+            using AlignedBuffer? toScatter = group.Rank == 0 ? Filled(rank: 5) : null;
+            group.Scatter(toScatter, scattered, counts, root: 0);
+            return (reduced, buffer.AsSpan().ToArray(), whole?.AsSpan().ToArray(), scattered.AsSpan().ToArray());
+        });
+
+        float[] total = Enumerable.Range(0, Length).Select(i => (float)Enumerable.Range(0, Replicas).Sum(r => Value(r, i))).ToArray();
+        for (int rank = 0; rank < Replicas; rank++)
+        {
+            Assert.Equal(total.Skip(starts[rank]).Take(counts[rank]), after[rank].Part);
+            Assert.Equal(total, after[rank].Gathered);
+            Assert.Equal(Enumerable.Range(starts[rank], counts[rank]).Select(i => Value(5, i)), after[rank].Scattered);
+        }
+
+        Assert.Equal(total, after[1].Whole);
+        Assert.Null(after[0].Whole);
+    }
+
+    [Fact]
+    public void CollectiveOfDifferentSizes_IsAnErrorNamingBoth()
+    {
+        DataParallelException error = Assert.Throws<DataParallelException>(() => Bounded(() => InProcessReplicas.Run(2, group =>
+        {
+            using var buffer = new AlignedBuffer(100);
+            group.AllReduceSum(buffer, 0, group.Rank == 0 ? 100 : 64);
+            return 0;
+        })));
+        Assert.Contains("100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void FailingReplica_StopsTheOthers_AndItsOwnErrorIsThrown(int failing)
+    {
+        // The other replicas keep meeting at barriers (as a trainer meets at every step's sums): they must stop, not wait.
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Bounded(() => InProcessReplicas.Run(Replicas, group =>
+        {
+            for (int round = 0; ; round++)
+            {
+                if (group.Rank == failing && round == 3)
+                {
+                    throw new InvalidOperationException($"replica {failing} failed on its own");
+                }
+
+                group.Barrier();
+            }
+
+#pragma warning disable CS0162 // the loop ends by the exception
+            return 0;
+#pragma warning restore CS0162
+        })));
+        Assert.Equal($"replica {failing} failed on its own", error.Message);
+    }
+
+    [Fact]
+    public void TrainerOfTwoReplicas_EqualsOneTrainerAccumulatingTwoMicroBatches()
+    {
+        // Dropout on: micro-batch g of a step runs on replica g mod 2 with the dropout seed of (seed, step, g), as in the
+        // single trainer, so the two compute the same gradients and differ only in the order they are summed.
+        var options = new TrainerOptions
+        {
+            Steps = 12,
+            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 3, totalSteps: 12),
+            Optimizer = AdamWSettings.Torch,
+            Seed = 2024,
+        };
+        float[][] replicas = RunOnEach(group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options, group: group);
+            trainer.Run();
+            return model.Parameters.AsSpan().ToArray();
+        }, replicas: 2);
+
+        using BagOfEmbeddingsClassifier alone = Model();
+        using (var trainer = new Trainer(alone, new SyntheticClassificationSource(8, seed: 5), options with { AccumulationSteps = 2 }))
+        {
+            trainer.Run();
+        }
+
+        // Every replica applies the same update to the same parameters: bit for bit the same.
+        Assert.Equal(replicas[0], replicas[1]);
+
+        // Against one process: the same sum of two float gradients in another grouping (the second micro-batch added
+        // inside the backward instead of after it), amplified by 12 AdamW steps; a lost or doubled micro-batch moves
+        // parameters by ~the learning rate (0.05 here), far above the bound.
+        float[] expected = alone.Parameters.AsSpan().ToArray();
+        float largest = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - replicas[0][i]) <= 1e-5 * largest, $"parameter {i}: {replicas[0][i]:R} vs {expected[i]:R}");
+        }
+
+        using BagOfEmbeddingsClassifier untrained = Model();
+        Assert.NotEqual(untrained.Parameters.AsSpan().ToArray(), expected); // it trained
+    }
+
+    private static BagOfEmbeddingsClassifier Model() =>
+        new(SyntheticClassificationData.Vocab, hiddenSize: 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
+
+    // Runs `replica` on every replica and returns each one's result, by rank.
+    private static T[] RunOnEach<T>(Func<IDataParallelGroup, T> replica, int replicas = Replicas)
+    {
+        var results = new T[replicas];
+        Bounded(() => InProcessReplicas.Run(replicas, group =>
+        {
+            results[group.Rank] = replica(group);
+            return 0;
+        }));
+        return results;
+    }
+
+    // A replica left waiting would hang the test run: fail it after a minute instead.
+    private static void Bounded(Func<int> run)
+    {
+        Task<int> task = Task.Run(run);
+        if (Task.WhenAny(task, Task.Delay(TimeSpan.FromMinutes(1))).GetAwaiter().GetResult() != task)
+        {
+            Assert.Fail("the replicas did not finish within a minute: one is left waiting");
+        }
+
+        task.GetAwaiter().GetResult(); // the replicas' error, as thrown
+    }
+}
