@@ -20,6 +20,7 @@ public sealed class BlankTextTests
     [InlineData("text 2 is empty", "embed", "--", "-5 degrees tonight", "")]
     [InlineData("text 1 is empty", "similarity", "", "a", "b")]
     [InlineData("text 2 is only whitespace", "similarity", "a", "\u00A0", "b")]
+    [InlineData("text 2 is only invisible characters the tokenizer drops (control or format characters)", "embed", "a", "\u200B\u200B \u0007")]
     public void ABlankTextArgumentIsAUsageErrorNamingIt(string expected, params string[] args)
     {
         Assert.Equal($"bertgen: error: {expected}", Cli.Run(args).AssertOneLineError(2));
@@ -31,7 +32,7 @@ public sealed class BlankTextTests
         using var folder = new TemporaryFolder();
         string path = folder.File("texts.txt");
         string longText = string.Join(' ', Enumerable.Repeat("word", 300));
-        File.WriteAllText(path, "The cat sat on the mat.\n\n   \n" + longText + "\nA dog ran in the park.\n");
+        File.WriteAllText(path, "The cat sat on the mat.\n\n \u200B \n" + longText + "\nA dog ran in the park.\n");
 
         CliResult fromFile = Cli.Run("embed", "--quiet", "--file", path);
         Assert.Equal(["The cat sat on the mat.", longText, "A dog ran in the park."], Embeddings.Parse(fromFile).Select(e => e.Text));
