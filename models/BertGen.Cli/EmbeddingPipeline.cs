@@ -22,7 +22,7 @@ internal static class EmbeddingPipeline
     /// vectors are averaged (<see cref="TextPreparation"/>) instead of being truncated.
     /// </summary>
     public static void Run(CliConsole console, bool quiet, bool verbose, EncoderOptions options, PoolingMode? pooling, bool normalize,
-        IReadOnlyList<string> texts, Action<int, float[][]> consume, bool chunk = false)
+        NumberedTexts texts, Action<int, float[][]> consume, bool chunk = false)
     {
         Run(console, quiet, verbose, options, texts, chunk, " (--chunk embeds all of it)", (encoder, prepared, start, count) =>
         {
@@ -45,7 +45,7 @@ internal static class EmbeddingPipeline
                 }
 
                 at += text.Inputs.Count;
-                FiniteOutput.Require(embeddings[i], start + i + 1);
+                FiniteOutput.Require(embeddings[i], texts.Name(start + i));
             }
 
             consume(start, embeddings);
@@ -56,7 +56,7 @@ internal static class EmbeddingPipeline
     /// <c>embed --tokens</c>: calls <paramref name="consume"/> with each text's index, its tokens (special ones
     /// included) and its last hidden state as a row-major <c>[tokens, hidden]</c> array, in input order.
     /// </summary>
-    public static void RunTokens(CliConsole console, bool quiet, bool verbose, EncoderOptions options, IReadOnlyList<string> texts,
+    public static void RunTokens(CliConsole console, bool quiet, bool verbose, EncoderOptions options, NumberedTexts texts,
         Action<int, string[], float[]> consume)
     {
         Run(console, quiet, verbose, options, texts, chunk: false, "", (encoder, prepared, start, count) =>
@@ -66,13 +66,13 @@ internal static class EmbeddingPipeline
             float[][] states = embedder.EmbedTokens(inputs);
             for (int i = 0; i < count; i++)
             {
-                FiniteOutput.Require(states[i], start + i + 1);
+                FiniteOutput.Require(states[i], texts.Name(start + i));
                 consume(start + i, encoder.Tokenizer.Decode(inputs[i].InputIds), states[i]);
             }
         });
     }
 
-    private static void Run(CliConsole console, bool quiet, bool verbose, EncoderOptions options, IReadOnlyList<string> texts, bool chunk,
+    private static void Run(CliConsole console, bool quiet, bool verbose, EncoderOptions options, NumberedTexts texts, bool chunk,
         string truncationHint, Action<SentenceEncoder, PreparedText[], int, int> embedChunk)
     {
         var timings = new StageTimings();
@@ -84,7 +84,7 @@ internal static class EmbeddingPipeline
             prepared[i] = TextPreparation.Prepare(encoder.Tokenizer, texts[i], encoder.MaxTokens, chunk);
             if (prepared[i].Truncated)
             {
-                console.Warn($"text {i + 1} is longer than {encoder.MaxTokens} tokens, {encoder.TruncationReason}; truncated{truncationHint}");
+                console.Warn($"{texts.Name(i)} is longer than {encoder.MaxTokens} tokens, {encoder.TruncationReason}; truncated{truncationHint}");
             }
         }
 

@@ -9,30 +9,30 @@ namespace BertGen.Cli;
 /// </summary>
 internal static class FiniteOutput
 {
-    /// <summary>Throws <see cref="CliFailureException"/> naming the text when <paramref name="values"/> holds a NaN or an infinity.</summary>
-    public static void Require(ReadOnlySpan<float> values, int textNumber)
+    /// <summary>Throws <see cref="CliFailureException"/> naming the text (<see cref="NumberedTexts.Name"/>) when <paramref name="values"/> holds a NaN or an infinity.</summary>
+    public static void Require(ReadOnlySpan<float> values, string text)
     {
         foreach (float value in values)
         {
             if (!float.IsFinite(value))
             {
-                throw Failure(textNumber);
+                throw Failure(text);
             }
         }
     }
 
     /// <summary>As <see cref="Require(ReadOnlySpan{float}, int)"/>, for probabilities computed in double.</summary>
-    public static void Require(ReadOnlySpan<double> values, int textNumber)
+    public static void Require(ReadOnlySpan<double> values, string text)
     {
         foreach (double value in values)
         {
             if (!double.IsFinite(value))
             {
-                throw Failure(textNumber);
+                throw Failure(text);
             }
         }
     }
 
-    private static CliFailureException Failure(int textNumber) => new(
-        $"the model computes a value that is not a finite number (NaN or infinity) for text {textNumber}: its weights overflow float32 arithmetic; check the weights file");
+    private static CliFailureException Failure(string text) => new(
+        $"the model computes a value that is not a finite number (NaN or infinity) for {text}: its weights overflow float32 arithmetic; check the weights file");
 }

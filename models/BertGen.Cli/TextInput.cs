@@ -7,43 +7,48 @@ using BertGen.Runtime;
 namespace BertGen.Cli;
 
 /// <summary>
-/// Reads input texts, one per line, from a file or standard input. Bytes are decoded strictly as UTF-8: an
-/// invalid sequence is an error naming its line and byte, never a silent U+FFFD. A leading byte-order mark
-/// and CR before LF are dropped; blank lines are skipped (each output line carries its text, so nothing
-/// misaligns).
+/// Gathers a command's texts: its arguments, or one per line from a file or standard input. Bytes are decoded strictly
+/// as UTF-8: an invalid sequence is an error naming its line and byte, never a silent U+FFFD. A leading byte-order mark
+/// and CR before LF are dropped. Blank lines are skipped (a blank line in a file is layout, and each output line carries
+/// its text, so nothing misaligns; messages name a text by its line). An empty or blank text argument is refused
+/// instead: it was typed as a text, and dropping it shifted every later text's number and left one answer fewer than
+/// arguments.
 /// </summary>
 internal static class TextInput
 {
     /// <summary>Where the texts of a command come from: arguments, <c>--file</c>, or standard input.</summary>
-    public static IReadOnlyList<string> Gather(IReadOnlyList<string>? arguments, string? file, CliContext context)
+    public static NumberedTexts Gather(IReadOnlyList<string>? arguments, string? file, CliContext context)
     {
         CliConsole console = context.Console;
-        bool hasArguments = arguments is { Count: > 0 };
-        if (hasArguments)
+        if (arguments is { Count: > 0 })
         {
-            RejectMistypedOptions(arguments!, context.Arguments);
+            RejectMistypedOptions(arguments, context.Arguments);
+            if (file is not null)
+            {
+                throw new CliUsageException("give texts as arguments or with --file, not both");
+            }
+
+            for (int i = 0; i < arguments.Count; i++)
+            {
+                if (BlankText.Describe(arguments[i]) is string blank)
+                {
+                    throw new CliUsageException($"text {i + 1} is {blank}");
+                }
+            }
+
+            return NumberedTexts.FromArguments(arguments);
         }
 
-        if (hasArguments && file is not null)
-        {
-            throw new CliUsageException("give texts as arguments or with --file, not both");
-        }
-
-        IReadOnlyList<string> texts;
+        IReadOnlyList<string> lines;
         string source;
-        if (hasArguments)
-        {
-            texts = arguments!;
-            source = "the arguments";
-        }
-        else if (file is not null && file != "-")
+        if (file is not null && file != "-")
         {
             if (InputFiles.Problem(file, "input") is string problem)
             {
                 throw new CliFailureException(problem);
             }
 
-            texts = ReadLines(File.ReadAllBytes(file), file);
+            lines = ReadLines(File.ReadAllBytes(file), file);
             source = $"'{file}'";
         }
         else
@@ -56,16 +61,18 @@ internal static class TextInput
             using Stream stdin = console.OpenInput();
             using var buffer = new MemoryStream();
             stdin.CopyTo(buffer);
-            texts = ReadLines(buffer.ToArray(), "standard input");
+            lines = ReadLines(buffer.ToArray(), "standard input");
             source = "standard input";
         }
 
-        var kept = new List<string>(texts.Count);
-        foreach (string text in texts)
+        var kept = new List<string>(lines.Count);
+        var numbers = new List<int>(lines.Count);
+        for (int i = 0; i < lines.Count; i++)
         {
-            if (!string.IsNullOrWhiteSpace(text))
+            if (BlankText.Describe(lines[i]) is null)
             {
-                kept.Add(text);
+                kept.Add(lines[i]);
+                numbers.Add(i + 1);
             }
         }
 
@@ -74,7 +81,7 @@ internal static class TextInput
             throw new CliFailureException($"empty input: no text in {source}");
         }
 
-        return kept;
+        return NumberedTexts.FromLines(kept, numbers, source);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ internal sealed class ClassifyCommand : ICliCommand
             IReadOnlyList<string> labelNames = parse.GetValue(labels) is string given
                 ? CommonOptions.ParseLabels(given, descriptor)
                 : CheckpointWeights.RecordedLabels(weights, descriptor) ?? descriptor.Labels;
-            IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
+            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(BundledData.Resolve(parse.GetValue(vocabulary), BundledData.Vocabulary, "--vocab"));
             if (tokenizer.Vocabulary.Count != descriptor.VocabSize)
             {
@@ -61,7 +61,7 @@ internal sealed class ClassifyCommand : ICliCommand
                 encoded[i] = tokenizer.Encode(inputs[i], shape.Sequence);
                 if (encoded[i].Truncated)
                 {
-                    context.Console.Warn($"text {i + 1} is longer than {shape.Sequence} tokens, the compiled sequence; truncated");
+                    context.Console.Warn($"{inputs.Name(i)} is longer than {shape.Sequence} tokens, the compiled sequence; truncated");
                 }
             }
 
@@ -73,7 +73,7 @@ internal sealed class ClassifyCommand : ICliCommand
                 for (int start = 0; start < inputs.Count; start += shape.Batch)
                 {
                     int count = Math.Min(shape.Batch, inputs.Count - start);
-                    double[][] probabilities = Classify(loaded, shape, new ArraySegment<EncodedInput>(encoded, start, count), labelNames.Count, start + 1);
+                    double[][] probabilities = Classify(loaded, shape, new ArraySegment<EncodedInput>(encoded, start, count), labelNames.Count, inputs, start);
                     for (int i = 0; i < count; i++)
                     {
                         WriteLine(context.Console, line, inputs[start + i], labelNames, probabilities[i]);
@@ -91,7 +91,7 @@ internal sealed class ClassifyCommand : ICliCommand
     }
 
     /// <summary>Softmax over the labels of each text of one batch; spare rows repeat the last text and are not read.</summary>
-    private static double[][] Classify(CheckpointModel loaded, ShapeDescriptor shape, ArraySegment<EncodedInput> batch, int labelCount, int firstText)
+    private static double[][] Classify(CheckpointModel loaded, ShapeDescriptor shape, ArraySegment<EncodedInput> batch, int labelCount, NumberedTexts texts, int first)
     {
         int tokens = shape.Batch * shape.Sequence;
         var inputIds = new int[tokens];
@@ -113,7 +113,7 @@ internal sealed class ClassifyCommand : ICliCommand
         var probabilities = new double[batch.Count][];
         for (int row = 0; row < batch.Count; row++)
         {
-            FiniteOutput.Require(pass.SequenceLogits.Slice(row * labelCount, labelCount), firstText + row);
+            FiniteOutput.Require(pass.SequenceLogits.Slice(row * labelCount, labelCount), texts.Name(first + row));
             probabilities[row] = CheckpointModel.Softmax(pass.SequenceLogits.Slice(row * labelCount, labelCount));
         }
 

@@ -59,7 +59,7 @@ internal sealed class FillMaskCommand : ICliCommand
                 throw new CliUsageException($"--top-k must be between 1 and {descriptor.VocabSize}, not {k}");
             }
 
-            IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
+            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(BundledData.Resolve(parse.GetValue(vocabulary), BundledData.Vocabulary, "--vocab"));
             if (tokenizer.Vocabulary.Count != descriptor.VocabSize)
             {
@@ -70,14 +70,14 @@ internal sealed class FillMaskCommand : ICliCommand
             var encoded = new int[inputs.Count][];
             for (int i = 0; i < inputs.Count; i++)
             {
-                encoded[i] = Encode(inputs[i], i + 1, tokenizer, maxSequence);
+                encoded[i] = Encode(inputs[i], inputs.Name(i), tokenizer, maxSequence);
             }
 
             using CheckpointModel loaded = CheckpointModel.Load(descriptor, weights, parse.GetValue(threads));
             var results = new List<MaskPrediction[]>(inputs.Count);
             for (int i = 0; i < encoded.Length; i++)
             {
-                results.Add(Predict(loaded, tokenizer.Vocabulary, encoded[i], k, i + 1));
+                results.Add(Predict(loaded, tokenizer.Vocabulary, encoded[i], k, inputs.Name(i)));
             }
 
             if (parse.GetValue(format) == "json")
@@ -101,13 +101,13 @@ internal sealed class FillMaskCommand : ICliCommand
     /// [CLS] text [SEP] with the mask id wherever the text says [MASK]. The WordPiece tokenizer splits "[MASK]" at its
     /// brackets like any other text, so the text is cut at the markers and the pieces tokenised on their own.
     /// </summary>
-    internal static int[] Encode(string text, int number, BertWordPieceTokenizer tokenizer, int maxSequence)
+    internal static int[] Encode(string text, string name, BertWordPieceTokenizer tokenizer, int maxSequence)
     {
         BertVocabulary vocabulary = tokenizer.Vocabulary;
         string[] pieces = text.Split(MaskMarker, StringSplitOptions.None);
         if (pieces.Length == 1)
         {
-            throw new CliFailureException($"text {number} has no {MaskMarker}: write {MaskMarker} where a token should be predicted");
+            throw new CliFailureException($"{name} has no {MaskMarker}: write {MaskMarker} where a token should be predicted");
         }
 
         var ids = new List<int> { vocabulary.ClassificationId };
@@ -124,13 +124,13 @@ internal sealed class FillMaskCommand : ICliCommand
         ids.Add(vocabulary.SeparatorId);
         if (ids.Count > maxSequence)
         {
-            throw new CliFailureException($"text {number} is {ids.Count} tokens with [CLS] and [SEP], longer than the model's longest compiled sequence ({maxSequence})");
+            throw new CliFailureException($"{name} is {ids.Count} tokens with [CLS] and [SEP], longer than the model's longest compiled sequence ({maxSequence})");
         }
 
         return ids.ToArray();
     }
 
-    private static MaskPrediction[] Predict(CheckpointModel loaded, BertVocabulary vocabulary, int[] ids, int k, int textNumber)
+    private static MaskPrediction[] Predict(CheckpointModel loaded, BertVocabulary vocabulary, int[] ids, int k, string name)
     {
         (int batch, int sequence) = loaded.SmallestShapeFor(ids.Length);
         var inputIds = new int[batch * sequence];
@@ -155,7 +155,7 @@ internal sealed class FillMaskCommand : ICliCommand
                 continue;
             }
 
-            FiniteOutput.Require(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize), textNumber);
+            FiniteOutput.Require(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize), name);
             double[] probabilities = CheckpointModel.Softmax(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize));
             int[] top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).ThenBy(i => i).Take(k).ToArray();
             predictions.Add(new MaskPrediction(position, top.Select(i => (vocabulary.TokenOf(i), i, probabilities[i])).ToList()));

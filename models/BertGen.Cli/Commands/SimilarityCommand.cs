@@ -40,7 +40,7 @@ internal sealed class SimilarityCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            IReadOnlyList<string> inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
+            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             if (inputs.Count < 2)
             {
                 throw new CliUsageException($"similarity needs at least two texts, got {inputs.Count}");
@@ -105,19 +105,20 @@ internal sealed class SimilarityCommand : ICliCommand
         return sum;
     }
 
-    private static void WriteTable(CliConsole console, IReadOnlyList<string> texts, double[,] matrix)
+    /// <summary>Rows and columns carry each text's number as the user gave it (<see cref="NumberedTexts.Number"/>): its argument or line.</summary>
+    private static void WriteTable(CliConsole console, NumberedTexts texts, double[,] matrix)
     {
         var table = new Table();
         table.AddColumn("#");
         table.AddColumn("text");
         for (int j = 0; j < texts.Count; j++)
         {
-            table.AddColumn(TableOutput.Number((j + 1).ToString(CultureInfo.InvariantCulture)));
+            table.AddColumn(TableOutput.Number(texts.Number(j).ToString(CultureInfo.InvariantCulture)));
         }
 
         for (int i = 0; i < texts.Count; i++)
         {
-            var row = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(Shorten(MessageText.Printable(texts[i]), 48)) };
+            var row = new List<string> { texts.Number(i).ToString(CultureInfo.InvariantCulture), Markup.Escape(Shorten(MessageText.Printable(texts[i]), 48)) };
             for (int j = 0; j < texts.Count; j++)
             {
                 row.Add(matrix[i, j].ToString("F3", CultureInfo.InvariantCulture));

@@ -8,8 +8,14 @@ internal sealed record ApiError(int Status, string Type)
     /// <summary>The body is over <c>--payload-limit</c>, or a text is over the model's limit and may not be truncated.</summary>
     public static ApiError PayloadTooLarge { get; } = new(413, "validation");
 
-    /// <summary>The body is not what the route takes: bad JSON, no inputs, too many inputs, a wrong field type.</summary>
+    /// <summary>The body is not what the route takes: bad JSON, too many inputs, a wrong field type.</summary>
     public static ApiError Validation { get; } = new(422, "validation");
+
+    /// <summary>
+    /// No inputs, or an input that is an empty or blank text (TEI's "empty", 400): a model given no words still answers, with
+    /// the vector of <c>[CLS] [SEP]</c>, which means nothing.
+    /// </summary>
+    public static ApiError Empty { get; } = new(400, "empty");
 
     /// <summary>Over <c>--max-concurrent-requests</c>.</summary>
     public static ApiError Overloaded { get; } = new(429, "overloaded");

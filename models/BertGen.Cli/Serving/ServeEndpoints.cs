@@ -158,6 +158,7 @@ internal sealed class ServeEndpoints
         EmbedAllRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedAllRequest);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         // Token vectors of a long text cannot be averaged into one: /embed_all truncates or refuses, never chunks.
+        RefuseBlank(texts);
         TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, chunk: false, chunkable: false).Inputs[0]).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
         float[][] states = await RunAsync(inputs, InferenceOutput.TokenStates, clock);
@@ -176,11 +177,21 @@ internal sealed class ServeEndpoints
         PredictRequest request = await ReadAsync(http, ServeJsonContext.Api.PredictRequest);
         if (request.Inputs is null || request.Inputs.Sequences.Count == 0)
         {
-            throw new ApiException(ApiError.Validation, "inputs cannot be empty");
+            throw new ApiException(ApiError.Empty, "inputs cannot be empty");
         }
 
         IReadOnlyList<(string A, string? B)> sequences = request.Inputs.Sequences;
         RequireBatchSize(sequences.Count);
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            (string a, string? b) = sequences[i];
+            RefuseBlank(a, b is null ? $"input {i + 1}" : $"the first text of input {i + 1}");
+            if (b is not null)
+            {
+                RefuseBlank(b, $"the second text of input {i + 1}");
+            }
+        }
+
         bool truncate = request.Truncate ?? _settings.AutoTruncate;
         var inputs = new TokenizedInput[sequences.Count];
         for (int i = 0; i < inputs.Length; i++)
@@ -259,6 +270,7 @@ internal sealed class ServeEndpoints
     /// <summary>Pooled, combined (windows of a long text) and optionally normalised embeddings, in input order.</summary>
     private async Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, bool? truncate, bool normalize, RequestClock clock)
     {
+        RefuseBlank(texts);
         PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, _settings.Chunk, chunkable: true)).ToArray();
         TokenizedInput[] inputs = prepared.SelectMany(p => p.Inputs).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
@@ -316,11 +328,31 @@ internal sealed class ServeEndpoints
     {
         if (inputs is null || inputs.Texts.Count == 0)
         {
-            throw new ApiException(ApiError.Validation, $"{field} cannot be empty");
+            throw new ApiException(ApiError.Empty, $"{field} cannot be empty");
         }
 
         RequireBatchSize(inputs.Texts.Count);
         return inputs.Texts;
+    }
+
+    /// <summary>
+    /// Refuses an empty or blank text among those a route computes with (/tokenize answers one with no tokens, which is
+    /// right). Checked before any input is queued, so a request is answered whole or not at all.
+    /// </summary>
+    private static void RefuseBlank(IReadOnlyList<string> texts)
+    {
+        for (int i = 0; i < texts.Count; i++)
+        {
+            RefuseBlank(texts[i], $"input {i + 1}");
+        }
+    }
+
+    private static void RefuseBlank(string text, string name)
+    {
+        if (BlankText.Describe(text) is string blank)
+        {
+            throw new ApiException(ApiError.Empty, $"{name} is {blank}");
+        }
     }
 
     private void RequireBatchSize(int count)

@@ -79,5 +79,14 @@ public sealed class PredictTests
         Assert.Equal("'inputs' must be a string, a pair of strings or an array of them, not 12", inputs);
         (string triple, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", "{\"inputs\": [[\"a\", \"b\", \"c\"]]}"), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("'inputs' must be a string, a pair of strings or an array of them; input 1 must be one text or a pair of texts, not 3", triple);
+
+        // An empty or blank text, alone or in a pair, is a 400 naming it (it was classified as [CLS] [SEP]).
+        (string blank, string type) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(new[] { new[] { "Jesus wept." }, new[] { " " } })), HttpStatusCode.BadRequest);
+        Assert.Equal("input 2 is only whitespace", blank);
+        Assert.Equal("empty", type);
+        (string second, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(new[] { "Jesus wept.", "" })), HttpStatusCode.BadRequest);
+        Assert.Equal("the second text of input 1 is empty", second);
+        (string none, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(Array.Empty<string>())), HttpStatusCode.BadRequest);
+        Assert.Equal("inputs cannot be empty", none);
     }
 }

@@ -171,12 +171,9 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
     [Fact]
     public async Task Validation_errors_are_422_json()
     {
-        (string empty, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(Array.Empty<string>())), HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("inputs cannot be empty", empty);
-        Assert.Equal("validation", type);
-
-        (string tooMany, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(Enumerable.Repeat("x", 33).ToArray())), HttpStatusCode.UnprocessableEntity);
+        (string tooMany, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(Enumerable.Repeat("x", 33).ToArray())), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("batch size 33 > maximum allowed batch size 32 (--max-client-batch-size)", tooMany);
+        Assert.Equal("validation", type);
 
         (string badJson, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "{\"inputs\": [\"a\", 3]}"), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("'inputs' must be a string or an array of strings; input 2 is a number", badJson);
@@ -210,6 +207,37 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("dimensions 128: all-MiniLM-L6-v2's embeddings have 384 and are not shortened; leave dimensions out", shortened.RootElement.GetProperty("message").GetString());
         HttpResponseMessage whole = await _server.PostAsync("/v1/embeddings", "{\"input\": \"a\", \"dimensions\": 384}");
         Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+    }
+
+    /// <summary>
+    /// No inputs, or an empty or blank text among them, is TEI's 400 "empty" naming the input: an empty string was embedded
+    /// as <c>[CLS] [SEP]</c> and answered 200 with a vector that means nothing. /tokenize answers it (with no tokens).
+    /// </summary>
+    [Fact]
+    public async Task Empty_or_blank_inputs_are_400s_naming_the_input()
+    {
+        (string none, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(Array.Empty<string>())), HttpStatusCode.BadRequest);
+        Assert.Equal("inputs cannot be empty", none);
+        Assert.Equal("empty", type);
+
+        (string second, string secondType) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(new[] { "a", "", "c" })), HttpStatusCode.BadRequest);
+        Assert.Equal("input 2 is empty", second);
+        Assert.Equal("empty", secondType);
+        (string single, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(" \n ")), HttpStatusCode.BadRequest);
+        Assert.Equal("input 1 is only whitespace", single);
+        (string all, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed_all", RunningServer.Json(new[] { "a", "\t" })), HttpStatusCode.BadRequest);
+        Assert.Equal("input 2 is only whitespace", all);
+
+        HttpResponseMessage openAiResponse = await _server.PostAsync("/v1/embeddings", RunningServer.Json(new[] { "x", "y", "" }, field: "input"));
+        Assert.Equal(HttpStatusCode.BadRequest, openAiResponse.StatusCode);
+        using JsonDocument openAi = JsonDocument.Parse(await openAiResponse.Content.ReadAsStringAsync());
+        Assert.Equal("input 3 is empty", openAi.RootElement.GetProperty("message").GetString());
+        Assert.Equal(400, openAi.RootElement.GetProperty("code").GetInt32());
+        Assert.Equal("empty", openAi.RootElement.GetProperty("type").GetString());
+
+        HttpResponseMessage tokenized = await _server.PostAsync("/tokenize", RunningServer.Json(new[] { "" }, extra: ", \"add_special_tokens\": false"));
+        Assert.Equal(HttpStatusCode.OK, tokenized.StatusCode);
+        Assert.Equal("[[]]", await tokenized.Content.ReadAsStringAsync());
     }
 
     /// <summary>
