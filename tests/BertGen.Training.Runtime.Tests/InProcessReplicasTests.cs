@@ -134,6 +134,40 @@ public sealed class InProcessReplicasTests
         Assert.Contains("64", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ReplicasMakingDifferentCollectives_OrNamingAnotherRoot_FailInsteadOfReadingTheWrongBuffers()
+    {
+        // Scatter from a root that differs between replicas made a non-root read through the other's null address.
+        DataParallelException roots = Assert.Throws<DataParallelException>(() => Bounded(() => InProcessReplicas.Run(2, group =>
+        {
+            int[] counts = [50, 50];
+            using var whole = new AlignedBuffer(100);
+            using var part = new AlignedBuffer(50);
+            group.Scatter(whole, part, counts, root: group.Rank);
+            return 0;
+        })));
+        Assert.Contains("Scatter from root 0", roots.Message, StringComparison.Ordinal);
+        Assert.Contains("Scatter from root 1", roots.Message, StringComparison.Ordinal);
+
+        // Two collectives of the same size are not the same call.
+        DataParallelException calls = Assert.Throws<DataParallelException>(() => Bounded(() => InProcessReplicas.Run(2, group =>
+        {
+            using var buffer = new AlignedBuffer(64);
+            if (group.Rank == 0)
+            {
+                group.AllReduceSum(buffer, 0, 64);
+            }
+            else
+            {
+                group.Broadcast(buffer, 0, 64, root: 0);
+            }
+
+            return 0;
+        })));
+        Assert.Contains("AllReduceSum", calls.Message, StringComparison.Ordinal);
+        Assert.Contains("Broadcast from root 0", calls.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -66,7 +66,7 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         RequireRoot(root);
         fixed (byte* mine = data)
         {
-            byte** all = Publish(mine, data.Length);
+            byte** all = Publish(mine, data.Length, root);
             if (Rank != root)
             {
                 new ReadOnlySpan<byte>(all[root], data.Length).CopyTo(data);
@@ -79,7 +79,7 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
     public void Broadcast(AlignedBuffer buffer, long offset, long count, int root)
     {
         RequireRoot(root);
-        float** all = Publish(Range(buffer, offset, count), count);
+        float** all = Publish(Range(buffer, offset, count), count, root);
         if (Rank != root)
         {
             Copy(all[root], all[Rank], count);
@@ -157,7 +157,7 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         RequireRoot(root);
         long total = Total(counts);
         float* into = Rank == root ? Range(whole ?? throw new ArgumentNullException(nameof(whole)), 0, total) : null;
-        float** all = Publish(Range(part, 0, counts[Rank]), -1); // parts differ in length
+        float** all = Publish(Range(part, 0, counts[Rank]), -1, root); // parts differ in length
         if (Rank == root)
         {
             for (int r = 0, from = 0; r < Size; from += counts[r], r++)
@@ -175,7 +175,7 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         long total = Total(counts);
         float* mine = Rank == root ? Range(whole ?? throw new ArgumentNullException(nameof(whole)), 0, total) : null;
         float* into = Range(part, 0, counts[Rank]);
-        float** all = Publish(mine, Rank == root ? total : -1);
+        float** all = Publish(mine, Rank == root ? total : -1, root);
         Copy(all[root] + Start(counts, Rank), into, counts[Rank]);
         Meet();
     }
@@ -195,14 +195,21 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
 
     // Publishes this rank's address and element count, meets the others, and returns every rank's address. A count of −1
     // is a rank that sends nothing (a scatter's non-root); every other count must match, as MPI requires of a collective.
-    private T** Publish<T>(T* mine, long count)
+    private T** Publish<T>(T* mine, long count, int root = -1, [CallerMemberName] string collective = "")
         where T : unmanaged
     {
         _meeting.Addresses[Rank] = mine;
         _meeting.Counts[Rank] = count;
+        _meeting.Calls[Rank] = (collective, root);
         Meet();
         for (int r = 0; r < Size; r++)
         {
+            if (_meeting.Calls[r] != (collective, root))
+            {
+                Fail();
+                throw new DataParallelException($"replica {Rank} called {Described(collective, root)} where replica {r} called {Described(_meeting.Calls[r].Collective, _meeting.Calls[r].Root)}: every replica must make the same collective calls");
+            }
+
             long theirs = _meeting.Counts[r];
             if (theirs != count && theirs >= 0 && count >= 0)
             {
@@ -215,6 +222,8 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
     }
 
     private void Meet() => _meeting.Meet(Rank);
+
+    private static string Described(string collective, int root) => root < 0 ? collective : $"{collective} from root {root}";
 
     // Float [from, to) of the sum over every rank's range (in rank order) written to each of the `targets` ranges.
     private void SumInto(float** all, long from, long to, float** targets, int targetCount)
@@ -332,6 +341,7 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
             Size = size;
             _barrier = new System.Threading.Barrier(size);
             Counts = new long[size];
+            Calls = new (string, int)[size];
             _addresses = GC.AllocateArray<nint>(size, pinned: true);
         }
 
@@ -341,6 +351,9 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         public void** Addresses => (void**)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_addresses));
 
         public long[] Counts { get; }
+
+        /// <summary>Each rank's collective (its method's name) and root (−1 for none), which must agree.</summary>
+        public (string Collective, int Root)[] Calls { get; }
 
         // Set before the cancellation, so that a member it wakes reads why. A member that returned has passed its last
         // barrier, which every other member had entered: the barrier's phase is complete, and cancelling it then lets
