@@ -59,6 +59,25 @@ public sealed class PretrainingBatchStream
         BeginEpoch(0);
     }
 
+    // A fork: the same instances (shared, never written after they are built), its own order, generators and place.
+    private PretrainingBatchStream(PretrainingBatchStream source)
+    {
+        _options = source._options;
+        _builder = source._builder;
+        _instances = source._instances;
+        _rng = new Xoshiro256StarStar(_options.Seed);
+        BatchSize = source.BatchSize;
+        _order = new int[_instances.Count];
+        RestoreState(source.SaveState());
+    }
+
+    /// <summary>
+    /// Another stream over this one's instances, without building them again, in this one's state: it gives the same
+    /// batches this one would give next, and the two advance independently. Data-parallel replicas in one process each
+    /// take a fork of one stream instead of each tokenising the corpus and building the instances.
+    /// </summary>
+    public PretrainingBatchStream Fork() => new(this);
+
     public int BatchSize { get; }
     public int InstanceCount => _instances.Count;
     public int BatchesPerEpoch => _instances.Count / BatchSize;

@@ -107,10 +107,6 @@ public static class PretrainingJob
 
         BertVocabulary vocabulary = options.VocabularyPath is null ? BertVocabulary.BertBaseUncased : BertVocabulary.Load(options.VocabularyPath);
         JobChecks.RequireVocabulary(model, vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
-        BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
-        PretrainingCorpus corpus = PretrainingCorpus.Load(options.CorpusPath, tokenizer);
-        corpus = CutIfTooFewDocuments(corpus, options.HeldOutShare, log);
-        (PretrainingCorpus training, PretrainingCorpus heldOut) = corpus.SplitHeldOut(corpus.HeldOutDocumentsFor(options.HeldOutShare), options.Seed);
         var data = new PretrainingOptions
         {
             MaxSeqLength = options.SequenceLength,
@@ -119,11 +115,12 @@ public static class PretrainingJob
             WholeWordMask = options.WholeWordMask,
             Seed = options.Seed,
         };
-        string corpusName = MessageText.QuotePath(options.CorpusPath);
-        var stream = new PretrainingBatchStream(training, vocabulary, data, options.BatchSize, corpusName);
-        var heldOutStream = new PretrainingBatchStream(heldOut, vocabulary, data with { DupeFactor = 1, Seed = options.Seed + 1 }, options.BatchSize,
-            $"the held-out part of {corpusName} ({heldOut.DocumentCount} documents)");
-        log?.Invoke($"corpus: {corpus.DocumentCount} documents, {corpus.TokenCount:N0} word pieces; {stream.InstanceCount:N0} training instances ({stream.BatchesPerEpoch:N0} batches per epoch), {heldOut.DocumentCount} held-out documents");
+
+        // Replicas in one process (InProcessReplicas) tokenise the corpus and build the instances once, each taking its
+        // own cursor over them: the same batches as building them itself, at 1/N of the time and memory.
+        (PretrainingBatchStream stream, PretrainingBatchStream heldOutStream) = InProcessGroup.BuildOnce(group,
+            () => BuildStreams(options, vocabulary, data, log),
+            built => new StreamPair(built.Training.Fork(), built.HeldOut.Fork()));
 
         bool nextSentence = model.Objective == TrainingObjective.Pretraining;
         var evaluation = new PretrainingEvaluationSource(heldOutStream, Math.Min(options.EvaluationBatches, heldOutStream.BatchesPerEpoch), nextSentence);
@@ -150,6 +147,21 @@ public static class PretrainingJob
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
     }
+
+    private static StreamPair BuildStreams(PretrainingJobOptions options, BertVocabulary vocabulary, PretrainingOptions data, Action<string>? log)
+    {
+        PretrainingCorpus corpus = PretrainingCorpus.Load(options.CorpusPath, BertWordPieceTokenizer.Create(vocabulary));
+        corpus = CutIfTooFewDocuments(corpus, options.HeldOutShare, log);
+        (PretrainingCorpus training, PretrainingCorpus heldOut) = corpus.SplitHeldOut(corpus.HeldOutDocumentsFor(options.HeldOutShare), options.Seed);
+        string corpusName = MessageText.QuotePath(options.CorpusPath);
+        var stream = new PretrainingBatchStream(training, vocabulary, data, options.BatchSize, corpusName);
+        var heldOutStream = new PretrainingBatchStream(heldOut, vocabulary, data with { DupeFactor = 1, Seed = options.Seed + 1 }, options.BatchSize,
+            $"the held-out part of {corpusName} ({heldOut.DocumentCount} documents)");
+        log?.Invoke($"corpus: {corpus.DocumentCount} documents, {corpus.TokenCount:N0} word pieces; {stream.InstanceCount:N0} training instances ({stream.BatchesPerEpoch:N0} batches per epoch), {heldOut.DocumentCount} held-out documents");
+        return new StreamPair(stream, heldOutStream);
+    }
+
+    private sealed record StreamPair(PretrainingBatchStream Training, PretrainingBatchStream HeldOut);
 
     // A held-out split takes whole documents, two at least on each side; a corpus with fewer (a sentence-per-line
     // file without blank lines is one document) is cut so that the share is whole pieces of about share × its text.

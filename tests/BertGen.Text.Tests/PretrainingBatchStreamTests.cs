@@ -126,6 +126,25 @@ public sealed class PretrainingBatchStreamTests
         Assert.Throws<TextDataException>(() => other.RestoreState(saved));
     }
 
+    [Theory]
+    [InlineData(MaskingMode.Static)]
+    [InlineData(MaskingMode.Dynamic)]
+    public void Fork_GivesTheBatchesABuiltStreamWould_AndAdvancesOnItsOwn(MaskingMode masking)
+    {
+        // Replicas in one process fork one stream instead of each building it: a fork made at the start must give
+        // what a stream built from the same seed gives, across epochs, whatever the original does meanwhile.
+        PretrainingBatchStream original = SmallStream(masking);
+        PretrainingBatchStream fork = original.Fork();
+        Assert.Same(original.Instances, fork.Instances); // shared, not rebuilt
+        int twoEpochs = 2 * original.BatchesPerEpoch + 1;
+        Take(original, twoEpochs);
+        AssertSameBatches(Take(SmallStream(masking), twoEpochs), Take(fork, twoEpochs));
+
+        // A fork made later starts where its source is.
+        PretrainingBatchStream later = original.Fork();
+        AssertSameBatches(Take(original, 5), Take(later, 5));
+    }
+
     [Fact]
     public void EachEpoch_VisitsInstancesInANewOrder()
     {

@@ -180,6 +180,36 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         Meet();
     }
 
+    /// <summary>
+    /// Something every replica needs and none changes, built once: on the replicas of one process rank 0 builds it and
+    /// each other rank takes <paramref name="adopt"/> of rank 0's (e.g. its own cursor over shared data), all returning
+    /// once every rank has; anywhere else (a process alone, or one of an mpirun job) <paramref name="build"/> runs here.
+    /// An error in rank 0's build reaches the others as a relayed stop, as any replica's failure does.
+    /// </summary>
+    public static T BuildOnce<T>(IDataParallelGroup? group, Func<T> build, Func<T, T> adopt)
+        where T : class
+    {
+        if (group is not InProcessGroup { Size: > 1 } member)
+        {
+            return build();
+        }
+
+        if (member.Rank == 0)
+        {
+            T built = build();
+            member._meeting.Shared = built;
+            member.Meet(); // published
+            member.Meet(); // every other rank has adopted it
+            member._meeting.Shared = null;
+            return built;
+        }
+
+        member.Meet();
+        T mine = adopt((T)member._meeting.Shared!);
+        member.Meet();
+        return mine;
+    }
+
     public void Barrier() => Meet();
 
     /// <summary>Ends the process, as an MPI abort ends the job: every replica is in it.</summary>
@@ -351,6 +381,9 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         public void** Addresses => (void**)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_addresses));
 
         public long[] Counts { get; }
+
+        /// <summary>What rank 0 built for every replica (<see cref="BuildOnce"/>), while the others adopt it.</summary>
+        public object? Shared { get; set; }
 
         /// <summary>Each rank's collective (its method's name) and root (−1 for none), which must agree.</summary>
         public (string Collective, int Root)[] Calls { get; }

@@ -30,3 +30,6 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("BertGen.Generator.Tests")]
 [assembly: InternalsVisibleTo("BertGen.Fuzzing")]
 [assembly: InternalsVisibleTo("BertGen.Training")]
+
+// The one-call jobs build their data once for all the replicas of one process (InProcessGroup.BuildOnce).
+[assembly: InternalsVisibleTo("BertGen.Training")]
