@@ -38,8 +38,8 @@ internal sealed class NumberedTexts : IReadOnlyList<string>
 
     /// <summary>How a message names text <paramref name="index"/>: <c>text 2</c>, or <c>line 5 of 'book.txt'</c>.</summary>
     public string Name(int index) => _lines is null
-        ? string.Create(CultureInfo.InvariantCulture, $"text {index + 1}")
-        : string.Create(CultureInfo.InvariantCulture, $"line {_lines[index]} of {_source}");
+        ? string.Create(CultureInfo.InvariantCulture, $"text {Number(index)}")
+        : string.Create(CultureInfo.InvariantCulture, $"line {Number(index)} of {_source}");
 
     public IEnumerator<string> GetEnumerator() => _texts.GetEnumerator();
 

@@ -28,15 +28,16 @@ internal static class TextInput
                 throw new CliUsageException("give texts as arguments or with --file, not both");
             }
 
-            for (int i = 0; i < arguments.Count; i++)
+            NumberedTexts texts = NumberedTexts.FromArguments(arguments);
+            for (int i = 0; i < texts.Count; i++)
             {
-                if (BlankText.Describe(arguments[i]) is string blank)
+                if (BlankText.Describe(texts[i]) is string blank)
                 {
-                    throw new CliUsageException($"text {i + 1} is {blank}");
+                    throw new CliUsageException($"{texts.Name(i)} is {blank}");
                 }
             }
 
-            return NumberedTexts.FromArguments(arguments);
+            return texts;
         }
 
         IReadOnlyList<string> lines;

@@ -213,16 +213,9 @@ public sealed class DiagnosticTests
         "BG0016", line, column, $"Field '{field}' appears twice in the same object (first at line 11); JSON readers disagree on which one counts, so give it once");
 
     [Fact]
-    public void BG0017_MisspeltOptionalFieldIsAWarningAndTheModelIsStillGenerated()
-    {
-        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path,
-            ValidSpec.Replace("  \"hidden_act\"", "  \"hidden_dropout_prb\": 0.0,\n  \"hidden_act\"")));
-        Diagnostic d = Assert.Single(result.Diagnostics);
-        Assert.Equal(("BG0017", DiagnosticSeverity.Warning), (d.Id, d.Severity));
-        Assert.Equal((6, 2), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
-        Assert.Equal("Field 'hidden_dropout_prb' is not a field BertGen reads; did you mean 'hidden_dropout_prob'? Without it 'hidden_dropout_prob' takes its default, 0.1", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.NotEmpty(result.GeneratedSources);
-    }
+    public void BG0017_MisspeltOptionalFieldIsAWarningAndTheModelIsStillGenerated() => AssertSingleWarning(
+        ValidSpec.Replace("  \"hidden_act\"", "  \"hidden_dropout_prb\": 0.0,\n  \"hidden_act\""), "BG0017", 6, 2,
+        "Field 'hidden_dropout_prb' is not a field BertGen reads; did you mean 'hidden_dropout_prob'? Without it 'hidden_dropout_prob' takes its default, 0.1");
 
     [Theory]
     [InlineData("sequence_classification", "\"problem_type\": \"single_label_classification\", ", "a single-label sequence classifier", ", or problem_type \"regression\" for one output")]
@@ -231,14 +224,8 @@ public sealed class DiagnosticTests
     {
         string spec = ValidSpec.Replace("  \"hidden_act\"", $"  \"num_labels\": 1, {problem}\n  \"hidden_act\"")
             .Replace("\"heads\": [\"pretraining\"]", $"\"heads\": [\"{head}\"], \"training\": true");
-        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
-        Diagnostic d = Assert.Single(result.Diagnostics);
-        Assert.Equal(("BG0020", DiagnosticSeverity.Warning), (d.Id, d.Severity));
-        Assert.Equal((6, 16), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
-        Assert.Equal(
-            $"Field 'num_labels' is 1 for {what}: a cross-entropy over one class is 0 whatever the model outputs, so training learns nothing; use num_labels 2 or more{advice}",
-            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.NotEmpty(result.GeneratedSources);
+        AssertSingleWarning(spec, "BG0020", 6, 16,
+            $"Field 'num_labels' is 1 for {what}: a cross-entropy over one class is 0 whatever the model outputs, so training learns nothing; use num_labels 2 or more{advice}");
 
         // The same head not trained, or (a sequence classifier) one output left to mean regression: no warning.
         Assert.Empty(GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Replace("\"training\": true", "\"training\": false"))).Result.Diagnostics);
@@ -254,14 +241,8 @@ public sealed class DiagnosticTests
     public void BG0022_AProblemTypeNoHeadReadsIsAWarningAndTheModelIsStillGenerated(string head, string problem, string advice)
     {
         string spec = ValidSpec.Replace("  \"hidden_act\"", $"  \"problem_type\": \"{problem}\",\n  \"hidden_act\"").Replace("\"heads\": [\"pretraining\"]", $"\"heads\": [\"{head}\"]");
-        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
-        Diagnostic d = Assert.Single(result.Diagnostics);
-        Assert.Equal(("BG0022", DiagnosticSeverity.Warning), (d.Id, d.Severity));
-        Assert.Equal((6, 18), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
-        Assert.Equal(
-            $"Field 'problem_type' is \"{problem}\", but only a sequence classification head reads it, and 'bertgen.heads' has none{advice}",
-            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.NotEmpty(result.GeneratedSources);
+        AssertSingleWarning(spec, "BG0022", 6, 18,
+            $"Field 'problem_type' is \"{problem}\", but only a sequence classification head reads it, and 'bertgen.heads' has none{advice}");
 
         // With a sequence classifier it applies; null means unset; an unknown value is BG0008 alone.
         Assert.Empty(GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Replace($"[\"{head}\"]", $"[\"{head}\", \"sequence_classification\"]"))).Result.Diagnostics);
@@ -302,18 +283,32 @@ public sealed class DiagnosticTests
     [Fact]
     public void EmptyFileIsReportedNotACrash() => AssertSingle(string.Empty, "BG0001", 0, 0, "Spec 'test.bert.json' is not valid JSON: unexpected end of file, expected a value");
 
-    private static void AssertSingle(string spec, string id, int line, int column, string message)
+    private static void AssertSingle(string spec, string id, int line, int column, string message) =>
+        AssertSingle(spec, id, DiagnosticSeverity.Error, line, column, message);
+
+    // A warning leaves the model generated; an error generates nothing.
+    private static void AssertSingleWarning(string spec, string id, int line, int column, string message) =>
+        AssertSingle(spec, id, DiagnosticSeverity.Warning, line, column, message);
+
+    private static void AssertSingle(string spec, string id, DiagnosticSeverity severity, int line, int column, string message)
     {
         (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
         Assert.Null(result.Exception); // a generator exception would surface as CS8785
         Diagnostic d = Assert.Single(result.Diagnostics);
         Assert.Equal(id, d.Id);
-        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(severity, d.Severity);
         FileLinePositionSpan span = d.Location.GetLineSpan();
         Assert.Equal(Path, span.Path);
         Assert.Equal((line, column), (span.StartLinePosition.Line, span.StartLinePosition.Character));
         Assert.Equal(message, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Empty(result.GeneratedSources);
+        if (severity == DiagnosticSeverity.Error)
+        {
+            Assert.Empty(result.GeneratedSources);
+        }
+        else
+        {
+            Assert.NotEmpty(result.GeneratedSources);
+        }
     }
 
     // A spec whose text throws when read: stands for any bug inside the parser.

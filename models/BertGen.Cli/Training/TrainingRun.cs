@@ -56,7 +56,7 @@ internal static class TrainingRun
         {
             return InProcessReplicas.Run(plan.Replicas, replica => replica.Rank == 0
                 ? RunReporting(context, quiet, plan, initialize, job, replica,
-                    $"data-parallel in this process: {plan.Replicas} replicas × {Threads(plan, replica)} compute thread{(Threads(plan, replica) == 1 ? "" : "s")}; replica 0 reports")
+                    $"data-parallel in this process: {plan.Replicas} replicas × {ComputeThreads(plan, replica)}; replica 0 reports")
                 : RunQuietRank(plan, replica, job));
         }
 
@@ -68,7 +68,7 @@ internal static class TrainingRun
         }
 
         return RunReporting(context, quiet, plan, initialize, job, processes, processes is null ? null
-            : $"data-parallel on Open MPI: {processes.Size} processes × {Threads(plan, processes)} compute thread{(Threads(plan, processes) == 1 ? "" : "s")}; rank 0 on {processes.Host} reports");
+            : $"data-parallel on Open MPI: {processes.Size} processes × {ComputeThreads(plan, processes)}; rank 0 on {processes.Host} reports");
     }
 
     // Rank 0 of a data-parallel job, or a process training alone: the checkpoint folder, the CSV, the display and the plot.
@@ -106,15 +106,7 @@ internal static class TrainingRun
         }
 
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(context.Console.Interrupt);
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            // The first Ctrl-C asks for a clean stop; a second one is let through and ends the process at once.
-            if (!interrupt.IsCancellationRequested)
-            {
-                e.Cancel = true;
-                interrupt.Cancel();
-            }
-        };
+        ConsoleCancelEventHandler onCtrlC = StopCleanlyOnFirstCtrlC(interrupt);
         Console.CancelKeyPress += onCtrlC;
         try
         {
@@ -180,14 +172,7 @@ internal static class TrainingRun
         Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
         using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            if (!interrupt.IsCancellationRequested)
-            {
-                e.Cancel = true;
-                interrupt.Cancel();
-            }
-        };
+        ConsoleCancelEventHandler onCtrlC = StopCleanlyOnFirstCtrlC(interrupt);
         bool ownCtrlC = group is OpenMpiGroup;
         if (ownCtrlC)
         {
@@ -213,6 +198,21 @@ internal static class TrainingRun
             }
         }
     }
+
+    // The first Ctrl-C asks for a clean stop (the trainer finishes its step and checkpoints); a second one is let
+    // through and ends the process at once.
+    private static ConsoleCancelEventHandler StopCleanlyOnFirstCtrlC(CancellationTokenSource interrupt) => (_, e) =>
+    {
+        if (!interrupt.IsCancellationRequested)
+        {
+            e.Cancel = true;
+            interrupt.Cancel();
+        }
+    };
+
+    // "N compute thread(s)" of one process or replica, for the data-parallel line.
+    private static string ComputeThreads(TrainingRunPlan plan, IDataParallelGroup group) =>
+        Threads(plan, group) is 1 ? "1 compute thread" : $"{Threads(plan, group)} compute threads";
 
     // Replicas in this process learn of an error on rank 0 only at a collective (under mpirun, its abort ends every
     // process at once): the others wait here, their models built, until rank 0 has taken the folder and set up its

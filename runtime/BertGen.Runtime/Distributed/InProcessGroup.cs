@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Threading;
 using BertGen.Runtime.Memory;
+using BertGen.Runtime.Threading;
 
 namespace BertGen.Runtime.Distributed;
 
@@ -113,7 +114,7 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
     public void AllReduceSum(AlignedBuffer buffer, long offset, long count)
     {
         float** all = Publish(Range(buffer, offset, count), count);
-        (long from, long to) = Share(count, Rank);
+        (long from, long to) = ParallelRanges.Chunk(count, 16, Rank, Size); // whole cache lines per rank
         SumInto(all, from, to, all, Size);
         Meet();
     }
@@ -291,23 +292,8 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
         }
     }
 
-    private static void Copy(float* from, float* to, long count)
-    {
-        for (long at = 0; at < count; at += int.MaxValue / sizeof(float))
-        {
-            int piece = (int)Math.Min(count - at, int.MaxValue / sizeof(float));
-            new ReadOnlySpan<float>(from + at, piece).CopyTo(new Span<float>(to + at, piece));
-        }
-    }
-
-    // Rank r's share of a range of `count` floats, cut at multiples of 16 (one cache line).
-    private (long From, long To) Share(long count, int rank)
-    {
-        long per = (count + Size - 1) / Size;
-        per = (per + 15) / 16 * 16;
-        long from = Math.Min(count, per * rank);
-        return (from, Math.Min(count, from + per));
-    }
+    private static void Copy(float* from, float* to, long count) =>
+        Buffer.MemoryCopy(from, to, count * sizeof(float), count * sizeof(float));
 
     private static float* Range(AlignedBuffer buffer, long offset, long count)
     {
