@@ -1,44 +1,59 @@
+using System;
 using System.Globalization;
 using System.Text;
+using BertGen.Text;
 
 namespace BertGen.Cli;
 
 /// <summary>
-/// A text with nothing in it for the model: empty, only whitespace, or only characters BERT's text cleaning drops
-/// (NUL, U+FFFD and the control, format, private-use and unassigned categories, such as a zero-width space), all of
-/// which tokenise to nothing. Run anyway it gives the answer for <c>[CLS] [SEP]</c>, which means nothing, so the CLI's
-/// arguments, the server's inputs and the lines of an input file (skipped there) are all judged by this one test, and
-/// refused in one wording.
+/// A text with nothing in it for the model: one its tokenizer turns into no WordPiece at all. Run anyway it gives the
+/// answer for <c>[CLS] [SEP]</c>, which means nothing, so the CLI's arguments, the server's inputs and the lines of an
+/// input file (skipped there) are all judged by this one test, and refused in one wording. The tokenizer is the judge, not
+/// a list of characters: an uncased model strips accents, so a text of only combining accents is blank for it, while a
+/// cased model keeps them; a model that does not clean its text keeps control characters (as <c>[UNK]</c>).
 /// </summary>
 internal static class BlankText
 {
-    /// <summary><c>empty</c>, <c>only whitespace</c> or <c>only invisible characters …</c> for a blank <paramref name="text"/>, else null.</summary>
-    public static string? Describe(string text)
+    /// <summary>
+    /// Why <paramref name="text"/> is blank for <paramref name="tokenizer"/>, to follow its name (<c>text 2 …</c>):
+    /// <c>is empty</c>, <c>is only whitespace</c>, <c>is only invisible characters the tokenizer drops …</c> or
+    /// <c>has nothing the tokenizer keeps …</c>; null when the tokenizer keeps something of it.
+    /// </summary>
+    public static string? Describe(string text, BertWordPieceTokenizer tokenizer)
     {
         if (text.Length == 0)
         {
-            return "empty";
+            return "is empty";
         }
 
+        // Fast paths, so a real text is not tokenised twice (here and to run it): under any normalisation flags the tokenizer
+        // keeps nothing of whitespace, and keeps every printable ASCII character (none is a control character, whitespace
+        // or an accent, and WordPiece makes every word at least [UNK]). BlankTextTests checks both over every code point.
         if (string.IsNullOrWhiteSpace(text))
         {
-            return "only whitespace";
+            return "is only whitespace";
         }
 
+        if (text.AsSpan().ContainsAnyInRange('!', '~') || tokenizer.Tokenize(text).Length > 0)
+        {
+            return null;
+        }
+
+        // The tokenizer kept nothing: say what the text was made of.
         foreach (Rune rune in text.EnumerateRunes())
         {
-            if (!Rune.IsWhiteSpace(rune) && !IsDroppedByCleaning(rune))
+            if (!Rune.IsWhiteSpace(rune) && !IsInvisible(rune))
             {
-                return null;
+                return "has nothing the tokenizer keeps (only accents, control or format characters)";
             }
         }
 
-        return "only invisible characters the tokenizer drops (control or format characters)";
+        return "is only invisible characters the tokenizer drops (control or format characters)";
     }
 
-    // BERT's BasicTokenizer._clean_text: NUL, U+FFFD and every C* category except tab, newline and carriage return
-    // (runtime/BertGen.Text's BertBasicTokenizer applies the same rule).
-    private static bool IsDroppedByCleaning(Rune rune) =>
+    // What BERT's BasicTokenizer._clean_text drops when it cleans: NUL, U+FFFD and the C* categories (tab, newline and
+    // carriage return are whitespace, matched before this).
+    private static bool IsInvisible(Rune rune) =>
         rune.Value is 0 or 0xFFFD
         || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate
             or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned;

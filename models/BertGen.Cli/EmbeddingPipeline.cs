@@ -7,24 +7,48 @@ using BertGen.Text;
 namespace BertGen.Cli;
 
 /// <summary>
-/// Texts → embeddings, shared by <c>embed</c> and <c>similarity</c>: tokenise (warning about truncation, or with
-/// <c>--chunk</c> splitting long texts into windows), load the weights and run the compiled model in chunks under a
+/// Texts → embeddings, shared by <c>embed</c> and <c>similarity</c>: open the encoder (its tokenizer is the one
+/// <see cref="TextInput"/> judges blank texts by, so the texts are gathered after), tokenise (warning about truncation, or
+/// with <c>--chunk</c> splitting long texts into windows), load the weights and run the compiled model in chunks under a
 /// progress display.
 /// </summary>
-internal static class EmbeddingPipeline
+internal sealed class EmbeddingPipeline : IDisposable
 {
     /// <summary>Texts per chunk: four batches of the 8-sequence shape, and the step of the progress display.</summary>
     public const int ChunkSize = 32;
+
+    private readonly SentenceEncoder _encoder;
+    private readonly StageTimings _timings;
+
+    private EmbeddingPipeline(SentenceEncoder encoder, StageTimings timings)
+    {
+        _encoder = encoder;
+        _timings = timings;
+    }
+
+    /// <summary>The tokenizer the texts will be run through.</summary>
+    public BertWordPieceTokenizer Tokenizer => _encoder.Tokenizer;
+
+    /// <summary>Resolves the model and reads its vocabulary (fast); the weights are loaded by <see cref="Run"/>.</summary>
+    public static EmbeddingPipeline Open(EncoderOptions options)
+    {
+        var timings = new StageTimings();
+        SentenceEncoder encoder = SentenceEncoder.Open(options);
+        timings.Mark("vocabulary");
+        return new EmbeddingPipeline(encoder, timings);
+    }
+
+    public void Dispose() => _encoder.Dispose();
 
     /// <summary>
     /// Calls <paramref name="consume"/> with each chunk's first index and embeddings, in input order. With
     /// <paramref name="chunk"/>, a text longer than the model's limit is embedded as overlapping windows whose pooled
     /// vectors are averaged (<see cref="TextPreparation"/>) instead of being truncated.
     /// </summary>
-    public static void Run(CliConsole console, bool quiet, bool verbose, EncoderOptions options, PoolingMode? pooling, bool normalize,
+    public void Run(CliConsole console, bool quiet, bool verbose, PoolingMode? pooling, bool normalize,
         NumberedTexts texts, Action<int, float[][]> consume, bool chunk = false)
     {
-        Run(console, quiet, verbose, options, texts, chunk, " (--chunk embeds all of it)", (encoder, prepared, start, count) =>
+        Run(console, quiet, verbose, texts, chunk, " (--chunk embeds all of it)", (encoder, prepared, start, count) =>
         {
             using var embedder = new SentenceEmbedder(encoder.Model, pooling ?? encoder.DefaultPooling, normalize: false);
             var inputs = new List<TokenizedInput>();
@@ -56,10 +80,9 @@ internal static class EmbeddingPipeline
     /// <c>embed --tokens</c>: calls <paramref name="consume"/> with each text's index, its tokens (special ones
     /// included) and its last hidden state as a row-major <c>[tokens, hidden]</c> array, in input order.
     /// </summary>
-    public static void RunTokens(CliConsole console, bool quiet, bool verbose, EncoderOptions options, NumberedTexts texts,
-        Action<int, string[], float[]> consume)
+    public void RunTokens(CliConsole console, bool quiet, bool verbose, NumberedTexts texts, Action<int, string[], float[]> consume)
     {
-        Run(console, quiet, verbose, options, texts, chunk: false, "", (encoder, prepared, start, count) =>
+        Run(console, quiet, verbose, texts, chunk: false, "", (encoder, prepared, start, count) =>
         {
             using var embedder = new SentenceEmbedder(encoder.Model, encoder.DefaultPooling, normalize: false);
             TokenizedInput[] inputs = prepared.Skip(start).Take(count).Select(p => p.Inputs[0]).ToArray();
@@ -72,33 +95,32 @@ internal static class EmbeddingPipeline
         });
     }
 
-    private static void Run(CliConsole console, bool quiet, bool verbose, EncoderOptions options, NumberedTexts texts, bool chunk,
+    private void Run(CliConsole console, bool quiet, bool verbose, NumberedTexts texts, bool chunk,
         string truncationHint, Action<SentenceEncoder, PreparedText[], int, int> embedChunk)
     {
-        var timings = new StageTimings();
-        using SentenceEncoder encoder = SentenceEncoder.Open(options);
-        timings.Mark("vocabulary");
+        // Since Open: reading the texts and judging which are blank.
+        _timings.Mark("read texts");
         var prepared = new PreparedText[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
-            prepared[i] = TextPreparation.Prepare(encoder.Tokenizer, texts[i], encoder.MaxTokens, chunk);
+            prepared[i] = TextPreparation.Prepare(_encoder.Tokenizer, texts[i], _encoder.MaxTokens, chunk);
             if (prepared[i].Truncated)
             {
-                console.Warn($"{texts.Name(i)} is longer than {encoder.MaxTokens} tokens, {encoder.TruncationReason}; truncated{truncationHint}");
+                console.Warn($"{texts.Name(i)} is longer than {_encoder.MaxTokens} tokens, {_encoder.TruncationReason}; truncated{truncationHint}");
             }
         }
 
-        timings.Mark("tokenize");
+        _timings.Mark("tokenize");
         WorkProgress.Run(console, quiet, progress =>
         {
-            progress.Begin($"loading {encoder.Description}");
-            encoder.LoadWeights(timings);
+            progress.Begin($"loading {_encoder.Description}");
+            _encoder.LoadWeights(_timings);
             progress.Begin("embedding", texts.Count);
             for (int start = 0; start < texts.Count; start += ChunkSize)
             {
                 int count = Math.Min(ChunkSize, texts.Count - start);
-                embedChunk(encoder, prepared, start, count);
-                timings.Mark(start == 0 ? "embed the first chunk" : "embed the other chunks");
+                embedChunk(_encoder, prepared, start, count);
+                _timings.Mark(start == 0 ? "embed the first chunk" : "embed the other chunks");
                 progress.Report(start + count);
             }
 
@@ -108,7 +130,7 @@ internal static class EmbeddingPipeline
         // After the live display has gone, so the lines do not tangle with it.
         if (verbose)
         {
-            timings.WriteTo(console.Error);
+            _timings.WriteTo(console.Error);
         }
     }
 }

@@ -3,21 +3,25 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using BertGen.Runtime;
+using BertGen.Text;
 
 namespace BertGen.Cli;
 
 /// <summary>
 /// Gathers a command's texts: its arguments, or one per line from a file or standard input. Bytes are decoded strictly
 /// as UTF-8: an invalid sequence is an error naming its line and byte, never a silent U+FFFD. A leading byte-order mark
-/// and CR before LF are dropped. Blank lines are skipped (a blank line in a file is layout, and each output line carries
-/// its text, so nothing misaligns; messages name a text by its line). An empty or blank text argument is refused
-/// instead: it was typed as a text, and dropping it shifted every later text's number and left one answer fewer than
-/// arguments.
+/// and CR before LF are dropped. Blank lines (<see cref="BlankText"/>: nothing the model's tokenizer keeps) are skipped (a
+/// blank line in a file is layout, and each output line carries its text, so nothing misaligns; messages name a text by its
+/// line). An empty or blank text argument is refused instead: it was typed as a text, and dropping it shifted every later
+/// text's number and left one answer fewer than arguments.
 /// </summary>
 internal static class TextInput
 {
-    /// <summary>Where the texts of a command come from: arguments, <c>--file</c>, or standard input.</summary>
-    public static NumberedTexts Gather(IReadOnlyList<string>? arguments, string? file, CliContext context)
+    /// <summary>
+    /// Where the texts of a command come from: arguments, <c>--file</c>, or standard input; blank for
+    /// <paramref name="tokenizer"/>, the one the texts will be run through, is judged by it.
+    /// </summary>
+    public static NumberedTexts Gather(IReadOnlyList<string>? arguments, string? file, CliContext context, BertWordPieceTokenizer tokenizer)
     {
         CliConsole console = context.Console;
         if (arguments is { Count: > 0 })
@@ -31,9 +35,9 @@ internal static class TextInput
             NumberedTexts texts = NumberedTexts.FromArguments(arguments);
             for (int i = 0; i < texts.Count; i++)
             {
-                if (BlankText.Describe(texts[i]) is string blank)
+                if (BlankText.Describe(texts[i], tokenizer) is string blank)
                 {
-                    throw new CliUsageException($"{texts.Name(i)} is {blank}");
+                    throw new CliUsageException($"{texts.Name(i)} {blank}");
                 }
             }
 
@@ -70,7 +74,7 @@ internal static class TextInput
         var numbers = new List<int>(lines.Count);
         for (int i = 0; i < lines.Count; i++)
         {
-            if (BlankText.Describe(lines[i]) is null)
+            if (BlankText.Describe(lines[i], tokenizer) is null)
             {
                 kept.Add(lines[i]);
                 numbers.Add(i + 1);

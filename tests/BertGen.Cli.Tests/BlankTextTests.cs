@@ -1,6 +1,10 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text;
+using BertGen.Text;
 using Xunit;
 
 namespace BertGen.Cli.Tests;
@@ -21,6 +25,9 @@ public sealed class BlankTextTests
     [InlineData("text 1 is empty", "similarity", "", "a", "b")]
     [InlineData("text 2 is only whitespace", "similarity", "a", "\u00A0", "b")]
     [InlineData("text 2 is only invisible characters the tokenizer drops (control or format characters)", "embed", "a", "\u200B\u200B \u0007")]
+    [InlineData("text 2 has nothing the tokenizer keeps (only accents, control or format characters)", "embed", "a", "\u0301")]
+    [InlineData("text 1 has nothing the tokenizer keeps (only accents, control or format characters)", "similarity", "\u0301\u0300", "a", "b")]
+    [InlineData("text 2 has nothing the tokenizer keeps (only accents, control or format characters)", "embed", "--tokens", "a", " \u0301\u200B ")]
     public void ABlankTextArgumentIsAUsageErrorNamingIt(string expected, params string[] args)
     {
         Assert.Equal($"bertgen: error: {expected}", Cli.Run(args).AssertOneLineError(2));
@@ -42,6 +49,28 @@ public sealed class BlankTextTests
 
         CliResult fromStandardInput = Cli.RunWithInput(File.ReadAllText(path), "embed", "--quiet");
         Assert.StartsWith("bertgen: warning: line 4 of standard input is longer than 256 tokens", Assert.Single(fromStandardInput.ErrorLines), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The uncased tokenizer strips accents (NFD, then drops the combining marks), so a line of only accents was embedded as
+    /// <c>[CLS] [SEP]</c>: it is skipped as a blank line is, and a file of nothing else is empty input.
+    /// </summary>
+    [Fact]
+    public void ALineTheTokenizerKeepsNothingOfIsSkippedAsABlankLineIs()
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File("texts.txt");
+        File.WriteAllText(path, "The cat sat on the mat.\n\u0301\u0300\n\u0301 \u200B\nA dog ran in the park.\n");
+
+        CliResult similarity = Cli.Run("similarity", "--quiet", "--format", "csv", "--file", path);
+        Assert.True(similarity.ExitCode == 0, similarity.Error);
+        Assert.Equal(["text", "The cat sat on the mat.", "A dog ran in the park."], similarity.OutputLines[0].Split(','));
+        Assert.Equal(3, similarity.OutputLines.Length);
+
+        string accents = folder.File("accents.txt");
+        File.WriteAllText(accents, "\u0301\n\n\u0300\u0301\n");
+        Assert.Equal($"bertgen: error: empty input: no text in '{accents}'", Cli.Run("embed", "--file", accents).AssertOneLineError(1));
+        Assert.Equal("bertgen: error: empty input: no text in standard input", Cli.RunWithInput("\u0301\n", "embed").AssertOneLineError(1));
     }
 
     [Fact]
@@ -82,6 +111,11 @@ public sealed class BlankTextCheckpointTests(TrainingRunsFixture runs)
     {
         Assert.Equal("bertgen: error: text 2 is empty", Cli.Run("fill-mask", "-c", runs.PretrainRun, "a [MASK]", "").AssertOneLineError(2));
         Assert.Equal("bertgen: error: text 1 is only whitespace", Cli.Run("classify", "-c", runs.FinetuneRun, "  ", "Jesus wept.").AssertOneLineError(2));
+
+        // Only accents: the uncased tokenizer keeps nothing of them (fill-mask said "has no [MASK]", classify classified [CLS] [SEP]).
+        const string NothingKept = "has nothing the tokenizer keeps (only accents, control or format characters)";
+        Assert.Equal($"bertgen: error: text 1 {NothingKept}", Cli.Run("fill-mask", "-c", runs.PretrainRun, "\u0301", "a [MASK]").AssertOneLineError(2));
+        Assert.Equal($"bertgen: error: text 2 {NothingKept}", Cli.Run("classify", "-c", runs.FinetuneRun, "Jesus wept.", "\u0300\u0301").AssertOneLineError(2));
     }
 
     [Fact]
@@ -92,11 +126,60 @@ public sealed class BlankTextCheckpointTests(TrainingRunsFixture runs)
         Assert.Equal($"bertgen: error: line 3 of '{masks}' has no [MASK]: write [MASK] where a token should be predicted",
             Cli.Run("fill-mask", "-c", runs.PretrainRun, "--file", masks).AssertOneLineError(1));
 
-        // The shipped classifiers are compiled for 64 tokens.
+        // The shipped classifiers are compiled for 64 tokens. Line 2, only accents, is skipped as a blank line.
         string verses = runs.File("verses.txt");
-        File.WriteAllText(verses, "Jesus wept.\n\n" + string.Join(' ', Enumerable.Repeat("and", 80)) + "\n");
+        File.WriteAllText(verses, "Jesus wept.\n\u0301\u0300\n" + string.Join(' ', Enumerable.Repeat("and", 80)) + "\n");
         CliResult classify = Cli.Run("classify", "--quiet", "-c", runs.FinetuneRun, "--file", verses);
         Assert.Equal(2, classify.OutputLines.Length);
         Assert.Equal($"bertgen: warning: line 3 of '{verses}' is longer than 64 tokens, the compiled sequence; truncated", Assert.Single(classify.ErrorLines));
+    }
+}
+
+/// <summary>
+/// <see cref="BlankText"/> against the tokenizer it stands for: its fast paths (whitespace is blank, a printable ASCII
+/// character is not) must agree with the tokenizer, and the tokenizer, not a character class, decides the rest.
+/// </summary>
+public sealed class BlankTextTokenizerTests
+{
+    private static readonly BertWordPieceTokenizer Uncased = BertWordPieceTokenizer.BertBaseUncased();
+
+    [Fact]
+    public void EveryCodePointIsBlankExactlyWhenTheUncasedTokenizerKeepsNothingOfIt()
+    {
+        var disagreements = new List<string>();
+        for (int cp = 0; cp <= 0x10FFFF; cp++)
+        {
+            if (cp is >= 0xD800 and <= 0xDFFF)
+            {
+                continue;
+            }
+
+            string text = char.ConvertFromUtf32(cp);
+            bool keepsNothing = Uncased.Tokenize(text).Length == 0;
+            if ((BlankText.Describe(text, Uncased) is not null) != keepsNothing)
+            {
+                disagreements.Add(string.Create(CultureInfo.InvariantCulture, $"U+{cp:X4} ({Rune.GetUnicodeCategory(new Rune(cp))}): tokenizer keeps {(keepsNothing ? "nothing" : "something")}"));
+            }
+        }
+
+        Assert.Empty(disagreements.Take(20));
+    }
+
+    [Fact]
+    public void TheTokenizerDecidesNotTheCharacter()
+    {
+        // Accents: stripped by an uncased tokenizer, kept by a cased one.
+        var cased = BertWordPieceTokenizer.Create(Uncased.Vocabulary, new BertNormalization(false, false, true, true), 100);
+        Assert.Equal("has nothing the tokenizer keeps (only accents, control or format characters)", BlankText.Describe("\u0301\u0300", Uncased));
+        Assert.Null(BlankText.Describe("\u0301\u0300", cased));
+
+        // A zero-width space: dropped when the text is cleaned, kept (as [UNK]) by a tokenizer that does not clean it.
+        var uncleaned = BertWordPieceTokenizer.Create(Uncased.Vocabulary, new BertNormalization(true, true, true, false), 100);
+        Assert.Equal("is only invisible characters the tokenizer drops (control or format characters)", BlankText.Describe("\u200B \u0007", Uncased));
+        Assert.Null(BlankText.Describe("\u200B \u0007", uncleaned));
+
+        Assert.Equal("is empty", BlankText.Describe("", cased));
+        Assert.Equal("is only whitespace", BlankText.Describe("\u00A0\t\u2028", uncleaned));
+        Assert.Null(BlankText.Describe("e\u0301", Uncased));
     }
 }

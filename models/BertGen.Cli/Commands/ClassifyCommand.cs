@@ -46,12 +46,13 @@ internal sealed class ClassifyCommand : ICliCommand
             IReadOnlyList<string> labelNames = parse.GetValue(labels) is string given
                 ? CommonOptions.ParseLabels(given, descriptor)
                 : CheckpointWeights.RecordedLabels(weights, descriptor) ?? descriptor.Labels;
-            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(BundledData.Resolve(parse.GetValue(vocabulary), BundledData.Vocabulary, "--vocab"));
             if (tokenizer.Vocabulary.Count != descriptor.VocabSize)
             {
                 throw new CliFailureException($"the vocabulary has {tokenizer.Vocabulary.Count} tokens but model '{ModelCatalog.CliName(descriptor)}' has {descriptor.VocabSize}");
             }
+
+            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context, tokenizer);
 
             // The longest compiled sequence, at its largest batch: classifiers are compiled for one shape, the fine-tuning one.
             ShapeDescriptor shape = descriptor.Shapes.OrderByDescending(s => s.Sequence).ThenByDescending(s => s.Batch).First();

@@ -35,8 +35,9 @@ internal sealed class EmbedCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory, precision);
+            using EmbeddingPipeline pipeline = EmbeddingPipeline.Open(options);
+            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context, pipeline.Tokenizer);
             var line = new ArrayBufferWriter<byte>();
             var jsonOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
             if (parse.GetValue(tokens))
@@ -46,7 +47,7 @@ internal sealed class EmbedCommand : ICliCommand
                     throw new CliUsageException("--tokens gives every token's unpooled vector: it does not go with --chunk, --pooling or --no-normalize");
                 }
 
-                EmbeddingPipeline.RunTokens(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, inputs, (index, names, states) =>
+                pipeline.RunTokens(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), inputs, (index, names, states) =>
                 {
                     line.ResetWrittenCount();
                     using (var writer = new Utf8JsonWriter(line, jsonOptions))
@@ -83,7 +84,7 @@ internal sealed class EmbedCommand : ICliCommand
                 return ExitCodes.Success;
             }
 
-            EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
+            pipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), CommonOptions.ParsePooling(parse.GetValue(pooling)),
                 !parse.GetValue(noNormalize), inputs, (start, embeddings) =>
                 {
                     for (int i = 0; i < embeddings.Length; i++)

@@ -59,12 +59,13 @@ internal sealed class FillMaskCommand : ICliCommand
                 throw new CliUsageException($"--top-k must be between 1 and {descriptor.VocabSize}, not {k}");
             }
 
-            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
             BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.FromVocabularyFile(BundledData.Resolve(parse.GetValue(vocabulary), BundledData.Vocabulary, "--vocab"));
             if (tokenizer.Vocabulary.Count != descriptor.VocabSize)
             {
                 throw new CliFailureException($"the vocabulary has {tokenizer.Vocabulary.Count} tokens but model '{ModelCatalog.CliName(descriptor)}' has {descriptor.VocabSize}");
             }
+
+            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context, tokenizer);
 
             int maxSequence = descriptor.Shapes.Max(s => s.Sequence);
             var encoded = new int[inputs.Count][];

@@ -40,15 +40,16 @@ internal sealed class SimilarityCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context);
+            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory, precision);
+            using EmbeddingPipeline pipeline = EmbeddingPipeline.Open(options);
+            NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context, pipeline.Tokenizer);
             if (inputs.Count < 2)
             {
                 throw new CliUsageException($"similarity needs at least two texts, got {inputs.Count}");
             }
 
-            EncoderOptions options = CommonOptions.Encoder(parse, model, weights, vocabulary, threads, modelDirectory, precision);
             var embeddings = new float[inputs.Count][];
-            EmbeddingPipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), options, CommonOptions.ParsePooling(parse.GetValue(pooling)),
+            pipeline.Run(context.Console, parse.GetValue(context.Quiet), parse.GetValue(context.Verbose), CommonOptions.ParsePooling(parse.GetValue(pooling)),
                 normalize: true, inputs, (start, batch) => batch.CopyTo(embeddings, start), parse.GetValue(chunk));
             double[,] matrix = CosineMatrix(embeddings);
             switch (parse.GetValue(format))

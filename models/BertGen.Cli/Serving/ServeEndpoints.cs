@@ -336,10 +336,11 @@ internal sealed class ServeEndpoints
     }
 
     /// <summary>
-    /// Refuses an empty or blank text among those a route computes with (/tokenize answers one with no tokens, which is
-    /// right). Checked before any input is queued, so a request is answered whole or not at all.
+    /// Refuses an empty or blank text (<see cref="BlankText"/>: nothing the model's tokenizer keeps) among those a route
+    /// computes with (/tokenize answers one with no tokens, which is right). Checked before any input is queued, so a
+    /// request is answered whole or not at all.
     /// </summary>
-    private static void RefuseBlank(IReadOnlyList<string> texts)
+    private void RefuseBlank(IReadOnlyList<string> texts)
     {
         for (int i = 0; i < texts.Count; i++)
         {
@@ -347,11 +348,11 @@ internal sealed class ServeEndpoints
         }
     }
 
-    private static void RefuseBlank(string text, string name)
+    private void RefuseBlank(string text, string name)
     {
-        if (BlankText.Describe(text) is string blank)
+        if (BlankText.Describe(text, _encoder.Tokenizer) is string blank)
         {
-            throw new ApiException(ApiError.Empty, $"{name} is {blank}");
+            throw new ApiException(ApiError.Empty, $"{name} {blank}");
         }
     }
 

@@ -114,6 +114,25 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.Equal(uncased.Tokenize("hello cafe"), cased.Tokenize("hello cafe"));
     }
 
+    /// <summary>
+    /// Whether a text is blank is the model's tokenizer's call, not a rule about accents: the uncased tokenizer strips a lone
+    /// combining accent to nothing (refused), a cased one keeps it (embedded).
+    /// </summary>
+    [Fact]
+    public void Only_accents_are_blank_for_an_uncased_tokenizer_and_a_text_for_a_cased_one()
+    {
+        string directory = _folder.Scratch("cased-accents");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), HuggingFaceFolder.TokenizerJson(tokens, lowercase: false));
+
+        Assert.Equal("bertgen: error: text 1 has nothing the tokenizer keeps (only accents, control or format characters)",
+            Cli.Run("embed", "--model-dir", _folder.Directory, "\u0301").AssertOneLineError(2));
+        CliResult cased = Cli.Run("embed", "--quiet", "--model-dir", directory, "\u0301");
+        Assert.True(cased.ExitCode == 0, cased.Error);
+        Assert.Equal("\u0301", Assert.Single(Embeddings.Parse(cased)).Text);
+    }
+
     [Fact]
     public void A_folder_no_compiled_model_fits_is_one_error_naming_the_differences_and_bertgen_spec()
     {

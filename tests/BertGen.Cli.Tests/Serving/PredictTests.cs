@@ -86,6 +86,8 @@ public sealed class PredictTests
         Assert.Equal("empty", type);
         (string second, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(new[] { "Jesus wept.", "" })), HttpStatusCode.BadRequest);
         Assert.Equal("the second text of input 1 is empty", second);
+        (string accents, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(new[] { "Jesus wept.", "\u0301" })), HttpStatusCode.BadRequest);
+        Assert.Equal("the second text of input 1 has nothing the tokenizer keeps (only accents, control or format characters)", accents);
         (string none, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(Array.Empty<string>())), HttpStatusCode.BadRequest);
         Assert.Equal("inputs cannot be empty", none);
     }

@@ -210,8 +210,9 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
     }
 
     /// <summary>
-    /// No inputs, or an empty or blank text among them, is TEI's 400 "empty" naming the input: an empty string was embedded
-    /// as <c>[CLS] [SEP]</c> and answered 200 with a vector that means nothing. /tokenize answers it (with no tokens).
+    /// No inputs, or an empty or blank text among them (one the tokenizer keeps nothing of), is TEI's 400 "empty" naming the
+    /// input: an empty string was embedded as <c>[CLS] [SEP]</c> and answered 200 with a vector that means nothing.
+    /// /tokenize answers it (with no tokens).
     /// </summary>
     [Fact]
     public async Task Empty_or_blank_inputs_are_400s_naming_the_input()
@@ -227,6 +228,13 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("input 1 is only whitespace", single);
         (string all, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed_all", RunningServer.Json(new[] { "a", "\t" })), HttpStatusCode.BadRequest);
         Assert.Equal("input 2 is only whitespace", all);
+
+        // Only accents: the uncased tokenizer strips them, leaving [CLS] [SEP].
+        (string accents, string accentsType) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", RunningServer.Json(new[] { "a", "\u0301\u0300" })), HttpStatusCode.BadRequest);
+        Assert.Equal("input 2 has nothing the tokenizer keeps (only accents, control or format characters)", accents);
+        Assert.Equal("empty", accentsType);
+        (string accentsAll, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed_all", RunningServer.Json(new[] { " \u0301" })), HttpStatusCode.BadRequest);
+        Assert.Equal("input 1 has nothing the tokenizer keeps (only accents, control or format characters)", accentsAll);
 
         HttpResponseMessage openAiResponse = await _server.PostAsync("/v1/embeddings", RunningServer.Json(new[] { "x", "y", "" }, field: "input"));
         Assert.Equal(HttpStatusCode.BadRequest, openAiResponse.StatusCode);
