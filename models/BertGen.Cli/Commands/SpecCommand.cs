@@ -8,7 +8,10 @@ internal sealed class SpecCommand : ICliCommand
 {
     public Command Build(CliContext context)
     {
-        var directory = new Argument<string>("dir") { Description = "A HuggingFace model folder (config.json, model.safetensors, tokenizer.json or vocab.txt)." };
+        var directory = new Argument<string>("dir")
+        {
+            Description = "A HuggingFace model folder: only its config.json is needed (sentence_bert_config.json or tokenizer_config.json, if there, give the token limit; the weights and tokenizer are not read).",
+        };
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the spec (default: NAME.bert.json in the current folder, from the folder's name).", HelpName = "FILE" };
         var typeName = new Option<string?>("--type-name") { Description = "The generated class's name (default: the folder's name in PascalCase).", HelpName = "NAME" };
         var ns = new Option<string>("--namespace") { Description = "The generated class's namespace.", DefaultValueFactory = _ => "BertGen.Models", HelpName = "NS" };
@@ -19,8 +22,7 @@ internal sealed class SpecCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            ModelFolder folder = ModelFolder.Open(parse.GetValue(directory)!);
-            string path = SpecWriter.Write(folder, parse.GetValue(output), parse.GetValue(typeName), parse.GetValue(ns)!);
+            string path = SpecWriter.Write(parse.GetValue(directory)!, parse.GetValue(output), parse.GetValue(typeName), parse.GetValue(ns)!);
             context.Console.Output.WriteLine(path);
             return ExitCodes.Success;
         });

@@ -11,6 +11,7 @@ namespace BertGen.Cli.HuggingFace;
 /// <c>model.safetensors</c>, and <c>tokenizer.json</c> (preferred, as the fast tokenizer sentence-transformers and TEI
 /// run) or <c>vocab.txt</c> with <c>tokenizer_config.json</c>'s flags. sentence-transformers' own files, when present,
 /// give the pooling (<c>1_Pooling/config.json</c>) and where texts are cut (<c>sentence_bert_config.json</c>).
+/// Running a folder needs all of it; writing a spec for one only its architecture (<see cref="ReadArchitecture"/>).
 /// </summary>
 /// <param name="MaxTokens">sentence-transformers' <c>max_seq_length</c>, else the tokenizer's <c>model_max_length</c>, else the position table.</param>
 internal sealed record ModelFolder(
@@ -28,21 +29,15 @@ internal sealed record ModelFolder(
     public const string VocabularyFile = "vocab.txt";
 
     /// <summary>The folder's name, used as the model id (<c>all-MiniLM-L6-v2</c>).</summary>
-    public string Name => Path.GetFileName(Path.GetFullPath(Directory).TrimEnd(Path.DirectorySeparatorChar));
+    public string Name => NameOf(Directory);
 
+    /// <summary>The name of the folder at <paramref name="directory"/> (<c>all-MiniLM-L6-v2</c>).</summary>
+    public static string NameOf(string directory) => Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
+
+    /// <summary>A folder to run: its config, weights and tokenizer, each required.</summary>
     public static ModelFolder Open(string directory, bool preferVocabularyFile = false)
     {
-        if (!System.IO.Directory.Exists(directory))
-        {
-            throw new CliFailureException($"model folder '{directory}' does not exist");
-        }
-
-        string config = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(config))
-        {
-            throw new CliFailureException($"model folder '{directory}' has no {ConfigFile}");
-        }
-
+        string config = RequireConfig(directory);
         string weights = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weights))
         {
@@ -66,6 +61,34 @@ internal sealed record ModelFolder(
         }
 
         return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, ReadPooling(directory), ReadMaxTokens(directory, parsed));
+    }
+
+    /// <summary>
+    /// What a spec is written from: <c>config.json</c> and the token limit (<see cref="MaxTokens"/>, from the settings files
+    /// when present). The weights and the tokenizer are not read: a spec is the architecture, <c>vocab_size</c> is in the
+    /// config, and a user may have only the config (to train from scratch, or before downloading the weights).
+    /// </summary>
+    public static (HuggingFaceConfig Config, int MaxTokens) ReadArchitecture(string directory)
+    {
+        HuggingFaceConfig config = HuggingFaceConfig.Load(RequireConfig(directory));
+        return (config, ReadMaxTokens(directory, config));
+    }
+
+    /// <summary>The path of the folder's <c>config.json</c>, or a one-line error for a missing folder or config.</summary>
+    private static string RequireConfig(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw new CliFailureException($"model folder '{directory}' does not exist");
+        }
+
+        string config = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(config))
+        {
+            throw new CliFailureException($"model folder '{directory}' has no {ConfigFile}");
+        }
+
+        return config;
     }
 
     /// <summary>

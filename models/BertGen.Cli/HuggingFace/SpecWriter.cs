@@ -9,27 +9,32 @@ namespace BertGen.Cli.HuggingFace;
 
 /// <summary>
 /// <c>bertgen spec DIR</c>: a <c>*.bert.json</c> from a HuggingFace folder — its <c>config.json</c> verbatim (a config is a
-/// valid spec) plus a <c>bertgen</c> section: a type name from the folder's name, the task head its architecture implies,
-/// inference shapes batch 1 × 16, 32, 64, 128 and so on doubling up to the model's limit, and 8 × 128 for batches of
-/// typical sentences.
+/// valid spec, and the folder needs nothing else) plus a <c>bertgen</c> section: a type name from the folder's name, the
+/// task head its architecture implies, inference shapes batch 1 × 16, 32, 64, 128 and so on doubling up to the model's
+/// limit, and 8 × 128 for batches of typical sentences.
 /// </summary>
 internal static class SpecWriter
 {
     public const string Suffix = ".bert.json";
 
-    /// <summary>Writes the spec and returns its path (<paramref name="output"/>, else <c>NAME.bert.json</c> in the current folder).</summary>
-    public static string Write(ModelFolder folder, string? output, string? typeName, string ns)
+    /// <summary>
+    /// Writes the spec for the folder at <paramref name="directory"/> and returns its path (<paramref name="output"/>, else
+    /// <c>NAME.bert.json</c> in the current folder).
+    /// </summary>
+    public static string Write(string directory, string? output, string? typeName, string ns)
     {
-        string name = typeName ?? TypeNameOf(folder.Name);
-        string path = output ?? FileNameOf(folder.Name) + Suffix;
+        string folderName = ModelFolder.NameOf(directory);
+        string name = typeName ?? TypeNameOf(folderName);
+        string path = output ?? FileNameOf(folderName) + Suffix;
         if (!path.EndsWith(Suffix, StringComparison.Ordinal))
         {
             throw new CliUsageException($"--output must end in {Suffix} (the generator compiles files named so), not '{path}'");
         }
 
+        (HuggingFaceConfig architecture, int maxTokens) = ModelFolder.ReadArchitecture(directory);
         OutputFile.RequireWritable(path);
 
-        using JsonDocument config = JsonDocument.Parse(folder.Config.Json);
+        using JsonDocument config = JsonDocument.Parse(architecture.Json);
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
@@ -43,7 +48,7 @@ internal static class SpecWriter
             writer.WriteString("type_name", name);
             writer.WriteString("namespace", ns);
             writer.WriteStartArray("shapes");
-            foreach ((int batch, int sequence) in Shapes(Math.Min(folder.MaxTokens, folder.Config.MaxPositions)))
+            foreach ((int batch, int sequence) in Shapes(Math.Min(maxTokens, architecture.MaxPositions)))
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("batch", batch);
@@ -53,7 +58,7 @@ internal static class SpecWriter
 
             writer.WriteEndArray();
             writer.WriteStartArray("heads");
-            foreach (string head in folder.Config.Heads)
+            foreach (string head in architecture.Heads)
             {
                 writer.WriteStringValue(head);
             }

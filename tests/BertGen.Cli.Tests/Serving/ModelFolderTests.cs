@@ -198,6 +198,44 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.Contains("does not go with --model", Cli.Run("embed", "--model", "minilm", "--model-dir", directory, "x").AssertOneLineError(2), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A spec is the architecture: config.json is all it needs. spec refused a folder without model.safetensors (and a
+    /// tokenizer) though it never read them, so a user with only a config could not write one.
+    /// </summary>
+    [Fact]
+    public void Spec_needs_only_config_json()
+    {
+        string directory = _folder.Scratch("config-only");
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "config.json"), HuggingFaceFolder.MiniLmConfig);
+        string output = _folder.Scratch("config-only.bert.json");
+
+        CliResult result = Cli.Run("spec", directory, "--output", output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using JsonDocument spec = JsonDocument.Parse(File.ReadAllText(output));
+        JsonElement bertgen = spec.RootElement.GetProperty("bertgen");
+        Assert.Equal("ConfigOnly", bertgen.GetProperty("type_name").GetString());
+
+        // Without sentence-transformers' max_seq_length (256) the limit is the position table's 512.
+        Assert.Equal(["1x16", "1x32", "1x64", "1x128", "8x128", "1x256", "1x512"],
+            bertgen.GetProperty("shapes").EnumerateArray().Select(s => $"{s.GetProperty("batch").GetInt32()}x{s.GetProperty("sequence").GetInt32()}"));
+        Assert.Empty(CompiledModelMatch.Differences(HuggingFaceConfig.Load(output), MiniLmL6.Descriptor));
+    }
+
+    [Fact]
+    public void Spec_of_a_folder_without_config_json_is_one_line()
+    {
+        string directory = _folder.Scratch("weights-only");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        File.Delete(Path.Combine(directory, "config.json"));
+
+        Assert.Equal($"bertgen: error: model folder '{directory}' has no config.json",
+            Cli.Run("spec", directory).AssertOneLineError(1));
+        string missing = _folder.Scratch("not-there");
+        Assert.Equal($"bertgen: error: model folder '{missing}' does not exist", Cli.Run("spec", missing).AssertOneLineError(1));
+    }
+
     [Fact]
     public void Spec_refuses_to_replace_a_read_only_file()
     {
