@@ -27,14 +27,15 @@ internal static class BlankText
         }
 
         // Fast paths, so a real text is not tokenised twice (here and to run it): under any normalisation flags the tokenizer
-        // keeps nothing of whitespace, and keeps every printable ASCII character (none is a control character, whitespace
-        // or an accent, and WordPiece makes every word at least [UNK]). BlankTextTests checks both over every code point.
+        // keeps nothing of whitespace, and keeps every letter, digit, punctuation mark and symbol in any script (none is a
+        // control character, whitespace or an accent, and WordPiece makes every word at least [UNK]). Only a text made of
+        // nothing else (marks, invisible characters) is tokenised here. BlankTextTests checks both over every code point.
         if (string.IsNullOrWhiteSpace(text))
         {
             return "is only whitespace";
         }
 
-        if (text.AsSpan().ContainsAnyInRange('!', '~') || tokenizer.Tokenize(text).Length > 0)
+        if (HasAlwaysKeptCharacter(text) || tokenizer.Tokenize(text).Length > 0)
         {
             return null;
         }
@@ -49,6 +50,21 @@ internal static class BlankText
         }
 
         return "is only invisible characters the tokenizer drops (control or format characters)";
+    }
+
+    private static bool HasAlwaysKeptCharacter(string text)
+    {
+        foreach (Rune rune in text.EnumerateRunes())
+        {
+            if (rune.Value is not 0xFFFD && Rune.GetUnicodeCategory(rune) is <= UnicodeCategory.OtherLetter
+                or (>= UnicodeCategory.DecimalDigitNumber and <= UnicodeCategory.OtherNumber)
+                or (>= UnicodeCategory.ConnectorPunctuation and <= UnicodeCategory.OtherSymbol))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // What BERT's BasicTokenizer._clean_text drops when it cleans: NUL, U+FFFD and the C* categories (tab, newline and
