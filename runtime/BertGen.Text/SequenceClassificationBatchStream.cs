@@ -35,6 +35,23 @@ public sealed class SequenceClassificationBatchStream
         BeginEpoch(0);
     }
 
+    // A fork: the same examples (shared, never written after they are tokenised), its own order, generator and place.
+    private SequenceClassificationBatchStream(SequenceClassificationBatchStream source)
+    {
+        _dataset = source._dataset;
+        BatchSize = source.BatchSize;
+        _rng = new Xoshiro256StarStar(source._epochStartRng);
+        _order = new int[_dataset.Count];
+        RestoreState(source.SaveState());
+    }
+
+    /// <summary>
+    /// Another stream over this one's examples, without tokenising them again, in this one's state: it gives the same
+    /// batches this one would give next, and the two advance independently. Data-parallel replicas in one process each
+    /// take a fork of one stream instead of each reading and tokenising the labelled file.
+    /// </summary>
+    public SequenceClassificationBatchStream Fork() => new(this);
+
     public int BatchSize { get; }
     public int BatchesPerEpoch => _dataset.Count / BatchSize;
     public int Epoch { get; private set; }

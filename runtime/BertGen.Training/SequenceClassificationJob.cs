@@ -77,14 +77,15 @@ public static class SequenceClassificationJob
 
         JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
 
-        BertWordPieceTokenizer tokenizer = options.VocabularyPath is null ? BertWordPieceTokenizer.BertBaseUncased() : BertWordPieceTokenizer.FromVocabularyFile(options.VocabularyPath);
-        JobChecks.RequireVocabulary(model, tokenizer.Vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
-        SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
-        SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
-        RequireTrainable(train, options);
-        log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
+        BertVocabulary vocabulary = options.VocabularyPath is null ? BertVocabulary.BertBaseUncased : BertVocabulary.Load(options.VocabularyPath);
+        JobChecks.RequireVocabulary(model, vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
 
-        var stream = new SequenceClassificationBatchStream(train, options.BatchSize, options.Seed);
+        // Replicas in one process (InProcessReplicas) read and tokenise the labelled files once, each taking its own
+        // cursor over the shared examples: the same batches as reading them itself, at 1/N of the time and memory.
+        (SequenceClassificationBatchStream stream, SequenceClassificationDataset heldOut, int trainingExamples) = InProcessGroup.BuildOnce(group,
+            () => BuildData(options, vocabulary, log),
+            built => built with { Training = built.Training.Fork() });
+
         var recorder = new EvaluationRecorder(sink);
         var trainer = new Trainer(
             model,
@@ -107,8 +108,22 @@ public static class SequenceClassificationJob
             sink: recorder,
             pool: model.Pool,
             group: group);
-        return JobRun.Execute(trainer, recorder, options.Resume, train.Count, log, cancellation);
+        return JobRun.Execute(trainer, recorder, options.Resume, trainingExamples, log, cancellation);
     }
+
+    private static LabelledData BuildData(SequenceClassificationJobOptions options, BertVocabulary vocabulary, Action<string>? log)
+    {
+        BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
+        SequenceClassificationDataset train = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.TrainPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
+        SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
+        RequireTrainable(train, options);
+        log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
+        return new LabelledData(new SequenceClassificationBatchStream(train, options.BatchSize, options.Seed), heldOut, train.Count);
+    }
+
+    // The held-out examples are only read (each replica's evaluation source fills its own batches from them), so the
+    // replicas share them as they are; the training stream has a cursor, so each replica forks it.
+    private sealed record LabelledData(SequenceClassificationBatchStream Training, SequenceClassificationDataset HeldOut, int TrainingExamples);
 
     // The label names go into every checkpoint's weights file, so classifying with it names the classes as this run
     // did (--labels neg,pos), not as the spec's id2label does.

@@ -131,18 +131,30 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     }
 
     [Fact]
-    public void ResumeWithAnotherSeed()
+    public void RefusedResume_PrintsOnlyItsError()
     {
-        string copy = runs.File("other-seed");
-        Directory.CreateDirectory(copy);
-        foreach (string file in Directory.GetFiles(Path.Combine(runs.PretrainRun, "checkpoint-000000003")))
-        {
-            Directory.CreateDirectory(Path.Combine(copy, "checkpoint-000000003"));
-            File.Copy(file, Path.Combine(copy, "checkpoint-000000003", Path.GetFileName(file)));
-        }
+        // The fine-tuning run: one process, 2 steps of 16. Each resume below extends its schedule to 3 steps, which a run
+        // that proceeds says first, and without --quiet: a refused one printed that note, the data-parallel line and
+        // the data line before its error.
+        string copy = runs.File("refused-resume");
+        TrainingCommandTests.CopyFolder(runs.FinetuneRun, copy);
+        string[] resume = [.. runs.FinetuneArguments(copy, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume"];
 
-        string line = Cli.Run([.. runs.PretrainArguments(copy, 4), "--resume", "--seed", "7", "--quiet"]).AssertOneLineError(1);
-        Assert.Contains("seed 12345", line, StringComparison.Ordinal);
+        // Another global batch: two replicas of 16 where the checkpoint's steps were one process's 16.
+        string line = Cli.Run([.. resume, "--replicas", "2"]).AssertOneLineError(1);
+        Assert.Contains("was written with 1 process × 1 accumulated micro-batch(es) of 16 sequences per step; this run has 2 × 1 of 16", line, StringComparison.Ordinal);
+
+        Assert.Equal("bertgen: error: --seed 7 is not the resumed run's 12345: a resumed run keeps its seed (leave --seed out)",
+            Cli.Run([.. resume, "--seed", "7"]).AssertOneLineError(2));
+
+        string[] otherModel = resume.Select(a => a == "bert-tiny-classifier" ? "minilm-l6-classifier" : a).ToArray();
+        Assert.EndsWith("was trained as 'bert-tiny-classifier', not 'minilm-l6-classifier': resume it with --model bert-tiny-classifier",
+            Cli.Run(otherModel).AssertOneLineError(2), StringComparison.Ordinal);
+
+        // Nothing was touched: the same resume with the run's own numbers proceeds, and says how its schedule changes.
+        CliResult resumed = Cli.Run(resume);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.StartsWith($"bertgen: extending the run's {TrainingRunsFixture.FinetuneSteps}-step schedule to 3 steps", resumed.ErrorLines[0], StringComparison.Ordinal);
     }
 
     [Fact]

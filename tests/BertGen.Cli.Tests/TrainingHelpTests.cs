@@ -9,6 +9,7 @@ public sealed class TrainingHelpTests
     [Theory]
     [InlineData("pretrain", "--corpus", "[default: bert-tiny]", "[default: 300]", "--resume")]
     [InlineData("finetune", "--init", "[default: minilm-l6-classifier]", "[default: 0.0001]", "--labels")]
+    [InlineData("finetune", "Under mpirun or with --replicas: reduce gradient buckets", "so off with --replicas", "Under mpirun or with --replicas, when the reduction overlaps")]
     [InlineData("fill-mask", "--checkpoint", "records, else bert-tiny)", "[default: 5]", "--format")]
     [InlineData("classify", "--checkpoint", "records, else minilm-l6-classifier)", "--labels", "--file")]
     [InlineData("bench", "--runs", "[default: minilm-l6]", "[default: 10]", "--warmup")]

@@ -100,9 +100,12 @@ public sealed class CliDataParallelTests
         string run = folder["run"];
         MpiRun.Ranks(2, MpiRun.Cli, Pretrain(run, steps: 2)).AssertSucceeded();
 
+        // Refused before the corpus is read: its error alone, not the schedule's extension and the corpus line first.
         RunResult refused = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume"]);
         Assert.Equal(1, refused.ExitCode);
-        string line = Assert.Single(refused.ErrorLines, l => l.StartsWith("bertgen: error:", StringComparison.Ordinal));
+        string line = Assert.Single(refused.ErrorLines);
+        Assert.StartsWith("bertgen: error:", line, StringComparison.Ordinal);
+        Assert.Equal("", refused.Output);
         Assert.Contains("2 ranks (processes or replicas) × 1", line, StringComparison.Ordinal);
         Assert.Contains("ranks × accumulation = 2", line, StringComparison.Ordinal);
         Assert.Contains("--accumulate 2", line, StringComparison.Ordinal);

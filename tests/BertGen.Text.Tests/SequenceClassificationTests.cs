@@ -108,6 +108,48 @@ public sealed class SequenceClassificationTests
     }
 
     [Fact]
+    public void Fork_GivesTheBatchesABuiltStreamWould_AndAdvancesOnItsOwn()
+    {
+        // Replicas in one process fork one stream instead of each tokenising the file: a fork made at the start must
+        // give what a stream built with the same seed gives, across epochs, whatever the original does meanwhile.
+        SequenceClassificationDataset data = SequenceClassificationDataset.Create(Dev.Value.Take(60).ToList(), TestData.Tokenizer, Testaments, 32);
+        var original = new SequenceClassificationBatchStream(data, 8, seed: 5);
+        SequenceClassificationBatchStream fork = original.Fork();
+        int twoEpochs = 2 * original.BatchesPerEpoch + 1;
+        Take(original, twoEpochs);
+        AssertSameBatches(Take(new SequenceClassificationBatchStream(data, 8, seed: 5), twoEpochs), Take(fork, twoEpochs));
+
+        // A fork made later starts where its source is, in the middle of an epoch.
+        SequenceClassificationBatchStream later = original.Fork();
+        AssertSameBatches(Take(original, 5), Take(later, 5));
+    }
+
+    private static List<SequenceClassificationBatch> Take(SequenceClassificationBatchStream stream, int count)
+    {
+        var batches = new List<SequenceClassificationBatch>();
+        for (int i = 0; i < count; i++)
+        {
+            SequenceClassificationBatch batch = stream.CreateBatch();
+            stream.Next(batch);
+            batches.Add(batch);
+        }
+
+        return batches;
+    }
+
+    private static void AssertSameBatches(List<SequenceClassificationBatch> expected, List<SequenceClassificationBatch> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].InputIds, actual[i].InputIds);
+            Assert.Equal(expected[i].InputMask, actual[i].InputMask);
+            Assert.Equal(expected[i].SegmentIds, actual[i].SegmentIds);
+            Assert.Equal(expected[i].Labels, actual[i].Labels);
+        }
+    }
+
+    [Fact]
     public void PairsAndTruncation_AreEncodedAndCounted()
     {
         var examples = new List<LabelledText>

@@ -82,7 +82,8 @@ internal sealed class FinetuneCommand : ICliCommand
                 {
                     ResumePlan plan = ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
                         (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
-                        (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)));
+                        (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)),
+                        descriptor, training.MicroBatches(parse));
                     return (plan, Labels(parse.GetValue(labels), descriptor, plan));
                 },
                 (writer, decided) =>
@@ -123,8 +124,7 @@ internal sealed class FinetuneCommand : ICliCommand
             List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames);
             (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
 
-            resume.Report(context, parse);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas));
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note);
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,

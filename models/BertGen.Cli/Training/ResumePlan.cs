@@ -2,7 +2,9 @@ using System;
 using System.Globalization;
 using System.IO;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Inference;
 using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Training;
 
 namespace BertGen.Cli.Training;
 
@@ -12,7 +14,9 @@ namespace BertGen.Cli.Training;
 /// where it reaches 0) and the seed — so it continues the run it resumes, bit for bit, whatever the options'
 /// defaults are. <c>--steps</c> given explicitly moves the end: past the schedule's end it extends the schedule to
 /// the new end (and <see cref="Note"/> says how the learning rate changes); before it, the run stops early on the
-/// unchanged schedule. An explicit <c>--lr</c> or <c>--warmup</c> that contradicts the checkpoint is refused.
+/// unchanged schedule. An explicit <c>--lr</c>, <c>--warmup</c> or <c>--seed</c> that contradicts the checkpoint is
+/// refused, and so are another <c>--model</c> and another global batch (the trainer would refuse them too, but only
+/// after the data is loaded and the notes are out): a refused resume says only why, in one line.
 /// </summary>
 /// <param name="Steps">The step the run stops at.</param>
 /// <param name="ScheduleSteps">The step the learning rate reaches 0 at.</param>
@@ -20,7 +24,7 @@ namespace BertGen.Cli.Training;
 /// <param name="WarmupSteps">Warmup steps; null for the job's default.</param>
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Checkpoint">The checkpoint resumed from, or null for a fresh run.</param>
-/// <param name="Note">What changes about the schedule, for the user; null when nothing does.</param>
+/// <param name="Note">What changes about the schedule, for the user once the run proceeds; null when nothing does.</param>
 internal sealed record ResumePlan(long Steps, long ScheduleSteps, double LearningRate, long? WarmupSteps, ulong Seed, string? Checkpoint, string? Note)
 {
     /// <param name="directory">The run's checkpoint folder.</param>
@@ -30,14 +34,21 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
     /// <param name="learningRate">(--lr as given or null, its default).</param>
     /// <param name="warmup">(--warmup as given or null, its default or null for the job's).</param>
     /// <param name="seed">(--seed as given or null, its default).</param>
+    /// <param name="model">The compiled model this run trains (--model).</param>
+    /// <param name="microBatches">This run's step: ranks (mpirun's processes or --replicas) × --accumulate micro-batches of --batch.</param>
     public static ResumePlan Resolve(string directory, bool resume, bool allowOlder, (long? Given, long Default) steps, (double? Given, double Default) learningRate,
-        (long? Given, long? Default) warmup, (ulong? Given, ulong Default) seed)
+        (long? Given, long? Default) warmup, (ulong? Given, ulong Default) seed, ModelDescriptor model, (int Ranks, int Accumulation, int Batch) microBatches)
     {
         // A folder holding another run is refused here, in rank 0's decision, so under mpirun the other ranks stay quiet.
         BertGen.Cli.CheckpointWeights.RequireFreshOrResume(directory, resume);
         long fresh = steps.Given ?? steps.Default;
         string? latest = resume ? ResumeChoice.Find(directory, allowOlder)?.Path : null;
         TrainerState? state = latest is null ? null : CheckpointStore.ReadState(latest);
+        if (state is not null)
+        {
+            RequireSameRun(latest!, state, seed.Given, model, microBatches);
+        }
+
         if (state?.Schedule is not LinearWarmupDecaySchedule schedule)
         {
             // A fresh run, or a checkpoint written before schedules were recorded: the options as given.
@@ -77,6 +88,23 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
         return new ResumePlan(end, horizon, schedule.BaseLearningRate, schedule.WarmupSteps, seed.Given ?? state.RunSeed, latest, note);
     }
 
+    // What the trainer checks of a checkpoint before it continues it, asked before the data is loaded.
+    private static void RequireSameRun(string checkpoint, TrainerState state, ulong? seed, ModelDescriptor model, (int Ranks, int Accumulation, int Batch) microBatches)
+    {
+        if (state.ModelName != model.Name)
+        {
+            string named = ModelCatalog.FindCompiled(state.ModelName) is { } compiled ? ModelCatalog.CliName(compiled) : state.ModelName;
+            throw new CliUsageException($"checkpoint '{ShownPath.Of(checkpoint)}' was trained as '{named}', not '{ModelCatalog.CliName(model)}': resume it with --model {named}");
+        }
+
+        if (seed is ulong given && given != state.RunSeed)
+        {
+            throw new CliUsageException(Invariant($"--seed {given} is not the resumed run's {state.RunSeed}: a resumed run keeps its seed (leave --seed out)"));
+        }
+
+        Trainer.RequireSameGlobalBatch(checkpoint, state, microBatches.Ranks, microBatches.Accumulation, microBatches.Batch);
+    }
+
     /// <summary>Writes the plan for the other ranks of a data-parallel job (<see cref="DataParallelLaunch.FromRankZero"/>).</summary>
     public static void Write(BinaryWriter writer, ResumePlan plan)
     {
@@ -98,15 +126,6 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
         ulong seed = reader.ReadUInt64();
         string checkpoint = reader.ReadString(), note = reader.ReadString();
         return new ResumePlan(steps, scheduleSteps, learningRate, warmup < 0 ? null : warmup, seed, checkpoint.Length == 0 ? null : checkpoint, note.Length == 0 ? null : note);
-    }
-
-    /// <summary>Tells what the resumed run changes about its schedule on standard error (nothing with --quiet; rank 0 only).</summary>
-    public void Report(CliContext context, System.CommandLine.ParseResult parse)
-    {
-        if (Note is string note && !parse.GetValue(context.Quiet) && DataParallelLaunch.Reports)
-        {
-            context.Console.Error.WriteLine($"bertgen: {note}");
-        }
     }
 
     /// <summary>The option's value when the command line gave it, null when it is the default.</summary>

@@ -40,12 +40,18 @@ internal sealed class TrainingOptions
         };
         Overlap = new Option<string>("--overlap")
         {
-            Description = "Under mpirun: reduce gradient buckets during the backward (on) or in one all-reduce after it (off); auto: on when the processes span machines.",
+            Description = "Under mpirun or with --replicas: reduce gradient buckets during the backward (on) or in one all-reduce after it (off); "
+                + "auto: on only when the processes span machines, so off with --replicas. With --zero it is off.",
             DefaultValueFactory = _ => "auto",
             HelpName = "auto|on|off",
         };
         Overlap.AcceptOnlyFromAmong("auto", "on", "off");
-        BucketMegabytes = new Option<double>("--bucket-mb") { Description = "Under mpirun: gradient bucket size for the overlapped all-reduce, in MB.", DefaultValueFactory = _ => 25, HelpName = "MB" };
+        BucketMegabytes = new Option<double>("--bucket-mb")
+        {
+            Description = "Under mpirun or with --replicas, when the reduction overlaps the backward (--overlap): gradient bucket size, in MB (the first bucket is at most 1).",
+            DefaultValueFactory = _ => 25,
+            HelpName = "MB",
+        };
         ShardOptimizer = new Option<bool>("--zero") { Description = "Under mpirun or with --replicas: shard AdamW's state over the processes or replicas (ZeRO stage 1): each keeps and updates 1/N of it." };
         VerifyEvery = new Option<long>("--verify-every")
         {
@@ -96,6 +102,13 @@ internal sealed class TrainingOptions
             command.Options.Add(option);
         }
     }
+
+    /// <summary>
+    /// This run's step as micro-batches: ranks (--replicas, or the processes of the mpirun job joined already) ×
+    /// --accumulate of --batch, which a resumed checkpoint must have been written with (as a global batch).
+    /// </summary>
+    public (int Ranks, int Accumulation, int Batch) MicroBatches(ParseResult parse) =>
+        (parse.GetValue(Replicas) > 1 ? parse.GetValue(Replicas) : DataParallelLaunch.Group?.Size ?? 1, parse.GetValue(Accumulate), parse.GetValue(Batch));
 
     /// <summary>Whether the run continues a previous one: --resume, or --resume-older, which implies it.</summary>
     public bool Resuming(ParseResult parse) => parse.GetValue(Resume) || parse.GetValue(ResumeOlder);

@@ -22,7 +22,8 @@ namespace BertGen.Cli.Training;
 /// <param name="EvaluateEvery">The held-out evaluation interval (for the display's ETA).</param>
 /// <param name="ResumeOlder">When the newest checkpoint is damaged, continue from the newest intact one before it.</param>
 /// <param name="Replicas">Data-parallel replicas trained in this process (<c>--replicas</c>), each on <paramref name="Threads"/> threads.</param>
-internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery, bool ResumeOlder = false, int Replicas = 1);
+/// <param name="ResumeNote">What the resumed run changes about its schedule (<see cref="ResumePlan.Note"/>), said once the run proceeds.</param>
+internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery, bool ResumeOlder = false, int Replicas = 1, string? ResumeNote = null);
 
 /// <summary>
 /// How a run ended: the job's evaluations, whether Ctrl-C cut it short, where its files are, and whether this process
@@ -118,6 +119,13 @@ internal static class TrainingRun
                 ITrainableModel model = Trainable(created, plan);
                 result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
                 {
+                    // Said here, after the folder is locked and its checkpoint proven, not when the plan was made: a
+                    // run refused before it starts prints its one-line error and nothing else.
+                    if (plan.ResumeNote is string planned)
+                    {
+                        display.Log(planned);
+                    }
+
                     if (plan.Resume && !hasCheckpoints)
                     {
                         display.Log($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");

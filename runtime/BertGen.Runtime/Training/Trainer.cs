@@ -227,22 +227,28 @@ public sealed class Trainer : IDisposable
         }
 
         ScheduleContinuity.Require(path, saved.Schedule, Options.Schedule);
-
-        // A step is (world size × accumulation) micro-batches of one size: a different split of the same global batch
-        // continues the run (only the summation order of gradients differs); another global batch would not.
-        int microBatches = WorldSize * Options.AccumulationSteps;
-        if (saved.WorldSize * saved.AccumulationSteps != microBatches || (saved.MicroBatchSize != 0 && saved.MicroBatchSize != _training.BatchSize))
-        {
-            throw new CheckpointException(
-                $"checkpoint '{path}' was written with {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
-                + $"this run has {WorldSize} × {Options.AccumulationSteps} of {_training.BatchSize}: resume with the same global batch (ranks × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size"
-                + (saved.WorldSize * saved.AccumulationSteps % WorldSize == 0 ? $": with {Ranks(WorldSize)} that is {saved.WorldSize * saved.AccumulationSteps / WorldSize} accumulated micro-batch(es) (bertgen --accumulate {saved.WorldSize * saved.AccumulationSteps / WorldSize})" : ""));
-        }
-
+        RequireSameGlobalBatch(path, saved, WorldSize, Options.AccumulationSteps, _training.BatchSize);
         ResumeNote = saved.WorldSize == WorldSize
             ? null
             : $"checkpoint of {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} continued by {WorldSize} × {Options.AccumulationSteps}: the same global batch, gradients summed in another order";
         return saved;
+    }
+
+    /// <summary>
+    /// A step is (world size × accumulation) micro-batches of one size: a different split of the same global batch
+    /// continues the run (only the summation order of gradients differs); another global batch would not. The CLI asks
+    /// this too, before it loads any data, so that a refused resume says only why.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint in <paramref name="path"/> was written with another global batch or micro-batch size.</exception>
+    internal static void RequireSameGlobalBatch(string path, TrainerState saved, int worldSize, int accumulationSteps, int batchSize)
+    {
+        if (saved.WorldSize * saved.AccumulationSteps != worldSize * accumulationSteps || (saved.MicroBatchSize != 0 && saved.MicroBatchSize != batchSize))
+        {
+            throw new CheckpointException(
+                $"checkpoint '{path}' was written with {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
+                + $"this run has {worldSize} × {accumulationSteps} of {batchSize}: resume with the same global batch (ranks × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size"
+                + (saved.WorldSize * saved.AccumulationSteps % worldSize == 0 ? $": with {Ranks(worldSize)} that is {saved.WorldSize * saved.AccumulationSteps / worldSize} accumulated micro-batch(es) (bertgen --accumulate {saved.WorldSize * saved.AccumulationSteps / worldSize})" : ""));
+        }
     }
 
     // A data-parallel world as a user started it: mpirun's processes or InProcessReplicas' (--replicas) threads, which a
