@@ -193,6 +193,26 @@ public sealed class ErrorTests : IDisposable
         Assert.False(Directory.Exists(_folder.File("replicas")));
     }
 
+    [Theory]
+    [InlineData("corpus.txt", "1099512")]
+    [InlineData("corpus.txt.gz", "3298535")]
+    public void ACorpusThatWouldNotFitInMemory_IsRefusedBeforeItIsRead(string name, string megabytes)
+    {
+        // A sparse file of 1 TiB: no disk, and ~16 TiB once tokenised into instances, more than any machine running these
+        // tests has. Read, it ran until the kernel killed the process for memory, which prints nothing (or, being zeros, for
+        // a very long time); a .gz is judged by the length its trailer records, here 0, so by 3× its own length.
+        string corpus = _folder.File(name);
+        using (FileStream stream = File.Create(corpus))
+        {
+            stream.SetLength(1L << 40);
+        }
+
+        string line = Cli.Run("pretrain", "--model", "bert-tiny", "--corpus", corpus, "--checkpoints", _folder.File("huge")).AssertOneLineError(1);
+        Assert.Contains($"the corpus '{corpus}' ({megabytes} MB of text) needs about ", line, StringComparison.Ordinal);
+        Assert.EndsWith("GiB this machine has available: pretrain on a part of it", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder.File("huge")));
+    }
+
     [Fact]
     public async Task ReplicaZeroRefusingTheFolder_EndsTheOtherReplicasBeforeTheyReadTheirData()
     {

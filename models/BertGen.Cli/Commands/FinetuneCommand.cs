@@ -67,7 +67,8 @@ internal sealed class FinetuneCommand : ICliCommand
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
-            TrainingRun.RequireShape(descriptor, batch, sequence, parse.GetValue(training.Replicas));
+            TrainingRun.RequireShape(descriptor, batch, sequence);
+            TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath: null);
             if (parse.GetValue(warmup) is < 0)
             {
                 throw new CliUsageException("--warmup must be 0 or more");

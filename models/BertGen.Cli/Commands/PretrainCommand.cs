@@ -59,7 +59,7 @@ internal sealed class PretrainCommand : ICliCommand
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
-            TrainingRun.RequireShape(descriptor, batch, sequence, parse.GetValue(training.Replicas));
+            TrainingRun.RequireShape(descriptor, batch, sequence);
             if (parse.GetValue(warmup) < 0 || parse.GetValue(evaluationBatches) < 1)
             {
                 throw new CliUsageException("--warmup must be 0 or more and --eval-batches at least 1");
@@ -73,6 +73,7 @@ internal sealed class PretrainCommand : ICliCommand
             string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
             TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
+            TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath);
             string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
             DataParallelLaunch.Join(context.Console.Error);

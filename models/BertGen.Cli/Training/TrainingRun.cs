@@ -250,56 +250,8 @@ internal static class TrainingRun
     public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(
         $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{ShownPath.Of(plan.CheckpointDirectory)}'; continue with --resume");
 
-    /// <summary>
-    /// Checks that (batch, sequence) is one of the model's compiled shapes (every shape of a training spec has a training
-    /// step) and, with <c>--replicas</c> above 1, that the replicas' models fit in the memory this machine has available:
-    /// each holds a whole model with its optimiser state and activations, and a process the kernel kills for memory
-    /// prints nothing.
-    /// </summary>
-    public static void RequireShape(ModelDescriptor model, int batch, int sequence, int replicas = 1)
-    {
-        RequireCompiledShape(model, batch, sequence);
-        if (replicas > 1 && AvailableMemoryBytes() is long available)
-        {
-            ShapeDescriptor shape = model.Shapes.First(s => s.Batch == batch && s.Sequence == sequence);
-            // Parameters, gradients and AdamW's two moments, the packed weights, and the activations of the training
-            // step and of the held-out evaluation's step (its own arena); a tenth of what is available is left for the
-            // data each replica reads and the runtime (bert-tiny at 32×128: 458 MiB by this count, 506 MiB measured).
-            long perReplica = ((4 * model.ParameterBufferLength) + model.PackedWeightLength + (2 * shape.TrainingArenaLength)) * sizeof(float);
-            if ((double)perReplica * replicas > 0.9 * available)
-            {
-                throw new CliFailureException(string.Create(CultureInfo.InvariantCulture,
-                    $"--replicas {replicas} needs {replicas * (perReplica / (double)(1L << 30)):F1} GiB for '{ModelCatalog.CliName(model)}' at --batch {batch} --sequence {sequence} "
-                    + $"({perReplica / (double)(1L << 20):F1} MiB per replica: model, optimiser state, activations) plus room for its data, and this machine has {available / (double)(1L << 30):F1} GiB available: use fewer replicas"));
-            }
-        }
-    }
-
-    // Linux's estimate of the memory a new allocation can get without swapping (MemAvailable), within this process's
-    // limit (a container's cgroup); null where it cannot be read.
-    private static long? AvailableMemoryBytes()
-    {
-        try
-        {
-            string? line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
-            if (line is null || !long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], NumberStyles.None, CultureInfo.InvariantCulture, out long kilobytes))
-            {
-                return null;
-            }
-
-            return Math.Min(kilobytes * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static void RequireCompiledShape(ModelDescriptor model, int batch, int sequence)
+    /// <summary>Checks that (batch, sequence) is one of the model's compiled shapes (every shape of a training spec has a training step).</summary>
+    public static void RequireShape(ModelDescriptor model, int batch, int sequence)
     {
         if (!model.Shapes.Any(s => s.Batch == batch && s.Sequence == sequence))
         {
