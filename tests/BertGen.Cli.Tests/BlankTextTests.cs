@@ -136,8 +136,9 @@ public sealed class BlankTextCheckpointTests(TrainingRunsFixture runs)
 }
 
 /// <summary>
-/// <see cref="BlankText"/> against the tokenizer it stands for: its fast paths (whitespace is blank, a printable ASCII
-/// character is not) must agree with the tokenizer, and the tokenizer, not a character class, decides the rest.
+/// <see cref="BlankText"/> against the tokenizer it stands for: its fast paths (whitespace is blank; a letter, digit,
+/// punctuation mark or symbol in any script is not) must agree with the tokenizer, and the tokenizer, not a character
+/// class, decides the rest.
 /// </summary>
 public sealed class BlankTextTokenizerTests
 {

@@ -211,6 +211,8 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
             Assert.Contains($"bertgen: checkpoint of step 0: {Path.Combine(name, "checkpoint-000000000")}", result.ErrorLines);
             Assert.Equal($"bertgen: error: interrupted at step 0 of 4; checkpoint saved in '{name}'; continue with --resume", result.ErrorLines[^1]);
             Assert.Contains($"'{name}' already holds checkpoints", Cli.Run(runs.PretrainArguments(folder, 4)).AssertOneLineError(2), StringComparison.Ordinal);
+            Assert.Contains($"checkpoint '{Path.Combine(name, "checkpoint-000000000")}' was written with 1 process × 1 accumulated",
+                Cli.Run([.. runs.PretrainArguments(folder, 4), "--resume", "--accumulate", "2"]).AssertOneLineError(1), StringComparison.Ordinal);
         }
         finally
         {

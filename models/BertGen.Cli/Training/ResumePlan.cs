@@ -102,7 +102,8 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
             throw new CliUsageException(Invariant($"--seed {given} is not the resumed run's {state.RunSeed}: a resumed run keeps its seed (leave --seed out)"));
         }
 
-        Trainer.RequireSameGlobalBatch(checkpoint, state, microBatches.Ranks, microBatches.Accumulation, microBatches.Batch);
+        // The checkpoint named as the user types it back, as in the refusal of another --model above.
+        Trainer.RequireSameGlobalBatch(ShownPath.Of(checkpoint), state, microBatches.Ranks, microBatches.Accumulation, microBatches.Batch);
     }
 
     /// <summary>Writes the plan for the other ranks of a data-parallel job (<see cref="DataParallelLaunch.FromRankZero"/>).</summary>

@@ -18,7 +18,8 @@ using System.Runtime.CompilerServices;
 
 // The GEMM's tiles, blocking and paths, the weight-file readers and writers, the seeded generator and the other
 // plumbing are internal: a package user sees the types it calls. The tests, benchmarks, the bertgen CLI (which
-// times the load stage by stage) and BertGen.Text (whose corpus shuffle draws from SeededRandom) see them too.
+// times the load stage by stage, and refuses a resume of another global batch before it reads any data) and
+// BertGen.Text (whose corpus shuffle draws from SeededRandom) see them too.
 [assembly: InternalsVisibleTo("BertGen.Forward.Tests")]
 [assembly: InternalsVisibleTo("BertGen.Cli.Tests")]
 [assembly: InternalsVisibleTo("BertGen.TrainingBench")]
@@ -29,7 +30,6 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("BertGen.DistributedBench")]
 [assembly: InternalsVisibleTo("BertGen.Generator.Tests")]
 [assembly: InternalsVisibleTo("BertGen.Fuzzing")]
-[assembly: InternalsVisibleTo("BertGen.Training")]
 
 // The one-call jobs build their data once for all the replicas of one process (InProcessGroup.BuildOnce).
 [assembly: InternalsVisibleTo("BertGen.Training")]
