@@ -151,6 +151,16 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         Assert.EndsWith("was trained as 'bert-tiny-classifier', not 'minilm-l6-classifier': resume it with --model bert-tiny-classifier",
             Cli.Run(otherModel).AssertOneLineError(2), StringComparison.Ordinal);
 
+        // A pretraining run's folder given to finetune: its own command continues it, and --init fine-tunes from it (this
+        // said "resume it with --model bert-tiny", which finetune refuses: bert-tiny has no classification head).
+        string pretraining = runs.File("pretrain-run-given-to-finetune");
+        TrainingCommandTests.CopyFolder(runs.PretrainRun, pretraining);
+        string[] finetunePretraining = [.. runs.FinetuneArguments(pretraining, steps: 10), "--init", "none", "--resume"];
+        string shown = Assert.Single(Directory.GetDirectories(pretraining, "checkpoint-*").Order().TakeLast(1));
+        Assert.Equal($"bertgen: error: checkpoint '{shown}' is a pretrain run of 'bert-tiny': continue it with bertgen pretrain --model bert-tiny --resume, "
+            + $"or fine-tune from it in another folder with --init '{shown}' --checkpoints DIR",
+            Cli.Run(finetunePretraining).AssertOneLineError(2));
+
         // Nothing was touched: the same resume with the run's own numbers proceeds, and says how its schedule changes.
         CliResult resumed = Cli.Run(resume);
         Assert.True(resumed.ExitCode == 0, resumed.Error);

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Optimization;
@@ -93,7 +94,20 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
     {
         if (state.ModelName != model.Name)
         {
-            string named = ModelCatalog.FindCompiled(state.ModelName) is { } compiled ? ModelCatalog.CliName(compiled) : state.ModelName;
+            ModelDescriptor? compiled = ModelCatalog.FindCompiled(state.ModelName);
+            string named = compiled is not null ? ModelCatalog.CliName(compiled) : state.ModelName;
+            if (compiled is not null && !compiled.Heads.SequenceEqual(model.Heads))
+            {
+                // Another command's run (a pretraining folder given to finetune, or the other way): --model here cannot
+                // resume it, its own command can, and a fine-tuning run starts from a pretrained one with --init.
+                bool pretraining = compiled.Heads.Contains(ModelCatalog.PretrainingHead);
+                string command = pretraining ? "pretrain" : "finetune";
+                string instead = pretraining && model.Heads.Contains(ModelCatalog.SequenceClassificationHead)
+                    ? $", or fine-tune from it in another folder with --init '{ShownPath.Of(checkpoint)}' --checkpoints DIR"
+                    : ", or give this run another folder with --checkpoints DIR";
+                throw new CliUsageException($"checkpoint '{ShownPath.Of(checkpoint)}' is a {command} run of '{named}': continue it with bertgen {command} --model {named} --resume{instead}");
+            }
+
             throw new CliUsageException($"checkpoint '{ShownPath.Of(checkpoint)}' was trained as '{named}', not '{ModelCatalog.CliName(model)}': resume it with --model {named}");
         }
 
