@@ -144,9 +144,16 @@ public sealed class BlankTextTokenizerTests
 {
     private static readonly BertWordPieceTokenizer Uncased = BertWordPieceTokenizer.BertBaseUncased();
 
-    [Fact]
-    public void EveryCodePointIsBlankExactlyWhenTheUncasedTokenizerKeepsNothingOfIt()
+    [Theory]
+    [InlineData(true, true, true, true)] // uncased BERT: lower-cases, strips accents, cleans
+    [InlineData(false, false, true, true)] // cased BERT: keeps accents
+    [InlineData(true, true, true, false)] // does not clean: keeps control and format characters as [UNK]
+    [InlineData(false, false, false, false)] // no normalisation at all
+    public void EveryCodePointIsBlankExactlyWhenTheTokenizerKeepsNothingOfIt(bool lowercase, bool stripAccents, bool chinese, bool clean)
     {
+        // The fast paths (whitespace: blank; a letter, digit, punctuation mark or symbol: not) must hold under every
+        // normalisation, since they answer without asking the tokenizer.
+        var tokenizer = BertWordPieceTokenizer.Create(Uncased.Vocabulary, new BertNormalization(lowercase, stripAccents, chinese, clean), 100);
         var disagreements = new List<string>();
         for (int cp = 0; cp <= 0x10FFFF; cp++)
         {
@@ -156,8 +163,8 @@ public sealed class BlankTextTokenizerTests
             }
 
             string text = char.ConvertFromUtf32(cp);
-            bool keepsNothing = Uncased.Tokenize(text).Length == 0;
-            if ((BlankText.Describe(text, Uncased) is not null) != keepsNothing)
+            bool keepsNothing = tokenizer.Tokenize(text).Length == 0;
+            if ((BlankText.Describe(text, tokenizer) is not null) != keepsNothing)
             {
                 disagreements.Add(string.Create(CultureInfo.InvariantCulture, $"U+{cp:X4} ({Rune.GetUnicodeCategory(new Rune(cp))}): tokenizer keeps {(keepsNothing ? "nothing" : "something")}"));
             }
