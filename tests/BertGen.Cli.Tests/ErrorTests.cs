@@ -199,8 +199,8 @@ public sealed class ErrorTests : IDisposable
     public void ACorpusThatWouldNotFitInMemory_IsRefusedBeforeItIsRead(string name, string megabytes)
     {
         // A sparse file of 1 TiB: no disk, and ~16 TiB once tokenised into instances, more than any machine running these
-        // tests has. Read, it ran until the kernel killed the process for memory, which prints nothing (or, being zeros, for
-        // a very long time); a .gz is judged by the length its trailer records, here 0, so by 3× its own length.
+        // tests has. A real corpus that size was read until the kernel killed the process for memory, which prints nothing;
+        // a .gz is counted as 3× its own length.
         string corpus = _folder.File(name);
         using (FileStream stream = File.Create(corpus))
         {

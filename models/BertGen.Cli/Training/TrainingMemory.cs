@@ -24,9 +24,9 @@ internal static class TrainingMemory
     /// </summary>
     public const double BytesPerCorpusByte = 16;
 
-    // What a compressed corpus is assumed to expand to when its gzip trailer cannot say (more than 4 GiB, or several
-    // members): plain text compresses 3–4× (the bundled corpus 3.4×), so this is an underestimate, which only lets a run
-    // start that the trailer would have refused.
+    // What a compressed corpus is counted as: plain text compresses 3–4× (the bundled corpus 3.4×), so this errs towards
+    // letting a run start. The gzip trailer's length is not used: in a damaged file (cut short, say) those 4 bytes are
+    // whatever was there, and the corpus reader, not a memory estimate, must be what names the damage.
     private const double GzipRatio = 3;
 
     /// <summary>
@@ -65,8 +65,8 @@ internal static class TrainingMemory
     }
 
     /// <summary>
-    /// Bytes of text in a corpus file: its length, or for a gzip file the uncompressed length its trailer records (at least
-    /// <see cref="GzipRatio"/> × its length); 0 for what is not a regular file (a pipe), whose length is not known.
+    /// Bytes of text in a corpus file, judged without reading it: its length, <see cref="GzipRatio"/> × its length for a
+    /// gzip file; 0 for what is not a regular file (a pipe), whose length is not known.
     /// </summary>
     internal static long TextBytes(string path)
     {
@@ -75,18 +75,7 @@ internal static class TrainingMemory
             // A pipe or a device reports a length of 0.
             var info = new FileInfo(path);
             long length = info.Exists ? info.Length : 0;
-            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || length < 8)
-            {
-                return length;
-            }
-
-            // RFC 1952 §2.3: the last 4 bytes are ISIZE, the uncompressed length modulo 2^32 (of the last member).
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            Span<byte> trailer = stackalloc byte[4];
-            stream.Seek(-4, SeekOrigin.End);
-            stream.ReadExactly(trailer);
-            long recorded = BitConverter.ToUInt32(trailer);
-            return Math.Max(recorded, (long)(length * GzipRatio));
+            return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? (long)(length * GzipRatio) : length;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
