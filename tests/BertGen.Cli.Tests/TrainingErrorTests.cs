@@ -92,6 +92,21 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         Assert.Equal($"bertgen: error: {train} line 3: label 'Apocrypha' is not one of the model's labels (OT, NT); see --labels", line);
     }
 
+    /// <summary>
+    /// Two label files joined with cat: the second one's byte order mark starts a line mid-file, so its label is
+    /// '\uFEFFOT', which the error printed as 'OT', the very label the line beside it called one of the model's.
+    /// </summary>
+    [Fact]
+    public void ALabelWithAnInvisibleCharacterIsShownWithIt()
+    {
+        string train = runs.File("joined-labels.tsv");
+        File.WriteAllText(train, "\uFEFFOT\tIn the beginning\nNT\tJesus wept\n\uFEFFOT\tLet there be light\n");
+
+        string line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-joined-labels"), train), "--init", "none"]).AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: {train} line 3: label '\\uFEFFOT' is not one of the model's labels (OT, NT); see --labels", line);
+    }
+
     [Fact]
     public void ATrainingFileOfOneLabelOrUnderABatchIsNamed()
     {
