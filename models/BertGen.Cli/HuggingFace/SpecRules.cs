@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using BertGen.Generator.Emitting;
 using BertGen.Generator.Model;
 using BertGen.Runtime;
 
@@ -142,21 +143,22 @@ internal static class SpecRules
     }
 
     /// <summary>
-    /// Why <paramref name="name"/> cannot be the generated type's name, or null when it can: a C# identifier (no keyword,
-    /// contextual ones included, no invisible character), and with <paramref name="ns"/> short enough for the generated
-    /// files' names. Names the generated code itself uses (<c>Parameters</c>, <c>ComputePool</c>) are left to the generator's
-    /// BG0011, which knows them.
+    /// Why <paramref name="name"/> cannot be the generated type's name, or null when it can: a C# identifier (no keyword, no
+    /// invisible character), none the generated code gives a meaning (contextual keywords, its members, the classes of
+    /// <paramref name="shapes"/>, the types it names: the generator's <see cref="ReservedTypeNames"/>), and with
+    /// <paramref name="ns"/> short enough for the generated files' names.
     /// </summary>
-    public static string? TypeNameProblem(string name, string ns)
+    public static string? TypeNameProblem(string name, string ns, IEnumerable<(int Batch, int Sequence)> shapes)
     {
         if (IdentifierProblem(name) is string problem)
         {
             return "it " + problem;
         }
 
-        if (ContextualKeywords.Contains(name))
+        // A compiled shape's class is B<batch>S<sequence> (the generator's ShapeVariant.Name); a spec from spec compiles fp32 only.
+        if (ReservedTypeNames.Conflict(name, shapes.Select(s => $"B{s.Batch}S{s.Sequence}")) is string conflict)
         {
-            return "it is a C# contextual keyword";
+            return conflict;
         }
 
         return Encoding.UTF8.GetByteCount(ns + "." + name) + SpecLimits.FileNamePartBytes > SpecLimits.FileNameBytes
@@ -180,7 +182,7 @@ internal static class SpecRules
             }
         }
 
-        return null;
+        return ReservedTypeNames.NamespaceConflict(ns);
     }
 
     // As the generator's IsIdentifier (Roslyn's SyntaxFacts) reads a name, less the format characters C# allows and ignores
@@ -237,14 +239,5 @@ internal static class SpecRules
         "params", "private", "protected", "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof",
         "stackalloc", "static", "string", "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong",
         "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile", "while",
-    };
-
-    /// <summary>C#'s contextual keywords (Roslyn 5.9's list): names the compiler refuses or warns about as a type's.</summary>
-    private static readonly HashSet<string> ContextualKeywords = new(StringComparer.Ordinal)
-    {
-        "add", "alias", "allows", "and", "ascending", "assembly", "async", "await", "by", "closed", "descending", "equals",
-        "extension", "field", "file", "from", "get", "global", "group", "init", "into", "join", "let", "managed", "method",
-        "module", "nameof", "not", "on", "or", "orderby", "param", "partial", "property", "record", "remove", "required",
-        "safe", "scoped", "select", "set", "type", "typevar", "union", "unmanaged", "var", "when", "where", "with", "yield",
     };
 }

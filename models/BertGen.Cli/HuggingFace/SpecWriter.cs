@@ -41,13 +41,6 @@ internal static class SpecWriter
             throw new CliUsageException($"--namespace {MessageText.Quote(ns)} is not a C# namespace: {nsProblem}");
         }
 
-        if (SpecRules.TypeNameProblem(name, ns) is string nameProblem)
-        {
-            throw new CliUsageException(typeName is null
-                ? $"the type name {MessageText.Quote(name)}, made from the folder's name, cannot name the generated class: {nameProblem}; give one with --type-name"
-                : $"--type-name {MessageText.Quote(name)} cannot name the generated class: {nameProblem}");
-        }
-
         (HuggingFaceConfig architecture, int maxTokens) = ModelFolder.ReadArchitecture(directory);
         using JsonDocument config = JsonDocument.Parse(architecture.Json);
         SpecRules.RequireTrainingFields(architecture, config.RootElement);
@@ -59,6 +52,14 @@ internal static class SpecWriter
             warn(string.Create(CultureInfo.InvariantCulture,
                 $"the spec's shapes stop at sequence {fits:N0}, below the model's limit of {limit:N0} tokens: a longer sequence's activations would pass the {SpecLimits.BufferFloats:N0} floats one buffer holds"));
             limit = fits;
+        }
+
+        IReadOnlyList<(int Batch, int Sequence)> shapes = Shapes(limit);
+        if (SpecRules.TypeNameProblem(name, ns, shapes) is string nameProblem)
+        {
+            throw new CliUsageException(typeName is null
+                ? $"the type name {MessageText.Quote(name)}, made from the folder's name, cannot name the generated class: {nameProblem}; give one with --type-name"
+                : $"--type-name {MessageText.Quote(name)} cannot name the generated class: {nameProblem}");
         }
 
         OutputFile.RequireWritable(path);
@@ -76,7 +77,7 @@ internal static class SpecWriter
             writer.WriteString("type_name", name);
             writer.WriteString("namespace", ns);
             writer.WriteStartArray("shapes");
-            foreach ((int batch, int sequence) in Shapes(limit))
+            foreach ((int batch, int sequence) in shapes)
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("batch", batch);

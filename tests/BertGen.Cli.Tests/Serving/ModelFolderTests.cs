@@ -246,15 +246,19 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
-    /// --type-name and --namespace were written into the spec as given, so 'class' or 'a..b' became a BG0011 at build time;
-    /// a type name made from a long folder's name was too long for the generated files' names. Now a usage error (exit 2).
+    /// --type-name and --namespace were written into the spec as given, so 'class', 'Parameters' or 'a..b' became a BG0011 at
+    /// build time, and so did a type name made from a folder's name ('span' → Span, a type the generated code names; a long
+    /// one too long for the generated files' names). Now a usage error (exit 2).
     /// </summary>
     [Theory]
     [InlineData("--type-name", "class", "--type-name 'class' cannot name the generated class: it is a C# keyword")]
     [InlineData("--type-name", "record", "--type-name 'record' cannot name the generated class: it is a C# contextual keyword")]
     [InlineData("--type-name", "1abc", "--type-name '1abc' cannot name the generated class: it is not a C# identifier (a letter or _, then letters, digits or _)")]
     [InlineData("--type-name", "Mo\u200Bdel", "--type-name 'Mo\\u200Bdel' cannot name the generated class: it is not a C# identifier (a letter or _, then letters, digits or _)")]
+    [InlineData("--type-name", "Parameters", "--type-name 'Parameters' cannot name the generated class: it is the name of a member of the generated model")]
+    [InlineData("--type-name", "B8S128", "--type-name 'B8S128' cannot name the generated class: it is the name of one of the model's compiled shapes")]
     [InlineData("--namespace", "My..Models", "--namespace 'My..Models' is not a C# namespace: its part '' is empty")]
+    [InlineData("--namespace", "Company.ComputePool", "--namespace 'Company.ComputePool' is not a C# namespace: its part 'ComputePool' would hide the type of that name the generated code uses")]
     [InlineData("--namespace", "My.class", "--namespace 'My.class' is not a C# namespace: its part 'class' is a C# keyword")]
     public void Spec_refuses_a_type_name_or_namespace_csharp_cannot_have(string option, string value, string expected)
     {
@@ -262,6 +266,19 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
 
         Assert.Equal("bertgen: error: " + expected, Cli.Run("spec", _folder.Directory, "--output", output, option, value).AssertOneLineError(2));
         Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("span", "the type name 'Span', made from the folder's name, cannot name the generated class: generated code names another type so; give one with --type-name")]
+    [InlineData("parameters", "the type name 'Parameters', made from the folder's name, cannot name the generated class: it is the name of a member of the generated model; give one with --type-name")]
+    public void Spec_refuses_a_folder_named_like_a_name_the_generated_code_uses(string folder, string expected)
+    {
+        string directory = Path.Combine(_folder.Scratch("named-" + Guid.NewGuid().ToString("N")), folder);
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "config.json"), HuggingFaceFolder.MiniLmConfig);
+
+        Assert.Equal("bertgen: error: " + expected, Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(2));
+        Assert.Equal(0, Cli.Run("spec", directory, "--output", directory + ".bert.json", "--type-name", "MyModel").ExitCode);
     }
 
     [Fact]
