@@ -17,7 +17,12 @@ internal static class MessageText
     /// <summary>Characters of a quoted path kept: a path is the user's own and usually worth printing whole.</summary>
     public const int MaxPathLength = 4096;
 
-    /// <summary><c>'value'</c> with control characters escaped, cut to <see cref="MaxQuotedLength"/> characters.</summary>
+    /// <summary>
+    /// <c>'value'</c> with control characters escaped, and invisible (format) characters too, cut to
+    /// <see cref="MaxQuotedLength"/> characters: a quoted value is what the reader compares with what they meant, and a
+    /// label read as '\uFEFFOT' (a byte order mark left mid-file by joining two files) printed as 'OT' beside the
+    /// expected OT.
+    /// </summary>
     public static string Quote(string value) => Quote(value, MaxQuotedLength);
 
     /// <summary>A path quoted as <see cref="Quote(string)"/> does, cut only past <see cref="MaxPathLength"/> characters.</summary>
@@ -36,7 +41,7 @@ internal static class MessageText
             kept--;
         }
 
-        AppendPrintable(builder, value.AsSpan(0, kept));
+        AppendEscaped(builder, value.AsSpan(0, kept), escapeInvisible: true);
         builder.Append('\'');
         if (kept < value.Length)
         {
@@ -51,7 +56,9 @@ internal static class MessageText
     /// C0 and C1 controls and DEL (ESC starts colour and cursor sequences), bidirectional overrides and isolates
     /// (they reorder what follows them on screen), and lone surrogates.
     /// </summary>
-    public static void AppendPrintable(StringBuilder builder, ReadOnlySpan<char> text)
+    public static void AppendPrintable(StringBuilder builder, ReadOnlySpan<char> text) => AppendEscaped(builder, text, escapeInvisible: false);
+
+    private static void AppendEscaped(StringBuilder builder, ReadOnlySpan<char> text, bool escapeInvisible)
     {
         ArgumentNullException.ThrowIfNull(builder);
         for (int i = 0; i < text.Length; i++)
@@ -62,7 +69,7 @@ internal static class MessageText
                 builder.Append(c).Append(text[i + 1]);
                 i++;
             }
-            else if (NeedsEscape(c))
+            else if (NeedsEscape(c) || (escapeInvisible && char.GetUnicodeCategory(c) == UnicodeCategory.Format))
             {
                 builder.Append(c switch
                 {

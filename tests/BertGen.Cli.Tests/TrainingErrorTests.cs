@@ -92,6 +92,40 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         Assert.Equal($"bertgen: error: {train} line 3: label 'Apocrypha' is not one of the model's labels (OT, NT); see --labels", line);
     }
 
+    /// <summary>
+    /// Two label files joined with cat: the second one's byte order mark starts a line mid-file, so its label is
+    /// '\uFEFFOT', which the error printed as 'OT', the very label the line beside it called one of the model's.
+    /// </summary>
+    [Fact]
+    public void ALabelWithAnInvisibleCharacterIsShownWithIt()
+    {
+        string train = runs.File("joined-labels.tsv");
+        File.WriteAllText(train, "\uFEFFOT\tIn the beginning\nNT\tJesus wept\n\uFEFFOT\tLet there be light\n");
+
+        string line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-joined-labels"), train), "--init", "none"]).AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: {train} line 3: label '\\uFEFFOT' is not one of the model's labels (OT, NT); see --labels", line);
+    }
+
+    /// <summary>
+    /// A text of only combining accents or zero-width spaces: the tokenizer keeps nothing of it, so it trained (and was
+    /// scored) as [CLS] [SEP], which says nothing of its label. Refused in BlankText's wording, as embed refuses it.
+    /// </summary>
+    [Fact]
+    public void ATextTheTokenizerKeepsNothingOfIsNamed()
+    {
+        // A batch of examples besides it: with fewer, the run stopped at "fewer than one batch" and never trained.
+        string[] verses = [.. Enumerable.Range(0, 20).Select(i => $"{(i % 2 == 0 ? "OT" : "NT")}\tverse {i}")];
+        string train = runs.File("blank-texts.tsv");
+        File.WriteAllLines(train, [verses[0], verses[1], "OT\t\u0301\u0301", .. verses[2..]]);
+        string line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-blank-texts"), train), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: {train} line 3: the text has nothing the tokenizer keeps (only accents, control or format characters)", line);
+
+        File.WriteAllLines(train, [verses[0], "NT\tJesus wept\t\u200B\u200B", .. verses[1..]]);
+        line = Cli.Run([.. runs.FinetuneArguments(runs.File("never-blank-pairs"), train), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: {train} line 2: the second text is only invisible characters the tokenizer drops (control or format characters)", line);
+    }
+
     [Fact]
     public void ATrainingFileOfOneLabelOrUnderABatchIsNamed()
     {

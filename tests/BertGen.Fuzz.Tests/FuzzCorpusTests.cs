@@ -38,6 +38,10 @@ public sealed class FuzzCorpusTests(ITestOutputHelper output)
     [Fact]
     public void SpecsThroughTheGenerator() => Check(FuzzPlan.Run(FuzzPlan.Family("spec"), isLong: false));
 
+    /// <summary>bertgen spec over damaged config.json files: refused in one line, or a spec the generator accepts.</summary>
+    [Fact]
+    public void ConfigsThroughBertgenSpec() => Check(FuzzPlan.Run(FuzzPlan.Family("spec command"), isLong: false));
+
     [Fact]
     public void ThroughTheWholeCommandLine() => Check(FuzzPlan.Run(FuzzPlan.Family("cli"), isLong: false));
 

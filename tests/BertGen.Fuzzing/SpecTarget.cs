@@ -138,6 +138,9 @@ public sealed class SpecTarget : IFuzzTarget
         return FuzzOutcome.Accepted(_compiled.GetOrAdd(Digest.Of(output!), _ => CompileErrors(compilation!)));
     }
 
+    /// <summary>The first error the generator reports for <paramref name="spec"/> (<c>BG0004: …</c>), or null when it generates code.</summary>
+    public string? ErrorOf(byte[] spec) => Generate(spec).Diagnostic;
+
     /// <summary>Runs the generator on one spec: its generated text, or the diagnostic that refused it.</summary>
     private (string? Output, string? Diagnostic, Compilation? Compilation) Generate(byte[] spec)
     {

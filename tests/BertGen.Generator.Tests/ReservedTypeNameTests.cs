@@ -89,6 +89,19 @@ public sealed class ReservedTypeNameTests
             d.GetMessage(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// The contextual keywords are listed (bertgen spec compiles ReservedTypeNames in, without Roslyn): the list must be
+    /// every name Roslyn's parser reads as one, as the generator asked of SyntaxFacts before.
+    /// </summary>
+    [Fact]
+    public void TheContextualKeywordsAreRoslyns()
+    {
+        string[] roslyn = [.. System.Enum.GetValues<SyntaxKind>().Select(SyntaxFacts.GetText)
+            .Where(text => text.Length > 0 && SyntaxFacts.GetContextualKeywordKind(text) != SyntaxKind.None).Distinct().Order(System.StringComparer.Ordinal)];
+
+        Assert.Equal(roslyn, Emitting.ReservedTypeNames.ContextualKeywords.Order(System.StringComparer.Ordinal));
+    }
+
     private static bool Refused(string spec) =>
         SpecParser.Parse(SmallSpec.Path, SourceText.From(spec)).Diagnostics.Any(d => d.Descriptor.Id == "BG0011");
 

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using BertGen.Generator.Planning;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace BertGen.Generator.Emitting;
 
@@ -13,7 +11,9 @@ namespace BertGen.Generator.Emitting;
 /// aliases (<see cref="RuntimeTypes"/>) and the BCL types below — so a model named <c>ComputePool</c> or
 /// <c>Vector512</c> broke the code that meant the other one. Contextual keywords (<c>record</c>, <c>file</c>,
 /// <c>required</c>, <c>scoped</c>, <c>var</c>) are refused or warned about as type names by the compiler itself. A
-/// test collects every member the generated class declares and every type its code names, and holds them against this.
+/// test collects every member the generated class declares and every type its code names, and holds them against this;
+/// another holds the contextual keywords against Roslyn's. Plain C# (no Roslyn, no plan): <c>bertgen spec</c> compiles
+/// this file in too, to refuse such a name before it writes a spec.
 /// </summary>
 internal static class ReservedTypeNames
 {
@@ -39,7 +39,7 @@ internal static class ReservedTypeNames
     /// Types nested in a compiled shape's class (the per-thread schedule's, <c>bertgen.threads</c>): inside that class
     /// they hide the model's type, which the shape names (its <c>_model</c> field and constructor).
     /// </summary>
-    private static readonly HashSet<string> ShapeTypes = new(StringComparer.Ordinal) { ForwardEmitter.PerThreadClass, ForwardEmitter.ShareContextType };
+    private static readonly HashSet<string> ShapeTypes = new(StringComparer.Ordinal) { "PerThread", "ShareContext" }; // ForwardEmitter's PerThreadClass, ShareContextType
 
     /// <summary>BCL types generated code names without qualification (through the usings <see cref="RuntimeTypes"/> writes).</summary>
     private static readonly HashSet<string> NamedTypes = new(RuntimeTypes.All.Select(a => a.Alias), StringComparer.Ordinal)
@@ -50,15 +50,32 @@ internal static class ReservedTypeNames
         "nint", "nuint", // names, not keywords: a type so named in scope is what they mean
     };
 
-    /// <summary>Why <paramref name="typeName"/> cannot name <paramref name="plan"/>'s model, or null when it can.</summary>
-    public static string? Conflict(string typeName, ModelPlan plan)
+    /// <summary>
+    /// C#'s contextual keywords: every name Roslyn 5.9's <c>SyntaxFacts.GetContextualKeywordKind</c> knows (a test holds
+    /// the two together), listed so that this file needs no Roslyn.
+    /// </summary>
+    private static readonly HashSet<string> ContextualKeywordSet = new(StringComparer.Ordinal)
     {
-        if (SyntaxFacts.GetContextualKeywordKind(typeName) != SyntaxKind.None)
+        "_", "add", "alias", "allows", "and", "ascending", "assembly", "async", "await", "by", "closed", "descending", "equals",
+        "extension", "field", "file", "from", "get", "global", "group", "init", "into", "join", "let", "managed", "method",
+        "module", "nameof", "not", "on", "or", "orderby", "param", "partial", "property", "record", "remove", "required",
+        "safe", "scoped", "select", "set", "type", "typevar", "union", "unmanaged", "var", "when", "where", "with", "yield",
+    };
+
+    public static IEnumerable<string> ContextualKeywords => ContextualKeywordSet;
+
+    /// <summary>
+    /// Why <paramref name="typeName"/> cannot name a model whose compiled shapes' classes are <paramref name="shapeClasses"/>
+    /// (<c>B1S128</c>, <c>B1S128Int8</c>, <c>TrainingB8S128</c>), or null when it can.
+    /// </summary>
+    public static string? Conflict(string typeName, IEnumerable<string> shapeClasses)
+    {
+        if (ContextualKeywordSet.Contains(typeName))
         {
             return "it is a C# contextual keyword";
         }
 
-        if (plan.AllVariants.Select(ForwardEmitter.ClassName).Concat(plan.Training.Select(t => TrainingEmitter.ClassName(t.Shape))).Contains(typeName))
+        if (shapeClasses.Contains(typeName))
         {
             return "it is the name of one of the model's compiled shapes";
         }

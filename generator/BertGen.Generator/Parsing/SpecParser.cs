@@ -575,7 +575,8 @@ internal sealed class SpecParser
         }
 
         bool ok = true;
-        if (ReservedTypeNames.Conflict(spec.TypeName, plan) is { } conflict)
+        IEnumerable<string> shapeClasses = plan.AllVariants.Select(ForwardEmitter.ClassName).Concat(plan.Training.Select(t => TrainingEmitter.ClassName(t.Shape)));
+        if (ReservedTypeNames.Conflict(spec.TypeName, shapeClasses) is { } conflict)
         {
             Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(spec.TypeName)), "type name here: " + conflict);
             ok = false;

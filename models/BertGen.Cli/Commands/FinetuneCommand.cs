@@ -110,7 +110,7 @@ internal sealed class FinetuneCommand : ICliCommand
             string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
             string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
-            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
+            BertVocabulary vocabulary = TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             string initValue = parse.GetValue(init)!;
             string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
             if (initWeights is not null && Int8WeightsFile.Is(initWeights))
@@ -119,10 +119,11 @@ internal sealed class FinetuneCommand : ICliCommand
                 throw new CliUsageException($"--init '{ShownPath.Of(initWeights)}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
             }
 
-            // Read both files once here too: a foreign label is reported with its file and line, and the
-            // majority-class baseline needs the label counts.
-            List<LabelledText> trainExamples = ReadChecked(trainPath, labelNames);
-            List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames);
+            // Read both files once here too: a foreign label or a blank text is reported with its file and line, and the
+            // majority-class baseline needs the label counts. The job tokenises with this vocabulary's default tokenizer.
+            BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
+            List<LabelledText> trainExamples = ReadChecked(trainPath, labelNames, tokenizer);
+            List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames, tokenizer);
             (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
 
             var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note);
@@ -185,7 +186,11 @@ internal sealed class FinetuneCommand : ICliCommand
         return recorded;
     }
 
-    private static List<LabelledText> ReadChecked(string path, IReadOnlyList<string> labels)
+    /// <summary>
+    /// The examples of a labelled file, each with one of <paramref name="labels"/> and texts the tokenizer keeps something of
+    /// (<see cref="BlankText"/>): a text of only accents or zero-width spaces trained as [CLS] [SEP], which says nothing of its label.
+    /// </summary>
+    private static List<LabelledText> ReadChecked(string path, IReadOnlyList<string> labels, BertWordPieceTokenizer tokenizer)
     {
         List<LabelledText> examples = LabelledTextReader.ReadFile(path);
         foreach (LabelledText example in examples)
@@ -193,6 +198,16 @@ internal sealed class FinetuneCommand : ICliCommand
             if (!labels.Contains(example.Label))
             {
                 throw new CliFailureException($"{example.Source}: label {MessageText.Quote(example.Label)} is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
+            }
+
+            if (BlankText.Describe(example.Text, tokenizer) is string blank)
+            {
+                throw new CliFailureException($"{example.Source}: the {(example.TextB is null ? "" : "first ")}text {blank}");
+            }
+
+            if (example.TextB is not null && BlankText.Describe(example.TextB, tokenizer) is string blankB)
+            {
+                throw new CliFailureException($"{example.Source}: the second text {blankB}");
             }
         }
 

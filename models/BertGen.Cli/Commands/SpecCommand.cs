@@ -22,7 +22,7 @@ internal sealed class SpecCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            string path = SpecWriter.Write(parse.GetValue(directory)!, parse.GetValue(output), parse.GetValue(typeName), parse.GetValue(ns)!);
+            string path = SpecWriter.Write(parse.GetValue(directory)!, parse.GetValue(output), parse.GetValue(typeName), parse.GetValue(ns)!, context.Console.Warn);
             context.Console.Output.WriteLine(path);
             return ExitCodes.Success;
         });

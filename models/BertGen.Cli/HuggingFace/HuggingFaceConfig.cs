@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using BertGen.Generator.Model;
 using BertGen.Runtime;
 
 namespace BertGen.Cli.HuggingFace;
@@ -45,7 +46,8 @@ internal sealed record HuggingFaceConfig(
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json);
+            // A key given twice is refused, as the generator refuses it in a spec (BG0016): readers disagree on which one counts.
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -72,10 +74,16 @@ internal sealed record HuggingFaceConfig(
                 throw new CliFailureException($"'{path}' has position_embedding_type '{positions}'; BertGen supports only \"absolute\"");
             }
 
-            // transformers builds a decoder's causal mask from is_decoder: run bidirectionally, its answers would be wrong.
-            if (root.TryGetProperty("is_decoder", out JsonElement decoder) && decoder.ValueKind == JsonValueKind.True)
+            // transformers builds a decoder's causal mask from is_decoder (and cross-attention layers from add_cross_attention):
+            // run as a bidirectional encoder, its answers would be wrong.
+            if (Flag(root, "is_decoder", path))
             {
                 throw new CliFailureException($"'{path}' has is_decoder true (causal attention); BertGen compiles BERT's bidirectional encoder only");
+            }
+
+            if (Flag(root, "add_cross_attention", path))
+            {
+                throw new CliFailureException($"'{path}' has add_cross_attention true (a decoder's cross-attention); BertGen compiles BERT's encoder only");
             }
 
             string architecture = FirstArchitecture(root, path);
@@ -84,16 +92,28 @@ internal sealed record HuggingFaceConfig(
                 throw new CliFailureException($"'{path}' is a {architecture}; BertGen knows {string.Join(", ", HeadOfArchitecture.Keys)}");
             }
 
+            // Sizes within the generator's bounds (SpecLimits): past one, no spec of this model compiles, and what is derived
+            // from them (a spec's shapes up to max_position_embeddings, the label names) would be unbounded work.
+            int vocab = Number(root, "vocab_size", null, SpecLimits.VocabSize, path);
+            int hidden = Number(root, "hidden_size", null, SpecLimits.HiddenSize, path);
+            int layers = Number(root, "num_hidden_layers", null, SpecLimits.Layers, path);
+            int heads = Number(root, "num_attention_heads", null, SpecLimits.HiddenSize, path);
+            int intermediate = Number(root, "intermediate_size", null, SpecLimits.IntermediateSize, path);
+            if (hidden % heads != 0)
+            {
+                throw new CliFailureException($"'{path}': \"hidden_size\" {hidden} is not divisible by \"num_attention_heads\" {heads}");
+            }
+
             return new HuggingFaceConfig(
                 path,
-                Number(root, "vocab_size", null, path),
-                Number(root, "hidden_size", null, path),
-                Number(root, "num_hidden_layers", null, path),
-                Number(root, "num_attention_heads", null, path),
-                Number(root, "intermediate_size", null, path),
-                Text(root, "hidden_act", "gelu", path),
-                Number(root, "max_position_embeddings", 512, path),
-                Number(root, "type_vocab_size", 2, path),
+                vocab,
+                hidden,
+                layers,
+                heads,
+                intermediate,
+                ActivationName(root, path),
+                Number(root, "max_position_embeddings", 512, SpecLimits.MaxPositions, path),
+                Number(root, "type_vocab_size", 2, SpecLimits.TypeVocabSize, path),
                 Epsilon(root, path),
                 architecture,
                 head is null ? [] : [head],
@@ -118,75 +138,110 @@ internal sealed record HuggingFaceConfig(
         return list.GetArrayLength() > 0 ? list[0].GetString()! : "BertModel";
     }
 
-    /// <summary><c>layer_norm_eps</c>: a positive number, <c>BertConfig</c>'s 1e-12 when absent (never when mistyped: it would match another model).</summary>
+    /// <summary>
+    /// <c>layer_norm_eps</c>: <c>BertConfig</c>'s 1e-12 when absent (never when mistyped: it would match another model); in
+    /// (0, 1) and nonzero as a float, as the generator bakes it in (1e-50 would be an epsilon of 0).
+    /// </summary>
     private static double Epsilon(JsonElement root, string path)
     {
-        if (!root.TryGetProperty("layer_norm_eps", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (!root.TryGetProperty("layer_norm_eps", out JsonElement value))
         {
             return 1e-12;
         }
 
-        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double epsilon) && double.IsFinite(epsilon) && epsilon > 0
+        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double epsilon) && epsilon < 1 && (float)epsilon > 0
             ? epsilon
-            : throw new CliFailureException($"'{path}': \"layer_norm_eps\" must be a positive number, not {value.GetRawText()}");
+            : throw new CliFailureException($"'{path}': \"layer_norm_eps\" must be a number above 0 (at least 1.4e-45, the smallest float) and below 1, not {value.GetRawText()}");
     }
 
-    /// <summary>id2label's names in index order; <c>num_labels</c> (default 2) <c>LABEL_i</c> names without it.</summary>
-    private static IReadOnlyList<string> ReadLabels(JsonElement root, string path)
+    /// <summary><c>hidden_act</c>: one of the activations the generator implements (<see cref="Activations"/>), <c>gelu</c> when absent.</summary>
+    private static string ActivationName(JsonElement root, string path)
     {
-        if (root.TryGetProperty("id2label", out JsonElement map) && map.ValueKind == JsonValueKind.Object)
-        {
-            foreach (JsonProperty entry in map.EnumerateObject())
-            {
-                if (entry.Value.ValueKind != JsonValueKind.String)
-                {
-                    throw new CliFailureException($"'{path}': id2label must map \"0\" … to label names, not {MessageText.Quote(entry.Name)} to {entry.Value.GetRawText()}");
-                }
-            }
-
-            var labels = map.EnumerateObject()
-                .Select(p => (Index: int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int i) ? i : -1, Name: p.Value.GetString()!))
-                .OrderBy(p => p.Index)
-                .ToList();
-            if (labels.Where((l, i) => l.Index != i).Any())
-            {
-                throw new CliFailureException($"'{path}': id2label must map \"0\" … \"{labels.Count - 1}\" to names");
-            }
-
-            return labels.Select(l => l.Name).ToArray();
-        }
-
-        int count = Number(root, "num_labels", 2, path);
-        if (count > MaxLabels)
-        {
-            // Each label becomes a name held in memory: two billion of them never finished.
-            throw new CliFailureException(string.Create(CultureInfo.InvariantCulture, $"'{path}': \"num_labels\" {count} is more than {MaxLabels:N0} labels"));
-        }
-
-        return Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray();
+        string name = Text(root, "hidden_act", Activations.Of(BertGen.Generator.Model.Activation.GeluErf).Name, path);
+        return Activations.FromSpecName(name) is not null
+            ? name
+            : throw new CliFailureException($"'{path}': \"hidden_act\" {MessageText.Quote(name)} is not an activation BertGen implements ({Activations.SpecNamesText})");
     }
 
     /// <summary>
-    /// The most labels a config may name without id2label: far beyond any classifier's, and small enough that their
-    /// names cost nothing to hold.
+    /// id2label's names in index order, held to the generator's rules (BG0014): an object mapping "0" … "N-1" to names
+    /// of at most <see cref="SpecLimits.NameLength"/> characters, as many as <c>num_labels</c> says when both are given;
+    /// <c>num_labels</c> (default 2) <c>LABEL_i</c> names without it.
     /// </summary>
-    private const int MaxLabels = 1_000_000;
-
-    private static int Number(JsonElement root, string name, int? fallback, string path)
+    private static IReadOnlyList<string> ReadLabels(JsonElement root, string path)
     {
-        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        int? declared = root.TryGetProperty("num_labels", out _) ? Number(root, "num_labels", null, SpecLimits.Labels, path) : null;
+        if (!root.TryGetProperty("id2label", out JsonElement map))
+        {
+            return Enumerable.Range(0, declared ?? 2).Select(i => $"LABEL_{i}").ToArray();
+        }
+
+        if (map.ValueKind != JsonValueKind.Object)
+        {
+            throw new CliFailureException($"'{path}': id2label must map \"0\" … to label names, not {map.GetRawText()}");
+        }
+
+        var labels = new List<(int Index, string Name)>();
+        foreach (JsonProperty entry in map.EnumerateObject())
+        {
+            if (labels.Count == SpecLimits.Labels)
+            {
+                throw new CliFailureException(string.Create(CultureInfo.InvariantCulture, $"'{path}': id2label has more than {SpecLimits.Labels:N0} labels"));
+            }
+
+            if (entry.Value.ValueKind != JsonValueKind.String)
+            {
+                throw new CliFailureException($"'{path}': id2label must map \"0\" … to label names, not {MessageText.Quote(entry.Name)} to {entry.Value.GetRawText()}");
+            }
+
+            string name = entry.Value.GetString()!;
+            if (name.Length > SpecLimits.NameLength)
+            {
+                throw new CliFailureException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{path}': id2label's label {MessageText.Quote(entry.Name)} has {name.Length:N0} characters, more than the {SpecLimits.NameLength} a label name may have"));
+            }
+
+            labels.Add((int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int i) ? i : -1, name));
+        }
+
+        if (labels.Count == 0)
+        {
+            throw new CliFailureException($"'{path}': id2label has no labels");
+        }
+
+        labels.Sort((a, b) => a.Index.CompareTo(b.Index));
+        if (labels.Where((l, i) => l.Index != i).Any())
+        {
+            throw new CliFailureException($"'{path}': id2label must map \"0\" … \"{labels.Count - 1}\" to names");
+        }
+
+        if (declared is int count && count != labels.Count)
+        {
+            throw new CliFailureException($"'{path}': \"num_labels\" is {count}, but id2label names {labels.Count} labels");
+        }
+
+        return labels.Select(l => l.Name).ToArray();
+    }
+
+    /// <summary>
+    /// A whole number in [1, <paramref name="max"/>], <paramref name="fallback"/> when absent (required without one). A null
+    /// is refused, not read as absent: the generator refuses it too (BG0003), and HF's own config files never write one.
+    /// </summary>
+    private static int Number(JsonElement root, string name, int? fallback, int max, string path)
+    {
+        if (!root.TryGetProperty(name, out JsonElement value))
         {
             return fallback ?? throw new CliFailureException($"'{path}' has no \"{name}\"");
         }
 
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number) && number > 0
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number) && number >= 1 && number <= max
             ? number
-            : throw new CliFailureException($"'{path}': \"{name}\" must be a positive integer, not {value.GetRawText()}");
+            : throw new CliFailureException(string.Create(CultureInfo.InvariantCulture, $"'{path}': \"{name}\" must be a whole number from 1 to {max:N0}, not {value.GetRawText()}"));
     }
 
     private static string Text(JsonElement root, string name, string fallback, string path)
     {
-        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (!root.TryGetProperty(name, out JsonElement value))
         {
             return fallback;
         }
@@ -195,4 +250,10 @@ internal sealed record HuggingFaceConfig(
             ? value.GetString()!
             : throw new CliFailureException($"'{path}': \"{name}\" must be a string, not {value.GetRawText()}");
     }
+
+    /// <summary>A true/false field, false when absent; anything else ("yes", 1, null) is refused, never read as false.</summary>
+    private static bool Flag(JsonElement root, string name, string path) =>
+        !root.TryGetProperty(name, out JsonElement value) ? false
+        : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
+        : throw new CliFailureException($"'{path}': \"{name}\" must be true or false, not {value.GetRawText()}");
 }

@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using BertGen.Generator.Model;
+using BertGen.Runtime;
 
 namespace BertGen.Cli.HuggingFace;
 
@@ -19,9 +22,11 @@ internal static class SpecWriter
 
     /// <summary>
     /// Writes the spec for the folder at <paramref name="directory"/> and returns its path (<paramref name="output"/>, else
-    /// <c>NAME.bert.json</c> in the current folder).
+    /// <c>NAME.bert.json</c> in the current folder). Everything the generator would refuse in it is refused here first
+    /// (<see cref="HuggingFaceConfig.Load"/>, <see cref="SpecRules"/>), so the spec written compiles; <paramref name="warn"/>
+    /// hears of shapes left out because their buffers would not fit.
     /// </summary>
-    public static string Write(string directory, string? output, string? typeName, string ns)
+    public static string Write(string directory, string? output, string? typeName, string ns, Action<string> warn)
     {
         string folderName = ModelFolder.NameOf(directory);
         string name = typeName ?? TypeNameOf(folderName);
@@ -31,10 +36,34 @@ internal static class SpecWriter
             throw new CliUsageException($"--output must end in {Suffix} (the generator compiles files named so), not '{path}'");
         }
 
+        if (SpecRules.NamespaceProblem(ns) is string nsProblem)
+        {
+            throw new CliUsageException($"--namespace {MessageText.Quote(ns)} is not a C# namespace: {nsProblem}");
+        }
+
         (HuggingFaceConfig architecture, int maxTokens) = ModelFolder.ReadArchitecture(directory);
+        using JsonDocument config = JsonDocument.Parse(architecture.Json);
+        SpecRules.RequireTrainingFields(architecture, config.RootElement);
+        SpecRules.RequireParameterBuffer(architecture);
+        int limit = Math.Min(maxTokens, architecture.MaxPositions);
+        int fits = SpecRules.MaxTokensPerShape(architecture);
+        if (limit > fits)
+        {
+            warn(string.Create(CultureInfo.InvariantCulture,
+                $"the spec's shapes stop at sequence {fits:N0}, below the model's limit of {limit:N0} tokens: a longer sequence's activations would pass the {SpecLimits.BufferFloats:N0} floats one buffer holds"));
+            limit = fits;
+        }
+
+        IReadOnlyList<(int Batch, int Sequence)> shapes = Shapes(limit);
+        if (SpecRules.TypeNameProblem(name, ns, shapes) is string nameProblem)
+        {
+            throw new CliUsageException(typeName is null
+                ? $"the type name {MessageText.Quote(name)}, made from the folder's name, cannot name the generated class: {nameProblem}; give one with --type-name"
+                : $"--type-name {MessageText.Quote(name)} cannot name the generated class: {nameProblem}");
+        }
+
         OutputFile.RequireWritable(path);
 
-        using JsonDocument config = JsonDocument.Parse(architecture.Json);
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
@@ -48,7 +77,7 @@ internal static class SpecWriter
             writer.WriteString("type_name", name);
             writer.WriteString("namespace", ns);
             writer.WriteStartArray("shapes");
-            foreach ((int batch, int sequence) in Shapes(Math.Min(maxTokens, architecture.MaxPositions)))
+            foreach ((int batch, int sequence) in shapes)
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("batch", batch);
@@ -78,13 +107,13 @@ internal static class SpecWriter
     public static IReadOnlyList<(int Batch, int Sequence)> Shapes(int limit)
     {
         var shapes = new List<(int, int)>();
-        int sequence = 16;
+        long sequence = 16; // doubled past the limit: as an int it overflowed at 2^31 and never stopped
         for (; sequence < limit; sequence *= 2)
         {
-            shapes.Add((1, sequence));
+            shapes.Add((1, (int)sequence));
         }
 
-        shapes.Add((1, Math.Min(sequence, limit)));
+        shapes.Add((1, (int)Math.Min(sequence, limit)));
         if (limit >= 128)
         {
             shapes.Insert(shapes.IndexOf((1, 128)) + 1, (8, 128));

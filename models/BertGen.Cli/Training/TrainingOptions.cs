@@ -178,12 +178,14 @@ internal sealed class TrainingOptions
     /// The vocabulary must have the model's size before anything trains: a 6-token vocabulary once "trained" the
     /// 30,522-row model on [UNK]s with exit 0.
     /// </summary>
-    public static void RequireVocabulary(string path, ModelDescriptor model)
+    public static BertVocabulary RequireVocabulary(string path, ModelDescriptor model)
     {
-        int count = BertVocabulary.Load(path).Count;
-        if (count != model.VocabSize)
+        BertVocabulary vocabulary = BertVocabulary.Load(path);
+        if (vocabulary.Count != model.VocabSize)
         {
-            throw new CliFailureException($"the vocabulary '{path}' has {count} tokens but model '{ModelCatalog.CliName(model)}' has {model.VocabSize}");
+            throw new CliFailureException($"the vocabulary '{path}' has {vocabulary.Count} tokens but model '{ModelCatalog.CliName(model)}' has {model.VocabSize}");
         }
+
+        return vocabulary;
     }
 }

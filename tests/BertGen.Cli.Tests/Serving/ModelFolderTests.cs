@@ -153,9 +153,9 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     [Theory]
     [InlineData("architectures", "[5]", "\"architectures\" must be a list of class names, not [5]")]
     [InlineData("id2label", """{"0": "neg", "1": 7}""", "id2label must map \"0\" … to label names, not '1' to 7")]
-    [InlineData("num_labels", "2000000000", "\"num_labels\" 2000000000 is more than 1,000,000 labels")]
-    [InlineData("layer_norm_eps", "\"1e-5\"", "\"layer_norm_eps\" must be a positive number, not \"1e-5\"")]
-    [InlineData("layer_norm_eps", "0", "\"layer_norm_eps\" must be a positive number, not 0")]
+    [InlineData("num_labels", "2000000000", "\"num_labels\" must be a whole number from 1 to 16,384, not 2000000000")]
+    [InlineData("layer_norm_eps", "\"1e-5\"", "\"layer_norm_eps\" must be a number above 0 (at least 1.4e-45, the smallest float) and below 1, not \"1e-5\"")]
+    [InlineData("layer_norm_eps", "0", "\"layer_norm_eps\" must be a number above 0 (at least 1.4e-45, the smallest float) and below 1, not 0")]
     [InlineData("is_decoder", "true", "has is_decoder true (causal attention); BertGen compiles BERT's bidirectional encoder only")]
     public void A_mistyped_config_value_is_one_line_naming_it(string field, string json, string expected)
     {
@@ -170,6 +170,127 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         string line = Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1);
 
         Assert.Equal($"bertgen: error: '{Path.Combine(directory, "config.json")}'{(expected.StartsWith("has ", StringComparison.Ordinal) ? " " : ": ")}{expected}", line);
+    }
+
+    /// <summary>
+    /// A config no spec of compiles: spec wrote a spec for each (exit 0) that the build then refused with a BG error, and for
+    /// max_position_embeddings 2,147,483,647 doubled its shapes' sequence past int's range and never stopped (killed out of
+    /// memory). Each is now one line from spec, naming the field, and no spec is written.
+    /// </summary>
+    [Theory]
+    [InlineData("max_position_embeddings", "2147483647", "\"max_position_embeddings\" must be a whole number from 1 to 65,536, not 2147483647")]
+    [InlineData("max_position_embeddings", "1000000", "\"max_position_embeddings\" must be a whole number from 1 to 65,536, not 1000000")]
+    [InlineData("num_hidden_layers", "100000", "\"num_hidden_layers\" must be a whole number from 1 to 128, not 100000")]
+    [InlineData("vocab_size", "2000000000", "\"vocab_size\" must be a whole number from 1 to 1,048,576, not 2000000000")]
+    [InlineData("hidden_size", "385", "\"hidden_size\" 385 is not divisible by \"num_attention_heads\" 12")]
+    [InlineData("hidden_act", "\"tanh\"", "\"hidden_act\" 'tanh' is not an activation BertGen implements (\"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", \"relu\", \"silu\" and \"swish\")")]
+    [InlineData("layer_norm_eps", "1e-50", "\"layer_norm_eps\" must be a number above 0 (at least 1.4e-45, the smallest float) and below 1, not 1e-50")]
+    [InlineData("add_cross_attention", "true", "has add_cross_attention true (a decoder's cross-attention); BertGen compiles BERT's encoder only")]
+    [InlineData("model_type", "null", "\"model_type\" must be a string, not null")]
+    [InlineData("id2label", "{}", "id2label has no labels")]
+    [InlineData("hidden_dropout_prob", "1", "\"hidden_dropout_prob\" must be a number in [0, 1), and below 1 as a float, not 1")]
+    [InlineData("initializer_range", "0", "\"initializer_range\" must be a number above 0 and at most 1, not 0")]
+    [InlineData("pad_token_id", "30522", "\"pad_token_id\" must be a token id from 0 to 30521 (below vocab_size), not 30522")]
+    [InlineData("problem_type", "\"ranking\"", "\"problem_type\" must be null or one of \"single_label_classification\", \"multi_label_classification\" or \"regression\", not \"ranking\"")]
+    public void Spec_of_a_config_no_spec_of_compiles_is_one_line_naming_the_field(string field, string json, string expected)
+    {
+        string directory = _folder.Scratch("uncompilable-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(HuggingFaceFolder.MiniLmConfig)!.AsObject();
+        config[field] = System.Text.Json.Nodes.JsonNode.Parse(json);
+        File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString());
+        string output = directory + ".bert.json";
+
+        string line = Cli.Run("spec", directory, "--output", output).AssertOneLineError(1);
+
+        Assert.Equal($"bertgen: error: '{Path.Combine(directory, "config.json")}'{(expected.StartsWith("has ", StringComparison.Ordinal) ? " " : ": ")}{expected}", line);
+        Assert.False(File.Exists(output));
+    }
+
+    /// <summary>A key given twice: spec copied the config whole, and the generator refused the spec (BG0016).</summary>
+    [Fact]
+    public void Spec_of_a_config_with_a_key_given_twice_is_one_line()
+    {
+        string directory = _folder.Scratch("repeated-key");
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "config.json"), HuggingFaceFolder.MiniLmConfig.Replace("{", "{ \"hidden_size\": 768,", StringComparison.Ordinal));
+
+        Assert.Equal($"bertgen: error: '{Path.Combine(directory, "config.json")}' is not valid JSON: Duplicate property 'hidden_size' encountered during deserialization",
+            Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(1));
+    }
+
+    /// <summary>
+    /// A model whose masked-LM logits for a sequence at its position limit would not fit a span: spec wrote shapes up to
+    /// the limit and the generator refused the longest (BG0004). The shapes now stop where the buffers fit, and spec says so.
+    /// </summary>
+    [Fact]
+    public void Spec_stops_the_shapes_where_the_activations_fit_one_buffer_and_says_so()
+    {
+        string directory = _folder.Scratch("wide-vocabulary");
+        Directory.CreateDirectory(directory);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(HuggingFaceFolder.MiniLmConfig)!.AsObject();
+        config["architectures"] = System.Text.Json.Nodes.JsonNode.Parse("[\"BertForMaskedLM\"]");
+        config["vocab_size"] = 1_048_576;
+        config["max_position_embeddings"] = 4096;
+        File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString());
+        string output = directory + ".bert.json";
+
+        CliResult result = Cli.Run("spec", directory, "--output", output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal("bertgen: warning: the spec's shapes stop at sequence 2,047, below the model's limit of 4,096 tokens: a longer sequence's activations would pass the 2,147,483,647 floats one buffer holds",
+            Assert.Single(result.ErrorLines));
+        using JsonDocument spec = JsonDocument.Parse(File.ReadAllText(output));
+        Assert.Equal(["1x16", "1x32", "1x64", "1x128", "8x128", "1x256", "1x512", "1x1024", "1x2047"],
+            spec.RootElement.GetProperty("bertgen").GetProperty("shapes").EnumerateArray().Select(s => $"{s.GetProperty("batch").GetInt32()}x{s.GetProperty("sequence").GetInt32()}"));
+    }
+
+    /// <summary>
+    /// --type-name and --namespace were written into the spec as given, so 'class', 'Parameters' or 'a..b' became a BG0011 at
+    /// build time, and so did a type name made from a folder's name ('span' → Span, a type the generated code names; a long
+    /// one too long for the generated files' names). Now a usage error (exit 2).
+    /// </summary>
+    [Theory]
+    [InlineData("--type-name", "class", "--type-name 'class' cannot name the generated class: it is a C# keyword")]
+    [InlineData("--type-name", "record", "--type-name 'record' cannot name the generated class: it is a C# contextual keyword")]
+    [InlineData("--type-name", "1abc", "--type-name '1abc' cannot name the generated class: it is not a C# identifier (a letter or _, then letters, digits or _)")]
+    [InlineData("--type-name", "Mo\u200Bdel", "--type-name 'Mo\\u200Bdel' cannot name the generated class: it is not a C# identifier (a letter or _, then letters, digits or _)")]
+    [InlineData("--type-name", "Parameters", "--type-name 'Parameters' cannot name the generated class: it is the name of a member of the generated model")]
+    [InlineData("--type-name", "B8S128", "--type-name 'B8S128' cannot name the generated class: it is the name of one of the model's compiled shapes")]
+    [InlineData("--namespace", "My..Models", "--namespace 'My..Models' is not a C# namespace: its part '' is empty")]
+    [InlineData("--namespace", "Company.ComputePool", "--namespace 'Company.ComputePool' is not a C# namespace: its part 'ComputePool' would hide the type of that name the generated code uses")]
+    [InlineData("--namespace", "My.class", "--namespace 'My.class' is not a C# namespace: its part 'class' is a C# keyword")]
+    public void Spec_refuses_a_type_name_or_namespace_csharp_cannot_have(string option, string value, string expected)
+    {
+        string output = _folder.Scratch("named-" + Guid.NewGuid().ToString("N") + ".bert.json");
+
+        Assert.Equal("bertgen: error: " + expected, Cli.Run("spec", _folder.Directory, "--output", output, option, value).AssertOneLineError(2));
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("span", "the type name 'Span', made from the folder's name, cannot name the generated class: generated code names another type so; give one with --type-name")]
+    [InlineData("parameters", "the type name 'Parameters', made from the folder's name, cannot name the generated class: it is the name of a member of the generated model; give one with --type-name")]
+    public void Spec_refuses_a_folder_named_like_a_name_the_generated_code_uses(string folder, string expected)
+    {
+        string directory = Path.Combine(_folder.Scratch("named-" + Guid.NewGuid().ToString("N")), folder);
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "config.json"), HuggingFaceFolder.MiniLmConfig);
+
+        Assert.Equal("bertgen: error: " + expected, Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(2));
+        Assert.Equal(0, Cli.Run("spec", directory, "--output", directory + ".bert.json", "--type-name", "MyModel").ExitCode);
+    }
+
+    [Fact]
+    public void Spec_refuses_a_folder_name_too_long_for_the_generated_files_names()
+    {
+        string directory = _folder.Scratch(new string('m', 230));
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "config.json"), HuggingFaceFolder.MiniLmConfig);
+
+        string line = Cli.Run("spec", directory, "--output", _folder.Scratch("long.bert.json")).AssertOneLineError(2);
+
+        Assert.EndsWith(", made from the folder's name, cannot name the generated class: with namespace 'BertGen.Models' the generated files' names would be longer than the 255 bytes a file name may have; give one with --type-name", line, StringComparison.Ordinal);
     }
 
     /// <summary>The tokenizer's and sentence-transformers' settings files: a value of the wrong kind was read as the default.</summary>
