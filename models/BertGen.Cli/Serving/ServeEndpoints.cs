@@ -10,6 +10,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
+using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Text;
 using Microsoft.AspNetCore.Builder;
@@ -113,9 +114,27 @@ internal sealed class ServeEndpoints
     {
         RequireEmbeddingModel("/embed");
         EmbedRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedRequest);
+        RefuseUnservedOptions(request.TruncationDirection, request.PromptName);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, request.Normalize, clock);
         await WriteAsync(http, clock, embeddings, ServeJsonContext.Api.SingleArrayArray);
+    }
+
+    // TEI's request options this server does not have. Ignored, "truncation_direction": "Left" got the start of a long text
+    // embedded instead of its end, and a "prompt_name" embedded the text without its prompt: answers to another question.
+    private static void RefuseUnservedOptions(string? truncationDirection, string? promptName)
+    {
+        if (truncationDirection is not null && !truncationDirection.Equals("right", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(ApiError.Validation, truncationDirection.Equals("left", StringComparison.OrdinalIgnoreCase)
+                ? "truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out"
+                : $"truncation_direction must be Left or Right, not {MessageText.Quote(truncationDirection)}");
+        }
+
+        if (promptName is not null)
+        {
+            throw new ApiException(ApiError.Validation, $"prompt_name {MessageText.Quote(promptName)}: this model has no prompts; leave prompt_name out");
+        }
     }
 
     private async Task OpenAiEmbeddingsAsync(HttpContext http, RequestClock clock)
@@ -156,6 +175,7 @@ internal sealed class ServeEndpoints
     {
         RequireEmbeddingModel("/embed_all");
         EmbedAllRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedAllRequest);
+        RefuseUnservedOptions(request.TruncationDirection, request.PromptName);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         // Token vectors of a long text cannot be averaged into one: /embed_all truncates or refuses, never chunks.
         RefuseBlank(texts);
@@ -175,6 +195,7 @@ internal sealed class ServeEndpoints
         }
 
         PredictRequest request = await ReadAsync(http, ServeJsonContext.Api.PredictRequest);
+        RefuseUnservedOptions(request.TruncationDirection, promptName: null);
         if (request.Inputs is null || request.Inputs.Sequences.Count == 0)
         {
             throw new ApiException(ApiError.Empty, "inputs cannot be empty");

@@ -19,6 +19,12 @@ internal sealed class EmbedRequest
     public bool Normalize { get; set; } = true;
 
     public bool? Truncate { get; set; }
+
+    /// <summary>TEI's side to cut an over-long text from (<c>Left</c> or <c>Right</c>): only the right is served.</summary>
+    public string? TruncationDirection { get; set; }
+
+    /// <summary>TEI's name of a sentence-transformers prompt to prepend: the served models have none.</summary>
+    public string? PromptName { get; set; }
 }
 
 internal sealed class EmbedAllRequest
@@ -27,6 +33,12 @@ internal sealed class EmbedAllRequest
     public TextInputs? Inputs { get; set; }
 
     public bool? Truncate { get; set; }
+
+    /// <summary>TEI's side to cut an over-long text from (<c>Left</c> or <c>Right</c>): only the right is served.</summary>
+    public string? TruncationDirection { get; set; }
+
+    /// <summary>TEI's name of a sentence-transformers prompt to prepend: the served models have none.</summary>
+    public string? PromptName { get; set; }
 }
 
 internal sealed class TokenizeRequest
@@ -64,6 +76,9 @@ internal sealed class PredictRequest
     public bool RawScores { get; set; }
 
     public bool? Truncate { get; set; }
+
+    /// <summary>TEI's side to cut an over-long text from (<c>Left</c> or <c>Right</c>): only the right is served.</summary>
+    public string? TruncationDirection { get; set; }
 }
 
 internal sealed record Prediction(float Score, string Label);

@@ -80,6 +80,10 @@ public sealed class PredictTests
         (string triple, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", "{\"inputs\": [[\"a\", \"b\", \"c\"]]}"), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("'inputs' must be a string, a pair of strings or an array of them; input 1 must be one text or a pair of texts, not 3", triple);
 
+        // TEI's truncation_direction: Left is not served (it was ignored, and the start of a long pair classified instead).
+        (string left, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json("x", extra: ", \"truncation_direction\": \"Left\"")), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out", left);
+
         // An empty or blank text, alone or in a pair, is a 400 naming it (it was classified as [CLS] [SEP]).
         (string blank, string type) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(new[] { new[] { "Jesus wept." }, new[] { " " } })), HttpStatusCode.BadRequest);
         Assert.Equal("input 2 is only whitespace", blank);

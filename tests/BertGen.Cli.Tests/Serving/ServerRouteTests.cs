@@ -210,6 +210,28 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
     }
 
     /// <summary>
+    /// TEI's options this server does not have are 422s naming them: ignored, <c>"truncation_direction": "Left"</c> embedded
+    /// the start of a long text instead of its end, and a <c>prompt_name</c> embedded the text without its prompt. Right,
+    /// what the server does, is accepted in either case.
+    /// </summary>
+    [Theory]
+    [InlineData("/embed", """{"inputs": "a", "truncation_direction": "Left"}""", "truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out")]
+    [InlineData("/embed_all", """{"inputs": "a", "truncation_direction": "left"}""", "truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out")]
+    [InlineData("/embed", """{"inputs": "a", "truncation_direction": "middle"}""", "truncation_direction must be Left or Right, not 'middle'")]
+    [InlineData("/embed", """{"inputs": "a", "prompt_name": "query"}""", "prompt_name 'query': this model has no prompts; leave prompt_name out")]
+    [InlineData("/embed_all", """{"inputs": "a", "prompt_name": ""}""", "prompt_name '': this model has no prompts; leave prompt_name out")]
+    [InlineData("/embed", """{"inputs": "a", "truncation_direction": 5}""", "'truncation_direction' must be a string, not 5")]
+    public async Task Tei_options_the_server_does_not_have_are_422s(string route, string body, string expected)
+    {
+        (string error, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync(route, body), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(expected, error);
+        Assert.Equal("validation", type);
+
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostAsync(route, """{"inputs": "a", "truncation_direction": "Right"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostAsync(route, """{"inputs": "a", "truncation_direction": "right", "prompt_name": null}""")).StatusCode);
+    }
+
+    /// <summary>
     /// No inputs, or an empty or blank text among them (one the tokenizer keeps nothing of), is TEI's 400 "empty" naming the
     /// input: an empty string was embedded as <c>[CLS] [SEP]</c> and answered 200 with a vector that means nothing.
     /// /tokenize answers it (with no tokens).
