@@ -194,8 +194,8 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("corpus.txt", "1099512")]
-    [InlineData("corpus.txt.gz", "3298535")]
+    [InlineData("corpus.txt", "1,099,512")]
+    [InlineData("corpus.txt.gz", "3,298,535")]
     public void ACorpusThatWouldNotFitInMemory_IsRefusedBeforeItIsRead(string name, string megabytes)
     {
         // A sparse file of 1 TiB: no disk, and ~16 TiB once tokenised into instances, more than any machine running these

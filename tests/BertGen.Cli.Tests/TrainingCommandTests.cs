@@ -212,7 +212,12 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
             Assert.Equal($"bertgen: error: interrupted at step 0 of 4; checkpoint saved in '{name}'; continue with --resume", result.ErrorLines[^1]);
             Assert.Contains($"'{name}' already holds checkpoints", Cli.Run(runs.PretrainArguments(folder, 4)).AssertOneLineError(2), StringComparison.Ordinal);
             Assert.Contains($"checkpoint '{Path.Combine(name, "checkpoint-000000000")}' was written with 1 process × 1 accumulated",
-                Cli.Run([.. runs.PretrainArguments(folder, 4), "--resume", "--accumulate", "2"]).AssertOneLineError(1), StringComparison.Ordinal);
+                Cli.Run([.. runs.PretrainArguments(folder, 4), "--resume", "--accumulate", "2"]).AssertOneLineError(2), StringComparison.Ordinal);
+
+            // The same 8 sequences a step as 8 micro-batches of 1: the fix names the batch size, which is what differs (it
+            // named only --accumulate 1, which the run already had).
+            Assert.EndsWith("this run has 1 × 8 of 1: resume with the same global batch, 1 micro-batch(es) of 8 per step (with 1 process: bertgen --batch 8 --accumulate 1)",
+                Cli.Run([.. runs.PretrainArguments(folder, 4, batch: 1), "--resume", "--accumulate", "8"]).AssertOneLineError(2), StringComparison.Ordinal);
         }
         finally
         {

@@ -175,7 +175,7 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         string[] resume = [.. runs.FinetuneArguments(copy, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume"];
 
         // Another global batch: two replicas of 16 where the checkpoint's steps were one process's 16.
-        string line = Cli.Run([.. resume, "--replicas", "2"]).AssertOneLineError(1);
+        string line = Cli.Run([.. resume, "--replicas", "2"]).AssertOneLineError(2);
         Assert.Contains("was written with 1 process × 1 accumulated micro-batch(es) of 16 sequences per step; this run has 2 × 1 of 16", line, StringComparison.Ordinal);
 
         Assert.Equal("bertgen: error: --seed 7 is not the resumed run's 12345: a resumed run keeps its seed (leave --seed out)",

@@ -102,12 +102,12 @@ public sealed class CliDataParallelTests
 
         // Refused before the corpus is read: its error alone, not the schedule's extension and the corpus line first.
         RunResult refused = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume"]);
-        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal(2, refused.ExitCode);
         string line = Assert.Single(refused.ErrorLines);
         Assert.StartsWith("bertgen: error:", line, StringComparison.Ordinal);
         Assert.Equal("", refused.Output);
         Assert.Contains("2 ranks (processes or replicas) × 1", line, StringComparison.Ordinal);
-        Assert.Contains("ranks × accumulation = 2", line, StringComparison.Ordinal);
+        Assert.Contains("the same global batch, 2 micro-batch(es) of ", line, StringComparison.Ordinal);
         Assert.Contains("--accumulate 2", line, StringComparison.Ordinal);
 
         // A new job on the folder (no --resume) is refused by rank 0 alone, relayed: one line, not one per rank.

@@ -217,7 +217,7 @@ internal sealed record HuggingFaceConfig(
 
         if (declared is int count && count != labels.Count)
         {
-            throw new CliFailureException($"'{path}': \"num_labels\" is {count}, but id2label names {labels.Count} labels");
+            throw new CliFailureException($"'{path}': \"num_labels\" is {count}, but id2label names {labels.Count} label{(labels.Count == 1 ? "" : "s")}");
         }
 
         return labels.Select(l => l.Name).ToArray();

@@ -117,7 +117,15 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
         }
 
         // The checkpoint named as the user types it back, as in the refusal of another --model above.
-        Trainer.RequireSameGlobalBatch(ShownPath.Of(checkpoint), state, microBatches.Ranks, microBatches.Accumulation, microBatches.Batch);
+        // The trainer's rule and words; a usage error here (exit 2), as another --lr or --seed is: the options chose it.
+        try
+        {
+            Trainer.RequireSameGlobalBatch(ShownPath.Of(checkpoint), state, microBatches.Ranks, microBatches.Accumulation, microBatches.Batch);
+        }
+        catch (CheckpointException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
     }
 
     /// <summary>Writes the plan for the other ranks of a data-parallel job (<see cref="DataParallelLaunch.FromRankZero"/>).</summary>

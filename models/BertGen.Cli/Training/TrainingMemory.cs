@@ -59,8 +59,8 @@ internal static class TrainingMemory
         {
             string perProcess = processes > 1 ? Invariant($" in each of the {processes} processes on this machine") : "";
             throw new CliFailureException(
-                Invariant($"the corpus '{ShownPath.Of(corpusPath!)}' ({text / 1e6:F0} MB of text) needs about {Gib(data):F1} GiB once tokenised into training instances, ")
-                + Invariant($"which with the model's {Gib(perReplica * (double)replicas):F1} GiB{perProcess} is more than the {Gib(available):F1} GiB this machine has available: pretrain on a part of it"));
+                Invariant($"the corpus '{ShownPath.Of(corpusPath!)}' ({text / 1e6:N0} MB of text) needs about {Gib(data):N1} GiB once tokenised into training instances, ")
+                + Invariant($"which with the model's {Gib(perReplica * (double)replicas):F1} GiB{perProcess} is more than the {Gib(available):N1} GiB this machine has available: pretrain on a part of it"));
         }
     }
 

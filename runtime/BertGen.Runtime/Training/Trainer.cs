@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -244,10 +245,24 @@ public sealed class Trainer : IDisposable
     {
         if (saved.WorldSize * saved.AccumulationSteps != worldSize * accumulationSteps || (saved.MicroBatchSize != 0 && saved.MicroBatchSize != batchSize))
         {
+            // The fix in the options a user types: the micro-batch size (when recorded) and, on this many ranks, the
+            // accumulation that gives the same number of micro-batches per step (when it divides).
+            int microBatches = saved.WorldSize * saved.AccumulationSteps;
+            var fix = new List<string>();
+            if (saved.MicroBatchSize != 0)
+            {
+                fix.Add($"--batch {saved.MicroBatchSize}");
+            }
+
+            if (microBatches % worldSize == 0)
+            {
+                fix.Add($"--accumulate {microBatches / worldSize}");
+            }
+
             throw new CheckpointException(
                 $"checkpoint '{path}' was written with {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
-                + $"this run has {worldSize} × {accumulationSteps} of {batchSize}: resume with the same global batch (ranks × accumulation = {saved.WorldSize * saved.AccumulationSteps}) and batch size"
-                + (saved.WorldSize * saved.AccumulationSteps % worldSize == 0 ? $": with {Ranks(worldSize)} that is {saved.WorldSize * saved.AccumulationSteps / worldSize} accumulated micro-batch(es) (bertgen --accumulate {saved.WorldSize * saved.AccumulationSteps / worldSize})" : ""));
+                + $"this run has {worldSize} × {accumulationSteps} of {batchSize}: resume with the same global batch, {microBatches} micro-batch(es) of {Describe(saved.MicroBatchSize)} per step"
+                + (fix.Count > 0 ? $" (with {Ranks(worldSize)}: bertgen {string.Join(' ', fix)})" : ""));
         }
     }
 
