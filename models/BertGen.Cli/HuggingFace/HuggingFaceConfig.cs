@@ -51,7 +51,7 @@ internal sealed record HuggingFaceConfig(
         }
         catch (JsonException e)
         {
-            throw new CliFailureException($"'{path}' is not valid JSON: {e.Message}");
+            throw new CliFailureException(JsonFileErrors.NotValid(path, e));
         }
 
         using (document)

@@ -181,7 +181,7 @@ internal sealed record ModelFolder(
         }
         catch (JsonException e)
         {
-            throw new CliFailureException($"'{path}' is not valid JSON: {e.Message}");
+            throw new CliFailureException(JsonFileErrors.NotValid(path, e));
         }
     }
 }

@@ -220,6 +220,22 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// A config.json cut short is named with the 1-based line and byte an editor shows (it printed System.Text.Json's
+    /// zero-based "LineNumber: 1 | BytePositionInLine: 24").
+    /// </summary>
+    [Fact]
+    public void Spec_of_a_truncated_config_names_the_line_and_byte()
+    {
+        string directory = _folder.Scratch("truncated-config");
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "config.json"), "{\"hidden_size\": 384,\n \"num_attention_heads\": ");
+
+        string line = Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(1);
+        Assert.StartsWith($"bertgen: error: '{Path.Combine(directory, "config.json")}' is not valid JSON (line 2, byte 25): ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A model whose masked-LM logits for a sequence at its position limit would not fit a span: spec wrote shapes up to
     /// the limit and the generator refused the longest (BG0004). The shapes now stop where the buffers fit, and spec says so.
     /// </summary>
