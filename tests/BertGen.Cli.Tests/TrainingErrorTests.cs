@@ -165,6 +165,16 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void DataParallelOptionsInAOneProcessRun_AreSaidToBeIgnored()
+    {
+        // They were accepted without a word, so --zero looked as if it had sharded something.
+        CliResult result = Cli.Run([.. runs.PretrainArguments(runs.File("one-process-zero"), 1), "--quiet", "--zero", "--overlap", "on"]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal("bertgen: warning: --overlap, --zero apply to data-parallel training only (under mpirun or with --replicas N): ignored by this one-process run",
+            Assert.Single(result.ErrorLines, l => l.Contains("warning", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void RefusedResume_PrintsOnlyItsError()
     {
         // The fine-tuning run: one process, 2 steps of 16. Each resume below extends its schedule to 3 steps, which a run

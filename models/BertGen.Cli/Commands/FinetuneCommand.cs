@@ -63,7 +63,7 @@ internal sealed class FinetuneCommand : ICliCommand
         training.AddTo(command);
         command.SetAction(parse =>
         {
-            training.Validate(parse);
+            training.Validate(parse, context.Console);
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);

@@ -55,7 +55,7 @@ internal sealed class PretrainCommand : ICliCommand
         training.AddTo(command);
         command.SetAction(parse =>
         {
-            training.Validate(parse);
+            training.Validate(parse, context.Console);
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);

@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.Linq;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Training;
@@ -114,7 +115,7 @@ internal sealed class TrainingOptions
     public bool Resuming(ParseResult parse) => parse.GetValue(Resume) || parse.GetValue(ResumeOlder);
 
     /// <summary>Checks the numbers that have a range, as usage errors naming the option.</summary>
-    public void Validate(ParseResult parse)
+    public void Validate(ParseResult parse, CliConsole console)
     {
         if (parse.GetValue(Steps) < 1)
         {
@@ -161,6 +162,20 @@ internal sealed class TrainingOptions
         if (parse.GetValue(VerifyEvery) < 0)
         {
             throw new CliUsageException($"--verify-every must be 0 (never) or more, not {parse.GetValue(VerifyEvery)}");
+        }
+
+        // Options of data-parallel training given to a run of one rank: accepted, so a command line moves between a
+        // laptop and mpirun unchanged, but said, so no one believes --zero or --overlap on did something here.
+        if (parse.GetValue(Replicas) == 1 && !OpenMpiGroup.IsLaunched)
+        {
+            string[] ignored = new Option[] { Overlap, BucketMegabytes, ShardOptimizer, VerifyEvery }
+                .Where(o => parse.GetResult(o) is { Implicit: false })
+                .Select(o => o.Name)
+                .ToArray();
+            if (ignored.Length > 0)
+            {
+                console.Warn($"{string.Join(", ", ignored)} {(ignored.Length == 1 ? "applies" : "apply")} to data-parallel training only (under mpirun or with --replicas N): ignored by this one-process run");
+            }
         }
     }
 
