@@ -52,6 +52,20 @@ internal static class BlankText
         return "is only invisible characters the tokenizer drops (control or format characters)";
     }
 
+    /// <summary>
+    /// The first blank text of one sequence (a text, or a pair of texts): which one (<c>first</c> or <c>second</c> of a pair,
+    /// null for a single text) and why (<see cref="Describe"/>), or null when the tokenizer keeps something of each.
+    /// </summary>
+    public static (string? Part, string Why)? DescribeSequence(string text, string? second, BertWordPieceTokenizer tokenizer)
+    {
+        if (Describe(text, tokenizer) is string why)
+        {
+            return (second is null ? null : "first", why);
+        }
+
+        return second is not null && Describe(second, tokenizer) is string secondWhy ? ("second", secondWhy) : null;
+    }
+
     private static bool HasAlwaysKeptCharacter(string text)
     {
         foreach (Rune rune in text.EnumerateRunes())

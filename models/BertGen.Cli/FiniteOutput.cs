@@ -21,7 +21,7 @@ internal static class FiniteOutput
         }
     }
 
-    /// <summary>As <see cref="Require(ReadOnlySpan{float}, int)"/>, for probabilities computed in double.</summary>
+    /// <summary>As <see cref="Require(ReadOnlySpan{float}, string)"/>, for probabilities computed in double.</summary>
     public static void Require(ReadOnlySpan<double> values, string text)
     {
         foreach (double value in values)

@@ -200,14 +200,9 @@ internal sealed class FinetuneCommand : ICliCommand
                 throw new CliFailureException($"{example.Source}: label {MessageText.Quote(example.Label)} is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
             }
 
-            if (BlankText.Describe(example.Text, tokenizer) is string blank)
+            if (BlankText.DescribeSequence(example.Text, example.TextB, tokenizer) is (var part, string why))
             {
-                throw new CliFailureException($"{example.Source}: the {(example.TextB is null ? "" : "first ")}text {blank}");
-            }
-
-            if (example.TextB is not null && BlankText.Describe(example.TextB, tokenizer) is string blankB)
-            {
-                throw new CliFailureException($"{example.Source}: the second text {blankB}");
+                throw new CliFailureException($"{example.Source}: the {(part is null ? "" : part + " ")}text {why}");
             }
         }
 

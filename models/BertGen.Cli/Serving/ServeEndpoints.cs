@@ -205,11 +205,9 @@ internal sealed class ServeEndpoints
         RequireBatchSize(sequences.Count);
         for (int i = 0; i < sequences.Count; i++)
         {
-            (string a, string? b) = sequences[i];
-            RefuseBlank(a, b is null ? $"input {i + 1}" : $"the first text of input {i + 1}");
-            if (b is not null)
+            if (BlankText.DescribeSequence(sequences[i].A, sequences[i].B, _encoder.Tokenizer) is (var part, string why))
             {
-                RefuseBlank(b, $"the second text of input {i + 1}");
+                throw new ApiException(ApiError.Empty, $"{(part is null ? "input" : $"the {part} text of input")} {i + 1} {why}");
             }
         }
 
@@ -358,7 +356,7 @@ internal sealed class ServeEndpoints
 
     /// <summary>
     /// Refuses an empty or blank text (<see cref="BlankText"/>: nothing the model's tokenizer keeps) among those a route
-    /// computes with (/tokenize answers one with no tokens, which is right). Checked before any input is queued, so a
+    /// computes with (/tokenize answers one, with only its special tokens, which is right). Checked before any input is queued, so a
     /// request is answered whole or not at all.
     /// </summary>
     private void RefuseBlank(IReadOnlyList<string> texts)
