@@ -216,7 +216,7 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
 
             // The same 8 sequences a step as 8 micro-batches of 1: the fix names the batch size, which is what differs (it
             // named only --accumulate 1, which the run already had).
-            Assert.EndsWith("this run has 1 × 8 of 1: resume with the same global batch, 1 micro-batch(es) of 8 per step (with 1 process: bertgen --batch 8 --accumulate 1)",
+            Assert.EndsWith("this run has 1 × 8 of 1: resume with 1 micro-batch(es) of 8 sequences per step (with 1 process: bertgen --batch 8 --accumulate 1)",
                 Cli.Run([.. runs.PretrainArguments(folder, 4, batch: 1), "--resume", "--accumulate", "8"]).AssertOneLineError(2), StringComparison.Ordinal);
         }
         finally

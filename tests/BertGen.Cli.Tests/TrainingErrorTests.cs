@@ -187,6 +187,8 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         // Another global batch: two replicas of 16 where the checkpoint's steps were one process's 16.
         string line = Cli.Run([.. resume, "--replicas", "2"]).AssertOneLineError(2);
         Assert.Contains("was written with 1 process × 1 accumulated micro-batch(es) of 16 sequences per step; this run has 2 × 1 of 16", line, StringComparison.Ordinal);
+        // No --batch or --accumulate on 2 replicas gives 1 micro-batch a step: the line says so (it named the refused command).
+        Assert.EndsWith("resume with 1 micro-batch(es) of 16 sequences per step (on a number of ranks that divides 1)", line, StringComparison.Ordinal);
 
         Assert.Equal("bertgen: error: --seed 7 is not the resumed run's 12345: a resumed run keeps its seed (leave --seed out)",
             Cli.Run([.. resume, "--seed", "7"]).AssertOneLineError(2));

@@ -107,7 +107,7 @@ public sealed class CliDataParallelTests
         Assert.StartsWith("bertgen: error:", line, StringComparison.Ordinal);
         Assert.Equal("", refused.Output);
         Assert.Contains("2 ranks (processes or replicas) × 1", line, StringComparison.Ordinal);
-        Assert.Contains("the same global batch, 2 micro-batch(es) of ", line, StringComparison.Ordinal);
+        Assert.Contains("resume with 2 micro-batch(es) of 8 sequences per step", line, StringComparison.Ordinal);
         Assert.Contains("--accumulate 2", line, StringComparison.Ordinal);
 
         // A new job on the folder (no --resume) is refused by rank 0 alone, relayed: one line, not one per rank.

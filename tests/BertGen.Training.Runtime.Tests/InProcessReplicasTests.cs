@@ -324,7 +324,7 @@ public sealed class InProcessReplicasTests
             return trainer.ResumeFromLatest();
         }, replicas: 2));
         Assert.Contains("written with 2 ranks (processes or replicas) × 1 accumulated", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("resume with the same global batch, 2 micro-batch(es) of 8 per step (with 2 ranks (processes or replicas): bertgen --batch 8 --accumulate 1)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("resume with 2 micro-batch(es) of 8 sequences per step (with 2 ranks (processes or replicas): bertgen --batch 8 --accumulate 1)", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("process(es)", refused.Message, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -245,24 +244,15 @@ public sealed class Trainer : IDisposable
     {
         if (saved.WorldSize * saved.AccumulationSteps != worldSize * accumulationSteps || (saved.MicroBatchSize != 0 && saved.MicroBatchSize != batchSize))
         {
-            // The fix in the options a user types: the micro-batch size (when recorded) and, on this many ranks, the
-            // accumulation that gives the same number of micro-batches per step (when it divides).
+            // The fix in the options a user types: on this many ranks, the micro-batch size (when recorded) and the
+            // accumulation that gives as many micro-batches per step; none exists when the ranks do not divide them.
             int microBatches = saved.WorldSize * saved.AccumulationSteps;
-            var fix = new List<string>();
-            if (saved.MicroBatchSize != 0)
-            {
-                fix.Add($"--batch {saved.MicroBatchSize}");
-            }
-
-            if (microBatches % worldSize == 0)
-            {
-                fix.Add($"--accumulate {microBatches / worldSize}");
-            }
-
+            string fix = microBatches % worldSize != 0
+                ? $" (on a number of ranks that divides {microBatches})"
+                : $" (with {Ranks(worldSize)}: bertgen {(saved.MicroBatchSize != 0 ? $"--batch {saved.MicroBatchSize} " : "")}--accumulate {microBatches / worldSize})";
             throw new CheckpointException(
                 $"checkpoint '{path}' was written with {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} accumulated micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step; "
-                + $"this run has {worldSize} × {accumulationSteps} of {batchSize}: resume with the same global batch, {microBatches} micro-batch(es) of {Describe(saved.MicroBatchSize)} per step"
-                + (fix.Count > 0 ? $" (with {Ranks(worldSize)}: bertgen {string.Join(' ', fix)})" : ""));
+                + $"this run has {worldSize} × {accumulationSteps} of {batchSize}: resume with {microBatches} micro-batch(es) of {Describe(saved.MicroBatchSize)} sequences per step{fix}");
         }
     }
 
