@@ -25,11 +25,11 @@ internal static class TextPreparation
 
     /// <summary>
     /// <paramref name="text"/> as inputs of at most <paramref name="maxTokens"/> tokens: one input (the first
-    /// <paramref name="maxTokens"/> − 2 WordPieces when longer and <paramref name="chunk"/> is off), or with
-    /// <paramref name="chunk"/> windows of <paramref name="maxTokens"/> − 2 WordPieces starting every
-    /// window − overlap WordPieces, the last one ending at the text's end.
+    /// <paramref name="maxTokens"/> − 2 WordPieces when longer and <paramref name="chunk"/> is off, or the last ones
+    /// with <see cref="TruncationSide.Left"/>), or with <paramref name="chunk"/> windows of <paramref name="maxTokens"/> − 2
+    /// WordPieces starting every window − overlap WordPieces, the last one ending at the text's end.
     /// </summary>
-    public static PreparedText Prepare(BertWordPieceTokenizer tokenizer, string text, int maxTokens, bool chunk)
+    public static PreparedText Prepare(BertWordPieceTokenizer tokenizer, string text, int maxTokens, bool chunk, TruncationSide side = TruncationSide.Right)
     {
         int[] pieces = tokenizer.Tokenize(text);
         int window = maxTokens - 2;
@@ -40,7 +40,8 @@ internal static class TextPreparation
 
         if (!chunk)
         {
-            return new PreparedText([Wrap(tokenizer, pieces.AsSpan(0, window))], [window], pieces.Length + 2, Truncated: true);
+            int start = side == TruncationSide.Left ? pieces.Length - window : 0;
+            return new PreparedText([Wrap(tokenizer, pieces.AsSpan(start, window))], [window], pieces.Length + 2, Truncated: true);
         }
 
         int stride = window - Math.Min(WindowOverlap, window / 4);

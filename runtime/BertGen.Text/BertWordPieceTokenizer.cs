@@ -87,12 +87,18 @@ public sealed class BertWordPieceTokenizer
     public TokenSpan[] TokenizeWithOffsets(string text) => TokenOffsets.Align(text, Tokenize(text), Vocabulary, Normalization);
 
     /// <summary><c>[CLS] text [SEP]</c>, keeping the first <paramref name="maxLength"/> − 2 WordPieces of the text.</summary>
-    public EncodedInput Encode(string text, int maxLength)
+    public EncodedInput Encode(string text, int maxLength) => Encode(text, maxLength, TruncationSide.Right);
+
+    /// <summary>
+    /// <c>[CLS] text [SEP]</c>, keeping <paramref name="maxLength"/> − 2 WordPieces of the text: its first ones, or with
+    /// <see cref="TruncationSide.Left"/> its last ones.
+    /// </summary>
+    public EncodedInput Encode(string text, int maxLength, TruncationSide side)
     {
         RequireMaxLength(maxLength, 3);
         int[] a = Tokenize(text);
         int keepA = Math.Min(a.Length, maxLength - 2);
-        return Assemble(a.AsSpan(0, keepA), ReadOnlySpan<int>.Empty, isPair: false, truncated: keepA < a.Length);
+        return Assemble(Kept(a, keepA, side), ReadOnlySpan<int>.Empty, isPair: false, truncated: keepA < a.Length);
     }
 
     /// <summary>
@@ -100,7 +106,14 @@ public sealed class BertWordPieceTokenizer
     /// side (B on ties), as Google's <c>run_classifier._truncate_seq_pair</c> and HuggingFace's
     /// <c>longest_first</c> do.
     /// </summary>
-    public EncodedInput EncodePair(string a, string b, int maxLength)
+    public EncodedInput EncodePair(string a, string b, int maxLength) => EncodePair(a, b, maxLength, TruncationSide.Right);
+
+    /// <summary>
+    /// <c>[CLS] a [SEP] b [SEP]</c>, shortened as <see cref="EncodePair(string, string, int)"/> does, the tokens dropped
+    /// from each text's end, or with <see cref="TruncationSide.Left"/> from its start (HuggingFace's <c>longest_first</c>
+    /// with <c>truncation_side="left"</c>).
+    /// </summary>
+    public EncodedInput EncodePair(string a, string b, int maxLength, TruncationSide side)
     {
         RequireMaxLength(maxLength, 5);
         int[] idsA = Tokenize(a);
@@ -120,8 +133,15 @@ public sealed class BertWordPieceTokenizer
         }
 
         bool truncated = keepA < idsA.Length || keepB < idsB.Length;
-        return Assemble(idsA.AsSpan(0, keepA), idsB.AsSpan(0, keepB), isPair: true, truncated);
+        return Assemble(Kept(idsA, keepA, side), Kept(idsB, keepB, side), isPair: true, truncated);
     }
+
+    private static ReadOnlySpan<int> Kept(int[] pieces, int keep, TruncationSide side) => side switch
+    {
+        TruncationSide.Right => pieces.AsSpan(0, keep),
+        TruncationSide.Left => pieces.AsSpan(pieces.Length - keep, keep),
+        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "a truncation side is Right or Left"),
+    };
 
     /// <summary>The vocabulary token of each id (special tokens and <c>##</c> prefixes included).</summary>
     public string[] Decode(ReadOnlySpan<int> ids)

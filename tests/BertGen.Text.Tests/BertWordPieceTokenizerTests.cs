@@ -124,6 +124,29 @@ public sealed class BertWordPieceTokenizerTests
     }
 
     [Fact]
+    public void Left_truncation_keeps_each_texts_end_and_drops_from_the_longer_side_first()
+    {
+        int[] a = Tokenizer.Tokenize("one two three four five six");
+        int[] b = Tokenizer.Tokenize("seven eight");
+
+        // One text, 5 tokens: [CLS] + its last 3 WordPieces + [SEP].
+        EncodedInput single = Tokenizer.Encode("one two three four five six", 5, TruncationSide.Left);
+        Assert.Equal(new[] { 101 }.Concat(Tokenizer.Tokenize("four five six")).Append(102), single.InputIds);
+        Assert.True(single.Truncated);
+        Assert.Equal(Tokenizer.Encode("one two", 5).InputIds, Tokenizer.Encode("one two", 5, TruncationSide.Left).InputIds);
+
+        // A pair, budget 9 − 3 = 6: A (6) loses two from its start, B keeps both (longest first, as on the right).
+        EncodedInput pair = Tokenizer.EncodePair("one two three four five six", "seven eight", 9, TruncationSide.Left);
+        Assert.Equal(new[] { 101 }.Concat(a.Skip(2)).Append(102).Concat(b).Append(102), pair.InputIds);
+        Assert.Equal(new[] { 0, 0, 0, 0, 0, 0, 1, 1, 1 }, pair.SegmentIds);
+        Assert.True(pair.Truncated);
+
+        // Equal lengths: B is trimmed first, from its start.
+        EncodedInput tie = Tokenizer.EncodePair("one two three", "four five six", 8, TruncationSide.Left);
+        Assert.Equal(new[] { 101 }.Concat(a.Take(3)).Append(102).Concat(Tokenizer.Tokenize("five six")).Append(102), tie.InputIds);
+    }
+
+    [Fact]
     public void Encode_AgreesWithFastBertTokenizerOnCorpusAndTrickyText()
     {
         var oracle = new OracleTokenizer();

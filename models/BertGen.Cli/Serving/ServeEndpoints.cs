@@ -114,23 +114,28 @@ internal sealed class ServeEndpoints
     {
         RequireEmbeddingModel("/embed");
         EmbedRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedRequest);
-        RefuseUnservedOptions(request.TruncationDirection, request.PromptName);
+        TruncationSide side = Side(request.TruncationDirection);
+        RefuseUnservedPrompt(request.PromptName);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
-        float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, request.Normalize, clock);
+        float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, side, request.Normalize, clock);
         await WriteAsync(http, clock, embeddings, ServeJsonContext.Api.SingleArrayArray);
     }
 
-    // TEI's request options this server does not have. Ignored, "truncation_direction": "Left" got the start of a long text
-    // embedded instead of its end, and a "prompt_name" embedded the text without its prompt: answers to another question.
-    private static void RefuseUnservedOptions(string? truncationDirection, string? promptName)
+    /// <summary>
+    /// TEI's <c>truncation_direction</c>, in either case: which end of an over-long text is cut when truncating (Right, the
+    /// default, keeps its start; Left keeps its end).
+    /// </summary>
+    private static TruncationSide Side(string? truncationDirection) => truncationDirection switch
     {
-        if (truncationDirection is not null && !truncationDirection.Equals("right", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ApiException(ApiError.Validation, truncationDirection.Equals("left", StringComparison.OrdinalIgnoreCase)
-                ? "truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out"
-                : $"truncation_direction must be Left or Right, not {MessageText.Quote(truncationDirection)}");
-        }
+        null => TruncationSide.Right,
+        _ when truncationDirection.Equals("right", StringComparison.OrdinalIgnoreCase) => TruncationSide.Right,
+        _ when truncationDirection.Equals("left", StringComparison.OrdinalIgnoreCase) => TruncationSide.Left,
+        _ => throw new ApiException(ApiError.Validation, $"truncation_direction must be Left or Right, not {MessageText.Quote(truncationDirection)}"),
+    };
 
+    // Ignored, a TEI "prompt_name" embedded the text without its prompt: an answer to another question.
+    private static void RefuseUnservedPrompt(string? promptName)
+    {
         if (promptName is not null)
         {
             throw new ApiException(ApiError.Validation, $"prompt_name {MessageText.Quote(promptName)}: this model has no prompts; leave prompt_name out");
@@ -156,7 +161,7 @@ internal sealed class ServeEndpoints
                 $"dimensions {dimensions.ToString(CultureInfo.InvariantCulture)}: {_encoder.Id}'s embeddings have {_encoder.Model.HiddenSize.ToString(CultureInfo.InvariantCulture)} and are not shortened; leave dimensions out");
         }
 
-        float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, normalize: true, clock);
+        float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, TruncationSide.Right, normalize: true, clock);
         var usage = new OpenAiUsage(clock.Tokens, clock.Tokens);
         if (format == "base64")
         {
@@ -175,11 +180,12 @@ internal sealed class ServeEndpoints
     {
         RequireEmbeddingModel("/embed_all");
         EmbedAllRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedAllRequest);
-        RefuseUnservedOptions(request.TruncationDirection, request.PromptName);
+        TruncationSide side = Side(request.TruncationDirection);
+        RefuseUnservedPrompt(request.PromptName);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         // Token vectors of a long text cannot be averaged into one: /embed_all truncates or refuses, never chunks.
         RefuseBlank(texts);
-        TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, chunk: false, chunkable: false).Inputs[0]).ToArray();
+        TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, side, chunk: false, chunkable: false).Inputs[0]).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
         float[][] states = await RunAsync(inputs, InferenceOutput.TokenStates, clock);
         int hidden = _encoder.Model.HiddenSize;
@@ -195,7 +201,7 @@ internal sealed class ServeEndpoints
         }
 
         PredictRequest request = await ReadAsync(http, ServeJsonContext.Api.PredictRequest);
-        RefuseUnservedOptions(request.TruncationDirection, promptName: null);
+        TruncationSide side = Side(request.TruncationDirection);
         if (request.Inputs is null || request.Inputs.Sequences.Count == 0)
         {
             throw new ApiException(ApiError.Empty, "inputs cannot be empty");
@@ -216,7 +222,7 @@ internal sealed class ServeEndpoints
         for (int i = 0; i < inputs.Length; i++)
         {
             (string a, string? b) = sequences[i];
-            EncodedInput encoded = b is null ? _encoder.Tokenizer.Encode(a, _encoder.MaxTokens) : _encoder.Tokenizer.EncodePair(a, b, _encoder.MaxTokens);
+            EncodedInput encoded = b is null ? _encoder.Tokenizer.Encode(a, _encoder.MaxTokens, side) : _encoder.Tokenizer.EncodePair(a, b, _encoder.MaxTokens, side);
             if (encoded.Truncated && !truncate)
             {
                 throw TooLong(i, b is null ? _encoder.Tokenizer.Tokenize(a).Length + 2 : _encoder.Tokenizer.Tokenize(a).Length + _encoder.Tokenizer.Tokenize(b).Length + 3, chunkable: false);
@@ -287,10 +293,10 @@ internal sealed class ServeEndpoints
     }
 
     /// <summary>Pooled, combined (windows of a long text) and optionally normalised embeddings, in input order.</summary>
-    private async Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, bool? truncate, bool normalize, RequestClock clock)
+    private async Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, bool? truncate, TruncationSide side, bool normalize, RequestClock clock)
     {
         RefuseBlank(texts);
-        PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, _settings.Chunk, chunkable: true)).ToArray();
+        PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, side, _settings.Chunk, chunkable: true)).ToArray();
         TokenizedInput[] inputs = prepared.SelectMany(p => p.Inputs).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
         float[][] pooled = await RunAsync(inputs, InferenceOutput.Pooled, clock);
@@ -309,9 +315,9 @@ internal sealed class ServeEndpoints
 
     /// <param name="chunkable">Whether the route embeds a long text whole when the server runs with --chunk (one vector
     /// per text can be averaged over windows; token vectors and a classifier's scores cannot).</param>
-    private PreparedText Prepare(string text, int index, bool? truncate, bool chunk, bool chunkable)
+    private PreparedText Prepare(string text, int index, bool? truncate, TruncationSide side, bool chunk, bool chunkable)
     {
-        PreparedText prepared = TextPreparation.Prepare(_encoder.Tokenizer, text, _encoder.MaxTokens, chunk);
+        PreparedText prepared = TextPreparation.Prepare(_encoder.Tokenizer, text, _encoder.MaxTokens, chunk, side);
         if (prepared.Truncated && !(truncate ?? _settings.AutoTruncate))
         {
             throw TooLong(index, prepared.Tokens, chunkable);

@@ -80,9 +80,19 @@ public sealed class PredictTests
         (string triple, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", "{\"inputs\": [[\"a\", \"b\", \"c\"]]}"), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("'inputs' must be a string, a pair of strings or an array of them; input 1 must be one text or a pair of texts, not 3", triple);
 
-        // TEI's truncation_direction: Left is not served (it was ignored, and the start of a long pair classified instead).
-        (string left, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json("x", extra: ", \"truncation_direction\": \"Left\"")), HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out", left);
+        // TEI's truncation_direction Left cuts a long pair from its texts' starts: the scores are the kept ends', whole.
+        int limit = info.RootElement.GetProperty("max_input_length").GetInt32();
+        string[] words = ServeTexts.OfLength(limit + 20, 3).Split(' ');
+        string kept = string.Join(' ', words[^(limit - 3 - 4)..]); // [CLS] a [SEP] b [SEP], b = "He was sad." is 4 WordPieces, a word is 1
+        double[] leftScores = await RawScoresAsync(server, RunningServer.Json(new[] { string.Join(' ', words), "He was sad." }, extra: ", \"truncate\": true, \"truncation_direction\": \"left\", \"raw_scores\": true"));
+        double[] keptScores = await RawScoresAsync(server, RunningServer.Json(new[] { kept, "He was sad." }, extra: ", \"raw_scores\": true"));
+        double[] rightScores = await RawScoresAsync(server, RunningServer.Json(new[] { string.Join(' ', words), "He was sad." }, extra: ", \"truncate\": true, \"raw_scores\": true"));
+        Assert.Equal(keptScores, leftScores, (x, y) => Math.Abs(x - y) <= 1e-5);
+        Assert.NotEqual(rightScores, leftScores, (x, y) => Math.Abs(x - y) <= 1e-5);
+
+        // TEI's truncation_direction is Left or Right.
+        (string middle, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json("x", extra: ", \"truncation_direction\": \"Middle\"")), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("truncation_direction must be Left or Right, not 'Middle'", middle);
 
         // An empty or blank text, alone or in a pair, is a 400 naming it (it was classified as [CLS] [SEP]).
         (string blank, string type) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(new[] { new[] { "Jesus wept." }, new[] { " " } })), HttpStatusCode.BadRequest);
@@ -94,5 +104,12 @@ public sealed class PredictTests
         Assert.Equal("the second text of input 1 has nothing the tokenizer keeps (only accents, control or format characters)", accents);
         (string none, _) = await RunningServer.ReadErrorAsync(await server.PostAsync("/predict", RunningServer.Json(Array.Empty<string>())), HttpStatusCode.BadRequest);
         Assert.Equal("inputs cannot be empty", none);
+    }
+
+    /// <summary>A single input's raw scores in label order ("raw_scores": true in the body).</summary>
+    private static async Task<double[]> RawScoresAsync(RunningServer server, string body)
+    {
+        using JsonDocument answer = JsonDocument.Parse(await (await server.PostAsync("/predict", body)).Content.ReadAsStringAsync());
+        return answer.RootElement.EnumerateArray().OrderBy(p => p.GetProperty("label").GetString(), StringComparer.Ordinal).Select(p => p.GetProperty("score").GetDouble()).ToArray();
     }
 }

@@ -210,14 +210,12 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
     }
 
     /// <summary>
-    /// TEI's options this server does not have are 422s naming them: ignored, <c>"truncation_direction": "Left"</c> embedded
-    /// the start of a long text instead of its end, and a <c>prompt_name</c> embedded the text without its prompt. Right,
-    /// what the server does, is accepted in either case.
+    /// TEI's options this server does not have are 422s naming them: ignored, a <c>prompt_name</c> embedded the text without
+    /// its prompt. A <c>truncation_direction</c> other than Left or Right is one too; both are accepted in either case.
     /// </summary>
     [Theory]
-    [InlineData("/embed", """{"inputs": "a", "truncation_direction": "Left"}""", "truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out")]
-    [InlineData("/embed_all", """{"inputs": "a", "truncation_direction": "left"}""", "truncation_direction Left is not served: an over-long text is cut at its end (Right); leave truncation_direction out")]
     [InlineData("/embed", """{"inputs": "a", "truncation_direction": "middle"}""", "truncation_direction must be Left or Right, not 'middle'")]
+    [InlineData("/embed_all", """{"inputs": "a", "truncation_direction": ""}""", "truncation_direction must be Left or Right, not ''")]
     [InlineData("/embed", """{"inputs": "a", "prompt_name": "query"}""", "prompt_name 'query': this model has no prompts; leave prompt_name out")]
     [InlineData("/embed_all", """{"inputs": "a", "prompt_name": ""}""", "prompt_name '': this model has no prompts; leave prompt_name out")]
     [InlineData("/embed", """{"inputs": "a", "truncation_direction": 5}""", "'truncation_direction' must be a string, not 5")]
@@ -229,6 +227,36 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
 
         Assert.Equal(HttpStatusCode.OK, (await _server.PostAsync(route, """{"inputs": "a", "truncation_direction": "Right"}""")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _server.PostAsync(route, """{"inputs": "a", "truncation_direction": "right", "prompt_name": null}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostAsync(route, """{"inputs": "a", "truncation_direction": "left"}""")).StatusCode);
+    }
+
+    /// <summary>
+    /// TEI's <c>"truncation_direction": "Left"</c> keeps a long text's end: the truncated text's vectors are those of its last
+    /// 254 WordPieces (one per word here) embedded whole, and not those of its start. It was refused (before that, ignored:
+    /// the start was embedded).
+    /// </summary>
+    [Fact]
+    public async Task Left_truncation_embeds_a_long_texts_end()
+    {
+        string text = ServeTexts.OfLength(300, 2);
+        string end = string.Join(' ', text.Split(' ')[^254..]);
+        const string left = ", \"truncate\": true, \"truncation_direction\": \"Left\"";
+
+        float[][] truncated = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(text, extra: left)));
+        float[][] whole = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(end)));
+        float[][] start = await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json(text, extra: ", \"truncate\": true")));
+        Assert.True(Embeddings.MaxDifference(truncated[0], whole[0]) <= Tolerance);
+        Assert.True(Embeddings.MaxDifference(truncated[0], start[0]) > 1e-3);
+
+        using JsonDocument tokens = JsonDocument.Parse(await (await _server.PostAsync("/embed_all", RunningServer.Json(text, extra: left))).Content.ReadAsStringAsync());
+        using JsonDocument endTokens = JsonDocument.Parse(await (await _server.PostAsync("/embed_all", RunningServer.Json(end))).Content.ReadAsStringAsync());
+        Assert.Equal(256, tokens.RootElement[0].GetArrayLength());
+        for (int t = 0; t < 256; t += 51)
+        {
+            float[] served = tokens.RootElement[0][t].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            float[] expected = endTokens.RootElement[0][t].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Assert.True(Embeddings.MaxDifference(served, expected) <= 1e-5, $"token {t}");
+        }
     }
 
     /// <summary>
