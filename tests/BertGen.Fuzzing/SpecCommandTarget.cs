@@ -83,23 +83,31 @@ public sealed class SpecCommandTarget : IFuzzTarget, IDisposable
     /// <summary>Runs <c>bertgen spec</c> on the case's config; a spec it writes goes through the generator.</summary>
     public FuzzOutcome Run(FuzzCase fuzzCase)
     {
+        (CliRun run, byte[]? spec) = WriteSpec(fuzzCase.Bytes);
+        if (spec is null)
+        {
+            return FuzzOutcome.Failed(run);
+        }
+
+        return FuzzOutcome.Accepted(_generator.ErrorOf(spec) is string refused
+            ? $"a spec the generator refuses ({refused})"
+            : GeneratorAccepts);
+    }
+
+    /// <summary><c>bertgen spec</c> on a folder holding only <paramref name="config"/>: the run, and the spec it wrote (null when it refused).</summary>
+    public (CliRun Run, byte[]? Spec) WriteSpec(byte[] config)
+    {
         string folder = Path.Combine(_root, Interlocked.Increment(ref _runs).ToString(System.Globalization.CultureInfo.InvariantCulture), "fuzz-model");
         Directory.CreateDirectory(folder);
-        File.WriteAllBytes(Path.Combine(folder, "config.json"), fuzzCase.Bytes);
+        File.WriteAllBytes(Path.Combine(folder, "config.json"), config);
         string spec = Path.Combine(_root, Path.GetFileName(Path.GetDirectoryName(folder))! + ".bert.json");
 
         var output = new StringWriter();
         var error = new StringWriter();
         var console = new CliConsole(output, error, () => new MemoryStream(), InputIsRedirected: false, ErrorIsTerminal: false, OutputIsTerminal: false);
         int code = BertGenCli.Run(["spec", folder, "--output", spec], console);
-        if (code != 0)
-        {
-            return FuzzOutcome.Failed(new CliRun(code, output.ToString(), error.ToString()));
-        }
-
-        return FuzzOutcome.Accepted(_generator.ErrorOf(File.ReadAllBytes(spec)) is string refused
-            ? $"a spec the generator refuses ({refused})"
-            : GeneratorAccepts);
+        var run = new CliRun(code, output.ToString(), error.ToString());
+        return (run, code == 0 ? File.ReadAllBytes(spec) : null);
     }
 
     public void Dispose()
