@@ -1,18 +1,21 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 
 namespace BertGen.Text;
 
 /// <summary>
 /// Where a <see cref="PretrainingBatchStream"/> is: saved with a training checkpoint, it resumes the exact
-/// same batches. <see cref="InstanceCount"/> guards against restoring into a stream over other data.
+/// same batches. <see cref="InstanceCount"/> and <see cref="ContentFingerprint"/> guard against restoring into a stream
+/// over other data; a state saved before fingerprints were recorded has none and is checked by its count alone.
 /// </summary>
 public readonly record struct PretrainingStreamState(
     int Epoch,
     int BatchInEpoch,
     Xoshiro256State EpochStartRng,
     Xoshiro256State Rng,
-    int InstanceCount);
+    int InstanceCount,
+    ulong? ContentFingerprint);
 
 /// <summary>
 /// Endless fixed-shape pretraining batches over a corpus. The instances (pairs, and with static masking
@@ -30,6 +33,7 @@ public sealed class PretrainingBatchStream
     private readonly int[] _order;
     private readonly Xoshiro256StarStar _rng;
     private readonly Xoshiro256StarStar _maskRng = new(0);
+    private readonly string _source;
     private Xoshiro256State _epochStartRng;
 
     /// <summary>
@@ -40,6 +44,7 @@ public sealed class PretrainingBatchStream
     {
         options.Validate();
         _options = options;
+        _source = source;
         _builder = new PretrainingInstanceBuilder(corpus, vocabulary, options);
         _rng = new Xoshiro256StarStar(options.Seed);
         _instances = _builder.CreateInstances(_rng, mask: options.Masking == MaskingMode.Static);
@@ -55,6 +60,7 @@ public sealed class PretrainingBatchStream
                 $"{source} gives {_instances.Count} instance(s) of up to {options.MaxSeqLength} tokens, fewer than one batch of {batchSize}: use a smaller batch or a larger corpus");
         }
 
+        ContentFingerprint = Fingerprint(_instances, options, vocabulary);
         _order = new int[_instances.Count];
         BeginEpoch(0);
     }
@@ -65,6 +71,8 @@ public sealed class PretrainingBatchStream
         _options = source._options;
         _builder = source._builder;
         _instances = source._instances;
+        _source = source._source;
+        ContentFingerprint = source.ContentFingerprint;
         _rng = new Xoshiro256StarStar(_options.Seed);
         BatchSize = source.BatchSize;
         _order = new int[_instances.Count];
@@ -83,6 +91,13 @@ public sealed class PretrainingBatchStream
     public int BatchesPerEpoch => _instances.Count / BatchSize;
     public int Epoch { get; private set; }
     public int BatchInEpoch { get; private set; }
+
+    /// <summary>
+    /// A 64-bit digest of what the batches are made of: every instance (its tokens, segments, next-sentence label and,
+    /// with static masking, its masks) and the settings that draw dynamic masks. Saved with the stream's position, it
+    /// tells a resume over another corpus of as many instances from one over this corpus.
+    /// </summary>
+    public ulong ContentFingerprint { get; }
 
     /// <summary>All instances in creation order (masked only with static masking), for inspection and tests.</summary>
     public IReadOnlyList<PretrainingInstance> Instances => _instances;
@@ -148,14 +163,44 @@ public sealed class PretrainingBatchStream
         return z ^ (z >> 31);
     }
 
-    public PretrainingStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _rng.State, _instances.Count);
+    private static ulong Fingerprint(List<PretrainingInstance> instances, PretrainingOptions options, BertVocabulary vocabulary)
+    {
+        var fingerprint = new ContentFingerprintBuilder();
+        foreach (PretrainingInstance instance in instances)
+        {
+            fingerprint.Add(instance.InputIds);
+            fingerprint.Add(instance.SegmentIds);
+            fingerprint.Add(instance.IsRandomNext);
+            fingerprint.Add(instance.MaskedLmPositions);
+            fingerprint.Add(instance.MaskedLmLabels);
+        }
+
+        // Dynamic masks are drawn as the instances are batched, so what draws them is content too (a static mask is
+        // in its instance already): the same instances masked with another rate, budget or seed are other batches.
+        fingerprint.Add((int)options.Masking);
+        fingerprint.Add(options.MaskedLmProb);
+        fingerprint.Add(options.MaxPredictionsPerSeq);
+        fingerprint.Add(options.WholeWordMask);
+        fingerprint.Add(options.Seed);
+        fingerprint.Add(vocabulary.Count);
+        return fingerprint.Finish();
+    }
+
+    public PretrainingStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _rng.State, _instances.Count, ContentFingerprint);
 
     /// <summary>Continues from a saved state: the following batches equal those after the save.</summary>
+    /// <exception cref="TextDataException">The state is another corpus's (or the same corpus's under other options):
+    /// another number of instances or, with as many, other content.</exception>
     public void RestoreState(PretrainingStreamState state)
     {
         if (state.InstanceCount != _instances.Count)
         {
-            throw new TextDataException($"Saved stream state is for {state.InstanceCount} instances, this stream has {_instances.Count}: corpus or options differ.");
+            throw OtherData(string.Create(CultureInfo.InvariantCulture, $"{_source} gives {_instances.Count:N0} instances, not the run's {state.InstanceCount:N0}"));
+        }
+
+        if (state.ContentFingerprint is ulong saved && saved != ContentFingerprint)
+        {
+            throw OtherData(string.Create(CultureInfo.InvariantCulture, $"{_source} gives the run's {_instances.Count:N0} instances, but with different content"));
         }
 
         if (state.Epoch < 0 || state.BatchInEpoch < 0 || state.BatchInEpoch > BatchesPerEpoch)
@@ -170,6 +215,9 @@ public sealed class PretrainingBatchStream
         _rng.Restore(state.Rng);
         BatchInEpoch = state.BatchInEpoch;
     }
+
+    private static TextDataException OtherData(string difference) =>
+        new($"the resumed run was trained on other data: {difference}; resume with the same corpus and options");
 
     private void BeginEpoch(int epoch)
     {

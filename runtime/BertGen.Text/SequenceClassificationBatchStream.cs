@@ -1,9 +1,14 @@
 using System;
+using System.Globalization;
 
 namespace BertGen.Text;
 
-/// <summary>Where a <see cref="SequenceClassificationBatchStream"/> is, for exact resume.</summary>
-public readonly record struct SequenceClassificationStreamState(int Epoch, int BatchInEpoch, Xoshiro256State EpochStartRng, int ExampleCount);
+/// <summary>
+/// Where a <see cref="SequenceClassificationBatchStream"/> is, for exact resume. <see cref="ExampleCount"/> and
+/// <see cref="ContentFingerprint"/> guard against restoring into a stream over other examples; a state saved before
+/// fingerprints were recorded has none and is checked by its count alone.
+/// </summary>
+public readonly record struct SequenceClassificationStreamState(int Epoch, int BatchInEpoch, Xoshiro256State EpochStartRng, int ExampleCount, ulong? ContentFingerprint);
 
 /// <summary>
 /// Endless training batches: each epoch visits the examples in a new seeded shuffled order; the last
@@ -14,9 +19,14 @@ public sealed class SequenceClassificationBatchStream
     private readonly SequenceClassificationDataset _dataset;
     private readonly Xoshiro256StarStar _rng;
     private readonly int[] _order;
+    private readonly string _source;
     private Xoshiro256State _epochStartRng;
 
-    public SequenceClassificationBatchStream(SequenceClassificationDataset dataset, int batchSize, ulong seed)
+    /// <summary>
+    /// Batches of <paramref name="batchSize"/> from <paramref name="dataset"/> (named <paramref name="source"/> in errors,
+    /// e.g. its file, quoted), in an order drawn from <paramref name="seed"/>.
+    /// </summary>
+    public SequenceClassificationBatchStream(SequenceClassificationDataset dataset, int batchSize, ulong seed, string source = "the data set")
     {
         if (batchSize < 1)
         {
@@ -29,6 +39,8 @@ public sealed class SequenceClassificationBatchStream
         }
 
         _dataset = dataset;
+        _source = source;
+        ContentFingerprint = Fingerprint(dataset);
         BatchSize = batchSize;
         _rng = new Xoshiro256StarStar(seed);
         _order = new int[dataset.Count];
@@ -39,6 +51,8 @@ public sealed class SequenceClassificationBatchStream
     private SequenceClassificationBatchStream(SequenceClassificationBatchStream source)
     {
         _dataset = source._dataset;
+        _source = source._source;
+        ContentFingerprint = source.ContentFingerprint;
         BatchSize = source.BatchSize;
         _rng = new Xoshiro256StarStar(source._epochStartRng);
         _order = new int[_dataset.Count];
@@ -56,6 +70,12 @@ public sealed class SequenceClassificationBatchStream
     public int BatchesPerEpoch => _dataset.Count / BatchSize;
     public int Epoch { get; private set; }
     public int BatchInEpoch { get; private set; }
+
+    /// <summary>
+    /// A 64-bit digest of what the batches are made of (every example's tokens, segments and label, in file order).
+    /// Saved with the stream's position, it tells a resume over another file of as many examples from one over this file.
+    /// </summary>
+    public ulong ContentFingerprint { get; }
 
     public SequenceClassificationBatch CreateBatch() => _dataset.CreateBatch(BatchSize);
 
@@ -86,13 +106,41 @@ public sealed class SequenceClassificationBatchStream
         BatchInEpoch++;
     }
 
-    public SequenceClassificationStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _dataset.Count);
+    private static ulong Fingerprint(SequenceClassificationDataset dataset)
+    {
+        var fingerprint = new ContentFingerprintBuilder();
+        fingerprint.Add(dataset.SequenceLength);
+        for (int i = 0; i < dataset.Count; i++)
+        {
+            EncodedInput input = dataset.Input(i);
+            fingerprint.Add(input.InputIds);
+            fingerprint.Add(input.SegmentIds);
+            fingerprint.Add(dataset.Label(i));
+        }
 
+        return fingerprint.Finish();
+    }
+
+    public SequenceClassificationStreamState SaveState() => new(Epoch, BatchInEpoch, _epochStartRng, _dataset.Count, ContentFingerprint);
+
+    /// <summary>Continues from a saved state: the following batches equal those after the save.</summary>
+    /// <exception cref="TextDataException">The state is other examples' (another number of them or, with as many, other
+    /// content), or out of range.</exception>
     public void RestoreState(SequenceClassificationStreamState state)
     {
-        if (state.ExampleCount != _dataset.Count || state.BatchInEpoch < 0 || state.BatchInEpoch > BatchesPerEpoch || state.Epoch < 0)
+        if (state.ExampleCount != _dataset.Count)
         {
-            throw new TextDataException($"Saved stream state (epoch {state.Epoch}, batch {state.BatchInEpoch}, {state.ExampleCount} examples) does not fit this stream ({_dataset.Count} examples, {BatchesPerEpoch} batches per epoch).");
+            throw OtherData(string.Create(CultureInfo.InvariantCulture, $"{_source} holds {_dataset.Count:N0} examples, not the run's {state.ExampleCount:N0}"));
+        }
+
+        if (state.ContentFingerprint is ulong saved && saved != ContentFingerprint)
+        {
+            throw OtherData(string.Create(CultureInfo.InvariantCulture, $"{_source} holds the run's {_dataset.Count:N0} examples, but with different content"));
+        }
+
+        if (state.BatchInEpoch < 0 || state.BatchInEpoch > BatchesPerEpoch || state.Epoch < 0)
+        {
+            throw new TextDataException($"Saved stream state (epoch {state.Epoch}, batch {state.BatchInEpoch}) is out of range for {BatchesPerEpoch} batches per epoch.");
         }
 
         // The shuffle is the only use of the generator, so replaying it from the epoch's start restores everything.
@@ -100,6 +148,9 @@ public sealed class SequenceClassificationBatchStream
         BeginEpoch(state.Epoch);
         BatchInEpoch = state.BatchInEpoch;
     }
+
+    private static TextDataException OtherData(string difference) =>
+        new($"the resumed run was trained on other data: {difference}; resume with the same training file and options");
 
     private void BeginEpoch(int epoch)
     {

@@ -118,7 +118,8 @@ public static class SequenceClassificationJob
         SequenceClassificationDataset heldOut = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(options.EvaluationPath), tokenizer, options.Labels.ToArray(), options.SequenceLength);
         RequireTrainable(train, options);
         log?.Invoke($"{train.Count:N0} training and {heldOut.Count:N0} held-out examples ({train.TruncatedCount + heldOut.TruncatedCount} truncated to {options.SequenceLength} tokens); labels {string.Join(", ", options.Labels)}");
-        return new LabelledData(new SequenceClassificationBatchStream(train, options.BatchSize, options.Seed), heldOut, train.Count);
+        var stream = new SequenceClassificationBatchStream(train, options.BatchSize, options.Seed, MessageText.QuotePath(options.TrainPath));
+        return new LabelledData(stream, heldOut, train.Count);
     }
 
     // The held-out examples are only read (each replica's evaluation source fills its own batches from them), so the
