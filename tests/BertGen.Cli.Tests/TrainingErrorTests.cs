@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace BertGen.Cli.Tests;
@@ -211,6 +212,44 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
         CliResult resumed = Cli.Run(resume);
         Assert.True(resumed.ExitCode == 0, resumed.Error);
         Assert.StartsWith($"bertgen: extending the run's {TrainingRunsFixture.FinetuneSteps}-step schedule to 3 steps", resumed.ErrorLines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResumeOnOtherDataOfAsManyExamples_IsRefusedNamingWhatDiffers()
+    {
+        // The run's training file with one label flipped: as many lines, so a resume checked by the count alone went on
+        // training on other examples without a word.
+        string finetune = runs.File("resume-other-examples");
+        TrainingCommandTests.CopyFolder(runs.FinetuneRun, finetune);
+        string[] lines = File.ReadAllLines(runs.Train);
+        string[] flipped = [(lines[0].StartsWith("OT\t", StringComparison.Ordinal) ? "NT" : "OT") + lines[0][2..], .. lines[1..]];
+        string relabelled = runs.File("relabelled.tsv");
+        File.WriteAllLines(relabelled, flipped);
+        string line = Cli.Run([.. runs.FinetuneArguments(finetune, train: relabelled, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume", "--quiet"])
+            .AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: the resumed run was trained on other data: '{relabelled}' holds the run's {lines.Length} examples, but with different content; "
+            + "resume with the same training file and options", line);
+
+        // A line fewer is refused by the count, in the same words.
+        string shorter = runs.File("shorter.tsv");
+        File.WriteAllLines(shorter, lines[1..]);
+        Assert.Equal($"bertgen: error: the resumed run was trained on other data: '{shorter}' holds {lines.Length - 1} examples, not the run's {lines.Length}; "
+            + "resume with the same training file and options",
+            Cli.Run([.. runs.FinetuneArguments(finetune, train: shorter, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume", "--quiet"]).AssertOneLineError(1));
+
+        // The run's corpus with "the" and "and" swapped: each one word piece, so the same sentence lengths, pairs and
+        // number of instances, of other text.
+        string pretrain = runs.File("resume-other-corpus");
+        TrainingCommandTests.CopyFolder(runs.PretrainRun, pretrain);
+        string swapped = runs.File("swapped-corpus.txt");
+        File.WriteAllText(swapped, Regex.Replace(File.ReadAllText(runs.Corpus), @"\b(the|and)\b", m => m.Value == "the" ? "and" : "the"));
+        string[] arguments = [.. runs.PretrainArguments(pretrain, TrainingRunsFixture.PretrainSteps + 1).Select(a => a == runs.Corpus ? swapped : a), "--resume", "--quiet"];
+        Assert.Matches($"^bertgen: error: the resumed run was trained on other data: '{Regex.Escape(swapped)}' gives the run's [0-9,]+ instances, but with different content; "
+            + "resume with the same corpus and options$", Cli.Run(arguments).AssertOneLineError(1));
+
+        // Nothing was touched: the run's own file resumes.
+        CliResult resumed = Cli.Run([.. runs.FinetuneArguments(finetune, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", "none", "--resume", "--quiet"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using BertGen.Text;
 using Xunit;
@@ -129,6 +130,35 @@ public sealed class PretrainingBatchStreamTests
     [Theory]
     [InlineData(MaskingMode.Static)]
     [InlineData(MaskingMode.Dynamic)]
+    public void SavedState_IsRefusedByAStreamOverAsManyInstancesOfOtherText(MaskingMode masking)
+    {
+        // "the" and "and" swapped throughout: sentences of the same lengths give the same pairs and as many instances,
+        // with other words in them. Checked by its count alone, the state let a run go on training on this text.
+        Assert.True(TestData.Vocabulary.TryGetId("the", out int the));
+        Assert.True(TestData.Vocabulary.TryGetId("and", out int and));
+        PretrainingCorpus corpus = SmallCorpus.Value;
+        PretrainingCorpus swapped = PretrainingCorpus.FromTokenIds(Enumerable.Range(0, corpus.DocumentCount)
+            .Select(d => (IReadOnlyList<int[]>)corpus.Document(d).Select(s => s.Select(t => t == the ? and : t == and ? the : t).ToArray()).ToArray())
+            .ToArray());
+        PretrainingBatchStream original = SmallStream(masking);
+        Take(original, 3);
+        PretrainingStreamState saved = original.SaveState();
+        var other = new PretrainingBatchStream(swapped, TestData.Vocabulary, new PretrainingOptions { DupeFactor = 2, Masking = masking }, B, "'swapped.txt'");
+        Assert.Equal(original.InstanceCount, other.InstanceCount);
+
+        TextDataException refused = Assert.Throws<TextDataException>(() => other.RestoreState(saved));
+        string count = original.InstanceCount.ToString("N0", CultureInfo.InvariantCulture);
+        Assert.Equal($"the resumed run was trained on other data: 'swapped.txt' gives the run's {count} instances, but with different content; resume with the same corpus and options",
+            refused.Message);
+
+        // A state saved before fingerprints were recorded has none: checked by its count alone, as it always was.
+        other.RestoreState(saved with { ContentFingerprint = null });
+        Assert.Equal(3, other.BatchInEpoch);
+    }
+
+    [Theory]
+    [InlineData(MaskingMode.Static)]
+    [InlineData(MaskingMode.Dynamic)]
     public void Fork_GivesTheBatchesABuiltStreamWould_AndAdvancesOnItsOwn(MaskingMode masking)
     {
         // Replicas in one process fork one stream instead of each building it: a fork made at the start must give
@@ -136,6 +166,7 @@ public sealed class PretrainingBatchStreamTests
         PretrainingBatchStream original = SmallStream(masking);
         PretrainingBatchStream fork = original.Fork();
         Assert.Same(original.Instances, fork.Instances); // shared, not rebuilt
+        Assert.Equal(original.ContentFingerprint, fork.ContentFingerprint);
         int twoEpochs = 2 * original.BatchesPerEpoch + 1;
         Take(original, twoEpochs);
         AssertSameBatches(Take(SmallStream(masking), twoEpochs), Take(fork, twoEpochs));

@@ -108,6 +108,43 @@ public sealed class SequenceClassificationTests
     }
 
     [Fact]
+    public void SavedState_IsRefusedByAStreamOverOtherExamples_EvenAsMany()
+    {
+        List<LabelledText> examples = Dev.Value.Take(60).ToList();
+        var stream = new SequenceClassificationBatchStream(Create(examples), 8, seed: 5);
+        Take(stream, 3);
+        SequenceClassificationStreamState saved = stream.SaveState();
+
+        // One label flipped, or one text replaced: as many examples, other batches. Checked by its count alone, the
+        // state let a run go on training on them.
+        List<LabelledText> relabelled = [.. examples];
+        relabelled[7] = relabelled[7] with { Label = relabelled[7].Label == "OT" ? "NT" : "OT" };
+        List<LabelledText> rewritten = [.. examples];
+        rewritten[7] = rewritten[7] with { Text = "Jesus wept." };
+        foreach (List<LabelledText> other in new[] { relabelled, rewritten })
+        {
+            var refused = Assert.Throws<TextDataException>(() => new SequenceClassificationBatchStream(Create(other), 8, seed: 5, "'other.tsv'").RestoreState(saved));
+            Assert.Equal("the resumed run was trained on other data: 'other.tsv' holds the run's 60 examples, but with different content; resume with the same training file and options",
+                refused.Message);
+        }
+
+        Assert.Equal("the resumed run was trained on other data: 'other.tsv' holds 59 examples, not the run's 60; resume with the same training file and options",
+            Assert.Throws<TextDataException>(() => new SequenceClassificationBatchStream(Create(examples.Take(59).ToList()), 8, seed: 5, "'other.tsv'").RestoreState(saved)).Message);
+
+        // The same examples read again restore (a fork keeps its source's fingerprint); a state saved before fingerprints
+        // were recorded has none and is checked by its count alone, as it always was.
+        var again = new SequenceClassificationBatchStream(Create(examples), 8, seed: 5);
+        again.RestoreState(saved);
+        Assert.Equal(stream.ContentFingerprint, again.Fork().ContentFingerprint);
+        var relabelledStream = new SequenceClassificationBatchStream(Create(relabelled), 8, seed: 5);
+        relabelledStream.RestoreState(saved with { ContentFingerprint = null });
+        Assert.Equal(3, relabelledStream.BatchInEpoch);
+
+        static SequenceClassificationDataset Create(List<LabelledText> examples) =>
+            SequenceClassificationDataset.Create(examples, TestData.Tokenizer, Testaments, 32);
+    }
+
+    [Fact]
     public void Fork_GivesTheBatchesABuiltStreamWould_AndAdvancesOnItsOwn()
     {
         // Replicas in one process fork one stream instead of each tokenising the file: a fork made at the start must

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Linq;
 using BertGen.Runtime;
@@ -122,6 +123,99 @@ public sealed class TextBatchSourceTests
         Assert.Contains("not a pretraining stream", error.Message, StringComparison.Ordinal);
         Assert.Throws<TrainingException>(() => classification.RestoreState(source.SaveState()));
         Assert.Throws<TrainingException>(() => source.RestoreState(source.SaveState().AsSpan(0, 20)));
+    }
+
+    [Fact]
+    public void SavedBytesAreRefusedByOtherDataOfAsManyInstances_AndVersion1BytesStillRestore()
+    {
+        PretrainingCorpus corpus = Corpus();
+        var stream = new PretrainingBatchStream(corpus, Vocabulary, Options, 4);
+        var source = new PretrainingBatchSource(stream);
+        TrainingBatch batch = source.CreateBatch();
+        source.Next(batch);
+        source.Next(batch);
+        byte[] saved = source.SaveState();
+
+        // Every word one further along the vocabulary: sentences of the same lengths, so as many instances, of other words.
+        PretrainingCorpus shifted = PretrainingCorpus.FromTokenIds(Enumerable.Range(0, corpus.DocumentCount)
+            .Select(d => (IReadOnlyList<int[]>)corpus.Document(d).Select(s => s.Select(t => 5 + ((t - 5 + 1) % Words)).ToArray()).ToArray())
+            .ToArray());
+        var otherStream = new PretrainingBatchStream(shifted, Vocabulary, Options, 4);
+        Assert.Equal(stream.InstanceCount, otherStream.InstanceCount);
+        var other = new PretrainingBatchSource(otherStream);
+        TextDataException refused = Assert.Throws<TextDataException>(() => other.RestoreState(saved));
+        Assert.Contains("gives the run's", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("instances, but with different content", refused.Message, StringComparison.Ordinal);
+
+        // A checkpoint written before fingerprints holds version 1 of the bytes: it still restores, checked by its count
+        // alone (so the other corpus takes it too, as it always did), and continues with the same batches.
+        byte[] version1 = Version1(stream.SaveState());
+        var resumed = new PretrainingBatchSource(new PretrainingBatchStream(corpus, Vocabulary, Options, 4));
+        resumed.RestoreState(version1);
+        other.RestoreState(version1);
+        TrainingBatch expected = source.CreateBatch();
+        source.Next(expected);
+        resumed.Next(batch);
+        Assert.Equal(expected.InputIds, batch.InputIds);
+        Assert.Equal(expected.MaskedLmIds, batch.MaskedLmIds);
+
+        // The same for a classification stream's bytes.
+        var examples = new SequenceClassificationBatchStream(Dataset(10), 4, 1);
+        SequenceClassificationBatch rows = examples.CreateBatch();
+        examples.Next(rows);
+        var classification = new SequenceClassificationBatchSource(new SequenceClassificationBatchStream(Dataset(10), 4, 1));
+        classification.RestoreState(Version1(examples.SaveState()));
+        examples.Next(rows);
+        TrainingBatch resumedRows = classification.CreateBatch();
+        classification.Next(resumedRows);
+        Assert.Equal(rows.InputIds, resumedRows.InputIds);
+        Assert.Equal(rows.Labels, resumedRows.ClassLabels);
+    }
+
+    // A pretraining stream's position as checkpoints wrote it before fingerprints: "BGPS", version 1, epoch, batch, the
+    // epoch's starting and the current generator state, the instance count.
+    private static byte[] Version1(PretrainingStreamState state)
+    {
+        var bytes = new List<byte>();
+        Header(bytes, 0x53504742, state.Epoch, state.BatchInEpoch, state.EpochStartRng);
+        Rng(bytes, state.Rng);
+        Int(bytes, state.InstanceCount);
+        return bytes.ToArray();
+    }
+
+    // A classification stream's version 1: "BGSC", version 1, epoch, batch, the epoch's starting generator state, the example count.
+    private static byte[] Version1(SequenceClassificationStreamState state)
+    {
+        var bytes = new List<byte>();
+        Header(bytes, 0x43534742, state.Epoch, state.BatchInEpoch, state.EpochStartRng);
+        Int(bytes, state.ExampleCount);
+        return bytes.ToArray();
+    }
+
+    private static void Header(List<byte> bytes, uint tag, int epoch, int batchInEpoch, Xoshiro256State epochStart)
+    {
+        Int(bytes, unchecked((int)tag));
+        Int(bytes, 1);
+        Int(bytes, epoch);
+        Int(bytes, batchInEpoch);
+        Rng(bytes, epochStart);
+    }
+
+    private static void Rng(List<byte> bytes, Xoshiro256State state)
+    {
+        foreach (ulong word in new[] { state.S0, state.S1, state.S2, state.S3 })
+        {
+            var eight = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(eight, word);
+            bytes.AddRange(eight);
+        }
+    }
+
+    private static void Int(List<byte> bytes, int value)
+    {
+        var four = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(four, value);
+        bytes.AddRange(four);
     }
 
     [Fact]
