@@ -42,5 +42,20 @@ public sealed class PretrainingBatchSource : ITrainingBatchSource
 
     public byte[] SaveState() => StreamStateCodec.Encode(_stream.SaveState());
 
-    public void RestoreState(ReadOnlySpan<byte> state) => _stream.RestoreState(StreamStateCodec.DecodePretraining(state));
+    /// <exception cref="TrainingException">The bytes are not this kind of stream's position, or the position is of other
+    /// data (another number of examples, or as many with other content).</exception>
+    public void RestoreState(ReadOnlySpan<byte> state)
+    {
+        PretrainingStreamState decoded = StreamStateCodec.DecodePretraining(state);
+        try
+        {
+            _stream.RestoreState(decoded);
+        }
+        catch (TextDataException e)
+        {
+            // As a TrainingException, rank 0 of a data-parallel job relays the refusal to the others (RootDecision), and
+            // the job ends with its one line instead of one more per rank saying mpirun stopped it.
+            throw new TrainingException(e.Message);
+        }
+    }
 }

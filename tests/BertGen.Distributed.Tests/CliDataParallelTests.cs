@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using BertGen.Runtime.Checkpoints;
 using Xunit;
 
@@ -119,6 +120,28 @@ public sealed class CliDataParallelTests
         // The same global batch on one process continues the run.
         RunResult continued = MpiRun.Alone(MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume", "--accumulate", "2"]).AssertSucceeded();
         Assert.Contains("continued by 1 × 2", continued.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResumeOnOtherDataOfAsManyInstances_IsRefusedInOneLine()
+    {
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        MpiRun.Ranks(2, MpiRun.Cli, Pretrain(run, steps: 2)).AssertSucceeded();
+
+        // The corpus with "the" and "and" swapped: as many instances, other text. Rank 0 refuses it and relays the
+        // refusal, so the job ends with that one line, not one more from rank 1 saying mpirun stopped it.
+        string corpus = MpiRun.DataFile("kjv-12-documents.txt");
+        string swapped = folder["swapped.txt"];
+        File.WriteAllText(swapped, Regex.Replace(File.ReadAllText(corpus), @"\b(the|and)\b", m => m.Value == "the" ? "and" : "the"));
+        RunResult refused = MpiRun.Ranks(2, MpiRun.Cli, [.. Pretrain(run, steps: 4).Select(a => a == corpus ? swapped : a), "--resume", "--quiet"]);
+        Assert.Equal(1, refused.ExitCode);
+        string line = Assert.Single(refused.ErrorLines);
+        Assert.StartsWith($"bertgen: error: the resumed run was trained on other data: '{swapped}' gives the run's ", line, StringComparison.Ordinal);
+        Assert.EndsWith(" instances, but with different content; resume with the same corpus and options", line, StringComparison.Ordinal);
+
+        // The run's own corpus continues it.
+        MpiRun.Ranks(2, MpiRun.Cli, [.. Pretrain(run, steps: 4), "--resume", "--quiet"]).AssertSucceeded();
     }
 
     [Fact]

@@ -143,7 +143,7 @@ public sealed class TextBatchSourceTests
         var otherStream = new PretrainingBatchStream(shifted, Vocabulary, Options, 4);
         Assert.Equal(stream.InstanceCount, otherStream.InstanceCount);
         var other = new PretrainingBatchSource(otherStream);
-        TextDataException refused = Assert.Throws<TextDataException>(() => other.RestoreState(saved));
+        TrainingException refused = Assert.Throws<TrainingException>(() => other.RestoreState(saved));
         Assert.Contains("gives the run's", refused.Message, StringComparison.Ordinal);
         Assert.Contains("instances, but with different content", refused.Message, StringComparison.Ordinal);
 

@@ -53,6 +53,9 @@ internal static class RootDecision
             return payload;
         }
 
+        // Every rank holds the error before rank 0 goes on to report it and end the job: a rank still on its way here
+        // when the job ends would say only that mpirun stopped it, a second line beside rank 0's.
+        group.Barrier();
         Exception error = outcome == FailedCheckpoint
             ? new CheckpointException(Encoding.UTF8.GetString(payload))
             : new TrainingException(Encoding.UTF8.GetString(payload));
