@@ -42,6 +42,16 @@ public sealed class TrainerSourceFitTests
             error.Message);
     }
 
+    [Fact]
+    public void APretrainingSourceWithoutNextSentenceLabelsForThePretrainingHeadNamesTheSwitch()
+    {
+        // It failed at the first step with "Expected 2 next sentence labels, got 0."
+        TrainingException error = Refusal(new FixedSource(batch: 2, sequence: 5, positionsPerSequence: 2, nextSentenceLabels: false));
+        Assert.Equal(
+            "the training source's batches have no next-sentence labels, and TorchBertForPreTraining trains pretraining (masked LM + next sentence): a PretrainingBatchSource for it takes nextSentenceLabels: true",
+            error.Message);
+    }
+
     private static TrainingException Refusal(ITrainingBatchSource source)
     {
         var initial = BertParameterLayout.For(Config).ToDictionary(
@@ -51,7 +61,7 @@ public sealed class TrainerSourceFitTests
         return Assert.Throws<TrainingException>(() => new Trainer(model, source, options).Dispose());
     }
 
-    private sealed class FixedSource(int batch, int sequence, int positionsPerSequence) : ITrainingBatchSource
+    private sealed class FixedSource(int batch, int sequence, int positionsPerSequence, bool nextSentenceLabels = true) : ITrainingBatchSource
     {
         public int BatchSize => batch;
 
@@ -67,7 +77,7 @@ public sealed class TrainerSourceFitTests
             MaskedLmPositions = new int[batch * positionsPerSequence],
             MaskedLmIds = new int[batch * positionsPerSequence],
             MaskedLmWeights = new float[batch * positionsPerSequence],
-            NextSentenceLabels = new int[batch],
+            NextSentenceLabels = new int[nextSentenceLabels ? batch : 0],
         };
 
         public void Next(TrainingBatch batch) => throw new InvalidOperationException("the trainer refuses this source before it reads a batch");
