@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
+using BertGen.Runtime.Inference;
 
 namespace BertGen.Text;
 
@@ -9,4 +11,8 @@ namespace BertGen.Text;
 /// <param name="InputIds">Token ids, special tokens included, no padding.</param>
 /// <param name="SegmentIds">Segment (token type) id of each position.</param>
 /// <param name="Truncated">True when tokens of A or B were dropped to fit the maximum length.</param>
-public sealed record EncodedInput(IReadOnlyList<int> InputIds, IReadOnlyList<int> SegmentIds, bool Truncated);
+public sealed record EncodedInput(IReadOnlyList<int> InputIds, IReadOnlyList<int> SegmentIds, bool Truncated)
+{
+    /// <summary>This input as the runtime's <see cref="SentenceEmbedder"/> takes it (the ids and segment ids, copied).</summary>
+    public TokenizedInput ToTokenizedInput() => new(InputIds.ToArray(), SegmentIds.ToArray());
+}

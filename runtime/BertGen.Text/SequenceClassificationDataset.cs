@@ -41,6 +41,10 @@ public sealed class SequenceClassificationDataset
 
     /// <summary>Tokenises every example (truncating to <paramref name="sequenceLength"/>) and maps labels to
     /// indices in the order of <paramref name="labelNames"/>: label i of the model is <c>labelNames[i]</c>.</summary>
+    /// <exception cref="TextDataException">A label is not one of <paramref name="labelNames"/>, or a text is blank for
+    /// <paramref name="tokenizer"/> (<see cref="BlankText"/>: it would train as <c>[CLS] [SEP]</c>); the message names the
+    /// example by its <see cref="LabelledText.Source"/> (<c>train.tsv line 3</c>), or by its index in
+    /// <paramref name="examples"/>.</exception>
     public static SequenceClassificationDataset Create(
         IReadOnlyList<LabelledText> examples,
         BertWordPieceTokenizer tokenizer,
@@ -64,6 +68,11 @@ public sealed class SequenceClassificationDataset
             if (!labelIndex.TryGetValue(example.Label, out labels[i]))
             {
                 throw new TextDataException($"{example.Source ?? $"Example {i}"} has label {MessageText.Quote(example.Label)}, which is not one of: {string.Join(", ", labelNames)}.");
+            }
+
+            if (BlankText.DescribeExample(example, tokenizer) is string blank)
+            {
+                throw new TextDataException($"{example.Source ?? $"Example {i}"}: {blank}");
             }
 
             inputs[i] = example.TextB is null

@@ -14,7 +14,8 @@ namespace BertGen.Training;
 /// <summary>What a fine-tuning run needs besides the model (whose encoder has been loaded already).</summary>
 public sealed record SequenceClassificationJobOptions
 {
-    /// <summary>Training examples: TSV (label, text[, text_b]) or JSONL, as LabelledTextReader reads them.</summary>
+    /// <summary>Training examples: TSV without a header (<c>label&lt;TAB&gt;text</c> or <c>label&lt;TAB&gt;textA&lt;TAB&gt;textB</c>,
+    /// plain or gzip), as <see cref="LabelledTextReader"/> reads them.</summary>
     public required string TrainPath { get; init; }
 
     /// <summary>Held-out examples in the same format.</summary>
@@ -35,7 +36,7 @@ public sealed record SequenceClassificationJobOptions
     /// <summary>Where the learning rate reaches 0, when it is not <see cref="Steps"/> (see <see cref="PretrainingJobOptions.ScheduleSteps"/>).</summary>
     public long? ScheduleSteps { get; init; }
 
-    /// <summary>Fine-tuning rates are 2e-5 … 5e-5 for BERT (REFERENCE.md §3).</summary>
+    /// <summary>The peak learning rate; BERT's paper fine-tunes with 5e-5, 3e-5 or 2e-5 (Devlin et al. 2019, appendix A.3).</summary>
     public double LearningRate { get; init; } = 5e-5;
 
     /// <summary>10% of the steps, BERT's fine-tuning warmup.</summary>

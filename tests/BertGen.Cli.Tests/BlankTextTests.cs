@@ -1,9 +1,6 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using BertGen.Text;
 using Xunit;
 
@@ -132,62 +129,5 @@ public sealed class BlankTextCheckpointTests(TrainingRunsFixture runs)
         CliResult classify = Cli.Run("classify", "--quiet", "-c", runs.FinetuneRun, "--file", verses);
         Assert.Equal(2, classify.OutputLines.Length);
         Assert.Equal($"bertgen: warning: line 3 of '{verses}' is longer than 64 tokens, the compiled sequence; truncated", Assert.Single(classify.ErrorLines));
-    }
-}
-
-/// <summary>
-/// <see cref="BlankText"/> against the tokenizer it stands for: its fast paths (whitespace is blank; a letter, digit,
-/// punctuation mark or symbol in any script is not) must agree with the tokenizer, and the tokenizer, not a character
-/// class, decides the rest.
-/// </summary>
-public sealed class BlankTextTokenizerTests
-{
-    private static readonly BertWordPieceTokenizer Uncased = BertWordPieceTokenizer.BertBaseUncased();
-
-    [Theory]
-    [InlineData(true, true, true, true)] // uncased BERT: lower-cases, strips accents, cleans
-    [InlineData(false, false, true, true)] // cased BERT: keeps accents
-    [InlineData(true, true, true, false)] // does not clean: keeps control and format characters as [UNK]
-    [InlineData(false, false, false, false)] // no normalisation at all
-    public void EveryCodePointIsBlankExactlyWhenTheTokenizerKeepsNothingOfIt(bool lowercase, bool stripAccents, bool chinese, bool clean)
-    {
-        // The fast paths (whitespace: blank; a letter, digit, punctuation mark or symbol: not) must hold under every
-        // normalisation, since they answer without asking the tokenizer.
-        var tokenizer = BertWordPieceTokenizer.Create(Uncased.Vocabulary, new BertNormalization(lowercase, stripAccents, chinese, clean), 100);
-        var disagreements = new List<string>();
-        for (int cp = 0; cp <= 0x10FFFF; cp++)
-        {
-            if (cp is >= 0xD800 and <= 0xDFFF)
-            {
-                continue;
-            }
-
-            string text = char.ConvertFromUtf32(cp);
-            bool keepsNothing = tokenizer.Tokenize(text).Length == 0;
-            if ((BlankText.Describe(text, tokenizer) is not null) != keepsNothing)
-            {
-                disagreements.Add(string.Create(CultureInfo.InvariantCulture, $"U+{cp:X4} ({Rune.GetUnicodeCategory(new Rune(cp))}): tokenizer keeps {(keepsNothing ? "nothing" : "something")}"));
-            }
-        }
-
-        Assert.Empty(disagreements.Take(20));
-    }
-
-    [Fact]
-    public void TheTokenizerDecidesNotTheCharacter()
-    {
-        // Accents: stripped by an uncased tokenizer, kept by a cased one.
-        var cased = BertWordPieceTokenizer.Create(Uncased.Vocabulary, new BertNormalization(false, false, true, true), 100);
-        Assert.Equal("has nothing the tokenizer keeps (only accents, control or format characters)", BlankText.Describe("\u0301\u0300", Uncased));
-        Assert.Null(BlankText.Describe("\u0301\u0300", cased));
-
-        // A zero-width space: dropped when the text is cleaned, kept (as [UNK]) by a tokenizer that does not clean it.
-        var uncleaned = BertWordPieceTokenizer.Create(Uncased.Vocabulary, new BertNormalization(true, true, true, false), 100);
-        Assert.Equal("is only invisible characters the tokenizer drops (control or format characters)", BlankText.Describe("\u200B \u0007", Uncased));
-        Assert.Null(BlankText.Describe("\u200B \u0007", uncleaned));
-
-        Assert.Equal("is empty", BlankText.Describe("", cased));
-        Assert.Equal("is only whitespace", BlankText.Describe("\u00A0\t\u2028", uncleaned));
-        Assert.Null(BlankText.Describe("e\u0301", Uncased));
     }
 }

@@ -88,6 +88,11 @@ public sealed class PretrainedPackageTests
 
         Assert.Contains("No.Such.Package", error.Message);
         Assert.Contains(Path.Combine(AppContext.BaseDirectory, "pretrained", "No.Such.Package.dll"), error.Message);
+
+        // A package user has no build/PretrainedModels.targets to import (the message sent them there): it says the
+        // project line that restores the package where this looks.
+        Assert.Contains("add <PackageDownload Include=\"No.Such.Package\" Version=\"[24.9.52193]\" /> to the project", error.Message);
+        Assert.DoesNotContain("PretrainedModels.targets", error.Message);
     }
 
     [Fact]

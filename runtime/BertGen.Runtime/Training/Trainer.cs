@@ -53,6 +53,12 @@ public sealed class Trainer : IDisposable
     private long _lastCheckpointStep = -1;
     private long _lastEvaluationStep = -1;
 
+    /// <summary>
+    /// A trainer of <paramref name="model"/> on <paramref name="training"/>'s micro-batches. The model trains from the
+    /// parameters it holds: initialise or load them and call <see cref="Inference.IBertModel.PrepareWeights"/> first. To
+    /// continue a stopped run, call <see cref="ResumeFromLatest"/> (or <see cref="Resume"/>) before <see cref="Run"/>.
+    /// A source whose batches do not fit the step compiled for its shape is refused here (<see cref="TrainingException"/>).
+    /// </summary>
     /// <param name="model">Trained in place; its gradient buffer is the trainer's scratch.</param>
     /// <param name="training">Micro-batches, <see cref="ITrainingBatchSource.BatchSize"/> sequences each.</param>
     /// <param name="options">Steps, schedule, optimiser, intervals.</param>
@@ -545,14 +551,40 @@ public sealed class Trainer : IDisposable
 
     // A source whose batches do not match the compiled step is a configuration error to report before training,
     // not an out-of-range read inside a kernel.
+    // It says what differs in the units a user set: masked-LM positions per sequence, as PretrainingOptions and the spec
+    // count them (a message of totals against per-sequence figures, "80 predictions … P=5", sent them dividing).
     private void RequireFits(TrainingBatch batch, ITrainingStep step, string what)
     {
         int tokens = step.Batch * step.Sequence;
-        bool gathersPredictions = _model.Objective is TrainingObjective.Pretraining or TrainingObjective.MaskedLm;
-        if (batch.InputIds.Length != tokens || batch.AttentionMask.Length != tokens || batch.TokenTypeIds.Length != tokens
-            || (gathersPredictions && batch.MaskedLmPositions.Length != step.Batch * step.MaxPredictions))
+        if (batch.InputIds.Length != tokens || batch.AttentionMask.Length != tokens || batch.TokenTypeIds.Length != tokens)
         {
-            throw new TrainingException($"the {what} source's batches ({batch.InputIds.Length} tokens, {batch.MaskedLmPositions.Length} predictions) do not fit the compiled step B={step.Batch}, S={step.Sequence}, P={step.MaxPredictions}");
+            throw new TrainingException(
+                $"the {what} source's batches are not {step.Batch} × {step.Sequence} tokens, the shape it names ({batch.InputIds.Length} input ids, {batch.AttentionMask.Length} mask values, {batch.TokenTypeIds.Length} token types)");
+        }
+
+        bool gathersPredictions = _model.Objective is TrainingObjective.Pretraining or TrainingObjective.MaskedLm;
+        int positions = batch.MaskedLmPositions.Length;
+        if (gathersPredictions && positions != step.Batch * step.MaxPredictions)
+        {
+            string objective = TrainingBatchValidation.ObjectiveText(_model.Objective);
+            throw new TrainingException(positions == 0
+                ? $"the {what} source's batches have no masked-LM positions, and {_model.Name} trains {objective}: give it a pretraining source"
+                : $"the {what} source's batches gather {(positions % step.Batch == 0 ? $"{positions / step.Batch} masked-LM positions per sequence" : $"{positions} masked-LM positions for {step.Batch} sequences")}, and {_model.Name} was compiled for {step.MaxPredictions} (the spec's max_predictions_per_seq): make the source gather {step.MaxPredictions} (PretrainingOptions.MaxPredictionsPerSeq)");
+        }
+
+        // Whether a pretraining source carries next-sentence labels is the caller's choice (nextSentenceLabels:), made
+        // without the model at hand: a wrong one is said here with the switch, not as a count at the first step.
+        string source = what == "training" ? "PretrainingBatchSource" : "PretrainingEvaluationSource";
+        if (_model.Objective == TrainingObjective.Pretraining && positions > 0 && batch.NextSentenceLabels.Length == 0)
+        {
+            throw new TrainingException(
+                $"the {what} source's batches have no next-sentence labels, and {_model.Name} trains {TrainingBatchValidation.ObjectiveText(_model.Objective)}: a {source} for it takes nextSentenceLabels: true");
+        }
+
+        if (_model.Objective == TrainingObjective.MaskedLm && batch.NextSentenceLabels.Length > 0)
+        {
+            throw new TrainingException(
+                $"the {what} source's batches carry next-sentence labels, and {_model.Name} trains masked LM alone (it has no next-sentence head): a {source} for it takes nextSentenceLabels: false");
         }
     }
 

@@ -1,18 +1,20 @@
 using System;
 using System.Globalization;
 using System.Text;
-using BertGen.Text;
 
-namespace BertGen.Cli;
+namespace BertGen.Text;
 
 /// <summary>
-/// A text with nothing in it for the model: one its tokenizer turns into no WordPiece at all. Run anyway it gives the
-/// answer for <c>[CLS] [SEP]</c>, which means nothing, so the CLI's arguments, the server's inputs and the lines of an
-/// input file (skipped there) are all judged by this one test, and refused in one wording. The tokenizer is the judge, not
-/// a list of characters: an uncased model strips accents, so a text of only combining accents is blank for it, while a
-/// cased model keeps them; a model that does not clean its text keeps control characters (as <c>[UNK]</c>).
+/// A text with nothing in it for the model: one its tokenizer turns into no WordPiece at all. Encoded anyway it is
+/// <c>[CLS] [SEP]</c>, whose embedding or class means nothing and which trains a classifier on no evidence, so
+/// <see cref="SequenceClassificationDataset.Create"/> refuses such an example, and whatever embeds or classifies texts
+/// (the <c>bertgen</c> CLI's arguments, its server's inputs, the lines of an input file) asks this one test and words
+/// the answer the same way. <see cref="BertWordPieceTokenizer.Encode(string, int)"/> itself does not refuse: a tokenizer answers a
+/// blank text with its special tokens, as HuggingFace's does. The tokenizer is the judge, not a list of characters: an
+/// uncased model strips accents, so a text of only combining accents is blank for it, while a cased model keeps them; a
+/// model that does not clean its text keeps control characters (as <c>[UNK]</c>).
 /// </summary>
-internal static class BlankText
+public static class BlankText
 {
     /// <summary>
     /// Why <paramref name="text"/> is blank for <paramref name="tokenizer"/>, to follow its name (<c>text 2 …</c>):
@@ -21,6 +23,8 @@ internal static class BlankText
     /// </summary>
     public static string? Describe(string text, BertWordPieceTokenizer tokenizer)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(tokenizer);
         if (text.Length == 0)
         {
             return "is empty";
@@ -64,6 +68,19 @@ internal static class BlankText
         }
 
         return second is not null && Describe(second, tokenizer) is string secondWhy ? ("second", secondWhy) : null;
+    }
+
+    /// <summary>
+    /// Why a labelled example is blank for <paramref name="tokenizer"/>, to follow its name
+    /// (<c>train.tsv line 3: the second text is only whitespace</c>): <c>the text …</c>, or <c>the first text …</c> /
+    /// <c>the second text …</c> of a pair (<see cref="DescribeSequence"/>); null when the tokenizer keeps something of each.
+    /// </summary>
+    public static string? DescribeExample(LabelledText example, BertWordPieceTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(example);
+        return DescribeSequence(example.Text, example.TextB, tokenizer) is (var part, string why)
+            ? $"the {(part is null ? "" : part + " ")}text {why}"
+            : null;
     }
 
     private static bool HasAlwaysKeptCharacter(string text)
