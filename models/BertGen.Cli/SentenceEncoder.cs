@@ -125,6 +125,8 @@ internal sealed class SentenceEncoder : IDisposable
             {
                 throw new CliFailureException(problem);
             }
+
+            CheckpointWeights.RequireNotOptimizerState(options.WeightsPath, "--weights");
         }
 
         BertVocabulary vocabulary = options.VocabularyPath is not null

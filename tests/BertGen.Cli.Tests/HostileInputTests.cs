@@ -200,6 +200,20 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ACheckpointsOptimizerStateIsNotTakenForItsWeights()
+    {
+        // AdamW's m and v files hold the model's tensor names and shapes: given as weights (tab completion offers them
+        // beside model.safetensors), fill-mask, classify and embed loaded them without a word and answered noise.
+        string pretrain = Path.Combine(runs.PretrainRun, "checkpoint-000000003");
+        string line = Cli.Run("fill-mask", "-c", Path.Combine(pretrain, CheckpointStore.SecondMomentFile), "let there be [MASK]").AssertOneLineError(2);
+        Assert.Equal($"bertgen: error: --checkpoint '{Path.Combine(pretrain, CheckpointStore.SecondMomentFile)}' is a checkpoint's optimizer state (AdamW's second moments), not its weights; give the checkpoint folder or its model.safetensors", line);
+
+        string finetune = Path.Combine(runs.FinetuneRun, "checkpoint-000000002", CheckpointStore.FirstMomentFile);
+        Assert.Contains("(AdamW's first moments), not its weights", Cli.Run("classify", "-c", finetune, "Jesus wept.").AssertOneLineError(2), StringComparison.Ordinal);
+        Assert.StartsWith("bertgen: error: --weights '", Cli.Run("embed", "--model", "bert-tiny", "--weights", Path.Combine(pretrain, CheckpointStore.FirstMomentFile), "x").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ResumingPastTheRequestedStepsIsAUsageError()
     {
         string run = runs.File("past-steps");
