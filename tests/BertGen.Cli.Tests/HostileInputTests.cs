@@ -214,6 +214,27 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void APathIsNotReadAsTheModelNamedByItsLastPart()
+    {
+        // Was: --model ./somewhere/bert-tiny trained the compiled bert-tiny, 'inspect ./models/minilm' showed minilm-l6,
+        // and 'embed --model ./all-MiniLM-L6-v2-folder/minilm' said the compiled model had no weights.
+        string folder = runs.File(Path.Combine("downloads", "bert-tiny"));
+        Directory.CreateDirectory(folder);
+        string run = runs.File("path-as-model");
+        Assert.Equal(
+            $"bertgen: error: unknown model '{folder}': no compiled model of that name; compiled: bert-tiny, bert-mini, bert-small, bert-base, minilm-l6, bert-tiny-classifier, minilm-l6-classifier",
+            Cli.Run([.. runs.PretrainArguments(run, 1), "--model", folder, "--quiet"]).AssertOneLineError(2));
+        Assert.False(Directory.Exists(run));
+        Cli.Run("inspect", "./bert-tiny/").AssertOneLineError(2);
+
+        string minilm = runs.File(Path.Combine("downloads", "minilm"));
+        Directory.CreateDirectory(minilm);
+        Assert.Equal(
+            $"bertgen: error: --model '{minilm}' is a folder, not a model's name; a HuggingFace model folder is given with --model-dir",
+            Cli.Run("embed", "--model", minilm, "x").AssertOneLineError(2));
+    }
+
+    [Fact]
     public void ResumingPastTheRequestedStepsIsAUsageError()
     {
         string run = runs.File("past-steps");
