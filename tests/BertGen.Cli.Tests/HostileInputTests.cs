@@ -235,6 +235,15 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ACheckpointFolderUnderAFileSaysWhichFile()
+    {
+        // Was "could not find a part of the path '…/train.tsv/run'".
+        string run = Path.Combine(runs.Train, "run");
+        string line = Cli.Run([.. runs.FinetuneArguments(run), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: cannot create checkpoint folder '{run}': '{runs.Train}' is a file, not a folder", line);
+    }
+
+    [Fact]
     public void ResumingPastTheRequestedStepsIsAUsageError()
     {
         string run = runs.File("past-steps");
