@@ -241,6 +241,7 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
         string run = Path.Combine(runs.Train, "run");
         string line = Cli.Run([.. runs.FinetuneArguments(run), "--init", "none", "--quiet"]).AssertOneLineError(1);
         Assert.Equal($"bertgen: error: cannot create checkpoint folder '{run}': '{runs.Train}' is a file, not a folder", line);
+        Assert.Equal("bertgen: error: --eval-batches must be at least 1, not 0", Cli.Run("pretrain", "--eval-batches", "0").AssertOneLineError(2));
     }
 
     [Fact]

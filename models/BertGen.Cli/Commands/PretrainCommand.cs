@@ -60,9 +60,14 @@ internal sealed class PretrainCommand : ICliCommand
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
             TrainingRun.RequireShape(descriptor, batch, sequence);
-            if (parse.GetValue(warmup) < 0 || parse.GetValue(evaluationBatches) < 1)
+            if (parse.GetValue(warmup) < 0)
             {
-                throw new CliUsageException("--warmup must be 0 or more and --eval-batches at least 1");
+                throw new CliUsageException($"--warmup must be 0 or more, not {parse.GetValue(warmup)}");
+            }
+
+            if (parse.GetValue(evaluationBatches) < 1)
+            {
+                throw new CliUsageException($"--eval-batches must be at least 1, not {parse.GetValue(evaluationBatches)}");
             }
 
             if (!(parse.GetValue(heldOut) is > 0 and <= 0.5))
