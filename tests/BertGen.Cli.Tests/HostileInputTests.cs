@@ -241,7 +241,17 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
         string run = Path.Combine(runs.Train, "run");
         string line = Cli.Run([.. runs.FinetuneArguments(run), "--init", "none", "--quiet"]).AssertOneLineError(1);
         Assert.Equal($"bertgen: error: cannot create checkpoint folder '{run}': '{runs.Train}' is a file, not a folder", line);
+    }
+
+    [Fact]
+    public void AnEmptyCheckpointFolderOrNoEvaluationBatchesAreUsageErrorsNamingTheOption()
+    {
+        // Was "--warmup must be 0 or more and --eval-batches at least 1" whichever of the two was wrong.
         Assert.Equal("bertgen: error: --eval-batches must be at least 1, not 0", Cli.Run("pretrain", "--eval-batches", "0").AssertOneLineError(2));
+
+        // An unset shell variable (--checkpoints "$RUN") was "internal error (ArgumentException)".
+        Assert.Equal("bertgen: error: --checkpoints is empty: give the folder for the run's checkpoints", Cli.Run("pretrain", "--checkpoints", "").AssertOneLineError(2));
+        Assert.Equal("bertgen: error: --checkpoints is empty: give the folder for the run's checkpoints", Cli.Run([.. runs.FinetuneArguments(" ")]).AssertOneLineError(2));
     }
 
     [Fact]

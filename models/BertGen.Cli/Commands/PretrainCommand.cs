@@ -79,7 +79,7 @@ internal sealed class PretrainCommand : ICliCommand
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
             TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath);
-            string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
+            string directory = TrainingRun.FolderOf(parse.GetValue(checkpoints), "pretrain-" + ModelCatalog.CliName(descriptor));
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
             DataParallelLaunch.Join(context.Console.Error);
             ResumePlan resume = DataParallelLaunch.FromRankZero(

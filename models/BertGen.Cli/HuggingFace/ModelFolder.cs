@@ -32,8 +32,12 @@ internal sealed record ModelFolder(
     /// <summary>The folder's name, used as the model id (<c>all-MiniLM-L6-v2</c>).</summary>
     public string Name => NameOf(Directory);
 
-    /// <summary>The name of the folder at <paramref name="directory"/> (<c>all-MiniLM-L6-v2</c>).</summary>
-    public static string NameOf(string directory) => Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
+    /// <summary>
+    /// The name of the folder at <paramref name="directory"/> (<c>all-MiniLM-L6-v2</c>); empty for an empty path (an unset
+    /// shell variable), which <see cref="Open"/> and <see cref="ReadArchitecture"/> then refuse as a folder that does not exist.
+    /// </summary>
+    public static string NameOf(string directory) =>
+        directory.Length == 0 ? "" : Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
 
     /// <summary>A folder to run: its config, weights and tokenizer, each required.</summary>
     public static ModelFolder Open(string directory, bool preferVocabularyFile = false)

@@ -418,6 +418,9 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
             Cli.Run("spec", directory).AssertOneLineError(1));
         string missing = _folder.Scratch("not-there");
         Assert.Equal($"bertgen: error: model folder '{missing}' does not exist", Cli.Run("spec", missing).AssertOneLineError(1));
+
+        // An unset shell variable ('bertgen spec "$MODEL"') was "internal error (ArgumentException)".
+        Assert.Equal("bertgen: error: model folder '' does not exist", Cli.Run("spec", "").AssertOneLineError(1));
     }
 
     [Fact]
