@@ -25,6 +25,7 @@ internal static class CheckpointWeights
                 throw new CliUsageException($"{option} '{path}' is a file but not a .safetensors file; give a checkpoint folder or its {CheckpointStore.ModelFile}");
             }
 
+            RequireNotOptimizerState(path, option);
             string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
             if (folder is not null && Path.GetFileName(path) == CheckpointStore.ModelFile && IsCheckpoint(folder) && WeightsDamage(folder) is string damage)
             {
@@ -73,6 +74,21 @@ internal static class CheckpointWeights
         }
 
         throw new CliFailureException($"no checkpoint in '{path}' is intact; the newest (step {all[^1].Step}): {newestDamage}");
+    }
+
+    /// <summary>
+    /// Refuses a checkpoint's AdamW state given as weights: <c>optimizer.exp_avg.safetensors</c> and
+    /// <c>optimizer.exp_avg_sq.safetensors</c> hold the model's tensor names and shapes, so they loaded without a word and
+    /// every answer was noise (tab completion offers them beside <c>model.safetensors</c>).
+    /// </summary>
+    public static void RequireNotOptimizerState(string path, string option)
+    {
+        string name = Path.GetFileName(path);
+        if (name == CheckpointStore.FirstMomentFile || name == CheckpointStore.SecondMomentFile)
+        {
+            throw new CliUsageException(
+                $"{option} '{path}' is a checkpoint's optimizer state (AdamW's {(name == CheckpointStore.FirstMomentFile ? "first" : "second")} moments), not its weights; give the checkpoint folder or its {CheckpointStore.ModelFile}");
+        }
     }
 
     /// <summary>A folder <c>CheckpointStore</c> wrote (its name, its state file or the state's checksum say so): its weights must prove whole.</summary>

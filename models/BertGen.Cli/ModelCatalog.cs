@@ -65,7 +65,9 @@ internal static class ModelCatalog
 
     /// <summary>
     /// A compiled model by CLI name (<c>bert-base</c>), type name (<c>BertBase</c>), spec file name or path to a
-    /// spec file, or a pretrained model's name (its architecture); null when none matches.
+    /// spec file, or a pretrained model's name (its architecture); null when none matches. Only a spec file is named
+    /// by a path: any other path (a HuggingFace folder <c>./models/minilm</c>, <c>runs/bert-tiny/</c>) names no model, and
+    /// reading its last part as a name trained, ran or showed the compiled model of that name in its place.
     /// </summary>
     public static ModelDescriptor? FindCompiled(string nameOrPath)
     {
@@ -73,6 +75,10 @@ internal static class ModelCatalog
         if (name.EndsWith(SpecSuffix, StringComparison.OrdinalIgnoreCase))
         {
             name = name[..^SpecSuffix.Length];
+        }
+        else if (name != nameOrPath)
+        {
+            return null;
         }
 
         ModelDescriptor? compiled = Compiled.FirstOrDefault(d =>

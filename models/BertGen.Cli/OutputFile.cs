@@ -64,7 +64,7 @@ internal static class OutputFile
 
     /// <summary>The one sentence for a write the file system refused (a full disk, a folder without write permission).</summary>
     public static CliFailureException CannotWrite(string path, Exception e) =>
-        new($"cannot write '{ShownPath.Of(path)}': {(e is UnauthorizedAccessException ? "permission denied" : "the file system refused it")}", e);
+        new($"cannot write '{ShownPath.Of(path)}': {FileSystemErrors.Reason(e, path)}", e);
 
     // Its mode grants no one write access (chmod a-w), whoever runs this: root's own access check would pass it.
     private static bool IsReadOnly(string path) => OperatingSystem.IsWindows()

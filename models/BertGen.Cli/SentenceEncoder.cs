@@ -104,7 +104,9 @@ internal sealed class SentenceEncoder : IDisposable
         PretrainedChoice? pretrained = ModelCatalog.FindPretrained(options.Model);
         ModelDescriptor architecture = pretrained?.Architecture
             ?? ModelCatalog.FindCompiled(options.Model)
-            ?? throw new CliUsageException($"unknown model '{options.Model}'; choose one of: {ModelCatalog.AllNames}");
+            ?? throw new CliUsageException(Directory.Exists(options.Model)
+                ? $"--model '{options.Model}' is a folder, not a model's name; a HuggingFace model folder is given with --model-dir"
+                : $"unknown model '{options.Model}'; choose one of: {ModelCatalog.AllNames}");
         (ComputePrecision precision, bool int8File) = ComputePrecision.For(options.Precision, options.WeightsPath, architecture);
         options = options with { Precision = precision };
         if (pretrained is null && options.WeightsPath is null)
@@ -125,6 +127,8 @@ internal sealed class SentenceEncoder : IDisposable
             {
                 throw new CliFailureException(problem);
             }
+
+            CheckpointWeights.RequireNotOptimizerState(options.WeightsPath, "--weights");
         }
 
         BertVocabulary vocabulary = options.VocabularyPath is not null

@@ -15,12 +15,38 @@ internal static class InputFiles
     {
         if (File.Exists(path))
         {
-            return null;
+            return BrokenLink(path, what);
         }
 
         return Directory.Exists(path)
             ? $"{what} file {MessageText.QuotePath(path)} is a folder, not a file"
             : $"{what} file {MessageText.QuotePath(path)} does not exist";
+    }
+
+    /// <summary>
+    /// Why the symbolic link at <paramref name="path"/> leads to no file, or null (for a link that does, and for a plain
+    /// file). File.Exists is true for a link whatever it points at, so a HuggingFace hub snapshot copied without
+    /// <c>cp -L</c> (links to <c>../../blobs/…</c> that are not there) failed as "file 'config.json' not found" beside an
+    /// <c>ls</c> that lists it, or named only the missing target.
+    /// </summary>
+    private static string? BrokenLink(string path, string what)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not string target)
+        {
+            return null;
+        }
+
+        try
+        {
+            return info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true }
+                ? null
+                : $"{what} file {MessageText.QuotePath(path)} is a symbolic link to {MessageText.QuotePath(target)}, which does not exist";
+        }
+        catch (IOException)
+        {
+            return $"{what} file {MessageText.QuotePath(path)} is a symbolic link in a loop of links";
+        }
     }
 
     /// <summary>

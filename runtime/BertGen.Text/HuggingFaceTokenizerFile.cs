@@ -57,7 +57,7 @@ public static class HuggingFaceTokenizerFile
                     path, $"model.max_input_chars_per_word must be a whole number of characters, at least 1, not {limit.GetRawText()}");
             }
 
-            string? preTokenizer = Property(root, "pre_tokenizer", path) is { ValueKind: JsonValueKind.Object } pre ? StringOr(pre, "type", "", path) : null;
+            string? preTokenizer = ObjectOrNull(root, "pre_tokenizer", path) is JsonElement pre ? StringOr(pre, "type", "", path) : null;
             Require(preTokenizer is null or "BertPreTokenizer", path, $"pre_tokenizer \"{preTokenizer}\" is not BERT's (BertPreTokenizer)");
 
             // The pipeline's shape first: a wrong normaliser says more than what its vocabulary lacks.
@@ -68,7 +68,7 @@ public static class HuggingFaceTokenizerFile
 
     private static BertNormalization Normalization(JsonElement root, string path)
     {
-        if (Property(root, "normalizer", path) is not { ValueKind: JsonValueKind.Object } normalizer)
+        if (ObjectOrNull(root, "normalizer", path) is not JsonElement normalizer)
         {
             // No normaliser: the text reaches the pre-tokeniser as it is.
             return new BertNormalization(Lowercase: false, StripAccents: false, HandleChineseCharacters: false, CleanText: false);
@@ -76,7 +76,12 @@ public static class HuggingFaceTokenizerFile
 
         string type = StringOr(normalizer, "type", "", path);
         Require(type == "BertNormalizer", path, $"normalizer \"{type}\" is not BERT's (BertNormalizer)");
-        bool? stripAccents = Property(normalizer, "strip_accents", path) is { ValueKind: JsonValueKind.True or JsonValueKind.False } strip ? strip.GetBoolean() : null;
+        bool? stripAccents = Property(normalizer, "strip_accents", path) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.True or JsonValueKind.False } strip => strip.GetBoolean(),
+            _ => throw new TextDataException($"Tokenizer file '{path}': normalizer.strip_accents must be true, false or null."),
+        };
         return BertNormalization.FromHuggingFace(
             Flag(normalizer, "lowercase", path),
             stripAccents,
@@ -120,6 +125,15 @@ public static class HuggingFaceTokenizerFile
 
     private static JsonElement? Property(JsonElement element, string name, string path) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    // A step of the pipeline is an object, or null for none: anything else ("normalizer": "bert") was read as no step at all,
+    // so an uncased model's text went unlowercased, without a word.
+    private static JsonElement? ObjectOrNull(JsonElement element, string name, string path) => Property(element, name, path) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Object } value => value,
+        _ => throw new TextDataException($"Tokenizer file '{path}': \"{name}\" must be an object or null."),
+    };
 
     private static string StringOr(JsonElement element, string name, string fallback, string path) => Property(element, name, path) switch
     {

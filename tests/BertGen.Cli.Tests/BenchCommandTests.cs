@@ -38,6 +38,16 @@ public sealed class BenchCommandTests
         Assert.Contains("unknown model 'bert-huge'", Cli.Run("bench", "-m", "bert-huge").AssertOneLineError(2), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--runs", "2147483647", "--runs must be between 1 and 1,000,000, not 2147483647")]
+    [InlineData("--runs", "0", "--runs must be between 1 and 1,000,000, not 0")]
+    [InlineData("--warmup", "-1", "--warmup must be between 0 and 1,000,000, not -1")]
+    public void RunCountsOutOfRangeAreUsageErrors(string option, string value, string message)
+    {
+        // --runs 2147483647 was "out of memory" (a time is kept per run), and either option's error named both.
+        Assert.Equal("bertgen: error: " + message, Cli.Run("bench", "-m", "bert-tiny", option, value).AssertOneLineError(2));
+    }
+
     [Fact]
     public void HelpMentionsThePeerComparisons()
     {

@@ -36,6 +36,15 @@ public sealed class CliErrorsTests
     }
 
     [Fact]
+    public void AWriteTheFileSystemRefusedSaysWhy()
+    {
+        // A full disk was "the file system refused it"; .NET's own message names the hidden temporary file written first.
+        var full = new IOException("No space left on device : '/data/.minilm.int8.safetensors.5f0c.tmp'");
+        Assert.Equal("cannot write 'minilm.int8.safetensors': no space left on device", OutputFile.CannotWrite("minilm.int8.safetensors", full).Message);
+        Assert.Equal("cannot write 'spec.bert.json': permission denied", OutputFile.CannotWrite("spec.bert.json", new UnauthorizedAccessException("Access denied")).Message);
+    }
+
+    [Fact]
     public void AnUnexpectedExceptionIsAnInternalErrorOnOneLine()
     {
         var error = new StringWriter();

@@ -200,6 +200,61 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ACheckpointsOptimizerStateIsNotTakenForItsWeights()
+    {
+        // AdamW's m and v files hold the model's tensor names and shapes: given as weights (tab completion offers them
+        // beside model.safetensors), fill-mask, classify and embed loaded them without a word and answered noise.
+        string pretrain = Path.Combine(runs.PretrainRun, "checkpoint-000000003");
+        string line = Cli.Run("fill-mask", "-c", Path.Combine(pretrain, CheckpointStore.SecondMomentFile), "let there be [MASK]").AssertOneLineError(2);
+        Assert.Equal($"bertgen: error: --checkpoint '{Path.Combine(pretrain, CheckpointStore.SecondMomentFile)}' is a checkpoint's optimizer state (AdamW's second moments), not its weights; give the checkpoint folder or its model.safetensors", line);
+
+        string finetune = Path.Combine(runs.FinetuneRun, "checkpoint-000000002", CheckpointStore.FirstMomentFile);
+        Assert.Contains("(AdamW's first moments), not its weights", Cli.Run("classify", "-c", finetune, "Jesus wept.").AssertOneLineError(2), StringComparison.Ordinal);
+        Assert.StartsWith("bertgen: error: --weights '", Cli.Run("embed", "--model", "bert-tiny", "--weights", Path.Combine(pretrain, CheckpointStore.FirstMomentFile), "x").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APathIsNotReadAsTheModelNamedByItsLastPart()
+    {
+        // Was: --model ./somewhere/bert-tiny trained the compiled bert-tiny, 'inspect ./models/minilm' showed minilm-l6,
+        // and 'embed --model ./all-MiniLM-L6-v2-folder/minilm' said the compiled model had no weights.
+        string folder = runs.File(Path.Combine("downloads", "bert-tiny"));
+        Directory.CreateDirectory(folder);
+        string run = runs.File("path-as-model");
+        Assert.Equal(
+            $"bertgen: error: unknown model '{folder}': no compiled model of that name; compiled: bert-tiny, bert-mini, bert-small, bert-base, minilm-l6, bert-tiny-classifier, minilm-l6-classifier",
+            Cli.Run([.. runs.PretrainArguments(run, 1), "--model", folder, "--quiet"]).AssertOneLineError(2));
+        Assert.False(Directory.Exists(run));
+        Cli.Run("inspect", "./bert-tiny/").AssertOneLineError(2);
+
+        string minilm = runs.File(Path.Combine("downloads", "minilm"));
+        Directory.CreateDirectory(minilm);
+        Assert.Equal(
+            $"bertgen: error: --model '{minilm}' is a folder, not a model's name; a HuggingFace model folder is given with --model-dir",
+            Cli.Run("embed", "--model", minilm, "x").AssertOneLineError(2));
+    }
+
+    [Fact]
+    public void ACheckpointFolderUnderAFileSaysWhichFile()
+    {
+        // Was "could not find a part of the path '…/train.tsv/run'".
+        string run = Path.Combine(runs.Train, "run");
+        string line = Cli.Run([.. runs.FinetuneArguments(run), "--init", "none", "--quiet"]).AssertOneLineError(1);
+        Assert.Equal($"bertgen: error: cannot create checkpoint folder '{run}': '{runs.Train}' is a file, not a folder", line);
+    }
+
+    [Fact]
+    public void AnEmptyCheckpointFolderOrNoEvaluationBatchesAreUsageErrorsNamingTheOption()
+    {
+        // Was "--warmup must be 0 or more and --eval-batches at least 1" whichever of the two was wrong.
+        Assert.Equal("bertgen: error: --eval-batches must be at least 1, not 0", Cli.Run("pretrain", "--eval-batches", "0").AssertOneLineError(2));
+
+        // An unset shell variable (--checkpoints "$RUN") was "internal error (ArgumentException)".
+        Assert.Equal("bertgen: error: --checkpoints is empty: give the folder for the run's checkpoints", Cli.Run("pretrain", "--checkpoints", "").AssertOneLineError(2));
+        Assert.Equal("bertgen: error: --checkpoints is empty: give the folder for the run's checkpoints", Cli.Run([.. runs.FinetuneArguments(" ")]).AssertOneLineError(2));
+    }
+
+    [Fact]
     public void ResumingPastTheRequestedStepsIsAUsageError()
     {
         string run = runs.File("past-steps");

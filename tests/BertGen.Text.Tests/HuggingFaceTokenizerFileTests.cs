@@ -55,6 +55,9 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
     [InlineData("""{"model": {"type": "WordPiece", "max_input_chars_per_word": 0, "vocab": {}}}""", "model.max_input_chars_per_word must be a whole number of characters, at least 1, not 0")]
     [InlineData("""{"model": {"type": "WordPiece", "max_input_chars_per_word": "100", "vocab": {}}}""", "model.max_input_chars_per_word must be a whole number of characters, at least 1, not \"100\"")]
     [InlineData("""{"model": {"type": "WordPiece", "max_input_chars_per_word": 2.5, "vocab": {}}}""", "model.max_input_chars_per_word must be a whole number of characters, at least 1, not 2.5")]
+    [InlineData("""{"normalizer": "BertNormalizer", "model": {"type": "WordPiece", "vocab": {}}}""", "\"normalizer\" must be an object or null")]
+    [InlineData("""{"pre_tokenizer": ["BertPreTokenizer"], "model": {"type": "WordPiece", "vocab": {}}}""", "\"pre_tokenizer\" must be an object or null")]
+    [InlineData("""{"normalizer": {"type": "BertNormalizer", "strip_accents": "yes"}, "model": {"type": "WordPiece", "vocab": {}}}""", "normalizer.strip_accents must be true, false or null")]
     [InlineData("""{"model": """, "is not valid JSON")]
     public void What_bert_cannot_be_is_a_one_line_error(string json, string message)
     {

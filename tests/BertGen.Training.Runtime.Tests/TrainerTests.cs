@@ -247,7 +247,9 @@ public sealed class TrainerTests
             }
 
             crash = true;
-            Assert.Throws<IOException>(() => trainer.SaveCheckpoint());
+            CheckpointException error = Assert.Throws<CheckpointException>(() => trainer.SaveCheckpoint());
+            Assert.IsType<IOException>(error.InnerException);
+            Assert.EndsWith("checkpoint-000000010': disk full (simulated)", error.Message, StringComparison.Ordinal);
         }
 
         // A process killed mid-write leaves its hidden temporary folder behind: also never a checkpoint.

@@ -44,9 +44,15 @@ internal sealed class BenchCommand : ICliCommand
             ModelDescriptor descriptor = ModelCatalog.RequireCompiled(name);
             int timed = parse.GetValue(runs);
             int untimed = parse.GetValue(warmup);
-            if (timed < 1 || untimed < 0)
+            // A million runs is far past what a median needs; --runs 2147483647 was "out of memory" (a time per run is kept).
+            if (timed is < 1 or > MaxRuns)
             {
-                throw new CliUsageException("--runs must be at least 1 and --warmup 0 or more");
+                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--runs must be between 1 and {MaxRuns:N0}, not {timed}"));
+            }
+
+            if (untimed is < 0 or > MaxRuns)
+            {
+                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--warmup must be between 0 and {MaxRuns:N0}, not {untimed}"));
             }
 
             if (parse.GetValue(threads) is int count && (count < 1 || count > 1024))
@@ -68,6 +74,9 @@ internal sealed class BenchCommand : ICliCommand
         });
         return command;
     }
+
+    /// <summary>The most timed (and untimed) runs per shape --runs and --warmup take.</summary>
+    private const int MaxRuns = 1_000_000;
 
     /// <summary>One timed pass at one shape.</summary>
     internal sealed record BenchRow(string Pass, int Batch, int Sequence, double MedianMilliseconds, double FastestMilliseconds, double Flops);

@@ -74,7 +74,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 throw new CliUsageException("--warmup must be 0 or more");
             }
 
-            string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "finetune-" + ModelCatalog.CliName(descriptor)));
+            string directory = TrainingRun.FolderOf(parse.GetValue(checkpoints), "finetune-" + ModelCatalog.CliName(descriptor));
             // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and every rank
             // trains with what it found.
             DataParallelLaunch.Join(context.Console.Error);

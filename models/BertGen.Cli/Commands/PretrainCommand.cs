@@ -60,9 +60,14 @@ internal sealed class PretrainCommand : ICliCommand
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
             TrainingRun.RequireShape(descriptor, batch, sequence);
-            if (parse.GetValue(warmup) < 0 || parse.GetValue(evaluationBatches) < 1)
+            if (parse.GetValue(warmup) < 0)
             {
-                throw new CliUsageException("--warmup must be 0 or more and --eval-batches at least 1");
+                throw new CliUsageException($"--warmup must be 0 or more, not {parse.GetValue(warmup)}");
+            }
+
+            if (parse.GetValue(evaluationBatches) < 1)
+            {
+                throw new CliUsageException($"--eval-batches must be at least 1, not {parse.GetValue(evaluationBatches)}");
             }
 
             if (!(parse.GetValue(heldOut) is > 0 and <= 0.5))
@@ -74,7 +79,7 @@ internal sealed class PretrainCommand : ICliCommand
             string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
             TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
             TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath);
-            string directory = Path.GetFullPath(parse.GetValue(checkpoints) ?? Path.Combine("runs", "pretrain-" + ModelCatalog.CliName(descriptor)));
+            string directory = TrainingRun.FolderOf(parse.GetValue(checkpoints), "pretrain-" + ModelCatalog.CliName(descriptor));
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
             DataParallelLaunch.Join(context.Console.Error);
             ResumePlan resume = DataParallelLaunch.FromRankZero(

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text.Json;
+using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Text;
 
@@ -31,15 +32,19 @@ internal sealed record ModelFolder(
     /// <summary>The folder's name, used as the model id (<c>all-MiniLM-L6-v2</c>).</summary>
     public string Name => NameOf(Directory);
 
-    /// <summary>The name of the folder at <paramref name="directory"/> (<c>all-MiniLM-L6-v2</c>).</summary>
-    public static string NameOf(string directory) => Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
+    /// <summary>
+    /// The name of the folder at <paramref name="directory"/> (<c>all-MiniLM-L6-v2</c>); empty for an empty path (an unset
+    /// shell variable), which <see cref="Open"/> and <see cref="ReadArchitecture"/> then refuse as a folder that does not exist.
+    /// </summary>
+    public static string NameOf(string directory) =>
+        directory.Length == 0 ? "" : Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
 
     /// <summary>A folder to run: its config, weights and tokenizer, each required.</summary>
     public static ModelFolder Open(string directory, bool preferVocabularyFile = false)
     {
         string config = RequireConfig(directory);
         string weights = Path.Combine(directory, WeightsFile);
-        if (!File.Exists(weights))
+        if (!Has(weights, "weights"))
         {
             string hint = File.Exists(Path.Combine(directory, "pytorch_model.bin"))
                 ? " (it has pytorch_model.bin, a pickle BertGen does not read: save the model with safe_serialization=True)"
@@ -50,9 +55,10 @@ internal sealed record ModelFolder(
         HuggingFaceConfig parsed = HuggingFaceConfig.Load(config);
         string fast = Path.Combine(directory, FastTokenizerFile);
         string vocabulary = Path.Combine(directory, VocabularyFile);
-        (BertWordPieceTokenizer tokenizer, string tokenizerFile) = File.Exists(fast) && !(preferVocabularyFile && File.Exists(vocabulary))
+        bool hasFast = Has(fast, "tokenizer"), hasVocabulary = Has(vocabulary, "vocabulary");
+        (BertWordPieceTokenizer tokenizer, string tokenizerFile) = hasFast && !(preferVocabularyFile && hasVocabulary)
             ? (HuggingFaceTokenizerFile.Load(fast), fast)
-            : File.Exists(vocabulary)
+            : hasVocabulary
                 ? (SlowTokenizer(directory, vocabulary), vocabulary)
                 : throw new CliFailureException($"model folder '{directory}' has neither {FastTokenizerFile} nor {VocabularyFile}");
         if (tokenizer.Vocabulary.Count != parsed.VocabSize)
@@ -79,11 +85,13 @@ internal sealed record ModelFolder(
     {
         if (!System.IO.Directory.Exists(directory))
         {
-            throw new CliFailureException($"model folder '{directory}' does not exist");
+            throw new CliFailureException(File.Exists(directory)
+                ? $"model folder '{directory}' is a file, not a folder"
+                : $"model folder '{directory}' does not exist");
         }
 
         string config = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(config))
+        if (!Has(config, "config"))
         {
             throw new CliFailureException($"model folder '{directory}' has no {ConfigFile}");
         }
@@ -100,7 +108,7 @@ internal sealed record ModelFolder(
         bool lowercase = true, chinese = true;
         bool? strip = null;
         string settings = Path.Combine(directory, "tokenizer_config.json");
-        if (File.Exists(settings))
+        if (Has(settings, "settings"))
         {
             using JsonDocument document = ParseJson(settings);
             lowercase = Flag(document.RootElement, "do_lower_case", settings) ?? true;
@@ -116,7 +124,7 @@ internal sealed record ModelFolder(
     private static PoolingMode? ReadPooling(string directory)
     {
         string path = Path.Combine(directory, "1_Pooling", "config.json");
-        if (!File.Exists(path))
+        if (!Has(path, "pooling settings"))
         {
             return null;
         }
@@ -141,7 +149,7 @@ internal sealed record ModelFolder(
         foreach ((string file, string field) in new[] { ("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length") })
         {
             string path = Path.Combine(directory, file);
-            if (File.Exists(path))
+            if (Has(path, "settings"))
             {
                 using JsonDocument document = ParseJson(path);
                 if (!document.RootElement.TryGetProperty(field, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
@@ -173,15 +181,41 @@ internal sealed record ModelFolder(
         : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
         : throw new CliFailureException($"'{path}': \"{name}\" must be true or false, not {value.GetRawText()}");
 
+    /// <summary>
+    /// Whether the folder holds <paramref name="path"/>: false when nothing is there. A folder in its place, or a link that
+    /// leads nowhere (a hub snapshot copied without <c>cp -L</c>), is a one-line error naming it, not an absent file: a
+    /// <c>tokenizer.json</c> folder fell back to <c>vocab.txt</c>, and a <c>1_Pooling/config.json</c> one to the default
+    /// pooling, without a word.
+    /// </summary>
+    private static bool Has(string path, string what)
+    {
+        if (!File.Exists(path) && !System.IO.Directory.Exists(path))
+        {
+            return false;
+        }
+
+        return InputFiles.Problem(path, what) is string problem ? throw new CliFailureException(problem) : true;
+    }
+
+    /// <summary>A settings file's JSON object, or a one-line error (its fields were read off an array or a number as a crash).</summary>
     private static JsonDocument ParseJson(string path)
     {
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(path));
+            document = JsonDocument.Parse(File.ReadAllBytes(path));
         }
         catch (JsonException e)
         {
             throw new CliFailureException(JsonFileErrors.NotValid(path, e));
         }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw new CliFailureException($"'{path}' is not a JSON object");
+        }
+
+        return document;
     }
 }

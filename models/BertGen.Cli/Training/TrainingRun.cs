@@ -250,6 +250,21 @@ internal static class TrainingRun
     public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(
         $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{ShownPath.Of(plan.CheckpointDirectory)}'; continue with --resume");
 
+    /// <summary>
+    /// The run's folder, absolute: <c>--checkpoints</c>, else <c>runs/</c><paramref name="defaultName"/>. An empty one (an unset
+    /// shell variable, <c>--checkpoints "$RUN"</c>) is refused: it was an internal error, and read as the working folder it
+    /// would fill that with checkpoints.
+    /// </summary>
+    public static string FolderOf(string? checkpoints, string defaultName)
+    {
+        if (checkpoints is not null && string.IsNullOrWhiteSpace(checkpoints))
+        {
+            throw new CliUsageException("--checkpoints is empty: give the folder for the run's checkpoints");
+        }
+
+        return Path.GetFullPath(checkpoints ?? Path.Combine("runs", defaultName));
+    }
+
     /// <summary>Checks that (batch, sequence) is one of the model's compiled shapes (every shape of a training spec has a training step).</summary>
     public static void RequireShape(ModelDescriptor model, int batch, int sequence)
     {

@@ -41,7 +41,15 @@ internal sealed class CheckpointFolderLock : IDisposable
             throw new CheckpointException($"checkpoint folder {MessageText.QuotePath(folder)} is a file, not a folder");
         }
 
-        Directory.CreateDirectory(folder);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"cannot create checkpoint folder {MessageText.QuotePath(folder)}: {FileSystemErrors.Reason(e, folder)}", e);
+        }
+
         string path = Path.Combine(folder, LockFile);
         if (Directory.Exists(path))
         {

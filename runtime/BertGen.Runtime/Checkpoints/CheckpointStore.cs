@@ -142,6 +142,12 @@ internal sealed class CheckpointStore
             _fileWritten?.Invoke(statePath);
             Commit(temporary, final);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk is the likely one; the file system's message named a hidden temporary file inside a hidden folder.
+            DeleteQuietly(temporary);
+            throw new CheckpointException($"cannot write checkpoint {MessageText.QuotePath(final)}: {FileSystemErrors.Reason(e, final)}", e);
+        }
         catch
         {
             DeleteQuietly(temporary);

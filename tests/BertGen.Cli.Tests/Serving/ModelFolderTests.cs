@@ -326,6 +326,53 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.Equal($"bertgen: error: '{path}': {expected}", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
     }
 
+    /// <summary>A settings file that is JSON but not an object: its fields were read off an array as an internal error.</summary>
+    [Theory]
+    [InlineData("tokenizer_config.json", "[]")]
+    [InlineData("1_Pooling/config.json", "[true]")]
+    [InlineData("sentence_bert_config.json", "\"256\"")]
+    public void A_settings_file_that_is_not_a_json_object_is_one_line_naming_it(string file, string json)
+    {
+        string directory = _folder.Scratch("not-an-object-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        File.Delete(Path.Combine(directory, "tokenizer.json")); // vocab.txt's flags are read from tokenizer_config.json
+        string path = Path.Combine(directory, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, json);
+
+        Assert.Equal($"bertgen: error: '{path}' is not a JSON object", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
+    /// <summary>
+    /// A folder where a file belongs was taken for no file (a tokenizer.json folder fell back to vocab.txt, a pooling
+    /// config folder to the default pooling, without a word); a hub snapshot copied without cp -L holds links to blobs
+    /// that are not there, which failed as "file '…/config.json' not found" beside an ls that lists it.
+    /// </summary>
+    [Fact]
+    public void A_folder_or_a_broken_link_where_a_file_belongs_is_named()
+    {
+        string directory = _folder.Scratch("folders-for-files");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string tokenizer = Path.Combine(directory, "tokenizer.json");
+        File.Delete(tokenizer);
+        Directory.CreateDirectory(tokenizer);
+        Assert.Equal($"bertgen: error: tokenizer file '{tokenizer}' is a folder, not a file", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+
+        Directory.Delete(tokenizer);
+        string pooling = Path.Combine(directory, "1_Pooling", "config.json");
+        Directory.CreateDirectory(pooling);
+        Assert.Equal($"bertgen: error: pooling settings file '{pooling}' is a folder, not a file", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+
+        string copied = _folder.Scratch("snapshot-copied-without-dereferencing");
+        Directory.CreateDirectory(copied);
+        File.CreateSymbolicLink(Path.Combine(copied, "config.json"), "../../blobs/4e9c2a");
+        Assert.Equal($"bertgen: error: config file '{Path.Combine(copied, "config.json")}' is a symbolic link to '../../blobs/4e9c2a', which does not exist",
+            Cli.Run("spec", copied).AssertOneLineError(1));
+
+        string file = Path.Combine(_folder.Directory, "config.json");
+        Assert.Equal($"bertgen: error: model folder '{file}' is a file, not a folder", Cli.Run("embed", "--model-dir", file, "x").AssertOneLineError(1));
+    }
+
     [Fact]
     public void Missing_files_are_one_line_errors()
     {
@@ -371,6 +418,9 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
             Cli.Run("spec", directory).AssertOneLineError(1));
         string missing = _folder.Scratch("not-there");
         Assert.Equal($"bertgen: error: model folder '{missing}' does not exist", Cli.Run("spec", missing).AssertOneLineError(1));
+
+        // An unset shell variable ('bertgen spec "$MODEL"') was "internal error (ArgumentException)".
+        Assert.Equal("bertgen: error: model folder '' does not exist", Cli.Run("spec", "").AssertOneLineError(1));
     }
 
     [Fact]
