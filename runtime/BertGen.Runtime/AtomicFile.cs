@@ -7,7 +7,7 @@ namespace BertGen.Runtime;
 /// A file written whole or not at all: into a hidden temporary file beside the target (same folder, so the same file
 /// system), flushed to disk, then renamed over the target. A full disk, a crash or a kill mid-write leaves the target as
 /// it was and no temporary file behind (failures delete it); the rename replaces a link at the target, never the file it
-/// points to. The safetensors writer, <c>bertgen quantize</c>, <c>bertgen spec</c> and a resumed run's metrics CSV cut
+/// points to. The safetensors writer, <c>bertgen quantize</c>, <c>bertgen spec</c>, a run's loss plot and a resumed run's metrics CSV cut
 /// (<see cref="Training.CsvMetricsSink.TruncateAfter"/>) write through it.
 /// </summary>
 internal static class AtomicFile

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using BertGen.Cli.Training;
 using Xunit;
 
 namespace BertGen.Cli.Tests;
@@ -12,6 +13,25 @@ namespace BertGen.Cli.Tests;
 [Collection(TrainingRunsCollection.Name)]
 public sealed class TrainingCommandTests(TrainingRunsFixture runs)
 {
+    [Fact]
+    public void TheLossPlotIsWrittenWholeOrRefusedInOneLine()
+    {
+        using var folder = new TemporaryFolder();
+        string metrics = Path.Combine(runs.PretrainRun, "metrics.csv");
+        string png = folder.File("loss.png");
+        LossPlot.Write(metrics, png, "pretraining bert-tiny", "mlm_loss", "mlm_accuracy", "MLM", "training loss (MLM + NSP)");
+        TrainingRunsFixture.AssertPng(png);
+
+        // A plot the file system refuses (here: a folder where the file goes) is one sentence naming it, and no
+        // temporary file is left beside it (it was written in place, where a full disk left half a plot).
+        string blocked = folder.File("blocked.png");
+        Directory.CreateDirectory(blocked);
+        CliFailureException refused = Assert.Throws<CliFailureException>(() =>
+            LossPlot.Write(metrics, blocked, "pretraining bert-tiny", "mlm_loss", "mlm_accuracy", "MLM", "training loss (MLM + NSP)"));
+        Assert.StartsWith($"cannot write '{ShownPath.Of(blocked)}'", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(["blocked.png", "loss.png"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void PretrainWritesACheckpointMetricsAndALossPlot()
     {

@@ -88,7 +88,10 @@ internal static class LossPlot
 
         // Below the plot, never over the last points.
         plot.ShowLegend(Edge.Bottom);
-        plot.SavePng(pngPath, Width, Height);
+
+        // Whole or not at all: a disk that fills at the end of a run leaves no half a plot (the checkpoints are intact).
+        byte[] png = plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        OutputFile.Write(pngPath, stream => stream.Write(png));
     }
 
     /// <summary>The mean of the values within <paramref name="window"/> / 2 places of each (fewer at the ends).</summary>
