@@ -12,7 +12,8 @@ public static class LabelledTextReader
 {
     /// <summary>
     /// Reads a labelled-text file, plain or gzip, checked as <see cref="TextFileLines"/> reads: invalid UTF-8, a cut or
-    /// padded gzip stream and a file cut mid-line are errors naming the file and line.
+    /// padded gzip stream and a file cut mid-line are errors naming the file and line. Blank lines are skipped; line
+    /// numbers in messages count them.
     /// </summary>
     public static List<LabelledText> ReadFile(string path)
     {
@@ -40,6 +41,13 @@ public static class LabelledTextReader
         var examples = new List<LabelledText>();
         foreach ((int lineNumber, string line) in lines)
         {
+            // A blank line holds no example (an editor's extra newline at the end, a gap between blocks): skipped, as
+            // pandas' and HuggingFace datasets' TSV readers skip it. A line with a label and a blank text is an error below.
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
             string[] fields = line.Split('\t');
             if (fields.Length is < 2 or > 3)
             {

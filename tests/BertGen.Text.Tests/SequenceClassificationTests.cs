@@ -207,6 +207,16 @@ public sealed class SequenceClassificationTests
         TextDataException noTab = Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("OT\tfine\nno tab here\n"), "bad.tsv"));
         Assert.Contains("bad.tsv line 2", noTab.Message, StringComparison.Ordinal);
         Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("\ttext\n"), "empty-label.tsv"));
+        Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("OT\t \n"), "blank-text.tsv"));
+        TextDataException onlyBlank = Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("\n \n"), "blank.tsv"));
+        Assert.Equal("blank.tsv has no examples.", onlyBlank.Message);
+
+        // Blank lines hold no example and are skipped (an editor's newline at the end, a gap between blocks); the lines
+        // after them keep their numbers.
+        List<LabelledText> gaps = LabelledTextReader.Read(new StringReader("OT\tone\n\nNT\ttwo\n \t \nXX\tthree\n\n"), "gaps.tsv");
+        Assert.Equal(["one", "two", "three"], gaps.Select(e => e.Text));
+        TextDataException third = Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(gaps, TestData.Tokenizer, Testaments, 16));
+        Assert.StartsWith("gaps.tsv line 5 has label 'XX'", third.Message, StringComparison.Ordinal);
         Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(
             [new LabelledText("XX", "text")], TestData.Tokenizer, Testaments, 16));
         List<LabelledText> unknownOnLine3 = LabelledTextReader.Read(new StringReader("OT\tone\nNT\ttwo\nXX\tthree\n"), "labels.tsv");
