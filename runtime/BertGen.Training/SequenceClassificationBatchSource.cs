@@ -40,15 +40,6 @@ public sealed class SequenceClassificationBatchSource : ITrainingBatchSource
     public void RestoreState(ReadOnlySpan<byte> state)
     {
         SequenceClassificationStreamState decoded = StreamStateCodec.DecodeClassification(state);
-        try
-        {
-            _stream.RestoreState(decoded);
-        }
-        catch (TextDataException e)
-        {
-            // As a TrainingException, rank 0 of a data-parallel job relays the refusal to the others (RootDecision), and
-            // the job ends with its one line instead of one more per rank saying mpirun stopped it.
-            throw new TrainingException(e.Message);
-        }
+        StreamStateCodec.Restore(() => _stream.RestoreState(decoded));
     }
 }

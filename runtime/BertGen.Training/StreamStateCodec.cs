@@ -60,6 +60,23 @@ internal static class StreamStateCodec
         return new SequenceClassificationStreamState(reader.Int(), reader.Int(), reader.Rng(), reader.Int(), reader.Fingerprint());
     }
 
+    /// <summary>
+    /// Runs a stream's restore, its refusal of another data's position raised as a <see cref="TrainingException"/>: rank 0
+    /// of a data-parallel job relays that to the others (RootDecision), and the job ends with its one line instead of one
+    /// more per rank saying mpirun stopped it.
+    /// </summary>
+    public static void Restore(Action restore)
+    {
+        try
+        {
+            restore();
+        }
+        catch (TextDataException e)
+        {
+            throw new TrainingException(e.Message);
+        }
+    }
+
     private ref struct Writer
     {
         private readonly Span<byte> _bytes;
