@@ -271,6 +271,30 @@ public sealed class HostileSpecTests
         Assert.DoesNotContain('\u202E', model);
     }
 
+    [Fact]
+    public void LabelNamesBeyondWhatTheCompilerHoldsAsStringsAreOutOfRange()
+    {
+        // 16,384 labels of 512 characters, each within its own bound, generated a model whose label literals the compiler
+        // then refused (CS8103: 16.8 MB of its 16 MB heap of an assembly's strings), with no BG diagnostic. 2,049 of 512
+        // characters are the least past the bound; 2,048 are at it.
+        Diagnostic d = Single(WithLabels(ValidSpec, 2049, 512), "BG0004");
+        Assert.Equal(
+            "Field 'id2label' has value 2,049 labels of 1,049,088 characters in all, but must be at most 1,048,576 characters in all: " +
+            "each label name is a string literal of the generated model, and the compiler holds an assembly's string literals to 16 MB", Message(d));
+        Assert.Equal((6, 14), Start(d));
+
+        (Compilation output, GeneratorRunResult atBound) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, WithLabels(ValidSpec, 2048, 512)));
+        Assert.Empty(atBound.Diagnostics);
+        using var assembly = new System.IO.MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = output.Emit(assembly);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Take(3)));
+    }
+
+    // The spec with an id2label of `count` names of `length` characters, on a line of its own before hidden_act (line 6).
+    private static string WithLabels(string spec, int count, int length) => spec.Replace(
+        "  \"hidden_act\"",
+        "  \"id2label\": {" + string.Join(", ", Enumerable.Range(0, count).Select(i => $"\"{i}\": \"{i.ToString(CultureInfo.InvariantCulture).PadRight(length, 'x')}\"")) + "},\n  \"hidden_act\"");
+
     // The small spec with `layers` layers and 32 shapes (batch 1 to 32 × sequence 16), then the precisions and what follows them.
     private static string LayersOverShapes(int layers, string precisionsAndMore) => ValidSpec
         .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": " + layers)

@@ -310,6 +310,14 @@ internal sealed class SpecParser
             labels[index] = name.Value;
         }
 
+        long characters = labels.Sum(l => (long)l!.Length);
+        if (characters > SpecLimits.LabelCharacters)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, id2label.Value.Span, "id2label", $"{Grouped(labels.Length)} labels of {Grouped(characters)} characters in all",
+                $"at most {Grouped(SpecLimits.LabelCharacters)} characters in all: each label name is a string literal of the generated model, and the compiler holds an assembly's string literals to 16 MB");
+            return (null, null);
+        }
+
         if (declared && numLabels is { } count && count != labels.Length)
         {
             Report(DiagnosticDescriptors.InconsistentLabels, FieldSpan(config, "num_labels"), "num_labels", $"it is {count}, but id2label has {labels.Length} labels");
