@@ -104,6 +104,18 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void BG0009_TwoFilesOfOneNameInTwoFoldersAreNamedByTheirPaths()
+    {
+        // Was "Specs 'test.bert.json' and 'test.bert.json' both produce …", which did not say which two files.
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Spec("/project/specs/a/test.bert.json", ValidSpec),
+            GeneratorHarness.Spec("/project/specs/b/test.bert.json", ValidSpec));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0009", "/project/specs/b/test.bert.json"), (d.Id, d.Location.GetLineSpan().Path));
+        Assert.StartsWith("Specs '/project/specs/a/test.bert.json' and '/project/specs/b/test.bert.json' both produce the type 'BertGen.Models.TestModel';", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void TheSameFileListedTwiceIsOneModel()
     {
         // Was BG0009 "Specs 'test.bert.json' and 'test.bert.json' both produce the type …" and no model.
@@ -282,6 +294,30 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void EmptyFileIsReportedNotACrash() => AssertSingle(string.Empty, "BG0001", 0, 0, "Spec 'test.bert.json' is not valid JSON: unexpected end of file, expected a value");
+
+    [Fact]
+    public void BG0023_OneSpecsTypeIsAnotherSpecsNamespace()
+    {
+        // Each compiled alone, but together they were CS0101 ("The namespace 'Acme' already contains a definition for
+        // 'Models'") in the generated code, with no BG diagnostic.
+        string type = ValidSpec.Replace("\"TestModel\"", "\"Models\", \"namespace\": \"Acme\"");
+        string inside = ValidSpec.Replace("\"TestModel\"", "\"Encoder\", \"namespace\": \"Acme.Models.Text\"");
+        string apart = ValidSpec.Replace("\"TestModel\"", "\"Other\", \"namespace\": \"Acme.models\"");
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Spec("/project/specs/models.bert.json", type),
+            GeneratorHarness.Spec("/project/specs/text.bert.json", inside),
+            GeneratorHarness.Spec("/project/specs/other.bert.json", apart));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0023", "/project/specs/models.bert.json", 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            "Spec 'models.bert.json' produces the type 'Acme.Models', and spec 'text.bert.json' puts its model in the namespace 'Acme.Models.Text'; " +
+            "C# cannot have a type and a namespace of one name, so give one of them another 'bertgen.type_name' or 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        // Neither is generated; a namespace differing in case is another namespace, and its model compiles.
+        Assert.All(result.GeneratedSources, s => Assert.StartsWith("Acme.models.Other.", s.HintName, System.StringComparison.Ordinal));
+        Assert.NotEmpty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+    }
 
     private static void AssertSingle(string spec, string id, int line, int column, string message) =>
         AssertSingle(spec, id, DiagnosticSeverity.Error, line, column, message);

@@ -119,6 +119,12 @@ internal sealed class SpecParser
             typeName = null;
         }
 
+        if (typeName is not null && ns is not null && ReservedTypeNames.FullNameConflict(ns, typeName) is { } fullNameConflict)
+        {
+            Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(typeName)), "type name here: " + fullNameConflict);
+            typeName = null;
+        }
+
         ImmutableEquatableArray<ShapeVariant>? shapes = ParseShapes(bertgen, architecture);
         HeadSet? heads = ParseHeads(bertgen);
         PrecisionSet? precisions = ParsePrecisions(bertgen);

@@ -309,6 +309,18 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.False(File.Exists(output));
     }
 
+    /// <summary>With --namespace BertGen, --type-name Runtime made the model BertGen.Runtime, the runtime's namespace: a spec that did not compile.</summary>
+    [Fact]
+    public void Spec_refuses_a_model_named_like_a_namespace_the_generated_code_uses()
+    {
+        string output = _folder.Scratch("named-" + Guid.NewGuid().ToString("N") + ".bert.json");
+
+        Assert.Equal(
+            "bertgen: error: --type-name 'Runtime' cannot name the generated class: in namespace 'BertGen' the model would be 'BertGen.Runtime', a namespace the generated code uses",
+            Cli.Run("spec", _folder.Directory, "--output", output, "--namespace", "BertGen", "--type-name", "Runtime").AssertOneLineError(2));
+        Assert.False(File.Exists(output));
+    }
+
     [Theory]
     [InlineData("span", "the type name 'Span', made from the folder's name, cannot name the generated class: generated code names another type so; give one with --type-name")]
     [InlineData("parameters", "the type name 'Parameters', made from the folder's name, cannot name the generated class: it is the name of a member of the generated model; give one with --type-name")]
