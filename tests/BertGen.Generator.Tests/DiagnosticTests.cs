@@ -33,6 +33,22 @@ public sealed class DiagnosticTests
         "BG0001", 1, 16, "Spec 'test.bert.json' is not valid JSON: invalid number: a leading 0 may not be followed by digits");
 
     [Fact]
+    public void BG0001_AByteThatIsNotUtf8()
+    {
+        // A spec saved in Latin-1: the compiler reads its é as U+FFFD. Was a model whose name or label held U+FFFD.
+        AssertSingle(
+            ValidSpec.Replace("\"TestModel\"", "\"TestMod\uFFFDl\""),
+            "BG0001", 9, 25, "Spec 'test.bert.json' is not valid JSON: it holds a byte that is not UTF-8 (read as U+FFFD, the replacement character); save the spec as UTF-8, and write U+FFFD itself as \\ufffd");
+        (_, GeneratorRunResult escaped) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("\"heads\"", "\"x\": \"\\ufffd\", \"heads\"")));
+        Assert.Equal("BG0012", Assert.Single(escaped.Diagnostics).Id); // written as an escape, it is read
+    }
+
+    [Fact]
+    public void BG0001_Utf16WithoutAByteOrderMark() => AssertSingle(
+        System.Text.Encoding.UTF8.GetString(System.Text.Encoding.Unicode.GetBytes(ValidSpec)), // as the compiler reads it
+        "BG0001", 0, 1, "Spec 'test.bert.json' is not valid JSON: it holds a NUL character, as a UTF-16 file without a byte order mark reads; save the spec as UTF-8");
+
+    [Fact]
     public void BG0002_MissingRequiredField() => AssertSingle(
         ValidSpec.Replace("  \"intermediate_size\": 32,\n", string.Empty),
         "BG0002", 0, 0, "Spec 'test.bert.json' is missing the required field 'intermediate_size'");
