@@ -290,6 +290,30 @@ public sealed class HostileSpecTests
         Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Take(3)));
     }
 
+    [Fact]
+    public void LongLabelsOfEscapedCharactersKeepLinesWithin140CharactersAndTheirValue()
+    {
+        // A label of 512 characters was cut into pieces of 100 before escaping: 512 NEL controls (U+0085, each \u0085)
+        // made one line of 3,000 characters. Quotes and backslashes take two characters each, spaces let the cut move.
+        string[] labels = [new string('\u0085', 512), string.Concat(Enumerable.Repeat("a\"b\\ ", 100)), "x\u202E" + new string('y', 200)];
+        string id2label = string.Join(", ", labels.Select((l, i) => $"\"{i}\": {System.Text.Json.JsonSerializer.Serialize(l)}"));
+        string spec = ValidSpec.Replace("  \"hidden_act\"", "  \"id2label\": {" + id2label + "},\n  \"hidden_act\"");
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        foreach (GeneratedSourceResult source in result.GeneratedSources)
+        {
+            string longest = source.SourceText.ToString().Split('\n').OrderByDescending(l => l.Length).First();
+            Assert.True(longest.Length <= 140, $"{source.HintName} has a line of {longest.Length} characters: {longest}");
+        }
+
+        SyntaxTree model = result.GeneratedSources.Single(s => s.HintName.EndsWith(".Model.g.cs", System.StringComparison.Ordinal)).SyntaxTree;
+        var initializer = model.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax>()
+            .Single(p => p.Identifier.ValueText == "Labels").DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InitializerExpressionSyntax>().Single();
+        SemanticModel semantics = output.GetSemanticModel(model);
+        Assert.Equal(labels, initializer.Expressions.Select(e => (string?)semantics.GetConstantValue(e).Value));
+    }
+
     // The spec with an id2label of `count` names of `length` characters, on a line of its own before hidden_act (line 6).
     private static string WithLabels(string spec, int count, int length) => spec.Replace(
         "  \"hidden_act\"",
