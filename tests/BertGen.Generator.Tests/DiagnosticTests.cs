@@ -59,6 +59,11 @@ public sealed class DiagnosticTests
         "BG0003", 3, 23, "Field 'num_hidden_layers' must be an integer, but is \"one\"");
 
     [Fact]
+    public void BG0003_AnEmptyShapesListIsCalledEmpty() => AssertSingle(
+        ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[]"),
+        "BG0003", 10, 14, "Field 'bertgen.shapes' must be a non-empty array of { \"batch\": …, \"sequence\": … }, but is an empty array"); // was "but is an array"
+
+    [Fact]
     public void BG0004_ZeroOrNegativeSize() => AssertSingle(
         ValidSpec.Replace("\"batch\": 2", "\"batch\": 0"),
         "BG0004", 10, 26, "Field 'bertgen.shapes[0].batch' has value 0, but must be positive");

@@ -616,13 +616,22 @@ internal sealed class SpecParser
     private void ReportUnknownAndMissing()
     {
         FieldReader? settings = _objects.FirstOrDefault(o => o.Path == BertGenSection);
+        FieldReader root = _objects[0];
         foreach (FieldReader fields in _objects)
         {
             var claimed = new HashSet<string>();
             foreach (string missing in fields.MissingRequired)
             {
                 JsonProperty? likely = fields.Unknown.FirstOrDefault(p => NearMiss.Find(p.Name, new[] { missing }) is not null);
-                if (likely is not null)
+                JsonProperty? misplaced = fields.Path == BertGenSection ? root.Json.Find(missing) : null;
+                if (misplaced is not null)
+                {
+                    // "shapes" written beside the HF fields: the section lacks it, and the one there is read nowhere.
+                    int line = _text.Lines.GetLinePosition(misplaced.NameSpan.Start).Line + 1;
+                    Report(DiagnosticDescriptors.MissingField, misplaced.NameSpan, FileName, fields.Path + missing,
+                        $"; the '{missing}' on line {line} is beside the HF fields: move it into the 'bertgen' section");
+                }
+                else if (likely is not null)
                 {
                     claimed.Add(likely.Name);
                     int line = _text.Lines.GetLinePosition(likely.NameSpan.Start).Line + 1;
