@@ -50,6 +50,16 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (all, _) => CollidingTypeNames(all));
         context.RegisterSourceOutput(duplicates, static (spc, diagnostics) => Report(spc, diagnostics));
+
+        // 5. Names the project already has: a type or namespace of a model's full name in its code or its references.
+        //    The only step that reads the compilation; it outputs plain diagnostics, so the rest stays cached.
+        IncrementalValueProvider<ImmutableEquatableArray<DiagnosticInfo>> taken = parsed
+            .Select(static (r, _) => (r.Spec, r.TypeNameLocation))
+            .Collect()
+            .Combine(context.CompilationProvider)
+            .Select(static (pair, ct) => ProjectNameClashes.Find(pair.Left, pair.Right, ct))
+            .WithTrackingName(TrackingNames.ProjectNames);
+        context.RegisterSourceOutput(taken, static (spc, diagnostics) => Report(spc, diagnostics));
     }
 
     // No exception leaves the generator: the compiler would turn it into warning CS8785 and build without the
@@ -199,4 +209,5 @@ internal static class TrackingNames
     public const string Specs = nameof(Specs);
     public const string Plan = nameof(Plan);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string ProjectNames = nameof(ProjectNames);
 }

@@ -95,6 +95,14 @@ internal static class DiagnosticDescriptors
         "Spec '{0}' produces the type '{1}', and spec '{2}' puts its model in the namespace '{3}'; C# cannot have a type and a namespace of one name, so give one of them another 'bertgen.type_name' or 'bertgen.namespace'");
 
     /// <summary>
+    /// A valid spec whose model the project cannot hold: its code or a referenced assembly already has a type (other than
+    /// a partial class adding to the model) or a namespace of the model's full name.
+    /// </summary>
+    public static readonly DiagnosticDescriptor NameTakenInProject = Error(
+        "BG0024", "The project already has the model's name",
+        "Spec '{0}' produces the type '{1}', but the project already has {2} of that name{3}; give the spec another 'bertgen.type_name' or 'bertgen.namespace'");
+
+    /// <summary>
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
     /// </summary>
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(

@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace BertGen.Generator.Tests;
@@ -338,6 +339,53 @@ public sealed class DiagnosticTests
         Assert.All(result.GeneratedSources, s => Assert.StartsWith("Acme.models.Other.", s.HintName, System.StringComparison.Ordinal));
         Assert.NotEmpty(result.GeneratedSources);
         Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+    }
+
+    /// <summary>
+    /// The project's own code or references already using the model's full name built into CS0101 in the generated code
+    /// (a struct, a namespace) or CS0260 in the project's, with no BG diagnostic; a model named System.Linq turned the
+    /// project's implicit <c>using System.Linq;</c> into CS0138.
+    /// </summary>
+    [Theory]
+    [InlineData("namespace BertGen.Models { public struct TestModel { } }", "a struct", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public class TestModel { } }", "a class", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models.TestModel { internal static class Helpers { } }", "a namespace", " (User.cs, line 1)")]
+    public void BG0024_TheProjectAlreadyHasTheModelsName(string user, string kind, string where)
+    {
+        (_, GeneratorRunResult result) = RunWithUserCode(ValidSpec, user);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0024", Path, 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Spec 'test.bert.json' produces the type 'BertGen.Models.TestModel', but the project already has {kind} of that name{where}; give the spec another 'bertgen.type_name' or 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void BG0024_ANamespaceOfAReferencedAssembly()
+    {
+        (_, GeneratorRunResult result) = RunWithUserCode(ValidSpec.Replace("\"TestModel\"", "\"Linq\", \"namespace\": \"System\""), "class User { }");
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal("BG0024", d.Id);
+        Assert.StartsWith("Spec 'test.bert.json' produces the type 'System.Linq', but the project already has a namespace of that name (in the referenced assembly '",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void APartialClassOfTheModelsNameAddsToTheModel()
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "namespace BertGen.Models { public partial class TestModel { public int Extra => HiddenSize; } }");
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    private static (Compilation Output, GeneratorRunResult Result) RunWithUserCode(string spec, string user)
+    {
+        CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(
+            Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(user, GeneratorHarness.ParseOptions, path: "/project/User.cs"));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(Path, spec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        return (output, result);
     }
 
     private static void AssertSingle(string spec, string id, int line, int column, string message) =>
