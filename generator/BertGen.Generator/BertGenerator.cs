@@ -28,19 +28,30 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Select(static (file, ct) => SpecParser.Parse(file.Path, ReadText(file, ct), ct))
             .WithTrackingName(TrackingNames.Parse);
 
-        // 3. Pipeline 1, source: keep the valid specs whose type name is unique, plan each, emit it.
+        // 3. Names the project already has: a type or namespace of a model's full name in its code or references. The
+        //    only step that reads the compilation; it outputs plain values, so an edit that changes none keeps the rest cached.
+        IncrementalValueProvider<ProjectNameClashes.Found> taken = parsed
+            .Select(static (r, _) => (r.Spec, r.TypeNameLocation))
+            .Collect()
+            .Combine(context.CompilationProvider)
+            .Select(static (pair, ct) => ProjectNameClashes.Find(pair.Left, pair.Right, ct))
+            .WithTrackingName(TrackingNames.ProjectNames);
+
+        // 4. Pipeline 1, source: keep the valid specs whose type name is unique and not the project's already, plan
+        //    each, emit it.
         IncrementalValuesProvider<ModelSpec> specs = parsed
             .Select(static (r, _) => r.Spec)
             .Collect()
-            .SelectMany(static (all, _) => UniqueSpecs(all))
+            .Combine(taken.Select(static (t, _) => t.FullNames))
+            .SelectMany(static (pair, _) => UniqueSpecs(pair.Left).Where(s => !pair.Right.Contains(FullName(s))))
             .WithTrackingName(TrackingNames.Specs);
         IncrementalValuesProvider<PlanResult> plans = specs
             .Select(static (spec, _) => PlanResult.Of(spec))
             .WithTrackingName(TrackingNames.Plan);
         context.RegisterSourceOutput(plans, static (spc, result) => Emit(spc, result));
 
-        // 4. Pipeline 2, diagnostics: each spec's own problems, then type names claimed twice or as another's
-        //    namespace. Kept apart from the source branch so moving text in a spec re-reports without re-emitting.
+        // 5. Pipeline 2, diagnostics: each spec's own problems, type names claimed twice or as another's namespace, and
+        //    names the project has. Kept apart from the source branch so moving text in a spec re-reports without re-emitting.
         IncrementalValuesProvider<ImmutableEquatableArray<DiagnosticInfo>> fileDiagnostics = parsed
             .Select(static (r, _) => r.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
@@ -50,16 +61,7 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (all, _) => CollidingTypeNames(all));
         context.RegisterSourceOutput(duplicates, static (spc, diagnostics) => Report(spc, diagnostics));
-
-        // 5. Names the project already has: a type or namespace of a model's full name in its code or its references.
-        //    The only step that reads the compilation; it outputs plain diagnostics, so the rest stays cached.
-        IncrementalValueProvider<ImmutableEquatableArray<DiagnosticInfo>> taken = parsed
-            .Select(static (r, _) => (r.Spec, r.TypeNameLocation))
-            .Collect()
-            .Combine(context.CompilationProvider)
-            .Select(static (pair, ct) => ProjectNameClashes.Find(pair.Left, pair.Right, ct))
-            .WithTrackingName(TrackingNames.ProjectNames);
-        context.RegisterSourceOutput(taken, static (spc, diagnostics) => Report(spc, diagnostics));
+        context.RegisterSourceOutput(taken.Select(static (t, _) => t.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
     }
 
     // No exception leaves the generator: the compiler would turn it into warning CS8785 and build without the

@@ -12,14 +12,18 @@ namespace BertGen.Generator;
 /// name in its own code (CS0101 or CS0260 in the generated code, or in the project's), a namespace of that name in its
 /// code or a referenced assembly (CS0101, or the project's <c>using System.Linq;</c> finding a model named
 /// <c>System.Linq</c>), or a type of that name in a referenced assembly (CS0436 wherever the name is used). A partial
-/// class is the project adding members to the model, as the generated class is partial for. Only plain diagnostics
-/// leave this step: it reads the compilation on every edit, and reports only when what it finds changes.
+/// class is the project adding members to the model, as the generated class is partial for. Such a model is not
+/// generated. Only plain values leave this step: it reads the compilation on every edit, and the steps after it run
+/// again only when what it finds changes.
 /// </summary>
 internal static class ProjectNameClashes
 {
-    public static ImmutableEquatableArray<DiagnosticInfo> Find(
-        ImmutableArray<(ModelSpec? Spec, SpecLocation Location)> specs, Compilation compilation, CancellationToken cancellationToken)
+    /// <summary>The full names of the models not to generate, and why (BG0024): values only, no symbol.</summary>
+    internal sealed record Found(ImmutableEquatableArray<string> FullNames, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);
+
+    public static Found Find(ImmutableArray<(ModelSpec? Spec, SpecLocation Location)> specs, Compilation compilation, CancellationToken cancellationToken)
     {
+        var names = new List<string>();
         var diagnostics = new List<DiagnosticInfo>();
         var seen = new HashSet<ModelSpec>();
         foreach ((ModelSpec? spec, SpecLocation location) in specs)
@@ -32,12 +36,13 @@ internal static class ProjectNameClashes
 
             if (Existing(compilation, spec) is { } existing)
             {
+                names.Add(spec.Namespace + "." + spec.TypeName);
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NameTakenInProject, location, spec.SpecFileName, spec.Namespace + "." + spec.TypeName, existing.Kind, existing.Where));
             }
         }
 
-        return diagnostics.ToEquatableArray();
+        return new Found(names.ToEquatableArray(), diagnostics.ToEquatableArray());
     }
 
     // What the project already has under the model's full name, as the message says it ("a struct", " (Shapes.cs, line 3)"), or null.

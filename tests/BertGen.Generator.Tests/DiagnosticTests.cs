@@ -352,7 +352,9 @@ public sealed class DiagnosticTests
     [InlineData("namespace BertGen.Models.TestModel { internal static class Helpers { } }", "a namespace", " (User.cs, line 1)")]
     public void BG0024_TheProjectAlreadyHasTheModelsName(string user, string kind, string where)
     {
-        (_, GeneratorRunResult result) = RunWithUserCode(ValidSpec, user);
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, user);
+        Assert.Empty(result.GeneratedSources); // nothing generated, and the project's own code still compiles
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
         Diagnostic d = Assert.Single(result.Diagnostics);
         Assert.Equal(("BG0024", Path, 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
         Assert.Equal(
@@ -364,6 +366,7 @@ public sealed class DiagnosticTests
     public void BG0024_ANamespaceOfAReferencedAssembly()
     {
         (_, GeneratorRunResult result) = RunWithUserCode(ValidSpec.Replace("\"TestModel\"", "\"Linq\", \"namespace\": \"System\""), "class User { }");
+        Assert.Empty(result.GeneratedSources);
         Diagnostic d = Assert.Single(result.Diagnostics);
         Assert.Equal("BG0024", d.Id);
         Assert.StartsWith("Spec 'test.bert.json' produces the type 'System.Linq', but the project already has a namespace of that name (in the referenced assembly '",
