@@ -28,19 +28,30 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Select(static (file, ct) => SpecParser.Parse(file.Path, ReadText(file, ct), ct))
             .WithTrackingName(TrackingNames.Parse);
 
-        // 3. Pipeline 1, source: keep the valid specs whose type name is unique, plan each, emit it.
+        // 3. Names the project already has: a type or namespace of a model's full name in its code or references. The
+        //    only step that reads the compilation; it outputs plain values, so an edit that changes none keeps the rest cached.
+        IncrementalValueProvider<ProjectNameClashes.Found> taken = parsed
+            .Select(static (r, _) => (r.Spec, r.TypeNameLocation))
+            .Collect()
+            .Combine(context.CompilationProvider)
+            .Select(static (pair, ct) => ProjectNameClashes.Find(pair.Left, pair.Right, ct))
+            .WithTrackingName(TrackingNames.ProjectNames);
+
+        // 4. Pipeline 1, source: keep the valid specs whose type name is unique and not the project's already, plan
+        //    each, emit it.
         IncrementalValuesProvider<ModelSpec> specs = parsed
             .Select(static (r, _) => r.Spec)
             .Collect()
-            .SelectMany(static (all, _) => UniqueSpecs(all))
+            .Combine(taken.Select(static (t, _) => t.FullNames))
+            .SelectMany(static (pair, _) => UniqueSpecs(pair.Left).Where(s => !pair.Right.Contains(FullName(s))))
             .WithTrackingName(TrackingNames.Specs);
         IncrementalValuesProvider<PlanResult> plans = specs
             .Select(static (spec, _) => PlanResult.Of(spec))
             .WithTrackingName(TrackingNames.Plan);
         context.RegisterSourceOutput(plans, static (spc, result) => Emit(spc, result));
 
-        // 4. Pipeline 2, diagnostics: each spec's own problems, then type names claimed twice. Kept apart
-        //    from the source branch so moving text in a spec re-reports without re-emitting.
+        // 5. Pipeline 2, diagnostics: each spec's own problems, type names claimed twice or as another's namespace, and
+        //    names the project has. Kept apart from the source branch so moving text in a spec re-reports without re-emitting.
         IncrementalValuesProvider<ImmutableEquatableArray<DiagnosticInfo>> fileDiagnostics = parsed
             .Select(static (r, _) => r.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
@@ -48,8 +59,9 @@ public sealed class BertGenerator : IIncrementalGenerator
         IncrementalValueProvider<ImmutableEquatableArray<DiagnosticInfo>> duplicates = parsed
             .Select(static (r, _) => (r.Spec, r.TypeNameLocation))
             .Collect()
-            .Select(static (all, _) => DuplicateTypeNames(all));
+            .Select(static (all, _) => CollidingTypeNames(all));
         context.RegisterSourceOutput(duplicates, static (spc, diagnostics) => Report(spc, diagnostics));
+        context.RegisterSourceOutput(taken.Select(static (t, _) => t.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
     }
 
     // No exception leaves the generator: the compiler would turn it into warning CS8785 and build without the
@@ -107,18 +119,21 @@ public sealed class BertGenerator : IIncrementalGenerator
     private static string FullName(ModelSpec spec) => spec.Namespace + "." + spec.TypeName;
 
     // The same file listed twice among the AdditionalFiles (an item added again after BertGen.targets' glob) is one
-    // model, compiled once: its two specs are equal, path included.
+    // model, compiled once: its two specs are equal, path included. A model another spec's namespace is (or lies in) is
+    // not compiled, nor is that other spec: either alone would compile, and keeping one would be an arbitrary pick.
     private static IEnumerable<ModelSpec> UniqueSpecs(ImmutableArray<ModelSpec?> all)
     {
         ModelSpec[] valid = all.Where(s => s is not null).Select(s => s!).Distinct().ToArray();
+        var clashing = new HashSet<ModelSpec>(TypesThatAreNamespaces(valid).SelectMany(pair => new[] { pair.Type, pair.Namespace }));
         return valid
             .GroupBy(FullName, TypeNameComparer)
             .Where(g => g.Count() == 1)
             .Select(g => g.Single())
+            .Where(s => !clashing.Contains(s))
             .OrderBy(FullName, StringComparer.Ordinal);
     }
 
-    private static ImmutableEquatableArray<DiagnosticInfo> DuplicateTypeNames(ImmutableArray<(ModelSpec? Spec, SpecLocation Location)> all)
+    private static ImmutableEquatableArray<DiagnosticInfo> CollidingTypeNames(ImmutableArray<(ModelSpec? Spec, SpecLocation Location)> all)
     {
         var diagnostics = new List<DiagnosticInfo>();
         foreach (var group in all.Where(x => x.Spec is not null).GroupBy(x => FullName(x.Spec!), TypeNameComparer))
@@ -128,15 +143,46 @@ public sealed class BertGenerator : IIncrementalGenerator
             for (int i = 1; i < members.Length; i++)
             {
                 string other = FullName(members[i].Spec!);
+                (string firstFile, string secondFile) = FileNames(members[0].Spec!, members[i].Spec!);
                 diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.DuplicateTypeName, members[i].Location,
-                    members[0].Spec!.SpecFileName, members[i].Spec!.SpecFileName, first,
+                    DiagnosticDescriptors.DuplicateTypeName, members[i].Location, firstFile, secondFile, first,
                     other == first ? string.Empty : $" (the second as '{other}': the generated files' names would differ only in case)"));
             }
         }
 
+        var locations = new Dictionary<ModelSpec, SpecLocation>();
+        foreach ((ModelSpec? spec, SpecLocation location) in all.Where(x => x.Spec is not null && !locations.ContainsKey(x.Spec)))
+        {
+            locations[spec!] = location;
+        }
+
+        foreach ((ModelSpec type, ModelSpec ns) in TypesThatAreNamespaces(locations.Keys))
+        {
+            (string typeFile, string nsFile) = FileNames(type, ns);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeIsAnotherSpecsNamespace, locations[type], typeFile, FullName(type), nsFile, ns.Namespace));
+        }
+
         return diagnostics.ToEquatableArray();
     }
+
+    /// <summary>
+    /// Pairs of specs where the first's model is the second's namespace or one it lies in (<c>A.Foo</c> and <c>A.Foo.Bar</c>),
+    /// in the order of their paths. C# compares names by ordinal, so <c>A.foo</c> is another namespace.
+    /// </summary>
+    private static IEnumerable<(ModelSpec Type, ModelSpec Namespace)> TypesThatAreNamespaces(IEnumerable<ModelSpec> specs)
+    {
+        ModelSpec[] ordered = specs.Distinct().OrderBy(s => s.SpecPath, StringComparer.Ordinal).ToArray();
+        ILookup<string, ModelSpec> byNamespace = ordered
+            .SelectMany(s => s.Namespace.Split('.').Select((_, i) => (Namespace: string.Join(".", s.Namespace.Split('.').Take(i + 1)), Spec: s)))
+            .ToLookup(x => x.Namespace, x => x.Spec, StringComparer.Ordinal);
+        return ordered.SelectMany(type => byNamespace[FullName(type)].Select(ns => (type, ns)));
+    }
+
+    // As messages name two specs: by file name, or by path when both files have one name (in two folders).
+    private static (string First, string Second) FileNames(ModelSpec first, ModelSpec second) =>
+        first.SpecFileName == second.SpecFileName
+            ? (Parsing.JsonNode.Visible(first.SpecPath), Parsing.JsonNode.Visible(second.SpecPath))
+            : (first.SpecFileName, second.SpecFileName);
 }
 
 /// <summary>A spec's plan, or the generator's own failure to plan it (BG0018) as a value for the source step.</summary>
@@ -165,4 +211,5 @@ internal static class TrackingNames
     public const string Specs = nameof(Specs);
     public const string Plan = nameof(Plan);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string ProjectNames = nameof(ProjectNames);
 }

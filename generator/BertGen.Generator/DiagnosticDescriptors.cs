@@ -87,6 +87,22 @@ internal static class DiagnosticDescriptors
         "BG0022", "problem_type has no head to apply to", "Field 'problem_type' is {0}, but only a sequence classification head reads it, and 'bertgen.heads' has none{1}");
 
     /// <summary>
+    /// Two valid specs that cannot both be compiled: one's model is <c>A.Foo</c>, the other's namespace is <c>A.Foo</c> (or
+    /// lies in it), and C# cannot declare a type and a namespace of one name (CS0101 in the generated code).
+    /// </summary>
+    public static readonly DiagnosticDescriptor TypeIsAnotherSpecsNamespace = Error(
+        "BG0023", "A spec's type is another spec's namespace",
+        "Spec '{0}' produces the type '{1}', and spec '{2}' puts its model in the namespace '{3}'; C# cannot have a type and a namespace of one name, so give one of them another 'bertgen.type_name' or 'bertgen.namespace'");
+
+    /// <summary>
+    /// A valid spec whose model the project cannot hold: its code or a referenced assembly already has a type (other than
+    /// a partial class adding to the model) or a namespace of the model's full name.
+    /// </summary>
+    public static readonly DiagnosticDescriptor NameTakenInProject = Error(
+        "BG0024", "The project already has the model's name",
+        "Spec '{0}' produces the type '{1}', but the project already has {2} of that name{3}; give the spec another 'bertgen.type_name' or 'bertgen.namespace'");
+
+    /// <summary>
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
     /// </summary>
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(

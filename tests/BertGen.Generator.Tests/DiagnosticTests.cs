@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace BertGen.Generator.Tests;
@@ -33,6 +34,22 @@ public sealed class DiagnosticTests
         "BG0001", 1, 16, "Spec 'test.bert.json' is not valid JSON: invalid number: a leading 0 may not be followed by digits");
 
     [Fact]
+    public void BG0001_AByteThatIsNotUtf8()
+    {
+        // A spec saved in Latin-1: the compiler reads its é as U+FFFD. Was a model whose name or label held U+FFFD.
+        AssertSingle(
+            ValidSpec.Replace("\"TestModel\"", "\"TestMod\uFFFDl\""),
+            "BG0001", 9, 25, "Spec 'test.bert.json' is not valid JSON: it holds a byte that is not UTF-8 (read as U+FFFD, the replacement character); save the spec as UTF-8, and write U+FFFD itself as \\ufffd");
+        (_, GeneratorRunResult escaped) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("\"heads\"", "\"x\": \"\\ufffd\", \"heads\"")));
+        Assert.Equal("BG0012", Assert.Single(escaped.Diagnostics).Id); // written as an escape, it is read
+    }
+
+    [Fact]
+    public void BG0001_Utf16WithoutAByteOrderMark() => AssertSingle(
+        System.Text.Encoding.UTF8.GetString(System.Text.Encoding.Unicode.GetBytes(ValidSpec)), // as the compiler reads it
+        "BG0001", 0, 1, "Spec 'test.bert.json' is not valid JSON: it holds a NUL character, as a UTF-16 file without a byte order mark reads; save the spec as UTF-8");
+
+    [Fact]
     public void BG0002_MissingRequiredField() => AssertSingle(
         ValidSpec.Replace("  \"intermediate_size\": 32,\n", string.Empty),
         "BG0002", 0, 0, "Spec 'test.bert.json' is missing the required field 'intermediate_size'");
@@ -41,6 +58,11 @@ public sealed class DiagnosticTests
     public void BG0003_WrongType() => AssertSingle(
         ValidSpec.Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": \"one\""),
         "BG0003", 3, 23, "Field 'num_hidden_layers' must be an integer, but is \"one\"");
+
+    [Fact]
+    public void BG0003_AnEmptyShapesListIsCalledEmpty() => AssertSingle(
+        ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[]"),
+        "BG0003", 10, 14, "Field 'bertgen.shapes' must be a non-empty array of { \"batch\": …, \"sequence\": … }, but is an empty array"); // was "but is an array"
 
     [Fact]
     public void BG0004_ZeroOrNegativeSize() => AssertSingle(
@@ -101,6 +123,18 @@ public sealed class DiagnosticTests
             "Specs 'a.bert.json' and 'b.bert.json' both produce the type 'BertGen.Models.TestModel' (the second as 'BertGen.Models.testModel': the generated files' names would differ only in case); give one of them another 'bertgen.type_name' or 'bertgen.namespace'",
             d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void BG0009_TwoFilesOfOneNameInTwoFoldersAreNamedByTheirPaths()
+    {
+        // Was "Specs 'test.bert.json' and 'test.bert.json' both produce …", which did not say which two files.
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Spec("/project/specs/a/test.bert.json", ValidSpec),
+            GeneratorHarness.Spec("/project/specs/b/test.bert.json", ValidSpec));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0009", "/project/specs/b/test.bert.json"), (d.Id, d.Location.GetLineSpan().Path));
+        Assert.StartsWith("Specs '/project/specs/a/test.bert.json' and '/project/specs/b/test.bert.json' both produce the type 'BertGen.Models.TestModel';", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -282,6 +316,80 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void EmptyFileIsReportedNotACrash() => AssertSingle(string.Empty, "BG0001", 0, 0, "Spec 'test.bert.json' is not valid JSON: unexpected end of file, expected a value");
+
+    [Fact]
+    public void BG0023_OneSpecsTypeIsAnotherSpecsNamespace()
+    {
+        // Each compiled alone, but together they were CS0101 ("The namespace 'Acme' already contains a definition for
+        // 'Models'") in the generated code, with no BG diagnostic.
+        string type = ValidSpec.Replace("\"TestModel\"", "\"Models\", \"namespace\": \"Acme\"");
+        string inside = ValidSpec.Replace("\"TestModel\"", "\"Encoder\", \"namespace\": \"Acme.Models.Text\"");
+        string apart = ValidSpec.Replace("\"TestModel\"", "\"Other\", \"namespace\": \"Acme.models\"");
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Spec("/project/specs/models.bert.json", type),
+            GeneratorHarness.Spec("/project/specs/text.bert.json", inside),
+            GeneratorHarness.Spec("/project/specs/other.bert.json", apart));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0023", "/project/specs/models.bert.json", 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            "Spec 'models.bert.json' produces the type 'Acme.Models', and spec 'text.bert.json' puts its model in the namespace 'Acme.Models.Text'; " +
+            "C# cannot have a type and a namespace of one name, so give one of them another 'bertgen.type_name' or 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        // Neither is generated; a namespace differing in case is another namespace, and its model compiles.
+        Assert.All(result.GeneratedSources, s => Assert.StartsWith("Acme.models.Other.", s.HintName, System.StringComparison.Ordinal));
+        Assert.NotEmpty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+    }
+
+    /// <summary>
+    /// The project's own code or references already using the model's full name built into CS0101 in the generated code
+    /// (a struct, a namespace) or CS0260 in the project's, with no BG diagnostic; a model named System.Linq turned the
+    /// project's implicit <c>using System.Linq;</c> into CS0138.
+    /// </summary>
+    [Theory]
+    [InlineData("namespace BertGen.Models { public struct TestModel { } }", "a struct", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public class TestModel { } }", "a class", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models.TestModel { internal static class Helpers { } }", "a namespace", " (User.cs, line 1)")]
+    public void BG0024_TheProjectAlreadyHasTheModelsName(string user, string kind, string where)
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, user);
+        Assert.Empty(result.GeneratedSources); // nothing generated, and the project's own code still compiles
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0024", Path, 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Spec 'test.bert.json' produces the type 'BertGen.Models.TestModel', but the project already has {kind} of that name{where}; give the spec another 'bertgen.type_name' or 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void BG0024_ANamespaceOfAReferencedAssembly()
+    {
+        (_, GeneratorRunResult result) = RunWithUserCode(ValidSpec.Replace("\"TestModel\"", "\"Linq\", \"namespace\": \"System\""), "class User { }");
+        Assert.Empty(result.GeneratedSources);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal("BG0024", d.Id);
+        Assert.StartsWith("Spec 'test.bert.json' produces the type 'System.Linq', but the project already has a namespace of that name (in the referenced assembly '",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void APartialClassOfTheModelsNameAddsToTheModel()
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "namespace BertGen.Models { public partial class TestModel { public int Extra => HiddenSize; } }");
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    private static (Compilation Output, GeneratorRunResult Result) RunWithUserCode(string spec, string user)
+    {
+        CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(
+            Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(user, GeneratorHarness.ParseOptions, path: "/project/User.cs"));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(Path, spec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        return (output, result);
+    }
 
     private static void AssertSingle(string spec, string id, int line, int column, string message) =>
         AssertSingle(spec, id, DiagnosticSeverity.Error, line, column, message);

@@ -271,6 +271,54 @@ public sealed class HostileSpecTests
         Assert.DoesNotContain('\u202E', model);
     }
 
+    [Fact]
+    public void LabelNamesBeyondWhatTheCompilerHoldsAsStringsAreOutOfRange()
+    {
+        // 16,384 labels of 512 characters, each within its own bound, generated a model whose label literals the compiler
+        // then refused (CS8103: 16.8 MB of its 16 MB heap of an assembly's strings), with no BG diagnostic. 2,049 of 512
+        // characters are the least past the bound; 2,048 are at it.
+        Diagnostic d = Single(WithLabels(ValidSpec, 2049, 512), "BG0004");
+        Assert.Equal(
+            "Field 'id2label' has value 2,049 labels of 1,049,088 characters in all, but must be at most 1,048,576 characters in all: " +
+            "each label name is a string literal of the generated model, and the compiler holds an assembly's string literals to 16 MB", Message(d));
+        Assert.Equal((6, 14), Start(d));
+
+        (Compilation output, GeneratorRunResult atBound) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, WithLabels(ValidSpec, 2048, 512)));
+        Assert.Empty(atBound.Diagnostics);
+        using var assembly = new System.IO.MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = output.Emit(assembly);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Take(3)));
+    }
+
+    [Fact]
+    public void LongLabelsOfEscapedCharactersKeepLinesWithin140CharactersAndTheirValue()
+    {
+        // A label of 512 characters was cut into pieces of 100 before escaping: 512 NEL controls (U+0085, each \u0085)
+        // made one line of 3,000 characters. Quotes and backslashes take two characters each, spaces let the cut move.
+        string[] labels = [new string('\u0085', 512), string.Concat(Enumerable.Repeat("a\"b\\ ", 100)), "x\u202E" + new string('y', 200)];
+        string id2label = string.Join(", ", labels.Select((l, i) => $"\"{i}\": {System.Text.Json.JsonSerializer.Serialize(l)}"));
+        string spec = ValidSpec.Replace("  \"hidden_act\"", "  \"id2label\": {" + id2label + "},\n  \"hidden_act\"");
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        foreach (GeneratedSourceResult source in result.GeneratedSources)
+        {
+            string longest = source.SourceText.ToString().Split('\n').OrderByDescending(l => l.Length).First();
+            Assert.True(longest.Length <= 140, $"{source.HintName} has a line of {longest.Length} characters: {longest}");
+        }
+
+        SyntaxTree model = result.GeneratedSources.Single(s => s.HintName.EndsWith(".Model.g.cs", System.StringComparison.Ordinal)).SyntaxTree;
+        var initializer = model.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax>()
+            .Single(p => p.Identifier.ValueText == "Labels").DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InitializerExpressionSyntax>().Single();
+        SemanticModel semantics = output.GetSemanticModel(model);
+        Assert.Equal(labels, initializer.Expressions.Select(e => (string?)semantics.GetConstantValue(e).Value));
+    }
+
+    // The spec with an id2label of `count` names of `length` characters, on a line of its own before hidden_act (line 6).
+    private static string WithLabels(string spec, int count, int length) => spec.Replace(
+        "  \"hidden_act\"",
+        "  \"id2label\": {" + string.Join(", ", Enumerable.Range(0, count).Select(i => $"\"{i}\": \"{i.ToString(CultureInfo.InvariantCulture).PadRight(length, 'x')}\"")) + "},\n  \"hidden_act\"");
+
     // The small spec with `layers` layers and 32 shapes (batch 1 to 32 × sequence 16), then the precisions and what follows them.
     private static string LayersOverShapes(int layers, string precisionsAndMore) => ValidSpec
         .Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": " + layers)

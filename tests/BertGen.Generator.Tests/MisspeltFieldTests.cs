@@ -107,6 +107,17 @@ public sealed class MisspeltFieldTests
         Assert.DoesNotContain(result.Diagnostics, x => x.Id == "BG0017");
     }
 
+    [Fact]
+    public void ShapesBesideTheHuggingFaceFieldsAreMissingFromTheSectionAndNamedWhereTheyAre()
+    {
+        // Was "missing the required field 'bertgen.shapes'" at the section's brace, beside the shapes the user had written.
+        string spec = ValidSpec.Replace("    \"shapes\": [{ \"batch\": 2, \"sequence\": 16 }],\n", string.Empty)
+            .Replace("  \"max_position_embeddings\": 64,\n", "  \"max_position_embeddings\": 64,\n  \"shapes\": [{ \"batch\": 2, \"sequence\": 16 }],\n");
+        Diagnostic d = Single(spec, "BG0002", DiagnosticSeverity.Error);
+        Assert.Equal("Spec 'test.bert.json' is missing the required field 'bertgen.shapes'; the 'shapes' on line 8 is beside the HF fields: move it into the 'bertgen' section", Message(d));
+        Assert.Equal((7, 2), Start(d));
+    }
+
     private static Diagnostic Single(string spec, string id, DiagnosticSeverity severity)
     {
         (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));

@@ -90,6 +90,52 @@ public sealed class ReservedTypeNameTests
     }
 
     /// <summary>
+    /// A model whose full name is a namespace the generated code names was a type where that code looked for the
+    /// namespace: <c>Runtime</c> in <c>BertGen</c> built into 151 CS errors (CS0426, CS0146) and no BG diagnostic.
+    /// </summary>
+    [Theory]
+    [InlineData("BertGen", "Runtime")]
+    [InlineData("BertGen.Runtime", "CompilerServices")]
+    [InlineData("System", "Collections")]
+    [InlineData("System.Runtime", "Intrinsics")]
+    public void AModelNamedLikeANamespaceTheGeneratedCodeUsesIsAnInvalidName(string ns, string name)
+    {
+        Diagnostic d = Assert.Single(Run(RichSpec.Replace("\"TestModel\"", $"\"{name}\", \"namespace\": \"{ns}\"")).Result.Diagnostics);
+        Assert.Equal("BG0011", d.Id);
+        Assert.Equal((9, 17), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Field 'bertgen.type_name' has value \"{name}\", which is not a valid C# type name here: in namespace '{ns}' the model would be '{ns}.{name}', a namespace the generated code uses",
+            d.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void EveryNamespaceTheGeneratedCodeNamesIsRefusedAsAModelsFullName()
+    {
+        (Compilation output, GeneratorRunResult result) = Run(RichSpec);
+        var namespaces = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
+        {
+            SemanticModel semantics = output.GetSemanticModel(tree);
+            foreach (NameSyntax name in tree.GetRoot().DescendantNodes().OfType<NameSyntax>())
+            {
+                for (ISymbol? symbol = semantics.GetSymbolInfo(name).Symbol; symbol is not null; symbol = symbol.ContainingNamespace)
+                {
+                    if (symbol is INamespaceSymbol { IsGlobalNamespace: false } ns && ns.ToDisplayString() != "BertGen.Models")
+                    {
+                        namespaces.Add(ns.ToDisplayString());
+                    }
+                }
+            }
+        }
+
+        Assert.Contains("BertGen.Runtime.CompilerServices", namespaces); // the collection works
+        Assert.Contains("System.Runtime.Intrinsics", namespaces);
+        string[] accepted = namespaces.Where(n => n.Contains('.', System.StringComparison.Ordinal)).Where(n => !Refused(RichSpec.Replace(
+            "\"TestModel\"", $"\"{n.Substring(n.LastIndexOf('.') + 1)}\", \"namespace\": \"{n.Substring(0, n.LastIndexOf('.'))}\""))).ToArray();
+        Assert.True(accepted.Length == 0, "Accepted as a model's full name although the generated code names a namespace so: " + string.Join(", ", accepted));
+    }
+
+    /// <summary>
     /// The contextual keywords are listed (bertgen spec compiles ReservedTypeNames in, without Roslyn): the list must be
     /// every name Roslyn's parser reads as one, as the generator asked of SyntaxFacts before.
     /// </summary>

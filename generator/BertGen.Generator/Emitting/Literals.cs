@@ -26,26 +26,38 @@ internal static class Literals
     /// </summary>
     public static string String(string value)
     {
-        if (value.Length > LiteralPiece)
+        if (Width(value, 0, value.Length) <= LiteralPiece)
         {
-            // A long text (a label may have 512 characters) as a concatenation the writer can wrap between
-            // pieces, each cut after a space where there is one.
-            var pieces = new System.Collections.Generic.List<string>();
-            for (int start = 0; start < value.Length;)
-            {
-                int length = System.Math.Min(LiteralPiece, value.Length - start);
-                int space = value.LastIndexOf(' ', start + length - 1, length);
-                length = start + length < value.Length && space > start ? space + 1 - start : length;
-                pieces.Add(String(value.Substring(start, length)));
-                start += length;
-            }
-
-            return string.Join(" + ", pieces);
+            return Escaped(value, 0, value.Length);
         }
 
-        var sb = new System.Text.StringBuilder(value.Length + 2).Append('"');
-        foreach (char c in value)
+        // A long text (a label may have 512 characters) as a concatenation the writer can wrap between pieces, each of at
+        // most LiteralPiece characters as written, escapes included (512 escaped controls were lines of 3,000 characters),
+        // and cut after a space where there is one.
+        var pieces = new System.Collections.Generic.List<string>();
+        for (int start = 0; start < value.Length;)
         {
+            int end = start, width = 0, space = -1;
+            while (end < value.Length && (end == start || width + Width(value[end]) <= LiteralPiece))
+            {
+                space = value[end] == ' ' ? end : space;
+                width += Width(value[end++]);
+            }
+
+            end = end < value.Length && space > start ? space + 1 : end;
+            pieces.Add(Escaped(value, start, end));
+            start = end;
+        }
+
+        return string.Join(" + ", pieces);
+    }
+
+    private static string Escaped(string value, int start, int end)
+    {
+        var sb = new System.Text.StringBuilder(end - start + 2).Append('"');
+        for (int i = start; i < end; i++)
+        {
+            char c = value[i];
             if (c is '\\' or '"')
             {
                 sb.Append('\\').Append(c);
@@ -61,6 +73,20 @@ internal static class Literals
         }
 
         return sb.Append('"').ToString();
+    }
+
+    // Characters a source character takes inside a literal: \" and \\ take 2, an escaped invisible one \uXXXX takes 6.
+    private static int Width(char c) => c is '\\' or '"' ? 2 : Parsing.JsonNode.IsInvisible(c) ? 6 : 1;
+
+    private static int Width(string value, int start, int end)
+    {
+        int width = 0;
+        for (int i = start; i < end; i++)
+        {
+            width += Width(value[i]);
+        }
+
+        return width;
     }
 
     /// <summary>A count with thousands separators for comments: 110,106,428.</summary>

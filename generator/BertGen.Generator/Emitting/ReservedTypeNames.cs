@@ -93,6 +93,17 @@ internal static class ReservedTypeNames
         return NamedTypes.Contains(typeName) ? "generated code names another type so" : null;
     }
 
+    /// <summary>The namespaces generated code names and those they lie in (<see cref="RuntimeTypes.NamedNamespaces"/>).</summary>
+    private static readonly HashSet<string> NamedNamespaces = new(RuntimeTypes.NamedNamespaces, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Why <paramref name="typeName"/> cannot name a model in <paramref name="ns"/>, or null when it can: a model whose full
+    /// name is a namespace the generated code names (type <c>Runtime</c> in namespace <c>BertGen</c> is
+    /// <c>BertGen.Runtime</c>) is a type where that code looks for the namespace, and none of it compiles (CS0426, CS0146).
+    /// </summary>
+    public static string? FullNameConflict(string ns, string typeName) =>
+        NamedNamespaces.Contains(ns + "." + typeName) ? $"in namespace '{ns}' the model would be '{ns}.{typeName}', a namespace the generated code uses" : null;
+
     /// <summary>
     /// Why <paramref name="ns"/> cannot hold a model, or null when it can: a part named like a type the generated code
     /// names (<c>Company.ComputePool</c>) is a namespace that name lookup finds before that type.

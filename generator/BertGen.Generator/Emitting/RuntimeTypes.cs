@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 
@@ -65,6 +66,16 @@ internal static class RuntimeTypes
         ("System.Runtime.CompilerServices", @"\[MethodImpl\("),
         ("System.Runtime.Intrinsics", @"\bVector(256|512)\b"),
     };
+
+    /// <summary>
+    /// Every namespace generated code names, in its usings and its aliases' targets (without <c>global::</c>), and every
+    /// namespace those lie in: <c>System.Runtime.Intrinsics</c>, <c>System.Runtime</c>, <c>BertGen.Runtime</c>, <c>BertGen</c>, ….
+    /// </summary>
+    public static IEnumerable<string> NamedNamespaces =>
+        Namespaces.Select(n => n.Namespace)
+            .Concat(All.Select(a => a.Type.Substring("global::".Length, a.Type.LastIndexOf('.') - "global::".Length)))
+            .SelectMany(ns => ns.Split('.').Select((_, i) => string.Join(".", ns.Split('.').Take(i + 1))))
+            .Distinct();
 
     /// <summary>The using directives a file whose code is <paramref name="body"/> needs: namespaces, then aliases.</summary>
     public static string[] UsingsFor(string body) =>

@@ -56,6 +56,15 @@ internal static class SpecLimits
     public const int NameLength = 512;
 
     /// <summary>
+    /// Characters of all label names together. Each is a string literal of the generated model, and the compiler holds an
+    /// assembly's string literals to one 16 MB heap (ECMA-335's #US, two bytes a character): 16,384 labels of 512
+    /// characters are 16.8 MB, which it refuses (CS8103) after the generator has accepted the spec. 2²⁰ characters, an
+    /// average of 64 at the label bound, are 2 MB of the heap; the rest of a model's strings took 3.5 MB at the
+    /// compiled-layers bound, which leaves the project's own code room.
+    /// </summary>
+    public const int LabelCharacters = 1 << 20;
+
+    /// <summary>
     /// UTF-8 bytes of a generated file's name, <c>&lt;namespace&gt;.&lt;type&gt;.&lt;part&gt;.g.cs</c>: what a file name
     /// may take on Linux, macOS and Windows alike, when the project writes generated files to disk.
     /// </summary>

@@ -104,7 +104,7 @@ internal sealed class JsonArray : JsonNode
     public IReadOnlyList<JsonNode> Items { get; }
 
 
-    public override string Display => "an array";
+    public override string Display => Items.Count == 0 ? "an empty array" : "an array";
 }
 
 internal sealed class JsonString : JsonNode

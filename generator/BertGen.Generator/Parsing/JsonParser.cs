@@ -63,6 +63,7 @@ internal sealed class JsonParser
     public static JsonNode Parse(string text)
     {
         var parser = new JsonParser(text);
+        parser.RejectForeignEncoding();
         parser.SkipWhitespace();
         JsonNode root = parser.ParseValue();
         parser.SkipWhitespace();
@@ -72,6 +73,27 @@ internal sealed class JsonParser
         }
 
         return root;
+    }
+
+    // The compiler reads a spec as UTF-8 unless it starts with a byte order mark, and reads a byte that is not UTF-8 as
+    // U+FFFD: a spec saved in Latin-1 or Windows-1252 had its label "négatif" compiled as "n�gatif" without a word. A
+    // UTF-16 file without a byte order mark reads as a NUL between every two characters, which was reported as "expected a
+    // property name in double quotes". Neither character may stand raw in JSON that means what it says (RFC 8259 §8.1:
+    // UTF-8), so the first one found is named for what it most likely is.
+    private void RejectForeignEncoding()
+    {
+        for (int i = 0; i < _text.Length; i++)
+        {
+            if (_text[i] == '\0')
+            {
+                throw Error("it holds a NUL character, as a UTF-16 file without a byte order mark reads; save the spec as UTF-8", i, 1);
+            }
+
+            if (_text[i] == '\uFFFD')
+            {
+                throw Error("it holds a byte that is not UTF-8 (read as U+FFFD, the replacement character); save the spec as UTF-8, and write U+FFFD itself as \\ufffd", i, 1);
+            }
+        }
     }
 
     private JsonNode ParseValue()

@@ -119,6 +119,12 @@ internal sealed class SpecParser
             typeName = null;
         }
 
+        if (typeName is not null && ns is not null && ReservedTypeNames.FullNameConflict(ns, typeName) is { } fullNameConflict)
+        {
+            Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(typeName)), "type name here: " + fullNameConflict);
+            typeName = null;
+        }
+
         ImmutableEquatableArray<ShapeVariant>? shapes = ParseShapes(bertgen, architecture);
         HeadSet? heads = ParseHeads(bertgen);
         PrecisionSet? precisions = ParsePrecisions(bertgen);
@@ -308,6 +314,14 @@ internal sealed class SpecParser
             }
 
             labels[index] = name.Value;
+        }
+
+        long characters = labels.Sum(l => (long)l!.Length);
+        if (characters > SpecLimits.LabelCharacters)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, id2label.Value.Span, "id2label", $"{Grouped(labels.Length)} labels of {Grouped(characters)} characters in all",
+                $"at most {Grouped(SpecLimits.LabelCharacters)} characters in all: each label name is a string literal of the generated model, and the compiler holds an assembly's string literals to 16 MB");
+            return (null, null);
         }
 
         if (declared && numLabels is { } count && count != labels.Length)
@@ -602,13 +616,22 @@ internal sealed class SpecParser
     private void ReportUnknownAndMissing()
     {
         FieldReader? settings = _objects.FirstOrDefault(o => o.Path == BertGenSection);
+        FieldReader root = _objects[0];
         foreach (FieldReader fields in _objects)
         {
             var claimed = new HashSet<string>();
             foreach (string missing in fields.MissingRequired)
             {
                 JsonProperty? likely = fields.Unknown.FirstOrDefault(p => NearMiss.Find(p.Name, new[] { missing }) is not null);
-                if (likely is not null)
+                JsonProperty? misplaced = fields.Path == BertGenSection ? root.Json.Find(missing) : null;
+                if (misplaced is not null)
+                {
+                    // "shapes" written beside the HF fields: the section lacks it, and the one there is read nowhere.
+                    int line = _text.Lines.GetLinePosition(misplaced.NameSpan.Start).Line + 1;
+                    Report(DiagnosticDescriptors.MissingField, misplaced.NameSpan, FileName, fields.Path + missing,
+                        $"; the '{missing}' on line {line} is beside the HF fields: move it into the 'bertgen' section");
+                }
+                else if (likely is not null)
                 {
                     claimed.Add(likely.Name);
                     int line = _text.Lines.GetLinePosition(likely.NameSpan.Start).Line + 1;

@@ -164,8 +164,9 @@ internal sealed record HuggingFaceConfig(
     }
 
     /// <summary>
-    /// id2label's names in index order, held to the generator's rules (BG0014): an object mapping "0" … "N-1" to names
-    /// of at most <see cref="SpecLimits.NameLength"/> characters, as many as <c>num_labels</c> says when both are given;
+    /// id2label's names in index order, held to the generator's rules (BG0014, BG0004): an object mapping "0" … "N-1" to names
+    /// of at most <see cref="SpecLimits.NameLength"/> characters (<see cref="SpecLimits.LabelCharacters"/> in all), as many as
+    /// <c>num_labels</c> says when both are given;
     /// <c>num_labels</c> (default 2) <c>LABEL_i</c> names without it.
     /// </summary>
     private static IReadOnlyList<string> ReadLabels(JsonElement root, string path)
@@ -182,6 +183,7 @@ internal sealed record HuggingFaceConfig(
         }
 
         var labels = new List<(int Index, string Name)>();
+        long characters = 0;
         foreach (JsonProperty entry in map.EnumerateObject())
         {
             if (labels.Count == SpecLimits.Labels)
@@ -202,6 +204,12 @@ internal sealed record HuggingFaceConfig(
             }
 
             labels.Add((int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int i) ? i : -1, name));
+            characters += name.Length;
+            if (characters > SpecLimits.LabelCharacters)
+            {
+                throw new CliFailureException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{path}': id2label's label names have more than the {SpecLimits.LabelCharacters:N0} characters in all a generated model can hold as strings"));
+            }
         }
 
         if (labels.Count == 0)

@@ -146,7 +146,7 @@ internal static class SpecRules
     /// Why <paramref name="name"/> cannot be the generated type's name, or null when it can: a C# identifier (no keyword, no
     /// invisible character), none the generated code gives a meaning (contextual keywords, its members, the classes of
     /// <paramref name="shapes"/>, the types it names: the generator's <see cref="ReservedTypeNames"/>), and with
-    /// <paramref name="ns"/> short enough for the generated files' names.
+    /// <paramref name="ns"/> neither a namespace the generated code names nor too long for the generated files' names.
     /// </summary>
     public static string? TypeNameProblem(string name, string ns, IEnumerable<(int Batch, int Sequence)> shapes)
     {
@@ -159,6 +159,11 @@ internal static class SpecRules
         if (ReservedTypeNames.Conflict(name, shapes.Select(s => $"B{s.Batch}S{s.Sequence}")) is string conflict)
         {
             return conflict;
+        }
+
+        if (ReservedTypeNames.FullNameConflict(ns, name) is string fullNameConflict)
+        {
+            return fullNameConflict;
         }
 
         return Encoding.UTF8.GetByteCount(ns + "." + name) + SpecLimits.FileNamePartBytes > SpecLimits.FileNameBytes

@@ -207,6 +207,31 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.False(File.Exists(output));
     }
 
+    /// <summary>
+    /// Label names within 512 characters each but past 1,048,576 in all: spec wrote a spec the generator refuses (BG0004),
+    /// whose model the compiler would otherwise refuse (CS8103, an assembly's strings past 16 MB).
+    /// </summary>
+    [Fact]
+    public void Spec_of_a_config_whose_label_names_are_too_long_in_all_is_one_line()
+    {
+        string directory = _folder.Scratch("long-labels");
+        Directory.CreateDirectory(directory);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(HuggingFaceFolder.MiniLmConfig)!.AsObject();
+        var id2label = new System.Text.Json.Nodes.JsonObject();
+        for (int i = 0; i < 2049; i++)
+        {
+            id2label[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new string('x', 512);
+        }
+
+        config["id2label"] = id2label;
+        File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString());
+
+        Assert.Equal(
+            $"bertgen: error: '{Path.Combine(directory, "config.json")}': id2label's label names have more than the 1,048,576 characters in all a generated model can hold as strings",
+            Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(1));
+        Assert.False(File.Exists(directory + ".bert.json"));
+    }
+
     /// <summary>A key given twice: spec copied the config whole, and the generator refused the spec (BG0016).</summary>
     [Fact]
     public void Spec_of_a_config_with_a_key_given_twice_is_one_line()
@@ -281,6 +306,18 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         string output = _folder.Scratch("named-" + Guid.NewGuid().ToString("N") + ".bert.json");
 
         Assert.Equal("bertgen: error: " + expected, Cli.Run("spec", _folder.Directory, "--output", output, option, value).AssertOneLineError(2));
+        Assert.False(File.Exists(output));
+    }
+
+    /// <summary>With --namespace BertGen, --type-name Runtime made the model BertGen.Runtime, the runtime's namespace: a spec that did not compile.</summary>
+    [Fact]
+    public void Spec_refuses_a_model_named_like_a_namespace_the_generated_code_uses()
+    {
+        string output = _folder.Scratch("named-" + Guid.NewGuid().ToString("N") + ".bert.json");
+
+        Assert.Equal(
+            "bertgen: error: --type-name 'Runtime' cannot name the generated class: in namespace 'BertGen' the model would be 'BertGen.Runtime', a namespace the generated code uses",
+            Cli.Run("spec", _folder.Directory, "--output", output, "--namespace", "BertGen", "--type-name", "Runtime").AssertOneLineError(2));
         Assert.False(File.Exists(output));
     }
 
