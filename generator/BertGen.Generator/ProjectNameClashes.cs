@@ -8,11 +8,12 @@ using Microsoft.CodeAnalysis;
 namespace BertGen.Generator;
 
 /// <summary>
-/// Models whose full name the project already gives a meaning: a struct, interface, enum or non-partial class of that
-/// name in its own code (CS0101 or CS0260 in the generated code, or in the project's), a namespace of that name in its
-/// code or a referenced assembly (CS0101, or the project's <c>using System.Linq;</c> finding a model named
-/// <c>System.Linq</c>), or a type of that name in a referenced assembly (CS0436 wherever the name is used). A partial
-/// class is the project adding members to the model, as the generated class is partial for. Such a model is not
+/// Models whose full name the project already gives a meaning: a struct, interface, enum, record or non-partial class of
+/// that name in its own code (CS0101, CS0260 or CS0261 in the generated code, or in the project's), a namespace of that name
+/// in its code or a referenced assembly (CS0101, or the project's <c>using System.Linq;</c> finding a model named
+/// <c>System.Linq</c>), or a type of that name the project can see in a referenced assembly (CS0436 wherever the name is
+/// used). A partial class is the project adding members to the model, as the generated class is partial for; a file type
+/// or another assembly's internal type is not the project's name. Such a model is not
 /// generated. Only plain values leave this step: it reads the compilation on every edit, and the steps after it run
 /// again only when what it finds changes.
 /// </summary>
@@ -66,8 +67,16 @@ internal static class ProjectNameClashes
 
         foreach (INamedTypeSymbol type in container.GetTypeMembers(spec.TypeName, 0))
         {
+            // Not the project's: a file type is seen in its file alone, and a referenced assembly's internal type (without
+            // InternalsVisibleTo) not at all; the compiler takes the model beside either without a word.
+            if (type.IsFileLocal || !compilation.IsSymbolAccessibleWithin(type, compilation.Assembly))
+            {
+                continue;
+            }
+
+            // A partial record is partial, but C# does not join it to the generated class (CS0261).
             bool source = type.Locations.Any(l => l.IsInSource);
-            bool extended = source && type.TypeKind == TypeKind.Class && !type.IsStatic && type.DeclaringSyntaxReferences.All(IsPartial);
+            bool extended = source && type.TypeKind == TypeKind.Class && !type.IsRecord && !type.IsStatic && type.DeclaringSyntaxReferences.All(IsPartial);
             if (!extended)
             {
                 return (Kind(type), Where(type.Locations, new[] { type.ContainingAssembly }));

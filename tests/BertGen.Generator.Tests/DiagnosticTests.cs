@@ -350,6 +350,7 @@ public sealed class DiagnosticTests
     [InlineData("namespace BertGen.Models { public struct TestModel { } }", "a struct", " (User.cs, line 1)")]
     [InlineData("namespace BertGen.Models { public class TestModel { } }", "a class", " (User.cs, line 1)")]
     [InlineData("namespace BertGen.Models.TestModel { internal static class Helpers { } }", "a namespace", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public partial record TestModel { } }", "a record", " (User.cs, line 1)")] // partial, but not a class: CS0261
     public void BG0024_TheProjectAlreadyHasTheModelsName(string user, string kind, string where)
     {
         (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, user);
@@ -381,9 +382,44 @@ public sealed class DiagnosticTests
         Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
     }
 
-    private static (Compilation Output, GeneratorRunResult Result) RunWithUserCode(string spec, string user)
+    [Fact]
+    public void AFileLocalTypeOfTheModelsNameIsAnotherType()
     {
-        CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(
+        // A file type is seen in its own file alone: the model compiles beside it (it was BG0024, "already has a class").
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "namespace BertGen.Models { file class TestModel { } }");
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void AnInternalTypeOfAReferencedAssemblyIsNotTheProjects()
+    {
+        // The project cannot see it, so the compiler takes the model without CS0436: it was BG0024 ("a class … in the
+        // referenced assembly 'Library'"). A public one of that name is the project's, and still refused.
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "class User { }", Library("namespace BertGen.Models { internal class TestModel { } }"));
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+
+        (_, GeneratorRunResult refused) = RunWithUserCode(ValidSpec, "class User { }", Library("namespace BertGen.Models { public class TestModel { } }"));
+        Assert.Equal(
+            "Spec 'test.bert.json' produces the type 'BertGen.Models.TestModel', but the project already has a class of that name (in the referenced assembly 'Library'); give the spec another 'bertgen.type_name' or 'bertgen.namespace'",
+            Assert.Single(refused.Diagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static MetadataReference Library(string code)
+    {
+        CSharpCompilation library = CSharpCompilation.Create("Library", new[] { CSharpSyntaxTree.ParseText(code, GeneratorHarness.ParseOptions) },
+            Basic.Reference.Assemblies.Net100.References.All, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new System.IO.MemoryStream();
+        Assert.True(library.Emit(image).Success);
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
+
+    private static (Compilation Output, GeneratorRunResult Result) RunWithUserCode(string spec, string user, params MetadataReference[] references)
+    {
+        CSharpCompilation input = GeneratorHarness.CreateCompilation().AddReferences(references).AddSyntaxTrees(
             Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(user, GeneratorHarness.ParseOptions, path: "/project/User.cs"));
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(Path, spec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
