@@ -328,6 +328,37 @@ public sealed class InProcessReplicasTests
         Assert.DoesNotContain("process(es)", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ReplicasOverOtherData_AreRefusedBeforeAStep()
+    {
+        // Rank 1's source draws other examples (another seed: as another machine's file of the same name would hold):
+        // every replica would take its micro-batches of a different stream, and the run would train on a mix without a word.
+        var options = new TrainerOptions
+        {
+            Steps = 2,
+            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 2),
+            Optimizer = AdamWSettings.Torch,
+            Seed = 2024,
+        };
+        var error = Assert.Throws<TrainingException>(() => RunOnEach(group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: group.Rank == 1 ? 6UL : 5UL), options, group: group);
+            return 0;
+        }, replicas: 3));
+        Assert.Equal(
+            "the training data of rank 1 is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): every process must read the same data",
+            error.Message);
+
+        // The same data on every replica starts.
+        Assert.Equal([0, 0, 0], RunOnEach(group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options, group: group);
+            return 0;
+        }, replicas: 3));
+    }
+
     private static BagOfEmbeddingsClassifier Model() =>
         new(SyntheticClassificationData.Vocab, hiddenSize: 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using BertGen.Runtime.Checkpoints;
@@ -111,7 +112,47 @@ public sealed class Trainer : IDisposable
             // Every process starts from rank 0's parameters, whatever it initialised or loaded itself.
             _group.Broadcast(model.Parameters, 0, model.Parameters.Length, root: 0);
             model.PrepareWeights();
+            RequireSameData(_group, training);
         }
+    }
+
+    /// <summary>
+    /// Data-parallel processes share one stream, each taking every N-th micro-batch of it (and a resume restores rank 0's
+    /// position on all), so they must start it over the same data: a rank whose file differs (another machine's copy of
+    /// the same path) would train on other examples without a word. The sources' positions carry their data's count and
+    /// fingerprint, so equal positions at the start mean equal data.
+    /// </summary>
+    /// <exception cref="TrainingException">A rank's source is not at rank 0's position: other data or options.</exception>
+    private static void RequireSameData(IDataParallelGroup group, ITrainingBatchSource training)
+    {
+        byte[] own = training.SaveState();
+        Span<byte> length = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(length, own.Length);
+        group.Broadcast(length, root: 0);
+        byte[] root = group.Rank == 0 ? own : new byte[BitConverter.ToInt32(length)];
+        group.Broadcast(root, root: 0);
+
+        // Each rank marks its own slot: the sum names the ranks that differ.
+        var differs = new double[group.Size];
+        differs[group.Rank] = own.AsSpan().SequenceEqual(root) ? 0 : 1;
+        group.AllReduceSum(differs);
+        int[] ranks = Enumerable.Range(0, group.Size).Where(r => differs[r] != 0).ToArray();
+        if (ranks.Length == 0)
+        {
+            return;
+        }
+
+        // Every rank holds the error before rank 0 reports it and ends the job (as RootDecision does).
+        group.Barrier();
+        var error = new TrainingException(
+            $"the training data of rank{(ranks.Length == 1 ? "" : "s")} {string.Join(", ", ranks)} is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): "
+            + "every process must read the same data");
+        if (group.Rank != 0)
+        {
+            error.Data[DataParallelException.RelayedFromRootKey] = true;
+        }
+
+        throw error;
     }
 
     /// <summary>This process's rank in the data-parallel group (0 without one).</summary>
