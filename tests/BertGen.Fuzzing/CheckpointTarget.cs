@@ -150,6 +150,7 @@ public sealed class CheckpointTarget : IFuzzTarget, IDisposable
             ("\"epoch\": 1,", "\"epoch\": -3,", false),
             ("\"worldSize\": 1,", "\"worldSize\": 0,", false),
             ("\"accumulationSteps\": 1,", "\"accumulationSteps\": -2,", false),
+            ("\"sequenceLength\": 0,", "\"sequenceLength\": -64,", false),
             ("\"learningRate\": 0.00025,", "\"learningRate\": -0.00025,", false),
             ("\"learningRate\": 0.00025,", "\"learningRate\": 1e400,", false),
             ("\"learningRate\": 0.00025,", "\"learningRate\": \"NaN\",", false),

@@ -33,6 +33,26 @@ public sealed class TrainerTests
     };
 
     [Fact]
+    public void ACheckpointOfOtherSequences_IsRefusedNamingTheLength()
+    {
+        // Recorded in trainer_state.json (a resume with another --sequence was refused by the data position, which blamed the file).
+        var written = new TrainerState
+        {
+            ModelName = "M", ParameterCount = 1, Step = 10, Epoch = 0, RunSeed = 1, LearningRate = 1e-4, OptimizerFlavor = AdamWFlavor.Torch,
+            OptimizerStepCount = 10, MicroBatchSize = 16, SequenceLength = 64, DataState = [1, 2, 3],
+        };
+        TrainerState saved = TrainerStateJson.Read(TrainerStateJson.Write(written), "run/checkpoint-000000010");
+        Assert.Equal(64, saved.SequenceLength);
+
+        CheckpointException refused = Assert.Throws<CheckpointException>(() => Trainer.RequireSameGlobalBatch("run/checkpoint-000000010", saved, 1, 1, 16, 128));
+        Assert.Equal("checkpoint 'run/checkpoint-000000010' was written with sequences of 64 tokens; this run's have 128: resume with the same sequence length (bertgen --sequence 64)", refused.Message);
+        Trainer.RequireSameGlobalBatch("run/checkpoint-000000010", saved, 1, 1, 16, 64);
+
+        // A checkpoint from before the length was recorded is held to the rest only.
+        Trainer.RequireSameGlobalBatch("run/checkpoint-000000010", saved with { SequenceLength = 0 }, 1, 1, 16, 128);
+    }
+
+    [Fact]
     public void LossDecreasesAndHeldOutAccuracyRises()
     {
         using BagOfEmbeddingsClassifier model = Model();

@@ -36,9 +36,9 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
     /// <param name="warmup">(--warmup as given or null, its default or null for the job's).</param>
     /// <param name="seed">(--seed as given or null, its default).</param>
     /// <param name="model">The compiled model this run trains (--model).</param>
-    /// <param name="microBatches">This run's step: ranks (mpirun's processes or --replicas) × --accumulate micro-batches of --batch.</param>
+    /// <param name="microBatches">This run's step: ranks (mpirun's processes or --replicas) × --accumulate micro-batches of --batch sequences of --sequence tokens.</param>
     public static ResumePlan Resolve(string directory, bool resume, bool allowOlder, (long? Given, long Default) steps, (double? Given, double Default) learningRate,
-        (long? Given, long? Default) warmup, (ulong? Given, ulong Default) seed, ModelDescriptor model, (int Ranks, int Accumulation, int Batch) microBatches)
+        (long? Given, long? Default) warmup, (ulong? Given, ulong Default) seed, ModelDescriptor model, (int Ranks, int Accumulation, int Batch, int Sequence) microBatches)
     {
         // A folder holding another run is refused here, in rank 0's decision, so under mpirun the other ranks stay quiet.
         BertGen.Cli.CheckpointWeights.RequireFreshOrResume(directory, resume);
@@ -90,7 +90,7 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
     }
 
     // What the trainer checks of a checkpoint before it continues it, asked before the data is loaded.
-    private static void RequireSameRun(string checkpoint, TrainerState state, ulong? seed, ModelDescriptor model, (int Ranks, int Accumulation, int Batch) microBatches)
+    private static void RequireSameRun(string checkpoint, TrainerState state, ulong? seed, ModelDescriptor model, (int Ranks, int Accumulation, int Batch, int Sequence) microBatches)
     {
         if (state.ModelName != model.Name)
         {
@@ -120,7 +120,7 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
         // The trainer's rule and words; a usage error here (exit 2), as another --lr or --seed is: the options chose it.
         try
         {
-            Trainer.RequireSameGlobalBatch(ShownPath.Of(checkpoint), state, microBatches.Ranks, microBatches.Accumulation, microBatches.Batch);
+            Trainer.RequireSameGlobalBatch(ShownPath.Of(checkpoint), state, microBatches.Ranks, microBatches.Accumulation, microBatches.Batch, microBatches.Sequence);
         }
         catch (CheckpointException e)
         {

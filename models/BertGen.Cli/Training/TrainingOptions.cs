@@ -106,10 +106,10 @@ internal sealed class TrainingOptions
 
     /// <summary>
     /// This run's step as micro-batches: ranks (--replicas, or the processes of the mpirun job joined already) ×
-    /// --accumulate of --batch, which a resumed checkpoint must have been written with (as a global batch).
+    /// --accumulate of --batch sequences of --sequence tokens, which a resumed checkpoint must have been written with.
     /// </summary>
-    public (int Ranks, int Accumulation, int Batch) MicroBatches(ParseResult parse) =>
-        (parse.GetValue(Replicas) > 1 ? parse.GetValue(Replicas) : DataParallelLaunch.Group?.Size ?? 1, parse.GetValue(Accumulate), parse.GetValue(Batch));
+    public (int Ranks, int Accumulation, int Batch, int Sequence) MicroBatches(ParseResult parse) =>
+        (parse.GetValue(Replicas) > 1 ? parse.GetValue(Replicas) : DataParallelLaunch.Group?.Size ?? 1, parse.GetValue(Accumulate), parse.GetValue(Batch), parse.GetValue(Sequence));
 
     /// <summary>Whether the run continues a previous one: --resume, or --resume-older, which implies it.</summary>
     public bool Resuming(ParseResult parse) => parse.GetValue(Resume) || parse.GetValue(ResumeOlder);

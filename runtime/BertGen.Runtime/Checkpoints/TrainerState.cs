@@ -50,6 +50,9 @@ internal sealed record TrainerState
     /// <summary>Sequences per micro-batch (0 where a checkpoint predates the field).</summary>
     public int MicroBatchSize { get; init; }
 
+    /// <summary>Tokens per sequence of the micro-batches (0 where a checkpoint predates the field).</summary>
+    public int SequenceLength { get; init; }
+
     /// <summary>The training batch source's saved position.</summary>
     public required byte[] DataState { get; init; }
 

@@ -34,7 +34,7 @@ internal static class TrainerStateChecks
             throw new CheckpointException($"{where} has {state.OptimizerStepCount} optimiser steps for {state.Step} training steps in its {CheckpointStore.StateFile}; they must be equal");
         }
 
-        if (state.WorldSize < 1 || state.AccumulationSteps < 1 || state.MicroBatchSize < 0)
+        if (state.WorldSize < 1 || state.AccumulationSteps < 1 || state.MicroBatchSize < 0 || state.SequenceLength < 0)
         {
             throw new CheckpointException($"{where} has {state.WorldSize} process(es) × {state.AccumulationSteps} micro-batch(es) of {state.MicroBatchSize} sequences in its {CheckpointStore.StateFile}; there is at least one of each");
         }

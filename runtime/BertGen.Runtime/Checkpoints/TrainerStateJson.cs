@@ -45,6 +45,7 @@ internal static class TrainerStateJson
             writer.WriteNumber("worldSize", state.WorldSize);
             writer.WriteNumber("accumulationSteps", state.AccumulationSteps);
             writer.WriteNumber("microBatchSize", state.MicroBatchSize);
+            writer.WriteNumber("sequenceLength", state.SequenceLength);
             writer.WriteBase64String("dataState", state.DataState);
             writer.WriteStartArray("files");
             foreach (CheckpointFile file in state.Files)
@@ -106,6 +107,7 @@ internal static class TrainerStateJson
                 WorldSize = Optional(root, "worldSize", 1),
                 AccumulationSteps = Optional(root, "accumulationSteps", 1),
                 MicroBatchSize = Optional(root, "microBatchSize", 0),
+                SequenceLength = Optional(root, "sequenceLength", 0),
                 Files = files,
             };
         }

@@ -274,7 +274,7 @@ public sealed class Trainer : IDisposable
         }
 
         ScheduleContinuity.Require(path, saved.Schedule, Options.Schedule);
-        RequireSameGlobalBatch(path, saved, WorldSize, Options.AccumulationSteps, _training.BatchSize);
+        RequireSameGlobalBatch(path, saved, WorldSize, Options.AccumulationSteps, _training.BatchSize, _training.SequenceLength);
         ResumeNote = saved.WorldSize == WorldSize
             ? null
             : $"checkpoint of {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} continued by {WorldSize} × {Options.AccumulationSteps}: the same global batch, gradients summed in another order";
@@ -286,9 +286,18 @@ public sealed class Trainer : IDisposable
     /// continues the run (only the summation order of gradients differs); another global batch would not. The CLI asks
     /// this too, before it loads any data, so that a refused resume says only why.
     /// </summary>
-    /// <exception cref="CheckpointException">The checkpoint in <paramref name="path"/> was written with another global batch or micro-batch size.</exception>
-    internal static void RequireSameGlobalBatch(string path, TrainerState saved, int worldSize, int accumulationSteps, int batchSize)
+    /// <exception cref="CheckpointException">The checkpoint in <paramref name="path"/> was written with another global batch, micro-batch
+    /// size or sequence length.</exception>
+    internal static void RequireSameGlobalBatch(string path, TrainerState saved, int worldSize, int accumulationSteps, int batchSize, int sequenceLength)
     {
+        // Other sequences are other batches of other instances: the data position would not continue (and its refusal
+        // would blame the data file).
+        if (saved.SequenceLength != 0 && saved.SequenceLength != sequenceLength)
+        {
+            throw new CheckpointException(
+                $"checkpoint '{path}' was written with sequences of {saved.SequenceLength} tokens; this run's have {sequenceLength}: resume with the same sequence length (bertgen --sequence {saved.SequenceLength})");
+        }
+
         if (saved.WorldSize * saved.AccumulationSteps != worldSize * accumulationSteps || (saved.MicroBatchSize != 0 && saved.MicroBatchSize != batchSize))
         {
             // The fix in the options a user types: on this many ranks, the micro-batch size (when recorded) and the
@@ -504,6 +513,7 @@ public sealed class Trainer : IDisposable
             WorldSize = WorldSize,
             AccumulationSteps = Options.AccumulationSteps,
             MicroBatchSize = _training.BatchSize,
+            SequenceLength = _training.SequenceLength,
             DataState = _training.SaveState(),
         };
         string path = _group is null ? _checkpoints.Save(_model, Optimizer, state) : SaveDataParallel(state);
