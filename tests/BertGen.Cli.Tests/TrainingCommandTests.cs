@@ -309,6 +309,14 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         Assert.Contains("classifier.weight", loaded, StringComparison.Ordinal);
         Assert.DoesNotContain("encoder.layer", loaded, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(runs.FinetuneRun, "checkpoint-000000002", "model.safetensors")));
+
+        // Resumed, the checkpoint replaces every parameter: --init's encoder is not loaded first, nor said to be.
+        string copy = runs.File("finetune-resumed");
+        CopyFolder(runs.FinetuneRun, copy);
+        CliResult resumed = Cli.Run([.. runs.FinetuneArguments(copy, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", runs.PretrainRun, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.DoesNotContain(resumed.ErrorLines, l => l.StartsWith("bertgen: encoder loaded from ", StringComparison.Ordinal));
+        Assert.Contains("resumed", resumed.Output + resumed.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -149,7 +149,7 @@ internal sealed class FinetuneCommand : ICliCommand
             };
 
             TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
-                (trainable, display) => Initialize(trainable, descriptor, initValue, initWeights, options.Seed, display),
+                (trainable, display) => Initialize(trainable, descriptor, resume.Checkpoint is null ? initValue : NoInit, initWeights, options.Seed, display),
                 (trainable, sink, log, cancellation, group) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation, group));
 
             if (outcome.Reports)
@@ -216,6 +216,8 @@ internal sealed class FinetuneCommand : ICliCommand
         return (majority, (double)evaluation.Count(e => e.Label == majority) / evaluation.Count);
     }
 
+    // A resumed run is given NoInit: the checkpoint replaces every parameter, so loading --init's encoder (and saying so
+    // before "resumed at step N") would be work thrown away and a line that misleads.
     private static void Initialize(ITrainableModel model, ModelDescriptor descriptor, string init, string? weights, ulong seed, TrainingDisplay display)
     {
         model.InitializeParameters(seed);
