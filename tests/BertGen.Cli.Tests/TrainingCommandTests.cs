@@ -311,7 +311,7 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         Assert.True(File.Exists(Path.Combine(runs.FinetuneRun, "checkpoint-000000002", "model.safetensors")));
 
         // Resumed, the checkpoint replaces every parameter: --init's encoder is not loaded first, nor said to be.
-        string copy = runs.File("finetune-resumed");
+        string copy = runs.File("finetune-resumed-with-init");
         CopyFolder(runs.FinetuneRun, copy);
         CliResult resumed = Cli.Run([.. runs.FinetuneArguments(copy, steps: TrainingRunsFixture.FinetuneSteps + 1), "--init", runs.PretrainRun, "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.Error);
