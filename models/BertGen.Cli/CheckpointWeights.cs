@@ -79,15 +79,37 @@ internal static class CheckpointWeights
     /// <summary>
     /// Refuses a checkpoint's AdamW state given as weights: <c>optimizer.exp_avg.safetensors</c> and
     /// <c>optimizer.exp_avg_sq.safetensors</c> hold the model's tensor names and shapes, so they loaded without a word and
-    /// every answer was noise (tab completion offers them beside <c>model.safetensors</c>).
+    /// every answer was noise (tab completion offers them beside <c>model.safetensors</c>). Known by their names, and by the
+    /// mark checkpoints write into them (<see cref="CheckpointStore.OptimizerStateKey"/>) under any other name.
     /// </summary>
     public static void RequireNotOptimizerState(string path, string option)
     {
         string name = Path.GetFileName(path);
-        if (name == CheckpointStore.FirstMomentFile || name == CheckpointStore.SecondMomentFile)
+        string? moment = name == CheckpointStore.FirstMomentFile ? "exp_avg" : name == CheckpointStore.SecondMomentFile ? "exp_avg_sq" : OptimizerStateMark(path);
+        if (moment is not null)
         {
             throw new CliUsageException(
-                $"{option} '{path}' is a checkpoint's optimizer state (AdamW's {(name == CheckpointStore.FirstMomentFile ? "first" : "second")} moments), not its weights; give the checkpoint folder or its {CheckpointStore.ModelFile}");
+                $"{option} '{path}' is a checkpoint's optimizer state (AdamW's {(moment == "exp_avg" ? "first" : "second")} moments), not its weights; give the checkpoint folder or its {CheckpointStore.ModelFile}");
+        }
+    }
+
+    // The optimizer-state mark in a safetensors file's metadata, or null (also for a file that does not open: loading it
+    // names what is wrong).
+    private static string? OptimizerStateMark(string path)
+    {
+        if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || !File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using SafetensorsReader reader = SafetensorsReader.Open(path);
+            return reader.Metadata.TryGetValue(CheckpointStore.OptimizerStateKey, out string? moment) ? moment : null;
+        }
+        catch (Exception e) when (e is WeightFileException or IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -211,6 +211,13 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
         string finetune = Path.Combine(runs.FinetuneRun, "checkpoint-000000002", CheckpointStore.FirstMomentFile);
         Assert.Contains("(AdamW's first moments), not its weights", Cli.Run("classify", "-c", finetune, "Jesus wept.").AssertOneLineError(2), StringComparison.Ordinal);
         Assert.StartsWith("bertgen: error: --weights '", Cli.Run("embed", "--model", "bert-tiny", "--weights", Path.Combine(pretrain, CheckpointStore.FirstMomentFile), "x").AssertOneLineError(2), StringComparison.Ordinal);
+
+        // Under another name too: the checkpoint marks them in their metadata (a renamed copy answered 0.0000 for every token).
+        string renamed = runs.File("renamed-moments.safetensors");
+        File.Copy(Path.Combine(pretrain, CheckpointStore.SecondMomentFile), renamed, overwrite: true);
+        Assert.Equal($"bertgen: error: --checkpoint '{renamed}' is a checkpoint's optimizer state (AdamW's second moments), not its weights; give the checkpoint folder or its model.safetensors",
+            Cli.Run("fill-mask", "-c", renamed, "let there be [MASK]").AssertOneLineError(2));
+        Assert.Equal(0, Cli.Run("fill-mask", "-c", Path.Combine(pretrain, CheckpointStore.ModelFile), "let there be [MASK]").ExitCode);
     }
 
     [Fact]

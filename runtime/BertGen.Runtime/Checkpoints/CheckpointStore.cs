@@ -26,6 +26,12 @@ internal sealed class CheckpointStore
     public const string ModelFile = "model.safetensors";
     public const string FirstMomentFile = "optimizer.exp_avg.safetensors";
     public const string SecondMomentFile = "optimizer.exp_avg_sq.safetensors";
+
+    /// <summary>
+    /// The <c>__metadata__</c> key that marks the optimiser's files as what they are (its value: <c>exp_avg</c> or
+    /// <c>exp_avg_sq</c>): they hold the model's tensor names and shapes, so a renamed copy would otherwise pass for weights.
+    /// </summary>
+    public const string OptimizerStateKey = "bertgen_optimizer_state";
     public const string StateFile = "trainer_state.json";
 
     private const string Prefix = "checkpoint-";
@@ -126,8 +132,8 @@ internal sealed class CheckpointStore
         {
             var files = new List<CheckpointFile>(3);
             WriteTensors(temporary, ModelFile, model.ParameterTable, model.Parameters.AsSpan(), files, ModelMetadata);
-            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, firstMoment.AsSpan(), files, null);
-            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, secondMoment.AsSpan(), files, null);
+            WriteTensors(temporary, FirstMomentFile, model.ParameterTable, firstMoment.AsSpan(), files, new Dictionary<string, string> { [OptimizerStateKey] = "exp_avg" });
+            WriteTensors(temporary, SecondMomentFile, model.ParameterTable, secondMoment.AsSpan(), files, new Dictionary<string, string> { [OptimizerStateKey] = "exp_avg_sq" });
 
             string statePath = Path.Combine(temporary, StateFile);
             byte[] stateBytes = TrainerStateJson.Write(state with { Files = files });
