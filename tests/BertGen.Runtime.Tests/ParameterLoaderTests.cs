@@ -168,6 +168,19 @@ public sealed class ParameterLoaderTests : IDisposable
         Assert.All(loaded, v => Assert.Equal(42f, v));
     }
 
+    [Fact]
+    public void AHeadTheWeightsHoldNoneOfSaysToLoadTheEncoderAlone()
+    {
+        // Weights without any pooler tensor (an encoder's, for a model with a head): the head is named, and what to do.
+        List<ParameterInfo> table = SmallTable();
+        string path = WriteFile(table, Filled(table, 4), name => name.Contains("pooler", StringComparison.Ordinal) ? null : name);
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(path, table, Buffer(table)));
+        Assert.Equal(
+            "tensor 'bert.pooler.dense.weight' is missing from the weights: they hold no 'pooler' tensors at all (an encoder's weights, or another task's); "
+            + "load only their encoder (ParameterLoader.LoadEncoderSafetensors or LoadEncoderPretrained, as bertgen finetune --init does) and initialise the rest",
+            error.Message);
+    }
+
     [Theory]
     [InlineData(float.NaN, "NaN")]
     [InlineData(float.PositiveInfinity, "+infinity")]

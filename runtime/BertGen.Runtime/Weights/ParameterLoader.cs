@@ -211,7 +211,7 @@ public static class ParameterLoader
         {
             if (!sources.TryGetValue(HuggingFaceNames.Canonical(parameter.Name), out WeightTensor? source))
             {
-                throw new WeightFileException($"tensor '{parameter.Name}' is missing from the weights");
+                throw new WeightFileException($"tensor '{parameter.Name}' is missing from the weights{WithoutThisHead(HuggingFaceNames.Canonical(parameter.Name), sources.Keys)}");
             }
 
             if (!SameShape(source.Shape, parameter.Shape))
@@ -268,6 +268,20 @@ public static class ParameterLoader
         var encoderTable = table.Where(p => IsEncoder(HuggingFaceNames.Canonical(p.Name)) || (sourceHasPooler && IsPooler(HuggingFaceNames.Canonical(p.Name)))).ToList();
         Load(encoderTensors, encoderTable, buffer);
         return table.Except(encoderTable).Select(p => p.Name).ToList();
+    }
+
+    // A head none of whose tensors the weights hold (an encoder's weights, or another task's, given to a model with a
+    // classifier, say): what to do instead, after the missing tensor's name. Empty for a head the weights hold in part.
+    private static string WithoutThisHead(string canonical, IEnumerable<string> held)
+    {
+        string head = canonical[..(canonical.IndexOf('.') is int dot and > 0 ? dot : canonical.Length)];
+        if (head is "embeddings" or "encoder" || held.Any(name => name.StartsWith(head + ".", StringComparison.Ordinal)))
+        {
+            return string.Empty;
+        }
+
+        return $": they hold no '{head}' tensors at all (an encoder's weights, or another task's); load only their encoder "
+            + "(ParameterLoader.LoadEncoderSafetensors or LoadEncoderPretrained, as bertgen finetune --init does) and initialise the rest";
     }
 
     private static bool SameShape(IReadOnlyList<int> a, int[] b)
