@@ -259,13 +259,7 @@ public sealed class InProcessReplicasTests
     {
         // Dropout on: micro-batch g of a step runs on replica g mod 2 with the dropout seed of (seed, step, g), as in the
         // single trainer, so the two compute the same gradients and differ only in the order they are summed.
-        var options = new TrainerOptions
-        {
-            Steps = 12,
-            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 3, totalSteps: 12),
-            Optimizer = AdamWSettings.Torch,
-            Seed = 2024,
-        };
+        TrainerOptions options = Options(steps: 12, warmup: 3);
         float[][] replicas = RunOnEach(group =>
         {
             using BagOfEmbeddingsClassifier model = Model();
@@ -333,13 +327,7 @@ public sealed class InProcessReplicasTests
     {
         // Rank 1's source draws other examples (another seed: as another machine's file of the same name would hold):
         // every replica would take its micro-batches of a different stream, and the run would train on a mix without a word.
-        var options = new TrainerOptions
-        {
-            Steps = 2,
-            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 2),
-            Optimizer = AdamWSettings.Torch,
-            Seed = 2024,
-        };
+        TrainerOptions options = Options(steps: 2, warmup: 1);
         var error = Assert.Throws<TrainingException>(() => RunOnEach(group =>
         {
             using BagOfEmbeddingsClassifier model = Model();
@@ -358,6 +346,15 @@ public sealed class InProcessReplicasTests
             return 0;
         }, replicas: 3));
     }
+
+    // Torch's AdamW at a learning rate of 0.05, seed 2024.
+    private static TrainerOptions Options(int steps, int warmup) => new()
+    {
+        Steps = steps,
+        Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: warmup, totalSteps: steps),
+        Optimizer = AdamWSettings.Torch,
+        Seed = 2024,
+    };
 
     private static BagOfEmbeddingsClassifier Model() =>
         new(SyntheticClassificationData.Vocab, hiddenSize: 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
