@@ -51,6 +51,9 @@ internal sealed class EmbeddingServer : IAsyncDisposable
     /// <summary>The batcher, once <see cref="Loaded"/>; tests hold batches back through it.</summary>
     internal InferenceBatcher? Batcher => _batcher;
 
+    /// <summary>Requests admitted and not yet answered (this server's own; <c>/metrics</c> sums every server of the process).</summary>
+    internal int RequestsInFlight => _endpoints.InFlight;
+
     /// <summary>Starts listening, then loads the weights in the background.</summary>
     /// <param name="loadGate">Loading waits for it (tests watch the 503s of a server still loading).</param>
     public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, ServeSettings settings, TextWriter log, CancellationToken cancellation = default,
@@ -70,6 +73,7 @@ internal sealed class EmbeddingServer : IAsyncDisposable
         ServeMetrics? created = null;
         var endpoints = new ServeEndpoints(encoder, settings, e => created = new ServeMetrics(() => e.QueuedInputs, () => e.InFlight));
         WebApplication app = builder.Build();
+        app.UseStatusCodePages(endpoints.WriteRoutingErrorAsync);
         endpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         await app.StartAsync(cancellation);

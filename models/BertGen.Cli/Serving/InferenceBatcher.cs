@@ -30,6 +30,7 @@ internal sealed class InferenceBatcher : IDisposable
     private readonly Task _former;
     private readonly Thread _compute;
     private int _queued;
+    private long _computed;
 
     /// <summary>
     /// Refuses a batch budget below the positions of the compiled shape that holds the longest input, which could never
@@ -60,6 +61,9 @@ internal sealed class InferenceBatcher : IDisposable
 
     /// <summary>Inputs waiting for their batch to begin computing (queued, or in the batch formed next).</summary>
     public int QueuedInputs => Volatile.Read(ref _queued);
+
+    /// <summary>Inputs computed so far (dropped ones are not); tests check what was computed.</summary>
+    internal long ComputedInputs => Interlocked.Read(ref _computed);
 
     /// <summary>Runs before each batch computes, on the compute thread; tests hold batches back with it.</summary>
     internal Func<Task>? BeforeBatch { get; set; }
@@ -140,11 +144,32 @@ internal sealed class InferenceBatcher : IDisposable
         }
     }
 
-    private void Run(List<InferenceItem> batch)
+    private void Run(List<InferenceItem> formed)
     {
         long start = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _queued, -formed.Count);
+
+        // Inputs of a request whose client has gone are dropped, not computed: ten abandoned requests of 32 long texts
+        // held a live one-word request behind them for 8 s.
+        var batch = new List<InferenceItem>(formed.Count);
+        foreach (InferenceItem item in formed)
+        {
+            if (item.Abandoned.IsCancellationRequested)
+            {
+                item.Result.TrySetCanceled(item.Abandoned);
+            }
+            else
+            {
+                batch.Add(item);
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         var inputs = new TokenizedInput[batch.Count];
-        Interlocked.Add(ref _queued, -batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
             batch[i].StartedAt = start;
@@ -167,6 +192,7 @@ internal sealed class InferenceBatcher : IDisposable
             return;
         }
 
+        Interlocked.Add(ref _computed, batch.Count);
         int tokens = _runner.Plan(inputs.Select(i => i.Length).ToArray()).Sum(p => p.Tokens);
         _metrics.Batch(batch.Count, tokens, Stopwatch.GetElapsedTime(start));
         for (int i = 0; i < batch.Count; i++)

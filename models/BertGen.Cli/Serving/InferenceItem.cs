@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Threading;
 using System.Threading.Tasks;
 using BertGen.Runtime.Inference;
 
@@ -24,15 +25,19 @@ internal enum InferenceOutput
 /// </summary>
 internal sealed class InferenceItem
 {
-    public InferenceItem(TokenizedInput input, InferenceOutput output)
+    public InferenceItem(TokenizedInput input, InferenceOutput output, CancellationToken abandoned = default)
     {
         Input = input;
         Output = output;
+        Abandoned = abandoned;
     }
 
     public TokenizedInput Input { get; }
 
     public InferenceOutput Output { get; }
+
+    /// <summary>Cancelled once nobody waits for the output (the request's client went away): the input is then not computed.</summary>
+    public CancellationToken Abandoned { get; }
 
     /// <summary><see cref="Stopwatch"/> timestamps.</summary>
     public long EnqueuedAt { get; set; }

@@ -50,6 +50,11 @@ internal static class RequestBodyErrors
             return $"the body must be a JSON object{(root is JsonElement value && Found(value) is string sentBody ? $", not {sentBody}" : "")}";
         }
 
+        if (root is JsonElement { ValueKind: JsonValueKind.Object } fields && fields.EnumerateObject().Count(p => p.NameEquals(field)) > 1)
+        {
+            return $"'{field}' is given twice; send it once";
+        }
+
         JsonPropertyInfo? property = type.Properties.FirstOrDefault(p => p.Name == field);
         string takes = property is not null && Takes.TryGetValue(property.PropertyType, out string? words) ? words : "another kind of value";
         if (error is RequestValueException)

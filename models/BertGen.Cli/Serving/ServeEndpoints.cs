@@ -14,8 +14,12 @@ using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 using BertGen.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace BertGen.Cli.Serving;
 
@@ -23,10 +27,14 @@ namespace BertGen.Cli.Serving;
 /// The HTTP routes, TEI's contract: each handler reads and checks its body, tokenises, queues the inputs on the
 /// <see cref="InferenceBatcher"/>, awaits them and writes JSON with the timing headers. Every failure is an
 /// <see cref="ApiException"/> turned into a JSON error with its status; admission (503 while loading, 429 over
-/// <c>--max-concurrent-requests</c>) comes before the body is read.
+/// <c>--max-concurrent-requests</c>) comes before the body is read. A request whose client goes away is dropped: its
+/// inputs are not computed, and it is counted with nginx's 499.
 /// </summary>
 internal sealed class ServeEndpoints
 {
+    /// <summary>nginx's "client closed request": the status <c>/metrics</c> counts a request under when its client went away before its answer.</summary>
+    public const int ClientClosedRequest = 499;
+
     private readonly SentenceEncoder _encoder;
     private readonly ServeSettings _settings;
     private readonly ServeMetrics _metrics;
@@ -85,19 +93,14 @@ internal sealed class ServeEndpoints
 
             await handler(http, clock);
         }
-        catch (Exception e) when (!http.Response.HasStarted && e is not OperationCanceledException)
+        catch (Exception e) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested && e is not OperationCanceledException)
         {
             (ApiError error, string message) = e is ApiException api ? (api.Error, api.Message) : (ApiError.Internal, $"internal error: {CliErrors.OneLine(e.Message)}");
-            http.Response.StatusCode = error.Status;
-            http.Response.ContentType = "application/json";
-            if (openAiErrors)
-            {
-                await JsonSerializer.SerializeAsync(http.Response.Body, new OpenAiErrorResponse(message, error.Status, error.Type), ServeJsonContext.Api.OpenAiErrorResponse);
-            }
-            else
-            {
-                await JsonSerializer.SerializeAsync(http.Response.Body, new ErrorResponse(message, error.Type), ServeJsonContext.Api.ErrorResponse);
-            }
+            await WriteErrorAsync(http, error, message, openAiErrors);
+        }
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (mid-body or while its inputs were queued): nobody reads an answer.
         }
         finally
         {
@@ -106,9 +109,48 @@ internal sealed class ServeEndpoints
                 Interlocked.Decrement(ref _inFlight);
             }
 
-            _metrics.Request(route, http.Response.StatusCode, clock.Total);
+            _metrics.Request(route, http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : http.Response.StatusCode, clock.Total);
         }
     };
+
+    /// <summary>
+    /// Gives routing's own answers a JSON body naming what is wrong, as every other error has: a path no route has (404)
+    /// and a route asked with a method it does not take (405; its <c>Allow</c> header names the one it does).
+    /// </summary>
+    public Task WriteRoutingErrorAsync(StatusCodeContext context)
+    {
+        HttpContext http = context.HttpContext;
+        string request = $"{http.Request.Method} {http.Request.Path}";
+        bool openAi = http.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase);
+        return http.Response.StatusCode switch
+        {
+            // The path is quoted and cut: it is any text a client sends, up to Kestrel's 8 KB request line.
+            StatusCodes.Status404NotFound => WriteErrorAsync(http, ApiError.NotFound,
+                $"{http.Request.Method} {MessageText.Quote(http.Request.Path.ToString())}: no such route; the routes are {string.Join(", ", Routes(http))}", openAi),
+            StatusCodes.Status405MethodNotAllowed => WriteErrorAsync(http, ApiError.WrongMethod,
+                $"{request}: the route takes {(http.Response.Headers.Allow.Count > 0 ? string.Join(" or ", http.Response.Headers.Allow.ToArray()) : "another method")}", openAi),
+            _ => Task.CompletedTask,
+        };
+    }
+
+    /// <summary>The routes mapped, as "POST /embed" (or "/metrics" where any method is taken), in the order they were mapped.</summary>
+    private static IEnumerable<string> Routes(HttpContext http) =>
+        http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Select(e =>
+            (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? $"{string.Join("|", methods)} " : "") + e.RoutePattern.RawText);
+
+    private static async Task WriteErrorAsync(HttpContext http, ApiError error, string message, bool openAi)
+    {
+        http.Response.StatusCode = error.Status;
+        http.Response.ContentType = "application/json";
+        if (openAi)
+        {
+            await JsonSerializer.SerializeAsync(http.Response.Body, new OpenAiErrorResponse(message, error.Status, error.Type), ServeJsonContext.Api.OpenAiErrorResponse);
+        }
+        else
+        {
+            await JsonSerializer.SerializeAsync(http.Response.Body, new ErrorResponse(message, error.Type), ServeJsonContext.Api.ErrorResponse);
+        }
+    }
 
     private async Task EmbedAsync(HttpContext http, RequestClock clock)
     {
@@ -117,7 +159,7 @@ internal sealed class ServeEndpoints
         TruncationSide side = Side(request.TruncationDirection);
         RefuseUnservedPrompt(request.PromptName);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
-        float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, side, request.Normalize, clock);
+        float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, side, request.Normalize, clock, http.RequestAborted);
         await WriteAsync(http, clock, embeddings, ServeJsonContext.Api.SingleArrayArray);
     }
 
@@ -161,7 +203,8 @@ internal sealed class ServeEndpoints
                 $"dimensions {dimensions.ToString(CultureInfo.InvariantCulture)}: {_encoder.Id}'s embeddings have {_encoder.Model.HiddenSize.ToString(CultureInfo.InvariantCulture)} and are not shortened; leave dimensions out");
         }
 
-        float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, TruncationSide.Right, normalize: true, clock);
+        // OpenAI's body has no "truncate": only the server's --auto-truncate or --chunk take a long text.
+        float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, TruncationSide.Right, normalize: true, clock, http.RequestAborted, truncatable: false);
         var usage = new OpenAiUsage(clock.Tokens, clock.Tokens);
         if (format == "base64")
         {
@@ -185,9 +228,9 @@ internal sealed class ServeEndpoints
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         // Token vectors of a long text cannot be averaged into one: /embed_all truncates or refuses, never chunks.
         RefuseBlank(texts);
-        TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, side, chunk: false, chunkable: false).Inputs[0]).ToArray();
+        TokenizedInput[] inputs = texts.Select((t, i) => Prepare(t, i, request.Truncate, side, chunk: false, chunkable: false, truncatable: true).Inputs[0]).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
-        float[][] states = await RunAsync(inputs, InferenceOutput.TokenStates, clock);
+        float[][] states = await RunAsync(inputs, InferenceOutput.TokenStates, clock, http.RequestAborted);
         int hidden = _encoder.Model.HiddenSize;
         float[][][] tokens = states.Select(s => Enumerable.Range(0, s.Length / hidden).Select(t => s.AsSpan(t * hidden, hidden).ToArray()).ToArray()).ToArray();
         await WriteAsync(http, clock, tokens, ServeJsonContext.Api.SingleArrayArrayArray);
@@ -202,7 +245,12 @@ internal sealed class ServeEndpoints
 
         PredictRequest request = await ReadAsync(http, ServeJsonContext.Api.PredictRequest);
         TruncationSide side = Side(request.TruncationDirection);
-        if (request.Inputs is null || request.Inputs.Sequences.Count == 0)
+        if (request.Inputs is null)
+        {
+            throw Missing("inputs");
+        }
+
+        if (request.Inputs.Sequences.Count == 0)
         {
             throw new ApiException(ApiError.Empty, "inputs cannot be empty");
         }
@@ -225,14 +273,14 @@ internal sealed class ServeEndpoints
             EncodedInput encoded = b is null ? _encoder.Tokenizer.Encode(a, _encoder.MaxTokens, side) : _encoder.Tokenizer.EncodePair(a, b, _encoder.MaxTokens, side);
             if (encoded.Truncated && !truncate)
             {
-                throw TooLong(i, b is null ? _encoder.Tokenizer.Tokenize(a).Length + 2 : _encoder.Tokenizer.Tokenize(a).Length + _encoder.Tokenizer.Tokenize(b).Length + 3, chunkable: false);
+                throw TooLong(i, b is null ? _encoder.Tokenizer.Tokenize(a).Length + 2 : _encoder.Tokenizer.Tokenize(a).Length + _encoder.Tokenizer.Tokenize(b).Length + 3, chunkable: false, truncatable: true);
             }
 
             inputs[i] = encoded.ToTokenizedInput();
         }
 
         clock.Tokenized(sequences.Select(s => s.A + s.B), inputs.Sum(i => i.Length));
-        float[][] logits = await RunAsync(inputs, InferenceOutput.SequenceLogits, clock);
+        float[][] logits = await RunAsync(inputs, InferenceOutput.SequenceLogits, clock, http.RequestAborted);
         Prediction[][] predictions = logits.Select(l => Predictions(l, request.RawScores)).ToArray();
         if (request.Inputs.IsBatch)
         {
@@ -293,13 +341,15 @@ internal sealed class ServeEndpoints
     }
 
     /// <summary>Pooled, combined (windows of a long text) and optionally normalised embeddings, in input order.</summary>
-    private async Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, bool? truncate, TruncationSide side, bool normalize, RequestClock clock)
+    /// <param name="truncatable">Whether the route's body has <c>"truncate"</c>, so that a too-long text's error may suggest it.</param>
+    private async Task<float[][]> EmbedTextsAsync(IReadOnlyList<string> texts, bool? truncate, TruncationSide side, bool normalize, RequestClock clock,
+        CancellationToken abandoned, bool truncatable = true)
     {
         RefuseBlank(texts);
-        PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, side, _settings.Chunk, chunkable: true)).ToArray();
+        PreparedText[] prepared = texts.Select((t, i) => Prepare(t, i, truncate, side, _settings.Chunk, chunkable: true, truncatable)).ToArray();
         TokenizedInput[] inputs = prepared.SelectMany(p => p.Inputs).ToArray();
         clock.Tokenized(texts, inputs.Sum(i => i.Length));
-        float[][] pooled = await RunAsync(inputs, InferenceOutput.Pooled, clock);
+        float[][] pooled = await RunAsync(inputs, InferenceOutput.Pooled, clock, abandoned);
         var embeddings = new float[texts.Count][];
         for (int i = 0, at = 0; i < texts.Count; at += prepared[i].Inputs.Count, i++)
         {
@@ -315,28 +365,30 @@ internal sealed class ServeEndpoints
 
     /// <param name="chunkable">Whether the route embeds a long text whole when the server runs with --chunk (one vector
     /// per text can be averaged over windows; token vectors and a classifier's scores cannot).</param>
-    private PreparedText Prepare(string text, int index, bool? truncate, TruncationSide side, bool chunk, bool chunkable)
+    /// <param name="truncatable">Whether the route's body has <c>"truncate"</c> (OpenAI's has not).</param>
+    private PreparedText Prepare(string text, int index, bool? truncate, TruncationSide side, bool chunk, bool chunkable, bool truncatable)
     {
         PreparedText prepared = TextPreparation.Prepare(_encoder.Tokenizer, text, _encoder.MaxTokens, chunk, side);
         if (prepared.Truncated && !(truncate ?? _settings.AutoTruncate))
         {
-            throw TooLong(index, prepared.Tokens, chunkable);
+            throw TooLong(index, prepared.Tokens, chunkable, truncatable);
         }
 
         return prepared;
     }
 
-    private ApiException TooLong(int index, int tokens, bool chunkable) => new(ApiError.PayloadTooLarge,
+    private ApiException TooLong(int index, int tokens, bool chunkable, bool truncatable) => new(ApiError.PayloadTooLarge,
         $"input {index + 1} has {tokens} tokens, more than the model's limit of {_encoder.MaxTokens} ({_encoder.TruncationReason}); "
-        + $"send \"truncate\": true, or start the server with --auto-truncate{(chunkable ? " or --chunk" : "")}");
+        + $"{(truncatable ? "send \"truncate\": true, or " : "")}start the server with --auto-truncate{(chunkable ? " or --chunk" : "")}");
 
-    private async Task<float[][]> RunAsync(TokenizedInput[] inputs, InferenceOutput output, RequestClock clock)
+    /// <param name="abandoned">The request's <see cref="HttpContext.RequestAborted"/>: once its client has gone, its inputs are not computed.</param>
+    private async Task<float[][]> RunAsync(TokenizedInput[] inputs, InferenceOutput output, RequestClock clock, CancellationToken abandoned)
     {
         InferenceBatcher batcher = _batcher ?? throw new ApiException(ApiError.Unavailable, "the model is still loading");
-        InferenceItem[] items = inputs.Select(i => new InferenceItem(i, output)).ToArray();
+        InferenceItem[] items = inputs.Select(i => new InferenceItem(i, output, abandoned)).ToArray();
         clock.Enqueued();
         batcher.Enqueue(items);
-        float[][] results = await Task.WhenAll(items.Select(i => i.Result.Task));
+        float[][] results = await Task.WhenAll(items.Select(i => i.Result.Task)).WaitAsync(abandoned);
         clock.Computed(items.Min(i => i.StartedAt));
         return results;
     }
@@ -351,7 +403,12 @@ internal sealed class ServeEndpoints
 
     private IReadOnlyList<string> RequireTexts(TextInputs? inputs, string field)
     {
-        if (inputs is null || inputs.Texts.Count == 0)
+        if (inputs is null)
+        {
+            throw Missing(field);
+        }
+
+        if (inputs.Texts.Count == 0)
         {
             throw new ApiException(ApiError.Empty, $"{field} cannot be empty");
         }
@@ -381,6 +438,10 @@ internal sealed class ServeEndpoints
         }
     }
 
+    // Absent, not empty: "inputs cannot be empty" answered {"input": "a"} (OpenAI's name sent to a TEI route), whose text is not empty.
+    // A null value never gets here: the converters read it, and it is named as a wrong type.
+    private static ApiException Missing(string field) => new(ApiError.Validation, $"the body has no '{field}'");
+
     private void RequireBatchSize(int count)
     {
         if (count > _settings.MaxClientBatchSize)
@@ -404,23 +465,50 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.PayloadTooLarge, $"the body has {http.Request.ContentLength} bytes, more than --payload-limit {_settings.PayloadLimit}");
         }
 
+        // Kestrel does not decode bodies: a gzip body was read as JSON and refused for its first byte ('0x1F' is an invalid start).
+        string encoding = http.Request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(ApiError.UnsupportedEncoding, $"Content-Encoding {MessageText.Quote(encoding)}: the server does not decompress; send the body uncompressed");
+        }
+
+        // A body still arriving when the server stops is refused rather than awaited: while Kestrel drains it no longer holds a
+        // client to its minimum data rate, so one trickling a byte at a time held the exit for the whole shutdown timeout.
+        CancellationToken stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+
         // The body is read whole (at most --payload-limit bytes) so an error can quote the value it is about.
         var body = new MemoryStream();
         try
         {
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            await http.Request.Body.CopyToAsync(body, reading.Token);
             return JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), type)
                 ?? throw new ApiException(ApiError.Validation, "the body must be a JSON object, not null");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        {
+            throw new ApiException(ApiError.Unavailable, "the server is stopping and the body had not all arrived; send the request again");
         }
         catch (JsonException e)
         {
             throw new ApiException(ApiError.Validation, RequestBodyErrors.Describe(e, type, body.GetBuffer().AsMemory(0, (int)body.Length)));
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e)
         {
-            throw new ApiException(ApiError.PayloadTooLarge, $"the body is larger than --payload-limit {_settings.PayloadLimit} bytes");
+            // Kestrel's refusals of the body itself; they were 500s, "internal error: Bad chunk size data.".
+            throw e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => new ApiException(ApiError.PayloadTooLarge, $"the body is larger than --payload-limit {_settings.PayloadLimit} bytes"),
+                StatusCodes.Status408RequestTimeout => new ApiException(ApiError.TooSlow, TooSlowMessage(http)),
+                _ => new ApiException(ApiError.Malformed, $"the body could not be read: {CliErrors.OneLine(e.Message)}"),
+            };
         }
     }
+
+    private static string TooSlowMessage(HttpContext http) =>
+        http.Features.Get<IHttpMinRequestBodyDataRateFeature>()?.MinDataRate is { } rate
+            ? $"the body arrived slower than {rate.BytesPerSecond.ToString(CultureInfo.InvariantCulture)} bytes a second (after the first {rate.GracePeriod.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s); send it at once"
+            : "the body arrived too slowly; send it at once";
 
     private static Task WriteAsync<T>(HttpContext http, RequestClock clock, T body, JsonTypeInfo<T> type)
     {

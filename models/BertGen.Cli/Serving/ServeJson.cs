@@ -143,11 +143,16 @@ internal sealed record ServerInfo(
 [JsonSerializable(typeof(ServerInfo))]
 internal sealed partial class ServeJsonContext : JsonSerializerContext
 {
-    /// <summary>The contract's type information writing text as it is, in UTF-8 (TEI answers "crème", not "cr\u00E8me").</summary>
+    /// <summary>
+    /// The contract's type information writing text as it is, in UTF-8 (TEI answers "crème", not "cr\u00E8me"), and refusing
+    /// a field given twice: the last one won, so <c>{"inputs": "a", "inputs": "b"}</c> embedded "b" while a proxy or log
+    /// that reads the first saw "a" (TEI's serde refuses it too).
+    /// </summary>
     public static ServeJsonContext Api { get; } = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        AllowDuplicateProperties = false,
     });
 }
 
@@ -158,6 +163,9 @@ internal sealed partial class ServeJsonContext : JsonSerializerContext
 /// </summary>
 internal sealed class TextInputsConverter : JsonConverter<TextInputs>
 {
+    /// <summary>A null value is read here and refused as a wrong type, so that a null property means the field was not sent.</summary>
+    public override bool HandleNull => true;
+
     public override TextInputs Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.String)
@@ -187,6 +195,9 @@ internal sealed class TextInputsConverter : JsonConverter<TextInputs>
 /// <summary>Reads <c>/predict</c>'s inputs (<see cref="PredictInputs"/>); errors as <see cref="TextInputsConverter"/>'s.</summary>
 internal sealed class PredictInputsConverter : JsonConverter<PredictInputs>
 {
+    /// <summary>As <see cref="TextInputsConverter.HandleNull"/>.</summary>
+    public override bool HandleNull => true;
+
     public override PredictInputs Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.String)

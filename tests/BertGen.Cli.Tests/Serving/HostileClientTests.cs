@@ -1,0 +1,244 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace BertGen.Cli.Tests.Serving;
+
+/// <summary>
+/// Requests a broken or hostile client sends — HTTP framing Kestrel refuses, compressed bodies, wrong routes and methods,
+/// a field given twice or not at all, a client that goes away or trickles its body while the server stops — each
+/// answered with a JSON error naming what is wrong, and the server serving on.
+/// </summary>
+public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
+{
+    private readonly RunningServer _server;
+
+    public HostileClientTests(MiniLmServerFixture fixture) => _server = fixture.Server;
+
+    /// <summary>Kestrel's refusal of a body's framing was a 500, "internal error: Bad chunk size data.".</summary>
+    [Fact]
+    public async Task A_broken_chunked_body_is_400_json_and_the_server_serves_on()
+    {
+        (int status, string body) = await RawHttp.SendAsync(_server.Server.Address,
+            "POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"u8.ToArray());
+
+        Assert.Equal(400, status);
+        using JsonDocument error = JsonDocument.Parse(body);
+        Assert.Equal("the body could not be read: Bad chunk size data.", error.RootElement.GetProperty("error").GetString());
+        Assert.Equal("validation", error.RootElement.GetProperty("error_type").GetString());
+        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("still serving"))));
+    }
+
+    /// <summary>Kestrel does not decompress: a gzip body was refused for its first byte ("'0x1F' is an invalid start of a value").</summary>
+    [Fact]
+    public async Task A_compressed_body_is_415_naming_the_encoding()
+    {
+        var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(RunningServer.Json("hello")));
+        }
+
+        using var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+        (string error, string type) = await RunningServer.ReadErrorAsync(await _server.Client.PostAsync("/embed", content), HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal("Content-Encoding 'gzip': the server does not decompress; send the body uncompressed", error);
+        Assert.Equal("validation", type);
+    }
+
+    /// <summary>Routing's 404 and 405 had empty bodies: a client could not tell a typo from a wrong method.</summary>
+    [Fact]
+    public async Task Unknown_routes_and_wrong_methods_are_json_errors_naming_them()
+    {
+        (string wrongMethod, _) = await RunningServer.ReadErrorAsync(await _server.Client.GetAsync("/embed"), HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("GET /embed: the route takes POST", wrongMethod);
+        (string noRoute, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embeddings", RunningServer.Json("a")), HttpStatusCode.NotFound);
+        Assert.StartsWith("POST '/embeddings': no such route; the routes are POST /embed, POST /embed_all, ", noRoute, StringComparison.Ordinal);
+        Assert.EndsWith(", GET /health, GET /info, /metrics", noRoute, StringComparison.Ordinal);
+
+        HttpResponseMessage openAi = await _server.Client.GetAsync("/v1/embeddings");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, openAi.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await openAi.Content.ReadAsStringAsync());
+        Assert.Equal("GET /v1/embeddings: the route takes POST", json.RootElement.GetProperty("message").GetString());
+        Assert.Equal(405, json.RootElement.GetProperty("code").GetInt32());
+    }
+
+    /// <summary>
+    /// A field given twice was read as its last value ("b" embedded, "normalize": false obeyed) while anything reading the
+    /// first saw another request; a field not given at all was "inputs cannot be empty", also when the body held OpenAI's
+    /// "input" or "Inputs" with text in it.
+    /// </summary>
+    [Theory]
+    [InlineData("/embed", """{"inputs": "a", "inputs": "b"}""", "'inputs' is given twice; send it once")]
+    [InlineData("/embed", """{"inputs": "a", "normalize": true, "normalize": false}""", "'normalize' is given twice; send it once")]
+    [InlineData("/embed", """{"input": "a"}""", "the body has no 'inputs'")]
+    [InlineData("/embed", """{"Inputs": "a"}""", "the body has no 'inputs'")]
+    [InlineData("/tokenize", """{}""", "the body has no 'inputs'")]
+    [InlineData("/embed_all", """{"inputs": null}""", "'inputs' must be a string or an array of strings, not null")]
+    [InlineData("/v1/embeddings", """{"inputs": ["a"]}""", "the body has no 'input'")]
+    public async Task A_field_given_twice_or_not_at_all_is_422_naming_it(string route, string body, string expected)
+    {
+        HttpResponseMessage response = await _server.PostAsync(route, body);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(expected, json.RootElement.GetProperty(route == "/v1/embeddings" ? "message" : "error").GetString());
+    }
+
+    /// <summary>OpenAI's body has no "truncate": the advice to send it was followed, ignored, and answered with the same 413.</summary>
+    [Fact]
+    public async Task A_too_long_text_on_the_openai_route_is_not_told_to_send_truncate()
+    {
+        HttpResponseMessage response = await _server.PostAsync("/v1/embeddings", RunningServer.Json(ServeTexts.OfLength(300, 2), "input"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.EndsWith("as sentence-transformers truncates it); start the server with --auto-truncate or --chunk", json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A request whose client went away was still computed, in full, ahead of the live ones queued behind it (ten abandoned
+    /// requests of 32 long texts held a one-word request for 8 s), kept its --max-concurrent-requests slot until then, and was
+    /// counted as a 200. Its inputs are dropped, its slot freed at once, and it is counted as 499.
+    /// </summary>
+    [Fact]
+    public async Task A_request_whose_client_went_away_is_not_computed_and_is_counted_as_499()
+    {
+        await using RunningServer server = await RunningServer.StartAsync();
+        var inBatch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Server.Batcher!.BeforeBatch = () =>
+        {
+            inBatch.TrySetResult();
+            return release.Task;
+        };
+
+        Task<HttpResponseMessage> live = server.PostAsync("/embed", RunningServer.Json("the live one"));
+        try
+        {
+            await inBatch.Task;
+            using var leaving = new CancellationTokenSource();
+            Task<HttpResponseMessage> abandoned = server.Client.PostAsync("/embed",
+                new StringContent(RunningServer.Json(Enumerable.Range(0, 8).Select(i => ServeTexts.OfLength(100, i)).ToArray()), Encoding.UTF8, "application/json"), leaving.Token);
+            // The live input counts as queued until its held batch runs: 1 + 8.
+            await WaitUntil(() => server.Server.Batcher!.QueuedInputs == 9);
+            leaving.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+            await WaitUntil(() => server.Server.Batcher!.QueuedInputs == 9 && server.Server.RequestsInFlight == 1);
+        }
+        finally
+        {
+            // Held batches would hold the server's disposal too.
+            release.TrySetResult();
+        }
+
+        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await live));
+        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await server.PostAsync("/embed", RunningServer.Json("after"))));
+        Assert.Equal(2, server.Server.Batcher!.ComputedInputs); // "the live one" and "after"
+
+        // /metrics sums every server of the test process, so only that a 499 is there is this test's to check.
+        await WaitUntil(async () => (await server.Client.GetStringAsync("/metrics")).Contains("route=\"/embed\",status=\"499\"}", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// While the server stops, Kestrel no longer holds a client to its minimum data rate: one trickling its body a byte at
+    /// a time held the exit for the whole 30 s shutdown timeout, was then reset unanswered, and the server still printed
+    /// that every request in flight was answered. A body still arriving is refused with 503 and the stop goes on.
+    /// </summary>
+    [Fact]
+    public async Task Stopping_refuses_a_body_still_arriving_with_503_instead_of_waiting_for_it()
+    {
+        RunningServer server = await RunningServer.StartAsync();
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(server.Server.Address.Host, server.Server.Address.Port);
+            NetworkStream stream = client.GetStream();
+            await stream.WriteAsync("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"inputs\": "u8.ToArray());
+            await WaitUntil(() => server.Server.RequestsInFlight == 1);
+
+            var clock = Stopwatch.StartNew();
+            await server.Server.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the stop waited {clock.Elapsed.TotalSeconds:F1} s for the body");
+            (int status, string body) = RawHttp.Read(stream);
+            Assert.Equal(503, status);
+            using JsonDocument error = JsonDocument.Parse(body);
+            Assert.Equal("the server is stopping and the body had not all arrived; send the request again", error.RootElement.GetProperty("error").GetString());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static Task WaitUntil(Func<bool> condition) => WaitUntil(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntil(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 500; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail("timed out waiting for the server");
+    }
+
+    /// <summary>HTTP/1.1 over a bare socket, for requests <see cref="HttpClient"/> will not send.</summary>
+    private static class RawHttp
+    {
+        public static async Task<(int Status, string Body)> SendAsync(Uri server, byte[] request)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(server.Host, server.Port);
+            NetworkStream stream = client.GetStream();
+            await stream.WriteAsync(request);
+            return Read(stream);
+        }
+
+        /// <summary>The answer's status and body (de-chunked), read until the server closes the connection.</summary>
+        public static (int Status, string Body) Read(NetworkStream stream)
+        {
+            stream.ReadTimeout = 30_000;
+            var received = new MemoryStream();
+            stream.CopyTo(received);
+            string answer = Encoding.UTF8.GetString(received.ToArray());
+            int headersEnd = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            string headers = answer[..headersEnd];
+            string body = answer[(headersEnd + 4)..];
+            if (headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+            {
+                var whole = new StringBuilder();
+                for (int at = 0; ;)
+                {
+                    int lineEnd = body.IndexOf("\r\n", at, StringComparison.Ordinal);
+                    int size = Convert.ToInt32(body[at..lineEnd], 16);
+                    if (size == 0)
+                    {
+                        break;
+                    }
+
+                    whole.Append(body, lineEnd + 2, size);
+                    at = lineEnd + 2 + size + 2;
+                }
+
+                body = whole.ToString();
+            }
+
+            return (int.Parse(headers.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), body);
+        }
+    }
+}
