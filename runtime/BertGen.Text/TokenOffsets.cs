@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Text;
 using BertGen.Text.Normalization;
 
 namespace BertGen.Text;
@@ -9,65 +8,59 @@ namespace BertGen.Text;
 public readonly record struct TokenSpan(int Id, int? Start, int? End);
 
 /// <summary>
-/// Places WordPieces back on the text they came from. Basic tokenisation lowercases, strips accents and drops
-/// characters, so a piece is found by walking a normalised copy of the text whose every character remembers where it
-/// came from, each piece searched from where the one before ended. <c>[UNK]</c> (whose text is the whole unknown word)
-/// and a piece the walk cannot find get null spans; the pieces after them are still placed.
+/// Places WordPieces back on the text they came from. Basic tokenisation (<see cref="BertBasicTokenizer"/>) drops,
+/// lowercases and folds characters, and records where each character of its words came from; the pieces of a word tile
+/// it (WordPiece's greedy longest match), so each piece is the next stretch of its word, as long as the piece without
+/// its <c>##</c>, and its span runs from the source of its first character to the end of the source of its last.
+/// <c>[UNK]</c> (which stands for a whole word) gets a null span, as does a piece that does not match its stretch of the
+/// word (WordPiece's own whitespace split cuts a word at U+2028 and U+2029, which BERT's whitespace is not). Nothing is
+/// searched for: placing the pieces of a text is one pass over it (a search from each piece to the text's end, for a
+/// piece next to a soft hyphen the old walk could not find, made /tokenize quadratic).
 /// </summary>
 internal static class TokenOffsets
 {
     public static TokenSpan[] Align(string text, IReadOnlyList<int> ids, BertVocabulary vocabulary, BertNormalization normalization)
     {
-        // The normalised copy, character by character, with each character's source span in UTF-16 units.
-        var normalized = new StringBuilder(text.Length);
-        var sourceStart = new List<int>(text.Length);
-        var sourceEnd = new List<int>(text.Length);
-        var folded = new StringBuilder(4);
-        for (int i = 0; i < text.Length;)
-        {
-            Rune.DecodeFromUtf16(text.AsSpan(i), out Rune rune, out int consumed);
-            folded.Clear();
-            string lowered = normalization.Lowercase ? rune.ToString().ToLowerInvariant() : rune.ToString();
-            foreach (Rune piece in lowered.EnumerateRunes())
-            {
-                if (normalization.StripAccents)
-                {
-                    AccentFolding.AppendFolded(piece, folded);
-                }
-                else
-                {
-                    folded.Append(piece.ToString());
-                }
-            }
-
-            for (int k = 0; k < folded.Length; k++)
-            {
-                normalized.Append(folded[k]);
-                sourceStart.Add(i);
-                sourceEnd.Add(i + consumed);
-            }
-
-            i += consumed;
-        }
-
-        string haystack = normalized.ToString();
+        var sources = new List<int>(text.Length + 16);
+        string words = BertBasicTokenizer.ToSpaceSeparatedWords(text, normalization, sources);
         int[] utf8Offsets = Utf8Offsets(text);
         var spans = new TokenSpan[ids.Count];
-        int cursor = 0;
-        for (int t = 0; t < ids.Count; t++)
+        int t = 0;
+        for (int start = 0, end; start < words.Length && t < ids.Count; start = end + 1)
         {
-            int id = ids[t];
-            string token = vocabulary.TokenOf(id);
-            string needle = vocabulary.IsContinuation(id) ? token[BertVocabulary.ContinuationPrefix.Length..] : token;
-            int at = id == vocabulary.UnknownId ? -1 : haystack.IndexOf(needle, cursor, StringComparison.Ordinal);
-            if (at < 0)
+            end = words.IndexOf(' ', start);
+            end = end < 0 ? words.Length : end;
+            for (int at = start; at < end && t < ids.Count; t++)
             {
-                spans[t] = new TokenSpan(id, null, null);
-                continue;
-            }
+                int id = ids[t];
+                if (id == vocabulary.UnknownId)
+                {
+                    spans[t] = new TokenSpan(id, null, null);
+                    at = end;
+                    continue;
+                }
 
-            cursor = at + needle.Length;
-            spans[t] = new TokenSpan(id, utf8Offsets[sourceStart[at]], utf8Offsets[sourceEnd[cursor - 1]]);
+                string token = vocabulary.TokenOf(id);
+                int skip = vocabulary.IsContinuation(id) ? BertVocabulary.ContinuationPrefix.Length : 0;
+                int length = token.Length - skip;
+                if (length <= 0 || at + length > end || string.CompareOrdinal(words, at, token, skip, length) != 0)
+                {
+                    spans[t] = new TokenSpan(id, null, null);
+                    at += Math.Max(length, 1);
+                    continue;
+                }
+
+                int first = sources[at], last = sources[at + length - 1];
+                int lastEnd = last + (char.IsHighSurrogate(text[last]) && last + 1 < text.Length && char.IsLowSurrogate(text[last + 1]) ? 2 : 1);
+                spans[t] = new TokenSpan(id, utf8Offsets[first], utf8Offsets[lastEnd]);
+                at += length;
+            }
+        }
+
+        // Pieces past the words (none, from the same text's tokenisation) are unplaced.
+        for (; t < ids.Count; t++)
+        {
+            spans[t] = new TokenSpan(ids[t], null, null);
         }
 
         return spans;

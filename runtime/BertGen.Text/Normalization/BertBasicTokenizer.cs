@@ -20,13 +20,23 @@ internal static class BertBasicTokenizer
     public static string ToSpaceSeparatedWords(string text) => ToSpaceSeparatedWords(text, BertNormalization.Uncased);
 
     /// <summary>The words of <paramref name="text"/> under <paramref name="normalization"/>, separated by single spaces.</summary>
-    public static string ToSpaceSeparatedWords(string text, BertNormalization normalization)
+    public static string ToSpaceSeparatedWords(string text, BertNormalization normalization) => ToSpaceSeparatedWords(text, normalization, sources: null);
+
+    /// <summary>
+    /// <see cref="ToSpaceSeparatedWords(string, BertNormalization)"/>, adding to <paramref name="sources"/> (when given) the
+    /// UTF-16 index in <paramref name="text"/> of the character each output character came from (−1 for the spaces
+    /// between words), so that pieces of the words can be placed back on the text (<see cref="TokenOffsets"/>).
+    /// </summary>
+    public static string ToSpaceSeparatedWords(string text, BertNormalization normalization, List<int>? sources)
     {
         // Step 1: clean and space out CJK ideographs (Google's _clean_text and _tokenize_chinese_chars).
         var cleaned = new StringBuilder(text.Length + 8);
+        List<int>? cleanedSources = sources is null ? null : new List<int>(text.Length + 8);
+        int index = 0;
         foreach (Rune rune in text.EnumerateRunes())
         {
-            int cp = rune.Value;
+            int at = index, cp = rune.Value;
+            index += rune.Utf16SequenceLength;
             if (normalization.CleanText && (cp == 0 || cp == 0xFFFD || IsControl(rune)))
             {
                 continue;
@@ -35,25 +45,56 @@ internal static class BertBasicTokenizer
             if (IsWhitespace(rune))
             {
                 cleaned.Append(' ');
+                cleanedSources?.Add(-1);
             }
             else if (normalization.HandleChineseCharacters && IsCjkIdeograph(cp))
             {
-                cleaned.Append(' ').Append(rune.ToString()).Append(' ');
+                cleaned.Append(' ');
+                cleanedSources?.Add(-1);
+                AppendRune(cleaned, rune, cleanedSources, at);
+                cleaned.Append(' ');
+                cleanedSources?.Add(-1);
             }
             else
             {
-                AppendRune(cleaned, rune);
+                AppendRune(cleaned, rune, cleanedSources, at);
             }
         }
 
         // Step 2: per whitespace word, lowercase, strip accents, then split punctuation into its own words.
+        string cleanedText = cleaned.ToString();
         var output = new StringBuilder(cleaned.Length + 16);
         var folded = new StringBuilder(32);
-        foreach (string word in cleaned.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        List<int>? wordSources = sources is null ? null : new List<int>(32);
+        List<int>? foldedSources = sources is null ? null : new List<int>(32);
+        for (int start = 0, end; start < cleanedText.Length; start = end)
         {
-            folded.Clear();
-            foreach (Rune rune in (normalization.Lowercase ? PythonLowercasing.ToLower(word) : word).EnumerateRunes())
+            end = cleanedText.IndexOf(' ', start);
+            end = end < 0 ? cleanedText.Length : end;
+            if (end == start)
             {
+                end++;
+                continue;
+            }
+
+            // Where each character of the lowercased word came from in the text.
+            string word = cleanedText[start..end];
+            wordSources?.Clear();
+            string lowered = normalization.Lowercase ? PythonLowercasing.ToLower(word, wordSources) : word;
+            if (!normalization.Lowercase)
+            {
+                for (int k = 0; wordSources is not null && k < word.Length; k++)
+                {
+                    wordSources.Add(k);
+                }
+            }
+
+            folded.Clear();
+            foldedSources?.Clear();
+            int position = 0;
+            foreach (Rune rune in lowered.EnumerateRunes())
+            {
+                int before = folded.Length;
                 if (normalization.StripAccents)
                 {
                     AccentFolding.AppendFolded(rune, folded);
@@ -62,26 +103,36 @@ internal static class BertBasicTokenizer
                 {
                     AppendRune(folded, rune);
                 }
+
+                for (int k = before; foldedSources is not null && k < folded.Length; k++)
+                {
+                    foldedSources.Add(cleanedSources![start + wordSources![position]]);
+                }
+
+                position += rune.Utf16SequenceLength;
             }
 
             bool inWord = false;
+            position = 0;
             foreach (Rune rune in folded.ToString().EnumerateRunes())
             {
+                int source = foldedSources?[position] ?? -1;
+                position += rune.Utf16SequenceLength;
                 if (IsPunctuation(rune))
                 {
-                    Separate(output);
-                    AppendRune(output, rune);
+                    Separate(output, sources);
+                    AppendRune(output, rune, sources, source);
                     inWord = false;
                     continue;
                 }
 
                 if (!inWord)
                 {
-                    Separate(output);
+                    Separate(output, sources);
                     inWord = true;
                 }
 
-                AppendRune(output, rune);
+                AppendRune(output, rune, sources, source);
             }
         }
 
@@ -92,11 +143,12 @@ internal static class BertBasicTokenizer
     public static List<string> Tokenize(string text) =>
         new(ToSpaceSeparatedWords(text).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
-    private static void Separate(StringBuilder output)
+    private static void Separate(StringBuilder output, List<int>? sources)
     {
         if (output.Length > 0 && output[^1] != ' ')
         {
             output.Append(' ');
+            sources?.Add(-1);
         }
     }
 
@@ -104,6 +156,15 @@ internal static class BertBasicTokenizer
     {
         Span<char> units = stackalloc char[2];
         output.Append(units[..rune.EncodeToUtf16(units)]);
+    }
+
+    private static void AppendRune(StringBuilder output, Rune rune, List<int>? sources, int source)
+    {
+        AppendRune(output, rune);
+        for (int k = 0; sources is not null && k < rune.Utf16SequenceLength; k++)
+        {
+            sources.Add(source);
+        }
     }
 
     private static bool IsWhitespace(Rune rune) =>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
 
 namespace BertGen.Text.Normalization;
@@ -11,7 +12,13 @@ namespace BertGen.Text.Normalization;
 /// </summary>
 internal static class PythonLowercasing
 {
-    public static string ToLower(string word)
+    public static string ToLower(string word) => ToLower(word, sources: null);
+
+    /// <summary>
+    /// <see cref="ToLower(string)"/>, adding to <paramref name="sources"/> (when given) the index in <paramref name="word"/>
+    /// of the character each output character came from (İ gives two).
+    /// </summary>
+    public static string ToLower(string word, List<int>? sources)
     {
         var output = new StringBuilder(word.Length);
         Span<char> units = stackalloc char[2];
@@ -21,6 +28,8 @@ internal static class PythonLowercasing
         while (index < word.Length)
         {
             Rune.DecodeFromUtf16(word.AsSpan(index), out Rune rune, out int consumed);
+            int start = index;
+            int before = output.Length;
             index += consumed;
             if (rune.Value == 0x0130)
             {
@@ -38,6 +47,11 @@ internal static class PythonLowercasing
             else
             {
                 output.Append(units[..Rune.ToLowerInvariant(rune).EncodeToUtf16(units)]);
+            }
+
+            for (int k = before; sources is not null && k < output.Length; k++)
+            {
+                sources.Add(start);
             }
 
             previous = rune;
