@@ -12,11 +12,12 @@ using Xunit;
 namespace BertGen.Runtime.Tests;
 
 /// <summary>
-/// The runtime's public surface as a baseline file, <c>PublicApi.txt</c>: every public type and member a package
-/// user can see, one per line, so any change to the surface is a reviewed diff. Types only generated code calls
-/// live in <c>BertGen.Runtime.CompilerServices</c>, hidden from IntelliSense (<c>[EditorBrowsable(Never)]</c>);
-/// they are listed apart and not counted. To accept a deliberate change, run the tests once with
-/// <c>BERTGEN_UPDATE_BASELINES=1</c> and review the diff; CI never writes it.
+/// The public surface of each package a user references, as a baseline file per assembly under <c>PublicApi/</c>:
+/// every public type and member a package user can see, one per line, so any change to the surface is a reviewed diff
+/// (BertGen.Text's and BertGen.Training's records included: a positional parameter added to one is a breaking change).
+/// In the runtime, types only generated code calls live in <c>BertGen.Runtime.CompilerServices</c>, hidden from
+/// IntelliSense (<c>[EditorBrowsable(Never)]</c>); they are listed apart and not counted. To accept a deliberate change,
+/// run the tests once with <c>BERTGEN_UPDATE_BASELINES=1</c> and review the diff; CI never writes it.
 /// </summary>
 public sealed class PublicApiTests
 {
@@ -33,11 +34,23 @@ public sealed class PublicApiTests
 
     private static readonly Assembly Runtime = typeof(ParameterInfo).Assembly;
 
-    [Fact]
-    public void PublicSurfaceMatchesItsBaseline()
+    private static Assembly Packaged(string name) => name switch
     {
-        string listing = Listing(Runtime);
-        string path = Path.Combine(RepoRoot(), "tests", "BertGen.Runtime.Tests", "PublicApi.txt");
+        "BertGen.Runtime" => Runtime,
+        "BertGen.Text" => typeof(BertGen.Text.BertWordPieceTokenizer).Assembly,
+        "BertGen.Training" => typeof(BertGen.Training.PretrainingJob).Assembly,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not one of the packaged assemblies"),
+    };
+
+    /// <summary>The three packages a user references (BertGen, BertGen.Text, BertGen.Training), by their assemblies.</summary>
+    public static TheoryData<string> PackagedAssemblies => new() { "BertGen.Runtime", "BertGen.Text", "BertGen.Training" };
+
+    [Theory]
+    [MemberData(nameof(PackagedAssemblies))]
+    public void PublicSurfaceMatchesItsBaseline(string assemblyName)
+    {
+        string listing = Listing(Packaged(assemblyName));
+        string path = Path.Combine(RepoRoot(), "tests", "BertGen.Runtime.Tests", "PublicApi", assemblyName + ".txt");
         if (Environment.GetEnvironmentVariable(UpdateSwitch) == "1")
         {
             Assert.True(Environment.GetEnvironmentVariable("CI") is null or "", $"{UpdateSwitch} must not be set in CI: baselines are reviewed, never written there.");
@@ -51,7 +64,7 @@ public sealed class PublicApiTests
         {
             string[] e = expected.Split('\n'), a = listing.Split('\n');
             string added = string.Join("\n  ", a.Except(e).Take(10)), removed = string.Join("\n  ", e.Except(a).Take(10));
-            Assert.Fail($"The runtime's public API changed. Added:\n  {added}\nRemoved:\n  {removed}\nIf intended, rerun with {UpdateSwitch}=1 and review the diff.");
+            Assert.Fail($"The public API of {assemblyName} changed. Added:\n  {added}\nRemoved:\n  {removed}\nIf intended, rerun with {UpdateSwitch}=1 and review the diff.");
         }
     }
 
