@@ -1,6 +1,7 @@
 using System.Linq;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
+using BertGen.Text;
 
 namespace BertGen.Training;
 
@@ -36,5 +37,13 @@ internal static class JobChecks
         {
             throw new TrainingException($"vocabulary '{path}' has {vocabularySize} tokens but model '{model.Name}' has a vocabulary of {model.VocabSize}");
         }
+    }
+
+    /// <summary>The vocabulary at <paramref name="path"/> (null: the built-in bert-base-uncased one), of the model's size.</summary>
+    public static BertVocabulary LoadVocabulary(ITrainableModel model, string? path)
+    {
+        BertVocabulary vocabulary = path is null ? BertVocabulary.BertBaseUncased : BertVocabulary.Load(path);
+        RequireVocabulary(model, vocabulary.Count, path ?? "bert-base-uncased (built in)");
+        return vocabulary;
     }
 }

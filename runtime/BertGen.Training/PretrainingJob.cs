@@ -105,8 +105,6 @@ public static class PretrainingJob
             maxPredictions = probe.MaxPredictions;
         }
 
-        BertVocabulary vocabulary = options.VocabularyPath is null ? BertVocabulary.BertBaseUncased : BertVocabulary.Load(options.VocabularyPath);
-        JobChecks.RequireVocabulary(model, vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
         var data = new PretrainingOptions
         {
             MaxSeqLength = options.SequenceLength,
@@ -117,9 +115,11 @@ public static class PretrainingJob
         };
 
         // Replicas in one process (InProcessReplicas) tokenise the corpus and build the instances once, each taking its
-        // own cursor over them: the same batches as building them itself, at 1/N of the time and memory.
+        // own cursor over them: the same batches as building them itself, at 1/N of the time and memory. The processes
+        // of an mpirun job each read their own copy, as one collective step: a corpus error on any rank ends them all
+        // with one error, not one per rank.
         (PretrainingBatchStream stream, PretrainingBatchStream heldOutStream) = InProcessGroup.BuildOnce(group,
-            () => BuildStreams(options, vocabulary, data, log),
+            () => BuildStreams(options, JobChecks.LoadVocabulary(model, options.VocabularyPath), data, log),
             built => new StreamPair(built.Training.Fork(), built.HeldOut.Fork()));
 
         bool nextSentence = model.Objective == TrainingObjective.Pretraining;

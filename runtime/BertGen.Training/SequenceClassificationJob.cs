@@ -78,13 +78,12 @@ public static class SequenceClassificationJob
 
         JobChecks.RequireShape(model, options.BatchSize, options.SequenceLength);
 
-        BertVocabulary vocabulary = options.VocabularyPath is null ? BertVocabulary.BertBaseUncased : BertVocabulary.Load(options.VocabularyPath);
-        JobChecks.RequireVocabulary(model, vocabulary.Count, options.VocabularyPath ?? "bert-base-uncased (built in)");
-
         // Replicas in one process (InProcessReplicas) read and tokenise the labelled files once, each taking its own
-        // cursor over the shared examples: the same batches as reading them itself, at 1/N of the time and memory.
+        // cursor over the shared examples: the same batches as reading them itself, at 1/N of the time and memory. The
+        // processes of an mpirun job each read their own copy, as one collective step: a data error on any rank (a file
+        // of one label, a file missing on one machine) ends them all with one error, not one per rank.
         (SequenceClassificationBatchStream stream, SequenceClassificationDataset heldOut, int trainingExamples) = InProcessGroup.BuildOnce(group,
-            () => BuildData(options, vocabulary, log),
+            () => BuildData(options, JobChecks.LoadVocabulary(model, options.VocabularyPath), log),
             built => built with { Training = built.Training.Fork() });
 
         var recorder = new EvaluationRecorder(sink);

@@ -145,6 +145,68 @@ public sealed class CliDataParallelTests
     }
 
     [Fact]
+    public void DataErrorOnEveryRank_EndsTheJobWithRankZerosOneLine()
+    {
+        using var folder = new TemporaryFolder();
+
+        // Found by the job's own check of the examples, after every rank built its model: rank 1 used to get there first,
+        // print its line and end the job, and rank 0 added that mpirun had stopped it (and left its folder behind).
+        string oneLabel = OneLabel(folder["one-label.tsv"]);
+        AssertOneLine(MpiRun.Ranks(2, MpiRun.Cli, Finetune(folder["run"], oneLabel)), folder["run"],
+            $"bertgen: error: {oneLabel}: all 80 examples are labelled 'OT'; a classifier learns nothing from one label: give examples of at least two");
+
+        // Found by the command's check of the files, before any model exists.
+        string missing = folder["missing.txt"];
+        AssertOneLine(MpiRun.Ranks(2, MpiRun.Cli, Pretrain(folder["run"], missing)), folder["run"],
+            $"bertgen: error: --corpus file '{missing}' does not exist");
+
+        // Found by the corpus reader, inside the job.
+        string empty = folder["empty.txt"];
+        File.WriteAllText(empty, "\n\n");
+        AssertOneLine(MpiRun.Ranks(2, MpiRun.Cli, Pretrain(folder["run"], empty)), folder["run"],
+            $"bertgen: error: {empty} has no sentences: only blank lines, or text the tokenizer keeps nothing of");
+    }
+
+    [Fact]
+    public void DataErrorOnOneRankOnly_EndsTheJobWithThatRanksOneLine()
+    {
+        using var folder = new TemporaryFolder();
+        string missing = folder["missing.tsv"];
+
+        // A file missing on rank 1's machine: rank 0 has nothing to say but rank 1's reason, naming it.
+        RunResult rankOne = MpiRun.EachRank(MpiRun.Cli, Finetune(folder["run"]), Finetune(folder["run"], missing));
+        AssertOneLine(rankOne, folder["run"], "bertgen: error: rank 1 on ");
+        Assert.EndsWith($": --train file '{missing}' does not exist", rankOne.ErrorLines[0], StringComparison.Ordinal);
+
+        // Rank 1's copy has one label (found inside the job, while rank 0 trains on its good copy's examples).
+        string oneLabel = OneLabel(folder["one-label.tsv"]);
+        RunResult inJob = MpiRun.EachRank(MpiRun.Cli, Finetune(folder["run"]), Finetune(folder["run"], oneLabel));
+        AssertOneLine(inJob, folder["run"], "bertgen: error: rank 1 on ");
+        Assert.EndsWith($": {oneLabel}: all 80 examples are labelled 'OT'; a classifier learns nothing from one label: give examples of at least two", inJob.ErrorLines[0], StringComparison.Ordinal);
+
+        // Missing on rank 0's machine only: rank 0's own line, as if it ran alone.
+        AssertOneLine(MpiRun.EachRank(MpiRun.Cli, Finetune(folder["run"], missing), Finetune(folder["run"])), folder["run"],
+            $"bertgen: error: --train file '{missing}' does not exist");
+    }
+
+    // The job failed with exit 1 and exactly one line starting with the expected text, nothing from the other rank (no
+    // "stopped by mpirun"), and left no run folder behind.
+    private static void AssertOneLine(RunResult result, string checkpoints, string expected)
+    {
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}\nstderr:\n{result.Error}");
+        string line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith(expected, line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(checkpoints), $"'{checkpoints}' was left behind");
+    }
+
+    // The 80 training examples, all labelled OT.
+    private static string OneLabel(string path)
+    {
+        File.WriteAllLines(path, File.ReadAllLines(MpiRun.DataFile("testament-train-80.tsv")).Select(line => "OT" + line[line.IndexOf('\t')..]));
+        return path;
+    }
+
+    [Fact]
     public void UnreachableHostInTheHostfile_EndsAtOnceWithAnError()
     {
         using var folder = new TemporaryFolder();
@@ -161,8 +223,12 @@ public sealed class CliDataParallelTests
         ["pretrain", "--corpus", MpiRun.DataFile("kjv-12-documents.txt"), "--batch", "8", "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
          "--eval-every", "5", "--eval-batches", "2", "--warmup", "2", "--threads", "1", "--checkpoints", checkpoints];
 
-    private static string[] Finetune(string checkpoints) =>
-        ["finetune", "--model", "bert-tiny-classifier", "--init", "none", "--train", MpiRun.DataFile("testament-train-80.tsv"), "--eval", MpiRun.DataFile("testament-dev-24.tsv"),
+    // Quiet, on another corpus.
+    private static string[] Pretrain(string checkpoints, string corpus) =>
+        [.. Pretrain(checkpoints).Select(a => a == MpiRun.DataFile("kjv-12-documents.txt") ? corpus : a), "--quiet"];
+
+    private static string[] Finetune(string checkpoints, string? train = null) =>
+        ["finetune", "--model", "bert-tiny-classifier", "--init", "none", "--train", train ?? MpiRun.DataFile("testament-train-80.tsv"), "--eval", MpiRun.DataFile("testament-dev-24.tsv"),
          "--batch", "16", "--sequence", "64", "--steps", "6", "--eval-every", "3", "--threads", "1", "--quiet", "--checkpoints", checkpoints];
 
     // Every step's loss and gradient norm, every evaluation, and the final parameters and AdamW moments.

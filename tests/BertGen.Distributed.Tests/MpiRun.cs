@@ -42,6 +42,27 @@ internal static class MpiRun
     public static RunResult Ranks(int ranks, string program, IEnumerable<string> arguments, Action<Process>? whileRunning = null) =>
         Start(Mpirun(), ["--quiet", "--oversubscribe", "--bind-to", "none", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), Dotnet, program, .. arguments], whileRunning);
 
+    /// <summary>
+    /// Runs <paramref name="program"/> as one mpirun job of one rank per entry of <paramref name="argumentsOfRank"/>, each
+    /// rank with its own arguments (Open MPI's <c>-np 1 A : -np 1 B</c>): a file that exists for one rank only, as on
+    /// machines whose copies differ.
+    /// </summary>
+    public static RunResult EachRank(string program, params IEnumerable<string>[] argumentsOfRank)
+    {
+        var job = new List<string> { "--quiet", "--oversubscribe", "--bind-to", "none" };
+        for (int rank = 0; rank < argumentsOfRank.Length; rank++)
+        {
+            if (rank > 0)
+            {
+                job.Add(":");
+            }
+
+            job.AddRange(["-np", "1", Dotnet, program, .. argumentsOfRank[rank]]);
+        }
+
+        return Start(Mpirun(), job, null);
+    }
+
     /// <summary>Runs <paramref name="program"/> as one plain process (no mpirun: libmpi is never loaded).</summary>
     public static RunResult Alone(string program, IEnumerable<string> arguments) => Start(Dotnet, [program, .. arguments], null);
 

@@ -107,24 +107,30 @@ internal sealed class FinetuneCommand : ICliCommand
 
                     return (plan, (IReadOnlyList<string>)names);
                 });
-            string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
-            string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
-            string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
-            BertVocabulary vocabulary = TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
+            // Under mpirun every rank checks and reads its own copy of the files, as one step: an error on any rank is the
+            // job's one line.
             string initValue = parse.GetValue(init)!;
-            string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
-            if (initWeights is not null && Int8WeightsFile.Is(initWeights))
+            (string trainPath, string evaluationPath, string vocabularyPath, string? initWeights, string majority, double baseline) = DataParallelLaunch.OnEveryRank(() =>
             {
-                // Its weight_scale tensors would otherwise be reported as parameters the model lacks.
-                throw new CliUsageException($"--init '{ShownPath.Of(initWeights)}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
-            }
+                string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
+                string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
+                string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+                BertVocabulary vocabulary = TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
+                string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
+                if (initWeights is not null && Int8WeightsFile.Is(initWeights))
+                {
+                    // Its weight_scale tensors would otherwise be reported as parameters the model lacks.
+                    throw new CliUsageException($"--init '{ShownPath.Of(initWeights)}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
+                }
 
-            // Read both files once here too: a foreign label or a blank text is reported with its file and line, and the
-            // majority-class baseline needs the label counts. The job tokenises with this vocabulary's default tokenizer.
-            BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
-            List<LabelledText> trainExamples = ReadChecked(trainPath, labelNames, tokenizer);
-            List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames, tokenizer);
-            (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
+                // Read both files once here too: a foreign label or a blank text is reported with its file and line, and the
+                // majority-class baseline needs the label counts. The job tokenises with this vocabulary's default tokenizer.
+                BertWordPieceTokenizer tokenizer = BertWordPieceTokenizer.Create(vocabulary);
+                List<LabelledText> trainExamples = ReadChecked(trainPath, labelNames, tokenizer);
+                List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames, tokenizer);
+                (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
+                return (trainPath, evaluationPath, vocabularyPath, initWeights, majority, baseline);
+            });
 
             var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note);
             var options = new SequenceClassificationJobOptions

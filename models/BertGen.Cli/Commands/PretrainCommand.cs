@@ -75,13 +75,19 @@ internal sealed class PretrainCommand : ICliCommand
                 throw new CliUsageException($"--held-out must be a share above 0 and at most 0.5, not {parse.GetValue(heldOut).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             }
 
-            string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
-            string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
-            TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
-            TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath);
+            // Under mpirun every rank checks its own copy of the files (and its machine's memory for the corpus), as one
+            // step: an error on any rank is the job's one line.
+            DataParallelLaunch.Join(context.Console.Error);
+            (string corpusPath, string vocabularyPath) = DataParallelLaunch.OnEveryRank(() =>
+            {
+                string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
+                string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+                TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
+                TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath);
+                return (corpusPath, vocabularyPath);
+            });
             string directory = TrainingRun.FolderOf(parse.GetValue(checkpoints), "pretrain-" + ModelCatalog.CliName(descriptor));
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
-            DataParallelLaunch.Join(context.Console.Error);
             ResumePlan resume = DataParallelLaunch.FromRankZero(
                 () => ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
                     (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),

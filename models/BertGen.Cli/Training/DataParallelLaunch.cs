@@ -90,8 +90,7 @@ internal static class DataParallelLaunch
             catch (Exception e)
             {
                 failure = e;
-                (int code, string message) = CliErrors.Classify(e);
-                outcome = code == ExitCodes.Usage ? (byte)1 : (byte)2;
+                (outcome, string message) = Relayable(e);
                 payload = System.Text.Encoding.UTF8.GetBytes(message);
             }
         }
@@ -113,8 +112,7 @@ internal static class DataParallelLaunch
 
         if (header[0] != 0)
         {
-            string message = System.Text.Encoding.UTF8.GetString(payload);
-            Exception relayed = header[0] == 1 ? new CliUsageException(message) : new CliFailureException(message);
+            Exception relayed = Relayed(header[0], System.Text.Encoding.UTF8.GetString(payload));
             relayed.Data[DataParallelException.RelayedFromRootKey] = true;
             throw relayed;
         }
@@ -122,6 +120,23 @@ internal static class DataParallelLaunch
         using var reader = new BinaryReader(new MemoryStream(payload));
         return read(reader);
     }
+
+    /// <summary>
+    /// Work every rank does itself — checking and reading its own copy of the data files — as one step of the whole job:
+    /// an error on any rank ends every rank with the same one (rank 0's when all fail alike; another rank's names it), so
+    /// the job prints one line instead of the failing rank's and another saying mpirun stopped it. Without a joined group
+    /// of several processes, this process works alone.
+    /// </summary>
+    public static T OnEveryRank<T>(Func<T> work) => CollectiveStep.Run(Group, work, Relayable, Relayed);
+
+    // An error sent to the other ranks: 1 for a usage error (exit 2), 2 for any other (exit 1), and its one line.
+    private static (byte Kind, string Message) Relayable(Exception exception)
+    {
+        (int code, string message) = CliErrors.Classify(exception);
+        return (code == ExitCodes.Usage ? (byte)1 : (byte)2, message);
+    }
+
+    private static Exception Relayed(byte kind, string message) => kind == 1 ? new CliUsageException(message) : new CliFailureException(message);
 
     /// <summary>Finalises MPI after the job's processes finished together (success or a shared Ctrl-C stop).</summary>
     public static void Leave()
@@ -134,8 +149,8 @@ internal static class DataParallelLaunch
 
     /// <summary>
     /// How this process reports <paramref name="exception"/>: rank 0 (or a process alone) as usual (null); another rank
-    /// stays silent ("") when every rank fails the same way — a usage error, or an outcome relayed from rank 0 — and
-    /// otherwise says which rank it is.
+    /// stays silent ("") when every rank fails the same way — a usage error, an outcome relayed from rank 0, or a failed
+    /// step of every rank (<see cref="OnEveryRank"/>) — and otherwise says which rank it is.
     /// </summary>
     public static string? ErrorPrefix(Exception exception)
     {
@@ -152,7 +167,7 @@ internal static class DataParallelLaunch
 
     /// <summary>
     /// After an error: ends every process of a running job with <paramref name="exitCode"/> (does not return then). An
-    /// error rank 0 relayed is rank 0's to report: the other ranks leave the abort to it, so it is not killed before
+    /// error every rank holds is rank 0's to report: the other ranks leave the abort to it, so it is not killed before
     /// its one line is out (they abort themselves only if it has not within half a minute).
     /// </summary>
     public static void AbortJobIfRunning(int exitCode, Exception exception)

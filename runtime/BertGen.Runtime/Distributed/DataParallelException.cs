@@ -6,8 +6,9 @@ namespace BertGen.Runtime.Distributed;
 public sealed class DataParallelException : Exception
 {
     /// <summary>
-    /// Set in <see cref="Exception.Data"/> of an error a non-zero rank throws because rank 0 failed (it alone reads and
-    /// writes checkpoints): every rank fails the same way, and a command line reports it once, from rank 0.
+    /// Set in <see cref="Exception.Data"/> of an error a non-zero rank throws that rank 0 holds too: rank 0 failed (it
+    /// alone reads and writes checkpoints) and relayed it, or every rank read its data as one step and one of them failed.
+    /// Every rank fails the same way, and a command line reports it once, from rank 0.
     /// </summary>
     public const string RelayedFromRootKey = "BertGen.RelayedFromRoot";
 

@@ -185,14 +185,15 @@ internal sealed unsafe class InProcessGroup : IDataParallelGroup
     /// Something every replica needs and none changes, built once: on the replicas of one process rank 0 builds it and
     /// each other rank takes <paramref name="adopt"/> of rank 0's (e.g. its own cursor over shared data), all returning
     /// once every rank has; anywhere else (a process alone, or one of an mpirun job) <paramref name="build"/> runs here.
-    /// An error in rank 0's build reaches the others as a relayed stop, as any replica's failure does.
+    /// An error in rank 0's build reaches the others as a relayed stop, as any replica's failure does; the processes of
+    /// a job each build their own as one <see cref="CollectiveStep"/>, so an error in any one's ends all of them alike.
     /// </summary>
     public static T BuildOnce<T>(IDataParallelGroup? group, Func<T> build, Func<T, T> adopt)
         where T : class
     {
         if (group is not InProcessGroup { Size: > 1 } member)
         {
-            return build();
+            return CollectiveStep.Run(group, build);
         }
 
         if (member.Rank == 0)
