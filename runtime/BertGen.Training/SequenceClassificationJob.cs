@@ -107,7 +107,6 @@ public static class SequenceClassificationJob
             checkpoints: LabelledCheckpoints(options),
             evaluation: new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
             sink: recorder,
-            pool: model.Pool,
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, trainingExamples, log, cancellation);
     }

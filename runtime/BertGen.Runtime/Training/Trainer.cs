@@ -65,7 +65,11 @@ public sealed class Trainer : IDisposable
     /// <param name="options">Steps, schedule, optimiser, intervals.</param>
     /// <param name="evaluation">A held-out set evaluated at the configured interval, or null.</param>
     /// <param name="sink">Receives every step's and evaluation's metrics, or null.</param>
-    /// <param name="pool">Threads the optimiser step is split over (the model's own pool, typically), or null.</param>
+    /// <param name="pool">Threads the optimiser step is split over; null (the default) for the model's own
+    /// <see cref="Inference.IBertModel.Pool"/>, the threads its forward and backward run on. (Before, null meant the calling
+    /// thread alone: a program that left this out now sums the gradient norm it clips by in one partial sum per thread, so
+    /// that norm, and with clipping active the updates, can differ from before in their last bits; a program that passed a
+    /// pool computes what it did. <c>new ComputePool(1)</c> is the one-thread order.)</param>
     /// <param name="group">The processes training this model together (data-parallel), or null for this process alone.
     /// Rank 0's parameters are broadcast to the others here.</param>
     public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, ComputePool? pool = null, IDataParallelGroup? group = null)
@@ -93,6 +97,10 @@ public sealed class Trainer : IDisposable
         _sink = sink;
         Options = options;
         _checkpoints = checkpoints ?? (options.CheckpointDirectory is null ? null : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints));
+
+        // The optimiser runs on the threads the model computes on unless told otherwise: a null pool once meant one thread,
+        // and a package user who left it out stepped AdamW on one core while the model's other threads waited.
+        pool ??= model.Pool;
         if (_group is not null)
         {
             _reduction = new GradientReduction(_group, model.Gradients, options.DataParallel);
