@@ -94,31 +94,6 @@ internal sealed class CheckpointModel : IDisposable
         return pass;
     }
 
-    /// <summary>Softmax in double of one row of logits (max subtracted, so no overflow).</summary>
-    public static double[] Softmax(ReadOnlySpan<float> logits)
-    {
-        double max = double.NegativeInfinity;
-        foreach (float value in logits)
-        {
-            max = Math.Max(max, value);
-        }
-
-        var probabilities = new double[logits.Length];
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            probabilities[i] = Math.Exp(logits[i] - max);
-            sum += probabilities[i];
-        }
-
-        for (int i = 0; i < probabilities.Length; i++)
-        {
-            probabilities[i] /= sum;
-        }
-
-        return probabilities;
-    }
-
     public void Dispose()
     {
         foreach (IForwardPass pass in _passes.Values)

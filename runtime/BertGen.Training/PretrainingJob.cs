@@ -143,7 +143,6 @@ public static class PretrainingJob
             },
             evaluation,
             recorder,
-            pool: model.Pool,
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
     }

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using BertGen.Runtime;
-using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
@@ -102,11 +101,10 @@ public static class SequenceClassificationJob
                 CheckpointEvery = options.CheckpointEvery,
                 CheckpointDirectory = options.CheckpointDirectory,
                 KeepCheckpoints = options.KeepCheckpoints,
+                LabelNames = options.Labels,
             },
-            checkpoints: LabelledCheckpoints(options),
             evaluation: new SequenceClassificationEvaluationSource(heldOut, options.BatchSize),
             sink: recorder,
-            pool: model.Pool,
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, trainingExamples, log, cancellation);
     }
@@ -125,13 +123,6 @@ public static class SequenceClassificationJob
     // The held-out examples are only read (each replica's evaluation source fills its own batches from them), so the
     // replicas share them as they are; the training stream has a cursor, so each replica forks it.
     private sealed record LabelledData(SequenceClassificationBatchStream Training, SequenceClassificationDataset HeldOut, int TrainingExamples);
-
-    // The label names go into every checkpoint's weights file, so classifying with it names the classes as this run
-    // did (--labels neg,pos), not as the spec's id2label does.
-    private static CheckpointStore? LabelledCheckpoints(SequenceClassificationJobOptions options) =>
-        options.CheckpointDirectory is null
-            ? null
-            : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints) { ModelMetadata = CheckpointLabels.ToMetadata(options.Labels) };
 
     /// <summary>
     /// The training file, said in its own terms: at least one batch of examples (the batch stream would refuse fewer as

@@ -4,7 +4,6 @@
 using System;
 using System.Globalization;
 using System.Linq;
-using BertGen.Runtime.Inference;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
 using BertGen.Text;
@@ -36,9 +35,9 @@ using var trainer = new Trainer(
         Optimizer = AdamWSettings.Torch,
         CheckpointDirectory = "checkpoints",
         CheckpointEvery = 100,
+        LabelNames = labels,                                         // recorded in every checkpoint, for whoever classifies with it
     },
-    new SequenceClassificationEvaluationSource(dev, Batch),
-    pool: model.Pool);
+    new SequenceClassificationEvaluationSource(dev, Batch));
 trainer.ResumeFromLatest();
 EvaluationMetrics before = trainer.Evaluate();
 trainer.Run();
@@ -46,24 +45,11 @@ EvaluationMetrics after = trainer.Evaluate();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"held-out accuracy {100 * before.TaskAccuracy:F1}% -> {100 * after.TaskAccuracy:F1}% after {trainer.Step} steps (loss {before.TaskLoss:F4} -> {after.TaskLoss:F4})"));
 
-// The trained model classifies new text: the compiled forward pass, one text in row 0 of its batch.
-using IForwardPass pass = model.CreateForwardPass(Batch, Sequence);
-foreach (string text in args.Skip(3))
+// The trained model classifies new text: tokenised and cut to the compiled 64 tokens, batched, softmax over the labels.
+using var classifier = new TextClassifier(model, tokenizer, labels);
+string[] texts = [.. args.Skip(3)];
+TextClassification[] answers = classifier.Classify(texts);
+for (int i = 0; i < texts.Length; i++)
 {
-    EncodedInput input = tokenizer.Encode(text, Sequence);
-    int[] ids = new int[Batch * Sequence], mask = new int[Batch * Sequence], types = new int[Batch * Sequence];
-    for (int t = 0; t < input.InputIds.Count; t++)
-    {
-        (ids[t], types[t], mask[t]) = (input.InputIds[t], input.SegmentIds[t], 1);
-    }
-
-    pass.Run(ids, mask, types);
-    ReadOnlySpan<float> logits = pass.SequenceLogits[..labels.Length];
-    int best = 0;
-    for (int label = 1; label < labels.Length; label++)
-    {
-        best = logits[label] > logits[best] ? label : best;
-    }
-
-    Console.WriteLine($"{labels[best]}\t{text}");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{answers[i].Label}\t{texts[i]}\t{answers[i].Probabilities[answers[i].LabelIndex]:P1}"));
 }

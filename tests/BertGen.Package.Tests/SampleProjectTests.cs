@@ -72,7 +72,20 @@ public sealed partial class SampleProjectTests : IDisposable
         Assert.Equal(50.0, before);
         Assert.True(after >= 75.0, $"held-out accuracy {before}% -> {after}%: the sample did not learn");
         Assert.Contains("NT\tAnd Jesus said unto his disciples", output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(sample, "checkpoints", "checkpoint-000000100", "model.safetensors")));
+        string weights = Path.Combine(sample, "checkpoints", "checkpoint-000000100", "model.safetensors");
+        Assert.True(File.Exists(weights));
+
+        // TrainerOptions.LabelNames: the weights file's header names the classes as HuggingFace's id2label, which
+        // bertgen classify -c reads.
+        using (var file = File.OpenRead(weights))
+        {
+            var length = new byte[8];
+            file.ReadExactly(length);
+            var header = new byte[BitConverter.ToInt64(length)];
+            file.ReadExactly(header);
+            using var json = System.Text.Json.JsonDocument.Parse(header);
+            Assert.Equal("""{"0":"OT","1":"NT"}""", json.RootElement.GetProperty("__metadata__").GetProperty("id2label").GetString());
+        }
     }
 
     [GeneratedRegex(@"held-out accuracy (?<before>[0-9.]+)% -> (?<after>[0-9.]+)% after 100 steps")]

@@ -22,8 +22,9 @@ internal sealed class BagOfEmbeddingsClassifier : ITrainableModel
     private readonly ParameterInfo[] _table;
     private readonly float[] _packed;
 
-    public BagOfEmbeddingsClassifier(int vocabSize, int hiddenSize, int classes, double dropout, ulong initSeed, string name = "BagOfEmbeddingsClassifier")
+    public BagOfEmbeddingsClassifier(int vocabSize, int hiddenSize, int classes, double dropout, ulong initSeed, string name = "BagOfEmbeddingsClassifier", int threads = 1)
     {
+        Pool = new BertGen.Runtime.Threading.ComputePool(threads);
         VocabSize = vocabSize;
         HiddenSize = hiddenSize;
         Classes = classes;
@@ -106,8 +107,8 @@ internal sealed class BagOfEmbeddingsClassifier : ITrainableModel
 
     public IForwardPass CreateForwardPass(int batch, int sequence) => new BagOfEmbeddingsForwardPass(this, batch, sequence);
 
-    /// <summary>A one-thread pool: this model's kernels are plain loops.</summary>
-    public BertGen.Runtime.Threading.ComputePool Pool { get; } = new(1);
+    /// <summary>One thread unless asked for more: this model's kernels are plain loops, but the trainer's optimiser splits its step over this pool.</summary>
+    public BertGen.Runtime.Threading.ComputePool Pool { get; }
 
     public void Dispose()
     {

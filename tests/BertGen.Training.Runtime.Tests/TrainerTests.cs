@@ -237,13 +237,15 @@ public sealed class TrainerTests
     {
         using var folder = new TemporaryDirectory();
         bool crash = false;
-        var store = new CheckpointStore(folder.Path, keepLast: 2, fileWritten: path =>
+        void FileWritten(string path)
         {
             if (crash && path.EndsWith(CheckpointStore.FirstMomentFile, StringComparison.Ordinal))
             {
                 throw new IOException("disk full (simulated)");
             }
-        });
+        }
+
+        var store = new CheckpointStore(folder.Path, keepLast: 2);
 
         var reference = new RecordingMetricsSink();
         using (BagOfEmbeddingsClassifier model = Model())
@@ -253,7 +255,7 @@ public sealed class TrainerTests
         }
 
         using (BagOfEmbeddingsClassifier model = Model())
-        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(), checkpoints: store))
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(folder.Path), checkpointFileWritten: FileWritten))
         {
             for (int i = 0; i < 6; i++)
             {
@@ -281,7 +283,7 @@ public sealed class TrainerTests
         crash = false;
         var resumed = new RecordingMetricsSink();
         using (BagOfEmbeddingsClassifier model = Model(initSeed: 42))
-        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(), sink: resumed, checkpoints: store))
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(folder.Path), sink: resumed, checkpointFileWritten: FileWritten))
         {
             Assert.True(trainer.ResumeFromLatest());
             Assert.Equal(6, trainer.Step);

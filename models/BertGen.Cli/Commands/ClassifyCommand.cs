@@ -53,31 +53,32 @@ internal sealed class ClassifyCommand : ICliCommand
             }
 
             NumberedTexts inputs = TextInput.Gather(parse.GetValue(texts), parse.GetValue(file), context, tokenizer);
-
-            // The longest compiled sequence, at its largest batch: classifiers are compiled for one shape, the fine-tuning one.
-            ShapeDescriptor shape = descriptor.Shapes.OrderByDescending(s => s.Sequence).ThenByDescending(s => s.Batch).First();
+            using CheckpointModel loaded = CheckpointModel.Load(descriptor, weights, parse.GetValue(threads), CommonOptions.ParsePrecision(parse, precision));
+            using var classifier = new TextClassifier(loaded.Model, tokenizer, labelNames);
             var encoded = new EncodedInput[inputs.Count];
             for (int i = 0; i < inputs.Count; i++)
             {
-                encoded[i] = tokenizer.Encode(inputs[i], shape.Sequence);
+                encoded[i] = classifier.Encode(inputs[i]);
                 if (encoded[i].Truncated)
                 {
-                    context.Console.Warn($"{inputs.Name(i)} is longer than {shape.Sequence} tokens, the compiled sequence; truncated");
+                    context.Console.Warn($"{inputs.Name(i)} is longer than {classifier.MaxSequence} tokens, the compiled sequence; truncated");
                 }
             }
 
-            using CheckpointModel loaded = CheckpointModel.Load(descriptor, weights, parse.GetValue(threads), CommonOptions.ParsePrecision(parse, precision));
+            // A compiled batch of texts at a time, so answers stream out as they are computed.
+            int chunk = descriptor.Shapes.Max(s => s.Batch);
             var line = new ArrayBufferWriter<byte>();
             WorkProgress.Run(context.Console, parse.GetValue(context.Quiet), progress =>
             {
                 progress.Begin("classifying", inputs.Count);
-                for (int start = 0; start < inputs.Count; start += shape.Batch)
+                for (int start = 0; start < inputs.Count; start += chunk)
                 {
-                    int count = Math.Min(shape.Batch, inputs.Count - start);
-                    double[][] probabilities = Classify(loaded, shape, new ArraySegment<EncodedInput>(encoded, start, count), labelNames.Count, inputs, start);
+                    int count = Math.Min(chunk, inputs.Count - start);
+                    TextClassification[] answers = classifier.Classify(new ArraySegment<EncodedInput>(encoded, start, count));
                     for (int i = 0; i < count; i++)
                     {
-                        WriteLine(context.Console, line, inputs[start + i], labelNames, probabilities[i]);
+                        FiniteOutput.Require(answers[i].Logits, inputs.Name(start + i));
+                        WriteLine(context.Console, line, inputs[start + i], labelNames, answers[i]);
                     }
 
                     context.Console.Output.Flush();
@@ -91,54 +92,18 @@ internal sealed class ClassifyCommand : ICliCommand
         return command;
     }
 
-    /// <summary>Softmax over the labels of each text of one batch; spare rows repeat the last text and are not read.</summary>
-    private static double[][] Classify(CheckpointModel loaded, ShapeDescriptor shape, ArraySegment<EncodedInput> batch, int labelCount, NumberedTexts texts, int first)
+    private static void WriteLine(CliConsole console, ArrayBufferWriter<byte> line, string text, IReadOnlyList<string> labels, TextClassification answer)
     {
-        int tokens = shape.Batch * shape.Sequence;
-        var inputIds = new int[tokens];
-        var mask = new int[tokens];
-        var types = new int[tokens];
-        for (int row = 0; row < shape.Batch; row++)
-        {
-            EncodedInput input = batch[Math.Min(row, batch.Count - 1)];
-            for (int t = 0; t < input.InputIds.Count; t++)
-            {
-                inputIds[row * shape.Sequence + t] = input.InputIds[t];
-                types[row * shape.Sequence + t] = input.SegmentIds[t];
-                mask[row * shape.Sequence + t] = 1;
-            }
-        }
-
-        IForwardPass pass = loaded.Pass(shape.Batch, shape.Sequence);
-        pass.Run(inputIds, mask, types);
-        var probabilities = new double[batch.Count][];
-        for (int row = 0; row < batch.Count; row++)
-        {
-            FiniteOutput.Require(pass.SequenceLogits.Slice(row * labelCount, labelCount), texts.Name(first + row));
-            probabilities[row] = CheckpointModel.Softmax(pass.SequenceLogits.Slice(row * labelCount, labelCount));
-        }
-
-        return probabilities;
-    }
-
-    private static void WriteLine(CliConsole console, ArrayBufferWriter<byte> line, string text, IReadOnlyList<string> labels, double[] probabilities)
-    {
-        int best = 0;
-        for (int i = 1; i < probabilities.Length; i++)
-        {
-            best = probabilities[i] > probabilities[best] ? i : best;
-        }
-
         line.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(line, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("text", text);
-            writer.WriteString("label", labels[best]);
+            writer.WriteString("label", answer.Label);
             writer.WriteStartObject("probabilities");
             for (int i = 0; i < labels.Count; i++)
             {
-                writer.WriteNumber(labels[i], probabilities[i]);
+                writer.WriteNumber(labels[i], answer.Probabilities[i]);
             }
 
             writer.WriteEndObject();

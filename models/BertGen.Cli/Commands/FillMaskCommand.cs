@@ -157,7 +157,7 @@ internal sealed class FillMaskCommand : ICliCommand
             }
 
             FiniteOutput.Require(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize), name);
-            double[] probabilities = CheckpointModel.Softmax(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize));
+            double[] probabilities = Softmax.Of(pass.MaskedLmLogits.Slice(position * vocabularySize, vocabularySize));
             int[] top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).ThenBy(i => i).Take(k).ToArray();
             predictions.Add(new MaskPrediction(position, top.Select(i => (vocabulary.TokenOf(i), i, probabilities[i])).ToList()));
         }

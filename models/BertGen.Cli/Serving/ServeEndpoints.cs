@@ -453,7 +453,7 @@ internal sealed class ServeEndpoints
     /// <summary>Every label with its probability (softmax) or raw logit, best first, as TEI answers.</summary>
     private Prediction[] Predictions(float[] logits, bool raw)
     {
-        double[] scores = raw ? logits.Select(l => (double)l).ToArray() : CheckpointModel.Softmax(logits);
+        double[] scores = raw ? logits.Select(l => (double)l).ToArray() : Softmax.Of(logits);
         return scores.Select((s, i) => (Score: s, Index: i)).OrderByDescending(p => p.Score).Select(p => new Prediction((float)p.Score, _encoder.Labels[p.Index])).ToArray();
     }
 

@@ -126,7 +126,8 @@ internal sealed class BatchRunner : IDisposable
         _passes.Clear();
     }
 
-    private IForwardPass Pass(int batch, int sequence)
+    /// <summary>The forward pass of one compiled shape, made on first use and kept (<see cref="Run"/> uses the same).</summary>
+    public IForwardPass Pass(int batch, int sequence)
     {
         if (!_passes.TryGetValue((batch, sequence), out IForwardPass? pass))
         {

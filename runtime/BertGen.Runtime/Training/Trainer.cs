@@ -65,17 +65,21 @@ public sealed class Trainer : IDisposable
     /// <param name="options">Steps, schedule, optimiser, intervals.</param>
     /// <param name="evaluation">A held-out set evaluated at the configured interval, or null.</param>
     /// <param name="sink">Receives every step's and evaluation's metrics, or null.</param>
-    /// <param name="pool">Threads the optimiser step is split over (the model's own pool, typically), or null.</param>
+    /// <param name="pool">Threads the optimiser step is split over; null (the default) for the model's own
+    /// <see cref="Inference.IBertModel.Pool"/>, the threads its forward and backward run on. (Before, null meant the calling
+    /// thread alone: a program that left this out now sums the gradient norm it clips by in one partial sum per thread, so
+    /// that norm, and with clipping active the updates, can differ from before in their last bits; a program that passed a
+    /// pool computes what it did. <c>new ComputePool(1)</c> is the one-thread order.)</param>
     /// <param name="group">The processes training this model together (data-parallel), or null for this process alone.
     /// Rank 0's parameters are broadcast to the others here.</param>
     public Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, ComputePool? pool = null, IDataParallelGroup? group = null)
-        : this(model, training, options, checkpoints: null, evaluation: evaluation, sink: sink, pool: pool, group: group)
+        : this(model, training, options, checkpointFileWritten: null, evaluation: evaluation, sink: sink, pool: pool, group: group)
     {
     }
 
-    /// <summary>As the public constructor, with <paramref name="checkpoints"/> overriding the store made from
-    /// <see cref="TrainerOptions.CheckpointDirectory"/> (the CLI's, which reports every file written).</summary>
-    internal Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, CheckpointStore? checkpoints, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, ComputePool? pool = null, IDataParallelGroup? group = null)
+    /// <summary>As the public constructor, with <paramref name="checkpointFileWritten"/> told of each checkpoint file once
+    /// it is complete, before its checkpoint is committed (<see cref="CheckpointStore"/>'s hook: tests interrupt a write with it).</summary>
+    internal Trainer(ITrainableModel model, ITrainingBatchSource training, TrainerOptions options, Action<string>? checkpointFileWritten, IEvaluationBatchSource? evaluation = null, ITrainingMetricsSink? sink = null, ComputePool? pool = null, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
@@ -92,7 +96,19 @@ public sealed class Trainer : IDisposable
         _group = group is { Size: > 1 } ? group : null;
         _sink = sink;
         Options = options;
-        _checkpoints = checkpoints ?? (options.CheckpointDirectory is null ? null : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints));
+        RequireLabelsFit(model, options.LabelNames);
+        _checkpoints = options.CheckpointDirectory is null
+            ? null
+            : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints, checkpointFileWritten)
+            {
+                // The label names travel in every checkpoint's weights file, so whoever classifies with it (bertgen classify -c)
+                // names the classes as this run did, not as the spec's id2label does.
+                ModelMetadata = options.LabelNames is null ? null : CheckpointLabels.ToMetadata(options.LabelNames),
+            };
+
+        // The optimiser runs on the threads the model computes on unless told otherwise: a null pool once meant one thread,
+        // and a package user who left it out stepped AdamW on one core while the model's other threads waited.
+        pool ??= model.Pool;
         if (_group is not null)
         {
             _reduction = new GradientReduction(_group, model.Gradients, options.DataParallel);
@@ -113,6 +129,32 @@ public sealed class Trainer : IDisposable
             _group.Broadcast(model.Parameters, 0, model.Parameters.Length, root: 0);
             model.PrepareWeights();
             RequireSameData(_group, training);
+        }
+    }
+
+    /// <summary>
+    /// Label names name a classifier's outputs: one per output of the model's <c>classifier</c> layer (HuggingFace's name
+    /// for the sequence and token classification heads), or the checkpoints would name classes the model does not have.
+    /// </summary>
+    /// <exception cref="TrainingException">The model has no classifier, or another number of outputs.</exception>
+    private static void RequireLabelsFit(ITrainableModel model, System.Collections.Generic.IReadOnlyList<string>? labels)
+    {
+        if (labels is null)
+        {
+            return;
+        }
+
+        if (model.Objective is not (TrainingObjective.SequenceClassification or TrainingObjective.TokenClassification))
+        {
+            throw new TrainingException($"label names were given, but model '{model.Name}' trains {TrainingBatchValidation.ObjectiveText(model.Objective)}, not a classifier whose classes they could name");
+        }
+
+        ParameterInfo bias = model.ParameterTable.FirstOrDefault(p => p.Name == "classifier.bias")
+            ?? throw new TrainingException($"label names were given, but model '{model.Name}' has no 'classifier.bias' to count its classes by");
+
+        if (bias.Length != labels.Count)
+        {
+            throw new TrainingException($"{labels.Count} label names were given ({string.Join(", ", labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
         }
     }
 

@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using BertGen.Runtime.Optimization;
 
 namespace BertGen.Runtime.Training;
@@ -33,6 +36,13 @@ public sealed record TrainerOptions
     /// <summary>How many of the newest checkpoints to keep.</summary>
     public int KeepCheckpoints { get; init; } = 3;
 
+    /// <summary>
+    /// A classifier's label names in class-id order, or null. Given, every checkpoint's <c>model.safetensors</c> records
+    /// them in its metadata as HuggingFace's <c>id2label</c> (what <c>SequenceClassificationJob</c> writes), so
+    /// <c>bertgen classify -c</c> on it names the classes as this run did. One per output of the model's classifier.
+    /// </summary>
+    public IReadOnlyList<string>? LabelNames { get; init; }
+
     /// <summary>How the work is shared when the trainer is given a data-parallel group.</summary>
     public DataParallelSettings DataParallel { get; init; } = new();
 
@@ -46,5 +56,14 @@ public sealed record TrainerOptions
 
         Optimizer.Validate();
         DataParallel.Validate();
+        if (LabelNames is not null)
+        {
+            // What a reader of the checkpoint accepts (CheckpointLabels): a name per class, none empty, none twice.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            if (LabelNames.Count == 0 || LabelNames.Any(name => string.IsNullOrEmpty(name) || !seen.Add(name)))
+            {
+                throw new TrainingException($"label names must be distinct and non-empty; got [{string.Join(", ", LabelNames.Select(n => MessageText.Quote(n ?? "")))}]");
+            }
+        }
     }
 }
