@@ -5,6 +5,7 @@ using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Threading;
 using BertGen.Runtime.Training;
+using BertGen.Runtime.Weights;
 using BertGen.Testing;
 using Xunit;
 
@@ -94,6 +95,45 @@ public sealed class TrainerDefaultsTests
         using var model = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
         TrainingException refused = Assert.Throws<TrainingException>(() => new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options() with { LabelNames = names }).Dispose());
         Assert.Equal(message, refused.Message);
+    }
+
+    [Fact]
+    public void AResumedClassifierKeepsTheLabelsItsCheckpointRecorded()
+    {
+        // Other names, or the same in another order, would relabel what the checkpoint learnt: a program resumed with its
+        // labels reordered trained on swapped targets without a word. A resume given none keeps the recorded ones.
+        using var folder = new TemporaryDirectory();
+        using var model = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
+        TrainerOptions Leg(long steps, string[]? labels) => Options(folder.Path) with
+        {
+            Steps = steps,
+            CheckpointEvery = 3,
+            LabelNames = labels,
+        };
+
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Leg(3, ["low", "middle", "high"])))
+        {
+            trainer.Run();
+        }
+
+        using (var reordered = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Leg(6, ["high", "middle", "low"])))
+        {
+            CheckpointException refused = Assert.Throws<CheckpointException>(() => reordered.ResumeFromLatest());
+            Assert.Equal(
+                $"checkpoint '{Path.Combine(folder.Path, "checkpoint-000000003")}' was trained with the labels low, middle, high (in class-id order); this run names them high, middle, low: "
+                + "resume with the same label names in the same order, or leave them out to keep the recorded ones",
+                refused.Message);
+            Assert.Equal(0, reordered.Step);
+        }
+
+        using (var unnamed = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Leg(6, labels: null)))
+        {
+            Assert.True(unnamed.ResumeFromLatest());
+            unnamed.Run();
+        }
+
+        // The public reader a program names its classes by.
+        Assert.Equal(["low", "middle", "high"], ParameterLoader.ReadLabelNames(Path.Combine(folder.Path, "checkpoint-000000006", CheckpointStore.ModelFile)));
     }
 
     private static long[] Bits(double[] values) => values.Select(BitConverter.DoubleToInt64Bits).ToArray();

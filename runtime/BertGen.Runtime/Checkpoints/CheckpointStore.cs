@@ -66,9 +66,10 @@ internal sealed class CheckpointStore
     /// <summary>
     /// More <c>__metadata__</c> written into every checkpoint's <c>model.safetensors</c> beside <c>format</c>: what a
     /// reader of the weights needs besides the tensors, such as the label names a classifier was trained with
-    /// (<see cref="CheckpointLabels"/>). It travels with the weights file, wherever that is copied.
+    /// (<see cref="CheckpointLabels"/>). It travels with the weights file, wherever that is copied. Settable: a resumed
+    /// run keeps the labels its checkpoint recorded.
     /// </summary>
-    public IReadOnlyDictionary<string, string>? ModelMetadata { get; init; }
+    public IReadOnlyDictionary<string, string>? ModelMetadata { get; set; }
 
     public int KeepLast { get; }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Runtime.InteropServices;
@@ -9,6 +10,7 @@ using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Memory;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Threading;
+using BertGen.Runtime.Weights;
 
 namespace BertGen.Runtime.Training;
 
@@ -137,7 +139,7 @@ public sealed class Trainer : IDisposable
     /// for the sequence and token classification heads), or the checkpoints would name classes the model does not have.
     /// </summary>
     /// <exception cref="TrainingException">The model has no classifier, or another number of outputs.</exception>
-    private static void RequireLabelsFit(ITrainableModel model, System.Collections.Generic.IReadOnlyList<string>? labels)
+    private static void RequireLabelsFit(ITrainableModel model, IReadOnlyList<string>? labels)
     {
         if (labels is null)
         {
@@ -317,10 +319,47 @@ public sealed class Trainer : IDisposable
 
         ScheduleContinuity.Require(path, saved.Schedule, Options.Schedule);
         RequireSameGlobalBatch(path, saved, WorldSize, Options.AccumulationSteps, _training.BatchSize, _training.SequenceLength);
+        KeepRecordedLabels(path);
         ResumeNote = saved.WorldSize == WorldSize
             ? null
             : $"checkpoint of {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} continued by {WorldSize} × {Options.AccumulationSteps}: the same global batch, gradients summed in another order";
         return saved;
+    }
+
+    /// <summary>
+    /// The class names a resumed classifier was trained with go on naming its outputs: other names (or the same in another
+    /// order) would relabel what the checkpoint learnt and train on swapped targets, and a run given none keeps the
+    /// recorded ones in its own checkpoints rather than dropping them.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint records other label names than <see cref="TrainerOptions.LabelNames"/>.</exception>
+    private void KeepRecordedLabels(string path)
+    {
+        IReadOnlyList<string>? recorded;
+        try
+        {
+            recorded = CheckpointLabels.Read(System.IO.Path.Combine(path, CheckpointStore.ModelFile));
+        }
+        catch (WeightFileException e)
+        {
+            throw new CheckpointException($"checkpoint '{path}' is damaged: {e.Message}", e);
+        }
+
+        if (recorded is null)
+        {
+            return;
+        }
+
+        if (Options.LabelNames is { } given && !given.SequenceEqual(recorded, StringComparer.Ordinal))
+        {
+            throw new CheckpointException(
+                $"checkpoint '{path}' was trained with the labels {string.Join(", ", recorded)} (in class-id order); this run names them {string.Join(", ", given)}: "
+                + "resume with the same label names in the same order, or leave them out to keep the recorded ones");
+        }
+
+        if (_checkpoints is not null)
+        {
+            _checkpoints.ModelMetadata = CheckpointLabels.ToMetadata(recorded);
+        }
     }
 
     /// <summary>

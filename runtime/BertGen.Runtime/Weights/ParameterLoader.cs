@@ -24,6 +24,14 @@ public static class ParameterLoader
     }
 
     /// <summary>
+    /// The class names a classifier's weights file records in class-id order (HuggingFace's <c>id2label</c>, which a
+    /// checkpoint of a <see cref="Training.Trainer"/> given <see cref="Training.TrainerOptions.LabelNames"/>, or of
+    /// <c>bertgen finetune</c>, carries), or null when it records none.
+    /// </summary>
+    /// <exception cref="WeightFileException">The file is missing, not a safetensors file, or its <c>id2label</c> is malformed.</exception>
+    public static IReadOnlyList<string>? ReadLabelNames(string path) => Checkpoints.CheckpointLabels.Read(path);
+
+    /// <summary>
     /// Imports the HuggingFace ONNX export at <paramref name="path"/> into <paramref name="buffer"/>, reading it in
     /// place through a mapping (no managed copy of the file; each tensor's pages are released once copied).
     /// </summary>
