@@ -84,13 +84,19 @@ internal static class CheckpointWeights
     /// </summary>
     public static void RequireNotOptimizerState(string path, string option)
     {
-        string name = Path.GetFileName(path);
-        string? moment = name == CheckpointStore.FirstMomentFile ? "exp_avg" : name == CheckpointStore.SecondMomentFile ? "exp_avg_sq" : OptimizerStateMark(path);
-        if (moment is not null)
+        if (OptimizerMoments(path) is string moments)
         {
             throw new CliUsageException(
-                $"{option} '{path}' is a checkpoint's optimizer state (AdamW's {(moment == "exp_avg" ? "first" : "second")} moments), not its weights; give the checkpoint folder or its {CheckpointStore.ModelFile}");
+                $"{option} '{path}' is a checkpoint's optimizer state (AdamW's {moments} moments), not its weights; give the checkpoint folder or its {CheckpointStore.ModelFile}");
         }
+    }
+
+    /// <summary>"first" or "second" when <paramref name="path"/> is a checkpoint's AdamW moments (by its name or its mark), else null.</summary>
+    public static string? OptimizerMoments(string path)
+    {
+        string name = Path.GetFileName(path);
+        string? moment = name == CheckpointStore.FirstMomentFile ? "exp_avg" : name == CheckpointStore.SecondMomentFile ? "exp_avg_sq" : OptimizerStateMark(path);
+        return moment is null ? null : moment == "exp_avg" ? "first" : "second";
     }
 
     // The optimizer-state mark in a safetensors file's metadata, or null (also for a file that does not open: loading it

@@ -52,6 +52,14 @@ internal sealed record ModelFolder(
             throw new CliFailureException($"model folder '{directory}' has no {WeightsFile}{hint}");
         }
 
+        // A checkpoint's AdamW moments copied in as the weights have the model's names and shapes: they loaded and every
+        // answer was noise. Checkpoints mark them in their metadata, as --weights and --checkpoint refuse them.
+        if (CheckpointWeights.OptimizerMoments(weights) is string moments)
+        {
+            throw new CliFailureException(
+                $"model folder '{directory}': its {WeightsFile} is a checkpoint's optimizer state (AdamW's {moments} moments), not its weights; put the checkpoint's {WeightsFile} there");
+        }
+
         HuggingFaceConfig parsed = HuggingFaceConfig.Load(config);
         string fast = Path.Combine(directory, FastTokenizerFile);
         string vocabulary = Path.Combine(directory, VocabularyFile);

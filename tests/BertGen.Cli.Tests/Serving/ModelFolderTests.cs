@@ -1,10 +1,13 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
 using BertGen.Cli.HuggingFace;
 using BertGen.Models;
+using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Weights;
 using BertGen.Text;
 using Xunit;
 
@@ -417,6 +420,28 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Directory.CreateDirectory(directory);
         Assert.Equal($"bertgen: error: model folder '{directory}' has no config.json", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
         Assert.Contains("does not go with --model", Cli.Run("embed", "--model", "minilm", "--model-dir", directory, "x").AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A checkpoint's AdamW moments copied into a folder as its model.safetensors (they have the model's tensor names and
+    /// shapes) were loaded and embedded: exit 0 and a vector of noise. --weights and --checkpoint refused them already.
+    /// </summary>
+    [Fact]
+    public void A_checkpoints_optimizer_state_as_the_folders_weights_is_one_line()
+    {
+        string directory = _folder.Scratch("moments-as-weights");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string weights = Path.Combine(directory, "model.safetensors");
+        File.Delete(weights);
+        using (var model = new MiniLmL6())
+        {
+            ParameterLoader.LoadSafetensors(Path.Combine(_folder.Directory, "model.safetensors"), MiniLmL6.ParameterTable, model.Parameters.AsSpan());
+            ParameterSaver.SaveSafetensors(weights, MiniLmL6.ParameterTable, model.Parameters.AsSpan(),
+                new Dictionary<string, string> { [CheckpointStore.OptimizerStateKey] = "exp_avg_sq" });
+        }
+
+        Assert.Equal($"bertgen: error: model folder '{directory}': its model.safetensors is a checkpoint's optimizer state (AdamW's second moments), not its weights; put the checkpoint's model.safetensors there",
+            Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
     }
 
     /// <summary>
