@@ -212,6 +212,15 @@ internal static class CheckpointWeights
     /// <summary>Refuses to start a fresh run over another run's checkpoints, whose step numbers and metrics would interleave with it.</summary>
     public static void RequireFreshOrResume(string directory, bool resume)
     {
+        // A checkpoint's own folder given as the run's: --resume found nothing in it and a fresh run wrote its checkpoints
+        // inside the old one.
+        if (File.Exists(Path.Combine(directory, CheckpointStore.StateFile)) || File.Exists(Path.Combine(directory, CheckpointIntegrity.StateChecksumFile)))
+        {
+            string parent = Path.GetDirectoryName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar)) ?? directory;
+            throw new CliUsageException(
+                $"--checkpoints '{ShownPath.Of(directory)}' is a checkpoint, not a run's folder: give the folder that holds it ('{ShownPath.Of(parent)}'){(resume ? ", and --resume continues from its newest checkpoint" : "")}");
+        }
+
         if (resume)
         {
             return;

@@ -104,7 +104,7 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         // lr·(T − t)/(T − W) with T = 5, W = 1: step 4 (t = 3) gets 5e-4·2/4, step 5 (t = 4) 5e-4·1/4.
         CliResult extended = Cli.Run([.. resume, "--steps", "5"]);
         Assert.True(extended.ExitCode == 0, extended.Error);
-        Assert.Contains("bertgen: extending the run's 3-step schedule to 5 steps: the learning rate of step 4 is 2.50e-04 (the 3-step schedule's is 0.00e+00) and decays linearly to 0 at step 5", extended.ErrorLines);
+        Assert.Contains("bertgen: extending the run's 3-step schedule to 5 steps: the learning rate of step 4 is 2.50e-04 (the 3-step schedule's is 0.00e+00) and falls linearly to 1.25e-04 at step 5, the last", extended.ErrorLines);
         Dictionary<string, double> rates = TrainingRunsFixture.ReadMetrics(Path.Combine(copy, "metrics.csv")).Where(r => r["kind"] == "train")
             .ToDictionary(r => r["step"], r => double.Parse(r["learning_rate"], CultureInfo.InvariantCulture));
         Assert.Equal(5e-4 * 2 / 4, rates["4"], 12);

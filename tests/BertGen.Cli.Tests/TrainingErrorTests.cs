@@ -166,6 +166,18 @@ public sealed class TrainingErrorTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ACheckpointGivenAsTheRunsFolder()
+    {
+        // With --resume it found nothing to resume in it and trained a fresh run inside the old checkpoint.
+        string checkpoint = Path.Combine(runs.PretrainRun, "checkpoint-000000003");
+        Assert.True(File.Exists(Path.Combine(checkpoint, "trainer_state.json")));
+        string line = Cli.Run([.. runs.PretrainArguments(checkpoint, 6), "--resume"]).AssertOneLineError(2);
+        Assert.Equal($"bertgen: error: --checkpoints '{checkpoint}' is a checkpoint, not a run's folder: give the folder that holds it ('{runs.PretrainRun}'), and --resume continues from its newest checkpoint", line);
+        Assert.False(Directory.Exists(Path.Combine(checkpoint, "checkpoint-000000006")));
+        Assert.Contains("is a checkpoint, not a run's folder", Cli.Run(runs.PretrainArguments(checkpoint, 6)).AssertOneLineError(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DataParallelOptionsInAOneProcessRun_AreSaidToBeIgnored()
     {
         // They were accepted without a word, so --zero looked as if it had sharded something.

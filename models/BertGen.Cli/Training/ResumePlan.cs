@@ -75,7 +75,10 @@ internal sealed record ResumePlan(long Steps, long ScheduleSteps, double Learnin
         if (end > schedule.TotalSteps)
         {
             LinearWarmupDecaySchedule extended = new(schedule.BaseLearningRate, schedule.WarmupSteps, end, schedule.Decay);
-            note = Invariant($"extending the run's {schedule.TotalSteps}-step schedule to {end} steps: the learning rate of step {at + 1} is {extended.At(at):0.00e+00} (the {schedule.TotalSteps}-step schedule's is {schedule.At(at):0.00e+00}) and decays linearly to 0 at step {end}");
+            // Step k runs at At(k - 1): the last step's rate is At(end - 1), one decrement above the 0 the schedule reaches after it.
+            string first = Invariant($"the learning rate of step {at + 1}{(at + 1 == end ? ", the last," : "")} is {extended.At(at):0.00e+00} (the {schedule.TotalSteps}-step schedule's is {schedule.At(at):0.00e+00})");
+            string rest = at + 1 >= end ? string.Empty : Invariant($" and falls linearly to {extended.At(end - 1):0.00e+00} at step {end}, the last");
+            note = $"extending the run's {schedule.TotalSteps}-step schedule to {end} steps: {first}{rest}";
         }
         else if (end < schedule.TotalSteps)
         {
