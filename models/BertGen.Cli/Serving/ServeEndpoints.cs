@@ -472,6 +472,8 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.UnsupportedEncoding, $"Content-Encoding {MessageText.Quote(encoding)}: the server does not decompress; send the body uncompressed");
         }
 
+        RequestBodyEncoding.RefuseDeclared(http.Request.ContentType);
+
         // A body still arriving when the server stops is refused rather than awaited: while Kestrel drains it no longer holds a
         // client to its minimum data rate, so one trickling a byte at a time held the exit for the whole shutdown timeout.
         CancellationToken stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
@@ -479,10 +481,13 @@ internal sealed class ServeEndpoints
 
         // The body is read whole (at most --payload-limit bytes) so an error can quote the value it is about.
         var body = new MemoryStream();
+        ReadOnlyMemory<byte> json = default;
         try
         {
             await http.Request.Body.CopyToAsync(body, reading.Token);
-            return JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), type)
+            json = body.GetBuffer().AsMemory(0, (int)body.Length);
+            json = json[RequestBodyEncoding.JsonStart(json.Span)..];
+            return JsonSerializer.Deserialize(json.Span, type)
                 ?? throw new ApiException(ApiError.Validation, "the body must be a JSON object, not null");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
@@ -491,7 +496,7 @@ internal sealed class ServeEndpoints
         }
         catch (JsonException e)
         {
-            throw new ApiException(ApiError.Validation, RequestBodyErrors.Describe(e, type, body.GetBuffer().AsMemory(0, (int)body.Length)));
+            throw new ApiException(ApiError.Validation, RequestBodyErrors.Describe(e, type, json));
         }
         catch (BadHttpRequestException e)
         {

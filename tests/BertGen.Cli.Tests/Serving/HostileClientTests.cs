@@ -57,6 +57,56 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("validation", type);
     }
 
+    /// <summary>
+    /// System.Text.Json reads UTF-8 without a byte-order mark: the BOM PowerShell and some .NET writers put first was refused
+    /// as "'0xEF' is an invalid start of a value", and a UTF-16 body (.NET's Encoding.Unicode) for its first byte or a NUL.
+    /// The UTF-8 BOM means nothing and is skipped; UTF-16 and UTF-32 are 415 naming the encoding.
+    /// </summary>
+    [Fact]
+    public async Task A_utf8_bom_is_skipped()
+    {
+        using var content = new ByteArrayContent([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(RunningServer.Json("hello"))]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        float[] withBom = Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.Client.PostAsync("/embed", content)));
+
+        Assert.Equal(Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("hello")))), withBom);
+    }
+
+    [Theory]
+    [InlineData("utf-16", true, "the body is UTF-16LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-16", false, "the body is UTF-16LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-16BE", true, "the body is UTF-16BE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-16BE", false, "the body is UTF-16BE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-32", true, "the body is UTF-32LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-32", false, "the body is UTF-32LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    public async Task A_utf16_or_utf32_body_is_415_naming_its_encoding(string encoding, bool byteOrderMark, string expected)
+    {
+        Encoding text = Encoding.GetEncoding(encoding);
+        using var content = new ByteArrayContent([.. byteOrderMark ? text.GetPreamble() : [], .. text.GetBytes(RunningServer.Json("hello"))]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        (string error, string type) = await RunningServer.ReadErrorAsync(await _server.Client.PostAsync("/embed", content), HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal(expected, error);
+        Assert.Equal("validation", type);
+    }
+
+    /// <summary>
+    /// A charset on the Content-Type that no JSON text can be in is refused before the body is read. Any other charset is
+    /// ignored (application/json has no charset parameter, RFC 8259 §11): the body is read as UTF-8 and a byte that is
+    /// not UTF-8 is named where it is, as ever.
+    /// </summary>
+    [Fact]
+    public async Task A_utf16_charset_is_415_naming_it_and_other_charsets_are_ignored()
+    {
+        HttpResponseMessage utf16 = await _server.Client.PostAsync("/embed", new StringContent(RunningServer.Json("hello"), Encoding.Unicode, "application/json"));
+        (string error, _) = await RunningServer.ReadErrorAsync(utf16, HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal("Content-Type charset 'utf-16': the server reads UTF-8 JSON only; send the body as UTF-8", error);
+
+        using var latin1 = new ByteArrayContent(Encoding.UTF8.GetBytes(RunningServer.Json("hello")));
+        latin1.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=ISO-8859-1");
+        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.Client.PostAsync("/embed", latin1)));
+    }
+
     /// <summary>Routing's 404 and 405 had empty bodies: a client could not tell a typo from a wrong method.</summary>
     [Fact]
     public async Task Unknown_routes_and_wrong_methods_are_json_errors_naming_them()
