@@ -16,6 +16,7 @@ using BertGen.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,9 @@ internal sealed class ServeEndpoints
 {
     /// <summary>nginx's "client closed request": the status <c>/metrics</c> counts a request under when its client went away before its answer.</summary>
     public const int ClientClosedRequest = 499;
+
+    /// <summary>The route <c>/metrics</c> counts a request under when no route has its path: never the path itself, which any client picks.</summary>
+    public const string Unmatched = "unmatched";
 
     private readonly SentenceEncoder _encoder;
     private readonly ServeSettings _settings;
@@ -62,18 +66,52 @@ internal sealed class ServeEndpoints
     /// <summary>Maps every route onto <paramref name="routes"/>.</summary>
     public void Map(IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/embed", Handle("/embed", EmbedAsync));
-        routes.MapPost("/embed_all", Handle("/embed_all", EmbedAllAsync));
-        routes.MapPost("/v1/embeddings", Handle("/v1/embeddings", OpenAiEmbeddingsAsync, openAiErrors: true));
-        routes.MapPost("/predict", Handle("/predict", PredictAsync));
-        routes.MapPost("/tokenize", Handle("/tokenize", TokenizeAsync));
-        routes.MapGet("/health", Handle("/health", HealthAsync, admit: false));
-        routes.MapGet("/info", Handle("/info", InfoAsync, admit: false));
+        routes.MapPost("/embed", Handle(EmbedAsync));
+        routes.MapPost("/embed_all", Handle(EmbedAllAsync));
+        routes.MapPost("/v1/embeddings", Handle(OpenAiEmbeddingsAsync, openAiErrors: true));
+        routes.MapPost("/predict", Handle(PredictAsync));
+        routes.MapPost("/tokenize", Handle(TokenizeAsync));
+        routes.MapGet("/health", Handle(HealthAsync, admit: false));
+        routes.MapGet("/info", Handle(InfoAsync, admit: false));
     }
 
-    private RequestDelegate Handle(string route, Func<HttpContext, RequestClock, Task> handler, bool admit = true, bool openAiErrors = false) => async http =>
+    /// <summary>
+    /// Every request passes here first, routing's own 404 and 405 among them: it is timed from here and counted in
+    /// <c>/metrics</c> under the route it matched (<see cref="Unmatched"/> when none).
+    /// </summary>
+    public async Task MeasureAsync(HttpContext http, RequestDelegate next)
     {
         var clock = new RequestClock();
+        http.Features.Set(clock);
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            _metrics.Request(RouteOf(http), http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : http.Response.StatusCode, clock.Total);
+        }
+    }
+
+    /// <summary>
+    /// The route pattern <paramref name="http"/> matched. Routing's 405 is an endpoint of its own, with no pattern: its path
+    /// is a route's (maybe in other letter case, or with a trailing slash), so it is looked up among the routes.
+    /// </summary>
+    private static string RouteOf(HttpContext http)
+    {
+        if (http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: string matched })
+        {
+            return matched;
+        }
+
+        string path = http.Request.Path.Value?.TrimEnd('/') ?? "";
+        return http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(e => e.RoutePattern.RawText).FirstOrDefault(pattern => string.Equals(pattern, path, StringComparison.OrdinalIgnoreCase)) ?? Unmatched;
+    }
+
+    private RequestDelegate Handle(Func<HttpContext, RequestClock, Task> handler, bool admit = true, bool openAiErrors = false) => async http =>
+    {
+        RequestClock clock = http.Features.GetRequiredFeature<RequestClock>();
         bool admitted = false;
         try
         {
@@ -108,8 +146,6 @@ internal sealed class ServeEndpoints
             {
                 Interlocked.Decrement(ref _inFlight);
             }
-
-            _metrics.Request(route, http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : http.Response.StatusCode, clock.Total);
         }
     };
 
@@ -133,7 +169,7 @@ internal sealed class ServeEndpoints
         };
     }
 
-    /// <summary>The routes mapped, as "POST /embed" (or "/metrics" where any method is taken), in the order they were mapped.</summary>
+    /// <summary>The routes mapped, as "POST /embed" (a route that took any method would be its path alone), in the order they were mapped.</summary>
     private static IEnumerable<string> Routes(HttpContext http) =>
         http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Select(e =>
             (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? $"{string.Join("|", methods)} " : "") + e.RoutePattern.RawText);

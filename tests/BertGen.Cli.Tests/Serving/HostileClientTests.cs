@@ -107,6 +107,33 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.Client.PostAsync("/embed", latin1)));
     }
 
+    /// <summary>
+    /// Routing's own answers were never counted: a client hammering a wrong path was invisible in bertgen_requests_total.
+    /// They are counted under the route they matched, or "unmatched" (never under the path sent, which any client picks,
+    /// so the series would be unbounded). /metrics answered every method; it takes GET, and says so as the other routes do.
+    /// </summary>
+    [Fact]
+    public async Task Routing_errors_are_counted_under_a_bounded_route_and_metrics_takes_only_get()
+    {
+        const string stray = "/no/such/route-7f3a";
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync(stray)).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await _server.Client.DeleteAsync("/Tokenize/")).StatusCode);
+
+        (string post, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/metrics", "{}"), HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("POST /metrics: the route takes GET", post);
+        using var head = new HttpRequestMessage(HttpMethod.Head, "/metrics");
+        using var headHealth = new HttpRequestMessage(HttpMethod.Head, "/health");
+        Assert.Equal((await _server.Client.SendAsync(headHealth)).StatusCode, (await _server.Client.SendAsync(head)).StatusCode);
+
+        // /metrics sums every server of the test process, and the exporter keeps a scrape for 300 ms: only that these
+        // series come is this test's to check.
+        string metrics = "";
+        await WaitUntil(async () => (metrics = await _server.Client.GetStringAsync("/metrics")).Contains("route=\"unmatched\",status=\"404\"}", StringComparison.Ordinal)
+            && metrics.Contains("route=\"/tokenize\",status=\"405\"}", StringComparison.Ordinal)
+            && metrics.Contains("route=\"/metrics\",status=\"405\"}", StringComparison.Ordinal));
+        Assert.DoesNotContain(stray, metrics, StringComparison.Ordinal);
+    }
+
     /// <summary>Routing's 404 and 405 had empty bodies: a client could not tell a typo from a wrong method.</summary>
     [Fact]
     public async Task Unknown_routes_and_wrong_methods_are_json_errors_naming_them()
@@ -115,7 +142,7 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("GET /embed: the route takes POST", wrongMethod);
         (string noRoute, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embeddings", RunningServer.Json("a")), HttpStatusCode.NotFound);
         Assert.StartsWith("POST '/embeddings': no such route; the routes are POST /embed, POST /embed_all, ", noRoute, StringComparison.Ordinal);
-        Assert.EndsWith(", GET /health, GET /info, /metrics", noRoute, StringComparison.Ordinal);
+        Assert.EndsWith(", GET /health, GET /info, GET /metrics", noRoute, StringComparison.Ordinal);
 
         HttpResponseMessage openAi = await _server.Client.GetAsync("/v1/embeddings");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, openAi.StatusCode);
