@@ -39,6 +39,12 @@ internal sealed class ServeEndpoints
     /// <summary>The route <c>/metrics</c> counts a request under when no route has its path: never the path itself, which any client picks.</summary>
     public const string Unmatched = "unmatched";
 
+    /// <summary>How long a body the answer did not read is read and discarded for, as Kestrel's own drain of it would (its RequestBodyDrainTimeout).</summary>
+    private static readonly TimeSpan UnreadBodyDrainTime = TimeSpan.FromSeconds(5);
+
+    /// <summary>Set in <see cref="HttpContext.Items"/> once a route starts reading its body.</summary>
+    private static readonly object BodyReadKey = new();
+
     private readonly SentenceEncoder _encoder;
     private readonly ServeSettings _settings;
     private readonly ServeMetrics _metrics;
@@ -77,7 +83,8 @@ internal sealed class ServeEndpoints
 
     /// <summary>
     /// Every request passes here first, routing's own 404 and 405 among them: it is timed from here and counted in
-    /// <c>/metrics</c> under the route it matched (<see cref="Unmatched"/> when none).
+    /// <c>/metrics</c> under the route it matched (<see cref="Unmatched"/> when none), and a body its answer did not read
+    /// is then drained (<see cref="DrainUnreadBodyAsync"/>).
     /// </summary>
     public async Task MeasureAsync(HttpContext http, RequestDelegate next)
     {
@@ -91,6 +98,8 @@ internal sealed class ServeEndpoints
         {
             _metrics.Request(RouteOf(http), http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : http.Response.StatusCode, clock.Total);
         }
+
+        await DrainUnreadBodyAsync(http);
     }
 
     /// <summary>
@@ -107,6 +116,41 @@ internal sealed class ServeEndpoints
         string path = http.Request.Path.Value?.TrimEnd('/') ?? "";
         return http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText).FirstOrDefault(pattern => string.Equals(pattern, path, StringComparison.OrdinalIgnoreCase)) ?? Unmatched;
+    }
+
+    /// <summary>
+    /// Reads and discards a body the answer did not read (429, 503 while loading, 424 and 415 are given before it; a 404
+    /// may have one), after sending the answer whole. Kestrel would drain it itself, so that the connection can carry the
+    /// next request, with a 5 s deadline — but it stops its timers first when the server stops, so a client still
+    /// trickling such a body held the exit for the whole 30 s shutdown timeout. Here the drain has the same 5 s and the
+    /// stop ends it at once; either closes the connection, whose answer is already sent. A body Kestrel refuses (a
+    /// Content-Length over --payload-limit, broken chunks) is left to it: it closes the connection without reading on.
+    /// </summary>
+    private async Task DrainUnreadBodyAsync(HttpContext http)
+    {
+        if (http.Items.ContainsKey(BodyReadKey) || http.RequestAborted.IsCancellationRequested
+            || http.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: true }
+            || http.Request.ContentLength > _settings.PayloadLimit)
+        {
+            return;
+        }
+
+        CancellationToken stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var draining = CancellationTokenSource.CreateLinkedTokenSource(stopping, http.RequestAborted);
+        draining.CancelAfter(UnreadBodyDrainTime);
+        try
+        {
+            await http.Response.CompleteAsync();
+            await http.Request.Body.CopyToAsync(Stream.Null, draining.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            http.Abort();
+        }
+        catch (BadHttpRequestException)
+        {
+            // Kestrel refused the rest (broken chunks, chunks past --payload-limit): it closes the connection itself.
+        }
     }
 
     private RequestDelegate Handle(Func<HttpContext, RequestClock, Task> handler, bool admit = true, bool openAiErrors = false) => async http =>
@@ -518,6 +562,7 @@ internal sealed class ServeEndpoints
         // The body is read whole (at most --payload-limit bytes) so an error can quote the value it is about.
         var body = new MemoryStream();
         ReadOnlyMemory<byte> json = default;
+        http.Items[BodyReadKey] = true;
         try
         {
             await http.Request.Body.CopyToAsync(body, reading.Token);
