@@ -82,7 +82,7 @@ public sealed class BertWordPieceTokenizer
 
     /// <summary>
     /// <see cref="Tokenize"/>'s WordPieces with the UTF-8 byte span of the text each came from (<see cref="TokenOffsets"/>:
-    /// null for <c>[UNK]</c> and any piece that cannot be placed).
+    /// <c>[UNK]</c> spans the word it stands for; null only for a piece that cannot be placed).
     /// </summary>
     public TokenSpan[] TokenizeWithOffsets(string text) => TokenOffsets.Align(text, Tokenize(text), Vocabulary, Normalization);
 

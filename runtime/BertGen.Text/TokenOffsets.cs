@@ -9,13 +9,15 @@ public readonly record struct TokenSpan(int Id, int? Start, int? End);
 
 /// <summary>
 /// Places WordPieces back on the text they came from. Basic tokenisation (<see cref="BertBasicTokenizer"/>) drops,
-/// lowercases and folds characters, and records where each character of its words came from; the pieces of a word tile
-/// it (WordPiece's greedy longest match), so each piece is the next stretch of its word, as long as the piece without
-/// its <c>##</c>, and its span runs from the source of its first character to the end of the source of its last.
-/// <c>[UNK]</c> (which stands for a whole word) gets a null span, as does a piece that does not match its stretch of the
-/// word (WordPiece's own whitespace split cuts a word at U+2028 and U+2029, which BERT's whitespace is not). Nothing is
-/// searched for: placing the pieces of a text is one pass over it (a search from each piece to the text's end, for a
-/// piece next to a soft hyphen the old walk could not find, made /tokenize quadratic).
+/// lowercases and folds characters, and records where each character of its words came from; WordPiece's own
+/// whitespace split (Microsoft.ML.Tokenizers' pre-tokeniser, .NET's <c>\s</c>) then cuts those words again at the
+/// whitespace BERT's is not (U+2028 and U+2029; and \v, \f, U+0085 when the text is not cleaned). The pieces of each
+/// such word tile it (WordPiece's greedy longest match), so each piece is the next stretch of its word, as long as the
+/// piece without its <c>##</c>, and its span runs from the source of its first character to the end of the source of its
+/// last; <c>[UNK]</c> stands for the whole word and spans all of it, as in HuggingFace's tokenizers (TEI's
+/// <c>/tokenize</c>). A piece that does not match its stretch (none, for pieces of the same text's tokenisation) gets a
+/// null span. Nothing is searched for: placing the pieces of a text is one pass over it (a search from each piece to the
+/// text's end, for a piece next to a soft hyphen the old walk could not find, made /tokenize quadratic).
 /// </summary>
 internal static class TokenOffsets
 {
@@ -28,14 +30,18 @@ internal static class TokenOffsets
         int t = 0;
         for (int start = 0, end; start < words.Length && t < ids.Count; start = end + 1)
         {
-            end = words.IndexOf(' ', start);
-            end = end < 0 ? words.Length : end;
+            end = start;
+            while (end < words.Length && !char.IsWhiteSpace(words[end]))
+            {
+                end++;
+            }
+
             for (int at = start; at < end && t < ids.Count; t++)
             {
                 int id = ids[t];
                 if (id == vocabulary.UnknownId)
                 {
-                    spans[t] = new TokenSpan(id, null, null);
+                    spans[t] = Span(id, start, end);
                     at = end;
                     continue;
                 }
@@ -50,9 +56,7 @@ internal static class TokenOffsets
                     continue;
                 }
 
-                int first = sources[at], last = sources[at + length - 1];
-                int lastEnd = last + (char.IsHighSurrogate(text[last]) && last + 1 < text.Length && char.IsLowSurrogate(text[last + 1]) ? 2 : 1);
-                spans[t] = new TokenSpan(id, utf8Offsets[first], utf8Offsets[lastEnd]);
+                spans[t] = Span(id, at, at + length);
                 at += length;
             }
         }
@@ -64,6 +68,14 @@ internal static class TokenOffsets
         }
 
         return spans;
+
+        // The text under words[from..to): from the source of its first character to the end of the source of its last.
+        TokenSpan Span(int id, int from, int to)
+        {
+            int first = sources[from], last = sources[to - 1];
+            int lastEnd = last + (char.IsHighSurrogate(text[last]) && last + 1 < text.Length && char.IsLowSurrogate(text[last + 1]) ? 2 : 1);
+            return new TokenSpan(id, utf8Offsets[first], utf8Offsets[lastEnd]);
+        }
     }
 
     /// <summary>

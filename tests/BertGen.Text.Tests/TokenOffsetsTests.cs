@@ -8,7 +8,7 @@ namespace BertGen.Text.Tests;
 
 /// <summary>
 /// WordPieces placed back on their text: each span, normalised by the basic tokeniser, must be exactly the piece
-/// (without its <c>##</c>), spans must follow one another without overlap, and <c>[UNK]</c> has none.
+/// (without its <c>##</c>), spans must follow one another without overlap, and <c>[UNK]</c> spans the word it stands for.
 /// </summary>
 public sealed class TokenOffsetsTests
 {
@@ -17,6 +17,7 @@ public sealed class TokenOffsetsTests
     [InlineData("Héllo, WÖRLD! ☃ unaffable 東京 tab\there, 3.14")]
     [InlineData("Crème brûlée à la française: naïve résumé (über)")]
     [InlineData("co\u00ADoperate a\u007Fb zero\u200Bwidth \uE000private İstanbul x☃y a😀b 東京タワー 𠀀𠀁")]
+    [InlineData("line\u2028separated paragraph\u2029separated 😀\u2028x")]
     public void Each_span_is_its_piece_in_order(string text)
     {
         BertWordPieceTokenizer tokenizer = TestData.Tokenizer;
@@ -27,17 +28,22 @@ public sealed class TokenOffsetsTests
         int previousEnd = 0;
         foreach (TokenSpan span in spans)
         {
-            if (span.Id == tokenizer.Vocabulary.UnknownId)
-            {
-                Assert.Null(span.Start);
-                continue;
-            }
-
             int start = Assert.NotNull(span.Start), end = Assert.NotNull(span.End);
             Assert.True(start >= previousEnd && end > start, $"span [{start}, {end}) after {previousEnd}");
-            string piece = tokenizer.Vocabulary.TokenOf(span.Id);
-            string expected = tokenizer.Vocabulary.IsContinuation(span.Id) ? piece[2..] : piece;
-            Assert.Equal(expected, BertBasicTokenizer.ToSpaceSeparatedWords(Encoding.UTF8.GetString(utf8, start, end - start)));
+            string source = Encoding.UTF8.GetString(utf8, start, end - start);
+            if (span.Id == tokenizer.Vocabulary.UnknownId)
+            {
+                // The whole word [UNK] replaced, as HuggingFace's tokenizers (and so TEI) place it: one word, which is all unknown.
+                Assert.Equal([tokenizer.Vocabulary.UnknownId], tokenizer.Tokenize(source));
+                Assert.DoesNotContain(' ', BertBasicTokenizer.ToSpaceSeparatedWords(source));
+            }
+            else
+            {
+                string piece = tokenizer.Vocabulary.TokenOf(span.Id);
+                string expected = tokenizer.Vocabulary.IsContinuation(span.Id) ? piece[2..] : piece;
+                Assert.Equal(expected, BertBasicTokenizer.ToSpaceSeparatedWords(source));
+            }
+
             previousEnd = end;
         }
     }
@@ -73,13 +79,44 @@ public sealed class TokenOffsetsTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{spans.Length} pieces took {clock.Elapsed.TotalSeconds:F1} s");
 
         // The last repetition's pieces, at the byte offsets Encoding.UTF8 gives them: "ab" around the dropped soft hyphen
-        // (1 + 2 + 1 bytes), 'é' → e (2), 東 (3), 😀 → [UNK] (4).
+        // (1 + 2 + 1 bytes), 'é' → e (2), 東 (3), 😀 → [UNK] (4, the word it stands for).
         int last = Encoding.UTF8.GetByteCount(text) - Encoding.UTF8.GetByteCount(repeated);
         Assert.Equal(600_000, spans.Length);
         Assert.Equal(TestData.Tokenizer.Tokenize("ab"), new[] { spans[^4].Id });
         Assert.Equal((last, last + 4), (spans[^4].Start!.Value, spans[^4].End!.Value));
         Assert.Equal((last + 5, last + 7), (spans[^3].Start!.Value, spans[^3].End!.Value));
         Assert.Equal((last + 8, last + 11), (spans[^2].Start!.Value, spans[^2].End!.Value));
-        Assert.Null(spans[^1].Start);
+        Assert.Equal((last + 12, last + 16), (spans[^1].Start!.Value, spans[^1].End!.Value));
+    }
+
+    /// <summary>
+    /// <c>[UNK]</c> stands for a whole word and had no span, so /tokenize could not say which part of the text was unknown;
+    /// HuggingFace's tokenizers (TEI's /tokenize) give it the word's. The word is the basic tokeniser's: punctuation is its own
+    /// word, and a dropped character (a zero-width space) inside the word is inside its span.
+    /// </summary>
+    [Theory]
+    [InlineData("I ❤ you", 2, 5)]
+    [InlineData("say 😀!", 4, 8)]
+    [InlineData("x\u200B☃y z", 0, 8)]
+    public void Unknown_spans_the_word_it_stands_for(string text, int start, int end)
+    {
+        TokenSpan unknown = Assert.Single(TestData.Tokenizer.TokenizeWithOffsets(text), s => s.Id == TestData.Vocabulary.UnknownId);
+
+        Assert.Equal((start, end), (unknown.Start, unknown.End));
+    }
+
+    /// <summary>
+    /// BERT's whitespace is Unicode's space separators (Zs) and tab, newline, return, so "line\u2028break" is one word of its
+    /// basic tokenisation; WordPiece's own split (Microsoft.ML.Tokenizers' whitespace pre-tokeniser, .NET's \s) then cuts
+    /// it at U+2028 and U+2029. The pieces after such a cut were matched against the rest of the uncut word and left
+    /// without offsets.
+    /// </summary>
+    [Fact]
+    public void Pieces_either_side_of_a_line_or_paragraph_separator_are_placed()
+    {
+        TokenSpan[] spans = TestData.Tokenizer.TokenizeWithOffsets("line\u2028break para\u2029graph");
+
+        Assert.Equal(TestData.Tokenizer.Tokenize("line break para graph"), spans.Select(s => s.Id));
+        Assert.Equal([(0, 4), (7, 12), (13, 17), (20, 25)], spans.Select(s => (s.Start!.Value, s.End!.Value)));
     }
 }

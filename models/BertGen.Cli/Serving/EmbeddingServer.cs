@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -73,9 +75,11 @@ internal sealed class EmbeddingServer : IAsyncDisposable
         ServeMetrics? created = null;
         var endpoints = new ServeEndpoints(encoder, settings, e => created = new ServeMetrics(() => e.QueuedInputs, () => e.InFlight));
         WebApplication app = builder.Build();
+        app.Use(endpoints.MeasureAsync);
         app.UseStatusCodePages(endpoints.WriteRoutingErrorAsync);
         endpoints.Map(app);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // The exporter's route takes any method: a POST scraped the metrics.
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         await app.StartAsync(cancellation);
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var server = new EmbeddingServer(app, endpoints, created!, encoder, settings, log, new Uri(bound));

@@ -16,6 +16,7 @@ using BertGen.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,15 @@ internal sealed class ServeEndpoints
 {
     /// <summary>nginx's "client closed request": the status <c>/metrics</c> counts a request under when its client went away before its answer.</summary>
     public const int ClientClosedRequest = 499;
+
+    /// <summary>The route <c>/metrics</c> counts a request under when no route has its path: never the path itself, which any client picks.</summary>
+    public const string Unmatched = "unmatched";
+
+    /// <summary>How long a body the answer did not read is read and discarded for, as Kestrel's own drain of it would (its RequestBodyDrainTimeout).</summary>
+    private static readonly TimeSpan UnreadBodyDrainTime = TimeSpan.FromSeconds(5);
+
+    /// <summary>Set in <see cref="HttpContext.Items"/> once a route starts reading its body.</summary>
+    private static readonly object BodyReadKey = new();
 
     private readonly SentenceEncoder _encoder;
     private readonly ServeSettings _settings;
@@ -62,18 +72,90 @@ internal sealed class ServeEndpoints
     /// <summary>Maps every route onto <paramref name="routes"/>.</summary>
     public void Map(IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/embed", Handle("/embed", EmbedAsync));
-        routes.MapPost("/embed_all", Handle("/embed_all", EmbedAllAsync));
-        routes.MapPost("/v1/embeddings", Handle("/v1/embeddings", OpenAiEmbeddingsAsync, openAiErrors: true));
-        routes.MapPost("/predict", Handle("/predict", PredictAsync));
-        routes.MapPost("/tokenize", Handle("/tokenize", TokenizeAsync));
-        routes.MapGet("/health", Handle("/health", HealthAsync, admit: false));
-        routes.MapGet("/info", Handle("/info", InfoAsync, admit: false));
+        routes.MapPost("/embed", Handle(EmbedAsync));
+        routes.MapPost("/embed_all", Handle(EmbedAllAsync));
+        routes.MapPost("/v1/embeddings", Handle(OpenAiEmbeddingsAsync, openAiErrors: true));
+        routes.MapPost("/predict", Handle(PredictAsync));
+        routes.MapPost("/tokenize", Handle(TokenizeAsync));
+        routes.MapGet("/health", Handle(HealthAsync, admit: false));
+        routes.MapGet("/info", Handle(InfoAsync, admit: false));
     }
 
-    private RequestDelegate Handle(string route, Func<HttpContext, RequestClock, Task> handler, bool admit = true, bool openAiErrors = false) => async http =>
+    /// <summary>
+    /// Every request passes here first, routing's own 404 and 405 among them: it is timed from here and counted in
+    /// <c>/metrics</c> under the route it matched (<see cref="Unmatched"/> when none), and a body its answer did not read
+    /// is then drained (<see cref="DrainUnreadBodyAsync"/>).
+    /// </summary>
+    public async Task MeasureAsync(HttpContext http, RequestDelegate next)
     {
         var clock = new RequestClock();
+        http.Features.Set(clock);
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            _metrics.Request(RouteOf(http), http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : http.Response.StatusCode, clock.Total);
+        }
+
+        await DrainUnreadBodyAsync(http);
+    }
+
+    /// <summary>
+    /// The route pattern <paramref name="http"/> matched. Routing's 405 is an endpoint of its own, with no pattern: its path
+    /// is a route's (maybe in other letter case, or with a trailing slash), so it is looked up among the routes.
+    /// </summary>
+    private static string RouteOf(HttpContext http)
+    {
+        if (http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: string matched })
+        {
+            return matched;
+        }
+
+        string path = http.Request.Path.Value?.TrimEnd('/') ?? "";
+        return http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(e => e.RoutePattern.RawText).FirstOrDefault(pattern => string.Equals(pattern, path, StringComparison.OrdinalIgnoreCase)) ?? Unmatched;
+    }
+
+    /// <summary>
+    /// Reads and discards a body the answer did not read (429, 503 while loading, 424 and 415 are given before it; a 404
+    /// may have one), after sending the answer whole. Kestrel would drain it itself, so that the connection can carry the
+    /// next request, with a 5 s deadline — but it stops its timers first when the server stops, so a client still
+    /// trickling such a body held the exit for the whole 30 s shutdown timeout. Here the drain has the same 5 s and the
+    /// stop ends it at once; either closes the connection, whose answer is already sent. A body Kestrel refuses (a
+    /// Content-Length over --payload-limit, broken chunks) is left to it: it closes the connection without reading on.
+    /// </summary>
+    private async Task DrainUnreadBodyAsync(HttpContext http)
+    {
+        if (http.Items.ContainsKey(BodyReadKey) || http.RequestAborted.IsCancellationRequested
+            || http.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: true }
+            || http.Request.ContentLength > _settings.PayloadLimit)
+        {
+            return;
+        }
+
+        CancellationToken stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var draining = CancellationTokenSource.CreateLinkedTokenSource(stopping, http.RequestAborted);
+        draining.CancelAfter(UnreadBodyDrainTime);
+        try
+        {
+            await http.Response.CompleteAsync();
+            await http.Request.Body.CopyToAsync(Stream.Null, draining.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            http.Abort();
+        }
+        catch (BadHttpRequestException)
+        {
+            // Kestrel refused the rest (broken chunks, chunks past --payload-limit): it closes the connection itself.
+        }
+    }
+
+    private RequestDelegate Handle(Func<HttpContext, RequestClock, Task> handler, bool admit = true, bool openAiErrors = false) => async http =>
+    {
+        RequestClock clock = http.Features.GetRequiredFeature<RequestClock>();
         bool admitted = false;
         try
         {
@@ -108,8 +190,6 @@ internal sealed class ServeEndpoints
             {
                 Interlocked.Decrement(ref _inFlight);
             }
-
-            _metrics.Request(route, http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : http.Response.StatusCode, clock.Total);
         }
     };
 
@@ -133,7 +213,7 @@ internal sealed class ServeEndpoints
         };
     }
 
-    /// <summary>The routes mapped, as "POST /embed" (or "/metrics" where any method is taken), in the order they were mapped.</summary>
+    /// <summary>The routes mapped, as "POST /embed" (a route that took any method would be its path alone), in the order they were mapped.</summary>
     private static IEnumerable<string> Routes(HttpContext http) =>
         http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Select(e =>
             (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? $"{string.Join("|", methods)} " : "") + e.RoutePattern.RawText);
@@ -472,6 +552,8 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.UnsupportedEncoding, $"Content-Encoding {MessageText.Quote(encoding)}: the server does not decompress; send the body uncompressed");
         }
 
+        RequestBodyEncoding.RefuseDeclared(http.Request.ContentType);
+
         // A body still arriving when the server stops is refused rather than awaited: while Kestrel drains it no longer holds a
         // client to its minimum data rate, so one trickling a byte at a time held the exit for the whole shutdown timeout.
         CancellationToken stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
@@ -479,10 +561,14 @@ internal sealed class ServeEndpoints
 
         // The body is read whole (at most --payload-limit bytes) so an error can quote the value it is about.
         var body = new MemoryStream();
+        ReadOnlyMemory<byte> json = default;
+        http.Items[BodyReadKey] = true;
         try
         {
             await http.Request.Body.CopyToAsync(body, reading.Token);
-            return JsonSerializer.Deserialize(body.GetBuffer().AsSpan(0, (int)body.Length), type)
+            json = body.GetBuffer().AsMemory(0, (int)body.Length);
+            json = json[RequestBodyEncoding.JsonStart(json.Span)..];
+            return JsonSerializer.Deserialize(json.Span, type)
                 ?? throw new ApiException(ApiError.Validation, "the body must be a JSON object, not null");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
@@ -491,7 +577,7 @@ internal sealed class ServeEndpoints
         }
         catch (JsonException e)
         {
-            throw new ApiException(ApiError.Validation, RequestBodyErrors.Describe(e, type, body.GetBuffer().AsMemory(0, (int)body.Length)));
+            throw new ApiException(ApiError.Validation, RequestBodyErrors.Describe(e, type, json));
         }
         catch (BadHttpRequestException e)
         {

@@ -57,6 +57,83 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("validation", type);
     }
 
+    /// <summary>
+    /// System.Text.Json reads UTF-8 without a byte-order mark: the BOM PowerShell and some .NET writers put first was refused
+    /// as "'0xEF' is an invalid start of a value", and a UTF-16 body (.NET's Encoding.Unicode) for its first byte or a NUL.
+    /// The UTF-8 BOM means nothing and is skipped; UTF-16 and UTF-32 are 415 naming the encoding.
+    /// </summary>
+    [Fact]
+    public async Task A_utf8_bom_is_skipped()
+    {
+        using var content = new ByteArrayContent([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(RunningServer.Json("hello"))]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        float[] withBom = Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.Client.PostAsync("/embed", content)));
+
+        Assert.Equal(Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("hello")))), withBom);
+    }
+
+    [Theory]
+    [InlineData("utf-16", true, "the body is UTF-16LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-16", false, "the body is UTF-16LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-16BE", true, "the body is UTF-16BE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-16BE", false, "the body is UTF-16BE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-32", true, "the body is UTF-32LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    [InlineData("utf-32", false, "the body is UTF-32LE: the server reads UTF-8 JSON only; send the body as UTF-8")]
+    public async Task A_utf16_or_utf32_body_is_415_naming_its_encoding(string encoding, bool byteOrderMark, string expected)
+    {
+        Encoding text = Encoding.GetEncoding(encoding);
+        using var content = new ByteArrayContent([.. byteOrderMark ? text.GetPreamble() : [], .. text.GetBytes(RunningServer.Json("hello"))]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        (string error, string type) = await RunningServer.ReadErrorAsync(await _server.Client.PostAsync("/embed", content), HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal(expected, error);
+        Assert.Equal("validation", type);
+    }
+
+    /// <summary>
+    /// A charset on the Content-Type that no JSON text can be in is refused before the body is read. Any other charset is
+    /// ignored (application/json has no charset parameter, RFC 8259 §11): the body is read as UTF-8 and a byte that is
+    /// not UTF-8 is named where it is, as ever.
+    /// </summary>
+    [Fact]
+    public async Task A_utf16_charset_is_415_naming_it_and_other_charsets_are_ignored()
+    {
+        HttpResponseMessage utf16 = await _server.Client.PostAsync("/embed", new StringContent(RunningServer.Json("hello"), Encoding.Unicode, "application/json"));
+        (string error, _) = await RunningServer.ReadErrorAsync(utf16, HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal("Content-Type charset 'utf-16': the server reads UTF-8 JSON only; send the body as UTF-8", error);
+
+        using var latin1 = new ByteArrayContent(Encoding.UTF8.GetBytes(RunningServer.Json("hello")));
+        latin1.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=ISO-8859-1");
+        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.Client.PostAsync("/embed", latin1)));
+    }
+
+    /// <summary>
+    /// Routing's own answers were never counted: a client hammering a wrong path was invisible in bertgen_requests_total.
+    /// They are counted under the route they matched, or "unmatched" (never under the path sent, which any client picks,
+    /// so the series would be unbounded). /metrics answered every method; it takes GET, and says so as the other routes do.
+    /// </summary>
+    [Fact]
+    public async Task Routing_errors_are_counted_under_a_bounded_route_and_metrics_takes_only_get()
+    {
+        const string stray = "/no/such/route-7f3a";
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync(stray)).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await _server.Client.DeleteAsync("/Tokenize/")).StatusCode);
+
+        (string post, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/metrics", "{}"), HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("POST /metrics: the route takes GET", post);
+        using var head = new HttpRequestMessage(HttpMethod.Head, "/metrics");
+        using var headHealth = new HttpRequestMessage(HttpMethod.Head, "/health");
+        Assert.Equal((await _server.Client.SendAsync(headHealth)).StatusCode, (await _server.Client.SendAsync(head)).StatusCode);
+
+        // /metrics sums every server of the test process, and the exporter keeps a scrape for 300 ms: only that these
+        // series come is this test's to check.
+        string metrics = "";
+        await WaitUntil(async () => (metrics = await _server.Client.GetStringAsync("/metrics")).Contains("route=\"unmatched\",status=\"404\"}", StringComparison.Ordinal)
+            && metrics.Contains("route=\"/tokenize\",status=\"405\"}", StringComparison.Ordinal)
+            && metrics.Contains("route=\"/metrics\",status=\"405\"}", StringComparison.Ordinal));
+        Assert.DoesNotContain(stray, metrics, StringComparison.Ordinal);
+    }
+
     /// <summary>Routing's 404 and 405 had empty bodies: a client could not tell a typo from a wrong method.</summary>
     [Fact]
     public async Task Unknown_routes_and_wrong_methods_are_json_errors_naming_them()
@@ -65,7 +142,7 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("GET /embed: the route takes POST", wrongMethod);
         (string noRoute, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embeddings", RunningServer.Json("a")), HttpStatusCode.NotFound);
         Assert.StartsWith("POST '/embeddings': no such route; the routes are POST /embed, POST /embed_all, ", noRoute, StringComparison.Ordinal);
-        Assert.EndsWith(", GET /health, GET /info, /metrics", noRoute, StringComparison.Ordinal);
+        Assert.EndsWith(", GET /health, GET /info, GET /metrics", noRoute, StringComparison.Ordinal);
 
         HttpResponseMessage openAi = await _server.Client.GetAsync("/v1/embeddings");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, openAi.StatusCode);
@@ -180,6 +257,63 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         }
     }
 
+    /// <summary>
+    /// An answer given before the body is read (503 while loading, 429, 424, 415) leaves the rest of the body to be read
+    /// and discarded so that the connection can carry the next request. Kestrel did that with a 5 s deadline, but stops its
+    /// timers first when the server stops: a client still trickling such a body held the exit for the whole 30 s shutdown
+    /// timeout, then was reset.
+    /// </summary>
+    [Fact]
+    public async Task Stopping_does_not_wait_for_the_rest_of_a_body_already_answered()
+    {
+        var neverLoaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        RunningServer server = await RunningServer.StartAsync(loadGate: neverLoaded.Task);
+        using var trickling = new CancellationTokenSource();
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(server.Server.Address.Host, server.Server.Address.Port);
+            NetworkStream stream = client.GetStream();
+            await stream.WriteAsync("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"inputs\": "u8.ToArray());
+            Assert.Equal(503, (await RawHttp.ReadOneAsync(stream)).Status);
+            Task trickle = Task.Run(async () =>
+            {
+                while (!trickling.IsCancellationRequested)
+                {
+                    await stream.WriteAsync(" "u8.ToArray());
+                    await Task.Delay(100);
+                }
+            });
+
+            await Task.Delay(500);
+            var clock = Stopwatch.StartNew();
+            await server.Server.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the stop waited {clock.Elapsed.TotalSeconds:F1} s for the body");
+            await Assert.ThrowsAnyAsync<IOException>(() => trickle.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            trickling.Cancel();
+            await server.DisposeAsync();
+        }
+    }
+
+    /// <summary>A body its answer did not read is still read to its end while the server runs: the connection serves on.</summary>
+    [Fact]
+    public async Task A_connection_whose_body_was_answered_unread_carries_the_next_request()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(_server.Server.Address.Host, _server.Server.Address.Port);
+        NetworkStream stream = client.GetStream();
+        string body = RunningServer.Json(new string('a', 5000));
+        await stream.WriteAsync(Encoding.UTF8.GetBytes($"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{body[..10]}"));
+        Assert.Equal(424, (await RawHttp.ReadOneAsync(stream)).Status);
+
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(body[10..]));
+        await stream.WriteAsync("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        Assert.Equal(200, (await RawHttp.ReadOneAsync(stream)).Status);
+    }
+
     private static Task WaitUntil(Func<bool> condition) => WaitUntil(() => Task.FromResult(condition()));
 
     private static async Task WaitUntil(Func<Task<bool>> condition)
@@ -207,6 +341,36 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
             NetworkStream stream = client.GetStream();
             await stream.WriteAsync(request);
             return Read(stream);
+        }
+
+        /// <summary>One answer's status and raw body (a chunked one not de-chunked), leaving the connection open.</summary>
+        public static async Task<(int Status, string Body)> ReadOneAsync(NetworkStream stream)
+        {
+            var received = new MemoryStream();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                string answer = Encoding.UTF8.GetString(received.ToArray());
+                int headersEnd = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+                if (headersEnd >= 0)
+                {
+                    string headers = answer[..headersEnd], body = answer[(headersEnd + 4)..];
+                    int status = int.Parse(headers.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                    System.Text.RegularExpressions.Match length = System.Text.RegularExpressions.Regex.Match(headers, @"Content-Length: (\d+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+                    if (length.Success ? Encoding.UTF8.GetByteCount(body) >= int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : body.EndsWith("0\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        return (status, body);
+                    }
+                }
+
+                int read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+                if (read == 0)
+                {
+                    throw new IOException($"the server closed the connection mid-answer: {answer}");
+                }
+
+                received.Write(buffer, 0, read);
+            }
         }
 
         /// <summary>The answer's status and body (de-chunked), read until the server closes the connection.</summary>

@@ -143,6 +143,12 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
 
         using JsonDocument bare = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json("example", extra: ", \"add_special_tokens\": false"))).Content.ReadAsStringAsync());
         Assert.Equal(2742, Assert.Single(bare.RootElement[0].EnumerateArray().ToArray()).GetProperty("id").GetInt32());
+
+        // [UNK] is the word it stands for, as TEI gives it (it had null offsets and the text "[UNK]").
+        using JsonDocument unknown = JsonDocument.Parse(await (await _server.PostAsync("/tokenize", RunningServer.Json("say 😀!", extra: ", \"add_special_tokens\": false"))).Content.ReadAsStringAsync());
+        JsonElement emoji = unknown.RootElement[0][1];
+        Assert.Equal(100, emoji.GetProperty("id").GetInt32());
+        Assert.Equal(("😀", 4, 8), (emoji.GetProperty("text").GetString(), emoji.GetProperty("start").GetInt32(), emoji.GetProperty("stop").GetInt32()));
     }
 
     [Fact]
