@@ -31,6 +31,7 @@ internal sealed class InferenceBatcher : IDisposable
     private readonly Thread _compute;
     private int _queued;
     private long _computed;
+    private long _batches;
 
     /// <summary>
     /// Refuses a batch budget below the positions of the compiled shape that holds the longest input, which could never
@@ -64,6 +65,10 @@ internal sealed class InferenceBatcher : IDisposable
 
     /// <summary>Inputs computed so far (dropped ones are not); tests check what was computed.</summary>
     internal long ComputedInputs => Interlocked.Read(ref _computed);
+
+    /// <summary>Batches computed so far. Tests count this server's own batches here: <c>/metrics</c> sums every server of a
+    /// process (the exporter reads every meter of its name), and a test process runs several.</summary>
+    internal long ComputedBatches => Interlocked.Read(ref _batches);
 
     /// <summary>Runs before each batch computes, on the compute thread; tests hold batches back with it.</summary>
     internal Func<Task>? BeforeBatch { get; set; }
@@ -193,6 +198,7 @@ internal sealed class InferenceBatcher : IDisposable
         }
 
         Interlocked.Add(ref _computed, batch.Count);
+        Interlocked.Increment(ref _batches);
         int tokens = _runner.Plan(inputs.Select(i => i.Length).ToArray()).Sum(p => p.Tokens);
         _metrics.Batch(batch.Count, tokens, Stopwatch.GetElapsedTime(start));
         for (int i = 0; i < batch.Count; i++)
