@@ -46,8 +46,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownBertGenField = Error(
         "BG0012", "Unknown field in the bertgen section", "Field 'bertgen.{0}' is not a BertGen setting; {1}");
 
-    public static readonly DiagnosticDescriptor DuplicateShape = Error(
-        "BG0013", "Shape listed twice", "Field 'bertgen.shapes' lists batch {0}, sequence {1} more than once");
+    /// <summary>A list entry repeated: a shape, a head or a precision. Each is a set, so a repeat is most likely another entry mistyped.</summary>
+    public static readonly DiagnosticDescriptor RepeatedEntry = Error(
+        "BG0013", "Entry listed twice", "Field '{0}' lists {1} more than once");
 
     public static readonly DiagnosticDescriptor InconsistentLabels = Error(
         "BG0014", "Inconsistent labels", "Field '{0}' is inconsistent: {1}");

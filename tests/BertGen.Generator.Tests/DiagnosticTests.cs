@@ -224,6 +224,17 @@ public sealed class DiagnosticTests
         ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[{ \"batch\": 2, \"sequence\": 16 }, { \"batch\": 2, \"sequence\": 16 }]"),
         "BG0013", 10, 47, "Field 'bertgen.shapes' lists batch 2, sequence 16 more than once");
 
+    // Heads and precisions are sets too: a repeat was accepted without a word, though it is most likely another entry mistyped.
+    [Fact]
+    public void BG0013_HeadListedTwice() => AssertSingle(
+        ValidSpec.Replace("[\"pretraining\"]", "[\"pretraining\", \"masked_lm\", \"pretraining\"]"),
+        "BG0013", 11, 42, "Field 'bertgen.heads' lists \"pretraining\" more than once");
+
+    [Fact]
+    public void BG0013_PrecisionListedTwice() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"precisions\": [\"fp32\", \"int8\", \"fp32\"],\n    \"heads\""),
+        "BG0013", 11, 35, "Field 'bertgen.precisions' lists \"fp32\" more than once");
+
     [Fact]
     public void BG0014_NumLabelsDisagreesWithId2Label() => AssertSingle(
         ValidSpec.Replace("  \"hidden_act\"", "  \"num_labels\": 3,\n  \"id2label\": { \"0\": \"neg\", \"1\": \"pos\" },\n  \"hidden_act\""),
