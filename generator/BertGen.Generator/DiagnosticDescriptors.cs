@@ -104,6 +104,15 @@ internal static class DiagnosticDescriptors
         "Spec '{0}' produces the type '{1}', but the project already has {2} of that name{3}; give the spec another 'bertgen.type_name' or 'bertgen.namespace'");
 
     /// <summary>
+    /// A valid spec whose model the project's partial class of it cannot be joined to: that class declares a member the
+    /// generated class declares too (CS0102 or CS0111 in the generated code). A method of that name with other parameters
+    /// is an overload, and a partial class of a shape's name adds to that shape's pass.
+    /// </summary>
+    public static readonly DiagnosticDescriptor MemberTakenInProject = Error(
+        "BG0025", "The project's partial class declares a generated member",
+        "Spec '{0}' generates the member '{1}' of '{2}', which the project's partial class of the model declares too{3}; rename the project's member, or give the spec another 'bertgen.type_name' or 'bertgen.namespace'");
+
+    /// <summary>
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
     /// </summary>
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(

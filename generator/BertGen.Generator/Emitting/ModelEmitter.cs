@@ -9,6 +9,13 @@ namespace BertGen.Generator.Emitting;
 internal sealed record GeneratedFile(string HintName, string Text);
 
 /// <summary>
+/// One part of a model, emitted as one file: its name (the last part of the file's hint name) and its code. A
+/// <paramref name="Pass"/> (a shape's forward pass or training step) declares one member of the model, the partial
+/// class of that name which holds it; the other parts declare the model's own members.
+/// </summary>
+internal sealed record ModelPart(string Name, System.Action<SourceWriter> Body, bool Pass);
+
+/// <summary>
 /// Emits the files of one model: the model class (architecture constants, parameter offsets and table, lifecycle,
 /// row kernels), the packed weights (<see cref="WeightsEmitter"/>), the shapes and descriptor
 /// (<see cref="ShapesEmitter"/>), one forward pass per shape and, with training, one training step per shape.
@@ -24,34 +31,40 @@ internal static class ModelEmitter
     /// </summary>
     internal const string OptimizeNow = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
 
-    public static IReadOnlyList<GeneratedFile> Emit(ModelPlan plan)
+    public static IReadOnlyList<GeneratedFile> Emit(ModelPlan plan) => Parts(plan).Select(part => File(plan, part.Name, part.Body)).ToList();
+
+    /// <summary>
+    /// The model's parts, one generated file each, in order: the model-wide parts, then a pass per shape (and precision),
+    /// then with training the training part and a step per shape. <see cref="ModelMembers"/> reads the same list.
+    /// </summary>
+    public static IReadOnlyList<ModelPart> Parts(ModelPlan plan)
     {
-        var files = new List<GeneratedFile>
+        var parts = new List<ModelPart>
         {
-            File(plan, "Model", w => EmitModel(w, plan)),
-            File(plan, "Weights", w => WeightsEmitter.Emit(w, plan)),
-            File(plan, "Shapes", w => ShapesEmitter.Emit(w, plan)),
+            new("Model", w => EmitModel(w, plan), Pass: false),
+            new("Weights", w => WeightsEmitter.Emit(w, plan), Pass: false),
+            new("Shapes", w => ShapesEmitter.Emit(w, plan), Pass: false),
         };
         if (plan.Spec.HasInt8)
         {
-            files.Add(File(plan, "Int8", w => Int8Emitter.Emit(w, plan)));
+            parts.Add(new("Int8", w => Int8Emitter.Emit(w, plan), Pass: false));
         }
 
         foreach (VariantPlan variant in plan.AllVariants)
         {
-            files.Add(File(plan, ForwardEmitter.ClassName(variant), w => ForwardEmitter.Emit(w, plan, variant)));
+            parts.Add(new(ForwardEmitter.ClassName(variant), w => ForwardEmitter.Emit(w, plan, variant), Pass: true));
         }
 
         if (plan.Spec.Training)
         {
-            files.Add(File(plan, "Training", w => TrainingEmitter.EmitModelPart(w, plan)));
+            parts.Add(new("Training", w => TrainingEmitter.EmitModelPart(w, plan), Pass: false));
             foreach (TrainingPlan training in plan.Training)
             {
-                files.Add(File(plan, TrainingEmitter.ClassName(training.Shape), w => TrainingEmitter.Emit(w, plan, training)));
+                parts.Add(new(TrainingEmitter.ClassName(training.Shape), w => TrainingEmitter.Emit(w, plan, training), Pass: true));
             }
         }
 
-        return files;
+        return parts;
     }
 
     /// <summary>
