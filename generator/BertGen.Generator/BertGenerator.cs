@@ -28,8 +28,9 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Select(static (file, ct) => SpecParser.Parse(file.Path, ReadText(file, ct), ct))
             .WithTrackingName(TrackingNames.Parse);
 
-        // 3. Names the project already has: a type or namespace of a model's full name in its code or references. The
-        //    only step that reads the compilation; it outputs plain values, so an edit that changes none keeps the rest cached.
+        // 3. Names the project already has: a type or namespace of a model's full name in its code or references; and its
+        //    partial classes of models, with what each declares. The only step that reads the compilation; it outputs plain
+        //    values, so an edit that changes none keeps the rest cached.
         IncrementalValueProvider<ProjectNameClashes.Found> taken = parsed
             .Select(static (r, _) => (r.Spec, r.TypeNameLocation))
             .Collect()
@@ -37,21 +38,34 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Select(static (pair, ct) => ProjectNameClashes.Find(pair.Left, pair.Right, ct))
             .WithTrackingName(TrackingNames.ProjectNames);
 
-        // 4. Pipeline 1, source: keep the valid specs whose type name is unique and not the project's already, plan
-        //    each, emit it.
+        // 4. The members the generated class of each model the project has a partial class of declares, read from the
+        //    emitters' own output; then those the partial class declares again. Per spec and only for those models, so
+        //    a project without such a class never computes them, and an edit of its code never computes them again.
+        IncrementalValuesProvider<ModelMembers?> members = taken
+            .SelectMany(static (t, _) => t.PartialClasses.Select(p => p.Spec))
+            .Select(static (spec, ct) => ModelMembers.Of(spec, ct))
+            .WithTrackingName(TrackingNames.Members);
+        IncrementalValueProvider<ProjectNameClashes.Found> redeclared = members
+            .Collect()
+            .Combine(taken.Select(static (t, _) => t.PartialClasses))
+            .Select(static (pair, _) => ProjectNameClashes.Redeclared(pair.Left, pair.Right));
+
+        // 5. Pipeline 1, source: keep the valid specs whose type name is unique and not the project's already, and whose
+        //    partial class in the project (if any) declares none of its members again; plan each, emit it.
         IncrementalValuesProvider<ModelSpec> specs = parsed
             .Select(static (r, _) => r.Spec)
             .Collect()
-            .Combine(taken.Select(static (t, _) => t.FullNames))
-            .SelectMany(static (pair, _) => UniqueSpecs(pair.Left).Where(s => !pair.Right.Contains(FullName(s))))
+            .Combine(taken.Select(static (t, _) => t.FullNames).Combine(redeclared.Select(static (r, _) => r.FullNames)))
+            .SelectMany(static (pair, _) => UniqueSpecs(pair.Left).Where(s => !pair.Right.Left.Contains(FullName(s)) && !pair.Right.Right.Contains(FullName(s))))
             .WithTrackingName(TrackingNames.Specs);
         IncrementalValuesProvider<PlanResult> plans = specs
             .Select(static (spec, _) => PlanResult.Of(spec))
             .WithTrackingName(TrackingNames.Plan);
         context.RegisterSourceOutput(plans, static (spc, result) => Emit(spc, result));
 
-        // 5. Pipeline 2, diagnostics: each spec's own problems, type names claimed twice or as another's namespace, and
-        //    names the project has. Kept apart from the source branch so moving text in a spec re-reports without re-emitting.
+        // 6. Pipeline 2, diagnostics: each spec's own problems, type names claimed twice or as another's namespace, names
+        //    the project has and members its partial classes declare again. Kept apart from the source branch so moving
+        //    text in a spec re-reports without re-emitting.
         IncrementalValuesProvider<ImmutableEquatableArray<DiagnosticInfo>> fileDiagnostics = parsed
             .Select(static (r, _) => r.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
@@ -62,6 +76,7 @@ public sealed class BertGenerator : IIncrementalGenerator
             .Select(static (all, _) => CollidingTypeNames(all));
         context.RegisterSourceOutput(duplicates, static (spc, diagnostics) => Report(spc, diagnostics));
         context.RegisterSourceOutput(taken.Select(static (t, _) => t.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
+        context.RegisterSourceOutput(redeclared.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
     }
 
     // No exception leaves the generator: the compiler would turn it into warning CS8785 and build without the
@@ -212,4 +227,5 @@ internal static class TrackingNames
     public const string Plan = nameof(Plan);
     public const string Diagnostics = nameof(Diagnostics);
     public const string ProjectNames = nameof(ProjectNames);
+    public const string Members = nameof(Members);
 }

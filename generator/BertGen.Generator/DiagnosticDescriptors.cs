@@ -46,8 +46,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownBertGenField = Error(
         "BG0012", "Unknown field in the bertgen section", "Field 'bertgen.{0}' is not a BertGen setting; {1}");
 
-    public static readonly DiagnosticDescriptor DuplicateShape = Error(
-        "BG0013", "Shape listed twice", "Field 'bertgen.shapes' lists batch {0}, sequence {1} more than once");
+    /// <summary>A list entry repeated: a shape, a head or a precision. Each is a set, so a repeat is most likely another entry mistyped.</summary>
+    public static readonly DiagnosticDescriptor RepeatedEntry = Error(
+        "BG0013", "Entry listed twice", "Field '{0}' lists {1} more than once");
 
     public static readonly DiagnosticDescriptor InconsistentLabels = Error(
         "BG0014", "Inconsistent labels", "Field '{0}' is inconsistent: {1}");
@@ -101,6 +102,15 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NameTakenInProject = Error(
         "BG0024", "The project already has the model's name",
         "Spec '{0}' produces the type '{1}', but the project already has {2} of that name{3}; give the spec another 'bertgen.type_name' or 'bertgen.namespace'");
+
+    /// <summary>
+    /// A valid spec whose model the project's partial class of it cannot be joined to: that class declares a member the
+    /// generated class declares too (CS0102 or CS0111 in the generated code). A method of that name with other parameters
+    /// is an overload, and a partial class of a shape's name adds to that shape's pass.
+    /// </summary>
+    public static readonly DiagnosticDescriptor MemberTakenInProject = Error(
+        "BG0025", "The project's partial class declares a generated member",
+        "Spec '{0}' generates the member '{1}' of '{2}', which the project's partial class of the model declares too{3}; rename the project's member, or give the spec another 'bertgen.type_name' or 'bertgen.namespace'");
 
     /// <summary>
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.

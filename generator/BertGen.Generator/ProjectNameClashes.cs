@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using BertGen.Generator.Emitting;
 using BertGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 
@@ -13,19 +14,35 @@ namespace BertGen.Generator;
 /// in its code or a referenced assembly (CS0101, or the project's <c>using System.Linq;</c> finding a model named
 /// <c>System.Linq</c>), or a type of that name the project can see in a referenced assembly (CS0436 wherever the name is
 /// used). A partial class is the project adding members to the model, as the generated class is partial for; a file type
-/// or another assembly's internal type is not the project's name. Such a model is not
-/// generated. Only plain values leave this step: it reads the compilation on every edit, and the steps after it run
-/// again only when what it finds changes.
+/// or another assembly's internal type is not the project's name. Such a model is not generated, nor one whose partial
+/// class in the project declares a member the generated class declares too (BG0025: CS0102 or CS0111 in the generated
+/// code). Only plain values leave this step: it reads the compilation on every edit, and the steps after it run again
+/// only when what it finds changes. For BG0025 it hands on what each partial class of a model declares; the members the
+/// generated class declares (<see cref="ModelMembers"/>) are computed after it, only for those models, once per spec.
 /// </summary>
 internal static class ProjectNameClashes
 {
-    /// <summary>The full names of the models not to generate, and why (BG0024): values only, no symbol.</summary>
-    internal sealed record Found(ImmutableEquatableArray<string> FullNames, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);
+    /// <summary>
+    /// The full names of the models not to generate, and why (BG0024, BG0025), and the project's partial classes of models:
+    /// values only, no symbol.
+    /// </summary>
+    internal sealed record Found(
+        ImmutableEquatableArray<string> FullNames, ImmutableEquatableArray<DiagnosticInfo> Diagnostics, ImmutableEquatableArray<PartialModel> PartialClasses);
+
+    /// <summary>The project's partial class of a spec's model, and the members it declares.</summary>
+    internal sealed record PartialModel(ModelSpec Spec, SpecLocation Location, ImmutableEquatableArray<DeclaredMember> Members);
+
+    /// <summary>
+    /// A member of the project's partial class of a model: as <see cref="ModelMember"/>, and where it is declared, as a
+    /// message says it (" (User.cs, line 3)").
+    /// </summary>
+    internal sealed record DeclaredMember(string Name, string? Parameters, bool PartialClass, string Where);
 
     public static Found Find(ImmutableArray<(ModelSpec? Spec, SpecLocation Location)> specs, Compilation compilation, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         var diagnostics = new List<DiagnosticInfo>();
+        var partialClasses = new List<PartialModel>();
         var seen = new HashSet<ModelSpec>();
         foreach ((ModelSpec? spec, SpecLocation location) in specs)
         {
@@ -35,20 +52,80 @@ internal static class ProjectNameClashes
                 continue;
             }
 
-            if (Existing(compilation, spec) is { } existing)
+            if (Existing(compilation, spec, out INamedTypeSymbol? partialClass) is { } existing)
             {
                 names.Add(spec.Namespace + "." + spec.TypeName);
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NameTakenInProject, location, spec.SpecFileName, spec.Namespace + "." + spec.TypeName, existing.Kind, existing.Where));
             }
+            else if (partialClass is not null)
+            {
+                partialClasses.Add(new PartialModel(spec, location, Declared(partialClass)));
+            }
         }
 
-        return new Found(names.ToEquatableArray(), diagnostics.ToEquatableArray());
+        return new Found(names.ToEquatableArray(), diagnostics.ToEquatableArray(), partialClasses.ToEquatableArray());
     }
 
-    // What the project already has under the model's full name, as the message says it ("a struct", " (Shapes.cs, line 3)"), or null.
-    private static (string Kind, string Where)? Existing(Compilation compilation, ModelSpec spec)
+    /// <summary>
+    /// The generated members the project's partial classes declare again (BG0025), each at its first declaration: a member
+    /// of the name, except a method of other parameters (an overload) and a partial class adding to a shape's partial class.
+    /// </summary>
+    public static Found Redeclared(ImmutableArray<ModelMembers?> generated, ImmutableEquatableArray<PartialModel> partialClasses)
     {
+        var names = new List<string>();
+        var diagnostics = new List<DiagnosticInfo>();
+        foreach (PartialModel model in partialClasses)
+        {
+            ModelMembers? members = generated.FirstOrDefault(m => m is not null && m.Spec.Equals(model.Spec));
+            if (members is null)
+            {
+                continue;
+            }
+
+            ILookup<string, DeclaredMember> declared = model.Members.ToLookup(m => m.Name, System.StringComparer.Ordinal);
+            string fullName = model.Spec.Namespace + "." + model.Spec.TypeName;
+            int before = diagnostics.Count;
+            foreach (ModelMember member in members.Members)
+            {
+                if (declared[member.Name].FirstOrDefault(mine => Clash(member, mine)) is { } again)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.MemberTakenInProject, model.Location, model.Spec.SpecFileName, member.Display(model.Spec.TypeName), fullName, again.Where));
+                }
+            }
+
+            if (diagnostics.Count > before)
+            {
+                names.Add(fullName);
+            }
+        }
+
+        return new Found(names.ToEquatableArray(), diagnostics.ToEquatableArray(), ImmutableEquatableArray<PartialModel>.Empty);
+    }
+
+    private static bool Clash(ModelMember generated, DeclaredMember declared) =>
+        generated.Parameters is not null && declared.Parameters is not null ? generated.Parameters == declared.Parameters
+        : !(generated.PartialClass && declared.PartialClass);
+
+    // What the partial class declares, as values: its accessors and what the compiler declares for it left out.
+    private static ImmutableEquatableArray<DeclaredMember> Declared(INamedTypeSymbol partialClass) =>
+        partialClass.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && m is not IMethodSymbol { AssociatedSymbol: not null })
+            .Select(m => new DeclaredMember(
+                m.Name,
+                m is IMethodSymbol method ? ModelMembers.Parameters(method) : null,
+                m is INamedTypeSymbol type && IsPartialClass(type),
+                Where(m.Locations, Enumerable.Empty<IAssemblySymbol?>())))
+            .ToEquatableArray();
+
+    /// <summary>
+    /// What the project already has under the model's full name, as the message says it ("a struct", " (Shapes.cs, line 3)"),
+    /// or null; then <paramref name="partialClass"/> is the project's partial class of the model, if it has one.
+    /// </summary>
+    private static (string Kind, string Where)? Existing(Compilation compilation, ModelSpec spec, out INamedTypeSymbol? partialClass)
+    {
+        partialClass = null;
         INamespaceSymbol? container = compilation.GlobalNamespace;
         foreach (string part in spec.Namespace.Split('.'))
         {
@@ -74,17 +151,20 @@ internal static class ProjectNameClashes
                 continue;
             }
 
-            // A partial record is partial, but C# does not join it to the generated class (CS0261).
-            bool source = type.Locations.Any(l => l.IsInSource);
-            bool extended = source && type.TypeKind == TypeKind.Class && !type.IsRecord && !type.IsStatic && type.DeclaringSyntaxReferences.All(IsPartial);
-            if (!extended)
+            if (!type.Locations.Any(l => l.IsInSource) || !IsPartialClass(type))
             {
                 return (Kind(type), Where(type.Locations, new[] { type.ContainingAssembly }));
             }
+
+            partialClass = type;
         }
 
         return null;
     }
+
+    // A partial record is partial, but C# does not join it to a class (CS0261).
+    private static bool IsPartialClass(INamedTypeSymbol type) =>
+        type.TypeKind == TypeKind.Class && !type.IsRecord && !type.IsStatic && type.DeclaringSyntaxReferences.All(IsPartial);
 
     private static bool IsPartial(SyntaxReference declaration) =>
         declaration.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax t

@@ -174,7 +174,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Int8InPrecisionsAddsAnInt8PassPerShapeAndTheInt8Part()
     {
-        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("    \"heads\"", "    \"precisions\": [\"int8\", \"fp32\", \"int8\"],\n    \"heads\"")));
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, ValidSpec.Replace("    \"heads\"", "    \"precisions\": [\"int8\", \"fp32\"],\n    \"heads\"")));
         Assert.Empty(result.Diagnostics);
         Assert.Equal(
             new[] { "BertGen.Models.TestModel.B2S16.g.cs", "BertGen.Models.TestModel.B2S16Int8.g.cs", "BertGen.Models.TestModel.Int8.g.cs", "BertGen.Models.TestModel.Model.g.cs", "BertGen.Models.TestModel.Shapes.g.cs", "BertGen.Models.TestModel.Weights.g.cs" },
@@ -223,6 +223,17 @@ public sealed class DiagnosticTests
     public void BG0013_ShapeListedTwice() => AssertSingle(
         ValidSpec.Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[{ \"batch\": 2, \"sequence\": 16 }, { \"batch\": 2, \"sequence\": 16 }]"),
         "BG0013", 10, 47, "Field 'bertgen.shapes' lists batch 2, sequence 16 more than once");
+
+    // Heads and precisions are sets too: a repeat was accepted without a word, though it is most likely another entry mistyped.
+    [Fact]
+    public void BG0013_HeadListedTwice() => AssertSingle(
+        ValidSpec.Replace("[\"pretraining\"]", "[\"pretraining\", \"masked_lm\", \"pretraining\"]"),
+        "BG0013", 11, 42, "Field 'bertgen.heads' lists \"pretraining\" more than once");
+
+    [Fact]
+    public void BG0013_PrecisionListedTwice() => AssertSingle(
+        ValidSpec.Replace("    \"heads\"", "    \"precisions\": [\"fp32\", \"int8\", \"fp32\"],\n    \"heads\""),
+        "BG0013", 11, 35, "Field 'bertgen.precisions' lists \"fp32\" more than once");
 
     [Fact]
     public void BG0014_NumLabelsDisagreesWithId2Label() => AssertSingle(
@@ -379,6 +390,48 @@ public sealed class DiagnosticTests
     {
         (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "namespace BertGen.Models { public partial class TestModel { public int Extra => HiddenSize; } }");
         Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    /// <summary>
+    /// A partial class of the model that declares a member the generated class declares too was CS0102 or CS0111 in the
+    /// generated code, with no BG diagnostic.
+    /// </summary>
+    [Theory]
+    [InlineData("public int Parameters;", "Parameters", 1)]
+    [InlineData("public void Dispose() { }", "Dispose()", 1)]
+    [InlineData("public void InitializeParameters(ulong seed) { }", "InitializeParameters(ulong)", 1)]
+    [InlineData("\n  private static class ParameterOffset { }", "ParameterOffset", 2)]
+    [InlineData("public string B2S16 => \"shape\";", "B2S16", 1)]
+    [InlineData("public TestModel(BertGen.Runtime.Threading.ComputePool? pool) { }", "TestModel(ComputePool)", 1)]
+    public void BG0025_ThePartialClassDeclaresAGeneratedMember(string member, string shown, int line)
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "namespace BertGen.Models { public partial class TestModel { " + member + " } }");
+        Assert.Empty(result.GeneratedSources); // nothing generated, and the project's own code still compiles
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0025", Path, 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Spec 'test.bert.json' generates the member '{shown}' of 'BertGen.Models.TestModel', which the project's partial class of the model declares too (User.cs, line {line}); " +
+            "rename the project's member, or give the spec another 'bertgen.type_name' or 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Members of a partial class that C# joins to the generated one: an overload of a generated method, a partial class
+    /// adding to a shape's pass, and names the generated class of this spec does not declare (an int8 or training member
+    /// of a model without either).
+    /// </summary>
+    [Theory]
+    [InlineData("public System.Span<float> Parameter(int index) => Parameters.AsSpan().Slice(index, 1);")]
+    [InlineData("public partial class B2S16 { public int Extra => Tokens; }")]
+    [InlineData("public int QuantizeWeights, Gradients, TrainingB2S16, B2S16Int8;")]
+    [InlineData("public TestModel(int threads) : this(new BertGen.Runtime.Threading.ComputePool(threads)) { }")]
+    public void APartialClassMemberTheGeneratedClassDoesNotDeclareIsTheProjects(string member)
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "namespace BertGen.Models { public partial class TestModel { " + member + " } }");
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
         Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
     }
 

@@ -61,6 +61,29 @@ public sealed class IncrementalityTests
         Assert.Contains("public const int HeadCount = 4;", after);
     }
 
+    /// <summary>
+    /// The generated members BG0025 compares a partial class with cost about as much as emitting the model: a project
+    /// without a partial class of the model never computes them, and an edit of the class does not compute them again.
+    /// </summary>
+    [Fact]
+    public void GeneratedMembersAreComputedOnlyForAPartialClassAndOnlyOnce()
+    {
+        (GeneratorDriver driver, Compilation compilation, AdditionalText original) = FirstRun(Spec);
+        Assert.Empty(driver.GetRunResult().Results.Single().TrackedSteps.GetValueOrDefault(TrackingNames.Members, []).SelectMany(s => s.Outputs));
+
+        SyntaxTree partial = CSharpSyntaxTree.ParseText("namespace BertGen.Models { public partial class BertTiny { public int Extra => HiddenSize; } }", GeneratorHarness.ParseOptions);
+        compilation = compilation.AddSyntaxTrees(partial);
+        driver = driver.RunGenerators(compilation);
+        AssertAllSteps(driver, TrackingNames.Members, IncrementalStepRunReason.New);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+
+        SyntaxTree edited = CSharpSyntaxTree.ParseText("namespace BertGen.Models { public partial class BertTiny {\n public int Extra => HiddenSize + 1;\n public int More; } }", GeneratorHarness.ParseOptions);
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(partial, edited));
+        AssertAllSteps(driver, TrackingNames.Members, IncrementalStepRunReason.Cached);
+        AssertAllSteps(driver, TrackingNames.Plan, IncrementalStepRunReason.Cached);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+    }
+
     [Fact]
     public void NoStepOutputHoldsRoslynObjects()
     {
@@ -68,7 +91,7 @@ public sealed class IncrementalityTests
         driver = driver.RunGenerators(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class Other { }", GeneratorHarness.ParseOptions)));
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         int checkedOutputs = 0;
-        string[] ours = { TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Plan, TrackingNames.Diagnostics, TrackingNames.ProjectNames };
+        string[] ours = { TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Plan, TrackingNames.Diagnostics, TrackingNames.ProjectNames, TrackingNames.Members };
         foreach (KeyValuePair<string, System.Collections.Immutable.ImmutableArray<IncrementalGeneratorRunStep>> steps in result.TrackedSteps.Where(s => ours.Contains(s.Key)))
         {
             foreach (IncrementalGeneratorRunStep step in steps.Value)

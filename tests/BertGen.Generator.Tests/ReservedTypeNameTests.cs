@@ -51,22 +51,7 @@ public sealed class ReservedTypeNameTests
         // A type nested in a compiled shape hides the model's type inside that shape, which names it (a model named
         // PerThread, with a per-thread schedule, did not compile).
         members.UnionWith(model.GetTypeMembers().SelectMany(shape => shape.GetTypeMembers()).Select(t => t.Name));
-        var types = new SortedSet<string>(System.StringComparer.Ordinal);
-        foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
-        {
-            SemanticModel semantics = output.GetSemanticModel(tree);
-            foreach (SimpleNameSyntax name in tree.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>())
-            {
-                bool qualified = name.Parent is QualifiedNameSyntax q && q.Right == name || name.Parent is MemberAccessExpressionSyntax a && a.Name == name
-                    || name.Parent is AliasQualifiedNameSyntax;
-                if (!qualified && (semantics.GetAliasInfo(name) is not null || semantics.GetSymbolInfo(name).Symbol is INamedTypeSymbol { ContainingNamespace: var ns } && ns.ToDisplayString() != "BertGen.Models"))
-                {
-                    types.Add(name.Identifier.ValueText);
-                }
-            }
-        }
-
-        types.Remove("TestModel");
+        SortedSet<string> types = TypesNamedUnqualified(output, result);
         Assert.Contains("Parameters", members); // the collection works
         Assert.Contains("PerThread", members);
         Assert.Contains("ComputePool", types);
@@ -146,6 +131,59 @@ public sealed class ReservedTypeNameTests
             .Where(text => text.Length > 0 && SyntaxFacts.GetContextualKeywordKind(text) != SyntaxKind.None).Distinct().Order(System.StringComparer.Ordinal)];
 
         Assert.Equal(roslyn, Emitting.ReservedTypeNames.ContextualKeywords.Order(System.StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// A project's <c>global using</c> alias named like a type the generated code names (<c>global using Vector512 =
+    /// System.Int32;</c>, <c>Span</c>, <c>ComputePool</c>) or like a namespace it names (<c>System</c>), or a global using of a
+    /// namespace holding types so named, took that name over in the generated files: the alias won over their
+    /// <c>using System.Runtime.Intrinsics;</c> (CS0117 and dozens more), one named like a runtime alias repeated it (CS1537),
+    /// a namespace's type made the name ambiguous (CS0104). Their usings now sit inside the model's namespace, which name
+    /// lookup searches before the project's global usings.
+    /// </summary>
+    [Fact]
+    public void TheProjectsGlobalUsingsDoNotReachTheGeneratedCode()
+    {
+        (Compilation plain, GeneratorRunResult plainResult) = Run(RichSpec);
+        SortedSet<string> types = TypesNamedUnqualified(plain, plainResult);
+        Assert.Contains("Vector512", types); // the collection works
+        Assert.Contains("Gemm", types);
+        string[] names = [.. types, "System", "BertGen", "Runtime", "Intrinsics"];
+        string aliases = string.Concat(names.Select(n => $"global using {n} = global::System.Int32;\n"));
+        string shims = "global using Acme.Shims;\nnamespace Acme.Shims\n{\n" +
+            string.Concat(types.Select(n => $"    public static class {n} {{ }}\n    public sealed class {n}<T> {{ }}\n    public sealed class {n}<T1, T2> {{ }}\n")) + "}\n";
+        foreach (string user in new[] { aliases, shims })
+        {
+            CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(CSharpSyntaxTree.ParseText(user, GeneratorHarness.ParseOptions, path: "/project/Usings.cs"));
+            Assert.Empty(input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(SmallSpec.Path, RichSpec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+            Assert.Empty(driver.GetRunResult().Diagnostics);
+            Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+            Assert.True(errors.Length == 0, $"{errors.Length} errors, first: " + string.Join("; ", errors.Take(5).Select(e => e.ToString())));
+        }
+    }
+
+    // Every name generated code writes unqualified that means a type other than the model's own: the runtime's aliases
+    // and the BCL types its usings bring in.
+    private static SortedSet<string> TypesNamedUnqualified(Compilation output, GeneratorRunResult result)
+    {
+        var types = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
+        {
+            SemanticModel semantics = output.GetSemanticModel(tree);
+            foreach (SimpleNameSyntax name in tree.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>())
+            {
+                bool qualified = name.Parent is QualifiedNameSyntax q && q.Right == name || name.Parent is MemberAccessExpressionSyntax a && a.Name == name
+                    || name.Parent is AliasQualifiedNameSyntax;
+                if (!qualified && (semantics.GetAliasInfo(name) is not null || semantics.GetSymbolInfo(name).Symbol is INamedTypeSymbol { ContainingNamespace: var ns } && ns.ToDisplayString() != "BertGen.Models"))
+                {
+                    types.Add(name.Identifier.ValueText);
+                }
+            }
+        }
+
+        types.Remove("TestModel");
+        return types;
     }
 
     private static bool Refused(string spec) =>

@@ -87,7 +87,7 @@ internal static class Int8Emitter
             w.Summary(
                 "Packs the int8 weights from an int8 weights file's quantised values; the fp32 copies of those weights are never read. With\n" +
                 "wordEmbeddings the word embedding rows are read in place from the file, which keepAlive keeps mapped until Dispose.");
-            using (w.Block("unsafe void IInt8Model.PrepareInt8WeightsFrom(IInt8WeightSource source, nint wordEmbeddings, IDisposable? keepAlive)"))
+            using (w.Block("unsafe void IInt8Model.PrepareInt8WeightsFrom(IInt8WeightSource source, IntPtr wordEmbeddings, IDisposable? keepAlive)"))
             {
                 w.Line("ArgumentNullException.ThrowIfNull(source);");
                 w.Comment("The model owns keepAlive only once the weights are packed: on failure the caller still does, and nothing points into it.");
@@ -147,10 +147,10 @@ internal static class Int8Emitter
                     w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
                         (releasable ? string.Empty : " (quantised from the word embeddings, which the embedding lookup keeps reading; read in place from a file, their pages go back after)"));
                     string parts = string.Join(", ", linear.Parts.Select(part =>
-                        $"((nint)({(part.Weight == plan.Parameters[0].Name ? "words" : Tensor(part.Weight))}), (nint)({Tensor(part.Bias)}), {part.Rows})"));
+                        $"((IntPtr)({(part.Weight == plan.Parameters[0].Name ? "words" : Tensor(part.Weight))}), (IntPtr)({Tensor(part.Bias)}), {part.Rows})"));
                     string names = string.Join(", ", linear.Parts.Select(part => Literals.String(part.Weight)));
                     w.Line($"Int8Kernels.Pack((byte*)(q + {CodeNames.QuantizedOffsets}.{linear.Key}), q + {CodeNames.QuantizedOffsets}.{linear.Key}Bias, {linear.InFeatures}, " +
-                        $"stackalloc (nint, nint, int)[] {{ {parts} }}, new[] {{ {names} }}, {(releasable ? "source" : "null")}, Pool, {(releasable ? "releaseWeights" : "_wordEmbeddingsInFile != null")});");
+                        $"stackalloc (IntPtr, IntPtr, int)[] {{ {parts} }}, new[] {{ {names} }}, {(releasable ? "source" : "null")}, Pool, {(releasable ? "releaseWeights" : "_wordEmbeddingsInFile != null")});");
                 }
 
                 w.Line("_int8Prepared = true;");

@@ -45,9 +45,8 @@ internal static class ReservedTypeNames
     private static readonly HashSet<string> NamedTypes = new(RuntimeTypes.All.Select(a => a.Alias), StringComparer.Ordinal)
     {
         "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException", "GeneratedCode", "GeneratedCodeAttribute",
-        "IDisposable", "IReadOnlyList", "InvalidOperationException", "Math", "MathF", "MethodImpl", "MethodImplAttribute",
+        "IDisposable", "IntPtr", "IReadOnlyList", "InvalidOperationException", "Math", "MathF", "MethodImpl", "MethodImplAttribute",
         "MethodImplOptions", "ReadOnlySpan", "Span", "Vector256", "Vector512",
-        "nint", "nuint", // names, not keywords: a type so named in scope is what they mean
     };
 
     /// <summary>

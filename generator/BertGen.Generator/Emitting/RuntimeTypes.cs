@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 namespace BertGen.Generator.Emitting;
 
 /// <summary>
-/// The runtime types generated code names, each once, as a file-level alias (<c>using Gemm = global::…;</c>) at the
-/// top of the files that use it, so the code below reads <c>Gemm.Linear(…)</c> rather than a fully qualified name on
+/// The runtime types generated code names, each once, as an alias (<c>using Gemm = global::…;</c>) at the top of the
+/// namespace of the files that use it, so the code below reads <c>Gemm.Linear(…)</c> rather than a fully qualified name on
 /// every line. Aliases are looked up after the model's own members, so none may share a name with one: the kernel
 /// activation enum is <c>ActivationKind</c> because every model has a constant <c>Activation</c>, its HF name.
 /// </summary>
@@ -60,7 +60,7 @@ internal static class RuntimeTypes
     // The BCL namespaces generated code uses, and a token that shows a file needs each.
     private static readonly (string Namespace, string Pattern)[] Namespaces =
     {
-        ("System", @"\b(ReadOnlySpan|Span|Math|MathF|ArgumentNullException|ArgumentException|InvalidOperationException)\b"),
+        ("System", @"\b(ReadOnlySpan|Span|Math|MathF|IntPtr|ArgumentNullException|ArgumentException|InvalidOperationException)\b"),
         ("System.CodeDom.Compiler", @"\[GeneratedCode\("),
         ("System.Collections.Generic", @"\bIReadOnlyList<"),
         ("System.Runtime.CompilerServices", @"\[MethodImpl\("),
@@ -77,9 +77,13 @@ internal static class RuntimeTypes
             .SelectMany(ns => ns.Split('.').Select((_, i) => string.Join(".", ns.Split('.').Take(i + 1))))
             .Distinct();
 
-    /// <summary>The using directives a file whose code is <paramref name="body"/> needs: namespaces, then aliases.</summary>
+    /// <summary>
+    /// The using directives a file whose code is <paramref name="body"/> needs: namespaces, then aliases. They stand inside
+    /// the model's namespace, so the namespaces are <c>global::</c> too: a namespace <c>System</c> under the model's would
+    /// be found first.
+    /// </summary>
     public static string[] UsingsFor(string body) =>
-        Namespaces.Where(n => Regex.IsMatch(body, n.Pattern)).Select(n => $"using {n.Namespace};")
+        Namespaces.Where(n => Regex.IsMatch(body, n.Pattern)).Select(n => $"using global::{n.Namespace};")
             .Concat(All.Where(a => Regex.IsMatch(body, @"\b" + a.Alias + @"\b")).Select(a => $"using {a.Alias} = {a.Type};"))
             .ToArray();
 }

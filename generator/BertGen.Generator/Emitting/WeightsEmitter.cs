@@ -44,9 +44,9 @@ internal static class WeightsEmitter
                     w.Comment($"{linear.Key}: [{linear.OutFeatures},{linear.InFeatures}] from {string.Join(" + ", linear.Parts.Select(part => part.Weight))}" +
                         (releasable ? string.Empty : " (kept: the embedding lookup reads it)"));
                     string parts = string.Join(", ", linear.Parts.Select(part =>
-                        $"((nint)({Tensor(part.Weight)}), (nint)({Tensor(part.Bias)}), {part.Rows})"));
+                        $"((IntPtr)({Tensor(part.Weight)}), (IntPtr)({Tensor(part.Bias)}), {part.Rows})"));
                     w.Line($"LinearPacker.Pack(w + {CodeNames.PackedOffsets}.{linear.Key}, w + {CodeNames.PackedOffsets}.{linear.Key}Bias, {linear.InFeatures}, " +
-                        $"stackalloc (nint, nint, int)[] {{ {parts} }}, Pool, {(releasable ? "releaseWeights" : "releaseWeights: false")});");
+                        $"stackalloc (IntPtr, IntPtr, int)[] {{ {parts} }}, Pool, {(releasable ? "releaseWeights" : "releaseWeights: false")});");
                 }
 
                 w.Line("_weightsPrepared = true;");

@@ -423,7 +423,7 @@ internal sealed class SpecParser
             var variant = new ShapeVariant(batch.Value, sequence.Value);
             if (result.Contains(variant))
             {
-                Report(DiagnosticDescriptors.DuplicateShape, shapeJson.Span, variant.Batch, variant.Sequence);
+                Report(DiagnosticDescriptors.RepeatedEntry, shapeJson.Span, "bertgen.shapes", $"batch {variant.Batch}, sequence {variant.Sequence}");
                 ok = false;
                 continue;
             }
@@ -469,6 +469,13 @@ internal sealed class SpecParser
                 continue;
             }
 
+            if (kinds.Contains(head.Kind))
+            {
+                Report(DiagnosticDescriptors.RepeatedEntry, s.Span, "bertgen.heads", s.Display);
+                ok = false;
+                continue;
+            }
+
             kinds.Add(head.Kind);
         }
 
@@ -507,9 +514,10 @@ internal sealed class SpecParser
                 Report(DiagnosticDescriptors.UnknownPrecision, item.Span, item.Display, Precisions.SpecNamesText);
                 ok = false;
             }
-            else
+            else if (!listed.Add(precision.Id))
             {
-                listed.Add(precision.Id);
+                Report(DiagnosticDescriptors.RepeatedEntry, item.Span, "bertgen.precisions", item.Display);
+                ok = false;
             }
         }
 
