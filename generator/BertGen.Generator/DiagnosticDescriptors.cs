@@ -113,6 +113,16 @@ internal static class DiagnosticDescriptors
         "Spec '{0}' generates the member '{1}' of '{2}', which the project's partial class of the model declares too{3}; rename the project's member, or give the spec another 'bertgen.type_name' or 'bertgen.namespace'");
 
     /// <summary>
+    /// A valid spec whose model's namespace holds, in the project or a reference, a type (or namespace) named like a type the
+    /// generated code names unqualified (a class <c>Gemm</c>, <c>Vector512</c> or <c>IntPtr</c> beside the model): the
+    /// generated usings stand inside that namespace, so the name means the project's type there (CS0576, CS0117 and the like
+    /// in the generated code).
+    /// </summary>
+    public static readonly DiagnosticDescriptor NameShadowedInNamespace = Error(
+        "BG0026", "The model's namespace has a type named like one the generated code uses",
+        "Spec '{0}' puts its model in the namespace '{1}', where the project already has {2}{3}, a name the generated code uses for another type; rename that, or give the spec another 'bertgen.namespace'");
+
+    /// <summary>
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
     /// </summary>
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(

@@ -14,7 +14,9 @@ namespace BertGen.Generator;
 /// in its code or a referenced assembly (CS0101, or the project's <c>using System.Linq;</c> finding a model named
 /// <c>System.Linq</c>), or a type of that name the project can see in a referenced assembly (CS0436 wherever the name is
 /// used). A partial class is the project adding members to the model, as the generated class is partial for; a file type
-/// or another assembly's internal type is not the project's name. Such a model is not generated, nor one whose partial
+/// or another assembly's internal type is not the project's name. A type of the model's namespace named like a type the
+/// generated code names unqualified takes that name over in the generated files, whose usings stand inside the namespace
+/// (BG0026). Such a model is not generated, nor one whose partial
 /// class in the project declares a member the generated class declares too (BG0025: CS0102 or CS0111 in the generated
 /// code). Only plain values leave this step: it reads the compilation on every edit, and the steps after it run again
 /// only when what it finds changes. For BG0025 it hands on what each partial class of a model declares; the members the
@@ -57,6 +59,12 @@ internal static class ProjectNameClashes
                 names.Add(spec.Namespace + "." + spec.TypeName);
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NameTakenInProject, location, spec.SpecFileName, spec.Namespace + "." + spec.TypeName, existing.Kind, existing.Where));
+            }
+            else if (Shadowing(compilation, spec) is { } shadowing)
+            {
+                names.Add(spec.Namespace + "." + spec.TypeName);
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NameShadowedInNamespace, location, spec.SpecFileName, spec.Namespace, shadowing.What, shadowing.Where));
             }
             else if (partialClass is not null)
             {
@@ -126,12 +134,7 @@ internal static class ProjectNameClashes
     private static (string Kind, string Where)? Existing(Compilation compilation, ModelSpec spec, out INamedTypeSymbol? partialClass)
     {
         partialClass = null;
-        INamespaceSymbol? container = compilation.GlobalNamespace;
-        foreach (string part in spec.Namespace.Split('.'))
-        {
-            container = container?.GetMembers(part).OfType<INamespaceSymbol>().FirstOrDefault();
-        }
-
+        INamespaceSymbol? container = Namespace(compilation, spec.Namespace);
         if (container is null)
         {
             return null;
@@ -160,6 +163,58 @@ internal static class ProjectNameClashes
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The project's types and namespaces in the model's namespace named like types the generated code names unqualified
+    /// (<see cref="ReservedTypeNames.IsNamedUnqualified"/>), as the message lists them ("a class 'Gemm' and a class
+    /// 'Vector512'", " (Shapes.cs, line 3)": the first one's place), or null. A type of another arity is another name (a
+    /// <c>Gemm&lt;T&gt;</c> does not clash), and a file type or another assembly's internal type is not seen there.
+    /// </summary>
+    private static (string What, string Where)? Shadowing(Compilation compilation, ModelSpec spec)
+    {
+        INamespaceSymbol? container = Namespace(compilation, spec.Namespace);
+        if (container is null)
+        {
+            return null;
+        }
+
+        var found = new List<(string What, string Where)>();
+        foreach (string name in ReservedTypeNames.NamedUnqualified.OrderBy(n => n, System.StringComparer.Ordinal))
+        {
+            foreach (INamespaceOrTypeSymbol member in container.GetMembers(name))
+            {
+                if (member is INamespaceSymbol ns)
+                {
+                    found.Add(($"a namespace '{name}'", Where(ns.Locations, ns.ConstituentNamespaces.Select(c => c.ContainingAssembly))));
+                }
+                else if (member is INamedTypeSymbol type && ReservedTypeNames.IsNamedUnqualified(name, type.Arity)
+                    && !type.IsFileLocal && compilation.IsSymbolAccessibleWithin(type, compilation.Assembly))
+                {
+                    found.Add(($"{Kind(type)} '{name}{(type.Arity == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(t => t.Name)) + ">")}'", Where(type.Locations, new[] { type.ContainingAssembly })));
+                }
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            return null;
+        }
+
+        string what = found.Count == 1 ? found[0].What : string.Join(", ", found.Take(found.Count - 1).Select(f => f.What)) + " and " + found[found.Count - 1].What;
+        return (what, found[0].Where);
+    }
+
+    // The namespace symbol of a dotted name, or null when the compilation has none of it.
+    private static INamespaceSymbol? Namespace(Compilation compilation, string name)
+    {
+        INamespaceSymbol? container = compilation.GlobalNamespace;
+        foreach (string part in name.Split('.'))
+        {
+            container = container?.GetMembers(part).OfType<INamespaceSymbol>().FirstOrDefault();
+        }
+
+        return container;
     }
 
     // A partial record is partial, but C# does not join it to a class (CS0261).

@@ -163,6 +163,95 @@ public sealed class ReservedTypeNameTests
         }
     }
 
+    /// <summary>
+    /// A type (or namespace) of the model's own namespace named like a type the generated code names unqualified: its
+    /// usings stand inside that namespace, so there the name is the project's type (a class <c>Gemm</c> beside the model
+    /// was CS0576 eight times, a <c>Vector512</c> 26 CS0117s, an <c>IntPtr</c> 28 errors), now BG0026 at the spec. A type of
+    /// another arity, or a file type, is another name there, and the model compiles beside it.
+    /// </summary>
+    [Theory]
+    [InlineData("public class Gemm { }", "a class 'Gemm'")]
+    [InlineData("internal struct Vector512 { }", "a struct 'Vector512'")]
+    [InlineData("public class Span<TItem> { }", "a class 'Span<TItem>'")]
+    [InlineData("public enum IntPtr { }", "an enum 'IntPtr'")]
+    [InlineData("public class Gemm { } public interface ComputePool { }", "an interface 'ComputePool' and a class 'Gemm'")]
+    [InlineData("namespace Dropout { class Mask { } }", "a namespace 'Dropout'")]
+    [InlineData("public class Gemm<T> { } public class Span { } file class Math { }", null)]
+    public void ATypeOfTheModelsNamespaceNamedLikeOneTheGeneratedCodeUsesIsBG0026(string declarations, string? what)
+    {
+        CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(CSharpSyntaxTree.ParseText(
+            "namespace BertGen.Models\n{\n    " + declarations + "\n}\n", GeneratorHarness.ParseOptions, path: "/project/Shadows.cs"));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(SmallSpec.Path, RichSpec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, $"{errors.Length} errors, first: " + string.Join("; ", errors.Take(3).Select(e => e.ToString())));
+        if (what is null)
+        {
+            Assert.Empty(driver.GetRunResult().Diagnostics);
+            Assert.NotNull(output.GetTypeByMetadataName("BertGen.Models.TestModel"));
+            return;
+        }
+
+        Diagnostic d = Assert.Single(driver.GetRunResult().Diagnostics);
+        Assert.Equal("BG0026", d.Id);
+        Assert.Equal(SmallSpec.Path, d.Location.GetLineSpan().Path);
+        Assert.Equal(
+            $"Spec 'test.bert.json' puts its model in the namespace 'BertGen.Models', where the project already has {what} (Shadows.cs, line 3), a name the generated code uses for another type; rename that, or give the spec another 'bertgen.namespace'",
+            d.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Null(output.GetTypeByMetadataName("BertGen.Models.TestModel"));
+    }
+
+    /// <summary>
+    /// The generator's list of the names its code writes unqualified, at each arity, holds every one the compiled output
+    /// writes, and a project type of each beside the model is BG0026 (one diagnostic naming them all), not CS errors.
+    /// </summary>
+    [Fact]
+    public void EveryTypeNameTheGeneratedCodeWritesUnqualifiedIsListedAndChecked()
+    {
+        (Compilation plain, GeneratorRunResult plainResult) = Run(RichSpec);
+        SortedSet<(string Name, int Arity)> used = NamesAndAritiesUnqualified(plain, plainResult);
+        Assert.Contains(("Vector512", 1), used); // the collection works
+        Assert.Contains(("Gemm", 0), used);
+        (string, int)[] unlisted = used.Where(u => !Emitting.ReservedTypeNames.IsNamedUnqualified(u.Name, u.Arity)).ToArray();
+        Assert.True(unlisted.Length == 0, "Named unqualified by the generated code but not listed in ReservedTypeNames: " + string.Join(", ", unlisted));
+
+        string declarations = string.Concat(used.Select(u => u.Arity == 0 ? $"    public class {u.Name} {{ }}\n" : $"    public class {u.Name}<T> {{ }}\n"));
+        CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(CSharpSyntaxTree.ParseText(
+            "namespace BertGen.Models\n{\n" + declarations + "}\n", GeneratorHarness.ParseOptions, path: "/project/Shadows.cs"));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(SmallSpec.Path, RichSpec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        Assert.Equal("BG0026", Assert.Single(driver.GetRunResult().Diagnostics).Id);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    private static SortedSet<(string Name, int Arity)> NamesAndAritiesUnqualified(Compilation output, GeneratorRunResult result)
+    {
+        var used = new SortedSet<(string Name, int Arity)>();
+        foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
+        {
+            SemanticModel semantics = output.GetSemanticModel(tree);
+            foreach (SimpleNameSyntax name in tree.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>())
+            {
+                bool qualified = name.Parent is QualifiedNameSyntax q && q.Right == name || name.Parent is MemberAccessExpressionSyntax a && a.Name == name
+                    || name.Parent is AliasQualifiedNameSyntax || name.Parent is UsingDirectiveSyntax;
+                if (qualified)
+                {
+                    continue;
+                }
+
+                if (semantics.GetAliasInfo(name) is not null)
+                {
+                    used.Add((name.Identifier.ValueText, 0));
+                }
+                else if (semantics.GetSymbolInfo(name).Symbol is INamedTypeSymbol { ContainingNamespace: var ns } type && ns.ToDisplayString() != "BertGen.Models")
+                {
+                    used.Add((name.Identifier.ValueText, type.Arity));
+                }
+            }
+        }
+
+        used.RemoveWhere(u => u.Name == "TestModel");
+        return used;
+    }
+
     // Every name generated code writes unqualified that means a type other than the model's own: the runtime's aliases
     // and the BCL types its usings bring in.
     private static SortedSet<string> TypesNamedUnqualified(Compilation output, GeneratorRunResult result)

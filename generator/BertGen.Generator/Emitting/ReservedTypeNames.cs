@@ -49,6 +49,26 @@ internal static class ReservedTypeNames
         "MethodImplOptions", "ReadOnlySpan", "Span", "Vector256", "Vector512",
     };
 
+    /// <summary>Of <see cref="NamedTypes"/>, those generated code writes only with one type argument (<c>Span&lt;float&gt;</c>).</summary>
+    private static readonly HashSet<string> OnlyGeneric = new(StringComparer.Ordinal) { "IReadOnlyList", "ReadOnlySpan", "Span" };
+
+    /// <summary>Of <see cref="NamedTypes"/>, those generated code writes both bare (<c>Vector512.Load</c>) and with one type argument.</summary>
+    private static readonly HashSet<string> AlsoGeneric = new(StringComparer.Ordinal) { "Vector256", "Vector512" };
+
+    /// <summary>
+    /// Whether generated code names a type <paramref name="name"/> of <paramref name="arity"/> type parameters without
+    /// qualifying it: a type of that name and arity in the model's own namespace is what the name means there.
+    /// </summary>
+    public static bool IsNamedUnqualified(string name, int arity) => arity switch
+    {
+        0 => NamedTypes.Contains(name) && !OnlyGeneric.Contains(name),
+        1 => OnlyGeneric.Contains(name) || AlsoGeneric.Contains(name),
+        _ => false,
+    };
+
+    /// <summary>Every type name generated code writes without qualification (<see cref="IsNamedUnqualified"/> says at which arity).</summary>
+    public static IEnumerable<string> NamedUnqualified => NamedTypes;
+
     /// <summary>
     /// C#'s contextual keywords: every name Roslyn 5.9's <c>SyntaxFacts.GetContextualKeywordKind</c> knows (a test holds
     /// the two together), listed so that this file needs no Roslyn.
