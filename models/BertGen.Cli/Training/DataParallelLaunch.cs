@@ -60,8 +60,8 @@ internal static class DataParallelLaunch
 
     /// <summary>
     /// A decision every rank must share that rank 0 alone can make — it reads the checkpoint folder, which the other
-    /// ranks may not see (another machine): rank 0 decides and sends the result (or its error) to the others. Without
-    /// a joined group of several processes, this process decides alone.
+    /// ranks may not see (another machine): rank 0 decides and sends the result (or its error) to the others
+    /// (<see cref="RootDecision"/>). Without a joined group of several processes, this process decides alone.
     /// </summary>
     public static T FromRankZero<T>(Func<T> decide, Action<BinaryWriter, T> write, Func<BinaryReader, T> read)
     {
@@ -71,50 +71,20 @@ internal static class DataParallelLaunch
         }
 
         T value = default!;
-        Exception? failure = null;
-        byte[] payload = Array.Empty<byte>();
-        byte outcome = 0;
+        byte[] payload = RootDecision.Run(group, () =>
+        {
+            value = decide();
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer))
+            {
+                write(writer, value);
+            }
+
+            return buffer.ToArray();
+        }, Relayable, Relayed);
         if (group.Rank == 0)
         {
-            try
-            {
-                value = decide();
-                using var buffer = new MemoryStream();
-                using (var writer = new BinaryWriter(buffer))
-                {
-                    write(writer, value);
-                }
-
-                payload = buffer.ToArray();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-                (outcome, string message) = Relayable(e);
-                payload = System.Text.Encoding.UTF8.GetBytes(message);
-            }
-        }
-
-        Span<byte> header = stackalloc byte[5];
-        header[0] = outcome;
-        BitConverter.TryWriteBytes(header[1..], payload.Length);
-        group.Broadcast(header, root: 0);
-        if (group.Rank != 0)
-        {
-            payload = new byte[BitConverter.ToInt32(header[1..])];
-        }
-
-        group.Broadcast(payload, root: 0);
-        if (group.Rank == 0)
-        {
-            return failure is null ? value : throw failure;
-        }
-
-        if (header[0] != 0)
-        {
-            Exception relayed = Relayed(header[0], System.Text.Encoding.UTF8.GetString(payload));
-            relayed.Data[DataParallelException.RelayedFromRootKey] = true;
-            throw relayed;
+            return value;
         }
 
         using var reader = new BinaryReader(new MemoryStream(payload));
@@ -136,7 +106,13 @@ internal static class DataParallelLaunch
         return (code == ExitCodes.Usage ? (byte)1 : (byte)2, message);
     }
 
-    private static Exception Relayed(byte kind, string message) => kind == 1 ? new CliUsageException(message) : new CliFailureException(message);
+    private static Exception Relayed(byte kind, string message)
+    {
+        // An error every rank holds, which rank 0 reports before it ends the job: mpirun ending this process then is not
+        // news, even before the error has reached ErrorPrefix.
+        _errorReported = true;
+        return kind == 1 ? new CliUsageException(message) : new CliFailureException(message);
+    }
 
     /// <summary>Finalises MPI after the job's processes finished together (success or a shared Ctrl-C stop).</summary>
     public static void Leave()
