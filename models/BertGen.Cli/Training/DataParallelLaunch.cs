@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -90,6 +91,33 @@ internal static class DataParallelLaunch
         using var reader = new BinaryReader(new MemoryStream(payload));
         return read(reader);
     }
+
+    /// <summary>
+    /// Work only rank 0 does that the other ranks of <paramref name="group"/> (processes or replicas) wait for, in
+    /// <see cref="AwaitRankZero"/>: a run's start (its folder, lock, metrics file and parameters) as one
+    /// <see cref="RootDecision"/>. An error in it ends every rank with rank 0's one line; without this the others
+    /// waited in the run's first collective, and rank 0's line came with one more saying mpirun had stopped them.
+    /// Returns the work's value. Without a group of several, the work just runs.
+    /// </summary>
+    public static T OnRankZero<T>(IDataParallelGroup? group, Func<T> work)
+    {
+        if (group is not { Size: > 1 })
+        {
+            return work();
+        }
+
+        T value = default!;
+        RootDecision.Run(group, () =>
+        {
+            value = work();
+            return Array.Empty<byte>();
+        }, Relayable, Relayed);
+        return value;
+    }
+
+    /// <summary>The other ranks' side of <see cref="OnRankZero"/>: returns once rank 0's work is done, or throws its error.</summary>
+    public static void AwaitRankZero(IDataParallelGroup group) =>
+        RootDecision.Run(group, () => throw new UnreachableException("rank 0 alone does the work the other ranks await"), Relayable, Relayed);
 
     /// <summary>
     /// Work every rank does itself — checking and reading its own copy of the data files — as one step of the whole job:
