@@ -189,14 +189,66 @@ public sealed class CliDataParallelTests
             $"bertgen: error: --train file '{missing}' does not exist");
     }
 
+    [Fact]
+    public void ErrorOfRankZerosOwnWork_EndsTheJobWithRankZerosOneLine()
+    {
+        // Rank 0 alone takes the run's folder, checks its output files and loads --init, while rank 1 waited in the job's
+        // first collective: the job printed rank 0's line and then rank 1's that mpirun had stopped it.
+        using var folder = new TemporaryFolder();
+
+        // The folder locked by another run (held here as a run holds it).
+        string locked = folder["locked"];
+        Directory.CreateDirectory(locked);
+        using (new FileStream(Path.Combine(locked, ".bertgen.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            AssertOneLine(MpiRun.Ranks(2, MpiRun.Cli, Finetune(locked)),
+                $"bertgen: error: checkpoint folder '{locked}' is in use by another training run (it holds .bertgen.lock)");
+        }
+
+        // metrics.csv a folder, loss.png a read-only file: neither can be replaced when the run ends.
+        string metricsFolder = folder["metrics-folder"];
+        Directory.CreateDirectory(Path.Combine(metricsFolder, "metrics.csv"));
+        AssertOneLine(MpiRun.Ranks(2, MpiRun.Cli, Finetune(metricsFolder)), $"bertgen: error: cannot write '{Path.Combine(metricsFolder, "metrics.csv")}': it is a folder");
+        string readOnlyPlot = folder["read-only-plot"];
+        Directory.CreateDirectory(readOnlyPlot);
+        File.WriteAllBytes(Path.Combine(readOnlyPlot, "loss.png"), []);
+        File.SetAttributes(Path.Combine(readOnlyPlot, "loss.png"), FileAttributes.ReadOnly);
+        AssertOneLine(MpiRun.Ranks(2, MpiRun.Cli, Finetune(readOnlyPlot)), $"bertgen: error: cannot write '{Path.Combine(readOnlyPlot, "loss.png")}': the file there is read-only");
+
+        // Another model's encoder (all-MiniLM-L6-v2 has 6 layers of 384, bert-tiny 2 of 128); the folder is not left behind.
+        AssertOneLine(MpiRun.Ranks(2, MpiRun.Cli, Finetune(folder["run"], init: "minilm")), folder["run"],
+            "bertgen: error: --init minilm (all-MiniLM-L6-v2) does not fit 'bert-tiny-classifier': ");
+    }
+
+    [Fact]
+    public void InitWeights_AreNeededOnRankZerosMachineOnly()
+    {
+        // Rank 0 loads --init and broadcasts the parameters: a rank whose machine lacks the file was refused, though it
+        // never read it.
+        using var folder = new TemporaryFolder();
+        MpiRun.Alone(MpiRun.Cli, Finetune(folder["first"])).AssertSucceeded();
+        string missing = folder["missing"];
+        MpiRun.EachRank(MpiRun.Cli, Finetune(folder["run"], init: folder["first"]), Finetune(folder["run"], init: missing)).AssertSucceeded();
+
+        // Missing on rank 0's machine: its own line, as if it ran alone.
+        AssertOneLine(MpiRun.EachRank(MpiRun.Cli, Finetune(folder["again"], init: missing), Finetune(folder["again"], init: folder["first"])), folder["again"],
+            $"bertgen: error: --init '{missing}' does not exist");
+    }
+
     // The job failed with exit 1 and exactly one line starting with the expected text, nothing from the other rank (no
     // "stopped by mpirun"), and left no run folder behind.
     private static void AssertOneLine(RunResult result, string checkpoints, string expected)
     {
+        AssertOneLine(result, expected);
+        Assert.False(Directory.Exists(checkpoints), $"'{checkpoints}' was left behind");
+    }
+
+    // The job failed with exit 1 and exactly one line starting with the expected text, nothing from the other rank.
+    private static void AssertOneLine(RunResult result, string expected)
+    {
         Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}\nstderr:\n{result.Error}");
         string line = Assert.Single(result.ErrorLines);
         Assert.StartsWith(expected, line, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(checkpoints), $"'{checkpoints}' was left behind");
     }
 
     // The 80 training examples, all labelled OT.
@@ -227,8 +279,8 @@ public sealed class CliDataParallelTests
     private static string[] Pretrain(string checkpoints, string corpus) =>
         [.. Pretrain(checkpoints).Select(a => a == MpiRun.DataFile("kjv-12-documents.txt") ? corpus : a), "--quiet"];
 
-    private static string[] Finetune(string checkpoints, string? train = null) =>
-        ["finetune", "--model", "bert-tiny-classifier", "--init", "none", "--train", train ?? MpiRun.DataFile("testament-train-80.tsv"), "--eval", MpiRun.DataFile("testament-dev-24.tsv"),
+    private static string[] Finetune(string checkpoints, string? train = null, string init = "none") =>
+        ["finetune", "--model", "bert-tiny-classifier", "--init", init, "--train", train ?? MpiRun.DataFile("testament-train-80.tsv"), "--eval", MpiRun.DataFile("testament-dev-24.tsv"),
          "--batch", "16", "--sequence", "64", "--steps", "6", "--eval-every", "3", "--threads", "1", "--quiet", "--checkpoints", checkpoints];
 
     // Every step's loss and gradient norm, every evaluation, and the final parameters and AdamW moments.

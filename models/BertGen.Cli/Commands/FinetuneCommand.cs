@@ -75,17 +75,18 @@ internal sealed class FinetuneCommand : ICliCommand
             }
 
             string directory = TrainingRun.FolderOf(parse.GetValue(checkpoints), "finetune-" + ModelCatalog.CliName(descriptor));
-            // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and every rank
-            // trains with what it found.
+            // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and finds the --init
+            // weights, which it alone loads (the others receive its parameters), and every rank trains with what it found.
             DataParallelLaunch.Join(context.Console.Error);
-            (ResumePlan resume, IReadOnlyList<string> labelNames) = DataParallelLaunch.FromRankZero(
+            string initValue = parse.GetValue(init)!;
+            (ResumePlan resume, IReadOnlyList<string> labelNames, string? initWeights) = DataParallelLaunch.FromRankZero(
                 () =>
                 {
                     ResumePlan plan = ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
                         (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
                         (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)),
                         descriptor, training.MicroBatches(parse));
-                    return (plan, Labels(parse.GetValue(labels), descriptor, plan));
+                    return (plan, Labels(parse.GetValue(labels), descriptor, plan), InitWeights(initValue));
                 },
                 (writer, decided) =>
                 {
@@ -95,6 +96,8 @@ internal sealed class FinetuneCommand : ICliCommand
                     {
                         writer.Write(label);
                     }
+
+                    writer.Write(decided.Item3 ?? string.Empty);
                 },
                 reader =>
                 {
@@ -105,23 +108,17 @@ internal sealed class FinetuneCommand : ICliCommand
                         names[i] = reader.ReadString();
                     }
 
-                    return (plan, (IReadOnlyList<string>)names);
+                    string weights = reader.ReadString();
+                    return (plan, (IReadOnlyList<string>)names, weights.Length == 0 ? null : weights);
                 });
             // Under mpirun every rank checks and reads its own copy of the files, as one step: an error on any rank is the
             // job's one line.
-            string initValue = parse.GetValue(init)!;
-            (string trainPath, string evaluationPath, string vocabularyPath, string? initWeights, string majority, double baseline) = DataParallelLaunch.OnEveryRank(() =>
+            (string trainPath, string evaluationPath, string vocabularyPath, string majority, double baseline) = DataParallelLaunch.OnEveryRank(() =>
             {
                 string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
                 string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
                 string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
                 BertVocabulary vocabulary = TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
-                string? initWeights = initValue is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(initValue, "--init");
-                if (initWeights is not null && Int8WeightsFile.Is(initWeights))
-                {
-                    // Its weight_scale tensors would otherwise be reported as parameters the model lacks.
-                    throw new CliUsageException($"--init '{ShownPath.Of(initWeights)}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
-                }
 
                 // Read both files once here too: a foreign label or a blank text is reported with its file and line, and the
                 // majority-class baseline needs the label counts. The job tokenises with this vocabulary's default tokenizer.
@@ -129,7 +126,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 List<LabelledText> trainExamples = ReadChecked(trainPath, labelNames, tokenizer);
                 List<LabelledText> evaluationExamples = ReadChecked(evaluationPath, labelNames, tokenizer);
                 (string majority, double baseline) = MajorityBaseline(trainExamples, evaluationExamples);
-                return (trainPath, evaluationPath, vocabularyPath, initWeights, majority, baseline);
+                return (trainPath, evaluationPath, vocabularyPath, majority, baseline);
             });
 
             var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note);
@@ -155,7 +152,7 @@ internal sealed class FinetuneCommand : ICliCommand
             };
 
             TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
-                (trainable, display) => Initialize(trainable, descriptor, resume.Checkpoint is null ? initValue : NoInit, initWeights, options.Seed, display),
+                (trainable, log) => Initialize(trainable, descriptor, resume.Checkpoint is null ? initValue : NoInit, initWeights, options.Seed, log),
                 (trainable, sink, log, cancellation, group) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation, group));
 
             if (outcome.Reports)
@@ -170,6 +167,19 @@ internal sealed class FinetuneCommand : ICliCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The weights file of --init PATH (a checkpoint folder's newest, or the file), or null for minilm and none.</summary>
+    private static string? InitWeights(string init)
+    {
+        string? weights = init is MiniLmInit or NoInit ? null : CheckpointWeights.Resolve(init, "--init");
+        if (weights is not null && Int8WeightsFile.Is(weights))
+        {
+            // Its weight_scale tensors would otherwise be reported as parameters the model lacks.
+            throw new CliUsageException($"--init '{ShownPath.Of(weights)}' holds int8 weights ('bertgen quantize' writes them for inference): training starts from fp32 weights; give the file it was quantised from");
+        }
+
+        return weights;
     }
 
     /// <summary>
@@ -224,7 +234,7 @@ internal sealed class FinetuneCommand : ICliCommand
 
     // A resumed run is given NoInit: the checkpoint replaces every parameter, so loading --init's encoder (and saying so
     // before "resumed at step N") would be work thrown away and a line that misleads.
-    private static void Initialize(ITrainableModel model, ModelDescriptor descriptor, string init, string? weights, ulong seed, TrainingDisplay display)
+    private static void Initialize(ITrainableModel model, ModelDescriptor descriptor, string init, string? weights, ulong seed, Action<string> log)
     {
         model.InitializeParameters(seed);
         if (init != NoInit)
@@ -249,7 +259,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 throw new CliFailureException($"--init {source} does not fit '{ModelCatalog.CliName(descriptor)}': {e.Message}", e);
             }
 
-            display.Log($"encoder loaded from {source}; initialised from --seed {seed}: {string.Join(", ", notLoaded)}");
+            log($"encoder loaded from {source}; initialised from --seed {seed}: {string.Join(", ", notLoaded)}");
         }
 
         model.PrepareWeights();

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -60,8 +61,8 @@ internal static class DataParallelLaunch
 
     /// <summary>
     /// A decision every rank must share that rank 0 alone can make — it reads the checkpoint folder, which the other
-    /// ranks may not see (another machine): rank 0 decides and sends the result (or its error) to the others. Without
-    /// a joined group of several processes, this process decides alone.
+    /// ranks may not see (another machine): rank 0 decides and sends the result (or its error) to the others
+    /// (<see cref="RootDecision"/>). Without a joined group of several processes, this process decides alone.
     /// </summary>
     public static T FromRankZero<T>(Func<T> decide, Action<BinaryWriter, T> write, Func<BinaryReader, T> read)
     {
@@ -71,55 +72,52 @@ internal static class DataParallelLaunch
         }
 
         T value = default!;
-        Exception? failure = null;
-        byte[] payload = Array.Empty<byte>();
-        byte outcome = 0;
+        byte[] payload = RootDecision.Run(group, () =>
+        {
+            value = decide();
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer))
+            {
+                write(writer, value);
+            }
+
+            return buffer.ToArray();
+        }, Relayable, Relayed);
         if (group.Rank == 0)
         {
-            try
-            {
-                value = decide();
-                using var buffer = new MemoryStream();
-                using (var writer = new BinaryWriter(buffer))
-                {
-                    write(writer, value);
-                }
-
-                payload = buffer.ToArray();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-                (outcome, string message) = Relayable(e);
-                payload = System.Text.Encoding.UTF8.GetBytes(message);
-            }
-        }
-
-        Span<byte> header = stackalloc byte[5];
-        header[0] = outcome;
-        BitConverter.TryWriteBytes(header[1..], payload.Length);
-        group.Broadcast(header, root: 0);
-        if (group.Rank != 0)
-        {
-            payload = new byte[BitConverter.ToInt32(header[1..])];
-        }
-
-        group.Broadcast(payload, root: 0);
-        if (group.Rank == 0)
-        {
-            return failure is null ? value : throw failure;
-        }
-
-        if (header[0] != 0)
-        {
-            Exception relayed = Relayed(header[0], System.Text.Encoding.UTF8.GetString(payload));
-            relayed.Data[DataParallelException.RelayedFromRootKey] = true;
-            throw relayed;
+            return value;
         }
 
         using var reader = new BinaryReader(new MemoryStream(payload));
         return read(reader);
     }
+
+    /// <summary>
+    /// Work only rank 0 does that the other ranks of <paramref name="group"/> (processes or replicas) wait for, in
+    /// <see cref="AwaitRankZero"/>: a run's start (its folder, lock, metrics file and parameters) as one
+    /// <see cref="RootDecision"/>. An error in it ends every rank with rank 0's one line; without this the others
+    /// waited in the run's first collective, and rank 0's line came with one more saying mpirun had stopped them.
+    /// Returns the work's value. Without a group of several, the work just runs.
+    /// </summary>
+    public static T OnRankZero<T>(IDataParallelGroup? group, Func<T> work)
+    {
+        if (group is not { Size: > 1 })
+        {
+            return work();
+        }
+
+        T value = default!;
+        RootDecision.Run(group, () =>
+        {
+            value = work();
+            return Array.Empty<byte>();
+        }, Relayable, Relayed);
+        return value;
+    }
+
+    /// <summary>The other ranks' side of <see cref="OnRankZero"/>: returns once rank 0's work is done, or throws its error.</summary>
+    public static void AwaitRankZero(IDataParallelGroup group) =>
+        RootDecision.Run(group, () => throw new UnreachableException("rank 0 alone does the work the other ranks await"), Relayable, Relayed);
 
     /// <summary>
     /// Work every rank does itself — checking and reading its own copy of the data files — as one step of the whole job:
@@ -136,7 +134,13 @@ internal static class DataParallelLaunch
         return (code == ExitCodes.Usage ? (byte)1 : (byte)2, message);
     }
 
-    private static Exception Relayed(byte kind, string message) => kind == 1 ? new CliUsageException(message) : new CliFailureException(message);
+    private static Exception Relayed(byte kind, string message)
+    {
+        // An error every rank holds, which rank 0 reports before it ends the job: mpirun ending this process then is not
+        // news, even before the error has reached ErrorPrefix.
+        _errorReported = true;
+        return kind == 1 ? new CliUsageException(message) : new CliFailureException(message);
+    }
 
     /// <summary>Finalises MPI after the job's processes finished together (success or a shared Ctrl-C stop).</summary>
     public static void Leave()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -33,11 +34,13 @@ internal sealed record TrainingRunOutcome(JobResult Result, bool Interrupted, st
 
 /// <summary>
 /// The part of <c>pretrain</c> and <c>finetune</c> that is the same: join the data-parallel job when mpirun started
-/// this process, lock the checkpoint folder for the run, prove the checkpoint to resume whole (naming an intact older
-/// one when the newest is damaged) and cut the metrics CSV back to it, allocate the model, wire the CSV and the progress
-/// display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes its step, checkpoints and returns), and
-/// draw the loss plot from the CSV afterwards. Under mpirun only rank 0 touches the checkpoint folder (and holds its
-/// lock), shows progress and writes the CSV and plot. With <c>--replicas N</c> the same happens inside this process:
+/// this process, allocate the model, lock the checkpoint folder for the run, prove the checkpoint to resume whole
+/// (naming an intact older one when the newest is damaged) and cut the metrics CSV back to it, initialise the
+/// parameters, wire the CSV and the progress display to the trainer, turn Ctrl-C into a clean stop (the trainer finishes
+/// its step, checkpoints and returns), and draw the loss plot from the CSV afterwards. Under mpirun only rank 0 touches
+/// the checkpoint folder (and holds its lock), initialises the parameters, shows progress and writes the CSV and plot;
+/// the other ranks wait until it has started the run, so that an error in its start is the job's one line
+/// (<see cref="DataParallelLaunch.OnRankZero"/>). With <c>--replicas N</c> the same happens inside this process:
 /// replica 0 on this thread is rank 0, the others train silently beside it (<see cref="InProcessReplicas"/>).
 /// </summary>
 internal static class TrainingRun
@@ -45,11 +48,11 @@ internal static class TrainingRun
     public const string MetricsFile = "metrics.csv";
     public const string PlotFile = "loss.png";
 
-    /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training;
-    /// under mpirun on rank 0 only, whose parameters the trainer broadcasts.</param>
+    /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training,
+    /// given where its log lines go; on rank 0 only, whose parameters the trainer broadcasts.</param>
     /// <param name="job">The runtime job, given the model, the metrics sink, the log, the cancellation and the data-parallel group.</param>
     public static TrainingRunOutcome Run(CliContext context, bool quiet, TrainingRunPlan plan,
-        Action<ITrainableModel, TrainingDisplay> initialize,
+        Action<ITrainableModel, Action<string>> initialize,
         Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
         OpenMpiGroup? processes = DataParallelLaunch.Join(context.Console.Error);
@@ -74,38 +77,15 @@ internal static class TrainingRun
 
     // Rank 0 of a data-parallel job, or a process training alone: the checkpoint folder, the CSV, the display and the plot.
     private static TrainingRunOutcome RunReporting(CliContext context, bool quiet, TrainingRunPlan plan,
-        Action<ITrainableModel, TrainingDisplay> initialize,
+        Action<ITrainableModel, Action<string>> initialize,
         Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job,
         IDataParallelGroup? group, string? dataParallelLine)
     {
         string directory = plan.CheckpointDirectory;
         string metricsPath = Path.Combine(directory, MetricsFile);
         string plotPath = Path.Combine(directory, PlotFile);
-
-        // Written after the last step: a folder or a read-only file in their place is found now, not after hours of training.
-        OutputFile.RequireReplaceable(metricsPath);
-        OutputFile.RequireReplaceable(plotPath);
         bool createdFolder = !Directory.Exists(directory);
-
-        // Held until the run ends: a second run on this folder is refused here, before it touches anything.
-        // (A folder holding another run was refused already, when the resume plan was resolved.)
-        using CheckpointFolderLock folderLock = CheckpointFolderLock.Acquire(directory);
-
-        // The trainer resumes the newest checkpoint; this proves it whole first (with --resume-older, deleting damaged
-        // ones after an intact one, which then is the newest), so every rank continues from the same one.
-        ResumePoint? resume = plan.Resume ? ResumeChoice.Choose(directory, plan.ResumeOlder, plan.Steps) : null;
-        bool hasCheckpoints = Directory.EnumerateDirectories(directory, "checkpoint-*").Any();
-        if (resume is not null)
-        {
-            // Rows after the checkpoint (and a row cut by a crash) would otherwise appear twice or glued together.
-            CsvMetricsSink.TruncateAfter(metricsPath, resume.Step);
-        }
-        else if (File.Exists(metricsPath))
-        {
-            // Rows of a run that never reached a checkpoint: this run starts again at step 0 and would interleave with them.
-            File.Delete(metricsPath);
-        }
-
+        CheckpointFolderLock? folderLock = null;
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(context.Console.Interrupt);
         ConsoleCancelEventHandler onCtrlC = StopCleanlyOnFirstCtrlC(interrupt);
         Console.CancelKeyPress += onCtrlC;
@@ -114,37 +94,76 @@ internal static class TrainingRun
             using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
             JobResult result;
             using (IBertModel created = plan.Model.Create(pool))
-            using (var csv = new CsvMetricsSink(metricsPath))
             {
                 ITrainableModel model = Trainable(created, plan);
-                result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
+                ResumePoint? resume = null;
+                bool hasCheckpoints = false;
+                var initialized = new List<string>();
+
+                // The run's start, which the other ranks await with their models built (RunQuietRank): an error in it ends
+                // them all with its one line, before any of them has read its data for nothing.
+                CsvMetricsSink csv = DataParallelLaunch.OnRankZero(group, () =>
                 {
-                    // Said here, after the folder is locked and its checkpoint proven, not when the plan was made: a
-                    // run refused before it starts prints its one-line error and nothing else.
-                    if (plan.ResumeNote is string planned)
+                    // Written after the last step: a folder or a read-only file in their place is found now, not after hours of training.
+                    OutputFile.RequireReplaceable(metricsPath);
+                    OutputFile.RequireReplaceable(plotPath);
+
+                    // Held until the run ends: a second run on this folder is refused here, before it touches anything.
+                    // (A folder holding another run was refused already, when the resume plan was resolved.)
+                    folderLock = CheckpointFolderLock.Acquire(directory);
+
+                    // The trainer resumes the newest checkpoint; this proves it whole first (with --resume-older, deleting damaged
+                    // ones after an intact one, which then is the newest), so every rank continues from the same one.
+                    resume = plan.Resume ? ResumeChoice.Choose(directory, plan.ResumeOlder, plan.Steps) : null;
+                    hasCheckpoints = Directory.EnumerateDirectories(directory, "checkpoint-*").Any();
+                    if (resume is not null)
                     {
-                        display.Log(planned);
+                        // Rows after the checkpoint (and a row cut by a crash) would otherwise appear twice or glued together.
+                        CsvMetricsSink.TruncateAfter(metricsPath, resume.Step);
+                    }
+                    else if (File.Exists(metricsPath))
+                    {
+                        // Rows of a run that never reached a checkpoint: this run starts again at step 0 and would interleave with them.
+                        File.Delete(metricsPath);
                     }
 
-                    if (plan.Resume && !hasCheckpoints)
-                    {
-                        display.Log($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");
-                    }
-
-                    if (resume?.Note is string note)
-                    {
-                        display.Log(note);
-                    }
-
-                    if (dataParallelLine is not null)
-                    {
-                        display.Log(dataParallelLine);
-                    }
-
-                    initialize(model, display);
-                    AwaitRankZero(group);
-                    return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token, group);
+                    initialize(model, initialized.Add);
+                    return new CsvMetricsSink(metricsPath);
                 });
+                using (csv)
+                {
+                    result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
+                    {
+                        // Said here, once the run has started, not when the plan was made: a run refused before it starts
+                        // prints its one-line error and nothing else.
+                        if (plan.ResumeNote is string planned)
+                        {
+                            display.Log(planned);
+                        }
+
+                        if (plan.Resume && !hasCheckpoints)
+                        {
+                            display.Log($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");
+                        }
+
+                        if (resume?.Note is string note)
+                        {
+                            display.Log(note);
+                        }
+
+                        if (dataParallelLine is not null)
+                        {
+                            display.Log(dataParallelLine);
+                        }
+
+                        foreach (string line in initialized)
+                        {
+                            display.Log(line);
+                        }
+
+                        return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token, group);
+                    });
+                }
             }
 
             DataParallelLaunch.Leave();
@@ -160,7 +179,7 @@ internal static class TrainingRun
 
             return new TrainingRunOutcome(result, interrupt.IsCancellationRequested, metricsPath, plotPath);
         }
-        catch when (createdFolder && !Directory.EnumerateDirectories(directory, "checkpoint-*").Any())
+        catch when (folderLock is not null && createdFolder && !Directory.EnumerateDirectories(directory, "checkpoint-*").Any())
         {
             // A run that failed before its first checkpoint (a corpus error, weights that do not fit) leaves no folder behind.
             folderLock.Dispose();
@@ -169,6 +188,7 @@ internal static class TrainingRun
         }
         finally
         {
+            folderLock?.Dispose();
             Console.CancelKeyPress -= onCtrlC;
         }
     }
@@ -192,7 +212,10 @@ internal static class TrainingRun
             using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
             using IBertModel created = plan.Model.Create(pool);
             ITrainableModel model = Trainable(created, plan);
-            AwaitRankZero(group);
+
+            // Rank 0 starts the run meanwhile (RunReporting): its folder and its error are its own, and this rank waits
+            // for them here instead of in the job's first collective, where mpirun would stop it after rank 0's error.
+            DataParallelLaunch.AwaitRankZero(group);
             JobResult result = job(model, new CompositeMetricsSink(), _ => { }, interrupt.Token, group);
             string directory = plan.CheckpointDirectory;
             return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps,
@@ -221,18 +244,6 @@ internal static class TrainingRun
     // "N compute thread(s)" of one process or replica, for the data-parallel line.
     private static string ComputeThreads(TrainingRunPlan plan, IDataParallelGroup group) =>
         Threads(plan, group) is 1 ? "1 compute thread" : $"{Threads(plan, group)} compute threads";
-
-    // Replicas in this process learn of an error on rank 0 only at a collective (under mpirun, its abort ends every
-    // process at once): the others wait here, their models built, until rank 0 has taken the folder and set up its
-    // model, instead of first loading their data (minutes for a big corpus; forever for one that never ends) and
-    // hearing of its error after.
-    private static void AwaitRankZero(IDataParallelGroup? group)
-    {
-        if (group is { Size: > 1 } and not OpenMpiGroup)
-        {
-            group.Barrier();
-        }
-    }
 
     // Under mpirun the machine's cores are shared by the job's processes on it, and with --replicas by the replicas,
     // unless --threads says otherwise.

@@ -93,8 +93,9 @@ internal static class CollectiveStep
     private static string Name(IDataParallelGroup group) =>
         group is OpenMpiGroup processes ? $"rank {group.Rank} on {processes.Host}" : $"rank {group.Rank}";
 
-    // The library's own errors and the file system's are one line already; any other exception is a bug, named by its type.
-    private static string Describe(Exception exception) =>
+    /// <summary>An error's one line for the other ranks: the library's own errors and the file system's are one line
+    /// already; any other exception is a bug, named by its type.</summary>
+    internal static string Describe(Exception exception) =>
         exception is SystemException and not (IOException or UnauthorizedAccessException or OutOfMemoryException)
             ? $"internal error ({exception.GetType().Name}): {exception.Message}"
             : exception.Message;
