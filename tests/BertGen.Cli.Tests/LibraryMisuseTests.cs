@@ -1,19 +1,23 @@
 using System;
 using System.Collections.Concurrent;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using BertGen.Models;
 using BertGen.Runtime.Inference;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Training;
 using BertGen.Text;
+using BertGen.Training;
 using Xunit;
 
 namespace BertGen.Cli.Tests;
 
 /// <summary>
-/// <see cref="TextClassifier"/> and <see cref="SentenceEmbedder"/> over compiled models, called as a careless program
-/// calls them: null elements, label names that cannot tell classes apart, calls after Dispose, calls from two threads at
-/// once. Each was a NullReferenceException, an exception naming a parameter the caller never wrote, or a silently wrong
-/// answer; now a clear exception first.
+/// <see cref="TextClassifier"/>, <see cref="SentenceEmbedder"/> and the <see cref="Trainer"/> over compiled models, called
+/// as a careless program calls them: null elements, label names that cannot tell classes apart, calls after Dispose,
+/// calls from two threads at once, an evaluation batch the model was not compiled for. Each was a
+/// NullReferenceException, a silently wrong answer, or a failure after the work was done; now a clear exception first.
 /// </summary>
 public sealed class LibraryMisuseTests
 {
@@ -114,6 +118,27 @@ public sealed class LibraryMisuseTests
 
         Assert.Empty(wrong);
         Assert.All(refusals, m => Assert.Equal("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own", m));
+    }
+
+    [Fact]
+    public void AnEvaluationSourceOfAnUncompiledShapeIsRefusedWhenTheTrainerIsBuilt()
+    {
+        // It was first asked at the first evaluation: without EvaluateEvery, the end of the run, which then failed after
+        // its last step without writing the final checkpoint.
+        using var folder = new TemporaryFolder();
+        var examples = Enumerable.Range(0, 32).Select(i => new LabelledText(i % 2 == 0 ? "OT" : "NT", $"verse {i} of the book")).ToList();
+        var data = SequenceClassificationDataset.Create(examples, Tokenizer, BertTinyClassifier.Labels, 64);
+        using var model = new BertTinyClassifier();
+        model.InitializeParameters(seed: 1);
+        model.PrepareWeights();
+        var options = new TrainerOptions { Steps = 2, Schedule = new LinearWarmupDecaySchedule(1e-3, 1, 2), CheckpointDirectory = folder.Path };
+        TrainingException refused = Assert.Throws<TrainingException>(() => new Trainer(
+            model,
+            new SequenceClassificationBatchSource(new SequenceClassificationBatchStream(data, batchSize: 16, seed: 1)),
+            options,
+            new SequenceClassificationEvaluationSource(data, batchSize: 8)));
+        Assert.Equal("the evaluation source's batches are 8 × 64 tokens, and BertTinyClassifier has no training step of that shape (compiled: 16 × 64): give the source one of them", refused.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
     }
 
     private static BertTinyClassifier Classifier()
