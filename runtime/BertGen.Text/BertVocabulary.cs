@@ -72,6 +72,7 @@ public sealed class BertVocabulary
 
     public static BertVocabulary Load(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (InputFiles.Problem(path, "vocabulary") is string problem)
         {
             throw new TextDataException(problem);
@@ -111,7 +112,8 @@ public sealed class BertVocabulary
     /// A vocabulary from its tokens in id order (as a <c>tokenizer.json</c>'s <c>model.vocab</c> lists them); the
     /// same checks as a vocabulary file, with errors naming the id.
     /// </summary>
-    public static BertVocabulary FromTokens(IReadOnlyList<string> tokens, string sourceName) => FromTokens(tokens, sourceName, "id", 0);
+    public static BertVocabulary FromTokens(IReadOnlyList<string> tokens, string sourceName) =>
+        FromTokens(tokens ?? throw new ArgumentNullException(nameof(tokens)), sourceName, "id", 0);
 
     private static BertVocabulary FromTokens(IReadOnlyList<string> entries, string sourceName, string position, int firstPosition)
     {
@@ -125,7 +127,7 @@ public sealed class BertVocabulary
         for (int i = 0; i < tokens.Length; i++)
         {
             string token = entries[i];
-            if (token.Length == 0 || token.Trim().Length != token.Length)
+            if (string.IsNullOrEmpty(token) || token.Trim().Length != token.Length)
             {
                 throw new TextDataException($"Vocabulary '{sourceName}' {position} {i + firstPosition} is empty or has surrounding whitespace.");
             }

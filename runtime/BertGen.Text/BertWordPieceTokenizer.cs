@@ -23,6 +23,7 @@ public sealed class BertWordPieceTokenizer
 
     private BertWordPieceTokenizer(BertVocabulary vocabulary, BertNormalization normalization, int maxInputCharsPerWord)
     {
+        ArgumentNullException.ThrowIfNull(vocabulary);
         if (maxInputCharsPerWord < 1)
         {
             throw new TextDataException($"The longest word WordPiece splits must be at least 1 character, not {maxInputCharsPerWord}.");
@@ -115,6 +116,9 @@ public sealed class BertWordPieceTokenizer
     /// </summary>
     public EncodedInput EncodePair(string a, string b, int maxLength, TruncationSide side)
     {
+        // Named here: Tokenize would name either text 'text'.
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         RequireMaxLength(maxLength, 5);
         int[] idsA = Tokenize(a);
         int[] idsB = Tokenize(b);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using BertGen.Runtime.Inference;
@@ -13,6 +14,10 @@ namespace BertGen.Text;
 /// <param name="Truncated">True when tokens of A or B were dropped to fit the maximum length.</param>
 public sealed record EncodedInput(IReadOnlyList<int> InputIds, IReadOnlyList<int> SegmentIds, bool Truncated)
 {
+    public IReadOnlyList<int> InputIds { get; init; } = InputIds ?? throw new ArgumentNullException(nameof(InputIds));
+
+    public IReadOnlyList<int> SegmentIds { get; init; } = SegmentIds ?? throw new ArgumentNullException(nameof(SegmentIds));
+
     /// <summary>This input as the runtime's <see cref="SentenceEmbedder"/> takes it (the ids and segment ids, copied).</summary>
     public TokenizedInput ToTokenizedInput() => new(InputIds.ToArray(), SegmentIds.ToArray());
 }

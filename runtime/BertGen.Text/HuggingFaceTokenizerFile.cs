@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
+using BertGen.Runtime;
 
 namespace BertGen.Text;
 
@@ -18,9 +19,10 @@ public static class HuggingFaceTokenizerFile
 
     public static BertWordPieceTokenizer Load(string path)
     {
-        if (!File.Exists(path))
+        ArgumentNullException.ThrowIfNull(path);
+        if (InputFiles.Problem(path, "tokenizer") is string problem)
         {
-            throw new TextDataException($"Tokenizer file '{path}' does not exist.");
+            throw new TextDataException(problem);
         }
 
         JsonDocument document;

@@ -24,6 +24,7 @@ public static class LabelledTextReader
     public static List<LabelledText> Read(TextReader reader, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(sourceName);
         return Read(Lines(reader), sourceName);
     }
 

@@ -15,6 +15,12 @@ public sealed class PretrainingBatch
             throw new TextDataException($"Batch shape B={batchSize}, S={sequenceLength}, P={maxPredictions} must be positive.");
         }
 
+        // B × S or B × P wrapped around in int, giving a batch shorter than its shape.
+        if ((long)batchSize * Math.Max(sequenceLength, maxPredictions) > Array.MaxLength)
+        {
+            throw new TextDataException($"Batch shape B={batchSize}, S={sequenceLength}, P={maxPredictions} is too large: its tokens do not fit in one array.");
+        }
+
         BatchSize = batchSize;
         SequenceLength = sequenceLength;
         MaxPredictions = maxPredictions;

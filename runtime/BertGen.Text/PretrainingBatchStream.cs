@@ -42,6 +42,7 @@ public sealed class PretrainingBatchStream
     /// </summary>
     public PretrainingBatchStream(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options, int batchSize, string source = "the corpus")
     {
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         _source = source;
@@ -108,6 +109,7 @@ public sealed class PretrainingBatchStream
     /// <summary>Fills <paramref name="batch"/> with the next batch, moving to a new epoch when one runs out.</summary>
     public void Next(PretrainingBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         if (batch.BatchSize != BatchSize || batch.SequenceLength != _options.MaxSeqLength || batch.MaxPredictions != _options.MaxPredictionsPerSeq)
         {
             throw new TextDataException($"Batch shape B={batch.BatchSize}, S={batch.SequenceLength}, P={batch.MaxPredictions} differs from the stream's B={BatchSize}, S={_options.MaxSeqLength}, P={_options.MaxPredictionsPerSeq}.");

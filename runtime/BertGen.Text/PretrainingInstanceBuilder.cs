@@ -17,6 +17,9 @@ public sealed class PretrainingInstanceBuilder
 
     public PretrainingInstanceBuilder(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (corpus.DocumentCount < 2)
         {

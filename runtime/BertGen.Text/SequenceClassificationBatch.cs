@@ -15,6 +15,12 @@ public sealed class SequenceClassificationBatch
             throw new TextDataException($"Batch shape B={batchSize}, S={sequenceLength} must be positive.");
         }
 
+        // B × S wrapped around in int: 65,536 × 65,537 made arrays of 65,536 tokens, a batch shorter than its shape.
+        if ((long)batchSize * sequenceLength > Array.MaxLength)
+        {
+            throw new TextDataException($"Batch shape B={batchSize}, S={sequenceLength} is too large: its {(long)batchSize * sequenceLength} tokens do not fit in one array.");
+        }
+
         BatchSize = batchSize;
         SequenceLength = sequenceLength;
         InputIds = new int[batchSize * sequenceLength];

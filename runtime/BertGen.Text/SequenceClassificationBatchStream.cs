@@ -28,6 +28,7 @@ public sealed class SequenceClassificationBatchStream
     /// </summary>
     public SequenceClassificationBatchStream(SequenceClassificationDataset dataset, int batchSize, ulong seed, string source = "the data set")
     {
+        ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1)
         {
             throw new TextDataException($"a batch holds at least 1 example; got a batch size of {batchSize}");
@@ -81,9 +82,16 @@ public sealed class SequenceClassificationBatchStream
 
     public void Next(SequenceClassificationBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         if (batch.BatchSize != BatchSize)
         {
             throw new TextDataException($"Batch size {batch.BatchSize} differs from the stream's {BatchSize}.");
+        }
+
+        // Here, not when the rows are filled: at an epoch's end the stream had begun the next one by then.
+        if (batch.SequenceLength != _dataset.SequenceLength)
+        {
+            throw new TextDataException($"Batch sequence length {batch.SequenceLength} differs from the dataset's {_dataset.SequenceLength}.");
         }
 
         if (BatchInEpoch == BatchesPerEpoch)

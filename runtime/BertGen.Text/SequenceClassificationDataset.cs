@@ -36,8 +36,8 @@ public sealed class SequenceClassificationDataset
     /// <summary>How many examples lost tokens to the sequence length (worth reporting before training).</summary>
     public int TruncatedCount { get; }
 
-    public EncodedInput Input(int index) => _inputs[index];
-    public int Label(int index) => _labels[index];
+    public EncodedInput Input(int index) => _inputs[RequireIndex(index)];
+    public int Label(int index) => _labels[RequireIndex(index)];
 
     /// <summary>Tokenises every example (truncating to <paramref name="sequenceLength"/>) and maps labels to
     /// indices in the order of <paramref name="labelNames"/>: label i of the model is <c>labelNames[i]</c>.</summary>
@@ -51,9 +51,22 @@ public sealed class SequenceClassificationDataset
         IReadOnlyList<string> labelNames,
         int sequenceLength)
     {
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(labelNames);
+        if (labelNames.Count == 0)
+        {
+            throw new ArgumentException("no label names were given: every example's label must be one of them", nameof(labelNames));
+        }
+
         var labelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < labelNames.Count; i++)
         {
+            if (labelNames[i] is null)
+            {
+                throw new ArgumentNullException(nameof(labelNames), $"labelNames[{i}] is null");
+            }
+
             if (!labelIndex.TryAdd(labelNames[i], i))
             {
                 throw new TextDataException($"Label name '{labelNames[i]}' is listed twice.");
@@ -64,7 +77,7 @@ public sealed class SequenceClassificationDataset
         var labels = new int[examples.Count];
         for (int i = 0; i < examples.Count; i++)
         {
-            LabelledText example = examples[i];
+            LabelledText example = examples[i] ?? throw new ArgumentNullException(nameof(examples), $"examples[{i}] is null");
             if (!labelIndex.TryGetValue(example.Label, out labels[i]))
             {
                 throw new TextDataException($"{example.Source ?? $"Example {i}"} has label {MessageText.Quote(example.Label)}, which is not one of: {string.Join(", ", labelNames)}.");
@@ -86,7 +99,11 @@ public sealed class SequenceClassificationDataset
     public SequenceClassificationBatch CreateBatch(int batchSize) => new(batchSize, SequenceLength);
 
     /// <summary>Batches needed to cover every example once in evaluation (the last may be partly padding).</summary>
-    public int EvaluationBatchCount(int batchSize) => (Count + batchSize - 1) / batchSize;
+    public int EvaluationBatchCount(int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return (Count + batchSize - 1) / batchSize;
+    }
 
     /// <summary>Fills evaluation batch <paramref name="batchIndex"/>: examples in file order, padding rows at the end.</summary>
     public void FillEvaluationBatch(SequenceClassificationBatch batch, int batchIndex)
@@ -125,8 +142,13 @@ public sealed class SequenceClassificationDataset
         batch.RealCount = batch.BatchSize;
     }
 
+    private int RequireIndex(int index) => (uint)index < (uint)Count
+        ? index
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"The data set holds {Count} example(s).");
+
     private void RequireShape(SequenceClassificationBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         if (batch.SequenceLength != SequenceLength)
         {
             throw new TextDataException($"Batch sequence length {batch.SequenceLength} differs from the dataset's {SequenceLength}.");

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BertGen.Runtime;
 using BertGen.Runtime.Inference;
 
 namespace BertGen.Text;
@@ -14,6 +15,7 @@ namespace BertGen.Text;
 public sealed class TextClassifier : IDisposable
 {
     private readonly BatchRunner _runner;
+    private bool _disposed;
 
     /// <summary>A classifier over <paramref name="model"/>'s compiled shapes.</summary>
     /// <param name="model">A model with a sequence classification head, its weights prepared.</param>
@@ -22,12 +24,20 @@ public sealed class TextClassifier : IDisposable
     /// (<c>MyClassifier.Labels</c>) or those the model was fine-tuned with.</param>
     /// <param name="precision">The forward passes' precision; by default the model's <see cref="IBertModel.ForwardPrecision"/>.</param>
     /// <exception cref="ArgumentException">The model has no sequence classifier, or another number of outputs than
-    /// <paramref name="labels"/>, or the tokenizer makes ids the model cannot embed.</exception>
+    /// <paramref name="labels"/>, or the labels are not distinct and non-empty, or the tokenizer makes ids the model cannot embed.</exception>
     public TextClassifier(IBertModel model, BertWordPieceTokenizer tokenizer, IReadOnlyList<string> labels, Precision? precision = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(labels);
+
+        // Answers name their class: two classes of one name (or none) could not be told apart.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (labels.Any(name => string.IsNullOrEmpty(name) || !seen.Add(name)))
+        {
+            throw new ArgumentException($"label names must be distinct and non-empty; got [{string.Join(", ", labels.Select(n => MessageText.Quote(n ?? "")))}]", nameof(labels));
+        }
+
         if (tokenizer.Vocabulary.Count > model.VocabSize)
         {
             throw new ArgumentException($"the tokenizer's vocabulary has {tokenizer.Vocabulary.Count} tokens, more than model '{model.Name}' embeds ({model.VocabSize})", nameof(tokenizer));
@@ -79,10 +89,16 @@ public sealed class TextClassifier : IDisposable
     /// <exception cref="TextDataException">A text is blank for the tokenizer (<see cref="BlankText"/>): <c>texts[2] is only whitespace</c>.</exception>
     public TextClassification[] Classify(IReadOnlyList<string> texts)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(texts);
         var inputs = new EncodedInput[texts.Count];
         for (int i = 0; i < inputs.Length; i++)
         {
+            if (texts[i] is null)
+            {
+                throw new ArgumentNullException(nameof(texts), $"texts[{i}] is null");
+            }
+
             if (BlankText.Describe(texts[i], Tokenizer) is string why)
             {
                 throw new TextDataException($"texts[{i}] {why}");
@@ -98,12 +114,17 @@ public sealed class TextClassifier : IDisposable
     /// <exception cref="TextDataException">A text of a pair is blank for the tokenizer: <c>the second text of pairs[2] is only whitespace</c>.</exception>
     public TextClassification[] Classify(IReadOnlyList<(string Text, string Pair)> pairs)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(pairs);
         var inputs = new EncodedInput[pairs.Count];
         for (int i = 0; i < inputs.Length; i++)
         {
             (string text, string pair) = pairs[i];
-            ArgumentNullException.ThrowIfNull(pair, nameof(pairs));
+            if (text is null || pair is null)
+            {
+                throw new ArgumentNullException(nameof(pairs), $"the {(text is null ? "first" : "second")} text of pairs[{i}] is null");
+            }
+
             if (BlankText.DescribeSequence(text, pair, Tokenizer) is (string part, string why))
             {
                 throw new TextDataException($"the {part} text of pairs[{i}] {why}");
@@ -119,10 +140,17 @@ public sealed class TextClassifier : IDisposable
     /// <exception cref="BertInputException">An input is longer than <see cref="MaxSequence"/>, or holds an id the model cannot embed.</exception>
     public TextClassification[] Classify(IReadOnlyList<EncodedInput> inputs)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
+        var tokenized = new TokenizedInput[inputs.Count];
+        for (int i = 0; i < tokenized.Length; i++)
+        {
+            tokenized[i] = (inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"inputs[{i}] is null")).ToTokenizedInput();
+        }
+
         var results = new TextClassification[inputs.Count];
         int labels = Labels.Count;
-        _runner.Run(inputs.Select(i => i.ToTokenizedInput()).ToArray(), (index, pass, row) =>
+        _runner.Run(tokenized, (index, pass, row) =>
         {
             float[] logits = pass.SequenceLogits.Slice(row * labels, labels).ToArray();
             double[] probabilities = Softmax.Of(logits);
@@ -137,5 +165,10 @@ public sealed class TextClassifier : IDisposable
         return results;
     }
 
-    public void Dispose() => _runner.Dispose();
+    /// <summary>Frees the forward passes; the classifier refuses calls from then on (it made new passes, and leaked them).</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _runner.Dispose();
+    }
 }

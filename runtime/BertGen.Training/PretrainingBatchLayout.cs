@@ -21,13 +21,22 @@ internal static class PretrainingBatchLayout
         NextSentenceLabels = nextSentenceLabels ? new int[batchSize] : System.Array.Empty<int>(),
     };
 
-    public static void Copy(PretrainingBatch source, TrainingBatch destination)
+    /// <summary>Throws unless <paramref name="destination"/> (made by the source's <c>CreateBatch</c>) can take batches of <paramref name="source"/>'s shape.</summary>
+    public static void RequireHolds(PretrainingBatch source, TrainingBatch destination)
     {
-        if (destination.InputIds.Length != source.InputIds.Length || destination.MaskedLmPositions.Length != source.MaskedLmPositions.Length || (destination.NextSentenceLabels.Length != 0 && destination.NextSentenceLabels.Length != source.NextSentenceLabels.Length))
+        ArgumentNullException.ThrowIfNull(destination);
+        int tokens = source.InputIds.Length, predictions = source.MaskedLmPositions.Length;
+        if (destination.InputIds.Length != tokens || destination.AttentionMask.Length != tokens || destination.TokenTypeIds.Length != tokens
+            || destination.MaskedLmPositions.Length != predictions || destination.MaskedLmIds.Length != predictions || destination.MaskedLmWeights.Length != predictions
+            || (destination.NextSentenceLabels.Length != 0 && destination.NextSentenceLabels.Length != source.NextSentenceLabels.Length))
         {
             throw new TrainingException($"a training batch of {destination.InputIds.Length} tokens, {destination.MaskedLmPositions.Length} predictions and {destination.NextSentenceLabels.Length} rows cannot hold a pretraining batch of B={source.BatchSize}, S={source.SequenceLength}, P={source.MaxPredictions}");
         }
+    }
 
+    public static void Copy(PretrainingBatch source, TrainingBatch destination)
+    {
+        RequireHolds(source, destination);
         source.InputIds.CopyTo(destination.InputIds, 0);
         source.InputMask.CopyTo(destination.AttentionMask, 0);
         source.SegmentIds.CopyTo(destination.TokenTypeIds, 0);

@@ -34,6 +34,9 @@ public sealed class PretrainingBatchSource : ITrainingBatchSource
 
     public void Next(TrainingBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
+        // Before the stream moves: a batch that cannot take the instances lost them from the run.
+        PretrainingBatchLayout.RequireHolds(_scratch, batch);
         _stream.Next(_scratch);
         PretrainingBatchLayout.Copy(_scratch, batch);
     }

@@ -51,7 +51,17 @@ public sealed class PretrainingEvaluationSource : IEvaluationBatchSource
 
     public void Fill(int index, TrainingBatch batch)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, BatchCount);
+        ArgumentNullException.ThrowIfNull(batch);
         TrainingBatch source = _batches[index];
+        if (batch.InputIds.Length != source.InputIds.Length || batch.AttentionMask.Length != source.AttentionMask.Length || batch.TokenTypeIds.Length != source.TokenTypeIds.Length
+            || batch.MaskedLmPositions.Length != source.MaskedLmPositions.Length || batch.MaskedLmIds.Length != source.MaskedLmIds.Length
+            || batch.MaskedLmWeights.Length != source.MaskedLmWeights.Length || batch.NextSentenceLabels.Length != source.NextSentenceLabels.Length)
+        {
+            throw new TrainingException($"a training batch of {batch.InputIds.Length} tokens, {batch.MaskedLmPositions.Length} predictions and {batch.NextSentenceLabels.Length} rows cannot hold this evaluation set's batches of B={BatchSize}, S={SequenceLength}, P={MaxPredictions}");
+        }
+
         source.InputIds.CopyTo(batch.InputIds, 0);
         source.AttentionMask.CopyTo(batch.AttentionMask, 0);
         source.TokenTypeIds.CopyTo(batch.TokenTypeIds, 0);

@@ -1,3 +1,4 @@
+using System;
 using BertGen.Runtime.Training;
 using BertGen.Text;
 
@@ -20,13 +21,20 @@ internal static class SequenceClassificationBatchLayout
         ClassLabels = new int[batchSize],
     };
 
-    public static void Copy(SequenceClassificationBatch source, TrainingBatch destination)
+    /// <summary>Throws unless <paramref name="destination"/> (made by the source's <c>CreateBatch</c>) can take <paramref name="source"/>'s batches.</summary>
+    public static void RequireHolds(SequenceClassificationBatch source, TrainingBatch destination)
     {
-        if (destination.InputIds.Length != source.InputIds.Length || destination.ClassLabels.Length != source.BatchSize)
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.InputIds.Length != source.InputIds.Length || destination.AttentionMask.Length != source.InputIds.Length
+            || destination.TokenTypeIds.Length != source.InputIds.Length || destination.ClassLabels.Length != source.BatchSize)
         {
             throw new TrainingException($"a training batch of {destination.InputIds.Length} tokens and {destination.ClassLabels.Length} labels cannot hold a classification batch of B={source.BatchSize}, S={source.SequenceLength}");
         }
+    }
 
+    public static void Copy(SequenceClassificationBatch source, TrainingBatch destination)
+    {
+        RequireHolds(source, destination);
         source.InputIds.CopyTo(destination.InputIds, 0);
         source.InputMask.CopyTo(destination.AttentionMask, 0);
         source.SegmentIds.CopyTo(destination.TokenTypeIds, 0);

@@ -27,6 +27,9 @@ public sealed class SequenceClassificationBatchSource : ITrainingBatchSource
 
     public void Next(TrainingBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
+        // Before the stream moves: a batch that cannot take the examples lost them from the run.
+        SequenceClassificationBatchLayout.RequireHolds(_scratch, batch);
         _stream.Next(_scratch);
         SequenceClassificationBatchLayout.Copy(_scratch, batch);
     }

@@ -35,6 +35,8 @@ public sealed class SequenceClassificationEvaluationSource : IEvaluationBatchSou
 
     public void Fill(int index, TrainingBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
+        SequenceClassificationBatchLayout.RequireHolds(_scratch, batch);
         _dataset.FillEvaluationBatch(_scratch, index);
         SequenceClassificationBatchLayout.Copy(_scratch, batch);
     }

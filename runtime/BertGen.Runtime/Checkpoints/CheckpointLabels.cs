@@ -73,6 +73,12 @@ internal static class CheckpointLabels
             throw new WeightFileException($"'{path}' has a {MetadataKey} that is not a JSON object: {e.Message}", e);
         }
 
+        // An empty id2label named no class, and a program's `ReadLabelNames(path) ?? MyClassifier.Labels` took it over the spec's.
+        if (byId.Count == 0)
+        {
+            throw new WeightFileException($"'{path}' has a {MetadataKey} that names no class");
+        }
+
         var labels = new List<string>(byId.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach ((int id, string name) in byId)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Memory;
@@ -225,13 +226,19 @@ internal sealed class CheckpointStore
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!Directory.Exists(path))
         {
-            throw new CheckpointException($"checkpoint '{path}' does not exist");
+            // A checkpoint is a folder: its model.safetensors (what a program loads weights from) "did not exist".
+            throw new CheckpointException(File.Exists(path)
+                ? $"checkpoint '{path}' is a file, not a checkpoint folder; give the folder that holds it"
+                : $"checkpoint '{path}' does not exist");
         }
 
         string statePath = Path.Combine(path, StateFile);
         if (!File.Exists(statePath))
         {
-            throw new CheckpointException($"checkpoint '{path}' has no {StateFile}");
+            // The run's folder (a trainer's CheckpointDirectory) given for one of the checkpoints in it.
+            throw new CheckpointException(Directory.EnumerateDirectories(path, Prefix + "*").Any()
+                ? $"checkpoint '{path}' is a folder of checkpoints, not one: give one of the checkpoint-* folders in it, or resume the newest with ResumeFromLatest and it as the CheckpointDirectory"
+                : $"checkpoint '{path}' has no {StateFile}");
         }
 
         // The state file's own checksum first (an edited step is damage, not a state), then the values' sense.

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 
 namespace BertGen.Runtime.Inference;
 
@@ -16,6 +17,7 @@ internal sealed class BatchRunner : IDisposable
     private readonly IBertModel _model;
     private readonly Dictionary<(int, int), IForwardPass> _passes = new();
     private readonly Precision _precision;
+    private int _running;
 
     public BatchRunner(IBertModel model)
         : this(model, model?.ForwardPrecision ?? Precision.Fp32)
@@ -37,14 +39,33 @@ internal sealed class BatchRunner : IDisposable
     /// Runs every input and calls <paramref name="consume"/> once per input with its index, the pass that ran
     /// it and its row in that pass's batch. Outputs are valid only during the callback.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Another thread's call is running: the passes' arenas hold one batch at a time.</exception>
     public void Run(IReadOnlyList<TokenizedInput> inputs, Action<int, IForwardPass, int> consume)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        foreach (TokenizedInput input in inputs)
+        for (int i = 0; i < inputs.Count; i++)
         {
-            input.Validate();
+            (inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"inputs[{i}] is null")).Validate();
         }
 
+        // Two threads in one runner wrote their batches into the same arenas: some answers were another text's, without a word.
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+        {
+            throw new InvalidOperationException("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own");
+        }
+
+        try
+        {
+            RunPlanned(inputs, consume);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    private void RunPlanned(IReadOnlyList<TokenizedInput> inputs, Action<int, IForwardPass, int> consume)
+    {
         foreach (PlannedPass planned in Plan(inputs.Select(i => i.Length).ToArray()))
         {
             int batch = planned.Batch;

@@ -11,6 +11,7 @@ public sealed class SentenceEmbedder : IDisposable
 {
     private readonly IBertModel _model;
     private readonly BatchRunner _runner;
+    private bool _disposed;
 
     /// <summary>An embedder over <paramref name="model"/>'s compiled shapes.</summary>
     /// <param name="model">The encoder, its weights prepared.</param>
@@ -20,6 +21,13 @@ public sealed class SentenceEmbedder : IDisposable
     public SentenceEmbedder(IBertModel model, PoolingMode pooling, bool normalize = true, Precision? precision = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
+
+        // Any other value pooled as the mean, without a word.
+        if (!Enum.IsDefined(pooling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(pooling), pooling, "pooling is Mean or Cls");
+        }
+
         _runner = new BatchRunner(model, precision ?? model.ForwardPrecision);
         Pooling = pooling;
         Normalize = normalize;
@@ -35,6 +43,8 @@ public sealed class SentenceEmbedder : IDisposable
     /// <summary>One embedding of the model's hidden size per input, in input order.</summary>
     public float[][] Embed(IReadOnlyList<TokenizedInput> inputs)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(inputs);
         var result = new float[inputs.Count][];
         int hidden = _model.HiddenSize;
         _runner.Run(inputs, (index, pass, row) =>
@@ -61,6 +71,8 @@ public sealed class SentenceEmbedder : IDisposable
     /// </summary>
     public float[][] EmbedTokens(IReadOnlyList<TokenizedInput> inputs)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(inputs);
         var result = new float[inputs.Count][];
         int hidden = _model.HiddenSize;
         _runner.Run(inputs, (index, pass, row) =>
@@ -68,5 +80,10 @@ public sealed class SentenceEmbedder : IDisposable
         return result;
     }
 
-    public void Dispose() => _runner.Dispose();
+    /// <summary>Frees the forward passes; the embedder refuses calls from then on (it made new passes, and leaked them).</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _runner.Dispose();
+    }
 }

@@ -5,9 +5,13 @@ namespace BertGen.Runtime.Inference;
 /// <summary>One tokenised text (or pair): ids including [CLS]/[SEP], and segment ids of the same length.</summary>
 public sealed record TokenizedInput(int[] InputIds, int[] TokenTypeIds)
 {
+    public int[] InputIds { get; init; } = InputIds ?? throw new ArgumentNullException(nameof(InputIds));
+
+    public int[] TokenTypeIds { get; init; } = TokenTypeIds ?? throw new ArgumentNullException(nameof(TokenTypeIds));
+
     public int Length => InputIds.Length;
 
-    public static TokenizedInput Single(int[] inputIds) => new(inputIds, new int[inputIds.Length]);
+    public static TokenizedInput Single(int[] inputIds) => new(inputIds, new int[(inputIds ?? throw new ArgumentNullException(nameof(inputIds))).Length]);
 
     public void Validate()
     {

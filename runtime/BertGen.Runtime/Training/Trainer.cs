@@ -55,6 +55,7 @@ public sealed class Trainer : IDisposable
     private double _lastLearningRate;
     private long _lastCheckpointStep = -1;
     private long _lastEvaluationStep = -1;
+    private bool _disposed;
 
     /// <summary>
     /// A trainer of <paramref name="model"/> on <paramref name="training"/>'s micro-batches. The model trains from the
@@ -108,6 +109,28 @@ public sealed class Trainer : IDisposable
                 ModelMetadata = options.LabelNames is null ? null : CheckpointLabels.ToMetadata(options.LabelNames),
             };
 
+        // The sources' shapes first, before the optimiser's memory is taken: the evaluation source's too, which was first
+        // asked at the first evaluation, the end of a run without EvaluateEvery, so a run of an uncompiled evaluation
+        // batch trained to its last step and then failed without writing its final checkpoint.
+        _trainingStep = CreateStep(training.BatchSize, training.SequenceLength, "training");
+        try
+        {
+            _batch = training.CreateBatch();
+            RequireFits(_batch, _trainingStep, "training");
+            if (evaluation is not null)
+            {
+                _evaluationStep = CreateStep(evaluation.BatchSize, evaluation.SequenceLength, "evaluation");
+                _evaluationBatch = evaluation.CreateBatch();
+                RequireFits(_evaluationBatch, _evaluationStep, "evaluation");
+            }
+        }
+        catch
+        {
+            _trainingStep.Dispose();
+            _evaluationStep?.Dispose();
+            throw;
+        }
+
         // The optimiser runs on the threads the model computes on unless told otherwise: a null pool once meant one thread,
         // and a package user who left it out stepped AdamW on one core while the model's other threads waited.
         pool ??= model.Pool;
@@ -119,12 +142,9 @@ public sealed class Trainer : IDisposable
         Optimizer = _reduction?.PartCounts is { } parts
             ? new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool, _reduction.PartOffset, parts[_group!.Rank])
             : new AdamW(model.ParameterTable, model.Parameters.Length, options.Optimizer, pool);
-        _trainingStep = model.CreateTrainingStep(training.BatchSize, training.SequenceLength);
         // Once: what no step writes (the alignment padding between tensors, a head the objective does not train) stays
         // zero, so every step's first micro-batch can replace the gradients instead of zeroing them first.
         ClearGradients(model);
-        _batch = training.CreateBatch();
-        RequireFits(_batch, _trainingStep, "training");
         if (_group is not null)
         {
             // Every process starts from rank 0's parameters, whatever it initialised or loaded itself.
@@ -221,6 +241,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public bool ResumeFromLatest()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         string? latest = _checkpoints?.Latest();
         if (_group is not null)
         {
@@ -246,6 +267,7 @@ public sealed class Trainer : IDisposable
     /// <exception cref="CheckpointException">It is missing, damaged, another model's, or another run's.</exception>
     public void Resume(string path)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_group is not null)
         {
             ResumeDataParallel(path);
@@ -413,6 +435,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public void Run(CancellationToken cancellation = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         _cancellation = cancellation;
         _stopAgreed = false;
         while (Step < Options.Steps && !Stopping)
@@ -447,6 +470,8 @@ public sealed class Trainer : IDisposable
     /// <summary>One optimiser step: micro-batches (the first replacing the gradients) → clip → AdamW → repack weights.</summary>
     public unsafe TrainingStepMetrics TrainStep()
     {
+        // A disposed trainer took the next batch from its source and wrote gradients before its freed optimiser refused.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (Step >= Options.Steps)
         {
             throw new TrainingException($"the run's {Options.Steps} steps are done");
@@ -527,16 +552,10 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public EvaluationMetrics Evaluate()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_evaluation is null)
         {
             throw new TrainingException("the trainer was given no evaluation source");
-        }
-
-        if (_evaluationStep is null)
-        {
-            _evaluationStep = _model.CreateTrainingStep(_evaluation.BatchSize, _evaluation.SequenceLength);
-            _evaluationBatch = _evaluation.CreateBatch();
-            RequireFits(_evaluationBatch, _evaluationStep, "evaluation");
         }
 
         var losses = new LossAccumulator();
@@ -545,7 +564,7 @@ public sealed class Trainer : IDisposable
         for (int i = Rank; i < _evaluation.BatchCount; i += WorldSize)
         {
             _evaluation.Fill(i, _evaluationBatch!);
-            losses.Add(_evaluationStep.Run(_evaluationBatch!, StepMode.Evaluate, dropoutSeed: 0, gradientScale: 1f));
+            losses.Add(_evaluationStep!.Run(_evaluationBatch!, StepMode.Evaluate, dropoutSeed: 0, gradientScale: 1f));
             _sink?.OnEvaluationProgress(Step, ++done, mine);
         }
 
@@ -575,6 +594,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Writes a checkpoint of the current step (atomically, pruning old ones) and returns its folder.</summary>
     public string SaveCheckpoint()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_checkpoints is null)
         {
             throw new TrainingException("the trainer has no checkpoint directory");
@@ -681,6 +701,20 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    // The compiled step of a source's shape; a shape the model was not compiled for is said as the source's, with the shapes it was.
+    private ITrainingStep CreateStep(int batch, int sequence, string what)
+    {
+        try
+        {
+            return _model.CreateTrainingStep(batch, sequence);
+        }
+        catch (ArgumentException)
+        {
+            string compiled = string.Join(", ", _model.ShapeVariants.Select(v => $"{v.Batch} × {v.Sequence}"));
+            throw new TrainingException($"the {what} source's batches are {batch} × {sequence} tokens, and {_model.Name} has no training step of that shape (compiled: {compiled}): give the source one of them");
+        }
+    }
+
     // A source whose batches do not match the compiled step is a configuration error to report before training,
     // not an out-of-range read inside a kernel.
     // It says what differs in the units a user set: masked-LM positions per sequence, as PretrainingOptions and the spec
@@ -725,6 +759,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         _reduction?.Dispose();
         _trainingStep.Dispose();
         _evaluationStep?.Dispose();

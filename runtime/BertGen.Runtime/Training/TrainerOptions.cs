@@ -54,6 +54,12 @@ public sealed record TrainerOptions
             throw new TrainingException($"trainer needs steps >= 1, accumulation >= 1, evaluate/checkpoint intervals >= 0 and keep >= 1; got {Steps}, {AccumulationSteps}, {EvaluateEvery}, {CheckpointEvery}, {KeepCheckpoints}");
         }
 
+        // Required, but null gets past 'required' (a null-forgiving caller, a program without nullable checks).
+        if (Schedule is null || Optimizer is null || DataParallel is null)
+        {
+            throw new TrainingException($"TrainerOptions.{(Schedule is null ? nameof(Schedule) : Optimizer is null ? nameof(Optimizer) : nameof(DataParallel))} is null: a trainer needs one");
+        }
+
         Optimizer.Validate();
         DataParallel.Validate();
         if (LabelNames is not null)

@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using BertGen.Models;
+using BertGen.Runtime.Inference;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Training;
+using BertGen.Text;
+using BertGen.Training;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary>
+/// <see cref="TextClassifier"/>, <see cref="SentenceEmbedder"/> and the <see cref="Trainer"/> over compiled models, called
+/// as a careless program calls them: null elements, label names that cannot tell classes apart, calls after Dispose,
+/// calls from two threads at once, an evaluation batch the model was not compiled for. Each was a
+/// NullReferenceException, a silently wrong answer, or a failure after the work was done; now a clear exception first.
+/// </summary>
+public sealed class LibraryMisuseTests
+{
+    private static readonly BertWordPieceTokenizer Tokenizer = BertWordPieceTokenizer.BertBaseUncased();
+
+    [Fact]
+    public void ANullTextIsNamedByItsPlaceInTheList()
+    {
+        // A null text was "Value cannot be null. (Parameter 'text')", a null encoded input a NullReferenceException.
+        using BertTinyClassifier model = Classifier();
+        using var classifier = new TextClassifier(model, Tokenizer, BertTinyClassifier.Labels);
+        Assert.StartsWith("texts[1] is null", Assert.Throws<ArgumentNullException>(() => classifier.Classify(["Jesus wept.", null!])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("the first text of pairs[0] is null", Assert.Throws<ArgumentNullException>(() => classifier.Classify([(null!, "He was sad.")])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("the second text of pairs[0] is null", Assert.Throws<ArgumentNullException>(() => classifier.Classify([("Jesus wept.", null!)])).Message, StringComparison.Ordinal);
+        Assert.StartsWith("inputs[0] is null", Assert.Throws<ArgumentNullException>(() => classifier.Classify(new EncodedInput[] { null! })).Message, StringComparison.Ordinal);
+        Assert.Equal("InputIds", Assert.Throws<ArgumentNullException>(() => new EncodedInput(null!, [0], false)).ParamName);
+
+        using var encoder = Encoder();
+        using var embedder = new SentenceEmbedder(encoder, PoolingMode.Mean);
+        Assert.Equal("inputs", Assert.Throws<ArgumentNullException>(() => embedder.Embed(null!)).ParamName);
+        Assert.Equal("inputs", Assert.Throws<ArgumentNullException>(() => embedder.EmbedTokens(null!)).ParamName);
+        Assert.StartsWith("inputs[0] is null", Assert.Throws<ArgumentNullException>(() => embedder.Embed([null!])).Message, StringComparison.Ordinal);
+        Assert.Equal("InputIds", Assert.Throws<ArgumentNullException>(() => new TokenizedInput(null!, [])).ParamName);
+        Assert.Equal("inputIds", Assert.Throws<ArgumentNullException>(() => TokenizedInput.Single(null!)).ParamName);
+    }
+
+    [Theory]
+    [InlineData(new[] { "OT", "OT" }, "'OT', 'OT'")]
+    [InlineData(new[] { "OT", "" }, "'OT', ''")]
+    [InlineData(new[] { "OT", null }, "'OT', ''")]
+    public void LabelNamesThatCannotTellTheClassesApartAreRefused(string[] labels, string quoted)
+    {
+        // Accepted, they answered "OT" for either class, or a null label.
+        using BertTinyClassifier model = Classifier();
+        ArgumentException refused = Assert.Throws<ArgumentException>(() => new TextClassifier(model, Tokenizer, labels));
+        Assert.Equal($"label names must be distinct and non-empty; got [{quoted}] (Parameter 'labels')", refused.Message);
+    }
+
+    [Fact]
+    public void APoolingModeOutsideTheEnumIsRefused()
+    {
+        // Anything but Cls pooled as the mean, without a word.
+        using var encoder = Encoder();
+        Assert.Equal("pooling", Assert.Throws<ArgumentOutOfRangeException>(() => new SentenceEmbedder(encoder, (PoolingMode)7)).ParamName);
+    }
+
+    [Fact]
+    public void ADisposedClassifierOrEmbedderRefusesCalls()
+    {
+        // Both made new forward passes and answered, leaking the passes' arenas until the finaliser.
+        using BertTinyClassifier model = Classifier();
+        var classifier = new TextClassifier(model, Tokenizer, BertTinyClassifier.Labels);
+        classifier.Dispose();
+        classifier.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify(["Jesus wept."]));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify([("Jesus wept.", "He was sad.")]));
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify([Tokenizer.Encode("Jesus wept.", 64)]));
+
+        using var encoder = Encoder();
+        var embedder = new SentenceEmbedder(encoder, PoolingMode.Mean);
+        embedder.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => embedder.Embed([TokenizedInput.Single([101, 102])]));
+        Assert.Throws<ObjectDisposedException>(() => embedder.EmbedTokens([TokenizedInput.Single([101, 102])]));
+    }
+
+    [Fact]
+    public void CallsFromTwoThreadsAtOnceAreRefusedNotAnsweredWithAnotherBatchsLogits()
+    {
+        // One classifier shares its forward passes' arenas between calls: two threads wrote their batches into the same
+        // arena, and some answers were other texts' logits (or the model's pool refused one of them mid-batch).
+        using BertTinyClassifier model = Classifier();
+        using var classifier = new TextClassifier(model, Tokenizer, BertTinyClassifier.Labels);
+        string[] texts = Enumerable.Range(0, 20).Select(i => $"And the {i} sons of Jacob went down into Egypt to buy corn.").ToArray();
+        float[][] alone = classifier.Classify(texts).Select(a => a.Logits).ToArray();
+        var wrong = new ConcurrentBag<string>();
+        var refusals = new ConcurrentBag<string>();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            for (int call = 0; call < 40; call++)
+            {
+                try
+                {
+                    TextClassification[] answers = classifier.Classify(texts);
+                    for (int i = 0; i < texts.Length; i++)
+                    {
+                        if (!answers[i].Logits.SequenceEqual(alone[i]))
+                        {
+                            wrong.Add($"texts[{i}]");
+                        }
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    refusals.Add(e.Message);
+                }
+            }
+        });
+
+        Assert.Empty(wrong);
+        Assert.All(refusals, m => Assert.Equal("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own", m));
+    }
+
+    [Fact]
+    public void AnEvaluationSourceOfAnUncompiledShapeIsRefusedWhenTheTrainerIsBuilt()
+    {
+        // It was first asked at the first evaluation: without EvaluateEvery, the end of the run, which then failed after
+        // its last step without writing the final checkpoint.
+        using var folder = new TemporaryFolder();
+        var examples = Enumerable.Range(0, 32).Select(i => new LabelledText(i % 2 == 0 ? "OT" : "NT", $"verse {i} of the book")).ToList();
+        var data = SequenceClassificationDataset.Create(examples, Tokenizer, BertTinyClassifier.Labels, 64);
+        using var model = new BertTinyClassifier();
+        model.InitializeParameters(seed: 1);
+        model.PrepareWeights();
+        var options = new TrainerOptions { Steps = 2, Schedule = new LinearWarmupDecaySchedule(1e-3, 1, 2), CheckpointDirectory = folder.Path };
+        TrainingException refused = Assert.Throws<TrainingException>(() => new Trainer(
+            model,
+            new SequenceClassificationBatchSource(new SequenceClassificationBatchStream(data, batchSize: 16, seed: 1)),
+            options,
+            new SequenceClassificationEvaluationSource(data, batchSize: 8)));
+        Assert.Equal("the evaluation source's batches are 8 × 64 tokens, and BertTinyClassifier has no training step of that shape (compiled: 16 × 64): give the source one of them", refused.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    private static BertTinyClassifier Classifier()
+    {
+        var model = new BertTinyClassifier();
+        model.InitializeParameters(seed: 1);
+        model.PrepareWeightsForInference();
+        return model;
+    }
+
+    private static BertTiny Encoder()
+    {
+        var model = new BertTiny();
+        model.InitializeParameters(seed: 1);
+        model.PrepareWeightsForInference();
+        return model;
+    }
+}
