@@ -222,6 +222,7 @@ public sealed class ReservedTypeNameTests
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
+    // As TypesNamedUnqualified, with the number of type arguments each is written with (an alias has none).
     private static SortedSet<(string Name, int Arity)> NamesAndAritiesUnqualified(Compilation output, GeneratorRunResult result)
     {
         var used = new SortedSet<(string Name, int Arity)>();
@@ -254,26 +255,8 @@ public sealed class ReservedTypeNameTests
 
     // Every name generated code writes unqualified that means a type other than the model's own: the runtime's aliases
     // and the BCL types its usings bring in.
-    private static SortedSet<string> TypesNamedUnqualified(Compilation output, GeneratorRunResult result)
-    {
-        var types = new SortedSet<string>(System.StringComparer.Ordinal);
-        foreach (SyntaxTree tree in result.GeneratedSources.Select(s => s.SyntaxTree))
-        {
-            SemanticModel semantics = output.GetSemanticModel(tree);
-            foreach (SimpleNameSyntax name in tree.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>())
-            {
-                bool qualified = name.Parent is QualifiedNameSyntax q && q.Right == name || name.Parent is MemberAccessExpressionSyntax a && a.Name == name
-                    || name.Parent is AliasQualifiedNameSyntax;
-                if (!qualified && (semantics.GetAliasInfo(name) is not null || semantics.GetSymbolInfo(name).Symbol is INamedTypeSymbol { ContainingNamespace: var ns } && ns.ToDisplayString() != "BertGen.Models"))
-                {
-                    types.Add(name.Identifier.ValueText);
-                }
-            }
-        }
-
-        types.Remove("TestModel");
-        return types;
-    }
+    private static SortedSet<string> TypesNamedUnqualified(Compilation output, GeneratorRunResult result) =>
+        new(NamesAndAritiesUnqualified(output, result).Select(u => u.Name), System.StringComparer.Ordinal);
 
     private static bool Refused(string spec) =>
         SpecParser.Parse(SmallSpec.Path, SourceText.From(spec)).Diagnostics.Any(d => d.Descriptor.Id == "BG0011");
