@@ -56,7 +56,7 @@ public sealed class TextClassifier : IDisposable
 
             if (outputs != labels.Count)
             {
-                throw new ArgumentException($"model '{model.Name}' classifies into {outputs} labels, but {labels.Count} label names were given ({string.Join(", ", labels)})", nameof(labels));
+                throw new ArgumentException($"model '{model.Name}' classifies into {outputs} labels, but {labels.Count} label names were given ({string.Join(", ", labels.Select(MessageText.Quote))})", nameof(labels));
             }
         }
         catch

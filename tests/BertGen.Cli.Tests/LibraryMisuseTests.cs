@@ -117,7 +117,42 @@ public sealed class LibraryMisuseTests
         });
 
         Assert.Empty(wrong);
-        Assert.All(refusals, m => Assert.Equal("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own", m));
+        Assert.All(refusals, m => Assert.Equal("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own, over a model of its own (a model's compute pool runs one pass at a time)", m));
+    }
+
+    [Fact]
+    public void ADisposeDuringACallFreesThePassesWhenTheCallEnds()
+    {
+        // Dispose freed the passes under a running call (another thread's, here while the call reads its first answer):
+        // the call's next read was an ObjectDisposedException, and a kernel mid-pass wrote into released memory.
+        using BertTinyClassifier model = Classifier();
+        TokenizedInput[] inputs = Enumerable.Range(0, 20).Select(i => Tokenizer.Encode($"And the {i} sons of Jacob went down into Egypt.", 64).ToTokenizedInput()).ToArray();
+        int labels = BertTinyClassifier.Labels.Count;
+        var expected = new float[inputs.Length][];
+        using (var alone = new BatchRunner(model))
+        {
+            alone.Run(inputs, (index, pass, row) => expected[index] = pass.SequenceLogits.Slice(row * labels, labels).ToArray());
+        }
+
+        var runner = new BatchRunner(model);
+        var logits = new float[inputs.Length][];
+        IForwardPass? used = null;
+        int answered = 0;
+        runner.Run(inputs, (index, pass, row) =>
+        {
+            if (answered++ == 0)
+            {
+                Task.Run(runner.Dispose).Wait();
+            }
+
+            used = pass;
+            logits[index] = pass.SequenceLogits.Slice(row * labels, labels).ToArray();
+        });
+
+        Assert.Equal(expected, logits);
+        Assert.Throws<ObjectDisposedException>(() => used!.SequenceLogits.Length); // freed as the call ended
+        Assert.Throws<ObjectDisposedException>(() => runner.Run(inputs, (_, _, _) => { }));
+        runner.Dispose();
     }
 
     [Fact]

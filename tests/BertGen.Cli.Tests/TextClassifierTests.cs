@@ -105,7 +105,7 @@ public sealed class TextClassifierTests(TrainingRunsFixture runs)
     {
         using BertTinyClassifier model = LoadFinetuned();
         ArgumentException labels = Assert.Throws<ArgumentException>(() => new TextClassifier(model, Tokenizer, ["a", "b", "c"]));
-        Assert.StartsWith("model 'BertTinyClassifier' classifies into 2 labels, but 3 label names were given (a, b, c)", labels.Message, StringComparison.Ordinal);
+        Assert.StartsWith("model 'BertTinyClassifier' classifies into 2 labels, but 3 label names were given ('a', 'b', 'c')", labels.Message, StringComparison.Ordinal);
 
         using var classifier = new TextClassifier(model, Tokenizer, BertTinyClassifier.Labels);
         Assert.Equal("texts[1] is only whitespace", Assert.Throws<TextDataException>(() => classifier.Classify(["Jesus wept.", " \t"])).Message);

@@ -85,7 +85,8 @@ public sealed class TrainerDefaultsTests
     }
 
     [Theory]
-    [InlineData(new[] { "a", "b" }, "2 label names were given (a, b), but model 'BagOfEmbeddingsClassifier' classifies into 3 labels")]
+    [InlineData(new[] { "a", "b" }, "2 label names were given ('a', 'b'), but model 'BagOfEmbeddingsClassifier' classifies into 3 labels")]
+    [InlineData(new[] { "a\nb", "c, d" }, "2 label names were given ('a\\nb', 'c, d'), but model 'BagOfEmbeddingsClassifier' classifies into 3 labels")]
     [InlineData(new[] { "a", "b", "a" }, "label names must be distinct and non-empty; got ['a', 'b', 'a']")]
     [InlineData(new[] { "a", "", "c" }, "label names must be distinct and non-empty; got ['a', '', 'c']")]
     [InlineData(new string[0], "label names must be distinct and non-empty; got []")]
@@ -120,7 +121,7 @@ public sealed class TrainerDefaultsTests
         {
             CheckpointException refused = Assert.Throws<CheckpointException>(() => reordered.ResumeFromLatest());
             Assert.Equal(
-                $"checkpoint '{Path.Combine(folder.Path, "checkpoint-000000003")}' was trained with the labels low, middle, high (in class-id order); this run names them high, middle, low: "
+                $"checkpoint '{Path.Combine(folder.Path, "checkpoint-000000003")}' was trained with the labels 'low', 'middle', 'high' (in class-id order); this run names them 'high', 'middle', 'low': "
                 + "resume with the same label names in the same order, or leave them out to keep the recorded ones",
                 refused.Message);
             Assert.Equal(0, reordered.Step);

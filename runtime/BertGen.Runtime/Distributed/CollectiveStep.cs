@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using BertGen.Runtime.Training;
 
@@ -84,6 +85,12 @@ internal static class CollectiveStep
             // Rank 0 reports it; a rank that failed itself keeps its own error (for its stack), marked the same.
             error = failure ?? error;
             error.Data[DataParallelException.RelayedFromRootKey] = true;
+        }
+
+        if (error == failure)
+        {
+            // A rank's own error keeps the stack it was thrown with (`throw error` would restart it here): --verbose prints it.
+            ExceptionDispatchInfo.Throw(error);
         }
 
         throw error;

@@ -14,10 +14,14 @@ namespace BertGen.Runtime.Inference;
 /// </summary>
 internal sealed class BatchRunner : IDisposable
 {
+    // Idle, Running (one call at a time), Disposed, or DisposedWhileRunning: a Dispose during a call leaves the passes to
+    // that call, which frees them as it ends (freed under it, its kernels wrote into released memory).
+    private const int Idle = 0, Running = 1, Disposed = 2, DisposedWhileRunning = 3;
+
     private readonly IBertModel _model;
     private readonly Dictionary<(int, int), IForwardPass> _passes = new();
     private readonly Precision _precision;
-    private int _running;
+    private int _state;
 
     public BatchRunner(IBertModel model)
         : this(model, model?.ForwardPrecision ?? Precision.Fp32)
@@ -40,6 +44,7 @@ internal sealed class BatchRunner : IDisposable
     /// it and its row in that pass's batch. Outputs are valid only during the callback.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another thread's call is running: the passes' arenas hold one batch at a time.</exception>
+    /// <exception cref="ObjectDisposedException">The runner was disposed.</exception>
     public void Run(IReadOnlyList<TokenizedInput> inputs, Action<int, IForwardPass, int> consume)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -49,18 +54,24 @@ internal sealed class BatchRunner : IDisposable
         }
 
         // Two threads in one runner wrote their batches into the same arenas: some answers were another text's, without a word.
-        if (Interlocked.Exchange(ref _running, 1) != 0)
+        int was = Interlocked.CompareExchange(ref _state, Running, Idle);
+        if (was == Running)
         {
-            throw new InvalidOperationException("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own");
+            throw new InvalidOperationException("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own, over a model of its own (a model's compute pool runs one pass at a time)");
         }
 
+        ObjectDisposedException.ThrowIf(was != Idle, this);
         try
         {
             RunPlanned(inputs, consume);
         }
         finally
         {
-            Volatile.Write(ref _running, 0);
+            // Disposed meanwhile (another thread, or the callback): the passes are this call's to free.
+            if (Interlocked.CompareExchange(ref _state, Idle, Running) != Running)
+            {
+                FreePasses();
+            }
         }
     }
 
@@ -137,7 +148,30 @@ internal sealed class BatchRunner : IDisposable
         }
     }
 
+    /// <summary>Frees the forward passes now, or, when a call is running, as that call ends; calls are refused from then on.</summary>
     public void Dispose()
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if (state is Disposed or DisposedWhileRunning)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state == Running ? DisposedWhileRunning : Disposed, state) == state)
+            {
+                if (state == Idle)
+                {
+                    FreePasses();
+                }
+
+                return;
+            }
+        }
+    }
+
+    private void FreePasses()
     {
         foreach (IForwardPass pass in _passes.Values)
         {

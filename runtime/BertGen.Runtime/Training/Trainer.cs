@@ -154,6 +154,9 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    // Label names quoted, as a one-line message shows them: a name may hold a line break or a comma.
+    private static string Quoted(IEnumerable<string> labels) => string.Join(", ", labels.Select(MessageText.Quote));
+
     /// <summary>
     /// Label names name a classifier's outputs: one per output of the model's <c>classifier</c> layer (HuggingFace's name
     /// for the sequence and token classification heads), or the checkpoints would name classes the model does not have.
@@ -176,7 +179,7 @@ public sealed class Trainer : IDisposable
 
         if (bias.Length != labels.Count)
         {
-            throw new TrainingException($"{labels.Count} label names were given ({string.Join(", ", labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
+            throw new TrainingException($"{labels.Count} label names were given ({Quoted(labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
         }
     }
 
@@ -374,7 +377,7 @@ public sealed class Trainer : IDisposable
         if (Options.LabelNames is { } given && !given.SequenceEqual(recorded, StringComparer.Ordinal))
         {
             throw new CheckpointException(
-                $"checkpoint '{path}' was trained with the labels {string.Join(", ", recorded)} (in class-id order); this run names them {string.Join(", ", given)}: "
+                $"checkpoint '{path}' was trained with the labels {Quoted(recorded)} (in class-id order); this run names them {Quoted(given)}: "
                 + "resume with the same label names in the same order, or leave them out to keep the recorded ones");
         }
 
