@@ -427,6 +427,7 @@ public sealed class DiagnosticTests
     [InlineData("public partial class B2S16 { public int Extra => Tokens; }")]
     [InlineData("public int QuantizeWeights, Gradients, TrainingB2S16, B2S16Int8;")]
     [InlineData("public TestModel(int threads) : this(new BertGen.Runtime.Threading.ComputePool(threads)) { }")]
+    [InlineData("public BertGen.Runtime.Inference.IForwardPass CreateForwardPass(int? batch, int? sequence) => CreateForwardPass(batch ?? 2, sequence ?? 16);")]
     public void APartialClassMemberTheGeneratedClassDoesNotDeclareIsTheProjects(string member)
     {
         (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, "namespace BertGen.Models { public partial class TestModel { " + member + " } }");

@@ -112,19 +112,26 @@ internal sealed record ModelMembers(ModelSpec Spec, ImmutableEquatableArray<Mode
         _ => Array.Empty<ModelMember>(), // explicit interface implementations, and kinds generated code does not declare
     };
 
-    // Of the modifiers only ref, out, in and readonly tell signatures apart (params and this do not).
+    // Of the modifiers only ref, out, in and readonly tell signatures apart (params and this do not). Every '?' in a generated
+    // parameter's type is a nullable reference mark (ComputePool? pool), dropped as the symbol side drops it: a generated
+    // parameter of a nullable value type would need its '?' kept here.
     private static string Parameters(ParameterListSyntax list) => string.Join(", ", list.Parameters.Select(p =>
         string.Concat(p.Modifiers.Where(m => m.IsKind(SyntaxKind.RefKeyword) || m.IsKind(SyntaxKind.OutKeyword) || m.IsKind(SyntaxKind.InKeyword) || m.IsKind(SyntaxKind.ReadOnlyKeyword))
             .Select(m => m.ValueText + " "))
         + Regex.Replace(p.Type!.ToString().Replace("?", string.Empty), @"\b\w+\b", word => Spellings.TryGetValue(word.Value, out string? shown) ? shown : word.Value)));
 
+    // A nullable reference type's mark does not tell signatures apart; a nullable value type's does (int? is Nullable<int>).
+    private static readonly SymbolDisplayFormat WithoutReferenceNullability =
+        SymbolDisplayFormat.MinimallyQualifiedFormat.RemoveMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     /// <summary>
     /// A method's parameter types as <see cref="ModelMember.Parameters"/> writes them, from its symbol: keywords for the
-    /// types that have one, other types by their own name, no nullable marks.
+    /// types that have one, other types by their own name, no nullable reference marks (a nullable value type keeps its
+    /// <c>?</c>: <c>CreateForwardPass(int? batch, int? sequence)</c> is an overload).
     /// </summary>
     public static string Parameters(IMethodSymbol method) =>
         (method.Arity > 0 ? $"`{method.Arity} " : string.Empty) + string.Join(", ", method.Parameters.Select(p =>
-            RefKindText(p) + p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat).Replace("?", string.Empty)));
+            RefKindText(p) + p.Type.ToDisplayString(WithoutReferenceNullability)));
 
     private static string RefKindText(IParameterSymbol parameter) => parameter.RefKind switch
     {
