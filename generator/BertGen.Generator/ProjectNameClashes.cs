@@ -169,7 +169,8 @@ internal static class ProjectNameClashes
     /// The project's types and namespaces in the model's namespace named like types the generated code names unqualified
     /// (<see cref="ReservedTypeNames.IsNamedUnqualified"/>), as the message lists them ("a class 'Gemm' and a class
     /// 'Vector512'", " (Shapes.cs, line 3)": the first one's place), or null. A type of another arity is another name (a
-    /// <c>Gemm&lt;T&gt;</c> does not clash), and a file type or another assembly's internal type is not seen there.
+    /// <c>Gemm&lt;T&gt;</c> does not clash), a file type or another assembly's internal type is not seen there, and in a
+    /// namespace the generated code imports (a model in <c>System</c>) a referenced type of that name is the one it means.
     /// </summary>
     private static (string What, string Where)? Shadowing(Compilation compilation, ModelSpec spec)
     {
@@ -189,7 +190,8 @@ internal static class ProjectNameClashes
                     found.Add(($"a namespace '{name}'", Where(ns.Locations, ns.ConstituentNamespaces.Select(c => c.ContainingAssembly))));
                 }
                 else if (member is INamedTypeSymbol type && ReservedTypeNames.IsNamedUnqualified(name, type.Arity)
-                    && !type.IsFileLocal && compilation.IsSymbolAccessibleWithin(type, compilation.Assembly))
+                    && !type.IsFileLocal && compilation.IsSymbolAccessibleWithin(type, compilation.Assembly)
+                    && !(type.Locations.All(l => !l.IsInSource) && RuntimeTypes.IsMeant(container.ToDisplayString(), name)))
                 {
                     found.Add(($"{Kind(type)} '{name}{(type.Arity == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(t => t.Name)) + ">")}'", Where(type.Locations, new[] { type.ContainingAssembly })));
                 }

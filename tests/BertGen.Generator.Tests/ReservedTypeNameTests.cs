@@ -201,6 +201,22 @@ public sealed class ReservedTypeNameTests
     }
 
     /// <summary>
+    /// In a namespace the generated code imports, or an alias points into, the referenced type of such a name is the one
+    /// the generated code means (System.Math, System.Span&lt;T&gt;, System.Runtime.Intrinsics.Vector512): no clash.
+    /// </summary>
+    [Theory]
+    [InlineData("System")]
+    [InlineData("System.Runtime.Intrinsics")]
+    public void AModelInANamespaceTheGeneratedCodeImportsIsNotBG0026(string ns)
+    {
+        (Compilation output, GeneratorRunResult result) = Run(RichSpec.Replace("\"type_name\"", $"\"namespace\": \"{ns}\", \"type_name\""));
+        Assert.Empty(result.Diagnostics);
+        Assert.NotNull(output.GetTypeByMetadataName(ns + ".TestModel"));
+        Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, $"{errors.Length} errors, first: " + string.Join("; ", errors.Take(3).Select(e => e.ToString())));
+    }
+
+    /// <summary>
     /// The generator's list of the names its code writes unqualified, at each arity, holds every one the compiled output
     /// writes, and a project type of each beside the model is BG0026 (one diagnostic naming them all), not CS errors.
     /// </summary>

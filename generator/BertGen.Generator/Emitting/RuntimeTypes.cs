@@ -78,6 +78,13 @@ internal static class RuntimeTypes
             .Distinct();
 
     /// <summary>
+    /// Whether <paramref name="ns"/>.<paramref name="name"/> is a type the generated code means by <paramref name="name"/>:
+    /// an alias's target, or a type of a namespace its usings import (<c>System.Math</c>).
+    /// </summary>
+    public static bool IsMeant(string ns, string name) =>
+        All.Any(a => a.Alias == name && a.Type == "global::" + ns + "." + name.Split('`')[0]) || Namespaces.Any(n => n.Namespace == ns);
+
+    /// <summary>
     /// The using directives a file whose code is <paramref name="body"/> needs: namespaces, then aliases. They stand inside
     /// the model's namespace, so the namespaces are <c>global::</c> too: a namespace <c>System</c> under the model's would
     /// be found first.
