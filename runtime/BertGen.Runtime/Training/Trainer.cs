@@ -277,9 +277,10 @@ public sealed class Trainer : IDisposable
             return;
         }
 
-        TrainerState saved = CheckSaved(path);
+        (TrainerState saved, IReadOnlyList<string>? labels) = CheckSaved(path);
         _training.RestoreState(saved.DataState);
         TrainerState state = CheckpointStore.Load(path, _model, Optimizer);
+        KeepLabels(labels);
         _model.PrepareWeights();
         Continue(state);
     }
@@ -296,9 +297,11 @@ public sealed class Trainer : IDisposable
         {
             byte[] json = RootDecision.Run(group, () =>
             {
-                TrainerState saved = CheckSaved(path);
+                (TrainerState saved, IReadOnlyList<string>? labels) = CheckSaved(path);
                 _training.RestoreState(saved.DataState);
-                return TrainerStateJson.Write(CheckpointStore.Load(path, _model, first!, second!));
+                TrainerState loaded = CheckpointStore.Load(path, _model, first!, second!);
+                KeepLabels(labels);
+                return TrainerStateJson.Write(loaded);
             });
             TrainerState state = TrainerStateJson.Read(json, path);
             if (group.Rank != 0)
@@ -332,8 +335,9 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    // Everything that can be checked cheaply, before anything changes.
-    private TrainerState CheckSaved(string path)
+    // Everything that can be checked cheaply, before anything changes; with the label names the checkpoint records, which
+    // its run's checkpoints go on recording once it has loaded (KeepLabels).
+    private (TrainerState Saved, IReadOnlyList<string>? Labels) CheckSaved(string path)
     {
         TrainerState saved = CheckpointStore.ReadState(path);
         CheckpointStore.RequireCompatible(path, saved, _model);
@@ -344,11 +348,11 @@ public sealed class Trainer : IDisposable
 
         ScheduleContinuity.Require(path, saved.Schedule, Options.Schedule);
         RequireSameGlobalBatch(path, saved, WorldSize, Options.AccumulationSteps, _training.BatchSize, _training.SequenceLength);
-        KeepRecordedLabels(path);
+        IReadOnlyList<string>? labels = RecordedLabels(path);
         ResumeNote = saved.WorldSize == WorldSize
             ? null
             : $"checkpoint of {Ranks(saved.WorldSize)} × {saved.AccumulationSteps} continued by {WorldSize} × {Options.AccumulationSteps}: the same global batch, gradients summed in another order";
-        return saved;
+        return (saved, labels);
     }
 
     /// <summary>
@@ -356,8 +360,9 @@ public sealed class Trainer : IDisposable
     /// order) would relabel what the checkpoint learnt and train on swapped targets, and a run given none keeps the
     /// recorded ones in its own checkpoints rather than dropping them.
     /// </summary>
+    /// <returns>The recorded names, or null when the checkpoint records none.</returns>
     /// <exception cref="CheckpointException">The checkpoint records other label names than <see cref="TrainerOptions.LabelNames"/>.</exception>
-    private void KeepRecordedLabels(string path)
+    private IReadOnlyList<string>? RecordedLabels(string path)
     {
         IReadOnlyList<string>? recorded;
         try
@@ -371,7 +376,7 @@ public sealed class Trainer : IDisposable
 
         if (recorded is null)
         {
-            return;
+            return null;
         }
 
         if (Options.LabelNames is { } given && !given.SequenceEqual(recorded, StringComparer.Ordinal))
@@ -381,7 +386,14 @@ public sealed class Trainer : IDisposable
                 + "resume with the same label names in the same order, or leave them out to keep the recorded ones");
         }
 
-        if (_checkpoints is not null)
+        return recorded;
+    }
+
+    // A resumed run's checkpoints record the labels its checkpoint did, once that checkpoint has loaded (a resume refused
+    // on the way leaves the store as it was).
+    private void KeepLabels(IReadOnlyList<string>? recorded)
+    {
+        if (recorded is not null && _checkpoints is not null)
         {
             _checkpoints.ModelMetadata = CheckpointLabels.ToMetadata(recorded);
         }
