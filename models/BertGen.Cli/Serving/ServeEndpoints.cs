@@ -90,13 +90,21 @@ internal sealed class ServeEndpoints
     {
         var clock = new RequestClock();
         http.Features.Set(clock);
+        bool escaped = false;
         try
         {
             await next(http);
         }
+        catch
+        {
+            // Kestrel answers an exception that leaves the pipeline with 500; the response still says 200 here.
+            escaped = true;
+            throw;
+        }
         finally
         {
-            _metrics.Request(RouteOf(http), http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : http.Response.StatusCode, clock.Total);
+            int status = http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : escaped ? StatusCodes.Status500InternalServerError : http.Response.StatusCode;
+            _metrics.Request(RouteOf(http), status, clock.Total);
         }
 
         await DrainUnreadBodyAsync(http);
@@ -143,13 +151,14 @@ internal sealed class ServeEndpoints
             await http.Response.CompleteAsync();
             await http.Request.Body.CopyToAsync(Stream.Null, draining.Token);
         }
+        catch (BadHttpRequestException)
+        {
+            // Kestrel refused the rest (broken chunks, chunks past --payload-limit): it closes the connection itself. (An
+            // IOException too, so caught before the next clause.)
+        }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
             http.Abort();
-        }
-        catch (BadHttpRequestException)
-        {
-            // Kestrel refused the rest (broken chunks, chunks past --payload-limit): it closes the connection itself.
         }
     }
 
