@@ -48,8 +48,20 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 // The trained model classifies new text: tokenised and cut to the compiled 64 tokens, batched, softmax over the labels.
 using var classifier = new TextClassifier(model, tokenizer, labels);
 string[] texts = [.. args.Skip(3)];
-TextClassification[] answers = classifier.Classify(texts);
+TextClassification[] answers;
+try
+{
+    answers = classifier.Classify(texts);
+}
+catch (TextDataException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");                 // a blank text: "texts[1] is only whitespace"
+    return 2;
+}
+
 for (int i = 0; i < texts.Length; i++)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{answers[i].Label}\t{texts[i]}\t{answers[i].Probabilities[answers[i].LabelIndex]:P1}"));
 }
+
+return 0;
