@@ -67,6 +67,12 @@ public sealed class SequenceClassificationDataset
                 throw new ArgumentNullException(nameof(labelNames), $"labelNames[{i}] is null");
             }
 
+            if (labelNames[i].Length == 0)
+            {
+                // A checkpoint's id2label cannot name a class "" (CheckpointLabels refuses it), nor can a labelled file's line.
+                throw new TextDataException($"Label name {i + 1} of {labelNames.Count} is empty.");
+            }
+
             if (!labelIndex.TryAdd(labelNames[i], i))
             {
                 throw new TextDataException($"Label name '{labelNames[i]}' is listed twice.");

@@ -52,6 +52,8 @@ public sealed class LibraryMisuseTests
         Assert.StartsWith("examples[1] is null", Assert.Throws<ArgumentNullException>(() => SequenceClassificationDataset.Create([Examples[0], null!], tokenizer, Labels, 16)).Message, StringComparison.Ordinal);
         Assert.StartsWith("labelNames[1] is null", Assert.Throws<ArgumentNullException>(() => SequenceClassificationDataset.Create(Examples, tokenizer, ["neg", null!], 16)).Message, StringComparison.Ordinal);
         Assert.StartsWith("no label names were given", Assert.Throws<ArgumentException>(() => SequenceClassificationDataset.Create(Examples, tokenizer, [], 16)).Message, StringComparison.Ordinal);
+        // An empty name was taken, and failed only when a checkpoint recording it was read back.
+        Assert.Equal("Label name 2 of 2 is empty.", Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(Examples, tokenizer, ["neg", ""], 16)).Message);
 
         // An example built in code without its label or text is refused where it is built, not as a dictionary's 'key'.
         Assert.Equal("Label", Assert.Throws<ArgumentNullException>(() => new LabelledText(null!, "text")).ParamName);
