@@ -147,10 +147,19 @@ public sealed class Trainer : IDisposable
         ClearGradients(model);
         if (_group is not null)
         {
-            // Every process starts from rank 0's parameters, whatever it initialised or loaded itself.
-            _group.Broadcast(model.Parameters, 0, model.Parameters.Length, root: 0);
-            model.PrepareWeights();
-            RequireSameData(_group, training);
+            try
+            {
+                // Every process starts from rank 0's parameters, whatever it initialised or loaded itself.
+                _group.Broadcast(model.Parameters, 0, model.Parameters.Length, root: 0);
+                model.PrepareWeights();
+                RequireSameData(_group, training);
+            }
+            catch
+            {
+                // The steps' and the optimiser's memory (m and v: twice the parameters) is freed now, not by a finaliser.
+                Dispose();
+                throw;
+            }
         }
     }
 
