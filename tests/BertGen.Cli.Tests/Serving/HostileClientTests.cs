@@ -191,18 +191,12 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
     public async Task A_request_whose_client_went_away_is_not_computed_and_is_counted_as_499()
     {
         await using RunningServer server = await RunningServer.StartAsync();
-        var inBatch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Server.Batcher!.BeforeBatch = () =>
-        {
-            inBatch.TrySetResult();
-            return release.Task;
-        };
+        RunningServer.BatchHold hold = server.HoldBatches();
 
         Task<HttpResponseMessage> live = server.PostAsync("/embed", RunningServer.Json("the live one"));
         try
         {
-            await inBatch.Task;
+            await hold.FirstBatch;
             using var leaving = new CancellationTokenSource();
             Task<HttpResponseMessage> abandoned = server.Client.PostAsync("/embed",
                 new StringContent(RunningServer.Json(Enumerable.Range(0, 8).Select(i => ServeTexts.OfLength(100, i)).ToArray()), Encoding.UTF8, "application/json"), leaving.Token);
@@ -215,7 +209,7 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         finally
         {
             // Held batches would hold the server's disposal too.
-            release.TrySetResult();
+            hold.Release();
         }
 
         Assert.Single(await RunningServer.ReadEmbeddingsAsync(await live));

@@ -49,6 +49,34 @@ internal sealed class RunningServer : IAsyncDisposable
         return running;
     }
 
+    /// <summary>
+    /// Holds every batch before it computes (<c>InferenceBatcher.BeforeBatch</c>) until <see cref="BatchHold.Release"/>, so
+    /// that requests really are queued together, in flight or over a limit.
+    /// </summary>
+    public BatchHold HoldBatches()
+    {
+        var hold = new BatchHold();
+        Server.Batcher!.BeforeBatch = hold.Wait;
+        return hold;
+    }
+
+    /// <summary>See <see cref="HoldBatches"/>: <see cref="FirstBatch"/> completes when a batch reaches the hold.</summary>
+    public sealed class BatchHold
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task FirstBatch => _reached.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        internal Task Wait()
+        {
+            _reached.TrySetResult();
+            return _released.Task;
+        }
+    }
+
     public Task<HttpResponseMessage> PostAsync(string route, string json) =>
         Client.PostAsync(route, new StringContent(json, Encoding.UTF8, "application/json"));
 

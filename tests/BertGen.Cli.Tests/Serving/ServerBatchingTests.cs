@@ -22,22 +22,16 @@ public sealed class ServerBatchingTests
     public async Task Concurrent_requests_of_mixed_lengths_are_batched_and_each_gets_the_clis_answers_in_order()
     {
         await using RunningServer server = await RunningServer.StartAsync();
-        var firstBatch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Server.Batcher!.BeforeBatch = () =>
-        {
-            firstBatch.TrySetResult();
-            return release.Task;
-        };
+        RunningServer.BatchHold hold = server.HoldBatches();
 
         // 12 requests of 1–3 texts from 3 to 200 WordPieces: every compiled sequence up to 256, and 8 × 128.
         int[] lengths = [3, 14, 30, 60, 100, 120, 110, 200, 90, 5, 70, 125];
         string[][] requests = lengths.Select((l, r) => Enumerable.Range(0, 1 + (r % 3)).Select(k => ServeTexts.OfLength(Math.Max(1, l - (k * 2)), r + k)).ToArray()).ToArray();
         Task<HttpResponseMessage> first = server.PostAsync("/embed", RunningServer.Json(requests[0]));
-        await firstBatch.Task;
+        await hold.FirstBatch;
         Task<HttpResponseMessage>[] rest = requests.Skip(1).Select(texts => server.PostAsync("/embed", RunningServer.Json(texts))).ToArray();
         await WaitUntil(() => server.Server.Batcher!.QueuedInputs == requests.Sum(r => r.Length));
-        release.SetResult();
+        hold.Release();
 
         float[][][] served = await Task.WhenAll(new[] { first }.Concat(rest).Select(async r => await RunningServer.ReadEmbeddingsAsync(await r)));
         float[][] cli = ServeTexts.Cli(requests.SelectMany(r => r).ToArray());
@@ -80,20 +74,14 @@ public sealed class ServerBatchingTests
     public async Task Over_max_concurrent_requests_is_429_json_and_the_admitted_request_still_succeeds()
     {
         await using RunningServer server = await RunningServer.StartAsync(settings: RunningServer.Defaults with { MaxConcurrentRequests = 1 });
-        var inBatch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Server.Batcher!.BeforeBatch = () =>
-        {
-            inBatch.TrySetResult();
-            return release.Task;
-        };
+        RunningServer.BatchHold hold = server.HoldBatches();
 
         Task<HttpResponseMessage> admitted = server.PostAsync("/embed", RunningServer.Json("admitted"));
-        await inBatch.Task;
+        await hold.FirstBatch;
         (string error, string type) = await RunningServer.ReadErrorAsync(await server.PostAsync("/embed", RunningServer.Json("rejected")), HttpStatusCode.TooManyRequests);
         Assert.StartsWith("over --max-concurrent-requests (1 requests", error, StringComparison.Ordinal);
         Assert.Equal("overloaded", type);
-        release.SetResult();
+        hold.Release();
 
         Assert.Single(await RunningServer.ReadEmbeddingsAsync(await admitted));
         Assert.Single(await RunningServer.ReadEmbeddingsAsync(await server.PostAsync("/embed", RunningServer.Json("after"))));
@@ -123,22 +111,16 @@ public sealed class ServerBatchingTests
     public async Task Stopping_answers_every_request_in_flight_before_the_model_goes()
     {
         RunningServer server = await RunningServer.StartAsync();
-        var inBatch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Server.Batcher!.BeforeBatch = () =>
-        {
-            inBatch.TrySetResult();
-            return release.Task;
-        };
+        RunningServer.BatchHold hold = server.HoldBatches();
 
         string[][] requests = [["one", "two"], [ServeTexts.OfLength(120, 1)], [ServeTexts.OfLength(40, 2), "three"]];
         Task<HttpResponseMessage>[] inFlight = requests.Select(r => server.PostAsync("/embed", RunningServer.Json(r))).ToArray();
-        await inBatch.Task;
+        await hold.FirstBatch;
         await WaitUntil(() => server.Server.Batcher!.QueuedInputs == 5);
         Task stopping = server.Server.StopAsync();
         await Task.Delay(100);
         Assert.False(stopping.IsCompleted);
-        release.SetResult();
+        hold.Release();
         await stopping;
 
         float[][][] served = await Task.WhenAll(inFlight.Select(async r => await RunningServer.ReadEmbeddingsAsync(await r)));
