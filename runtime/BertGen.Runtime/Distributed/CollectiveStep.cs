@@ -54,46 +54,60 @@ internal static class CollectiveStep
             return value;
         }
 
-        // The lowest failing rank sends its error: header (kind, message length), then the message. Rank 0 reports its
-        // own as it is; another's names it (and any others that failed: the reason is the lowest one's).
+        // The lowest failing rank sends its error. Rank 0 reports its own as it is; another's names it (and any others that
+        // failed: the reason is the lowest one's).
         int first = ranks[0];
-        byte[] payload = Array.Empty<byte>();
-        Span<byte> header = stackalloc byte[5];
+        (byte Kind, string Message) sent = default;
         if (group.Rank == first)
         {
             (byte kind, string message) = describe(failure!);
             string others = ranks.Length == 1 ? string.Empty : $" (rank{(ranks.Length == 2 ? "" : "s")} {string.Join(", ", ranks.Skip(1))} failed too)";
-            payload = Encoding.UTF8.GetBytes(first == 0 ? message : $"{Name(group)}: {message}{others}");
-            header[0] = kind;
-            BitConverter.TryWriteBytes(header[1..], payload.Length);
+            sent = (kind, first == 0 ? message : $"{Name(group)}: {message}{others}");
         }
 
-        group.Broadcast(header, root: first);
-        if (group.Rank != first)
+        throw Relay(group, first, sent, failure, rebuild);
+    }
+
+    /// <summary>
+    /// Sends the error of rank <paramref name="root"/> (its kind and one-line message, given on that rank) to every rank,
+    /// and waits until all hold it: a rank still on its way when rank 0 reports it and ends the job would say only that
+    /// mpirun stopped it, a second line beside rank 0's. Then every rank throws: one that failed itself its own error (with
+    /// the stack it was thrown with: --verbose prints it), the others the one <paramref name="rebuild"/> makes of the
+    /// message; every rank but 0, which reports it, marks its error relayed. Returns nothing: it always throws (the return
+    /// type lets a caller write <c>throw Relay(…)</c>).
+    /// </summary>
+    internal static Exception Relay(IDataParallelGroup group, int root, (byte Kind, string Message) error, Exception? own, Func<byte, string, Exception> rebuild)
+    {
+        // Header: the error's kind, the message's length; then the message.
+        Span<byte> header = stackalloc byte[5];
+        byte[] message = Array.Empty<byte>();
+        if (group.Rank == root)
         {
-            payload = new byte[BitConverter.ToInt32(header[1..])];
+            message = Encoding.UTF8.GetBytes(error.Message);
+            header[0] = error.Kind;
+            BitConverter.TryWriteBytes(header[1..], message.Length);
         }
 
-        group.Broadcast(payload, root: first);
+        group.Broadcast(header, root: root);
+        if (group.Rank != root)
+        {
+            message = new byte[BitConverter.ToInt32(header[1..])];
+        }
 
-        // Every rank holds the error before rank 0 goes on to report it and end the job: a rank still on its way here
-        // when the job ends would say only that mpirun stopped it, a second line beside rank 0's.
+        group.Broadcast(message, root: root);
         group.Barrier();
-        Exception error = group.Rank == 0 && first == 0 ? failure! : rebuild(header[0], Encoding.UTF8.GetString(payload));
+        Exception thrown = own ?? rebuild(header[0], Encoding.UTF8.GetString(message));
         if (group.Rank != 0)
         {
-            // Rank 0 reports it; a rank that failed itself keeps its own error (for its stack), marked the same.
-            error = failure ?? error;
-            error.Data[DataParallelException.RelayedFromRootKey] = true;
+            thrown.Data[DataParallelException.RelayedFromRootKey] = true;
         }
 
-        if (error == failure)
+        if (own is not null)
         {
-            // A rank's own error keeps the stack it was thrown with (`throw error` would restart it here): --verbose prints it.
-            ExceptionDispatchInfo.Throw(error);
+            ExceptionDispatchInfo.Throw(own);
         }
 
-        throw error;
+        throw thrown;
     }
 
     // "rank 1 on node2", as the command line names a rank in its own errors.

@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.ExceptionServices;
-using System.Text;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Training;
 
@@ -32,8 +30,8 @@ internal static class RootDecision
         byte[] payload = Array.Empty<byte>();
         Exception? failure = null;
 
-        // Header: failed (0 or 1), the error's kind, the payload's length; then the payload (the result, or the message).
-        Span<byte> header = stackalloc byte[6];
+        // Header: failed (0 or 1), the result's length; then the result. A failure is then relayed as CollectiveStep's are.
+        Span<byte> header = stackalloc byte[5];
         if (group.Rank == 0)
         {
             try
@@ -43,36 +41,24 @@ internal static class RootDecision
             catch (Exception e)
             {
                 failure = e;
-                (header[1], string message) = describe(e);
-                payload = Encoding.UTF8.GetBytes(message);
             }
 
             header[0] = failure is null ? (byte)0 : (byte)1;
-            BitConverter.TryWriteBytes(header[2..], payload.Length);
+            BitConverter.TryWriteBytes(header[1..], payload.Length);
         }
 
         group.Broadcast(header, root: 0);
+        if (header[0] != 0)
+        {
+            throw CollectiveStep.Relay(group, root: 0, group.Rank == 0 ? describe(failure!) : default, failure, rebuild);
+        }
+
         if (group.Rank != 0)
         {
-            payload = new byte[BitConverter.ToInt32(header[2..])];
+            payload = new byte[BitConverter.ToInt32(header[1..])];
         }
 
         group.Broadcast(payload, root: 0);
-        if (header[0] == 0)
-        {
-            return payload;
-        }
-
-        // Every rank holds the error before rank 0 goes on to report it and end the job: a rank still on its way here
-        // when the job ends would say only that mpirun stopped it, a second line beside rank 0's.
-        group.Barrier();
-        if (group.Rank == 0)
-        {
-            ExceptionDispatchInfo.Throw(failure!);
-        }
-
-        Exception error = rebuild(header[1], Encoding.UTF8.GetString(payload));
-        error.Data[DataParallelException.RelayedFromRootKey] = true;
-        throw error;
+        return payload;
     }
 }
