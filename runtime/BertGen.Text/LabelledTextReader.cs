@@ -11,7 +11,7 @@ namespace BertGen.Text;
 public static class LabelledTextReader
 {
     /// <summary>
-    /// Reads a labelled-text file, plain or gzip, checked as <see cref="TextFileLines"/> reads: invalid UTF-8, a cut or
+    /// Reads a labelled-text file, plain or gzip (told apart by content), checked as it is read: invalid UTF-8, a cut or
     /// padded gzip stream and a file cut mid-line are errors naming the file and line. Blank lines are skipped; line
     /// numbers in messages count them.
     /// </summary>
@@ -55,9 +55,10 @@ public static class LabelledTextReader
                 throw new TextDataException($"{sourceName} line {lineNumber}: expected label<TAB>text or label<TAB>textA<TAB>textB, found {fields.Length} field(s).");
             }
 
-            if (fields[0].Length == 0 || string.IsNullOrWhiteSpace(fields[1]) || (fields.Length == 3 && string.IsNullOrWhiteSpace(fields[2])))
+            // A label of only whitespace names no class, as an empty one does (it was taken as a class named " "): refused alike.
+            if (string.IsNullOrWhiteSpace(fields[0]) || string.IsNullOrWhiteSpace(fields[1]) || (fields.Length == 3 && string.IsNullOrWhiteSpace(fields[2])))
             {
-                throw new TextDataException($"{sourceName} line {lineNumber}: the label or a text is empty.");
+                throw new TextDataException($"{sourceName} line {lineNumber}: the label or a text is empty or only whitespace.");
             }
 
             examples.Add(new LabelledText(fields[0], fields[1], fields.Length == 3 ? fields[2] : null, $"{sourceName} line {lineNumber}"));

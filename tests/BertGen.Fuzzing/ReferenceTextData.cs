@@ -10,7 +10,7 @@ namespace BertGen.Fuzzing;
 /// <see cref="TextDataTarget"/>: the whole file decoded strictly as UTF-8 (a leading byte-order mark dropped), split at
 /// LF, CRLF or a lone CR, and refused unless its last line ends with a line break (a file cut mid-line is damage).
 /// Corpus: lines trimmed, blank lines between documents. Labelled text: <c>label TAB text [TAB text_b]</c> per line,
-/// blank lines skipped, no empty label or blank text, at least one example. Written apart from BertGen.Text on purpose.
+/// blank lines skipped, no blank label or text, at least one example. Written apart from BertGen.Text on purpose.
 /// </summary>
 public static class ReferenceTextData
 {
@@ -56,7 +56,7 @@ public static class ReferenceTextData
             }
 
             string[] fields = line.Split('\t');
-            if (fields.Length is < 2 or > 3 || fields[0].Length == 0 || fields.Skip(1).Any(string.IsNullOrWhiteSpace))
+            if (fields.Length is < 2 or > 3 || fields.Any(string.IsNullOrWhiteSpace))
             {
                 return null;
             }

@@ -208,6 +208,11 @@ public sealed class SequenceClassificationTests
         Assert.Contains("bad.tsv line 2", noTab.Message, StringComparison.Ordinal);
         Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("\ttext\n"), "empty-label.tsv"));
         Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("OT\t \n"), "blank-text.tsv"));
+
+        // A label of only whitespace (spaces, a no-break space) was taken as a class named "  "; it names the file and line as an empty one does.
+        TextDataException spaces = Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("OT\tone\n  \ttwo\n"), "blank-label.tsv"));
+        Assert.Equal("blank-label.tsv line 2: the label or a text is empty or only whitespace.", spaces.Message);
+        Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("\u00a0\ttext\tpair\n"), "no-break-space.tsv"));
         TextDataException onlyBlank = Assert.Throws<TextDataException>(() => LabelledTextReader.Read(new StringReader("\n \n"), "blank.tsv"));
         Assert.Equal("blank.tsv has no examples.", onlyBlank.Message);
 
