@@ -45,6 +45,7 @@ public sealed class SequenceClassificationDataset
     /// <paramref name="tokenizer"/> (<see cref="BlankText"/>: it would train as <c>[CLS] [SEP]</c>); the message names the
     /// example by its <see cref="LabelledText.Source"/> (<c>train.tsv line 3</c>), or by its index in
     /// <paramref name="examples"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="examples"/> or <paramref name="labelNames"/> is empty.</exception>
     public static SequenceClassificationDataset Create(
         IReadOnlyList<LabelledText> examples,
         BertWordPieceTokenizer tokenizer,
@@ -54,6 +55,12 @@ public sealed class SequenceClassificationDataset
         ArgumentNullException.ThrowIfNull(examples);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(labelNames);
+        if (examples.Count == 0)
+        {
+            // Refused here, naming the argument: an empty data set was accepted, then refused by the batch stream (or evaluated as nothing).
+            throw new ArgumentException("no examples were given: a data set needs at least one", nameof(examples));
+        }
+
         if (labelNames.Count == 0)
         {
             throw new ArgumentException("no label names were given: every example's label must be one of them", nameof(labelNames));

@@ -52,6 +52,10 @@ public sealed class LibraryMisuseTests
         Assert.StartsWith("examples[1] is null", Assert.Throws<ArgumentNullException>(() => SequenceClassificationDataset.Create([Examples[0], null!], tokenizer, Labels, 16)).Message, StringComparison.Ordinal);
         Assert.StartsWith("labelNames[1] is null", Assert.Throws<ArgumentNullException>(() => SequenceClassificationDataset.Create(Examples, tokenizer, ["neg", null!], 16)).Message, StringComparison.Ordinal);
         Assert.StartsWith("no label names were given", Assert.Throws<ArgumentException>(() => SequenceClassificationDataset.Create(Examples, tokenizer, [], 16)).Message, StringComparison.Ordinal);
+        // No examples made a data set of 0 rows, refused only later by whatever batched it (or evaluated as nothing).
+        ArgumentException noExamples = Assert.Throws<ArgumentException>(() => SequenceClassificationDataset.Create([], tokenizer, Labels, 16));
+        Assert.Equal("examples", noExamples.ParamName);
+        Assert.StartsWith("no examples were given: a data set needs at least one", noExamples.Message, StringComparison.Ordinal);
         // An empty name was taken, and failed only when a checkpoint recording it was read back.
         Assert.Equal("Label name 2 of 2 is empty.", Assert.Throws<TextDataException>(() => SequenceClassificationDataset.Create(Examples, tokenizer, ["neg", ""], 16)).Message);
 
