@@ -19,8 +19,8 @@ public static class SentenceCorpusReader
     }
 
     /// <summary>
-    /// Reads a corpus file, plain or gzip (told apart by content), checked as <see cref="TextFileLines"/> reads:
-    /// invalid UTF-8, a cut or padded gzip stream and a file cut mid-line are errors naming the file and line.
+    /// Reads a corpus file, plain or gzip (told apart by content), checked as it is read: invalid UTF-8, a cut or
+    /// padded gzip stream and a file cut mid-line are errors naming the file and line.
     /// </summary>
     public static IReadOnlyList<IReadOnlyList<string>> ReadFile(string path)
     {

@@ -2,8 +2,9 @@ using System.Collections.Generic;
 
 namespace BertGen.Text;
 
-/// <summary>Google's <c>create_pretraining_data.truncate_seq_pair</c>.</summary>
-public static class SequencePairTruncation
+/// <summary>Google's <c>create_pretraining_data.truncate_seq_pair</c>, a step of <see cref="PretrainingInstanceBuilder"/>
+/// (internal: a program builds instances through it, not pairs by hand).</summary>
+internal static class SequencePairTruncation
 {
     /// <summary>
     /// Drops one token at a time from the longer of <paramref name="a"/> and <paramref name="b"/> (B on ties)

@@ -19,9 +19,10 @@ namespace BertGen.Text;
 /// <item>a line may not exceed <see cref="MaxLineBytes"/> (a binary file has no line breaks to stop at).</item>
 /// </list>
 /// Line breaks are LF, CRLF or a lone CR (as <see cref="StreamReader.ReadLine()"/> splits); a UTF-8 byte-order mark
-/// at the start is skipped.
+/// at the start is skipped. Internal: a program reads data files through <see cref="SentenceCorpusReader"/> and
+/// <see cref="LabelledTextReader"/>, whose documentation states these checks.
 /// </summary>
-public static class TextFileLines
+internal static class TextFileLines
 {
     /// <summary>The longest line read (16 MiB): far beyond any sentence or labelled example.</summary>
     public const int MaxLineBytes = 16 << 20;
