@@ -99,6 +99,25 @@ public sealed class HostileInputTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void AFolderInUseIsNamedAsTheUserTypedIt()
+    {
+        // Under the working directory, given relative: the lock's refusal showed the absolute path, every other line the given one.
+        string run = "bertgen-locked-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            using (CheckpointFolderLock.Acquire(Path.GetFullPath(run)))
+            {
+                string line = Cli.Run([.. runs.PretrainArguments(run, 1), "--quiet"]).AssertOneLineError(1);
+                Assert.Equal($"bertgen: error: checkpoint folder '{run}' is in use by another training run (it holds .bertgen.lock); wait for that run to end or choose another folder", line);
+            }
+        }
+        finally
+        {
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TrainingRefusesAVocabularyOfAnotherSize()
     {
         // Issue 15: a 6-token vocabulary trained the 30,522-row model on [UNK]s with exit 0 (embed and fill-mask refused).

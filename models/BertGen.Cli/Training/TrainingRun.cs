@@ -110,7 +110,7 @@ internal static class TrainingRun
 
                     // Held until the run ends: a second run on this folder is refused here, before it touches anything.
                     // (A folder holding another run was refused already, when the resume plan was resolved.)
-                    folderLock = CheckpointFolderLock.Acquire(directory);
+                    folderLock = CheckpointFolderLock.Acquire(directory, ShownPath.Of(directory));
 
                     // The trainer resumes the newest checkpoint; this proves it whole first (with --resume-older, deleting damaged
                     // ones after an intact one, which then is the newest), so every rank continues from the same one.

@@ -33,12 +33,16 @@ internal sealed class CheckpointFolderLock : IDisposable
     /// Creates <paramref name="folder"/> if needed and locks it for this process, or throws
     /// <see cref="CheckpointException"/> at once when another run holds it (no waiting).
     /// </summary>
-    public static CheckpointFolderLock Acquire(string folder)
+    /// <param name="folder">The folder to lock.</param>
+    /// <param name="shownAs">The folder as messages name it (the CLI passes the path as the user typed it, where
+    /// <paramref name="folder"/> is absolute); <paramref name="folder"/> itself when null.</param>
+    public static CheckpointFolderLock Acquire(string folder, string? shownAs = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        string shown = MessageText.QuotePath(shownAs ?? folder);
         if (File.Exists(folder))
         {
-            throw new CheckpointException($"checkpoint folder {MessageText.QuotePath(folder)} is a file, not a folder");
+            throw new CheckpointException($"checkpoint folder {shown} is a file, not a folder");
         }
 
         try
@@ -47,14 +51,14 @@ internal sealed class CheckpointFolderLock : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"cannot create checkpoint folder {MessageText.QuotePath(folder)}: {FileSystemErrors.Reason(e, folder)}", e);
+            throw new CheckpointException($"cannot create checkpoint folder {shown}: {FileSystemErrors.Reason(e, folder)}", e);
         }
 
         string path = Path.Combine(folder, LockFile);
         if (Directory.Exists(path))
         {
             // Opening it as the lock file failed as "access denied", which it is not.
-            throw new CheckpointException($"checkpoint folder '{folder}' holds a folder named {LockFile} where a run keeps its lock file; remove it or choose another folder");
+            throw new CheckpointException($"checkpoint folder {shown} holds a folder named {LockFile} where a run keeps its lock file; remove it or choose another folder");
         }
 
         FileStream stream;
@@ -64,7 +68,7 @@ internal sealed class CheckpointFolderLock : IDisposable
         }
         catch (IOException) when (File.Exists(path))
         {
-            throw new CheckpointException($"checkpoint folder '{folder}' is in use by another training run (it holds {LockFile}); wait for that run to end or choose another folder");
+            throw new CheckpointException($"checkpoint folder {shown} is in use by another training run (it holds {LockFile}); wait for that run to end or choose another folder");
         }
 
         try
