@@ -24,6 +24,21 @@ public sealed class ErrorTests : IDisposable
         Assert.Equal("bertgen: error: --max-batch-tokens must be at least 512, the positions of the compiled shape that holds the longest input, not 100", line);
     }
 
+    [Theory]
+    [InlineData("--port", "99999", "--port must be between 0 and 65535, not 99999")]
+    [InlineData("--port", "-1", "--port must be between 0 and 65535, not -1")]
+    [InlineData("--max-batch-tokens", "0", "--max-batch-tokens must be positive, not 0")]
+    [InlineData("--max-concurrent-requests", "-3", "--max-concurrent-requests must be positive, not -3")]
+    [InlineData("--max-client-batch-size", "0", "--max-client-batch-size must be positive, not 0")]
+    [InlineData("--payload-limit", "-1", "--payload-limit must be positive, not -1")]
+    public void AServeOptionOutOfRangeIsEchoed(string option, string value, string message)
+    {
+        // Refused without the value given, as no other option's refusal is (--port 99999 said only "must be between 0 and 65535").
+        string line = Cli.Run("serve", option, value).AssertOneLineError(2);
+
+        Assert.Equal($"bertgen: error: {message}", line);
+    }
+
     [Fact]
     public void MissingInputFile()
     {

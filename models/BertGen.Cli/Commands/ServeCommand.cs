@@ -93,17 +93,18 @@ internal sealed class ServeCommand : ICliCommand
                     throw new CliUsageException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::1), not '{parse.GetValue(host)}'");
                 }
 
-                Positive(parse.GetValue(port) is >= 0 and <= 65535, "--port must be between 0 and 65535");
-                Positive(parse.GetValue(maxBatchTokens) > 0, "--max-batch-tokens must be positive");
-                Positive(parse.GetValue(maxConcurrent) > 0, "--max-concurrent-requests must be positive");
-                Positive(parse.GetValue(maxClientBatch) > 0, "--max-client-batch-size must be positive");
-                Positive(parse.GetValue(payloadLimit) > 0, "--payload-limit must be positive");
+                // Each refusal echoes the value given, as the other commands' range checks do.
+                Require(parse.GetValue(port) is >= 0 and <= 65535, $"--port must be between 0 and 65535, not {parse.GetValue(port)}");
+                Require(parse.GetValue(maxBatchTokens) > 0, $"--max-batch-tokens must be positive, not {parse.GetValue(maxBatchTokens)}");
+                Require(parse.GetValue(maxConcurrent) > 0, $"--max-concurrent-requests must be positive, not {parse.GetValue(maxConcurrent)}");
+                Require(parse.GetValue(maxClientBatch) > 0, $"--max-client-batch-size must be positive, not {parse.GetValue(maxClientBatch)}");
+                Require(parse.GetValue(payloadLimit) > 0, $"--payload-limit must be positive, not {parse.GetValue(payloadLimit)}");
                 return new ServeSettings(address, parse.GetValue(port), parse.GetValue(maxBatchTokens), parse.GetValue(maxConcurrent), parse.GetValue(maxClientBatch),
                     parse.GetValue(payloadLimit), parse.GetValue(autoTruncate), parse.GetValue(chunk),
                     CommonOptions.ParsePooling(parse.GetValue(pooling)));
             }
 
-            static void Positive(bool ok, string message)
+            static void Require(bool ok, string message)
             {
                 if (!ok)
                 {
