@@ -53,6 +53,8 @@ internal sealed class RankZeroLifeline : IDisposable
                 listener = TcpListener.Create(0); // dual-mode where the machine has IPv6
                 listener.Start();
                 BitConverter.TryWriteBytes(address, ((IPEndPoint)listener.LocalEndpoint).Port);
+
+                // A host name has at most 64 characters (HOST_NAME_MAX), which fit at UTF-8's 4 bytes each.
                 Encoding.UTF8.GetBytes(group.Host.AsSpan(0, Math.Min(group.Host.Length, HostBytes / 4)), address[4..]);
             }
             catch (SocketException)
