@@ -95,6 +95,52 @@ public sealed class CliDataParallelTests
     }
 
     [Fact]
+    public void StoppedJob_IsSaidInOneLineByRankZero()
+    {
+        // Ctrl-C on mpirun (which ends every rank with SIGTERM), and rank 0 alone terminated (mpirun then ends the
+        // other): every rank used to say that mpirun had stopped it, one line each.
+        using var folder = new TemporaryFolder();
+        AssertStoppedInOneLine(StopDuringRun(folder["ctrl-c"], (mpirun, _) => MpiRun.Signal(mpirun.Id, MpiRun.SigInt)), "rank 0");
+        AssertStoppedInOneLine(StopDuringRun(folder["term-0"], (_, run) =>
+        {
+            using var rank0 = MpiRun.FindRank(0, run);
+            Assert.NotNull(rank0);
+            MpiRun.Signal(rank0.Id, MpiRun.SigTerm);
+        }), "rank 0");
+    }
+
+    [Fact]
+    public void RankZeroKilledWithoutAWord_TheOtherRankSaysTheJobStopped()
+    {
+        // Rank 0 cannot say it (SIGKILL): rank 1 does, or nobody would tell that the job stopped and --resume continues it.
+        using var folder = new TemporaryFolder();
+        AssertStoppedInOneLine(StopDuringRun(folder["run"], (_, run) =>
+        {
+            using var rank0 = MpiRun.FindRank(0, run);
+            Assert.NotNull(rank0);
+            rank0.Kill();
+        }), "rank 1");
+    }
+
+    // A pretraining job stopped by `stop` once its checkpoint of step 4 is written.
+    private static RunResult StopDuringRun(string run, Action<System.Diagnostics.Process, string> stop) =>
+        MpiRun.Ranks(2, MpiRun.Cli, [.. Pretrain(run, steps: 400), "--checkpoint-every", "2", "--quiet"], whileRunning: mpirun =>
+        {
+            MpiRun.WaitFor(() => Directory.Exists(Path.Combine(run, "checkpoint-000000004")), "the checkpoint of step 4");
+            stop(mpirun, run);
+        });
+
+    // Exactly one line of bertgen's (Open MPI may add its own when a peer vanishes mid-copy), from the expected rank.
+    private static void AssertStoppedInOneLine(RunResult stopped, string rank)
+    {
+        Assert.NotEqual(0, stopped.ExitCode);
+        string line = Assert.Single(stopped.ErrorLines, l => l.Contains("bertgen:", StringComparison.Ordinal));
+        Assert.StartsWith($"bertgen: error: {rank} on ", line, StringComparison.Ordinal);
+        Assert.EndsWith(": stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stopped.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ResumeWithAnotherGlobalBatch_IsRefusedNamingTheFix()
     {
         using var folder = new TemporaryFolder();

@@ -148,6 +148,14 @@ internal static class MpiRun
         return null;
     }
 
+    public const int SigInt = 2, SigTerm = 15;
+
+    /// <summary>Sends <paramref name="signal"/> to process <paramref name="pid"/> (Ctrl-C to mpirun, SIGTERM to a rank).</summary>
+    public static void Signal(int pid, int signal) => Assert.Equal(0, kill(pid, signal));
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds.</summary>
     public static void WaitFor(Func<bool> condition, string what)
     {

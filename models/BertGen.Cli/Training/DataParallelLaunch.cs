@@ -12,12 +12,17 @@ namespace BertGen.Cli.Training;
 /// OMPI_COMM_WORLD_*), <c>pretrain</c> and <c>finetune</c> join the job's group and train one model together; started
 /// any other way nothing here loads libmpi. Rank 0 writes checkpoints, metrics and the plot and shows progress; the
 /// other ranks are silent unless they fail themselves. A process that fails while the others may be inside a collective
-/// ends the whole job (MPI_Abort) instead of leaving them waiting; one that mpirun stops because another died says so in
-/// one line.
+/// ends the whole job (MPI_Abort) instead of leaving them waiting. When mpirun stops the job, one line says so: rank 0's,
+/// or, when rank 0 died without a word, the other ranks' (<see cref="RankZeroLifeline"/>).
 /// </summary>
 internal static class DataParallelLaunch
 {
+    // How long a rank mpirun stops waits for rank 0's word before saying itself that the job stopped: rank 0, stopped
+    // at the same moment, sends it within milliseconds of its own SIGTERM.
+    private static readonly TimeSpan RankZeroWordWait = TimeSpan.FromSeconds(2);
+
     private static PosixSignalRegistration? _terminated;
+    private static RankZeroLifeline? _lifeline;
     private static volatile bool _errorReported;
 
     /// <summary>The group joined by this process, until it is finalised.</summary>
@@ -45,7 +50,10 @@ internal static class DataParallelLaunch
         int rank = Group.Rank;
         string host = Group.Host;
 
-        // mpirun ends the other processes with SIGTERM when one of them dies or the job is cancelled.
+        _lifeline = Group.Size > 1 ? RankZeroLifeline.Open(Group) : null;
+
+        // mpirun ends the other processes with SIGTERM when one of them dies or the job is cancelled (Ctrl-C on mpirun
+        // too). One line says so: rank 0's, unless rank 0 is gone without a word (killed, crashed), when the others say it.
         _terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
         {
             if (_errorReported)
@@ -53,8 +61,17 @@ internal static class DataParallelLaunch
                 return; // this process already said what went wrong: mpirun ending it is not news
             }
 
+            if (rank != 0 && _lifeline?.RankZeroSpeaks(RankZeroWordWait) == true)
+            {
+                return; // rank 0 says why the job ended (its own error, or this stop)
+            }
+
             error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume");
             error.Flush();
+            if (rank == 0)
+            {
+                _lifeline?.Spoke();
+            }
         });
         return Group;
     }
@@ -149,6 +166,8 @@ internal static class DataParallelLaunch
         Group = null;
         _terminated?.Dispose();
         _terminated = null;
+        _lifeline?.Dispose();
+        _lifeline = null;
     }
 
     /// <summary>
@@ -172,13 +191,19 @@ internal static class DataParallelLaunch
     /// <summary>
     /// After an error: ends every process of a running job with <paramref name="exitCode"/> (does not return then). An
     /// error every rank holds is rank 0's to report: the other ranks leave the abort to it, so it is not killed before
-    /// its one line is out (they abort themselves only if it has not within half a minute).
+    /// its one line is out (they abort themselves only if it has not within half a minute). Rank 0 first tells the
+    /// others it has spoken, so that mpirun stopping them adds no line.
     /// </summary>
     public static void AbortJobIfRunning(int exitCode, Exception exception)
     {
         if (Group is { Size: > 1 } group)
         {
             Console.Error.Flush();
+            if (group.Rank == 0)
+            {
+                _lifeline?.Spoke();
+            }
+
             if (group.Rank != 0 && exception.Data.Contains(DataParallelException.RelayedFromRootKey))
             {
                 System.Threading.Thread.Sleep(TimeSpan.FromSeconds(30));
