@@ -120,6 +120,64 @@ public sealed class GeneratedCodeTests
         Assert.Equal("single_label_classification", miniLm.ProblemType);
     }
 
+    /// <summary>
+    /// A disposed model fails as the runtime's own types do (Trainer, TextClassifier): ObjectDisposedException naming the
+    /// model, not its internal AlignedBuffer, at every way in, a pass made before the Dispose included; and its Gradients
+    /// do not allocate a buffer again.
+    /// </summary>
+    [Fact]
+    public void ADisposedModelSaysItIsTheModelThatWasDisposed()
+    {
+        Type type = ModelType("MiniLmL6Classifier"); // fp32 and int8, training
+        var model = (BertGen.Runtime.Training.ITrainableModel)Activator.CreateInstance(type, new object?[] { null })!;
+        model.PrepareWeights();
+        type.GetMethod("PrepareInt8Weights")!.Invoke(model, null);
+        (int batch, int sequence) = model.ShapeVariants[0];
+        BertGen.Runtime.Inference.IForwardPass fp32 = model.CreateForwardPass(batch, sequence);
+        BertGen.Runtime.Inference.IForwardPass int8 = model.CreateForwardPass(batch, sequence, BertGen.Runtime.Inference.Precision.Int8);
+        BertGen.Runtime.Training.ITrainingStep step = model.CreateTrainingStep(batch, sequence);
+        int[] ids = new int[batch * sequence], mask = Enumerable.Repeat(1, batch * sequence).ToArray();
+        var trainingBatch = new BertGen.Runtime.Training.TrainingBatch { InputIds = ids, AttentionMask = mask, TokenTypeIds = ids, ClassLabels = new int[batch] };
+        model.Dispose();
+
+        var uses = new (string What, Action Use)[]
+        {
+            ("fp32 Run", () => fp32.Run(ids, mask, ids)),
+            ("int8 Run", () => int8.Run(ids, mask, ids)),
+            ("training step Run", () => step.Run(trainingBatch, BertGen.Runtime.Training.StepMode.Train, 1)),
+            ("Parameters", () => _ = model.Parameters),
+            ("Gradients", () => _ = model.Gradients),
+            ("PackedWeights", () => Unwrapped(() => type.GetProperty("PackedWeights")!.GetValue(model))),
+            ("InitializeParameters", () => model.InitializeParameters(1)),
+            ("PrepareWeights", () => model.PrepareWeights()),
+            ("CreateForwardPass", () => model.CreateForwardPass(batch, sequence)),
+            ("CreateForwardPass int8", () => model.CreateForwardPass(batch, sequence, BertGen.Runtime.Inference.Precision.Int8)),
+            ("CreateTrainingStep", () => model.CreateTrainingStep(batch, sequence)),
+        };
+        foreach ((string what, Action use) in uses)
+        {
+            Exception? e = Record.Exception(use);
+            Assert.True(e is ObjectDisposedException { ObjectName: var name } && name == type.FullName, $"{what}: {e?.GetType().Name}: {e?.Message}");
+        }
+
+        model.Dispose(); // twice is harmless
+        fp32.Dispose();
+        int8.Dispose();
+        step.Dispose();
+    }
+
+    private static void Unwrapped(Action reflected)
+    {
+        try
+        {
+            reflected();
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+        }
+    }
+
     private static Type ModelType(string name) =>
         AllShippedModels.Value.GetType("BertGen.Models." + name) ?? throw new InvalidOperationException(name + " was not generated");
 }

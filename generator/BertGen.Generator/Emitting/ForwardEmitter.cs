@@ -153,8 +153,8 @@ internal static class ForwardEmitter
             {
                 w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer (word embeddings possibly in place in an int8 weights file),");
                 w.Comment("linear layers from the int8 copy.");
-                w.Line("float* p = _model._parameters.Pointer;");
                 w.Line("float* q = _model.Int8WeightsPointer();");
+                w.Line("float* p = _model._parameters.Pointer;");
                 w.Line("float* words = _model.Int8WordEmbeddings();");
             }
             else
@@ -162,7 +162,7 @@ internal static class ForwardEmitter
                 w.Line("_model.EnsureWeightsPrepared();");
                 w.Comment("Embeddings and LayerNorm parameters from the HF-layout buffer (kept by inference-only models), linear layers from the packed copy.");
                 w.Line("float* p = _model._parameters.Pointer;");
-                w.Line("float* w = _model.PackedWeights.Pointer;");
+                w.Line("float* w = _model._packedWeights.Pointer;");
             }
 
             w.Line("float* arena = _arena.Pointer;");

@@ -123,11 +123,12 @@ internal static class Int8Emitter
             }
 
             w.Line();
-            w.Summary("The int8 weights for an int8 forward pass; throws until they are prepared.");
+            w.Summary("The int8 weights for an int8 forward pass; throws until they are prepared, and once the model is disposed (which unprepares them).");
             using (w.Block("internal unsafe float* Int8WeightsPointer()"))
             {
                 using (w.Block("if (!_int8Prepared)"))
                 {
+                    w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
                     w.Line($"throw new InvalidOperationException({Literals.String($"{type}: call PrepareInt8Weights() or PrepareWeightsForInference(Precision.Int8), or load an int8 weights file, before an int8 forward pass.")});");
                 }
 

@@ -166,7 +166,7 @@ internal static class ModelEmitter
             using (w.Block($"public {spec.TypeName}(ComputePool? pool = null)"))
             {
                 w.Line("_parameters = new AlignedBuffer(ParameterBufferLength);");
-                w.Line("PackedWeights = new AlignedBuffer(PackedWeightLength);");
+                w.Line("_packedWeights = new AlignedBuffer(PackedWeightLength);");
                 w.Line("_ownsPool = pool is null;");
                 w.Line("Pool = pool ?? new ComputePool(ComputePool.DefaultThreadCount);");
             }
@@ -174,14 +174,24 @@ internal static class ModelEmitter
             w.Line();
             w.Line("private readonly bool _ownsPool;");
             w.Line("private readonly AlignedBuffer _parameters;");
+            w.Line("private readonly AlignedBuffer _packedWeights;");
             w.Line("private bool _weightsPrepared;");
             w.Line("private bool _inferenceOnly;");
+            w.Line("private bool _disposed;");
             w.Line();
             w.Summary("The threads big ops are split over.");
             w.Line("public ComputePool Pool { get; }");
             w.Line();
             w.Summary("The kernels' copy of the linear weights, packed into GEMM panels by PrepareWeights.");
-            w.Line("public AlignedBuffer PackedWeights { get; }");
+            using (w.Block("public AlignedBuffer PackedWeights"))
+            {
+                using (w.Block("get"))
+                {
+                    w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
+                    w.Line("return _packedWeights;");
+                }
+            }
+
             w.Line();
             w.Line("public string Name => " + Literals.String(spec.TypeName) + ";");
             foreach (string constant in new[] { "VocabSize", "HiddenSize", "TypeVocabSize", "MaxPositions", "PadTokenId" })
@@ -195,18 +205,28 @@ internal static class ModelEmitter
             w.Line();
             w.Line("IReadOnlyList<(int Batch, int Sequence)> IBertModel.ShapeVariants => ShapeVariants;");
             w.Line();
-            w.Summary("Throws unless PrepareWeights has run: a forward pass on unpacked weights would silently compute garbage.");
+            w.Summary("Throws unless PrepareWeights has run: a forward pass on unpacked weights would silently compute garbage.\n" +
+                "Dispose unprepares the weights, so a disposed model is caught by the same one check.");
             using (w.Block("internal void EnsureWeightsPrepared()"))
             {
                 using (w.Block("if (!_weightsPrepared)"))
                 {
+                    w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
                     w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName}: call PrepareWeights() after loading or initialising parameters, before a forward pass.")});");
                 }
             }
 
             w.Line();
             w.Summary("The parameter buffer: every tensor of ParameterTable at its offset. Throws once PrepareWeightsForInference has released its linear weights.");
-            w.Line("public AlignedBuffer Parameters => _inferenceOnly ? throw InferenceOnlyError() : _parameters;");
+            using (w.Block("public AlignedBuffer Parameters"))
+            {
+                using (w.Block("get"))
+                {
+                    w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
+                    w.Line("return _inferenceOnly ? throw InferenceOnlyError() : _parameters;");
+                }
+            }
+
             w.Line();
             w.Summary("Whether PrepareWeightsForInference has run: the model then only runs forward passes.");
             w.Line("public bool IsInferenceOnly => _inferenceOnly;");
@@ -240,8 +260,17 @@ internal static class ModelEmitter
             w.Summary("Frees the native buffers.");
             using (w.Block("public void Dispose()"))
             {
+                w.Comment("Every later use then throws ObjectDisposedException naming this model, as the runtime's own types do, not one of its\n" +
+                    "buffers: a pass's Run checks that the weights are prepared already, and finds them unprepared.");
+                w.Line("_disposed = true;");
+                w.Line("_weightsPrepared = false;");
+                if (spec.HasInt8)
+                {
+                    w.Line("_int8Prepared = false;");
+                }
+
                 w.Line("_parameters.Dispose();");
-                w.Line("PackedWeights.Dispose();");
+                w.Line("_packedWeights.Dispose();");
                 if (spec.HasInt8)
                 {
                     w.Line("_int8Weights?.Dispose();");
@@ -337,6 +366,7 @@ internal static class ModelEmitter
     {
         using (w.Block(signature))
         {
+            w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
             using (w.Block("return (batch, sequence) switch", close: "};"))
             {
                 foreach (ShapeVariant shape in shapes)

@@ -31,8 +31,8 @@ internal static class ReservedTypeNames
         "ParameterCount", "ParameterOffset", "Parameters", "ParameterTable", "Pool", "Precisions", "PrepareInt8Weights",
         "PrepareWeights", "PrepareWeightsForInference", "QuantizedOffset", "QuantizeWeights", "RowKernels",
         "ShapeVariants", "SupportsTraining", "TypeVocabSize", "VocabSize",
-        "_forwardPrecision", "_gradients", "_inferenceOnly", "_int8File", "_int8Prepared", "_int8Weights", "_ownsPool",
-        "_parameters", "_weightsPrepared", "_wordEmbeddingsInFile",
+        "_disposed", "_forwardPrecision", "_gradients", "_inferenceOnly", "_int8File", "_int8Prepared", "_int8Weights", "_ownsPool",
+        "_packedWeights", "_parameters", "_weightsPrepared", "_wordEmbeddingsInFile",
     };
 
     /// <summary>
@@ -46,7 +46,7 @@ internal static class ReservedTypeNames
     {
         "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException", "GeneratedCode", "GeneratedCodeAttribute",
         "IDisposable", "IntPtr", "IReadOnlyList", "InvalidOperationException", "Math", "MathF", "MethodImpl", "MethodImplAttribute",
-        "MethodImplOptions", "ReadOnlySpan", "Span", "Vector256", "Vector512",
+        "MethodImplOptions", "ObjectDisposedException", "ReadOnlySpan", "Span", "Vector256", "Vector512",
     };
 
     /// <summary>Of <see cref="NamedTypes"/>, those generated code writes only with one type argument (<c>Span&lt;float&gt;</c>).</summary>

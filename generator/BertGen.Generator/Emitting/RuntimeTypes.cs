@@ -60,7 +60,7 @@ internal static class RuntimeTypes
     // The BCL namespaces generated code uses, and a token that shows a file needs each.
     private static readonly (string Namespace, string Pattern)[] Namespaces =
     {
-        ("System", @"\b(ReadOnlySpan|Span|Math|MathF|IntPtr|ArgumentNullException|ArgumentException|InvalidOperationException)\b"),
+        ("System", @"\b(ReadOnlySpan|Span|Math|MathF|IntPtr|ArgumentNullException|ArgumentException|InvalidOperationException|ObjectDisposedException)\b"),
         ("System.CodeDom.Compiler", @"\[GeneratedCode\("),
         ("System.Collections.Generic", @"\bIReadOnlyList<"),
         ("System.Runtime.CompilerServices", @"\[MethodImpl\("),

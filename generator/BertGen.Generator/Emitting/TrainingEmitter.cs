@@ -51,7 +51,16 @@ internal static class TrainingEmitter
             w.Line("private AlignedBuffer? _gradients;");
             w.Line();
             w.Summary("Gradients with the parameters' layout (same offsets, same HF names); training steps add into it or replace it.");
-            w.Line("public AlignedBuffer Gradients => _gradients ??= new AlignedBuffer(ParameterBufferLength);");
+            using (w.Block("public AlignedBuffer Gradients"))
+            {
+                using (w.Block("get"))
+                {
+                    w.Comment("Else a disposed model would hand out a fresh zeroed buffer as its gradients.");
+                    w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
+                    w.Line("return _gradients ??= new AlignedBuffer(ParameterBufferLength);");
+                }
+            }
+
             w.Line();
             w.Line($"public TrainingObjective Objective => TrainingObjective.{plan.Training[0].Objective};");
             w.Line();
@@ -80,7 +89,7 @@ internal static class TrainingEmitter
             w.Line("float hiddenDropout = train ? HiddenDropout : 0f;");
             w.Line("float attentionDropout = train ? AttentionDropout : 0f;");
             w.Line("float* p = _model.Parameters.Pointer;");
-            w.Line("float* w = _model.PackedWeights.Pointer;");
+            w.Line("float* w = _model._packedWeights.Pointer;");
             w.Line("float* g = _model.Gradients.Pointer;");
             w.Line("float* arena = _arena.Pointer;");
             w.Line("float* pack = arena + PackOffset;");
