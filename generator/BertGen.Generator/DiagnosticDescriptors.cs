@@ -123,6 +123,16 @@ internal static class DiagnosticDescriptors
         "Spec '{0}' puts its model in the namespace '{1}', where the project already has {2}{3}, a name the generated code uses for another type; rename that, or give the spec another 'bertgen.namespace'");
 
     /// <summary>
+    /// A valid spec whose model the project's partial class of it declares a member named like a type the generated code
+    /// names unqualified (a property <c>Gemm</c>, a method <c>Vector512</c>, a nested class <c>Span&lt;T&gt;</c>): inside the
+    /// class name lookup finds the member first, so the generated code failed with dozens of CS errors (CS0119, CS0572 and
+    /// the like). Reported at the member, one per member.
+    /// </summary>
+    public static readonly DiagnosticDescriptor MemberHidesGeneratedType = Error(
+        "BG0027", "The project's partial class has a member named like a type the generated code uses",
+        "The project's partial class of '{0}' (from spec '{1}') declares {2} '{3}': inside the class that name then means the member, not the type '{4}' the generated code names so; rename the member");
+
+    /// <summary>
     /// A warning: the build fails anyway when an unlisted diagnostic is an error, because errors are listed first.
     /// </summary>
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(

@@ -16,16 +16,17 @@ namespace BertGen.Generator;
 /// used). A partial class is the project adding members to the model, as the generated class is partial for; a file type
 /// or another assembly's internal type is not the project's name. A type of the model's namespace named like a type the
 /// generated code names unqualified takes that name over in the generated files, whose usings stand inside the namespace
-/// (BG0026). Such a model is not generated, nor one whose partial
-/// class in the project declares a member the generated class declares too (BG0025: CS0102 or CS0111 in the generated
-/// code). Only plain values leave this step: it reads the compilation on every edit, and the steps after it run again
-/// only when what it finds changes. For BG0025 it hands on what each partial class of a model declares; the members the
-/// generated class declares (<see cref="ModelMembers"/>) are computed after it, only for those models, once per spec.
+/// (BG0026); a member of the project's partial class of the model so named takes it over inside the class (BG0027). Such a
+/// model is not generated, nor one whose partial class in the project declares a member the generated class declares too
+/// (BG0025: CS0102 or CS0111 in the generated code). Only plain values leave this step: it reads the compilation on every
+/// edit, and the steps after it run again only when what it finds changes. For BG0025 it hands on what each partial class
+/// of a model declares; the members the generated class declares (<see cref="ModelMembers"/>) are computed after it, only
+/// for those models, once per spec.
 /// </summary>
 internal static class ProjectNameClashes
 {
     /// <summary>
-    /// The full names of the models not to generate, and why (BG0024, BG0025), and the project's partial classes of models:
+    /// The full names of the models not to generate, and why (BG0024 to BG0027), and the project's partial classes of models:
     /// values only, no symbol.
     /// </summary>
     internal sealed record Found(
@@ -65,6 +66,11 @@ internal static class ProjectNameClashes
                 names.Add(spec.Namespace + "." + spec.TypeName);
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NameShadowedInNamespace, location, spec.SpecFileName, spec.Namespace, shadowing.What, shadowing.Where));
+            }
+            else if (partialClass is not null && Hiding(compilation, spec, partialClass) is { Count: > 0 } hiding)
+            {
+                names.Add(spec.Namespace + "." + spec.TypeName);
+                diagnostics.AddRange(hiding);
             }
             else if (partialClass is not null)
             {
@@ -205,6 +211,58 @@ internal static class ProjectNameClashes
 
         string what = found.Count == 1 ? found[0].What : string.Join(", ", found.Take(found.Count - 1).Select(f => f.What)) + " and " + found[found.Count - 1].What;
         return (what, found[0].Where);
+    }
+
+    /// <summary>
+    /// The members of the project's partial class of a model named like a type the generated code names unqualified, which
+    /// inside the class hide that type (<see cref="ReservedTypeNames.IsHiddenByMember"/>): BG0027 at each one's declaration.
+    /// Explicit interface implementations, indexers, constructors and operators have no such simple name.
+    /// </summary>
+    private static List<DiagnosticInfo> Hiding(Compilation compilation, ModelSpec spec, INamedTypeSymbol partialClass)
+    {
+        var found = new List<DiagnosticInfo>();
+        foreach (ISymbol member in partialClass.GetMembers().Where(m => !m.IsImplicitlyDeclared).OrderBy(m => m.Name, System.StringComparer.Ordinal))
+        {
+            (string Kind, int? Arity)? named = member switch
+            {
+                INamedTypeSymbol type => (Kind(type), type.Arity),
+                IFieldSymbol => ("a field", null),
+                IPropertySymbol { IsIndexer: false, ExplicitInterfaceImplementations.IsEmpty: true } => ("a property", null),
+                IEventSymbol { ExplicitInterfaceImplementations.IsEmpty: true } => ("an event", null),
+                IMethodSymbol { MethodKind: MethodKind.Ordinary } => ("a method", null),
+                _ => null,
+            };
+            Location? at = member.Locations.Where(l => l.IsInSource).OrderBy(l => l.SourceTree!.FilePath, System.StringComparer.Ordinal).FirstOrDefault();
+            if (named is not { } it || at is null || !ReservedTypeNames.IsHiddenByMember(member.Name, it.Arity))
+            {
+                continue;
+            }
+
+            string shown = member is INamedTypeSymbol { Arity: > 0 } generic ? $"{generic.Name}<{string.Join(", ", generic.TypeParameters.Select(t => t.Name))}>" : member.Name;
+            FileLinePositionSpan span = at.GetLineSpan();
+            var location = new SpecLocation(span.Path, at.SourceSpan.Start, at.SourceSpan.Length,
+                span.StartLinePosition.Line, span.StartLinePosition.Character, span.EndLinePosition.Line, span.EndLinePosition.Character);
+            found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberHidesGeneratedType, location,
+                spec.Namespace + "." + spec.TypeName, spec.SpecFileName, it.Kind, shown, HiddenType(compilation, member.Name, it.Arity ?? 0)));
+        }
+
+        return found;
+    }
+
+    // The full name of the type generated code means by a name: an alias's runtime type, else the type of that name (or its
+    // attribute's) in a namespace the code imports (System.Span<T>), else the name as written.
+    private static string HiddenType(Compilation compilation, string name, int arity)
+    {
+        if (RuntimeTypes.AliasTarget(name) is { } target)
+        {
+            return target;
+        }
+
+        string metadataName = arity == 0 ? name : name + "`" + arity;
+        return RuntimeTypes.ImportedNamespaces
+            .SelectMany(ns => new[] { ns + "." + metadataName, ns + "." + name + "Attribute" })
+            .Select(compilation.GetTypeByMetadataName)
+            .FirstOrDefault(t => t is not null)?.ToDisplayString() ?? name;
     }
 
     // The namespace symbol of a dotted name, or null when the compilation has none of it.

@@ -238,6 +238,111 @@ public sealed class ReservedTypeNameTests
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
+    /// <summary>
+    /// A member of the project's partial class of the model named like a type the generated code names unqualified hides
+    /// that type inside the class: a property <c>Gemm</c> was 46 CS errors in the generated code, a nested class
+    /// <c>Span&lt;TItem&gt;</c> 5, a method <c>Vector512</c> 29. Now BG0027 at the member, and the model is not generated. A
+    /// field, property or method so named hides nothing where the code only writes the type as a type (<c>Span&lt;float&gt;</c>,
+    /// <c>new AlignedBuffer(…)</c>), nor a nested type of another arity: the model compiles beside those.
+    /// </summary>
+    [Theory]
+    [InlineData("public int Gemm { get; set; }", "a property 'Gemm'", "BertGen.Runtime.CompilerServices.Gemm")]
+    [InlineData("public class Span<TItem> { }", "a class 'Span<TItem>'", "System.Span<T>")]
+    [InlineData("public static void Vector512() { }", "a method 'Vector512'", "System.Runtime.Intrinsics.Vector512")]
+    [InlineData("private readonly int ActivationKind;", "a field 'ActivationKind'", "BertGen.Runtime.CompilerServices.Activation")]
+    [InlineData("public event System.Action? Precision;", "an event 'Precision'", "BertGen.Runtime.Inference.Precision")]
+    [InlineData("public interface ComputePool { }", "an interface 'ComputePool'", "BertGen.Runtime.Threading.ComputePool")]
+    [InlineData("public int Span { get; } public class Gemm<T> { } public void IBertModel() { } public class ReadOnlySpan { } int this[int Math] => 0;", null, null)]
+    public void AMemberOfThePartialClassHidingATypeTheGeneratedCodeUsesIsBG0027(string declaration, string? what, string? type)
+    {
+        const string Prefix = "namespace BertGen.Models\n{\n    public sealed partial class TestModel\n    {\n        ";
+        CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(CSharpSyntaxTree.ParseText(
+            Prefix + declaration + "\n    }\n}\n", GeneratorHarness.ParseOptions, path: "/project/User.cs"));
+        Assert.Empty(input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(SmallSpec.Path, RichSpec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        if (what is null)
+        {
+            Assert.Empty(driver.GetRunResult().Diagnostics);
+            Assert.NotNull(output.GetTypeByMetadataName("BertGen.Models.TestModel")!.GetMembers("Parameters").SingleOrDefault());
+            Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+            Assert.True(errors.Length == 0, $"{errors.Length} errors, first: " + string.Join("; ", errors.Take(3).Select(e => e.ToString())));
+            return;
+        }
+
+        Diagnostic d = Assert.Single(driver.GetRunResult().Diagnostics);
+        Assert.Equal("BG0027", d.Id);
+        string name = what.Split('\'')[1].Split('<')[0];
+        FileLinePositionSpan at = d.Location.GetLineSpan();
+        Assert.Equal(("/project/User.cs", 4, 8 + declaration.IndexOf(" " + name, System.StringComparison.Ordinal) + 1, name.Length),
+            (at.Path, at.StartLinePosition.Line, at.StartLinePosition.Character, d.Location.SourceSpan.Length));
+        Assert.Equal(
+            $"The project's partial class of 'BertGen.Models.TestModel' (from spec 'test.bert.json') declares {what}: inside the class that name then means the member, not the type '{type}' the generated code names so; rename the member",
+            d.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(output.GetTypeByMetadataName("BertGen.Models.TestModel")!.GetMembers("Parameters")); // only the project's part is there
+    }
+
+    /// <summary>
+    /// Which names a member hides, held against the compiled output: a property of each name the generated code writes
+    /// unqualified breaks the code exactly where <see cref="Emitting.ReservedTypeNames.IsHiddenByMember"/> says so (an error
+    /// at the name), and a nested type of each name and arity that breaks it is refused. With the generator's check, all of
+    /// them at once are BG0027s and no CS error.
+    /// </summary>
+    [Fact]
+    public void EveryMemberThatHidesATypeTheGeneratedCodeUsesIsBG0027()
+    {
+        (Compilation plain, GeneratorRunResult plainResult) = Run(RichSpec);
+        SortedSet<(string Name, int Arity)> used = NamesAndAritiesUnqualified(plain, plainResult);
+        string[] names = used.Select(u => u.Name).Distinct().ToArray();
+        Assert.Contains("Gemm", names); // the collection works
+        Assert.Contains("AlignedBuffer", names);
+
+        string properties = string.Concat(names.Select(n => $"        public static object {n} => null!;\n"));
+        // All at once, an error can hide another (Math.Max as the argument of a call that fails already): a name listed as
+        // hidden but not seen so is tried alone.
+        string[] atOnce = NamesWithErrors(plain, plainResult, properties);
+        string[] brokenByProperty = names.Where(n => atOnce.Contains(n)
+            || Emitting.ReservedTypeNames.IsHiddenByMember(n, null) && NamesWithErrors(plain, plainResult, $"        public static object {n} => null!;\n").Contains(n)).ToArray();
+        Assert.Contains("Gemm", brokenByProperty);
+        Assert.Equal(names.Where(n => Emitting.ReservedTypeNames.IsHiddenByMember(n, null)), brokenByProperty);
+
+        string types = string.Concat(used.Select(u => u.Arity == 0 ? $"        public class {u.Name} {{ }}\n" : $"        public class {u.Name}<T> {{ }}\n"));
+        string[] brokenByType = NamesWithErrors(plain, plainResult, types);
+        Assert.Contains("Span", brokenByType);
+        (string, int)[] unrefused = used.Where(u => brokenByType.Contains(u.Name) && !Emitting.ReservedTypeNames.IsHiddenByMember(u.Name, u.Arity)).ToArray();
+        Assert.True(unrefused.Length == 0, "A nested type so named breaks the generated code but is not refused: " + string.Join(", ", unrefused));
+
+        foreach (string members in new[] { properties, types })
+        {
+            CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(PartialClass(members));
+            GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { GeneratorHarness.Spec(SmallSpec.Path, RichSpec) }).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+            Assert.All(driver.GetRunResult().Diagnostics, d => Assert.Equal("BG0027", d.Id));
+            Assert.NotEmpty(driver.GetRunResult().Diagnostics);
+            Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        }
+    }
+
+    private static SyntaxTree PartialClass(string members) => CSharpSyntaxTree.ParseText(
+        "namespace BertGen.Models\n{\n    public sealed partial class TestModel\n    {\n" + members + "    }\n}\n", GeneratorHarness.ParseOptions, path: "/project/User.cs");
+
+    // The names at which (or at whose member) the generated code has compiler errors once the project's partial class
+    // declares these members, in order.
+    private static string[] NamesWithErrors(Compilation generated, GeneratorRunResult result, string members)
+    {
+        Compilation output = generated.AddSyntaxTrees(PartialClass(members));
+        var trees = new HashSet<SyntaxTree>(result.GeneratedSources.Select(s => s.SyntaxTree));
+        return output.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree is { } tree && trees.Contains(tree))
+            .Select(d => d.Location.SourceTree!.GetRoot().FindToken(d.Location.SourceSpan.Start))
+            .Where(t => t.IsKind(SyntaxKind.IdentifierToken))
+            .Select(t => t.Parent is SimpleNameSyntax { Parent: MemberAccessExpressionSyntax { Expression: SimpleNameSyntax left } access } right && access.Name == right
+                ? left.Identifier.ValueText // 'int' has no member 'Linear' is at Linear, in Gemm.Linear
+                : t.ValueText)
+            .Distinct()
+            .Order(System.StringComparer.Ordinal)
+            .ToArray();
+    }
+
     // As TypesNamedUnqualified, with the number of type arguments each is written with (an alias has none).
     private static SortedSet<(string Name, int Arity)> NamesAndAritiesUnqualified(Compilation output, GeneratorRunResult result)
     {

@@ -66,6 +66,32 @@ internal static class ReservedTypeNames
         _ => false,
     };
 
+    /// <summary>
+    /// Of <see cref="NamedTypes"/>, those generated code writes only where a type goes (a declaration, <c>new</c>, a cast, a
+    /// type argument, an attribute), never as an expression (<c>Gemm.Linear(…)</c>, <c>Math.Max(…)</c>): there C# looks up a
+    /// name among the enclosing classes' nested types alone, so a field, property, event or method of the model so named
+    /// hides nothing. A test holds this against the compiled output.
+    /// </summary>
+    private static readonly HashSet<string> OnlyAsTypes = new(StringComparer.Ordinal)
+    {
+        "AlignedBuffer", "ArenaBuffer", "ArgumentException", "ArgumentOutOfRangeException", "GeneratedCode", "GeneratedCodeAttribute",
+        "IBertModel", "IDisposable", "IForwardPass", "IGradientProgress", "IInt8Model", "IInt8WeightSource", "IReadOnlyList",
+        "ITrainableModel", "ITrainingStep", "IntPtr", "InvalidOperationException", "LossResult", "MethodImpl", "MethodImplAttribute",
+        "ModelDescriptor", "ReadOnlySpan", "ShapeDescriptor", "Span", "TrainingBatch", "TrainingLosses",
+    };
+
+    /// <summary>
+    /// Whether a member of the model's class named <paramref name="name"/> hides, inside the class, a type the generated code
+    /// names so: a nested type of <paramref name="typeArity"/> type parameters as <see cref="IsNamedUnqualified"/> says (a
+    /// class <c>Span</c> is another name than <c>Span&lt;T&gt;</c>), any other member (<paramref name="typeArity"/> null, a
+    /// generic method too) where generated code writes the name as an expression.
+    /// </summary>
+    public static bool IsHiddenByMember(string name, int? typeArity) =>
+        typeArity is { } arity ? IsNamedUnqualified(name, arity) : NamedTypes.Contains(name) && !OnlyAsTypes.Contains(name);
+
+    /// <summary>The names generated code writes as an expression (a member of them so named hides them, whatever its kind).</summary>
+    public static IEnumerable<string> NamedInExpressions => NamedTypes.Where(n => !OnlyAsTypes.Contains(n));
+
     /// <summary>Every type name generated code writes without qualification (<see cref="IsNamedUnqualified"/> says at which arity).</summary>
     public static IEnumerable<string> NamedUnqualified => NamedTypes;
 

@@ -77,6 +77,13 @@ internal static class RuntimeTypes
             .SelectMany(ns => ns.Split('.').Select((_, i) => string.Join(".", ns.Split('.').Take(i + 1))))
             .Distinct();
 
+    /// <summary>The BCL namespaces generated code imports (<c>System</c>, <c>System.Runtime.Intrinsics</c>, …).</summary>
+    public static IEnumerable<string> ImportedNamespaces => Namespaces.Select(n => n.Namespace);
+
+    /// <summary>The runtime type an alias stands for, without <c>global::</c>, or null when <paramref name="alias"/> is none.</summary>
+    public static string? AliasTarget(string alias) =>
+        All.Where(a => a.Alias == alias).Select(a => a.Type.Substring("global::".Length)).FirstOrDefault();
+
     /// <summary>
     /// Whether <paramref name="ns"/>.<paramref name="name"/> is a type the generated code means by <paramref name="name"/>:
     /// an alias's target, or a type of a namespace its usings import (<c>System.Math</c>).
