@@ -5,7 +5,7 @@ using System.Linq;
 namespace BertGen.Generator.Emitting;
 
 /// <summary>
-/// The names a model's type (and a part of its namespace) may not take because the generated code already gives them a meaning. A member may not
+/// The names a model's type may not take because the generated code already gives them a meaning. A member may not
 /// share its class's name (CS0542: a model named <c>Parameters</c> or <c>B2S16</c> did not compile), and the model's
 /// type, declared in its namespace, hides every type the generated code names without qualification — the runtime's
 /// aliases (<see cref="RuntimeTypes"/>) and the BCL types below — so a model named <c>ComputePool</c> or
@@ -148,11 +148,4 @@ internal static class ReservedTypeNames
     /// </summary>
     public static string? FullNameConflict(string ns, string typeName) =>
         NamedNamespaces.Contains(ns + "." + typeName) ? $"in namespace '{ns}' the model would be '{ns}.{typeName}', a namespace the generated code uses" : null;
-
-    /// <summary>
-    /// Why <paramref name="ns"/> cannot hold a model, or null when it can: a part named like a type the generated code
-    /// names (<c>Company.ComputePool</c>) is a namespace that name lookup finds before that type.
-    /// </summary>
-    public static string? NamespaceConflict(string ns) =>
-        ns.Split('.').FirstOrDefault(NamedTypes.Contains) is { } part ? $"its part '{part}' would hide the type of that name the generated code uses" : null;
 }
