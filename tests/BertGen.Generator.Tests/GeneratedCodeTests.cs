@@ -166,6 +166,44 @@ public sealed class GeneratedCodeTests
         step.Dispose();
     }
 
+    /// <summary>
+    /// A disposed pass, its model alive, names the pass it was, not the arena it owned: a pass of every kind (fp32, int8,
+    /// the per-thread schedule's, a training step), on every way in.
+    /// </summary>
+    [Fact]
+    public void ADisposedPassSaysItIsThePassThatWasDisposed()
+    {
+        Type type = ModelType("MiniLmL6Classifier");
+        using var model = (BertGen.Runtime.Training.ITrainableModel)Activator.CreateInstance(type, new object?[] { null })!;
+        model.PrepareWeights();
+        type.GetMethod("PrepareInt8Weights")!.Invoke(model, null);
+        (int batch, int sequence) = model.ShapeVariants[0];
+        int[] ids = new int[batch * sequence], mask = Enumerable.Repeat(1, batch * sequence).ToArray();
+        var trainingBatch = new BertGen.Runtime.Training.TrainingBatch { InputIds = ids, AttentionMask = mask, TokenTypeIds = ids, ClassLabels = new int[batch] };
+        BertGen.Runtime.Inference.IForwardPass fp32 = model.CreateForwardPass(batch, sequence);
+        BertGen.Runtime.Inference.IForwardPass int8 = model.CreateForwardPass(batch, sequence, BertGen.Runtime.Inference.Precision.Int8);
+        BertGen.Runtime.Training.ITrainingStep step = model.CreateTrainingStep(batch, sequence);
+        fp32.Dispose();
+        int8.Dispose();
+        step.Dispose();
+
+        var uses = new (object Pass, string What, Action Use)[]
+        {
+            (fp32, "fp32 Run", () => fp32.Run(ids, mask, ids)),
+            (fp32, "fp32 SequenceLogits", () => _ = fp32.SequenceLogits.Length),
+            (int8, "int8 Run", () => int8.Run(ids, mask, ids)),
+            (step, "training step Run", () => step.Run(trainingBatch, BertGen.Runtime.Training.StepMode.Train, 1)),
+        };
+        foreach ((object pass, string what, Action use) in uses)
+        {
+            Exception? e = Record.Exception(use);
+            Assert.True(e is ObjectDisposedException { ObjectName: var name } && name == pass.GetType().FullName, $"{what}: {e?.GetType().Name}: {e?.Message}");
+        }
+
+        using var alive = model.CreateForwardPass(batch, sequence); // the model still makes passes
+        alive.Run(ids, mask, ids);
+    }
+
     private static void Unwrapped(Action reflected)
     {
         try

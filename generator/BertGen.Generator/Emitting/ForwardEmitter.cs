@@ -177,7 +177,7 @@ internal static class ForwardEmitter
                         "the results are bitwise the same either way.");
                     using (w.Block("if (pool.ThreadCount == PlannedThreads)"))
                     {
-                        w.Line("_threadArenas ??= new AlignedBuffer(ThreadArenasLength);");
+                        w.Line("_threadArenas ??= new AlignedBuffer(ThreadArenasLength, owner: this);");
                         string weights = variant.Precision == Precision.Int8 ? "Q = q, Words = words" : "W = w";
                         w.Line($"var context = new {ShareContextType} {{ P = p, {weights}, Arena = arena, ThreadArenas = _threadArenas.Pointer, Ids = ids, Mask = mask, Types = types }};");
                         w.Line("pool.Run(&RunShare, &context, PlannedThreads);");

@@ -330,11 +330,13 @@ internal static class ModelEmitter
     internal static void PassMembers(SourceWriter w, string typeName, string className, bool threadArenas = false)
     {
         w.Line($"private readonly {typeName} _model;");
-        w.Line("private readonly AlignedBuffer _arena = new(ArenaLength);");
+        w.Line("private readonly AlignedBuffer _arena;");
         w.Line();
         using (w.Block($"public {className}({typeName} model)"))
         {
             w.Line("_model = model ?? throw new ArgumentNullException(nameof(model));");
+            w.Comment("Owned by this pass: a call after Dispose is an ObjectDisposedException naming the pass.");
+            w.Line("_arena = new(ArenaLength, owner: this);");
         }
 
         w.Line();

@@ -17,13 +17,19 @@ public sealed unsafe class AlignedBuffer : IDisposable
     /// <summary>Alignment of the block and of every tensor placed in it, in bytes.</summary>
     public const int AlignmentBytes = 64;
 
+    private readonly object? _owner;
     private void* _allocation;
     private float* _data;
 
     /// <summary>Allocates <paramref name="length"/> floats, zeroed.</summary>
-    public AlignedBuffer(long length)
+    /// <param name="length">Floats in the block.</param>
+    /// <param name="owner">The object whose part the block is (a generated pass owns its arena): used after
+    /// <see cref="Dispose"/>, the block's <see cref="ObjectDisposedException"/> names the owner's type, which the
+    /// user disposed, rather than this buffer's.</param>
+    public AlignedBuffer(long length, object? owner = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _owner = owner;
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length) * sizeof(float);
         // There is no aligned calloc: over-allocate by one alignment and start at the first aligned address.
@@ -39,7 +45,7 @@ public sealed unsafe class AlignedBuffer : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_data == null, this);
+            ObjectDisposedException.ThrowIf(_data == null, _owner ?? this);
             return _data;
         }
     }
