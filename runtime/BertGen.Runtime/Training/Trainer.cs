@@ -735,9 +735,18 @@ public sealed class Trainer : IDisposable
         catch (ArgumentException)
         {
             string compiled = string.Join(", ", _model.ShapeVariants.Select(v => $"{v.Batch} × {v.Sequence}"));
-            throw new TrainingException($"the {what} source's batches are {batch} × {sequence} tokens, and {_model.Name} has no training step of that shape (compiled: {compiled}): give the source one of them");
+            throw new TrainingException($"the {what} source's batches are {batch} × {sequence} tokens, and {_model.Name} has no training step of that shape (compiled: {compiled}): give the source one of them{ShapeSettings()}");
         }
     }
+
+    // Where BertGen.Training's sources take their shape from, for the objectives they feed: the sequence length is not an
+    // argument of the source itself (PretrainingOptions.MaxSeqLength defaults to 128, whatever the model was compiled for).
+    private string ShapeSettings() => _model.Objective switch
+    {
+        TrainingObjective.Pretraining or TrainingObjective.MaskedLm => " (a PretrainingBatchStream's batchSize and PretrainingOptions.MaxSeqLength)",
+        TrainingObjective.SequenceClassification => " (its batchSize and SequenceClassificationDataset.Create's sequenceLength)",
+        _ => "",
+    };
 
     // A source whose batches do not match the compiled step is a configuration error to report before training,
     // not an out-of-range read inside a kernel.
