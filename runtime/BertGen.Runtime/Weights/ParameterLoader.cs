@@ -16,7 +16,12 @@ namespace BertGen.Runtime.Weights;
 /// </summary>
 public static class ParameterLoader
 {
-    /// <summary>Loads the safetensors file at <paramref name="path"/> into <paramref name="buffer"/>.</summary>
+    /// <summary>
+    /// Loads the safetensors file at <paramref name="path"/> (a checkpoint's <c>model.safetensors</c>, or a HuggingFace
+    /// one) into <paramref name="buffer"/>. A table without heads (an encoder) takes the encoder of a task model's file,
+    /// its heads' tensors left out; a model with heads takes a file of exactly its own parameters
+    /// (<see cref="LoadEncoderSafetensors"/> loads only the encoder of another task's file into one).
+    /// </summary>
     public static void LoadSafetensors(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
         using SafetensorsReader reader = SafetensorsReader.Open(path);
