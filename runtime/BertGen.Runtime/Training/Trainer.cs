@@ -248,8 +248,10 @@ public sealed class Trainer : IDisposable
     public string? ResumeNote { get; private set; }
 
     /// <summary>
-    /// Continues from the newest checkpoint in the checkpoint directory, if there is one: parameters, moments, step,
-    /// data position. Returns false (and changes nothing) when there is none.
+    /// Continues from the newest checkpoint in <see cref="TrainerOptions.CheckpointDirectory"/>, if there is one:
+    /// parameters, moments, step, data position. Returns false (and changes nothing) when there is none, and always
+    /// without a checkpoint directory. A checkpoint at or past <see cref="TrainerOptions.Steps"/> leaves <see cref="Run"/>
+    /// no step to take.
     /// </summary>
     public bool ResumeFromLatest()
     {
