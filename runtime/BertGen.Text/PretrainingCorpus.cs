@@ -53,7 +53,11 @@ public sealed class PretrainingCorpus
         }
     }
 
-    /// <summary>Reads a sentence-per-line corpus file (plain or gzip) and tokenises it.</summary>
+    /// <summary>
+    /// Reads a sentence-per-line corpus file (plain or gzip) and tokenises it: one sentence per line, a blank line between
+    /// documents (<see cref="SentenceCorpusReader"/>'s format). A file without blank lines is one document: too few for
+    /// pretraining instances, whose random-next B segments come from another document (<see cref="CutDocuments"/>).
+    /// </summary>
     /// <exception cref="TextDataException">The file holds no sentence with a token (blank lines only, or text the tokenizer
     /// keeps nothing of): named here, not later as a held-out split short of documents.</exception>
     public static PretrainingCorpus Load(string path, BertWordPieceTokenizer tokenizer)

@@ -23,7 +23,8 @@ public sealed class PretrainingInstanceBuilder
         options.Validate();
         if (corpus.DocumentCount < 2)
         {
-            throw new TextDataException($"The corpus has {corpus.DocumentCount} document(s): random-next pairs need at least 2.");
+            throw new TextDataException(
+                $"The corpus has {corpus.DocumentCount} document(s): random-next pairs need at least 2 (a corpus file separates documents with a blank line; PretrainingCorpus.CutDocuments cuts one into several).");
         }
 
         _corpus = corpus;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -172,8 +173,57 @@ public sealed class LibraryMisuseTests
             new SequenceClassificationBatchSource(new SequenceClassificationBatchStream(data, batchSize: 16, seed: 1)),
             options,
             new SequenceClassificationEvaluationSource(data, batchSize: 8)));
-        Assert.Equal("the evaluation source's batches are 8 × 64 tokens, and BertTinyClassifier has no training step of that shape (compiled: 16 × 64): give the source one of them", refused.Message);
+        Assert.Equal("the evaluation source's batches are 8 × 64 tokens, and BertTinyClassifier has no training step of that shape (compiled: 16 × 64): give the source one of them (its batchSize and SequenceClassificationDataset.Create's sequenceLength)", refused.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public void APretrainingSourceOfAnUncompiledShapeNamesTheSettingsThatShapeIt()
+    {
+        // PretrainingOptions.MaxSeqLength defaults to 128 whatever the model was compiled for, and the refusal said only
+        // "give the source one of them", without saying where a pretraining source's sequence length is set.
+        PretrainingCorpus corpus = PretrainingCorpus.FromTokenIds([.. Enumerable.Range(0, 4).Select(d =>
+            (IReadOnlyList<int[]>)[.. Enumerable.Range(0, 20).Select(s => Enumerable.Range(2000 + d * 100 + s, 10).ToArray())])]);
+        var stream = new PretrainingBatchStream(corpus, Tokenizer.Vocabulary, new PretrainingOptions { MaxSeqLength = 64 }, batchSize: 8);
+        using var model = new BertTiny();
+        model.InitializeParameters(seed: 1);
+        model.PrepareWeights();
+        var options = new TrainerOptions { Steps = 1, Schedule = new LinearWarmupDecaySchedule(1e-3, 0, 1) };
+        TrainingException refused = Assert.Throws<TrainingException>(() => new Trainer(model, new PretrainingBatchSource(stream), options));
+        Assert.Equal(
+            "the training source's batches are 8 × 64 tokens, and BertTiny has no training step of that shape (compiled: 1 × 128, 8 × 128, 32 × 128): "
+            + "give the source one of them (a PretrainingBatchStream's batchSize and PretrainingOptions.MaxSeqLength)",
+            refused.Message);
+    }
+
+    [Fact]
+    public void AnUncompiledTrainingShapeIsRefusedNamingTheCompiledOnes()
+    {
+        // The forward pass's refusal listed the compiled shapes; the training step's did not.
+        using var model = new BertTiny();
+        ArgumentException refused = Assert.Throws<ArgumentException>(() => model.CreateTrainingStep(16, 64));
+        Assert.Equal("BertTiny has no compiled training shape batch 16 × sequence 64; compiled training shapes: 1×128, 8×128, 32×128.", refused.Message);
+    }
+
+    [Fact]
+    public void ABatchBuiltByHandIsRefusedInTheUnitsOfTheSpec()
+    {
+        // A token id past the vocabulary (a tokenizer of another vocabulary than the spec's vocab_size) and a batch without
+        // masked-LM positions were refused as bare numbers ("outside the vocabulary [0, 30522)", "Expected 160 masked LM
+        // positions, got 0"), without saying what sets them.
+        using var model = new BertTiny();
+        model.InitializeParameters(seed: 1);
+        model.PrepareWeights();
+        using ITrainingStep step = model.CreateTrainingStep(8, 128);
+        var batch = new TrainingBatch { InputIds = new int[8 * 128], AttentionMask = new int[8 * 128], TokenTypeIds = new int[8 * 128] };
+        Assert.Equal(
+            "Expected 160 masked LM positions (batch × max_predictions_per_seq), got 0.",
+            Assert.Throws<BertInputException>(() => step.Run(batch, StepMode.Train, dropoutSeed: 0, replaceGradients: true)).Message);
+
+        batch.InputIds[5] = 30522;
+        Assert.Equal(
+            "Token id 30522 at position 5 is outside the vocabulary [0, 30522) the model was compiled for (its spec's vocab_size): tokenise with a vocabulary of 30522 entries.",
+            Assert.Throws<BertInputException>(() => step.Run(batch, StepMode.Train, dropoutSeed: 0, replaceGradients: true)).Message);
     }
 
     private static BertTinyClassifier Classifier()

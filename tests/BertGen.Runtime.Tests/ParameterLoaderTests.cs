@@ -115,6 +115,33 @@ public sealed class ParameterLoaderTests : IDisposable
     }
 
     [Fact]
+    public void ACheckpointsOptimizerStateIsRefusedAsWeightsAndItsFolderNamesTheFileToLoad()
+    {
+        // AdamW's moments hold the model's names and shapes: given as weights they loaded without a word (the CLI refused
+        // them, a program's own load did not), and every answer was noise. A checkpoint folder said only "not a file".
+        List<ParameterInfo> table = SmallTable();
+        string checkpoint = Path.Combine(_directory.Path, "checkpoint-000000040");
+        Directory.CreateDirectory(checkpoint);
+        ParameterSaver.SaveSafetensors(Path.Combine(checkpoint, "model.safetensors"), table, Filled(table, 1));
+        string moments = Path.Combine(checkpoint, "optimizer.exp_avg.safetensors");
+        ParameterSaver.SaveSafetensors(moments, table, Filled(table, 2), new Dictionary<string, string> { ["bertgen_optimizer_state"] = "exp_avg" });
+        float[] loaded = Buffer(table);
+        Array.Fill(loaded, 42f);
+
+        WeightFileException refused = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(moments, table, loaded));
+        Assert.Equal($"safetensors file '{moments}' is a checkpoint's optimizer state (AdamW's 'exp_avg'), not its weights: load the checkpoint's model.safetensors", refused.Message);
+        Assert.Equal(refused.Message, Assert.Throws<WeightFileException>(() => ParameterLoader.LoadEncoderSafetensors(moments, table, loaded)).Message);
+        Assert.All(loaded, v => Assert.Equal(42f, v));
+
+        Assert.Equal(
+            $"safetensors file '{checkpoint}' is a checkpoint folder, not a file: load its model.safetensors",
+            Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(checkpoint, table, loaded)).Message);
+        ParameterLoader.LoadSafetensors(Path.Combine(checkpoint, "model.safetensors"), table, loaded);
+        float[] saved = Filled(table, 1);
+        Assert.All(table, p => Assert.Equal(saved.AsSpan((int)p.Offset, (int)p.Length).ToArray(), loaded.AsSpan((int)p.Offset, (int)p.Length).ToArray()));
+    }
+
+    [Fact]
     public void AcceptsNamesWithoutTheBertPrefixAndLegacyGammaBetaAndSkipsPositionIds()
     {
         List<ParameterInfo> table = SmallTable();

@@ -95,4 +95,26 @@ public sealed class LibraryMisuseTests
         Assert.Equal("Batch sequence length 8 differs from the dataset's 16.", Assert.Throws<TextDataException>(() => stream.Next(new SequenceClassificationBatch(1, 8))).Message);
         Assert.Equal(before, stream.SaveState());
     }
+
+    [Fact]
+    public void ACorpusFileWithoutBlankLinesSaysHowToMakeDocuments()
+    {
+        // A sentence-per-line file without blank lines is one document. The refusal said only that random-next pairs
+        // need 2, leaving a program to find out that a blank line separates documents.
+        string path = Path.Combine(Path.GetTempPath(), $"bertgen-one-document-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(path, "In the beginning God created the heaven and the earth.\nAnd the earth was without form, and void.\n");
+        try
+        {
+            PretrainingCorpus corpus = PretrainingCorpus.Load(path, TestData.Tokenizer);
+            TextDataException refused = Assert.Throws<TextDataException>(
+                () => new PretrainingBatchStream(corpus, TestData.Vocabulary, new PretrainingOptions { MaxSeqLength = 32 }, batchSize: 1));
+            Assert.Equal(
+                "The corpus has 1 document(s): random-next pairs need at least 2 (a corpus file separates documents with a blank line; PretrainingCorpus.CutDocuments cuts one into several).",
+                refused.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -65,9 +65,10 @@ internal static class TrainingEmitter
             w.Line($"public TrainingObjective Objective => TrainingObjective.{plan.Training[0].Objective};");
             w.Line();
             w.Summary("The compiled training step of one of ShapeVariants, with its own saved-activation arena.");
+            string shapes = string.Join(", ", plan.Training.Select(t => t.Shape.Batch + "×" + t.Shape.Sequence));
             ModelEmitter.ShapeSwitch(
                 w, "public ITrainingStep CreateTrainingStep(int batch, int sequence)", plan.Training.Select(t => t.Shape), ClassName,
-                $"$\"{plan.Spec.TypeName} has no compiled training shape batch {{batch}} × sequence {{sequence}}.\"");
+                $"$\"{plan.Spec.TypeName} has no compiled training shape batch {{batch}} × sequence {{sequence}}; \" + \"compiled training shapes: {shapes}.\"");
 
             w.Line();
             w.Line("partial void DisposeTraining() => _gradients?.Dispose();");

@@ -197,8 +197,8 @@ internal sealed class CheckpointStore
         try
         {
             ParameterLoader.LoadSafetensors(Path.Combine(path, ModelFile), model.ParameterTable, model.Parameters.AsSpan());
-            ParameterLoader.LoadSafetensors(Path.Combine(path, FirstMomentFile), model.ParameterTable, firstMoment.AsSpan());
-            ParameterLoader.LoadSafetensors(Path.Combine(path, SecondMomentFile), model.ParameterTable, secondMoment.AsSpan());
+            ParameterLoader.LoadOptimizerState(Path.Combine(path, FirstMomentFile), model.ParameterTable, firstMoment.AsSpan());
+            ParameterLoader.LoadOptimizerState(Path.Combine(path, SecondMomentFile), model.ParameterTable, secondMoment.AsSpan());
         }
         catch (WeightFileException e)
         {

@@ -21,7 +21,8 @@ public static class InputValidation
         {
             if ((uint)inputIds[t] >= (uint)vocabSize)
             {
-                throw new BertInputException($"Token id {inputIds[t]} at position {t} is outside the vocabulary [0, {vocabSize}).");
+                throw new BertInputException(
+                    $"Token id {inputIds[t]} at position {t} is outside the vocabulary [0, {vocabSize}) the model was compiled for (its spec's vocab_size): tokenise with a vocabulary of {vocabSize} entries.");
             }
 
             if ((uint)tokenTypeIds[t] >= (uint)typeVocabSize)

@@ -26,9 +26,9 @@ public static class TrainingBatchValidation
         {
             case TrainingObjective.Pretraining:
             case TrainingObjective.MaskedLm:
-                Length(batch.MaskedLmPositions, batchSize * maxPredictions, "masked LM positions");
-                Length(batch.MaskedLmIds, batchSize * maxPredictions, "masked LM ids");
-                Length(batch.MaskedLmWeights, batchSize * maxPredictions, "masked LM weights");
+                Length(batch.MaskedLmPositions, batchSize * maxPredictions, "masked LM positions (batch × max_predictions_per_seq)");
+                Length(batch.MaskedLmIds, batchSize * maxPredictions, "masked LM ids (batch × max_predictions_per_seq)");
+                Length(batch.MaskedLmWeights, batchSize * maxPredictions, "masked LM weights (batch × max_predictions_per_seq)");
                 Range(batch.MaskedLmPositions, sequence, "masked LM position");
                 Range(batch.MaskedLmIds, vocabSize, "masked LM id");
                 ZeroOrOne(batch.MaskedLmWeights);

@@ -248,8 +248,10 @@ public sealed class Trainer : IDisposable
     public string? ResumeNote { get; private set; }
 
     /// <summary>
-    /// Continues from the newest checkpoint in the checkpoint directory, if there is one: parameters, moments, step,
-    /// data position. Returns false (and changes nothing) when there is none.
+    /// Continues from the newest checkpoint in <see cref="TrainerOptions.CheckpointDirectory"/>, if there is one:
+    /// parameters, moments, step, data position. Returns false (and changes nothing) when there is none, and always
+    /// without a checkpoint directory. A checkpoint at or past <see cref="TrainerOptions.Steps"/> leaves <see cref="Run"/>
+    /// no step to take.
     /// </summary>
     public bool ResumeFromLatest()
     {
@@ -735,9 +737,18 @@ public sealed class Trainer : IDisposable
         catch (ArgumentException)
         {
             string compiled = string.Join(", ", _model.ShapeVariants.Select(v => $"{v.Batch} × {v.Sequence}"));
-            throw new TrainingException($"the {what} source's batches are {batch} × {sequence} tokens, and {_model.Name} has no training step of that shape (compiled: {compiled}): give the source one of them");
+            throw new TrainingException($"the {what} source's batches are {batch} × {sequence} tokens, and {_model.Name} has no training step of that shape (compiled: {compiled}): give the source one of them{ShapeSettings()}");
         }
     }
+
+    // Where BertGen.Training's sources take their shape from, for the objectives they feed: the sequence length is not an
+    // argument of the source itself (PretrainingOptions.MaxSeqLength defaults to 128, whatever the model was compiled for).
+    private string ShapeSettings() => _model.Objective switch
+    {
+        TrainingObjective.Pretraining or TrainingObjective.MaskedLm => " (a PretrainingBatchStream's batchSize and PretrainingOptions.MaxSeqLength)",
+        TrainingObjective.SequenceClassification => " (its batchSize and SequenceClassificationDataset.Create's sequenceLength)",
+        _ => "",
+    };
 
     // A source whose batches do not match the compiled step is a configuration error to report before training,
     // not an out-of-range read inside a kernel.

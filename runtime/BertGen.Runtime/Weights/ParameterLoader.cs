@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Pretrained;
@@ -16,11 +18,47 @@ namespace BertGen.Runtime.Weights;
 /// </summary>
 public static class ParameterLoader
 {
-    /// <summary>Loads the safetensors file at <paramref name="path"/> into <paramref name="buffer"/>.</summary>
+    /// <summary>
+    /// Loads the safetensors file at <paramref name="path"/> (a checkpoint's <c>model.safetensors</c>, or a HuggingFace
+    /// one) into <paramref name="buffer"/>. A table without heads (an encoder) takes the encoder of a task model's file,
+    /// its heads' tensors left out; a model with heads takes a file of exactly its own parameters
+    /// (<see cref="LoadEncoderSafetensors"/> loads only the encoder of another task's file into one).
+    /// </summary>
+    /// <exception cref="WeightFileException">The file is missing or damaged, does not fit <paramref name="table"/>, or is a
+    /// checkpoint folder or a checkpoint's optimizer state instead of its weights.</exception>
     public static void LoadSafetensors(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
+    {
+        using SafetensorsReader reader = OpenWeights(path);
+        Load(reader.Tensors, table, buffer);
+    }
+
+    /// <summary>A checkpoint's AdamW moments, laid out like the parameters, into the optimiser's buffer (on resume).</summary>
+    internal static void LoadOptimizerState(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
         using SafetensorsReader reader = SafetensorsReader.Open(path);
         Load(reader.Tensors, table, buffer);
+    }
+
+    // The weights file at path. A checkpoint's AdamW moments hold the model's own names and shapes, so given as weights
+    // they loaded without a word and every answer was noise; checkpoints mark them, and the mark is refused here. A
+    // checkpoint folder is answered with the file in it to load.
+    private static SafetensorsReader OpenWeights(string path)
+    {
+        if (Directory.Exists(path) && File.Exists(Path.Combine(path, CheckpointStore.ModelFile)))
+        {
+            throw new WeightFileException(
+                $"safetensors file {MessageText.QuotePath(path)} is a checkpoint folder, not a file: load its {CheckpointStore.ModelFile}");
+        }
+
+        SafetensorsReader reader = SafetensorsReader.Open(path);
+        if (reader.Metadata.TryGetValue(CheckpointStore.OptimizerStateKey, out string? moments))
+        {
+            reader.Dispose();
+            throw new WeightFileException(
+                $"safetensors file {MessageText.QuotePath(path)} is a checkpoint's optimizer state (AdamW's {MessageText.Quote(moments)}), not its weights: load the checkpoint's {CheckpointStore.ModelFile}");
+        }
+
+        return reader;
     }
 
     /// <summary>
@@ -131,7 +169,7 @@ public static class ParameterLoader
     /// </summary>
     public static IReadOnlyList<string> LoadEncoderSafetensors(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
-        using SafetensorsReader reader = SafetensorsReader.Open(path);
+        using SafetensorsReader reader = OpenWeights(path);
         return LoadEncoder(reader.Tensors, table, buffer);
     }
 
