@@ -383,6 +383,63 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.Equal($"bertgen: error: '{path}' is not a JSON object", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
     }
 
+    private const string Modules = """
+        [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+         {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]
+        """;
+
+    /// <summary>
+    /// sentence-transformers concatenates every pooling its config sets, and runs every module modules.json lists: CLS and
+    /// mean together, or a Dense projection after the pooling, were answered with the first pooling alone (exit 0, a vector
+    /// of another size and meaning than the model's).
+    /// </summary>
+    [Theory]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}""",
+        "' concatenates 2 poolings (pooling_mode_cls_token, pooling_mode_mean_tokens); BertGen pools by one, the mean of the tokens or [CLS]")]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode_mean_tokens": true, "pooling_mode_max_tokens": true}""",
+        "' concatenates 2 poolings (pooling_mode_mean_tokens, pooling_mode_max_tokens); BertGen pools by one, the mean of the tokens or [CLS]")]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode": "max", "pooling_mode_mean_tokens": true}""",
+        "' asks for a pooling BertGen does not do ('max'; it pools by the mean of the tokens or by [CLS])")]
+    [InlineData("modules.json", """[{"path": "", "type": "sentence_transformers.models.Transformer"}, {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}, {"path": "2_Dense", "type": "sentence_transformers.models.Dense"}]""",
+        "' has a module 'sentence_transformers.models.Dense' ('2_Dense') BertGen does not run: it runs the encoder, mean or [CLS] pooling and a normalisation only")]
+    [InlineData("modules.json", """[{"path": "", "type": "sentence_transformers.models.Transformer"}]""",
+        "' lists no sentence_transformers.models.Pooling module: its model gives no sentence embedding")]
+    [InlineData("modules.json", """{"0": "Transformer"}""", "' is not a JSON array")]
+    public void A_sentence_transformers_pipeline_bertgen_does_not_run_is_one_line(string file, string json, string expected)
+    {
+        string directory = _folder.Scratch("pipeline-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
+        File.Copy(Path.Combine(_folder.Directory, "1_Pooling", "config.json"), Path.Combine(directory, "1_Pooling", "config.json"));
+        string path = Path.Combine(directory, file);
+        File.WriteAllText(path, json);
+
+        Assert.Equal($"bertgen: error: '{path}{expected}", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
+    /// <summary>
+    /// The modules.json sentence-transformers writes for all-MiniLM-L6-v2 runs as before; the pooling is read from the folder
+    /// it names, and <c>pooling_mode</c> overrides the flags, as sentence-transformers' Pooling does.
+    /// </summary>
+    [Fact]
+    public void Modules_json_names_the_pooling_folder_and_pooling_mode_overrides_the_flags()
+    {
+        string directory = _folder.Scratch("modules-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        File.WriteAllText(Path.Combine(directory, "modules.json"), Modules.Replace("1_Pooling", "pool", StringComparison.Ordinal));
+        Directory.CreateDirectory(Path.Combine(directory, "pool"));
+        File.WriteAllText(Path.Combine(directory, "pool", "config.json"), """{"pooling_mode": "cls", "pooling_mode_mean_tokens": true}""");
+
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Cls, ModelFolder.Open(directory).Pooling);
+        File.WriteAllText(Path.Combine(directory, "modules.json"), Modules);
+        Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
+        File.Copy(Path.Combine(_folder.Directory, "1_Pooling", "config.json"), Path.Combine(directory, "1_Pooling", "config.json"));
+        CliResult folder = Cli.Run("embed", "--quiet", "--model-dir", directory, "This is an example sentence");
+        Assert.True(folder.ExitCode == 0, folder.Error);
+        Assert.Equal(Cli.Run("embed", "--quiet", "This is an example sentence").Output, folder.Output);
+    }
+
     /// <summary>
     /// A folder where a file belongs was taken for no file (a tokenizer.json folder fell back to vocab.txt, a pooling
     /// config folder to the default pooling, without a word); a hub snapshot copied without cp -L holds links to blobs
