@@ -92,6 +92,13 @@ internal sealed record HuggingFaceConfig(
                 throw new CliFailureException($"'{path}' is a {architecture}; BertGen knows {string.Join(", ", HeadOfArchitecture.Keys)}");
             }
 
+            // A masked-LM head decodes with a matrix of its own when tie_word_embeddings is false; BertGen's decoder is the word
+            // embeddings (the generator refuses the spec, BG0008).
+            if (!Flag(root, "tie_word_embeddings", path, fallback: true) && head is not null && BertGen.Generator.Model.Heads.FromSpecName(head) is { PredictsMaskedTokens: true })
+            {
+                throw new CliFailureException($"'{path}' has tie_word_embeddings false (a masked-LM decoder of its own); BertGen's masked-LM decoder is the word embeddings");
+            }
+
             // Sizes within the generator's bounds (SpecLimits): past one, no spec of this model compiles, and what is derived
             // from them (a spec's shapes up to max_position_embeddings, the label names) would be unbounded work.
             int vocab = Number(root, "vocab_size", null, SpecLimits.VocabSize, path);
@@ -259,9 +266,9 @@ internal sealed record HuggingFaceConfig(
             : throw new CliFailureException($"'{path}': \"{name}\" must be a string, not {value.GetRawText()}");
     }
 
-    /// <summary>A true/false field, false when absent; anything else ("yes", 1, null) is refused, never read as false.</summary>
-    private static bool Flag(JsonElement root, string name, string path) =>
-        !root.TryGetProperty(name, out JsonElement value) ? false
+    /// <summary>A true/false field, <paramref name="fallback"/> when absent; anything else ("yes", 1, null) is refused, never read as the fallback.</summary>
+    private static bool Flag(JsonElement root, string name, string path, bool fallback = false) =>
+        !root.TryGetProperty(name, out JsonElement value) ? fallback
         : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
         : throw new CliFailureException($"'{path}': \"{name}\" must be true or false, not {value.GetRawText()}");
 }

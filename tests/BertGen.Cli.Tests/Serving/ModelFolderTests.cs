@@ -211,6 +211,30 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// tie_word_embeddings false gives a masked-LM head a decoder of its own, which BertGen's (the word embeddings) is not:
+    /// spec wrote a spec the generator refuses (BG0008). It changes nothing for an encoder, whose spec is written.
+    /// </summary>
+    [Fact]
+    public void Spec_of_a_masked_lm_with_an_untied_decoder_is_one_line()
+    {
+        string directory = _folder.Scratch("untied-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        string config = Path.Combine(directory, "config.json");
+        string untied = HuggingFaceFolder.MiniLmConfig.Replace("\"use_cache\": true", "\"tie_word_embeddings\": false", StringComparison.Ordinal);
+        File.WriteAllText(config, untied.Replace("\"BertModel\"", "\"BertForMaskedLM\"", StringComparison.Ordinal));
+        Assert.Equal($"bertgen: error: '{config}' has tie_word_embeddings false (a masked-LM decoder of its own); BertGen's masked-LM decoder is the word embeddings",
+            Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(1));
+
+        File.WriteAllText(config, untied.Replace("\"tie_word_embeddings\": false", "\"tie_word_embeddings\": \"no\"", StringComparison.Ordinal));
+        Assert.Equal($"bertgen: error: '{config}': \"tie_word_embeddings\" must be true or false, not \"no\"",
+            Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(1));
+
+        File.WriteAllText(config, untied);
+        CliResult encoder = Cli.Run("spec", directory, "--output", directory + ".bert.json");
+        Assert.True(encoder.ExitCode == 0, encoder.Error);
+    }
+
+    /// <summary>
     /// Label names within 512 characters each but past 1,048,576 in all: spec wrote a spec the generator refuses (BG0004),
     /// whose model the compiler would otherwise refuse (CS8103, an assembly's strings past 16 MB).
     /// </summary>
