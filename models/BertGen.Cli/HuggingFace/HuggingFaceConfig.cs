@@ -27,6 +27,7 @@ internal sealed record HuggingFaceConfig(
     string Architecture,
     IReadOnlyList<string> Heads,
     IReadOnlyList<string> Labels,
+    string ProblemType,
     string Json)
 {
     /// <summary>HuggingFace's task classes and the spec head each one needs (a bare <c>BertModel</c> needs none).</summary>
@@ -111,6 +112,7 @@ internal sealed record HuggingFaceConfig(
                 throw new CliFailureException($"'{path}': \"hidden_size\" {hidden} is not divisible by \"num_attention_heads\" {heads}");
             }
 
+            IReadOnlyList<string> labels = ReadLabels(root, path);
             return new HuggingFaceConfig(
                 path,
                 vocab,
@@ -124,7 +126,8 @@ internal sealed record HuggingFaceConfig(
                 Epsilon(root, path),
                 architecture,
                 head is null ? [] : [head],
-                ReadLabels(root, path),
+                labels,
+                ProblemTypeName(root, labels.Count, path),
                 json);
         }
     }
@@ -168,6 +171,22 @@ internal sealed record HuggingFaceConfig(
         return Activations.FromSpecName(name) is not null
             ? name
             : throw new CliFailureException($"'{path}': \"hidden_act\" {MessageText.Quote(name)} is not an activation BertGen implements ({Activations.SpecNamesText})");
+    }
+
+    /// <summary>
+    /// <c>problem_type</c> as the generator reads it (<see cref="ProblemTypes"/>): the name given, else regression for one
+    /// label and single-label classification for more. It says how a classifier's logits are read (softmax, a sigmoid per
+    /// label, the value itself), so a folder runs only on a compiled classifier of its own kind.
+    /// </summary>
+    private static string ProblemTypeName(JsonElement root, int labels, string path)
+    {
+        if (!root.TryGetProperty("problem_type", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return ProblemTypes.Of(labels == 1 ? BertGen.Generator.Model.ProblemType.Regression : BertGen.Generator.Model.ProblemType.SingleLabelClassification).SpecName;
+        }
+
+        return (value.ValueKind == JsonValueKind.String ? ProblemTypes.FromSpecName(value.GetString()!) : null)?.SpecName
+            ?? throw new CliFailureException($"'{path}': \"problem_type\" must be null or one of {ProblemTypes.SpecNamesText}, not {value.GetRawText()}");
     }
 
     /// <summary>

@@ -149,6 +149,27 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// problem_type says how a classifier's logits are read: a multi-label folder (a sigmoid per label) matched the compiled
+    /// single-label classifier of its sizes, whose answers are a softmax over the labels, and ran.
+    /// </summary>
+    [Fact]
+    public void A_classifier_folder_of_another_problem_type_matches_no_compiled_classifier()
+    {
+        string directory = _folder.Scratch("multi-label");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c
+            .Replace("\"BertModel\"", "\"BertForSequenceClassification\"", StringComparison.Ordinal)
+            .Replace("\"use_cache\": true", "\"id2label\": {\"0\": \"OT\", \"1\": \"NT\"}, \"problem_type\": \"multi_label_classification\"", StringComparison.Ordinal));
+
+        string line = Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1);
+
+        Assert.StartsWith($"bertgen: error: model folder '{directory}' matches no model compiled into bertgen; the closest, ", line, StringComparison.Ordinal);
+        HuggingFaceConfig folder = HuggingFaceConfig.Load(Path.Combine(directory, "config.json"));
+        Assert.Equal(["problem_type (folder multi_label_classification, compiled single_label_classification)"], CompiledModelMatch.Differences(folder, MiniLmL6Classifier.Descriptor));
+        HuggingFaceConfig single = HuggingFaceConfig.Load(Path.Combine(directory, "config.json")) with { ProblemType = "single_label_classification" };
+        Assert.Empty(CompiledModelMatch.Differences(single, MiniLmL6Classifier.Descriptor));
+    }
+
+    /// <summary>
     /// Mistyped or hostile config.json values: each was an internal error (a non-string architecture or label), a hang
     /// (two billion label names), or silently read as a default and run (a string epsilon matched the compiled model's,
     /// a decoder ran bidirectionally).
