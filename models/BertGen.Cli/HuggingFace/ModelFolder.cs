@@ -75,7 +75,29 @@ internal sealed record ModelFolder(
             throw new CliFailureException($"'{tokenizerFile}' has {tokenizer.Vocabulary.Count} tokens but {ConfigFile} says vocab_size {parsed.VocabSize}");
         }
 
+        RequireNoLowercasingBeforeTheTokenizer(directory, tokenizer, tokenizerFile);
         return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, ReadPooling(directory), ReadMaxTokens(directory, parsed));
+    }
+
+    /// <summary>
+    /// sentence-transformers' <c>do_lower_case</c> lowercases every text (Python's <c>str.lower</c>) before the tokenizer
+    /// sees it. Before an uncased tokenizer that changes nothing; before a cased one it does, and BertGen does not do it (the
+    /// tokenizer's own lowercasing also strips accents), so such a folder embedded its texts with their case, without a word.
+    /// </summary>
+    private static void RequireNoLowercasingBeforeTheTokenizer(string directory, BertWordPieceTokenizer tokenizer, string tokenizerFile)
+    {
+        string path = Path.Combine(directory, "sentence_bert_config.json");
+        if (!Has(path, "settings"))
+        {
+            return;
+        }
+
+        using JsonDocument document = ParseJson(path);
+        if (Flag(document.RootElement, "do_lower_case", path) == true && !tokenizer.Normalization.Lowercase)
+        {
+            throw new CliFailureException(
+                $"'{path}' has do_lower_case true (sentence-transformers lowercases texts before the tokenizer), but '{tokenizerFile}' keeps case; BertGen does not lowercase texts before a cased tokenizer");
+        }
     }
 
     /// <summary>

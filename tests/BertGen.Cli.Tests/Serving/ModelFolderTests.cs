@@ -118,6 +118,27 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// sentence-transformers' do_lower_case lowercases texts before the tokenizer: before a cased tokenizer.json the folder
+    /// was embedded with the texts' case kept, exit 0. Before an uncased one it changes nothing and runs.
+    /// </summary>
+    [Fact]
+    public void Sentence_transformers_lowercasing_before_a_cased_tokenizer_is_one_line()
+    {
+        string directory = _folder.Scratch("cased-lowercased");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
+        string settings = Path.Combine(directory, "sentence_bert_config.json");
+        File.WriteAllText(settings, """{"max_seq_length": 256, "do_lower_case": true}""");
+
+        CliResult uncased = Cli.Run("embed", "--quiet", "--model-dir", directory, "Hello");
+        Assert.True(uncased.ExitCode == 0, uncased.Error);
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), HuggingFaceFolder.TokenizerJson(tokens, lowercase: false));
+        Assert.Equal(
+            $"bertgen: error: '{settings}' has do_lower_case true (sentence-transformers lowercases texts before the tokenizer), but '{Path.Combine(directory, "tokenizer.json")}' keeps case; BertGen does not lowercase texts before a cased tokenizer",
+            Cli.Run("embed", "--model-dir", directory, "Hello").AssertOneLineError(1));
+    }
+
+    /// <summary>
     /// Whether a text is blank is the model's tokenizer's call, not a rule about accents: the uncased tokenizer strips a lone
     /// combining accent to nothing (refused), a cased one keeps it (embedded).
     /// </summary>
