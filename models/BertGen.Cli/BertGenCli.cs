@@ -48,12 +48,17 @@ internal static class BertGenCli
                 throw new CliUsageException($"{CliErrors.WithoutTypeNames(first.Message)} (see '{command} --help')");
             }
 
-            return parse.Invoke(new InvocationConfiguration
+            int exitCode = parse.Invoke(new InvocationConfiguration
             {
                 Output = console.Output,
                 Error = console.Error,
                 EnableDefaultExceptionHandler = false,
             });
+
+            // The buffered results are written here, inside the try: a short answer (a similarity table, inspect) is
+            // written only by this flush, and on a full disk it escaped from the finally as an unhandled exception.
+            console.Output.Flush();
+            return exitCode;
         }
         catch (Exception e)
         {
@@ -63,8 +68,20 @@ internal static class BertGenCli
         }
         finally
         {
-            console.Output.Flush();
-            console.Error.Flush();
+            // After a failure, what could not be written stays buffered and fails again; the error has been reported.
+            FlushQuietly(console.Output);
+            FlushQuietly(console.Error);
+        }
+    }
+
+    private static void FlushQuietly(System.IO.TextWriter writer)
+    {
+        try
+        {
+            writer.Flush();
+        }
+        catch (System.IO.IOException)
+        {
         }
     }
 

@@ -50,6 +50,34 @@ public sealed class ProcessTests
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>
+    /// Standard output on a full disk: a short answer is written only by the flush at the end, which threw from a finally
+    /// block, so the process died with an unhandled IOException's stack trace (exit 134) instead of one line.
+    /// </summary>
+    [Theory]
+    [InlineData("inspect bert-tiny")]
+    [InlineData("similarity a b")]
+    public async Task A_full_disk_under_standard_output_is_one_line(string command)
+    {
+        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
+        var start = new ProcessStartInfo("sh") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "-c", "exec \"$@\" > /dev/full", "sh", Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", app })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (string arg in command.Split(' '))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        string error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal((1, "bertgen: error: no space left on device"), (process.ExitCode, error.TrimEnd('\n')));
+    }
+
     [Fact]
     public async Task UnderMpirunTablesArePlainMarkdownThoughStdoutIsATerminal()
     {

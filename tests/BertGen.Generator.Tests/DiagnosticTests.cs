@@ -94,6 +94,22 @@ public sealed class DiagnosticTests
         ValidSpec.Replace("  \"hidden_act\"", "  \"is_decoder\": true,\n  \"hidden_act\""),
         "BG0008", 6, 16, "Field 'is_decoder' has value true, which BertGen does not support (BertGen compiles encoder-only BERT)");
 
+    /// <summary>
+    /// HF's masked-LM heads decode with a matrix of their own when tie_word_embeddings is false; BertGen's decoder is always
+    /// the word embeddings, so the spec compiled (as the tied model) without a word. Without a masked-LM head it changes nothing.
+    /// </summary>
+    [Fact]
+    public void BG0008_AnUntiedMaskedLmDecoderIsUnsupported()
+    {
+        string untied = ValidSpec.Replace("  \"hidden_act\"", "  \"tie_word_embeddings\": false,\n  \"hidden_act\"");
+        AssertSingle(untied, "BG0008", 6, 25,
+            "Field 'tie_word_embeddings' has value false, which BertGen does not support (BertGen's masked-LM decoder is the word embedding matrix, tied)");
+
+        (_, GeneratorRunResult classifier) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, untied.Replace("[\"pretraining\"]", "[\"sequence_classification\"]")));
+        Assert.Empty(classifier.Diagnostics);
+        Assert.NotEmpty(classifier.GeneratedSources);
+    }
+
     [Fact]
     public void BG0009_TwoSpecsProduceTheSameType()
     {

@@ -152,7 +152,7 @@ public sealed class ParameterLoaderTests : IDisposable
             name => name.Replace("bert.", string.Empty, StringComparison.Ordinal)
                 .Replace("LayerNorm.weight", "LayerNorm.gamma", StringComparison.Ordinal)
                 .Replace("LayerNorm.bias", "LayerNorm.beta", StringComparison.Ordinal),
-            ("cls.predictions.decoder.weight", [5, 3], new float[15]));
+            ("cls.predictions.decoder.weight", [5, 3], source[..15]));
         float[] loaded = Buffer(table);
 
         using (SafetensorsReader reader = SafetensorsReader.Open(path))
@@ -163,6 +163,35 @@ public sealed class ParameterLoaderTests : IDisposable
             ParameterLoader.Load(withPositions, table, loaded);
         }
 
+        Assert.Equal(source, loaded);
+    }
+
+    /// <summary>
+    /// A stored MLM decoder weight was skipped whatever it held: the weights of a model trained with tie_word_embeddings
+    /// false (its own decoder) loaded, and fill-mask answered from the word embeddings instead, with exit 0. A tied model's
+    /// copy (a state dict or an ONNX export stores it twice) still loads.
+    /// </summary>
+    [Fact]
+    public void AStoredDecoderWeightMustBeTheWordEmbeddingsItIsTiedTo()
+    {
+        List<ParameterInfo> table = SmallTable();
+        float[] source = Filled(table, 4);
+        float[] untied = source[..15];
+        untied[7] += 0.5f;
+
+        string path = WriteFile(table, source, name => name, ("cls.predictions.decoder.weight", [5, 3], untied));
+        var error = Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(path, table, Buffer(table)));
+        Assert.Equal(
+            "tensor 'cls.predictions.decoder.weight' differs from the word embeddings at [2, 1] (a model trained with tie_word_embeddings false): this model's MLM decoder is its word embeddings, so it cannot run these weights",
+            error.Message);
+
+        string misshapen = WriteFile(table, source, name => name, ("cls.predictions.decoder.weight", [3, 5], source[..15]));
+        Assert.Equal(
+            "tensor 'cls.predictions.decoder.weight' has shape [3, 5] but this model's MLM decoder is its word embeddings, [5, 3]",
+            Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(misshapen, table, Buffer(table))).Message);
+
+        float[] loaded = Buffer(table);
+        ParameterLoader.LoadSafetensors(WriteFile(table, source, name => name, ("cls.predictions.decoder.weight", [5, 3], source[..15])), table, loaded);
         Assert.Equal(source, loaded);
     }
 

@@ -138,6 +138,14 @@ internal sealed class SpecParser
                 unread.TokenClassification ? ": the token classifier trains with cross-entropy, as HF's BertForTokenClassification does" : string.Empty);
         }
 
+        // HF's masked-LM heads decode with the word embedding matrix unless tie_word_embeddings is false, when the decoder
+        // is a matrix of its own; BertGen's is always the word embeddings, so such a spec compiled another model than its own.
+        if (ReadBool(config, "tie_word_embeddings", true) == false && heads is { HasMlmHead: true })
+        {
+            Report(DiagnosticDescriptors.UnsupportedValue, FieldSpan(config, "tie_word_embeddings"), "tie_word_embeddings", "false",
+                "BertGen's masked-LM decoder is the word embedding matrix, tied");
+        }
+
         if (training && architecture is { NumLabels: 1 } one && heads is { Any: true } taught
             && (taught.Objective == TrainingObjective.TokenClassification
                 || (taught.Objective == TrainingObjective.SequenceClassification && one.ProblemType == ProblemType.SingleLabelClassification)))

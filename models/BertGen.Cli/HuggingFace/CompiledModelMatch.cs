@@ -56,6 +56,9 @@ internal static class CompiledModelMatch
         if (config.Heads.Contains(ModelCatalog.SequenceClassificationHead) && descriptor.Heads.Contains(ModelCatalog.SequenceClassificationHead))
         {
             Compare("num_labels", config.Labels.Count, descriptor.Labels.Count);
+
+            // Read as the compiled model's kind: a multi-label folder on a single-label classifier answered with a softmax.
+            Compare("problem_type", config.ProblemType, descriptor.ProblemType);
         }
 
         return differences;

@@ -27,6 +27,7 @@ internal sealed record HuggingFaceConfig(
     string Architecture,
     IReadOnlyList<string> Heads,
     IReadOnlyList<string> Labels,
+    string ProblemType,
     string Json)
 {
     /// <summary>HuggingFace's task classes and the spec head each one needs (a bare <c>BertModel</c> needs none).</summary>
@@ -92,6 +93,13 @@ internal sealed record HuggingFaceConfig(
                 throw new CliFailureException($"'{path}' is a {architecture}; BertGen knows {string.Join(", ", HeadOfArchitecture.Keys)}");
             }
 
+            // A masked-LM head decodes with a matrix of its own when tie_word_embeddings is false; BertGen's decoder is the word
+            // embeddings (the generator refuses the spec, BG0008).
+            if (!Flag(root, "tie_word_embeddings", path, fallback: true) && head is not null && BertGen.Generator.Model.Heads.FromSpecName(head) is { PredictsMaskedTokens: true })
+            {
+                throw new CliFailureException($"'{path}' has tie_word_embeddings false (a masked-LM decoder of its own); BertGen's masked-LM decoder is the word embeddings");
+            }
+
             // Sizes within the generator's bounds (SpecLimits): past one, no spec of this model compiles, and what is derived
             // from them (a spec's shapes up to max_position_embeddings, the label names) would be unbounded work.
             int vocab = Number(root, "vocab_size", null, SpecLimits.VocabSize, path);
@@ -104,6 +112,7 @@ internal sealed record HuggingFaceConfig(
                 throw new CliFailureException($"'{path}': \"hidden_size\" {hidden} is not divisible by \"num_attention_heads\" {heads}");
             }
 
+            IReadOnlyList<string> labels = ReadLabels(root, path);
             return new HuggingFaceConfig(
                 path,
                 vocab,
@@ -117,7 +126,8 @@ internal sealed record HuggingFaceConfig(
                 Epsilon(root, path),
                 architecture,
                 head is null ? [] : [head],
-                ReadLabels(root, path),
+                labels,
+                ProblemTypeName(root, labels.Count, path),
                 json);
         }
     }
@@ -161,6 +171,22 @@ internal sealed record HuggingFaceConfig(
         return Activations.FromSpecName(name) is not null
             ? name
             : throw new CliFailureException($"'{path}': \"hidden_act\" {MessageText.Quote(name)} is not an activation BertGen implements ({Activations.SpecNamesText})");
+    }
+
+    /// <summary>
+    /// <c>problem_type</c> as the generator reads it (<see cref="ProblemTypes"/>): the name given, else regression for one
+    /// label and single-label classification for more. It says how a classifier's logits are read (softmax, a sigmoid per
+    /// label, the value itself), so a folder runs only on a compiled classifier of its own kind.
+    /// </summary>
+    private static string ProblemTypeName(JsonElement root, int labels, string path)
+    {
+        if (!root.TryGetProperty("problem_type", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return ProblemTypes.Of(labels == 1 ? BertGen.Generator.Model.ProblemType.Regression : BertGen.Generator.Model.ProblemType.SingleLabelClassification).SpecName;
+        }
+
+        return (value.ValueKind == JsonValueKind.String ? ProblemTypes.FromSpecName(value.GetString()!) : null)?.SpecName
+            ?? throw new CliFailureException($"'{path}': \"problem_type\" must be null or one of {ProblemTypes.SpecNamesText}, not {value.GetRawText()}");
     }
 
     /// <summary>
@@ -259,9 +285,9 @@ internal sealed record HuggingFaceConfig(
             : throw new CliFailureException($"'{path}': \"{name}\" must be a string, not {value.GetRawText()}");
     }
 
-    /// <summary>A true/false field, false when absent; anything else ("yes", 1, null) is refused, never read as false.</summary>
-    private static bool Flag(JsonElement root, string name, string path) =>
-        !root.TryGetProperty(name, out JsonElement value) ? false
+    /// <summary>A true/false field, <paramref name="fallback"/> when absent; anything else ("yes", 1, null) is refused, never read as the fallback.</summary>
+    private static bool Flag(JsonElement root, string name, string path, bool fallback = false) =>
+        !root.TryGetProperty(name, out JsonElement value) ? fallback
         : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
         : throw new CliFailureException($"'{path}': \"{name}\" must be true or false, not {value.GetRawText()}");
 }

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using BertGen.Runtime;
 using BertGen.Runtime.Inference;
@@ -74,7 +75,29 @@ internal sealed record ModelFolder(
             throw new CliFailureException($"'{tokenizerFile}' has {tokenizer.Vocabulary.Count} tokens but {ConfigFile} says vocab_size {parsed.VocabSize}");
         }
 
+        RequireNoLowercasingBeforeTheTokenizer(directory, tokenizer, tokenizerFile);
         return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, ReadPooling(directory), ReadMaxTokens(directory, parsed));
+    }
+
+    /// <summary>
+    /// sentence-transformers' <c>do_lower_case</c> lowercases every text (Python's <c>str.lower</c>) before the tokenizer
+    /// sees it. Before an uncased tokenizer that changes nothing; before a cased one it does, and BertGen does not do it (the
+    /// tokenizer's own lowercasing also strips accents), so such a folder embedded its texts with their case, without a word.
+    /// </summary>
+    private static void RequireNoLowercasingBeforeTheTokenizer(string directory, BertWordPieceTokenizer tokenizer, string tokenizerFile)
+    {
+        string path = Path.Combine(directory, "sentence_bert_config.json");
+        if (!Has(path, "settings"))
+        {
+            return;
+        }
+
+        using JsonDocument document = ParseJson(path);
+        if (Flag(document.RootElement, "do_lower_case", path) == true && !tokenizer.Normalization.Lowercase)
+        {
+            throw new CliFailureException(
+                $"'{path}' has do_lower_case true (sentence-transformers lowercases texts before the tokenizer), but '{tokenizerFile}' keeps case; BertGen does not lowercase texts before a cased tokenizer");
+        }
     }
 
     /// <summary>
@@ -128,10 +151,13 @@ internal sealed record ModelFolder(
             BertNormalization.FromHuggingFace(lowercase, strip, chinese, cleanText: true), HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord);
     }
 
-    /// <summary>sentence-transformers' pooling module, if the folder has one: CLS or mean; anything else is an error.</summary>
+    /// <summary>
+    /// sentence-transformers' pooling module, if the folder has one: CLS or mean; anything else is an error. Its folder is
+    /// the one <c>modules.json</c> names (<see cref="PoolingFolder"/>).
+    /// </summary>
     private static PoolingMode? ReadPooling(string directory)
     {
-        string path = Path.Combine(directory, "1_Pooling", "config.json");
+        string path = Path.Combine(directory, PoolingFolder(directory), "config.json");
         if (!Has(path, "pooling settings"))
         {
             return null;
@@ -139,17 +165,78 @@ internal sealed record ModelFolder(
 
         using JsonDocument document = ParseJson(path);
         JsonElement root = document.RootElement;
-        if (Flag(root, "pooling_mode_cls_token", path) == true)
+
+        // sentence-transformers' Pooling(pooling_mode="cls") overrides every pooling_mode_* flag.
+        if (root.TryGetProperty("pooling_mode", out JsonElement mode) && mode.ValueKind != JsonValueKind.Null)
         {
-            return PoolingMode.Cls;
+            return mode.ValueKind != JsonValueKind.String
+                ? throw new CliFailureException($"'{path}': \"pooling_mode\" must be a string, not {mode.GetRawText()}")
+                : mode.GetString() switch
+                {
+                    "cls" => PoolingMode.Cls,
+                    "mean" => PoolingMode.Mean,
+                    _ => throw new CliFailureException($"'{path}' asks for a pooling BertGen does not do ({MessageText.Quote(mode.GetString()!)}; it pools by the mean of the tokens or by [CLS])"),
+                };
         }
 
-        if (Flag(root, "pooling_mode_mean_tokens", path) == true)
+        // Every mode set true is computed and the vectors concatenated: CLS and mean together are a vector twice the
+        // hidden size, and reading the first flag alone answered with half of it, without a word.
+        string[] modes = root.EnumerateObject()
+            .Where(p => p.Name.StartsWith("pooling_mode_", StringComparison.Ordinal) && Flag(root, p.Name, path) == true)
+            .Select(p => p.Name)
+            .ToArray();
+        return modes switch
         {
-            return PoolingMode.Mean;
+            ["pooling_mode_cls_token"] => PoolingMode.Cls,
+            ["pooling_mode_mean_tokens"] => PoolingMode.Mean,
+            { Length: > 1 } => throw new CliFailureException(
+                $"'{path}' concatenates {modes.Length} poolings ({string.Join(", ", modes)}); BertGen pools by one, the mean of the tokens or [CLS]"),
+            _ => throw new CliFailureException($"'{path}' asks for a pooling BertGen does not do (it pools by the mean of the tokens or by [CLS])"),
+        };
+    }
+
+    /// <summary>
+    /// The folder of the pooling module: the one sentence-transformers' <c>modules.json</c> lists, else <c>1_Pooling</c>.
+    /// sentence-transformers runs every module the list names, in order; BertGen runs the encoder, the pooling and a
+    /// normalisation, so a list with any other module (a <c>Dense</c> projection after the pooling, a <c>LayerNorm</c>) is
+    /// refused: its vectors would be the pooled encoder's alone, of another size and meaning, with no word said.
+    /// </summary>
+    private static string PoolingFolder(string directory)
+    {
+        const string Modules = "modules.json", Package = "sentence_transformers.models.";
+        string path = Path.Combine(directory, Modules);
+        if (!Has(path, "module list"))
+        {
+            return "1_Pooling";
         }
 
-        throw new CliFailureException($"'{path}' asks for a pooling BertGen does not do (it pools by the mean of the tokens or by [CLS])");
+        using JsonDocument document = ParseJson(path, JsonValueKind.Array);
+        string? pooling = null;
+        foreach (JsonElement module in document.RootElement.EnumerateArray())
+        {
+            string? type = module.ValueKind == JsonValueKind.Object && module.TryGetProperty("type", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            string? folder = module.ValueKind == JsonValueKind.Object && module.TryGetProperty("path", out JsonElement p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+            if (type is null || folder is null)
+            {
+                throw new CliFailureException($"'{path}': every module must be an object with a \"type\" and a \"path\", not {MessageText.Quote(module.GetRawText())}");
+            }
+
+            switch (type)
+            {
+                case Package + "Transformer" when folder.Length == 0:
+                case Package + "Normalize":
+                    break;
+                case Package + "Transformer":
+                    throw new CliFailureException($"'{path}' keeps the encoder in {MessageText.Quote(folder)}, not in the folder itself; BertGen reads config.json and the weights beside modules.json");
+                case Package + "Pooling" when pooling is null:
+                    pooling = folder;
+                    break;
+                default:
+                    throw new CliFailureException($"'{path}' has a module {MessageText.Quote(type)} ({MessageText.Quote(folder)}) BertGen does not run: it runs the encoder, mean or [CLS] pooling and a normalisation only");
+            }
+        }
+
+        return pooling ?? throw new CliFailureException($"'{path}' lists no {Package}Pooling module: its model gives no sentence embedding");
     }
 
     private static int ReadMaxTokens(string directory, HuggingFaceConfig config)
@@ -205,8 +292,8 @@ internal sealed record ModelFolder(
         return InputFiles.Problem(path, what) is string problem ? throw new CliFailureException(problem) : true;
     }
 
-    /// <summary>A settings file's JSON object, or a one-line error (its fields were read off an array or a number as a crash).</summary>
-    private static JsonDocument ParseJson(string path)
+    /// <summary>A settings file's JSON object (or array), or a one-line error (its fields were read off an array or a number as a crash).</summary>
+    private static JsonDocument ParseJson(string path, JsonValueKind kind = JsonValueKind.Object)
     {
         JsonDocument document;
         try
@@ -218,10 +305,10 @@ internal sealed record ModelFolder(
             throw new CliFailureException(JsonFileErrors.NotValid(path, e));
         }
 
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        if (document.RootElement.ValueKind != kind)
         {
             document.Dispose();
-            throw new CliFailureException($"'{path}' is not a JSON object");
+            throw new CliFailureException($"'{path}' is not a JSON {(kind == JsonValueKind.Object ? "object" : "array")}");
         }
 
         return document;

@@ -14,6 +14,9 @@ internal static class HuggingFaceNames
     /// <summary>The encoder prefix of task models.</summary>
     public const string BertPrefix = "bert.";
 
+    /// <summary>The word embedding matrix (canonical name), which the MLM decoder's weight is tied to.</summary>
+    public const string WordEmbeddings = "embeddings.word_embeddings.weight";
+
     /// <summary>The MLM decoder's weight, tied to the word embeddings and so not stored by HuggingFace.</summary>
     public const string TiedDecoderWeight = "cls.predictions.decoder.weight";
 

@@ -186,8 +186,8 @@ public static class ParameterLoader
     /// <summary>
     /// Copies <paramref name="tensors"/> into <paramref name="buffer"/> at the offsets of
     /// <paramref name="table"/>. Throws <see cref="WeightFileException"/> naming the first unknown, missing,
-    /// misshapen, non-float or non-finite tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight
-    /// is ignored when the table ties it to the word embeddings, as HuggingFace does when it loads; a table without task
+    /// misshapen, non-float or non-finite tensor. Buffers (<c>position_ids</c>) are ignored; a stored MLM decoder weight,
+    /// when the table ties it to the word embeddings, must hold the word embeddings (<see cref="RequireTiedDecoder"/>); a table without task
     /// heads (an encoder) leaves out the tensors of a task model's heads (<see cref="HuggingFaceNames.LeftOutBy"/>).
     /// Tensors of a memory-mapped file drop their pages from the resident set once copied; they stay readable.
     /// </summary>
@@ -210,7 +210,7 @@ public static class ParameterLoader
         }
 
         var sources = new Dictionary<string, WeightTensor>(StringComparer.Ordinal);
-        WeightTensor? decoderBiasAlias = null;
+        WeightTensor? decoderBiasAlias = null, storedDecoder = null;
         Func<string, bool> leftOut = HuggingFaceNames.LeftOutBy(table);
         foreach (WeightTensor tensor in tensors)
         {
@@ -224,6 +224,7 @@ public static class ParameterLoader
             {
                 if (canonical == HuggingFaceNames.TiedDecoderWeight)
                 {
+                    storedDecoder = tensor;
                     continue;
                 }
 
@@ -286,6 +287,42 @@ public static class ParameterLoader
             {
                 throw new WeightFileException(
                     $"tensor {MessageText.Quote(source.Name)} holds {NonFiniteScan.Describe(destination[(int)index])} at {WeightTensor.FormatIndex(source.Shape, index)}: weights must be finite numbers");
+            }
+        }
+
+        if (storedDecoder is not null && parameters.TryGetValue(HuggingFaceNames.WordEmbeddings, out ParameterInfo? words))
+        {
+            RequireTiedDecoder(storedDecoder, words, buffer.Slice(checked((int)words.Offset), checked((int)words.Length)));
+        }
+    }
+
+    /// <summary>
+    /// A stored MLM decoder weight of a model whose decoder is the word embedding matrix (every compiled MLM head): a file
+    /// of a tied model stores the same values twice (a PyTorch state dict, an ONNX export) and they are equal. A model
+    /// trained with <c>tie_word_embeddings: false</c> stores its own decoder; skipped, its fill-mask answers came from the
+    /// word embeddings instead, with exit 0.
+    /// </summary>
+    private static void RequireTiedDecoder(WeightTensor decoder, ParameterInfo words, ReadOnlySpan<float> wordEmbeddings)
+    {
+        if (!SameShape(decoder.Shape, words.Shape))
+        {
+            throw new WeightFileException(
+                $"tensor {MessageText.Quote(decoder.Name)} has shape {decoder.ShapeText} but this model's MLM decoder is its word embeddings, {WeightTensor.FormatShape(words.Shape)}");
+        }
+
+        if (!WeightDataTypes.IsFloatingPoint(decoder.DataType))
+        {
+            throw new WeightFileException($"tensor {MessageText.Quote(decoder.Name)} has dtype {decoder.DataType}; the MLM decoder needs a floating-point tensor");
+        }
+
+        float[] values = decoder.ToArray();
+        for (int i = 0; i < values.Length; i++)
+        {
+            // Compared as bits: a NaN in both is refused by the scan of the word embeddings already.
+            if (BitConverter.SingleToInt32Bits(values[i]) != BitConverter.SingleToInt32Bits(wordEmbeddings[i]))
+            {
+                throw new WeightFileException(
+                    $"tensor {MessageText.Quote(decoder.Name)} differs from the word embeddings at {WeightTensor.FormatIndex(decoder.Shape, i)} (a model trained with tie_word_embeddings false): this model's MLM decoder is its word embeddings, so it cannot run these weights");
             }
         }
     }

@@ -118,6 +118,27 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// sentence-transformers' do_lower_case lowercases texts before the tokenizer: before a cased tokenizer.json the folder
+    /// was embedded with the texts' case kept, exit 0. Before an uncased one it changes nothing and runs.
+    /// </summary>
+    [Fact]
+    public void Sentence_transformers_lowercasing_before_a_cased_tokenizer_is_one_line()
+    {
+        string directory = _folder.Scratch("cased-lowercased");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
+        string settings = Path.Combine(directory, "sentence_bert_config.json");
+        File.WriteAllText(settings, """{"max_seq_length": 256, "do_lower_case": true}""");
+
+        CliResult uncased = Cli.Run("embed", "--quiet", "--model-dir", directory, "Hello");
+        Assert.True(uncased.ExitCode == 0, uncased.Error);
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), HuggingFaceFolder.TokenizerJson(tokens, lowercase: false));
+        Assert.Equal(
+            $"bertgen: error: '{settings}' has do_lower_case true (sentence-transformers lowercases texts before the tokenizer), but '{Path.Combine(directory, "tokenizer.json")}' keeps case; BertGen does not lowercase texts before a cased tokenizer",
+            Cli.Run("embed", "--model-dir", directory, "Hello").AssertOneLineError(1));
+    }
+
+    /// <summary>
     /// Whether a text is blank is the model's tokenizer's call, not a rule about accents: the uncased tokenizer strips a lone
     /// combining accent to nothing (refused), a cased one keeps it (embedded).
     /// </summary>
@@ -146,6 +167,27 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
 
         Assert.Equal($"bertgen: error: model folder '{directory}' matches no model compiled into bertgen; the closest, minilm-l6, differs in hidden_size (folder 768, compiled 384), layer_norm_eps (folder 1E-05, compiled 1E-12). "
             + $"Write a spec for it with 'bertgen spec {directory}' and compile it into your project (README: Adding a spec to your own project)", line);
+    }
+
+    /// <summary>
+    /// problem_type says how a classifier's logits are read: a multi-label folder (a sigmoid per label) matched the compiled
+    /// single-label classifier of its sizes, whose answers are a softmax over the labels, and ran.
+    /// </summary>
+    [Fact]
+    public void A_classifier_folder_of_another_problem_type_matches_no_compiled_classifier()
+    {
+        string directory = _folder.Scratch("multi-label");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c
+            .Replace("\"BertModel\"", "\"BertForSequenceClassification\"", StringComparison.Ordinal)
+            .Replace("\"use_cache\": true", "\"id2label\": {\"0\": \"OT\", \"1\": \"NT\"}, \"problem_type\": \"multi_label_classification\"", StringComparison.Ordinal));
+
+        string line = Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1);
+
+        Assert.StartsWith($"bertgen: error: model folder '{directory}' matches no model compiled into bertgen; the closest, ", line, StringComparison.Ordinal);
+        HuggingFaceConfig folder = HuggingFaceConfig.Load(Path.Combine(directory, "config.json"));
+        Assert.Equal(["problem_type (folder multi_label_classification, compiled single_label_classification)"], CompiledModelMatch.Differences(folder, MiniLmL6Classifier.Descriptor));
+        HuggingFaceConfig single = HuggingFaceConfig.Load(Path.Combine(directory, "config.json")) with { ProblemType = "single_label_classification" };
+        Assert.Empty(CompiledModelMatch.Differences(single, MiniLmL6Classifier.Descriptor));
     }
 
     /// <summary>
@@ -208,6 +250,30 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
 
         Assert.Equal($"bertgen: error: '{Path.Combine(directory, "config.json")}'{(expected.StartsWith("has ", StringComparison.Ordinal) ? " " : ": ")}{expected}", line);
         Assert.False(File.Exists(output));
+    }
+
+    /// <summary>
+    /// tie_word_embeddings false gives a masked-LM head a decoder of its own, which BertGen's (the word embeddings) is not:
+    /// spec wrote a spec the generator refuses (BG0008). It changes nothing for an encoder, whose spec is written.
+    /// </summary>
+    [Fact]
+    public void Spec_of_a_masked_lm_with_an_untied_decoder_is_one_line()
+    {
+        string directory = _folder.Scratch("untied-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        string config = Path.Combine(directory, "config.json");
+        string untied = HuggingFaceFolder.MiniLmConfig.Replace("\"use_cache\": true", "\"tie_word_embeddings\": false", StringComparison.Ordinal);
+        File.WriteAllText(config, untied.Replace("\"BertModel\"", "\"BertForMaskedLM\"", StringComparison.Ordinal));
+        Assert.Equal($"bertgen: error: '{config}' has tie_word_embeddings false (a masked-LM decoder of its own); BertGen's masked-LM decoder is the word embeddings",
+            Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(1));
+
+        File.WriteAllText(config, untied.Replace("\"tie_word_embeddings\": false", "\"tie_word_embeddings\": \"no\"", StringComparison.Ordinal));
+        Assert.Equal($"bertgen: error: '{config}': \"tie_word_embeddings\" must be true or false, not \"no\"",
+            Cli.Run("spec", directory, "--output", directory + ".bert.json").AssertOneLineError(1));
+
+        File.WriteAllText(config, untied);
+        CliResult encoder = Cli.Run("spec", directory, "--output", directory + ".bert.json");
+        Assert.True(encoder.ExitCode == 0, encoder.Error);
     }
 
     /// <summary>
@@ -380,6 +446,63 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         File.WriteAllText(path, json);
 
         Assert.Equal($"bertgen: error: '{path}' is not a JSON object", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
+    private const string Modules = """
+        [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+         {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]
+        """;
+
+    /// <summary>
+    /// sentence-transformers concatenates every pooling its config sets, and runs every module modules.json lists: CLS and
+    /// mean together, or a Dense projection after the pooling, were answered with the first pooling alone (exit 0, a vector
+    /// of another size and meaning than the model's).
+    /// </summary>
+    [Theory]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}""",
+        "' concatenates 2 poolings (pooling_mode_cls_token, pooling_mode_mean_tokens); BertGen pools by one, the mean of the tokens or [CLS]")]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode_mean_tokens": true, "pooling_mode_max_tokens": true}""",
+        "' concatenates 2 poolings (pooling_mode_mean_tokens, pooling_mode_max_tokens); BertGen pools by one, the mean of the tokens or [CLS]")]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode": "max", "pooling_mode_mean_tokens": true}""",
+        "' asks for a pooling BertGen does not do ('max'; it pools by the mean of the tokens or by [CLS])")]
+    [InlineData("modules.json", """[{"path": "", "type": "sentence_transformers.models.Transformer"}, {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}, {"path": "2_Dense", "type": "sentence_transformers.models.Dense"}]""",
+        "' has a module 'sentence_transformers.models.Dense' ('2_Dense') BertGen does not run: it runs the encoder, mean or [CLS] pooling and a normalisation only")]
+    [InlineData("modules.json", """[{"path": "", "type": "sentence_transformers.models.Transformer"}]""",
+        "' lists no sentence_transformers.models.Pooling module: its model gives no sentence embedding")]
+    [InlineData("modules.json", """{"0": "Transformer"}""", "' is not a JSON array")]
+    public void A_sentence_transformers_pipeline_bertgen_does_not_run_is_one_line(string file, string json, string expected)
+    {
+        string directory = _folder.Scratch("pipeline-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
+        File.Copy(Path.Combine(_folder.Directory, "1_Pooling", "config.json"), Path.Combine(directory, "1_Pooling", "config.json"));
+        string path = Path.Combine(directory, file);
+        File.WriteAllText(path, json);
+
+        Assert.Equal($"bertgen: error: '{path}{expected}", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
+    /// <summary>
+    /// The modules.json sentence-transformers writes for all-MiniLM-L6-v2 runs as before; the pooling is read from the folder
+    /// it names, and <c>pooling_mode</c> overrides the flags, as sentence-transformers' Pooling does.
+    /// </summary>
+    [Fact]
+    public void Modules_json_names_the_pooling_folder_and_pooling_mode_overrides_the_flags()
+    {
+        string directory = _folder.Scratch("modules-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        File.WriteAllText(Path.Combine(directory, "modules.json"), Modules.Replace("1_Pooling", "pool", StringComparison.Ordinal));
+        Directory.CreateDirectory(Path.Combine(directory, "pool"));
+        File.WriteAllText(Path.Combine(directory, "pool", "config.json"), """{"pooling_mode": "cls", "pooling_mode_mean_tokens": true}""");
+
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Cls, ModelFolder.Open(directory).Pooling);
+        File.WriteAllText(Path.Combine(directory, "modules.json"), Modules);
+        Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
+        File.Copy(Path.Combine(_folder.Directory, "1_Pooling", "config.json"), Path.Combine(directory, "1_Pooling", "config.json"));
+        CliResult folder = Cli.Run("embed", "--quiet", "--model-dir", directory, "This is an example sentence");
+        Assert.True(folder.ExitCode == 0, folder.Error);
+        Assert.Equal(Cli.Run("embed", "--quiet", "This is an example sentence").Output, folder.Output);
     }
 
     /// <summary>
