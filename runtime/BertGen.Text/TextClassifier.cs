@@ -8,8 +8,8 @@ namespace BertGen.Text;
 
 /// <summary>
 /// Labels texts (or pairs of texts) with a compiled sequence classifier: each is tokenised, cut to the longest compiled
-/// sequence, run in batches over the compiled shapes, and answered with its label, the softmax probabilities and the raw
-/// logits. What <c>bertgen classify</c> runs, so a program gets the answers the CLI prints for the same weights.
+/// sequence, run in batches over the compiled shapes, and answered with its label, the scores its problem type means
+/// (softmax probabilities for a single-label classifier, as HuggingFace's pipeline gives them) and the raw logits. What <c>bertgen classify</c> runs, so a program gets the answers the CLI prints for the same weights.
 /// One call at a time: the forward passes are made once and reused.
 /// </summary>
 public sealed class TextClassifier : IDisposable
@@ -67,7 +67,15 @@ public sealed class TextClassifier : IDisposable
 
         Tokenizer = tokenizer;
         Labels = [.. labels];
+        ProblemType = ClassScores.ProblemTypeOf(model, labels.Count);
     }
+
+    /// <summary>
+    /// HF <c>problem_type</c> of the model's classifier, which says what <see cref="TextClassification.Probabilities"/>
+    /// are: <c>"single_label_classification"</c> (a softmax over the labels), <c>"multi_label_classification"</c> (each
+    /// label's sigmoid) or <c>"regression"</c> (the outputs as they are).
+    /// </summary>
+    public string ProblemType { get; }
 
     /// <summary>The class names, in class-id order.</summary>
     public IReadOnlyList<string> Labels { get; }
@@ -153,7 +161,7 @@ public sealed class TextClassifier : IDisposable
         _runner.Run(tokenized, (index, pass, row) =>
         {
             float[] logits = pass.SequenceLogits.Slice(row * labels, labels).ToArray();
-            double[] probabilities = Softmax.Of(logits);
+            double[] probabilities = ClassScores.Of(logits, ProblemType);
             int best = 0;
             for (int i = 1; i < probabilities.Length; i++)
             {

@@ -205,6 +205,8 @@ internal static class ModelEmitter
             w.Line();
             w.Line("IReadOnlyList<(int Batch, int Sequence)> IBertModel.ShapeVariants => ShapeVariants;");
             w.Line();
+            w.Line("ModelDescriptor IBertModel.Descriptor => Descriptor;");
+            w.Line();
             w.Summary("Throws unless PrepareWeights has run: a forward pass on unpacked weights would silently compute garbage.\n" +
                 "Dispose unprepares the weights, so a disposed model is caught by the same one check.");
             using (w.Block("internal void EnsureWeightsPrepared()"))

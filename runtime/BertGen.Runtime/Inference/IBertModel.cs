@@ -32,6 +32,12 @@ public interface IBertModel : IDisposable
     /// <summary>The threads the model's kernels split big operations over.</summary>
     BertGen.Runtime.Threading.ComputePool Pool { get; }
 
+    /// <summary>
+    /// What the spec compiled (the generated class's static <c>Descriptor</c>), for code written for any model: among
+    /// others the labels and <c>problem_type</c> of its classifier. Null for a model not generated from a spec.
+    /// </summary>
+    ModelDescriptor? Descriptor => null;
+
     /// <summary>The fixed (batch, sequence) shapes compiled for, smallest sequence first.</summary>
     IReadOnlyList<(int Batch, int Sequence)> ShapeVariants { get; }
 

@@ -3,8 +3,9 @@ using System;
 namespace BertGen.Runtime.Inference;
 
 /// <summary>
-/// Logits as probabilities, for whatever reads a head's answer: <c>TextClassifier</c>, and the <c>bertgen</c> CLI's
-/// <c>fill-mask</c> and its server's <c>/predict</c>, so a text gets the same probabilities from each.
+/// Logits as probabilities, for whatever reads a head's answer: a single-label classifier's (<see cref="ClassScores"/>, which
+/// <c>TextClassifier</c> and the server's <c>/predict</c> read) and the <c>bertgen</c> CLI's <c>fill-mask</c>, so a text
+/// gets the same probabilities from each.
 /// </summary>
 internal static class Softmax
 {
