@@ -71,6 +71,42 @@ public sealed class SimilarityCommandTests
         Assert.Equal("text,\"Hello, world\",\"She said \"\"hi\"\"\"", csv.OutputLines[0]);
     }
 
+    /// <summary>
+    /// More texts than a table can show are refused before any is embedded (20,000 made a table of 400 million cells that ran
+    /// for minutes in gigabytes); CSV and JSON stream the same matrix a row at a time: one JSON line across many writes,
+    /// exactly symmetric with exact ones on the diagonal, and the CSV's values the JSON's.
+    /// </summary>
+    [Fact]
+    public void ManyTextsStreamAsCsvOrJsonAndAreRefusedAsATable()
+    {
+        string[] texts = [.. Enumerable.Range(0, 101).Select(i => $"{Sentences[i % Sentences.Length]} {i}")];
+        string line = Cli.Run(["similarity", "--quiet", .. texts]).AssertOneLineError(2);
+        Assert.Equal("bertgen: error: a table shows at most 100 texts side by side, and 101 were given; use --format csv or json, which write any number row by row", line);
+
+        CliResult json = Cli.Run(["similarity", "--quiet", "--format", "json", .. texts]);
+        Assert.True(json.ExitCode == 0, json.Error);
+        using JsonDocument document = JsonDocument.Parse(Assert.Single(json.OutputLines));
+        double[][] m = document.RootElement.GetProperty("similarity").EnumerateArray()
+            .Select(row => row.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        Assert.Equal(texts.Length, m.Length);
+        for (int i = 0; i < m.Length; i++)
+        {
+            Assert.Equal(texts.Length, m[i].Length);
+            Assert.Equal(1.0, m[i][i]);
+            for (int j = 0; j < i; j++)
+            {
+                Assert.Equal(m[i][j], m[j][i]);
+            }
+        }
+
+        CliResult csv = Cli.Run(["similarity", "--quiet", "--format", "csv", .. texts]);
+        Assert.True(csv.ExitCode == 0, csv.Error);
+        Assert.Equal(texts.Length + 1, csv.OutputLines.Length);
+        string[] last = csv.OutputLines[^1].Split(',');
+        Assert.Equal(texts[^1], last[0]);
+        Assert.Equal(m[^1].Select(v => v.ToString("F6", System.Globalization.CultureInfo.InvariantCulture)), last[1..]);
+    }
+
     [Fact]
     public void OneTextIsAUsageError()
     {
