@@ -1,5 +1,6 @@
 using System.IO;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace BertGen.Cli;
 
@@ -10,8 +11,11 @@ namespace BertGen.Cli;
 /// </summary>
 internal static class TableOutput
 {
-    /// <summary>Wide enough that no table is wrapped when the output is a file or pipe.</summary>
-    private const int RedirectedWidth = 400;
+    /// <summary>
+    /// Wide enough that no table is wrapped when the output is a file or pipe (a similarity table of 100 texts is ~900
+    /// columns; at 400, one of 60 came out one character a line), and the width a terminal table is measured in.
+    /// </summary>
+    private const int RedirectedWidth = 1 << 14;
 
     /// <summary>A right-aligned column that is never wrapped: a number split over two lines reads as two numbers.</summary>
     public static TableColumn Number(string header) => new TableColumn(header).RightAligned().NoWrap();
@@ -21,8 +25,14 @@ internal static class TableOutput
         if (console.OutputIsTerminal)
         {
             table.Border = TableBorder.Rounded;
-            Create(console).Write(table);
-            return;
+            if (MinimumWidth(console, table) <= console.Width)
+            {
+                Create(console).Write(table);
+                return;
+            }
+
+            // Narrower than the table's whole cells, Spectre crops the no-wrap number columns (0.516 shown as 0.5) and folds
+            // the text one character a line: the Markdown form keeps every cell whole, and the terminal folds its long lines.
         }
 
         // Spectre pads the Markdown border's missing top and bottom rules, and a centred title, with spaces: a file
@@ -60,8 +70,17 @@ internal static class TableOutput
     private static string[] RenderedLines(CliConsole console, Spectre.Console.Rendering.IRenderable renderable)
     {
         var text = new StringWriter();
-        Create(console with { Output = text }).Write(renderable);
+        Create(console with { Output = text, OutputIsTerminal = false }).Write(renderable);
         return text.ToString().TrimEnd('\n', '\r').Split('\n');
+    }
+
+    // The fewest columns the table can be laid out in with every cell whole: its text columns folded at word boundaries,
+    // its no-wrap columns at their full width (Spectre's own measure).
+    private static int MinimumWidth(CliConsole console, Table table)
+    {
+        IAnsiConsole output = Create(console);
+        var options = new RenderOptions(output.Profile.Capabilities, new Size(RedirectedWidth, output.Profile.Height));
+        return ((IRenderable)table).Measure(options, RedirectedWidth).Min;
     }
 
     public static IAnsiConsole Create(CliConsole console)

@@ -103,7 +103,9 @@ public sealed class ProcessTests
             StandardOutputEncoding = Encoding.UTF8,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { "-q", "-e", "-c", string.Join(' ', [dotnet, app, .. args]), "/dev/null" })
+        // 200 columns: the model list is wider than the 80 a pty without a size is taken for, and a table too wide to
+        // show whole on a terminal is written as Markdown there too.
+        foreach (string arg in new[] { "-q", "-e", "-c", "stty cols 200; " + string.Join(' ', [dotnet, app, .. args]), "/dev/null" })
         {
             start.ArgumentList.Add(arg);
         }

@@ -18,6 +18,31 @@ public sealed partial class TerminalLayoutTests
         ("40%", 1), ("loss 3.1234", 2), ("MLM accuracy 12.3%", 3), ("9,999 tokens/s", 4), ("ETA 00:01:23", 0), ("elapsed 00:00:55", 5),
     ];
 
+    /// <summary>
+    /// A table wider than the terminal (or than the 400 columns a file's table once had) keeps every cell whole: on the
+    /// terminal Spectre cropped the no-wrap figures (0.516 shown as 0.5) and folded the texts one character a line, in a
+    /// file a table of 60 texts came out one character a line. Both now give the Markdown table, one line per row.
+    /// </summary>
+    [Fact]
+    public void ATableWiderThanItsRoomKeepsEveryCellWhole()
+    {
+        string[] texts = [.. Enumerable.Range(0, 60).Select(i => $"text number {i} about {(i % 2 == 0 ? "food" : "horses")}")];
+        string[] csvRow = Cli.Run(["similarity", "--quiet", "--format", "csv", .. texts]).OutputLines[1].Split(',');
+        string[] expected = [.. csvRow[1..].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture).ToString("F3", System.Globalization.CultureInfo.InvariantCulture))];
+
+        foreach (CliResult result in new[] { Cli.Run(["similarity", "--quiet", .. texts]), Cli.RunOnTerminal(120, ["similarity", "--quiet", .. texts]) })
+        {
+            Assert.True(result.ExitCode == 0, result.Error);
+            Assert.Equal(texts.Length + 2, result.OutputLines.Length);
+            string[] cells = [.. result.OutputLines[2].Split('|', StringSplitOptions.TrimEntries)[1..^1]];
+            Assert.Equal(["1", texts[0]], cells[..2]);
+            Assert.Equal(expected, cells[2..]);
+        }
+
+        // A table that fits is still drawn with the terminal's borders.
+        Assert.StartsWith("╭", Cli.RunOnTerminal(120, ["similarity", "--quiet", .. texts[..3]]).OutputLines[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void StatusLineNeverReachesTheLastColumnAndDropsTheLeastImportantPartsFirst()
     {
