@@ -122,6 +122,33 @@ public sealed class CliDataParallelTests
         }), "rank 1");
     }
 
+    [Fact]
+    public void RankZeroAliveButSilent_TheOtherRankSaysTheStopBeforeMpirunKillsIt()
+    {
+        // mpirun ends a rank with SIGTERM and, a second later (odls_base_sigkill_timeout), SIGKILL. Rank 0 alive but unable
+        // to answer (its machine gone from the network; here stopped) neither speaks nor closes its end: rank 1 waited two
+        // seconds for its word, was killed mid-wait, and no line said the job stopped. Here the test plays mpirun's part.
+        using var folder = new TemporaryFolder();
+        RunResult stopped = StopDuringRun(folder["run"], (_, run) =>
+        {
+            using var rank0 = MpiRun.FindRank(0, run);
+            using var rank1 = MpiRun.FindRank(1, run);
+            Assert.NotNull(rank0);
+            Assert.NotNull(rank1);
+            MpiRun.Signal(rank0.Id, MpiRun.SigStop);
+            MpiRun.Signal(rank1.Id, MpiRun.SigTerm);
+            if (!rank1.WaitForExit(TimeSpan.FromSeconds(1)))
+            {
+                rank1.Kill();
+            }
+
+            MpiRun.Signal(rank0.Id, MpiRun.SigCont);
+        });
+
+        Assert.Contains(stopped.ErrorLines, l => l.StartsWith("bertgen: error: rank 1 on ", StringComparison.Ordinal)
+            && l.EndsWith(": stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume", StringComparison.Ordinal));
+    }
+
     // A pretraining job stopped by `stop` once its checkpoint of step 4 is written.
     private static RunResult StopDuringRun(string run, Action<System.Diagnostics.Process, string> stop) =>
         MpiRun.Ranks(2, MpiRun.Cli, [.. Pretrain(run, steps: 400), "--checkpoint-every", "2", "--quiet"], whileRunning: mpirun =>

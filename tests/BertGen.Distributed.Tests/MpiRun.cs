@@ -148,7 +148,7 @@ internal static class MpiRun
         return null;
     }
 
-    public const int SigInt = 2, SigTerm = 15;
+    public const int SigInt = 2, SigTerm = 15, SigCont = 18, SigStop = 19;
 
     /// <summary>Sends <paramref name="signal"/> to process <paramref name="pid"/> (Ctrl-C to mpirun, SIGTERM to a rank).</summary>
     public static void Signal(int pid, int signal) => Assert.Equal(0, kill(pid, signal));

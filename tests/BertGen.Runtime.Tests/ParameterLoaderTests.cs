@@ -185,10 +185,14 @@ public sealed class ParameterLoaderTests : IDisposable
             "tensor 'cls.predictions.decoder.weight' differs from the word embeddings at [2, 1] (a model trained with tie_word_embeddings false): this model's MLM decoder is its word embeddings, so it cannot run these weights",
             error.Message);
 
+        // Its shape is checked before anything is written, as every tensor's is: the refused load leaves the buffer untouched.
         string misshapen = WriteFile(table, source, name => name, ("cls.predictions.decoder.weight", [3, 5], source[..15]));
+        float[] untouched = Buffer(table);
+        Array.Fill(untouched, 42f);
         Assert.Equal(
             "tensor 'cls.predictions.decoder.weight' has shape [3, 5] but this model's MLM decoder is its word embeddings, [5, 3]",
-            Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(misshapen, table, Buffer(table))).Message);
+            Assert.Throws<WeightFileException>(() => ParameterLoader.LoadSafetensors(misshapen, table, untouched)).Message);
+        Assert.All(untouched, v => Assert.Equal(42f, v));
 
         float[] loaded = Buffer(table);
         ParameterLoader.LoadSafetensors(WriteFile(table, source, name => name, ("cls.predictions.decoder.weight", [5, 3], source[..15])), table, loaded);

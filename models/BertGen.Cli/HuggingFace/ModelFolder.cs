@@ -221,14 +221,18 @@ internal sealed record ModelFolder(
                 throw new CliFailureException($"'{path}': every module must be an object with a \"type\" and a \"path\", not {MessageText.Quote(module.GetRawText())}");
             }
 
-            switch (type)
+            // Read by class name: sentence-transformers since its modules moved writes the class's full path
+            // (sentence_transformers.sentence_transformer.modules.pooling.Pooling), before it the package's
+            // (sentence_transformers.models.Pooling), and it loads either.
+            string? className = type.StartsWith("sentence_transformers.", StringComparison.Ordinal) ? type[(type.LastIndexOf('.') + 1)..] : null;
+            switch (className)
             {
-                case Package + "Transformer" when folder.Length == 0:
-                case Package + "Normalize":
+                case "Transformer" when folder.Length == 0:
+                case "Normalize":
                     break;
-                case Package + "Transformer":
+                case "Transformer":
                     throw new CliFailureException($"'{path}' keeps the encoder in {MessageText.Quote(folder)}, not in the folder itself; BertGen reads config.json and the weights beside modules.json");
-                case Package + "Pooling" when pooling is null:
+                case "Pooling" when pooling is null:
                     pooling = folder;
                     break;
                 default:

@@ -18,8 +18,10 @@ namespace BertGen.Cli.Training;
 internal static class DataParallelLaunch
 {
     // How long a rank mpirun stops waits for rank 0's word before saying itself that the job stopped: rank 0, stopped
-    // at the same moment, sends it within milliseconds of its own SIGTERM.
-    private static readonly TimeSpan RankZeroWordWait = TimeSpan.FromSeconds(2);
+    // at the same moment, sends it within milliseconds of its own SIGTERM. Well under the second mpirun leaves between
+    // SIGTERM and SIGKILL (odls_base_sigkill_timeout, 1 by default): waiting longer, a rank whose rank 0 is alive but
+    // cannot answer (its machine gone from the network) was killed mid-wait, and nobody said the job stopped.
+    private static readonly TimeSpan RankZeroWordWait = TimeSpan.FromMilliseconds(500);
 
     private static PosixSignalRegistration? _terminated;
     private static RankZeroLifeline? _lifeline;

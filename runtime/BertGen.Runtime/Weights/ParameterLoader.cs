@@ -14,7 +14,8 @@ namespace BertGen.Runtime.Weights;
 /// every tensor against the model's parameter table: same set of names (modulo the spellings
 /// <see cref="HuggingFaceNames"/> folds together), same shapes, floating-point dtypes, finite values. Names, shapes
 /// and dtypes are checked before anything is written, so a load refused for one leaves the buffer untouched; a NaN
-/// or infinity is found as its tensor is copied, so a load refused for one has written the tensors before it.
+/// or infinity is found as its tensor is copied, and a stored MLM decoder weight unlike the word embeddings once they are,
+/// so a load refused for one of these has written the tensors before it.
 /// </summary>
 public static class ParameterLoader
 {
@@ -272,6 +273,13 @@ public static class ParameterLoader
             }
         }
 
+        // A stored MLM decoder's shape and dtype are checked with the others', before anything is written; its values after.
+        ParameterInfo? tiedTo = storedDecoder is null ? null : parameters.GetValueOrDefault(HuggingFaceNames.WordEmbeddings);
+        if (storedDecoder is not null && tiedTo is not null)
+        {
+            RequireTiedDecoderShape(storedDecoder, tiedTo);
+        }
+
         // A mapped file's pages are released as soon as their tensor is copied, so the load holds the
         // parameters plus one tensor of the file, not the parameters plus the whole file. One NaN or infinity
         // anywhere (even in an embedding row no text uses) spreads to every output, through the tied MLM decoder or a
@@ -290,9 +298,9 @@ public static class ParameterLoader
             }
         }
 
-        if (storedDecoder is not null && parameters.TryGetValue(HuggingFaceNames.WordEmbeddings, out ParameterInfo? words))
+        if (storedDecoder is not null && tiedTo is not null)
         {
-            RequireTiedDecoder(storedDecoder, words, buffer.Slice(checked((int)words.Offset), checked((int)words.Length)));
+            RequireTiedDecoder(storedDecoder, buffer.Slice(checked((int)tiedTo.Offset), checked((int)tiedTo.Length)));
         }
     }
 
@@ -302,7 +310,23 @@ public static class ParameterLoader
     /// trained with <c>tie_word_embeddings: false</c> stores its own decoder; skipped, its fill-mask answers came from the
     /// word embeddings instead, with exit 0.
     /// </summary>
-    private static void RequireTiedDecoder(WeightTensor decoder, ParameterInfo words, ReadOnlySpan<float> wordEmbeddings)
+    private static void RequireTiedDecoder(WeightTensor decoder, ReadOnlySpan<float> wordEmbeddings)
+    {
+        float[] values = decoder.ToArray();
+        for (int i = 0; i < values.Length; i++)
+        {
+            // Compared as bits: a NaN in both is refused by the scan of the word embeddings already.
+            if (BitConverter.SingleToInt32Bits(values[i]) != BitConverter.SingleToInt32Bits(wordEmbeddings[i]))
+            {
+                throw new WeightFileException(
+                    $"tensor {MessageText.Quote(decoder.Name)} differs from the word embeddings at {WeightTensor.FormatIndex(decoder.Shape, i)} (a model trained with tie_word_embeddings false): this model's MLM decoder is its word embeddings, so it cannot run these weights");
+            }
+        }
+    }
+
+    // The stored MLM decoder has the word embeddings' shape and a floating-point dtype: checked before anything is written,
+    // as every tensor's shape and dtype are, so that a load refused for them leaves the buffer untouched.
+    private static void RequireTiedDecoderShape(WeightTensor decoder, ParameterInfo words)
     {
         if (!SameShape(decoder.Shape, words.Shape))
         {
@@ -313,17 +337,6 @@ public static class ParameterLoader
         if (!WeightDataTypes.IsFloatingPoint(decoder.DataType))
         {
             throw new WeightFileException($"tensor {MessageText.Quote(decoder.Name)} has dtype {decoder.DataType}; the MLM decoder needs a floating-point tensor");
-        }
-
-        float[] values = decoder.ToArray();
-        for (int i = 0; i < values.Length; i++)
-        {
-            // Compared as bits: a NaN in both is refused by the scan of the word embeddings already.
-            if (BitConverter.SingleToInt32Bits(values[i]) != BitConverter.SingleToInt32Bits(wordEmbeddings[i]))
-            {
-                throw new WeightFileException(
-                    $"tensor {MessageText.Quote(decoder.Name)} differs from the word embeddings at {WeightTensor.FormatIndex(decoder.Shape, i)} (a model trained with tie_word_embeddings false): this model's MLM decoder is its word embeddings, so it cannot run these weights");
-            }
         }
     }
 

@@ -506,6 +506,37 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// sentence-transformers, since its modules moved (sentence_transformers/sentence_transformer/modules/), writes each
+    /// module's full class path in modules.json; such a folder was refused as running modules BertGen does not run, though
+    /// they are the encoder, its pooling and a normalisation. A Dense module by that naming is still refused.
+    /// </summary>
+    [Fact]
+    public void Modules_json_with_full_class_paths_runs()
+    {
+        string directory = _folder.Scratch("modules-full-paths-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string modules = Path.Combine(directory, "modules.json");
+        File.WriteAllText(modules, """
+            [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+             {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
+             {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.sentence_transformer.modules.normalize.Normalize"}]
+            """);
+        Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
+        File.WriteAllText(Path.Combine(directory, "1_Pooling", "config.json"), """{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}""");
+
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Cls, ModelFolder.Open(directory).Pooling);
+
+        File.WriteAllText(modules, """
+            [{"path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+             {"path": "1_Pooling", "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
+             {"path": "2_Dense", "type": "sentence_transformers.sentence_transformer.modules.dense.Dense"}]
+            """);
+        Assert.Equal(
+            $"bertgen: error: '{modules}' has a module 'sentence_transformers.sentence_transformer.modules.dense.Dense' ('2_Dense') BertGen does not run: it runs the encoder, mean or [CLS] pooling and a normalisation only",
+            Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
+    /// <summary>
     /// A folder where a file belongs was taken for no file (a tokenizer.json folder fell back to vocab.txt, a pooling
     /// config folder to the default pooling, without a word); a hub snapshot copied without cp -L holds links to blobs
     /// that are not there, which failed as "file '…/config.json' not found" beside an ls that lists it.
