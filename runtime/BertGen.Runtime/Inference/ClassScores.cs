@@ -7,7 +7,9 @@ namespace BertGen.Runtime.Inference;
 /// pipeline gives them by default: a softmax over the labels of a single-label classifier, each label's own sigmoid for a
 /// multi-label one (its labels are independent yes/no answers, trained with binary cross-entropy), and the outputs as they
 /// are for regression (values, not probabilities). <c>TextClassifier</c> (so <c>bertgen classify</c>) and the server's
-/// <c>/predict</c> read a classifier through this one place.
+/// <c>/predict</c> read a classifier through this one place. One difference from the pipeline: a one-label config without a
+/// <c>problem_type</c> is regression here, as HF's training (and BertGen's) reads it, so its score is its output; the
+/// pipeline applies a sigmoid to it (a cross-encoder's score), since the descriptor does not say the type was left out.
 /// </summary>
 internal static class ClassScores
 {
