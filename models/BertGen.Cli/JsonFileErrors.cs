@@ -1,6 +1,9 @@
 using System;
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace BertGen.Cli;
 
@@ -25,5 +28,22 @@ internal static class JsonFileErrors
             ? string.Create(CultureInfo.InvariantCulture, $" (line {line + 1}, byte {(error.BytePositionInLine ?? 0) + 1})")
             : "";
         return $"'{path}' is not valid JSON{where}: {reason}";
+    }
+
+    /// <summary>The line for a JSON file that is not UTF-8 (naming the first bad byte), or null when it is.</summary>
+    public static string? InvalidUtf8(string path, ReadOnlySpan<byte> bytes)
+    {
+        if (Utf8.IsValid(bytes))
+        {
+            return null;
+        }
+
+        int at = 0;
+        while (Rune.DecodeFromUtf8(bytes[at..], out _, out int consumed) == OperationStatus.Done)
+        {
+            at += consumed;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"'{path}' is not valid UTF-8 (byte 0x{bytes[at]:X2} at offset {at})");
     }
 }

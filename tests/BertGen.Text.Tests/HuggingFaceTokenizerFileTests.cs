@@ -68,5 +68,19 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
         Assert.DoesNotContain('\n', error.Message);
     }
 
+    /// <summary>
+    /// A byte that is not UTF-8 inside a token: JsonDocument checks UTF-8 only when a string is read, so reading the token's
+    /// name threw InvalidOperationException (bertgen's "internal error") instead of this line. Found by the fuzz corpus.
+    /// </summary>
+    [Fact]
+    public void A_token_that_is_not_utf8_is_a_one_line_error()
+    {
+        File.WriteAllBytes(_path, [.. """{"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK"""u8, 0xAA, .. """]": 1}}}"""u8]);
+
+        TextDataException error = Assert.Throws<TextDataException>(() => HuggingFaceTokenizerFile.Load(_path));
+
+        Assert.Equal($"Tokenizer file '{_path}' is not valid UTF-8 (byte 0xAA at offset 59).", error.Message);
+    }
+
     public void Dispose() => File.Delete(_path);
 }

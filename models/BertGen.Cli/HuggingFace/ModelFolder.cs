@@ -299,10 +299,17 @@ internal sealed record ModelFolder(
     /// <summary>A settings file's JSON object (or array), or a one-line error (its fields were read off an array or a number as a crash).</summary>
     private static JsonDocument ParseJson(string path, JsonValueKind kind = JsonValueKind.Object)
     {
+        // JsonDocument checks UTF-8 only when a string is read: a bad byte in a key was an internal error, not this line.
+        byte[] bytes = File.ReadAllBytes(path);
+        if (JsonFileErrors.InvalidUtf8(path, bytes) is string invalid)
+        {
+            throw new CliFailureException(invalid);
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
+            document = JsonDocument.Parse(bytes);
         }
         catch (JsonException e)
         {

@@ -157,6 +157,27 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.Equal("\u0301", Assert.Single(Embeddings.Parse(cased)).Text);
     }
 
+    /// <summary>
+    /// A settings file with a byte that is not UTF-8 in a key: JsonDocument checks UTF-8 only when a string is read, so the
+    /// pooling config (its keys are read by name) was an internal error (InvalidOperationException), and
+    /// sentence_bert_config.json ran with the damaged key ignored, where sentence-transformers cannot decode the file.
+    /// Found by the fuzz corpus's model folder family.
+    /// </summary>
+    [Theory]
+    [InlineData("1_Pooling/config.json", """{"pooling_mode_mean_tokens": true}""")]
+    [InlineData("sentence_bert_config.json", """{"max_seq_length": 256}""")]
+    public void A_settings_file_that_is_not_utf8_is_one_line(string file, string json)
+    {
+        string directory = _folder.Scratch("not-utf8-" + file.Replace('/', '-'));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string path = Path.Combine(directory, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, [.. "{\""u8, 0xAA, .. System.Text.Encoding.UTF8.GetBytes(json[2..])]);
+
+        Assert.Equal($"bertgen: error: '{path}' is not valid UTF-8 (byte 0xAA at offset 2)",
+            Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
     [Fact]
     public void A_folder_no_compiled_model_fits_is_one_error_naming_the_differences_and_bertgen_spec()
     {
