@@ -42,6 +42,10 @@ public sealed class FuzzCorpusTests(ITestOutputHelper output)
     [Fact]
     public void ConfigsThroughBertgenSpec() => Check(FuzzPlan.Run(FuzzPlan.Family("spec command"), isLong: false));
 
+    /// <summary>Damaged HuggingFace model folders under embed --model-dir: refused in one line, or the undamaged folder's vectors.</summary>
+    [Fact]
+    public void ModelFoldersThroughEmbed() => Check(FuzzPlan.Run(FuzzPlan.Family("model folder"), isLong: false));
+
     [Fact]
     public void ThroughTheWholeCommandLine() => Check(FuzzPlan.Run(FuzzPlan.Family("cli"), isLong: false));
 

@@ -196,7 +196,8 @@ public sealed class CliTarget : IFuzzTarget, IDisposable
 
     private CliRun Invoke(string[] args) => _asProcess ? InvokeProcess(args) : InvokeInProcess(args);
 
-    private static CliRun InvokeInProcess(string[] args)
+    /// <summary>One <c>bertgen</c> run in-process on captured streams.</summary>
+    internal static CliRun InvokeInProcess(string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

@@ -15,7 +15,11 @@ public sealed record FuzzCase(string Family, string Mutation, byte[] Bytes, Fuzz
 /// </summary>
 /// <param name="MayReject">A one-line refusal is right.</param>
 /// <param name="Answer">The answer (a digest) an acceptance must give, or null when acceptance is wrong.</param>
-public sealed record FuzzExpectation(bool MayReject, string? Answer)
+/// <param name="AnyAnswer">
+/// Any acceptance is right: a valid edit that may change the answer in a way no oracle here computes (a pooling set to
+/// <c>cls</c>, a token limit that cuts the sample text). Only the error contract is checked.
+/// </param>
+public sealed record FuzzExpectation(bool MayReject, string? Answer, bool AnyAnswer = false)
 {
     /// <summary>Damage: refused, or (when it did not matter) the undamaged input's answer.</summary>
     public static FuzzExpectation RejectOrSame(string answer) => new(true, answer);
@@ -25,4 +29,7 @@ public sealed record FuzzExpectation(bool MayReject, string? Answer)
 
     /// <summary>A valid input (an equivalent edit, or one the reference reads): accepted with this answer.</summary>
     public static FuzzExpectation Accept(string answer) => new(false, answer);
+
+    /// <summary>A valid input whose answer is not computed here: refused in one good line, or answered at all.</summary>
+    public static FuzzExpectation RejectOrAny { get; } = new(true, null, AnyAnswer: true);
 }

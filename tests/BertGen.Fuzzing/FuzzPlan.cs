@@ -34,6 +34,7 @@ public static class FuzzPlan
         new("checkpoint", () => new CheckpointTarget(), 300, 3000, TimeSpan.FromSeconds(30)),
         new("spec", () => new SpecTarget(), 120, 800, TimeSpan.FromMinutes(2)),
         new("spec command", () => new SpecCommandTarget(), 200, 2000, TimeSpan.FromMinutes(1)),
+        new("model folder", () => new ModelFolderTarget(), 60, 500, TimeSpan.FromMinutes(2)),
         new("cli", () => new CliTarget(), 20, 150, TimeSpan.FromMinutes(2)),
         new("cli (process)", () => new CliTarget(asProcess: true), 5, 25, TimeSpan.FromMinutes(2)),
     ];
