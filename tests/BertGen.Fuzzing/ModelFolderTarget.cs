@@ -519,7 +519,6 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
             "model_type" => ["roberta", "Bert", "distilbert", ""],
             "position_embedding_type" => ["relative_key", "rotary", "Absolute"],
             "pooling_mode" => ["cls", "mean", "max", "lasttoken", "weightedmean", "CLS", "Mean"],
-            "architectures" => [],
             _ => [],
         };
         if (field == "architectures")
