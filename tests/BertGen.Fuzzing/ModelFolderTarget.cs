@@ -392,9 +392,10 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
         switch (random.Next(4))
         {
             case 0:
-                // Every file but config.json, the weights and the only tokenizer has a documented default (MiniLM's own).
-                // (tokenizer.json removed: vocab.txt with tokenizer_config.json's flags gives the same ids.)
-                bool required = file is Config or Weights || (slow && file == Vocabulary);
+                // Every file but config.json, the weights, the only tokenizer and the pooling settings modules.json lists
+                // has a documented default (MiniLM's own). (tokenizer.json removed: vocab.txt with tokenizer_config.json's
+                // flags gives the same ids.)
+                bool required = file is Config or Weights or Pooling || (slow && file == Vocabulary);
                 return new Damage($"{file} removed", [], required ? FuzzExpectation.Reject : same, "remove", file);
             case 1:
                 return new Damage($"{file} emptied", [], unread ? FuzzExpectation.RejectOrSame(_undamaged) : FuzzExpectation.Reject, "write", file);

@@ -157,10 +157,15 @@ internal sealed record ModelFolder(
     /// </summary>
     private static PoolingMode? ReadPooling(string directory)
     {
-        string path = Path.Combine(directory, PoolingFolder(directory), "config.json");
+        (string folder, string? listedIn) = PoolingFolder(directory);
+        string path = Path.Combine(directory, folder, "config.json");
         if (!Has(path, "pooling settings"))
         {
-            return null;
+            // sentence-transformers cannot load a pooling module it lists without its settings; the default pooling was
+            // taken for it without a word, where the missing settings might have said [CLS].
+            return listedIn is null
+                ? null
+                : throw new CliFailureException($"'{listedIn}' lists a pooling module in {MessageText.Quote(folder)}, which has no config.json");
         }
 
         using JsonDocument document = ParseJson(path);
@@ -196,18 +201,19 @@ internal sealed record ModelFolder(
     }
 
     /// <summary>
-    /// The folder of the pooling module: the one sentence-transformers' <c>modules.json</c> lists, else <c>1_Pooling</c>.
+    /// The folder of the pooling module, and the <c>modules.json</c> that lists it: the one sentence-transformers' module list
+    /// names, else <c>1_Pooling</c> (listed nowhere).
     /// sentence-transformers runs every module the list names, in order; BertGen runs the encoder, the pooling and a
     /// normalisation, so a list with any other module (a <c>Dense</c> projection after the pooling, a <c>LayerNorm</c>) is
     /// refused: its vectors would be the pooled encoder's alone, of another size and meaning, with no word said.
     /// </summary>
-    private static string PoolingFolder(string directory)
+    private static (string Folder, string? ListedIn) PoolingFolder(string directory)
     {
         const string Modules = "modules.json", Package = "sentence_transformers.models.";
         string path = Path.Combine(directory, Modules);
         if (!Has(path, "module list"))
         {
-            return "1_Pooling";
+            return ("1_Pooling", null);
         }
 
         using JsonDocument document = ParseJson(path, JsonValueKind.Array);
@@ -240,7 +246,7 @@ internal sealed record ModelFolder(
             }
         }
 
-        return pooling ?? throw new CliFailureException($"'{path}' lists no {Package}Pooling module: its model gives no sentence embedding");
+        return (pooling ?? throw new CliFailureException($"'{path}' lists no {Package}Pooling module: its model gives no sentence embedding"), path);
     }
 
     private static int ReadMaxTokens(string directory, HuggingFaceConfig config)

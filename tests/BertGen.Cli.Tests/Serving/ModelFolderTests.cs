@@ -492,6 +492,8 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     [InlineData("modules.json", """[{"path": "", "type": "sentence_transformers.models.Transformer"}]""",
         "' lists no sentence_transformers.models.Pooling module: its model gives no sentence embedding")]
     [InlineData("modules.json", """{"0": "Transformer"}""", "' is not a JSON array")]
+    [InlineData("modules.json", """[{"path": "", "type": "sentence_transformers.models.Transformer"}, {"path": "2_Pool", "type": "sentence_transformers.models.Pooling"}]""",
+        "' lists a pooling module in '2_Pool', which has no config.json")]
     public void A_sentence_transformers_pipeline_bertgen_does_not_run_is_one_line(string file, string json, string expected)
     {
         string directory = _folder.Scratch("pipeline-" + Guid.NewGuid().ToString("N"));
