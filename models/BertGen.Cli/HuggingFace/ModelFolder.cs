@@ -171,12 +171,12 @@ internal sealed record ModelFolder(
         using JsonDocument document = ParseJson(path);
         JsonElement root = document.RootElement;
 
-        // sentence-transformers' Pooling(pooling_mode="cls") overrides every pooling_mode_* flag.
+        // sentence-transformers' Pooling(pooling_mode="cls") overrides every pooling_mode_* flag, its name lowercased first.
         if (root.TryGetProperty("pooling_mode", out JsonElement mode) && mode.ValueKind != JsonValueKind.Null)
         {
             return mode.ValueKind != JsonValueKind.String
                 ? throw new CliFailureException($"'{path}': \"pooling_mode\" must be a string, not {mode.GetRawText()}")
-                : mode.GetString() switch
+                : mode.GetString()!.ToLowerInvariant() switch
                 {
                     "cls" => PoolingMode.Cls,
                     "mean" => PoolingMode.Mean,

@@ -520,6 +520,8 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         File.WriteAllText(Path.Combine(directory, "pool", "config.json"), """{"pooling_mode": "cls", "pooling_mode_mean_tokens": true}""");
 
         Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Cls, ModelFolder.Open(directory).Pooling);
+        File.WriteAllText(Path.Combine(directory, "pool", "config.json"), """{"pooling_mode": "CLS", "pooling_mode_mean_tokens": true}""");
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Cls, ModelFolder.Open(directory).Pooling); // lowercased, as sentence-transformers does
         File.WriteAllText(Path.Combine(directory, "modules.json"), Modules);
         Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
         File.Copy(Path.Combine(_folder.Directory, "1_Pooling", "config.json"), Path.Combine(directory, "1_Pooling", "config.json"));
