@@ -1,9 +1,6 @@
 using System;
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace BertGen.Cli;
 
@@ -33,17 +30,7 @@ internal static class JsonFileErrors
     /// <summary>The line for a JSON file that is not UTF-8 (naming the first bad byte), or null when it is.</summary>
     public static string? InvalidUtf8(string path, ReadOnlySpan<byte> bytes)
     {
-        if (Utf8.IsValid(bytes))
-        {
-            return null;
-        }
-
-        int at = 0;
-        while (Rune.DecodeFromUtf8(bytes[at..], out _, out int consumed) == OperationStatus.Done)
-        {
-            at += consumed;
-        }
-
-        return string.Create(CultureInfo.InvariantCulture, $"'{path}' is not valid UTF-8 (byte 0x{bytes[at]:X2} at offset {at})");
+        int at = BertGen.Runtime.InvalidUtf8.FirstBadByte(bytes);
+        return at < 0 ? null : string.Create(CultureInfo.InvariantCulture, $"'{path}' is not valid UTF-8 (byte 0x{bytes[at]:X2} at offset {at})");
     }
 }

@@ -1,9 +1,7 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using System.Text.Unicode;
 using BertGen.Runtime;
 
 namespace BertGen.Text;
@@ -172,15 +170,10 @@ public sealed class BertVocabulary
     private static string Decode(byte[] bytes, string sourceName)
     {
         ReadOnlySpan<byte> content = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes.AsSpan(3) : bytes;
-        if (Utf8.IsValid(content))
+        int at = InvalidUtf8.FirstBadByte(content);
+        if (at < 0)
         {
             return Encoding.UTF8.GetString(content);
-        }
-
-        int at = 0;
-        while (Rune.DecodeFromUtf8(content[at..], out _, out int consumed) == OperationStatus.Done)
-        {
-            at += consumed;
         }
 
         ReadOnlySpan<byte> before = content[..at];

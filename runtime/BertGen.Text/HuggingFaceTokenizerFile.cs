@@ -1,11 +1,8 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using BertGen.Runtime;
 
 namespace BertGen.Text;
@@ -31,14 +28,8 @@ public static class HuggingFaceTokenizerFile
 
         // JsonDocument checks UTF-8 only when a string is read: a bad byte in a token was an InvalidOperationException.
         byte[] bytes = File.ReadAllBytes(path);
-        if (!Utf8.IsValid(bytes))
+        if (InvalidUtf8.FirstBadByte(bytes) is int at and >= 0)
         {
-            int at = 0;
-            while (Rune.DecodeFromUtf8(bytes.AsSpan(at), out _, out int consumed) == OperationStatus.Done)
-            {
-                at += consumed;
-            }
-
             throw new TextDataException(string.Create(CultureInfo.InvariantCulture, $"Tokenizer file '{path}' is not valid UTF-8 (byte 0x{bytes[at]:X2} at offset {at})."));
         }
 

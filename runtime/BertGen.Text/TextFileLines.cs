@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using System.Text.Unicode;
 using BertGen.Runtime;
 
 namespace BertGen.Text;
@@ -135,15 +134,10 @@ internal static class TextFileLines
 
     private static string Decode(ReadOnlySpan<byte> bytes, string sourceName, int number)
     {
-        if (Utf8.IsValid(bytes))
+        int at = InvalidUtf8.FirstBadByte(bytes);
+        if (at < 0)
         {
             return Encoding.UTF8.GetString(bytes);
-        }
-
-        int at = 0;
-        while (Rune.DecodeFromUtf8(bytes[at..], out _, out int consumed) == OperationStatus.Done)
-        {
-            at += consumed;
         }
 
         throw new TextDataException($"{sourceName} line {number}: invalid UTF-8 at byte {at + 1} (0x{bytes[at]:X2})");

@@ -1,12 +1,9 @@
 using System;
 using System.Buffers.Binary;
-using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace BertGen.Runtime.Weights;
 
@@ -102,14 +99,8 @@ internal sealed unsafe class SafetensorsReader : IDisposable
         }
 
         // The format says UTF-8; System.Text.Json only notices bad bytes when a name is read, so check them all first.
-        if (!Utf8.IsValid(header))
+        if (InvalidUtf8.FirstBadByte(header) is int at and >= 0)
         {
-            int at = 0;
-            while (Rune.DecodeFromUtf8(header[at..], out _, out int consumed) == OperationStatus.Done)
-            {
-                at += consumed;
-            }
-
             throw new WeightFileException($"safetensors file '{Path}' has a header that is not valid UTF-8 (byte {at} of the header is 0x{header[at]:X2})");
         }
 
