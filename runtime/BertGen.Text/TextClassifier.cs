@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using BertGen.Runtime;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Inference;
 
 namespace BertGen.Text;
@@ -32,10 +33,9 @@ public sealed class TextClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
 
         // Answers name their class: two classes of one name (or none) could not be told apart.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        if (labels.Any(name => string.IsNullOrEmpty(name) || !seen.Add(name)))
+        if (CheckpointLabels.NamingProblem(labels, noneIsAProblem: false) is string problem)
         {
-            throw new ArgumentException($"label names must be distinct and non-empty; got [{string.Join(", ", labels.Select(n => MessageText.Quote(n ?? "")))}]", nameof(labels));
+            throw new ArgumentException(problem, nameof(labels));
         }
 
         if (tokenizer.Vocabulary.Count > model.VocabSize)

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using System.Linq;
 using System.Text.Json;
 using BertGen.Runtime.Weights;
 
@@ -17,6 +18,19 @@ internal static class CheckpointLabels
 {
     /// <summary>The <c>__metadata__</c> key.</summary>
     public const string MetadataKey = "id2label";
+
+    /// <summary>
+    /// Why <paramref name="labels"/> cannot name a classifier's classes (a name empty or given twice: answers could not
+    /// tell those classes apart, and a checkpoint's reader refuses them), or null when they can. No names at all are a
+    /// problem when <paramref name="noneIsAProblem"/> (a caller that counts them against the model's outputs says so itself).
+    /// </summary>
+    public static string? NamingProblem(IReadOnlyList<string?> labels, bool noneIsAProblem)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return (noneIsAProblem && labels.Count == 0) || labels.Any(name => string.IsNullOrEmpty(name) || !seen.Add(name))
+            ? $"label names must be distinct and non-empty; got [{string.Join(", ", labels.Select(n => MessageText.Quote(n ?? "")))}]"
+            : null;
+    }
 
     /// <summary>The metadata entry for <paramref name="labels"/> (index = class id), for <see cref="CheckpointStore.ModelMetadata"/>.</summary>
     public static IReadOnlyDictionary<string, string> ToMetadata(IReadOnlyList<string> labels)

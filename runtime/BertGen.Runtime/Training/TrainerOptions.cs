@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Optimization;
 
 namespace BertGen.Runtime.Training;
@@ -65,10 +66,9 @@ public sealed record TrainerOptions
         if (LabelNames is not null)
         {
             // What a reader of the checkpoint accepts (CheckpointLabels): a name per class, none empty, none twice.
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            if (LabelNames.Count == 0 || LabelNames.Any(name => string.IsNullOrEmpty(name) || !seen.Add(name)))
+            if (CheckpointLabels.NamingProblem(LabelNames, noneIsAProblem: true) is string problem)
             {
-                throw new TrainingException($"label names must be distinct and non-empty; got [{string.Join(", ", LabelNames.Select(n => MessageText.Quote(n ?? "")))}]");
+                throw new TrainingException(problem);
             }
         }
     }
