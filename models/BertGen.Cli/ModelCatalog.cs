@@ -25,23 +25,17 @@ internal static class ModelCatalog
 {
     private const string SpecSuffix = ".bert.json";
 
-    /// <summary>Every compiled model, smallest first, with its LayerNorm epsilon (a generated constant the descriptor lacks).</summary>
-    private static readonly (ModelDescriptor Descriptor, float LayerNormEpsilon)[] CompiledTable =
-    [
-        (BertTiny.Descriptor, BertTiny.LayerNormEpsilon),
-        (BertMini.Descriptor, BertMini.LayerNormEpsilon),
-        (BertSmall.Descriptor, BertSmall.LayerNormEpsilon),
-        (BertBase.Descriptor, BertBase.LayerNormEpsilon),
-        (MiniLmL6.Descriptor, MiniLmL6.LayerNormEpsilon),
-        (BertTinyClassifier.Descriptor, BertTinyClassifier.LayerNormEpsilon),
-        (MiniLmL6Classifier.Descriptor, MiniLmL6Classifier.LayerNormEpsilon),
-    ];
-
     /// <summary>Every compiled model, smallest first.</summary>
-    public static IReadOnlyList<ModelDescriptor> Compiled { get; } = CompiledTable.Select(c => c.Descriptor).ToArray();
-
-    /// <summary>The LayerNorm epsilon compiled into <paramref name="descriptor"/>'s kernels.</summary>
-    public static float LayerNormEpsilon(ModelDescriptor descriptor) => CompiledTable.First(c => c.Descriptor == descriptor).LayerNormEpsilon;
+    public static IReadOnlyList<ModelDescriptor> Compiled { get; } =
+    [
+        BertTiny.Descriptor,
+        BertMini.Descriptor,
+        BertSmall.Descriptor,
+        BertBase.Descriptor,
+        MiniLmL6.Descriptor,
+        BertTinyClassifier.Descriptor,
+        MiniLmL6Classifier.Descriptor,
+    ];
 
     /// <summary>Pretrained sentence encoders; both have MiniLM's shape, so one compiled model serves both.</summary>
     public static IReadOnlyList<PretrainedChoice> Pretrained { get; } =

@@ -51,7 +51,7 @@ internal static class CompiledModelMatch
         Compare("hidden_act", ActivationFamily(config.Activation), ActivationFamily(descriptor.Activation));
         Compare("max_position_embeddings", config.MaxPositions, descriptor.MaxPositions);
         Compare("type_vocab_size", config.TypeVocabSize, descriptor.TypeVocabSize);
-        Compare("layer_norm_eps", (float)config.LayerNormEpsilon, ModelCatalog.LayerNormEpsilon(descriptor));
+        Compare("layer_norm_eps", (float)config.LayerNormEpsilon, descriptor.LayerNormEpsilon);
         Compare("task head", HeadList(config.Heads), HeadList(descriptor.Heads));
         if (config.Heads.Contains(ModelCatalog.SequenceClassificationHead) && descriptor.Heads.Contains(ModelCatalog.SequenceClassificationHead))
         {
