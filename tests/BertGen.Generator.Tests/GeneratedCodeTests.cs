@@ -118,6 +118,27 @@ public sealed class GeneratedCodeTests
         Assert.Equal(1e-12f, miniLm.LayerNormEpsilon); // all-MiniLM-L6-v2's config
         Assert.Equal(2, miniLm.LabelCount); // HF's default
         Assert.Equal("single_label_classification", miniLm.ProblemType);
+        Assert.False(miniLm.ProblemTypeGiven);
+    }
+
+    /// <summary>
+    /// A one-label classifier is regression to train whether or not its config names problem_type, but HF's pipeline scores
+    /// it by a sigmoid unless "regression" is named: the descriptor records which, null counting as not named, as in HF.
+    /// </summary>
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("\"problem_type\": null, ", false)]
+    [InlineData("\"problem_type\": \"regression\", ", true)]
+    public void AOneLabelClassifiersDescriptorSaysWhetherItsConfigNamedItsProblemType(string problemType, bool given)
+    {
+        string json = SmallSpec.Text
+            .Replace("\"bertgen\": {", "\"num_labels\": 1, " + problemType + "\"bertgen\": {", StringComparison.Ordinal)
+            .Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"sequence_classification\"]", StringComparison.Ordinal);
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(SmallSpec.Path, json));
+        Assert.Empty(result.Diagnostics);
+        string shapes = result.GeneratedSources.Single(s => s.HintName.EndsWith(".Shapes.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("ProblemType = \"regression\",", shapes, StringComparison.Ordinal);
+        Assert.Contains($"ProblemTypeGiven = {(given ? "true" : "false")},", shapes, StringComparison.Ordinal);
     }
 
     /// <summary>

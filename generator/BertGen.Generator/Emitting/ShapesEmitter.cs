@@ -59,6 +59,7 @@ internal static class ShapesEmitter
             {
                 w.Line("LayerNormEpsilon = LayerNormEpsilon,");
                 w.Line($"ProblemType = {Literals.String(ProblemTypes.Of(plan.Spec.Architecture.ProblemType).SpecName)},");
+                w.Line($"ProblemTypeGiven = {Literals.Bool(plan.Spec.Architecture.ProblemTypeGiven)},");
                 w.Line("MaxPredictionsPerSequence = MaxPredictionsPerSequence,");
                 w.Line($"Objective = {(plan.Spec.Training ? "TrainingObjective." + plan.Training[0].Objective : "null")},");
                 if (plan.Spec.HasInt8)

@@ -36,7 +36,12 @@ internal sealed record ModelSpec(
     public static bool SplitsBySequence(int threads, ShapeVariant shape) => threads > 1 && shape.Batch % threads == 0;
 }
 
-/// <summary>The HuggingFace <c>BertConfig</c> fields BertGen honours, with their HF meanings.</summary>
+/// <summary>
+/// The HuggingFace <c>BertConfig</c> fields BertGen honours, with their HF meanings. <paramref name="ProblemTypeGiven"/> says
+/// whether the config names <c>problem_type</c> (else <paramref name="ProblemType"/> is inferred from <c>num_labels</c>, as HF's
+/// training infers it): HF's text-classification pipeline reads only a named one, so a one-label model that names none trains
+/// as regression but is scored by a sigmoid.
+/// </summary>
 internal sealed record BertArchitecture(
     int VocabSize,
     int HiddenSize,
@@ -53,7 +58,8 @@ internal sealed record BertArchitecture(
     int PadTokenId,
     int NumLabels,
     ImmutableEquatableArray<string> Labels,
-    ProblemType ProblemType)
+    ProblemType ProblemType,
+    bool ProblemTypeGiven)
 {
     public int HeadSize => HiddenSize / NumAttentionHeads;
 }

@@ -236,7 +236,7 @@ internal sealed class SpecParser
         }
 
         (int? numLabels, ImmutableEquatableArray<string>? labels) = ParseLabels(config);
-        ProblemType? problemType = ParseProblemType(config, numLabels);
+        (ProblemType? problemType, bool problemTypeGiven) = ParseProblemType(config, numLabels);
 
         // A missing required field is reported later, with the others; it leaves its value null here.
         if (_diagnostics.Count > errorsBefore || vocab is null || hidden is null || layers is null || heads is null || intermediate is null
@@ -249,7 +249,7 @@ internal sealed class SpecParser
         return new BertArchitecture(
             vocab.Value, hidden.Value, layers.Value, heads.Value, intermediate.Value, activation.Id,
             maxPositions.Value, typeVocab.Value, eps.Value, hiddenDropout.Value, attentionDropout.Value,
-            initRange.Value, padId.Value, numLabels.Value, labels, problemType.Value);
+            initRange.Value, padId.Value, numLabels.Value, labels, problemType.Value, problemTypeGiven);
     }
 
     private ActivationInfo? ParseActivation(FieldReader config)
@@ -341,20 +341,21 @@ internal sealed class SpecParser
         return (labels.Length, labels.Select(l => l!).ToEquatableArray());
     }
 
-    private ProblemType? ParseProblemType(FieldReader config, int? numLabels)
+    /// <summary>The problem type, and whether the config names it (HF's pipeline scores by the named one only).</summary>
+    private (ProblemType? Type, bool Given) ParseProblemType(FieldReader config, int? numLabels)
     {
         JsonProperty? p = config.Find("problem_type", "inferred from num_labels");
         if (p is null || p.Value is JsonNull)
         {
             // HF infers it at loss time from num_labels and the label dtype; with no labels to look at,
             // one output means regression and several mean single-label classification.
-            return numLabels == 1 ? ProblemType.Regression : ProblemType.SingleLabelClassification;
+            return (numLabels == 1 ? ProblemType.Regression : ProblemType.SingleLabelClassification, false);
         }
 
         string? value = ReadString(config, "problem_type", null);
         if (value is null)
         {
-            return null;
+            return (null, true);
         }
 
         ProblemTypeInfo? problem = ProblemTypes.FromSpecName(value);
@@ -363,7 +364,7 @@ internal sealed class SpecParser
             Report(DiagnosticDescriptors.UnsupportedValue, p.Value.Span, "problem_type", Quote(value), "expected " + ProblemTypes.SpecNamesText);
         }
 
-        return problem?.Id;
+        return (problem?.Id, true);
     }
 
     private ImmutableEquatableArray<ShapeVariant>? ParseShapes(FieldReader bertgen, BertArchitecture? architecture)

@@ -44,6 +44,14 @@ public sealed record ModelDescriptor(
     /// </summary>
     public required string ProblemType { get; init; }
 
+    /// <summary>
+    /// Whether the spec's config names <c>problem_type</c>; false when <see cref="ProblemType"/> was inferred from
+    /// <c>num_labels</c>, as HF's training infers it. HF's text-classification pipeline scores by a named one only: a one-label
+    /// classifier that names none trains as regression (MSE) but is scored by a sigmoid (a cross-encoder's score), one that
+    /// names <c>"regression"</c> by its raw output.
+    /// </summary>
+    public required bool ProblemTypeGiven { get; init; }
+
     /// <summary><c>bertgen.max_predictions_per_seq</c>: masked positions a pretraining or masked-LM batch gives per sequence.</summary>
     public required int MaxPredictionsPerSequence { get; init; }
 
