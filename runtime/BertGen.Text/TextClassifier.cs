@@ -9,8 +9,8 @@ namespace BertGen.Text;
 
 /// <summary>
 /// Labels texts (or pairs of texts) with a compiled sequence classifier: each is tokenised, cut to the longest compiled
-/// sequence, run in batches over the compiled shapes, and answered with its label, the scores its problem type means
-/// (softmax probabilities for a single-label classifier, as HuggingFace's pipeline gives them) and the raw logits. What <c>bertgen classify</c> runs, so a program gets the answers the CLI prints for the same weights.
+/// sequence, run in batches over the compiled shapes, and answered with its label, its scores as HuggingFace's
+/// text-classification pipeline gives them (<see cref="ScoreFunction"/>) and the raw logits. What <c>bertgen classify</c> runs, so a program gets the answers the CLI prints for the same weights.
 /// One call at a time: the forward passes are made once and reused.
 /// </summary>
 public sealed class TextClassifier : IDisposable
@@ -68,14 +68,24 @@ public sealed class TextClassifier : IDisposable
         Tokenizer = tokenizer;
         Labels = [.. labels];
         ProblemType = ClassScores.ProblemTypeOf(model, labels.Count);
+        ScoreFunction = ClassScores.FunctionOf(model, labels.Count);
     }
 
     /// <summary>
-    /// HF <c>problem_type</c> of the model's classifier, which says what <see cref="TextClassification.Probabilities"/>
-    /// are: <c>"single_label_classification"</c> (a softmax over the labels), <c>"multi_label_classification"</c> (each
-    /// label's sigmoid) or <c>"regression"</c> (the outputs as they are).
+    /// HF <c>problem_type</c> of the model's classifier, as it trains: <c>"single_label_classification"</c>,
+    /// <c>"multi_label_classification"</c> or <c>"regression"</c>, the spec's or (when it names none) inferred from the label
+    /// count, one label being regression. <see cref="ScoreFunction"/> says what the scores are.
     /// </summary>
     public string ProblemType { get; }
+
+    /// <summary>
+    /// What <see cref="TextClassification.Probabilities"/> are, as HF's text-classification pipeline picks its default
+    /// <c>function_to_apply</c>: <c>"none"</c> (the outputs as they are) when the spec names <c>problem_type</c>
+    /// <c>"regression"</c>; <c>"sigmoid"</c> (each label's own) for a multi-label classifier and for any one-label model
+    /// (so one whose spec names no problem_type, a cross-encoder's, trains as regression but scores as a sigmoid);
+    /// <c>"softmax"</c> (over the labels) otherwise.
+    /// </summary>
+    public string ScoreFunction { get; }
 
     /// <summary>The class names, in class-id order.</summary>
     public IReadOnlyList<string> Labels { get; }
@@ -161,7 +171,7 @@ public sealed class TextClassifier : IDisposable
         _runner.Run(tokenized, (index, pass, row) =>
         {
             float[] logits = pass.SequenceLogits.Slice(row * labels, labels).ToArray();
-            double[] probabilities = ClassScores.Of(logits, ProblemType);
+            double[] probabilities = ClassScores.Of(logits, ScoreFunction);
             int best = 0;
             for (int i = 1; i < probabilities.Length; i++)
             {

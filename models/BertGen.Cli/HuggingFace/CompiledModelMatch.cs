@@ -59,6 +59,14 @@ internal static class CompiledModelMatch
 
             // Read as the compiled model's kind: a multi-label folder on a single-label classifier answered with a softmax.
             Compare("problem_type", config.ProblemType, descriptor.ProblemType);
+
+            // Scored as the compiled model scores, which is by the problem_type its spec names: a one-label folder that names
+            // none (a cross-encoder's) trains as regression too, but HF's pipeline scores it by a sigmoid, and a compiled spec
+            // that names "regression" answered its raw output. Only then (same labels, same problem_type) do the two differ here.
+            if (config.Labels.Count == descriptor.LabelCount && config.ProblemType == descriptor.ProblemType)
+            {
+                Compare("function_to_apply", ClassScores.FunctionFor(config.ProblemTypeGiven ? config.ProblemType : null, config.Labels.Count), ClassScores.FunctionOf(descriptor));
+            }
         }
 
         return differences;

@@ -28,6 +28,7 @@ internal sealed record HuggingFaceConfig(
     IReadOnlyList<string> Heads,
     IReadOnlyList<string> Labels,
     string ProblemType,
+    bool ProblemTypeGiven,
     string Json)
 {
     /// <summary>HuggingFace's task classes and the spec head each one needs (a bare <c>BertModel</c> needs none).</summary>
@@ -128,6 +129,7 @@ internal sealed record HuggingFaceConfig(
                 head is null ? [] : [head],
                 labels,
                 ProblemTypeName(root, labels.Count, path),
+                root.TryGetProperty("problem_type", out JsonElement problem) && problem.ValueKind != JsonValueKind.Null,
                 json);
         }
     }
@@ -175,8 +177,9 @@ internal sealed record HuggingFaceConfig(
 
     /// <summary>
     /// <c>problem_type</c> as the generator reads it (<see cref="ProblemTypes"/>): the name given, else regression for one
-    /// label and single-label classification for more. It says how a classifier's logits are read (softmax, a sigmoid per
-    /// label, the value itself), so a folder runs only on a compiled classifier of its own kind.
+    /// label and single-label classification for more. It says how a classifier trains and, with whether it was given
+    /// (<see cref="ProblemTypeGiven"/>), how HF's pipeline reads its logits (softmax, a sigmoid per label, the value itself),
+    /// so a folder runs only on a compiled classifier of its own kind.
     /// </summary>
     private static string ProblemTypeName(JsonElement root, int labels, string path)
     {

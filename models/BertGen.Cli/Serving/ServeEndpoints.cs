@@ -539,10 +539,10 @@ internal sealed class ServeEndpoints
         }
     }
 
-    /// <summary>Every label with its score (the softmax of a single-label classifier: <see cref="ClassScores"/>) or raw logit, best first, as TEI answers.</summary>
+    /// <summary>Every label with its score (as HF's text-classification pipeline gives it: <see cref="ClassScores"/>) or raw logit, best first, as TEI answers.</summary>
     private Prediction[] Predictions(float[] logits, bool raw)
     {
-        double[] scores = raw ? logits.Select(l => (double)l).ToArray() : ClassScores.Of(logits, _encoder.Architecture.ProblemType);
+        double[] scores = raw ? logits.Select(l => (double)l).ToArray() : ClassScores.Of(logits, ClassScores.FunctionOf(_encoder.Architecture));
         return scores.Select((s, i) => (Score: s, Index: i)).OrderByDescending(p => p.Score).Select(p => new Prediction((float)p.Score, _encoder.Labels[p.Index])).ToArray();
     }
 

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using BertGen.Cli.HuggingFace;
 using BertGen.Models;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Inference;
 using BertGen.Runtime.Weights;
 using BertGen.Text;
 using Xunit;
@@ -209,6 +210,31 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         Assert.Equal(["problem_type (folder multi_label_classification, compiled single_label_classification)"], CompiledModelMatch.Differences(folder, MiniLmL6Classifier.Descriptor));
         HuggingFaceConfig single = HuggingFaceConfig.Load(Path.Combine(directory, "config.json")) with { ProblemType = "single_label_classification" };
         Assert.Empty(CompiledModelMatch.Differences(single, MiniLmL6Classifier.Descriptor));
+    }
+
+    /// <summary>
+    /// A one-label folder (an ms-marco cross-encoder's config: no problem_type) trains as regression, but HF's pipeline scores
+    /// it by a sigmoid; a compiled one-label spec that names "regression" answers its raw output. They match only when the
+    /// two agree on both, as a folder that names "regression" matches only such a spec.
+    /// </summary>
+    [Theory]
+    [InlineData("", true, "function_to_apply (folder sigmoid, compiled none)")]
+    [InlineData("", false, null)]
+    [InlineData(", \"problem_type\": null", false, null)]
+    [InlineData(", \"problem_type\": \"regression\"", true, null)]
+    [InlineData(", \"problem_type\": \"regression\"", false, "function_to_apply (folder none, compiled sigmoid)")]
+    public void A_one_label_folder_runs_on_a_compiled_one_label_model_that_scores_it_alike(string problemType, bool compiledNamesRegression, string? difference)
+    {
+        string path = Path.Combine(_folder.Scratch("one-label-" + Guid.NewGuid().ToString("N")), "config.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, HuggingFaceFolder.MiniLmConfig
+            .Replace("\"BertModel\"", "\"BertForSequenceClassification\"", StringComparison.Ordinal)
+            .Replace("\"use_cache\": true", "\"id2label\": {\"0\": \"LABEL_0\"}" + problemType, StringComparison.Ordinal));
+        HuggingFaceConfig folder = HuggingFaceConfig.Load(path);
+        ModelDescriptor compiled = MiniLmL6Classifier.Descriptor with { Labels = ["LABEL_0"], ProblemType = "regression", ProblemTypeGiven = compiledNamesRegression };
+
+        Assert.Equal("regression", folder.ProblemType);
+        Assert.Equal(difference is null ? [] : [difference], CompiledModelMatch.Differences(folder, compiled));
     }
 
     /// <summary>
