@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using BertGen.Cli;
 
 namespace BertGen.Fuzzing;
@@ -88,13 +89,13 @@ public static class ErrorContract
         string? problem = null;
         try
         {
-            using var json = System.Text.Json.JsonDocument.Parse(answer.Body);
-            System.Text.Json.JsonElement root = json.RootElement;
-            bool isTei = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("error", out System.Text.Json.JsonElement e) && e.ValueKind == System.Text.Json.JsonValueKind.String
-                && root.TryGetProperty("error_type", out System.Text.Json.JsonElement t) && t.ValueKind == System.Text.Json.JsonValueKind.String;
-            bool isOpenAi = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("message", out System.Text.Json.JsonElement m) && m.ValueKind == System.Text.Json.JsonValueKind.String
-                && root.TryGetProperty("code", out System.Text.Json.JsonElement c) && c.ValueKind == System.Text.Json.JsonValueKind.Number && c.TryGetInt32(out int code) && code == answer.Status
-                && root.TryGetProperty("type", out System.Text.Json.JsonElement y) && y.ValueKind == System.Text.Json.JsonValueKind.String;
+            using var json = JsonDocument.Parse(answer.Body);
+            JsonElement root = json.RootElement;
+            bool isTei = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e) && e.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("error_type", out JsonElement t) && t.ValueKind == JsonValueKind.String;
+            bool isOpenAi = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out JsonElement m) && m.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("code", out JsonElement c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out int code) && code == answer.Status
+                && root.TryGetProperty("type", out JsonElement y) && y.ValueKind == JsonValueKind.String;
             if (openAi == true ? !isOpenAi : openAi == false ? !isTei : !(isTei || isOpenAi))
             {
                 problem = $"not the {(openAi == true ? "OpenAI" : openAi == false ? "TEI" : "")} error body: {Shorten(body)}";
@@ -104,7 +105,7 @@ public static class ErrorContract
                 message = root.GetProperty(isTei ? "error" : "message").GetString()!;
             }
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
             problem = $"an error body that is not JSON: '{Shorten(body)}'";
         }

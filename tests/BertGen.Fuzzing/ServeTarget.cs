@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using BertGen.Cli;
 using BertGen.Cli.Serving;
 using BertGen.Models;
@@ -88,7 +89,7 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
                 _answers[server + " /health"] = Undamaged(server, Request("GET", "/health", null, null));
                 _answers[server + " /info"] = Undamaged(server, Request("GET", "/info", null, null));
                 HttpAnswer info = RawHttpExchange.Send(_servers[server].Server.Address, Request("GET", "/info", null, null), endRequest: false, Timeout)!;
-                using var json = System.Text.Json.JsonDocument.Parse(info.Body);
+                using var json = JsonDocument.Parse(info.Body);
                 _limits[server] = json.RootElement.GetProperty("max_input_length").GetInt32();
             }
         }
@@ -200,9 +201,9 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
             {
                 try
                 {
-                    using var json = System.Text.Json.JsonDocument.Parse(answer.Body);
+                    using var json = JsonDocument.Parse(answer.Body);
                 }
-                catch (System.Text.Json.JsonException)
+                catch (JsonException)
                 {
                     return FuzzOutcome.Refused(new HttpRefusal(answer.Status, "", $"a {answer.Status} whose body is not JSON"));
                 }
@@ -568,9 +569,9 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
         string? text = null;
         try
         {
-            text = isString && field is not ("inputs" or "input") ? System.Text.Json.JsonSerializer.Deserialize<string>(json) : null;
+            text = isString && field is not ("inputs" or "input") ? JsonSerializer.Deserialize<string>(json) : null;
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
             // A lone surrogate escape ("\ud800") is no Unicode string: refused as the wrong value (TEI's serde refuses it too).
             return wrong;
@@ -614,7 +615,7 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
     {
         try
         {
-            return InputsOracle(route, System.Text.Json.JsonDocument.Parse(json).RootElement);
+            return InputsOracle(route, JsonDocument.Parse(json).RootElement);
         }
         catch (InvalidOperationException)
         {
@@ -623,12 +624,12 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
         }
     }
 
-    private static Damage.Verdict InputsOracle(Route route, System.Text.Json.JsonElement value)
+    private static Damage.Verdict InputsOracle(Route route, JsonElement value)
     {
         Damage.Verdict wrong = Refused([422]);
 
-        string[]? Texts(System.Text.Json.JsonElement e) => e.ValueKind == System.Text.Json.JsonValueKind.String ? [e.GetString()!]
-            : e.ValueKind == System.Text.Json.JsonValueKind.Array && e.EnumerateArray().All(x => x.ValueKind == System.Text.Json.JsonValueKind.String) ? e.EnumerateArray().Select(x => x.GetString()!).ToArray()
+        string[]? Texts(JsonElement e) => e.ValueKind == JsonValueKind.String ? [e.GetString()!]
+            : e.ValueKind == JsonValueKind.Array && e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) ? e.EnumerateArray().Select(x => x.GetString()!).ToArray()
             : null;
 
         List<string[]>? sequences;
@@ -637,13 +638,13 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
             // TEI's PredictInput: a text, a pair ["a", "b"], or a batch of [text] and [a, b] (three or more strings: a batch of texts).
             if (Texts(value) is string[] flat)
             {
-                sequences = flat.Length == 2 && value.ValueKind == System.Text.Json.JsonValueKind.Array ? [flat] : flat.Select(t => new[] { t }).ToList();
+                sequences = flat.Length == 2 && value.ValueKind == JsonValueKind.Array ? [flat] : flat.Select(t => new[] { t }).ToList();
             }
-            else if (value.ValueKind == System.Text.Json.JsonValueKind.Array && value.EnumerateArray().All(e => Texts(e) is { Length: 1 or 2 } && e.ValueKind == System.Text.Json.JsonValueKind.Array))
+            else if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => Texts(e) is { Length: 1 or 2 } && e.ValueKind == JsonValueKind.Array))
             {
                 sequences = value.EnumerateArray().Select(e => Texts(e)!).ToList();
             }
-            else if (value.ValueKind == System.Text.Json.JsonValueKind.Array && value.EnumerateArray().All(e => Texts(e) is { Length: 1 or 2 }))
+            else if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => Texts(e) is { Length: 1 or 2 }))
             {
                 // Strings and pairs mixed ([["a", "b"], "c"]): TEI refuses, the server reads it as a batch.
                 return new Damage.Verdict(FuzzExpectation.RejectOrAny, [400, 422]);
@@ -788,7 +789,7 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
     }
 
     /// <summary>A JSON string literal of <paramref name="text"/>, non-ASCII as UTF-8 (as TEI clients send it).</summary>
-    private static string Quote(string text) => System.Text.Json.JsonSerializer.Serialize(text, new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    private static string Quote(string text) => JsonSerializer.Serialize(text, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     private static string OfLength(int words, int seed)
     {
