@@ -46,6 +46,10 @@ public sealed class FuzzCorpusTests(ITestOutputHelper output)
     [Fact]
     public void ModelFoldersThroughEmbed() => Check(FuzzPlan.Run(FuzzPlan.Family("model folder"), isLong: false));
 
+    /// <summary>Damaged requests to one in-process bertgen serve: a documented 4xx with a one-line JSON error, or the undamaged request's answer; the server serves on.</summary>
+    [Fact]
+    public void RequestsToTheServer() => Check(FuzzPlan.Run(FuzzPlan.Family("serve"), isLong: false));
+
     [Fact]
     public void ThroughTheWholeCommandLine() => Check(FuzzPlan.Run(FuzzPlan.Family("cli"), isLong: false));
 

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using BertGen.Cli;
 
 namespace BertGen.Fuzzing;
@@ -68,6 +70,55 @@ public static class ErrorContract
             ? Shorten(line)
             : line.Length > MaxLineLength ? $"an error line of {line.Length} characters: {Shorten(line)}"
             : line.Any(char.IsControl) ? $"a raw control character in: {Shorten(line)}"
+            : null;
+    }
+
+    /// <summary>
+    /// What is wrong with an error answer of <c>bertgen serve</c> (models/README.md "serve"), or null: a status among
+    /// <paramref name="allowed"/> (never a 5xx), a JSON body — TEI's <c>{"error", "error_type"}</c>, or on the OpenAI route
+    /// OpenAI's <c>{"message", "code", "type"}</c> with <c>code</c> the status — whose message keeps the line rules above.
+    /// </summary>
+    /// <param name="openAi">true: OpenAI's body; false: TEI's; null: either (a path under /v1 no route has).</param>
+    /// <param name="message">The error message, or a shortened body when there is none.</param>
+    public static string? ServedViolation(HttpAnswer answer, IReadOnlyCollection<int> allowed, bool? openAi, out string message)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(allowed);
+        string body = System.Text.Encoding.UTF8.GetString(answer.Body);
+        message = Shorten(body);
+        string? problem = null;
+        try
+        {
+            using var json = JsonDocument.Parse(answer.Body);
+            JsonElement root = json.RootElement;
+            bool isTei = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e) && e.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("error_type", out JsonElement t) && t.ValueKind == JsonValueKind.String;
+            bool isOpenAi = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out JsonElement m) && m.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("code", out JsonElement c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out int code) && code == answer.Status
+                && root.TryGetProperty("type", out JsonElement y) && y.ValueKind == JsonValueKind.String;
+            if (openAi == true ? !isOpenAi : openAi == false ? !isTei : !(isTei || isOpenAi))
+            {
+                problem = $"not the {(openAi == true ? "OpenAI" : openAi == false ? "TEI" : "")} error body: {Shorten(body)}";
+            }
+            else
+            {
+                message = root.GetProperty(isTei ? "error" : "message").GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+            problem = $"an error body that is not JSON: '{Shorten(body)}'";
+        }
+
+        string? contentType = answer.Header("content-type");
+        return answer.Status >= 500 ? $"{answer.Status}: {message}"
+            : !allowed.Contains(answer.Status) ? $"{answer.Status} where the contract says {string.Join(" or ", allowed)}: {message}"
+            : problem is not null ? problem
+            : contentType is null || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ? $"an error body of Content-Type '{contentType}'"
+            : message.Contains("internal error", StringComparison.Ordinal) || message.EndsWith("out of memory", StringComparison.Ordinal) ? Shorten(message)
+            : message.Length > MaxLineLength ? $"an error message of {message.Length} characters: {Shorten(message)}"
+            : message.Length == 0 ? "an empty error message"
+            : message.Any(char.IsControl) ? $"a raw control character (or a second line) in: {Shorten(message)}"
             : null;
     }
 

@@ -30,6 +30,9 @@ public sealed record FuzzExpectation(bool MayReject, string? Answer, bool AnyAns
     /// <summary>A valid input (an equivalent edit, or one the reference reads): accepted with this answer.</summary>
     public static FuzzExpectation Accept(string answer) => new(false, answer);
 
+    /// <summary>A valid input whose answer is not computed here (another text, <c>"normalize": false</c>): answered, whatever the answer.</summary>
+    public static FuzzExpectation AcceptAny { get; } = new(false, null, AnyAnswer: true);
+
     /// <summary>A valid input whose answer is not computed here: refused in one good line, or answered at all.</summary>
     public static FuzzExpectation RejectOrAny { get; } = new(true, null, AnyAnswer: true);
 }

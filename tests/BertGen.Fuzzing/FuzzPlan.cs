@@ -35,6 +35,7 @@ public static class FuzzPlan
         new("spec", () => new SpecTarget(), 120, 800, TimeSpan.FromMinutes(2)),
         new("spec command", () => new SpecCommandTarget(), 200, 2000, TimeSpan.FromMinutes(1)),
         new("model folder", () => new ModelFolderTarget(), 60, 500, TimeSpan.FromMinutes(2)),
+        new("serve", () => new ServeTarget(), 300, 1000, TimeSpan.FromMinutes(2)),
         new("cli", () => new CliTarget(), 20, 150, TimeSpan.FromMinutes(2)),
         new("cli (process)", () => new CliTarget(asProcess: true), 5, 25, TimeSpan.FromMinutes(2)),
     ];

@@ -38,7 +38,16 @@ public static class FuzzRunner
     {
         tally.Tried++;
         string? problem;
-        if (outcome.Printed is CliRun printed)
+        if (outcome.LeftBroken is string broken)
+        {
+            problem = broken;
+        }
+        else if (outcome.Refusal is HttpRefusal refusal)
+        {
+            problem = refusal.Violation ?? (fuzzCase.Expected.MayReject ? null : $"refused a request the contract accepts: {refusal.Status} {refusal.Message}");
+            tally.Rejected += problem is null ? 1 : 0;
+        }
+        else if (outcome.Printed is CliRun printed)
         {
             problem = ErrorContract.PrintedViolation(printed) ?? (fuzzCase.Expected.MayReject ? null : $"refused an input the oracle accepts: {printed.Error.Trim()}");
             tally.Rejected += problem is null ? 1 : 0;

@@ -384,6 +384,7 @@ internal sealed class ServeEndpoints
     private async Task TokenizeAsync(HttpContext http, RequestClock clock)
     {
         TokenizeRequest request = await ReadAsync(http, ServeJsonContext.Api.TokenizeRequest);
+        RefuseUnservedPrompt(request.PromptName);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         BertVocabulary vocabulary = _encoder.Tokenizer.Vocabulary;
         var result = new SimpleToken[texts.Count][];
@@ -576,9 +577,17 @@ internal sealed class ServeEndpoints
         {
             await http.Request.Body.CopyToAsync(body, reading.Token);
             json = body.GetBuffer().AsMemory(0, (int)body.Length);
-            json = json[RequestBodyEncoding.JsonStart(json.Span)..];
-            return JsonSerializer.Deserialize(json.Span, type)
+            int start = RequestBodyEncoding.JsonStart(json.Span);
+            json = json[start..];
+            T request = JsonSerializer.Deserialize(json.Span, type)
                 ?? throw new ApiException(ApiError.Validation, "the body must be a JSON object, not null");
+
+            // The reader decodes only the strings it binds: a byte that is not UTF-8 in a key or an unknown field's value was
+            // read past and the request answered, where JSON is UTF-8 (RFC 8259 §8.1) and TEI's serde refuses it. (Bad bytes
+            // in a bound string are refused above, naming the field.)
+            int bad = BertGen.Runtime.InvalidUtf8.FirstBadByte(json.Span);
+            return bad < 0 ? request
+                : throw new ApiException(ApiError.Validation, string.Create(CultureInfo.InvariantCulture, $"the body is not valid UTF-8 (byte 0x{json.Span[bad]:X2} at offset {start + bad})"));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
         {
@@ -597,6 +606,12 @@ internal sealed class ServeEndpoints
                 StatusCodes.Status408RequestTimeout => new ApiException(ApiError.TooSlow, TooSlowMessage(http)),
                 _ => new ApiException(ApiError.Malformed, $"the body could not be read: {CliErrors.OneLine(e.Message)}"),
             };
+        }
+        catch (IOException e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel refuses a chunk size past 2^31 with an IOException (an OverflowException inside), not a
+            // BadHttpRequestException: it was a 500, "internal error: Bad chunk size data.".
+            throw new ApiException(ApiError.Malformed, $"the body could not be read: {CliErrors.OneLine(e.Message)}");
         }
     }
 

@@ -47,6 +47,9 @@ internal sealed class TokenizeRequest
     public TextInputs? Inputs { get; set; }
 
     public bool AddSpecialTokens { get; set; } = true;
+
+    /// <summary>TEI's prompt to prepend before tokenizing (TEI's /tokenize has it too): the served models have none.</summary>
+    public string? PromptName { get; set; }
 }
 
 internal sealed class OpenAiEmbeddingsRequest

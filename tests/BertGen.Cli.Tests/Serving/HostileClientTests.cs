@@ -39,6 +39,57 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
         Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("still serving"))));
     }
 
+    /// <summary>
+    /// Kestrel refuses a chunk size past 2^31 with an IOException (an OverflowException inside), not the
+    /// BadHttpRequestException of its other framing errors: it was a 500, "internal error: Bad chunk size data." (found by
+    /// the fuzz corpus's serve family).
+    /// </summary>
+    [Fact]
+    public async Task A_chunk_size_past_int32_is_400_json_and_the_server_serves_on()
+    {
+        (int status, string body) = await RawHttp.SendAsync(_server.Server.Address,
+            "POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n"u8.ToArray());
+
+        Assert.Equal(400, status);
+        using JsonDocument error = JsonDocument.Parse(body);
+        Assert.Equal("the body could not be read: Bad chunk size data.", error.RootElement.GetProperty("error").GetString());
+        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("still serving"))));
+    }
+
+    /// <summary>
+    /// The JSON reader decodes only the strings a route binds: a byte that is not UTF-8 in a key, or in the value of a field
+    /// no route reads, was read past and the request answered, where JSON is UTF-8 and TEI refuses such a body (found by the
+    /// fuzz corpus's serve family). A bad byte in a field the route reads is still named with the field.
+    /// </summary>
+    [Theory]
+    [InlineData("/embed", "{\"inputs\": \"a\", \"norm\u00FFalize\": true}")]
+    [InlineData("/embed", "{\"inputs\": \"a\", \"comment\": \"x\u00FFy\"}")]
+    [InlineData("/tokenize", "{\"inputs\": [\"a\"], \"\u00FF\": 1}")]
+    [InlineData("/v1/embeddings", "{\"input\": \"a\", \"user\": \"\u00FF\"}")]
+    public async Task A_byte_that_is_not_utf8_in_a_key_or_an_unread_field_is_422_naming_it(string route, string latin1)
+    {
+        // The body's text with its one U+00FF written as the lone byte 0xFF (never UTF-8).
+        byte[] body = System.Text.Encoding.Latin1.GetBytes(latin1);
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        HttpResponseMessage response = await _server.Client.PostAsync(route, content);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal($"the body is not valid UTF-8 (byte 0xFF at offset {Array.IndexOf(body, (byte)0xFF)})",
+            json.RootElement.GetProperty(route == "/v1/embeddings" ? "message" : "error").GetString());
+    }
+
+    /// <summary>TEI's /tokenize takes a prompt_name as /embed does: it was ignored, and the text tokenized without the prompt asked for.</summary>
+    [Fact]
+    public async Task A_prompt_name_on_tokenize_is_422_as_on_embed()
+    {
+        (string error, string type) = await RunningServer.ReadErrorAsync(
+            await _server.PostAsync("/tokenize", RunningServer.Json("hello", extra: ", \"prompt_name\": \"query\"")), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("prompt_name 'query': this model has no prompts; leave prompt_name out", error);
+        Assert.Equal("validation", type);
+    }
+
     /// <summary>Kestrel does not decompress: a gzip body was refused for its first byte ("'0x1F' is an invalid start of a value").</summary>
     [Fact]
     public async Task A_compressed_body_is_415_naming_the_encoding()
