@@ -247,6 +247,7 @@ internal sealed class ServeEndpoints
         EmbedRequest request = await ReadAsync(http, ServeJsonContext.Api.EmbedRequest);
         TruncationSide side = Side(request.TruncationDirection);
         RefuseUnservedPrompt(request.PromptName);
+        RefuseShortening(request.Dimensions);
         IReadOnlyList<string> texts = RequireTexts(request.Inputs, "inputs");
         float[][] embeddings = await EmbedTextsAsync(texts, request.Truncate, side, request.Normalize, clock, http.RequestAborted);
         await WriteAsync(http, clock, embeddings, ServeJsonContext.Api.SingleArrayArray);
@@ -263,6 +264,17 @@ internal sealed class ServeEndpoints
         _ when truncationDirection.Equals("left", StringComparison.OrdinalIgnoreCase) => TruncationSide.Left,
         _ => throw new ApiException(ApiError.Validation, $"truncation_direction must be Left or Right, not {MessageText.Quote(truncationDirection)}"),
     };
+
+    // Ignored, a request for 128 dimensions (OpenAI's, or TEI's Matryoshka field) got all of them: a client storing them in a
+    // 128-wide index fails later, or keeps a prefix of a vector normalised over all of them.
+    private void RefuseShortening(int? dimensions)
+    {
+        if (dimensions is int asked && asked != _encoder.Model.HiddenSize)
+        {
+            throw new ApiException(ApiError.Validation,
+                $"dimensions {asked.ToString(CultureInfo.InvariantCulture)}: {_encoder.Id}'s embeddings have {_encoder.Model.HiddenSize.ToString(CultureInfo.InvariantCulture)} and are not shortened; leave dimensions out");
+        }
+    }
 
     // Ignored, a TEI "prompt_name" embedded the text without its prompt: an answer to another question.
     private static void RefuseUnservedPrompt(string? promptName)
@@ -284,13 +296,7 @@ internal sealed class ServeEndpoints
             throw new ApiException(ApiError.Validation, $"encoding_format must be float or base64, not '{format}'");
         }
 
-        // Ignored, a request for 128 dimensions got all of them: a client storing them in a 128-wide index fails later, or
-        // keeps a prefix of a vector normalised over all of them.
-        if (request.Dimensions is int dimensions && dimensions != _encoder.Model.HiddenSize)
-        {
-            throw new ApiException(ApiError.Validation,
-                $"dimensions {dimensions.ToString(CultureInfo.InvariantCulture)}: {_encoder.Id}'s embeddings have {_encoder.Model.HiddenSize.ToString(CultureInfo.InvariantCulture)} and are not shortened; leave dimensions out");
-        }
+        RefuseShortening(request.Dimensions);
 
         // OpenAI's body has no "truncate": only the server's --auto-truncate or --chunk take a long text.
         float[][] embeddings = await EmbedTextsAsync(texts, truncate: null, TruncationSide.Right, normalize: true, clock, http.RequestAborted, truncatable: false);

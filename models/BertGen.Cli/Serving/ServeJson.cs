@@ -25,6 +25,9 @@ internal sealed class EmbedRequest
 
     /// <summary>TEI's name of a sentence-transformers prompt to prepend: the served models have none.</summary>
     public string? PromptName { get; set; }
+
+    /// <summary>TEI's request for Matryoshka-shortened vectors: BertGen's are the model's own size, so only that size is accepted.</summary>
+    public int? Dimensions { get; set; }
 }
 
 internal sealed class EmbedAllRequest

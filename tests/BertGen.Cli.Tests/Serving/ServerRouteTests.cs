@@ -225,6 +225,7 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
     [InlineData("/embed", """{"inputs": "a", "prompt_name": "query"}""", "prompt_name 'query': this model has no prompts; leave prompt_name out")]
     [InlineData("/embed_all", """{"inputs": "a", "prompt_name": ""}""", "prompt_name '': this model has no prompts; leave prompt_name out")]
     [InlineData("/embed", """{"inputs": "a", "truncation_direction": 5}""", "'truncation_direction' must be a string, not 5")]
+    [InlineData("/embed", """{"inputs": "a", "dimensions": 128}""", "dimensions 128: all-MiniLM-L6-v2's embeddings have 384 and are not shortened; leave dimensions out")]
     public async Task Tei_options_the_server_does_not_have_are_422s(string route, string body, string expected)
     {
         (string error, string type) = await RunningServer.ReadErrorAsync(await _server.PostAsync(route, body), HttpStatusCode.UnprocessableEntity);
