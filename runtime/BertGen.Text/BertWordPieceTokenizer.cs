@@ -142,24 +142,26 @@ public sealed class BertWordPieceTokenizer
             return TokenOffsets.Align(text, TokenizeOrdinary(text), Vocabulary, Normalization);
         }
 
+        // The segments tile the text: each one's UTF-8 offset is the bytes of those before it.
         var spans = new List<TokenSpan>();
-        int bytesBefore = 0, counted = 0;
+        int offset = 0;
         foreach (TextSegment segment in _added.Split(text))
         {
-            bytesBefore += Encoding.UTF8.GetByteCount(text.AsSpan(counted, segment.Start - counted));
-            counted = segment.Start;
-            int segmentBytes = Encoding.UTF8.GetByteCount(text.AsSpan(segment.Start, segment.End - segment.Start));
+            string piece = text[segment.Start..segment.End];
+            int bytes = Encoding.UTF8.GetByteCount(piece);
             if (segment.Id is int id)
             {
-                spans.Add(new TokenSpan(id, bytesBefore, bytesBefore + segmentBytes));
-                continue;
+                spans.Add(new TokenSpan(id, offset, offset + bytes));
+            }
+            else
+            {
+                foreach (TokenSpan span in TokenOffsets.Align(piece, TokenizeOrdinary(piece), Vocabulary, Normalization))
+                {
+                    spans.Add(span.Start is int start && span.End is int end ? span with { Start = offset + start, End = offset + end } : span);
+                }
             }
 
-            string piece = text[segment.Start..segment.End];
-            foreach (TokenSpan span in TokenOffsets.Align(piece, TokenizeOrdinary(piece), Vocabulary, Normalization))
-            {
-                spans.Add(span.Start is int start && span.End is int end ? span with { Start = bytesBefore + start, End = bytesBefore + end } : span);
-            }
+            offset += bytes;
         }
 
         return [.. spans];
