@@ -142,12 +142,22 @@ internal sealed class SentenceEncoder : IDisposable
 
         string source = options.WeightsPath is not null ? $"'{ShownPath.Of(options.WeightsPath)}'" : pretrained!.Package.Name;
         return new SentenceEncoder(architecture, pretrained, options.WeightsPath, options, int8File,
-            BertWordPieceTokenizer.Create(vocabulary), pretrained?.Pooling ?? PoolingMode.Mean,
+            TokenizerFor(vocabulary, pretrained), pretrained?.Pooling ?? PoolingMode.Mean,
             $"{source} on {architecture.Name}",
             options.WeightsPath is not null ? Path.GetFileNameWithoutExtension(options.WeightsPath) : pretrained!.Package.Name,
             pretrained is null ? null : (pretrained.MaxTokens, $"{pretrained.Package.Name}'s limit, as sentence-transformers truncates it"),
             architecture.Labels);
     }
+
+    /// <summary>
+    /// A pretrained package's model is a HuggingFace model, whose fast tokenizer (what sentence-transformers runs) finds
+    /// <c>[SEP]</c>, <c>[MASK]</c>, … written in a text (<see cref="AddedToken.BertSpecialTokens"/>, as its
+    /// <c>tokenizer.json</c> lists them); a compiled model's own weights keep Google's tokenisation, in which they are
+    /// ordinary text.
+    /// </summary>
+    private static BertWordPieceTokenizer TokenizerFor(BertVocabulary vocabulary, PretrainedChoice? pretrained) => pretrained is null
+        ? BertWordPieceTokenizer.Create(vocabulary)
+        : BertWordPieceTokenizer.Create(vocabulary, BertNormalization.Uncased, BertWordPieceTokenizer.MaxInputCharsPerWord, AddedToken.BertSpecialTokens);
 
     /// <summary>A HuggingFace folder on the compiled model that has its architecture (or a usage error naming the difference).</summary>
     private static SentenceEncoder OpenFolder(EncoderOptions options)

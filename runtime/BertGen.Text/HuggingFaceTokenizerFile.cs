@@ -9,7 +9,8 @@ namespace BertGen.Text;
 
 /// <summary>
 /// A HuggingFace <c>tokenizer.json</c> of a BERT model (the "fast" tokenizer sentence-transformers and TEI use):
-/// its WordPiece vocabulary, normaliser flags and word limit, turned into a <see cref="BertWordPieceTokenizer"/>.
+/// its WordPiece vocabulary, normaliser flags, word limit and <c>added_tokens</c> (found in a text before anything else,
+/// with their flags: <see cref="AddedToken"/>), turned into a <see cref="BertWordPieceTokenizer"/>.
 /// Only what BERT's pipeline can be is accepted — a <c>WordPiece</c> model with <c>##</c> continuations, a
 /// <c>BertNormalizer</c> (or none) and a <c>BertPreTokenizer</c> — anything else is an error naming the field.
 /// </summary>
@@ -72,7 +73,8 @@ public static class HuggingFaceTokenizerFile
 
             // The pipeline's shape first: a wrong normaliser says more than what its vocabulary lacks.
             BertNormalization normalization = Normalization(root, path);
-            return BertWordPieceTokenizer.Create(BertVocabulary.FromTokens(Vocabulary(model, path), path), normalization, maxChars);
+            BertVocabulary vocabulary = BertVocabulary.FromTokens(Vocabulary(model, path), path);
+            return BertWordPieceTokenizer.Create(vocabulary, normalization, maxChars, AddedTokens(root, vocabulary, path));
         }
     }
 
@@ -98,6 +100,51 @@ public static class HuggingFaceTokenizerFile
             Flag(normalizer, "handle_chinese_chars", path),
             Flag(normalizer, "clean_text", path));
     }
+
+    /// <summary>
+    /// <c>added_tokens</c>: each needs its content and its five flags, as HuggingFace's reader does (an empty content is
+    /// skipped there too). Its id is the vocabulary's for its content, as HuggingFace gives it; a token outside the
+    /// vocabulary is refused (BertGen's models have no embedding for it).
+    /// </summary>
+    private static List<AddedToken> AddedTokens(JsonElement root, BertVocabulary vocabulary, string path)
+    {
+        var tokens = new List<AddedToken>();
+        if (Property(root, "added_tokens", path) is not JsonElement list)
+        {
+            return tokens;
+        }
+
+        Require(list.ValueKind == JsonValueKind.Array, path, "\"added_tokens\" must be an array");
+        int index = 0;
+        foreach (JsonElement entry in list.EnumerateArray())
+        {
+            string where = $"added_tokens[{index++}]";
+            Require(entry.ValueKind == JsonValueKind.Object, path, $"{where} must be an object");
+            string content = Property(entry, "content", path) is { ValueKind: JsonValueKind.String } c
+                ? c.GetString()!
+                : throw new TextDataException($"Tokenizer file '{path}': {where} has no \"content\" string.");
+            bool single = AddedFlag(entry, "single_word", where, path), lstrip = AddedFlag(entry, "lstrip", where, path),
+                rstrip = AddedFlag(entry, "rstrip", where, path), normalized = AddedFlag(entry, "normalized", where, path),
+                special = AddedFlag(entry, "special", where, path);
+            if (content.Length == 0)
+            {
+                continue;
+            }
+
+            Require(vocabulary.TryGetId(content, out _), path,
+                $"{where} {MessageText.Quote(content)} is not in model.vocab (BertGen reads only added tokens that are vocabulary entries)");
+            tokens.Add(new AddedToken(content, special, single, lstrip, rstrip, normalized));
+        }
+
+        return tokens;
+    }
+
+    private static bool AddedFlag(JsonElement entry, string name, string where, string path) => Property(entry, name, path) switch
+    {
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        _ => throw new TextDataException($"Tokenizer file '{path}': {where}.{name} must be true or false."),
+    };
 
     /// <summary><c>model.vocab</c> (token → id) as tokens in id order; the ids must be exactly 0 … n − 1.</summary>
     private static string[] Vocabulary(JsonElement model, string path)

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using BertGen.Runtime;
@@ -131,24 +132,135 @@ internal sealed record ModelFolder(
     }
 
     /// <summary>
-    /// <c>vocab.txt</c> as transformers' <c>BertTokenizer</c> reads it: <c>do_lower_case</c>, <c>strip_accents</c> and
-    /// <c>tokenize_chinese_chars</c> from <c>tokenizer_config.json</c> (true, null, true by default), words up to 100 characters.
+    /// <c>vocab.txt</c> as transformers' <c>BertTokenizerFast</c> makes it when the folder has no <c>tokenizer.json</c> (it
+    /// converts the slow tokenizer, which is what sentence-transformers runs): <c>do_lower_case</c>, <c>strip_accents</c> and
+    /// <c>tokenize_chinese_chars</c> from <c>tokenizer_config.json</c> (true, null, true by default), words up to 100
+    /// characters, and the added tokens <see cref="SlowTokenizerAddedTokens"/> reads.
     /// </summary>
     private static BertWordPieceTokenizer SlowTokenizer(string directory, string vocabulary)
     {
         bool lowercase = true, chinese = true;
         bool? strip = null;
         string settings = Path.Combine(directory, "tokenizer_config.json");
-        if (Has(settings, "settings"))
+        JsonDocument? config = Has(settings, "settings") ? ParseJson(settings) : null;
+        string map = Path.Combine(directory, "special_tokens_map.json");
+        using JsonDocument? specials = Has(map, "settings") ? ParseJson(map) : null;
+        using (config)
         {
-            using JsonDocument document = ParseJson(settings);
-            lowercase = Flag(document.RootElement, "do_lower_case", settings) ?? true;
-            strip = Flag(document.RootElement, "strip_accents", settings);
-            chinese = Flag(document.RootElement, "tokenize_chinese_chars", settings) ?? true;
+            if (config is not null)
+            {
+                lowercase = Flag(config.RootElement, "do_lower_case", settings) ?? true;
+                strip = Flag(config.RootElement, "strip_accents", settings);
+                chinese = Flag(config.RootElement, "tokenize_chinese_chars", settings) ?? true;
+            }
+
+            BertVocabulary words = BertVocabulary.Load(vocabulary);
+            List<(AddedToken Token, string Setting, string Path)> added = SlowTokenizerAddedTokens(config?.RootElement, settings, specials?.RootElement, map);
+            foreach ((AddedToken token, string setting, string path) in added)
+            {
+                // transformers would give it a new id past the vocabulary, which the model has no embedding for.
+                if (!words.TryGetId(token.Content, out _))
+                {
+                    throw new CliFailureException($"'{path}': \"{setting}\" is {MessageText.Quote(token.Content)}, which is not in '{vocabulary}' (BertGen reads only added tokens that are vocabulary entries)");
+                }
+            }
+
+            return BertWordPieceTokenizer.Create(words,
+                BertNormalization.FromHuggingFace(lowercase, strip, chinese, cleanText: true), HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord,
+                [.. added.Select(a => a.Token)]);
+        }
+    }
+
+    /// <summary>
+    /// The tokens transformers' fast tokenizer finds in a text when made from <c>vocab.txt</c>: those
+    /// <c>tokenizer_config.json</c>'s <c>added_tokens_decoder</c> lists, with their flags, then the special tokens
+    /// (<c>unk_token</c>, <c>sep_token</c>, <c>pad_token</c>, <c>cls_token</c>, <c>mask_token</c>,
+    /// <c>additional_special_tokens</c>) not among them, from <c>tokenizer_config.json</c>, else <c>special_tokens_map.json</c>,
+    /// else <c>BertTokenizer</c>'s defaults (<c>[UNK]</c>, …). A special token named by a string is matched as written
+    /// (special, not normalised, nothing stripped), as transformers adds it.
+    /// </summary>
+    private static List<(AddedToken Token, string Setting, string Path)> SlowTokenizerAddedTokens(JsonElement? config, string configPath, JsonElement? map, string mapPath)
+    {
+        var tokens = new List<(AddedToken Token, string Setting, string Path)>();
+        if (config is JsonElement root && root.TryGetProperty("added_tokens_decoder", out JsonElement decoder) && decoder.ValueKind != JsonValueKind.Null)
+        {
+            if (decoder.ValueKind != JsonValueKind.Object)
+            {
+                throw new CliFailureException($"'{configPath}': \"added_tokens_decoder\" must be an object, not {decoder.GetRawText()}");
+            }
+
+            foreach (JsonProperty entry in decoder.EnumerateObject())
+            {
+                string setting = $"added_tokens_decoder.{entry.Name}";
+                tokens.Add((SpecialToken(entry.Value, special: false, setting, configPath), setting, configPath));
+            }
         }
 
-        return BertWordPieceTokenizer.Create(BertVocabulary.Load(vocabulary),
-            BertNormalization.FromHuggingFace(lowercase, strip, chinese, cleanText: true), HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord);
+        string[] keys = ["unk_token", "sep_token", "pad_token", "cls_token", "mask_token"];
+        string[] defaults = [BertVocabulary.UnknownToken, BertVocabulary.SeparatorToken, BertVocabulary.PadToken, BertVocabulary.ClassificationToken, BertVocabulary.MaskToken];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (Named(keys[i], config, configPath, map, mapPath) is (JsonElement value, string path))
+            {
+                AddUnlessListed(SpecialToken(value, special: true, keys[i], path), keys[i], path);
+            }
+            else
+            {
+                AddUnlessListed(new AddedToken(defaults[i], Special: true), keys[i], "(BertTokenizer's default)");
+            }
+        }
+
+        if (Named("additional_special_tokens", config, configPath, map, mapPath) is (JsonElement extra, string extraPath))
+        {
+            if (extra.ValueKind != JsonValueKind.Array)
+            {
+                throw new CliFailureException($"'{extraPath}': \"additional_special_tokens\" must be a list, not {extra.GetRawText()}");
+            }
+
+            foreach (JsonElement value in extra.EnumerateArray())
+            {
+                AddUnlessListed(SpecialToken(value, special: true, "additional_special_tokens", extraPath), "additional_special_tokens", extraPath);
+            }
+        }
+
+        return tokens;
+
+        void AddUnlessListed(AddedToken token, string setting, string path)
+        {
+            if (!tokens.Any(t => t.Token.Content == token.Content))
+            {
+                tokens.Add((token, setting, path));
+            }
+        }
+    }
+
+    // A setting from tokenizer_config.json, else from special_tokens_map.json; null when neither has it (or has it null).
+    private static (JsonElement Value, string Path)? Named(string key, JsonElement? config, string configPath, JsonElement? map, string mapPath) =>
+        config is JsonElement c && c.TryGetProperty(key, out JsonElement v) && v.ValueKind != JsonValueKind.Null ? (v, configPath)
+        : map is JsonElement m && m.TryGetProperty(key, out JsonElement w) && w.ValueKind != JsonValueKind.Null ? (w, mapPath)
+        : null;
+
+    /// <summary>
+    /// A token as transformers saves one: a string (special as <paramref name="special"/> says, not normalised, nothing
+    /// stripped), or an object with its <c>content</c> and flags (absent flags take transformers' <c>AddedToken</c> defaults:
+    /// <c>normalized</c> is the opposite of <c>special</c>).
+    /// </summary>
+    private static AddedToken SpecialToken(JsonElement value, bool special, string name, string path)
+    {
+        if (value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text)
+        {
+            return new AddedToken(text, special);
+        }
+
+        if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty("content", out JsonElement content)
+            || content.ValueKind != JsonValueKind.String || content.GetString() is not { Length: > 0 } written)
+        {
+            throw new CliFailureException($"'{path}': \"{name}\" must be a token (a string, or an object with a \"content\" string), not {value.GetRawText()}");
+        }
+
+        bool isSpecial = Flag(value, "special", path) ?? special;
+        return new AddedToken(written, isSpecial, Flag(value, "single_word", path) ?? false, Flag(value, "lstrip", path) ?? false,
+            Flag(value, "rstrip", path) ?? false, Flag(value, "normalized", path) ?? !isSpecial);
     }
 
     /// <summary>

@@ -396,7 +396,9 @@ internal sealed class ServeEndpoints
         var result = new SimpleToken[texts.Count][];
         for (int i = 0; i < texts.Count; i++)
         {
-            // As TEI: a piece's text is the part of the input it came from, its start and stop UTF-8 byte offsets.
+            // As TEI: a piece's text is the part of the input it came from, its start and stop UTF-8 byte offsets. A special
+            // token written in the text ("[SEP]") is such a piece too: TEI marks special only what its post-processor adds
+            // (tokenizers' special_tokens_mask is 0 for a token matched in the text), and gives the match's offsets.
             byte[] utf8 = Encoding.UTF8.GetBytes(texts[i]);
             IEnumerable<SimpleToken> tokens = _encoder.Tokenizer.TokenizeWithOffsets(texts[i]).Select(span => span.Start is int start && span.End is int stop
                 ? new SimpleToken(span.Id, Encoding.UTF8.GetString(utf8, start, stop - start), false, start, stop)

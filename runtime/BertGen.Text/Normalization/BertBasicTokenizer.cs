@@ -30,40 +30,11 @@ internal static class BertBasicTokenizer
     public static string ToSpaceSeparatedWords(string text, BertNormalization normalization, List<int>? sources)
     {
         // Step 1: clean and space out CJK ideographs (Google's _clean_text and _tokenize_chinese_chars).
-        var cleaned = new StringBuilder(text.Length + 8);
         List<int>? cleanedSources = sources is null ? null : new List<int>(text.Length + 8);
-        int index = 0;
-        foreach (Rune rune in text.EnumerateRunes())
-        {
-            int at = index, cp = rune.Value;
-            index += rune.Utf16SequenceLength;
-            if (normalization.CleanText && (cp == 0 || cp == 0xFFFD || IsControl(rune)))
-            {
-                continue;
-            }
-
-            if (IsWhitespace(rune))
-            {
-                cleaned.Append(' ');
-                cleanedSources?.Add(-1);
-            }
-            else if (normalization.HandleChineseCharacters && IsCjkIdeograph(cp))
-            {
-                cleaned.Append(' ');
-                cleanedSources?.Add(-1);
-                AppendRune(cleaned, rune, cleanedSources, at);
-                cleaned.Append(' ');
-                cleanedSources?.Add(-1);
-            }
-            else
-            {
-                AppendRune(cleaned, rune, cleanedSources, at);
-            }
-        }
+        string cleanedText = Clean(text, normalization, cleanedSources);
 
         // Step 2: per whitespace word, lowercase, strip accents, then split punctuation into its own words.
-        string cleanedText = cleaned.ToString();
-        var output = new StringBuilder(cleaned.Length + 16);
+        var output = new StringBuilder(cleanedText.Length + 16);
         var folded = new StringBuilder(32);
         List<int>? wordSources = sources is null ? null : new List<int>(32);
         List<int>? foldedSources = sources is null ? null : new List<int>(32);
@@ -77,43 +48,10 @@ internal static class BertBasicTokenizer
                 continue;
             }
 
-            // Where each character of the lowercased word came from in the text.
-            string word = cleanedText[start..end];
-            wordSources?.Clear();
-            string lowered = normalization.Lowercase ? PythonLowercasing.ToLower(word, wordSources) : word;
-            if (!normalization.Lowercase)
-            {
-                for (int k = 0; wordSources is not null && k < word.Length; k++)
-                {
-                    wordSources.Add(k);
-                }
-            }
-
-            folded.Clear();
-            foldedSources?.Clear();
-            int position = 0;
-            foreach (Rune rune in lowered.EnumerateRunes())
-            {
-                int before = folded.Length;
-                if (normalization.StripAccents)
-                {
-                    AccentFolding.AppendFolded(rune, folded);
-                }
-                else
-                {
-                    AppendRune(folded, rune);
-                }
-
-                for (int k = before; foldedSources is not null && k < folded.Length; k++)
-                {
-                    foldedSources.Add(cleanedSources![start + wordSources![position]]);
-                }
-
-                position += rune.Utf16SequenceLength;
-            }
+            LowercaseAndFold(cleanedText, start, end, cleanedSources, normalization, folded, foldedSources, wordSources);
 
             bool inWord = false;
-            position = 0;
+            int position = 0;
             foreach (Rune rune in folded.ToString().EnumerateRunes())
             {
                 int source = foldedSources?[position] ?? -1;
@@ -137,6 +75,116 @@ internal static class BertBasicTokenizer
         }
 
         return output.ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> as HuggingFace's <c>BertNormalizer</c> leaves it, before any split: cleaned, CJK ideographs
+    /// spaced out, lowercased and accents stripped word by word, whitespace kept as single spaces. <paramref name="sources"/>
+    /// (when given) gets the UTF-16 index in <paramref name="text"/> of the character each output character came from (−1
+    /// for a space put around an ideograph). Added tokens marked <c>normalized</c> are matched in this text
+    /// (<see cref="AddedVocabulary"/>).
+    /// </summary>
+    public static string Normalize(string text, BertNormalization normalization, List<int>? sources)
+    {
+        List<int>? cleanedSources = sources is null ? null : new List<int>(text.Length + 8);
+        string cleanedText = Clean(text, normalization, cleanedSources, markSpaces: false);
+        var output = new StringBuilder(cleanedText.Length);
+        var folded = new StringBuilder(32);
+        List<int>? wordSources = sources is null ? null : new List<int>(32);
+        List<int>? foldedSources = sources is null ? null : new List<int>(32);
+        for (int start = 0, end; start < cleanedText.Length; start = end + 1)
+        {
+            end = cleanedText.IndexOf(' ', start);
+            end = end < 0 ? cleanedText.Length : end;
+            LowercaseAndFold(cleanedText, start, end, cleanedSources, normalization, folded, foldedSources, wordSources);
+            output.Append(folded);
+            sources?.AddRange(foldedSources!);
+            if (end < cleanedText.Length)
+            {
+                output.Append(' ');
+                sources?.Add(cleanedSources![end]);
+            }
+        }
+
+        return output.ToString();
+    }
+
+    // Google's _clean_text and _tokenize_chinese_chars: whitespace becomes a space (its source kept when markSpaces is
+    // false, −1 otherwise), ideographs get a space on each side (source −1).
+    private static string Clean(string text, BertNormalization normalization, List<int>? cleanedSources, bool markSpaces = true)
+    {
+        var cleaned = new StringBuilder(text.Length + 8);
+        int index = 0;
+        foreach (Rune rune in text.EnumerateRunes())
+        {
+            int at = index, cp = rune.Value;
+            index += rune.Utf16SequenceLength;
+            if (normalization.CleanText && (cp == 0 || cp == 0xFFFD || IsControl(rune)))
+            {
+                continue;
+            }
+
+            if (IsWhitespace(rune))
+            {
+                cleaned.Append(' ');
+                cleanedSources?.Add(markSpaces ? -1 : at);
+            }
+            else if (normalization.HandleChineseCharacters && IsCjkIdeograph(cp))
+            {
+                cleaned.Append(' ');
+                cleanedSources?.Add(-1);
+                AppendRune(cleaned, rune, cleanedSources, at);
+                cleaned.Append(' ');
+                cleanedSources?.Add(-1);
+            }
+            else
+            {
+                AppendRune(cleaned, rune, cleanedSources, at);
+            }
+        }
+
+        return cleaned.ToString();
+    }
+
+    // The word cleanedText[start..end) lowercased and accent-folded into folded, with the text index each character came
+    // from in foldedSources (wordSources is scratch space).
+    private static void LowercaseAndFold(string cleanedText, int start, int end, List<int>? cleanedSources, BertNormalization normalization,
+        StringBuilder folded, List<int>? foldedSources, List<int>? wordSources)
+    {
+        // Where each character of the lowercased word came from in the text.
+        string word = cleanedText[start..end];
+        wordSources?.Clear();
+        string lowered = normalization.Lowercase ? PythonLowercasing.ToLower(word, wordSources) : word;
+        if (!normalization.Lowercase)
+        {
+            for (int k = 0; wordSources is not null && k < word.Length; k++)
+            {
+                wordSources.Add(k);
+            }
+        }
+
+        folded.Clear();
+        foldedSources?.Clear();
+        int position = 0;
+        foreach (Rune rune in lowered.EnumerateRunes())
+        {
+            int before = folded.Length;
+            if (normalization.StripAccents)
+            {
+                AccentFolding.AppendFolded(rune, folded);
+            }
+            else
+            {
+                AppendRune(folded, rune);
+            }
+
+            for (int k = before; foldedSources is not null && k < folded.Length; k++)
+            {
+                foldedSources.Add(cleanedSources![start + wordSources![position]]);
+            }
+
+            position += rune.Utf16SequenceLength;
+        }
     }
 
     /// <summary>Splits the words of <see cref="ToSpaceSeparatedWords(string)"/> into a list (for tests and inspection).</summary>
