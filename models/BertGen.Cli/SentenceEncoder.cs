@@ -152,12 +152,13 @@ internal sealed class SentenceEncoder : IDisposable
     /// <summary>
     /// A pretrained package's model is a HuggingFace model, whose fast tokenizer (what sentence-transformers runs) finds
     /// <c>[SEP]</c>, <c>[MASK]</c>, … written in a text (<see cref="AddedToken.BertSpecialTokens"/>, as its
-    /// <c>tokenizer.json</c> lists them); a compiled model's own weights keep Google's tokenisation, in which they are
-    /// ordinary text.
+    /// <c>tokenizer.json</c> lists them) and reads a word of more than 100 characters as <c>[UNK]</c> (its
+    /// <c>max_input_chars_per_word</c>); a compiled model's own weights keep Google's tokenisation, in which they are
+    /// ordinary text and words of up to 200 characters are split.
     /// </summary>
     private static BertWordPieceTokenizer TokenizerFor(BertVocabulary vocabulary, PretrainedChoice? pretrained) => pretrained is null
         ? BertWordPieceTokenizer.Create(vocabulary)
-        : BertWordPieceTokenizer.Create(vocabulary, BertNormalization.Uncased, BertWordPieceTokenizer.MaxInputCharsPerWord, AddedToken.BertSpecialTokens);
+        : BertWordPieceTokenizer.Create(vocabulary, BertNormalization.Uncased, HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord, AddedToken.BertSpecialTokens);
 
     /// <summary>A HuggingFace folder on the compiled model that has its architecture (or a usage error naming the difference).</summary>
     private static SentenceEncoder OpenFolder(EncoderOptions options)

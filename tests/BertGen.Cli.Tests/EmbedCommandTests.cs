@@ -150,6 +150,26 @@ public sealed class EmbedCommandTests
     }
 
     [Fact]
+    public void AWordPastHuggingFacesHundredCharactersIsUnknownForTheBundledModels()
+    {
+        // all-MiniLM-L6-v2's tokenizer.json (and BertTokenizerFast's default) splits words of up to 100 characters and reads a
+        // longer one as [UNK]; Google's limit, 200, split words of 101-200 characters into pieces sentence-transformers never sees.
+        string hundred = new('a', 100), longer = new('a', 101);
+        foreach (string model in new[] { "minilm", "arctic-xs" })
+        {
+            CliResult result = Cli.Run("embed", "--quiet", "--tokens", "--model", model, hundred, longer);
+            Assert.True(result.ExitCode == 0, result.Error);
+            string[][] tokens = result.OutputLines.Select(line =>
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(line);
+                return json.RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToArray();
+            }).ToArray();
+            Assert.DoesNotContain("[UNK]", tokens[0]);
+            Assert.Equal(["[CLS]", "[UNK]", "[SEP]"], tokens[1]);
+        }
+    }
+
+    [Fact]
     public void AccentsAreStrippedWithoutIcu()
     {
         // The CLI runs globalization-invariant (as its AOT build does); uncased BERT must still fold accents.
