@@ -149,6 +149,20 @@ public sealed class CliDataParallelTests
             && l.EndsWith(": stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void RankOtherThanZeroStoppedAlone_IsSaidInOneLineByThatRank()
+    {
+        // Rank 1 ended alone (here a SIGTERM of its own; its own error ends it the same way) and said so; mpirun then
+        // stopped rank 0, which added its own line that mpirun had stopped it. Rank 1 knows why: its line is the job's.
+        using var folder = new TemporaryFolder();
+        AssertStoppedInOneLine(StopDuringRun(folder["run"], (_, run) =>
+        {
+            using var rank1 = MpiRun.FindRank(1, run);
+            Assert.NotNull(rank1);
+            MpiRun.Signal(rank1.Id, MpiRun.SigTerm);
+        }), "rank 1");
+    }
+
     // A pretraining job stopped by `stop` once its checkpoint of step 4 is written.
     private static RunResult StopDuringRun(string run, Action<System.Diagnostics.Process, string> stop) =>
         MpiRun.Ranks(2, MpiRun.Cli, [.. Pretrain(run, steps: 400), "--checkpoint-every", "2", "--quiet"], whileRunning: mpirun =>
