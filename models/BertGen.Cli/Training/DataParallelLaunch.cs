@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using BertGen.Runtime.Distributed;
+using BertGen.Runtime.Training;
 
 namespace BertGen.Cli.Training;
 
@@ -14,7 +15,7 @@ namespace BertGen.Cli.Training;
 /// other ranks are silent unless they fail themselves. A process that fails while the others may be inside a collective
 /// ends the whole job (MPI_Abort) instead of leaving them waiting. When mpirun stops the job, one line says so: that of
 /// a rank that failed or was stopped alone, else rank 0's, or, when rank 0 died without a word, the other ranks'
-/// (<see cref="RankZeroLifeline"/>).
+/// (<see cref="RankZeroLifeline"/>); it says to continue with <c>--resume</c> only once there is a checkpoint to continue.
 /// </summary>
 internal static class DataParallelLaunch
 {
@@ -32,6 +33,7 @@ internal static class DataParallelLaunch
     private static PosixSignalRegistration? _terminated;
     private static RankZeroLifeline? _lifeline;
     private static volatile bool _errorReported;
+    private static volatile bool _hasCheckpoint;
 
     /// <summary>The group joined by this process, until it is finalised.</summary>
     public static OpenMpiGroup? Group { get; private set; }
@@ -82,11 +84,44 @@ internal static class DataParallelLaunch
                 return;
             }
 
-            error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume");
+            error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); {StopAdvice}");
             error.Flush();
             _lifeline?.Spoke();
         });
         return Group;
+    }
+
+    // What the job's folder lets the user do next: continue from a checkpoint, or, stopped before its first, start over
+    // (--resume in a folder without one starts at step 0 too, but has nothing to continue).
+    private static string StopAdvice => _hasCheckpoint ? "continue with --resume" : "no checkpoint was saved yet: run it again to start over";
+
+    /// <summary>
+    /// Under mpirun, notes that the run's folder holds a checkpoint to continue from (the one it resumed, or one it has
+    /// written since): a line saying mpirun stopped the job then says to continue with <c>--resume</c>. Every rank notes
+    /// it, so that a rank saying it for rank 0 (on another machine, whose folder it cannot see) knows too.
+    /// </summary>
+    public static void NoteCheckpoint()
+    {
+        if (Group is not null)
+        {
+            _hasCheckpoint = true;
+        }
+    }
+
+    /// <summary>Notes every checkpoint the trainer commits (<see cref="NoteCheckpoint"/>), on every rank.</summary>
+    public static ITrainingMetricsSink CheckpointNotes { get; } = new CheckpointNoteSink();
+
+    private sealed class CheckpointNoteSink : ITrainingMetricsSink
+    {
+        public void OnTrainingStep(in TrainingStepMetrics metrics)
+        {
+        }
+
+        public void OnEvaluation(in EvaluationMetrics metrics)
+        {
+        }
+
+        public void OnCheckpoint(long step, string path) => NoteCheckpoint();
     }
 
     /// <summary>
@@ -177,6 +212,7 @@ internal static class DataParallelLaunch
     {
         Group?.Dispose();
         Group = null;
+        _hasCheckpoint = false;
         _terminated?.Dispose();
         _terminated = null;
         _lifeline?.Dispose();
