@@ -138,6 +138,13 @@ internal static class TrainingRun
                 });
                 using (csv)
                 {
+                    // A warning, said with --quiet too: a --resume that continues nothing (a mistyped folder, or a run
+                    // stopped before its first checkpoint) trains from scratch, which a script should not do unseen.
+                    if (plan.Resume && !hasCheckpoints)
+                    {
+                        context.Console.Warn($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");
+                    }
+
                     result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
                     {
                         // Said here, once the run has started, not when the plan was made: a run refused before it starts
@@ -145,11 +152,6 @@ internal static class TrainingRun
                         if (plan.ResumeNote is string planned)
                         {
                             display.Log(planned);
-                        }
-
-                        if (plan.Resume && !hasCheckpoints)
-                        {
-                            display.Log($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");
                         }
 
                         if (resume?.Note is string note)
