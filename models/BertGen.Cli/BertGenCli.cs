@@ -62,8 +62,9 @@ internal static class BertGenCli
         }
         catch (Exception e)
         {
-            int code = CliErrors.Report(e, console.Error, verbose, DataParallelLaunch.ErrorPrefix(e));
-            DataParallelLaunch.AbortJobIfRunning(code, e);
+            string? prefix = DataParallelLaunch.ErrorPrefix(e);
+            int code = CliErrors.Report(e, console.Error, verbose, prefix);
+            DataParallelLaunch.AbortJobIfRunning(code, e, spoke: prefix is not { Length: 0 });
             return code;
         }
         finally

@@ -219,6 +219,23 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     }
 
     [Fact]
+    public void ResumeInAFolderWithoutACheckpoint_SaysSoInOneLineAndStartsAtStepZero()
+    {
+        // What a run stopped before its first checkpoint leaves (under mpirun, which ends it at once): rows, no checkpoint.
+        // The line was a log line, which --quiet dropped: a script's --resume then trained from scratch without a word.
+        string folder = runs.File("stopped-before-checkpoint");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "metrics.csv"), "kind,step\ntrain,1\ntrain,2\n");
+
+        CliResult result = Cli.Run([.. runs.PretrainArguments(folder, 1), "--resume", "--quiet"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal($"bertgen: warning: nothing to resume in '{folder}': starting at step 0", Assert.Single(result.ErrorLines));
+        Assert.True(Directory.Exists(Path.Combine(folder, "checkpoint-000000001")));
+        Assert.DoesNotContain("train,2", File.ReadAllText(Path.Combine(folder, "metrics.csv")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ARunUnderTheWorkingFolderIsLoggedRelativeToIt()
     {
         // Captured output names the run's folder as the user types it back, in the log lines and errors as in the closing lines.

@@ -149,6 +149,53 @@ public sealed class CliDataParallelTests
             && l.EndsWith(": stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void RankOtherThanZeroStoppedAlone_IsSaidInOneLineByThatRank()
+    {
+        // Rank 1 ended alone (here a SIGTERM of its own; its own error ends it the same way) and said so; mpirun then
+        // stopped rank 0, which added its own line that mpirun had stopped it. Rank 1 knows why: its line is the job's.
+        using var folder = new TemporaryFolder();
+        AssertStoppedInOneLine(StopDuringRun(folder["run"], (_, run) =>
+        {
+            using var rank1 = MpiRun.FindRank(1, run);
+            Assert.NotNull(rank1);
+            MpiRun.Signal(rank1.Id, MpiRun.SigTerm);
+        }), "rank 1");
+    }
+
+    [Fact]
+    public void StopBeforeTheFirstCheckpoint_SaysThereIsNothingToResume()
+    {
+        // Ctrl-C on mpirun before any checkpoint: the line said to continue with --resume, which found nothing to continue.
+        using var folder = new TemporaryFolder();
+        string run = folder["run"];
+        RunResult stopped = MpiRun.Ranks(2, MpiRun.Cli, [.. Pretrain(run, steps: 400), "--quiet"], whileRunning: mpirun =>
+        {
+            MpiRun.WaitFor(() => TrainingRowsIn(run) >= 2, "the second training step");
+            MpiRun.Signal(mpirun.Id, MpiRun.SigInt);
+        });
+
+        Assert.NotEqual(0, stopped.ExitCode);
+        string line = Assert.Single(stopped.ErrorLines, l => l.Contains("bertgen:", StringComparison.Ordinal));
+        Assert.StartsWith("bertgen: error: rank 0 on ", line, StringComparison.Ordinal);
+        Assert.EndsWith(": stopped by mpirun (another process of the job ended, or the job was cancelled); no checkpoint was saved yet: run it again to start over", line, StringComparison.Ordinal);
+        Assert.Empty(new CheckpointStore(run, keepLast: 2).List());
+    }
+
+    // The training rows metrics.csv holds so far (0 before rank 0 has written it).
+    private static int TrainingRowsIn(string run)
+    {
+        try
+        {
+            using var reader = new StreamReader(new FileStream(Path.Combine(run, "metrics.csv"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            return reader.ReadToEnd().Split('\n').Count(l => l.StartsWith("train,", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     // A pretraining job stopped by `stop` once its checkpoint of step 4 is written.
     private static RunResult StopDuringRun(string run, Action<System.Diagnostics.Process, string> stop) =>
         MpiRun.Ranks(2, MpiRun.Cli, [.. Pretrain(run, steps: 400), "--checkpoint-every", "2", "--quiet"], whileRunning: mpirun =>

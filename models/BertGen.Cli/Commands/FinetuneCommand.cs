@@ -129,7 +129,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 return (trainPath, evaluationPath, vocabularyPath, majority, baseline);
             });
 
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note);
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note, resume.Checkpoint is not null);
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,

@@ -95,7 +95,7 @@ internal sealed class PretrainCommand : ICliCommand
                     descriptor, training.MicroBatches(parse)),
                 ResumePlan.Write,
                 ResumePlan.Read);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note);
+            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note, resume.Checkpoint is not null);
             var options = new PretrainingJobOptions
             {
                 CorpusPath = corpusPath,

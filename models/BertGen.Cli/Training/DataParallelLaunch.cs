@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using BertGen.Runtime.Distributed;
+using BertGen.Runtime.Training;
 
 namespace BertGen.Cli.Training;
 
@@ -12,8 +13,9 @@ namespace BertGen.Cli.Training;
 /// OMPI_COMM_WORLD_*), <c>pretrain</c> and <c>finetune</c> join the job's group and train one model together; started
 /// any other way nothing here loads libmpi. Rank 0 writes checkpoints, metrics and the plot and shows progress; the
 /// other ranks are silent unless they fail themselves. A process that fails while the others may be inside a collective
-/// ends the whole job (MPI_Abort) instead of leaving them waiting. When mpirun stops the job, one line says so: rank 0's,
-/// or, when rank 0 died without a word, the other ranks' (<see cref="RankZeroLifeline"/>).
+/// ends the whole job (MPI_Abort) instead of leaving them waiting. When mpirun stops the job, one line says so: that of
+/// a rank that failed or was stopped alone, else rank 0's, or, when rank 0 died without a word, the other ranks'
+/// (<see cref="RankZeroLifeline"/>); it says to continue with <c>--resume</c> only once there is a checkpoint to continue.
 /// </summary>
 internal static class DataParallelLaunch
 {
@@ -23,9 +25,15 @@ internal static class DataParallelLaunch
     // cannot answer (its machine gone from the network) was killed mid-wait, and nobody said the job stopped.
     private static readonly TimeSpan RankZeroWordWait = TimeSpan.FromMilliseconds(500);
 
+    // How long rank 0, stopped, waits for another rank's word before saying itself that the job stopped. A rank that
+    // failed or was stopped alone sends its word before it ends, so before mpirun stops rank 0: it is there already,
+    // and this only absorbs the network's delay. Well under RankZeroWordWait, which the other ranks wait for rank 0's.
+    private static readonly TimeSpan OtherRankWordWait = TimeSpan.FromMilliseconds(100);
+
     private static PosixSignalRegistration? _terminated;
     private static RankZeroLifeline? _lifeline;
     private static volatile bool _errorReported;
+    private static volatile bool _hasCheckpoint;
 
     /// <summary>The group joined by this process, until it is finalised.</summary>
     public static OpenMpiGroup? Group { get; private set; }
@@ -52,10 +60,11 @@ internal static class DataParallelLaunch
         int rank = Group.Rank;
         string host = Group.Host;
 
-        _lifeline = Group.Size > 1 ? RankZeroLifeline.Open(Group) : null;
+        _lifeline = Group.Size > 1 ? RankZeroLifeline.Open(Group, host) : null;
 
         // mpirun ends the other processes with SIGTERM when one of them dies or the job is cancelled (Ctrl-C on mpirun
-        // too). One line says so: rank 0's, unless rank 0 is gone without a word (killed, crashed), when the others say it.
+        // too). One line says so: that of a rank that ended alone and said why (its own error, or a SIGTERM of its own),
+        // else rank 0's, unless rank 0 is gone without a word (killed, crashed), when the others say it.
         _terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
         {
             if (_errorReported)
@@ -63,19 +72,56 @@ internal static class DataParallelLaunch
                 return; // this process already said what went wrong: mpirun ending it is not news
             }
 
-            if (rank != 0 && _lifeline?.RankZeroSpeaks(RankZeroWordWait) == true)
+            if (_lifeline?.Heard(rank == 0 ? OtherRankWordWait : RankZeroWordWait) == true)
             {
-                return; // rank 0 says why the job ended (its own error, or this stop)
+                // Another rank said why the job ended (rank 0: its own error, or this stop; another rank: its own end).
+                // Rank 0 passes the word on, so that the ranks still waiting for its own stay silent too.
+                if (rank == 0)
+                {
+                    _lifeline.Spoke();
+                }
+
+                return;
             }
 
-            error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); continue with --resume");
+            error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); {StopAdvice}");
             error.Flush();
-            if (rank == 0)
-            {
-                _lifeline?.Spoke();
-            }
+            _lifeline?.Spoke();
         });
         return Group;
+    }
+
+    // What the job's folder lets the user do next: continue from a checkpoint, or, stopped before its first, start over
+    // (--resume in a folder without one starts at step 0 too, but has nothing to continue).
+    private static string StopAdvice => _hasCheckpoint ? "continue with --resume" : "no checkpoint was saved yet: run it again to start over";
+
+    /// <summary>
+    /// Under mpirun, notes that the run's folder holds a checkpoint to continue from (the one it resumed, or one it has
+    /// written since): a line saying mpirun stopped the job then says to continue with <c>--resume</c>. Every rank notes
+    /// it, so that a rank saying it for rank 0 (on another machine, whose folder it cannot see) knows too.
+    /// </summary>
+    public static void NoteCheckpoint()
+    {
+        if (Group is not null)
+        {
+            _hasCheckpoint = true;
+        }
+    }
+
+    /// <summary>Notes every checkpoint the trainer commits (<see cref="NoteCheckpoint"/>), on every rank.</summary>
+    public static ITrainingMetricsSink CheckpointNotes { get; } = new CheckpointNoteSink();
+
+    private sealed class CheckpointNoteSink : ITrainingMetricsSink
+    {
+        public void OnTrainingStep(in TrainingStepMetrics metrics)
+        {
+        }
+
+        public void OnEvaluation(in EvaluationMetrics metrics)
+        {
+        }
+
+        public void OnCheckpoint(long step, string path) => NoteCheckpoint();
     }
 
     /// <summary>
@@ -166,6 +212,7 @@ internal static class DataParallelLaunch
     {
         Group?.Dispose();
         Group = null;
+        _hasCheckpoint = false;
         _terminated?.Dispose();
         _terminated = null;
         _lifeline?.Dispose();
@@ -193,15 +240,15 @@ internal static class DataParallelLaunch
     /// <summary>
     /// After an error: ends every process of a running job with <paramref name="exitCode"/> (does not return then). An
     /// error every rank holds is rank 0's to report: the other ranks leave the abort to it, so it is not killed before
-    /// its one line is out (they abort themselves only if it has not within half a minute). Rank 0 first tells the
-    /// others it has spoken, so that mpirun stopping them adds no line.
+    /// its one line is out (they abort themselves only if it has not within half a minute). A rank that printed its own
+    /// error first tells the others it has spoken (<paramref name="spoke"/>), so that mpirun stopping them adds no line.
     /// </summary>
-    public static void AbortJobIfRunning(int exitCode, Exception exception)
+    public static void AbortJobIfRunning(int exitCode, Exception exception, bool spoke)
     {
         if (Group is { Size: > 1 } group)
         {
             Console.Error.Flush();
-            if (group.Rank == 0)
+            if (spoke)
             {
                 _lifeline?.Spoke();
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -10,10 +11,11 @@ namespace BertGen.Cli.Training;
 
 /// <summary>
 /// A TCP connection from every other rank of an mpirun job to rank 0, opened when the job starts, that answers one
-/// question for a rank mpirun is stopping: will rank 0 say why the job ends? mpirun ends every process with SIGTERM
-/// alike — the job cancelled (Ctrl-C, a scheduler), rank 0 ending after its own error, or rank 0 killed — and only rank
-/// 0 should then print a line, unless it is gone without one. Rank 0 sends a byte once it has said something
-/// (<see cref="Spoke"/>); a closed connection without that byte means it died silently (kill -9, a crash: the kernel
+/// question for a rank mpirun is stopping: has another rank said why the job ends? mpirun ends every process with
+/// SIGTERM alike — the job cancelled (Ctrl-C, a scheduler), a rank ending after its own error or stopped alone, or rank
+/// 0 killed — and one line should then say so: that of the rank that knows the cause. A rank that has said it sends a
+/// byte (<see cref="Spoke"/>): rank 0 to every other rank, another rank to rank 0, which passes the word on to the rest.
+/// A closed connection without that byte means the rank at its other end died silently (kill -9, a crash: the kernel
 /// closes its sockets). MPI cannot carry this: the rank being stopped is inside a collective that will never end, and
 /// MPI is called from one thread at a time.
 /// </summary>
@@ -23,14 +25,21 @@ internal sealed class RankZeroLifeline : IDisposable
     private const int HostBytes = 256;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
+    // How long rank 0 waits for its accept thread to take the connections the other ranks made. They are complete in
+    // the listener's backlog already, so this is a bound against the unforeseen, not a wait anyone should see.
+    private static readonly TimeSpan AcceptTimeout = TimeSpan.FromSeconds(2);
+
     private readonly TcpListener? _listener;
     private readonly List<Socket> _connections = [];
-    private readonly Socket? _toRankZero;
 
     private RankZeroLifeline(TcpListener? listener, Socket? toRankZero)
     {
         _listener = listener;
-        _toRankZero = toRankZero;
+        if (toRankZero is not null)
+        {
+            _connections.Add(toRankZero);
+        }
+
         if (listener is not null)
         {
             new Thread(Accept) { IsBackground = true, Name = "bertgen rank 0 lifeline" }.Start();
@@ -38,10 +47,12 @@ internal sealed class RankZeroLifeline : IDisposable
     }
 
     /// <summary>
-    /// Opens the lifeline of <paramref name="group"/> (every rank calls this at the same point, as a collective). A rank
-    /// that cannot reach rank 0 (a firewall) has no lifeline, and reports a stop itself as if rank 0 could not.
+    /// Opens the lifeline of <paramref name="group"/>, whose rank 0 runs on <paramref name="host"/> as this rank names it
+    /// (every rank calls this at the same point, as a collective). A rank that cannot reach rank 0 (a firewall) has no
+    /// lifeline, and reports a stop itself as if rank 0 could not. Rank 0 returns once it holds every connection the
+    /// others made, so a word it sends from then on reaches all of them.
     /// </summary>
-    public static RankZeroLifeline Open(OpenMpiGroup group)
+    public static RankZeroLifeline Open(IDataParallelGroup group, string host)
     {
         Span<byte> address = stackalloc byte[4 + HostBytes];
         address.Clear();
@@ -55,7 +66,7 @@ internal sealed class RankZeroLifeline : IDisposable
                 BitConverter.TryWriteBytes(address, ((IPEndPoint)listener.LocalEndpoint).Port);
 
                 // A host name has at most 64 characters (HOST_NAME_MAX), which fit at UTF-8's 4 bytes each.
-                Encoding.UTF8.GetBytes(group.Host.AsSpan(0, Math.Min(group.Host.Length, HostBytes / 4)), address[4..]);
+                Encoding.UTF8.GetBytes(host.AsSpan(0, Math.Min(host.Length, HostBytes / 4)), address[4..]);
             }
             catch (SocketException)
             {
@@ -65,14 +76,25 @@ internal sealed class RankZeroLifeline : IDisposable
         }
 
         group.Broadcast(address, root: 0);
-        if (group.Rank == 0)
+        Socket? toRankZero = null;
+        if (group.Rank != 0)
         {
-            return new RankZeroLifeline(listener, null);
+            int port = BitConverter.ToInt32(address);
+            string rankZeroHost = Encoding.UTF8.GetString(address[4..].TrimEnd((byte)0));
+            toRankZero = port == 0 ? null : Connect(rankZeroHost == host ? "localhost" : rankZeroHost, port);
         }
 
-        int port = BitConverter.ToInt32(address);
-        string host = Encoding.UTF8.GetString(address[4..].TrimEnd((byte)0));
-        return new RankZeroLifeline(null, port == 0 ? null : Connect(host == group.Host ? "localhost" : host, port));
+        // How many ranks connected, so that rank 0 knows how many connections to wait for. Without this its accept
+        // thread took them a few milliseconds after training began, and a word rank 0 sent before then missed them.
+        Span<double> connected = [toRankZero is null ? 0 : 1];
+        group.AllReduceSum(connected);
+        var lifeline = new RankZeroLifeline(listener, toRankZero);
+        if (group.Rank == 0)
+        {
+            lifeline.AwaitConnections((int)connected[0]);
+        }
+
+        return lifeline;
     }
 
     // A connection to rank 0, or null when it cannot be made in time.
@@ -92,6 +114,20 @@ internal sealed class RankZeroLifeline : IDisposable
         }
     }
 
+    // Rank 0: returns once the accept thread holds `count` connections, or after AcceptTimeout (a connection lost in
+    // between: that rank then speaks for itself, as one without a lifeline does).
+    private void AwaitConnections(int count)
+    {
+        var clock = Stopwatch.StartNew();
+        lock (_connections)
+        {
+            while (_connections.Count < count && clock.Elapsed < AcceptTimeout)
+            {
+                Monitor.Wait(_connections, AcceptTimeout - clock.Elapsed);
+            }
+        }
+    }
+
     // Rank 0: takes the other ranks' connections as they come, until the lifeline is disposed.
     private void Accept()
     {
@@ -103,6 +139,7 @@ internal sealed class RankZeroLifeline : IDisposable
                 lock (_connections)
                 {
                     _connections.Add(connection);
+                    Monitor.PulseAll(_connections);
                 }
             }
         }
@@ -112,7 +149,10 @@ internal sealed class RankZeroLifeline : IDisposable
         }
     }
 
-    /// <summary>Rank 0: tells every other rank that it has said why the job ends, so they need not.</summary>
+    /// <summary>
+    /// Tells the ranks at the other end of this lifeline that this rank has said why the job ends, so they need not:
+    /// rank 0 tells every other rank, another rank tells rank 0.
+    /// </summary>
     public void Spoke()
     {
         lock (_connections)
@@ -132,25 +172,57 @@ internal sealed class RankZeroLifeline : IDisposable
     }
 
     /// <summary>
-    /// Another rank: whether rank 0 says why the job ends — it said so within <paramref name="wait"/> — rather than
-    /// having died without a word (its connection closed) or staying silent; without a connection, false.
+    /// Whether a rank at the other end of this lifeline said why the job ends (<see cref="Spoke"/>) within
+    /// <paramref name="wait"/> — for another rank, rank 0; for rank 0, any other rank — rather than having died without
+    /// a word (its connection closed) or staying silent; without a connection, false.
     /// </summary>
-    public bool RankZeroSpeaks(TimeSpan wait)
+    public bool Heard(TimeSpan wait)
     {
-        if (_toRankZero is null)
+        List<Socket> open;
+        lock (_connections)
         {
-            return false;
+            open = [.. _connections];
         }
 
-        try
+        var clock = Stopwatch.StartNew();
+        Span<byte> word = stackalloc byte[1];
+        while (open.Count > 0)
         {
-            Span<byte> word = stackalloc byte[1];
-            return _toRankZero.Poll(wait, SelectMode.SelectRead) && _toRankZero.Receive(word) == 1;
+            TimeSpan left = wait - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            var readable = new List<Socket>(open);
+            try
+            {
+                Socket.Select(readable, null, null, left);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return false;
+            }
+
+            foreach (Socket connection in readable)
+            {
+                try
+                {
+                    if (connection.Receive(word) == 1)
+                    {
+                        return true;
+                    }
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    // Reset: that rank died.
+                }
+
+                open.Remove(connection); // closed without a word
+            }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return false; // reset: rank 0 died
-        }
+
+        return false;
     }
 
     public void Dispose()
@@ -161,7 +233,5 @@ internal sealed class RankZeroLifeline : IDisposable
             _connections.ForEach(c => c.Dispose());
             _connections.Clear();
         }
-
-        _toRankZero?.Dispose();
     }
 }

@@ -24,7 +24,8 @@ namespace BertGen.Cli.Training;
 /// <param name="ResumeOlder">When the newest checkpoint is damaged, continue from the newest intact one before it.</param>
 /// <param name="Replicas">Data-parallel replicas trained in this process (<c>--replicas</c>), each on <paramref name="Threads"/> threads.</param>
 /// <param name="ResumeNote">What the resumed run changes about its schedule (<see cref="ResumePlan.Note"/>), said once the run proceeds.</param>
-internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery, bool ResumeOlder = false, int Replicas = 1, string? ResumeNote = null);
+/// <param name="ResumesCheckpoint">Whether the run continues a checkpoint (a <c>--resume</c> that found one), which a stop can be continued from too.</param>
+internal sealed record TrainingRunPlan(ModelDescriptor Model, TrainingKind Kind, string CheckpointDirectory, long Steps, bool Resume, int? Threads, long EvaluateEvery, bool ResumeOlder = false, int Replicas = 1, string? ResumeNote = null, bool ResumesCheckpoint = false);
 
 /// <summary>
 /// How a run ended: the job's evaluations, whether Ctrl-C cut it short, where its files are, and whether this process
@@ -56,6 +57,11 @@ internal static class TrainingRun
         Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
         OpenMpiGroup? processes = DataParallelLaunch.Join(context.Console.Error);
+        if (plan.ResumesCheckpoint)
+        {
+            DataParallelLaunch.NoteCheckpoint();
+        }
+
         if (plan.Replicas > 1)
         {
             return InProcessReplicas.Run(plan.Replicas, replica => replica.Rank == 0
@@ -132,6 +138,13 @@ internal static class TrainingRun
                 });
                 using (csv)
                 {
+                    // A warning, said with --quiet too: a --resume that continues nothing (a mistyped folder, or a run
+                    // stopped before its first checkpoint) trains from scratch, which a script should not do unseen.
+                    if (plan.Resume && !hasCheckpoints)
+                    {
+                        context.Console.Warn($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");
+                    }
+
                     result = TrainingDisplay.Run(context.Console, quiet, plan.Kind, plan.Steps, plan.EvaluateEvery, display =>
                     {
                         // Said here, once the run has started, not when the plan was made: a run refused before it starts
@@ -139,11 +152,6 @@ internal static class TrainingRun
                         if (plan.ResumeNote is string planned)
                         {
                             display.Log(planned);
-                        }
-
-                        if (plan.Resume && !hasCheckpoints)
-                        {
-                            display.Log($"nothing to resume in '{ShownPath.Of(directory)}': starting at step 0");
                         }
 
                         if (resume?.Note is string note)
@@ -161,7 +169,7 @@ internal static class TrainingRun
                             display.Log(line);
                         }
 
-                        return job(model, new CompositeMetricsSink(csv, display), display.Log, interrupt.Token, group);
+                        return job(model, new CompositeMetricsSink(csv, display, DataParallelLaunch.CheckpointNotes), display.Log, interrupt.Token, group);
                     });
                 }
             }
@@ -216,7 +224,7 @@ internal static class TrainingRun
             // Rank 0 starts the run meanwhile (RunReporting): its folder and its error are its own, and this rank waits
             // for them here instead of in the job's first collective, where mpirun would stop it after rank 0's error.
             DataParallelLaunch.AwaitRankZero(group);
-            JobResult result = job(model, new CompositeMetricsSink(), _ => { }, interrupt.Token, group);
+            JobResult result = job(model, new CompositeMetricsSink(DataParallelLaunch.CheckpointNotes), _ => { }, interrupt.Token, group);
             string directory = plan.CheckpointDirectory;
             return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps,
                 Path.Combine(directory, MetricsFile), Path.Combine(directory, PlotFile), Reports: false);
