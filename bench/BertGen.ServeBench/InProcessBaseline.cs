@@ -24,9 +24,10 @@ internal sealed class InProcessBaseline : IDisposable
         ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, _model.Parameters.AsSpan());
         _model.PrepareWeightsForInference();
         _embedder = new SentenceEmbedder(_model, PoolingMode.Mean);
-        // The server's tokenizer for the package (special tokens written in a text found first), so tokenising costs the same.
+        // The server's tokenizer for the package (special tokens written in a text found first, words past 100 characters
+        // [UNK], as HuggingFace reads them), so tokenising costs the same.
         Tokenizer = BertWordPieceTokenizer.Create(BertVocabulary.Parse(PretrainedModel.MiniLmL6V2.ReadVocabularyText(), "all-MiniLM-L6-v2"),
-            BertNormalization.Uncased, BertWordPieceTokenizer.MaxInputCharsPerWord, AddedToken.BertSpecialTokens);
+            BertNormalization.Uncased, HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord, AddedToken.BertSpecialTokens);
     }
 
     public BertWordPieceTokenizer Tokenizer { get; }
