@@ -121,9 +121,17 @@ internal sealed class RankZeroLifeline : IDisposable
         var clock = Stopwatch.StartNew();
         lock (_connections)
         {
-            while (_connections.Count < count && clock.Elapsed < AcceptTimeout)
+            while (_connections.Count < count)
             {
-                Monitor.Wait(_connections, AcceptTimeout - clock.Elapsed);
+                // The time left read once: read again after the check it could be past 0 by then, and Monitor.Wait takes
+                // -1 ms as "forever" and throws below that.
+                TimeSpan left = AcceptTimeout - clock.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                Monitor.Wait(_connections, left);
             }
         }
     }
