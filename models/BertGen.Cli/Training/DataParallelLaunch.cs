@@ -72,13 +72,15 @@ internal static class DataParallelLaunch
                 return; // this process already said what went wrong: mpirun ending it is not news
             }
 
-            if (_lifeline?.Heard(rank == 0 ? OtherRankWordWait : RankZeroWordWait) == true)
+            // Read once: Leave clears the field, and a handler that read it twice could find null the second time.
+            RankZeroLifeline? lifeline = _lifeline;
+            if (lifeline?.Heard(rank == 0 ? OtherRankWordWait : RankZeroWordWait) == true)
             {
                 // Another rank said why the job ended (rank 0: its own error, or this stop; another rank: its own end).
                 // Rank 0 passes the word on, so that the ranks still waiting for its own stay silent too.
                 if (rank == 0)
                 {
-                    _lifeline.Spoke();
+                    lifeline.Spoke();
                 }
 
                 return;
@@ -86,7 +88,7 @@ internal static class DataParallelLaunch
 
             error.WriteLine($"bertgen: error: rank {rank} on {host}: stopped by mpirun (another process of the job ended, or the job was cancelled); {StopAdvice}");
             error.Flush();
-            _lifeline?.Spoke();
+            lifeline?.Spoke();
         });
         return Group;
     }
