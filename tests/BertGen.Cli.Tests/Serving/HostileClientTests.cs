@@ -25,34 +25,23 @@ public sealed class HostileClientTests : IClassFixture<MiniLmServerFixture>
 
     public HostileClientTests(MiniLmServerFixture fixture) => _server = fixture.Server;
 
-    /// <summary>Kestrel's refusal of a body's framing was a 500, "internal error: Bad chunk size data.".</summary>
-    [Fact]
-    public async Task A_broken_chunked_body_is_400_json_and_the_server_serves_on()
+    /// <summary>
+    /// Kestrel's refusal of a body's framing was a 500, "internal error: Bad chunk size data.": a chunk size that is not hex
+    /// (its BadHttpRequestException), and one past 2^31, which it refuses with an IOException (an OverflowException inside;
+    /// found by the fuzz corpus's serve family).
+    /// </summary>
+    [Theory]
+    [InlineData("zz")]
+    [InlineData("FFFFFFFFFFFFFFFFFF")]
+    public async Task A_broken_chunk_size_is_400_json_and_the_server_serves_on(string chunkSize)
     {
-        (int status, string body) = await RawHttp.SendAsync(_server.Server.Address,
-            "POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"u8.ToArray());
+        (int status, string body) = await RawHttp.SendAsync(_server.Server.Address, System.Text.Encoding.ASCII.GetBytes(
+            $"POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunkSize}\r\n{{}}\r\n0\r\n\r\n"));
 
         Assert.Equal(400, status);
         using JsonDocument error = JsonDocument.Parse(body);
         Assert.Equal("the body could not be read: Bad chunk size data.", error.RootElement.GetProperty("error").GetString());
         Assert.Equal("validation", error.RootElement.GetProperty("error_type").GetString());
-        Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("still serving"))));
-    }
-
-    /// <summary>
-    /// Kestrel refuses a chunk size past 2^31 with an IOException (an OverflowException inside), not the
-    /// BadHttpRequestException of its other framing errors: it was a 500, "internal error: Bad chunk size data." (found by
-    /// the fuzz corpus's serve family).
-    /// </summary>
-    [Fact]
-    public async Task A_chunk_size_past_int32_is_400_json_and_the_server_serves_on()
-    {
-        (int status, string body) = await RawHttp.SendAsync(_server.Server.Address,
-            "POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n"u8.ToArray());
-
-        Assert.Equal(400, status);
-        using JsonDocument error = JsonDocument.Parse(body);
-        Assert.Equal("the body could not be read: Bad chunk size data.", error.RootElement.GetProperty("error").GetString());
         Assert.Single(await RunningServer.ReadEmbeddingsAsync(await _server.PostAsync("/embed", RunningServer.Json("still serving"))));
     }
 
