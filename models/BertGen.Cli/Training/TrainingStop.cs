@@ -25,6 +25,7 @@ internal sealed class TrainingStop : IDisposable
     private readonly PosixSignalRegistration? _ctrlC;
     private readonly PosixSignalRegistration? _terminate;
     private bool _training;
+    private bool _disposed;
 
     private TrainingStop(TextWriter error, bool resuming, bool listen)
     {
@@ -69,6 +70,11 @@ internal sealed class TrainingStop : IDisposable
     {
         lock (_phase)
         {
+            if (_disposed)
+            {
+                return; // the command is ending: the signal's default ends it a moment sooner
+            }
+
             if (!_training)
             {
                 // Held through the exit, so the run cannot take its folder meanwhile: nothing is written, nothing to undo.
@@ -76,17 +82,23 @@ internal sealed class TrainingStop : IDisposable
                 _error.Flush();
                 Environment.Exit(ExitCodes.Interrupted);
             }
-        }
 
-        if (!_requested.IsCancellationRequested)
-        {
-            signal.Cancel = true;
-            _requested.Cancel();
+            if (!_requested.IsCancellationRequested)
+            {
+                signal.Cancel = true;
+                _requested.Cancel();
+            }
         }
     }
 
     public void Dispose()
     {
+        // Under the lock, so that a signal arriving meanwhile does not cancel a disposed source.
+        lock (_phase)
+        {
+            _disposed = true;
+        }
+
         _ctrlC?.Dispose();
         _terminate?.Dispose();
         _requested.Dispose();
