@@ -26,7 +26,10 @@ internal static class ExitCodes
     /// <summary>The command line was wrong: unknown option or model, missing argument.</summary>
     public const int Usage = 2;
 
-    /// <summary>Ctrl-C stopped the work (128 + SIGINT, as a shell reports it); a training run checkpointed first.</summary>
+    /// <summary>
+    /// Ctrl-C stopped the work (128 + SIGINT, as a shell reports it); a training run checkpointed first. A SIGTERM that
+    /// training or <c>quantize</c> handles ends with this code too, not 143: the work stopped where asked, it was not killed.
+    /// </summary>
     public const int Interrupted = 130;
 }
 
@@ -53,7 +56,7 @@ internal sealed class CliFailureException : Exception
     }
 }
 
-/// <summary>Ctrl-C stopped a command after it put its work in a resumable state (exit code 130).</summary>
+/// <summary>Ctrl-C or SIGTERM stopped a command after it put its work in a resumable state, or before it wrote anything (exit code 130).</summary>
 internal sealed class CliInterruptedException : Exception
 {
     public CliInterruptedException(string message)

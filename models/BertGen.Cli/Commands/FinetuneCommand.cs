@@ -56,13 +56,15 @@ internal sealed class FinetuneCommand : ICliCommand
 
         var command = new Command("finetune", "Fine-tune a compiled sequence classifier on labelled text. Shows step, loss, accuracy, tokens/s and ETA "
             + "while it runs; writes checkpoints, metrics.csv and loss.png to the checkpoint folder and prints the held-out accuracy before and after "
-            + "beside the majority-class baseline. Ctrl-C stops after the current step with a checkpoint (exit 130); --resume continues.")
+            + "beside the majority-class baseline. Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit 130); --resume continues.")
         {
             model, init, train, evaluation, labels, warmup, checkpoints,
         };
         training.AddTo(command);
         command.SetAction(parse =>
         {
+            // First: a Ctrl-C or SIGTERM during the checks below ends the process with one line, not silently.
+            using TrainingStop stop = TrainingStop.Listen(context.Console.Error, training.Resuming(parse));
             training.Validate(parse, context.Console);
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
             int batch = parse.GetValue(training.Batch);
@@ -151,7 +153,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 DataParallel = training.DataParallel(parse),
             };
 
-            TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
+            TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan, stop,
                 (trainable, log) => Initialize(trainable, descriptor, resume.Checkpoint is null ? initValue : NoInit, initWeights, options.Seed, log),
                 (trainable, sink, log, cancellation, group) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation, group));
 

@@ -48,13 +48,15 @@ internal sealed class PretrainCommand : ICliCommand
         var command = new Command("pretrain", "Pretrain a compiled BERT (masked LM + next sentence prediction) from scratch or resume a run. "
             + "Shows step, loss, MLM accuracy, tokens/s and ETA while it runs; writes checkpoints, metrics.csv and a loss plot (loss.png) "
             + "to the checkpoint folder and prints the held-out MLM loss and accuracy and NSP accuracy before and after. "
-            + "Ctrl-C stops after the current step with a checkpoint (exit 130); --resume continues.")
+            + "Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit 130); --resume continues.")
         {
             model, corpus, warmup, evaluationBatches, heldOut, checkpoints,
         };
         training.AddTo(command);
         command.SetAction(parse =>
         {
+            // First: a Ctrl-C or SIGTERM during the checks below ends the process with one line, not silently.
+            using TrainingStop stop = TrainingStop.Listen(context.Console.Error, training.Resuming(parse));
             training.Validate(parse, context.Console);
             ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
             int batch = parse.GetValue(training.Batch);
@@ -117,7 +119,7 @@ internal sealed class PretrainCommand : ICliCommand
                 DataParallel = training.DataParallel(parse),
             };
 
-            TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan,
+            TrainingRunOutcome outcome = TrainingRun.Run(context, parse.GetValue(context.Quiet), plan, stop,
                 (trainable, _) =>
                 {
                     trainable.InitializeParameters(options.Seed);

@@ -52,7 +52,8 @@ internal static class TrainingRun
     /// <param name="initialize">Fills the new model's parameters (seeded initialisation, an encoder load) before training,
     /// given where its log lines go; on rank 0 only, whose parameters the trainer broadcasts.</param>
     /// <param name="job">The runtime job, given the model, the metrics sink, the log, the cancellation and the data-parallel group.</param>
-    public static TrainingRunOutcome Run(CliContext context, bool quiet, TrainingRunPlan plan,
+    /// <param name="stop">Ctrl-C and SIGTERM of a process training alone, listened to since the command started.</param>
+    public static TrainingRunOutcome Run(CliContext context, bool quiet, TrainingRunPlan plan, TrainingStop stop,
         Action<ITrainableModel, Action<string>> initialize,
         Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job)
     {
@@ -65,7 +66,7 @@ internal static class TrainingRun
         if (plan.Replicas > 1)
         {
             return InProcessReplicas.Run(plan.Replicas, replica => replica.Rank == 0
-                ? RunReporting(context, quiet, plan, initialize, job, replica,
+                ? RunReporting(context, quiet, plan, stop, initialize, job, replica,
                     $"data-parallel in this process: {plan.Replicas} replicas × {ComputeThreads(plan, replica)}; replica 0 reports")
                 : RunQuietRank(plan, replica, job));
         }
@@ -77,12 +78,12 @@ internal static class TrainingRun
             return outcome;
         }
 
-        return RunReporting(context, quiet, plan, initialize, job, processes, processes is null ? null
+        return RunReporting(context, quiet, plan, stop, initialize, job, processes, processes is null ? null
             : $"data-parallel on Open MPI: {processes.Size} processes × {ComputeThreads(plan, processes)}; rank 0 on {processes.Host} reports");
     }
 
     // Rank 0 of a data-parallel job, or a process training alone: the checkpoint folder, the CSV, the display and the plot.
-    private static TrainingRunOutcome RunReporting(CliContext context, bool quiet, TrainingRunPlan plan,
+    private static TrainingRunOutcome RunReporting(CliContext context, bool quiet, TrainingRunPlan plan, TrainingStop stop,
         Action<ITrainableModel, Action<string>> initialize,
         Func<ITrainableModel, ITrainingMetricsSink, Action<string>, CancellationToken, IDataParallelGroup?, JobResult> job,
         IDataParallelGroup? group, string? dataParallelLine)
@@ -92,9 +93,15 @@ internal static class TrainingRun
         string plotPath = Path.Combine(directory, PlotFile);
         bool createdFolder = !Directory.Exists(directory);
         CheckpointFolderLock? folderLock = null;
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(context.Console.Interrupt);
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(context.Console.Interrupt, stop.Requested);
+
+        // Under mpirun, where the stop listens to nothing, rank 0 stops cleanly on its own Ctrl-C as before.
         ConsoleCancelEventHandler onCtrlC = StopCleanlyOnFirstCtrlC(interrupt);
-        Console.CancelKeyPress += onCtrlC;
+        if (!stop.Listening)
+        {
+            Console.CancelKeyPress += onCtrlC;
+        }
+
         try
         {
             using ComputePool? pool = Threads(plan, group) is int threads ? new ComputePool(threads) : null;
@@ -113,6 +120,9 @@ internal static class TrainingRun
                     // Written after the last step: a folder or a read-only file in their place is found now, not after hours of training.
                     OutputFile.RequireReplaceable(metricsPath);
                     OutputFile.RequireReplaceable(plotPath);
+
+                    // Nothing is written before this; from here a Ctrl-C or SIGTERM stops the run cleanly (its step, a checkpoint).
+                    stop.BeginTraining();
 
                     // Held until the run ends: a second run on this folder is refused here, before it touches anything.
                     // (A folder holding another run was refused already, when the resume plan was resolved.)
@@ -197,7 +207,10 @@ internal static class TrainingRun
         finally
         {
             folderLock?.Dispose();
-            Console.CancelKeyPress -= onCtrlC;
+            if (!stop.Listening)
+            {
+                Console.CancelKeyPress -= onCtrlC;
+            }
         }
     }
 
@@ -265,9 +278,13 @@ internal static class TrainingRun
     private static ITrainableModel Trainable(IBertModel created, TrainingRunPlan plan) => created as ITrainableModel
         ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
 
-    /// <summary>The error that ends an interrupted run, after its results were printed.</summary>
-    public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(
-        $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{ShownPath.Of(plan.CheckpointDirectory)}'; continue with --resume");
+    /// <summary>
+    /// The error that ends an interrupted run, after its results were printed. A stop that came after the last step (in
+    /// the final checkpoint, evaluation or plot, which the trainer completes anyway) ended nothing: the run is whole.
+    /// </summary>
+    public static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(outcome.Result.Steps >= plan.Steps
+        ? $"interrupted after the last step: the run finished its {TrainingSummary.Count(plan.Steps)} steps; its final checkpoint, evaluation and loss plot are in '{ShownPath.Of(plan.CheckpointDirectory)}'; nothing to resume"
+        : $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{ShownPath.Of(plan.CheckpointDirectory)}'; continue with --resume");
 
     /// <summary>
     /// The run's folder, absolute: <c>--checkpoints</c>, else <c>runs/</c><paramref name="defaultName"/>. An empty one (an unset

@@ -1,0 +1,204 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace BertGen.Cli.Tests;
+
+/// <summary>
+/// How a <c>pretrain</c> run training alone ends when it is stopped, as a real process signalled as a terminal, docker,
+/// systemd or Kubernetes would: Ctrl-C and SIGTERM alike, before training began, during it, and after its last step.
+/// </summary>
+[Collection(TrainingRunsCollection.Name)]
+public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
+{
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
+
+    /// <summary>
+    /// SIGTERM (docker stop, systemd, timeout, Kubernetes) killed the run with 143 and no line: no checkpoint of the steps
+    /// done, the folder left behind. It stops as Ctrl-C does: the step finishes, a checkpoint, the line, exit 130.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_stops_a_run_after_its_step_with_a_checkpoint_as_CtrlC_does()
+    {
+        string folder = runs.File("sigterm");
+        string metrics = Path.Combine(folder, "metrics.csv");
+        using Process process = Start([.. runs.PretrainArguments(folder, 100_000), "--checkpoint-every", "100000", "--quiet"]);
+        try
+        {
+            // Stopped once a step is done: a training row is in metrics.csv.
+            var clock = Stopwatch.StartNew();
+            while (!(File.Exists(metrics) && File.ReadLines(metrics).Any(l => l.StartsWith("train,", StringComparison.Ordinal))))
+            {
+                if (process.HasExited)
+                {
+                    Assert.Fail($"bertgen ended before its first step: {await process.StandardError.ReadToEndAsync()}");
+                }
+
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "no training step within two minutes");
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(0, kill(process.Id, SigTerm));
+            (int code, string output, string error) = await EndAsync(process);
+
+            Assert.True(code == 130, $"exit code {code}; stderr: {error}");
+            string line = Assert.Single(Lines(error));
+            Match stop = InterruptedAt().Match(line);
+            Assert.True(stop.Success, line);
+            Assert.Equal($"'{folder}'", stop.Groups["folder"].Value);
+            long step = long.Parse(stop.Groups["step"].Value, CultureInfo.InvariantCulture);
+            Assert.True(Directory.Exists(Path.Combine(folder, $"checkpoint-{step:D9}")), $"no checkpoint of step {step}");
+            Assert.Contains("held-out", output, StringComparison.Ordinal);
+
+            // Every metrics row whole, none after the checkpoint's step.
+            string[] rows = File.ReadAllLines(metrics);
+            int columns = rows[0].Split(',').Length;
+            Assert.All(rows, r => Assert.Equal(columns, r.Split(',').Length));
+            Assert.Equal(step, rows.Skip(1).Max(r => long.Parse(r.Split(',')[1], CultureInfo.InvariantCulture)));
+        }
+        finally
+        {
+            EndIfRunning(process);
+        }
+    }
+
+    /// <summary>
+    /// Stopped in the data checks (here: reading a vocabulary that a pipe holds back), before the run has its folder, the
+    /// process ended by the signal's default: silently, Ctrl-C with 130 and SIGTERM with 143. One line now, exit 130, and
+    /// nothing written (a fresh run: no folder) or changed (a --resume: every file as it was).
+    /// </summary>
+    [Theory]
+    [InlineData(SigInt, false)]
+    [InlineData(SigTerm, false)]
+    [InlineData(SigInt, true)]
+    public async Task A_stop_before_training_began_is_one_line_and_writes_nothing(int signal, bool resume)
+    {
+        if (signal == SigInt && SigIntIgnored())
+        {
+            // Started from a shell's background job, whose children ignore Ctrl-C (as bertgen then rightly does too).
+            return;
+        }
+
+        string folder = runs.File($"stopped-before-training-{signal}-{resume}");
+        if (resume)
+        {
+            TrainingCommandTests.CopyFolder(runs.PretrainRun, folder);
+        }
+
+        string before = Snapshot(folder);
+        string vocabulary = runs.File($"held-back-vocab-{signal}-{resume}.txt");
+        Assert.Equal(0, mkfifo(vocabulary, Convert.ToUInt32("600", 8)));
+        using Process process = Start([.. runs.PretrainArguments(folder, TrainingRunsFixture.PretrainSteps + 1), "--vocab", vocabulary, .. resume ? new[] { "--resume" } : []]);
+        try
+        {
+            // Opening the pipe's write end waits for bertgen to open its read end, in its checks; it then waits to read.
+            Task<FileStream> writer = Task.Run(() => new FileStream(vocabulary, FileMode.Open, FileAccess.Write));
+            using FileStream held = await writer.WaitAsync(TimeSpan.FromMinutes(1));
+
+            Assert.Equal(0, kill(process.Id, signal));
+            (int code, string output, string error) = await EndAsync(process);
+
+            Assert.True(code == 130, $"exit code {code}; stderr: {error}");
+            Assert.Equal("", output);
+            Assert.Equal(
+                resume ? "bertgen: error: interrupted before training began; nothing was changed; continue with --resume"
+                    : "bertgen: error: interrupted before training began; nothing was written; run it again to start over",
+                Assert.Single(Lines(error)));
+            Assert.Equal(before, Snapshot(folder));
+        }
+        finally
+        {
+            EndIfRunning(process);
+        }
+    }
+
+    /// <summary>
+    /// A stop after the last step (here: given to a resumed run that had already made its steps) said "interrupted at step
+    /// 3 of 3 … continue with --resume", which continues nothing: the trainer completes its final checkpoint and
+    /// evaluation all the same, and the run is whole.
+    /// </summary>
+    [Fact]
+    public void A_stop_after_the_last_step_says_the_run_is_complete()
+    {
+        string folder = runs.File("stopped-after-last-step");
+        TrainingCommandTests.CopyFolder(runs.PretrainRun, folder);
+
+        CliResult result = Cli.RunInterrupted([.. runs.PretrainArguments(folder, TrainingRunsFixture.PretrainSteps), "--resume", "--quiet"]);
+
+        Assert.Equal(130, result.ExitCode);
+        Assert.Equal(
+            $"bertgen: error: interrupted after the last step: the run finished its {TrainingRunsFixture.PretrainSteps} steps; its final checkpoint, evaluation and loss plot are in '{folder}'; nothing to resume",
+            Assert.Single(result.ErrorLines));
+        Assert.True(Directory.Exists(Path.Combine(folder, $"checkpoint-{TrainingRunsFixture.PretrainSteps:D9}")));
+        TrainingRunsFixture.AssertPng(Path.Combine(folder, "loss.png"));
+        Assert.Contains(TrainingRunsFixture.ReadMetrics(Path.Combine(folder, "metrics.csv")),
+            row => row["kind"] == "eval" && row["step"] == TrainingRunsFixture.PretrainSteps.ToString(CultureInfo.InvariantCulture));
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
+
+    [GeneratedRegex(@"^bertgen: error: interrupted at step (?<step>\d+) of 100000; checkpoint saved in (?<folder>'.*'); continue with --resume$")]
+    private static partial Regex InterruptedAt();
+
+    // Whether this process ignores SIGINT (bit 2 of SigIgn): its children, bertgen among them, then ignore it too.
+    private static bool SigIntIgnored() =>
+        File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) is string mask
+        && (Convert.ToUInt64(mask["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+
+    // Every file under the folder with its SHA-256, or "absent".
+    private static string Snapshot(string folder) => !Directory.Exists(folder) ? "absent" : string.Join('\n',
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => $"{f} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
+
+    private static Process Start(string[] args)
+    {
+        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(app);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("OMPI_COMM_WORLD_SIZE");
+        return Process.Start(start)!;
+    }
+
+    private static async Task<(int Code, string Output, string Error)> EndAsync(Process process)
+    {
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static void EndIfRunning(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+}
