@@ -59,9 +59,8 @@ public sealed class ProcessTests
     [InlineData("similarity a b")]
     public async Task A_full_disk_under_standard_output_is_one_line(string command)
     {
-        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
         var start = new ProcessStartInfo("sh") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "-c", "exec \"$@\" > /dev/full", "sh", Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", app })
+        foreach (string arg in new[] { "-c", "exec \"$@\" > /dev/full", "sh", BertGenProcess.Host, BertGenProcess.App })
         {
             start.ArgumentList.Add(arg);
         }
@@ -94,8 +93,6 @@ public sealed class ProcessTests
 
     private static async Task<string> RunOnPseudoTerminalAsync(bool launchedByMpirun, params string[] args)
     {
-        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var start = new ProcessStartInfo("script")
         {
             RedirectStandardOutput = true,
@@ -105,7 +102,7 @@ public sealed class ProcessTests
         };
         // 200 columns: the model list is wider than the 80 a pty without a size is taken for, and a table too wide to
         // show whole on a terminal is written as Markdown there too.
-        foreach (string arg in new[] { "-q", "-e", "-c", "stty cols 200; " + string.Join(' ', [dotnet, app, .. args]), "/dev/null" })
+        foreach (string arg in new[] { "-q", "-e", "-c", "stty cols 200; " + string.Join(' ', [BertGenProcess.Host, BertGenProcess.App, .. args]), "/dev/null" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -128,22 +125,8 @@ public sealed class ProcessTests
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(byte[] input, params string[] args)
     {
-        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
-        Assert.True(File.Exists(app), $"{app} was not built");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(app);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        Assert.True(File.Exists(BertGenProcess.App), $"{BertGenProcess.App} was not built");
+        ProcessStartInfo start = BertGenProcess.StartInfo(args, redirectInput: true);
 
         // A C locale must not turn the output into ASCII question marks.
         start.Environment["LANG"] = "C";

@@ -163,26 +163,7 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
         Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(f => $"{f} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
 
-    private static Process Start(string[] args)
-    {
-        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(app);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("OMPI_COMM_WORLD_SIZE");
-        return Process.Start(start)!;
-    }
+    private static Process Start(string[] args) => Process.Start(BertGenProcess.StartInfo(args))!;
 
     private static async Task<(int Code, string Output, string Error)> EndAsync(Process process)
     {

@@ -24,19 +24,7 @@ public sealed class ServeProcessTests
     [Fact]
     public async Task Sigterm_drains_the_requests_in_flight_then_exits_zero()
     {
-        string app = Path.Combine(AppContext.BaseDirectory, "bertgen.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { app, "serve", "--port", "0", "--max-batch-tokens", "512" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        ProcessStartInfo start = BertGenProcess.StartInfo(["serve", "--port", "0", "--max-batch-tokens", "512"]);
         using Process process = Process.Start(start)!;
         var error = new StringBuilder();
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
