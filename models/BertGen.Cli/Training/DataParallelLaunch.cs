@@ -60,8 +60,6 @@ internal static class DataParallelLaunch
         int rank = Group.Rank;
         string host = Group.Host;
 
-        _lifeline = Group.Size > 1 ? RankZeroLifeline.Open(Group, host) : null;
-
         // mpirun ends the other processes with SIGTERM when one of them dies or the job is cancelled (Ctrl-C on mpirun
         // too). One line says so: that of a rank that ended alone and said why (its own error, or a SIGTERM of its own),
         // else rank 0's, unless rank 0 is gone without a word (killed, crashed), when the others say it.
@@ -90,6 +88,11 @@ internal static class DataParallelLaunch
             error.Flush();
             lifeline?.Spoke();
         });
+
+        // Opened after the handler is in place: a SIGTERM while the lifeline waits for its connections (up to 2 s when a
+        // rank cannot connect) is then every rank's own line, never the signal's silent default. (No lifeline yet: each
+        // rank speaks for itself, as when a rank cannot connect.)
+        _lifeline = Group.Size > 1 ? RankZeroLifeline.Open(Group, host) : null;
         return Group;
     }
 
