@@ -297,17 +297,22 @@ internal sealed record ModelFolder(
         }
 
         // Every mode set true is computed and the vectors concatenated: CLS and mean together are a vector twice the
-        // hidden size, and reading the first flag alone answered with half of it, without a word.
+        // hidden size, and reading the first flag alone answered with half of it, without a word. The file's keys are
+        // Pooling's keyword arguments, so a flag it leaves out takes the constructor's default: true for the mean of the
+        // tokens, false for every other (a file of {"pooling_mode_cls_token": true} alone is CLS and mean, concatenated).
+        const string Mean = "pooling_mode_mean_tokens";
+        bool meanLeftOut = !root.TryGetProperty(Mean, out _);
         string[] modes = root.EnumerateObject()
             .Where(p => p.Name.StartsWith("pooling_mode_", StringComparison.Ordinal) && Flag(root, p.Name, path) == true)
             .Select(p => p.Name)
+            .Concat(meanLeftOut ? [Mean] : [])
             .ToArray();
         return modes switch
         {
             ["pooling_mode_cls_token"] => PoolingMode.Cls,
-            ["pooling_mode_mean_tokens"] => PoolingMode.Mean,
+            [Mean] => PoolingMode.Mean,
             { Length: > 1 } => throw new CliFailureException(
-                $"'{path}' concatenates {modes.Length} poolings ({string.Join(", ", modes)}); BertGen pools by one, the mean of the tokens or [CLS]"),
+                $"'{path}' concatenates {modes.Length} poolings ({string.Join(", ", modes)}{(meanLeftOut ? $": {Mean} is left out, which sentence-transformers reads as true" : "")}); BertGen pools by one, the mean of the tokens or [CLS]"),
             _ => throw new CliFailureException($"'{path}' asks for a pooling BertGen does not do (it pools by the mean of the tokens or by [CLS])"),
         };
     }

@@ -511,6 +511,8 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         "' concatenates 2 poolings (pooling_mode_cls_token, pooling_mode_mean_tokens); BertGen pools by one, the mean of the tokens or [CLS]")]
     [InlineData("1_Pooling/config.json", """{"pooling_mode_mean_tokens": true, "pooling_mode_max_tokens": true}""",
         "' concatenates 2 poolings (pooling_mode_mean_tokens, pooling_mode_max_tokens); BertGen pools by one, the mean of the tokens or [CLS]")]
+    [InlineData("1_Pooling/config.json", """{"word_embedding_dimension": 384, "pooling_mode_cls_token": true}""",
+        "' concatenates 2 poolings (pooling_mode_cls_token, pooling_mode_mean_tokens: pooling_mode_mean_tokens is left out, which sentence-transformers reads as true); BertGen pools by one, the mean of the tokens or [CLS]")]
     [InlineData("1_Pooling/config.json", """{"pooling_mode": "max", "pooling_mode_mean_tokens": true}""",
         "' asks for a pooling BertGen does not do ('max'; it pools by the mean of the tokens or by [CLS])")]
     [InlineData("modules.json", """[{"path": "", "type": "sentence_transformers.models.Transformer"}, {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}, {"path": "2_Dense", "type": "sentence_transformers.models.Dense"}]""",
@@ -530,6 +532,24 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         File.WriteAllText(path, json);
 
         Assert.Equal($"bertgen: error: '{path}{expected}", Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+    }
+
+    /// <summary>
+    /// sentence-transformers builds its pooling from the config's keys as keyword arguments, so a config that leaves out
+    /// <c>pooling_mode_mean_tokens</c> pools by the mean (its constructor's default). BertGen refused such a file as asking
+    /// for no pooling it does (and read one naming [CLS] alone as [CLS], where sentence-transformers concatenates CLS and mean).
+    /// </summary>
+    [Theory]
+    [InlineData("""{"word_embedding_dimension": 384}""")]
+    [InlineData("""{"word_embedding_dimension": 384, "pooling_mode_cls_token": false, "pooling_mode_max_tokens": false}""")]
+    public void A_pooling_config_that_leaves_out_the_mean_flag_pools_by_the_mean(string json)
+    {
+        string directory = _folder.Scratch("pooling-defaults-" + Guid.NewGuid().ToString("N"));
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
+        File.WriteAllText(Path.Combine(directory, "1_Pooling", "config.json"), json);
+
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Mean, ModelFolder.Open(directory).Pooling);
     }
 
     /// <summary>
