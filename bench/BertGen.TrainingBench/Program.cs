@@ -14,10 +14,17 @@ using TorchSharp;
 // Usage: dotnet run -c Release --project bench/BertGen.TrainingBench -- [mini|base] [steps] [threads]
 //        … -- memory bertgen|torch [mini|base] [threads]     (one side alone, prints its peak RSS)
 //        … -- alone [mini|base] [steps] [threads]            (BertGen's step alone, for a profiler: perf record …)
+//        … -- gemms [threads] [operand copies] [calls]        (BERT-base's training GEMMs one by one, cold or warm)
 const int Batch = 8, Sequence = 128, Predictions = 20;
 if (args.Length > 0 && args[0] == "memory")
 {
     return MeasureMemory(args[1], args.Length > 2 ? args[2] : "mini", args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2);
+}
+
+if (args.Length > 0 && args[0] == "gemms")
+{
+    return TrainingGemms.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.ProcessorCount,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8, args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 12);
 }
 
 if (args.Length > 0 && args[0] == "alone")
