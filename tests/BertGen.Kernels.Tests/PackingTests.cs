@@ -53,6 +53,49 @@ public sealed unsafe class PackingTests
         }
     }
 
+    /// <summary>
+    /// A thread packs only its own panels, from a source whose rows may be wider than N (a weight's columns inside a
+    /// wider buffer): each range, the short last panel's included, must land where the whole pack puts it, and nothing
+    /// outside its range may be written.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 37, 3)]  // 4 full panels and one of 8 columns
+    [InlineData(768, 20, 2)]  // 16 full panels, as BERT's dX packs W
+    [InlineData(47, 9, 1)]    // a single short panel
+    public void PackedByPanelRangesFromAWiderSourceMatchesDefinition(int n, int k, int splits)
+    {
+        int ld = n + 13;
+        float[] source = ReferenceMath.RandomArray(k * ld, 9); // [K, N] inside rows of ld floats
+        int panels = PackedPanels.PanelCount(n);
+        float[] packed = new float[PackedPanels.PackedLength(n, k)];
+        System.Array.Fill(packed, float.NaN);
+        fixed (float* ps = source, pp = packed)
+        {
+            for (int part = 0; part < splits; part++)
+            {
+                int begin = panels * part / splits, end = panels * (part + 1) / splits;
+                PanelPacker.PackDirect(n, k, ps, ld, pp, begin, end);
+                for (long i = (long)end * k * 48; i < packed.Length; i++)
+                {
+                    Assert.True(float.IsNaN(packed[i]), $"panels [{begin}, {end}) wrote index {i}, past their range");
+                }
+            }
+        }
+
+        for (int p = 0; p < panels; p++)
+        {
+            for (int kk = 0; kk < k; kk++)
+            {
+                for (int j = 0; j < 48; j++)
+                {
+                    int column = (p * 48) + j;
+                    float expected = column < n ? source[(kk * ld) + column] : 0f;
+                    Assert.Equal(expected, packed[((((long)p * k) + kk) * 48) + j]);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void RejectsBadSizes()
     {
