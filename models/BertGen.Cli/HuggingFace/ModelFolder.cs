@@ -16,7 +16,7 @@ namespace BertGen.Cli.HuggingFace;
 /// give the pooling (<c>1_Pooling/config.json</c>) and where texts are cut (<c>sentence_bert_config.json</c>).
 /// Running a folder needs all of it; writing a spec for one only its architecture (<see cref="ReadArchitecture"/>).
 /// </summary>
-/// <param name="MaxTokens">sentence-transformers' <c>max_seq_length</c>, else the tokenizer's <c>model_max_length</c>, else the position table.</param>
+/// <param name="MaxTokens">sentence-transformers' <c>max_seq_length</c> (the position table when past it), else the tokenizer's <c>model_max_length</c>, else the position table.</param>
 internal sealed record ModelFolder(
     string Directory,
     HuggingFaceConfig Config,
@@ -374,18 +374,17 @@ internal sealed record ModelFolder(
                     continue;
                 }
 
-                // transformers writes model_max_length 1e30 when the tokenizer has no limit of its own: that, and anything past
-                // the position table, falls through to the next file. A limit that leaves no room for a WordPiece beside [CLS]
-                // and [SEP], or is no number, would cut every text to nothing.
+                // A limit that leaves no room for a WordPiece beside [CLS] and [SEP], or is no number, would cut every text to nothing.
                 if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double limit) || limit != Math.Floor(limit) || limit < 3)
                 {
                     throw new CliFailureException($"'{path}': \"{field}\" must be a whole number of tokens, at least 3, not {value.GetRawText()}");
                 }
 
-                if (limit <= config.MaxPositions)
-                {
-                    return (int)limit;
-                }
+                // Past the position table, the table: sentence-transformers cuts at max_seq_length as given (and fails on a text
+                // longer than the table), so one past it never falls back to model_max_length, which it does not read then; and
+                // without max_seq_length it cuts at the lesser of model_max_length (1e30 when the tokenizer has no limit of its
+                // own) and the table.
+                return (int)Math.Min(limit, config.MaxPositions);
             }
         }
 

@@ -140,6 +140,24 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// sentence-transformers cuts texts at max_seq_length as given: one past the position table is the table for every text
+    /// it can embed at all. BertGen fell through to tokenizer_config.json's model_max_length (128 here) and cut texts
+    /// sentence-transformers keeps whole.
+    /// </summary>
+    [Fact]
+    public void A_max_seq_length_past_the_position_table_is_the_table_not_model_max_length()
+    {
+        string directory = _folder.Scratch("long-max-seq-length");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        File.WriteAllText(Path.Combine(directory, "sentence_bert_config.json"), """{"max_seq_length": 1024}""");
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), """{"model_max_length": 128}""");
+
+        Assert.Equal(512, ModelFolder.Open(directory).MaxTokens);
+        File.WriteAllText(Path.Combine(directory, "sentence_bert_config.json"), """{"max_seq_length": null}""");
+        Assert.Equal(128, ModelFolder.Open(directory).MaxTokens);
+    }
+
+    /// <summary>
     /// Whether a text is blank is the model's tokenizer's call, not a rule about accents: the uncased tokenizer strips a lone
     /// combining accent to nothing (refused), a cased one keeps it (embedded).
     /// </summary>
