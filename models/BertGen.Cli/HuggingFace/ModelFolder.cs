@@ -32,6 +32,7 @@ internal sealed record ModelFolder(
     public const string VocabularyFile = "vocab.txt";
     public const string TokenizerSettingsFile = "tokenizer_config.json";
     public const string SpecialTokensMapFile = "special_tokens_map.json";
+    public const string ModulesFile = "modules.json";
 
     /// <summary>The folder's name, used as the model id (<c>all-MiniLM-L6-v2</c>).</summary>
     public string Name => NameOf(Directory);
@@ -80,7 +81,18 @@ internal sealed record ModelFolder(
 
         RequireNoLowercasingBeforeTheTokenizer(directory, tokenizer, tokenizerFile);
         RequireBertTokenizerSettings(directory, parsed, tokenizer, tokenizerFile == fast ? fast : null);
-        return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, ReadPooling(directory), ReadMaxTokens(directory, parsed));
+        PoolingMode? pooling = ReadPooling(directory);
+
+        // Without modules.json sentence-transformers loads the folder as a plain transformers model and pools by the mean,
+        // never reading 1_Pooling/config.json, where TEI reads it: [CLS] there is one answer in TEI and another in
+        // sentence-transformers, and was TEI's without a word.
+        if (pooling == PoolingMode.Cls && !File.Exists(Path.Combine(directory, ModulesFile)))
+        {
+            throw new CliFailureException(
+                $"'{Path.Combine(directory, "1_Pooling", ConfigFile)}' pools by [CLS], but the folder has no {ModulesFile}: sentence-transformers then pools by the mean and TEI by [CLS]; add the model's {ModulesFile}");
+        }
+
+        return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, pooling, ReadMaxTokens(directory, parsed));
     }
 
     /// <summary>

@@ -218,6 +218,32 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// Without modules.json sentence-transformers loads a folder as a plain transformers model with mean pooling and never
+    /// reads 1_Pooling/config.json; TEI reads it. A [CLS] pooling config there was embedded by [CLS], exit 0: TEI's answer,
+    /// not sentence-transformers'. Mean pooling is both libraries' answer and runs; with modules.json [CLS] runs.
+    /// </summary>
+    [Fact]
+    public void A_cls_pooling_config_without_modules_json_is_one_line()
+    {
+        string directory = _folder.Scratch("cls-without-modules");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string pooling = Path.Combine(directory, "1_Pooling", "config.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(pooling)!);
+        File.WriteAllText(pooling, """{"pooling_mode_cls_token": false, "pooling_mode_mean_tokens": true}""");
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Mean, ModelFolder.Open(directory).Pooling);
+
+        File.WriteAllText(pooling, """{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}""");
+        Assert.Equal(
+            $"bertgen: error: '{pooling}' pools by [CLS], but the folder has no modules.json: sentence-transformers then pools by the mean and TEI by [CLS]; add the model's modules.json",
+            Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+
+        File.WriteAllText(Path.Combine(directory, "modules.json"), """
+            [{"path": "", "type": "sentence_transformers.models.Transformer"}, {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+            """);
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Cls, ModelFolder.Open(directory).Pooling);
+    }
+
+    /// <summary>
     /// sentence-transformers cuts texts at max_seq_length as given: one past the position table is the table for every text
     /// it can embed at all. BertGen fell through to tokenizer_config.json's model_max_length (128 here) and cut texts
     /// sentence-transformers keeps whole.
