@@ -74,6 +74,7 @@ public static class HuggingFaceTokenizerFile
             // The pipeline's shape first: a wrong normaliser says more than what its vocabulary lacks.
             BertNormalization normalization = Normalization(root, path);
             BertVocabulary vocabulary = BertVocabulary.FromTokens(Vocabulary(model, path), path);
+            RequireBertPostProcessor(root, vocabulary, path);
             return BertWordPieceTokenizer.Create(vocabulary, normalization, maxChars, AddedTokens(root, vocabulary, path));
         }
     }
@@ -99,6 +100,76 @@ public static class HuggingFaceTokenizerFile
             stripAccents,
             Flag(normalizer, "handle_chinese_chars", path),
             Flag(normalizer, "clean_text", path));
+    }
+
+    /// <summary>
+    /// <c>post_processor</c>: what frames every encoded text, which BertGen always frames as BERT does,
+    /// <c>[CLS] A [SEP]</c> and <c>[CLS] A [SEP] B [SEP]</c> with B's segment 1. HuggingFace's tokenizers (TEI, and
+    /// transformers 4) add what the file says: none for a null one, another token or segment for another template, so such
+    /// a file was embedded with BERT's framing, without a word. BertProcessing and TemplateProcessing are read; they must
+    /// give exactly BERT's framing, with the vocabulary's ids.
+    /// </summary>
+    private static void RequireBertPostProcessor(JsonElement root, BertVocabulary vocabulary, string path)
+    {
+        const string SingleTemplate = "[CLS]:0 $A:0 [SEP]:0", PairTemplate = "[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1";
+        string bert = string.Create(CultureInfo.InvariantCulture,
+            $"BERT's ({BertVocabulary.ClassificationToken} {vocabulary.ClassificationId} and {BertVocabulary.SeparatorToken} {vocabulary.SeparatorId} around each text, the second text's segment 1)");
+        if (ObjectOrNull(root, "post_processor", path) is not JsonElement processor)
+        {
+            throw new TextDataException($"Tokenizer file '{path}' has no post_processor, so HuggingFace adds no [CLS] or [SEP] to a text; BertGen frames every text as BERT does.");
+        }
+
+        string type = StringOr(processor, "type", "", path);
+        bool isBert = type switch
+        {
+            "BertProcessing" => Tokens(processor, "cls", path) == (BertVocabulary.ClassificationToken, vocabulary.ClassificationId)
+                && Tokens(processor, "sep", path) == (BertVocabulary.SeparatorToken, vocabulary.SeparatorId),
+            "TemplateProcessing" => Template(processor, "single", path) == SingleTemplate && Template(processor, "pair", path) == PairTemplate
+                && SpecialIds(processor, BertVocabulary.ClassificationToken, path) == vocabulary.ClassificationId
+                && SpecialIds(processor, BertVocabulary.SeparatorToken, path) == vocabulary.SeparatorId,
+            _ => false,
+        };
+        Require(isBert, path, $"post_processor {(type.Length == 0 ? "without a type" : MessageText.Quote(type))} does not frame texts as {bert}");
+
+        // BertProcessing's ["[CLS]", 101].
+        static (string?, int?) Tokens(JsonElement processor, string name, string path) =>
+            Property(processor, name, path) is { ValueKind: JsonValueKind.Array } pair && pair.GetArrayLength() == 2
+                && pair[0].ValueKind == JsonValueKind.String && pair[1].ValueKind == JsonValueKind.Number && pair[1].TryGetInt32(out int id)
+                ? (pair[0].GetString(), id)
+                : (null, null);
+
+        // TemplateProcessing's pieces as its own notation writes them ("[CLS]:0 $A:0 [SEP]:0"); null when not pieces.
+        static string? Template(JsonElement processor, string name, string path)
+        {
+            if (Property(processor, name, path) is not { ValueKind: JsonValueKind.Array } pieces)
+            {
+                return null;
+            }
+
+            var written = new List<string>();
+            foreach (JsonElement piece in pieces.EnumerateArray())
+            {
+                JsonElement? special = Property(piece, "SpecialToken", path), sequence = Property(piece, "Sequence", path);
+                JsonElement? body = special ?? sequence;
+                if (body is not JsonElement b || Property(b, "id", path) is not { ValueKind: JsonValueKind.String } id
+                    || Property(b, "type_id", path) is not { ValueKind: JsonValueKind.Number } typeId || !typeId.TryGetInt32(out int segment))
+                {
+                    return null;
+                }
+
+                written.Add(string.Create(CultureInfo.InvariantCulture, $"{(special is null ? "$" : "")}{id.GetString()}:{segment}"));
+            }
+
+            return string.Join(' ', written);
+        }
+
+        // The one id special_tokens gives a template's token; null when it gives none or several.
+        static int? SpecialIds(JsonElement processor, string token, string path) =>
+            Property(processor, "special_tokens", path) is { ValueKind: JsonValueKind.Object } tokens
+                && Property(tokens, token, path) is JsonElement entry && Property(entry, "ids", path) is { ValueKind: JsonValueKind.Array } ids
+                && ids.GetArrayLength() == 1 && ids[0].ValueKind == JsonValueKind.Number && ids[0].TryGetInt32(out int id)
+                ? id
+                : null;
     }
 
     /// <summary>

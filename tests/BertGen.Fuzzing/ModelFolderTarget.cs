@@ -252,7 +252,8 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
         // max_seq_length falls back to tokenizer_config.json's model_max_length (512), and the sample is 7 tokens.
         (Settings, _) => FuzzExpectation.Accept(_undamaged),
 
-        // tokenizer_config.json's flags default to MiniLM's (true, null, true); the fast folder does not read them.
+        // tokenizer_config.json's flags default to MiniLM's (true, null, true), in both folders (transformers' BertTokenizerFast
+        // takes them over tokenizer.json's normaliser); tokenizer_class defaults to BERT's.
         _ => FuzzExpectation.Accept(_undamaged),
     };
 
@@ -301,7 +302,7 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
             case Settings:
                 if (field == "max_seq_length")
                 {
-                    // A whole number of 7 or more keeps the 7-token sample whole (past 512 it falls back to model_max_length 512).
+                    // A whole number of 7 or more keeps the 7-token sample whole (past 512 it is the position table, 512).
                     return isNull ? same
                         : number is double limit && limit == Math.Floor(limit) && limit >= 3 ? (limit >= 7 ? same : FuzzExpectation.RejectOrAny)
                         : FuzzExpectation.Reject;
@@ -314,14 +315,32 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
 
                 return same;
             default:
-                if (!slow || field is "model_max_length" or "tokenizer_class" or "fuzz_extra_field" or "_fuzz" or "pooling_mode" or "is_decoder")
+                if (field == "tokenizer_class")
+                {
+                    // transformers' AutoTokenizer builds the class named: BERT's, or another tokenizer BertGen does not run.
+                    return isNull || text is "BertTokenizer" or "BertTokenizerFast" ? same : FuzzExpectation.Reject;
+                }
+
+                if (field is "model_max_length" or "fuzz_extra_field" or "_fuzz" or "pooling_mode" or "is_decoder")
                 {
                     return same;
                 }
 
-                // The slow tokenizer's flags: true/false or null, else refused. do_lower_case false keeps the sample's capital T.
-                return isNull ? same
-                    : flag is null ? FuzzExpectation.Reject
+                // The tokenizer's flags: true/false or null, else refused. Beside tokenizer.json (lowercasing, accents stripped as
+                // lowercasing says, CJK split) transformers applies them in its place and TEI does not, so a value that
+                // disagrees is refused; for vocab.txt they are the tokenizer's (do_lower_case false keeps the sample's capital T,
+                // which has no accent or CJK character).
+                if (isNull)
+                {
+                    return same;
+                }
+
+                if (flag is null)
+                {
+                    return FuzzExpectation.Reject;
+                }
+
+                return !slow ? (flag == true ? same : FuzzExpectation.Reject)
                     : field == "do_lower_case" && flag == false ? FuzzExpectation.RejectOrAny
                     : same;
         }
@@ -386,8 +405,8 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
     {
         string file = random.Pick(slow ? AllFiles.Where(f => f != FastTokenizer).ToArray() : AllFiles);
 
-        // A file the run does not read: tokenizer_config.json and vocab.txt beside tokenizer.json (their presence is still checked).
-        bool unread = !slow && file is Vocabulary or TokenizerSettings;
+        // A file the run does not read: vocab.txt beside tokenizer.json (its presence is still checked).
+        bool unread = !slow && file is Vocabulary;
         FuzzExpectation same = FuzzExpectation.Accept(_undamaged);
         switch (random.Next(4))
         {
@@ -416,8 +435,6 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
     {
         string file = random.Pick(slow ? JsonFiles : [.. JsonFiles, FastTokenizer]);
         byte[] bytes = Read(file);
-        bool unread = !slow && file == TokenizerSettings;
-
         // Damage to the tokenizer's tokens or to max_seq_length's digits can make another valid folder with another answer.
         FuzzExpectation damaged = file is FastTokenizer or Settings ? FuzzExpectation.RejectOrAny : FuzzExpectation.RejectOrSame(_undamaged);
         switch (random.Next(5))
@@ -435,7 +452,7 @@ public sealed class ModelFolderTarget : IFuzzTarget, IDisposable
                 return new Damage($"{file}: \"hidden_size\": 384 given twice", Encoding.UTF8.GetBytes(text[..brace] + "\"hidden_size\": 384," + text[brace..]), FuzzExpectation.Reject, "write", file);
             default:
                 (string mutation, byte[] mutated) = ByteMutations.Any(bytes, random);
-                return new Damage($"{file}: {mutation}", mutated, unread ? FuzzExpectation.RejectOrSame(_undamaged) : damaged, "write", file);
+                return new Damage($"{file}: {mutation}", mutated, damaged, "write", file);
         }
     }
 

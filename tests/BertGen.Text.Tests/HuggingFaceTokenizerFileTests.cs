@@ -35,6 +35,7 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
         File.WriteAllText(_path, """
             {"normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": false},
              "pre_tokenizer": {"type": "BertPreTokenizer"},
+             "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]},
              "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 5,
                        "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "Hello": 5, "hello": 6, "##s": 7}}}
             """);
@@ -65,6 +66,62 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
         TextDataException error = Assert.Throws<TextDataException>(() => HuggingFaceTokenizerFile.Load(_path));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.StartsWith($"Tokenizer file '{_path}'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    // TemplateProcessing as the tokenizers library writes BERT's, over a vocabulary with [CLS] 2 and [SEP] 3.
+    private static string Template(int bSegment = 1, int clsId = 2) =>
+        "{\"type\": \"TemplateProcessing\", " +
+        "\"single\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}], " +
+        "\"pair\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}, " +
+        $"{{\"Sequence\": {{\"id\": \"B\", \"type_id\": {bSegment}}}}}, {{\"SpecialToken\": {{\"id\": \"[SEP]\", \"type_id\": 1}}}}], " +
+        $"\"special_tokens\": {{\"[CLS]\": {{\"id\": \"[CLS]\", \"ids\": [{clsId}], \"tokens\": [\"[CLS]\"]}}, \"[SEP]\": {{\"id\": \"[SEP]\", \"ids\": [3], \"tokens\": [\"[SEP]\"]}}}}}}";
+
+    /// <summary>
+    /// The post-processor frames every text, and HuggingFace adds what it says: nothing for none, another id or segment for
+    /// another template. BertGen always framed texts as BERT does, so such a file was embedded with [CLS] … [SEP] where
+    /// TEI embeds it without, or with B's segment 1 where the template says 0, and exit 0. BERT's own, as
+    /// BertProcessing or TemplateProcessing, is read.
+    /// </summary>
+    [Theory]
+    [InlineData("bert processing", null)]
+    [InlineData("bert template", null)]
+    [InlineData("null", "has no post_processor, so HuggingFace adds no [CLS] or [SEP] to a text")]
+    [InlineData("bert processing, another cls id", "post_processor 'BertProcessing' does not frame texts as BERT's ([CLS] 2 and [SEP] 3")]
+    [InlineData("template, another cls id", "post_processor 'TemplateProcessing' does not frame")]
+    [InlineData("template, second text in segment 0", "post_processor 'TemplateProcessing' does not frame")]
+    [InlineData("template, no special tokens", "post_processor 'TemplateProcessing' does not frame")]
+    [InlineData("roberta", "post_processor 'RobertaProcessing' does not frame")]
+    public void The_post_processor_must_frame_texts_as_bert(string processor, string? message)
+    {
+        var processors = new System.Collections.Generic.Dictionary<string, string>
+        {
+            ["bert processing"] = """{"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]}""",
+            ["bert template"] = Template(),
+            ["null"] = "null",
+            ["bert processing, another cls id"] = """{"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 4]}""",
+            ["template, another cls id"] = Template(clsId: 0),
+            ["template, second text in segment 0"] = Template(bSegment: 0),
+            ["template, no special tokens"] = """{"type": "TemplateProcessing", "single": [{"Sequence": {"id": "A", "type_id": 0}}], "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}], "special_tokens": {}}""",
+            ["roberta"] = """{"type": "RobertaProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]}""",
+        };
+        File.WriteAllText(_path, $$"""
+            {"normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+             "pre_tokenizer": {"type": "BertPreTokenizer"},
+             "post_processor": {{processors[processor]}},
+             "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+                       "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "hello": 5} } }
+            """);
+
+        if (message is null)
+        {
+            Assert.Equal([2, 5, 3], HuggingFaceTokenizerFile.Load(_path).Encode("hello", 8).InputIds);
+            return;
+        }
+
+        TextDataException error = Assert.Throws<TextDataException>(() => HuggingFaceTokenizerFile.Load(_path));
+        Assert.StartsWith($"Tokenizer file '{_path}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
     }
 

@@ -16,7 +16,7 @@ namespace BertGen.Cli.HuggingFace;
 /// give the pooling (<c>1_Pooling/config.json</c>) and where texts are cut (<c>sentence_bert_config.json</c>).
 /// Running a folder needs all of it; writing a spec for one only its architecture (<see cref="ReadArchitecture"/>).
 /// </summary>
-/// <param name="MaxTokens">sentence-transformers' <c>max_seq_length</c>, else the tokenizer's <c>model_max_length</c>, else the position table.</param>
+/// <param name="MaxTokens">sentence-transformers' <c>max_seq_length</c> (the position table when past it), else the tokenizer's <c>model_max_length</c>, else the position table.</param>
 internal sealed record ModelFolder(
     string Directory,
     HuggingFaceConfig Config,
@@ -30,6 +30,9 @@ internal sealed record ModelFolder(
     public const string WeightsFile = "model.safetensors";
     public const string FastTokenizerFile = "tokenizer.json";
     public const string VocabularyFile = "vocab.txt";
+    public const string TokenizerSettingsFile = "tokenizer_config.json";
+    public const string SpecialTokensMapFile = "special_tokens_map.json";
+    public const string ModulesFile = "modules.json";
 
     /// <summary>The folder's name, used as the model id (<c>all-MiniLM-L6-v2</c>).</summary>
     public string Name => NameOf(Directory);
@@ -77,7 +80,19 @@ internal sealed record ModelFolder(
         }
 
         RequireNoLowercasingBeforeTheTokenizer(directory, tokenizer, tokenizerFile);
-        return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, ReadPooling(directory), ReadMaxTokens(directory, parsed));
+        RequireBertTokenizerSettings(directory, parsed, tokenizer, tokenizerFile == fast ? fast : null);
+        PoolingMode? pooling = ReadPooling(directory);
+
+        // Without modules.json sentence-transformers loads the folder as a plain transformers model and pools by the mean,
+        // never reading 1_Pooling/config.json, where TEI reads it: [CLS] there is one answer in TEI and another in
+        // sentence-transformers, and was TEI's without a word.
+        if (pooling == PoolingMode.Cls && !File.Exists(Path.Combine(directory, ModulesFile)))
+        {
+            throw new CliFailureException(
+                $"'{Path.Combine(directory, "1_Pooling", ConfigFile)}' pools by [CLS], but the folder has no {ModulesFile}: sentence-transformers then pools by the mean and TEI by [CLS]; add the model's {ModulesFile}");
+        }
+
+        return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, pooling, ReadMaxTokens(directory, parsed));
     }
 
     /// <summary>
@@ -98,6 +113,88 @@ internal sealed record ModelFolder(
         {
             throw new CliFailureException(
                 $"'{path}' has do_lower_case true (sentence-transformers lowercases texts before the tokenizer), but '{tokenizerFile}' keeps case; BertGen does not lowercase texts before a cased tokenizer");
+        }
+    }
+
+    /// <summary>
+    /// What transformers' <c>AutoTokenizer</c> (which sentence-transformers runs) makes of the folder's tokenizer settings,
+    /// held to what BertGen tokenizes by. The class is <c>tokenizer_config.json</c>'s <c>tokenizer_class</c>, else
+    /// <c>config.json</c>'s, else BERT's: another class (<c>BertJapaneseTokenizer</c>, MeCab then WordPiece) tokenizes
+    /// otherwise, and the folder was tokenized as BERT, without a word. Its <c>cls_token</c>, <c>sep_token</c> and
+    /// <c>unk_token</c> (from <c>tokenizer_config.json</c>, else <c>special_tokens_map.json</c>) frame and fill every
+    /// sequence; BertGen's are <c>[CLS]</c>, <c>[SEP]</c> and <c>[UNK]</c>. And beside a <c>tokenizer.json</c>
+    /// (<paramref name="fastTokenizer"/>), BertTokenizerFast replaces its normaliser's lowercasing, accent stripping and CJK
+    /// splitting with <c>tokenizer_config.json</c>'s <c>do_lower_case</c>, <c>strip_accents</c> and
+    /// <c>tokenize_chinese_chars</c> (true, null, true when left out, or with no such file), where TEI keeps
+    /// <c>tokenizer.json</c>'s: a folder whose two files disagree tokenizes one way in sentence-transformers and another in
+    /// TEI, and is refused rather than answered as either.
+    /// </summary>
+    private static void RequireBertTokenizerSettings(string directory, HuggingFaceConfig config, BertWordPieceTokenizer tokenizer, string? fastTokenizer)
+    {
+        string settings = Path.Combine(directory, TokenizerSettingsFile);
+        using JsonDocument? document = Has(settings, "settings") ? ParseJson(settings) : null;
+        string map = Path.Combine(directory, SpecialTokensMapFile);
+        using JsonDocument? specials = Has(map, "settings") ? ParseJson(map) : null;
+        JsonElement? root = document?.RootElement;
+
+        using (JsonDocument configDocument = JsonDocument.Parse(config.Json))
+        {
+            (JsonElement Value, string Path)? named = Named("tokenizer_class", root, settings, null, map) is { } fromSettings ? fromSettings
+                : configDocument.RootElement.TryGetProperty("tokenizer_class", out JsonElement c) && c.ValueKind != JsonValueKind.Null ? (c.Clone(), config.Path)
+                : null;
+            if (named is (JsonElement value, string path))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    throw new CliFailureException($"'{path}': \"tokenizer_class\" must be a class name, not {value.GetRawText()}");
+                }
+
+                if (value.GetString() is not ("BertTokenizer" or "BertTokenizerFast"))
+                {
+                    throw new CliFailureException(
+                        $"'{path}' has tokenizer_class {MessageText.Quote(value.GetString()!)}; BertGen tokenizes as transformers' BertTokenizer only");
+                }
+            }
+        }
+
+        string[] keys = ["cls_token", "sep_token", "unk_token"];
+        string[] bert = [BertVocabulary.ClassificationToken, BertVocabulary.SeparatorToken, BertVocabulary.UnknownToken];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (Named(keys[i], root, settings, specials?.RootElement, map) is (JsonElement token, string path)
+                && SpecialToken(token, special: true, keys[i], path).Content is string content && content != bert[i])
+            {
+                throw new CliFailureException(
+                    $"'{path}' has {keys[i]} {MessageText.Quote(content)}; BertGen's BERT inputs use {bert[i]}");
+            }
+        }
+
+        if (fastTokenizer is null)
+        {
+            return;
+        }
+
+        bool? lowercase = root is JsonElement r ? Flag(r, "do_lower_case", settings) : null;
+        bool? strip = root is JsonElement s ? Flag(s, "strip_accents", settings) : null;
+        bool? chinese = root is JsonElement h ? Flag(h, "tokenize_chinese_chars", settings) : null;
+        BertNormalization transformers = BertNormalization.FromHuggingFace(lowercase ?? true, strip, chinese ?? true, cleanText: true);
+        BertNormalization file = tokenizer.Normalization;
+        (string Setting, bool? Given, bool Applied, bool InFile, string Does, string DoesNot)[] flags =
+        [
+            ("do_lower_case", lowercase, transformers.Lowercase, file.Lowercase, "lowercases", "keeps case"),
+            ("strip_accents", strip, transformers.StripAccents, file.StripAccents, "strips accents", "keeps accents"),
+            ("tokenize_chinese_chars", chinese, transformers.HandleChineseCharacters, file.HandleChineseCharacters, "splits CJK ideographs", "keeps CJK ideographs in words"),
+        ];
+        foreach ((string setting, bool? given, bool applied, bool inFile, string does, string doesNot) in flags)
+        {
+            if (applied != inFile)
+            {
+                string source = document is null ? $"the folder has no {TokenizerSettingsFile}, so transformers {(applied ? does : doesNot)}"
+                    : given is null ? $"'{settings}' leaves {setting} out{(setting == "strip_accents" ? "" : " (true)")}, so transformers {(applied ? does : doesNot)}"
+                    : $"'{settings}' has {setting} {(given.Value ? "true" : "false")}, so transformers {(applied ? does : doesNot)}";
+                throw new CliFailureException(
+                    $"'{fastTokenizer}' {(inFile ? does : doesNot)} but {source}: sentence-transformers tokenizes by {TokenizerSettingsFile}, TEI by {FastTokenizerFile}; make the two agree");
+            }
         }
     }
 
@@ -141,9 +238,9 @@ internal sealed record ModelFolder(
     {
         bool lowercase = true, chinese = true;
         bool? strip = null;
-        string settings = Path.Combine(directory, "tokenizer_config.json");
+        string settings = Path.Combine(directory, TokenizerSettingsFile);
         JsonDocument? config = Has(settings, "settings") ? ParseJson(settings) : null;
-        string map = Path.Combine(directory, "special_tokens_map.json");
+        string map = Path.Combine(directory, SpecialTokensMapFile);
         using JsonDocument? specials = Has(map, "settings") ? ParseJson(map) : null;
         using (config)
         {
@@ -379,18 +476,17 @@ internal sealed record ModelFolder(
                     continue;
                 }
 
-                // transformers writes model_max_length 1e30 when the tokenizer has no limit of its own: that, and anything past
-                // the position table, falls through to the next file. A limit that leaves no room for a WordPiece beside [CLS]
-                // and [SEP], or is no number, would cut every text to nothing.
+                // A limit that leaves no room for a WordPiece beside [CLS] and [SEP], or is no number, would cut every text to nothing.
                 if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double limit) || limit != Math.Floor(limit) || limit < 3)
                 {
                     throw new CliFailureException($"'{path}': \"{field}\" must be a whole number of tokens, at least 3, not {value.GetRawText()}");
                 }
 
-                if (limit <= config.MaxPositions)
-                {
-                    return (int)limit;
-                }
+                // Past the position table, the table: sentence-transformers cuts at max_seq_length as given (and fails on a text
+                // longer than the table), so one past it never falls back to model_max_length, which it does not read then; and
+                // without max_seq_length it cuts at the lesser of model_max_length (1e30 when the tokenizer has no limit of its
+                // own) and the table.
+                return (int)Math.Min(limit, config.MaxPositions);
             }
         }
 

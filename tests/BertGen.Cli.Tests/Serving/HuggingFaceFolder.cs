@@ -112,6 +112,23 @@ internal static class HuggingFaceFolder
             writer.WriteEndObject();
             writer.WriteStartObject("post_processor");
             writer.WriteString("type", "TemplateProcessing");
+            WriteTemplate(writer, "single", [("[CLS]", 0, true), ("A", 0, false), ("[SEP]", 0, true)]);
+            WriteTemplate(writer, "pair", [("[CLS]", 0, true), ("A", 0, false), ("[SEP]", 0, true), ("B", 1, false), ("[SEP]", 1, true)]);
+            writer.WriteStartObject("special_tokens");
+            foreach (string special in new[] { "[CLS]", "[SEP]" })
+            {
+                writer.WriteStartObject(special);
+                writer.WriteString("id", special);
+                writer.WriteStartArray("ids");
+                writer.WriteNumberValue(Array.IndexOf(tokens, special));
+                writer.WriteEndArray();
+                writer.WriteStartArray("tokens");
+                writer.WriteStringValue(special);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteStartObject("decoder");
             writer.WriteString("type", "WordPiece");
@@ -135,6 +152,23 @@ internal static class HuggingFaceFolder
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    // A TemplateProcessing template as the tokenizers library writes one: {"SpecialToken": {"id": "[CLS]", "type_id": 0}}, …
+    private static void WriteTemplate(Utf8JsonWriter writer, string name, (string Id, int Segment, bool Special)[] pieces)
+    {
+        writer.WriteStartArray(name);
+        foreach ((string id, int segment, bool special) in pieces)
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject(special ? "SpecialToken" : "Sequence");
+            writer.WriteString("id", id);
+            writer.WriteNumber("type_id", segment);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     /// <summary>A copy of <paramref name="source"/>'s small files with <paramref name="edit"/> applied to config.json's text (weights linked, not copied).</summary>

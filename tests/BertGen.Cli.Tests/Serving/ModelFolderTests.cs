@@ -109,6 +109,7 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
         string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
         File.WriteAllText(Path.Combine(directory, "tokenizer.json"), HuggingFaceFolder.TokenizerJson(tokens, lowercase: false));
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), """{"do_lower_case": false}""");
 
         BertWordPieceTokenizer cased = ModelFolder.Open(directory).Tokenizer;
         Assert.False(cased.Normalization.Lowercase);
@@ -140,6 +141,127 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// transformers' BertTokenizerFast (sentence-transformers' tokenizer) replaces tokenizer.json's lowercasing, accent
+    /// stripping and CJK splitting with tokenizer_config.json's do_lower_case, strip_accents and tokenize_chinese_chars, whose
+    /// defaults (true, null, true) hold when the file leaves them out or is not there; TEI keeps tokenizer.json's. BertGen read
+    /// tokenizer.json alone: a cased tokenizer.json with no tokenizer_config.json was embedded with its case kept, exit 0,
+    /// where sentence-transformers lowercases. The two files must agree (strip_accents null and true are alike under
+    /// lowercasing).
+    /// </summary>
+    [Theory]
+    [InlineData(false, null, "' keeps case but the folder has no tokenizer_config.json, so transformers lowercases: sentence-transformers tokenizes by tokenizer_config.json, TEI by tokenizer.json; make the two agree")]
+    [InlineData(false, """{"model_max_length": 512}""", "' keeps case but '{settings}' leaves do_lower_case out (true), so transformers lowercases: ")]
+    [InlineData(true, """{"do_lower_case": false}""", "' lowercases but '{settings}' has do_lower_case false, so transformers keeps case: ")]
+    [InlineData(true, """{"strip_accents": false}""", "' strips accents but '{settings}' has strip_accents false, so transformers keeps accents: ")]
+    [InlineData(true, """{"tokenize_chinese_chars": false}""", "' splits CJK ideographs but '{settings}' has tokenize_chinese_chars false, so transformers keeps CJK ideographs in words: ")]
+    [InlineData(true, """{"strip_accents": true}""", null)]
+    [InlineData(false, """{"do_lower_case": false}""", null)]
+    public void A_tokenizer_json_that_disagrees_with_tokenizer_config_json_is_one_line(bool lowercase, string? settingsJson, string? expected)
+    {
+        string directory = _folder.Scratch($"disagreeing-{lowercase}-{settingsJson?.GetHashCode():x}");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
+        string tokenizer = Path.Combine(directory, "tokenizer.json"), settings = Path.Combine(directory, "tokenizer_config.json");
+        File.WriteAllText(tokenizer, HuggingFaceFolder.TokenizerJson(tokens, lowercase));
+        if (settingsJson is not null)
+        {
+            File.WriteAllText(settings, settingsJson);
+        }
+
+        if (expected is null)
+        {
+            Assert.Equal(lowercase, ModelFolder.Open(directory).Tokenizer.Normalization.Lowercase);
+            return;
+        }
+
+        string error = Cli.Run("embed", "--model-dir", directory, "Hello").AssertOneLineError(1);
+        Assert.StartsWith($"bertgen: error: '{tokenizer}", error, StringComparison.Ordinal);
+        Assert.Contains(expected.Replace("{settings}", settings, StringComparison.Ordinal), error, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// transformers' AutoTokenizer builds the class tokenizer_config.json (else config.json) names: a BertJapaneseTokenizer
+    /// folder is split by MeCab before WordPiece, and was embedded through BERT's basic tokenizer, exit 0. Its cls_token,
+    /// sep_token and unk_token frame and fill every sequence, and were read as [CLS], [SEP] and [UNK] whatever they named.
+    /// </summary>
+    [Theory]
+    [InlineData("tokenizer_config.json", """{"tokenizer_class": "BertJapaneseTokenizer", "word_tokenizer_type": "mecab"}""", "' has tokenizer_class 'BertJapaneseTokenizer'; BertGen tokenizes as transformers' BertTokenizer only")]
+    [InlineData("config.json", null, "' has tokenizer_class 'BertJapaneseTokenizer'; BertGen tokenizes as transformers' BertTokenizer only")]
+    [InlineData("tokenizer_config.json", """{"tokenizer_class": 3}""", "': \"tokenizer_class\" must be a class name, not 3")]
+    [InlineData("tokenizer_config.json", """{"cls_token": "[unused1]"}""", "' has cls_token '[unused1]'; BertGen's BERT inputs use [CLS]")]
+    [InlineData("special_tokens_map.json", """{"sep_token": {"content": "[unused2]", "special": true}}""", "' has sep_token '[unused2]'; BertGen's BERT inputs use [SEP]")]
+    [InlineData("tokenizer_config.json", """{"unk_token": "[unused3]"}""", "' has unk_token '[unused3]'; BertGen's BERT inputs use [UNK]")]
+    [InlineData("tokenizer_config.json", """{"tokenizer_class": "BertTokenizerFast", "cls_token": "[CLS]"}""", null)]
+    public void A_tokenizer_class_or_special_token_bertgen_does_not_use_is_one_line(string file, string? json, string? expected)
+    {
+        foreach (bool slow in new[] { false, true })
+        {
+            string directory = _folder.Scratch($"tokenizer-settings-{file}-{json?.GetHashCode():x}-{slow}");
+            HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => json is null
+                ? c.Replace("\"model_type\"", "\"tokenizer_class\": \"BertJapaneseTokenizer\", \"model_type\"", StringComparison.Ordinal)
+                : c);
+            string path = Path.Combine(directory, file);
+            if (json is not null)
+            {
+                File.WriteAllText(path, json);
+            }
+
+            if (expected is null)
+            {
+                Assert.Equal(101, ModelFolder.Open(directory, preferVocabularyFile: slow).Tokenizer.Vocabulary.ClassificationId);
+                continue;
+            }
+
+            CliFailureException error = Assert.Throws<CliFailureException>(() => ModelFolder.Open(directory, preferVocabularyFile: slow));
+            Assert.Equal($"'{path}{expected}", error.Message);
+        }
+    }
+
+    /// <summary>
+    /// Without modules.json sentence-transformers loads a folder as a plain transformers model with mean pooling and never
+    /// reads 1_Pooling/config.json; TEI reads it. A [CLS] pooling config there was embedded by [CLS], exit 0: TEI's answer,
+    /// not sentence-transformers'. Mean pooling is both libraries' answer and runs; with modules.json [CLS] runs.
+    /// </summary>
+    [Fact]
+    public void A_cls_pooling_config_without_modules_json_is_one_line()
+    {
+        string directory = _folder.Scratch("cls-without-modules");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string pooling = Path.Combine(directory, "1_Pooling", "config.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(pooling)!);
+        File.WriteAllText(pooling, """{"pooling_mode_cls_token": false, "pooling_mode_mean_tokens": true}""");
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Mean, ModelFolder.Open(directory).Pooling);
+
+        File.WriteAllText(pooling, """{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}""");
+        Assert.Equal(
+            $"bertgen: error: '{pooling}' pools by [CLS], but the folder has no modules.json: sentence-transformers then pools by the mean and TEI by [CLS]; add the model's modules.json",
+            Cli.Run("embed", "--model-dir", directory, "x").AssertOneLineError(1));
+
+        File.WriteAllText(Path.Combine(directory, "modules.json"), """
+            [{"path": "", "type": "sentence_transformers.models.Transformer"}, {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+            """);
+        Assert.Equal(BertGen.Runtime.Inference.PoolingMode.Cls, ModelFolder.Open(directory).Pooling);
+    }
+
+    /// <summary>
+    /// sentence-transformers cuts texts at max_seq_length as given: one past the position table is the table for every text
+    /// it can embed at all. BertGen fell through to tokenizer_config.json's model_max_length (128 here) and cut texts
+    /// sentence-transformers keeps whole.
+    /// </summary>
+    [Fact]
+    public void A_max_seq_length_past_the_position_table_is_the_table_not_model_max_length()
+    {
+        string directory = _folder.Scratch("long-max-seq-length");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        File.WriteAllText(Path.Combine(directory, "sentence_bert_config.json"), """{"max_seq_length": 1024}""");
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), """{"model_max_length": 128}""");
+
+        Assert.Equal(512, ModelFolder.Open(directory).MaxTokens);
+        File.WriteAllText(Path.Combine(directory, "sentence_bert_config.json"), """{"max_seq_length": null}""");
+        Assert.Equal(128, ModelFolder.Open(directory).MaxTokens);
+    }
+
+    /// <summary>
     /// Whether a text is blank is the model's tokenizer's call, not a rule about accents: the uncased tokenizer strips a lone
     /// combining accent to nothing (refused), a cased one keeps it (embedded).
     /// </summary>
@@ -150,6 +272,7 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
         HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
         string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
         File.WriteAllText(Path.Combine(directory, "tokenizer.json"), HuggingFaceFolder.TokenizerJson(tokens, lowercase: false));
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), """{"do_lower_case": false}""");
 
         Assert.Equal("bertgen: error: text 1 has nothing the tokenizer keeps (only accents, control or format characters)",
             Cli.Run("embed", "--model-dir", _folder.Directory, "\u0301").AssertOneLineError(2));
