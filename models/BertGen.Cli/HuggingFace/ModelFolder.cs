@@ -149,6 +149,13 @@ internal sealed record ModelFolder(
                     throw new CliFailureException($"'{path}': \"tokenizer_class\" must be a class name, not {value.GetRawText()}");
                 }
 
+                // PreTrainedTokenizerFast runs tokenizer.json as the file says (as TEI does), with no settings laid over it:
+                // what BertGen reads, so nothing below applies to it.
+                if (value.GetString() == "PreTrainedTokenizerFast" && fastTokenizer is not null)
+                {
+                    return;
+                }
+
                 if (value.GetString() is not ("BertTokenizer" or "BertTokenizerFast"))
                 {
                     throw new CliFailureException(

@@ -218,6 +218,26 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// A tokenizer_config.json naming PreTrainedTokenizerFast makes transformers run tokenizer.json as the file says, as TEI
+    /// does: a cased file with no do_lower_case is cased in both libraries and runs so; without a tokenizer.json that class
+    /// has nothing to run and is refused.
+    /// </summary>
+    [Fact]
+    public void PreTrainedTokenizerFast_runs_tokenizer_json_as_it_is()
+    {
+        string directory = _folder.Scratch("pretrained-tokenizer-fast");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), HuggingFaceFolder.TokenizerJson(tokens, lowercase: false));
+        string settings = Path.Combine(directory, "tokenizer_config.json");
+        File.WriteAllText(settings, """{"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512}""");
+
+        Assert.False(ModelFolder.Open(directory).Tokenizer.Normalization.Lowercase);
+        CliFailureException slow = Assert.Throws<CliFailureException>(() => ModelFolder.Open(directory, preferVocabularyFile: true));
+        Assert.Equal($"'{settings}' has tokenizer_class 'PreTrainedTokenizerFast'; BertGen tokenizes as transformers' BertTokenizer only", slow.Message);
+    }
+
+    /// <summary>
     /// Without modules.json sentence-transformers loads a folder as a plain transformers model with mean pooling and never
     /// reads 1_Pooling/config.json; TEI reads it. A [CLS] pooling config there was embedded by [CLS], exit 0: TEI's answer,
     /// not sentence-transformers'. Mean pooling is both libraries' answer and runs; with modules.json [CLS] runs.
