@@ -152,13 +152,16 @@ internal sealed class SentenceEncoder : IDisposable
     /// <summary>
     /// A pretrained package's model is a HuggingFace model, whose fast tokenizer (what sentence-transformers runs) finds
     /// <c>[SEP]</c>, <c>[MASK]</c>, … written in a text (<see cref="AddedToken.BertSpecialTokens"/>, as its
-    /// <c>tokenizer.json</c> lists them) and reads a word of more than 100 characters as <c>[UNK]</c> (its
-    /// <c>max_input_chars_per_word</c>); a compiled model's own weights keep Google's tokenisation, in which they are
-    /// ordinary text and words of up to 200 characters are split.
+    /// <c>tokenizer.json</c> lists them), reads a word of more than 100 characters as <c>[UNK]</c> (its
+    /// <c>max_input_chars_per_word</c>) and leaves U+2B820–U+2B91F inside words (its CJK ranges); a compiled model's own
+    /// weights keep Google's tokenisation, in which they are ordinary text, words of up to 200 characters are split and
+    /// those ideographs spaced out.
     /// </summary>
     private static BertWordPieceTokenizer TokenizerFor(BertVocabulary vocabulary, PretrainedChoice? pretrained) => pretrained is null
         ? BertWordPieceTokenizer.Create(vocabulary)
-        : BertWordPieceTokenizer.Create(vocabulary, BertNormalization.Uncased, HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord, AddedToken.BertSpecialTokens);
+        : BertWordPieceTokenizer.Create(
+            vocabulary, BertNormalization.FromHuggingFace(lowercase: true, stripAccents: null, handleChineseCharacters: true, cleanText: true),
+            HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord, AddedToken.BertSpecialTokens);
 
     /// <summary>A HuggingFace folder on the compiled model that has its architecture (or a usage error naming the difference).</summary>
     private static SentenceEncoder OpenFolder(EncoderOptions options)

@@ -19,5 +19,14 @@ public sealed record BertNormalization(bool Lowercase, bool StripAccents, bool H
     /// <c>BertNormalizer</c> and <c>BasicTokenizer</c>.
     /// </summary>
     public static BertNormalization FromHuggingFace(bool lowercase, bool? stripAccents, bool handleChineseCharacters, bool cleanText) =>
-        new(lowercase, stripAccents ?? lowercase, handleChineseCharacters, cleanText);
+        new(lowercase, stripAccents ?? lowercase, handleChineseCharacters, cleanText) { FastTokenizerIdeographs = true };
+
+    /// <summary>
+    /// Which CJK ideographs <see cref="HandleChineseCharacters"/> spaces out. HuggingFace's fast tokenizers (the Rust
+    /// <c>tokenizers</c> library's <c>BertNormalizer</c>, which sentence-transformers and TEI run, <c>vocab.txt</c> folders
+    /// included) start Extension E's range at U+2B920, where Google's BERT and transformers' Python
+    /// <c>BasicTokenizer</c> start it at U+2B820: U+2B820–U+2B91F stay inside words there. True for every normalisation
+    /// read from HuggingFace (<see cref="FromHuggingFace"/>); BertGen's own Google tokenisation keeps Google's range.
+    /// </summary>
+    internal bool FastTokenizerIdeographs { get; init; }
 }

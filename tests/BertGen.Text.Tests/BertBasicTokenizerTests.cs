@@ -75,4 +75,27 @@ public sealed class BertBasicTokenizerTests
         // Σ → ς) then strip accents.
         Assert.Equal(expectedWords, BertBasicTokenizer.ToSpaceSeparatedWords(text));
     }
+
+    /// <summary>
+    /// Where the CJK Extension E block starts. HuggingFace's Rust tokenizers (tokenizers' normalizers/bert.rs,
+    /// is_chinese_char: 0x2B740..=0x2B81F, then 0x2B920..=0x2CEAF), which sentence-transformers and TEI run, leave
+    /// U+2B820–U+2B91F inside words; Google's tokenization.py and transformers' Python BasicTokenizer (0x2B820) space them
+    /// out. BertGen spaced them out for HuggingFace models too, so a text with one beside a letter was another sequence.
+    /// </summary>
+    [Theory]
+    [InlineData(0x2B81D, true, true)] // the last of Extension D (0x2B81E and 0x2B81F are unassigned: removed as control characters)
+    [InlineData(0x2B820, false, true)]
+    [InlineData(0x2B91F, false, true)]
+    [InlineData(0x2B920, true, true)]
+    [InlineData(0x2CEA1, true, true)] // the last of Extension E
+    public void The_fast_tokenizers_cjk_ranges_leave_the_start_of_extension_E_in_words(int codePoint, bool fastSpacesOut, bool googleSpacesOut)
+    {
+        string ideograph = char.ConvertFromUtf32(codePoint);
+        string text = "a" + ideograph + "b";
+        string spaced = "a " + ideograph + " b";
+        BertNormalization fast = BertNormalization.FromHuggingFace(lowercase: true, stripAccents: null, handleChineseCharacters: true, cleanText: true);
+        Assert.Equal(fastSpacesOut ? spaced : text, BertBasicTokenizer.ToSpaceSeparatedWords(text, fast));
+        Assert.Equal(googleSpacesOut ? spaced : text, BertBasicTokenizer.ToSpaceSeparatedWords(text, BertNormalization.Uncased));
+        Assert.Equal(fastSpacesOut ? spaced : text, BertBasicTokenizer.ToSpaceSeparatedWords(text, fast with { Lowercase = false }));
+    }
 }

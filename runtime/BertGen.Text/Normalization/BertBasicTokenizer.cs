@@ -129,7 +129,7 @@ internal static class BertBasicTokenizer
                 cleaned.Append(' ');
                 cleanedSources?.Add(markSpaces ? -1 : at);
             }
-            else if (normalization.HandleChineseCharacters && IsCjkIdeograph(cp))
+            else if (normalization.HandleChineseCharacters && IsCjkIdeograph(cp, normalization.FastTokenizerIdeographs))
             {
                 cleaned.Append(' ');
                 cleanedSources?.Add(-1);
@@ -245,9 +245,10 @@ internal static class BertBasicTokenizer
     }
 
     // The CJK Unified Ideographs blocks BERT spaces out (not Hiragana, Katakana or Hangul, which are
-    // written with spaces or tokenised as words).
-    private static bool IsCjkIdeograph(int cp) =>
+    // written with spaces or tokenised as words); HuggingFace's fast tokenizers start the Extension E block 256 code
+    // points later (BertNormalization.FastTokenizerIdeographs).
+    private static bool IsCjkIdeograph(int cp, bool fastTokenizer) =>
         cp is >= 0x4E00 and <= 0x9FFF or >= 0x3400 and <= 0x4DBF or >= 0x20000 and <= 0x2A6DF
-            or >= 0x2A700 and <= 0x2B73F or >= 0x2B740 and <= 0x2B81F or >= 0x2B820 and <= 0x2CEAF
-            or >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
+            or >= 0x2A700 and <= 0x2B73F or >= 0x2B740 and <= 0x2B81F or >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F
+        || (cp is >= 0x2B820 and <= 0x2CEAF && (!fastTokenizer || cp >= 0x2B920));
 }
