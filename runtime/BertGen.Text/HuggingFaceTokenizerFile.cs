@@ -271,9 +271,10 @@ public static class HuggingFaceTokenizerFile
     };
 
     // BertNormalizer's flags default to true when absent (HuggingFace tokenizers' defaults).
+    // A BertNormalizer flag. HuggingFace's tokenizers (its BertNormalizer has no serde defaults) refuse a file that leaves
+    // one out or sets it to null, so BertGen does too rather than read it as true, as it did.
     private static bool Flag(JsonElement element, string name, string path) => Property(element, name, path) switch
     {
-        null => true,
         { ValueKind: JsonValueKind.True } => true,
         { ValueKind: JsonValueKind.False } => false,
         _ => throw new TextDataException($"Tokenizer file '{path}': normalizer.{name} must be true or false."),

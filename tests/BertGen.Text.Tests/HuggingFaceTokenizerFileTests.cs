@@ -126,6 +126,36 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
     }
 
     /// <summary>
+    /// HuggingFace's tokenizers read BertNormalizer's clean_text, handle_chinese_chars and lowercase with no default (only
+    /// strip_accents may be left out, as null): a file without one does not load there. BertGen read a missing or null flag
+    /// as true and tokenized the file anyway.
+    /// </summary>
+    [Theory]
+    [InlineData("\"handle_chinese_chars\": true, \"strip_accents\": null, \"lowercase\": true", "normalizer.clean_text must be true or false")]
+    [InlineData("\"clean_text\": true, \"strip_accents\": null, \"lowercase\": true", "normalizer.handle_chinese_chars must be true or false")]
+    [InlineData("\"clean_text\": true, \"handle_chinese_chars\": true, \"strip_accents\": null, \"lowercase\": null", "normalizer.lowercase must be true or false")]
+    [InlineData("\"clean_text\": true, \"handle_chinese_chars\": true, \"lowercase\": false", null)]
+    public void A_normalizer_flag_left_out_is_an_error_as_in_huggingface(string flags, string? message)
+    {
+        File.WriteAllText(_path, $$"""
+            {"normalizer": {"type": "BertNormalizer", {{flags}}},
+             "pre_tokenizer": {"type": "BertPreTokenizer"},
+             "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]},
+             "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+                       "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "hello": 5} } }
+            """);
+
+        if (message is null)
+        {
+            Assert.False(HuggingFaceTokenizerFile.Load(_path).Normalization.StripAccents); // null follows lowercase
+            return;
+        }
+
+        TextDataException error = Assert.Throws<TextDataException>(() => HuggingFaceTokenizerFile.Load(_path));
+        Assert.Equal($"Tokenizer file '{_path}': {message}.", error.Message);
+    }
+
+    /// <summary>
     /// A byte that is not UTF-8 inside a token: JsonDocument checks UTF-8 only when a string is read, so reading the token's
     /// name threw InvalidOperationException (bertgen's "internal error") instead of this line. Found by the fuzz corpus.
     /// </summary>
