@@ -196,8 +196,10 @@ internal sealed record ModelFolder(
         {
             if (applied != inFile)
             {
+                // transformers writes "strip_accents": null itself: a flag written as null is named so, not as left out.
+                string written = root is JsonElement w && w.TryGetProperty(setting, out _) ? $"has {setting} null" : $"leaves {setting} out";
                 string source = document is null ? $"the folder has no {TokenizerSettingsFile}, so transformers {(applied ? does : doesNot)}"
-                    : given is null ? $"'{settings}' leaves {setting} out{(setting == "strip_accents" ? "" : " (true)")}, so transformers {(applied ? does : doesNot)}"
+                    : given is null ? $"'{settings}' {written}{(setting == "strip_accents" ? "" : " (true)")}, so transformers {(applied ? does : doesNot)}"
                     : $"'{settings}' has {setting} {(given.Value ? "true" : "false")}, so transformers {(applied ? does : doesNot)}";
                 throw new CliFailureException(
                     $"'{fastTokenizer}' {(inFile ? does : doesNot)} but {source}: sentence-transformers tokenizes by {TokenizerSettingsFile}, TEI by {FastTokenizerFile}; make the two agree");

@@ -180,6 +180,28 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     }
 
     /// <summary>
+    /// transformers' own tokenizer_config.json writes "strip_accents": null (all-MiniLM-L6-v2's, bge's): a file that has the
+    /// flag as null was told it "leaves strip_accents out", which it does not. The line says what the file has.
+    /// </summary>
+    [Theory]
+    [InlineData(true, true, """{"do_lower_case": true, "strip_accents": null}""", "' keeps accents but '{settings}' has strip_accents null, so transformers strips accents: ")]
+    [InlineData(false, false, """{"do_lower_case": null}""", "' keeps case but '{settings}' has do_lower_case null (true), so transformers lowercases: ")]
+    [InlineData(false, false, """{"model_max_length": 512}""", "' keeps case but '{settings}' leaves do_lower_case out (true), so transformers lowercases: ")]
+    public void A_setting_written_as_null_is_named_as_null_not_as_left_out(bool lowercase, bool keepAccents, string settingsJson, string expected)
+    {
+        string directory = _folder.Scratch($"null-setting-{settingsJson.GetHashCode():x}");
+        HuggingFaceFolder.CopyWithConfig(_folder.Directory, directory, c => c);
+        string[] tokens = File.ReadAllLines(Path.Combine(_folder.Directory, "vocab.txt"));
+        string tokenizer = Path.Combine(directory, "tokenizer.json"), settings = Path.Combine(directory, "tokenizer_config.json");
+        string json = HuggingFaceFolder.TokenizerJson(tokens, lowercase);
+        File.WriteAllText(tokenizer, keepAccents ? json.Replace("\"strip_accents\":null", "\"strip_accents\":false", StringComparison.Ordinal) : json);
+        File.WriteAllText(settings, settingsJson);
+
+        CliFailureException error = Assert.Throws<CliFailureException>(() => ModelFolder.Open(directory));
+        Assert.StartsWith($"'{tokenizer}{expected.Replace("{settings}", settings, StringComparison.Ordinal)}", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// transformers' AutoTokenizer builds the class tokenizer_config.json (else config.json) names: a BertJapaneseTokenizer
     /// folder is split by MeCab before WordPiece, and was embedded through BERT's basic tokenizer, exit 0. Its cls_token,
     /// sep_token and unk_token frame and fill every sequence, and were read as [CLS], [SEP] and [UNK] whatever they named.
