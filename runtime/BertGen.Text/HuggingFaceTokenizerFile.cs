@@ -270,7 +270,6 @@ public static class HuggingFaceTokenizerFile
         _ => throw new TextDataException($"Tokenizer file '{path}': \"{name}\" must be a string."),
     };
 
-    // BertNormalizer's flags default to true when absent (HuggingFace tokenizers' defaults).
     // A BertNormalizer flag. HuggingFace's tokenizers (its BertNormalizer has no serde defaults) refuse a file that leaves
     // one out or sets it to null, so BertGen does too rather than read it as true, as it did.
     private static bool Flag(JsonElement element, string name, string path) => Property(element, name, path) switch
