@@ -25,9 +25,10 @@ internal sealed class InProcessBaseline : IDisposable
         _model.PrepareWeightsForInference();
         _embedder = new SentenceEmbedder(_model, PoolingMode.Mean);
         // The server's tokenizer for the package (special tokens written in a text found first, words past 100 characters
-        // [UNK], as HuggingFace reads them), so tokenising costs the same.
+        // [UNK], the fast tokenizers' CJK ranges, as HuggingFace reads them), so tokenising costs the same.
         Tokenizer = BertWordPieceTokenizer.Create(BertVocabulary.Parse(PretrainedModel.MiniLmL6V2.ReadVocabularyText(), "all-MiniLM-L6-v2"),
-            BertNormalization.Uncased, HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord, AddedToken.BertSpecialTokens);
+            BertNormalization.FromHuggingFace(lowercase: true, stripAccents: null, handleChineseCharacters: true, cleanText: true),
+            HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord, AddedToken.BertSpecialTokens);
     }
 
     public BertWordPieceTokenizer Tokenizer { get; }
