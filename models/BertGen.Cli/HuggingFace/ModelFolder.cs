@@ -81,18 +81,7 @@ internal sealed record ModelFolder(
 
         RequireNoLowercasingBeforeTheTokenizer(directory, tokenizer, tokenizerFile);
         RequireBertTokenizerSettings(directory, parsed, tokenizer, tokenizerFile == fast ? fast : null);
-        PoolingMode? pooling = ReadPooling(directory);
-
-        // Without modules.json sentence-transformers loads the folder as a plain transformers model and pools by the mean,
-        // never reading 1_Pooling/config.json, where TEI reads it: [CLS] there is one answer in TEI and another in
-        // sentence-transformers, and was TEI's without a word.
-        if (pooling == PoolingMode.Cls && !File.Exists(Path.Combine(directory, ModulesFile)))
-        {
-            throw new CliFailureException(
-                $"'{Path.Combine(directory, "1_Pooling", ConfigFile)}' pools by [CLS], but the folder has no {ModulesFile}: sentence-transformers then pools by the mean and TEI by [CLS]; add the model's {ModulesFile}");
-        }
-
-        return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, pooling, ReadMaxTokens(directory, parsed));
+        return new ModelFolder(directory, parsed, weights, tokenizer, tokenizerFile, ReadPooling(directory), ReadMaxTokens(directory, parsed));
     }
 
     /// <summary>
@@ -181,10 +170,8 @@ internal sealed record ModelFolder(
             return;
         }
 
-        bool? lowercase = root is JsonElement r ? Flag(r, "do_lower_case", settings) : null;
-        bool? strip = root is JsonElement s ? Flag(s, "strip_accents", settings) : null;
-        bool? chinese = root is JsonElement h ? Flag(h, "tokenize_chinese_chars", settings) : null;
-        BertNormalization transformers = BertNormalization.FromHuggingFace(lowercase ?? true, strip, chinese ?? true, cleanText: true);
+        (bool? lowercase, bool? strip, bool? chinese) = NormalizationSettings(root, settings);
+        BertNormalization transformers = TransformersNormalization(root, settings);
         BertNormalization file = tokenizer.Normalization;
         (string Setting, bool? Given, bool Applied, bool InFile, string Does, string DoesNot)[] flags =
         [
@@ -245,21 +232,12 @@ internal sealed record ModelFolder(
     /// </summary>
     private static BertWordPieceTokenizer SlowTokenizer(string directory, string vocabulary)
     {
-        bool lowercase = true, chinese = true;
-        bool? strip = null;
         string settings = Path.Combine(directory, TokenizerSettingsFile);
         JsonDocument? config = Has(settings, "settings") ? ParseJson(settings) : null;
         string map = Path.Combine(directory, SpecialTokensMapFile);
         using JsonDocument? specials = Has(map, "settings") ? ParseJson(map) : null;
         using (config)
         {
-            if (config is not null)
-            {
-                lowercase = Flag(config.RootElement, "do_lower_case", settings) ?? true;
-                strip = Flag(config.RootElement, "strip_accents", settings);
-                chinese = Flag(config.RootElement, "tokenize_chinese_chars", settings) ?? true;
-            }
-
             BertVocabulary words = BertVocabulary.Load(vocabulary);
             List<(AddedToken Token, string Setting, string Path)> added = SlowTokenizerAddedTokens(config?.RootElement, settings, specials?.RootElement, map);
             foreach ((AddedToken token, string setting, string path) in added)
@@ -271,10 +249,28 @@ internal sealed record ModelFolder(
                 }
             }
 
-            return BertWordPieceTokenizer.Create(words,
-                BertNormalization.FromHuggingFace(lowercase, strip, chinese, cleanText: true), HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord,
-                [.. added.Select(a => a.Token)]);
+            return BertWordPieceTokenizer.Create(words, TransformersNormalization(config?.RootElement, settings),
+                HuggingFaceTokenizerFile.DefaultMaxInputCharsPerWord, [.. added.Select(a => a.Token)]);
         }
+    }
+
+    /// <summary>
+    /// <c>tokenizer_config.json</c>'s <c>do_lower_case</c>, <c>strip_accents</c> and <c>tokenize_chinese_chars</c> as written
+    /// (null when left out, or with no such file).
+    /// </summary>
+    private static (bool? Lowercase, bool? StripAccents, bool? ChineseCharacters) NormalizationSettings(JsonElement? settings, string path) =>
+        settings is JsonElement root
+            ? (Flag(root, "do_lower_case", path), Flag(root, "strip_accents", path), Flag(root, "tokenize_chinese_chars", path))
+            : (null, null, null);
+
+    /// <summary>
+    /// The normalisation transformers' <c>BertTokenizer</c> and <c>BertTokenizerFast</c> take from those settings: true, null
+    /// (following lowercasing), true where they are left out.
+    /// </summary>
+    private static BertNormalization TransformersNormalization(JsonElement? settings, string path)
+    {
+        (bool? lowercase, bool? strip, bool? chinese) = NormalizationSettings(settings, path);
+        return BertNormalization.FromHuggingFace(lowercase ?? true, strip, chinese ?? true, cleanText: true);
     }
 
     /// <summary>
@@ -387,8 +383,20 @@ internal sealed record ModelFolder(
         }
 
         using JsonDocument document = ParseJson(path);
-        JsonElement root = document.RootElement;
+        PoolingMode pooling = PoolingIn(document.RootElement, path);
 
+        // Without modules.json sentence-transformers loads the folder as a plain transformers model and pools by the mean,
+        // never reading 1_Pooling/config.json, where TEI reads it: [CLS] there is one answer in TEI and another in
+        // sentence-transformers, and was TEI's without a word.
+        return pooling == PoolingMode.Cls && listedIn is null
+            ? throw new CliFailureException(
+                $"'{path}' pools by [CLS], but the folder has no {ModulesFile}: sentence-transformers then pools by the mean and TEI by [CLS]; add the model's {ModulesFile}")
+            : pooling;
+    }
+
+    /// <summary>The pooling a sentence-transformers pooling config asks for, if BertGen does it (CLS or mean).</summary>
+    private static PoolingMode PoolingIn(JsonElement root, string path)
+    {
         // sentence-transformers' Pooling(pooling_mode="cls") overrides every pooling_mode_* flag, its name lowercased first.
         if (root.TryGetProperty("pooling_mode", out JsonElement mode) && mode.ValueKind != JsonValueKind.Null)
         {

@@ -160,38 +160,11 @@ internal static unsafe class PanelPacker
             float* dst = packed + ((long)panel * k * W);
             int col0 = panel * W;
             int columns = Math.Min(W, n - col0);
-            if (columns == W && Vector512.IsHardwareAccelerated)
+            if (columns == W)
             {
-                // A full panel row is three cache lines: copied as three whole lines, each a 64-byte load and store. On a
-                // cold source this takes 23–53% less than the 16-byte copy below (bench/README, "Packing B").
                 for (int kk = 0; kk < k; kk++)
                 {
-                    float* src = source + ((long)kk * ldSource) + col0;
-                    float* d = dst + ((long)kk * W);
-                    Vector512.Store(Vector512.Load(src), d);
-                    Vector512.Store(Vector512.Load(src + 16), d + 16);
-                    Vector512.Store(Vector512.Load(src + 32), d + 32);
-                }
-            }
-            else if (columns == W)
-            {
-                // A full panel row is three contiguous vectors: a straight copy.
-                for (int kk = 0; kk < k; kk++)
-                {
-                    float* src = source + ((long)kk * ldSource) + col0;
-                    float* d = dst + ((long)kk * W);
-                    Vector128.Store(Vector128.Load(src), d);
-                    Vector128.Store(Vector128.Load(src + 4), d + 4);
-                    Vector128.Store(Vector128.Load(src + 8), d + 8);
-                    Vector128.Store(Vector128.Load(src + 12), d + 12);
-                    Vector128.Store(Vector128.Load(src + 16), d + 16);
-                    Vector128.Store(Vector128.Load(src + 20), d + 20);
-                    Vector128.Store(Vector128.Load(src + 24), d + 24);
-                    Vector128.Store(Vector128.Load(src + 28), d + 28);
-                    Vector128.Store(Vector128.Load(src + 32), d + 32);
-                    Vector128.Store(Vector128.Load(src + 36), d + 36);
-                    Vector128.Store(Vector128.Load(src + 40), d + 40);
-                    Vector128.Store(Vector128.Load(src + 44), d + 44);
+                    CopyPanelRow(source + ((long)kk * ldSource) + col0, dst + ((long)kk * W));
                 }
             }
             else
@@ -212,6 +185,25 @@ internal static unsafe class PanelPacker
                     }
                 }
             }
+        }
+    }
+
+    // A full panel row, 48 contiguous floats: three cache lines, copied as three whole lines where 64-byte vectors are
+    // accelerated (on a cold source 23–53% less than 16-byte copies, bench/README, "Packing B").
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPanelRow(float* source, float* destination)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512.Store(Vector512.Load(source), destination);
+            Vector512.Store(Vector512.Load(source + 16), destination + 16);
+            Vector512.Store(Vector512.Load(source + 32), destination + 32);
+            return;
+        }
+
+        for (int j = 0; j < PackedPanels.PanelWidth; j += 4)
+        {
+            Vector128.Store(Vector128.Load(source + j), destination + j);
         }
     }
 
