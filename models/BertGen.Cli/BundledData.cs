@@ -21,7 +21,9 @@ internal static class BundledData
     public static string Vocabulary => Path.Combine(Folder, "bert-base-uncased-vocab.txt");
 
     /// <summary>The user's file, or the bundled default; either way it must exist.</summary>
-    public static string Resolve(string? given, string bundled, string option)
+    /// <param name="readOnce">Whether the command reads the file once, so that a pipe can stand for it (a shell's
+    /// <c>&lt;(zcat a.gz b.gz)</c>); a file read twice (by the checks, then by the run) must be a file.</param>
+    public static string Resolve(string? given, string bundled, string option, bool readOnce = true)
     {
         string path = given ?? bundled;
         if (InputFiles.Problem(path, option) is string problem)
@@ -29,6 +31,12 @@ internal static class BundledData
             throw given is null
                 ? new CliFailureException($"the bundled file '{path}' is missing (the app's data/ folder was not copied with it); pass {option} FILE")
                 : new CliFailureException(problem);
+        }
+
+        if (!readOnce && InputFiles.IsProcessPipe(path))
+        {
+            // Read a second time, the pipe would be at its end: "is empty", "has no examples".
+            throw new CliUsageException($"{option} '{ShownPath.Of(path)}' is a pipe, and training reads this file twice (to check it, then to train); give a file");
         }
 
         return path;

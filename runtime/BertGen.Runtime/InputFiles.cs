@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 
 namespace BertGen.Runtime;
@@ -39,7 +40,7 @@ internal static class InputFiles
 
         try
         {
-            return info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true }
+            return info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } || OpensThroughKernel(path)
                 ? null
                 : $"{what} file {MessageText.QuotePath(path)} is a symbolic link to {MessageText.QuotePath(target)}, which does not exist";
         }
@@ -48,6 +49,34 @@ internal static class InputFiles
             return $"{what} file {MessageText.QuotePath(path)} is a symbolic link in a loop of links";
         }
     }
+
+    // Whether the kernel follows the link at `path` to something (stat(2) through the links). Read as text, the links of
+    // /dev/fd and /proc/self/fd name no path: a shell's process substitution, `--corpus <(zcat a.gz b.gz)`, hands over
+    // /dev/fd/63, whose link reads 'pipe:[4026]'; the pipe itself opens and reads like a file.
+    private static bool OpensThroughKernel(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            File.GetUnixFileMode(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is one of this process's pipes or sockets under <c>/dev/fd</c> or
+    /// <c>/proc/self/fd</c>, as a shell's process substitution <c>&lt;(…)</c> passes them: readable once, front to back.
+    /// </summary>
+    public static bool IsProcessPipe(string path) =>
+        new FileInfo(path).LinkTarget is string target && (target.StartsWith("pipe:[", StringComparison.Ordinal) || target.StartsWith("socket:[", StringComparison.Ordinal));
 
     /// <summary>
     /// The size in bytes of the file <paramref name="path"/> names, following symbolic links to the file they end at

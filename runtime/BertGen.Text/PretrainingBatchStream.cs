@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 
 namespace BertGen.Text;
 
@@ -40,7 +41,9 @@ public sealed class PretrainingBatchStream
     /// Builds the instances of <paramref name="corpus"/> (named <paramref name="source"/> in errors, e.g. its file, quoted):
     /// fewer than one batch of them is refused naming the corpus and the way out.
     /// </summary>
-    public PretrainingBatchStream(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options, int batchSize, string source = "the corpus")
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled before the instances were built.</exception>
+    public PretrainingBatchStream(PretrainingCorpus corpus, BertVocabulary vocabulary, PretrainingOptions options, int batchSize, string source = "the corpus",
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -48,7 +51,7 @@ public sealed class PretrainingBatchStream
         _source = source;
         _builder = new PretrainingInstanceBuilder(corpus, vocabulary, options);
         _rng = new Xoshiro256StarStar(options.Seed);
-        _instances = _builder.CreateInstances(_rng, mask: options.Masking == MaskingMode.Static);
+        _instances = _builder.CreateInstances(_rng, mask: options.Masking == MaskingMode.Static, cancellation);
         BatchSize = batchSize;
         if (batchSize < 1)
         {
@@ -61,7 +64,7 @@ public sealed class PretrainingBatchStream
                 $"{source} gives {_instances.Count} instance(s) of up to {options.MaxSeqLength} tokens, fewer than one batch of {batchSize}: use a smaller batch or a larger corpus");
         }
 
-        ContentFingerprint = Fingerprint(_instances, options, vocabulary);
+        ContentFingerprint = Fingerprint(_instances, options, vocabulary, cancellation);
         _order = new int[_instances.Count];
         BeginEpoch(0);
     }
@@ -165,11 +168,12 @@ public sealed class PretrainingBatchStream
         return z ^ (z >> 31);
     }
 
-    private static ulong Fingerprint(List<PretrainingInstance> instances, PretrainingOptions options, BertVocabulary vocabulary)
+    private static ulong Fingerprint(List<PretrainingInstance> instances, PretrainingOptions options, BertVocabulary vocabulary, CancellationToken cancellation)
     {
         var fingerprint = new ContentFingerprintBuilder();
         foreach (PretrainingInstance instance in instances)
         {
+            cancellation.ThrowIfCancellationRequested();
             fingerprint.Add(instance.InputIds);
             fingerprint.Add(instance.SegmentIds);
             fingerprint.Add(instance.IsRandomNext);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 
 namespace BertGen.Text;
 
@@ -60,15 +61,18 @@ public sealed class PretrainingCorpus
     /// </summary>
     /// <exception cref="TextDataException">The file holds no sentence with a token (blank lines only, or text the tokenizer
     /// keeps nothing of): named here, not later as a held-out split short of documents.</exception>
-    public static PretrainingCorpus Load(string path, BertWordPieceTokenizer tokenizer)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled before the corpus was tokenised
+    /// (checked at every line read and every sentence tokenised: a big corpus takes minutes).</exception>
+    public static PretrainingCorpus Load(string path, BertWordPieceTokenizer tokenizer, CancellationToken cancellation = default)
     {
-        PretrainingCorpus corpus = Tokenize(SentenceCorpusReader.ReadFile(path), tokenizer);
+        PretrainingCorpus corpus = Tokenize(SentenceCorpusReader.ReadFile(path, cancellation), tokenizer, cancellation);
         return corpus.DocumentCount > 0
             ? corpus
             : throw new TextDataException($"{path} has no sentences: only blank lines, or text the tokenizer keeps nothing of.");
     }
 
-    public static PretrainingCorpus Tokenize(IReadOnlyList<IReadOnlyList<string>> documents, BertWordPieceTokenizer tokenizer)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled before every sentence was tokenised.</exception>
+    public static PretrainingCorpus Tokenize(IReadOnlyList<IReadOnlyList<string>> documents, BertWordPieceTokenizer tokenizer, CancellationToken cancellation = default)
     {
         var result = new List<int[][]>(documents.Count);
         var sentences = new List<int[]>();
@@ -77,6 +81,7 @@ public sealed class PretrainingCorpus
             sentences.Clear();
             foreach (string sentence in document)
             {
+                cancellation.ThrowIfCancellationRequested();
                 int[] ids = tokenizer.Tokenize(sentence);
                 if (ids.Length > 0)
                 {

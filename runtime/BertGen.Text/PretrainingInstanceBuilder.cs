@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace BertGen.Text;
 
@@ -42,7 +43,8 @@ public sealed class PretrainingInstanceBuilder
     /// <see cref="PretrainingInstance.MaskedLmPositions"/> are empty. With the same generator state this
     /// makes the same draws in the same order as Google's script.
     /// </summary>
-    public List<PretrainingInstance> CreateInstances(Xoshiro256StarStar rng, bool mask)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled (checked at every document).</exception>
+    public List<PretrainingInstance> CreateInstances(Xoshiro256StarStar rng, bool mask, CancellationToken cancellation = default)
     {
         IReadOnlyList<int[]>[] documents = CorpusDocuments();
         rng.Shuffle(documents.AsSpan());
@@ -51,6 +53,7 @@ public sealed class PretrainingInstanceBuilder
         {
             for (int document = 0; document < documents.Length; document++)
             {
+                cancellation.ThrowIfCancellationRequested();
                 CreateInstancesFromDocument(documents, document, rng, mask, instances);
             }
         }

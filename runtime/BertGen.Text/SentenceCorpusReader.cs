@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Threading;
 
 namespace BertGen.Text;
 
@@ -22,10 +23,15 @@ public static class SentenceCorpusReader
     /// Reads a corpus file, plain or gzip (told apart by content), checked as it is read: invalid UTF-8, a cut or
     /// padded gzip stream and a file cut mid-line are errors naming the file and line.
     /// </summary>
-    public static IReadOnlyList<IReadOnlyList<string>> ReadFile(string path)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled before the file was read.</exception>
+    public static IReadOnlyList<IReadOnlyList<string>> ReadFile(string path, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Group(TextFileLines.Read(path, "corpus").Select(l => l.Text));
+        return Group(TextFileLines.Read(path, "corpus").Select(l =>
+        {
+            cancellation.ThrowIfCancellationRequested();
+            return l.Text;
+        }));
     }
 
     /// <summary>Opens a UTF-8 text file that may be gzip-compressed (detected by content, not by name; a gzip file is checked whole).</summary>

@@ -39,10 +39,21 @@ internal static class TextFileLines
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {
-            Span<byte> magic = stackalloc byte[2];
+            byte[] magic = new byte[2];
             int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-            file.Position = 0;
-            return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B ? new CheckedGzipStream(file, path) : file;
+            bool gzip = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+            if (file.CanSeek)
+            {
+                file.Position = 0;
+                return gzip ? new CheckedGzipStream(file, path) : file;
+            }
+
+            // A pipe (a FIFO, or a shell's `<(zcat a.gz b.gz)`): read once, front to back. Its gzip trailer cannot be
+            // reached before the data is used, so gzip is taken whole only from a file.
+            return gzip
+                ? throw new TextDataException($"{what} file {MessageText.QuotePath(path)} is gzip data from a pipe, which cannot be checked whole before it is read; "
+                    + "decompress it into the pipe (zcat) or give the .gz file itself")
+                : new ReplayedStartStream(magic.AsMemory(0, read), file);
         }
         catch
         {

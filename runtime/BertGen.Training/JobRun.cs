@@ -22,6 +22,8 @@ internal static class JobRun
                 }
             }
 
+            // A stop asked for while the data was prepared ends the job here, before it evaluates or writes anything.
+            cancellation.ThrowIfCancellationRequested();
             EvaluationMetrics before = trainer.Evaluate();
             trainer.Run(cancellation);
             EvaluationMetrics after = recorder.Final(trainer);

@@ -119,7 +119,7 @@ public static class PretrainingJob
         // of an mpirun job each read their own copy, as one collective step: a corpus error on any rank ends them all
         // with one error, not one per rank.
         (PretrainingBatchStream stream, PretrainingBatchStream heldOutStream) = InProcessGroup.BuildOnce(group,
-            () => BuildStreams(options, JobChecks.LoadVocabulary(model, options.VocabularyPath), data, log),
+            () => BuildStreams(options, JobChecks.LoadVocabulary(model, options.VocabularyPath), data, log, cancellation),
             built => new StreamPair(built.Training.Fork(), built.HeldOut.Fork()));
 
         bool nextSentence = model.Objective == TrainingObjective.Pretraining;
@@ -147,15 +147,16 @@ public static class PretrainingJob
         return JobRun.Execute(trainer, recorder, options.Resume, stream.InstanceCount, log, cancellation);
     }
 
-    private static StreamPair BuildStreams(PretrainingJobOptions options, BertVocabulary vocabulary, PretrainingOptions data, Action<string>? log)
+    // Minutes for a big corpus: a stop asked for meanwhile ends it (OperationCanceledException) instead of waiting for it.
+    private static StreamPair BuildStreams(PretrainingJobOptions options, BertVocabulary vocabulary, PretrainingOptions data, Action<string>? log, CancellationToken cancellation)
     {
-        PretrainingCorpus corpus = PretrainingCorpus.Load(options.CorpusPath, BertWordPieceTokenizer.Create(vocabulary));
+        PretrainingCorpus corpus = PretrainingCorpus.Load(options.CorpusPath, BertWordPieceTokenizer.Create(vocabulary), cancellation);
         corpus = CutIfTooFewDocuments(corpus, options.HeldOutShare, log);
         (PretrainingCorpus training, PretrainingCorpus heldOut) = corpus.SplitHeldOut(corpus.HeldOutDocumentsFor(options.HeldOutShare), options.Seed);
         string corpusName = MessageText.QuotePath(options.CorpusPath);
-        var stream = new PretrainingBatchStream(training, vocabulary, data, options.BatchSize, corpusName);
+        var stream = new PretrainingBatchStream(training, vocabulary, data, options.BatchSize, corpusName, cancellation);
         var heldOutStream = new PretrainingBatchStream(heldOut, vocabulary, data with { DupeFactor = 1, Seed = options.Seed + 1 }, options.BatchSize,
-            $"the held-out part of {corpusName} ({heldOut.DocumentCount} documents)");
+            $"the held-out part of {corpusName} ({heldOut.DocumentCount} documents)", cancellation);
         log?.Invoke($"corpus: {corpus.DocumentCount} documents, {corpus.TokenCount:N0} word pieces; {stream.InstanceCount:N0} training instances ({stream.BatchesPerEpoch:N0} batches per epoch), {heldOut.DocumentCount} held-out documents");
         return new StreamPair(stream, heldOutStream);
     }

@@ -51,10 +51,22 @@ internal static class Cli
     public static CliResult RunInterrupted(params string[] args) =>
         RunWithInput(null, errorIsTerminal: false, new CancellationToken(canceled: true), args);
 
-    private static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, CancellationToken interrupt, string[] args, bool outputIsTerminal = false, int width = 120)
+    /// <summary>
+    /// Runs as if Ctrl-C were pressed as standard error gets a line starting with <paramref name="linePrefix"/>: for a
+    /// training run, <c>bertgen: held-out at step 0</c> is a stop once its data is ready (a stop before that ends it
+    /// without a checkpoint).
+    /// </summary>
+    public static CliResult RunInterruptedAt(string linePrefix, params string[] args)
+    {
+        using var interrupt = new CancellationTokenSource();
+        return RunWithInput(null, errorIsTerminal: false, interrupt.Token, args, error: new InterruptingWriter(linePrefix, interrupt));
+    }
+
+    private static CliResult RunWithInput(byte[]? input, bool errorIsTerminal, CancellationToken interrupt, string[] args, bool outputIsTerminal = false, int width = 120,
+        StringWriter? error = null)
     {
         var output = new StringWriter();
-        var error = new StringWriter();
+        error ??= new StringWriter();
         var console = new CliConsole(
             output,
             error,
@@ -66,6 +78,48 @@ internal static class Cli
             TerminalWidth: () => width);
         int code = BertGenCli.Run(args, console);
         return new CliResult(code, output.ToString(), error.ToString());
+    }
+}
+
+/// <summary>Captures text, cancelling <c>interrupt</c> once a line starting with the prefix has been written.</summary>
+internal sealed class InterruptingWriter(string linePrefix, CancellationTokenSource interrupt) : StringWriter
+{
+    public override void Write(char value)
+    {
+        base.Write(value);
+        Check();
+    }
+
+    public override void Write(string? value)
+    {
+        base.Write(value);
+        Check();
+    }
+
+    public override void Write(char[] buffer, int index, int count)
+    {
+        base.Write(buffer, index, count);
+        Check();
+    }
+
+    public override void Write(ReadOnlySpan<char> buffer)
+    {
+        base.Write(buffer);
+        Check();
+    }
+
+    public override void WriteLine(ReadOnlySpan<char> buffer)
+    {
+        base.WriteLine(buffer);
+        Check();
+    }
+
+    private void Check()
+    {
+        if (!interrupt.IsCancellationRequested && ToString().Split('\n').Any(l => l.StartsWith(linePrefix, StringComparison.Ordinal)))
+        {
+            interrupt.Cancel();
+        }
     }
 }
 

@@ -204,10 +204,12 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
     {
         string folder = runs.File("interrupted");
 
-        CliResult result = Cli.RunInterrupted([.. runs.PretrainArguments(folder, 4), "--quiet"]);
+        // Pressed once the data is ready (the evaluation before training runs): the run checkpoints the step it is at.
+        CliResult result = Cli.RunInterruptedAt("bertgen: held-out at step 0", [.. runs.PretrainArguments(folder, 4)]);
 
         Assert.Equal(130, result.ExitCode);
-        string line = Assert.Single(result.ErrorLines);
+        string line = result.ErrorLines[^1];
+        Assert.Single(result.ErrorLines, l => l.StartsWith("bertgen: error:", StringComparison.Ordinal));
         Assert.StartsWith("bertgen: error: interrupted at step 0 of 4; checkpoint saved in ", line, StringComparison.Ordinal);
         Assert.EndsWith("continue with --resume", line, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(folder, "checkpoint-000000000", "model.safetensors")));
@@ -216,6 +218,21 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         CliResult resumed = Cli.Run([.. runs.PretrainArguments(folder, 1), "--resume", "--quiet"]);
         Assert.True(resumed.ExitCode == 0, resumed.Error);
         Assert.True(Directory.Exists(Path.Combine(folder, "checkpoint-000000001")));
+    }
+
+    /// <summary>
+    /// Pressed while the corpus is still read and tokenised (here: before the work began), the stop waited for all of it and
+    /// the evaluation before training, then checkpointed step 0. It ends the data preparation now: one line, no folder.
+    /// </summary>
+    [Fact]
+    public void CtrlCBeforeTheDataIsReadyWritesNothingAndExits130WithOneLine()
+    {
+        string folder = runs.File("interrupted-while-reading");
+
+        CliResult result = Cli.RunInterrupted([.. runs.PretrainArguments(folder, 4), "--quiet"]);
+
+        Assert.Equal("bertgen: error: interrupted before training began; nothing was written; run it again to start over", result.AssertOneLineError(130));
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]
@@ -243,7 +260,7 @@ public sealed class TrainingCommandTests(TrainingRunsFixture runs)
         string folder = Path.Combine(Environment.CurrentDirectory, name);
         try
         {
-            CliResult result = Cli.RunInterrupted(runs.PretrainArguments(folder, 4));
+            CliResult result = Cli.RunInterruptedAt("bertgen: held-out at step 0", runs.PretrainArguments(folder, 4));
             Assert.Equal(130, result.ExitCode);
             Assert.Contains($"bertgen: checkpoint of step 0: {Path.Combine(name, "checkpoint-000000000")}", result.ErrorLines);
             Assert.Equal($"bertgen: error: interrupted at step 0 of 4; checkpoint saved in '{name}'; continue with --resume", result.ErrorLines[^1]);

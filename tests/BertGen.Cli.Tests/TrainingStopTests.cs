@@ -132,12 +132,14 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
         string folder = runs.File("stopped-after-last-step");
         TrainingCommandTests.CopyFolder(runs.PretrainRun, folder);
 
-        CliResult result = Cli.RunInterrupted([.. runs.PretrainArguments(folder, TrainingRunsFixture.PretrainSteps), "--resume", "--quiet"]);
+        CliResult result = Cli.RunInterruptedAt($"bertgen: held-out at step {TrainingRunsFixture.PretrainSteps}",
+            [.. runs.PretrainArguments(folder, TrainingRunsFixture.PretrainSteps), "--resume"]);
 
         Assert.Equal(130, result.ExitCode);
+        Assert.Single(result.ErrorLines, l => l.StartsWith("bertgen: error:", StringComparison.Ordinal));
         Assert.Equal(
             $"bertgen: error: interrupted after the last step: the run finished its {TrainingRunsFixture.PretrainSteps} steps; its final checkpoint, evaluation and loss plot are in '{folder}'; nothing to resume",
-            Assert.Single(result.ErrorLines));
+            result.ErrorLines[^1]);
         Assert.True(Directory.Exists(Path.Combine(folder, $"checkpoint-{TrainingRunsFixture.PretrainSteps:D9}")));
         TrainingRunsFixture.AssertPng(Path.Combine(folder, "loss.png"));
         Assert.Contains(TrainingRunsFixture.ReadMetrics(Path.Combine(folder, "metrics.csv")),

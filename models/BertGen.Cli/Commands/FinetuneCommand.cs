@@ -117,9 +117,9 @@ internal sealed class FinetuneCommand : ICliCommand
             // job's one line.
             (string trainPath, string evaluationPath, string vocabularyPath, string majority, double baseline) = DataParallelLaunch.OnEveryRank(() =>
             {
-                string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train");
-                string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval");
-                string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+                string trainPath = BundledData.Resolve(parse.GetValue(train), BundledData.TestamentTrain, "--train", readOnce: false);
+                string evaluationPath = BundledData.Resolve(parse.GetValue(evaluation), BundledData.TestamentDev, "--eval", readOnce: false);
+                string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab", readOnce: false);
                 BertVocabulary vocabulary = TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
 
                 // Read both files once here too: a foreign label or a blank text is reported with its file and line, and the

@@ -83,7 +83,7 @@ internal sealed class PretrainCommand : ICliCommand
             (string corpusPath, string vocabularyPath) = DataParallelLaunch.OnEveryRank(() =>
             {
                 string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
-                string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab");
+                string vocabularyPath = BundledData.Resolve(parse.GetValue(training.Vocabulary), BundledData.Vocabulary, "--vocab", readOnce: false);
                 TrainingOptions.RequireVocabulary(vocabularyPath, descriptor);
                 TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath);
                 return (corpusPath, vocabularyPath);

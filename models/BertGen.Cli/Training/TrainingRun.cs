@@ -179,7 +179,16 @@ internal static class TrainingRun
                             display.Log(line);
                         }
 
-                        return job(model, new CompositeMetricsSink(csv, display, DataParallelLaunch.CheckpointNotes), display.Log, interrupt.Token, group);
+                        try
+                        {
+                            return job(model, new CompositeMetricsSink(csv, display, DataParallelLaunch.CheckpointNotes), display.Log, interrupt.Token, group);
+                        }
+                        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+                        {
+                            // Stopped while the job read and tokenised its data (minutes for a big corpus), before it evaluated or
+                            // trained: nothing to checkpoint.
+                            throw new CliInterruptedException(TrainingStop.BeforeTrainingMessage(plan.Resume));
+                        }
                     });
                 }
             }
