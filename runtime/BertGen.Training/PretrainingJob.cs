@@ -84,6 +84,17 @@ public sealed record JobResult(EvaluationMetrics Before, EvaluationMetrics After
 /// </summary>
 public static class PretrainingJob
 {
+    /// <summary>Builds the data and the trainer and runs it (resuming when <c>options.Resume</c>); returns the held-out metrics before and after.</summary>
+    /// <param name="model">A model with the pretraining (or masked-LM) head, its parameters initialised or loaded and its weights prepared.</param>
+    /// <param name="options">The corpus, shape, schedule and checkpointing.</param>
+    /// <param name="sink">Where each step's and evaluation's metrics go, or null.</param>
+    /// <param name="log">Where the job's lines (data sizes, resume notes) go, or null.</param>
+    /// <param name="cancellation">
+    /// A stop. Asked for while the data is still read and built (minutes for a big corpus), it ends the job with
+    /// <see cref="OperationCanceledException"/> before anything is evaluated, trained or written; asked for later, the
+    /// trainer finishes its step, checkpoints it and the job returns with fewer steps than asked.
+    /// </param>
+    /// <param name="group">The data-parallel group this process trains in, or null to train alone.</param>
     public static JobResult Run(ITrainableModel model, PretrainingJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -66,6 +66,17 @@ public sealed record SequenceClassificationJobOptions
 /// <summary>Fine-tuning of a generated sequence classifier on labelled text, with held-out accuracy.</summary>
 public static class SequenceClassificationJob
 {
+    /// <summary>Builds the data and the trainer and runs it (resuming when <c>options.Resume</c>); returns the held-out metrics before and after.</summary>
+    /// <param name="model">A sequence classifier, its encoder loaded and its weights prepared.</param>
+    /// <param name="options">The labelled files, labels, shape, schedule and checkpointing.</param>
+    /// <param name="sink">Where each step's and evaluation's metrics go, or null.</param>
+    /// <param name="log">Where the job's lines (data sizes, resume notes) go, or null.</param>
+    /// <param name="cancellation">
+    /// A stop. Asked for while the data is still read and built (minutes for a big corpus), it ends the job with
+    /// <see cref="OperationCanceledException"/> before anything is evaluated, trained or written; asked for later, the
+    /// trainer finishes its step, checkpoints it and the job returns with fewer steps than asked.
+    /// </param>
+    /// <param name="group">The data-parallel group this process trains in, or null to train alone.</param>
     public static JobResult Run(ITrainableModel model, SequenceClassificationJobOptions options, ITrainingMetricsSink? sink = null, Action<string>? log = null, CancellationToken cancellation = default, IDataParallelGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(model);
