@@ -16,7 +16,7 @@ namespace BertGen.Text;
 /// trailers, and a corrupt deflate stream surfaces as <see cref="TextDataException"/> instead of "unsupported
 /// compression method".
 /// </summary>
-internal sealed class CheckedGzipStream : Stream
+internal sealed class CheckedGzipStream : ForwardReadStream
 {
     /// <summary>The smallest gzip file: a 10-byte header, an empty deflate block (2 bytes) and the 8-byte trailer.</summary>
     private const int SmallestGzipFile = 20;
@@ -48,22 +48,6 @@ internal sealed class CheckedGzipStream : Stream
         _gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         int read = Inflate(_gzip, buffer);
@@ -80,16 +64,6 @@ internal sealed class CheckedGzipStream : Stream
 
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

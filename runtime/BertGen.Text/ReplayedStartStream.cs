@@ -7,25 +7,9 @@ namespace BertGen.Text;
 /// A stream that cannot seek back, read from its start again: the bytes already taken from it to tell its content apart
 /// (<see cref="TextFileLines.Open"/>'s gzip magic), then the rest of it. Read-only, forward-only; disposes the stream.
 /// </summary>
-internal sealed class ReplayedStartStream(ReadOnlyMemory<byte> start, Stream rest) : Stream
+internal sealed class ReplayedStartStream(ReadOnlyMemory<byte> start, Stream rest) : ForwardReadStream
 {
     private ReadOnlyMemory<byte> _start = start;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -39,16 +23,6 @@ internal sealed class ReplayedStartStream(ReadOnlyMemory<byte> start, Stream res
         _start = _start[taken..];
         return taken;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
