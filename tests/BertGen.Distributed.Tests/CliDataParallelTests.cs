@@ -309,6 +309,44 @@ public sealed class CliDataParallelTests
             $"bertgen: error: --train file '{missing}' does not exist");
     }
 
+    /// <summary>
+    /// Processes that do not run the same training (mpirun's <c>-np 1 A : -np 1 B</c>, or another bertgen build on one
+    /// machine) made collectives of other sizes and numbers: rank 0 broadcast bert-tiny's parameters into bert-mini's
+    /// buffer and the job died of "double free or corruption"; pretrain beside finetune waited forever; another --batch
+    /// trained on overlapping examples without a word. Each is now one line naming what differs, exit 2.
+    /// </summary>
+    [Fact]
+    public void ProcessesRunningAnotherModelCommandOrOption_AreRefusedInOneLine()
+    {
+        using var folder = new TemporaryFolder();
+        string[] tiny = [.. Pretrain(folder["run"]), "--quiet"];
+
+        RunResult model = MpiRun.EachRank(MpiRun.Cli, tiny, [.. tiny, "--model", "bert-mini"]); // bert-tiny is the default
+        Assert.Equal(2, model.ExitCode);
+        string line = Assert.Single(model.ErrorLines, l => l.Contains("bertgen:", StringComparison.Ordinal));
+        Assert.Matches(@"^bertgen: error: rank 1 on .+: runs the model bert-mini \([\d,]+ parameters, 4 layers of 256, .+\) where rank 0 has bert-tiny \([\d,]+ parameters, 2 layers of 128, .+\): "
+            + "every process of an mpirun job must run the same command with the same options on the same compiled model", line);
+
+        RunResult command = MpiRun.EachRank(MpiRun.Cli, tiny, Finetune(folder["run"]));
+        Assert.Equal(2, command.ExitCode);
+        Assert.StartsWith("bertgen: error: rank 1 on ", Assert.Single(command.ErrorLines, l => l.Contains("bertgen:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(": runs the command finetune where rank 0 has pretrain: every process", command.ErrorLines[0], StringComparison.Ordinal);
+
+        // Per-machine options may differ: the folder (rank 0's is the run's) and the threads.
+        string[] ownMachine = With(With(tiny, "--threads", "2"), "--checkpoints", folder["elsewhere"]);
+        RunResult options = MpiRun.EachRank(MpiRun.Cli, tiny, With(ownMachine, "--batch", "32"));
+        Assert.Equal(2, options.ExitCode);
+        Assert.EndsWith(": runs --batch 32 where rank 0 has 8: every process of an mpirun job must run the same command with the same options on the same compiled model "
+            + "(the same bertgen build on every machine); only data file paths, --checkpoints and --threads may differ", Assert.Single(options.ErrorLines), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder["run"]));
+
+        MpiRun.EachRank(MpiRun.Cli, tiny, ownMachine).AssertSucceeded();
+    }
+
+    // The arguments with `option`'s value replaced.
+    private static string[] With(string[] arguments, string option, string value) =>
+        arguments.Select((a, i) => i > 0 && arguments[i - 1] == option ? value : a).ToArray();
+
     [Fact]
     public void ErrorOfRankZerosOwnWork_EndsTheJobWithRankZerosOneLine()
     {

@@ -80,6 +80,7 @@ internal sealed class FinetuneCommand : ICliCommand
             // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and finds the --init
             // weights, which it alone loads (the others receive its parameters), and every rank trains with what it found.
             DataParallelLaunch.Join(context.Console.Error);
+            JobAgreement.Require(parse, descriptor, init, train, evaluation, training.Vocabulary, checkpoints, training.Threads);
             string initValue = parse.GetValue(init)!;
             (ResumePlan resume, IReadOnlyList<string> labelNames, string? initWeights) = DataParallelLaunch.FromRankZero(
                 () =>

@@ -80,6 +80,7 @@ internal sealed class PretrainCommand : ICliCommand
             // Under mpirun every rank checks its own copy of the files (and its machine's memory for the corpus), as one
             // step: an error on any rank is the job's one line.
             DataParallelLaunch.Join(context.Console.Error);
+            JobAgreement.Require(parse, descriptor, corpus, training.Vocabulary, checkpoints, training.Threads);
             (string corpusPath, string vocabularyPath) = DataParallelLaunch.OnEveryRank(() =>
             {
                 string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
