@@ -33,7 +33,7 @@ internal static class BundledData
                 : new CliFailureException(problem);
         }
 
-        if (!readOnce && InputFiles.IsProcessPipe(path))
+        if (!readOnce && InputFiles.ReadsOnce(path))
         {
             // Read a second time, the pipe would be at its end: "is empty", "has no examples".
             throw new CliUsageException($"{option} '{ShownPath.Of(path)}' is a pipe, and training reads this file twice (to check it, then to train); give a file");

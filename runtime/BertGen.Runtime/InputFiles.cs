@@ -72,11 +72,24 @@ internal static class InputFiles
     }
 
     /// <summary>
-    /// Whether <paramref name="path"/> is one of this process's pipes or sockets under <c>/dev/fd</c> or
-    /// <c>/proc/self/fd</c>, as a shell's process substitution <c>&lt;(…)</c> passes them: readable once, front to back.
+    /// Whether <paramref name="path"/> reads once, front to back: a pipe (a shell's <c>&lt;(…)</c>, <c>/dev/stdin</c> fed by
+    /// a pipe, a named FIFO), a socket or a terminal, rather than a file that can be read again. Asked of the opened
+    /// stream, not of the link text: <c>/dev/stdin</c> links to <c>/proc/self/fd/0</c>, and a FIFO is no link at all (the
+    /// second open of one waits for a writer that never comes). A FIFO's open waits for its writer, as any reader's would.
+    /// False when it cannot be opened: its reader then says why.
     /// </summary>
-    public static bool IsProcessPipe(string path) =>
-        new FileInfo(path).LinkTarget is string target && (target.StartsWith("pipe:[", StringComparison.Ordinal) || target.StartsWith("socket:[", StringComparison.Ordinal));
+    public static bool ReadsOnce(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            return !stream.CanSeek;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// The size in bytes of the file <paramref name="path"/> names, following symbolic links to the file they end at

@@ -82,6 +82,23 @@ public sealed class PipedInputTests(TrainingRunsFixture runs)
     }
 
     /// <summary>
+    /// The refusal asked only the link's text, 'pipe:[N]': /dev/stdin fed by a pipe links to /proc/self/fd/0, so it
+    /// passed and the second read found the pipe at its end, "vocabulary '/dev/stdin' is empty" (and a named FIFO, no link
+    /// at all, waited forever for a second writer). The opened stream is asked instead.
+    /// </summary>
+    [Fact]
+    public async Task A_vocabulary_piped_into_standard_input_is_refused_naming_the_option()
+    {
+        string folder = runs.File("piped-vocab");
+        string[] args = [.. runs.PretrainArguments(folder, 1), "--vocab", "/dev/stdin"];
+        (int code, _, string error) = await RunInShell($"{Quoted(args)} < <(cat {Quoted([Path.Combine(AppContext.BaseDirectory, "data", "bert-base-uncased-vocab.txt")])} 2>/dev/null)");
+
+        Assert.Equal(2, code);
+        Assert.Equal("bertgen: error: --vocab '/dev/stdin' is a pipe, and training reads this file twice (to check it, then to train); give a file\n", error);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    /// <summary>
     /// Ctrl-C while the corpus was still being read (minutes for a big one) waited for the whole read, the tokenisation and
     /// the evaluation before training, then checkpointed step 0. It now ends the read: one line, exit 130, no folder. The
     /// corpus here is a FIFO the test writes, so the stop lands mid-read for certain, and the read only goes on if it is
