@@ -9,6 +9,13 @@ namespace BertGen.Runtime;
 /// </summary>
 internal static class InputFiles
 {
+    /// <summary>
+    /// <see cref="Problem"/> for a file read in place (mapped: weights, a package), which a pipe cannot stand for: a
+    /// pipe's length is 0 and it maps nothing, and a link to one has no path to follow ("'/proc/self/fd/pipe:[…]' not found").
+    /// </summary>
+    public static string? InPlaceProblem(string path, string what) => Problem(path, what)
+        ?? (ReadsOnce(path) ? $"{what} file {MessageText.QuotePath(path)} is a pipe, not a file: weights are read in place from a file; give one" : null);
+
     /// <summary>Why <paramref name="path"/> cannot be opened as a <paramref name="what"/> file, or null when it can be tried.</summary>
     /// <param name="path">The path as the user gave it.</param>
     /// <param name="what">What the file is for, e.g. <c>vocabulary</c>, <c>safetensors</c>.</param>

@@ -115,6 +115,25 @@ public sealed class SafetensorsReaderTests : IDisposable
         Assert.EndsWith("is a folder, not a file", error.Message);
     }
 
+    /// <summary>
+    /// Weights are mapped, which a pipe cannot be: a link to one (a shell's <c>&lt;(…)</c>, or a file linked to /dev/stdin)
+    /// gave "file '/proc/self/fd/pipe:[…]' not found", naming no path the user gave, and a pipe itself "is 0 bytes".
+    /// </summary>
+    [Fact]
+    public void APipeIsRefusedAsNotAFile()
+    {
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        string path = $"/proc/self/fd/{pipe.ClientSafePipeHandle.DangerousGetHandle()}";
+        string link = _directory.File("piped.safetensors");
+        File.CreateSymbolicLink(link, path);
+
+        foreach (string given in new[] { path, link })
+        {
+            var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(given));
+            Assert.Equal($"safetensors file '{given}' is a pipe, not a file: weights are read in place from a file; give one", error.Message);
+        }
+    }
+
     [Fact]
     public void InvalidUtf8InATensorNameIsAWeightFileError()
     {

@@ -77,7 +77,7 @@ public static class ParameterLoader
     public static void LoadOnnx(string path, IReadOnlyList<ParameterInfo> table, Span<float> buffer)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (InputFiles.Problem(path, "ONNX") is string problem)
+        if (InputFiles.InPlaceProblem(path, "ONNX") is string problem)
         {
             throw new WeightFileException(problem);
         }

@@ -64,7 +64,7 @@ internal sealed unsafe class SafetensorsReader : IDisposable
     public static SafetensorsReader Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (InputFiles.Problem(path, "safetensors") is string problem)
+        if (InputFiles.InPlaceProblem(path, "safetensors") is string problem)
         {
             throw new WeightFileException(problem);
         }
