@@ -72,7 +72,7 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
     }
 
     /// <summary>
-    /// Stopped in the data checks (here: reading a vocabulary that a pipe holds back), before the run has its folder, the
+    /// Stopped in the data checks (here: opening a vocabulary that is a named pipe no one writes), before the run has its folder, the
     /// process ended by the signal's default: silently, Ctrl-C with 130 and SIGTERM with 143. One line now, exit 130, and
     /// nothing written (a fresh run: no folder) or changed (a --resume: every file as it was).
     /// </summary>
@@ -97,12 +97,19 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
         string before = Snapshot(folder);
         string vocabulary = runs.File($"held-back-vocab-{signal}-{resume}.txt");
         Assert.Equal(0, mkfifo(vocabulary, Convert.ToUInt32("600", 8)));
-        using Process process = Start([.. runs.PretrainArguments(folder, TrainingRunsFixture.PretrainSteps + 1), "--vocab", vocabulary, .. resume ? new[] { "--resume" } : []]);
+        ProcessStartInfo start = BertGenProcess.StartInfo([.. runs.PretrainArguments(folder, TrainingRunsFixture.PretrainSteps + 1), "--vocab", vocabulary, .. resume ? new[] { "--resume" } : []]);
+        start.Environment["DOTNET_EnableDiagnostics"] = "0"; // no debugger pipe, whose thread also waits in a FIFO's open
+        using Process process = Process.Start(start)!;
         try
         {
-            // Opening the pipe's write end waits for bertgen to open its read end, in its checks; it then waits to read.
-            Task<FileStream> writer = Task.Run(() => new FileStream(vocabulary, FileMode.Open, FileAccess.Write));
-            using FileStream held = await writer.WaitAsync(TimeSpan.FromMinutes(1));
+            // bertgen opens the pipe in its checks and waits there for a writer, which never comes.
+            var clock = Stopwatch.StartNew();
+            while (!WaitsToOpenAPipe(process.Id))
+            {
+                Assert.False(process.HasExited, "bertgen ended before it opened the vocabulary");
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "bertgen did not open the vocabulary within a minute");
+                await Task.Delay(20);
+            }
 
             Assert.Equal(0, kill(process.Id, signal));
             (int code, string output, string error) = await EndAsync(process);
@@ -154,6 +161,29 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
 
     [GeneratedRegex(@"^bertgen: error: interrupted at step (?<step>\d+) of 100000; checkpoint saved in (?<folder>'.*'); continue with --resume$")]
     private static partial Regex InterruptedAt();
+
+    // Whether a thread of process `pid` sleeps in open(2) of a FIFO, waiting for the other end (the kernel's wait_for_partner).
+    private static bool WaitsToOpenAPipe(int pid)
+    {
+        try
+        {
+            return Directory.GetDirectories($"/proc/{pid}/task").Any(task =>
+            {
+                try
+                {
+                    return File.ReadAllText(Path.Combine(task, "wchan")) == "wait_for_partner";
+                }
+                catch (IOException)
+                {
+                    return false; // the thread ended meanwhile
+                }
+            });
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     // Whether this process ignores SIGINT (bit 2 of SigIgn): its children, bertgen among them, then ignore it too.
     private static bool SigIntIgnored() =>
