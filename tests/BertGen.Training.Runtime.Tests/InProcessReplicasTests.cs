@@ -347,6 +347,32 @@ public sealed class InProcessReplicasTests
         }, replicas: 3));
     }
 
+    [Fact]
+    public void ReplicasEvaluatingOtherHeldOutData_AreRefusedBeforeAStep()
+    {
+        // Each rank scores its share of the held-out batches and the shares are summed: rank 2's other examples (another
+        // machine's file of the same name) made the reported accuracy a mix of two data sets without a word.
+        TrainerOptions options = Options(steps: 2, warmup: 1);
+        var error = Assert.Throws<TrainingException>(() => RunOnEach(group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options,
+                new SyntheticEvaluationSource(8, examples: 20, seed: group.Rank == 2 ? 8UL : 7UL), group: group);
+            return 0;
+        }, replicas: 3));
+        Assert.Equal(
+            "the held-out data of rank 2 is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): every process must evaluate on the same data",
+            error.Message);
+
+        // The same held-out data on every replica starts.
+        Assert.Equal([0, 0, 0], RunOnEach(group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options, new SyntheticEvaluationSource(8, examples: 20, seed: 7), group: group);
+            return 0;
+        }, replicas: 3));
+    }
+
     // Torch's AdamW at a learning rate of 0.05, seed 2024.
     private static TrainerOptions Options(int steps, int warmup) => new()
     {

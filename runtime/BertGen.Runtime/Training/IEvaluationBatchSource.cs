@@ -3,7 +3,8 @@ namespace BertGen.Runtime.Training;
 /// <summary>
 /// A fixed, finite held-out set in fixed-shape batches, visited in order by every evaluation. Padding rows of a
 /// last partial batch must not be scored: their labels carry the ignore value the objective defines
-/// (−100 for class and token labels, weight 0 for masked-LM slots).
+/// (−100 for class and token labels, weight 0 for masked-LM slots). In a data-parallel group each rank scores its share
+/// of the batches, so every rank's must be rank 0's: the trainer fills them all once as it starts, to compare.
 /// </summary>
 public interface IEvaluationBatchSource
 {

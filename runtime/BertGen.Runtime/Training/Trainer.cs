@@ -153,6 +153,10 @@ public sealed class Trainer : IDisposable
                 _group.Broadcast(model.Parameters, 0, model.Parameters.Length, root: 0);
                 model.PrepareWeights();
                 RequireSameData(_group, training);
+                if (evaluation is not null)
+                {
+                    RequireSameHeldOutData(_group, evaluation, _evaluationBatch!);
+                }
             }
             catch
             {
@@ -199,9 +203,43 @@ public sealed class Trainer : IDisposable
     /// fingerprint, so equal positions at the start mean equal data.
     /// </summary>
     /// <exception cref="TrainingException">A rank's source is not at rank 0's position: other data or options.</exception>
-    private static void RequireSameData(IDataParallelGroup group, ITrainingBatchSource training)
+    private static void RequireSameData(IDataParallelGroup group, ITrainingBatchSource training) =>
+        RequireAsOnRankZero(group, training.SaveState(), ranks =>
+            $"the training data of {ranks} is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): "
+            + "every process must read the same data");
+
+    /// <summary>
+    /// Each process evaluates its share of the held-out batches and the shares are summed: a rank whose held-out file
+    /// differs (another machine's copy) made the reported metrics a mix of two data sets without a word. Its batches,
+    /// filled once and hashed, must be rank 0's.
+    /// </summary>
+    /// <exception cref="TrainingException">A rank's held-out batches are not rank 0's.</exception>
+    private static void RequireSameHeldOutData(IDataParallelGroup group, IEvaluationBatchSource evaluation, TrainingBatch scratch)
     {
-        byte[] own = training.SaveState();
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(BitConverter.GetBytes(evaluation.BatchCount));
+        for (int i = 0; i < evaluation.BatchCount; i++)
+        {
+            evaluation.Fill(i, scratch);
+            foreach (int[] ids in new[] { scratch.InputIds, scratch.AttentionMask, scratch.TokenTypeIds, scratch.MaskedLmPositions, scratch.MaskedLmIds, scratch.NextSentenceLabels,
+                scratch.ClassLabels, scratch.TokenLabels, scratch.StartPositions, scratch.EndPositions })
+            {
+                hash.AppendData(MemoryMarshal.AsBytes(ids.AsSpan()));
+            }
+
+            hash.AppendData(MemoryMarshal.AsBytes(scratch.MaskedLmWeights.AsSpan()));
+            hash.AppendData(MemoryMarshal.AsBytes(scratch.Targets.AsSpan()));
+        }
+
+        RequireAsOnRankZero(group, hash.GetHashAndReset(), ranks =>
+            $"the held-out data of {ranks} is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): "
+            + "every process must evaluate on the same data");
+    }
+
+    // Every rank's `own` bytes must be rank 0's: else every rank throws the error `describe` words for the ranks that differ
+    // ("rank 2", "ranks 1, 3"), which rank 0 reports.
+    private static void RequireAsOnRankZero(IDataParallelGroup group, byte[] own, Func<string, string> describe)
+    {
         Span<byte> length = stackalloc byte[sizeof(int)];
         BitConverter.TryWriteBytes(length, own.Length);
         group.Broadcast(length, root: 0);
@@ -220,9 +258,7 @@ public sealed class Trainer : IDisposable
 
         // Every rank holds the error before rank 0 reports it and ends the job (as RootDecision does).
         group.Barrier();
-        var error = new TrainingException(
-            $"the training data of rank{(ranks.Length == 1 ? "" : "s")} {string.Join(", ", ranks)} is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): "
-            + "every process must read the same data");
+        var error = new TrainingException(describe($"rank{(ranks.Length == 1 ? "" : "s")} {string.Join(", ", ranks)}"));
         if (group.Rank != 0)
         {
             error.Data[DataParallelException.RelayedFromRootKey] = true;
