@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Tasks;
 using Xunit;
@@ -16,7 +15,6 @@ namespace BertGen.Cli.Tests;
 [Collection(TrainingRunsCollection.Name)]
 public sealed class PipedInputTests(TrainingRunsFixture runs)
 {
-    private const int SigInt = 2;
 
     /// <summary>
     /// <c>/dev/fd/63</c> is a link whose text is <c>pipe:[…]</c>, not a path: every input check called it "a symbolic link
@@ -107,13 +105,13 @@ public sealed class PipedInputTests(TrainingRunsFixture runs)
     [Fact]
     public async Task CtrlC_while_the_corpus_is_read_ends_the_run_at_once_writing_nothing()
     {
-        if (SigIntIgnored())
+        if (UnixProcess.IgnoresCtrlC())
         {
             return; // started from a shell's background job, whose children ignore Ctrl-C
         }
 
         string fifo = runs.File("fifo-corpus.txt");
-        Assert.Equal(0, mkfifo(fifo, Convert.ToUInt32("600", 8)));
+        Assert.Equal(0, UnixProcess.MakeFifo(fifo));
         string folder = runs.File("stopped-while-reading");
         string[] args = [.. runs.PretrainArguments(folder, 1).Where((_, i) => i is not (1 or 2)), "--corpus", fifo];
         using Process process = Process.Start(BertGenProcess.StartInfo(args))!;
@@ -124,7 +122,7 @@ public sealed class PipedInputTests(TrainingRunsFixture runs)
             writer.Write(corpus);
             writer.Flush();
 
-            Assert.Equal(0, kill(process.Id, SigInt));
+            Assert.Equal(0, UnixProcess.Signal(process.Id, UnixProcess.SigInt));
 
             // Feed it on (never closing the pipe) until it ends: a reader that goes on reading would never reach the end.
             Task<string> output = process.StandardOutput.ReadToEndAsync();
@@ -192,13 +190,6 @@ public sealed class PipedInputTests(TrainingRunsFixture runs)
         return rows.Select(r => string.Join(',', kept.Select(i => r.Split(',')[i]))).ToArray();
     }
 
-    private static bool SigIntIgnored() =>
-        File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) is string mask
-        && (Convert.ToUInt64(mask["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int mkfifo(string path, uint mode);
 }

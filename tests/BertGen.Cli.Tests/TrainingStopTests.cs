@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -19,8 +18,6 @@ namespace BertGen.Cli.Tests;
 [Collection(TrainingRunsCollection.Name)]
 public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
 {
-    private const int SigInt = 2;
-    private const int SigTerm = 15;
 
     /// <summary>
     /// SIGTERM (docker stop, systemd, timeout, Kubernetes) killed the run with 143 and no line: no checkpoint of the steps
@@ -47,7 +44,7 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
                 await Task.Delay(20);
             }
 
-            Assert.Equal(0, kill(process.Id, SigTerm));
+            Assert.Equal(0, UnixProcess.Signal(process.Id, UnixProcess.SigTerm));
             (int code, string output, string error) = await EndAsync(process);
 
             Assert.True(code == 130, $"exit code {code}; stderr: {error}");
@@ -77,12 +74,12 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
     /// nothing written (a fresh run: no folder) or changed (a --resume: every file as it was).
     /// </summary>
     [Theory]
-    [InlineData(SigInt, false)]
-    [InlineData(SigTerm, false)]
-    [InlineData(SigInt, true)]
+    [InlineData(UnixProcess.SigInt, false)]
+    [InlineData(UnixProcess.SigTerm, false)]
+    [InlineData(UnixProcess.SigInt, true)]
     public async Task A_stop_before_training_began_is_one_line_and_writes_nothing(int signal, bool resume)
     {
-        if (signal == SigInt && SigIntIgnored())
+        if (signal == UnixProcess.SigInt && UnixProcess.IgnoresCtrlC())
         {
             // Started from a shell's background job, whose children ignore Ctrl-C (as bertgen then rightly does too).
             return;
@@ -96,7 +93,7 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
 
         string before = Snapshot(folder);
         string vocabulary = runs.File($"held-back-vocab-{signal}-{resume}.txt");
-        Assert.Equal(0, mkfifo(vocabulary, Convert.ToUInt32("600", 8)));
+        Assert.Equal(0, UnixProcess.MakeFifo(vocabulary));
         ProcessStartInfo start = BertGenProcess.StartInfo([.. runs.PretrainArguments(folder, TrainingRunsFixture.PretrainSteps + 1), "--vocab", vocabulary, .. resume ? new[] { "--resume" } : []]);
         start.Environment["DOTNET_EnableDiagnostics"] = "0"; // no debugger pipe, whose thread also waits in a FIFO's open
         using Process process = Process.Start(start)!;
@@ -111,7 +108,7 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
                 await Task.Delay(20);
             }
 
-            Assert.Equal(0, kill(process.Id, signal));
+            Assert.Equal(0, UnixProcess.Signal(process.Id, signal));
             (int code, string output, string error) = await EndAsync(process);
 
             Assert.True(code == 130, $"exit code {code}; stderr: {error}");
@@ -153,11 +150,7 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
             row => row["kind"] == "eval" && row["step"] == TrainingRunsFixture.PretrainSteps.ToString(CultureInfo.InvariantCulture));
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int mkfifo(string path, uint mode);
 
     [GeneratedRegex(@"^bertgen: error: interrupted at step (?<step>\d+) of 100000; checkpoint saved in (?<folder>'.*'); continue with --resume$")]
     private static partial Regex InterruptedAt();
@@ -185,10 +178,6 @@ public sealed partial class TrainingStopTests(TrainingRunsFixture runs)
         }
     }
 
-    // Whether this process ignores SIGINT (bit 2 of SigIgn): its children, bertgen among them, then ignore it too.
-    private static bool SigIntIgnored() =>
-        File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) is string mask
-        && (Convert.ToUInt64(mask["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
 
     // Every file under the folder with its SHA-256, or "absent".
     private static string Snapshot(string folder) => !Directory.Exists(folder) ? "absent" : string.Join('\n',
