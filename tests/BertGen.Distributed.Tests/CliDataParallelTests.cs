@@ -343,6 +343,34 @@ public sealed class CliDataParallelTests
         MpiRun.EachRank(MpiRun.Cli, tiny, ownMachine).AssertSucceeded();
     }
 
+    /// <summary>
+    /// A process of an MPMD job (<c>-np 1 A : -np 1 B</c>) whose options alone fail a check (an uncompiled --batch, a
+    /// negative --warmup, an empty --checkpoints) failed it before joining, and its usage error, taken for the one every
+    /// rank holds and rank 0 prints, was not printed: the job ended with exit 2 and no word. Now the checks are a step of
+    /// every rank: that rank's one line, exit 2.
+    /// </summary>
+    [Fact]
+    public void ProcessFailingAnOptionsCheckAlone_EndsTheJobWithItsOneLine()
+    {
+        using var folder = new TemporaryFolder();
+        string[] tiny = [.. Pretrain(folder["run"]), "--quiet"];
+        string[] finetune = Finetune(folder["run"]);
+        foreach ((string[] rankZero, string[] rankOne, string expected) in new (string[], string[], string)[]
+        {
+            (tiny, With(tiny, "--batch", "16"), ": --batch 16 --sequence 128 is not a compiled shape of 'bert-tiny'; compiled: "),
+            (finetune, [.. finetune, "--warmup", "-1"], ": --warmup must be 0 or more"),
+            (tiny, With(tiny, "--checkpoints", " "), ": --checkpoints is empty: give the folder for the run's checkpoints"),
+        })
+        {
+            RunResult result = MpiRun.EachRank(MpiRun.Cli, rankZero, rankOne);
+            Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}\nstderr:\n{result.Error}");
+            string line = Assert.Single(result.ErrorLines);
+            Assert.StartsWith("bertgen: error: rank 1 on ", line, StringComparison.Ordinal);
+            Assert.Contains(expected, line, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(folder["run"]));
+        }
+    }
+
     // The arguments with `option`'s value replaced.
     private static string[] With(string[] arguments, string option, string value) =>
         arguments.Select((a, i) => i > 0 && arguments[i - 1] == option ? value : a).ToArray();

@@ -65,22 +65,26 @@ internal sealed class FinetuneCommand : ICliCommand
         {
             // First: a Ctrl-C or SIGTERM during the checks below ends the process with one line, not silently.
             using TrainingStop stop = TrainingStop.Listen(context.Console.Error, training.Resuming(parse));
-            training.Validate(parse, context.Console);
-            ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
+            // Under mpirun the options (and each machine's memory) are checked on every rank as one step, as pretrain's are.
+            DataParallelLaunch.Join(context.Console.Error);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
-            TrainingRun.RequireShape(descriptor, batch, sequence);
-            TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath: null);
-            if (parse.GetValue(warmup) is < 0)
+            (ModelDescriptor descriptor, string directory) = DataParallelLaunch.OnEveryRank(() =>
             {
-                throw new CliUsageException("--warmup must be 0 or more");
-            }
+                training.Validate(parse, context.Console);
+                ModelDescriptor compiled = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
+                TrainingRun.RequireShape(compiled, batch, sequence);
+                TrainingMemory.RequireFits(compiled, batch, sequence, parse.GetValue(training.Replicas), corpusPath: null);
+                if (parse.GetValue(warmup) is < 0)
+                {
+                    throw new CliUsageException("--warmup must be 0 or more");
+                }
 
-            string directory = TrainingRun.FolderOf(parse.GetValue(checkpoints), "finetune-" + ModelCatalog.CliName(descriptor));
+                return (compiled, TrainingRun.FolderOf(parse.GetValue(checkpoints), "finetune-" + ModelCatalog.CliName(compiled)));
+            });
+            JobAgreement.Require(parse, descriptor, init, train, evaluation, training.Vocabulary, checkpoints, training.Threads);
             // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and finds the --init
             // weights, which it alone loads (the others receive its parameters), and every rank trains with what it found.
-            DataParallelLaunch.Join(context.Console.Error);
-            JobAgreement.Require(parse, descriptor, init, train, evaluation, training.Vocabulary, checkpoints, training.Threads);
             string initValue = parse.GetValue(init)!;
             (ResumePlan resume, IReadOnlyList<string> labelNames, string? initWeights) = DataParallelLaunch.FromRankZero(
                 () =>

@@ -57,30 +57,36 @@ internal sealed class PretrainCommand : ICliCommand
         {
             // First: a Ctrl-C or SIGTERM during the checks below ends the process with one line, not silently.
             using TrainingStop stop = TrainingStop.Listen(context.Console.Error, training.Resuming(parse));
-            training.Validate(parse, context.Console);
-            ModelDescriptor descriptor = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
+            // Under mpirun the options are checked on every rank as one step (an error on any rank is the job's one line): a
+            // process of an MPMD job (-np 1 A : -np 1 B) that alone failed a check before joining ended the job without a
+            // word (exit 2), its usage error taken for the one rank 0 prints.
+            DataParallelLaunch.Join(context.Console.Error);
             int batch = parse.GetValue(training.Batch);
             int sequence = parse.GetValue(training.Sequence);
-            TrainingRun.RequireShape(descriptor, batch, sequence);
-            if (parse.GetValue(warmup) < 0)
+            (ModelDescriptor descriptor, string directory) = DataParallelLaunch.OnEveryRank(() =>
             {
-                throw new CliUsageException($"--warmup must be 0 or more, not {parse.GetValue(warmup)}");
-            }
+                training.Validate(parse, context.Console);
+                ModelDescriptor compiled = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.PretrainingHead, training: true);
+                TrainingRun.RequireShape(compiled, batch, sequence);
+                if (parse.GetValue(warmup) < 0)
+                {
+                    throw new CliUsageException($"--warmup must be 0 or more, not {parse.GetValue(warmup)}");
+                }
 
-            if (parse.GetValue(evaluationBatches) < 1)
-            {
-                throw new CliUsageException($"--eval-batches must be at least 1, not {parse.GetValue(evaluationBatches)}");
-            }
+                if (parse.GetValue(evaluationBatches) < 1)
+                {
+                    throw new CliUsageException($"--eval-batches must be at least 1, not {parse.GetValue(evaluationBatches)}");
+                }
 
-            if (!(parse.GetValue(heldOut) is > 0 and <= 0.5))
-            {
-                throw new CliUsageException($"--held-out must be a share above 0 and at most 0.5, not {parse.GetValue(heldOut).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-            }
+                if (!(parse.GetValue(heldOut) is > 0 and <= 0.5))
+                {
+                    throw new CliUsageException($"--held-out must be a share above 0 and at most 0.5, not {parse.GetValue(heldOut).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+                }
 
-            // Under mpirun every rank checks its own copy of the files (and its machine's memory for the corpus), as one
-            // step: an error on any rank is the job's one line.
-            DataParallelLaunch.Join(context.Console.Error);
+                return (compiled, TrainingRun.FolderOf(parse.GetValue(checkpoints), "pretrain-" + ModelCatalog.CliName(compiled)));
+            });
             JobAgreement.Require(parse, descriptor, corpus, training.Vocabulary, checkpoints, training.Threads);
+            // Every rank checks its own copy of the files (and its machine's memory for the corpus), as one step.
             (string corpusPath, string vocabularyPath) = DataParallelLaunch.OnEveryRank(() =>
             {
                 string corpusPath = BundledData.Resolve(parse.GetValue(corpus), BundledData.PretrainingCorpus, "--corpus");
@@ -89,7 +95,6 @@ internal sealed class PretrainCommand : ICliCommand
                 TrainingMemory.RequireFits(descriptor, batch, sequence, parse.GetValue(training.Replicas), corpusPath);
                 return (corpusPath, vocabularyPath);
             });
-            string directory = TrainingRun.FolderOf(parse.GetValue(checkpoints), "pretrain-" + ModelCatalog.CliName(descriptor));
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
             ResumePlan resume = DataParallelLaunch.FromRankZero(
                 () => ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),

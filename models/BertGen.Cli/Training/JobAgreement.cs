@@ -20,7 +20,8 @@ internal static class JobAgreement
 {
     /// <summary>
     /// Refuses, on every rank at once, a job whose processes do not all run what rank 0 runs, naming what differs. The
-    /// first collective after <see cref="DataParallelLaunch.Join"/>, so that it is one in every command that joins.
+    /// first collective after <see cref="DataParallelLaunch.Join"/> but the options' checks (one
+    /// <see cref="DataParallelLaunch.OnEveryRank"/> step in every command that joins), so that it is one in every such command.
     /// </summary>
     /// <param name="parse">This process's command line.</param>
     /// <param name="model">The compiled model it trains.</param>
