@@ -340,6 +340,11 @@ public sealed class CliDataParallelTests
             + "(the same bertgen build on every machine); only data file paths, --checkpoints and --threads may differ", Assert.Single(options.ErrorLines), StringComparison.Ordinal);
         Assert.False(Directory.Exists(folder["run"]));
 
+        // A flag is said as given or not (it read '--resume False where rank 0 has True').
+        RunResult flag = MpiRun.EachRank(MpiRun.Cli, [.. tiny, "--resume"], tiny);
+        Assert.Equal(2, flag.ExitCode);
+        Assert.Contains(": runs without --resume where rank 0 has it: every process of an mpirun job", Assert.Single(flag.ErrorLines), StringComparison.Ordinal);
+
         MpiRun.EachRank(MpiRun.Cli, tiny, ownMachine).AssertSucceeded();
     }
 

@@ -38,7 +38,7 @@ internal static class JobAgreement
         IReadOnlyList<(string Name, string Value)> rankZero = DataParallelLaunch.FromRankZero(() => own, Write, Read);
         DataParallelLaunch.OnEveryRank(() =>
         {
-            string[] differences = Differences(own, rankZero).ToArray();
+            string[] differences = Differences(own, rankZero, Flags(parse)).ToArray();
             return differences.Length == 0 ? 0 : throw new CliUsageException(
                 $"runs {string.Join("; ", differences)}: every process of an mpirun job must run the same command with the same options on the same "
                 + "compiled model (the same bertgen build on every machine); only data file paths, --checkpoints and --threads may differ");
@@ -63,7 +63,11 @@ internal static class JobAgreement
         return description;
     }
 
-    private static IEnumerable<string> Differences(IReadOnlyList<(string Name, string Value)> own, IReadOnlyList<(string Name, string Value)> rankZero)
+    // The options given without a value (--resume, --zero): said as given or not, not as True or False.
+    private static HashSet<string> Flags(ParseResult parse) =>
+        parse.CommandResult.Command.Options.OfType<Option<bool>>().Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+
+    private static IEnumerable<string> Differences(IReadOnlyList<(string Name, string Value)> own, IReadOnlyList<(string Name, string Value)> rankZero, IReadOnlySet<string> flags)
     {
         // Another command differs in everything else too: that is the one thing to say.
         if (own[0].Value != rankZero[0].Value)
@@ -78,6 +82,10 @@ internal static class JobAgreement
             if (!root.TryGetValue(name, out string? theirs))
             {
                 yield return $"{name} {value}, which rank 0's command has not";
+            }
+            else if (theirs != value && flags.Contains(name))
+            {
+                yield return value == bool.TrueString ? $"{name} where rank 0 runs without it" : $"without {name} where rank 0 has it";
             }
             else if (theirs != value)
             {
