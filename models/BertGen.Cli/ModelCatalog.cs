@@ -121,15 +121,28 @@ internal static class ModelCatalog
     {
         var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
         using Stream? resource = typeof(ModelCatalog).Assembly.GetManifestResourceStream("specs/" + specFile);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read);
-        if (resource is null || file.Length > MaxSpecBytes)
+        if (resource is null)
         {
             return false;
         }
 
+        // Read up to one byte past the limit, whatever the file is: a pipe has no length to ask first.
+        byte[] text;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read))
+        {
+            text = new byte[MaxSpecBytes + 1];
+            int read = file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false);
+            if (read > MaxSpecBytes)
+            {
+                return false;
+            }
+
+            Array.Resize(ref text, read);
+        }
+
         try
         {
-            using JsonDocument given = JsonDocument.Parse(file, options);
+            using JsonDocument given = JsonDocument.Parse(text, options);
             using JsonDocument ours = JsonDocument.Parse(resource, options);
             return JsonElement.DeepEquals(given.RootElement, ours.RootElement);
         }
@@ -140,7 +153,7 @@ internal static class ModelCatalog
     }
 
     /// <summary>Far above any shipped spec (the largest is 1 KB): a bigger file cannot be one, and is not read.</summary>
-    private const long MaxSpecBytes = 1 << 20;
+    private const int MaxSpecBytes = 1 << 20;
 
     /// <summary>
     /// <see cref="FindCompiled"/>, or the one usage error every command gives for a name that matches no compiled model

@@ -136,6 +136,23 @@ public sealed class InspectCommandTests
         Assert.Equal(byName, Cli.Run("inspect", "bert-tiny.bert.json", "--format", "json").Output);
     }
 
+    /// <summary>A spec file that is a named pipe was asked its length first: "internal error (NotSupportedException)".</summary>
+    [Fact]
+    public async System.Threading.Tasks.Task ASpecFileThroughANamedPipeIsReadAsItsText()
+    {
+        using var folder = new TemporaryFolder();
+        string fifo = folder.File("bert-tiny.bert.json");
+        Assert.Equal(0, UnixProcess.MakeFifo(fifo));
+        byte[] shipped = File.ReadAllBytes(ShippedSpec("bert-tiny.bert.json"));
+        System.Threading.Tasks.Task writer = System.Threading.Tasks.Task.Run(() => File.WriteAllBytes(fifo, shipped));
+
+        CliResult result = Cli.Run("inspect", fifo, "--format", "json");
+
+        await writer.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(Cli.Run("inspect", "bert-tiny", "--format", "json").Output, result.Output);
+    }
+
     /// <summary>A spec in the repository's models/specs, found from the test's own folder.</summary>
     private static string ShippedSpec(string name)
     {
