@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Threading;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.CompilerServices;
@@ -216,19 +217,12 @@ public sealed class Trainer : IDisposable
     /// <exception cref="TrainingException">A rank's held-out batches are not rank 0's.</exception>
     private static void RequireSameHeldOutData(IDataParallelGroup group, IEvaluationBatchSource evaluation, TrainingBatch scratch)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(BitConverter.GetBytes(evaluation.BatchCount));
         for (int i = 0; i < evaluation.BatchCount; i++)
         {
             evaluation.Fill(i, scratch);
-            foreach (int[] ids in new[] { scratch.InputIds, scratch.AttentionMask, scratch.TokenTypeIds, scratch.MaskedLmPositions, scratch.MaskedLmIds, scratch.NextSentenceLabels,
-                scratch.ClassLabels, scratch.TokenLabels, scratch.StartPositions, scratch.EndPositions })
-            {
-                hash.AppendData(MemoryMarshal.AsBytes(ids.AsSpan()));
-            }
-
-            hash.AppendData(MemoryMarshal.AsBytes(scratch.MaskedLmWeights.AsSpan()));
-            hash.AppendData(MemoryMarshal.AsBytes(scratch.Targets.AsSpan()));
+            scratch.AppendContent(hash);
         }
 
         RequireAsOnRankZero(group, hash.GetHashAndReset(), ranks =>

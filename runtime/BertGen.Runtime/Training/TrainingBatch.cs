@@ -1,3 +1,7 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
 namespace BertGen.Runtime.Training;
 
 /// <summary>
@@ -41,4 +45,25 @@ public sealed class TrainingBatch
 
     /// <summary>[B] answer end positions (question answering).</summary>
     public int[] EndPositions { get; init; } = System.Array.Empty<int>();
+
+    /// <summary>Adds every array of the batch, in declaration order, to <paramref name="hash"/>: two batches that hash alike hold the same content.</summary>
+    internal void AppendContent(IncrementalHash hash)
+    {
+        foreach (int[] values in new[] { InputIds, AttentionMask, TokenTypeIds, MaskedLmPositions, MaskedLmIds })
+        {
+            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+
+        hash.AppendData(MemoryMarshal.AsBytes(MaskedLmWeights.AsSpan()));
+        foreach (int[] values in new[] { NextSentenceLabels, ClassLabels })
+        {
+            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+
+        hash.AppendData(MemoryMarshal.AsBytes(Targets.AsSpan()));
+        foreach (int[] values in new[] { TokenLabels, StartPositions, EndPositions })
+        {
+            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+    }
 }
