@@ -25,26 +25,13 @@ internal sealed class RankZeroLifeline : IDisposable
     private const int HostBytes = 256;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
-    // How long rank 0 waits for its accept thread to take the connections the other ranks made. They are complete in
-    // the listener's backlog already, so this is a bound against the unforeseen, not a wait anyone should see.
-    private static readonly TimeSpan AcceptTimeout = TimeSpan.FromSeconds(2);
+    // How long rank 0 waits for the connections the other ranks made. They are complete in the listener's backlog already
+    // when it starts taking them, so this is a bound against the unforeseen, not a wait anyone should see.
+    private static readonly TimeSpan AcceptTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly TcpListener? _listener;
-    private readonly List<Socket> _connections = [];
+    private readonly List<Socket> _connections;
 
-    private RankZeroLifeline(TcpListener? listener, Socket? toRankZero)
-    {
-        _listener = listener;
-        if (toRankZero is not null)
-        {
-            _connections.Add(toRankZero);
-        }
-
-        if (listener is not null)
-        {
-            new Thread(Accept) { IsBackground = true, Name = "bertgen rank 0 lifeline" }.Start();
-        }
-    }
+    private RankZeroLifeline(List<Socket> connections) => _connections = connections;
 
     /// <summary>
     /// Opens the lifeline of <paramref name="group"/>, whose rank 0 runs on <paramref name="host"/> as this rank names it
@@ -84,17 +71,24 @@ internal sealed class RankZeroLifeline : IDisposable
             toRankZero = port == 0 ? null : Connect(rankZeroHost == host ? "localhost" : rankZeroHost, port);
         }
 
-        // How many ranks connected, so that rank 0 knows how many connections to wait for. Without this its accept
-        // thread took them a few milliseconds after training began, and a word rank 0 sent before then missed them.
+        // How many ranks connected, so that rank 0 takes exactly those connections before it returns. Taken on a thread
+        // of their own, they were held a few milliseconds after training began (or seconds, on a loaded machine), and a
+        // word rank 0 sent before then missed them.
         Span<double> connected = [toRankZero is null ? 0 : 1];
         group.AllReduceSum(connected);
-        var lifeline = new RankZeroLifeline(listener, toRankZero);
-        if (group.Rank == 0)
+        if (listener is null)
         {
-            lifeline.AwaitConnections((int)connected[0]);
+            return new RankZeroLifeline(toRankZero is null ? [] : [toRankZero]);
         }
 
-        return lifeline;
+        try
+        {
+            return new RankZeroLifeline(Accept(listener, (int)connected[0]));
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 
     // A connection to rank 0, or null when it cannot be made in time.
@@ -114,47 +108,25 @@ internal sealed class RankZeroLifeline : IDisposable
         }
     }
 
-    // Rank 0: returns once the accept thread holds `count` connections, or after AcceptTimeout (a connection lost in
+    // Rank 0: the `count` connections the other ranks made, or those taken within AcceptTimeout (a connection lost in
     // between: that rank then speaks for itself, as one without a lifeline does).
-    private void AwaitConnections(int count)
+    private static List<Socket> Accept(TcpListener listener, int count)
     {
-        var clock = Stopwatch.StartNew();
-        lock (_connections)
-        {
-            while (_connections.Count < count)
-            {
-                // The time left read once: read again after the check it could be past 0 by then, and Monitor.Wait takes
-                // -1 ms as "forever" and throws below that.
-                TimeSpan left = AcceptTimeout - clock.Elapsed;
-                if (left <= TimeSpan.Zero)
-                {
-                    return;
-                }
-
-                Monitor.Wait(_connections, left);
-            }
-        }
-    }
-
-    // Rank 0: takes the other ranks' connections as they come, until the lifeline is disposed.
-    private void Accept()
-    {
+        var connections = new List<Socket>(count);
+        using var timeout = new CancellationTokenSource(AcceptTimeout);
         try
         {
-            while (true)
+            while (connections.Count < count)
             {
-                Socket connection = _listener!.AcceptSocket();
-                lock (_connections)
-                {
-                    _connections.Add(connection);
-                    Monitor.PulseAll(_connections);
-                }
+                connections.Add(listener.AcceptSocketAsync(timeout.Token).AsTask().GetAwaiter().GetResult());
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
-            // Stopped.
+            // Fewer than counted.
         }
+
+        return connections;
     }
 
     /// <summary>
@@ -235,7 +207,6 @@ internal sealed class RankZeroLifeline : IDisposable
 
     public void Dispose()
     {
-        _listener?.Stop();
         lock (_connections)
         {
             _connections.ForEach(c => c.Dispose());
