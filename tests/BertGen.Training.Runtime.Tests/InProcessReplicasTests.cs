@@ -361,8 +361,23 @@ public sealed class InProcessReplicasTests
             return 0;
         }, replicas: 3));
         Assert.Equal(
-            "the held-out data of rank 2 is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): every process must evaluate on the same data",
+            "the held-out data of rank 2 is not rank 0's (held-out data given to some ranks only, another file, or one with other content, under the same name on its machine, or other data options): every process must evaluate on the same data",
             error.Message);
+
+        // Held-out data on some ranks only (a library user's code): the others left waiting in a collective, for a minute
+        // of this test and forever in a job.
+        foreach (int without in new[] { 0, 1 })
+        {
+            error = Assert.Throws<TrainingException>(() => RunOnEach(group =>
+            {
+                using BagOfEmbeddingsClassifier model = Model();
+                using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options,
+                    group.Rank == without ? null : new SyntheticEvaluationSource(8, examples: 20, seed: 7), group: group);
+                return 0;
+            }, replicas: 3));
+            Assert.StartsWith(without == 0 ? "the held-out data of ranks 1, 2 is not rank 0's (held-out data given to some ranks only"
+                : "the held-out data of rank 1 is not rank 0's (held-out data given to some ranks only", error.Message, StringComparison.Ordinal);
+        }
 
         // The same held-out data on every replica starts.
         Assert.Equal([0, 0, 0], RunOnEach(group =>

@@ -154,10 +154,7 @@ public sealed class Trainer : IDisposable
                 _group.Broadcast(model.Parameters, 0, model.Parameters.Length, root: 0);
                 model.PrepareWeights();
                 RequireSameData(_group, training);
-                if (evaluation is not null)
-                {
-                    RequireSameHeldOutData(_group, evaluation, _evaluationBatch!);
-                }
+                RequireSameHeldOutData(_group, evaluation, _evaluationBatch);
             }
             catch
             {
@@ -212,21 +209,28 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// Each process evaluates its share of the held-out batches and the shares are summed: a rank whose held-out file
     /// differs (another machine's copy) made the reported metrics a mix of two data sets without a word. Its batches,
-    /// filled once and hashed, must be rank 0's.
+    /// filled once and hashed, must be rank 0's. A rank given none where rank 0 has some (or the other way round) would
+    /// wait forever in the first evaluation's sum, or here.
     /// </summary>
-    /// <exception cref="TrainingException">A rank's held-out batches are not rank 0's.</exception>
-    private static void RequireSameHeldOutData(IDataParallelGroup group, IEvaluationBatchSource evaluation, TrainingBatch scratch)
+    /// <exception cref="TrainingException">A rank's held-out batches are not rank 0's, or only some ranks have any.</exception>
+    private static void RequireSameHeldOutData(IDataParallelGroup group, IEvaluationBatchSource? evaluation, TrainingBatch? scratch)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(BitConverter.GetBytes(evaluation.BatchCount));
-        for (int i = 0; i < evaluation.BatchCount; i++)
+        byte[] own = [];
+        if (evaluation is not null)
         {
-            evaluation.Fill(i, scratch);
-            scratch.AppendContent(hash);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(BitConverter.GetBytes(evaluation.BatchCount));
+            for (int i = 0; i < evaluation.BatchCount; i++)
+            {
+                evaluation.Fill(i, scratch!);
+                scratch!.AppendContent(hash);
+            }
+
+            own = hash.GetHashAndReset();
         }
 
-        RequireAsOnRankZero(group, hash.GetHashAndReset(), ranks =>
-            $"the held-out data of {ranks} is not rank 0's (another file, or one with other content, under the same name on its machine, or other data options): "
+        RequireAsOnRankZero(group, own, ranks =>
+            $"the held-out data of {ranks} is not rank 0's (held-out data given to some ranks only, another file, or one with other content, under the same name on its machine, or other data options): "
             + "every process must evaluate on the same data");
     }
 
