@@ -363,7 +363,7 @@ public sealed class CliDataParallelTests
         foreach ((string[] rankZero, string[] rankOne, string expected) in new (string[], string[], string)[]
         {
             (tiny, With(tiny, "--batch", "16"), ": --batch 16 --sequence 128 is not a compiled shape of 'bert-tiny'; compiled: "),
-            (finetune, [.. finetune, "--warmup", "-1"], ": --warmup must be 0 or more"),
+            (finetune, [.. finetune, "--warmup", "-1"], ": --warmup must be 0 or more, not -1"),
             (tiny, With(tiny, "--checkpoints", " "), ": --checkpoints is empty: give the folder for the run's checkpoints"),
         })
         {
@@ -374,6 +374,44 @@ public sealed class CliDataParallelTests
             Assert.Contains(expected, line, StringComparison.Ordinal);
             Assert.False(Directory.Exists(folder["run"]));
         }
+    }
+
+    /// <summary>
+    /// A command line of an MPMD job (<c>-np 1 A : -np 1 B</c>) that does not parse fails before joining. Its usage error
+    /// was taken for the one every rank holds, which rank 0 prints; rank 0's command line had none, so the job ended with
+    /// exit 2 and no word. The first rank of that command line now says it; rank 0 says its own.
+    /// </summary>
+    [Fact]
+    public void CommandLineThatDoesNotParse_OnAnotherRankOnly_IsSaidByThatRank()
+    {
+        using var folder = new TemporaryFolder();
+        string[] tiny = [.. Pretrain(folder["run"]), "--quiet"];
+        RunResult result = MpiRun.EachRank(MpiRun.Cli, tiny, [.. tiny, "--bach", "8"]);
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}\nstderr:\n{result.Error}");
+        string line = Assert.Single(result.ErrorLines, l => l.StartsWith("bertgen:", StringComparison.Ordinal));
+        Assert.StartsWith("bertgen: error: rank 1: ", line, StringComparison.Ordinal);
+        Assert.Contains("'--bach'", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder["run"]));
+
+        // Rank 0's own does not parse: its line, as alone.
+        RunResult rankZero = MpiRun.EachRank(MpiRun.Cli, [.. tiny, "--bach", "8"], tiny);
+        Assert.Equal(2, rankZero.ExitCode);
+        Assert.StartsWith("bertgen: error: ", Assert.Single(rankZero.ErrorLines, l => l.StartsWith("bertgen:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.DoesNotContain("rank ", rankZero.ErrorLines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LabelsWrittenWithSpaces_AreTheSameLabels()
+    {
+        // --labels is a list: 'OT, NT' on one machine and 'OT,NT' on another name the same classes (it was refused as
+        // '--labels OT, NT where rank 0 has OT,NT'); other names are still refused.
+        using var folder = new TemporaryFolder();
+        string[] finetune = [.. Finetune(folder["run"]), "--labels", "OT,NT"];
+        MpiRun.EachRank(MpiRun.Cli, finetune, With(finetune, "--labels", "OT, NT")).AssertSucceeded();
+
+        RunResult other = MpiRun.EachRank(MpiRun.Cli, With(finetune, "--checkpoints", folder["other"]), With(With(finetune, "--checkpoints", folder["other"]), "--labels", "NT,OT"));
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains(": runs --labels NT,OT where rank 0 has OT,NT: every process", Assert.Single(other.ErrorLines), StringComparison.Ordinal);
     }
 
     // The arguments with `option`'s value replaced.

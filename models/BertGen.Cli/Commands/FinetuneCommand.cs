@@ -75,14 +75,14 @@ internal sealed class FinetuneCommand : ICliCommand
                 ModelDescriptor compiled = ModelCatalog.RequireCompiledWithHead(parse.GetValue(model)!, ModelCatalog.SequenceClassificationHead, training: true);
                 TrainingRun.RequireShape(compiled, batch, sequence);
                 TrainingMemory.RequireFits(compiled, batch, sequence, parse.GetValue(training.Replicas), corpusPath: null);
-                if (parse.GetValue(warmup) is < 0)
+                if (parse.GetValue(warmup) is long steps and < 0)
                 {
-                    throw new CliUsageException("--warmup must be 0 or more");
+                    throw new CliUsageException($"--warmup must be 0 or more, not {steps}");
                 }
 
                 return (compiled, TrainingRun.FolderOf(parse.GetValue(checkpoints), "finetune-" + ModelCatalog.CliName(compiled)));
             });
-            JobAgreement.Require(parse, descriptor, init, train, evaluation, training.Vocabulary, checkpoints, training.Threads);
+            JobAgreement.Require(parse, descriptor, [init, train, evaluation, training.Vocabulary, checkpoints, training.Threads], labels);
             // Under mpirun, rank 0 reads the checkpoint folder (the schedule and labels of a resumed run) and finds the --init
             // weights, which it alone loads (the others receive its parameters), and every rank trains with what it found.
             string initValue = parse.GetValue(init)!;

@@ -85,7 +85,7 @@ internal sealed class PretrainCommand : ICliCommand
 
                 return (compiled, TrainingRun.FolderOf(parse.GetValue(checkpoints), "pretrain-" + ModelCatalog.CliName(compiled)));
             });
-            JobAgreement.Require(parse, descriptor, corpus, training.Vocabulary, checkpoints, training.Threads);
+            JobAgreement.Require(parse, descriptor, [corpus, training.Vocabulary, checkpoints, training.Threads]);
             // Every rank checks its own copy of the files (and its machine's memory for the corpus), as one step.
             (string corpusPath, string vocabularyPath) = DataParallelLaunch.OnEveryRank(() =>
             {

@@ -227,7 +227,8 @@ internal static class DataParallelLaunch
     /// <summary>
     /// How this process reports <paramref name="exception"/>: rank 0 (or a process alone) as usual (null); another rank
     /// stays silent ("") when every rank fails the same way — a usage error, an outcome relayed from rank 0, or a failed
-    /// step of every rank (<see cref="OnEveryRank"/>) — and otherwise says which rank it is.
+    /// step of every rank (<see cref="OnEveryRank"/>) — and otherwise says which rank it is. A usage error before joining
+    /// is said by the first rank of each command line of an mpirun job of several (<c>-np 1 A : -np 1 B</c>).
     /// </summary>
     public static string? ErrorPrefix(Exception exception)
     {
@@ -237,9 +238,40 @@ internal static class DataParallelLaunch
             return null;
         }
 
-        return exception is CliUsageException or CliInterruptedException || exception.Data.Contains(DataParallelException.RelayedFromRootKey)
-            ? string.Empty
-            : $"rank {LaunchRank}{(Group is null ? string.Empty : " on " + Group.Host)}: ";
+        // A usage error before joining is every rank's (they were given one command line), except in a job of several
+        // command lines, whose rank 0 may not have it.
+        bool everyRanks = exception is CliUsageException ? Group is not null || !FirstOfAnotherCommandLine()
+            : exception is CliInterruptedException || exception.Data.Contains(DataParallelException.RelayedFromRootKey);
+        return everyRanks ? string.Empty : $"rank {LaunchRank}{(Group is null ? string.Empty : " on " + Group.Host)}: ";
+    }
+
+    // Whether this process is the first of its command line in an mpirun job of several (-np 1 A : -np 1 B: Open MPI's app
+    // contexts, OMPI_NUM_APP_CTX and OMPI_APP_CTX_NUM_PROCS) and that command line is not rank 0's. The ranks of one
+    // command line fail alike before joining, so its first rank speaks for them, and rank 0 for its own.
+    private static bool FirstOfAnotherCommandLine()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("OMPI_NUM_APP_CTX"), NumberStyles.None, CultureInfo.InvariantCulture, out int lines) || lines < 2)
+        {
+            return false;
+        }
+
+        int first = 0;
+        foreach (string size in (Environment.GetEnvironmentVariable("OMPI_APP_CTX_NUM_PROCS") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (LaunchRank == first)
+            {
+                return first != 0;
+            }
+
+            if (!int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out int processes) || LaunchRank < first + processes)
+            {
+                return false;
+            }
+
+            first += processes;
+        }
+
+        return false;
     }
 
     /// <summary>

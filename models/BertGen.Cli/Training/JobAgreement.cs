@@ -27,14 +27,16 @@ internal static class JobAgreement
     /// <param name="model">The compiled model it trains.</param>
     /// <param name="perMachine">Options each machine may set for itself: its copies of the data files, its threads, the
     /// folder (rank 0's is the run's).</param>
-    public static void Require(ParseResult parse, ModelDescriptor model, params Option[] perMachine)
+    /// <param name="lists">Options whose value is a comma-separated list, compared item by item (<c>OT, NT</c> is
+    /// <c>OT,NT</c>).</param>
+    public static void Require(ParseResult parse, ModelDescriptor model, IReadOnlyCollection<Option> perMachine, params IReadOnlyCollection<Option> lists)
     {
         if (DataParallelLaunch.Group is not { Size: > 1 })
         {
             return;
         }
 
-        IReadOnlyList<(string Name, string Value)> own = Describe(parse, model, perMachine);
+        IReadOnlyList<(string Name, string Value)> own = Describe(parse, model, perMachine, lists);
         IReadOnlyList<(string Name, string Value)> rankZero = DataParallelLaunch.FromRankZero(() => own, Write, Read);
         DataParallelLaunch.OnEveryRank(() =>
         {
@@ -46,7 +48,7 @@ internal static class JobAgreement
     }
 
     /// <summary>The command, the model and each option's value (given or default), but the per-machine ones.</summary>
-    internal static IReadOnlyList<(string Name, string Value)> Describe(ParseResult parse, ModelDescriptor model, IReadOnlyCollection<Option> perMachine)
+    internal static IReadOnlyList<(string Name, string Value)> Describe(ParseResult parse, ModelDescriptor model, IReadOnlyCollection<Option> perMachine, IReadOnlyCollection<Option> lists)
     {
         var description = new List<(string, string)>
         {
@@ -57,7 +59,8 @@ internal static class JobAgreement
         // --model is the model's line: named with what it is in this build.
         foreach (Option option in parse.CommandResult.Command.Options.Where(o => !perMachine.Contains(o) && o.Name != "--model").OrderBy(o => o.Name, StringComparer.Ordinal))
         {
-            description.Add((option.Name, Text(parse.GetResult(option)?.GetValueOrDefault<object?>())));
+            object? value = parse.GetResult(option)?.GetValueOrDefault<object?>();
+            description.Add((option.Name, Text(value is string list && lists.Contains(option) ? list.Split(',', StringSplitOptions.TrimEntries) : value)));
         }
 
         return description;

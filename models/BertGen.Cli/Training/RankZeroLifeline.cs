@@ -27,7 +27,7 @@ internal sealed class RankZeroLifeline : IDisposable
 
     // How long rank 0 waits for the connections the other ranks made. They are complete in the listener's backlog already
     // when it starts taking them, so this is a bound against the unforeseen, not a wait anyone should see.
-    private static readonly TimeSpan AcceptTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AcceptTimeout = TimeSpan.FromSeconds(2);
 
     private readonly List<Socket> _connections;
 
