@@ -348,6 +348,50 @@ public sealed class CliDataParallelTests
         MpiRun.EachRank(MpiRun.Cli, tiny, ownMachine).AssertSucceeded();
     }
 
+    [Fact]
+    public void ProcessOfAnotherBertgenBuild_IsRefusedInOneLine()
+    {
+        // Another commit's bertgen on one machine (the model described alike) may make other collectives than rank 0's:
+        // the agreement compared the model's description, not the build. Here the other build is this one with another
+        // version (what --version prints, with its commit) written into a copy of bertgen.dll.
+        using var folder = new TemporaryFolder();
+        string version = MpiRun.Alone(MpiRun.Cli, ["--version"]).AssertSucceeded().Output.Trim();
+        string other = version[..^1] + (version[^1] == '1' ? '2' : '1');
+        string otherCli = CopyWithVersion(folder["other-build"], version, other);
+        string[] tiny = [.. Pretrain(folder["run"]), "--quiet"];
+
+        RunResult refused = MpiRun.EachRank((MpiRun.Cli, tiny), (otherCli, tiny));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.EndsWith($": runs bertgen {other} where rank 0 has {version}: every process of an mpirun job must run the same command with the same options on the "
+            + "same compiled model (the same bertgen build on every machine); only data file paths, --checkpoints and --threads may differ", Assert.Single(refused.ErrorLines), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder["run"]));
+    }
+
+    // A copy of the CLI's build folder (links to its files) whose bertgen.dll carries `other` as its informational version
+    // instead of `version`, of the same length: a string in the assembly's metadata, after its one-byte length.
+    private static string CopyWithVersion(string target, string version, string other)
+    {
+        Directory.CreateDirectory(target);
+        foreach (string entry in Directory.EnumerateFileSystemEntries(AppContext.BaseDirectory))
+        {
+            string name = Path.GetFileName(entry);
+            if (name != "bertgen.dll")
+            {
+                File.CreateSymbolicLink(Path.Combine(target, name), entry);
+            }
+        }
+
+        byte[] assembly = File.ReadAllBytes(MpiRun.Cli);
+        byte[] from = [(byte)version.Length, .. System.Text.Encoding.UTF8.GetBytes(version)];
+        int at = assembly.AsSpan().IndexOf(from);
+        Assert.True(at >= 0 && assembly.AsSpan(at + 1).IndexOf(from) < 0, $"'{version}' is not once in bertgen.dll");
+        System.Text.Encoding.UTF8.GetBytes(other).CopyTo(assembly, at + 1);
+        string cli = Path.Combine(target, "bertgen.dll");
+        File.WriteAllBytes(cli, assembly);
+        Assert.Equal(other, MpiRun.Alone(cli, ["--version"]).AssertSucceeded().Output.Trim());
+        return cli;
+    }
+
     /// <summary>
     /// A process of an MPMD job (<c>-np 1 A : -np 1 B</c>) whose options alone fail a check (an uncompiled --batch, a
     /// negative --warmup, an empty --checkpoints) failed it before joining, and its usage error, taken for the one every

@@ -47,17 +47,24 @@ internal static class MpiRun
     /// rank with its own arguments (Open MPI's <c>-np 1 A : -np 1 B</c>): a file that exists for one rank only, as on
     /// machines whose copies differ.
     /// </summary>
-    public static RunResult EachRank(string program, params IEnumerable<string>[] argumentsOfRank)
+    public static RunResult EachRank(string program, params IEnumerable<string>[] argumentsOfRank) =>
+        EachRank(argumentsOfRank.Select(arguments => (program, arguments)).ToArray());
+
+    /// <summary>
+    /// Runs one mpirun job of one rank per entry of <paramref name="ranks"/>, each its own program with its own arguments:
+    /// another build of a program on one machine.
+    /// </summary>
+    public static RunResult EachRank(params (string Program, IEnumerable<string> Arguments)[] ranks)
     {
         var job = new List<string> { "--quiet", "--oversubscribe", "--bind-to", "none" };
-        for (int rank = 0; rank < argumentsOfRank.Length; rank++)
+        for (int rank = 0; rank < ranks.Length; rank++)
         {
             if (rank > 0)
             {
                 job.Add(":");
             }
 
-            job.AddRange(["-np", "1", Dotnet, program, .. argumentsOfRank[rank]]);
+            job.AddRange(["-np", "1", Dotnet, ranks[rank].Program, .. ranks[rank].Arguments]);
         }
 
         return Start(Mpirun(), job, null);

@@ -5,6 +5,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using BertGen.Runtime.Inference;
 
 namespace BertGen.Cli.Training;
@@ -53,6 +54,9 @@ internal static class JobAgreement
         var description = new List<(string, string)>
         {
             ("the command", parse.CommandResult.Command.Name),
+            // The version with its commit (what --version prints): copies built from one commit on each machine agree,
+            // another commit's training may make other collectives.
+            ("bertgen", typeof(JobAgreement).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "(unversioned)"),
             ("the model", $"{ModelCatalog.CliName(model)} ({model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, {model.Layers} layers of {model.HiddenSize}, "
                 + $"{model.AttentionHeads} heads, vocabulary {model.VocabSize}, heads {string.Join("+", model.Heads)}, shapes {string.Join(" ", model.Shapes.Select(s => $"{s.Batch}×{s.Sequence}"))})"),
         };
