@@ -19,6 +19,7 @@ internal static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath) ?? ".";
+        RequireFolder(path, directory);
         string temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
@@ -34,6 +35,20 @@ internal static class AtomicFile
         {
             File.Delete(temporary);
             throw;
+        }
+    }
+
+    // Asked before the temporary file is made, whose name the file system's refusal would carry instead of the target's
+    // ("Could not find a part of the path '…/.model.safetensors.9adf….tmp'" for ParameterSaver.SaveSafetensors into a
+    // folder not yet made).
+    private static void RequireFolder(string path, string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            directory = Path.GetDirectoryName(path) is { Length: > 0 } given ? given : directory;
+            throw new DirectoryNotFoundException(File.Exists(directory)
+                ? $"cannot write {MessageText.QuotePath(path)}: {MessageText.QuotePath(directory)} is a file, not a folder"
+                : $"cannot write {MessageText.QuotePath(path)}: folder {MessageText.QuotePath(directory)} does not exist");
         }
     }
 }

@@ -65,6 +65,8 @@ public sealed class PretrainingCorpus
     /// (checked at every line read and every sentence tokenised: a big corpus takes minutes).</exception>
     public static PretrainingCorpus Load(string path, BertWordPieceTokenizer tokenizer, CancellationToken cancellation = default)
     {
+        // Before the file is read: a null tokenizer was a NullReferenceException after the whole corpus had been read.
+        ArgumentNullException.ThrowIfNull(tokenizer);
         PretrainingCorpus corpus = Tokenize(SentenceCorpusReader.ReadFile(path, cancellation), tokenizer, cancellation);
         return corpus.DocumentCount > 0
             ? corpus
@@ -74,6 +76,8 @@ public sealed class PretrainingCorpus
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled before every sentence was tokenised.</exception>
     public static PretrainingCorpus Tokenize(IReadOnlyList<IReadOnlyList<string>> documents, BertWordPieceTokenizer tokenizer, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(tokenizer);
         var result = new List<int[][]>(documents.Count);
         var sentences = new List<int[]>();
         foreach (IReadOnlyList<string> document in documents)
@@ -101,6 +105,7 @@ public sealed class PretrainingCorpus
     /// <summary>Builds a corpus from already tokenised documents (each sentence non-empty).</summary>
     public static PretrainingCorpus FromTokenIds(IReadOnlyList<IReadOnlyList<int[]>> documents)
     {
+        ArgumentNullException.ThrowIfNull(documents);
         var result = new int[documents.Count][][];
         for (int d = 0; d < documents.Count; d++)
         {

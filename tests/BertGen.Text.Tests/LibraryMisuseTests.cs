@@ -117,4 +117,15 @@ public sealed class LibraryMisuseTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void ACorpusWithoutATokenizerOrDocumentsNamesWhatIsMissing()
+    {
+        // Load(path, null) read the whole corpus and then threw a NullReferenceException; Tokenize and FromTokenIds of null
+        // did the same.
+        Assert.Equal("tokenizer", Assert.Throws<ArgumentNullException>(() => PretrainingCorpus.Load("no-such-corpus.txt", null!)).ParamName);
+        Assert.Equal("tokenizer", Assert.Throws<ArgumentNullException>(() => PretrainingCorpus.Tokenize([["In the beginning."], ["And God said."]], null!)).ParamName);
+        Assert.Equal("documents", Assert.Throws<ArgumentNullException>(() => PretrainingCorpus.Tokenize(null!, TestData.Tokenizer)).ParamName);
+        Assert.Equal("documents", Assert.Throws<ArgumentNullException>(() => PretrainingCorpus.FromTokenIds(null!)).ParamName);
+    }
 }

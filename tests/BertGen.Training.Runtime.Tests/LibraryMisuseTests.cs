@@ -143,4 +143,52 @@ public sealed class LibraryMisuseTests
         Assert.Equal($"safetensors file '{Path.Combine(folder.Path, "absent")}' does not exist", Assert.Throws<WeightFileException>(() => ParameterLoader.ReadLabelNames(Path.Combine(folder.Path, "absent"))).Message);
         Assert.Throws<WeightFileException>(() => ParameterLoader.ReadLabelNames(text));
     }
+
+    [Fact]
+    public void ACheckpointFolderThatIsAFileIsRefusedBeforeTraining()
+    {
+        // The first checkpoint found it, after CheckpointEvery steps: "The file '…' already exists" (an IOException).
+        using var folder = new TemporaryDirectory();
+        string file = folder.File("train.tsv");
+        File.WriteAllText(file, "pos\ta joy\n");
+        using BagOfEmbeddingsClassifier model = Model();
+        var source = new SyntheticClassificationSource(8, seed: 5);
+        byte[] position = source.SaveState();
+        Assert.Equal($"checkpoint folder '{file}' is a file, not a folder", Assert.Throws<CheckpointException>(() => new Trainer(model, source, Options(file))).Message);
+        Assert.Equal(position, source.SaveState());
+        Assert.Equal("pos\ta joy\n", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void AMetricsFileInAFolderNotYetMadeIsWrittenThereAndAFolderIsRefused()
+    {
+        // A program putting its metrics beside its checkpoints (a folder the trainer makes at its first checkpoint) got
+        // "Could not find a part of the path"; a folder given as the file was "Access to the path … is denied".
+        using var folder = new TemporaryDirectory();
+        string path = Path.Combine(folder.Path, "runs", "mine", "metrics.csv");
+        using (new CsvMetricsSink(path))
+        {
+        }
+
+        Assert.Equal(CsvMetricsSink.Header + "\n", File.ReadAllText(path));
+        string runs = Path.Combine(folder.Path, "runs");
+        Assert.Equal($"metrics file '{runs}' is a folder, not a file", Assert.Throws<TrainingException>(() => new CsvMetricsSink(runs)).Message);
+        string file = Path.Combine(runs, "mine", "metrics.csv");
+        Assert.Equal($"metrics file '{file}/m.csv' cannot be made: '{file}' is a file, not a folder", Assert.Throws<TrainingException>(() => new CsvMetricsSink(Path.Combine(file, "m.csv"))).Message);
+    }
+
+    [Fact]
+    public void WeightsSavedIntoAFolderNotYetMadeNameTheFolderNotAHiddenFile()
+    {
+        // "Could not find a part of the path '…/.model.safetensors.9adf….tmp'": the temporary file the writer renames into
+        // place, a name the program never gave.
+        using var folder = new TemporaryDirectory();
+        using BagOfEmbeddingsClassifier model = Model();
+        string missing = Path.Combine(folder.Path, "runs");
+        string path = Path.Combine(missing, "model.safetensors");
+        DirectoryNotFoundException refused = Assert.Throws<DirectoryNotFoundException>(
+            () => ParameterSaver.SaveSafetensors(path, model.ParameterTable, model.Parameters.AsSpan()));
+        Assert.Equal($"cannot write '{path}': folder '{missing}' does not exist", refused.Message);
+        Assert.False(Directory.Exists(missing));
+    }
 }

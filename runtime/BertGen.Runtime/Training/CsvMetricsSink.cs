@@ -11,7 +11,8 @@ namespace BertGen.Runtime.Training;
 /// half a row. An existing non-empty file is appended to (a resumed run continues its log, after
 /// <see cref="TruncateAfter"/> has dropped what the resumed run will report again); a new one starts with the header.
 /// Numbers are invariant-culture and round-trippable; a value that does not apply (an accuracy with nothing scored,
-/// an eval row's learning rate) is left empty.
+/// an eval row's learning rate) is left empty. The file's folder is made when missing, as the trainer makes its
+/// checkpoint folder.
 /// </summary>
 public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
 {
@@ -23,6 +24,25 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
     public CsvMetricsSink(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+
+        // A folder was "Access to the path is denied", and a folder not made yet (the trainer's checkpoint folder, made at
+        // its first checkpoint, is where a program puts its metrics) "Could not find a part of the path".
+        if (Directory.Exists(path))
+        {
+            throw new TrainingException($"metrics file {MessageText.QuotePath(path)} is a folder, not a file");
+        }
+
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            if (File.Exists(folder))
+            {
+                throw new TrainingException($"metrics file {MessageText.QuotePath(path)} cannot be made: {MessageText.QuotePath(Path.GetDirectoryName(path) is { Length: > 0 } given ? given : folder)} is a file, not a folder");
+            }
+
+            Directory.CreateDirectory(folder);
+        }
+
         bool append = File.Exists(path) && new FileInfo(path).Length > 0;
         if (append)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -101,6 +102,15 @@ public sealed class Trainer : IDisposable
         _sink = sink;
         Options = options;
         RequireLabelsFit(model, options.LabelNames);
+
+        // Found here, not by the first checkpoint's "The file '…' already exists" after that many steps of training. Not
+        // asked of ranks of a group: only rank 0 writes checkpoints, and a refusal on one rank alone would leave the others
+        // waiting in the broadcast below.
+        if (_group is null && options.CheckpointDirectory is { Length: > 0 } checkpointFolder && File.Exists(checkpointFolder))
+        {
+            throw new CheckpointException($"checkpoint folder {MessageText.QuotePath(checkpointFolder)} is a file, not a folder");
+        }
+
         _checkpoints = options.CheckpointDirectory is null
             ? null
             : new CheckpointStore(options.CheckpointDirectory, options.KeepCheckpoints, checkpointFileWritten)

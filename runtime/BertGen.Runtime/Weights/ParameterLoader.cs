@@ -16,6 +16,11 @@ namespace BertGen.Runtime.Weights;
 /// and dtypes are checked before anything is written, so a load refused for one leaves the buffer untouched; a NaN
 /// or infinity is found as its tensor is copied, and a stored MLM decoder weight unlike the word embeddings once they are,
 /// so a load refused for one of these has written the tensors before it.
+/// <para>
+/// A loader writes the buffer and nothing else: the model computes with the packed copy that
+/// <see cref="IBertModel.PrepareWeights"/> (or <c>PrepareWeightsForInference</c>) makes of it, so load first and prepare
+/// after. A model prepared before the load is not told of it and keeps computing with the weights it had then.
+/// </para>
 /// </summary>
 public static class ParameterLoader
 {
