@@ -68,6 +68,8 @@ public sealed class SafetensorsReaderTests : IDisposable
     [InlineData(new byte[] { 1, 2, 3 }, "shorter than its 8-byte header length")]
     [InlineData(new byte[] { 255, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'}' }, "declares a 255-byte header")]
     [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0 }, "declares a 0-byte header")]
+    [InlineData(new byte[] { (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o', (byte)' ', (byte)'w', (byte)'o', (byte)'r', (byte)'l', (byte)'d' },
+        "is not a safetensors file: such a file starts with its JSON header's length in 8 bytes, and these read 8,031,924,123,371,070,824, above the format's limit of 100,000,000 bytes")]
     [InlineData(new byte[] { 2, 0, 0, 0, 0, 0, 0, 0, (byte)'[', (byte)']' }, "not a JSON object")]
     [InlineData(new byte[] { 2, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'x' }, "not valid JSON")]
     public void MalformedHeadersAreRejected(byte[] file, string expected)

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
@@ -84,7 +85,15 @@ internal sealed unsafe class SafetensorsReader : IDisposable
     private void Parse(long fileLength)
     {
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(_pointer, 8));
-        if (headerLength == 0 || headerLength > MaxHeaderBytes || 8 + (long)headerLength > fileLength)
+        if (headerLength > MaxHeaderBytes)
+        {
+            // A text file, an archive, a PyTorch .bin: "declares a 8031924123371070824-byte header" said nothing useful.
+            throw new WeightFileException(
+                $"'{Path}' is not a safetensors file: such a file starts with its JSON header's length in 8 bytes, and these read "
+                + $"{headerLength.ToString("N0", CultureInfo.InvariantCulture)}, above the format's limit of {MaxHeaderBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes");
+        }
+
+        if (headerLength == 0 || 8 + (long)headerLength > fileLength)
         {
             throw new WeightFileException($"safetensors file '{Path}' declares a {headerLength}-byte header but the file is {fileLength} bytes");
         }
