@@ -155,6 +155,13 @@ public sealed class LibraryMisuseTests
         var source = new SyntheticClassificationSource(8, seed: 5);
         byte[] position = source.SaveState();
         Assert.Equal($"checkpoint folder '{file}' is a file, not a folder", Assert.Throws<CheckpointException>(() => new Trainer(model, source, Options(file))).Message);
+
+        // An empty name was "The value cannot be an empty string. (Parameter 'root')", naming no option of the caller's.
+        foreach (string empty in new[] { "", " " })
+        {
+            Assert.Equal("TrainerOptions.CheckpointDirectory is empty: give a folder for the checkpoints, or null for none",
+                Assert.Throws<TrainingException>(() => new Trainer(model, source, Options(empty))).Message);
+        }
         Assert.Equal(position, source.SaveState());
         Assert.Equal("pos\ta joy\n", File.ReadAllText(file));
     }

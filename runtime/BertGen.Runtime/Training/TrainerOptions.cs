@@ -61,6 +61,12 @@ public sealed record TrainerOptions
             throw new TrainingException($"TrainerOptions.{(Schedule is null ? nameof(Schedule) : Optimizer is null ? nameof(Optimizer) : nameof(DataParallel))} is null: a trainer needs one");
         }
 
+        // Null is no checkpoints; an empty folder name was "The value cannot be an empty string. (Parameter 'root')".
+        if (CheckpointDirectory is { } folder && string.IsNullOrWhiteSpace(folder))
+        {
+            throw new TrainingException($"TrainerOptions.{nameof(CheckpointDirectory)} is empty: give a folder for the checkpoints, or null for none");
+        }
+
         Optimizer.Validate();
         DataParallel.Validate();
         if (LabelNames is not null)
