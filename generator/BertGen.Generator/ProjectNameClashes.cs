@@ -197,7 +197,7 @@ internal static class ProjectNameClashes
                 }
                 else if (member is INamedTypeSymbol type && ReservedTypeNames.IsNamedUnqualified(name, type.Arity)
                     && !type.IsFileLocal && compilation.IsSymbolAccessibleWithin(type, compilation.Assembly)
-                    && !(type.Locations.All(l => !l.IsInSource) && RuntimeTypes.IsMeant(container.ToDisplayString(), name)))
+                    && !(type.Locations.All(l => !l.IsInSource) && RuntimeTypes.IsImported(container.ToDisplayString())))
                 {
                     found.Add(($"{Kind(type)} '{name}{(type.Arity == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(t => t.Name)) + ">")}'", Where(type.Locations, new[] { type.ContainingAssembly })));
                 }

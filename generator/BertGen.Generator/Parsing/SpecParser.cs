@@ -106,6 +106,12 @@ internal sealed class SpecParser
 
         string? ns = ReadString(bertgen, "namespace", DefaultNamespace);
         ns = CheckName(ns, FieldSpan(bertgen, "namespace"), "bertgen.namespace", "namespace", n => n.Split('.').All(IsIdentifier));
+        if (ns is not null && ReservedTypeNames.NamespaceConflict(ns) is { } namespaceConflict)
+        {
+            Report(DiagnosticDescriptors.InvalidIdentifier, FieldSpan(bertgen, "namespace"), "bertgen.namespace", JsonNode.Visible(Short(ns)), namespaceConflict);
+            ns = null;
+        }
+
         if (typeName is not null && ns is not null && Encoding.UTF8.GetByteCount(ns + "." + typeName) + SpecLimits.FileNamePartBytes > SpecLimits.FileNameBytes)
         {
             Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(typeName)),
