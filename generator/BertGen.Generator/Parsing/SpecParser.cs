@@ -62,6 +62,13 @@ internal sealed class SpecParser
 
     private SpecParseResult Run(CancellationToken cancellationToken)
     {
+        if (_text.Length > SpecLimits.SpecCharacters)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, new TextSpan(0, 1), "(root)", $"a file of {Grouped(_text.Length)} characters",
+                $"at most {Grouped(SpecLimits.SpecCharacters)} characters (the largest spec the field bounds admit is about 13 MB)");
+            return Result(null, default);
+        }
+
         JsonNode root;
         try
         {
