@@ -55,7 +55,13 @@ internal static class ProjectNameClashes
                 continue;
             }
 
-            if (Existing(compilation, spec, out INamedTypeSymbol? partialClass) is { } existing)
+            if (NamespaceIsType(compilation, spec) is { } type)
+            {
+                names.Add(spec.Namespace + "." + spec.TypeName);
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NamespaceIsAType, location, spec.SpecFileName, spec.Namespace, type.Kind, type.Name, type.Where));
+            }
+            else if (Existing(compilation, spec, out INamedTypeSymbol? partialClass) is { } existing)
             {
                 names.Add(spec.Namespace + "." + spec.TypeName);
                 diagnostics.Add(DiagnosticInfo.Create(
@@ -132,6 +138,38 @@ internal static class ProjectNameClashes
                 m is INamedTypeSymbol type && IsPartialClass(type),
                 Where(m.Locations, Enumerable.Empty<IAssemblySymbol?>())))
             .ToEquatableArray();
+
+    /// <summary>
+    /// A type the project has whose full name is the model's namespace or one it lies in (a class <c>User.Models</c> for a
+    /// model in <c>User.Models.Bert</c>), as the message says it ("a class", "User.Models", " (User.cs, line 1)"), or null. C#
+    /// cannot have a type and a namespace of one name: beside a type of the project's code that was CS0101, and a referenced
+    /// one (<c>BertGen.Runtime.ParameterInfo</c>) was CS0435 wherever the generated code or the project named it. A type
+    /// with type parameters is another name, and a file type or another assembly's internal type is not the project's.
+    /// </summary>
+    private static (string Kind, string Name, string Where)? NamespaceIsType(Compilation compilation, ModelSpec spec)
+    {
+        INamespaceSymbol? container = compilation.GlobalNamespace;
+        string name = string.Empty;
+        foreach (string part in spec.Namespace.Split('.'))
+        {
+            if (container is null)
+            {
+                return null;
+            }
+
+            name = name.Length == 0 ? part : name + "." + part;
+            INamedTypeSymbol? type = container.GetTypeMembers(part, 0)
+                .FirstOrDefault(t => !t.IsFileLocal && compilation.IsSymbolAccessibleWithin(t, compilation.Assembly));
+            if (type is not null)
+            {
+                return (Kind(type), name, Where(type.Locations, new[] { type.ContainingAssembly }));
+            }
+
+            container = container.GetMembers(part).OfType<INamespaceSymbol>().FirstOrDefault();
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// What the project already has under the model's full name, as the message says it ("a struct", " (Shapes.cs, line 3)"),

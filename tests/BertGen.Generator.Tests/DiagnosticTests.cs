@@ -401,6 +401,39 @@ public sealed class DiagnosticTests
             d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// A model whose namespace, or a namespace it lies in, is a type the project has built into CS0101 beside a class of
+    /// its own code, or CS0435 (a warning, an error under warnings-as-errors) wherever the generated code named a referenced
+    /// one, with no BG diagnostic. A type with type parameters, a file type or another assembly's internal type is another
+    /// name there, and the model compiles beside it.
+    /// </summary>
+    [Theory]
+    [InlineData("User.Placeholder", "namespace User { public static class Placeholder { } }", "a static class", "User.Placeholder", " (User.cs, line 1)")]
+    [InlineData("User.Placeholder.Bert", "namespace User { public struct Placeholder { } }", "a struct", "User.Placeholder", " (User.cs, line 1)")]
+    [InlineData("BertGen.Runtime.ParameterInfo", "class User { }", "a record", "BertGen.Runtime.ParameterInfo", " (in the referenced assembly 'BertGen.Runtime')")]
+    public void BG0028_TheModelsNamespaceIsATypeOfTheProject(string ns, string user, string kind, string type, string where)
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec.Replace("\"TestModel\"", $"\"TestModel\", \"namespace\": \"{ns}\""), user);
+        Assert.Empty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0028", Path, 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Spec 'test.bert.json' puts its model in the namespace '{ns}', but the project already has {kind} '{type}'{where}; C# cannot have a type and a namespace of one name, so give the spec another 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("namespace User { public class Placeholder<T> { } }")]
+    [InlineData("namespace User { file class Placeholder { } }")]
+    public void ANamespaceNamedLikeAGenericOrFileTypeIsAnotherName(string user)
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec.Replace("\"TestModel\"", "\"TestModel\", \"namespace\": \"User.Placeholder\""), user);
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+    }
+
     [Fact]
     public void APartialClassOfTheModelsNameAddsToTheModel()
     {
