@@ -151,10 +151,10 @@ internal static class ReservedTypeNames
         if (aliased.Length > 0)
         {
             string names = aliased.Length == 1 ? $"'{aliased[0]}'" : $"'{aliased[0]}' and {aliased.Length - 1} more";
-            return $"namespace here: it is the BertGen runtime's namespace of {names}, which the generated code names by an alias of the same name inside the model's namespace, and C# refuses an alias beside a type of its name";
+            return $"it is the BertGen runtime's namespace of {names}, which the generated code names by an alias of the same name inside the model's namespace, and C# refuses an alias beside a type of its name";
         }
 
-        return ns.Split('.').Contains("nameof") ? "namespace here: its part 'nameof' is what the generated code's nameof(…) would find instead of the operator" : null;
+        return ns.Split('.').Contains("nameof") ? "its part 'nameof' is what the generated code's nameof(…) would find instead of the operator" : null;
     }
 
     /// <summary>The namespaces generated code names and those they lie in (<see cref="RuntimeTypes.NamedNamespaces"/>).</summary>

@@ -115,7 +115,7 @@ internal sealed class SpecParser
         ns = CheckName(ns, FieldSpan(bertgen, "namespace"), "bertgen.namespace", "namespace", n => n.Split('.').All(IsIdentifier));
         if (ns is not null && ReservedTypeNames.NamespaceConflict(ns) is { } namespaceConflict)
         {
-            Report(DiagnosticDescriptors.InvalidIdentifier, FieldSpan(bertgen, "namespace"), "bertgen.namespace", JsonNode.Visible(Short(ns)), namespaceConflict);
+            Report(DiagnosticDescriptors.InvalidIdentifier, FieldSpan(bertgen, "namespace"), "bertgen.namespace", JsonNode.Visible(Short(ns)), "namespace here: " + namespaceConflict);
             ns = null;
         }
 
