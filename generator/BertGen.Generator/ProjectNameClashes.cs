@@ -203,6 +203,11 @@ internal static class ProjectNameClashes
                 return (Kind(type), Where(type.Locations, new[] { type.ContainingAssembly }));
             }
 
+            if (PartialClassConflict(type) is { } conflict)
+            {
+                return (conflict, Where(type.Locations, new[] { type.ContainingAssembly }));
+            }
+
             partialClass = type;
         }
 
@@ -313,6 +318,35 @@ internal static class ProjectNameClashes
         }
 
         return container;
+    }
+
+    /// <summary>
+    /// A partial class of the model the generated class cannot join, as the message names it, or null: the generated class is
+    /// <c>public sealed</c>, its constructors call none of the project's, and it creates the model itself. An <c>internal</c>
+    /// part was CS0262, an <c>abstract</c> one CS0418, a primary constructor CS8862 and more, a <c>required</c> member CS9035,
+    /// all in generated code or at the project's class, with no BG diagnostic.
+    /// </summary>
+    private static string? PartialClassConflict(INamedTypeSymbol type)
+    {
+        var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>().ToArray();
+        if (declarations.SelectMany(d => d.Modifiers).FirstOrDefault(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.InternalKeyword)) is { RawKind: not 0 })
+        {
+            return "an internal partial class (the generated class is public)";
+        }
+
+        if (type.IsAbstract)
+        {
+            return "an abstract partial class (the generated class is sealed)";
+        }
+
+        if (declarations.Any(d => d.ParameterList is not null))
+        {
+            return "a partial class with a primary constructor (the generated constructors do not call it)";
+        }
+
+        return type.GetMembers().FirstOrDefault(m => m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true }) is { } required
+            ? $"a partial class with a required member '{required.Name}' (the generated code creates the model without setting it)"
+            : null;
     }
 
     // A partial record is partial, but C# does not join it to a class (CS0261).

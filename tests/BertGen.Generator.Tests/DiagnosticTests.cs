@@ -378,6 +378,11 @@ public sealed class DiagnosticTests
     [InlineData("namespace BertGen.Models { public class TestModel { } }", "a class", " (User.cs, line 1)")]
     [InlineData("namespace BertGen.Models.TestModel { internal static class Helpers { } }", "a namespace", " (User.cs, line 1)")]
     [InlineData("namespace BertGen.Models { public partial record TestModel { } }", "a record", " (User.cs, line 1)")] // partial, but not a class: CS0261
+    // A partial class the generated one cannot join: CS0262, CS0418, CS8862 and CS9035 with no BG diagnostic.
+    [InlineData("namespace BertGen.Models { internal partial class TestModel { } }", "an internal partial class (the generated class is public)", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public abstract partial class TestModel { } }", "an abstract partial class (the generated class is sealed)", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public partial class TestModel(int x) { public int X => x; } }", "a partial class with a primary constructor (the generated constructors do not call it)", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public partial class TestModel { public required int Extra { get; init; } } }", "a partial class with a required member 'Extra' (the generated code creates the model without setting it)", " (User.cs, line 1)")]
     public void BG0024_TheProjectAlreadyHasTheModelsName(string user, string kind, string where)
     {
         (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, user);
