@@ -138,6 +138,15 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MoreDiagnostics = Warning(
         "BG0021", "More diagnostics than are listed", "Spec '{0}' has {1} than the {2} listed ({3}); mend those and build again to see the rest");
 
+    /// <summary>
+    /// A valid spec whose namespace, or a namespace it lies in, is a type the project has in its code or sees in a referenced
+    /// assembly (a class <c>User.Models</c> for a model in <c>User.Models.Bert</c>): C# cannot have a type and a namespace of
+    /// one name (CS0101 beside the project's type, CS0435 wherever a referenced one is named).
+    /// </summary>
+    public static readonly DiagnosticDescriptor NamespaceIsAType = Error(
+        "BG0028", "The model's namespace is a type of the project",
+        "Spec '{0}' puts its model in the namespace '{1}', but the project already has {2} '{3}'{4}; C# cannot have a type and a namespace of one name, so give the spec another 'bertgen.namespace'");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

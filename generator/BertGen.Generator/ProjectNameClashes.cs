@@ -55,7 +55,13 @@ internal static class ProjectNameClashes
                 continue;
             }
 
-            if (Existing(compilation, spec, out INamedTypeSymbol? partialClass) is { } existing)
+            if (NamespaceIsType(compilation, spec) is { } type)
+            {
+                names.Add(spec.Namespace + "." + spec.TypeName);
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NamespaceIsAType, location, spec.SpecFileName, spec.Namespace, type.Kind, type.Name, type.Where));
+            }
+            else if (Existing(compilation, spec, out INamedTypeSymbol? partialClass) is { } existing)
             {
                 names.Add(spec.Namespace + "." + spec.TypeName);
                 diagnostics.Add(DiagnosticInfo.Create(
@@ -134,6 +140,38 @@ internal static class ProjectNameClashes
             .ToEquatableArray();
 
     /// <summary>
+    /// A type the project has whose full name is the model's namespace or one it lies in (a class <c>User.Models</c> for a
+    /// model in <c>User.Models.Bert</c>), as the message says it ("a class", "User.Models", " (User.cs, line 1)"), or null. C#
+    /// cannot have a type and a namespace of one name: beside a type of the project's code that was CS0101, and a referenced
+    /// one (<c>BertGen.Runtime.ParameterInfo</c>) was CS0435 wherever the generated code or the project named it. A type
+    /// with type parameters is another name, and a file type or another assembly's internal type is not the project's.
+    /// </summary>
+    private static (string Kind, string Name, string Where)? NamespaceIsType(Compilation compilation, ModelSpec spec)
+    {
+        INamespaceSymbol? container = compilation.GlobalNamespace;
+        string name = string.Empty;
+        foreach (string part in spec.Namespace.Split('.'))
+        {
+            if (container is null)
+            {
+                return null;
+            }
+
+            name = name.Length == 0 ? part : name + "." + part;
+            INamedTypeSymbol? type = container.GetTypeMembers(part, 0)
+                .FirstOrDefault(t => !t.IsFileLocal && compilation.IsSymbolAccessibleWithin(t, compilation.Assembly));
+            if (type is not null)
+            {
+                return (Kind(type), name, Where(type.Locations, new[] { type.ContainingAssembly }));
+            }
+
+            container = container.GetMembers(part).OfType<INamespaceSymbol>().FirstOrDefault();
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// What the project already has under the model's full name, as the message says it ("a struct", " (Shapes.cs, line 3)"),
     /// or null; then <paramref name="partialClass"/> is the project's partial class of the model, if it has one.
     /// </summary>
@@ -163,6 +201,11 @@ internal static class ProjectNameClashes
             if (!type.Locations.Any(l => l.IsInSource) || !IsPartialClass(type))
             {
                 return (Kind(type), Where(type.Locations, new[] { type.ContainingAssembly }));
+            }
+
+            if (PartialClassConflict(type) is { } conflict)
+            {
+                return (conflict, Where(type.Locations, new[] { type.ContainingAssembly }));
             }
 
             partialClass = type;
@@ -197,7 +240,7 @@ internal static class ProjectNameClashes
                 }
                 else if (member is INamedTypeSymbol type && ReservedTypeNames.IsNamedUnqualified(name, type.Arity)
                     && !type.IsFileLocal && compilation.IsSymbolAccessibleWithin(type, compilation.Assembly)
-                    && !(type.Locations.All(l => !l.IsInSource) && RuntimeTypes.IsMeant(container.ToDisplayString(), name)))
+                    && !(type.Locations.All(l => !l.IsInSource) && RuntimeTypes.IsImported(container.ToDisplayString())))
                 {
                     found.Add(($"{Kind(type)} '{name}{(type.Arity == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(t => t.Name)) + ">")}'", Where(type.Locations, new[] { type.ContainingAssembly })));
                 }
@@ -275,6 +318,35 @@ internal static class ProjectNameClashes
         }
 
         return container;
+    }
+
+    /// <summary>
+    /// A partial class of the model the generated class cannot join, as the message names it, or null: the generated class is
+    /// <c>public sealed</c>, its constructors call none of the project's, and it creates the model itself. An <c>internal</c>
+    /// part was CS0262, an <c>abstract</c> one CS0418, a primary constructor CS8862 and more, a <c>required</c> member CS9035,
+    /// all in generated code or at the project's class, with no BG diagnostic.
+    /// </summary>
+    private static string? PartialClassConflict(INamedTypeSymbol type)
+    {
+        var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>().ToArray();
+        if (declarations.SelectMany(d => d.Modifiers).FirstOrDefault(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.InternalKeyword)) is { RawKind: not 0 })
+        {
+            return "an internal partial class (the generated class is public)";
+        }
+
+        if (type.IsAbstract)
+        {
+            return "an abstract partial class (the generated class is sealed)";
+        }
+
+        if (declarations.Any(d => d.ParameterList is not null))
+        {
+            return "a partial class with a primary constructor (the generated constructors do not call it)";
+        }
+
+        return type.GetMembers().FirstOrDefault(m => m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true }) is { } required
+            ? $"a partial class with a required member '{required.Name}' (the generated code creates the model without setting it)"
+            : null;
     }
 
     // A partial record is partial, but C# does not join it to a class (CS0261).

@@ -378,6 +378,11 @@ public sealed class DiagnosticTests
     [InlineData("namespace BertGen.Models { public class TestModel { } }", "a class", " (User.cs, line 1)")]
     [InlineData("namespace BertGen.Models.TestModel { internal static class Helpers { } }", "a namespace", " (User.cs, line 1)")]
     [InlineData("namespace BertGen.Models { public partial record TestModel { } }", "a record", " (User.cs, line 1)")] // partial, but not a class: CS0261
+    // A partial class the generated one cannot join: CS0262, CS0418, CS8862 and CS9035 with no BG diagnostic.
+    [InlineData("namespace BertGen.Models { internal partial class TestModel { } }", "an internal partial class (the generated class is public)", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public abstract partial class TestModel { } }", "an abstract partial class (the generated class is sealed)", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public partial class TestModel(int x) { public int X => x; } }", "a partial class with a primary constructor (the generated constructors do not call it)", " (User.cs, line 1)")]
+    [InlineData("namespace BertGen.Models { public partial class TestModel { public required int Extra { get; init; } } }", "a partial class with a required member 'Extra' (the generated code creates the model without setting it)", " (User.cs, line 1)")]
     public void BG0024_TheProjectAlreadyHasTheModelsName(string user, string kind, string where)
     {
         (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec, user);
@@ -399,6 +404,39 @@ public sealed class DiagnosticTests
         Assert.Equal("BG0024", d.Id);
         Assert.StartsWith("Spec 'test.bert.json' produces the type 'System.Linq', but the project already has a namespace of that name (in the referenced assembly '",
             d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// A model whose namespace, or a namespace it lies in, is a type the project has built into CS0101 beside a class of
+    /// its own code, or CS0435 (a warning, an error under warnings-as-errors) wherever the generated code named a referenced
+    /// one, with no BG diagnostic. A type with type parameters, a file type or another assembly's internal type is another
+    /// name there, and the model compiles beside it.
+    /// </summary>
+    [Theory]
+    [InlineData("User.Placeholder", "namespace User { public static class Placeholder { } }", "a static class", "User.Placeholder", " (User.cs, line 1)")]
+    [InlineData("User.Placeholder.Bert", "namespace User { public struct Placeholder { } }", "a struct", "User.Placeholder", " (User.cs, line 1)")]
+    [InlineData("BertGen.Runtime.ParameterInfo", "class User { }", "a record", "BertGen.Runtime.ParameterInfo", " (in the referenced assembly 'BertGen.Runtime')")]
+    public void BG0028_TheModelsNamespaceIsATypeOfTheProject(string ns, string user, string kind, string type, string where)
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec.Replace("\"TestModel\"", $"\"TestModel\", \"namespace\": \"{ns}\""), user);
+        Assert.Empty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("BG0028", Path, 9, 17), (d.Id, d.Location.GetLineSpan().Path, d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Spec 'test.bert.json' puts its model in the namespace '{ns}', but the project already has {kind} '{type}'{where}; C# cannot have a type and a namespace of one name, so give the spec another 'bertgen.namespace'",
+            d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("namespace User { public class Placeholder<T> { } }")]
+    [InlineData("namespace User { file class Placeholder { } }")]
+    public void ANamespaceNamedLikeAGenericOrFileTypeIsAnotherName(string user)
+    {
+        (Compilation output, GeneratorRunResult result) = RunWithUserCode(ValidSpec.Replace("\"TestModel\"", "\"TestModel\", \"namespace\": \"User.Placeholder\""), user);
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
     }
 
     [Fact]

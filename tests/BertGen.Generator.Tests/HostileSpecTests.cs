@@ -26,6 +26,28 @@ public sealed class HostileSpecTests
         Assert.Equal((0, 15 + 63), Start(d)); // the 65th opening bracket: the root object is level 1
     }
 
+    [Fact]
+    public void ASpecFileAboveTheSizeBoundIsOutOfRangeBeforeItIsParsed()
+    {
+        // Every field is bounded, but a field BertGen does not read was not: a 50 MB spec of one unknown array of numbers
+        // took the compiler 24 s and 2.6 GB, and built. Padding of whitespace is the cheapest way past the bound.
+        string spec = ValidSpec.Replace("  \"hidden_act\"", new string(' ', (1 << 24) + 1 - ValidSpec.Length + 2) + "\"hidden_act\"");
+        Assert.Equal((1 << 24) + 1, spec.Length);
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));
+        Assert.Null(result.Exception);
+        Assert.Empty(result.GeneratedSources);
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal("BG0004", d.Id);
+        Assert.Equal(
+            "Field '(root)' has value a file of 16,777,217 characters, but must be at most 16,777,216 characters (the largest spec the field bounds admit is about 13 MB)",
+            Message(d));
+        Assert.Equal((0, 0), Start(d));
+
+        (_, GeneratorRunResult atTheBound) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec.Remove(spec.Length / 2, 1)));
+        Assert.Empty(atTheBound.Diagnostics);
+        Assert.NotEmpty(atTheBound.GeneratedSources);
+    }
+
     [Theory]
     [InlineData("2147483647")] // was 8.6 GB of compiler memory and no diagnostic
     [InlineData("100000")] // was past 5 minutes
@@ -252,6 +274,7 @@ public sealed class HostileSpecTests
     [InlineData("\"layer_norm_eps\": 1e-50", "Field 'layer_norm_eps' has value 1e-50, but must be greater than 0 (at least 1.4e-45, the smallest float) and less than 1")]
     [InlineData("\"hidden_dropout_prob\": 0.99999999999", "Field 'hidden_dropout_prob' has value 0.99999999999, but must be in [0, 1), and below 1 as a float")]
     [InlineData("\"initializer_range\": 1e400", "Field 'initializer_range' has value 1e400, but must be greater than 0 and at most 1")]
+    [InlineData("\"hidden_dropout_prob\": -1e400", "Field 'hidden_dropout_prob' has value -1e400, but must be in [0, 1), and below 1 as a float")] // ±∞ on .NET Framework too
     public void FloatsTheGeneratedCodeBakesInMustSurviveTheConversionToFloat(string field, string message) =>
         Assert.Equal(message, Message(Single(ValidSpec.Replace("  \"hidden_act\"", "  " + field + ",\n  \"hidden_act\""), "BG0004")));
 

@@ -100,8 +100,8 @@ public sealed class ReservedTypeNameTests
     /// </summary>
     [Theory]
     [InlineData("BertGen", "Runtime")]
-    [InlineData("BertGen.Runtime", "CompilerServices")]
     [InlineData("System", "Collections")]
+    [InlineData("System.Runtime", "CompilerServices")]
     [InlineData("System.Runtime", "Intrinsics")]
     public void AModelNamedLikeANamespaceTheGeneratedCodeUsesIsAnInvalidName(string ns, string name)
     {
@@ -111,6 +111,72 @@ public sealed class ReservedTypeNameTests
         Assert.Equal(
             $"Field 'bertgen.type_name' has value \"{name}\", which is not a valid C# type name here: in namespace '{ns}' the model would be '{ns}.{name}', a namespace the generated code uses",
             d.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The generated code declares its aliases (<c>using ParameterInfo = global::BertGen.Runtime.ParameterInfo;</c>) inside the
+    /// model's namespace, and C# refuses an alias in a namespace that has a type of its name, even the type it stands for: a
+    /// model in <c>BertGen.Runtime</c> built into CS0576 and 45 more errors, one in <c>BertGen.Runtime.Inference</c> 1,110, with
+    /// no BG diagnostic. Now BG0011 at the namespace, for every namespace an alias points into.
+    /// </summary>
+    public static TheoryData<string> NamespacesTheAliasesPointInto() =>
+        new(Emitting.RuntimeTypes.All.Select(a => a.Type.Substring("global::".Length, a.Type.LastIndexOf('.') - "global::".Length)).Distinct().Order(System.StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(NamespacesTheAliasesPointInto))]
+    public void ANamespaceOfTheRuntimesAliasedTypesIsAnInvalidName(string ns)
+    {
+        (Compilation output, GeneratorRunResult result) = Run(RichSpec.Replace("\"type_name\"", $"\"namespace\": \"{ns}\", \"type_name\""));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal("BG0011", d.Id);
+        Assert.Equal((9, 17), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.StartsWith(
+            $"Field 'bertgen.namespace' has value \"{ns}\", which is not a valid C# namespace here: it is the BertGen runtime's namespace of '",
+            d.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Empty(result.GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+    }
+
+    /// <summary>
+    /// A namespace part <c>nameof</c> is, from inside the namespace, what the generated code's <c>nameof(model)</c> finds
+    /// (CS0118 five times in a rich model, no BG diagnostic): BG0011 at the namespace. Every other contextual keyword as a
+    /// part, first, middle or last, compiles.
+    /// </summary>
+    [Theory]
+    [InlineData("nameof")]
+    [InlineData("Company.nameof")]
+    [InlineData("nameof.Models")]
+    public void ANamespaceWithAPartNamedNameofIsAnInvalidName(string ns)
+    {
+        (Compilation output, GeneratorRunResult result) = Run(RichSpec.Replace("\"type_name\"", $"\"namespace\": \"{ns}\", \"type_name\""));
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal("BG0011", d.Id);
+        Assert.Equal((9, 17), (d.Location.GetLineSpan().StartLinePosition.Line, d.Location.GetLineSpan().StartLinePosition.Character));
+        Assert.Equal(
+            $"Field 'bertgen.namespace' has value \"{ns}\", which is not a valid C# namespace here: its part 'nameof' is what the generated code's nameof(…) would find instead of the operator",
+            d.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void ANamespaceWithPartsNamedLikeTheOtherContextualKeywordsCompiles()
+    {
+        string[] keywords = Emitting.ReservedTypeNames.ContextualKeywords.Where(k => k != "nameof").Order(System.StringComparer.Ordinal).ToArray();
+        // Each keyword first, in the middle and last, in namespaces of up to ~100 characters.
+        var namespaces = new List<string>();
+        for (int i = 0; i < keywords.Length; i += 8)
+        {
+            string[] chunk = keywords.Skip(i).Take(8).ToArray();
+            namespaces.Add(string.Join(".", chunk) + ".Models." + string.Join(".", chunk));
+        }
+
+        AdditionalText[] specs = namespaces.Select((ns, i) => GeneratorHarness.Spec($"/project/specs/test{i}.bert.json",
+            RichSpec.Replace("\"type_name\"", $"\"namespace\": \"{ns}\", \"type_name\""))).ToArray();
+        (Compilation output, GeneratorRunResult result) = GeneratorHarness.Run(specs);
+        Assert.Empty(result.Diagnostics);
+        Assert.All(namespaces, ns => Assert.NotNull(output.GetTypeByMetadataName(ns + ".TestModel")));
+        Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, $"{errors.Length} errors, first: " + string.Join("; ", errors.Take(5).Select(e => e.ToString())));
     }
 
     [Fact]

@@ -138,6 +138,25 @@ internal static class ReservedTypeNames
         return NamedTypes.Contains(typeName) ? "generated code names another type so" : null;
     }
 
+    /// <summary>
+    /// Why <paramref name="ns"/> cannot be a model's namespace, or null when it can: a namespace of the runtime that holds
+    /// the types the generated code's aliases name (<see cref="RuntimeTypes.AliasesInto"/>), or one with a part named
+    /// <c>nameof</c>, which from inside the namespace is what the generated code's <c>nameof(model)</c> finds before the
+    /// operator (CS0118 at each use). The other contextual keywords are no trouble as a namespace part (a test compiles a
+    /// model under each as every part).
+    /// </summary>
+    public static string? NamespaceConflict(string ns)
+    {
+        string[] aliased = RuntimeTypes.AliasesInto(ns).ToArray();
+        if (aliased.Length > 0)
+        {
+            string names = aliased.Length == 1 ? $"'{aliased[0]}'" : $"'{aliased[0]}' and {aliased.Length - 1} more";
+            return $"it is the BertGen runtime's namespace of {names}, which the generated code names by an alias of the same name inside the model's namespace, and C# refuses an alias beside a type of its name";
+        }
+
+        return ns.Split('.').Contains("nameof") ? "its part 'nameof' is what the generated code's nameof(…) would find instead of the operator" : null;
+    }
+
     /// <summary>The namespaces generated code names and those they lie in (<see cref="RuntimeTypes.NamedNamespaces"/>).</summary>
     private static readonly HashSet<string> NamedNamespaces = new(RuntimeTypes.NamedNamespaces, StringComparer.Ordinal);
 

@@ -85,11 +85,19 @@ internal static class RuntimeTypes
         All.Where(a => a.Alias == alias).Select(a => a.Type.Substring("global::".Length)).FirstOrDefault();
 
     /// <summary>
-    /// Whether <paramref name="ns"/>.<paramref name="name"/> is a type the generated code means by <paramref name="name"/>:
-    /// an alias's target, or a type of a namespace its usings import (<c>System.Math</c>).
+    /// Whether the types of <paramref name="ns"/> are those the generated code means by their names in a model of
+    /// <paramref name="ns"/>: a namespace its usings import (<c>System.Math</c>). Not the namespace of an alias's target: C#
+    /// refuses an alias in a namespace that has a type of the alias's name, even the very type it stands for
+    /// (<see cref="AliasesInto"/>).
     /// </summary>
-    public static bool IsMeant(string ns, string name) =>
-        All.Any(a => a.Alias == name && a.Type == "global::" + ns + "." + name.Split('`')[0]) || Namespaces.Any(n => n.Namespace == ns);
+    public static bool IsImported(string ns) => Namespaces.Any(n => n.Namespace == ns);
+
+    /// <summary>
+    /// The aliases whose target is a type of <paramref name="ns"/> named as the alias (<c>ParameterInfo</c> in
+    /// <c>BertGen.Runtime</c>): generated code declares them inside the model's namespace, so a model in <paramref name="ns"/>
+    /// was CS0576 at each and dozens of errors after.
+    /// </summary>
+    public static IEnumerable<string> AliasesInto(string ns) => All.Where(a => a.Type == "global::" + ns + "." + a.Alias).Select(a => a.Alias);
 
     /// <summary>
     /// The using directives a file whose code is <paramref name="body"/> needs: namespaces, then aliases. They stand inside

@@ -86,6 +86,15 @@ internal static class SpecLimits
     /// </summary>
     public const int Diagnostics = 100;
 
+    /// <summary>
+    /// Characters of a spec file. Every field is bounded, but a field BertGen does not read is not, and the parser holds a
+    /// node of every value: a 50 MB spec of one unknown array of numbers took 24 s and 2.6 GB of the compiler (2-core Zen 5
+    /// host). The largest spec the other bounds admit is about 13 MB (1,048,576 characters of labels written as
+    /// <c>\uXXXX</c> escapes, as HF writes non-ASCII, in both <c>id2label</c> and <c>label2id</c>, indented); at the bound a
+    /// spec of 8 million numbers takes 9 s and 0.9 GB.
+    /// </summary>
+    public const int SpecCharacters = 1 << 24;
+
     /// <summary>Nesting of JSON arrays and objects: a spec needs 4; the parser recurses once per level.</summary>
     public const int JsonDepth = 64;
 }

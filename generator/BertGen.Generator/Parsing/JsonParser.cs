@@ -363,7 +363,11 @@ internal sealed class JsonParser
         }
 
         string text = _text.Substring(start, _pos - start);
-        double value = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        // A number beyond double's range (1e400) is ±∞ on .NET Core, but .NET Framework, on which the compiler inside Visual
+        // Studio and MSBuild.exe runs this generator, throws OverflowException (BG0018, at no field): read it as ±∞ on both,
+        // which every field's bound then refuses where it stands.
+        double value = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) ? parsed
+            : text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
         return new JsonNumber(TextSpan.FromBounds(start, _pos), text, value);
     }
 

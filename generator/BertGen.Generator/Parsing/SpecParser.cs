@@ -62,6 +62,13 @@ internal sealed class SpecParser
 
     private SpecParseResult Run(CancellationToken cancellationToken)
     {
+        if (_text.Length > SpecLimits.SpecCharacters)
+        {
+            Report(DiagnosticDescriptors.ValueOutOfRange, new TextSpan(0, 1), "(root)", $"a file of {Grouped(_text.Length)} characters",
+                $"at most {Grouped(SpecLimits.SpecCharacters)} characters (the largest spec the field bounds admit is about 13 MB)");
+            return Result(null, default);
+        }
+
         JsonNode root;
         try
         {
@@ -106,6 +113,12 @@ internal sealed class SpecParser
 
         string? ns = ReadString(bertgen, "namespace", DefaultNamespace);
         ns = CheckName(ns, FieldSpan(bertgen, "namespace"), "bertgen.namespace", "namespace", n => n.Split('.').All(IsIdentifier));
+        if (ns is not null && ReservedTypeNames.NamespaceConflict(ns) is { } namespaceConflict)
+        {
+            Report(DiagnosticDescriptors.InvalidIdentifier, FieldSpan(bertgen, "namespace"), "bertgen.namespace", JsonNode.Visible(Short(ns)), "namespace here: " + namespaceConflict);
+            ns = null;
+        }
+
         if (typeName is not null && ns is not null && Encoding.UTF8.GetByteCount(ns + "." + typeName) + SpecLimits.FileNamePartBytes > SpecLimits.FileNameBytes)
         {
             Report(DiagnosticDescriptors.InvalidIdentifier, typeNameSpan, "bertgen.type_name", JsonNode.Visible(Short(typeName)),

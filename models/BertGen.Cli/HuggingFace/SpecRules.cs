@@ -187,7 +187,7 @@ internal static class SpecRules
             }
         }
 
-        return null;
+        return ReservedTypeNames.NamespaceConflict(ns);
     }
 
     // As the generator's IsIdentifier (Roslyn's SyntaxFacts) reads a name, less the format characters C# allows and ignores

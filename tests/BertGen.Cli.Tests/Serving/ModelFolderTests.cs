@@ -581,6 +581,8 @@ public sealed class ModelFolderTests : IClassFixture<MiniLmFolderFixture>
     [InlineData("--type-name", "B8S128", "--type-name 'B8S128' cannot name the generated class: it is the name of one of the model's compiled shapes")]
     [InlineData("--namespace", "My..Models", "--namespace 'My..Models' is not a C# namespace: its part '' is empty")]
     [InlineData("--namespace", "My.class", "--namespace 'My.class' is not a C# namespace: its part 'class' is a C# keyword")]
+    [InlineData("--namespace", "My.nameof", "--namespace 'My.nameof' is not a C# namespace: its part 'nameof' is what the generated code's nameof(…) would find instead of the operator")]
+    [InlineData("--namespace", "BertGen.Runtime.Inference", "--namespace 'BertGen.Runtime.Inference' is not a C# namespace: it is the BertGen runtime's namespace of 'IBertModel' and 4 more, which the generated code names by an alias of the same name inside the model's namespace, and C# refuses an alias beside a type of its name")]
     public void Spec_refuses_a_type_name_or_namespace_csharp_cannot_have(string option, string value, string expected)
     {
         string output = _folder.Scratch("named-" + Guid.NewGuid().ToString("N") + ".bert.json");
