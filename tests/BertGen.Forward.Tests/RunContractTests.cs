@@ -3,6 +3,8 @@ using BertGen.Forward.Tests.Models;
 using BertGen.Models;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Threading;
+using BertGen.Runtime.Pretrained;
+using BertGen.Runtime.Weights;
 using Xunit;
 
 namespace BertGen.Forward.Tests;
@@ -48,6 +50,42 @@ public sealed class RunContractTests
         threaded.PrepareWeights();
 
         Comparison.AssertSameForward($"{spec} on one thread vs two:", single, threaded, batch, sequence, seed: 11);
+    }
+
+    [Fact]
+    public void Weights_loaded_after_PrepareWeights_are_refused_until_prepared_again()
+    {
+        // The forward pass computes with the copy PrepareWeights packed: a newcomer's classifier prepared, then loaded with
+        // its checkpoint, answered from its random initialisation without a word.
+        using var pool = new ComputePool(1);
+        using var model = new MiniLmL6(pool);
+        model.InitializeParameters(seed: 5);
+        model.PrepareWeights();
+        using IForwardPass pass = model.CreateForwardPass(1, 16);
+        ParameterLoader.LoadPretrained(PretrainedModel.MiniLmL6V2, MiniLmL6.ParameterTable, model.Parameters.AsSpan());
+        (int[] ids, int[] mask, int[] types) = Inputs(16);
+        var error = Assert.Throws<InvalidOperationException>(() => pass.Run(ids, mask, types));
+        Assert.Equal("MiniLmL6: its weights changed after PrepareWeights() (loaded or initialised after it), and the forward pass computes with the copy "
+            + "PrepareWeights() packed; call PrepareWeights() again before a forward pass.", error.Message);
+
+        // One tensor changed alone (its first value) is found too; prepared again, the model is the one loaded first.
+        model.PrepareWeights();
+        float loaded = model.Parameter("encoder.layer.5.output.dense.bias")[0];
+        model.Parameter("encoder.layer.5.output.dense.bias")[0] = loaded + 1f;
+        Assert.Throws<InvalidOperationException>(() => pass.Run(ids, mask, types));
+        model.Parameter("encoder.layer.5.output.dense.bias")[0] = loaded;
+        model.PrepareWeights();
+        Comparison.AssertSameForward("loaded after a first PrepareWeights, prepared again, vs loaded first:", _fixture.Model, model, 1, 16, seed: 7);
+    }
+
+    private static (int[] Ids, int[] Mask, int[] Types) Inputs(int sequence)
+    {
+        var ids = new int[sequence];
+        var mask = new int[sequence];
+        ids[0] = 101;
+        ids[^1] = 102;
+        Array.Fill(mask, 1);
+        return (ids, mask, new int[sequence]);
     }
 
     [Fact]

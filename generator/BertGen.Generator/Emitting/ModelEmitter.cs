@@ -207,14 +207,20 @@ internal static class ModelEmitter
             w.Line();
             w.Line("ModelDescriptor IBertModel.Descriptor => Descriptor;");
             w.Line();
-            w.Summary("Throws unless PrepareWeights has run: a forward pass on unpacked weights would silently compute garbage.\n" +
-                "Dispose unprepares the weights, so a disposed model is caught by the same one check.");
-            using (w.Block("internal void EnsureWeightsPrepared()"))
+            w.Summary("Throws unless PrepareWeights has run since the parameters it packs last changed: a forward pass on unpacked weights, or on\n" +
+                "a packed copy of other weights, would silently compute garbage. Dispose unprepares the weights, so a disposed model is caught by the same one check.");
+            using (w.Block("internal unsafe void EnsureWeightsPrepared()"))
             {
                 using (w.Block("if (!_weightsPrepared)"))
                 {
                     w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
                     w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName}: call PrepareWeights() after loading or initialising parameters, before a forward pass.")});");
+                }
+
+                w.Comment("An inference-only model's parameters cannot change (nor be read: their pages were handed back).");
+                using (w.Block("if (!_inferenceOnly && !LinearPacker.SameFirsts(_parameters.Pointer, PackedSources, _packedSourceFirsts))"))
+                {
+                    w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName}: its weights changed after PrepareWeights() (loaded or initialised after it), and the forward pass computes with the copy PrepareWeights() packed; call PrepareWeights() again before a forward pass.")});");
                 }
             }
 

@@ -27,12 +27,12 @@ internal static class ReservedTypeNames
         "InitializeParameters", "InitializerRange", "Int8WeightLength", "Int8WeightNames", "Int8WeightsPointer",
         "Int8WordEmbeddings", "IntermediateSize", "IsInferenceOnly", "LabelCount", "Labels", "LayerCount",
         "LayerNormEpsilon", "MaxPositions", "MaxPredictionsPerSequence", "Name", "Objective", "PackedOffset",
-        "PackedWeightLength", "PackedWeights", "PackWeights", "PadTokenId", "Parameter", "ParameterBufferLength",
+        "PackedSources", "PackedWeightLength", "PackedWeights", "PackWeights", "PadTokenId", "Parameter", "ParameterBufferLength",
         "ParameterCount", "ParameterOffset", "Parameters", "ParameterTable", "Pool", "Precisions", "PrepareInt8Weights",
         "PrepareWeights", "PrepareWeightsForInference", "QuantizedOffset", "QuantizeWeights", "RowKernels",
         "ShapeVariants", "SupportsTraining", "TypeVocabSize", "VocabSize",
         "_disposed", "_forwardPrecision", "_gradients", "_inferenceOnly", "_int8File", "_int8Prepared", "_int8Weights", "_ownsPool",
-        "_packedWeights", "_parameters", "_weightsPrepared", "_wordEmbeddingsInFile",
+        "_packedSourceFirsts", "_packedWeights", "_parameters", "_weightsPrepared", "_wordEmbeddingsInFile",
     };
 
     /// <summary>

@@ -20,6 +20,13 @@ internal static class WeightsEmitter
             OffsetClass(w, CodeNames.PackedOffsets, plan, linear => (linear.PackedOffset, linear.BiasOffset));
 
             w.Line();
+            string[] sources = plan.PackedLinears.SelectMany(linear => linear.Parts.SelectMany(part => new[] { part.Weight, part.Bias })).Distinct().ToArray();
+            w.Summary(
+                "Every tensor PackWeights copies, and the first value of each as it copied them: a forward pass finds weights loaded or\n" +
+                "initialised after PrepareWeights, which it would otherwise compute with silently from the old packed copy, by one of them having changed.");
+            w.Line($"private static readonly long[] PackedSources = {{ {string.Join(", ", sources.Select(name => $"{CodeNames.ParameterOffsets}.{CodeNames.Parameter(name)}"))} }};");
+            w.Line($"private readonly float[] _packedSourceFirsts = new float[{Literals.Int(sources.Length)}];");
+            w.Line();
             w.Summary("Packs every linear layer from Parameters into PackedWeights (Q, K and V fused). Call after changing parameters.");
             w.Line("public unsafe void PrepareWeights() => PackWeights(Parameters.Pointer, releaseWeights: false);");
             w.Line();
@@ -38,6 +45,7 @@ internal static class WeightsEmitter
             using (w.Block("private unsafe void PackWeights(float* p, bool releaseWeights)"))
             {
                 w.Line("float* w = PackedWeights.Pointer;");
+                w.Line("LinearPacker.RecordFirsts(p, PackedSources, _packedSourceFirsts);");
                 foreach (PackedLinear linear in plan.PackedLinears)
                 {
                     bool releasable = Releasable(plan, linear);

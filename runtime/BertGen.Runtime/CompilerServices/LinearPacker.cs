@@ -19,6 +19,36 @@ public static unsafe class LinearPacker
     public const long MinimumWeightsPerPart = 1 << 15;
 
     /// <summary>
+    /// Reads into <paramref name="firsts"/> the first value of each tensor of <paramref name="parameters"/> at
+    /// <paramref name="offsets"/> (those a model packs), as it packs them: what <see cref="SameFirsts"/> compares with.
+    /// </summary>
+    public static void RecordFirsts(float* parameters, ReadOnlySpan<long> offsets, Span<float> firsts)
+    {
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            firsts[i] = parameters[offsets[i]];
+        }
+    }
+
+    /// <summary>
+    /// Whether the first value of each tensor at <paramref name="offsets"/> is still, bit for bit, what
+    /// <see cref="RecordFirsts"/> read: a load or an initialisation writes every tensor, so weights changed since they
+    /// were packed show in one of them (one read per tensor: nothing beside a forward pass).
+    /// </summary>
+    public static bool SameFirsts(float* parameters, ReadOnlySpan<long> offsets, ReadOnlySpan<float> firsts)
+    {
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(parameters[offsets[i]]) != BitConverter.SingleToInt32Bits(firsts[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Packs the stacked weights <c>[Σ rows, k]</c> into <paramref name="packed"/> and their biases into
     /// <paramref name="packedBias"/>. Each part is (weight pointer, bias pointer, rows). Panels are split over
     /// <paramref name="pool"/> when given (a copy: the split changes nothing); nothing is allocated for layers

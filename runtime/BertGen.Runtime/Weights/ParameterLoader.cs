@@ -19,7 +19,7 @@ namespace BertGen.Runtime.Weights;
 /// <para>
 /// A loader writes the buffer and nothing else: the model computes with the packed copy that
 /// <see cref="IBertModel.PrepareWeights"/> (or <c>PrepareWeightsForInference</c>) makes of it, so load first and prepare
-/// after. A model prepared before the load is not told of it and keeps computing with the weights it had then.
+/// after. A forward pass of a model prepared before the load throws, naming <c>PrepareWeights()</c>, until it is called again.
 /// </para>
 /// </summary>
 public static class ParameterLoader
