@@ -76,6 +76,16 @@ public sealed class RunContractTests
         model.Parameter("encoder.layer.5.output.dense.bias")[0] = loaded;
         model.PrepareWeights();
         Comparison.AssertSameForward("loaded after a first PrepareWeights, prepared again, vs loaded first:", _fixture.Model, model, 1, 16, seed: 7);
+
+        // The int8 copy likewise, from PrepareInt8Weights.
+        model.PrepareInt8Weights();
+        using IForwardPass int8 = model.CreateForwardPass(1, 16, Precision.Int8);
+        int8.Run(ids, mask, types);
+        model.InitializeParameters(seed: 6);
+        Assert.Equal("MiniLmL6: its weights changed after PrepareInt8Weights() (loaded or initialised after it), and the int8 forward pass computes with the copy "
+            + "PrepareInt8Weights() quantised; call PrepareInt8Weights() again before an int8 forward pass.", Assert.Throws<InvalidOperationException>(() => int8.Run(ids, mask, types)).Message);
+        model.PrepareInt8Weights();
+        int8.Run(ids, mask, types);
     }
 
     private static (int[] Ids, int[] Mask, int[] Types) Inputs(int sequence)

@@ -43,6 +43,7 @@ internal static class Int8Emitter
             w.Line("private unsafe float* _wordEmbeddingsInFile;");
             w.Line("private IDisposable? _int8File;");
             w.Line("private bool _int8Prepared;");
+            w.Line("private readonly float[] _int8SourceFirsts = new float[PackedSources.Length];");
             w.Line("private Precision _forwardPrecision;");
             w.Line();
             w.Line("IReadOnlyList<Precision> IBertModel.Precisions => Precisions;");
@@ -132,6 +133,12 @@ internal static class Int8Emitter
                     w.Line($"throw new InvalidOperationException({Literals.String($"{type}: call PrepareInt8Weights() or PrepareWeightsForInference(Precision.Int8), or load an int8 weights file, before an int8 forward pass.")});");
                 }
 
+                w.Comment("Quantised from Parameters, which may have changed since (an inference-only model's cannot).");
+                using (w.Block("if (!_inferenceOnly && !LinearPacker.SameFirsts(_parameters.Pointer, PackedSources, _int8SourceFirsts))"))
+                {
+                    w.Line($"throw new InvalidOperationException({Literals.String($"{type}: its weights changed after PrepareInt8Weights() (loaded or initialised after it), and the int8 forward pass computes with the copy PrepareInt8Weights() quantised; call PrepareInt8Weights() again before an int8 forward pass.")});");
+                }
+
                 w.Line("return _int8Weights!.Pointer;");
             }
 
@@ -139,6 +146,7 @@ internal static class Int8Emitter
             using (w.Block("private unsafe void QuantizeWeights(float* p, bool releaseWeights, IInt8WeightSource? source)"))
             {
                 w.Line("_int8Prepared = false;");
+                w.Line("LinearPacker.RecordFirsts(p, PackedSources, _int8SourceFirsts);");
                 w.Line("_int8Weights ??= new AlignedBuffer(Int8WeightLength);");
                 w.Line("float* q = _int8Weights.Pointer;");
                 w.Line("float* words = Int8WordEmbeddings();");
