@@ -5,6 +5,8 @@ using System.Threading;
 using BertGen.Generator.Emitting;
 using BertGen.Generator.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace BertGen.Generator;
 
@@ -328,8 +330,8 @@ internal static class ProjectNameClashes
     /// </summary>
     private static string? PartialClassConflict(INamedTypeSymbol type)
     {
-        var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>().ToArray();
-        if (declarations.SelectMany(d => d.Modifiers).FirstOrDefault(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.InternalKeyword)) is { RawKind: not 0 })
+        var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().ToArray();
+        if (declarations.Any(d => d.Modifiers.Any(SyntaxKind.InternalKeyword)))
         {
             return "an internal partial class (the generated class is public)";
         }
@@ -354,7 +356,7 @@ internal static class ProjectNameClashes
         type.TypeKind == TypeKind.Class && !type.IsRecord && !type.IsStatic && type.DeclaringSyntaxReferences.All(IsPartial);
 
     private static bool IsPartial(SyntaxReference declaration) =>
-        declaration.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax t
+        declaration.GetSyntax() is TypeDeclarationSyntax t
         && t.Modifiers.Any(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword));
 
     private static string Kind(INamedTypeSymbol type) => type switch

@@ -49,21 +49,19 @@ public sealed class TrainingBatch
     /// <summary>Adds every array of the batch, in declaration order, to <paramref name="hash"/>: two batches that hash alike hold the same content.</summary>
     internal void AppendContent(IncrementalHash hash)
     {
-        foreach (int[] values in new[] { InputIds, AttentionMask, TokenTypeIds, MaskedLmPositions, MaskedLmIds })
-        {
-            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
-        }
+        Append(InputIds);
+        Append(AttentionMask);
+        Append(TokenTypeIds);
+        Append(MaskedLmPositions);
+        Append(MaskedLmIds);
+        Append(MaskedLmWeights);
+        Append(NextSentenceLabels);
+        Append(ClassLabels);
+        Append(Targets);
+        Append(TokenLabels);
+        Append(StartPositions);
+        Append(EndPositions);
 
-        hash.AppendData(MemoryMarshal.AsBytes(MaskedLmWeights.AsSpan()));
-        foreach (int[] values in new[] { NextSentenceLabels, ClassLabels })
-        {
-            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
-        }
-
-        hash.AppendData(MemoryMarshal.AsBytes(Targets.AsSpan()));
-        foreach (int[] values in new[] { TokenLabels, StartPositions, EndPositions })
-        {
-            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
-        }
+        void Append<T>(T[] values) where T : unmanaged => hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
     }
 }

@@ -1,7 +1,7 @@
 using System;
-using System.Globalization;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
