@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace BertGen.Text;
@@ -68,6 +69,9 @@ public sealed class SequenceClassificationBatchStream
     public SequenceClassificationBatchStream Fork() => new(this);
 
     public int BatchSize { get; }
+
+    /// <summary>The data set's label names: label i of every batch is <c>LabelNames[i]</c>.</summary>
+    public IReadOnlyList<string> LabelNames => _dataset.LabelNames;
     public int BatchesPerEpoch => _dataset.Count / BatchSize;
     public int Epoch { get; private set; }
     public int BatchInEpoch { get; private set; }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using BertGen.Runtime.Training;
 using BertGen.Text;
 
@@ -20,6 +21,9 @@ public sealed class SequenceClassificationBatchSource : ITrainingBatchSource
     public int BatchSize => _scratch.BatchSize;
 
     public int SequenceLength => _scratch.SequenceLength;
+
+    /// <summary>The data set's label names, which the trainer checks <see cref="TrainerOptions.LabelNames"/> against.</summary>
+    public IReadOnlyList<string> LabelNames => _stream.LabelNames;
 
     public int Epoch => _stream.Epoch;
 

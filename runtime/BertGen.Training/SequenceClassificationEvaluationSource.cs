@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using BertGen.Runtime.Training;
 using BertGen.Text;
 
@@ -28,6 +29,9 @@ public sealed class SequenceClassificationEvaluationSource : IEvaluationBatchSou
     public int BatchSize => _scratch.BatchSize;
 
     public int SequenceLength => _scratch.SequenceLength;
+
+    /// <summary>The data set's label names, which the trainer checks <see cref="TrainerOptions.LabelNames"/> against.</summary>
+    public IReadOnlyList<string> LabelNames => _dataset.LabelNames;
 
     public int BatchCount => _dataset.EvaluationBatchCount(BatchSize);
 

@@ -157,6 +157,47 @@ public sealed class TextClassifierTests(TrainingRunsFixture runs)
         Assert.Equal("""{"0":"neg","1":"pos"}""", Id2Label(CheckpointWeights.Resolve(folder, "-c")));
     }
 
+    [Fact]
+    public void LabelNamesInAnotherOrderThanTheDataNumbersItsLabelsAreRefused_AndLeftOutTheDatasAreRecorded()
+    {
+        // The data set numbered its labels neg = 0, pos = 1 and the options named class 0 "pos": the run trained and every
+        // checkpoint named each class as the other, without a word. Left out, no names were recorded.
+        string train = runs.File("label-order.tsv");
+        File.WriteAllLines(train, File.ReadLines(runs.Train).Select(l => (l.StartsWith("OT\t", StringComparison.Ordinal) ? "neg" : "pos") + l[2..]));
+        var examples = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(train), Tokenizer, ["neg", "pos"], 64);
+        var swapped = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(train), Tokenizer, ["pos", "neg"], 64);
+        string folder = runs.File("label-order");
+        using var model = new BertTinyClassifier();
+        model.InitializeParameters(seed: 1);
+        model.PrepareWeights();
+        var options = new TrainerOptions
+        {
+            Steps = 1,
+            Schedule = new LinearWarmupDecaySchedule(1e-3, warmupSteps: 1, totalSteps: 1),
+            CheckpointDirectory = folder,
+        };
+        SequenceClassificationBatchSource Source() => new(new SequenceClassificationBatchStream(examples, batchSize: 16, seed: 1));
+
+        TrainingException refused = Assert.Throws<TrainingException>(() => new Trainer(model, Source(), options with { LabelNames = ["pos", "neg"] }));
+        Assert.Equal(
+            "TrainerOptions.LabelNames lists 'pos', 'neg', but the training data numbers its labels 'neg', 'pos' (in class-id order), "
+            + "so the checkpoints would name the classes it learns wrongly: give LabelNames in the data's order, or leave them out to record the data's",
+            refused.Message);
+        refused = Assert.Throws<TrainingException>(() => new Trainer(model, Source(), options, evaluation: new SequenceClassificationEvaluationSource(swapped, 16)));
+        Assert.Equal(
+            "the held-out data numbers its labels 'pos', 'neg' and the training data 'neg', 'pos' (in class-id order), "
+            + "so evaluations would score each class as another: create both data sets with the same label names in the same order",
+            refused.Message);
+        Assert.False(Directory.Exists(folder));
+
+        using (var trainer = new Trainer(model, Source(), options, evaluation: new SequenceClassificationEvaluationSource(examples, 16)))
+        {
+            trainer.Run();
+        }
+
+        Assert.Equal("""{"0":"neg","1":"pos"}""", Id2Label(CheckpointWeights.Resolve(folder, "-c")));
+    }
+
     private static string Id2Label(string weights)
     {
         using SafetensorsReader reader = SafetensorsReader.Open(weights);

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace BertGen.Runtime.Training;
 
 /// <summary>
@@ -17,6 +19,10 @@ public interface IEvaluationBatchSource
 
     /// <summary>A batch with arrays of this source's shape.</summary>
     TrainingBatch CreateBatch();
+
+    /// <summary>What each class label of the batches means, in class-id order, or null when the source does not name them
+    /// (see <see cref="ITrainingBatchSource.LabelNames"/>): held-out data that numbers the classes otherwise is refused.</summary>
+    IReadOnlyList<string>? LabelNames => null;
 
     /// <summary>Fills <paramref name="batch"/> with batch <paramref name="index"/> of the pass.</summary>
     void Fill(int index, TrainingBatch batch);

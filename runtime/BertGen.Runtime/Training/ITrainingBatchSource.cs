@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace BertGen.Runtime.Training;
 
@@ -29,6 +30,13 @@ public interface ITrainingBatchSource
     /// This default fills a throw-away batch; sources override it with something cheaper.
     /// </summary>
     void Skip() => Next(CreateBatch());
+
+    /// <summary>
+    /// What each class label of the batches means, in class-id order (label i is <c>LabelNames[i]</c>), or null when the
+    /// source does not name them. Named, the trainer checks <see cref="TrainerOptions.LabelNames"/> against them and, when
+    /// those are not given, records these in its checkpoints.
+    /// </summary>
+    IReadOnlyList<string>? LabelNames => null;
 
     /// <summary>The position, as bytes the checkpoint stores opaquely.</summary>
     byte[] SaveState();

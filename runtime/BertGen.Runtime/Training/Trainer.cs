@@ -59,6 +59,9 @@ public sealed class Trainer : IDisposable
     private long _lastEvaluationStep = -1;
     private bool _disposed;
 
+    // The classifier's label names in class-id order (the options', else the data's), or null: see AgreedLabelNames.
+    private readonly IReadOnlyList<string>? _labelNames;
+
     /// <summary>
     /// A trainer of <paramref name="model"/> on <paramref name="training"/>'s micro-batches. The model trains from the
     /// parameters it holds: initialise or load them and call <see cref="Inference.IBertModel.PrepareWeights"/> first. To
@@ -101,7 +104,7 @@ public sealed class Trainer : IDisposable
         _group = group is { Size: > 1 } ? group : null;
         _sink = sink;
         Options = options;
-        RequireLabelsFit(model, options.LabelNames);
+        _labelNames = AgreedLabelNames(model, options.LabelNames, training, evaluation);
 
         // Found here, not by the first checkpoint's "The file '…' already exists" after that many steps of training. Not
         // asked of ranks of a group: only rank 0 writes checkpoints, and a refusal on one rank alone would leave the others
@@ -117,7 +120,7 @@ public sealed class Trainer : IDisposable
             {
                 // The label names travel in every checkpoint's weights file, so whoever classifies with it (bertgen classify -c)
                 // names the classes as this run did, not as the spec's id2label does.
-                ModelMetadata = options.LabelNames is null ? null : CheckpointLabels.ToMetadata(options.LabelNames),
+                ModelMetadata = _labelNames is null ? null : CheckpointLabels.ToMetadata(_labelNames),
             };
 
         // The sources' shapes first, before the optimiser's memory is taken: the evaluation source's too, which was first
@@ -179,17 +182,65 @@ public sealed class Trainer : IDisposable
     private static string Quoted(IEnumerable<string> labels) => string.Join(", ", labels.Select(MessageText.Quote));
 
     /// <summary>
+    /// The names of the classifier's labels in class-id order: <see cref="TrainerOptions.LabelNames"/>, which must be the
+    /// names the data sources number their labels by when they name them, else the sources' own. A data set created with
+    /// its labels in another order than the options' trains class 0 as its own first name while every checkpoint calls
+    /// class 0 the options' first: each classification named wrongly, without a word.
+    /// </summary>
+    /// <returns>The names, or null when neither the options nor the sources name the labels.</returns>
+    /// <exception cref="TrainingException">The options, the training data and the held-out data disagree on the names or
+    /// their order, or the names do not fit the model's classifier.</exception>
+    private static IReadOnlyList<string>? AgreedLabelNames(ITrainableModel model, IReadOnlyList<string>? given, ITrainingBatchSource training, IEvaluationBatchSource? evaluation)
+    {
+        IReadOnlyList<string>? trained = training.LabelNames;
+        IReadOnlyList<string>? heldOut = evaluation?.LabelNames;
+        if (trained is not null && heldOut is not null && !trained.SequenceEqual(heldOut, StringComparer.Ordinal))
+        {
+            throw new TrainingException(
+                $"the held-out data numbers its labels {Quoted(heldOut)} and the training data {Quoted(trained)} (in class-id order), "
+                + "so evaluations would score each class as another: create both data sets with the same label names in the same order");
+        }
+
+        (IReadOnlyList<string>? data, string whose) = trained is not null ? (trained, "training") : (heldOut, "held-out");
+        if (given is not null)
+        {
+            if (data is not null && !given.SequenceEqual(data, StringComparer.Ordinal))
+            {
+                throw new TrainingException(
+                    $"TrainerOptions.LabelNames lists {Quoted(given)}, but the {whose} data numbers its labels {Quoted(data)} (in class-id order), "
+                    + "so the checkpoints would name the classes it learns wrongly: give LabelNames in the data's order, or leave them out to record the data's");
+            }
+
+            RequireLabelsFit(model, given, $"{given.Count} label names were given");
+            return given;
+        }
+
+        // The sources' names go into the checkpoints as given ones would, when they can name this model's classes: a model
+        // that is no classifier is refused its classification batches by the step's check below.
+        if (data is null || model.Objective is not (TrainingObjective.SequenceClassification or TrainingObjective.TokenClassification))
+        {
+            return null;
+        }
+
+        if (CheckpointLabels.NamingProblem(data, noneIsAProblem: true) is string problem)
+        {
+            throw new TrainingException($"the {whose} data's label names cannot name classes: {problem}");
+        }
+
+        RequireLabelsFit(model, data, $"the {whose} data names {data.Count} labels");
+        return data;
+    }
+
+    /// <summary>
     /// Label names name a classifier's outputs: one per output of the model's <c>classifier</c> layer (HuggingFace's name
     /// for the sequence and token classification heads), or the checkpoints would name classes the model does not have.
     /// </summary>
+    /// <param name="model">The model whose classifier the names must fit.</param>
+    /// <param name="labels">The names, in class-id order.</param>
+    /// <param name="named">Who names how many, as the message begins: "3 label names were given".</param>
     /// <exception cref="TrainingException">The model has no classifier, or another number of outputs.</exception>
-    private static void RequireLabelsFit(ITrainableModel model, IReadOnlyList<string>? labels)
+    private static void RequireLabelsFit(ITrainableModel model, IReadOnlyList<string> labels, string named)
     {
-        if (labels is null)
-        {
-            return;
-        }
-
         if (model.Objective is not (TrainingObjective.SequenceClassification or TrainingObjective.TokenClassification))
         {
             throw new TrainingException($"label names were given, but model '{model.Name}' trains {TrainingBatchValidation.ObjectiveText(model.Objective)}, not a classifier whose classes they could name");
@@ -200,7 +251,7 @@ public sealed class Trainer : IDisposable
 
         if (bias.Length != labels.Count)
         {
-            throw new TrainingException($"{labels.Count} label names were given ({Quoted(labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
+            throw new TrainingException($"{named} ({Quoted(labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
         }
     }
 
@@ -416,7 +467,8 @@ public sealed class Trainer : IDisposable
     /// recorded ones in its own checkpoints rather than dropping them.
     /// </summary>
     /// <returns>The recorded names, or null when the checkpoint records none.</returns>
-    /// <exception cref="CheckpointException">The checkpoint records other label names than <see cref="TrainerOptions.LabelNames"/>.</exception>
+    /// <exception cref="CheckpointException">The checkpoint records other label names than this run's (<see cref="TrainerOptions.LabelNames"/>,
+    /// else its data's).</exception>
     private IReadOnlyList<string>? RecordedLabels(string path)
     {
         IReadOnlyList<string>? recorded;
@@ -434,7 +486,7 @@ public sealed class Trainer : IDisposable
             return null;
         }
 
-        if (Options.LabelNames is { } given && !given.SequenceEqual(recorded, StringComparer.Ordinal))
+        if (_labelNames is { } given && !given.SequenceEqual(recorded, StringComparer.Ordinal))
         {
             throw new CheckpointException(
                 $"checkpoint '{path}' was trained with the labels {Quoted(recorded)} (in class-id order); this run names them {Quoted(given)}: "

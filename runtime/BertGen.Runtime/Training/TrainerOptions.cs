@@ -41,6 +41,8 @@ public sealed record TrainerOptions
     /// A classifier's label names in class-id order, or null. Given, every checkpoint's <c>model.safetensors</c> records
     /// them in its metadata as HuggingFace's <c>id2label</c> (what <c>SequenceClassificationJob</c> writes), so
     /// <c>bertgen classify -c</c> on it names the classes as this run did. One per output of the model's classifier.
+    /// A data source that names its labels (<see cref="ITrainingBatchSource.LabelNames"/>: a fine-tuning data set does) must
+    /// name them so, in this order, or the trainer refuses it; left null, the source's names are recorded.
     /// </summary>
     public IReadOnlyList<string>? LabelNames { get; init; }
 
