@@ -1,6 +1,9 @@
 using System;
 using System.IO;
+using System.Linq;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Optimization;
+using BertGen.Runtime.Training;
 using BertGen.Testing;
 using Xunit;
 
@@ -35,6 +38,63 @@ public sealed class CheckpointFolderLockTests
         }
 
         Assert.StartsWith($"bertgen training run: process {Environment.ProcessId} on ", File.ReadAllText(Path.Combine(folder.Path, CheckpointFolderLock.LockFile)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATrainerHoldsItsCheckpointFolderUntilDisposed_AndSharesTheLockOfARunThatHoldsItAlready()
+    {
+        // Only the CLI locked the folder: two programs' trainers on one folder both trained, deleting each other's
+        // temporary checkpoint folders.
+        using var folder = new TemporaryDirectory();
+        string runs = Path.Combine(folder.Path, "runs");
+        string inUse = $"checkpoint folder '{runs}' is in use by another training run (it holds .bertgen.lock); wait for that run to end or choose another folder";
+        using var model = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
+        var options = new TrainerOptions
+        {
+            Steps = 2,
+            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 2),
+            CheckpointDirectory = runs,
+        };
+        Trainer Build() => new(model, new SyntheticClassificationSource(8, seed: 5), options);
+
+        using (Trainer first = Build())
+        {
+            // Nothing on disk until the run starts: a trainer built and disposed leaves no folder.
+            Assert.False(Directory.Exists(runs));
+            first.TrainStep();
+            Assert.Equal(inUse, Assert.Throws<CheckpointException>(() => CheckpointFolderLock.Acquire(runs)).Message);
+            using (Trainer second = Build())
+            {
+                Assert.Equal(inUse, Assert.Throws<CheckpointException>(() => second.ResumeFromLatest()).Message);
+                Assert.Equal(inUse, Assert.Throws<CheckpointException>(() => second.Run()).Message);
+                Assert.Equal(0, second.Step);
+            }
+
+            first.Run();
+        }
+
+        // Released: the next program's trainer, and within a run that holds the folder (the CLI's) one trainer at a time.
+        using (Trainer next = Build())
+        {
+            Assert.True(next.ResumeFromLatest());
+        }
+
+        using (CheckpointFolderLock.Acquire(runs))
+        {
+            using (Trainer inside = Build())
+            {
+                Assert.True(inside.ResumeFromLatest());
+                using Trainer another = Build();
+                Assert.Equal(inUse, Assert.Throws<CheckpointException>(() => another.ResumeFromLatest()).Message);
+            }
+
+            using (Trainer after = Build())
+            {
+                Assert.True(after.ResumeFromLatest());
+            }
+        }
+
+        Assert.Equal(["checkpoint-000000002"], Directory.GetDirectories(runs).Select(Path.GetFileName));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -18,11 +19,19 @@ internal sealed class CheckpointFolderLock : IDisposable
     /// <summary>The lock file's name inside the folder (hidden: checkpoint listings ignore it).</summary>
     public const string LockFile = ".bertgen.lock";
 
+    // The folders this process holds, by full path. A trainer built inside a run that holds its folder (the CLI's, which
+    // locks it before it resumes or truncates anything) shares that run's lock: a second open of the file by this process
+    // would be refused by the operating system as another run's.
+    private static readonly Dictionary<string, CheckpointFolderLock> HeldHere = new(StringComparer.Ordinal);
+
     private readonly FileStream _stream;
+    private readonly string _key;
+    private bool _trainerInside;
 
     private CheckpointFolderLock(FileStream stream, string folder)
     {
         _stream = stream;
+        _key = Path.GetFullPath(folder);
         Folder = folder;
     }
 
@@ -68,7 +77,7 @@ internal sealed class CheckpointFolderLock : IDisposable
         }
         catch (IOException) when (File.Exists(path))
         {
-            throw new CheckpointException($"checkpoint folder {shown} is in use by another training run (it holds {LockFile}); wait for that run to end or choose another folder");
+            throw InUse(shown);
         }
 
         try
@@ -78,7 +87,13 @@ internal sealed class CheckpointFolderLock : IDisposable
             stream.SetLength(0);
             stream.Write(Encoding.UTF8.GetBytes(holder));
             stream.Flush();
-            return new CheckpointFolderLock(stream, folder);
+            var held = new CheckpointFolderLock(stream, folder);
+            lock (HeldHere)
+            {
+                HeldHere[held._key] = held;
+            }
+
+            return held;
         }
         catch
         {
@@ -87,6 +102,66 @@ internal sealed class CheckpointFolderLock : IDisposable
         }
     }
 
+    /// <summary>
+    /// The lock a <see cref="Training.Trainer"/> holds for its run: this process's lock on <paramref name="folder"/> when a
+    /// run holds it already and no other trainer is inside it, else the folder's own, so two trainers on one folder, in one
+    /// process or two, are refused as two runs are.
+    /// </summary>
+    /// <exception cref="CheckpointException">Another trainer or run holds the folder, or it cannot be made.</exception>
+    public static IDisposable ForTrainer(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        lock (HeldHere)
+        {
+            if (HeldHere.TryGetValue(Path.GetFullPath(folder), out CheckpointFolderLock? held))
+            {
+                if (held._trainerInside)
+                {
+                    throw InUse(MessageText.QuotePath(folder));
+                }
+
+                held._trainerInside = true;
+                return new TrainerInside(held);
+            }
+        }
+
+        CheckpointFolderLock own = Acquire(folder);
+        own._trainerInside = true;
+        return own;
+    }
+
+    private static CheckpointException InUse(string shown) =>
+        new($"checkpoint folder {shown} is in use by another training run (it holds {LockFile}); wait for that run to end or choose another folder");
+
     /// <summary>Releases the lock (the file stays; see the type's remarks).</summary>
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        lock (HeldHere)
+        {
+            if (HeldHere.TryGetValue(_key, out CheckpointFolderLock? held) && ReferenceEquals(held, this))
+            {
+                HeldHere.Remove(_key);
+            }
+        }
+
+        _stream.Dispose();
+    }
+
+    // A trainer's share of a run's lock: leaving, it lets the run build another trainer (a run's evaluation, a retry).
+    private sealed class TrainerInside(CheckpointFolderLock held) : IDisposable
+    {
+        private bool _left;
+
+        public void Dispose()
+        {
+            lock (HeldHere)
+            {
+                if (!_left)
+                {
+                    _left = true;
+                    held._trainerInside = false;
+                }
+            }
+        }
+    }
 }

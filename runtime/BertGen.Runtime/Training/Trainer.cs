@@ -45,6 +45,7 @@ public sealed class Trainer : IDisposable
     private readonly IEvaluationBatchSource? _evaluation;
     private readonly ITrainingMetricsSink? _sink;
     private readonly CheckpointStore? _checkpoints;
+    private IDisposable? _folderLock;
     private readonly ITrainingStep _trainingStep;
     private readonly TrainingBatch _batch;
     private readonly IDataParallelGroup? _group;
@@ -351,6 +352,7 @@ public sealed class Trainer : IDisposable
     public bool ResumeFromLatest()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        HoldCheckpointFolder();
         string? latest = _checkpoints?.Latest();
         if (_group is not null)
         {
@@ -377,6 +379,7 @@ public sealed class Trainer : IDisposable
     public void Resume(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        HoldCheckpointFolder();
         if (_group is not null)
         {
             ResumeDataParallel(path);
@@ -589,6 +592,22 @@ public sealed class Trainer : IDisposable
     // every process leaves after the same step; alone, the token is read directly.
     private bool Stopping => _group is null ? _cancellation.IsCancellationRequested : _stopAgreed;
 
+    /// <summary>
+    /// Locks the checkpoint folder for this trainer's run, once, before the first call that reads or writes it or trains
+    /// towards a checkpoint, and holds it until <see cref="Dispose"/>: a second program's (or trainer's) run on the folder is
+    /// refused at its start, where two runs deleted each other's temporary checkpoints. Within a run that holds the folder
+    /// already (the CLI's) the trainer shares its lock. Ranks of a group do not take it: rank 0 alone writes, and a refusal
+    /// on one rank would leave the others waiting in a collective.
+    /// </summary>
+    /// <exception cref="CheckpointException">Another run holds the folder, or it cannot be made.</exception>
+    private void HoldCheckpointFolder()
+    {
+        if (_folderLock is null && _group is null && Options.CheckpointDirectory is { } folder)
+        {
+            _folderLock = CheckpointFolderLock.ForTrainer(folder);
+        }
+    }
+
     /// <summary>One optimiser step: micro-batches (the first replacing the gradients) → clip → AdamW → repack weights.</summary>
     public unsafe TrainingStepMetrics TrainStep()
     {
@@ -598,6 +617,8 @@ public sealed class Trainer : IDisposable
         {
             throw new TrainingException($"the run's {Options.Steps} steps are done");
         }
+
+        HoldCheckpointFolder();
 
         long started = Stopwatch.GetTimestamp();
         int accumulation = Options.AccumulationSteps, ranks = WorldSize, rank = Rank;
@@ -721,6 +742,8 @@ public sealed class Trainer : IDisposable
         {
             throw new TrainingException("the trainer has no checkpoint directory");
         }
+
+        HoldCheckpointFolder();
 
         var state = new TrainerState
         {
@@ -895,5 +918,6 @@ public sealed class Trainer : IDisposable
         _trainingStep.Dispose();
         _evaluationStep?.Dispose();
         Optimizer.Dispose();
+        _folderLock?.Dispose();
     }
 }
