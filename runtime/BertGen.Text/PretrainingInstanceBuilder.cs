@@ -179,19 +179,18 @@ public sealed class PretrainingInstanceBuilder
     {
         int length = a.Count + b.Count + 3;
         var tokens = new int[length];
-        var segments = new int[length];
         tokens[0] = _vocabulary.ClassificationId;
         a.CopyTo(tokens, 1);
         tokens[a.Count + 1] = _vocabulary.SeparatorId;
         b.CopyTo(tokens, a.Count + 2);
         tokens[length - 1] = _vocabulary.SeparatorId;
-        segments.AsSpan(a.Count + 2).Fill(1);
+        IReadOnlyList<int> segments = CompactInstanceLists.SegmentIds(length, secondStart: a.Count + 2);
         if (!mask)
         {
-            return new PretrainingInstance(tokens, segments, isRandomNext, Array.Empty<int>(), Array.Empty<int>());
+            return new PretrainingInstance(CompactInstanceLists.TokenIds(tokens), segments, isRandomNext, Array.Empty<int>(), Array.Empty<int>());
         }
 
         (int[] positions, int[] labels) = _masker.Mask(tokens, rng);
-        return new PretrainingInstance(tokens, segments, isRandomNext, positions, labels);
+        return new PretrainingInstance(CompactInstanceLists.TokenIds(tokens), segments, isRandomNext, positions, labels);
     }
 }
