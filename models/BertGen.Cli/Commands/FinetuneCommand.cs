@@ -89,10 +89,7 @@ internal sealed class FinetuneCommand : ICliCommand
             (ResumePlan resume, IReadOnlyList<string> labelNames, string? initWeights) = DataParallelLaunch.FromRankZero(
                 () =>
                 {
-                    ResumePlan plan = ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
-                        (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
-                        (parse.GetValue(warmup), null), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)),
-                        descriptor, training.MicroBatches(parse));
+                    ResumePlan plan = training.ResolveResume(parse, directory, descriptor, (parse.GetValue(warmup), null));
                     return (plan, Labels(parse.GetValue(labels), descriptor, plan), InitWeights(initValue));
                 },
                 (writer, decided) =>
@@ -136,7 +133,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 return (trainPath, evaluationPath, vocabularyPath, majority, baseline);
             });
 
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.FineTuning, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note, resume.Checkpoint is not null);
+            TrainingRunPlan plan = training.RunPlan(parse, descriptor, TrainingKind.FineTuning, directory, resume);
             var options = new SequenceClassificationJobOptions
             {
                 TrainPath = trainPath,
@@ -162,16 +159,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 (trainable, log) => Initialize(trainable, descriptor, resume.Checkpoint is null ? initValue : NoInit, initWeights, options.Seed, log),
                 (trainable, sink, log, cancellation, group) => SequenceClassificationJob.Run(trainable, options, sink, log, cancellation, group));
 
-            if (outcome.Reports)
-            {
-                WriteSummary(context.Console, outcome, majority, baseline);
-            }
-            if (outcome.Interrupted)
-            {
-                throw TrainingRun.Interrupted(outcome, plan);
-            }
-
-            return ExitCodes.Success;
+            return TrainingRun.Finish(outcome, plan, finished => WriteSummary(context.Console, finished, majority, baseline));
         });
         return command;
     }

@@ -97,13 +97,10 @@ internal sealed class PretrainCommand : ICliCommand
             });
             // Under mpirun, rank 0 reads the checkpoint folder and every rank trains with its plan.
             ResumePlan resume = DataParallelLaunch.FromRankZero(
-                () => ResumePlan.Resolve(directory, training.Resuming(parse), parse.GetValue(training.ResumeOlder),
-                    (ResumePlan.Given(parse, training.Steps), parse.GetValue(training.Steps)), (ResumePlan.Given(parse, training.LearningRate), parse.GetValue(training.LearningRate)),
-                    (ResumePlan.Given(parse, warmup), parse.GetValue(warmup)), (ResumePlan.Given(parse, training.Seed), parse.GetValue(training.Seed)),
-                    descriptor, training.MicroBatches(parse)),
+                () => training.ResolveResume(parse, directory, descriptor, (ResumePlan.Given(parse, warmup), parse.GetValue(warmup))),
                 ResumePlan.Write,
                 ResumePlan.Read);
-            var plan = new TrainingRunPlan(descriptor, TrainingKind.Pretraining, directory, resume.Steps, training.Resuming(parse), parse.GetValue(training.Threads), parse.GetValue(training.EvaluateEvery), parse.GetValue(training.ResumeOlder), parse.GetValue(training.Replicas), resume.Note, resume.Checkpoint is not null);
+            TrainingRunPlan plan = training.RunPlan(parse, descriptor, TrainingKind.Pretraining, directory, resume);
             var options = new PretrainingJobOptions
             {
                 CorpusPath = corpusPath,
@@ -133,16 +130,7 @@ internal sealed class PretrainCommand : ICliCommand
                 },
                 (trainable, sink, log, cancellation, group) => PretrainingJob.Run(trainable, options, sink, log, cancellation, group));
 
-            if (outcome.Reports)
-            {
-                WriteSummary(context.Console, outcome);
-            }
-            if (outcome.Interrupted)
-            {
-                throw TrainingRun.Interrupted(outcome, plan);
-            }
-
-            return ExitCodes.Success;
+            return TrainingRun.Finish(outcome, plan, finished => WriteSummary(context.Console, finished));
         });
         return command;
     }

@@ -114,6 +114,20 @@ internal sealed class TrainingOptions
     /// <summary>Whether the run continues a previous one: --resume, or --resume-older, which implies it.</summary>
     public bool Resuming(ParseResult parse) => parse.GetValue(Resume) || parse.GetValue(ResumeOlder);
 
+    /// <summary>
+    /// What the checkpoint folder and these options decide for the run (<see cref="ResumePlan.Resolve"/>): --steps,
+    /// --lr and --seed as given or their defaults, and the command's own <paramref name="warmup"/>.
+    /// </summary>
+    public ResumePlan ResolveResume(ParseResult parse, string directory, ModelDescriptor model, (long? Given, long? Default) warmup) =>
+        ResumePlan.Resolve(directory, Resuming(parse), parse.GetValue(ResumeOlder),
+            (ResumePlan.Given(parse, Steps), parse.GetValue(Steps)), (ResumePlan.Given(parse, LearningRate), parse.GetValue(LearningRate)),
+            warmup, (ResumePlan.Given(parse, Seed), parse.GetValue(Seed)), model, MicroBatches(parse));
+
+    /// <summary>The run <see cref="TrainingRun.Run"/> makes of these options and <paramref name="resume"/>'s decisions.</summary>
+    public TrainingRunPlan RunPlan(ParseResult parse, ModelDescriptor model, TrainingKind kind, string directory, ResumePlan resume) =>
+        new(model, kind, directory, resume.Steps, Resuming(parse), parse.GetValue(Threads), parse.GetValue(EvaluateEvery), parse.GetValue(ResumeOlder),
+            parse.GetValue(Replicas), resume.Note, resume.Checkpoint is not null);
+
     /// <summary>Checks the numbers that have a range, as usage errors naming the option.</summary>
     public void Validate(ParseResult parse, CliConsole console)
     {
