@@ -689,6 +689,13 @@ internal sealed class SpecParser
                 {
                     Report(DiagnosticDescriptors.FieldLooksMisspelt, unknown.NameSpan, fields.Path + JsonNode.Visible(Short(unknown.Name)), fields.Path + meant, fields.DefaultOf(meant) ?? "its default");
                 }
+                else if (fields.Path.Length == 0 && settings is not null && settings.NearMissOf(unknown) is { } setting
+                    && settings.DefaultOf(setting) is { } settingDefault)
+                {
+                    // A BertGen setting both misplaced and misspelt ("thread": 2, "Training": true beside the HF fields) is
+                    // read nowhere either. HF's own fields are clear of every setting's name (a test runs a real config).
+                    Report(DiagnosticDescriptors.FieldLooksMisspelt, unknown.NameSpan, JsonNode.Visible(Short(unknown.Name)), BertGenSection + setting, settingDefault);
+                }
             }
         }
     }
