@@ -19,10 +19,11 @@ namespace BertGen.Generator;
 /// or another assembly's internal type is not the project's name. A type of the model's namespace named like a type the
 /// generated code names unqualified takes that name over in the generated files, whose usings stand inside the namespace
 /// (BG0026); a member of the project's partial class of the model so named takes it over inside the class (BG0027). A base
-/// class that partial class names must be one the public sealed generated class can derive from (BG0029). Such a
-/// model is not generated, nor one whose partial class in the project declares a member the generated class declares too
-/// (BG0025: CS0102 or CS0111 in the generated code), or whose base class does (BG0029: the generated member hides it). Only plain values leave this step: it reads the compilation on every
-/// edit, and the steps after it run again only when what it finds changes. For BG0025 it hands on what each partial class
+/// class that partial class names must be one the public sealed generated class can derive from (BG0029). Such a model is
+/// not generated, nor one whose partial class in the project declares a member the generated class declares too (BG0025:
+/// CS0102 or CS0111 in the generated code), or whose base class does (BG0029: the generated member hides it). Only plain
+/// values leave this step: it reads the compilation on every edit, and the steps after it run again only when what it
+/// finds changes. For BG0025 it hands on what each partial class
 /// of a model declares; the members the generated class declares (<see cref="ModelMembers"/>) are computed after it, only
 /// for those models, once per spec.
 /// </summary>
@@ -139,8 +140,8 @@ internal static class ProjectNameClashes
                 }
             }
 
-            // A member of the base class is hidden, not joined: a partial class of a shape's name hides one there too. Each
-            // inherited member once, however many generated overloads hide it.
+            // A base class's member is hidden, not joined: a generated shape's partial class hides even a partial class of its
+            // name there. Each inherited member once, however many generated overloads hide it.
             var reported = new HashSet<DeclaredMember>();
             foreach (ModelMember member in members.Members.Where(m => m.Name != ModelMember.Constructor))
             {
