@@ -222,6 +222,17 @@ public sealed class MisspeltFieldTests
         Assert.Equal((7, 2), Start(d));
     }
 
+    [Fact]
+    public void MisspeltShapesBesideTheHuggingFaceFieldsAreNamedWhereTheyAre()
+    {
+        // Was "missing the required field 'bertgen.shapes'" at the section's brace, with no word of the "shape" written above it.
+        string spec = ValidSpec.Replace("    \"shapes\": [{ \"batch\": 2, \"sequence\": 16 }],\n", string.Empty)
+            .Replace("  \"max_position_embeddings\": 64,\n", "  \"max_position_embeddings\": 64,\n  \"Shape\": [{ \"batch\": 2, \"sequence\": 16 }],\n");
+        Diagnostic d = Single(spec, "BG0002", DiagnosticSeverity.Error);
+        Assert.Equal("Spec 'test.bert.json' is missing the required field 'bertgen.shapes'; is 'Shape' on line 8, beside the HF fields, a misspelling of it? Move it into the 'bertgen' section", Message(d));
+        Assert.Equal((7, 2), Start(d));
+    }
+
     private static Diagnostic Single(string spec, string id, DiagnosticSeverity severity)
     {
         (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, spec));

@@ -663,6 +663,13 @@ internal sealed class SpecParser
                     int line = _text.Lines.GetLinePosition(likely.NameSpan.Start).Line + 1;
                     Report(DiagnosticDescriptors.MissingField, likely.NameSpan, FileName, fields.Path + missing, $"; is '{Short(likely.Name)}' on line {line} a misspelling of it?");
                 }
+                else if (fields.Path == BertGenSection && root.Unknown.FirstOrDefault(p => NearMiss.Find(p.Name, new[] { missing }) is not null) is { } strayed)
+                {
+                    // "shape" beside the HF fields: misspelt and misplaced, read nowhere.
+                    int line = _text.Lines.GetLinePosition(strayed.NameSpan.Start).Line + 1;
+                    Report(DiagnosticDescriptors.MissingField, strayed.NameSpan, FileName, fields.Path + missing,
+                        $"; is '{JsonNode.Visible(Short(strayed.Name))}' on line {line}, beside the HF fields, a misspelling of it? Move it into the 'bertgen' section");
+                }
                 else
                 {
                     Report(DiagnosticDescriptors.MissingField, new TextSpan(fields.Json.Span.Start, 1), FileName, fields.Path + missing, string.Empty);
