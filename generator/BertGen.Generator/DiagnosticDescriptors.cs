@@ -147,6 +147,16 @@ internal static class DiagnosticDescriptors
         "BG0028", "The model's namespace is a type of the project",
         "Spec '{0}' puts its model in the namespace '{1}', but the project already has {2} '{3}'{4}; C# cannot have a type and a namespace of one name, so give the spec another 'bertgen.namespace'");
 
+    /// <summary>
+    /// A valid spec whose model the project's partial class of it derives from a class the generated class cannot derive
+    /// from: a sealed, static or record class, one less accessible than the model, one without a constructor the generated
+    /// constructors can call, one with abstract members left unimplemented, or one with a member named like a member the
+    /// generated class declares or a type the generated code names. Reported at the base class in the class's base list.
+    /// </summary>
+    public static readonly DiagnosticDescriptor BaseClassUnfit = Error(
+        "BG0029", "The project's partial class derives from a class the generated class cannot",
+        "The project's partial class of '{0}' (from spec '{1}') derives from '{2}', {3}; derive it from another class, or from none");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

@@ -18,30 +18,43 @@ namespace BertGen.Generator;
 /// used). A partial class is the project adding members to the model, as the generated class is partial for; a file type
 /// or another assembly's internal type is not the project's name. A type of the model's namespace named like a type the
 /// generated code names unqualified takes that name over in the generated files, whose usings stand inside the namespace
-/// (BG0026); a member of the project's partial class of the model so named takes it over inside the class (BG0027). Such a
-/// model is not generated, nor one whose partial class in the project declares a member the generated class declares too
-/// (BG0025: CS0102 or CS0111 in the generated code). Only plain values leave this step: it reads the compilation on every
-/// edit, and the steps after it run again only when what it finds changes. For BG0025 it hands on what each partial class
+/// (BG0026); a member of the project's partial class of the model so named takes it over inside the class (BG0027). A base
+/// class that partial class names must be one the public sealed generated class can derive from (BG0029). Such a model is
+/// not generated, nor one whose partial class in the project declares a member the generated class declares too (BG0025:
+/// CS0102 or CS0111 in the generated code), or whose base class does (BG0029: the generated member hides it). Only plain
+/// values leave this step: it reads the compilation on every edit, and the steps after it run again only when what it
+/// finds changes. For BG0025 it hands on what each partial class
 /// of a model declares; the members the generated class declares (<see cref="ModelMembers"/>) are computed after it, only
 /// for those models, once per spec.
 /// </summary>
 internal static class ProjectNameClashes
 {
     /// <summary>
-    /// The full names of the models not to generate, and why (BG0024 to BG0027), and the project's partial classes of models:
+    /// The full names of the models not to generate, and why (BG0024 to BG0029), and the project's partial classes of models:
     /// values only, no symbol.
     /// </summary>
     internal sealed record Found(
         ImmutableEquatableArray<string> FullNames, ImmutableEquatableArray<DiagnosticInfo> Diagnostics, ImmutableEquatableArray<PartialModel> PartialClasses);
 
-    /// <summary>The project's partial class of a spec's model, and the members it declares.</summary>
-    internal sealed record PartialModel(ModelSpec Spec, SpecLocation Location, ImmutableEquatableArray<DeclaredMember> Members);
+    /// <summary>
+    /// The project's partial class of a spec's model, the members it declares, and its base class other than
+    /// <c>object</c>, if it names one.
+    /// </summary>
+    internal sealed record PartialModel(ModelSpec Spec, SpecLocation Location, ImmutableEquatableArray<DeclaredMember> Members, BaseClass? Base);
+
+    /// <summary>
+    /// The base class the project's partial class of a model names, as a message names it (<c>User.ModelBase</c>), where the
+    /// project names it (the type in the class's base list), and the members the model inherits from it and its bases that
+    /// the model can see: one the generated class declares too would hide it (CS0108 or CS0114 in the generated code, an
+    /// error under warnings-as-errors).
+    /// </summary>
+    internal sealed record BaseClass(string Name, SpecLocation Location, ImmutableEquatableArray<DeclaredMember> Members);
 
     /// <summary>
     /// A member of the project's partial class of a model: as <see cref="ModelMember"/>, and where it is declared, as a
     /// message says it (" (User.cs, line 3)").
     /// </summary>
-    internal sealed record DeclaredMember(string Name, string? Parameters, bool PartialClass, string Where);
+    internal sealed record DeclaredMember(string Name, string? Parameters, bool PartialClass, string Where, string Kind);
 
     public static Found Find(ImmutableArray<(ModelSpec? Spec, SpecLocation Location)> specs, Compilation compilation, CancellationToken cancellationToken)
     {
@@ -75,6 +88,13 @@ internal static class ProjectNameClashes
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NameShadowedInNamespace, location, spec.SpecFileName, spec.Namespace, shadowing.What, shadowing.Where));
             }
+            else if (partialClass is not null && BaseClassOf(compilation, partialClass) is { } baseClass
+                && BaseClassConflict(compilation, partialClass, baseClass.Type) is { } baseConflict)
+            {
+                names.Add(spec.Namespace + "." + spec.TypeName);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseClassUnfit, baseClass.Location,
+                    spec.Namespace + "." + spec.TypeName, spec.SpecFileName, baseClass.Type.ToDisplayString(), baseConflict));
+            }
             else if (partialClass is not null && Hiding(compilation, spec, partialClass) is { Count: > 0 } hiding)
             {
                 names.Add(spec.Namespace + "." + spec.TypeName);
@@ -82,7 +102,10 @@ internal static class ProjectNameClashes
             }
             else if (partialClass is not null)
             {
-                partialClasses.Add(new PartialModel(spec, location, Declared(partialClass)));
+                BaseClass? inherited = BaseClassOf(compilation, partialClass) is { } b
+                    ? new BaseClass(b.Type.ToDisplayString(), b.Location, Inherited(compilation, partialClass, b.Type))
+                    : null;
+                partialClasses.Add(new PartialModel(spec, location, Declared(partialClass), inherited));
             }
         }
 
@@ -117,6 +140,18 @@ internal static class ProjectNameClashes
                 }
             }
 
+            // A base class's member is hidden, not joined: a generated shape's partial class hides even a partial class of its
+            // name there. Each inherited member once, however many generated overloads hide it.
+            var reported = new HashSet<DeclaredMember>();
+            foreach (ModelMember member in members.Members.Where(m => m.Name != ModelMember.Constructor))
+            {
+                if (model.Base?.Members.FirstOrDefault(inherited => inherited.Name == member.Name && Hides(member, inherited)) is { } hidden && reported.Add(hidden))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseClassUnfit, model.Base.Location, fullName, model.Spec.SpecFileName, model.Base.Name,
+                        $"which declares {hidden.Kind} '{hidden.Name}'{hidden.Where}, a name the generated class gives its member '{member.Display(model.Spec.TypeName)}', hiding the inherited one"));
+                }
+            }
+
             if (diagnostics.Count > before)
             {
                 names.Add(fullName);
@@ -130,6 +165,10 @@ internal static class ProjectNameClashes
         generated.Parameters is not null && declared.Parameters is not null ? generated.Parameters == declared.Parameters
         : !(generated.PartialClass && declared.PartialClass);
 
+    // A method hides an inherited method of its parameters only; any other member hides every inherited member of its name.
+    private static bool Hides(ModelMember generated, DeclaredMember inherited) =>
+        generated.Parameters is null || inherited.Parameters is null || generated.Parameters == inherited.Parameters;
+
     // What the partial class declares, as values: its accessors and what the compiler declares for it left out.
     private static ImmutableEquatableArray<DeclaredMember> Declared(INamedTypeSymbol partialClass) =>
         partialClass.GetMembers()
@@ -138,8 +177,177 @@ internal static class ProjectNameClashes
                 m.Name,
                 m is IMethodSymbol method ? ModelMembers.Parameters(method) : null,
                 m is INamedTypeSymbol type && IsPartialClass(type),
-                Where(m.Locations, Enumerable.Empty<IAssemblySymbol?>())))
+                Where(m.Locations, Enumerable.Empty<IAssemblySymbol?>()),
+                MemberKind(m)))
             .ToEquatableArray();
+
+    /// <summary>
+    /// The members the model inherits and can name, from its base class up to <c>object</c> (whose members the generated
+    /// class leaves alone), as values: constructors, accessors, operators and explicit implementations have no such name.
+    /// </summary>
+    private static ImmutableEquatableArray<DeclaredMember> Inherited(Compilation compilation, INamedTypeSymbol partialClass, INamedTypeSymbol baseType)
+    {
+        var members = new List<DeclaredMember>();
+        for (INamedTypeSymbol? type = baseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            members.AddRange(type.GetMembers()
+                .Where(m => m.CanBeReferencedByName && m is not IMethodSymbol { MethodKind: not MethodKind.Ordinary } && compilation.IsSymbolAccessibleWithin(m, partialClass))
+                .OrderBy(m => m.Name, System.StringComparer.Ordinal)
+                .Select(m => new DeclaredMember(
+                    m.Name,
+                    m is IMethodSymbol method ? ModelMembers.Parameters(method) : null,
+                    PartialClass: false,
+                    Where(m.Locations, new[] { m.ContainingAssembly }),
+                    MemberKind(m))));
+        }
+
+        return members.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// The base class the project's partial class of a model names, other than <c>object</c>, and where: the first type of
+    /// the base list that names a class (C# puts a base class first); null when it names none, or one the compiler cannot
+    /// find (the project's own error, which the compiler reports there).
+    /// </summary>
+    private static (INamedTypeSymbol Type, SpecLocation Location)? BaseClassOf(Compilation compilation, INamedTypeSymbol partialClass)
+    {
+        // Read from the base list, not the symbol: for a sealed base class the compiler gives the class object as its base.
+        foreach (SyntaxReference reference in partialClass.DeclaringSyntaxReferences.OrderBy(r => r.SyntaxTree.FilePath, System.StringComparer.Ordinal))
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax { BaseList.Types: { Count: > 0 } types }
+                && compilation.GetSemanticModel(reference.SyntaxTree).GetTypeInfo(types[0].Type).Type is INamedTypeSymbol { TypeKind: TypeKind.Class } baseType
+                && baseType.SpecialType != SpecialType.System_Object)
+            {
+                Location at = types[0].Type.GetLocation();
+                FileLinePositionSpan span = at.GetLineSpan();
+                return (baseType, new SpecLocation(span.Path, at.SourceSpan.Start, at.SourceSpan.Length,
+                    span.StartLinePosition.Line, span.StartLinePosition.Character, span.EndLinePosition.Line, span.EndLinePosition.Character));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Why the generated class cannot derive from the base class the project's partial class of the model names, as the
+    /// message says it ("which is sealed"), or null. The errors were CS0509, CS0709, CS8865, CS0060 or CS0534 at the project's
+    /// class, or CS7036 or CS0122 in the generated constructors (they call the base class's parameterless one); a member of
+    /// the base class named like a type the generated code names unqualified hides that type there (CS0120, CS0119 and the
+    /// like), as one of the partial class does (BG0027). A member named like a generated member is found after this step,
+    /// with the generated members.
+    /// </summary>
+    private static string? BaseClassConflict(Compilation compilation, INamedTypeSymbol partialClass, INamedTypeSymbol baseType)
+    {
+        if (baseType.IsRecord)
+        {
+            return "which is a record (only a record may derive from a record)";
+        }
+
+        if (baseType.IsStatic)
+        {
+            return "which is static";
+        }
+
+        if (baseType.IsSealed || baseType.TypeKind != TypeKind.Class)
+        {
+            return "which is sealed";
+        }
+
+        if (!IsPublicEverywhere(baseType))
+        {
+            return "which is less accessible than the model (the generated class is public)";
+        }
+
+        if (!baseType.InstanceConstructors.Any(c => compilation.IsSymbolAccessibleWithin(c, partialClass) && c.Parameters.All(p => p.IsOptional || p.IsParams)))
+        {
+            return "which has no constructor the model can call without arguments (the generated constructors call the base class's parameterless one)";
+        }
+
+        if (UnimplementedAbstract(partialClass, baseType) is { } missing)
+        {
+            return $"which leaves the abstract member '{missing}' unimplemented (the generated class is sealed)";
+        }
+
+        for (INamedTypeSymbol? type = baseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            foreach (ISymbol member in type.GetMembers().Where(m => m.CanBeReferencedByName && compilation.IsSymbolAccessibleWithin(m, partialClass)).OrderBy(m => m.Name, System.StringComparer.Ordinal))
+            {
+                int? arity = member is INamedTypeSymbol nested ? nested.Arity : null;
+                if (member is not IMethodSymbol { MethodKind: not MethodKind.Ordinary } && ReservedTypeNames.IsHiddenByMember(member.Name, arity))
+                {
+                    return $"which declares {MemberKind(member)} '{member.Name}'{Where(member.Locations, new[] { member.ContainingAssembly })}: inside the model that name then means the member, not the type '{HiddenType(compilation, member.Name, arity ?? 0)}' the generated code names so";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // Public, and so are the types it is nested in and its type arguments.
+    private static bool IsPublicEverywhere(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t.DeclaredAccessibility != Accessibility.Public || t.TypeArguments.OfType<INamedTypeSymbol>().Any(a => !IsPublicEverywhere(a)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // An abstract member of a base class that neither the partial class nor a class between overrides, as the message names it.
+    private static string? UnimplementedAbstract(INamedTypeSymbol partialClass, INamedTypeSymbol baseType)
+    {
+        var overridden = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (INamedTypeSymbol type in new[] { partialClass }.Concat(BaseTypes(baseType)))
+        {
+            foreach (ISymbol member in type.GetMembers().Where(m => m.IsOverride))
+            {
+                for (ISymbol? o = Overridden(member); o is not null; o = Overridden(o))
+                {
+                    overridden.Add(o.OriginalDefinition);
+                }
+            }
+        }
+
+        foreach (INamedTypeSymbol type in BaseTypes(baseType))
+        {
+            if (type.IsAbstract && type.GetMembers().FirstOrDefault(m => m.IsAbstract && !overridden.Contains(m.OriginalDefinition)) is { } missing)
+            {
+                return missing is IMethodSymbol method ? $"{method.Name}({ModelMembers.Parameters(method)})" : missing.Name;
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<INamedTypeSymbol> BaseTypes(INamedTypeSymbol baseType)
+    {
+        for (INamedTypeSymbol? type = baseType; type is not null; type = type.BaseType)
+        {
+            yield return type;
+        }
+    }
+
+    private static ISymbol? Overridden(ISymbol member) => member switch
+    {
+        IMethodSymbol m => m.OverriddenMethod,
+        IPropertySymbol p => p.OverriddenProperty,
+        IEventSymbol e => e.OverriddenEvent,
+        _ => null,
+    };
+
+    // As a message names a member's kind.
+    private static string MemberKind(ISymbol member) => member switch
+    {
+        INamedTypeSymbol type => Kind(type),
+        IFieldSymbol => "a field",
+        IPropertySymbol => "a property",
+        IEventSymbol => "an event",
+        _ => "a method",
+    };
 
     /// <summary>
     /// A type the project has whose full name is the model's namespace or one it lies in (a class <c>User.Models</c> for a

@@ -141,7 +141,7 @@ public sealed class HostileSpecTests
     public void LayersSpeltOutOverEveryCompiledPassAreBounded()
     {
         // Every field at its own bound at once was 66 MB of generated C#, and 166 s and 2.4 GB of the compiler.
-        string spec = LayersOverShapes(128, "[\"fp32\", \"int8\"],\n    \"training\": true");
+        string spec = LayersOverShapes(128, "[\"fp32\", \"int8\"],\n    \"training\": true, \"max_predictions_per_seq\": 4");
         Diagnostic d = Single(spec, "BG0004");
         Assert.Equal(
             "Field 'bertgen.shapes' has value 32 shapes × 3 passes each (fp32, int8, training) × 128 layers = 12,288 compiled layers, " +
@@ -150,7 +150,7 @@ public sealed class HostileSpecTests
         Assert.Equal((10, 14), Start(d));
 
         // At the bound: 128 layers of 32 shapes in fp32 alone.
-        string atBound = spec.Replace("\"precisions\": [\"fp32\", \"int8\"]", "\"precisions\": [\"fp32\"]").Replace(",\n    \"training\": true", string.Empty);
+        string atBound = spec.Replace("\"precisions\": [\"fp32\", \"int8\"]", "\"precisions\": [\"fp32\"]").Replace(",\n    \"training\": true, \"max_predictions_per_seq\": 4", string.Empty);
         Assert.Empty(BertGen.Generator.Parsing.SpecParser.Parse(Path, Microsoft.CodeAnalysis.Text.SourceText.From(atBound)).Diagnostics);
     }
 
@@ -254,20 +254,31 @@ public sealed class HostileSpecTests
         Assert.Equal((10, 15), Start(d));
     }
 
+    /// <summary>
+    /// A masked-LM training step gathers max_predictions_per_seq positions from each sequence of every shape: more than a
+    /// shape's sequence has was accepted silently, and its step could never be fed (the runtime's pretraining data refuses
+    /// more predictions than tokens). At most the shortest sequence, batch × it also stays within the tokens a shape may have.
+    /// </summary>
     [Fact]
-    public void GatheredMaskedLmRowsAreBounded()
+    public void MaskedPositionsPerSequenceAreAtMostTheShortestSequence()
     {
         string spec = ValidSpec
-            .Replace("\"batch\": 2, \"sequence\": 16", "\"batch\": 65536, \"sequence\": 16")
+            .Replace("[{ \"batch\": 2, \"sequence\": 16 }]", "[{ \"batch\": 1, \"sequence\": 32 }, { \"batch\": 2, \"sequence\": 16 }]")
             .Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"pretraining\"],\n    \"training\": true");
         Diagnostic d = Single(spec, "BG0004");
         Assert.Equal(
-            "Field 'bertgen.max_predictions_per_seq' has value 20 (its default), but must be at most 16: batch 65,536 × 20 gathered rows is above 1,048,576",
+            "Field 'bertgen.max_predictions_per_seq' has value 20 (its default), but must be at most 16: the training step of shape batch 2 × sequence 16 gathers this many masked positions from each sequence of 16 tokens",
             Message(d));
-        Assert.Equal((10, 15), Start(d)); // absent, so the shape whose batch is too large (it was the bertgen section's brace)
+        Assert.Equal((10, 47), Start(d)); // absent, so the shape it does not fit
+
         Diagnostic given = Single(spec.Replace("\"training\": true", "\"training\": true,\n    \"max_predictions_per_seq\": 17"), "BG0004");
-        Assert.StartsWith("Field 'bertgen.max_predictions_per_seq' has value 17, but must be at most 16", Message(given));
+        Assert.StartsWith("Field 'bertgen.max_predictions_per_seq' has value 17, but must be at most 16: the training step of shape batch 2 × sequence 16", Message(given));
         Assert.Equal((13, 31), Start(given));
+
+        // As many as the shortest sequence has; no training step, or one that gathers no masked positions: no diagnostic.
+        Assert.Empty(Parsed(spec.Replace("\"training\": true", "\"training\": true,\n    \"max_predictions_per_seq\": 16")));
+        Assert.Empty(Parsed(spec.Replace("\"training\": true", "\"training\": false")));
+        Assert.Empty(Parsed(spec.Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"sequence_classification\"]")));
     }
 
     [Theory]
@@ -358,6 +369,10 @@ public sealed class HostileSpecTests
         Assert.Empty(result.GeneratedSources);
         return d;
     }
+
+    // What the parser alone reports about a spec, as messages.
+    private static string[] Parsed(string spec) =>
+        BertGen.Generator.Parsing.SpecParser.Parse(Path, Microsoft.CodeAnalysis.Text.SourceText.From(spec)).Diagnostics.Select(d => Message(d.ToDiagnostic())).ToArray();
 
     private static string Message(Diagnostic d) => d.GetMessage(CultureInfo.InvariantCulture);
 

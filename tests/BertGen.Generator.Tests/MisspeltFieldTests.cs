@@ -108,6 +108,109 @@ public sealed class MisspeltFieldTests
         Assert.DoesNotContain(result.Diagnostics, x => x.Id == "BG0017");
     }
 
+    [Theory]
+    [InlineData("thread", "2", "threads", "1")] // planned no per-thread schedule
+    [InlineData("Training", "true", "training", "false")] // compiled no training step
+    [InlineData("max_prediction_per_seq", "5", "max_predictions_per_seq", "20")]
+    [InlineData("precision", "[\"fp32\", \"int8\"]", "precisions", "[\"fp32\"]")]
+    public void AMisspeltBertGenSettingBesideTheHuggingFaceFieldsIsAWarningNamingTheSetting(string typed, string value, string setting, string defaultText)
+    {
+        // Was silent: misspelt, it was no setting's name, and beside the HF fields nothing warns of a field unknown there.
+        string spec = ValidSpec.Replace("\"heads\": [\"pretraining\"]", "\"namespace\": \"Demo\"")
+            .Replace("  \"max_position_embeddings\": 64,\n", $"  \"max_position_embeddings\": 64,\n  \"{typed}\": {value},\n");
+        Diagnostic d = Single(spec, "BG0017", DiagnosticSeverity.Warning);
+        Assert.Equal($"Field '{typed}' is not a field BertGen reads; did you mean 'bertgen.{setting}'? Without it 'bertgen.{setting}' takes its default, {defaultText}", Message(d));
+        Assert.Equal((7, 2), Start(d));
+
+        // With the setting in the bertgen section, the stray field changes nothing BertGen builds: no warning.
+        string both = spec.Replace("\"namespace\": \"Demo\"", $"\"namespace\": \"Demo\", \"{setting}\": {value}");
+        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, both));
+        Assert.DoesNotContain(result.Diagnostics, x => x.Id == "BG0017");
+    }
+
+    /// <summary>
+    /// Real config.json files as the Hub serves them, each with a bertgen section that sets only what it must: every key
+    /// of theirs, older transformers' ones too (the multilingual model's pooler_*), is clear of every field and setting
+    /// BertGen reads, so pasting a config gives no warning.
+    /// </summary>
+    [Theory]
+    [InlineData("""
+        {
+          "architectures": ["BertForMaskedLM"],
+          "attention_probs_dropout_prob": 0.1,
+          "gradient_checkpointing": false,
+          "hidden_act": "gelu",
+          "hidden_dropout_prob": 0.1,
+          "hidden_size": 768,
+          "initializer_range": 0.02,
+          "intermediate_size": 3072,
+          "layer_norm_eps": 1e-12,
+          "max_position_embeddings": 512,
+          "model_type": "bert",
+          "num_attention_heads": 12,
+          "num_hidden_layers": 12,
+          "pad_token_id": 0,
+          "position_embedding_type": "absolute",
+          "transformers_version": "4.6.0.dev0",
+          "type_vocab_size": 2,
+          "use_cache": true,
+          "vocab_size": 30522
+        """)] // bert-base-uncased
+    [InlineData("""
+        {
+          "architectures": ["BertForMaskedLM"],
+          "attention_probs_dropout_prob": 0.1,
+          "directionality": "bidi",
+          "hidden_act": "gelu",
+          "hidden_dropout_prob": 0.1,
+          "hidden_size": 768,
+          "initializer_range": 0.02,
+          "intermediate_size": 3072,
+          "layer_norm_eps": 1e-12,
+          "max_position_embeddings": 512,
+          "model_type": "bert",
+          "num_attention_heads": 12,
+          "num_hidden_layers": 12,
+          "pad_token_id": 0,
+          "pooler_fc_size": 768,
+          "pooler_num_attention_heads": 12,
+          "pooler_num_fc_layers": 3,
+          "pooler_size_per_head": 128,
+          "pooler_type": "first_token_transform",
+          "type_vocab_size": 2,
+          "vocab_size": 119547
+        """)] // bert-base-multilingual-cased
+    [InlineData("""
+        {
+          "_name_or_path": "nreimers/MiniLM-L6-H384-uncased",
+          "architectures": ["BertModel"],
+          "attention_probs_dropout_prob": 0.1,
+          "gradient_checkpointing": false,
+          "hidden_act": "gelu",
+          "hidden_dropout_prob": 0.1,
+          "hidden_size": 384,
+          "initializer_range": 0.02,
+          "intermediate_size": 1536,
+          "layer_norm_eps": 1e-12,
+          "max_position_embeddings": 512,
+          "model_type": "bert",
+          "num_attention_heads": 12,
+          "num_hidden_layers": 6,
+          "pad_token_id": 0,
+          "position_embedding_type": "absolute",
+          "transformers_version": "4.8.2",
+          "type_vocab_size": 2,
+          "use_cache": true,
+          "vocab_size": 30522
+        """)] // sentence-transformers/all-MiniLM-L6-v2
+    public void EveryKeyOfARealHuggingFaceConfigIsClearOfEveryFieldAndSettingBertGenReads(string config)
+    {
+        string spec = config + ",\n  \"bertgen\": { \"shapes\": [{ \"batch\": 1, \"sequence\": 16 }] }\n}\n";
+        var parsed = BertGen.Generator.Parsing.SpecParser.Parse(Path, Microsoft.CodeAnalysis.Text.SourceText.From(spec));
+        Assert.Empty(parsed.Diagnostics.Select(d => Message(d.ToDiagnostic())));
+        Assert.NotNull(parsed.Spec);
+    }
+
     [Fact]
     public void ShapesBesideTheHuggingFaceFieldsAreMissingFromTheSectionAndNamedWhereTheyAre()
     {
@@ -116,6 +219,17 @@ public sealed class MisspeltFieldTests
             .Replace("  \"max_position_embeddings\": 64,\n", "  \"max_position_embeddings\": 64,\n  \"shapes\": [{ \"batch\": 2, \"sequence\": 16 }],\n");
         Diagnostic d = Single(spec, "BG0002", DiagnosticSeverity.Error);
         Assert.Equal("Spec 'test.bert.json' is missing the required field 'bertgen.shapes'; the 'shapes' on line 8 is beside the HF fields: move it into the 'bertgen' section", Message(d));
+        Assert.Equal((7, 2), Start(d));
+    }
+
+    [Fact]
+    public void MisspeltShapesBesideTheHuggingFaceFieldsAreNamedWhereTheyAre()
+    {
+        // Was "missing the required field 'bertgen.shapes'" at the section's brace, with no word of the "shape" written above it.
+        string spec = ValidSpec.Replace("    \"shapes\": [{ \"batch\": 2, \"sequence\": 16 }],\n", string.Empty)
+            .Replace("  \"max_position_embeddings\": 64,\n", "  \"max_position_embeddings\": 64,\n  \"Shape\": [{ \"batch\": 2, \"sequence\": 16 }],\n");
+        Diagnostic d = Single(spec, "BG0002", DiagnosticSeverity.Error);
+        Assert.Equal("Spec 'test.bert.json' is missing the required field 'bertgen.shapes'; is 'Shape' on line 8, beside the HF fields, a misspelling of it? Move it into the 'bertgen' section", Message(d));
         Assert.Equal((7, 2), Start(d));
     }
 

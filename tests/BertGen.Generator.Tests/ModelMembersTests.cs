@@ -23,8 +23,8 @@ public sealed class ModelMembersTests
         SmallSpec.Text.Replace(
             "\"heads\": [\"pretraining\"]",
             "\"heads\": [\"pretraining\", \"sequence_classification\", \"token_classification\", \"question_answering\"],\n" +
-            "    \"precisions\": [\"fp32\", \"int8\"], \"training\": true, \"threads\": 2"),
-        SmallSpec.Text.Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"masked_lm\"], \"training\": true"),
+            "    \"precisions\": [\"fp32\", \"int8\"], \"training\": true, \"max_predictions_per_seq\": 4, \"threads\": 2"),
+        SmallSpec.Text.Replace("\"heads\": [\"pretraining\"]", "\"heads\": [\"masked_lm\"], \"training\": true, \"max_predictions_per_seq\": 4"),
     };
 
     [Theory]

@@ -22,7 +22,7 @@ public sealed class ReservedTypeNameTests
     private static readonly string RichSpec = SmallSpec.Text.Replace(
         "\"heads\": [\"pretraining\"]",
         "\"heads\": [\"pretraining\", \"masked_lm\", \"sequence_classification\", \"token_classification\", \"question_answering\"],\n" +
-        "    \"precisions\": [\"fp32\", \"int8\"], \"training\": true, \"threads\": 2");
+        "    \"precisions\": [\"fp32\", \"int8\"], \"training\": true, \"max_predictions_per_seq\": 4, \"threads\": 2");
 
     [Theory]
     [InlineData("Parameters", "it is the name of a member of the generated model")]

@@ -176,7 +176,7 @@ internal sealed class SpecParser
         if (training && heads is { Any: true } trained && trained.Objective is TrainingObjective.Pretraining or TrainingObjective.MaskedLm
             && shapes is not null && maxPredictions is { } p)
         {
-            CheckGatheredRows(bertgen, shapes, p);
+            CheckPredictionsFitSequences(bertgen, shapes, p);
         }
 
         if (architecture is not null && shapes is not null && precisions is { } compiled && threads is { } t)
@@ -547,19 +547,21 @@ internal sealed class SpecParser
         return ok ? PrecisionSet.Of(listed) : null;
     }
 
-    // The masked-LM head of a training step gathers batch × max_predictions_per_seq rows: the M of its GEMMs.
-    private void CheckGatheredRows(FieldReader bertgen, ImmutableEquatableArray<ShapeVariant> shapes, int predictions)
+    // A masked-LM training step is compiled for every shape, and each gathers max_predictions_per_seq positions of each
+    // sequence: a sequence of S tokens has at most S to mask, and the runtime's pretraining data refuses more
+    // (PretrainingOptions.Validate), so a step of a shorter sequence compiled but could never be fed. At most the shortest
+    // sequence, the gathered rows (batch × this, the M of the head's GEMMs) are at most the shape's tokens, which its own
+    // bound holds to SpecLimits.TokensPerShape.
+    private void CheckPredictionsFitSequences(FieldReader bertgen, ImmutableEquatableArray<ShapeVariant> shapes, int predictions)
     {
-        ShapeVariant largest = shapes.OrderByDescending(s => s.Batch).First();
-        int batch = largest.Batch;
-        long rows = (long)batch * predictions;
-        if (rows > SpecLimits.TokensPerShape)
+        ShapeVariant shortest = shapes.OrderBy(s => s.Sequence).ThenBy(s => s.Batch).First();
+        if (predictions > shortest.Sequence)
         {
-            // An absent field takes its default: the message says so, and points at the shape whose batch is too large.
+            // An absent field takes its default: the message says so, and points at the shape it does not fit.
             bool given = bertgen.Json.Find("max_predictions_per_seq") is not null;
-            Report(DiagnosticDescriptors.ValueOutOfRange, given ? FieldSpan(bertgen, "max_predictions_per_seq") : _shapeSpans[largest], "bertgen.max_predictions_per_seq",
+            Report(DiagnosticDescriptors.ValueOutOfRange, given ? FieldSpan(bertgen, "max_predictions_per_seq") : _shapeSpans[shortest], "bertgen.max_predictions_per_seq",
                 given ? Grouped(predictions) : Grouped(predictions) + " (its default)",
-                $"at most {Grouped(SpecLimits.TokensPerShape / batch)}: batch {Grouped(batch)} × {Grouped(predictions)} gathered rows is above {Grouped(SpecLimits.TokensPerShape)}");
+                $"at most {Grouped(shortest.Sequence)}: the training step of shape batch {Grouped(shortest.Batch)} × sequence {Grouped(shortest.Sequence)} gathers this many masked positions from each sequence of {Grouped(shortest.Sequence)} tokens");
         }
     }
 
@@ -661,6 +663,13 @@ internal sealed class SpecParser
                     int line = _text.Lines.GetLinePosition(likely.NameSpan.Start).Line + 1;
                     Report(DiagnosticDescriptors.MissingField, likely.NameSpan, FileName, fields.Path + missing, $"; is '{Short(likely.Name)}' on line {line} a misspelling of it?");
                 }
+                else if (fields.Path == BertGenSection && root.Unknown.FirstOrDefault(p => NearMiss.Find(p.Name, new[] { missing }) is not null) is { } strayed)
+                {
+                    // "shape" beside the HF fields: misspelt and misplaced, read nowhere.
+                    int line = _text.Lines.GetLinePosition(strayed.NameSpan.Start).Line + 1;
+                    Report(DiagnosticDescriptors.MissingField, strayed.NameSpan, FileName, fields.Path + missing,
+                        $"; is '{JsonNode.Visible(Short(strayed.Name))}' on line {line}, beside the HF fields, a misspelling of it? Move it into the 'bertgen' section");
+                }
                 else
                 {
                     Report(DiagnosticDescriptors.MissingField, new TextSpan(fields.Json.Span.Start, 1), FileName, fields.Path + missing, string.Empty);
@@ -686,6 +695,13 @@ internal sealed class SpecParser
                 else if (meant is not null)
                 {
                     Report(DiagnosticDescriptors.FieldLooksMisspelt, unknown.NameSpan, fields.Path + JsonNode.Visible(Short(unknown.Name)), fields.Path + meant, fields.DefaultOf(meant) ?? "its default");
+                }
+                else if (fields.Path.Length == 0 && settings is not null && settings.NearMissOf(unknown) is { } setting
+                    && settings.DefaultOf(setting) is { } settingDefault)
+                {
+                    // A BertGen setting both misplaced and misspelt ("thread": 2, "Training": true beside the HF fields) is
+                    // read nowhere either. HF's own fields are clear of every setting's name (a test runs a real config).
+                    Report(DiagnosticDescriptors.FieldLooksMisspelt, unknown.NameSpan, JsonNode.Visible(Short(unknown.Name)), BertGenSection + setting, settingDefault);
                 }
             }
         }
