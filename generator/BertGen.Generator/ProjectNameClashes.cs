@@ -253,7 +253,7 @@ internal static class ProjectNameClashes
             return "which is sealed";
         }
 
-        if (!IsPublicEverywhere(baseType))
+        if (!IsPublicEverywhere(baseType, partialClass))
         {
             return "which is less accessible than the model (the generated class is public)";
         }
@@ -283,12 +283,23 @@ internal static class ProjectNameClashes
         return null;
     }
 
-    // Public, and so are the types it is nested in and its type arguments.
-    private static bool IsPublicEverywhere(INamedTypeSymbol type)
+    // Public, and so are the types it is nested in and its type arguments (arrays' elements too). The model itself, as a
+    // type argument (class Model : Base<Model>), is public once generated, whatever the project's part of it says.
+    private static bool IsPublicEverywhere(ITypeSymbol type, INamedTypeSymbol model)
     {
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        if (type is IArrayTypeSymbol array)
         {
-            if (t.DeclaredAccessibility != Accessibility.Public || t.TypeArguments.OfType<INamedTypeSymbol>().Any(a => !IsPublicEverywhere(a)))
+            return IsPublicEverywhere(array.ElementType, model);
+        }
+
+        for (INamedTypeSymbol? t = type as INamedTypeSymbol; t is not null; t = t.ContainingType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t, model))
+            {
+                continue;
+            }
+
+            if (t.DeclaredAccessibility != Accessibility.Public || t.TypeArguments.Any(a => a is not ITypeParameterSymbol && !IsPublicEverywhere(a, model)))
             {
                 return false;
             }

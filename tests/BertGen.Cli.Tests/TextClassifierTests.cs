@@ -196,6 +196,25 @@ public sealed class TextClassifierTests(TrainingRunsFixture runs)
         }
 
         Assert.Equal("""{"0":"neg","1":"pos"}""", Id2Label(CheckpointWeights.Resolve(folder, "-c")));
+
+        // Resumed over data numbered the other way round: refused, saying what to do when the names came from the data.
+        using (var resumed = new Trainer(model, new SequenceClassificationBatchSource(new SequenceClassificationBatchStream(swapped, batchSize: 16, seed: 1)), options with { Steps = 2 }))
+        {
+            CheckpointException swappedResume = Assert.Throws<CheckpointException>(() => resumed.ResumeFromLatest());
+            Assert.EndsWith(
+                "was trained with the labels 'neg', 'pos' (in class-id order); this run's data numbers them 'pos', 'neg': create the data set with the recorded label names in that order",
+                swappedResume.Message, StringComparison.Ordinal);
+        }
+
+        // Names that cannot name this model's two classes one for one are recorded nowhere, and the run trains as before.
+        string three = runs.File("label-order-3");
+        var threeNames = SequenceClassificationDataset.Create(LabelledTextReader.ReadFile(train), Tokenizer, ["neg", "pos", "unused"], 64);
+        using (var trainer = new Trainer(model, new SequenceClassificationBatchSource(new SequenceClassificationBatchStream(threeNames, batchSize: 16, seed: 1)), options with { CheckpointDirectory = three }))
+        {
+            trainer.Run();
+        }
+
+        Assert.Null(ParameterLoader.ReadLabelNames(CheckpointWeights.Resolve(three, "-c")));
     }
 
     private static string Id2Label(string weights)

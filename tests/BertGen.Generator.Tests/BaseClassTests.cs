@@ -79,6 +79,21 @@ public sealed class BaseClassTests
         Assert.NotEmpty(model.GetMembers("Parameters")); // the generated part is there
     }
 
+    [Fact]
+    public void TheModelAsItsBaseClasssTypeArgumentIsPublicEvenWhereTheProjectsPartDoesNotSaySo()
+    {
+        // The project's part without 'public' read as internal, so Base<TestModel> was "less accessible than the model";
+        // an internal type in an array argument was missed.
+        (_, Compilation output, GeneratorRunResult result) = Run("namespace BertGen.Models { public class Base<T> { } partial class TestModel : Base<TestModel> { } }");
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(e => e.Severity >= DiagnosticSeverity.Warning));
+        Assert.Equal("Base<TestModel>", output.GetTypeByMetadataName("BertGen.Models.TestModel")!.BaseType!.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+
+        (_, _, result) = Run("namespace BertGen.Models { public class Base<T> { } internal class Hidden { } partial class TestModel : Base<Hidden[]> { } }");
+        Assert.Equal("BG0029", Assert.Single(result.Diagnostics).Id);
+        Assert.Contains("which is less accessible than the model", Assert.Single(result.Diagnostics).GetMessage(CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
+    }
+
     private static (CSharpCompilation Input, Compilation Output, GeneratorRunResult Result) Run(string user)
     {
         CSharpCompilation input = GeneratorHarness.CreateCompilation().AddSyntaxTrees(

@@ -288,10 +288,6 @@ internal static class TrainingRun
         ?? throw new CliUsageException($"model '{ModelCatalog.CliName(plan.Model)}' has no compiled training step");
 
     /// <summary>
-    /// The error that ends an interrupted run, after its results were printed. A stop that came after the last step (in
-    /// the final checkpoint, evaluation or plot, which the trainer completes anyway) ended nothing: the run is whole.
-    /// </summary>
-    /// <summary>
     /// How both commands end once the run has returned: the summary, where this process reports (rank 0, or alone), then a
     /// run that Ctrl-C or SIGTERM cut short exits as interrupted.
     /// </summary>
@@ -311,6 +307,10 @@ internal static class TrainingRun
         return ExitCodes.Success;
     }
 
+    /// <summary>
+    /// The error that ends an interrupted run, after its results were printed. A stop that came after the last step (in
+    /// the final checkpoint, evaluation or plot, which the trainer completes anyway) ended nothing: the run is whole.
+    /// </summary>
     private static CliInterruptedException Interrupted(TrainingRunOutcome outcome, TrainingRunPlan plan) => new(outcome.Result.Steps >= plan.Steps
         ? $"interrupted after the last step: the run finished its {TrainingSummary.Count(plan.Steps)} steps; its final checkpoint, evaluation and loss plot are in '{ShownPath.Of(plan.CheckpointDirectory)}'; nothing to resume"
         : $"interrupted at step {outcome.Result.Steps} of {plan.Steps}; checkpoint saved in '{ShownPath.Of(plan.CheckpointDirectory)}'; continue with --resume");

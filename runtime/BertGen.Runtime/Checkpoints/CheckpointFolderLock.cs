@@ -31,7 +31,7 @@ internal sealed class CheckpointFolderLock : IDisposable
     private CheckpointFolderLock(FileStream stream, string folder)
     {
         _stream = stream;
-        _key = Path.GetFullPath(folder);
+        _key = KeyOf(folder);
         Folder = folder;
     }
 
@@ -111,9 +111,11 @@ internal sealed class CheckpointFolderLock : IDisposable
     public static IDisposable ForTrainer(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        // One decision under the table's lock, the folder's own lock taken inside it: another trainer of this process must
+        // not find the folder held with no trainer inside in between, and share it.
         lock (HeldHere)
         {
-            if (HeldHere.TryGetValue(Path.GetFullPath(folder), out CheckpointFolderLock? held))
+            if (HeldHere.TryGetValue(KeyOf(folder), out CheckpointFolderLock? held))
             {
                 if (held._trainerInside)
                 {
@@ -123,12 +125,15 @@ internal sealed class CheckpointFolderLock : IDisposable
                 held._trainerInside = true;
                 return new TrainerInside(held);
             }
-        }
 
-        CheckpointFolderLock own = Acquire(folder);
-        own._trainerInside = true;
-        return own;
+            CheckpointFolderLock own = Acquire(folder);
+            own._trainerInside = true;
+            return own;
+        }
     }
+
+    // One folder, one key: however it was written (relative, with a trailing separator).
+    private static string KeyOf(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
 
     private static CheckpointException InUse(string shown) =>
         new($"checkpoint folder {shown} is in use by another training run (it holds {LockFile}); wait for that run to end or choose another folder");
@@ -136,15 +141,15 @@ internal sealed class CheckpointFolderLock : IDisposable
     /// <summary>Releases the lock (the file stays; see the type's remarks).</summary>
     public void Dispose()
     {
+        // The file closed before the entry goes: a trainer of this process that then finds no entry can lock the file.
         lock (HeldHere)
         {
+            _stream.Dispose();
             if (HeldHere.TryGetValue(_key, out CheckpointFolderLock? held) && ReferenceEquals(held, this))
             {
                 HeldHere.Remove(_key);
             }
         }
-
-        _stream.Dispose();
     }
 
     // A trainer's share of a run's lock: leaving, it lets the run build another trainer (a run's evaluation, a retry).

@@ -190,7 +190,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     /// <returns>The names, or null when neither the options nor the sources name the labels.</returns>
     /// <exception cref="TrainingException">The options, the training data and the held-out data disagree on the names or
-    /// their order, or the names do not fit the model's classifier.</exception>
+    /// their order, or the options' names do not fit the model's classifier.</exception>
     private static IReadOnlyList<string>? AgreedLabelNames(ITrainableModel model, IReadOnlyList<string>? given, ITrainingBatchSource training, IEvaluationBatchSource? evaluation)
     {
         IReadOnlyList<string>? trained = training.LabelNames;
@@ -212,25 +212,21 @@ public sealed class Trainer : IDisposable
                     + "so the checkpoints would name the classes it learns wrongly: give LabelNames in the data's order, or leave them out to record the data's");
             }
 
-            RequireLabelsFit(model, given, $"{given.Count} label names were given");
+            RequireLabelsFit(model, given);
             return given;
         }
 
-        // The sources' names go into the checkpoints as given ones would, when they can name this model's classes: a model
-        // that is no classifier is refused its classification batches by the step's check below.
-        if (data is null || model.Objective is not (TrainingObjective.SequenceClassification or TrainingObjective.TokenClassification))
-        {
-            return null;
-        }
-
-        if (CheckpointLabels.NamingProblem(data, noneIsAProblem: true) is string problem)
-        {
-            throw new TrainingException($"the {whose} data's label names cannot name classes: {problem}");
-        }
-
-        RequireLabelsFit(model, data, $"the {whose} data names {data.Count} labels");
-        return data;
+        // The sources' names go into the checkpoints as given ones would, when they can name this model's classes one for
+        // one. Names that cannot (a model that is no classifier, a 3-class model fine-tuned on data of 2 labels, names a
+        // checkpoint cannot hold) are recorded nowhere, as before sources named their labels: the run trains as it did.
+        return data is not null && CheckpointLabels.NamingProblem(data, noneIsAProblem: true) is null && ClassCount(model) == data.Count ? data : null;
     }
+
+    // The outputs of the model's classifier (HuggingFace's 'classifier' layer), or null when it has none.
+    private static long? ClassCount(ITrainableModel model) =>
+        model.Objective is TrainingObjective.SequenceClassification or TrainingObjective.TokenClassification
+            ? model.ParameterTable.FirstOrDefault(p => p.Name == "classifier.bias")?.Length
+            : null;
 
     /// <summary>
     /// Label names name a classifier's outputs: one per output of the model's <c>classifier</c> layer (HuggingFace's name
@@ -238,9 +234,8 @@ public sealed class Trainer : IDisposable
     /// </summary>
     /// <param name="model">The model whose classifier the names must fit.</param>
     /// <param name="labels">The names, in class-id order.</param>
-    /// <param name="named">Who names how many, as the message begins: "3 label names were given".</param>
     /// <exception cref="TrainingException">The model has no classifier, or another number of outputs.</exception>
-    private static void RequireLabelsFit(ITrainableModel model, IReadOnlyList<string> labels, string named)
+    private static void RequireLabelsFit(ITrainableModel model, IReadOnlyList<string> labels)
     {
         if (model.Objective is not (TrainingObjective.SequenceClassification or TrainingObjective.TokenClassification))
         {
@@ -252,7 +247,7 @@ public sealed class Trainer : IDisposable
 
         if (bias.Length != labels.Count)
         {
-            throw new TrainingException($"{named} ({Quoted(labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
+            throw new TrainingException($"{labels.Count} label names were given ({Quoted(labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
         }
     }
 
@@ -491,9 +486,11 @@ public sealed class Trainer : IDisposable
 
         if (_labelNames is { } given && !given.SequenceEqual(recorded, StringComparer.Ordinal))
         {
-            throw new CheckpointException(
-                $"checkpoint '{path}' was trained with the labels {Quoted(recorded)} (in class-id order); this run names them {Quoted(given)}: "
-                + "resume with the same label names in the same order, or leave them out to keep the recorded ones");
+            throw new CheckpointException(Options.LabelNames is null
+                ? $"checkpoint '{path}' was trained with the labels {Quoted(recorded)} (in class-id order); this run's data numbers them {Quoted(given)}: "
+                    + "create the data set with the recorded label names in that order"
+                : $"checkpoint '{path}' was trained with the labels {Quoted(recorded)} (in class-id order); this run names them {Quoted(given)}: "
+                    + "resume with the same label names in the same order, or leave them out to keep the recorded ones");
         }
 
         return recorded;
@@ -914,10 +911,17 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _reduction?.Dispose();
-        _trainingStep.Dispose();
-        _evaluationStep?.Dispose();
-        Optimizer.Dispose();
-        _folderLock?.Dispose();
+        try
+        {
+            _reduction?.Dispose();
+            _trainingStep.Dispose();
+            _evaluationStep?.Dispose();
+            Optimizer.Dispose();
+        }
+        finally
+        {
+            // Released even if freeing memory failed: a lock left to the finaliser refuses the next run on the folder.
+            _folderLock?.Dispose();
+        }
     }
 }

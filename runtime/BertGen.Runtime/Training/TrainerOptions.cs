@@ -42,7 +42,8 @@ public sealed record TrainerOptions
     /// them in its metadata as HuggingFace's <c>id2label</c> (what <c>SequenceClassificationJob</c> writes), so
     /// <c>bertgen classify -c</c> on it names the classes as this run did. One per output of the model's classifier.
     /// A data source that names its labels (<see cref="ITrainingBatchSource.LabelNames"/>: a fine-tuning data set does) must
-    /// name them so, in this order, or the trainer refuses it; left null, the source's names are recorded.
+    /// name them so, in this order, or the trainer refuses it; left null, the source's names are recorded when they name
+    /// one class per output of the classifier.
     /// </summary>
     public IReadOnlyList<string>? LabelNames { get; init; }
 
