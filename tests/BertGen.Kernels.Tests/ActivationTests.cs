@@ -27,25 +27,20 @@ public sealed class ActivationTests
         return values;
     }
 
-    [Theory]
-    [InlineData(false, 1.3e-7)]
-    [InlineData(true, 4.5e-7)]
-    public void ErfIsAccurateToItsRelativeBound(bool inFloat, double relative)
+    [Fact]
+    public void ErfIsAccurateToItsRelativeBound()
     {
-        // The fit's own relative error is 6.5e-8 (see ActivationMath). Evaluated in double and rounded once to float
-        // (half an ulp, ≤ 6e-8 relative): 1.3e-7. Evaluated in float, for the int8 forward, Horner's roundings add up to
-        // 3.78e-7 against the double evaluation (every float of [1e-36, 4.5] checked once): 4.5e-7. A wrong coefficient
-        // or clamp shows up as 1e-5 or worse.
-        string what = inFloat ? "erf in float" : "erf";
+        // The fit's own relative error is 6.5e-8 (see ActivationMath). Evaluated in float, Horner's roundings add up to
+        // 3.78e-7 against the exact fit (every float of [1e-36, 4.5] checked once): 4.5e-7. A wrong coefficient or clamp
+        // shows up as 1e-5 or worse.
+        const double relative = 4.5e-7;
         foreach (float x in Grid())
         {
             double expected = ReferenceMath.Erf(x);
             double bound = (relative * Math.Abs(expected)) + 1e-45;
-            Check(x, expected, inFloat ? ActivationMath.ErfSingle(x) : ActivationMath.Erf(x), bound, "scalar " + what);
-            Vector512<float> wide = inFloat ? ActivationMath.ErfSingle(Vector512.Create(x)) : ActivationMath.Erf(Vector512.Create(x));
-            Check(x, expected, wide.GetElement(5), bound, "Vector512 " + what);
-            Vector256<float> narrow = inFloat ? ActivationMath.ErfSingle(Vector256.Create(x)) : ActivationMath.Erf(Vector256.Create(x));
-            Check(x, expected, narrow.GetElement(3), bound, "Vector256 " + what);
+            Check(x, expected, ActivationMath.Erf(x), bound, "scalar erf");
+            Check(x, expected, ActivationMath.Erf(Vector512.Create(x)).GetElement(5), bound, "Vector512 erf");
+            Check(x, expected, ActivationMath.Erf(Vector256.Create(x)).GetElement(3), bound, "Vector256 erf");
         }
     }
 
@@ -107,7 +102,6 @@ public sealed class ActivationTests
 
     [Theory]
     [InlineData(Activation.GeluErf)]
-    [InlineData(Activation.GeluErfSingle)]
     [InlineData(Activation.GeluTanh)]
     [InlineData(Activation.Relu)]
     [InlineData(Activation.Tanh)]
@@ -115,15 +109,14 @@ public sealed class ActivationTests
     [InlineData(Activation.None)]
     public void ActivationsMatchDoubleOracle(Activation activation)
     {
-        // Absolute bound 3e-7·(1 + |x|): GELU-erf = 0.5x(1 + erf) carries erf's 1.3e-7 error times 0.5|x| plus
-        // a few float roundings of the result (the int8 forward's GELU, erf in float, 4.5e-7 × 0.5|x| ≈ 2.3e-7·|x|:
-        // inside the same bound with less room); tanh via exp is accurate to ~2 ulp of 1 (2.4e-7) absolutely, and
+        // Absolute bound 3e-7·(1 + |x|): GELU-erf = 0.5x(1 + erf) carries erf's 4.5e-7 error times 0.5|x| (≈ 2.3e-7·|x|)
+        // plus a few float roundings of the result; tanh via exp is accurate to ~2 ulp of 1 (2.4e-7) absolutely, and
         // GELU-tanh scales that by 0.5|x|.
         foreach (float x in Grid())
         {
             double expected = activation switch
             {
-                Activation.GeluErf or Activation.GeluErfSingle => ReferenceMath.GeluErf(x),
+                Activation.GeluErf => ReferenceMath.GeluErf(x),
                 Activation.GeluTanh => ReferenceMath.GeluTanh(x),
                 Activation.Relu => Math.Max(x, 0.0),
                 Activation.Tanh => Math.Tanh(x),

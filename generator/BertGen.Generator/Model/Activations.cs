@@ -17,9 +17,7 @@ internal enum Activation
 /// <param name="SpecNames">The HF <c>hidden_act</c> strings meaning it; the first is the one BertGen reports back.</param>
 /// <param name="RuntimeName">Its member of <c>BertGen.Runtime.Kernels.Activation</c> (a test pins the two).</param>
 /// <param name="Formula">What it computes, quoted in generated comments.</param>
-/// <param name="Int8RuntimeName">The runtime member an int8 forward's epilogue applies instead, when a cheaper evaluation
-/// is exact enough after quantisation; null means <paramref name="RuntimeName"/>.</param>
-internal sealed record ActivationInfo(Activation Id, string[] SpecNames, string RuntimeName, string Formula, string? Int8RuntimeName = null)
+internal sealed record ActivationInfo(Activation Id, string[] SpecNames, string RuntimeName, string Formula)
 {
     /// <summary>The HF name BertGen reports (descriptor, comments).</summary>
     public string Name => SpecNames[0];
@@ -37,8 +35,7 @@ internal static class Activations
 
     public static readonly ActivationInfo[] All =
     {
-        // The int8 forward evaluates erf in float: 4.5e-7 relative instead of 1.3e-7, at half the cost, beside ~1e-2 of quantisation.
-        new(Activation.GeluErf, new[] { "gelu" }, "GeluErf", "0.5·x·(1 + erf(x/√2))", "GeluErfSingle"),
+        new(Activation.GeluErf, new[] { "gelu" }, "GeluErf", "0.5·x·(1 + erf(x/√2))"),
         new(Activation.GeluTanh, new[] { "gelu_new", "gelu_pytorch_tanh" }, "GeluTanh", "0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))"),
         new(Activation.Relu, new[] { "relu" }, "Relu", "max(x, 0)"),
         new(Activation.Silu, new[] { "silu", "swish" }, "Silu", "x·σ(x)"),
@@ -49,10 +46,6 @@ internal static class Activations
 
     public static ActivationInfo Of(Activation id) =>
         All.FirstOrDefault(a => a.Id == id) ?? throw new InvalidOperationException($"Activation {(int)id} has no row in Activations.All.");
-
-    /// <summary>The runtime activation an int8 forward's epilogue applies where the fp32 one applies <paramref name="runtimeName"/>.</summary>
-    public static string Int8RuntimeName(string runtimeName) =>
-        All.FirstOrDefault(a => a.RuntimeName == runtimeName)?.Int8RuntimeName ?? runtimeName;
 
     /// <summary>The activation a <c>hidden_act</c> string names, or null.</summary>
     public static ActivationInfo? FromSpecName(string name) => All.FirstOrDefault(a => Array.IndexOf(a.SpecNames, name) >= 0);

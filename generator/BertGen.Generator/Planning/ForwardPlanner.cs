@@ -80,7 +80,6 @@ internal static class ForwardPlanner
                 Epilogue = gemm.Epilogue with
                 {
                     Bias = Operand.QuantizedBias(linear),
-                    Activation = gemm.Epilogue.Activation is { } fp32 ? Activations.Int8RuntimeName(fp32) : null,
                 },
             };
         }

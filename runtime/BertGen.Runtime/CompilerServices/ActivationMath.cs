@@ -18,11 +18,12 @@ namespace BertGen.Runtime.CompilerServices;
 /// and Q degree 4 in x² (odd degree 13 over even degree 8 in x); the coefficients are the minimax fit used by
 /// Eigen's <c>generic_fast_erf_float</c> (Eigen, <c>SpecialFunctionsImpl.h</c>), also used by TensorFlow/XLA
 /// for float erf. We checked the fit against a double-precision erf on (0, 10] in steps of 5e-5: its largest
-/// relative error in exact arithmetic is 6.5e-8 (largest near x = 3.9). Evaluated in float, Horner's
-/// roundings add 3–4 ulp near erf ≈ 1 (≈ 3.5e-7), so it is evaluated in double (16 floats widen to two
-/// <c>Vector512&lt;double&gt;</c>; ~4% of an FFN tile's time) and rounded once: 6.5e-8 + half an ulp ≈ 1.3e-7
-/// relative at worst. The quotient is clamped to [−1, 1], which erf never leaves. <c>ActivationTests</c>
-/// asserts 1.3e-7 relative against an independent Maclaurin series in double.
+/// relative error in exact arithmetic is 6.5e-8 (largest near x = 3.9). It is evaluated in float, as torch's and
+/// ONNX Runtime's float erf are: Horner's roundings add up to 3.78e-7 against the exact fit (every float of
+/// [1e-36, 4.5] checked once; below 1e-36 x·P underflows), so erf is within 4.5e-7 relative. (Until 2026-12-07 it was
+/// evaluated in double and rounded once, 1.3e-7, at twice the cost: 2% of a MiniLM forward, for a last hidden state
+/// 4.5e-6 instead of 5.5e-6 from ONNX Runtime's.) The quotient is clamped to [−1, 1], which erf never leaves.
+/// <c>ActivationTests</c> asserts 4.5e-7 relative against an independent Maclaurin series in double.
 /// </para>
 /// <para>
 /// tanh. tanh(y) = sign(y)·(1 − e)/(1 + e) with e = exp(−2|y|) (never overflows), y clamped to ±9 where tanh
@@ -73,34 +74,9 @@ public static class ActivationMath
     // (the bias's own bits shift out).
     private const float RoundingBias = 12582912f;
 
-    /// <summary>erf(x) by the rational fit described on the class, evaluated in double.</summary>
+    /// <summary>erf(x) by the rational fit described on the class, evaluated in float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Erf(float x) => (float)ErfCore(x);
-
-    /// <summary>erf of 16 values by the rational fit described on the class, evaluated in double.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Erf(Vector512<float> x)
-    {
-        (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(x);
-        return Vector512.Narrow(ErfCore(lower), ErfCore(upper));
-    }
-
-    /// <summary>erf of 8 values by the rational fit described on the class, evaluated in double.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Erf(Vector256<float> x)
-    {
-        (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(x);
-        return Vector256.Narrow(ErfCore(lower), ErfCore(upper));
-    }
-
-    /// <summary>
-    /// erf(x) by the same rational fit evaluated in float, for the int8 forward's GELU
-    /// (<see cref="Activation.GeluErfSingle"/>): twice as fast as the double evaluation, and at most 3.8e-7 relative
-    /// from it (checked over every float of [1e-36, 4.5]: largest 3.78e-7, near x = 3.9; below 1e-36 x·P underflows), so
-    /// within 4.5e-7 of erf. Not for the fp32 model, whose tests hold erf to 1.3e-7.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float ErfSingle(float x)
+    public static float Erf(float x)
     {
         x = Math.Clamp(x, -(float)ErfClamp, (float)ErfClamp);
         float x2 = x * x;
@@ -117,9 +93,9 @@ public static class ActivationMath
         return Math.Clamp(x * p / q, -1f, 1f);
     }
 
-    /// <summary>erf of 16 values by the rational fit evaluated in float (see <see cref="ErfSingle(float)"/>).</summary>
+    /// <summary>erf of 16 values by the rational fit described on the class, evaluated in float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> ErfSingle(Vector512<float> x)
+    public static Vector512<float> Erf(Vector512<float> x)
     {
         x = Vector512.Clamp(x, Vector512.Create(-(float)ErfClamp), Vector512.Create((float)ErfClamp));
         Vector512<float> x2 = x * x;
@@ -136,9 +112,9 @@ public static class ActivationMath
         return Vector512.Clamp(x * p / q, Vector512.Create(-1f), Vector512<float>.One);
     }
 
-    /// <summary>erf of 8 values by the rational fit evaluated in float (see <see cref="ErfSingle(float)"/>).</summary>
+    /// <summary>erf of 8 values by the rational fit described on the class, evaluated in float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> ErfSingle(Vector256<float> x)
+    public static Vector256<float> Erf(Vector256<float> x)
     {
         x = Vector256.Clamp(x, Vector256.Create(-(float)ErfClamp), Vector256.Create((float)ErfClamp));
         Vector256<float> x2 = x * x;
@@ -153,60 +129,6 @@ public static class ActivationMath
         q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create((float)ErfQ1));
         q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create((float)ErfQ0));
         return Vector256.Clamp(x * p / q, Vector256.Create(-1f), Vector256<float>.One);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double ErfCore(double x)
-    {
-        x = Math.Clamp(x, -ErfClamp, ErfClamp);
-        double x2 = x * x;
-        double p = Math.FusedMultiplyAdd(ErfP6, x2, ErfP5);
-        p = Math.FusedMultiplyAdd(p, x2, ErfP4);
-        p = Math.FusedMultiplyAdd(p, x2, ErfP3);
-        p = Math.FusedMultiplyAdd(p, x2, ErfP2);
-        p = Math.FusedMultiplyAdd(p, x2, ErfP1);
-        p = Math.FusedMultiplyAdd(p, x2, ErfP0);
-        double q = Math.FusedMultiplyAdd(ErfQ4, x2, ErfQ3);
-        q = Math.FusedMultiplyAdd(q, x2, ErfQ2);
-        q = Math.FusedMultiplyAdd(q, x2, ErfQ1);
-        q = Math.FusedMultiplyAdd(q, x2, ErfQ0);
-        return Math.Clamp(x * p / q, -1, 1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> ErfCore(Vector512<double> x)
-    {
-        x = Vector512.Clamp(x, Vector512.Create(-ErfClamp), Vector512.Create(ErfClamp));
-        Vector512<double> x2 = x * x;
-        Vector512<double> p = Vector512.FusedMultiplyAdd(Vector512.Create(ErfP6), x2, Vector512.Create(ErfP5));
-        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP4));
-        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP3));
-        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP2));
-        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP1));
-        p = Vector512.FusedMultiplyAdd(p, x2, Vector512.Create(ErfP0));
-        Vector512<double> q = Vector512.FusedMultiplyAdd(Vector512.Create(ErfQ4), x2, Vector512.Create(ErfQ3));
-        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(ErfQ2));
-        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(ErfQ1));
-        q = Vector512.FusedMultiplyAdd(q, x2, Vector512.Create(ErfQ0));
-        return Vector512.Clamp(x * p / q, Vector512.Create(-1.0), Vector512<double>.One);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> ErfCore(Vector256<double> x)
-    {
-        x = Vector256.Clamp(x, Vector256.Create(-ErfClamp), Vector256.Create(ErfClamp));
-        Vector256<double> x2 = x * x;
-        Vector256<double> p = Vector256.FusedMultiplyAdd(Vector256.Create(ErfP6), x2, Vector256.Create(ErfP5));
-        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP4));
-        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP3));
-        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP2));
-        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP1));
-        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(ErfP0));
-        Vector256<double> q = Vector256.FusedMultiplyAdd(Vector256.Create(ErfQ4), x2, Vector256.Create(ErfQ3));
-        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create(ErfQ2));
-        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create(ErfQ1));
-        q = Vector256.FusedMultiplyAdd(q, x2, Vector256.Create(ErfQ0));
-        return Vector256.Clamp(x * p / q, Vector256.Create(-1.0), Vector256<double>.One);
     }
 
     /// <summary>tanh(y) by the exp form described on the class.</summary>
