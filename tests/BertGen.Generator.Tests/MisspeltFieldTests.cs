@@ -96,16 +96,7 @@ public sealed class MisspeltFieldTests
     public void ABertGenSettingBesideTheHuggingFaceFieldsIsAWarningNamingItsPlace(string setting, string value, string defaultText)
     {
         // Was silent: a setting outside the bertgen section is not a field BertGen reads, and resembles none that is.
-        string spec = ValidSpec.Replace("\"heads\": [\"pretraining\"]", "\"namespace\": \"Demo\"")
-            .Replace("  \"max_position_embeddings\": 64,\n", $"  \"max_position_embeddings\": 64,\n  \"{setting}\": {value},\n");
-        Diagnostic d = Single(spec, "BG0017", DiagnosticSeverity.Warning);
-        Assert.Equal($"Field '{setting}' is not a field BertGen reads; did you mean 'bertgen.{setting}'? Without it 'bertgen.{setting}' takes its default, {defaultText}", Message(d));
-        Assert.Equal((7, 2), Start(d));
-
-        // Given in the bertgen section as well, the stray copy changes nothing BertGen builds: no warning.
-        string both = spec.Replace("\"namespace\": \"Demo\"", $"\"namespace\": \"Demo\", \"{setting}\": {value}");
-        (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, both));
-        Assert.DoesNotContain(result.Diagnostics, x => x.Id == "BG0017");
+        AssertStraySettingWarned(setting, value, setting, defaultText);
     }
 
     [Theory]
@@ -116,13 +107,19 @@ public sealed class MisspeltFieldTests
     public void AMisspeltBertGenSettingBesideTheHuggingFaceFieldsIsAWarningNamingTheSetting(string typed, string value, string setting, string defaultText)
     {
         // Was silent: misspelt, it was no setting's name, and beside the HF fields nothing warns of a field unknown there.
+        AssertStraySettingWarned(typed, value, setting, defaultText);
+    }
+
+    // "typed": value beside the HF fields is BG0017 at it, naming the setting and its default; with the setting in the bertgen
+    // section as well, the stray field changes nothing BertGen builds: no warning.
+    private static void AssertStraySettingWarned(string typed, string value, string setting, string defaultText)
+    {
         string spec = ValidSpec.Replace("\"heads\": [\"pretraining\"]", "\"namespace\": \"Demo\"")
             .Replace("  \"max_position_embeddings\": 64,\n", $"  \"max_position_embeddings\": 64,\n  \"{typed}\": {value},\n");
         Diagnostic d = Single(spec, "BG0017", DiagnosticSeverity.Warning);
         Assert.Equal($"Field '{typed}' is not a field BertGen reads; did you mean 'bertgen.{setting}'? Without it 'bertgen.{setting}' takes its default, {defaultText}", Message(d));
         Assert.Equal((7, 2), Start(d));
 
-        // With the setting in the bertgen section, the stray field changes nothing BertGen builds: no warning.
         string both = spec.Replace("\"namespace\": \"Demo\"", $"\"namespace\": \"Demo\", \"{setting}\": {value}");
         (_, GeneratorRunResult result) = GeneratorHarness.Run(GeneratorHarness.Spec(Path, both));
         Assert.DoesNotContain(result.Diagnostics, x => x.Id == "BG0017");
