@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
 using BertGen.Testing;
@@ -95,6 +96,71 @@ public sealed class CheckpointFolderLockTests
         }
 
         Assert.Equal(["checkpoint-000000002"], Directory.GetDirectories(runs).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void ReplicasLockTheirFolderOnRankZero_AndARefusalReachesEveryRank()
+    {
+        // A data-parallel group took no lock: its rank 0 wrote beside another program's run. Refused on rank 0 alone, the
+        // other ranks would wait in the step's collectives for ever.
+        using var folder = new TemporaryDirectory();
+        string runs = Path.Combine(folder.Path, "runs");
+        string inUse = $"checkpoint folder '{runs}' is in use by another training run (it holds .bertgen.lock); wait for that run to end or choose another folder";
+        var options = new TrainerOptions
+        {
+            Steps = 2,
+            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 2),
+            CheckpointDirectory = runs,
+        };
+        BagOfEmbeddingsClassifier Model() => new(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
+
+        // What each rank's Run threw, "none" for a rank that trained.
+        string[] TrainTwoReplicas()
+        {
+            var refusals = new[] { "none", "none" };
+            InProcessReplicas.Run(2, group =>
+            {
+                using BagOfEmbeddingsClassifier model = Model();
+                using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options, group: group);
+                try
+                {
+                    trainer.Run();
+                }
+                catch (CheckpointException e)
+                {
+                    refusals[group.Rank] = e.Message;
+                }
+
+                return 0;
+            });
+            return refusals;
+        }
+
+        using (BagOfEmbeddingsClassifier model = Model())
+        using (var holder = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), options))
+        {
+            holder.TrainStep();
+            Assert.Equal([inUse, inUse], TrainTwoReplicas());
+        }
+
+        Assert.Equal(["none", "none"], TrainTwoReplicas());
+        Assert.Equal(["checkpoint-000000002"], Directory.GetDirectories(runs).Select(Path.GetFileName));
+
+        // While the group trains, its rank 0 holds the folder.
+        InProcessReplicas.Run(2, group =>
+        {
+            using BagOfEmbeddingsClassifier model = Model();
+            using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5),
+                options with { Steps = 3, Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 3) }, group: group);
+            trainer.ResumeFromLatest();
+            trainer.TrainStep();
+            if (group.Rank == 0)
+            {
+                Assert.Equal(inUse, Assert.Throws<CheckpointException>(() => CheckpointFolderLock.Acquire(runs)).Message);
+            }
+
+            return 0;
+        });
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class Trainer : IDisposable
     private readonly ITrainingMetricsSink? _sink;
     private readonly CheckpointStore? _checkpoints;
     private IDisposable? _folderLock;
+    private bool _folderDecided;
     private readonly ITrainingStep _trainingStep;
     private readonly TrainingBatch _batch;
     private readonly IDataParallelGroup? _group;
@@ -593,16 +594,32 @@ public sealed class Trainer : IDisposable
     /// Locks the checkpoint folder for this trainer's run, once, before the first call that reads or writes it or trains
     /// towards a checkpoint, and holds it until <see cref="Dispose"/>: a second program's (or trainer's) run on the folder is
     /// refused at its start, where two runs deleted each other's temporary checkpoints. Within a run that holds the folder
-    /// already (the CLI's) the trainer shares its lock. Ranks of a group do not take it: rank 0 alone writes, and a refusal
-    /// on one rank would leave the others waiting in a collective.
+    /// already (the CLI's) the trainer shares its lock. In a group rank 0 alone locks (it alone writes), as one step of
+    /// every rank: a refusal reaches them all, where one rank's alone would leave the others waiting in a collective.
     /// </summary>
-    /// <exception cref="CheckpointException">Another run holds the folder, or it cannot be made.</exception>
+    /// <exception cref="CheckpointException">Another run holds the folder, or it cannot be made (on every rank of a group).</exception>
     private void HoldCheckpointFolder()
     {
-        if (_folderLock is null && _group is null && Options.CheckpointDirectory is { } folder)
+        if (_folderDecided)
         {
-            _folderLock = CheckpointFolderLock.ForTrainer(folder);
+            return;
         }
+
+        if (_group is null)
+        {
+            _folderLock = Options.CheckpointDirectory is { } folder ? CheckpointFolderLock.ForTrainer(folder) : null;
+        }
+        else
+        {
+            // Every rank takes part, whatever its own options say: rank 0's folder is the one written.
+            RootDecision.Run(_group, () =>
+            {
+                _folderLock = Options.CheckpointDirectory is { } folder ? CheckpointFolderLock.ForTrainer(folder) : null;
+                return [];
+            });
+        }
+
+        _folderDecided = true;
     }
 
     /// <summary>One optimiser step: micro-batches (the first replacing the gradients) → clip → AdamW → repack weights.</summary>
