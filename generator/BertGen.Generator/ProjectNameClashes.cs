@@ -88,8 +88,8 @@ internal static class ProjectNameClashes
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.NameShadowedInNamespace, location, spec.SpecFileName, spec.Namespace, shadowing.What, shadowing.Where));
             }
-            else if (partialClass is not null && BaseClassOf(compilation, partialClass) is { } baseClass
-                && BaseClassConflict(compilation, partialClass, baseClass.Type) is { } baseConflict)
+            else if ((partialClass is null ? null : BaseClassOf(compilation, partialClass)) is var baseOf
+                && baseOf is { } baseClass && BaseClassConflict(compilation, partialClass!, baseClass.Type) is { } baseConflict)
             {
                 names.Add(spec.Namespace + "." + spec.TypeName);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseClassUnfit, baseClass.Location,
@@ -102,7 +102,8 @@ internal static class ProjectNameClashes
             }
             else if (partialClass is not null)
             {
-                BaseClass? inherited = BaseClassOf(compilation, partialClass) is { } b
+                // The base list read once, above.
+                BaseClass? inherited = baseOf is { } b
                     ? new BaseClass(b.Type.ToDisplayString(), b.Location, Inherited(compilation, partialClass, b.Type))
                     : null;
                 partialClasses.Add(new PartialModel(spec, location, Declared(partialClass), inherited));

@@ -45,7 +45,7 @@ internal static class AtomicFile
     {
         if (!Directory.Exists(directory))
         {
-            directory = Path.GetDirectoryName(path) is { Length: > 0 } given ? given : directory;
+            directory = FileSystemErrors.FolderAsNamed(path, directory);
             throw new DirectoryNotFoundException(File.Exists(directory)
                 ? $"cannot write {MessageText.QuotePath(path)}: {MessageText.QuotePath(directory)} is a file, not a folder"
                 : $"cannot write {MessageText.QuotePath(path)}: folder {MessageText.QuotePath(directory)} does not exist");

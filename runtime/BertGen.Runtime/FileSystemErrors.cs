@@ -23,6 +23,13 @@ internal static class FileSystemErrors
         _ => Clause(error.Message),
     };
 
+    /// <summary>
+    /// The folder of <paramref name="path"/> as the user named it (<c>runs</c> of <c>runs/metrics.csv</c>), or
+    /// <paramref name="fullFolder"/>, its full form, for a bare file name.
+    /// </summary>
+    public static string FolderAsNamed(string path, string fullFolder) =>
+        Path.GetDirectoryName(path) is { Length: > 0 } given ? given : fullFolder;
+
     /// <summary>The nearest folder above <paramref name="path"/> that exists as a file instead, or null.</summary>
     private static string? FileOnPath(string path)
     {

@@ -37,7 +37,7 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
         {
             if (File.Exists(folder))
             {
-                throw new TrainingException($"metrics file {MessageText.QuotePath(path)} cannot be made: {MessageText.QuotePath(Path.GetDirectoryName(path) is { Length: > 0 } given ? given : folder)} is a file, not a folder");
+                throw new TrainingException($"metrics file {MessageText.QuotePath(path)} cannot be made: {MessageText.QuotePath(FileSystemErrors.FolderAsNamed(path, folder))} is a file, not a folder");
             }
 
             Directory.CreateDirectory(folder);

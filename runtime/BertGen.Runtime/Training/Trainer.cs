@@ -243,12 +243,12 @@ public sealed class Trainer : IDisposable
             throw new TrainingException($"label names were given, but model '{model.Name}' trains {TrainingBatchValidation.ObjectiveText(model.Objective)}, not a classifier whose classes they could name");
         }
 
-        ParameterInfo bias = model.ParameterTable.FirstOrDefault(p => p.Name == "classifier.bias")
+        long classes = ClassCount(model)
             ?? throw new TrainingException($"label names were given, but model '{model.Name}' has no 'classifier.bias' to count its classes by");
 
-        if (bias.Length != labels.Count)
+        if (classes != labels.Count)
         {
-            throw new TrainingException($"{labels.Count} label names were given ({Quoted(labels)}), but model '{model.Name}' classifies into {bias.Length} labels");
+            throw new TrainingException($"{labels.Count} label names were given ({Quoted(labels)}), but model '{model.Name}' classifies into {classes} labels");
         }
     }
 
@@ -605,16 +605,17 @@ public sealed class Trainer : IDisposable
             return;
         }
 
+        void Lock() => _folderLock = Options.CheckpointDirectory is { } folder ? CheckpointFolderLock.ForTrainer(folder) : null;
         if (_group is null)
         {
-            _folderLock = Options.CheckpointDirectory is { } folder ? CheckpointFolderLock.ForTrainer(folder) : null;
+            Lock();
         }
         else
         {
             // Every rank takes part, whatever its own options say: rank 0's folder is the one written.
             RootDecision.Run(_group, () =>
             {
-                _folderLock = Options.CheckpointDirectory is { } folder ? CheckpointFolderLock.ForTrainer(folder) : null;
+                Lock();
                 return [];
             });
         }
