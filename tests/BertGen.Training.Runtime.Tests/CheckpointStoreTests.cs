@@ -300,4 +300,33 @@ public sealed class CheckpointStoreTests
         Assert.Null(CheckpointIntegrity.FindDamage(path));
         Assert.Equal(3, CheckpointIntegrity.StepOfName(path));
     }
+
+    [Fact]
+    public void AFileProvenWholeIsReadOnceUntilItChanges()
+    {
+        using var folder = new TemporaryDirectory();
+        using BagOfEmbeddingsClassifier model = Model();
+        using AdamW optimizer = OptimizerWithState(model, 4);
+        string path = new CheckpointStore(folder.Path, 1).Save(model, optimizer, State(model, 5));
+        long tensorBytes = CheckpointStore.TensorFiles.Sum(name => new FileInfo(Path.Combine(path, name)).Length);
+
+        // --resume proves the newest checkpoint whole to choose it, then loads it: its files are hashed once.
+        long before = CheckpointIntegrity.BytesHashedOnThisThread;
+        Assert.Null(CheckpointIntegrity.FindDamage(path));
+        using BagOfEmbeddingsClassifier restored = Model(seed: 2);
+        using var restoredOptimizer = new AdamW(restored.ParameterTable, restored.Parameters.Length, AdamWSettings.OriginalBert);
+        CheckpointStore.Load(path, restored, restoredOptimizer);
+        Assert.Equal(tensorBytes, CheckpointIntegrity.BytesHashedOnThisThread - before);
+        Assert.Equal(model.Parameters.AsSpan().ToArray(), restored.Parameters.AsSpan().ToArray());
+
+        // Rewritten since, at its length: hashed again, and refused.
+        string weights = Path.Combine(path, CheckpointStore.ModelFile);
+        byte[] bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(weights, bytes);
+        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(weights).AddSeconds(2));
+        string? damage = CheckpointIntegrity.FindDamage(path);
+        Assert.NotNull(damage);
+        Assert.Contains("is corrupted: its SHA-256 differs", damage, StringComparison.Ordinal);
+    }
 }

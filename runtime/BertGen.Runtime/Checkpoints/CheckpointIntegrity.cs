@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Security.Cryptography;
@@ -17,6 +18,13 @@ internal static class CheckpointIntegrity
 {
     /// <summary>The SHA-256 of <c>trainer_state.json</c>, beside it.</summary>
     public const string StateChecksumFile = CheckpointStore.StateFile + ".sha256";
+
+    // The tensor files this process has hashed and found whole, by full path, with what made them so.
+    private static readonly Dictionary<string, ProvenFile> Proven = new(StringComparer.Ordinal);
+
+    /// <summary>Bytes of tensor files this thread has hashed (tests: a file proven whole once is not read again).</summary>
+    [ThreadStatic]
+    internal static long BytesHashedOnThisThread;
 
     /// <summary>Writes <see cref="StateChecksumFile"/> for the state bytes just written into <paramref name="folder"/>.</summary>
     internal static void WriteStateChecksum(string folder, ReadOnlySpan<byte> state)
@@ -78,9 +86,27 @@ internal static class CheckpointIntegrity
             throw new CheckpointException($"checkpoint file '{path}' is {stream.Length} bytes but was saved with {recorded.Bytes}: it is truncated or corrupted");
         }
 
+        // A file this process proved whole, unchanged since (same length and last-write time) and recorded with the same
+        // SHA-256, is not hashed again: --resume proves the newest checkpoint whole to choose it, then loads it.
+        string fullPath = Path.GetFullPath(path);
+        var proof = new ProvenFile(stream.Length, File.GetLastWriteTimeUtc(stream.SafeFileHandle), recorded.Sha256);
+        lock (Proven)
+        {
+            if (Proven.TryGetValue(fullPath, out ProvenFile earlier) && earlier == proof)
+            {
+                return;
+            }
+        }
+
+        BytesHashedOnThisThread += stream.Length;
         if (Convert.ToHexStringLower(SHA256.HashData(stream)) != recorded.Sha256)
         {
             throw new CheckpointException($"checkpoint file '{path}' is corrupted: its SHA-256 differs from the one saved with it");
+        }
+
+        lock (Proven)
+        {
+            Proven[fullPath] = proof;
         }
     }
 
@@ -120,4 +146,6 @@ internal static class CheckpointIntegrity
             ? step
             : null;
     }
+
+    private readonly record struct ProvenFile(long Length, DateTime LastWriteUtc, string Sha256);
 }
