@@ -41,7 +41,7 @@ public static class HuggingFaceTokenizerFile
         }
         catch (JsonException e)
         {
-            throw new TextDataException($"Tokenizer file '{path}' is not valid JSON: {e.Message}");
+            throw new TextDataException($"Tokenizer file '{path}' is not valid JSON{JsonErrorText.Where(e)}: {JsonErrorText.Reason(e)}");
         }
 
         using (document)

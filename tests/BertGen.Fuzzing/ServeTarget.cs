@@ -45,7 +45,8 @@ public sealed class ServeTarget : IFuzzTarget, IDisposable
     private static readonly Route[] Routes =
     [
         new("embed", MiniLm, "/embed", false, "inputs",
-            [("inputs", """["This is an example sentence", "Crème brûlée"]"""), ("normalize", "true"), ("truncate", "false"), ("truncation_direction", "\"Right\"")]),
+            [("inputs", """["This is an example sentence", "Crème brûlée"]"""), ("normalize", "true"), ("truncate", "false"), ("truncation_direction", "\"Right\""),
+                ("dimensions", "384")]),
         new("embed_all", MiniLm, "/embed_all", false, "inputs", [("inputs", "\"Hello world!\""), ("truncate", "false"), ("truncation_direction", "\"Right\"")]),
         new("tokenize", MiniLm, "/tokenize", false, "inputs", [("inputs", """["Crème brûlée!", "This is an example sentence"]"""), ("add_special_tokens", "true")]),
         new("openai", MiniLm, "/v1/embeddings", true, "input",

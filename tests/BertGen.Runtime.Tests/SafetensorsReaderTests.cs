@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.Linq;
+using System.Text;
 using BertGen.Runtime.Weights;
 using BertGen.Testing;
 using Xunit;
@@ -78,6 +79,28 @@ public sealed class SafetensorsReaderTests : IDisposable
 
         var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(path));
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void AnInvalidLiteralIsQuotedShortly()
+    {
+        // A byte run repeated inside a name (the fuzz corpus's case): System.Text.Json quotes all the header after the
+        // invalid literal, 20 KB for a real model's; the error quotes 80 characters of it and says where it is.
+        var header = new StringBuilder("{");
+        for (int i = 0; i < 200; i++)
+        {
+            header.Append(i == 0 ? "" : ",").Append($"\"bert.encoder.layer.{i}.weight\":{{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[{4 * i},{(4 * i) + 4}]}}");
+        }
+
+        string text = header.Append('}').ToString();
+        int at = text.IndexOf("ta_offsets", StringComparison.Ordinal);
+        string damaged = text[..at] + "\":t" + text[at..];
+        string path = Write(SafetensorsTestFile.Build(damaged, new byte[800]));
+
+        var error = Assert.Throws<WeightFileException>(() => SafetensorsReader.Open(path));
+        Assert.Contains("has a header that is not valid JSON (line 1, byte ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("characters) is an invalid JSON literal. Expected the literal 'true'", error.Message, StringComparison.Ordinal);
+        Assert.InRange(error.Message.Length, 1, 300 + path.Length);
     }
 
     [Theory]

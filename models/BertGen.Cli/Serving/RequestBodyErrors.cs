@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using BertGen.Runtime;
 
 namespace BertGen.Cli.Serving;
 
@@ -40,7 +41,7 @@ internal static class RequestBodyErrors
         // The reader's own errors (a JsonException inside) are about the text, not a field: they name no .NET type.
         if (error.InnerException is JsonException)
         {
-            return $"the body is not valid JSON: {CliErrors.OneLine(error.Message)}";
+            return $"the body is not valid JSON{JsonErrorText.Where(error)}: {JsonErrorText.Reason(error)}";
         }
 
         JsonElement? root = Parse(body);

@@ -84,7 +84,7 @@ internal static class CheckpointLabels
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new WeightFileException($"'{path}' has a {MetadataKey} that is not a JSON object: {e.Message}", e);
+            throw new WeightFileException($"'{path}' has a {MetadataKey} that is not a JSON object: {JsonErrorText.Describe(e)}", e);
         }
 
         // An empty id2label named no class, and a program's `ReadLabelNames(path) ?? MyClassifier.Labels` took it over the spec's.

@@ -113,7 +113,7 @@ internal static class TrainerStateJson
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
-            throw new CheckpointException($"'{path}' is not a valid trainer state: {e.Message}", e);
+            throw new CheckpointException($"'{path}' is not a valid trainer state: {JsonErrorText.Describe(e)}", e);
         }
     }
 

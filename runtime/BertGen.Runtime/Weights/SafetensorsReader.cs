@@ -130,7 +130,7 @@ internal sealed unsafe class SafetensorsReader : IDisposable
         }
         catch (JsonException e)
         {
-            throw new WeightFileException($"safetensors file '{Path}' has a header that is not valid JSON: {e.Message}", e);
+            throw new WeightFileException($"safetensors file '{Path}' has a header that is not valid JSON{JsonErrorText.Where(e)}: {JsonErrorText.Reason(e)}", e);
         }
 
         // A name given twice (JSON allows it) is said as such, before its two entries look like an overlap.

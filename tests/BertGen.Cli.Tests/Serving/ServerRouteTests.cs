@@ -185,13 +185,21 @@ public sealed class ServerRouteTests : IClassFixture<MiniLmServerFixture>
         Assert.Equal("'inputs' must be a string or an array of strings; input 2 is a number", badJson);
 
         (string notJson, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "inputs=hello"), HttpStatusCode.UnprocessableEntity);
-        Assert.StartsWith("the body is not valid JSON: ", notJson, StringComparison.Ordinal);
+        Assert.StartsWith("the body is not valid JSON (line 1, byte 1): ", notJson, StringComparison.Ordinal);
+
+        // An invalid literal: System.Text.Json quotes the rest of the body, which the answer cuts as any quoted value.
+        string rest = string.Concat(Enumerable.Repeat(", \"a long text that goes on\"", 200));
+        (string badLiteral, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", $"{{\"normalize\": tru, \"inputs\": [\"x\"{rest}]}}"), HttpStatusCode.UnprocessableEntity);
+        Assert.StartsWith("the body is not valid JSON (line 1, byte ", badLiteral, StringComparison.Ordinal);
+        Assert.Contains(" is an invalid JSON literal. Expected the literal 'true'", badLiteral, StringComparison.Ordinal);
+        Assert.InRange(badLiteral.Length, 1, 300);
+        Assert.Contains(" characters) is", badLiteral, StringComparison.Ordinal);
 
         (string notObject, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", "[\"a\"]"), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("the body must be a JSON object, not an array", notObject);
 
         (string noBody, _) = await RunningServer.ReadErrorAsync(await _server.PostAsync("/embed", ""), HttpStatusCode.UnprocessableEntity);
-        Assert.StartsWith("the body is not valid JSON: ", noBody, StringComparison.Ordinal);
+        Assert.StartsWith("the body is not valid JSON", noBody, StringComparison.Ordinal);
 
         // A text that is not UTF-8 (an overlong '/'): the reader's own refusal, still about the field.
         using var invalid = new ByteArrayContent([.. "{\"inputs\": \"a"u8, 0xC0, 0xAF, .. "\"}"u8]);
