@@ -41,4 +41,12 @@ public sealed class CompositeMetricsSink : ITrainingMetricsSink
             sink.OnCheckpoint(step, path);
         }
     }
+
+    public void OnResumed(long step)
+    {
+        foreach (ITrainingMetricsSink sink in _sinks)
+        {
+            sink.OnResumed(step);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using BertGen.Runtime;
 using BertGen.Runtime.Training;
 
 namespace BertGen.Training;
@@ -20,6 +21,13 @@ internal static class JobRun
                 {
                     log?.Invoke(note);
                 }
+            }
+            else if (resume)
+            {
+                // As bertgen's --resume says it: a misspelt folder otherwise began a run from step 0 without a word.
+                log?.Invoke(trainer.Options.CheckpointDirectory is { Length: > 0 } folder
+                    ? $"nothing to resume: {MessageText.QuotePath(folder)} holds no checkpoint; starting at step 0"
+                    : "nothing to resume: the job has no checkpoint directory; starting at step 0");
             }
 
             // A stop asked for while the data was prepared ends the job here, before it evaluates or writes anything.

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using BertGen.Runtime;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Distributed;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
@@ -103,7 +104,7 @@ public static class SequenceClassificationJob
             new TrainerOptions
             {
                 Steps = options.Steps,
-                Schedule = JobChecks.Schedule(options.LearningRate, options.WarmupSteps ?? Math.Max(1, options.Steps / 10), options.Steps, options.ScheduleSteps),
+                Schedule = JobChecks.Schedule(options.LearningRate, options.WarmupSteps ?? ResumedWarmup(options, group) ?? Math.Max(1, options.Steps / 10), options.Steps, options.ScheduleSteps),
                 Optimizer = options.Optimizer,
                 AccumulationSteps = options.AccumulationSteps,
                 DataParallel = options.DataParallel,
@@ -118,6 +119,28 @@ public static class SequenceClassificationJob
             sink: recorder,
             group: group);
         return JobRun.Execute(trainer, recorder, options.Resume, trainingExamples, log, cancellation);
+    }
+
+    /// <summary>
+    /// The warmup of the checkpoint a resumed run continues (rank 0's), or null: the default, a tenth of the steps, moved
+    /// when the steps were raised to extend a finished run, and the trainer refused the changed schedule. A resumed run
+    /// keeps its warmup, as <c>bertgen finetune --resume</c> does.
+    /// </summary>
+    private static long? ResumedWarmup(SequenceClassificationJobOptions options, IDataParallelGroup? group)
+    {
+        if (!options.Resume || options.CheckpointDirectory is not { Length: > 0 } folder)
+        {
+            return null;
+        }
+
+        long? Recorded() => new CheckpointStore(folder, keepLast: 1).Latest() is string latest ? CheckpointStore.ReadState(latest).Schedule?.WarmupSteps : null;
+        if (group is not { Size: > 1 })
+        {
+            return Recorded();
+        }
+
+        long agreed = BitConverter.ToInt64(RootDecision.Run(group, () => BitConverter.GetBytes(Recorded() ?? -1)));
+        return agreed < 0 ? null : agreed;
     }
 
     private static LabelledData BuildData(SequenceClassificationJobOptions options, BertVocabulary vocabulary, Action<string>? log)

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using BertGen.Models;
+using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
@@ -175,6 +176,48 @@ public sealed class LibraryMisuseTests
             new SequenceClassificationEvaluationSource(data, batchSize: 8)));
         Assert.Equal("the evaluation source's batches are 8 × 64 tokens, and BertTinyClassifier has no training step of that shape (compiled: 16 × 64): give the source one of them (its batchSize and SequenceClassificationDataset.Create's sequenceLength)", refused.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public void AJobRunAgainKeepsTheFoldersCheckpoints_AndAResumedOneExtendsWithItsWarmup()
+    {
+        // Run again without Resume, a job's first save deleted the earlier run's later checkpoints without a word; resumed
+        // with more Steps, its default warmup (a tenth of them) moved and the trainer refused the changed schedule; resumed
+        // on a folder holding nothing, it said nothing.
+        using var folder = new TemporaryFolder();
+        string train = Path.Combine(folder.Path, "train.tsv"), heldOut = Path.Combine(folder.Path, "dev.tsv"), runs = Path.Combine(folder.Path, "runs");
+        File.WriteAllLines(train, Enumerable.Range(0, 32).Select(i => $"{(i % 2 == 0 ? "OT" : "NT")}\tverse {i} of the book"));
+        File.WriteAllLines(heldOut, Enumerable.Range(0, 8).Select(i => $"{(i % 2 == 0 ? "OT" : "NT")}\tanother verse {i}"));
+        SequenceClassificationJobOptions Options(long steps, bool resume, string checkpoints) => new()
+        {
+            TrainPath = train,
+            EvaluationPath = heldOut,
+            Labels = BertTinyClassifier.Labels,
+            Steps = steps,
+            CheckpointDirectory = checkpoints,
+            CheckpointEvery = 10,
+            Resume = resume,
+        };
+        JobResult Run(SequenceClassificationJobOptions options, List<string>? log = null)
+        {
+            using var model = new BertTinyClassifier();
+            model.InitializeParameters(seed: 1);
+            model.PrepareWeights();
+            return SequenceClassificationJob.Run(model, options, log: log is null ? null : log.Add);
+        }
+
+        Assert.Equal(20, Run(Options(20, resume: false, runs)).Steps);
+        CheckpointException refused = Assert.Throws<CheckpointException>(() => Run(Options(20, resume: false, runs)));
+        Assert.StartsWith($"checkpoint folder '{runs}' already holds checkpoints (newest: step 20)", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(["checkpoint-000000010", "checkpoint-000000020"], Directory.GetDirectories(runs).Select(Path.GetFileName).Order());
+
+        JobResult extended = Run(Options(30, resume: true, runs));
+        Assert.True(extended.Resumed);
+        Assert.Equal(30, extended.Steps);
+
+        var log = new List<string>();
+        Assert.Equal(5, Run(Options(5, resume: true, Path.Combine(folder.Path, "misspelt")), log).Steps);
+        Assert.Contains($"nothing to resume: '{Path.Combine(folder.Path, "misspelt")}' holds no checkpoint; starting at step 0", log);
     }
 
     [Fact]

@@ -42,6 +42,56 @@ public sealed class CheckpointFolderLockTests
     }
 
     [Fact]
+    public void AFreshRunIsRefusedAFolderHoldingCheckpoints_AndCanStillResumeBeforeItsFirstStep()
+    {
+        // A program run again without ResumeFromLatest() trained afresh and its first save (step 2) deleted the earlier
+        // run's checkpoints of later steps, without a word: the CLI refuses such a folder without --resume.
+        using var folder = new TemporaryDirectory();
+        string runs = Path.Combine(folder.Path, "runs");
+        using var model = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
+        TrainerOptions Options(long steps) => new()
+        {
+            Steps = steps,
+            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 8),
+            CheckpointDirectory = runs,
+            CheckpointEvery = 2,
+        };
+
+        using (var earlier = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(6)))
+        {
+            earlier.Run();
+        }
+
+        string[] held = ["checkpoint-000000002", "checkpoint-000000004", "checkpoint-000000006"];
+        string refusal = $"checkpoint folder '{runs}' already holds checkpoints (newest: step 6), which a new run's saves would delete or mix with: call ResumeFromLatest() to continue that run, or give another CheckpointDirectory";
+        using (var again = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(8)))
+        {
+            Assert.Equal(refusal, Assert.Throws<CheckpointException>(() => again.Run()).Message);
+            Assert.Equal(refusal, Assert.Throws<CheckpointException>(() => again.SaveCheckpoint()).Message);
+            Assert.Equal(0, again.Step);
+            Assert.Equal(held, Directory.GetDirectories(runs).Select(Path.GetFileName).Order());
+
+            // Refused, the trainer holds nothing: it can continue the run it found.
+            Assert.True(again.ResumeFromLatest());
+            Assert.Equal(6, again.Step);
+            again.Run();
+        }
+
+        // Steps taken, a resume would throw them away: it replaced them without a word.
+        using (var stepped = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(10)))
+        {
+            Assert.True(stepped.ResumeFromLatest());
+            stepped.TrainStep();
+            Assert.Equal(
+                "this trainer has taken 1 step(s) already, which a resume would throw away: resume before the first step, or build a new trainer to resume",
+                Assert.Throws<TrainingException>(() => stepped.ResumeFromLatest()).Message);
+            Assert.Equal(9, stepped.Step);
+        }
+
+        Assert.Equal(["checkpoint-000000004", "checkpoint-000000006", "checkpoint-000000008"], Directory.GetDirectories(runs).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public void ATrainerHoldsItsCheckpointFolderUntilDisposed_AndSharesTheLockOfARunThatHoldsItAlready()
     {
         // Only the CLI locked the folder: two programs' trainers on one folder both trained, deleting each other's

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
 using BertGen.Testing;
 using Xunit;
@@ -101,5 +102,54 @@ public sealed class CsvMetricsSinkTests
         string text = new StreamReader(reader).ReadToEnd();
         Assert.Equal(2, text.Split('\n', System.StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.EndsWith("\n", text, System.StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AResumedRunReportsEachStepOnce(bool cutBackByTheProgram)
+    {
+        // A program resuming with the same sink file reported the steps after the checkpoint twice; one that cut the file
+        // back itself (CsvMetricsSink.TruncateAfter, after building the sink: only then is the step known) lost every
+        // later row, written to the file the cut had replaced.
+        using var folder = new TemporaryDirectory();
+        string runs = Path.Combine(folder.Path, "runs"), path = Path.Combine(runs, "metrics.csv");
+        using var model = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
+        TrainerOptions Options(long steps) => new()
+        {
+            Steps = steps,
+            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 8),
+            CheckpointDirectory = runs,
+            CheckpointEvery = 4,
+        };
+
+        using (var sink = new CsvMetricsSink(path))
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(6), sink: sink))
+        {
+            // Stopped at step 6, two steps after its last checkpoint (as by a kill).
+            for (int i = 0; i < 6; i++)
+            {
+                trainer.TrainStep();
+                if (trainer.Step == 4)
+                {
+                    trainer.SaveCheckpoint();
+                }
+            }
+        }
+
+        using (var sink = new CsvMetricsSink(path))
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(8), sink: sink))
+        {
+            Assert.True(trainer.ResumeFromLatest());
+            if (cutBackByTheProgram)
+            {
+                CsvMetricsSink.TruncateAfter(path, trainer.Step);
+            }
+
+            trainer.Run();
+        }
+
+        long[] steps = File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).Where(f => f[0] == "train").Select(f => long.Parse(f[1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], steps);
     }
 }

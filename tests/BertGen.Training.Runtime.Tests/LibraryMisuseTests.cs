@@ -64,6 +64,35 @@ public sealed class LibraryMisuseTests
     }
 
     [Fact]
+    public void AModelOfZerosIsRefusedAtItsFirstStep()
+    {
+        // A program that forgot InitializeParameters() trained 300 steps at chance (loss ln 2) without a word.
+        using BagOfEmbeddingsClassifier model = Model();
+        model.Parameters.AsSpan().Clear();
+        model.PrepareWeights();
+        using var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options());
+        Assert.Equal(
+            $"model '{model.Name}' has every parameter 0: initialise them (InitializeParameters) or load weights, then call PrepareWeights(), before training (a model of zeros trains to chance)",
+            Assert.Throws<TrainingException>(() => trainer.Run()).Message);
+        Assert.Equal(0, trainer.Step);
+    }
+
+    [Fact]
+    public void AnOutOfRangeOptionIsNamed()
+    {
+        // All five were one line, "trainer needs steps >= 1, accumulation >= 1, … got 4, 1, 0, 2, 0", leaving the reader
+        // to count which was wrong.
+        using BagOfEmbeddingsClassifier model = Model();
+        var source = new SyntheticClassificationSource(8, seed: 5);
+        string Refusal(TrainerOptions options) => Assert.Throws<TrainingException>(() => new Trainer(model, source, options)).Message;
+        Assert.Equal("TrainerOptions.Steps is 0: it takes 1 or more (optimiser steps to take)", Refusal(Options() with { Steps = 0 }));
+        Assert.Equal("TrainerOptions.AccumulationSteps is 0: it takes 1 or more (micro-batches per step)", Refusal(Options() with { AccumulationSteps = 0 }));
+        Assert.Equal("TrainerOptions.EvaluateEvery is -1: it takes 0 or more (steps between evaluations, 0 for none)", Refusal(Options() with { EvaluateEvery = -1 }));
+        Assert.Equal("TrainerOptions.CheckpointEvery is -5: it takes 0 or more (steps between checkpoints, 0 for none)", Refusal(Options() with { CheckpointEvery = -5 }));
+        Assert.Equal("TrainerOptions.KeepCheckpoints is 0: it takes 1 or more (newest checkpoints kept)", Refusal(Options() with { KeepCheckpoints = 0 }));
+    }
+
+    [Fact]
     public void NullRequiredOptionsAreNamed()
     {
         using BagOfEmbeddingsClassifier model = Model();

@@ -7,9 +7,10 @@ namespace BertGen.Runtime.Training;
 
 /// <summary>
 /// Writes one CSV row per training step and per evaluation (<c>kind</c> = <c>train</c> or <c>eval</c>), each row in
-/// one unbuffered append (a single <c>write</c>), so a crash loses nothing already reported and a kill never leaves
-/// half a row. An existing non-empty file is appended to (a resumed run continues its log, after
-/// <see cref="TruncateAfter"/> has dropped what the resumed run will report again); a new one starts with the header.
+/// one unbuffered append (a single <c>write</c>) to the file at the path at that moment, so a crash loses nothing
+/// already reported and a kill never leaves half a row. An existing non-empty file is appended to: a resumed run
+/// continues its log, and when the trainer resumes (<see cref="OnResumed"/>) the sink first drops what the resumed run
+/// will report again, as <see cref="TruncateAfter"/> does. A new file starts with the header.
 /// Numbers are invariant-culture and round-trippable; a value that does not apply (an accuracy with nothing scored,
 /// an eval row's learning rate) is left empty. The file's folder is made when missing, as the trainer makes its
 /// checkpoint folder.
@@ -18,7 +19,7 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
 {
     public const string Header = "kind,step,epoch,loss,mlm_loss,nsp_loss,task_loss,mlm_accuracy,nsp_accuracy,task_accuracy,learning_rate,grad_norm,tokens_per_second";
 
-    private readonly FileStream _stream;
+    private readonly string _path;
     private readonly StringBuilder _line = new();
 
     public CsvMetricsSink(string path)
@@ -43,6 +44,13 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
             Directory.CreateDirectory(folder);
         }
 
+        _path = path;
+        RequireLayout(path);
+    }
+
+    // A file with rows of another layout is refused; a missing or empty one starts with the header.
+    private static void RequireLayout(string path)
+    {
         bool append = File.Exists(path) && new FileInfo(path).Length > 0;
         if (append)
         {
@@ -58,12 +66,9 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
             }
         }
 
-        // No buffer: every Write below is one write(2) of a whole row, appended where the file ends.
-        _stream = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
         if (!append)
         {
-            _line.Clear().Append(Header);
-            WriteLine();
+            File.WriteAllText(path, Header + "\n");
         }
     }
 
@@ -133,7 +138,13 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
     {
     }
 
-    public void Dispose() => _stream.Dispose();
+    /// <summary>Drops the rows after <paramref name="step"/>, as <see cref="TruncateAfter"/>.</summary>
+    public void OnResumed(long step) => TruncateAfter(_path, step);
+
+    /// <summary>Holds nothing open between rows: there is nothing to release.</summary>
+    public void Dispose()
+    {
+    }
 
     private CsvMetricsSink Append(double value)
     {
@@ -146,9 +157,18 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
         return this;
     }
 
+    // Opened for each row, no buffer: one write(2) of a whole row, appended to the file now at the path. (Held open, a
+    // program that cut the file back after building the sink, through TruncateAfter's rename, had the resumed run's rows
+    // written to the file it had replaced, and lost.) A file removed since starts again with the header.
     private void WriteLine()
     {
         _line.Append('\n');
-        _stream.Write(Encoding.UTF8.GetBytes(_line.ToString()));
+        using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        if (stream.Length == 0)
+        {
+            _line.Insert(0, Header + "\n");
+        }
+
+        stream.Write(Encoding.UTF8.GetBytes(_line.ToString()));
     }
 }

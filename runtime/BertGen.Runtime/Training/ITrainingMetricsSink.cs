@@ -18,4 +18,12 @@ public interface ITrainingMetricsSink
 
     /// <summary>A checkpoint of <paramref name="step"/> was committed to <paramref name="path"/>.</summary>
     void OnCheckpoint(long step, string path);
+
+    /// <summary>
+    /// The trainer resumed from its checkpoint of <paramref name="step"/>: the steps after it are taken, and reported,
+    /// again. A sink that keeps what it was told (<see cref="CsvMetricsSink"/>'s file) drops what it holds after that step.
+    /// </summary>
+    void OnResumed(long step)
+    {
+    }
 }

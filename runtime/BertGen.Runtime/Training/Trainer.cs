@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -47,6 +48,8 @@ public sealed class Trainer : IDisposable
     private readonly CheckpointStore? _checkpoints;
     private IDisposable? _folderLock;
     private bool _folderDecided;
+    private bool _parametersChecked;
+    private long _stepsTaken;
     private readonly ITrainingStep _trainingStep;
     private readonly TrainingBatch _batch;
     private readonly IDataParallelGroup? _group;
@@ -348,7 +351,7 @@ public sealed class Trainer : IDisposable
     public bool ResumeFromLatest()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        HoldCheckpointFolder();
+        HoldCheckpointFolder(resuming: true);
         string? latest = _checkpoints?.Latest();
         if (_group is not null)
         {
@@ -372,10 +375,18 @@ public sealed class Trainer : IDisposable
     /// and optimiser are still untouched but the batch source has moved: build a new one before trying another.
     /// </summary>
     /// <exception cref="CheckpointException">It is missing, damaged, another model's, or another run's.</exception>
+    /// <exception cref="TrainingException">This trainer has taken steps already (a resume would throw them away).</exception>
     public void Resume(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        HoldCheckpointFolder();
+        if (_stepsTaken > 0)
+        {
+            // It replaced them without a word: parameters, moments and the data position went back to the checkpoint's.
+            throw new TrainingException(
+                $"this trainer has taken {_stepsTaken} step(s) already, which a resume would throw away: resume before the first step, or build a new trainer to resume");
+        }
+
+        HoldCheckpointFolder(resuming: true);
         if (_group is not null)
         {
             ResumeDataParallel(path);
@@ -549,6 +560,7 @@ public sealed class Trainer : IDisposable
         Step = state.Step;
         _lastLearningRate = state.LearningRate;
         _lastCheckpointStep = state.Step;
+        _sink?.OnResumed(Step);
     }
 
     /// <summary>
@@ -596,16 +608,30 @@ public sealed class Trainer : IDisposable
     /// refused at its start, where two runs deleted each other's temporary checkpoints. Within a run that holds the folder
     /// already (the CLI's) the trainer shares its lock. In a group rank 0 alone locks (it alone writes), as one step of
     /// every rank: a refusal reaches them all, where one rank's alone would leave the others waiting in a collective.
+    /// A run that starts afresh (its first such call is not a resume) is refused a folder holding checkpoints, as the CLI
+    /// refuses one without <c>--resume</c>: its first save would delete every checkpoint of a later step than its own.
     /// </summary>
-    /// <exception cref="CheckpointException">Another run holds the folder, or it cannot be made (on every rank of a group).</exception>
-    private void HoldCheckpointFolder()
+    /// <exception cref="CheckpointException">Another run holds the folder, it cannot be made, or a fresh run finds
+    /// checkpoints in it (on every rank of a group). The trainer can then still resume.</exception>
+    private void HoldCheckpointFolder(bool resuming)
     {
         if (_folderDecided)
         {
             return;
         }
 
-        void Lock() => _folderLock = Options.CheckpointDirectory is { } folder ? CheckpointFolderLock.ForTrainer(folder) : null;
+        void Lock()
+        {
+            _folderLock = Options.CheckpointDirectory is { } folder ? CheckpointFolderLock.ForTrainer(folder) : null;
+            if (!resuming && _checkpoints?.List() is [.., (long newest, _)])
+            {
+                _folderLock?.Dispose();
+                _folderLock = null;
+                throw new CheckpointException(string.Create(CultureInfo.InvariantCulture,
+                    $"checkpoint folder {MessageText.QuotePath(Options.CheckpointDirectory!)} already holds checkpoints (newest: step {newest}), which a new run's saves would delete or mix with: call ResumeFromLatest() to continue that run, or give another CheckpointDirectory"));
+            }
+        }
+
         if (_group is null)
         {
             Lock();
@@ -633,7 +659,19 @@ public sealed class Trainer : IDisposable
             throw new TrainingException($"the run's {Options.Steps} steps are done");
         }
 
-        HoldCheckpointFolder();
+        HoldCheckpointFolder(resuming: false);
+        if (!_parametersChecked)
+        {
+            // At the first step, not when the trainer is built: a resume may load them after that. Every rank of a group
+            // holds rank 0's parameters by now, so every rank decides alike.
+            if (!_model.Parameters.AsSpan().ContainsAnyExcept(0f))
+            {
+                throw new TrainingException(
+                    $"model '{_model.Name}' has every parameter 0: initialise them (InitializeParameters) or load weights, then call PrepareWeights(), before training (a model of zeros trains to chance)");
+            }
+
+            _parametersChecked = true;
+        }
 
         long started = Stopwatch.GetTimestamp();
         int accumulation = Options.AccumulationSteps, ranks = WorldSize, rank = Rank;
@@ -679,6 +717,7 @@ public sealed class Trainer : IDisposable
 
         _model.PrepareWeights();
         Step++;
+        _stepsTaken++;
         _lastLearningRate = learningRate;
         if (_group is not null && Options.DataParallel.VerifyEvery > 0 && Step % Options.DataParallel.VerifyEvery == 0)
         {
@@ -758,7 +797,7 @@ public sealed class Trainer : IDisposable
             throw new TrainingException("the trainer has no checkpoint directory");
         }
 
-        HoldCheckpointFolder();
+        HoldCheckpointFolder(resuming: false);
 
         var state = new TrainerState
         {

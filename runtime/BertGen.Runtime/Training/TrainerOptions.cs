@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using BertGen.Runtime.Checkpoints;
 using BertGen.Runtime.Optimization;
@@ -53,9 +54,21 @@ public sealed record TrainerOptions
     /// <summary>Throws <see cref="TrainingException"/> naming the first bad value.</summary>
     public void Validate()
     {
-        if (Steps < 1 || AccumulationSteps < 1 || EvaluateEvery < 0 || CheckpointEvery < 0 || KeepCheckpoints < 1)
+        // Each named, with what it takes: a list of five numbers left the reader to count which was wrong.
+        (string Name, long Value, long Least, string Meaning)[] bounded =
+        [
+            (nameof(Steps), Steps, 1, "optimiser steps to take"),
+            (nameof(AccumulationSteps), AccumulationSteps, 1, "micro-batches per step"),
+            (nameof(EvaluateEvery), EvaluateEvery, 0, "steps between evaluations, 0 for none"),
+            (nameof(CheckpointEvery), CheckpointEvery, 0, "steps between checkpoints, 0 for none"),
+            (nameof(KeepCheckpoints), KeepCheckpoints, 1, "newest checkpoints kept"),
+        ];
+        foreach ((string name, long value, long least, string meaning) in bounded)
         {
-            throw new TrainingException($"trainer needs steps >= 1, accumulation >= 1, evaluate/checkpoint intervals >= 0 and keep >= 1; got {Steps}, {AccumulationSteps}, {EvaluateEvery}, {CheckpointEvery}, {KeepCheckpoints}");
+            if (value < least)
+            {
+                throw new TrainingException(string.Create(CultureInfo.InvariantCulture, $"TrainerOptions.{name} is {value}: it takes {least} or more ({meaning})"));
+            }
         }
 
         // Required, but null gets past 'required' (a null-forgiving caller, a program without nullable checks).
