@@ -48,14 +48,8 @@ public sealed class CheckpointFolderLockTests
         // run's checkpoints of later steps, without a word: the CLI refuses such a folder without --resume.
         using var folder = new TemporaryDirectory();
         string runs = Path.Combine(folder.Path, "runs");
-        using var model = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
-        TrainerOptions Options(long steps) => new()
-        {
-            Steps = steps,
-            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 8),
-            CheckpointDirectory = runs,
-            CheckpointEvery = 2,
-        };
+        using BagOfEmbeddingsClassifier model = CheckpointedRuns.Model();
+        TrainerOptions Options(long steps) => CheckpointedRuns.Options(runs, steps, every: 2);
 
         using (var earlier = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(6)))
         {

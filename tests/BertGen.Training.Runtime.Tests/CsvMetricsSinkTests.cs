@@ -114,14 +114,8 @@ public sealed class CsvMetricsSinkTests
         // later row, written to the file the cut had replaced.
         using var folder = new TemporaryDirectory();
         string runs = Path.Combine(folder.Path, "runs"), path = Path.Combine(runs, "metrics.csv");
-        using var model = new BagOfEmbeddingsClassifier(SyntheticClassificationData.Vocab, 8, SyntheticClassificationData.Classes, dropout: 0.2, initSeed: 1);
-        TrainerOptions Options(long steps) => new()
-        {
-            Steps = steps,
-            Schedule = new LinearWarmupDecaySchedule(0.05, warmupSteps: 1, totalSteps: 8),
-            CheckpointDirectory = runs,
-            CheckpointEvery = 4,
-        };
+        using BagOfEmbeddingsClassifier model = CheckpointedRuns.Model();
+        TrainerOptions Options(long steps) => CheckpointedRuns.Options(runs, steps, every: 4);
 
         using (var sink = new CsvMetricsSink(path))
         using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(6), sink: sink))
