@@ -86,7 +86,23 @@ public sealed partial class SampleProjectTests : IDisposable
             using var json = System.Text.Json.JsonDocument.Parse(header);
             Assert.Equal("""{"0":"OT","1":"NT"}""", json.RootElement.GetProperty("__metadata__").GetProperty("id2label").GetString());
         }
+
+        // A spec added is compiled, and a spec deleted is gone from the next build: deleting one changes no file's time,
+        // and the build skipped the compiler, keeping the deleted spec's model class.
+        string extra = Path.Combine(sample, "extra.bert.json"), assembly = Path.Combine(sample, "bin", "Release", "net10.0", "TrainFromCode.dll");
+        File.WriteAllText(extra, """
+            { "vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+              "bertgen": { "type_name": "ExtraSpecModel", "namespace": "Extra", "shapes": [{ "batch": 1, "sequence": 16 }] } }
+            """);
+        Dotnet(sample, "build", "-c", "Release", "-p:BertGenVersion=" + version);
+        Assert.True(Names(assembly, "ExtraSpecModel"));
+        File.Delete(extra);
+        Dotnet(sample, "build", "-c", "Release", "-p:BertGenVersion=" + version);
+        Assert.False(Names(assembly, "ExtraSpecModel"));
     }
+
+    // Whether the assembly's metadata holds the name (its #Strings heap is UTF-8).
+    private static bool Names(string assembly, string name) => File.ReadAllBytes(assembly).AsSpan().IndexOf(Encoding.UTF8.GetBytes(name)) >= 0;
 
     [GeneratedRegex(@"held-out accuracy (?<before>[0-9.]+)% -> (?<after>[0-9.]+)% after 100 steps")]
     private static partial Regex HeldOut();
