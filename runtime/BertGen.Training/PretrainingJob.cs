@@ -148,7 +148,7 @@ public static class PretrainingJob
                 DataParallel = options.DataParallel,
                 Seed = options.Seed,
                 EvaluateEvery = options.EvaluateEvery,
-                CheckpointEvery = options.CheckpointEvery,
+                CheckpointEvery = options.CheckpointDirectory is null ? 0 : options.CheckpointEvery, // the default interval, with nowhere to write
                 CheckpointDirectory = options.CheckpointDirectory,
                 KeepCheckpoints = options.KeepCheckpoints,
             },

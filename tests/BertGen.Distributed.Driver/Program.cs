@@ -53,7 +53,7 @@ int Train(IDataParallelGroup? group, ComputePool? pool)
         Schedule = new LinearWarmupDecaySchedule(baseLearningRate: 1e-3, warmupSteps: 2, totalSteps: horizon),
         AccumulationSteps = int.Parse(Option("accumulate", "1"), CultureInfo.InvariantCulture),
         CheckpointDirectory = Option("checkpoints", string.Empty) is { Length: > 0 } folder ? folder : null,
-        CheckpointEvery = 5,
+        CheckpointEvery = Option("checkpoints", string.Empty).Length > 0 ? 5 : 0,
         DataParallel = new DataParallelSettings
         {
             ShardOptimizerState = Flag("zero"),

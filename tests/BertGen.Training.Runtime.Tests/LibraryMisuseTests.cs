@@ -90,6 +90,14 @@ public sealed class LibraryMisuseTests
         Assert.Equal("TrainerOptions.EvaluateEvery is -1: it takes 0 or more (steps between evaluations, 0 for none)", Refusal(Options() with { EvaluateEvery = -1 }));
         Assert.Equal("TrainerOptions.CheckpointEvery is -5: it takes 0 or more (steps between checkpoints, 0 for none)", Refusal(Options() with { CheckpointEvery = -5 }));
         Assert.Equal("TrainerOptions.KeepCheckpoints is 0: it takes 1 or more (newest checkpoints kept)", Refusal(Options() with { KeepCheckpoints = 0 }));
+
+        // Intervals with nothing to act on wrote no checkpoint and ran no evaluation, without a word.
+        Assert.Equal(
+            "TrainerOptions.CheckpointEvery is 2, but there is no CheckpointDirectory to write them to: give one, or leave CheckpointEvery 0",
+            Refusal(Options() with { CheckpointEvery = 2, CheckpointDirectory = null }));
+        Assert.Equal(
+            "TrainerOptions.EvaluateEvery is 50, but the trainer was given no evaluation source: pass one (evaluation:), or leave EvaluateEvery 0",
+            Refusal(Options() with { EvaluateEvery = 50 }));
     }
 
     [Fact]

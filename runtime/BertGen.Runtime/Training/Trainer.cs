@@ -98,6 +98,13 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.EvaluateEvery > 0 && evaluation is null)
+        {
+            // It never evaluated, without a word.
+            throw new TrainingException(string.Create(CultureInfo.InvariantCulture,
+                $"TrainerOptions.EvaluateEvery is {options.EvaluateEvery}, but the trainer was given no evaluation source: pass one (evaluation:), or leave EvaluateEvery 0"));
+        }
+
         if (model.Gradients.Length != model.Parameters.Length)
         {
             throw new TrainingException($"model '{model.Name}' has {model.Parameters.Length} parameters but {model.Gradients.Length} gradients");
