@@ -164,6 +164,27 @@ public sealed unsafe class QuantizedWeightsFileTests : IDisposable
         Assert.EndsWith("holds NaN at row 1: scales must be finite numbers", error.Message);
     }
 
+    [Theory]
+    [InlineData(-1e30f, new byte[] { 1, 2 }, "holds -1E+30 at row 1: a scale is its row's largest |weight| / 127, never negative")]
+    [InlineData(-0.25f, new byte[] { 0, 0 }, "holds -0.25 at row 1: a scale is its row's largest |weight| / 127, never negative")]
+    [InlineData(0f, new byte[] { 0, 3 }, "holds 0 at row 1, whose values in 'w' are not all 0: a scale of 0 would make them 0")]
+    public void AScaleNoQuantiserWritesIsRefused(float scale, byte[] row, string expected)
+    {
+        // A newcomer's walk: a scale edited to 0 or −1e30 loaded, and the model answered (cosine 0.997 and 0.966 with the
+        // real one) without a word. A row of zeros keeps scale 0 (the last case's row alone is refused).
+        string header = """{"w":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]},"w_scale":{"dtype":"F32","shape":[2,1],"data_offsets":[4,12]}}""";
+        string path = _directory.File("badscale.safetensors"), zeros = _directory.File("zerorow.safetensors");
+        System.IO.File.WriteAllBytes(path, SafetensorsTestFile.Build(header.PadRight(128), [1, 2, .. row, .. SafetensorsTestFile.Floats(0.5f, scale)]));
+        using (QuantizedWeightsFile file = QuantizedWeightsFile.Open(path))
+        {
+            Assert.EndsWith(expected, Assert.Throws<WeightFileException>(() => file.Int8Weight("w")).Message);
+        }
+
+        System.IO.File.WriteAllBytes(zeros, SafetensorsTestFile.Build(header.PadRight(128), [1, 2, 0, 0, .. SafetensorsTestFile.Floats(0.5f, 0f)]));
+        using QuantizedWeightsFile whole = QuantizedWeightsFile.Open(zeros);
+        Assert.Equal(2, whole.Int8Weight("w").Rows);
+    }
+
     [Fact]
     public void AScaleThatMakesAWeightOverflowFloat32IsRefused()
     {

@@ -260,8 +260,31 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
             throw new WeightFileException($"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {NonFiniteScan.Describe(scaleValues[(int)bad])} at row {bad}: scales must be finite numbers");
         }
 
+        RequireScalesOfWeights(values, scales, scaleValues, columns);
         RequireFiniteWeights(values, scales, scaleValues, columns);
         return new Int8WeightView(rows, columns, Address(values), Address(scales));
+    }
+
+    // A scale is max|w| / 127 of its row: never negative (−1e30 loaded, and flipped and blew up a channel without a word),
+    // and 0 only for a row of zeros (a 0 beside other values made them 0, a silently different model).
+    private void RequireScalesOfWeights(WeightTensor values, WeightTensor scales, ReadOnlySpan<float> scaleValues, int columns)
+    {
+        ReadOnlySpan<sbyte> quantized = MemoryMarshal.Cast<byte, sbyte>(((EncodedWeightTensor)values).Bytes.Span);
+        for (int row = 0; row < scaleValues.Length; row++)
+        {
+            float scale = scaleValues[row];
+            if (scale < 0)
+            {
+                throw new WeightFileException(string.Create(CultureInfo.InvariantCulture,
+                    $"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {scale:R} at row {row}: a scale is its row's largest |weight| / 127, never negative"));
+            }
+
+            if (scale == 0 && quantized.Slice(row * columns, columns).ContainsAnyExcept((sbyte)0))
+            {
+                throw new WeightFileException(string.Create(CultureInfo.InvariantCulture,
+                    $"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds 0 at row {row}, whose values in {MessageText.Quote(values.Name)} are not all 0: a scale of 0 would make them 0"));
+            }
+        }
     }
 
     // A finite scale can still stand for a weight no float32 holds: scale · q past ±3.4e38 is an infinity in all but name,
