@@ -236,10 +236,17 @@ public static class HuggingFaceTokenizerFile
             byId.Add((id, entry.Name));
         }
 
-        byId.Sort((a, b) => a.Id.CompareTo(b.Id));
+        byId.Sort((a, b) => a.Id != b.Id ? a.Id.CompareTo(b.Id) : string.CompareOrdinal(a.Token, b.Token));
         var tokens = new string[byId.Count];
         for (int i = 0; i < tokens.Length; i++)
         {
+            // Before the gap it leaves: an id given twice named the next id as missing (id 8 when 7 was given twice).
+            if (i > 0 && byId[i].Id == byId[i - 1].Id)
+            {
+                throw new TextDataException(
+                    $"Tokenizer file '{path}': model.vocab gives the id {byId[i].Id} to both {MessageText.Quote(byId[i - 1].Token)} and {MessageText.Quote(byId[i].Token)}; every token needs an id of its own.");
+            }
+
             if (byId[i].Id != i)
             {
                 throw new TextDataException($"Tokenizer file '{path}': model.vocab has no token with id {i} (ids must run from 0 to {tokens.Length - 1}).");

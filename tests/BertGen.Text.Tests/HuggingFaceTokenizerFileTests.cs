@@ -51,6 +51,7 @@ public sealed class HuggingFaceTokenizerFileTests : IDisposable
     [Theory]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}}}""", "has a \"BPE\" model; BertGen reads BERT's WordPiece tokenizers only")]
     [InlineData("""{"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK]": 2}}}""", "model.vocab has no token with id 1 (ids must run from 0 to 1)")]
+    [InlineData("""{"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "hello": 1, "[UNK]": 1, "x": 3}}}""", "model.vocab gives the id 1 to both '[UNK]' and 'hello'; every token needs an id of its own")]
     [InlineData("""{"model": {"type": "WordPiece", "continuing_subword_prefix": "@@", "vocab": {}}}""", "model.continuing_subword_prefix must be \"##\"")]
     [InlineData("""{"normalizer": {"type": "Lowercase"}, "model": {"type": "WordPiece", "vocab": {}}}""", "normalizer \"Lowercase\" is not BERT's (BertNormalizer)")]
     [InlineData("""{"model": {"type": "WordPiece", "max_input_chars_per_word": 0, "vocab": {}}}""", "model.max_input_chars_per_word must be a whole number of characters, at least 1, not 0")]
