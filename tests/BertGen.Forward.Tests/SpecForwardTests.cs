@@ -62,6 +62,13 @@ public sealed class SpecForwardTests
         using IForwardPass pass = model.CreateForwardPass(batch, sequence);
 
         (int[] ids, int[] mask, int[] types) = PaddedInputs(model, batch, sequence, seed: sequence);
+        if (batch >= 3)
+        {
+            // The last row wholly padding (its ids kept), as the batch runner fills a short last batch: each of its queries
+            // weighs every key alike, as adding float.MinValue to every score does in HF's float32.
+            mask.AsSpan((batch - 1) * sequence, sequence).Clear();
+        }
+
         pass.Run(ids, mask, types);
 
         Dictionary<string, float[]> weights = ReferenceOracle.Weights(model);

@@ -254,11 +254,20 @@ public sealed class ReferenceBert
                 // scores = q·k/√d over unmasked keys; softmax with the max subtracted for stability.
                 // A masked key gets probability exactly 0, which is what adding HF's most negative float
                 // (or BERT's −10000) gives whenever the row has an unmasked key. A row with none gets
-                // uniform weights, as adding the same large constant to every score does in HF.
+                // uniform weights, as adding float.MinValue to every score does in HF's float32: each sum
+                // rounds to float.MinValue itself. (Until 2026-12-07 such a row took the plain softmax of its
+                // scores here, the exact-arithmetic answer, which neither HF nor BertGen computes.)
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < sequence; j++)
                 {
-                    if (anyKey && !mask[(b * sequence) + j])
+                    if (!anyKey)
+                    {
+                        p[j] = 0;
+                        max = 0;
+                        continue;
+                    }
+
+                    if (!mask[(b * sequence) + j])
                     {
                         p[j] = double.NegativeInfinity;
                         continue;
