@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using BertGen.Models;
 using BertGen.Runtime.Checkpoints;
+using BertGen.Runtime.CompilerServices;
 using BertGen.Runtime.Inference;
 using BertGen.Runtime.Optimization;
 using BertGen.Runtime.Training;
@@ -120,6 +121,36 @@ public sealed class LibraryMisuseTests
 
         Assert.Empty(wrong);
         Assert.All(refusals, m => Assert.Equal("another call is running on these forward passes: a TextClassifier or SentenceEmbedder runs one call at a time; give each thread its own, over a model of its own (a model's compute pool runs one pass at a time)", m));
+    }
+
+    [Fact]
+    public void ACallWhileAnotherRunsIsRefusedBeforeItWrites()
+    {
+        // One forward pass called from two threads: the model's pool refused the second call at its first dispatch, after
+        // it had written its mask and embeddings into the arena the first call computed in, which then returned a state
+        // of neither input (a newcomer's walk saw 25 such calls in 3 s). The pass now refuses a call while one of its own
+        // runs, before it writes anything: here one is held open, as a call under way on another thread holds it.
+        using BertTiny model = Encoder();
+        using IForwardPass pass = model.CreateForwardPass(1, 128);
+        int[] ids = Enumerable.Range(0, 128).Select(t => 1000 + t).ToArray(), other = Enumerable.Range(0, 128).Select(t => 5000 + (7 * t)).ToArray();
+        int[] mask = Enumerable.Repeat(1, 128).ToArray(), types = new int[128];
+        pass.Run(ids, mask, types);
+        float[] expected = pass.LastHiddenState.ToArray();
+
+        var calls = (OneCallAtATime)pass.GetType().GetField("_calls", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(pass)!;
+        using (calls.Enter())
+        {
+            InvalidOperationException refused = Assert.Throws<InvalidOperationException>(() => pass.Run(other, mask, types));
+            Assert.Equal(
+                "BertTiny's fp32 forward pass 1×128 is computing a call on another thread: a pass or step computes one call at a time in its own buffers; give each "
+                + "thread its own (CreateForwardPass, CreateTrainingStep), and threads that compute at the same time each their own model (a model's ComputePool runs one call at a time)",
+                refused.Message);
+            Assert.Equal(expected, pass.LastHiddenState.ToArray());
+        }
+
+        // The call over, the pass computes again.
+        pass.Run(other, mask, types);
+        Assert.NotEqual(expected, pass.LastHiddenState.ToArray());
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class InferenceOnlyTests
         })
         {
             var error = Assert.Throws<InvalidOperationException>(needsParameters);
-            Assert.StartsWith("AllHeads is inference-only: PrepareWeightsForInference() released", error.Message);
+            Assert.StartsWith("AllHeads is inference-only: PrepareWeightsForInference() (or ParameterLoader.LoadInt8) left it only the weights its forward passes compute with", error.Message);
             Assert.DoesNotContain('\n', error.Message);
         }
 

@@ -136,6 +136,21 @@ public sealed class Int8ForwardTests
         Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs PrepareWeightsForInference(Int8):", int8, fromRelease);
         Comparison.AssertSameOutputs("AllHeads int8, PrepareInt8Weights vs int8 weights file:", int8, fromFile);
 
+        // An int8-only model asked for an fp32 pass said "call PrepareWeights()", which then said the model was
+        // inference-only because of a PrepareWeightsForInference() the user never called. It says what the model holds.
+        foreach (AllHeads int8Only in new[] { released, loaded })
+        {
+            using IForwardPass asked = int8Only.CreateForwardPass(2, 16, Precision.Fp32);
+            Assert.StartsWith(
+                "AllHeads holds int8 weights only (loaded with ParameterLoader.LoadInt8, or prepared with PrepareWeightsForInference(Precision.Int8)): it has no fp32 weights",
+                Assert.Throws<InvalidOperationException>(() => asked.Run(ids, mask, types)).Message);
+        }
+
+        // Saving int8 weights needs them unreleased: the refusal says when to save.
+        Assert.EndsWith(
+            "(to write an int8 weights file, call ParameterSaver.SaveInt8 before PrepareWeightsForInference, or after PrepareInt8Weights()).",
+            Assert.Throws<InvalidOperationException>(() => ParameterSaver.SaveInt8(released, folder.File("again.safetensors"))).Message);
+
         // Against fp32: each output row keeps its direction. Two layers of int8 linears with per-channel weight and
         // per-token activation scales perturb each GEMM by well under 1% of its row norm, so cosine ≥ 0.99 per row
         // holds with room; a wrong scale, zero point or column sum breaks it by far.

@@ -63,7 +63,8 @@ internal static class ForwardEmitter
                 w.Summary("The arena's buffers, for inspection tools.");
                 ModelEmitter.ArenaTable(w, variant.Buffers);
                 w.Line();
-                ModelEmitter.PassMembers(w, spec.TypeName, name, threadArenas: variant.PerThread is not null);
+                ModelEmitter.PassMembers(w, spec.TypeName, name,
+                    $"{spec.TypeName}'s {Precisions.Of(variant.Precision).SpecName} forward pass {variant.Shape.Batch}×{variant.Shape.Sequence}", threadArenas: variant.PerThread is not null);
                 foreach (string property in new[] { "LastHiddenState", "PooledOutput", "MaskedLmLogits", "NextSentenceLogits", "SequenceLogits", "TokenLogits", "QuestionAnsweringLogits" })
                 {
                     ForwardOutput? output = variant.Outputs.FirstOrDefault(o => o.Property == property);
@@ -148,6 +149,7 @@ internal static class ForwardEmitter
         w.Line(ModelEmitter.OptimizeNow);
         using (w.Block("public void Run(ReadOnlySpan<int> inputIds, ReadOnlySpan<int> attentionMask, ReadOnlySpan<int> tokenTypeIds)"))
         {
+            w.Line("using OneCallAtATime.Call call = _calls.Enter();");
             w.Line("InputValidation.Check(inputIds, attentionMask, tokenTypeIds, Tokens, VocabSize, TypeVocabSize);");
             if (variant.Precision == Precision.Int8)
             {

@@ -214,7 +214,13 @@ internal static class ModelEmitter
                 using (w.Block("if (!_weightsPrepared)"))
                 {
                     w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
-                    w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName}: call PrepareWeights() after loading or initialising parameters, before a forward pass.")});");
+                    w.Comment("Int8 weights alone (LoadInt8, PrepareWeightsForInference(Precision.Int8)): preparing again cannot give fp32 ones, and saying so sent users round in circles.");
+                    using (w.Block("if (_inferenceOnly)"))
+                    {
+                        w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName} holds int8 weights only (loaded with ParameterLoader.LoadInt8, or prepared with PrepareWeightsForInference(Precision.Int8)): it has no fp32 weights to compute with; run its int8 passes (Precision.Int8), or load fp32 weights into a new model.")});");
+                    }
+
+                    w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName}: call PrepareWeights() (or PrepareWeightsForInference(), for a model that only runs forward passes) after loading or initialising parameters, before a forward pass.")});");
                 }
 
                 w.Comment("An inference-only model's parameters cannot change (nor be read: their pages were handed back).");
@@ -242,8 +248,8 @@ internal static class ModelEmitter
             using (w.Block("private InvalidOperationException InferenceOnlyError()"))
             {
                 w.Line("return new InvalidOperationException(" + Literals.String(
-                    $"{spec.TypeName} is inference-only: PrepareWeightsForInference() released the HF-layout copy of its linear weights, so its parameters can no longer be " +
-                    "read, loaded, saved, repacked or trained; create a new model for that.") + ");");
+                    $"{spec.TypeName} is inference-only: PrepareWeightsForInference() (or ParameterLoader.LoadInt8) left it only the weights its forward passes compute with, so its parameters can no longer be " +
+                    "read, loaded, saved, repacked or trained; create a new model for that (to write an int8 weights file, call ParameterSaver.SaveInt8 before PrepareWeightsForInference, or after PrepareInt8Weights()).") + ");");
             }
 
             w.Line();
@@ -335,10 +341,12 @@ internal static class ModelEmitter
     /// What every compiled pass (a forward pass or a training step of one shape) has: its model, its own arena,
     /// the constructor, the shape, disposal.
     /// </summary>
-    internal static void PassMembers(SourceWriter w, string typeName, string className, bool threadArenas = false)
+    internal static void PassMembers(SourceWriter w, string typeName, string className, string description, bool threadArenas = false)
     {
         w.Line($"private readonly {typeName} _model;");
         w.Line("private readonly AlignedBuffer _arena;");
+        w.Comment("One call at a time: a call from another thread meanwhile is refused before it writes into the arena.");
+        w.Line($"private readonly OneCallAtATime _calls = new({Literals.String(description)});");
         w.Line();
         using (w.Block($"public {className}({typeName} model)"))
         {

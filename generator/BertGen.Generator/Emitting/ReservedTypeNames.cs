@@ -77,7 +77,7 @@ internal static class ReservedTypeNames
         "AlignedBuffer", "ArenaBuffer", "ArgumentException", "ArgumentOutOfRangeException", "GeneratedCode", "GeneratedCodeAttribute",
         "IBertModel", "IDisposable", "IForwardPass", "IGradientProgress", "IInt8Model", "IInt8WeightSource", "IReadOnlyList",
         "ITrainableModel", "ITrainingStep", "IntPtr", "InvalidOperationException", "LossResult", "MethodImpl", "MethodImplAttribute",
-        "ModelDescriptor", "ReadOnlySpan", "ShapeDescriptor", "Span", "TrainingBatch", "TrainingLosses",
+        "ModelDescriptor", "OneCallAtATime", "ReadOnlySpan", "ShapeDescriptor", "Span", "TrainingBatch", "TrainingLosses",
     };
 
     /// <summary>

@@ -43,6 +43,7 @@ internal static class RuntimeTypes
         ("LossKernels", Runtime + ".CompilerServices.LossKernels"),
         ("LossResult", Runtime + ".CompilerServices.LossResult"),
         ("ModelDescriptor", Runtime + ".Inference.ModelDescriptor"),
+        ("OneCallAtATime", Runtime + ".CompilerServices.OneCallAtATime"),
         ("ParameterInfo", Runtime + ".ParameterInfo"),
         ("ParameterInitializer", Runtime + ".CompilerServices.ParameterInitializer"),
         ("ParameterKind", Runtime + ".ParameterKind"),

@@ -33,7 +33,7 @@ internal static class TrainingEmitter
                 ModelEmitter.Const(w, "long", "StepFlops", Literals.Long(train.StepFlops));
                 ModelEmitter.ArenaConstants(w, "Saved activations, backward temporaries and GEMM scratch, one after another.", train.ArenaLength, train.Buffers);
                 w.Line();
-                ModelEmitter.PassMembers(w, spec.TypeName, name);
+                ModelEmitter.PassMembers(w, spec.TypeName, name, $"{spec.TypeName}'s training step {shape.Batch}×{shape.Sequence}");
                 w.Line("public int MaxPredictions => MaxPredictionsPerSequence;");
                 w.Line();
                 EmitRun(w, train);
@@ -83,6 +83,7 @@ internal static class TrainingEmitter
         w.Line(ModelEmitter.OptimizeNow);
         using (w.Block("public TrainingLosses Run(TrainingBatch batch, StepMode mode, ulong dropoutSeed, float gradientScale = 1f, IGradientProgress? progress = null, bool replaceGradients = false)"))
         {
+            w.Line("using OneCallAtATime.Call call = _calls.Enter();");
             w.Line($"TrainingBatchValidation.Check(batch, TrainingObjective.{train.Objective}, BatchSize, SequenceLength, MaxPredictionsPerSequence, VocabSize, TypeVocabSize, LabelCount, " +
                 $"{(train.ClassLabels ? "true" : "false")});");
             w.Line("_model.EnsureWeightsPrepared();");
