@@ -82,4 +82,37 @@ public sealed class InferenceOnlyTests
         pass.Run(ids, mask, types);
         Assert.True(model.IsInferenceOnly);
     }
+
+    [Fact]
+    public void A_model_whose_weights_were_never_loaded_refuses_to_answer()
+    {
+        // Loading forgotten: every output was 0 (an embedding's cosine NaN), without a word.
+        using var pool = new ComputePool(1);
+        (int[] ids, int[] mask, int[] types) = SpecForwardTests.PaddedInputs(new AllHeads(pool), 2, 16, seed: 1);
+        foreach (bool inference in new[] { false, true })
+        {
+            using var model = new AllHeads(pool);
+            if (inference)
+            {
+                model.PrepareWeightsForInference();
+            }
+            else
+            {
+                model.PrepareWeights();
+            }
+
+            using IForwardPass pass = model.CreateForwardPass(2, 16);
+            Assert.Equal(
+                "AllHeads's parameters were all 0 when PrepareWeights() packed them: nothing was loaded or initialised, and every output would be 0; load weights (ParameterLoader) or call InitializeParameters(seed), then prepare them again.",
+                Assert.Throws<InvalidOperationException>(() => pass.Run(ids, mask, types)).Message);
+        }
+
+        using var initialised = new AllHeads(pool);
+        initialised.PrepareWeights();
+        initialised.InitializeParameters(5);
+        initialised.PrepareWeights();
+        using IForwardPass answers = initialised.CreateForwardPass(2, 16);
+        answers.Run(ids, mask, types);
+        Assert.Contains(answers.LastHiddenState.ToArray(), v => v != 0);
+    }
 }

@@ -223,6 +223,12 @@ internal static class ModelEmitter
                     w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName}: call PrepareWeights() (or PrepareWeightsForInference(), for a model that only runs forward passes) after loading or initialising parameters, before a forward pass.")});");
                 }
 
+                w.Comment("Weights never loaded nor initialised: every output 0 (a cosine of NaN), without a word.");
+                using (w.Block("if (_weightsAllZero)"))
+                {
+                    w.Line($"throw new InvalidOperationException({Literals.String($"{spec.TypeName}'s parameters were all 0 when PrepareWeights() packed them: nothing was loaded or initialised, and every output would be 0; load weights (ParameterLoader) or call InitializeParameters(seed), then prepare them again.")});");
+                }
+
                 w.Comment("An inference-only model's parameters cannot change (nor be read: their pages were handed back).");
                 using (w.Block("if (!_inferenceOnly && !LinearPacker.SameFirsts(_parameters.Pointer, PackedSources, _packedSourceFirsts))"))
                 {

@@ -32,7 +32,7 @@ internal static class ReservedTypeNames
         "PrepareWeights", "PrepareWeightsForInference", "QuantizedOffset", "QuantizeWeights", "RowKernels",
         "ShapeVariants", "SupportsTraining", "TypeVocabSize", "VocabSize",
         "_disposed", "_forwardPrecision", "_gradients", "_inferenceOnly", "_int8File", "_int8Prepared", "_int8SourceFirsts", "_int8Weights", "_ownsPool",
-        "_packedSourceFirsts", "_packedWeights", "_parameters", "_weightsPrepared", "_wordEmbeddingsInFile",
+        "_packedSourceFirsts", "_packedWeights", "_parameters", "_weightsAllZero", "_weightsPrepared", "_wordEmbeddingsInFile",
     };
 
     /// <summary>

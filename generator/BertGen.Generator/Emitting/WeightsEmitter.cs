@@ -42,9 +42,13 @@ internal static class WeightsEmitter
             }
 
             w.Line();
+            w.Summary("Whether the parameters were all 0 when last packed: nothing loaded or initialised, a model whose every answer is 0.");
+            w.Line("private bool _weightsAllZero;");
+            w.Line();
             using (w.Block("private unsafe void PackWeights(float* p, bool releaseWeights)"))
             {
                 w.Line("float* w = PackedWeights.Pointer;");
+                w.Line("_weightsAllZero = !_parameters.AsSpan().ContainsAnyExcept(0f);");
                 w.Line("LinearPacker.RecordFirsts(p, PackedSources, _packedSourceFirsts);");
                 foreach (PackedLinear linear in plan.PackedLinears)
                 {
