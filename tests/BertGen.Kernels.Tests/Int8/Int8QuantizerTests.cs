@@ -64,6 +64,27 @@ public sealed unsafe class Int8QuantizerTests
         }
     }
 
+    [Fact]
+    public void ARowTooSmallForAScaleQuantisesToZerosWithScaleOne()
+    {
+        // Below ~1.8e-43, absMax / 127 rounds to 0: the row was written with scale 0 and values of ±127, a file the
+        // int8 weights reader refuses (a 0 scale beside values that are not 0).
+        float[] w = [1e-44f, -2e-44f, 0f, 3e-45f];
+        foreach (VectorWidth width in Widths)
+        {
+            sbyte[] q = new sbyte[w.Length];
+            float scale;
+            fixed (float* pw = w)
+            fixed (sbyte* pq = q)
+            {
+                (scale, _) = Int8Quantizer.QuantizeWeightRow(pw, w.Length, pq, width);
+            }
+
+            Assert.Equal(1f, scale);
+            Assert.All(q, v => Assert.Equal(0, v));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Rows))]
     public void WeightRowsEqualTheReference(string kind, int k)

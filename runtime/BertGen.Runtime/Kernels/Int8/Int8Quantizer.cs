@@ -40,8 +40,16 @@ internal static unsafe class Int8Quantizer
         return (scale, (int)MathF.Round(Math.Clamp(initialZeroPoint, 0f, 255f)));
     }
 
-    /// <summary>The symmetric per-channel scale of a weight row whose largest magnitude is <paramref name="absMax"/>.</summary>
-    public static float WeightScale(float absMax) => absMax > 0f ? absMax / WeightLimit : 1f;
+    /// <summary>
+    /// The symmetric per-channel scale of a weight row whose largest magnitude is <paramref name="absMax"/>: 1 for a row of
+    /// zeros, and for a row so small (below ~1.8e-43) that absMax / 127 rounds to 0, whose values then quantise to 0 — a
+    /// scale of 0 beside values of ±127 is what an int8 weights file may not hold.
+    /// </summary>
+    public static float WeightScale(float absMax)
+    {
+        float scale = absMax / WeightLimit;
+        return scale > 0f ? scale : 1f;
+    }
 
     /// <summary>
     /// Quantises <paramref name="rows"/> activation rows of <paramref name="k"/> floats (<paramref name="ldx"/> apart)
