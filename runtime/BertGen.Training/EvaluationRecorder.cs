@@ -26,6 +26,8 @@ internal sealed class EvaluationRecorder : ITrainingMetricsSink
 
     public void OnCheckpoint(long step, string path) => _inner?.OnCheckpoint(step, path);
 
+    public void OnResumed(long step) => _inner?.OnResumed(step);
+
     /// <summary>The trainer's evaluation at its current step, running one only if it has none.</summary>
     public EvaluationMetrics Final(Trainer trainer) => Last is { } last && last.Step == trainer.Step ? last : trainer.Evaluate();
 }

@@ -13,6 +13,11 @@ internal static class JobRun
     {
         using (trainer)
         {
+            if (!resume)
+            {
+                trainer.BeginAfresh();
+            }
+
             bool resumed = resume && trainer.ResumeFromLatest();
             if (resumed)
             {

@@ -229,12 +229,14 @@ public sealed class LibraryMisuseTests
             CheckpointEvery = 10,
             Resume = resume,
         };
+        string metrics = Path.Combine(folder.Path, "metrics.csv");
         JobResult Run(SequenceClassificationJobOptions options, List<string>? log = null)
         {
             using var model = new BertTinyClassifier();
             model.InitializeParameters(seed: 1);
             model.PrepareWeights();
-            return SequenceClassificationJob.Run(model, options, log: log is null ? null : log.Add);
+            using var sink = new CsvMetricsSink(metrics);
+            return SequenceClassificationJob.Run(model, options, sink, log: log is null ? null : log.Add);
         }
 
         Assert.Equal(20, Run(Options(20, resume: false, runs)).Steps);
@@ -245,6 +247,12 @@ public sealed class LibraryMisuseTests
         JobResult extended = Run(Options(30, resume: true, runs));
         Assert.True(extended.Resumed);
         Assert.Equal(30, extended.Steps);
+
+        // One metrics file over the three: the refused run added no row (it was refused before its first evaluation), the
+        // extension none twice (the job's sink is told of the resume), and its evaluation at step 20 replaced the first's.
+        string[][] rows = File.ReadAllLines(metrics).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(Enumerable.Range(1, 30).Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows.Where(r => r[0] == "train").Select(r => r[1]));
+        Assert.Equal(["0", "20", "30"], rows.Where(r => r[0] == "eval").Select(r => r[1]));
 
         var log = new List<string>();
         Assert.Equal(5, Run(Options(5, resume: true, Path.Combine(folder.Path, "misspelt")), log).Steps);

@@ -105,25 +105,33 @@ public sealed class CsvMetricsSinkTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void AResumedRunReportsEachStepOnce(bool cutBackByTheProgram)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void AResumedRunReportsEachStepOnce(bool cutBackByTheProgram, bool evaluatesOnResume)
     {
         // A program resuming with the same sink file reported the steps after the checkpoint twice; one that cut the file
         // back itself (CsvMetricsSink.TruncateAfter, after building the sink: only then is the step known) lost every
-        // later row, written to the file the cut had replaced.
+        // later row, written to the file the cut had replaced. The evaluation at the checkpoint's step stays once: kept
+        // for a run that does not evaluate there again, replaced for one that does (the jobs and bertgen evaluate first).
         using var folder = new TemporaryDirectory();
         string runs = Path.Combine(folder.Path, "runs"), path = Path.Combine(runs, "metrics.csv");
         using BagOfEmbeddingsClassifier model = CheckpointedRuns.Model();
-        TrainerOptions Options(long steps) => CheckpointedRuns.Options(runs, steps, every: 4);
+        TrainerOptions Options(long steps) => CheckpointedRuns.Options(runs, steps, every: 4) with { EvaluateEvery = 2 };
+        var evaluation = new SyntheticEvaluationSource(8, 16, seed: 1);
 
         using (var sink = new CsvMetricsSink(path))
-        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(6), sink: sink))
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(6), evaluation, sink))
         {
             // Stopped at step 6, two steps after its last checkpoint (as by a kill).
             for (int i = 0; i < 6; i++)
             {
                 trainer.TrainStep();
+                if (trainer.Step % 2 == 0)
+                {
+                    trainer.Evaluate();
+                }
+
                 if (trainer.Step == 4)
                 {
                     trainer.SaveCheckpoint();
@@ -132,7 +140,7 @@ public sealed class CsvMetricsSinkTests
         }
 
         using (var sink = new CsvMetricsSink(path))
-        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(8), sink: sink))
+        using (var trainer = new Trainer(model, new SyntheticClassificationSource(8, seed: 5), Options(8), evaluation, sink))
         {
             Assert.True(trainer.ResumeFromLatest());
             if (cutBackByTheProgram)
@@ -140,10 +148,17 @@ public sealed class CsvMetricsSinkTests
                 CsvMetricsSink.TruncateAfter(path, trainer.Step);
             }
 
+            if (evaluatesOnResume)
+            {
+                trainer.Evaluate();
+            }
+
             trainer.Run();
         }
 
-        long[] steps = File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).Where(f => f[0] == "train").Select(f => long.Parse(f[1], CultureInfo.InvariantCulture)).ToArray();
-        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], steps);
+        string[][] rows = File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).ToArray();
+        long[] Steps(string kind) => rows.Where(f => f[0] == kind).Select(f => long.Parse(f[1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], Steps("train"));
+        Assert.Equal(cutBackByTheProgram && !evaluatesOnResume ? [2, 6, 8] : [2, 4, 6, 8], Steps("eval"));
     }
 }

@@ -150,7 +150,7 @@ internal sealed class FinetuneCommand : ICliCommand
                 EvaluateEvery = parse.GetValue(training.EvaluateEvery),
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),
                 CheckpointDirectory = directory,
-                Resume = plan.Resume,
+                Resume = plan.Resume && resume.Checkpoint is not null, // with none, bertgen warns itself ("nothing to resume")
                 AccumulationSteps = parse.GetValue(training.Accumulate),
                 DataParallel = training.DataParallel(parse),
             };

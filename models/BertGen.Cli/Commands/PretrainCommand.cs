@@ -117,7 +117,7 @@ internal sealed class PretrainCommand : ICliCommand
                 EvaluateEvery = parse.GetValue(training.EvaluateEvery),
                 CheckpointEvery = parse.GetValue(training.CheckpointEvery),
                 CheckpointDirectory = directory,
-                Resume = plan.Resume,
+                Resume = plan.Resume && resume.Checkpoint is not null, // with none, bertgen warns itself ("nothing to resume")
                 AccumulationSteps = parse.GetValue(training.Accumulate),
                 DataParallel = training.DataParallel(parse),
             };

@@ -10,7 +10,8 @@ namespace BertGen.Runtime.Training;
 /// one unbuffered append (a single <c>write</c>) to the file at the path at that moment, so a crash loses nothing
 /// already reported and a kill never leaves half a row. An existing non-empty file is appended to: a resumed run
 /// continues its log, and when the trainer resumes (<see cref="OnResumed"/>) the sink first drops what the resumed run
-/// will report again, as <see cref="TruncateAfter"/> does. A new file starts with the header.
+/// will report again (an evaluation at the resumed step is replaced if the run evaluates there again). A new file starts
+/// with the header.
 /// Numbers are invariant-culture and round-trippable; a value that does not apply (an accuracy with nothing scored,
 /// an eval row's learning rate) is left empty. The file's folder is made when missing, as the trainer makes its
 /// checkpoint folder.
@@ -21,6 +22,7 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
 
     private readonly string _path;
     private readonly StringBuilder _line = new();
+    private long _resumedAt = -1;
 
     public CsvMetricsSink(string path)
     {
@@ -79,7 +81,11 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
     /// (it is run again on resume) and a last line cut off by a crash. Rewritten through a temporary file and a
     /// rename, so the file is whole at every instant. Does nothing when the file is missing or has another header.
     /// </summary>
-    public static void TruncateAfter(string path, long step)
+    public static void TruncateAfter(string path, long step) => Keep(path, (kind, rowStep) => kind == "train" ? rowStep <= step : rowStep < step);
+
+    // Rewrites the file with the header and the whole rows keep(kind, step) accepts; nothing when it is missing or has
+    // another header.
+    private static void Keep(string path, Func<string, long, bool> keep)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -102,8 +108,9 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
         {
             string[] fields = lines[i].Split(',');
             bool whole = fields.Length == Header.Split(',').Length
+                && fields[0] is "train" or "eval"
                 && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out long rowStep)
-                && ((fields[0] == "train" && rowStep <= step) || (fields[0] == "eval" && rowStep < step));
+                && keep(fields[0], rowStep);
             if (whole)
             {
                 kept.Append(lines[i]).Append('\n');
@@ -126,6 +133,15 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
 
     public void OnEvaluation(in EvaluationMetrics m)
     {
+        if (m.Step == _resumedAt)
+        {
+            // The evaluation at the resumed checkpoint, run again (the jobs and bertgen evaluate first): it replaces the row
+            // the interrupted run wrote there, which a program of its own that does not evaluate again keeps.
+            long step = m.Step;
+            Keep(_path, (kind, rowStep) => kind == "train" || rowStep != step);
+        }
+
+        _resumedAt = -1;
         _line.Clear().Append("eval,").Append(m.Step).Append(',');
         Append(m.Loss).Append(m.MaskedLmLoss).Append(m.NextSentenceLoss).Append(m.TaskLoss);
         Append(m.MaskedLmAccuracy).Append(m.NextSentenceAccuracy).Append(m.TaskAccuracy);
@@ -138,8 +154,15 @@ public sealed class CsvMetricsSink : ITrainingMetricsSink, IDisposable
     {
     }
 
-    /// <summary>Drops the rows after <paramref name="step"/>, as <see cref="TruncateAfter"/>.</summary>
-    public void OnResumed(long step) => TruncateAfter(_path, step);
+    /// <summary>
+    /// Drops the rows the resumed run reports again: training rows after <paramref name="step"/>, evaluations after it (and
+    /// a torn last line). The evaluation at the step itself stays until the run evaluates there again, which replaces it.
+    /// </summary>
+    public void OnResumed(long step)
+    {
+        Keep(_path, (_, rowStep) => rowStep <= step);
+        _resumedAt = step;
+    }
 
     /// <summary>Holds nothing open between rows: there is nothing to release.</summary>
     public void Dispose()

@@ -98,11 +98,11 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.EvaluateEvery > 0 && evaluation is null)
+        if (group is not { Size: > 1 })
         {
-            // It never evaluated, without a word.
-            throw new TrainingException(string.Create(CultureInfo.InvariantCulture,
-                $"TrainerOptions.EvaluateEvery is {options.EvaluateEvery}, but the trainer was given no evaluation source: pass one (evaluation:), or leave EvaluateEvery 0"));
+            // In a group, after every rank has agreed on its held-out data (a refusal on one rank alone would leave the
+            // others waiting in the constructor's broadcast), and on its checkpoint folder only rank 0 writes to.
+            RequireIntervalsHaveTargets(options, evaluation);
         }
 
         if (model.Gradients.Length != model.Parameters.Length)
@@ -180,6 +180,10 @@ public sealed class Trainer : IDisposable
                 model.PrepareWeights();
                 RequireSameData(_group, training);
                 RequireSameHeldOutData(_group, evaluation, _evaluationBatch);
+                if (options.EvaluateEvery > 0 && evaluation is null)
+                {
+                    RequireIntervalsHaveTargets(options with { CheckpointEvery = 0 }, evaluation);
+                }
             }
             catch
             {
@@ -187,6 +191,22 @@ public sealed class Trainer : IDisposable
                 Dispose();
                 throw;
             }
+        }
+    }
+
+    /// <summary>An interval with nothing to act on wrote nothing or evaluated nothing, without a word: refused.</summary>
+    private static void RequireIntervalsHaveTargets(TrainerOptions options, IEvaluationBatchSource? evaluation)
+    {
+        if (options.CheckpointEvery > 0 && options.CheckpointDirectory is null)
+        {
+            throw new TrainingException(string.Create(CultureInfo.InvariantCulture,
+                $"TrainerOptions.CheckpointEvery is {options.CheckpointEvery}, but there is no CheckpointDirectory to write them to: give one, or leave CheckpointEvery 0"));
+        }
+
+        if (options.EvaluateEvery > 0 && evaluation is null)
+        {
+            throw new TrainingException(string.Create(CultureInfo.InvariantCulture,
+                $"TrainerOptions.EvaluateEvery is {options.EvaluateEvery}, but the trainer was given no evaluation source: pass one (evaluation:), or leave EvaluateEvery 0"));
         }
     }
 
@@ -654,6 +674,17 @@ public sealed class Trainer : IDisposable
         }
 
         _folderDecided = true;
+    }
+
+    /// <summary>
+    /// Takes the checkpoint folder for a run that starts afresh, before anything is reported: the jobs evaluate before their
+    /// first step, and a folder holding another run's checkpoints was refused only after that evaluation's row had gone
+    /// into the other run's metrics.
+    /// </summary>
+    internal void BeginAfresh()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        HoldCheckpointFolder(resuming: false);
     }
 
     /// <summary>One optimiser step: micro-batches (the first replacing the gradients) → clip → AdamW → repack weights.</summary>

@@ -83,13 +83,6 @@ public sealed record TrainerOptions
             throw new TrainingException($"TrainerOptions.{nameof(CheckpointDirectory)} is empty: give a folder for the checkpoints, or null for none");
         }
 
-        // It wrote nothing, without a word: a run that meant to be resumable was not.
-        if (CheckpointEvery > 0 && CheckpointDirectory is null)
-        {
-            throw new TrainingException(string.Create(CultureInfo.InvariantCulture,
-                $"TrainerOptions.{nameof(CheckpointEvery)} is {CheckpointEvery}, but there is no {nameof(CheckpointDirectory)} to write them to: give one, or leave {nameof(CheckpointEvery)} 0"));
-        }
-
         Optimizer.Validate();
         DataParallel.Validate();
         if (LabelNames is not null)
