@@ -308,6 +308,9 @@ public sealed class Int8ForwardTests
         Assert.Contains("no int8 forward pass compiled", error.Message);
         Assert.Contains("\"precisions\": [\"fp32\", \"int8\"]", error.Message);
         Assert.Throws<NotSupportedException>(() => ParameterSaver.SaveInt8(model, Path.Combine(Path.GetTempPath(), "never-written.safetensors")));
+
+        // An embedder asked for int8 was built and failed only at its first call (a newcomer's walk): refused when built.
+        Assert.Equal(error.Message, Assert.Throws<NotSupportedException>(() => new SentenceEmbedder(model, PoolingMode.Mean, precision: Precision.Int8)).Message);
     }
 
     private static void AssertRowsClose(string what, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, int width)

@@ -32,6 +32,13 @@ internal sealed class BatchRunner : IDisposable
     public BatchRunner(IBertModel model, Precision precision)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
+
+        // Refused here, where the embedder or classifier is built, not at its first call.
+        if (!model.Precisions.Contains(precision))
+        {
+            throw PrecisionNames.NotCompiled(model.Name, precision);
+        }
+
         _precision = precision;
         MaxSequence = model.ShapeVariants.Max(v => v.Sequence);
     }
