@@ -110,6 +110,25 @@ public sealed class CliDataParallelTests
     }
 
     [Fact]
+    public void CtrlCOnAnotherRankAlone_IsSaidByRankZeroAsAnInterruptedRun()
+    {
+        // SIGINT to rank 1 alone: every rank stops at the step's end, with a checkpoint, as agreed; rank 0 printed only
+        // the summary and exited 130, a run that looked finished though it had stopped short of its steps.
+        using var folder = new TemporaryFolder();
+        string run = folder["int-1"];
+        RunResult stopped = StopDuringRun(run, (_, r) =>
+        {
+            using var rank1 = MpiRun.FindRank(1, r);
+            Assert.NotNull(rank1);
+            MpiRun.Signal(rank1.Id, MpiRun.SigInt);
+        });
+        Assert.Equal(130, stopped.ExitCode);
+        string line = Assert.Single(stopped.ErrorLines, l => l.Contains("bertgen:", StringComparison.Ordinal));
+        Assert.Matches(@"^bertgen: error: interrupted at step [0-9]+ of 400; checkpoint saved in '.*'; continue with --resume$", line);
+        Assert.DoesNotContain("   at ", stopped.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RankZeroKilledWithoutAWord_TheOtherRankSaysTheJobStopped()
     {
         // Rank 0 cannot say it (SIGKILL): rank 1 does, or nobody would tell that the job stopped and --resume continues it.

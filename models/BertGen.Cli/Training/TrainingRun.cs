@@ -204,7 +204,9 @@ internal static class TrainingRun
                 LossPlot.Write(metricsPath, plotPath, title, "task_loss", "task_accuracy", "task", "training loss");
             }
 
-            return new TrainingRunOutcome(result, interrupt.IsCancellationRequested, metricsPath, plotPath);
+            // Fewer steps than asked: a stop this process was asked for, or (in a group) one another rank was asked for, which
+            // every rank agrees on at a step's end; rank 0 printed only the summary of the latter, as if the run had finished.
+            return new TrainingRunOutcome(result, interrupt.IsCancellationRequested || result.Steps < plan.Steps, metricsPath, plotPath);
         }
         catch when (folderLock is not null && createdFolder && !Directory.EnumerateDirectories(directory, "checkpoint-*").Any())
         {
