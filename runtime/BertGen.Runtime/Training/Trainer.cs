@@ -1,7 +1,7 @@
 using System;
-using System.Globalization;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
@@ -48,7 +48,6 @@ public sealed class Trainer : IDisposable
     private readonly CheckpointStore? _checkpoints;
     private IDisposable? _folderLock;
     private bool _folderDecided;
-    private bool _parametersChecked;
     private long _stepsTaken;
     private readonly ITrainingStep _trainingStep;
     private readonly TrainingBatch _batch;
@@ -101,8 +100,8 @@ public sealed class Trainer : IDisposable
         if (group is not { Size: > 1 })
         {
             // In a group, after every rank has agreed on its held-out data (a refusal on one rank alone would leave the
-            // others waiting in the constructor's broadcast), and on its checkpoint folder only rank 0 writes to.
-            RequireIntervalsHaveTargets(options, evaluation);
+            // others waiting in the constructor's broadcast), and not of the checkpoint folder: rank 0 alone writes.
+            RequireIntervalsHaveTargets(options, evaluation, checkpointFolder: true);
         }
 
         if (model.Gradients.Length != model.Parameters.Length)
@@ -180,10 +179,7 @@ public sealed class Trainer : IDisposable
                 model.PrepareWeights();
                 RequireSameData(_group, training);
                 RequireSameHeldOutData(_group, evaluation, _evaluationBatch);
-                if (options.EvaluateEvery > 0 && evaluation is null)
-                {
-                    RequireIntervalsHaveTargets(options with { CheckpointEvery = 0 }, evaluation);
-                }
+                RequireIntervalsHaveTargets(options, evaluation, checkpointFolder: false);
             }
             catch
             {
@@ -194,10 +190,13 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    /// <summary>An interval with nothing to act on wrote nothing or evaluated nothing, without a word: refused.</summary>
-    private static void RequireIntervalsHaveTargets(TrainerOptions options, IEvaluationBatchSource? evaluation)
+    /// <summary>
+    /// An interval with nothing to act on wrote nothing or evaluated nothing, without a word: refused (the checkpoint
+    /// interval when <paramref name="checkpointFolder"/> is asked about).
+    /// </summary>
+    private static void RequireIntervalsHaveTargets(TrainerOptions options, IEvaluationBatchSource? evaluation, bool checkpointFolder)
     {
-        if (options.CheckpointEvery > 0 && options.CheckpointDirectory is null)
+        if (checkpointFolder && options.CheckpointEvery > 0 && options.CheckpointDirectory is null)
         {
             throw new TrainingException(string.Create(CultureInfo.InvariantCulture,
                 $"TrainerOptions.CheckpointEvery is {options.CheckpointEvery}, but there is no CheckpointDirectory to write them to: give one, or leave CheckpointEvery 0"));
@@ -698,17 +697,12 @@ public sealed class Trainer : IDisposable
         }
 
         HoldCheckpointFolder(resuming: false);
-        if (!_parametersChecked)
+        // At the trainer's first step, not when it is built: a resume may load the parameters after that. Every rank of a
+        // group holds rank 0's parameters by now, so every rank decides alike.
+        if (_stepsTaken == 0 && !_model.Parameters.AsSpan().ContainsAnyExcept(0f))
         {
-            // At the first step, not when the trainer is built: a resume may load them after that. Every rank of a group
-            // holds rank 0's parameters by now, so every rank decides alike.
-            if (!_model.Parameters.AsSpan().ContainsAnyExcept(0f))
-            {
-                throw new TrainingException(
-                    $"model '{_model.Name}' has every parameter 0: initialise them (InitializeParameters) or load weights, then call PrepareWeights(), before training (a model of zeros trains to chance)");
-            }
-
-            _parametersChecked = true;
+            throw new TrainingException(
+                $"model '{_model.Name}' has every parameter 0: initialise them (InitializeParameters) or load weights, then call PrepareWeights(), before training (a model of zeros trains to chance)");
         }
 
         long started = Stopwatch.GetTimestamp();

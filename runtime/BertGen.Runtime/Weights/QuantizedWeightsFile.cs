@@ -260,14 +260,16 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
             throw new WeightFileException($"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {NonFiniteScan.Describe(scaleValues[(int)bad])} at row {bad}: scales must be finite numbers");
         }
 
-        RequireScalesOfWeights(values, scales, scaleValues, columns);
-        RequireFiniteWeights(values, scales, scaleValues, columns);
+        RequireScalesAQuantiserWrites(values, scales, scaleValues, columns);
         return new Int8WeightView(rows, columns, Address(values), Address(scales));
     }
 
-    // A scale is max|w| / 127 of its row: never negative (−1e30 loaded, and flipped and blew up a channel without a word),
-    // and 0 only for a row of zeros (a 0 beside other values made them 0, a silently different model).
-    private void RequireScalesOfWeights(WeightTensor values, WeightTensor scales, ReadOnlySpan<float> scaleValues, int columns)
+    // A scale is max|w| / 127 of its row, so what no quantiser writes is refused: a negative one (−1e30 loaded, and flipped
+    // and blew up a channel without a word), 0 beside values that are not (they became 0, a silently different model),
+    // and one so large that scale · q passes ±3.4e38, an infinity in all but name, refused as an fp32 file's infinity is
+    // (the kernels would turn it into a finite but meaningless answer). Only a row whose scale is 0 or exceeds
+    // float.MaxValue / 128, beyond which some int8 value could overflow, has its values looked at.
+    private void RequireScalesAQuantiserWrites(WeightTensor values, WeightTensor scales, ReadOnlySpan<float> scaleValues, int columns)
     {
         ReadOnlySpan<sbyte> quantized = MemoryMarshal.Cast<byte, sbyte>(((EncodedWeightTensor)values).Bytes.Span);
         for (int row = 0; row < scaleValues.Length; row++)
@@ -279,30 +281,18 @@ internal sealed unsafe class QuantizedWeightsFile : IDisposable
                     $"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds {scale:R} at row {row}: a scale is its row's largest |weight| / 127, never negative"));
             }
 
-            if (scale == 0 && quantized.Slice(row * columns, columns).ContainsAnyExcept((sbyte)0))
+            ReadOnlySpan<sbyte> rowValues = quantized.Slice(row * columns, columns);
+            if (scale == 0 && rowValues.ContainsAnyExcept((sbyte)0))
             {
                 throw new WeightFileException(string.Create(CultureInfo.InvariantCulture,
                     $"scale tensor {MessageText.Quote(scales.Name)} in '{Path}' holds 0 at row {row}, whose values in {MessageText.Quote(values.Name)} are not all 0: a scale of 0 would make them 0"));
             }
-        }
-    }
 
-    // A finite scale can still stand for a weight no float32 holds: scale · q past ±3.4e38 is an infinity in all but name,
-    // refused as an fp32 file's infinity is (the kernels would turn it into a finite but meaningless answer). The quantiser
-    // never writes one (its scale is max|w| / 127 of finite weights), so only a row whose scale exceeds float.MaxValue / 128,
-    // beyond which some int8 value could overflow, has its values looked at.
-    private void RequireFiniteWeights(WeightTensor values, WeightTensor scales, ReadOnlySpan<float> scaleValues, int columns)
-    {
-        ReadOnlySpan<sbyte> quantized = MemoryMarshal.Cast<byte, sbyte>(((EncodedWeightTensor)values).Bytes.Span);
-        for (int row = 0; row < scaleValues.Length; row++)
-        {
-            float scale = Math.Abs(scaleValues[row]);
             if (scale <= float.MaxValue / 128)
             {
                 continue;
             }
 
-            ReadOnlySpan<sbyte> rowValues = quantized.Slice(row * columns, columns);
             for (int column = 0; column < columns; column++)
             {
                 if (float.IsInfinity(scale * Math.Abs((int)rowValues[column])))
